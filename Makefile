@@ -1,0 +1,105 @@
+# agentmon - see README.md.  `make` builds build/agentmon; `sudo make run`,
+# `sudo make test` and `make bench` install missing Debian packages first.
+# V=1 shows every command.
+
+ARCH      ?= $(shell uname -m)
+BPF_ARCH  := $(patsubst x86_64,x86,$(patsubst aarch64,arm64,$(ARCH)))
+BUILD     := build
+CLANG     ?= clang
+CC        ?= cc
+BPFTOOL   ?= bpftool
+VMLINUX   := vmlinux/$(ARCH)/vmlinux.h
+
+ifeq ($(V),1)
+Q :=
+msg =
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+PKGS_CFLAGS := $(shell pkg-config --cflags libbpf yaml-0.1 2>/dev/null)
+PKGS_LIBS   := $(shell pkg-config --libs libbpf yaml-0.1 2>/dev/null || echo -lbpf -lyaml) -lelf -lz
+
+CFLAGS    ?= -g -O2
+CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+             -D_GNU_SOURCE -I$(BUILD) -Iuser -Ibpf $(PKGS_CFLAGS) -MMD -MP
+LDLIBS    += $(PKGS_LIBS)
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -Wall -Werror \
+              -I$(dir $(VMLINUX)) -Ibpf -MMD -MP
+
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
+LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+
+.PHONY: all clean deps run test unit integration bench vmlinux
+.DELETE_ON_ERROR:
+all: $(BUILD)/agentmon
+
+deps:
+	$(Q)tools/deps.sh
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(VMLINUX) | $(BUILD)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# all programs linked into one object so that they share maps and one skeleton
+$(BUILD)/agentmon.bpf.o: $(BPF_OBJS)
+	$(call msg,LINK-BPF,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(BUILD)/agentmon.skel.h: $(BUILD)/agentmon.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name agentmon_bpf > $@
+
+$(USER_OBJS): | $(BUILD)/agentmon.skel.h
+$(BUILD)/user/%.o: user/%.c | $(BUILD)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libagentmon.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/agentmon: $(BUILD)/user/main.o $(BUILD)/libagentmon.a
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libagentmon.a | $(BUILD)/tests
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(BUILD)/libagentmon.a $(LDLIBS) -lcmocka -o $@
+
+$(BUILD)/bpf $(BUILD)/user $(BUILD)/tests:
+	$(Q)mkdir -p $@
+
+vmlinux:
+	$(call msg,GEN,$(VMLINUX))
+	$(Q)mkdir -p $(dir $(VMLINUX))
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX)
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(BUILD)/agentmon run $(ARGS)
+
+unit: $(UNIT_BINS)
+	$(Q)tools/run-tests.sh unit $(UNIT_BINS)
+
+integration: all
+	$(Q)tools/run-tests.sh integration tests/integration/test_*.sh
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS)
+	$(Q)tools/run-tests.sh all $(UNIT_BINS) tests/integration/test_*.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tools/bench.sh
+
+clean:
+	$(Q)rm -rf $(BUILD)
+
+-include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/*.d)

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * agentmon.h - the one header shared by the BPF programs and the collector.
+ *
+ * Every record the kernel puts in the ring buffer starts with struct am_hdr
+ * and is followed by a fixed part per type and, for exec and file events,
+ * variable-length strings.  Records are sized to their content: hdr.size is
+ * the exact number of bytes of the record.
+ *
+ * Layout rules: fixed-width types only, ordered u64, u32, u16, u8 inside each
+ * struct, padding written out, every size a multiple of 8.  The sizes are
+ * checked by tests/unit/test_layout.c; bump AM_ABI_VERSION on any change.
+ */
+#ifndef AGENTMON_H
+#define AGENTMON_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define AM_ABI_VERSION 1
+
+/* ---- limits and defaults, defined once for both sides ---- */
+#define AM_COMM_LEN        16      /* task->comm */
+#define AM_NAME_MAX        64      /* agent executable basename key */
+#define AM_PATH_MAX        4096    /* one path, including its NUL */
+#define AM_ARGV_MAX        4096    /* argv bytes kept per exec (power of 2) */
+#define AM_ARGC_MAX        64      /* arguments read per exec */
+#define AM_DPATH_DEPTH     48      /* dentry components walked for cwd/dfd */
+#define AM_MAX_TAGGED      65536   /* tagged thread groups */
+#define AM_MAX_INFLIGHT    16384   /* threads inside a watched syscall */
+#define AM_MAX_AGENT_EXES  1024    /* executable basenames in agent_exe */
+#define AM_RINGBUF_BYTES   (16u << 20)  /* default ring buffer size */
+#define AM_WAKEUP_BYTES    (256u << 10) /* force a wakeup above this backlog */
+#define AM_AGENT_NONE      0xffffffffu  /* agent_id of an untagged process */
+
+/* ---- record types ---- */
+enum am_type {
+	AM_EV_EXEC     = 1,  /* struct am_exec */
+	AM_EV_EXIT     = 2,  /* struct am_exit: last thread of a group exited */
+	AM_EV_FORK     = 3,  /* struct am_hdr only: hdr describes the new child */
+	AM_EV_OPEN     = 4,  /* struct am_file */
+	AM_EV_UNLINK   = 5,  /* struct am_file */
+	AM_EV_RENAME   = 6,  /* struct am_file, path2 = new path */
+	AM_EV_CHMOD    = 7,  /* struct am_file, mode = new mode */
+	AM_EV_CONNECT  = 8,  /* struct am_net */
+	AM_EV_ACCEPT   = 9,  /* struct am_net, daddr/dport = the peer */
+	AM_EV_SEND     = 10, /* struct am_net, ret = bytes when AM_F_RET */
+	AM_EV_KERNEL_MAX,    /* first value the kernel never emits */
+
+	/* produced by the collector only */
+	AM_EV_DROP     = 32, /* events the kernel could not deliver */
+	AM_EV_DNS      = 33,
+	AM_EV_HTTP     = 34,
+	AM_EV_ALERT    = 35,
+};
+
+/* ---- hdr.flags ---- */
+#define AM_F_ARGV_TRUNC  0x0001 /* exec: argv was cut at AM_ARGV_MAX/AM_ARGC_MAX */
+#define AM_F_CANDIDATE   0x0002 /* exec: untagged process, userspace decides */
+#define AM_F_NEW_TAG     0x0004 /* exec: the kernel tagged it here (agent root) */
+#define AM_F_PATH_TRUNC  0x0008 /* a path or cwd was cut */
+#define AM_F_PRE         0x0010 /* net: seen by a cgroup hook, before the op */
+#define AM_F_RET         0x0020 /* net: seen at syscall exit, ret is valid */
+#define AM_F_IO_URING    0x0040 /* net: issued from an io_uring worker */
+#define AM_F_SIGNALED    0x0080 /* exit: killed by a signal */
+
+/* hdr: common to every record.  56 bytes. */
+struct am_hdr {
+	__u64 ts_ns;      /* bpf_ktime_get_boot_ns() at the hook */
+	__u32 pid;        /* thread group id of the task */
+	__u32 tid;        /* thread id */
+	__u32 ppid;       /* tgid of the real parent; 0 where the hook cannot see it */
+	__u32 uid;        /* real uid */
+	__u32 agent_pid;  /* tgid of the agent's root process; 0 for candidates */
+	__u32 agent_id;   /* userspace's agent table index, or AM_AGENT_NONE */
+	__u16 type;       /* enum am_type */
+	__u16 size;       /* total bytes of this record, header included */
+	__u16 flags;      /* AM_F_* */
+	__u8  comm[AM_COMM_LEN]; /* task->comm at the hook, NUL-padded */
+	__u8  _pad[2];
+};
+
+/* exec: followed by filename, argv, cwd (each of its _len bytes). 72 bytes. */
+struct am_exec {
+	struct am_hdr hdr;
+	__u32 argc;          /* strings in the argv data */
+	__u16 filename_len;  /* bytes of filename, NUL included */
+	__u16 argv_len;      /* bytes of argv: NUL-terminated strings back to back */
+	__u16 cwd_len;       /* bytes of cwd, NUL included; 0 when unknown */
+	__u8  _pad[6];
+};
+
+/* exit: 64 bytes */
+struct am_exit {
+	struct am_hdr hdr;
+	__u32 status;        /* raw wait status: (code << 8) | signal */
+	__u8  _pad[4];
+};
+
+/*
+ * file: followed by path, path2, base, base2 (each of its _len bytes).
+ * base is the directory a relative path is resolved against (the dfd or the
+ * cwd), read by the kernel at the syscall; 0 bytes when path is absolute.
+ * 80 bytes.
+ */
+struct am_file {
+	struct am_hdr hdr;
+	__s64 ret;           /* syscall return value */
+	__u32 flags;         /* open flags, or rename flags */
+	__u32 mode;          /* mode of open(O_CREAT) and chmod */
+	__u16 path_len;      /* bytes, NUL included */
+	__u16 path2_len;     /* rename: new path, NUL included; else 0 */
+	__u16 base_len;      /* directory for a relative path; else 0 */
+	__u16 base2_len;     /* rename: directory for a relative new path */
+};
+
+/*
+ * net: connect, accept, send.  Addresses in network byte order, IPv4 in the
+ * first 4 bytes of daddr/saddr.  A cgroup hook emits AM_F_PRE records (the
+ * destination, before the operation, also for io_uring); the syscall exit
+ * emits AM_F_RET records (with ret); the collector pairs them by tid.
+ * 104 bytes.
+ */
+struct am_net {
+	struct am_hdr hdr;
+	__s64 ret;           /* connect result, send bytes, accepted fd */
+	__u8  daddr[16];     /* destination (peer for accept) */
+	__u8  saddr[16];     /* local address where known, else zero */
+	__u32 fd;            /* socket fd where known, else 0xffffffff */
+	__u16 dport;         /* host byte order */
+	__u16 sport;         /* host byte order, 0 when unknown */
+	__u16 family;        /* AF_INET (2) or AF_INET6 (10) */
+	__u8  proto;         /* IPPROTO_TCP (6) or IPPROTO_UDP (17) */
+	__u8  _pad[1];
+};
+
+/* tagged map value: one per tagged thread group */
+struct am_tag {
+	__u32 agent_pid;     /* tgid of the agent's root */
+	__u32 agent_id;      /* userspace's agent table index */
+};
+
+/* agent_exe map: key is the basename of an executable, NUL-padded */
+struct am_name {
+	char name[AM_NAME_MAX];
+};
+
+#define AM_RULE_TAG        1  /* exec of this basename tags the process */
+#define AM_RULE_CANDIDATE  2  /* send the exec to userspace to decide */
+
+struct am_exe_rule {
+	__u32 agent_id;      /* for AM_RULE_TAG */
+	__u32 action;        /* AM_RULE_* */
+};
+
+/* config map (array, one entry), written by userspace at start and reload */
+struct am_config {
+	__u32 collector_pid; /* never tag or report the collector itself */
+	__u32 candidate_all; /* send every untagged exec as a candidate */
+};
+
+/* the largest record the kernel builds, for the per-CPU scratch buffer */
+#define AM_EXEC_MAX (sizeof(struct am_exec) + AM_PATH_MAX + AM_ARGV_MAX + AM_PATH_MAX)
+#define AM_FILE_MAX (sizeof(struct am_file) + 4 * AM_PATH_MAX)
+
+#endif /* AGENTMON_H */

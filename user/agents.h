@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * agents.h - which executables are agents.  An agent has a name (its
+ * agent_id is its index in the table) and match patterns:
+ *   - a plain name ("claude"): the basename of the executed file, or of the
+ *     script an interpreter (node, python, bun, deno) runs;
+ *   - a pattern with '/' or glob characters ("*" "?" "["), fnmatch(3)ed
+ *     against the executed file's path and the interpreter's script path
+ *     ("*" /@anthropic-ai/claude-code/ "*" style patterns match anywhere).
+ * Plain names are enforced in the kernel at exec (AM_RULE_TAG); interpreters
+ * and path patterns make the kernel send candidate execs to userspace.
+ */
+#ifndef AGENTMON_AGENTS_H
+#define AGENTMON_AGENTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../bpf/agentmon.h"
+
+struct agents;
+
+/* a table with the default agents (claude, codex, aider, gemini, goose,
+ * opencode, cursor-agent, copilot, amp, qwen); NULL on ENOMEM */
+struct agents *agents_new_default(void);
+void agents_free(struct agents *a);
+
+/* the id of name, adding it (without patterns) when missing;
+ * AM_AGENT_NONE on ENOMEM or an empty/too long name */
+uint32_t agents_intern(struct agents *a, const char *name);
+/* add a match pattern to name (added if missing); 0 or -EINVAL/-ENOMEM */
+int agents_add_pattern(struct agents *a, const char *name, const char *pattern);
+/* name of id, or NULL */
+const char *agents_name(const struct agents *a, uint32_t id);
+size_t agents_count(const struct agents *a);
+
+/*
+ * agents_match_exec - the agent an exec of filename with argv (argc strings
+ * back to back, argv_len bytes) belongs to, or AM_AGENT_NONE.
+ */
+uint32_t agents_match_exec(const struct agents *a, const char *filename,
+			   const char *argv, size_t argv_len, uint32_t argc);
+
+/*
+ * agents_kernel_rules - call cb once per executable basename the kernel
+ * should act on at exec (AM_RULE_TAG for plain names, AM_RULE_CANDIDATE for
+ * interpreters and basenames of path patterns).  Returns true when some
+ * pattern needs every untagged exec (am_config.candidate_all).
+ */
+bool agents_kernel_rules(const struct agents *a,
+			 void (*cb)(const char *basename, const struct am_exe_rule *rule, void *arg),
+			 void *arg);
+
+#endif

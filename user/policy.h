@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * policy.h - the policy file of SPEC.md (YAML, parsed with libyaml) merged
+ * over the embedded default policy.  Every problem is reported as
+ * "FILE:LINE: problem" and leaves nothing changed.
+ */
+#ifndef AGENTMON_POLICY_H
+#define AGENTMON_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agents.h"
+
+struct policy_allow {
+	char *host;            /* exact or "*.suffix"; NULL when by cidr */
+	uint8_t net[16];       /* cidr network, IPv4 in the first 4 bytes */
+	uint16_t family;       /* AF_INET/AF_INET6 when by cidr, else 0 */
+	uint8_t prefix;        /* cidr prefix length */
+	uint16_t *ports;  size_t n_ports;     /* empty: any */
+	char **methods;   size_t n_methods;   /* upper case; empty: any */
+	char **paths;     size_t n_paths;     /* globs; empty: any */
+	int line;              /* where it was defined */
+};
+
+struct policy_webhook {
+	char *url;
+	char *secret_file;     /* NULL: unsigned */
+	bool slack;            /* format: slack */
+	int line;
+};
+
+struct policy {
+	char *source;          /* file name, or "<default>" */
+	struct agents *agents; /* defaults plus the file's agents: */
+	struct policy_allow *allow;     size_t n_allow;
+	struct policy_webhook *webhooks; size_t n_webhooks;
+};
+
+/* the embedded default policy's YAML text */
+extern const char policy_default_yaml[];
+
+/*
+ * policy_load - the default policy, merged with the file at path when path
+ * is not NULL.  Returns 0 and *out, or -EINVAL/-ENOENT/-ENOMEM with err
+ * holding "path:line: problem".
+ */
+int policy_load(const char *path, struct policy **out, char *err, size_t errlen);
+/* the same from a buffer, name used in messages (for tests and fuzzing) */
+int policy_load_buffer(const char *name, const char *yaml, size_t len,
+		       struct policy **out, char *err, size_t errlen);
+void policy_free(struct policy *p);
+
+#endif
