@@ -56,7 +56,7 @@ $(BUILD)/agentmon.skel.h: $(BUILD)/agentmon.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name agentmon_bpf > $@
 
-$(USER_OBJS): | $(BUILD)/agentmon.skel.h
+$(BUILD)/user/load.o: $(BUILD)/agentmon.skel.h
 $(BUILD)/user/%.o: user/%.c | $(BUILD)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
