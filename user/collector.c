@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* collector.c - the run loop: ring buffer -> decode -> enrich -> sinks. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "collector.h"
+#include "common.h"
+#include "control.h"
+#include "decode.h"
+#include "enrich.h"
+#include "load.h"
+#include "policy.h"
+#include "tag.h"
+
+#define POLL_MS 100
+
+struct collector {
+	const struct collector_opts *opts;
+	const char *config;          /* the policy file in use, or NULL */
+	struct policy *policy;
+	struct loader *loader;
+	struct ring_buffer *rb;
+	struct proc_cache *cache;
+	struct tagger tagger;
+	struct enrich enrich;
+	struct output *out;
+	struct control ctl;
+	uint64_t drops_seen;
+	uint64_t records, bad_records;
+};
+
+static int write_tag(void *arg, uint32_t tgid, uint32_t agent_pid, uint32_t agent_id)
+{
+	return loader_tag(arg, tgid, agent_pid, agent_id);
+}
+
+static void emit(void *arg, struct event *ev)
+{
+	struct collector *c = arg;
+	int ret = output_event(c->out, ev);
+
+	if (ret == -EPIPE)
+		am_exiting = 1; /* nobody reads our output any more */
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct collector *c = ctx;
+	struct event ev;
+	const char *why;
+
+	c->records++;
+	if (decode_record(data, size, &ev, &why)) {
+		if (c->bad_records++ < 10)
+			am_warn("bad record from the kernel (%zu bytes): %s", size, why);
+		return 0;
+	}
+	enrich_event(&c->enrich, &ev);
+	return 0;
+}
+
+/* turn the kernel's drop counters into a drop event with the exact count */
+static void report_drops(struct collector *c)
+{
+	uint64_t total = loader_drops(c->loader, NULL);
+	struct event ev;
+
+	if (total <= c->drops_seen)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = AM_EV_DROP;
+	ev.agent_id = AM_AGENT_NONE;
+	ev.ts_ns = am_now_ns(CLOCK_REALTIME);
+	ev.drop.lost = total - c->drops_seen;
+	c->drops_seen = total;
+	emit(c, &ev);
+}
+
+/* push the policy's agent rules into the kernel */
+static void add_rule(const char *basename, const struct am_exe_rule *rule, void *arg)
+{
+	int ret = loader_set_exe_rule(arg, basename, rule);
+
+	if (ret)
+		am_warn("cannot add the agent rule for '%s': %s", basename, strerror(-ret));
+}
+
+static int install_rules(struct collector *c)
+{
+	struct am_config cfg = { .collector_pid = (uint32_t)getpid() };
+	int ret = loader_clear_exe_rules(c->loader);
+
+	if (ret)
+		return ret;
+	cfg.candidate_all = agents_kernel_rules(c->policy->agents, add_rule, c->loader);
+	return loader_set_config(c->loader, &cfg);
+}
+
+/* "launch NAME": tag the peer (by its kernel-given pid) and its tree */
+static void on_request(void *arg, const struct ucred *peer, const char *line,
+		       char *reply, size_t len)
+{
+	struct collector *c = arg;
+	const char *name;
+	uint32_t id;
+	int ret;
+
+	if (strncmp(line, "launch ", 7)) {
+		snprintf(reply, len, "error unknown request");
+		return;
+	}
+	name = line + 7;
+	if (!*name || strlen(name) >= AM_NAME_MAX || strspn(name,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(name)) {
+		snprintf(reply, len, "error agent name must be 1-63 of [A-Za-z0-9._-]");
+		return;
+	}
+	id = agents_intern(c->policy->agents, name);
+	if (id == AM_AGENT_NONE || peer->pid <= 0 || (uint32_t)peer->pid == c->tagger.self_pid) {
+		snprintf(reply, len, "error cannot tag pid %d", (int)peer->pid);
+		return;
+	}
+	ret = tagger_tag_tree(&c->tagger, (uint32_t)peer->pid, (uint32_t)peer->pid, id);
+	if (ret < 0) {
+		snprintf(reply, len, "error tagging pid %d: %s", (int)peer->pid, strerror(-ret));
+		return;
+	}
+	am_debug("launch: pid %d tagged as agent %s", (int)peer->pid, name);
+	snprintf(reply, len, "ok %d", (int)peer->pid);
+}
+
+/*
+ * a new policy keeps every agent id the kernel may hold: same names at the
+ * same indexes, then the old table's extra names (launch) appended.
+ */
+static bool agents_carry_over(struct agents *old, struct agents *new)
+{
+	for (uint32_t id = 0; id < agents_count(old); id++) {
+		const char *name = agents_name(old, id);
+
+		if (id < agents_count(new)) {
+			if (strcmp(name, agents_name(new, id)))
+				return false;
+		} else if (agents_intern(new, name) != id) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static void reload(struct collector *c)
+{
+	struct policy *p;
+	char err[512];
+
+	am_reload = 0;
+	if (policy_load(c->config, &p, err, sizeof(err))) {
+		am_err("policy reload refused, keeping the old one: %s", err);
+		return;
+	}
+	if (!agents_carry_over(c->policy->agents, p->agents)) {
+		am_err("policy reload refused: the agents list changed order; restart to apply");
+		policy_free(p);
+		return;
+	}
+	policy_free(c->policy);
+	c->policy = p;
+	c->tagger.agents = p->agents;
+	if (install_rules(c))
+		am_err("policy reload: cannot update the kernel's agent rules");
+	am_info("policy reloaded from %s", c->config ? c->config : "<default>");
+}
+
+static int load_policy(struct collector *c)
+{
+	char err[512];
+
+	c->config = c->opts->config;
+	if (!c->config && access(AM_DEFAULT_CONFIG, F_OK) == 0)
+		c->config = AM_DEFAULT_CONFIG;
+	if (policy_load(c->config, &c->policy, err, sizeof(err))) {
+		am_err("%s", err);
+		return AM_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int start(struct collector *c)
+{
+	struct loader_opts lo = {
+		.ringbuf_bytes = c->opts->ringbuf_bytes,
+		.collector_pid = (uint32_t)getpid(),
+	};
+	char err[512];
+	int ret;
+
+	if ((ret = load_policy(c)))
+		return ret;
+	if (control_listen(&c->ctl, c->opts->socket, on_request, c, err, sizeof(err))) {
+		am_err("%s", err);
+		return AM_EXIT_USAGE;
+	}
+	if (loader_open(&c->loader, &lo, err, sizeof(err))) {
+		am_err("%s", err);
+		return AM_EXIT_USAGE;
+	}
+	if (install_rules(c)) {
+		am_err("cannot write the agent rules to the kernel");
+		return AM_EXIT_RUNTIME;
+	}
+	c->rb = ring_buffer__new(loader_events_fd(c->loader), on_record, c, NULL);
+	c->cache = proc_cache_new();
+	c->out = output_new(stdout, c->opts->format, isatty(STDOUT_FILENO));
+	if (!c->rb || !c->cache || !c->out) {
+		am_err("cannot set up the event pipeline: %s", strerror(errno));
+		return AM_EXIT_RUNTIME;
+	}
+	c->tagger = (struct tagger){ .cache = c->cache, .agents = c->policy->agents,
+		.procfs = "/proc", .self_pid = (uint32_t)getpid(),
+		.write = write_tag, .write_arg = c->loader };
+	enrich_init(&c->enrich, &c->tagger,
+		    (int64_t)(am_now_ns(CLOCK_REALTIME) - am_now_ns(CLOCK_BOOTTIME)), emit, c);
+	ret = tagger_scan(&c->tagger);
+	am_info("collector ready: %d running agent%s tagged; %s; socket %s", ret < 0 ? 0 : ret,
+		ret == 1 ? "" : "s", loader_status(c->loader), c->opts->socket);
+	return 0;
+}
+
+/* one round: wait for the ring buffer or a client, then drain and flush */
+static void step(struct collector *c)
+{
+	struct pollfd pfd[1 + CONTROL_CLIENTS_MAX + 1];
+	int fds[CONTROL_CLIENTS_MAX + 1];
+	int n = control_fds(&c->ctl, fds, CONTROL_CLIENTS_MAX + 1);
+
+	pfd[0] = (struct pollfd){ .fd = ring_buffer__epoll_fd(c->rb), .events = POLLIN };
+	for (int i = 0; i < n; i++)
+		pfd[i + 1] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+	if (poll(pfd, (nfds_t)n + 1, POLL_MS) > 0 && n > 0)
+		control_serve(&c->ctl);
+	ring_buffer__consume(c->rb);
+	report_drops(c);
+	enrich_tick(&c->enrich, am_now_ns(CLOCK_BOOTTIME));
+	output_flush(c->out);
+}
+
+static void stop(struct collector *c)
+{
+	if (c->rb) {
+		ring_buffer__consume(c->rb); /* drain what was committed */
+		enrich_tick(&c->enrich, UINT64_MAX);
+		report_drops(c);
+	}
+	if (c->out)
+		output_flush(c->out);
+	ring_buffer__free(c->rb);
+	if (c->loader)
+		loader_close(c->loader); /* detaches every program */
+	if (c->ctl.path)
+		control_close(&c->ctl);
+	output_free(c->out);
+	proc_cache_free(c->cache);
+	policy_free(c->policy);
+}
+
+int collector_run(const struct collector_opts *o)
+{
+	struct collector *c = calloc(1, sizeof(*c));
+	int ret;
+
+	if (!c)
+		return AM_EXIT_RUNTIME;
+	c->opts = o;
+	if (o->record_dir && !o->no_record)
+		am_warn("trace recording is not built yet: --record %s is ignored", o->record_dir);
+	if (am_signals_setup()) {
+		free(c);
+		return AM_EXIT_RUNTIME;
+	}
+	ret = start(c);
+	while (!ret && !am_exiting) {
+		if (am_reload)
+			reload(c);
+		step(c);
+	}
+	stop(c);
+	free(c);
+	return ret;
+}

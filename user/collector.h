@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * collector.h - `agentmon run`: load the BPF side, tag agents, read the ring
+ * buffer and feed every record through decode -> enrich -> sinks until
+ * SIGINT/SIGTERM; SIGHUP reloads the policy.
+ */
+#ifndef AGENTMON_COLLECTOR_H
+#define AGENTMON_COLLECTOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "output.h"
+
+struct collector_opts {
+	const char *config;        /* NULL: AM_DEFAULT_CONFIG if present, else embedded */
+	const char *socket;
+	const char *record_dir;    /* accepted; recording is not built yet */
+	enum output_format format;
+	uint32_t ringbuf_bytes;    /* 0: default */
+	bool no_record;
+};
+
+/* run until a signal; returns the process exit status */
+int collector_run(const struct collector_opts *o);
+
+#endif

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* common.c - messages, libbpf print callback, signals, small helpers. */
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "common.h"
+
+bool am_verbose;
+volatile sig_atomic_t am_exiting;
+volatile sig_atomic_t am_reload;
+
+/* journald sets JOURNAL_STREAM when stderr is connected to it */
+static bool to_journal(void)
+{
+	static int cached = -1;
+
+	if (cached < 0)
+		cached = getenv("JOURNAL_STREAM") != NULL;
+	return cached;
+}
+
+static void vlog(enum am_level level, const char *fmt, va_list ap)
+{
+	char line[1024];
+	int n;
+
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	if (n < 0)
+		return;
+	while (n > 0 && (size_t)n < sizeof(line) && line[n - 1] == '\n')
+		line[--n] = '\0';
+	if (to_journal())
+		fprintf(stderr, "<%d>%s\n", level, line);
+	else
+		fprintf(stderr, "agentmon: %s\n", line);
+}
+
+void am_log(enum am_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(level, fmt, ap);
+	va_end(ap);
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !am_verbose)
+		return 0;
+	vlog(level == LIBBPF_WARN ? AM_LOG_WARN : AM_LOG_DEBUG, fmt, ap);
+	return 0;
+}
+
+void am_libbpf_setup(void)
+{
+	libbpf_set_print(libbpf_print);
+}
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		am_reload = 1;
+	else
+		am_exiting = 1;
+}
+
+int am_signals_setup(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], &sa, NULL))
+			return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+int am_parse_u64(const char *s, uint64_t min, uint64_t max, bool units, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	if (units && *end) {
+		int shift = strchr("kK", *end) ? 10 : strchr("mM", *end) ? 20 :
+			    strchr("gG", *end) ? 30 : -1;
+		if (shift < 0 || end[1] || v > (max >> shift))
+			return -EINVAL;
+		v <<= shift;
+		end++;
+	}
+	if (*end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+uint64_t am_now_ns(int clock_id)
+{
+	struct timespec ts;
+
+	clock_gettime(clock_id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}

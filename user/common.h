@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * common.h - what every subcommand shares, written once: messages on stderr
+ * (lowercase, "agentmon: what failed: on what"), the libbpf print callback,
+ * the exit flag set by signals, and small string helpers.
+ */
+#ifndef AGENTMON_COMMON_H
+#define AGENTMON_COMMON_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define AM_EXIT_OK      0
+#define AM_EXIT_RUNTIME 1
+#define AM_EXIT_USAGE   2
+
+#define AM_DEFAULT_SOCKET "/run/agentmon/agentmon.sock"
+#define AM_DEFAULT_CONFIG "/etc/agentmon/agentmon.yaml"
+#define AM_DEFAULT_TRACES "/var/lib/agentmon/traces"
+#define AM_VERSION        "0.1.0"
+
+/* message levels, printed with journald's <N> prefix when stderr is the journal */
+enum am_level { AM_LOG_ERR = 3, AM_LOG_WARN = 4, AM_LOG_INFO = 6, AM_LOG_DEBUG = 7 };
+
+extern bool am_verbose;
+
+void am_log(enum am_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define am_err(...)  am_log(AM_LOG_ERR, __VA_ARGS__)
+#define am_warn(...) am_log(AM_LOG_WARN, __VA_ARGS__)
+#define am_info(...) am_log(AM_LOG_INFO, __VA_ARGS__)
+#define am_debug(...) do { if (am_verbose) am_log(AM_LOG_DEBUG, __VA_ARGS__); } while (0)
+
+/* route libbpf's messages through am_log (debug ones only with -v) */
+void am_libbpf_setup(void);
+
+/* set by SIGINT/SIGTERM (am_exiting) and SIGHUP (am_reload) handlers */
+extern volatile sig_atomic_t am_exiting;
+extern volatile sig_atomic_t am_reload;
+/* install the handlers; 0 or -errno */
+int am_signals_setup(void);
+
+/* parse a decimal unsigned number in [min, max] (suffix k/m/g when units); -EINVAL */
+int am_parse_u64(const char *s, uint64_t min, uint64_t max, bool units, uint64_t *out);
+
+/* monotonic / boot / realtime clocks in ns */
+uint64_t am_now_ns(int clock_id);
+
+#endif

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* main.c - parse the command line and dispatch to a subcommand. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "collector.h"
+#include "common.h"
+#include "control.h"
+#include "policy.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;
+};
+
+static const struct command *current;
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "agentmon %s: ", current->name);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nusage: %s", current->usage);
+	return AM_EXIT_USAGE;
+}
+
+static int help(void)
+{
+	printf("usage: %s", current->usage);
+	return AM_EXIT_OK;
+}
+
+static const char RUN_USAGE[] =
+	"agentmon run [--config FILE] [--format text|json] [--record DIR | --no-record]\n"
+	"             [--socket PATH] [--ringbuf-size BYTES] [-v]\n"
+	"  Load the BPF programs, tag agents and print their events until SIGINT/SIGTERM.\n"
+	"  --config FILE        policy file (default " AM_DEFAULT_CONFIG " if present,\n"
+	"                       else the embedded default policy)\n"
+	"  --format text|json   text for people (default), JSON Lines for machines\n"
+	"  --record DIR         trace directory (recording is not built yet)\n"
+	"  --no-record          do not record traces\n"
+	"  --socket PATH        control socket (default " AM_DEFAULT_SOCKET ")\n"
+	"  --ringbuf-size BYTES ring buffer size, power of two (default 16M; k/m/g suffixes)\n"
+	"  -v, --verbose        debug messages, libbpf's included\n";
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, 0, 'c' }, { "format", required_argument, 0, 'f' },
+		{ "record", required_argument, 0, 'r' }, { "no-record", no_argument, 0, 'n' },
+		{ "socket", required_argument, 0, 's' }, { "ringbuf-size", required_argument, 0, 'b' },
+		{ "verbose", no_argument, 0, 'v' }, { "help", no_argument, 0, 'h' }, { 0 },
+	};
+	struct collector_opts o = { .socket = AM_DEFAULT_SOCKET, .format = OUTPUT_TEXT };
+	uint64_t v;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:f:r:ns:b:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': o.config = optarg; break;
+		case 'f':
+			if (output_parse_format(optarg, &o.format))
+				return usage_error("unknown format '%s' (text or json)", optarg);
+			break;
+		case 'r': o.record_dir = optarg; break;
+		case 'n': o.no_record = true; break;
+		case 's': o.socket = optarg; break;
+		case 'b':
+			if (am_parse_u64(optarg, 4096, 1u << 30, true, &v) || (v & (v - 1)))
+				return usage_error("bad ring buffer size '%s' (a power of two, 4k-1g)", optarg);
+			o.ringbuf_bytes = (uint32_t)v;
+			break;
+		case 'v': am_verbose = true; break;
+		case 'h': return help();
+		default: return usage_error("%s", "bad option");
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (o.record_dir && o.no_record)
+		return usage_error("%s", "--record and --no-record exclude each other");
+	am_libbpf_setup();
+	return collector_run(&o);
+}
+
+static const char LAUNCH_USAGE[] =
+	"agentmon launch --agent NAME [--socket PATH] -- CMD [ARG...]\n"
+	"  Run CMD tagged as agent NAME through the running collector;\n"
+	"  exits with CMD's status.\n";
+
+static int cmd_launch(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "agent", required_argument, 0, 'a' }, { "socket", required_argument, 0, 's' },
+		{ "help", no_argument, 0, 'h' }, { 0 },
+	};
+	const char *agent = NULL, *sock = AM_DEFAULT_SOCKET;
+	char line[CONTROL_LINE_MAX], reply[CONTROL_LINE_MAX], err[512];
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+a:s:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a': agent = optarg; break;
+		case 's': sock = optarg; break;
+		case 'h': return help();
+		default: return usage_error("%s", "bad option");
+		}
+	}
+	if (!agent)
+		return usage_error("%s", "--agent NAME is required");
+	if (optind >= argc)
+		return usage_error("%s", "no command given after --");
+	snprintf(line, sizeof(line), "launch %s", agent);
+	if (control_call(sock, line, reply, sizeof(reply), err, sizeof(err))) {
+		am_err("launch: %s", err);
+		return AM_EXIT_RUNTIME;
+	}
+	if (strncmp(reply, "ok ", 3) || atoi(reply + 3) != getpid()) {
+		am_err("launch: the collector refused to tag %s: %s", agent,
+		       strncmp(reply, "error ", 6) ? reply : reply + 6);
+		return AM_EXIT_RUNTIME;
+	}
+	execvp(argv[optind], argv + optind);
+	am_err("launch: cannot run '%s': %s", argv[optind], strerror(errno));
+	return errno == ENOENT ? 127 : 126;
+}
+
+static const char CHECK_USAGE[] =
+	"agentmon check-config FILE\n"
+	"  Validate a policy file; errors name the file, line and problem.\n";
+
+static int cmd_check_config(int argc, char **argv)
+{
+	struct policy *p;
+	char err[512];
+
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		return help();
+	if (argc != 2)
+		return usage_error("%s", "exactly one FILE is expected");
+	if (policy_load(argv[1], &p, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return AM_EXIT_USAGE;
+	}
+	printf("%s: ok (%zu agents, %zu allow rules, %zu webhooks)\n", argv[1],
+	       agents_count(p->agents), p->n_allow, p->n_webhooks);
+	policy_free(p);
+	return AM_EXIT_OK;
+}
+
+static int cmd_later(int argc, char **argv)
+{
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		return help();
+	am_err("'%s' is not built yet in this version", current->name);
+	return AM_EXIT_RUNTIME;
+}
+
+static const struct command commands[] = {
+	{ "run", cmd_run, RUN_USAGE },
+	{ "launch", cmd_launch, LAUNCH_USAGE },
+	{ "check-config", cmd_check_config, CHECK_USAGE },
+	{ "tail", cmd_later, "agentmon tail [--json] [--agent NAME] [--type T[,T...]] [--pid PID] [--alerts] [--socket PATH]\n" },
+	{ "status", cmd_later, "agentmon status [--socket PATH]\n" },
+	{ "replay", cmd_later, "agentmon replay FILE... [--config FILE] [--json] [--alerts]\n" },
+};
+
+static int main_usage(FILE *f)
+{
+	fprintf(f, "usage: agentmon COMMAND [OPTIONS]   (agentmon COMMAND --help for its options)\n"
+		   "agentmon %s watches what AI coding agents do, from the kernel.\n\ncommands:\n",
+		AM_VERSION);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %s", commands[i].usage);
+	return f == stdout ? AM_EXIT_OK : AM_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return main_usage(stderr);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
+		return main_usage(stdout);
+	if (!strcmp(argv[1], "--version")) {
+		printf("agentmon %s (event ABI %d)\n", AM_VERSION, AM_ABI_VERSION);
+		return AM_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		current = &commands[i];
+		return commands[i].fn(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "agentmon: unknown command '%s'\n", argv[1]);
+	return main_usage(stderr);
+}
