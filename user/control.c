@@ -208,6 +208,10 @@ int control_call(const char *path, const char *line, char *reply, size_t len,
 	int fd = connect_path(path);
 	ssize_t n;
 
+	if (fd == -EACCES || fd == -EPERM) {
+		snprintf(err, errlen, "permission denied on %s: the control socket is root's", path);
+		return fd;
+	}
 	if (fd < 0) {
 		snprintf(err, errlen, "no collector is running on %s (%s); start it with 'agentmon run'",
 			 path, strerror(-fd));

@@ -9,7 +9,7 @@
 
 #include "collector.h"
 #include "common.h"
-#include "control.h"
+#include "launch.h"
 #include "policy.h"
 
 struct command {
@@ -99,7 +99,6 @@ static int cmd_launch(int argc, char **argv)
 		{ "help", no_argument, 0, 'h' }, { 0 },
 	};
 	const char *agent = NULL, *sock = AM_DEFAULT_SOCKET;
-	char line[CONTROL_LINE_MAX], reply[CONTROL_LINE_MAX], err[512];
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+a:s:h", opts, NULL)) != -1) {
@@ -114,19 +113,7 @@ static int cmd_launch(int argc, char **argv)
 		return usage_error("%s", "--agent NAME is required");
 	if (optind >= argc)
 		return usage_error("%s", "no command given after --");
-	snprintf(line, sizeof(line), "launch %s", agent);
-	if (control_call(sock, line, reply, sizeof(reply), err, sizeof(err))) {
-		am_err("launch: %s", err);
-		return AM_EXIT_RUNTIME;
-	}
-	if (strncmp(reply, "ok ", 3) || atoi(reply + 3) != getpid()) {
-		am_err("launch: the collector refused to tag %s: %s", agent,
-		       strncmp(reply, "error ", 6) ? reply : reply + 6);
-		return AM_EXIT_RUNTIME;
-	}
-	execvp(argv[optind], argv + optind);
-	am_err("launch: cannot run '%s': %s", argv[optind], strerror(errno));
-	return errno == ENOENT ? 127 : 126;
+	return launch_exec(sock, agent, argv + optind);
 }
 
 static const char CHECK_USAGE[] =
