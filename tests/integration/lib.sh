@@ -1,0 +1,223 @@
+# shellcheck shell=bash
+# lib.sh - shared code of the root integration tests.  Source it first:
+#
+#   . "$(dirname "$0")/lib.sh"
+#
+# On sourcing: requires root and build/agentmon (else the test SKIPs with
+# exit 77), makes a private temp dir $T and registers a cleanup trap that
+# stops every collector and background process the test started and removes
+# $T.  Tests then use:
+#
+#   start_collector [RUN-ARGS...]  collector on $SOCK, JSON to $OUT, stderr
+#                                  to $ERR; waits for "ready"
+#   stop_collector [SIG]           signal it (TERM), assert exit 0 within 2 s;
+#                                  sets STOP_MS and validates $OUT
+#   am ARGS...                     build/agentmon ARGS...
+#   launch NAME CMD...             agentmon launch --socket $SOCK --agent NAME -- CMD...
+#   bg CMD...                      run CMD in the background, killed at exit
+#   jq CMD ...                     tests/integration/jq.py $OUT CMD ... (see there)
+#   wait_event SECS FILTER...      until an event matches, else fail
+#   expect N FILTER...             exactly N matching events, else fail
+#   expect_min N FILTER...         at least N
+#   expect_none FILTER...          none
+#   field NAME FILTER...           NAME of the first matching event, else fail
+#   wait_file PATH [SECS]          until PATH exists (non-empty), else fail
+#   fail MSG                       prints context, exit 1
+#   skip MSG                       exit 77
+#   pass MSG                       one summary line, exit 0
+set -u
+
+TEST_NAME=$(basename "$0" .sh)
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+AGENTMON=${AGENTMON:-$TOP/build/agentmon}
+JQPY=$TOP/tests/integration/jq.py
+HELPERS=$TOP/tests/integration/helpers
+HELPER_BIN=$TOP/build/tests/integration
+# the system interpreter, not a version-manager shim: tests exec it by path
+if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=$(command -v python3); fi
+READY_TIMEOUT=${READY_TIMEOUT:-30}
+
+COLLECTOR_PID=
+COLLECTOR_N=0
+BG_PIDS=()
+T=
+SOCK=
+OUT=/dev/null
+ERR=/dev/null
+
+skip() {
+	echo "SKIP: $TEST_NAME: $*"
+	exit 77
+}
+
+fail() {
+	echo "FAIL: $TEST_NAME: $*"
+	if [ -s "$OUT" ]; then
+		echo "---- last 15 lines of collector stdout ($(wc -l <"$OUT") lines) ----"
+		tail -n 15 "$OUT" | cut -c1-400
+	fi
+	if [ -s "$ERR" ]; then
+		echo "---- collector stderr (last 20 lines) ----"
+		tail -n 20 "$ERR"
+	fi
+	exit 1
+}
+
+pass() {
+	echo "PASS: $TEST_NAME: $*"
+	exit 0
+}
+
+am() { "$AGENTMON" "$@"; }
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# bg CMD...: background process killed by the cleanup trap; pid in BG_PID
+bg() {
+	"$@" &
+	BG_PID=$!
+	BG_PIDS+=("$BG_PID")
+}
+
+_cleanup() {
+	local rc=$? p
+	trap - EXIT INT TERM
+	if [ -n "$COLLECTOR_PID" ] && kill -0 "$COLLECTOR_PID" 2>/dev/null; then
+		kill -TERM "$COLLECTOR_PID" 2>/dev/null
+		for _ in $(seq 30); do kill -0 "$COLLECTOR_PID" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$COLLECTOR_PID" 2>/dev/null
+	fi
+	for p in "${BG_PIDS[@]}"; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	[ -n "$T" ] && rm -rf "$T"
+	exit "$rc"
+}
+
+start_collector() {
+	[ -z "$COLLECTOR_PID" ] || fail "start_collector: one is already running"
+	COLLECTOR_N=$((COLLECTOR_N + 1))
+	OUT=$T/out.$COLLECTOR_N.jsonl
+	ERR=$T/err.$COLLECTOR_N.log
+	: >"$OUT"
+	# a simple command, so that $! is the collector itself; signals reset
+	# because a non-interactive shell starts background jobs with SIGINT
+	# ignored
+	env --default-signal=INT,TERM,HUP "$AGENTMON" run --format json --no-record \
+		--socket "$SOCK" "$@" >"$OUT" 2>"$ERR" &
+	COLLECTOR_PID=$!
+	local deadline=$(($(date +%s) + READY_TIMEOUT))
+	while ! grep -q ready "$ERR" 2>/dev/null; do
+		if ! kill -0 "$COLLECTOR_PID" 2>/dev/null; then
+			wait "$COLLECTOR_PID"
+			local rc=$?
+			COLLECTOR_PID=
+			fail "collector exited with status $rc before printing ready"
+		fi
+		[ "$(date +%s)" -lt "$deadline" ] ||
+			fail "collector not ready after ${READY_TIMEOUT}s"
+		sleep 0.05
+	done
+}
+
+# stop_collector [SIG] [LIMIT_MS]: signal, assert exit 0 within LIMIT_MS
+# (default 2000), then check that every output line is valid JSON per SPEC
+stop_collector() {
+	local sig=${1:-TERM} limit=${2:-2000} t0 rc
+	[ -n "$COLLECTOR_PID" ] || fail "stop_collector: none running"
+	t0=$(now_ms)
+	kill -"$sig" "$COLLECTOR_PID" || fail "cannot signal the collector"
+	while kill -0 "$COLLECTOR_PID" 2>/dev/null; do
+		if [ $(($(now_ms) - t0)) -gt $((limit + 3000)) ]; then
+			kill -KILL "$COLLECTOR_PID"
+			wait "$COLLECTOR_PID" 2>/dev/null
+			COLLECTOR_PID=
+			fail "collector still running $((limit + 3000)) ms after SIG$sig"
+		fi
+		sleep 0.02
+	done
+	wait "$COLLECTOR_PID"
+	rc=$?
+	STOP_MS=$(($(now_ms) - t0))
+	COLLECTOR_PID=
+	[ "$rc" -eq 0 ] || fail "collector exited with status $rc on SIG$sig (want 0)"
+	[ "$STOP_MS" -le "$limit" ] ||
+		fail "collector took ${STOP_MS} ms to exit on SIG$sig (limit ${limit} ms)"
+	local problems
+	problems=$("$PY" "$JQPY" "$OUT" validate) ||
+		fail "output is not valid JSON Lines per SPEC.md:"$'\n'"$problems"
+}
+
+launch() {
+	local name=$1
+	shift
+	"$AGENTMON" launch --socket "$SOCK" --agent "$name" -- "$@"
+}
+
+jq() { "$PY" "$JQPY" "$OUT" "$@"; }
+
+_desc() { local IFS=' '; echo "[$*]"; }
+
+wait_event() {
+	local secs=$1
+	shift
+	jq wait "$secs" "$@" || fail "no event $(_desc "$@") within ${secs}s"
+}
+
+expect() {
+	local n=$1 got
+	shift
+	got=$(jq count "$@")
+	[ "$got" -eq "$n" ] || fail "want $n events $(_desc "$@"), got $got"
+}
+
+expect_min() {
+	local n=$1 got
+	shift
+	got=$(jq count "$@")
+	[ "$got" -ge "$n" ] || fail "want at least $n events $(_desc "$@"), got $got"
+}
+
+expect_none() {
+	local got
+	got=$(jq count "$@")
+	[ "$got" -eq 0 ] || fail "want no event $(_desc "$@"), got $got: $(jq dump "$@" | head -n 3)"
+}
+
+# field NAME FILTER...: prints NAME of the first match; use as v=$(field ...)
+# || exit 1 (fail inside $() only ends the subshell, so it prints to stderr)
+field() {
+	local name=$1
+	shift
+	jq get "$name" "$@" || { fail "no event $(_desc "$@") with field $name" >&2; }
+}
+
+wait_file() {
+	local f=$1 secs=${2:-10} i
+	for ((i = 0; i < secs * 20; i++)); do
+		[ -s "$f" ] && return 0
+		sleep 0.05
+	done
+	fail "$f did not appear within ${secs}s"
+}
+
+# build_helper NAME: compile tests/integration/helpers/NAME.c, print the path
+build_helper() {
+	local src=$HELPERS/$1.c bin=$HELPER_BIN/$1
+	mkdir -p "$HELPER_BIN" || return 1
+	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ]; then
+		"${CC:-cc}" -O2 -Wall -o "$bin.tmp.$$" "$src" && mv "$bin.tmp.$$" "$bin" || return 1
+	fi
+	echo "$bin"
+}
+
+# ---- on sourcing ----
+[ "$(id -u)" -eq 0 ] || skip "needs root (loads BPF programs)"
+[ -x "$AGENTMON" ] || skip "$AGENTMON not built (run make)"
+[ -n "$PY" ] || skip "needs python3"
+T=$(mktemp -d /tmp/agentmon-it.XXXXXX) || fail "mktemp"
+T=$(realpath "$T")
+SOCK=$T/agentmon.sock
+trap _cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM

@@ -1,0 +1,76 @@
+#!/bin/bash
+# exit statuses and one-line messages: bad arguments and bad policy -> 2,
+# second collector on a socket -> 2, launch without collector -> 1, help -> 0.
+. "$(dirname "$0")/lib.sh"
+
+# run_cli WANT_RC DESC ARGS...: run agentmon, check the status and that
+# stderr is one non-empty line; leaves stderr in $msg
+run_cli() {
+	local want=$1 desc=$2 rc lines
+	shift 2
+	timeout 20 "$AGENTMON" "$@" >"$T/cli.out" 2>"$T/cli.err" </dev/null
+	rc=$?
+	msg=$(cat "$T/cli.err")
+	[ "$rc" -eq "$want" ] ||
+		fail "$desc: 'agentmon $*' exited $rc, want $want; stderr: $msg"
+	if [ "$want" -ne 0 ]; then
+		lines=$(grep -c . "$T/cli.err")
+		[ "$lines" -eq 1 ] ||
+			fail "$desc: 'agentmon $*' wrote $lines lines on stderr, want 1: $msg"
+	fi
+}
+
+run_cli 0 help --help
+grep -q run "$T/cli.out" || fail "agentmon --help does not mention run"
+grep -q launch "$T/cli.out" || fail "agentmon --help does not mention launch"
+help=$(cat "$T/cli.out")
+run_cli 0 "run help" run --help
+grep -q -- --socket "$T/cli.out" || fail "agentmon run --help does not mention --socket"
+run_cli 0 "launch help" launch --help
+grep -q -- --agent "$T/cli.out" || fail "agentmon launch --help does not mention --agent"
+
+run_cli 2 "unknown option" run --bogus
+run_cli 2 "bad format" run --format xml --no-record --socket "$T/x.sock"
+run_cli 2 "unknown command" frobnicate
+run_cli 2 "launch without command" launch --socket "$T/x.sock" --agent x
+
+# a policy with a wrong value on line 3
+cat >"$T/bad.yaml" <<'Y'
+# a policy with a wrong value on line 3
+allow:
+  - cidr: 10.0.0.0/99
+    ports: [443]
+Y
+cat >"$T/good.yaml" <<'Y'
+agents:
+  - name: forum-bot
+    match: [/opt/bots/forum-bot, "*/forum_bot.py"]
+allow:
+  - host: api.anthropic.com
+  - cidr: 10.0.0.0/8
+    ports: [443]
+Y
+run_cli 2 "bad policy" run --config "$T/bad.yaml" --format json --no-record --socket "$T/x.sock"
+[[ $msg == *"bad.yaml:3"* ]] || fail "bad policy: stderr does not name bad.yaml:3: $msg"
+[ ! -e "$T/x.sock" ] || fail "bad policy: the collector left its socket behind"
+checked=no
+if [[ $help == *check-config* ]]; then
+	run_cli 2 "check-config bad" check-config "$T/bad.yaml"
+	[[ $msg == *"bad.yaml:3"* ]] || fail "check-config: stderr does not name bad.yaml:3: $msg"
+	run_cli 0 "check-config good" check-config "$T/good.yaml"
+	checked=yes
+fi
+
+# launch with no collector on the socket
+run_cli 1 "launch without collector" launch --socket "$T/none.sock" --agent x -- /bin/touch "$T/launched"
+[ ! -e "$T/launched" ] || fail "launch ran the command without a collector"
+
+# a second collector on a served socket; the first keeps serving
+start_collector --config "$T/good.yaml"
+run_cli 2 "second collector" run --format json --no-record --socket "$SOCK"
+[[ $msg == *"$SOCK"* || $msg == *running* || $msg == *use* ]] ||
+	fail "second collector: message does not say why: $msg"
+kill -0 "$COLLECTOR_PID" 2>/dev/null || fail "the first collector died"
+launch x /bin/true || fail "launch through the first collector failed after the second was refused"
+stop_collector
+pass "help 0; bad usage/policy 2 with one line; check-config $checked; busy socket 2; no collector 1"

@@ -1,0 +1,117 @@
+#!/bin/bash
+# bench.sh - overhead of agentmon on three syscall-heavy loops (not a test).
+#
+# For each of BENCH_ROUNDS rounds (default 5), interleaved, it runs every mode
+# of build/bench/loop (open, connect, forkexec) three ways:
+#   baseline  no collector
+#   untagged  collector running, the loop is not an agent (the hooks' cost)
+#   tagged    collector running, the loop started by `agentmon launch`
+#             (full capture, JSON written to a file)
+# and prints per mode the baseline ns/op (median, min-max) and the median and
+# min-max over rounds of each round's ratio to its own baseline, plus the
+# events the collector reported lost (drop events) in the tagged runs.
+#
+# env: BENCH_ROUNDS, BENCH_N_OPEN, BENCH_N_CONNECT, BENCH_N_FORKEXEC,
+#      AGENTMON (default build/agentmon), CC
+set -u
+cd "$(dirname "$0")/.." || exit 1
+ROUNDS=${BENCH_ROUNDS:-5}
+MODES=(open connect forkexec)
+declare -A N=([open]=${BENCH_N_OPEN:-200000} [connect]=${BENCH_N_CONNECT:-10000}
+	[forkexec]=${BENCH_N_FORKEXEC:-500})
+AGENTMON=${AGENTMON:-build/agentmon}
+LOOP=build/bench/loop
+if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+mkdir -p build/bench
+"${CC:-cc}" -O2 -Wall -Wextra -pthread -o "$LOOP" tools/bench/loop.c || die "cannot build $LOOP"
+[ "$(id -u)" -eq 0 ] || die "needs root (the collector loads BPF programs)"
+[ -x "$AGENTMON" ] || die "$AGENTMON not built (run make)"
+
+W=$(mktemp -d /tmp/agentmon-bench.XXXXXX) || die mktemp
+SOCK=$W/agentmon.sock
+CPID=
+cleanup() {
+	if [ -n "$CPID" ]; then kill -TERM "$CPID" 2>/dev/null; wait "$CPID" 2>/dev/null; fi
+	rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+start_collector() {
+	: >"$W/err"
+	"$AGENTMON" run --format json --no-record --socket "$SOCK" >"$W/out" 2>"$W/err" &
+	CPID=$!
+	for _ in $(seq 300); do
+		grep -q ready "$W/err" && return 0
+		kill -0 "$CPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	die "collector did not start: $(tail -n 3 "$W/err")"
+}
+
+stop_collector() {
+	kill -TERM "$CPID"
+	wait "$CPID" || echo "bench: collector exited with status $?" >&2
+	CPID=
+}
+
+# one measurement: prints ns/op
+measure() {
+	local how=$1 mode=$2 v
+	if [ "$how" = tagged ]; then
+		v=$("$AGENTMON" launch --socket "$SOCK" --agent bench -- "$LOOP" "$mode" "${N[$mode]}")
+	else
+		v=$("$LOOP" "$mode" "${N[$mode]}")
+	fi || die "$how $mode run failed"
+	echo "$v"
+}
+
+: >"$W/results"
+start=$(date +%s)
+for ((r = 1; r <= ROUNDS; r++)); do
+	for mode in "${MODES[@]}"; do
+		echo "$r baseline $mode $(measure baseline "$mode")" >>"$W/results"
+	done
+	start_collector
+	for mode in "${MODES[@]}"; do
+		echo "$r untagged $mode $(measure untagged "$mode")" >>"$W/results"
+	done
+	for mode in "${MODES[@]}"; do
+		echo "$r tagged $mode $(measure tagged "$mode")" >>"$W/results"
+	done
+	sleep 0.5   # let the collector drain before it is stopped
+	stop_collector
+	lost=$(grep -F '"drop"' "$W/out" | "$PY" -c '
+import json, sys
+print(sum(json.loads(l).get("lost", 0) for l in sys.stdin if l.strip()))')
+	events=$(wc -l <"$W/out")
+	echo "$r drops $lost $events" >>"$W/results"
+	printf 'round %d/%d done (%ds)\n' "$r" "$ROUNDS" $(($(date +%s) - start)) >&2
+done
+
+"$PY" - "$W/results" "${MODES[@]}" <<'PYEOF'
+import statistics, sys
+res, drops = {}, []
+for line in open(sys.argv[1]):
+    f = line.split()
+    if f[1] == "drops":
+        drops.append((int(f[0]), int(f[2]), int(f[3])))
+    else:
+        res[(int(f[0]), f[1], f[2])] = float(f[3])
+rounds = sorted({k[0] for k in res})
+def stat(xs, fmt):
+    return "%s (%s-%s)" % (fmt % statistics.median(xs), fmt % min(xs), fmt % max(xs))
+print("%-9s %-26s %-20s %-20s" % ("mode", "baseline ns/op", "untagged x", "tagged x"))
+for mode in sys.argv[2:]:
+    base = [res[(r, "baseline", mode)] for r in rounds]
+    cols = [stat(base, "%.0f")]
+    for how in ("untagged", "tagged"):
+        cols.append(stat([res[(r, how, mode)] / res[(r, "baseline", mode)] for r in rounds], "%.2f"))
+    print("%-9s %-26s %-20s %-20s" % (mode, *cols))
+tot = sum(d[1] for d in drops)
+print("tagged runs: %d events lost in %d rounds (per round: %s); JSON lines per round: %s"
+      % (tot, len(drops), " ".join(str(d[1]) for d in drops), " ".join(str(d[2]) for d in drops)))
+PYEOF
