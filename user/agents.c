@@ -1,0 +1,450 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * agents.c - the agent table and exec matching (see agents.h).
+ *
+ * Each agent owns its name and a list of patterns.  A pattern is "plain"
+ * (no '/' and no glob character: compared with basenames) or a "path"
+ * pattern (fnmatch(3) without FNM_PATHNAME, so '*' crosses '/').
+ *
+ * The built-in package patterns ("* /@anthropic-ai/claude-code/ *" ...) are
+ * marked script_only: they are matched against the script an interpreter
+ * runs, never against the executed file.  An npm or pip package is started
+ * through its bin link (a plain name, tagged in the kernel) or through an
+ * interpreter (a kernel candidate), so they do not need every exec sent to
+ * userspace.  Patterns from the policy file match both, and one whose
+ * basename has glob characters turns candidate_all on.
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agents.h"
+
+struct pattern {
+	char *text;
+	bool plain;        /* compared with basenames */
+	bool script_only;  /* path pattern for interpreter scripts only */
+};
+
+struct agent {
+	char *name;
+	struct pattern *pats;
+	size_t n_pats;
+};
+
+struct agents {
+	struct agent *v;
+	size_t n, cap;
+};
+
+static const struct {
+	const char *name;
+	const char *pkg[3];  /* script_only path patterns */
+} default_agents[] = {
+	{ "claude",       { "*/@anthropic-ai/claude-code/*" } },
+	{ "codex",        { "*/@openai/codex/*" } },
+	{ "aider",        { "*/site-packages/aider/*", "*/dist-packages/aider/*" } },
+	{ "gemini",       { "*/@google/gemini-cli/*" } },
+	{ "goose",        { NULL } },
+	{ "opencode",     { "*/node_modules/opencode-ai/*" } },
+	{ "cursor-agent", { "*/cursor-agent/versions/*" } },
+	{ "copilot",      { "*/@github/copilot/*" } },
+	{ "amp",          { "*/@sourcegraph/amp/*" } },
+	{ "qwen",         { "*/@qwen-code/qwen-code/*" } },
+};
+
+#define N_DEFAULTS (sizeof(default_agents) / sizeof(default_agents[0]))
+
+/* interpreter basenames sent as candidates; python3.N listed for the kernel */
+static const char *const interpreters[] = {
+	"node", "nodejs", "bun", "deno", "python", "python2", "python3",
+};
+#define PY3_MINOR_FIRST 6
+#define PY3_MINOR_LAST  16
+
+/* ---- table ---- */
+
+void agents_free(struct agents *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->n; i++) {
+		for (size_t j = 0; j < a->v[i].n_pats; j++)
+			free(a->v[i].pats[j].text);
+		free(a->v[i].pats);
+		free(a->v[i].name);
+	}
+	free(a->v);
+	free(a);
+}
+
+static bool name_ok(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	return n > 0 && n < AM_NAME_MAX;
+}
+
+static uint32_t find(const struct agents *a, const char *name)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i].name, name) == 0)
+			return (uint32_t)i;
+	return AM_AGENT_NONE;
+}
+
+uint32_t agents_intern(struct agents *a, const char *name)
+{
+	uint32_t id;
+
+	if (!name_ok(name))
+		return AM_AGENT_NONE;
+	id = find(a, name);
+	if (id != AM_AGENT_NONE)
+		return id;
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 16;
+		struct agent *v = realloc(a->v, cap * sizeof(*v));
+
+		if (!v)
+			return AM_AGENT_NONE;
+		a->v = v;
+		a->cap = cap;
+	}
+	memset(&a->v[a->n], 0, sizeof(a->v[a->n]));
+	a->v[a->n].name = strdup(name);
+	if (!a->v[a->n].name)
+		return AM_AGENT_NONE;
+	return (uint32_t)a->n++;
+}
+
+static bool has_glob(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+static int add_pattern(struct agents *a, const char *name, const char *pattern, bool script_only)
+{
+	struct agent *ag;
+	struct pattern *p;
+	uint32_t id;
+
+	if (!pattern || !*pattern)
+		return -EINVAL;
+	if (!name_ok(name))
+		return -EINVAL;
+	id = agents_intern(a, name);
+	if (id == AM_AGENT_NONE)
+		return -ENOMEM;
+	ag = &a->v[id];
+	p = realloc(ag->pats, (ag->n_pats + 1) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	ag->pats = p;
+	p = &ag->pats[ag->n_pats];
+	p->text = strdup(pattern);
+	if (!p->text)
+		return -ENOMEM;
+	p->plain = !strchr(pattern, '/') && !has_glob(pattern);
+	p->script_only = script_only && !p->plain;
+	ag->n_pats++;
+	return 0;
+}
+
+int agents_add_pattern(struct agents *a, const char *name, const char *pattern)
+{
+	return add_pattern(a, name, pattern, false);
+}
+
+struct agents *agents_new_default(void)
+{
+	struct agents *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return NULL;
+	for (size_t i = 0; i < N_DEFAULTS; i++) {
+		const char *name = default_agents[i].name;
+
+		if (add_pattern(a, name, name, false))
+			goto fail;
+		for (size_t j = 0; j < 3 && default_agents[i].pkg[j]; j++)
+			if (add_pattern(a, name, default_agents[i].pkg[j], true))
+				goto fail;
+	}
+	return a;
+fail:
+	agents_free(a);
+	return NULL;
+}
+
+const char *agents_name(const struct agents *a, uint32_t id)
+{
+	return a && id < a->n ? a->v[id].name : NULL;
+}
+
+size_t agents_count(const struct agents *a)
+{
+	return a ? a->n : 0;
+}
+
+/* ---- exec matching ---- */
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+static bool is_python(const char *b)
+{
+	if (strncmp(b, "python", 6) != 0)
+		return false;
+	b += 6;
+	if (!*b || ((*b == '2' || *b == '3') && !b[1]))
+		return true;
+	if (*b != '3' || b[1] != '.' || !b[2])
+		return false;
+	for (b += 2; *b; b++)
+		if (*b < '0' || *b > '9')
+			return false;
+	return true;
+}
+
+enum interp { I_NONE, I_NODE, I_PYTHON, I_BUN, I_DENO };
+
+static enum interp interp_of(const char *path)
+{
+	const char *b = base_name(path);
+
+	if (is_python(b))
+		return I_PYTHON;
+	if (!strcmp(b, "node") || !strcmp(b, "nodejs"))
+		return I_NODE;
+	if (!strcmp(b, "bun"))
+		return I_BUN;
+	if (!strcmp(b, "deno"))
+		return I_DENO;
+	return I_NONE;
+}
+
+static bool in_list(const char *s, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(s, *list))
+			return true;
+	return false;
+}
+
+/* interpreter options that take the next argument as their value */
+static const char *const py_arg_opts[] = { "-W", "-X", "--check-hash-based-pycs", NULL };
+static const char *const js_arg_opts[] = {
+	"-r", "--require", "--import", "--loader", "--experimental-loader", "-C",
+	"--conditions", "--preload", "--cwd", "--config", "--env-file", "--title", NULL,
+};
+/* options after which no script follows (code given inline) */
+static const char *const js_code_opts[] = { "-e", "--eval", "-p", "--print", NULL };
+
+/* what an interpreter runs: a script path, or a module (python -m) */
+struct script {
+	const char *path;    /* NULL when none */
+	char module[AM_NAME_MAX]; /* top-level module name of python -m */
+};
+
+/* python option at arg; returns false when no script follows it */
+static bool python_opt(const char *arg, const char *next, struct script *s, bool *skip_next)
+{
+	const char *m = NULL;
+
+	if (in_list(arg, py_arg_opts)) {
+		*skip_next = true;
+		return true;
+	}
+	if (arg[1] == '-')
+		return true;
+	for (const char *c = arg + 1; *c; c++) {
+		if (*c == 'c')
+			return false;
+		if (*c == 'm') {
+			m = c[1] ? c + 1 : next;
+			*skip_next = !c[1];
+			break;
+		}
+		if (*c == 'W' || *c == 'X') {
+			*skip_next = !c[1];
+			break;
+		}
+	}
+	if (m) {
+		size_t n = strcspn(m, ".");
+
+		if (n < sizeof(s->module)) {
+			memcpy(s->module, m, n);
+			s->module[n] = '\0';
+		}
+		return false;
+	}
+	return true;
+}
+
+/* the script or module of an interpreter exec: argv[0] is the interpreter */
+static void find_script(enum interp in, const char *argv, const char *end, uint32_t argc,
+			struct script *s)
+{
+	bool skip_next = false, sub_ok = in == I_BUN || in == I_DENO;
+	const char *a = argv;
+
+	memset(s, 0, sizeof(*s));
+	for (uint32_t i = 0; i < argc && a < end; i++, a += strlen(a) + 1) {
+		const char *next = a + strlen(a) + 1;
+
+		if (i == 0 || skip_next) {
+			skip_next = false;
+			continue;
+		}
+		if (!strcmp(a, "--")) {
+			if (i + 1 < argc && next < end)
+				s->path = next;
+			return;
+		}
+		if (a[0] != '-' || !a[1]) {
+			if (sub_ok && !strcmp(a, "run")) {
+				sub_ok = false;
+				continue;
+			}
+			s->path = strcmp(a, "-") ? a : NULL;
+			return;
+		}
+		if (in == I_PYTHON) {
+			if (!python_opt(a, i + 1 < argc && next < end ? next : "", s, &skip_next))
+				return;
+		} else if (in_list(a, js_code_opts)) {
+			return;
+		} else if (in_list(a, js_arg_opts)) {
+			skip_next = true;
+		}
+	}
+}
+
+static bool pattern_matches(const struct pattern *p, const char *filename, const struct script *s)
+{
+	if (p->plain)
+		return !strcmp(p->text, base_name(filename)) ||
+		       (s->path && !strcmp(p->text, base_name(s->path))) ||
+		       !strcmp(p->text, s->module);
+	if (!p->script_only && fnmatch(p->text, filename, 0) == 0)
+		return true;
+	return s->path && fnmatch(p->text, s->path, 0) == 0;
+}
+
+uint32_t agents_match_exec(const struct agents *a, const char *filename,
+			   const char *argv, size_t argv_len, uint32_t argc)
+{
+	struct script s = { 0 };
+	enum interp in;
+
+	if (!a || !filename)
+		return AM_AGENT_NONE;
+	in = interp_of(filename);
+	/* argv must end in NUL for the walk; decode_record guarantees it */
+	if (in != I_NONE && argv && argv_len && argv[argv_len - 1] == '\0')
+		find_script(in, argv, argv + argv_len, argc, &s);
+	for (size_t i = 0; i < a->n; i++)
+		for (size_t j = 0; j < a->v[i].n_pats; j++)
+			if (pattern_matches(&a->v[i].pats[j], filename, &s))
+				return (uint32_t)i;
+	return AM_AGENT_NONE;
+}
+
+/* ---- kernel rules ---- */
+
+struct rule_set {
+	struct am_name *names;
+	struct am_exe_rule *rules;
+	size_t n, cap;
+};
+
+/* add basename with action; a TAG replaces a CANDIDATE, the first TAG wins */
+static int rules_add(struct rule_set *r, const char *base, uint32_t action, uint32_t id)
+{
+	size_t len = strlen(base);
+
+	if (!len || len >= AM_NAME_MAX)
+		return 0;
+	for (size_t i = 0; i < r->n; i++) {
+		if (strcmp(r->names[i].name, base))
+			continue;
+		if (action == AM_RULE_TAG && r->rules[i].action != AM_RULE_TAG)
+			r->rules[i] = (struct am_exe_rule){ .agent_id = id, .action = action };
+		return 0;
+	}
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		struct am_name *nv = realloc(r->names, cap * sizeof(*nv));
+		struct am_exe_rule *rv;
+
+		if (!nv)
+			return -ENOMEM;
+		r->names = nv;
+		rv = realloc(r->rules, cap * sizeof(*rv));
+		if (!rv)
+			return -ENOMEM;
+		r->rules = rv;
+		r->cap = cap;
+	}
+	memset(&r->names[r->n], 0, sizeof(r->names[r->n]));
+	memcpy(r->names[r->n].name, base, len);
+	r->rules[r->n] = (struct am_exe_rule){ .agent_id = id, .action = action };
+	r->n++;
+	return 0;
+}
+
+static void rules_interpreters(struct rule_set *r)
+{
+	char py[16];
+
+	for (size_t i = 0; i < sizeof(interpreters) / sizeof(interpreters[0]); i++)
+		rules_add(r, interpreters[i], AM_RULE_CANDIDATE, AM_AGENT_NONE);
+	for (int m = PY3_MINOR_FIRST; m <= PY3_MINOR_LAST; m++) {
+		snprintf(py, sizeof(py), "python3.%d", m);
+		rules_add(r, py, AM_RULE_CANDIDATE, AM_AGENT_NONE);
+	}
+}
+
+/* one pattern's rule; true when it needs every exec */
+static bool rules_pattern(struct rule_set *r, const struct pattern *p, uint32_t id)
+{
+	const char *b;
+
+	if (p->plain) {
+		rules_add(r, p->text, AM_RULE_TAG, id);
+		return false;
+	}
+	if (p->script_only)
+		return false;
+	b = base_name(p->text);
+	if (has_glob(b) || !*b)
+		return true;
+	rules_add(r, b, AM_RULE_CANDIDATE, AM_AGENT_NONE);
+	return false;
+}
+
+bool agents_kernel_rules(const struct agents *a,
+			 void (*cb)(const char *basename, const struct am_exe_rule *rule, void *arg),
+			 void *arg)
+{
+	struct rule_set r = { 0 };
+	bool all = false;
+
+	rules_interpreters(&r);
+	for (size_t i = 0; a && i < a->n; i++)
+		for (size_t j = 0; j < a->v[i].n_pats; j++)
+			all |= rules_pattern(&r, &a->v[i].pats[j], (uint32_t)i);
+	for (size_t i = 0; i < r.n; i++)
+		cb(r.names[i].name, &r.rules[i], arg);
+	free(r.names);
+	free(r.rules);
+	return all;
+}

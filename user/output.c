@@ -1,0 +1,473 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * output.c - the stdout sink (see output.h).
+ *
+ * JSON: one object per line with the fields of SPEC.md "Events: JSON Lines".
+ * Text: one line per event for people,
+ *   12:00:00.123 claude/bash[1234] open /home/u/x O_WRONLY|O_CREAT = 3
+ * (local time, "AGENT/COMM[PID]", COMM alone when untagged, AGENT alone when
+ * it equals COMM).  Control bytes in text are shown as \xNN so that a file
+ * name cannot drive the terminal.
+ *
+ * Lines are queued in o->buf and written by output_flush(), or when the
+ * queue passes OUT_FLUSH_AT bytes.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "output.h"
+
+#define OUT_FLUSH_AT (64u << 10)
+
+/* glibc hides the kernel's O_LARGEFILE bit on 64-bit targets */
+#if O_LARGEFILE == 0
+#if defined(__aarch64__) || defined(__arm__)
+#define AM_O_LARGEFILE 0400000
+#else
+#define AM_O_LARGEFILE 0100000
+#endif
+#else
+#define AM_O_LARGEFILE O_LARGEFILE
+#endif
+
+struct output {
+	FILE *f;
+	enum output_format fmt;
+	bool color;
+	struct jw buf;   /* queued lines */
+	struct jw line;  /* scratch for one JSON object */
+};
+
+struct output *output_new(FILE *f, enum output_format fmt, bool color)
+{
+	struct output *o = calloc(1, sizeof(*o));
+
+	if (!o)
+		return NULL;
+	o->f = f;
+	o->fmt = fmt;
+	o->color = color;
+	jw_init(&o->buf);
+	jw_init(&o->line);
+	return o;
+}
+
+void output_free(struct output *o)
+{
+	if (!o)
+		return;
+	jw_free(&o->buf);
+	jw_free(&o->line);
+	free(o);
+}
+
+int output_parse_format(const char *s, enum output_format *fmt)
+{
+	if (s && strcmp(s, "text") == 0)
+		*fmt = OUTPUT_TEXT;
+	else if (s && strcmp(s, "json") == 0)
+		*fmt = OUTPUT_JSON;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* ---- open flags ---- */
+
+static const struct {
+	uint32_t bits;
+	const char *name;
+} open_flag_names[] = {
+	/* composites first, so that their parts are not named again */
+	{ O_TMPFILE, "O_TMPFILE" },     { O_SYNC, "O_SYNC" },
+	{ O_CREAT, "O_CREAT" },         { O_EXCL, "O_EXCL" },
+	{ O_NOCTTY, "O_NOCTTY" },       { O_TRUNC, "O_TRUNC" },
+	{ O_APPEND, "O_APPEND" },       { O_NONBLOCK, "O_NONBLOCK" },
+	{ O_DSYNC, "O_DSYNC" },         { O_ASYNC, "O_ASYNC" },
+	{ O_DIRECT, "O_DIRECT" },       { AM_O_LARGEFILE, "O_LARGEFILE" },
+	{ O_DIRECTORY, "O_DIRECTORY" }, { O_NOFOLLOW, "O_NOFOLLOW" },
+	{ O_NOATIME, "O_NOATIME" },     { O_CLOEXEC, "O_CLOEXEC" },
+	{ O_PATH, "O_PATH" },
+};
+
+/* append s to buf (size len, used bytes *at), keeping it NUL-terminated */
+static void flag_add(char *buf, size_t len, size_t *at, const char *s)
+{
+	int n;
+
+	if (*at >= len)
+		return;
+	n = snprintf(buf + *at, len - *at, "%s%s", *at ? "|" : "", s);
+	if (n > 0)
+		*at += (size_t)n;
+}
+
+const char *output_open_flags(uint32_t flags, char *buf, size_t len)
+{
+	static const char *const acc[] = { "O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE" };
+	uint32_t rest = flags & ~(uint32_t)O_ACCMODE;
+	size_t at = 0;
+	char hex[16];
+
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	flag_add(buf, len, &at, acc[flags & O_ACCMODE]);
+	for (size_t i = 0; i < sizeof(open_flag_names) / sizeof(open_flag_names[0]); i++) {
+		uint32_t b = open_flag_names[i].bits;
+
+		if (b && (rest & b) == b) {
+			flag_add(buf, len, &at, open_flag_names[i].name);
+			rest &= ~b;
+		}
+	}
+	if (rest) {
+		snprintf(hex, sizeof(hex), "0x%x", rest);
+		flag_add(buf, len, &at, hex);
+	}
+	return buf;
+}
+
+/* ---- shared helpers ---- */
+
+static const char *proto_name(uint8_t proto)
+{
+	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : NULL;
+}
+
+/* the text of a net address, or NULL for an unknown family */
+static const char *addr_text(uint16_t family, const uint8_t *addr, char *buf, size_t len)
+{
+	if (family != AF_INET && family != AF_INET6)
+		return NULL;
+	return inet_ntop(family, addr, buf, (socklen_t)len);
+}
+
+/* "2026-11-25T12:00:00.123456789Z" */
+static void ts_rfc3339(uint64_t ns, char *buf, size_t len)
+{
+	time_t sec = (time_t)(ns / 1000000000ull);
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&sec, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%09lluZ", (unsigned long long)(ns % 1000000000ull));
+}
+
+/* ---- JSON ---- */
+
+static void json_common(struct jw *w, const struct event *ev)
+{
+	char ts[48];
+
+	ts_rfc3339(ev->ts_ns, ts, sizeof(ts));
+	jw_key(w, "ts");        jw_str(w, ts);
+	jw_key(w, "type");      jw_str(w, event_type_name(ev->type));
+	jw_key(w, "pid");       jw_uint(w, ev->pid);
+	jw_key(w, "tid");       jw_uint(w, ev->tid);
+	jw_key(w, "ppid");      jw_uint(w, ev->ppid);
+	jw_key(w, "uid");       jw_uint(w, ev->uid);
+	jw_key(w, "comm");      jw_str(w, ev->comm);
+	jw_key(w, "exe");       jw_str(w, ev->exe);
+	jw_key(w, "agent");     jw_str(w, ev->agent);
+	jw_key(w, "agent_pid"); jw_uint(w, ev->agent_pid);
+}
+
+static void json_exec(struct jw *w, const struct event_exec *x)
+{
+	const char *a = x->argv, *end = x->argv + x->argv_len;
+
+	jw_key(w, "filename");
+	jw_str(w, x->filename);
+	jw_key(w, "argv");
+	jw_arr_begin(w);
+	for (uint32_t i = 0; a && i < x->argc && a < end; i++) {
+		size_t n = strnlen(a, (size_t)(end - a));
+
+		jw_strn(w, a, n);
+		a += n + 1;
+	}
+	jw_arr_end(w);
+	jw_key(w, "cwd");
+	jw_str(w, x->cwd);
+	if (x->argv_trunc) {
+		jw_key(w, "argv_truncated");
+		jw_bool(w, true);
+	}
+}
+
+static void json_file(struct jw *w, uint32_t type, const struct event_file *f)
+{
+	char b[256];
+
+	jw_key(w, "path");
+	jw_str(w, f->path);
+	if (type == AM_EV_RENAME) {
+		jw_key(w, "new_path");
+		jw_str(w, f->new_path);
+	} else if (type == AM_EV_OPEN) {
+		jw_key(w, "flags");
+		jw_str(w, output_open_flags(f->flags, b, sizeof(b)));
+		jw_key(w, "write");
+		jw_bool(w, f->write);
+	} else if (type == AM_EV_CHMOD) {
+		snprintf(b, sizeof(b), "%04o", f->mode & 07777);
+		jw_key(w, "mode");
+		jw_str(w, b);
+	}
+	jw_key(w, "ret");
+	jw_int(w, f->ret);
+}
+
+static void json_net(struct jw *w, uint32_t type, const struct event_net *n)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	jw_key(w, "proto");
+	jw_str(w, proto_name(n->proto));
+	jw_key(w, "daddr");
+	jw_str(w, addr_text(n->family, n->daddr, a, sizeof(a)));
+	jw_key(w, "dport");
+	jw_uint(w, n->dport);
+	if (n->host && type != AM_EV_ACCEPT) {
+		jw_key(w, "host");
+		jw_str(w, n->host);
+	}
+	if (n->has_ret) {
+		jw_key(w, type == AM_EV_SEND ? "bytes" : "ret");
+		jw_int(w, n->ret);
+	}
+	if (n->io_uring) {
+		jw_key(w, "io_uring");
+		jw_bool(w, true);
+	}
+}
+
+void output_event_json(struct jw *w, const struct event *ev)
+{
+	jw_obj_begin(w);
+	json_common(w, ev);
+	switch (ev->type) {
+	case AM_EV_EXEC:
+		json_exec(w, &ev->exec);
+		break;
+	case AM_EV_EXIT:
+		jw_key(w, "exit_code");
+		jw_int(w, ev->exit.exit_code);
+		if (ev->exit.signal) {
+			jw_key(w, "signal");
+			jw_int(w, ev->exit.signal);
+		}
+		break;
+	case AM_EV_OPEN: case AM_EV_UNLINK: case AM_EV_RENAME: case AM_EV_CHMOD:
+		json_file(w, ev->type, &ev->file);
+		break;
+	case AM_EV_CONNECT: case AM_EV_ACCEPT: case AM_EV_SEND:
+		json_net(w, ev->type, &ev->net);
+		break;
+	case AM_EV_DROP:
+		jw_key(w, "lost");
+		jw_uint(w, ev->drop.lost);
+		break;
+	default:
+		break;
+	}
+	jw_obj_end(w);
+}
+
+/* ---- text ---- */
+
+static void addf(struct jw *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void addf(struct jw *b, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		jw_raw(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+/* s (n bytes) with control bytes as \xNN; "?" for NULL */
+static void add_safe(struct jw *b, const char *s, size_t n)
+{
+	size_t run = 0;
+
+	if (!s) {
+		jw_raw(b, "?", 1);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c != 0x7f)
+			continue;
+		jw_raw(b, s + run, i - run);
+		addf(b, "\\x%02x", c);
+		run = i + 1;
+	}
+	jw_raw(b, s + run, n - run);
+}
+
+static void add_str(struct jw *b, const char *s)
+{
+	add_safe(b, s, s ? strlen(s) : 0);
+}
+
+static void text_who(struct output *o, const struct event *ev)
+{
+	struct jw *b = &o->buf;
+	bool same = ev->agent && strcmp(ev->agent, ev->comm) == 0;
+
+	if (ev->agent) {
+		if (o->color)
+			jw_raw(b, "\033[1;36m", 7);
+		add_str(b, ev->agent);
+		if (o->color)
+			jw_raw(b, "\033[0m", 4);
+		if (!same)
+			jw_raw(b, "/", 1);
+	}
+	if (!same)
+		add_str(b, ev->comm);
+	addf(b, "[%u] %s", ev->pid, event_type_name(ev->type));
+}
+
+static void text_exec(struct jw *b, const struct event_exec *x)
+{
+	const char *a = x->argv, *end = x->argv + x->argv_len;
+
+	jw_raw(b, " ", 1);
+	add_str(b, x->filename);
+	jw_raw(b, " [", 2);
+	for (uint32_t i = 0; a && i < x->argc && a < end; i++) {
+		size_t n = strnlen(a, (size_t)(end - a));
+
+		if (i)
+			jw_raw(b, " ", 1);
+		add_safe(b, a, n);
+		a += n + 1;
+	}
+	jw_raw(b, x->argv_trunc ? " ...]" : "]", x->argv_trunc ? 5 : 1);
+}
+
+static void text_file(struct jw *b, uint32_t type, const struct event_file *f)
+{
+	char fl[256];
+
+	jw_raw(b, " ", 1);
+	add_str(b, f->path);
+	if (type == AM_EV_RENAME) {
+		jw_raw(b, " -> ", 4);
+		add_str(b, f->new_path);
+	} else if (type == AM_EV_OPEN) {
+		addf(b, " %s", output_open_flags(f->flags, fl, sizeof(fl)));
+	} else if (type == AM_EV_CHMOD) {
+		addf(b, " %04o", f->mode & 07777);
+	}
+	addf(b, " = %lld", (long long)f->ret);
+}
+
+static void text_net(struct jw *b, uint32_t type, const struct event_net *n)
+{
+	char a[INET6_ADDRSTRLEN];
+	const char *p = proto_name(n->proto);
+	const char *ad = addr_text(n->family, n->daddr, a, sizeof(a));
+	bool v6 = n->family == AF_INET6;
+
+	addf(b, " %s %s%s%s:%u", p ? p : "?", v6 ? "[" : "", ad ? ad : "?", v6 ? "]" : "",
+	     n->dport);
+	if (n->host && type != AM_EV_ACCEPT) {
+		jw_raw(b, " (", 2);
+		add_str(b, n->host);
+		jw_raw(b, ")", 1);
+	}
+	if (n->has_ret)
+		addf(b, type == AM_EV_SEND ? " %lld bytes" : " = %lld", (long long)n->ret);
+	if (n->io_uring)
+		jw_raw(b, " io_uring", 9);
+}
+
+static void text_details(struct jw *b, const struct event *ev)
+{
+	switch (ev->type) {
+	case AM_EV_EXEC:
+		text_exec(b, &ev->exec);
+		break;
+	case AM_EV_EXIT:
+		addf(b, " %d", ev->exit.exit_code);
+		if (ev->exit.signal)
+			addf(b, " (signal %d)", ev->exit.signal);
+		break;
+	case AM_EV_FORK:
+		addf(b, " from %u", ev->ppid);
+		break;
+	case AM_EV_OPEN: case AM_EV_UNLINK: case AM_EV_RENAME: case AM_EV_CHMOD:
+		text_file(b, ev->type, &ev->file);
+		break;
+	case AM_EV_CONNECT: case AM_EV_ACCEPT: case AM_EV_SEND:
+		text_net(b, ev->type, &ev->net);
+		break;
+	case AM_EV_DROP:
+		addf(b, " %llu events lost", (unsigned long long)ev->drop.lost);
+		break;
+	default:
+		break;
+	}
+}
+
+static void text_line(struct output *o, const struct event *ev)
+{
+	time_t sec = (time_t)(ev->ts_ns / 1000000000ull);
+	struct tm tm;
+
+	localtime_r(&sec, &tm);
+	addf(&o->buf, "%02d:%02d:%02d.%03u ", tm.tm_hour, tm.tm_min, tm.tm_sec,
+	     (unsigned)(ev->ts_ns % 1000000000ull / 1000000));
+	text_who(o, ev);
+	text_details(&o->buf, ev);
+	jw_raw(&o->buf, "\n", 1);
+}
+
+int output_event(struct output *o, const struct event *ev)
+{
+	if (o->fmt == OUTPUT_JSON) {
+		jw_reset(&o->line);
+		output_event_json(&o->line, ev);
+		jw_raw(&o->buf, o->line.buf, o->line.len);
+		jw_raw(&o->buf, "\n", 1);
+	} else {
+		text_line(o, ev);
+	}
+	if (o->buf.oom || o->line.oom) {
+		jw_reset(&o->buf);
+		jw_reset(&o->line);
+		return -ENOMEM;
+	}
+	return o->buf.len >= OUT_FLUSH_AT ? output_flush(o) : 0;
+}
+
+int output_flush(struct output *o)
+{
+	int err = 0;
+
+	errno = 0;
+	if (o->buf.len && fwrite(o->buf.buf, 1, o->buf.len, o->f) != o->buf.len)
+		err = errno ? -errno : -EIO;
+	jw_reset(&o->buf);
+	if (fflush(o->f) != 0 && !err)
+		err = errno ? -errno : -EIO;
+	return err;
+}
