@@ -120,7 +120,7 @@ struct am_file {
  * first 4 bytes of daddr/saddr.  A cgroup hook emits AM_F_PRE records (the
  * destination, before the operation, also for io_uring); the syscall exit
  * emits AM_F_RET records (with ret); the collector pairs them by tid.
- * 104 bytes.
+ * 112 bytes.
  */
 struct am_net {
 	struct am_hdr hdr;
@@ -132,7 +132,7 @@ struct am_net {
 	__u16 sport;         /* host byte order, 0 when unknown */
 	__u16 family;        /* AF_INET (2) or AF_INET6 (10) */
 	__u8  proto;         /* IPPROTO_TCP (6) or IPPROTO_UDP (17) */
-	__u8  _pad[1];
+	__u8  _pad[5];
 };
 
 /* tagged map value: one per tagged thread group */
@@ -158,6 +158,21 @@ struct am_exe_rule {
 struct am_config {
 	__u32 collector_pid; /* never tag or report the collector itself */
 	__u32 candidate_all; /* send every untagged exec as a candidate */
+};
+
+/*
+ * Kernel-internal: the sys_exit dispatcher tail-calls one handler program
+ * per concern through the `handlers` PROG_ARRAY; the loader fills it.
+ */
+enum am_handler {
+	AM_H_OPEN    = 0,  /* open, openat, openat2, creat */
+	AM_H_UNLINK  = 1,  /* unlink, unlinkat */
+	AM_H_RENAME  = 2,  /* rename, renameat, renameat2 */
+	AM_H_CHMOD   = 3,  /* chmod, fchmodat, fchmodat2 */
+	AM_H_CONNECT = 4,  /* connect */
+	AM_H_SEND    = 5,  /* sendto, sendmsg with a destination */
+	AM_H_ACCEPT  = 6,  /* accept, accept4 */
+	AM_H_MAX,
 };
 
 /* the largest record the kernel builds, for the per-CPU scratch buffer */

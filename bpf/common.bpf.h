@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * common.bpf.h - what every BPF file shares: the maps (weak definitions, so
+ * the static linker in `bpftool gen object` merges them into one map each),
+ * the syscall numbers, the record header, the ring buffer output with its
+ * drop accounting and wakeup policy, and the bounded dentry walk.
+ */
+#ifndef AGENTMON_COMMON_BPF_H
+#define AGENTMON_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+
+#include "agentmon.h"
+
+#define AF_INET      2
+#define AF_INET6     10
+#define AT_FDCWD     -100
+#define O_WRONLY     01
+#define O_CREAT      0100
+#define O_TRUNC      01000
+#define PF_IO_WORKER 0x00000010
+#define TS_COMPAT    0x0002
+
+/* ---- syscall numbers, defined once (negative: the architecture has no such call) ---- */
+#if defined(__TARGET_ARCH_x86)
+#define NR_open          2
+#define NR_connect       42
+#define NR_accept        43
+#define NR_sendto        44
+#define NR_sendmsg       46
+#define NR_rename        82
+#define NR_creat         85
+#define NR_unlink        87
+#define NR_chmod         90
+#define NR_openat        257
+#define NR_unlinkat      263
+#define NR_renameat      264
+#define NR_fchmodat      268
+#define NR_accept4       288
+#define NR_renameat2     316
+#define NR_io_uring_enter 426
+#define NR_openat2       437
+#define NR_fchmodat2     452
+/* the user's syscall arguments, still in pt_regs at sys_exit */
+#define SC_NR_FIELD orig_ax
+#define SC_NR(r)   ((r)->orig_ax)
+#define SC_ARG0(r) ((r)->di)
+#define SC_ARG1(r) ((r)->si)
+#define SC_ARG2(r) ((r)->dx)
+#define SC_ARG3(r) ((r)->r10)
+#define SC_ARG4(r) ((r)->r8)
+#define SC_ARG5(r) ((r)->r9)
+#elif defined(__TARGET_ARCH_arm64)
+#define NR_open          -1
+#define NR_rename        -2
+#define NR_creat         -3
+#define NR_unlink        -4
+#define NR_chmod         -5
+#define NR_unlinkat      35
+#define NR_renameat      38
+#define NR_fchmodat      53
+#define NR_openat        56
+#define NR_accept        202
+#define NR_connect       203
+#define NR_sendto        206
+#define NR_sendmsg       211
+#define NR_accept4       242
+#define NR_renameat2     276
+#define NR_io_uring_enter 426
+#define NR_openat2       437
+#define NR_fchmodat2     452
+#define SC_NR_FIELD syscallno
+#define SC_NR(r)   ((r)->syscallno)
+#define SC_ARG0(r) ((r)->orig_x0)
+#define SC_ARG1(r) ((r)->regs[1])
+#define SC_ARG2(r) ((r)->regs[2])
+#define SC_ARG3(r) ((r)->regs[3])
+#define SC_ARG4(r) ((r)->regs[4])
+#define SC_ARG5(r) ((r)->regs[5])
+#else
+#error "agentmon: unsupported architecture (x86_64 and arm64 only)"
+#endif
+
+/* ---- maps: weak, identical in every file, merged by the static linker ---- */
+
+/* the one ring buffer; max_entries set by userspace before load */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, AM_RINGBUF_BYTES);
+} events SEC(".maps") __weak;
+
+/* tgid -> tag: the set of agent processes */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, AM_MAX_TAGGED);
+	__type(key, __u32);
+	__type(value, struct am_tag);
+} tagged SEC(".maps") __weak;
+
+/* executable basename -> rule, checked at exec of untagged processes */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, AM_MAX_AGENT_EXES);
+	__type(key, struct am_name);
+	__type(value, struct am_exe_rule);
+} agent_exe SEC(".maps") __weak;
+
+/* struct am_config, one entry ("config" is taken by a vmlinux.h typedef) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct am_config);
+} config_map SEC(".maps") __weak;
+
+/* records that could not be put in the ring buffer, per record type */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, AM_EV_KERNEL_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps") __weak;
+
+/* sys_exit dispatcher -> handler programs, indexed by enum am_handler */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, AM_H_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} handlers SEC(".maps") __weak;
+
+/* per-CPU scratch: one record being built (exec and file records) */
+#define SCRATCH_BYTES 32768
+#define SCRATCH_MASK  (SCRATCH_BYTES - 1)
+#define STR_OFF_MASK  0x3fff /* string offsets stay below 16K: 16K + 4K fits */
+struct scratch { __u8 b[SCRATCH_BYTES]; };
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps") __weak;
+
+/* per-CPU scratch: a path built backwards by the dentry walk */
+#define PB_SIZE 4096
+#define PB_MASK (PB_SIZE - 1)
+#define NAME_MASK 255
+/* pos lives in the map, not in a register, so that the verifier does not
+ * track it precisely through the loop and can prune its states */
+struct pathbuf { __u64 pos; __u8 b[PB_SIZE + NAME_MASK + 1]; };
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pathbuf);
+} pathbuf SEC(".maps") __weak;
+
+static const __u32 zero_key;
+
+static __always_inline void *scratch_get(void)
+{
+	return bpf_map_lookup_elem(&scratch, &zero_key);
+}
+
+static __always_inline struct am_config *config_get(void)
+{
+	return bpf_map_lookup_elem(&config_map, &zero_key);
+}
+
+/* ---- record header ---- */
+
+static __always_inline void hdr_fill(struct am_hdr *h, __u16 type, __u16 size,
+				     const struct am_tag *tag)
+{
+	__u64 pt = bpf_get_current_pid_tgid();
+	struct task_struct *task = (void *)bpf_get_current_task();
+
+	h->ts_ns = bpf_ktime_get_boot_ns();
+	h->pid = pt >> 32;
+	h->tid = (__u32)pt;
+	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	h->uid = (__u32)bpf_get_current_uid_gid();
+	h->agent_pid = tag ? tag->agent_pid : 0;
+	h->agent_id = tag ? tag->agent_id : AM_AGENT_NONE;
+	h->type = type;
+	h->size = size;
+	h->flags = 0;
+	h->_pad[0] = h->_pad[1] = 0;
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+/*
+ * emit - copy size bytes of a built record into the ring buffer.  Wakeups
+ * are batched: none for ordinary records, forced when the backlog exceeds
+ * AM_WAKEUP_BYTES, normal for urgent (rare, latency-relevant) records.
+ * A failure is counted in drops[type].
+ */
+static __always_inline void emit(void *rec, __u64 size, __u32 type, bool urgent)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (urgent)
+		flags = 0;
+	else if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > AM_WAKEUP_BYTES)
+		flags = BPF_RB_FORCE_WAKEUP;
+	if (bpf_ringbuf_output(&events, rec, size, flags)) {
+		__u64 *n = bpf_map_lookup_elem(&drops, &type);
+
+		if (n)
+			__sync_fetch_and_add(n, 1);
+	}
+}
+
+/* ---- paths ---- */
+
+/*
+ * dpath - walk dentry/mount parents from (dentry, vfsmnt) up to the task's
+ * root, crossing mount points, at most AM_DPATH_DEPTH components.  The path
+ * is built backwards in pb; returns its start offset (the path runs to the
+ * NUL at PB_SIZE - 1).  Sets AM_F_PATH_TRUNC in *flags when cut.
+ */
+static __always_inline __u32 dpath(struct pathbuf *pb, struct dentry *dentry,
+				   struct vfsmount *vfsmnt, struct task_struct *task,
+				   __u16 *flags)
+{
+	struct dentry *root_d = BPF_CORE_READ(task, fs, root.dentry);
+	struct vfsmount *root_m = BPF_CORE_READ(task, fs, root.mnt);
+	__u64 mnt_off = bpf_core_field_offset(struct mount, mnt);
+	struct mount *mnt = (void *)vfsmnt - mnt_off;
+	bool done = false;
+
+	pb->pos = PB_SIZE - 1;
+	pb->b[PB_SIZE - 1] = 0;
+#pragma clang loop unroll(disable)
+	for (int i = 0; i < AM_DPATH_DEPTH; i++) {
+		struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+		__u64 pos = pb->pos;
+		struct qstr q;
+		__u32 len;
+
+		if (dentry == root_d && vfsmnt == root_m) {
+			done = true;
+			break;
+		}
+		if (dentry == mnt_root || dentry == parent) {
+			struct mount *mp = BPF_CORE_READ(mnt, mnt_parent);
+
+			if (dentry != mnt_root || mp == mnt) {
+				done = true; /* global root, or a detached tree */
+				break;
+			}
+			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = mp;
+			vfsmnt = (void *)mp + mnt_off;
+			continue;
+		}
+		q = BPF_CORE_READ(dentry, d_name);
+		len = q.len & NAME_MASK;
+		if (len + 1 > pos)
+			break;
+		pos -= len + 1;
+		bpf_probe_read_kernel(&pb->b[(pos + 1) & PB_MASK], len, q.name);
+		pb->b[pos & PB_MASK] = '/';
+		pb->pos = pos;
+		dentry = parent;
+	}
+	if (!done)
+		*flags |= AM_F_PATH_TRUNC;
+	if (pb->pos >= PB_SIZE - 1) {
+		pb->pos = PB_SIZE - 2;
+		pb->b[PB_SIZE - 2] = '/';
+	}
+	return pb->pos;
+}
+
+/*
+ * put_dpath - the path of (dentry, vfsmnt) at rec + off, NUL included.
+ * Returns its length, 0 when it could not be read.
+ */
+static __always_inline __u32 put_dpath(__u8 *rec, __u32 off, struct dentry *dentry,
+				       struct vfsmount *vfsmnt, struct task_struct *task,
+				       __u16 *flags)
+{
+	struct pathbuf *pb = bpf_map_lookup_elem(&pathbuf, &zero_key);
+	__u32 pos, len;
+
+	if (!pb || !dentry || !vfsmnt)
+		return 0;
+	pos = dpath(pb, dentry, vfsmnt, task, flags) & PB_MASK;
+	len = (PB_SIZE - pos) & PB_MASK;
+	if (!len)
+		return 0;
+	if (bpf_probe_read_kernel(&rec[off & STR_OFF_MASK], len, &pb->b[pos]))
+		return 0;
+	return len;
+}
+
+/* the task's working directory at rec + off; returns its length or 0 */
+static __always_inline __u32 put_cwd(__u8 *rec, __u32 off, struct task_struct *task,
+				     __u16 *flags)
+{
+	struct path pwd = BPF_CORE_READ(task, fs, pwd);
+
+	return put_dpath(rec, off, pwd.dentry, pwd.mnt, task, flags);
+}
+
+/* the struct file behind fd in the task's fd table, or NULL */
+static __always_inline struct file *fd_file(struct task_struct *task, int fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+
+	if (fd < 0 || !fdt || (__u32)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+/* ---- tail-called sys_exit handlers (file.bpf.c, net.bpf.c) ---- */
+
+/*
+ * the tag of the current task for a handler, NULL when untagged or when the
+ * syscall came through the 32-bit compat table (other numbers, other args)
+ */
+static __always_inline struct am_tag *handler_tag(struct task_struct *task)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct am_tag *tag = bpf_map_lookup_elem(&tagged, &tgid);
+
+#if defined(__TARGET_ARCH_x86)
+	if (tag && bpf_core_field_exists(task->thread_info.status) &&
+	    (BPF_CORE_READ(task, thread_info.status) & TS_COMPAT))
+		return NULL;
+#endif
+	return tag;
+}
+
+#endif /* AGENTMON_COMMON_BPF_H */

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * net.bpf.c - sockets of tagged tasks (AF_INET/AF_INET6, TCP and UDP only).
+ *
+ * AM_F_PRE records, from cgroup sock_addr hooks on the cgroup v2 root, before
+ * the operation (they also see io_uring, marked AM_F_IO_URING):
+ *   sock_connect4/6  -> AM_EV_CONNECT     sock_sendmsg4/6 -> AM_EV_SEND
+ * AM_F_RET records, tail-called from sys_exit_dispatch (sys.bpf.c):
+ *   h_connect  connect: destination from the user sockaddr, ret
+ *   h_send     sendto/sendmsg carrying a destination: destination, bytes
+ *   h_accept   accept/accept4 with ret >= 0: the peer of the new socket
+ * The collector pairs PRE and RET records by tid.
+ */
+#include "common.bpf.h"
+
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+
+/* set by the loader from helper probes; false leaves the field empty */
+const volatile bool sock_have_task = false;  /* get_current_task, probe_read_kernel */
+const volatile bool sock_have_comm = false;  /* get_current_comm */
+const volatile bool sock_have_regs = false;  /* get_current_task_btf, task_pt_regs */
+
+static __always_inline bool proto_ok(__u8 proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP;
+}
+
+/* ---- cgroup sock_addr hooks ---- */
+
+/* header fields in a cgroup hook, as far as the kernel's helpers allow */
+static __always_inline void sock_hdr(struct am_hdr *h, __u16 type, const struct am_tag *tag)
+{
+	__u64 pt = bpf_get_current_pid_tgid();
+
+	h->ts_ns = bpf_ktime_get_boot_ns();
+	h->pid = pt >> 32;
+	h->tid = (__u32)pt;
+	h->uid = (__u32)bpf_get_current_uid_gid();
+	h->agent_pid = tag->agent_pid;
+	h->agent_id = tag->agent_id;
+	h->type = type;
+	h->size = sizeof(struct am_net);
+	h->flags = AM_F_PRE;
+	if (sock_have_comm)
+		bpf_get_current_comm(h->comm, sizeof(h->comm));
+	if (sock_have_task) {
+		struct task_struct *task = (void *)bpf_get_current_task();
+
+		h->ppid = BPF_CORE_READ(task, real_parent, tgid);
+		if (BPF_CORE_READ(task, flags) & PF_IO_WORKER)
+			h->flags |= AM_F_IO_URING;
+	}
+	if (sock_have_regs) {
+		struct pt_regs *regs = (void *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+		if (BPF_CORE_READ(regs, SC_NR_FIELD) == NR_io_uring_enter)
+			h->flags |= AM_F_IO_URING; /* issued inline by io_uring_enter */
+	}
+}
+
+static __always_inline int sock_pre(struct bpf_sock_addr *ctx, __u16 type, bool v6)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct am_tag *tag = bpf_map_lookup_elem(&tagged, &tgid);
+	struct am_net n = {};
+
+	if (!tag || !proto_ok(ctx->protocol))
+		return 1;
+	sock_hdr(&n.hdr, type, tag);
+	n.fd = 0xffffffff;
+	n.proto = ctx->protocol;
+	n.dport = bpf_ntohs(ctx->user_port);
+	if (v6) {
+		n.family = AF_INET6;
+		__u32 *d = (__u32 *)n.daddr;
+
+		/* the verifier wants constant offsets into the context */
+		d[0] = ctx->user_ip6[0];
+		d[1] = ctx->user_ip6[1];
+		d[2] = ctx->user_ip6[2];
+		d[3] = ctx->user_ip6[3];
+	} else {
+		n.family = AF_INET;
+		*(__u32 *)n.daddr = ctx->user_ip4;
+	}
+	emit(&n, sizeof(n), type, type == AM_EV_CONNECT);
+	return 1;
+}
+
+SEC("cgroup/connect4")
+int sock_connect4(struct bpf_sock_addr *ctx) { return sock_pre(ctx, AM_EV_CONNECT, false); }
+SEC("cgroup/connect6")
+int sock_connect6(struct bpf_sock_addr *ctx) { return sock_pre(ctx, AM_EV_CONNECT, true); }
+SEC("cgroup/sendmsg4")
+int sock_sendmsg4(struct bpf_sock_addr *ctx) { return sock_pre(ctx, AM_EV_SEND, false); }
+SEC("cgroup/sendmsg6")
+int sock_sendmsg6(struct bpf_sock_addr *ctx) { return sock_pre(ctx, AM_EV_SEND, true); }
+
+/* ---- sys_exit handlers ---- */
+
+/* the socket behind fd, NULL when there is none */
+static __always_inline struct sock *fd_sock(struct task_struct *task, int fd)
+{
+	struct file *f = fd_file(task, fd);
+	struct socket *so;
+
+	if (!f)
+		return NULL;
+	so = BPF_CORE_READ(f, private_data);
+	return so ? BPF_CORE_READ(so, sk) : NULL;
+}
+
+/* local address and port of sk, and its protocol */
+static __always_inline void sock_local(struct am_net *n, struct sock *sk)
+{
+	if (!sk)
+		return;
+	n->proto = BPF_CORE_READ(sk, sk_protocol);
+	n->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (n->family == AF_INET6)
+		BPF_CORE_READ_INTO(&n->saddr, sk, __sk_common.skc_v6_rcv_saddr);
+	else
+		BPF_CORE_READ_INTO((__u32 *)n->saddr, sk, __sk_common.skc_rcv_saddr);
+}
+
+/* destination from a user sockaddr; false unless AF_INET/AF_INET6 */
+static __always_inline bool user_dest(struct am_net *n, const void *uaddr)
+{
+	struct sockaddr_in6 sa = {};
+
+	if (!uaddr || bpf_probe_read_user(&sa, sizeof(sa), uaddr)) {
+		/* a short sockaddr_in at the end of a page: read it alone */
+		if (!uaddr || bpf_probe_read_user(&sa, sizeof(struct sockaddr_in), uaddr))
+			return false;
+	}
+	n->family = sa.sin6_family;
+	n->dport = bpf_ntohs(sa.sin6_port);
+	if (n->family == AF_INET6)
+		__builtin_memcpy(n->daddr, &sa.sin6_addr, 16);
+	else if (n->family == AF_INET)
+		__builtin_memcpy(n->daddr, &((struct sockaddr_in *)&sa)->sin_addr, 4);
+	else
+		return false;
+	return true;
+}
+
+/* fill the header and put n in the ring buffer when its protocol is wanted */
+static __always_inline int net_emit(struct am_net *n, __u16 type, const struct am_tag *tag,
+				    long ret)
+{
+	if (!proto_ok(n->proto))
+		return 0;
+	hdr_fill(&n->hdr, type, sizeof(*n), tag);
+	n->hdr.flags = AM_F_RET;
+	n->ret = ret;
+	emit(n, sizeof(*n), type, type == AM_EV_CONNECT);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(h_connect, struct pt_regs *regs, long ret)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct am_tag *tag = handler_tag(task);
+	struct am_net n = {};
+
+	if (!tag || !user_dest(&n, (void *)SC_ARG1(regs)))
+		return 0;
+	n.fd = SC_ARG0(regs);
+	sock_local(&n, fd_sock(task, n.fd));
+	return net_emit(&n, AM_EV_CONNECT, tag, ret);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(h_send, struct pt_regs *regs, long ret)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct am_tag *tag = handler_tag(task);
+	struct am_net n = {};
+	void *dest;
+
+	if (!tag)
+		return 0;
+	if (SC_NR(regs) == NR_sendto) {
+		dest = (void *)SC_ARG4(regs);
+	} else {
+		struct user_msghdr m = {};
+
+		bpf_probe_read_user(&m, sizeof(m), (void *)SC_ARG1(regs));
+		dest = m.msg_name;
+	}
+	if (!dest || !user_dest(&n, dest))
+		return 0; /* no destination: a connected socket, seen at connect */
+	n.fd = SC_ARG0(regs);
+	sock_local(&n, fd_sock(task, n.fd));
+	return net_emit(&n, AM_EV_SEND, tag, ret);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(h_accept, struct pt_regs *regs, long ret)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct am_tag *tag = handler_tag(task);
+	struct am_net n = {};
+	struct sock *sk;
+
+	if (!tag || ret < 0)
+		return 0;
+	sk = fd_sock(task, ret);
+	if (!sk)
+		return 0;
+	n.fd = ret;
+	n.family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	n.dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (n.family == AF_INET6)
+		BPF_CORE_READ_INTO(&n.daddr, sk, __sk_common.skc_v6_daddr);
+	else if (n.family == AF_INET)
+		BPF_CORE_READ_INTO((__u32 *)n.daddr, sk, __sk_common.skc_daddr);
+	else
+		return 0;
+	sock_local(&n, sk);
+	return net_emit(&n, AM_EV_ACCEPT, tag, ret);
+}

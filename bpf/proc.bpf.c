@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * proc.bpf.c - process lifecycle, on scheduler tracepoints (not per syscall):
+ *   proc_fork  owns tag inheritance: a tagged parent's new thread group gets
+ *              the same tag (AM_EV_FORK);
+ *   proc_exec  owns exec records and tagging by executable basename
+ *              (agent_exe rules, candidates for userspace);
+ *   proc_exit  owns AM_EV_EXIT and removing a dead group from `tagged`.
+ */
+#include "common.bpf.h"
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	__u32 ctgid = BPF_CORE_READ(child, tgid);
+	struct am_tag *tag, t;
+	struct am_hdr h;
+
+	if (BPF_CORE_READ(child, pid) != ctgid)
+		return 0; /* a new thread: shares the group's tag */
+	tag = bpf_map_lookup_elem(&tagged, &ptgid);
+	if (!tag)
+		return 0;
+	t = *tag;
+	bpf_map_update_elem(&tagged, &ctgid, &t, BPF_ANY);
+	hdr_fill(&h, AM_EV_FORK, sizeof(h), &t);
+	h.pid = ctgid;
+	h.tid = ctgid;
+	h.ppid = ptgid;
+	BPF_CORE_READ_INTO(&h.comm, child, comm);
+	emit(&h, sizeof(h), AM_EV_FORK, false);
+	return 0;
+}
+
+/* the agent_exe rule for the basename of the filename at fname, or NULL */
+static __always_inline struct am_exe_rule *exe_rule(__u8 *rec, __u32 fname, __u32 fnlen)
+{
+	struct am_name key = {};
+	__u32 start = 0, blen;
+	bool found = false;
+
+	if (fnlen < 2 || fnlen > AM_PATH_MAX)
+		return NULL;
+	for (__u32 i = 0; i < AM_NAME_MAX; i++) {
+		if (i + 2 > fnlen) {
+			found = true; /* no slash: the whole name */
+			break;
+		}
+		if (rec[(fname + fnlen - 2 - i) & SCRATCH_MASK] == '/') {
+			start = fnlen - 1 - i;
+			found = true;
+			break;
+		}
+	}
+	if (!found)
+		return NULL; /* longer than any key */
+	blen = (fnlen - 1 - start) & (AM_NAME_MAX - 1);
+	bpf_probe_read_kernel(key.name, blen, &rec[(fname + start) & STR_OFF_MASK]);
+	return bpf_map_lookup_elem(&agent_exe, &key);
+}
+
+/*
+ * the tag of an exec'ing untagged process: tagged now by an AM_RULE_TAG
+ * rule, or a candidate.  Returns the hdr flags, 0 when it is not reported.
+ */
+static __always_inline __u16 exec_untagged(__u8 *rec, __u32 fname, __u32 fnlen,
+					   __u32 tgid, struct am_tag *t)
+{
+	struct am_config *cfg = config_get();
+	struct am_exe_rule *rule;
+
+	if (cfg && cfg->collector_pid == tgid)
+		return 0;
+	rule = exe_rule(rec, fname, fnlen);
+	if (rule && rule->action == AM_RULE_TAG) {
+		t->agent_pid = tgid;
+		t->agent_id = rule->agent_id;
+		bpf_map_update_elem(&tagged, &tgid, t, BPF_ANY);
+		return AM_F_NEW_TAG;
+	}
+	if ((rule && rule->action == AM_RULE_CANDIDATE) || (cfg && cfg->candidate_all)) {
+		t->agent_pid = 0;
+		t->agent_id = AM_AGENT_NONE;
+		return AM_F_CANDIDATE;
+	}
+	return 0;
+}
+
+/* argv strings of the new image at rec + off; sets argc and AM_F_ARGV_TRUNC */
+static __always_inline __u32 put_argv(__u8 *rec, __u32 off, struct task_struct *p,
+				      struct am_exec *e)
+{
+	unsigned long arg = BPF_CORE_READ(p, mm, arg_start);
+	unsigned long end = BPF_CORE_READ(p, mm, arg_end);
+	__u32 len = 0, argc = 0;
+
+	for (int i = 0; i < AM_ARGC_MAX && arg < end && len < AM_ARGV_MAX - 1; i++) {
+		__u32 room;
+		long n;
+
+		barrier_var(len); /* keep the mask: the verifier needs it */
+		room = AM_ARGV_MAX - (len & (AM_ARGV_MAX - 1));
+		n = bpf_probe_read_user_str(&rec[(off + len) & STR_OFF_MASK], room, (void *)arg);
+
+		if (n <= 0)
+			break;
+		argc++;
+		len += n;
+		arg += n;
+	}
+	if (arg < end)
+		e->hdr.flags |= AM_F_ARGV_TRUNC;
+	e->argc = argc;
+	return len & (2 * AM_ARGV_MAX - 1);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	const __u32 fname = sizeof(struct am_exec);
+	struct am_tag t = {}, *tag;
+	struct am_exec *e;
+	__u32 off, size;
+	__u16 flags = 0;
+	__u8 *rec;
+	long n;
+
+	rec = scratch_get();
+	if (!rec)
+		return 0;
+	e = (void *)rec;
+	n = bpf_probe_read_kernel_str(&rec[fname], AM_PATH_MAX, BPF_CORE_READ(bprm, filename));
+	if (n <= 0)
+		n = 1, rec[fname] = 0;
+	tag = bpf_map_lookup_elem(&tagged, &tgid);
+	if (tag)
+		t = *tag;
+	else if (!(flags = exec_untagged(rec, fname, n, tgid, &t)))
+		return 0;
+
+	hdr_fill(&e->hdr, AM_EV_EXEC, 0, &t);
+	e->hdr.flags = flags;
+	e->filename_len = n;
+	*(__u32 *)&e->_pad[0] = 0;
+	*(__u16 *)&e->_pad[4] = 0;
+	off = fname + (n & (AM_PATH_MAX - 1));
+	e->argv_len = put_argv(rec, off, p, e);
+	off += e->argv_len;
+	e->cwd_len = put_cwd(rec, off, p, &e->hdr.flags);
+	size = (off + e->cwd_len) & SCRATCH_MASK;
+	e->hdr.size = size;
+	emit(rec, size, AM_EV_EXEC, true);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(proc_exit, struct task_struct *p)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+	struct am_tag *tag = bpf_map_lookup_elem(&tagged, &tgid);
+	struct am_exit e;
+
+	if (!tag)
+		return 0;
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
+		return 0; /* other threads of the group still run */
+	hdr_fill(&e.hdr, AM_EV_EXIT, sizeof(e), tag);
+	e.status = BPF_CORE_READ(p, exit_code);
+	if (e.status & 0x7f)
+		e.hdr.flags |= AM_F_SIGNALED;
+	*(__u32 *)e._pad = 0;
+	emit(&e, sizeof(e), AM_EV_EXIT, true);
+	bpf_map_delete_elem(&tagged, &tgid);
+	return 0;
+}

@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * load.c - the BPF side as the collector sees it (see load.h): feature
+ * checks, the skeleton's open/load/attach, the tail-call table, the cgroup
+ * sock_addr hooks, and the maps the collector reads and writes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "load.h"
+#include "agentmon.skel.h"
+
+#define TRACEFS_DIR   "/sys/kernel/tracing"
+#define TRACEFS_MAGIC 0x74726163
+#define BTF_VMLINUX   "/sys/kernel/btf/vmlinux"
+#define N_SOCK_PROGS  4
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+struct loader {
+	struct agentmon_bpf *skel;
+	struct bpf_link *sock_links[N_SOCK_PROGS];
+	char status[512];
+};
+
+static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* write the one-line reason and return rc (a negative errno) */
+static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+/* append to the status line */
+static void status_add(struct loader *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void status_add(struct loader *l, const char *fmt, ...)
+{
+	size_t n = strlen(l->status);
+	va_list ap;
+
+	if (n >= sizeof(l->status) - 1)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(l->status + n, sizeof(l->status) - n, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- checks ---- */
+
+static int has_bpf_caps(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+	uint64_t eff;
+
+	if (syscall(SYS_capget, &hdr, data))
+		return 0;
+	eff = data[0].effective | (uint64_t)data[1].effective << 32;
+	return (eff >> CAP_BPF & 1) && (eff >> CAP_PERFMON & 1);
+}
+
+static int check_kernel(char *err, size_t errlen)
+{
+	if (geteuid() != 0 && !has_bpf_caps())
+		return fail(err, errlen, -EPERM, "agentmon needs root or CAP_BPF and CAP_PERFMON");
+	if (access(BTF_VMLINUX, R_OK))
+		return fail(err, errlen, -ENOTSUP, "kernel has no BTF at " BTF_VMLINUX
+			    "; agentmon needs CONFIG_DEBUG_INFO_BTF");
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1)
+		return fail(err, errlen, -ENOTSUP,
+			    "kernel has no bpf ring buffer; agentmon needs linux 5.8 or later");
+	return 0;
+}
+
+/* mount tracefs at its usual place when nothing is there; 0 or -errno */
+static int tracefs_ensure(void)
+{
+	struct statfs st;
+
+	if (!statfs(TRACEFS_DIR, &st) && st.f_type == TRACEFS_MAGIC)
+		return 0;
+	if (mount("tracefs", TRACEFS_DIR, "tracefs", 0, NULL))
+		return -errno;
+	return 0;
+}
+
+/* ---- open and load ---- */
+
+static uint32_t ringbuf_size(uint32_t want)
+{
+	uint32_t page = (uint32_t)sysconf(_SC_PAGESIZE), n = page;
+
+	if (!want)
+		want = AM_RINGBUF_BYTES;
+	while (n < want && n < (1u << 30))
+		n <<= 1;
+	return n;
+}
+
+static bool helper_ok(enum bpf_func_id id)
+{
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, id, NULL) == 1;
+}
+
+static struct bpf_program **sock_progs(struct agentmon_bpf *s, struct bpf_program **p)
+{
+	p[0] = s->progs.sock_connect4;
+	p[1] = s->progs.sock_connect6;
+	p[2] = s->progs.sock_sendmsg4;
+	p[3] = s->progs.sock_sendmsg6;
+	return p;
+}
+
+/*
+ * open the skeleton and load it; with_sock false leaves the cgroup programs
+ * out (for kernels whose sock_addr programs lack the helpers they use)
+ */
+static int skel_load(struct agentmon_bpf **out, const struct loader_opts *opts,
+		     bool with_sock)
+{
+	struct bpf_program *sp[N_SOCK_PROGS], *prog;
+	struct agentmon_bpf *s = agentmon_bpf__open();
+	int rc;
+
+	if (!s)
+		return -errno;
+	bpf_map__set_max_entries(s->maps.events, ringbuf_size(opts->ringbuf_bytes));
+	s->rodata->sock_have_task = helper_ok(BPF_FUNC_get_current_task) &&
+				    helper_ok(BPF_FUNC_probe_read_kernel);
+	s->rodata->sock_have_comm = helper_ok(BPF_FUNC_get_current_comm);
+	s->rodata->sock_have_regs = helper_ok(BPF_FUNC_get_current_task_btf) &&
+				    helper_ok(BPF_FUNC_task_pt_regs);
+	/* handlers run by tail call only; cgroup programs are attached by hand */
+	bpf_object__for_each_program(prog, s->obj) {
+		if (!strncmp(bpf_program__name(prog), "h_", 2))
+			bpf_program__set_autoattach(prog, false);
+	}
+	sock_progs(s, sp);
+	for (int i = 0; i < N_SOCK_PROGS; i++) {
+		bpf_program__set_autoattach(sp[i], false);
+		bpf_program__set_autoload(sp[i], with_sock);
+	}
+	rc = agentmon_bpf__load(s);
+	if (rc) {
+		agentmon_bpf__destroy(s);
+		return rc < 0 ? rc : -EINVAL;
+	}
+	*out = s;
+	return 0;
+}
+
+/* the tail-call table: handler id -> program */
+static int fill_handlers(struct agentmon_bpf *s)
+{
+	const struct { uint32_t id; struct bpf_program *prog; } h[] = {
+		{ AM_H_OPEN, s->progs.h_open },       { AM_H_UNLINK, s->progs.h_unlink },
+		{ AM_H_RENAME, s->progs.h_rename },   { AM_H_CHMOD, s->progs.h_chmod },
+		{ AM_H_CONNECT, s->progs.h_connect }, { AM_H_SEND, s->progs.h_send },
+		{ AM_H_ACCEPT, s->progs.h_accept },
+	};
+	int map = bpf_map__fd(s->maps.handlers);
+
+	for (size_t i = 0; i < sizeof(h) / sizeof(h[0]); i++) {
+		int fd = bpf_program__fd(h[i].prog);
+
+		if (bpf_map_update_elem(map, &h[i].id, &fd, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+/* ---- cgroup sock_addr hooks ---- */
+
+/* the cgroup v2 mount point from /proc/mounts into buf; 0 or -ENOENT */
+static int cgroup2_root(char *buf, size_t len)
+{
+	char dev[64], dir[4096], type[64];
+	FILE *f = fopen("/proc/mounts", "re");
+	int rc = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%63s %4095s %63s %*[^\n]", dev, dir, type) == 3) {
+		if (!strcmp(type, "cgroup2")) {
+			snprintf(buf, len, "%s", dir);
+			rc = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+/* attach the sock_addr hooks; a failure is reported in the status only */
+static void attach_sock(struct loader *l, const struct loader_opts *opts)
+{
+	struct bpf_program *sp[N_SOCK_PROGS];
+	char root[4096];
+	int fd, n = 0;
+
+	if (!bpf_program__autoload(l->skel->progs.sock_connect4)) {
+		status_add(l, "; cgroup sock hooks: not loadable on this kernel");
+		return;
+	}
+	if (opts->cgroup_path)
+		snprintf(root, sizeof(root), "%s", opts->cgroup_path);
+	else if (cgroup2_root(root, sizeof(root))) {
+		status_add(l, "; cgroup sock hooks: no cgroup v2 mount");
+		return;
+	}
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		status_add(l, "; cgroup sock hooks: %s: %s", root, strerror(errno));
+		return;
+	}
+	sock_progs(l->skel, sp);
+	for (int i = 0; i < N_SOCK_PROGS; i++) {
+		l->sock_links[i] = bpf_program__attach_cgroup(sp[i], fd);
+		n += l->sock_links[i] != NULL;
+	}
+	close(fd);
+	status_add(l, "; cgroup sock hooks on %s: %d/%d attached", root, n, N_SOCK_PROGS);
+	if (!l->skel->rodata->sock_have_regs)
+		status_add(l, " (io_uring: workers only)");
+}
+
+/* ---- public ---- */
+
+static int loader_start(struct loader *l, const struct loader_opts *opts,
+			char *err, size_t errlen)
+{
+	struct am_config cfg = { .collector_pid = opts->collector_pid };
+	int rc = skel_load(&l->skel, opts, true);
+
+	if (rc && (rc = skel_load(&l->skel, opts, false)))
+		return fail(err, errlen, rc, "cannot load the bpf programs: %s", strerror(-rc));
+	rc = fill_handlers(l->skel);
+	if (rc)
+		return fail(err, errlen, rc, "cannot fill the handler table: %s", strerror(-rc));
+	rc = agentmon_bpf__attach(l->skel);
+	if (rc)
+		return fail(err, errlen, rc < 0 ? rc : -EINVAL,
+			    "cannot attach the tracepoint programs: %s", strerror(-rc));
+	status_add(l, "tp_btf: sched_process_fork/exec/exit, sys_exit; ringbuf %u KiB",
+		   bpf_map__max_entries(l->skel->maps.events) >> 10);
+	attach_sock(l, opts);
+	rc = loader_set_config(l, &cfg);
+	if (rc)
+		return fail(err, errlen, rc, "cannot write the config map: %s", strerror(-rc));
+	return 0;
+}
+
+int loader_open(struct loader **out, const struct loader_opts *opts,
+		char *err, size_t errlen)
+{
+	struct loader_opts none = {};
+	struct loader *l;
+	int rc, trc;
+
+	if (!opts)
+		opts = &none;
+	rc = check_kernel(err, errlen);
+	if (rc)
+		return rc;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return fail(err, errlen, -ENOMEM, "out of memory");
+	trc = tracefs_ensure();
+	rc = loader_start(l, opts, err, errlen);
+	if (rc) {
+		loader_close(l);
+		return rc;
+	}
+	if (trc)
+		status_add(l, "; tracefs not mounted: %s", strerror(-trc));
+	*out = l;
+	return 0;
+}
+
+void loader_close(struct loader *l)
+{
+	if (!l)
+		return;
+	for (int i = 0; i < N_SOCK_PROGS; i++)
+		bpf_link__destroy(l->sock_links[i]);
+	agentmon_bpf__destroy(l->skel);
+	free(l);
+}
+
+int loader_events_fd(const struct loader *l)
+{
+	return bpf_map__fd(l->skel->maps.events);
+}
+
+static int rc_errno(int rc)
+{
+	return rc ? -errno : 0;
+}
+
+int loader_tag(struct loader *l, uint32_t tgid, uint32_t agent_pid, uint32_t agent_id)
+{
+	struct am_tag t = { .agent_pid = agent_pid, .agent_id = agent_id };
+
+	return rc_errno(bpf_map_update_elem(bpf_map__fd(l->skel->maps.tagged), &tgid, &t,
+					    BPF_ANY));
+}
+
+int loader_untag(struct loader *l, uint32_t tgid)
+{
+	return rc_errno(bpf_map_delete_elem(bpf_map__fd(l->skel->maps.tagged), &tgid));
+}
+
+int loader_lookup(struct loader *l, uint32_t tgid, struct am_tag *tag)
+{
+	return rc_errno(bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.tagged), &tgid, tag));
+}
+
+int loader_set_exe_rule(struct loader *l, const char *basename,
+			const struct am_exe_rule *rule)
+{
+	struct am_name key = {};
+	size_t n = strlen(basename);
+
+	if (!n || n >= sizeof(key.name) || strchr(basename, '/'))
+		return -EINVAL;
+	memcpy(key.name, basename, n);
+	return rc_errno(bpf_map_update_elem(bpf_map__fd(l->skel->maps.agent_exe), &key, rule,
+					    BPF_ANY));
+}
+
+int loader_clear_exe_rules(struct loader *l)
+{
+	int fd = bpf_map__fd(l->skel->maps.agent_exe);
+	struct am_name key;
+
+	for (int i = 0; i <= AM_MAX_AGENT_EXES; i++) {
+		if (bpf_map_get_next_key(fd, NULL, &key))
+			return errno == ENOENT ? 0 : -errno;
+		if (bpf_map_delete_elem(fd, &key))
+			return -errno;
+	}
+	return -EAGAIN;
+}
+
+int loader_set_config(struct loader *l, const struct am_config *cfg)
+{
+	uint32_t key = 0;
+
+	return rc_errno(bpf_map_update_elem(bpf_map__fd(l->skel->maps.config_map), &key, cfg,
+					    BPF_ANY));
+}
+
+uint64_t loader_drops(struct loader *l, uint64_t *per_type)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(l->skel->maps.drops);
+	uint64_t total = 0;
+	uint64_t *v;
+
+	if (ncpu <= 0 || !(v = calloc(ncpu, sizeof(*v))))
+		return 0;
+	for (uint32_t t = 0; t < AM_EV_KERNEL_MAX; t++) {
+		uint64_t sum = 0;
+
+		if (!bpf_map_lookup_elem(fd, &t, v))
+			for (int c = 0; c < ncpu; c++)
+				sum += v[c];
+		if (per_type)
+			per_type[t] = sum;
+		total += sum;
+	}
+	free(v);
+	return total;
+}
+
+const char *loader_status(const struct loader *l)
+{
+	return l->status;
+}
