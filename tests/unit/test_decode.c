@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* test_decode.c - decode_record on good, truncated and corrupt records. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "decode.h"
+
+static _Alignas(8) unsigned char rec[AM_EXEC_MAX + AM_FILE_MAX];
+
+static void hdr_fill(struct am_hdr *h, uint16_t type, size_t size)
+{
+	memset(h, 0, sizeof(*h));
+	h->ts_ns = 123456789;
+	h->pid = 100; h->tid = 101; h->ppid = 1; h->uid = 1000;
+	h->agent_pid = 90; h->agent_id = 3;
+	h->type = type;
+	h->size = (uint16_t)size;
+	memcpy(h->comm, "0123456789abcdef", AM_COMM_LEN); /* full: no NUL inside */
+}
+
+/* an exec record: filename, argv (alen bytes), cwd; returns its size */
+static size_t mk_exec(const char *fn, const char *argv, uint16_t alen, uint32_t argc,
+		      const char *cwd)
+{
+	struct am_exec x = { 0 };
+	size_t at = sizeof(x);
+
+	x.argc = argc;
+	x.filename_len = (uint16_t)(strlen(fn) + 1);
+	x.argv_len = alen;
+	x.cwd_len = cwd ? (uint16_t)(strlen(cwd) + 1) : 0;
+	memcpy(rec + at, fn, x.filename_len); at += x.filename_len;
+	memcpy(rec + at, argv, alen);         at += alen;
+	if (cwd) {
+		memcpy(rec + at, cwd, x.cwd_len);
+		at += x.cwd_len;
+	}
+	hdr_fill(&x.hdr, AM_EV_EXEC, at);
+	memcpy(rec, &x, sizeof(x));
+	return at;
+}
+
+static size_t mk_file(uint16_t type, const char *p1, const char *p2, const char *b1,
+		      const char *b2, uint32_t flags)
+{
+	const char *s[4] = { p1, p2, b1, b2 };
+	uint16_t l[4];
+	struct am_file f = { 0 };
+	size_t at = sizeof(f);
+
+	for (int i = 0; i < 4; i++) {
+		l[i] = s[i] ? (uint16_t)(strlen(s[i]) + 1) : 0;
+		memcpy(rec + at, s[i] ? s[i] : "", l[i]);
+		at += l[i];
+	}
+	f.path_len = l[0]; f.path2_len = l[1]; f.base_len = l[2]; f.base2_len = l[3];
+	f.ret = -2; f.flags = flags; f.mode = 0644;
+	hdr_fill(&f.hdr, type, at);
+	memcpy(rec, &f, sizeof(f));
+	return at;
+}
+
+static struct am_exec *X(void) { return (struct am_exec *)rec; }
+static struct am_file *F(void) { return (struct am_file *)rec; }
+
+static int dec(size_t len, struct event *ev)
+{
+	const char *why = NULL;
+	int r = decode_record(rec, len, ev, &why);
+
+	if (r)
+		assert_non_null(why);
+	return r;
+}
+
+static void test_exec_good(void **state)
+{
+	struct event ev;
+	size_t n = mk_exec("/usr/bin/claude", "claude\0-p\0hi there", 19, 3, "/home/u");
+
+	X()->hdr.flags = AM_F_ARGV_TRUNC | AM_F_NEW_TAG;
+	assert_int_equal(dec(n, &ev), 0);
+	assert_int_equal(ev.type, AM_EV_EXEC);
+	assert_int_equal(ev.ts_ns, 123456789);
+	assert_int_equal(ev.pid, 100); assert_int_equal(ev.tid, 101);
+	assert_int_equal(ev.ppid, 1);  assert_int_equal(ev.uid, 1000);
+	assert_int_equal(ev.agent_pid, 90); assert_int_equal(ev.agent_id, 3);
+	assert_string_equal(ev.comm, "0123456789abcdef");
+	assert_null(ev.agent); assert_null(ev.exe);
+	assert_string_equal(ev.exec.filename, "/usr/bin/claude");
+	assert_int_equal(ev.exec.argc, 3);
+	assert_int_equal(ev.exec.argv_len, 19);
+	assert_memory_equal(ev.exec.argv, "claude\0-p\0hi there", 19);
+	assert_string_equal(ev.exec.cwd, "/home/u");
+	assert_true(ev.exec.argv_trunc);
+	/* pointers into the record */
+	assert_ptr_equal(ev.exec.filename, (const char *)rec + sizeof(struct am_exec));
+	/* no cwd, no argv */
+	n = mk_exec("/bin/x", "", 0, 0, NULL);
+	assert_int_equal(dec(n, &ev), 0);
+	assert_null(ev.exec.cwd);
+	assert_int_equal(ev.exec.argc, 0);
+	assert_false(ev.exec.argv_trunc);
+}
+
+static void test_exec_corrupt(void **state)
+{
+	struct event ev;
+	size_t n;
+
+	/* each length field overflowing the record */
+	n = mk_exec("/bin/x", "a\0", 2, 1, "/c");
+	X()->filename_len = (uint16_t)(n);
+	assert_int_equal(dec(n, &ev), -EINVAL);
+	n = mk_exec("/bin/x", "a\0", 2, 1, "/c");
+	X()->argv_len = 200;
+	assert_int_equal(dec(n, &ev), -EINVAL);
+	n = mk_exec("/bin/x", "a\0", 2, 1, "/c");
+	X()->cwd_len = 4;
+	assert_int_equal(dec(n, &ev), -EINVAL);
+	n = mk_exec("/bin/x", "a\0", 2, 1, "/c");
+	X()->filename_len = 0xffff; X()->argv_len = 0xffff; X()->cwd_len = 0xffff;
+	assert_int_equal(dec(n, &ev), -EINVAL);
+	/* filename without its NUL (length one short) */
+	n = mk_exec("/bin/x", "a\0", 2, 1, NULL);
+	X()->filename_len--;
+	X()->argv_len++;
+	assert_int_equal(dec(n, &ev), -EINVAL);
+	/* empty filename */
+	n = mk_exec("/bin/x", "a\0", 2, 1, NULL);
+	X()->argv_len += X()->filename_len;
+	X()->filename_len = 0;
+	assert_int_equal(dec(n, &ev), -EINVAL);
+	/* cwd without NUL */
+	n = mk_exec("/bin/x", "a\0", 2, 1, "/cwd");
+	rec[n - 1] = 'x';
+	assert_int_equal(dec(n, &ev), -EINVAL);
+	/* argv: argc says more or fewer strings, last string unterminated */
+	n = mk_exec("/bin/x", "a\0b\0", 4, 3, NULL);
+	assert_int_equal(dec(n, &ev), -EINVAL);
+	n = mk_exec("/bin/x", "a\0b\0", 4, 1, NULL);
+	assert_int_equal(dec(n, &ev), -EINVAL);
+	n = mk_exec("/bin/x", "a\0b", 3, 1, NULL);
+	assert_int_equal(dec(n, &ev), -EINVAL);
+	n = mk_exec("/bin/x", "", 0, 1, NULL);
+	assert_int_equal(dec(n, &ev), -EINVAL);
+	/* shorter than the fixed part */
+	n = mk_exec("/bin/x", "", 0, 0, NULL);
+	X()->hdr.size = sizeof(struct am_exec) - 1;
+	assert_int_equal(dec(sizeof(struct am_exec) - 1, &ev), -EINVAL);
+	/* every truncation of a good record fails (size still says full) */
+	n = mk_exec("/usr/bin/claude", "claude\0-p\0", 10, 2, "/home/u");
+	for (size_t len = 0; len < n; len++)
+		assert_int_equal(dec(len, &ev), -EINVAL);
+	/* and with the size field matching the cut length too */
+	for (size_t len = sizeof(struct am_hdr); len < n; len++) {
+		X()->hdr.size = (uint16_t)len;
+		assert_int_equal(dec(len, &ev), -EINVAL);
+	}
+}
+
+static void test_size_rules(void **state)
+{
+	struct event ev;
+	size_t n = mk_exec("/bin/x", "", 0, 0, NULL);
+
+	/* trailing bytes past hdr.size are ignored */
+	assert_int_equal(dec(n + 8, &ev), 0);
+	X()->hdr.size = 0;
+	assert_int_equal(dec(n, &ev), -EINVAL);
+	X()->hdr.size = sizeof(struct am_hdr) - 1;
+	assert_int_equal(dec(n, &ev), -EINVAL);
+	X()->hdr.size = (uint16_t)(n + 1);
+	assert_int_equal(dec(n, &ev), -EINVAL);
+	assert_int_equal(decode_record(NULL, 100, &ev, NULL), -EINVAL);
+	assert_int_equal(decode_record(rec, 0, &ev, NULL), -EINVAL);
+}
+
+static void test_types(void **state)
+{
+	static const uint16_t bad[] = { 0, AM_EV_KERNEL_MAX, AM_EV_DROP, AM_EV_ALERT, 0xffff };
+	struct am_exit e = { 0 };
+	struct event ev;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		hdr_fill((struct am_hdr *)rec, bad[i], sizeof(struct am_hdr));
+		assert_int_equal(dec(sizeof(struct am_hdr), &ev), -EINVAL);
+	}
+	hdr_fill((struct am_hdr *)rec, AM_EV_FORK, sizeof(struct am_hdr));
+	assert_int_equal(dec(sizeof(struct am_hdr), &ev), 0);
+	assert_int_equal(ev.type, AM_EV_FORK);
+	/* exit: shorter than its fixed part, then codes and signals */
+	hdr_fill(&e.hdr, AM_EV_EXIT, sizeof(struct am_hdr));
+	memcpy(rec, &e, sizeof(e));
+	assert_int_equal(dec(sizeof(e), &ev), -EINVAL);
+	hdr_fill(&e.hdr, AM_EV_EXIT, sizeof(e));
+	e.status = 3 << 8;
+	memcpy(rec, &e, sizeof(e));
+	assert_int_equal(dec(sizeof(e), &ev), 0);
+	assert_int_equal(ev.exit.exit_code, 3);
+	assert_int_equal(ev.exit.signal, 0);
+	e.status = 9 | 0x80; /* SIGKILL with core flag */
+	memcpy(rec, &e, sizeof(e));
+	assert_int_equal(dec(sizeof(e), &ev), 0);
+	assert_int_equal(ev.exit.exit_code, 137);
+	assert_int_equal(ev.exit.signal, 9);
+}
+
+static void test_file_good(void **state)
+{
+	struct event ev;
+	size_t n = mk_file(AM_EV_RENAME, "a", "b", "/base", "/base2", 0);
+
+	assert_int_equal(dec(n, &ev), 0);
+	assert_string_equal(ev.file.path, "a");
+	assert_string_equal(ev.file.new_path, "b");
+	assert_string_equal(ev.file.base, "/base");
+	assert_string_equal(ev.file.new_base, "/base2");
+	assert_int_equal(ev.file.ret, -2);
+	assert_int_equal(ev.file.mode, 0644);
+	assert_false(ev.file.write);
+	n = mk_file(AM_EV_OPEN, "/x", NULL, NULL, NULL, O_RDONLY | O_CLOEXEC);
+	assert_int_equal(dec(n, &ev), 0);
+	assert_null(ev.file.new_path); assert_null(ev.file.base);
+	assert_false(ev.file.write);
+	static const uint32_t w[] = { O_WRONLY, O_RDWR, O_RDONLY | O_CREAT, O_RDONLY | O_TRUNC,
+				      O_RDONLY | O_APPEND, O_WRONLY | O_CREAT | O_TRUNC /* creat */ };
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		n = mk_file(AM_EV_OPEN, "/x", NULL, NULL, NULL, w[i]);
+		assert_int_equal(dec(n, &ev), 0);
+		assert_true(ev.file.write);
+	}
+	/* write is only about open */
+	n = mk_file(AM_EV_CHMOD, "/x", NULL, NULL, NULL, O_WRONLY);
+	assert_int_equal(dec(n, &ev), 0);
+	assert_false(ev.file.write);
+}
+
+static void test_file_corrupt(void **state)
+{
+	struct event ev;
+	size_t n;
+
+	for (int field = 0; field < 4; field++) {
+		n = mk_file(AM_EV_RENAME, "/a", "/b", "/c", "/d", 0);
+		uint16_t *l[4] = { &F()->path_len, &F()->path2_len, &F()->base_len, &F()->base2_len };
+		*l[field] = (uint16_t)(*l[field] + 1); /* overflows into the next or past the end */
+		assert_int_equal(dec(n, &ev), -EINVAL);
+		n = mk_file(AM_EV_RENAME, "/a", "/b", "/c", "/d", 0);
+		*l[field] = 0xffff;
+		assert_int_equal(dec(n, &ev), -EINVAL);
+	}
+	n = mk_file(AM_EV_OPEN, "/a", NULL, NULL, NULL, 0);
+	F()->path_len = 0;
+	assert_int_equal(dec(n, &ev), -EINVAL);
+	n = mk_file(AM_EV_OPEN, "/a", NULL, NULL, NULL, 0);
+	rec[n - 1] = 'z';
+	assert_int_equal(dec(n, &ev), -EINVAL);
+	n = mk_file(AM_EV_RENAME, "/a", NULL, NULL, NULL, 0);
+	assert_int_equal(dec(n, &ev), -EINVAL); /* rename without new path */
+	n = mk_file(AM_EV_UNLINK, "/a", NULL, NULL, NULL, 0);
+	F()->hdr.size = sizeof(struct am_file) - 1;
+	assert_int_equal(dec(n, &ev), -EINVAL);
+}
+
+static void test_net(void **state)
+{
+	struct am_net x = { 0 };
+	struct event ev;
+
+	hdr_fill(&x.hdr, AM_EV_CONNECT, sizeof(x));
+	x.hdr.flags = AM_F_RET | AM_F_IO_URING;
+	x.ret = -111; x.dport = 443; x.sport = 5555; x.family = AF_INET; x.proto = 6;
+	x.fd = 7;
+	memcpy(x.daddr, "\x7f\0\0\x01", 4);
+	memcpy(rec, &x, sizeof(x));
+	assert_int_equal(dec(sizeof(x), &ev), 0);
+	assert_int_equal(ev.net.ret, -111);
+	assert_int_equal(ev.net.dport, 443);
+	assert_int_equal(ev.net.sport, 5555);
+	assert_int_equal(ev.net.family, AF_INET);
+	assert_int_equal(ev.net.proto, 6);
+	assert_int_equal(ev.net.fd, 7);
+	assert_memory_equal(ev.net.daddr, "\x7f\0\0\x01", 4);
+	assert_true(ev.net.has_ret); assert_true(ev.net.io_uring); assert_false(ev.net.pre);
+	assert_null(ev.net.host);
+	x.hdr.size = sizeof(x) - 8;
+	memcpy(rec, &x, sizeof(x));
+	assert_int_equal(dec(sizeof(x), &ev), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exec_good),
+		cmocka_unit_test(test_exec_corrupt),
+		cmocka_unit_test(test_size_rules),
+		cmocka_unit_test(test_types),
+		cmocka_unit_test(test_file_good),
+		cmocka_unit_test(test_file_corrupt),
+		cmocka_unit_test(test_net),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
