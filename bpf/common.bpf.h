@@ -161,6 +161,10 @@ struct {
 
 static const __u32 zero_key;
 
+/* backlog above which a record forces a wakeup: the loader sets it to
+ * min(AM_WAKEUP_BYTES, ring size / 4); defined in sys.bpf.c */
+extern const volatile __u64 wakeup_bytes;
+
 static __always_inline void *scratch_get(void)
 {
 	return bpf_map_lookup_elem(&scratch, &zero_key);
@@ -196,7 +200,7 @@ static __always_inline void hdr_fill(struct am_hdr *h, __u16 type, __u16 size,
 /*
  * emit - copy size bytes of a built record into the ring buffer.  Wakeups
  * are batched: none for ordinary records, forced when the backlog exceeds
- * AM_WAKEUP_BYTES, normal for urgent (rare, latency-relevant) records.
+ * wakeup_bytes, normal for urgent (rare, latency-relevant) records.
  * A failure is counted in drops[type].
  */
 static __always_inline void emit(void *rec, __u64 size, __u32 type, bool urgent)
@@ -205,7 +209,7 @@ static __always_inline void emit(void *rec, __u64 size, __u32 type, bool urgent)
 
 	if (urgent)
 		flags = 0;
-	else if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > AM_WAKEUP_BYTES)
+	else if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > wakeup_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
 	if (bpf_ringbuf_output(&events, rec, size, flags)) {
 		__u64 *n = bpf_map_lookup_elem(&drops, &type);

@@ -9,6 +9,8 @@
  */
 #include "common.bpf.h"
 
+const volatile __u64 wakeup_bytes = AM_WAKEUP_BYTES;
+
 static __always_inline int handler_for(long nr)
 {
 	switch (nr) {

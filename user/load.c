@@ -147,11 +147,14 @@ static int skel_load(struct agentmon_bpf **out, const struct loader_opts *opts,
 {
 	struct bpf_program *sp[N_SOCK_PROGS], *prog;
 	struct agentmon_bpf *s = agentmon_bpf__open();
+	uint32_t rb;
 	int rc;
 
 	if (!s)
 		return -errno;
-	bpf_map__set_max_entries(s->maps.events, ringbuf_size(opts->ringbuf_bytes));
+	rb = ringbuf_size(opts->ringbuf_bytes);
+	bpf_map__set_max_entries(s->maps.events, rb);
+	s->rodata->wakeup_bytes = rb / 4 < AM_WAKEUP_BYTES ? rb / 4 : AM_WAKEUP_BYTES;
 	s->rodata->sock_have_task = helper_ok(BPF_FUNC_get_current_task) &&
 				    helper_ok(BPF_FUNC_probe_read_kernel);
 	s->rodata->sock_have_comm = helper_ok(BPF_FUNC_get_current_comm);
