@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* test_output.c - golden JSON lines per event type, text lines, flags. */
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "output.h"
+
+#define TS 1795608000123456789ull /* 2026-11-25T12:00:00.123456789Z */
+#define COMMON "{\"ts\":\"2026-11-25T12:00:00.123456789Z\",\"type\":\"%s\",\"pid\":1234," \
+	"\"tid\":1235,\"ppid\":1,\"uid\":1000,\"comm\":\"node\",\"exe\":\"/usr/bin/node\"," \
+	"\"agent\":\"claude\",\"agent_pid\":1200"
+
+static struct event base(uint32_t type)
+{
+	struct event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.ts_ns = TS; ev.type = type;
+	ev.pid = 1234; ev.tid = 1235; ev.ppid = 1; ev.uid = 1000;
+	ev.agent_pid = 1200; ev.agent_id = 0; ev.agent = "claude";
+	strcpy(ev.comm, "node");
+	ev.exe = "/usr/bin/node";
+	return ev;
+}
+
+/* the JSON of ev must be COMMON (for its type) followed by rest */
+static void golden(const struct event *ev, const char *rest)
+{
+	char want[2048];
+	struct jw w;
+
+	snprintf(want, sizeof(want), COMMON "%s", event_type_name(ev->type), rest);
+	jw_init(&w);
+	output_event_json(&w, ev);
+	assert_false(w.oom);
+	assert_string_equal(w.buf, want);
+	jw_free(&w);
+}
+
+static void test_json_exec_exit_fork(void **state)
+{
+	struct event ev = base(AM_EV_EXEC);
+
+	ev.exec.filename = "/usr/bin/claude";
+	ev.exec.argv = "claude\0-p\0say \"hi\"\n";
+	ev.exec.argv_len = 20;
+	ev.exec.argc = 3;
+	ev.exec.cwd = "/home/u";
+	golden(&ev, ",\"filename\":\"/usr/bin/claude\",\"argv\":[\"claude\",\"-p\","
+		    "\"say \\\"hi\\\"\\n\"],\"cwd\":\"/home/u\"}");
+	ev.exec.argv_trunc = true;
+	ev.exec.cwd = NULL;
+	golden(&ev, ",\"filename\":\"/usr/bin/claude\",\"argv\":[\"claude\",\"-p\","
+		    "\"say \\\"hi\\\"\\n\"],\"cwd\":null,\"argv_truncated\":true}");
+	ev = base(AM_EV_EXIT);
+	ev.exit.exit_code = 2;
+	golden(&ev, ",\"exit_code\":2}");
+	ev.exit.exit_code = 137; ev.exit.signal = 9;
+	golden(&ev, ",\"exit_code\":137,\"signal\":9}");
+	ev = base(AM_EV_FORK);
+	golden(&ev, "}");
+	ev = base(AM_EV_DROP);
+	ev.drop.lost = 42;
+	golden(&ev, ",\"lost\":42}");
+}
+
+static void test_json_untagged(void **state)
+{
+	struct event ev = base(AM_EV_FORK);
+	struct jw w;
+
+	ev.agent = NULL; ev.exe = NULL; ev.agent_pid = 0;
+	jw_init(&w);
+	output_event_json(&w, &ev);
+	assert_non_null(strstr(w.buf, "\"exe\":null,\"agent\":null,\"agent_pid\":0}"));
+	jw_free(&w);
+}
+
+static void test_json_files(void **state)
+{
+	struct event ev = base(AM_EV_OPEN);
+
+	ev.file.path = "/home/u/x";
+	ev.file.flags = O_WRONLY | O_CREAT | O_TRUNC;
+	ev.file.write = true;
+	ev.file.ret = 3;
+	golden(&ev, ",\"path\":\"/home/u/x\",\"flags\":\"O_WRONLY|O_CREAT|O_TRUNC\","
+		    "\"write\":true,\"ret\":3}");
+	ev.file.flags = O_RDONLY; ev.file.write = false; ev.file.ret = -2;
+	golden(&ev, ",\"path\":\"/home/u/x\",\"flags\":\"O_RDONLY\",\"write\":false,\"ret\":-2}");
+	ev = base(AM_EV_UNLINK);
+	ev.file.path = "/tmp/a"; ev.file.ret = 0;
+	golden(&ev, ",\"path\":\"/tmp/a\",\"ret\":0}");
+	ev = base(AM_EV_CHMOD);
+	ev.file.path = "/tmp/a"; ev.file.mode = 0100755;
+	golden(&ev, ",\"path\":\"/tmp/a\",\"mode\":\"0755\",\"ret\":0}");
+	ev = base(AM_EV_RENAME);
+	ev.file.path = "/tmp/a"; ev.file.new_path = "/tmp/b"; ev.file.ret = -1;
+	golden(&ev, ",\"path\":\"/tmp/a\",\"new_path\":\"/tmp/b\",\"ret\":-1}");
+}
+
+static void test_json_net(void **state)
+{
+	struct event ev = base(AM_EV_CONNECT);
+
+	ev.net.family = AF_INET; ev.net.proto = 6; ev.net.dport = 443;
+	memcpy(ev.net.daddr, "\x7f\0\0\x01", 4);
+	golden(&ev, ",\"proto\":\"tcp\",\"daddr\":\"127.0.0.1\",\"dport\":443}");
+	ev.net.host = "api.anthropic.com"; ev.net.has_ret = true; ev.net.ret = -115;
+	ev.net.io_uring = true;
+	golden(&ev, ",\"proto\":\"tcp\",\"daddr\":\"127.0.0.1\",\"dport\":443,"
+		    "\"host\":\"api.anthropic.com\",\"ret\":-115,\"io_uring\":true}");
+	ev = base(AM_EV_ACCEPT);
+	ev.net.family = AF_INET6; ev.net.proto = 6; ev.net.dport = 40000;
+	ev.net.daddr[15] = 1; ev.net.has_ret = true; ev.net.ret = 5;
+	golden(&ev, ",\"proto\":\"tcp\",\"daddr\":\"::1\",\"dport\":40000,\"ret\":5}");
+	ev = base(AM_EV_SEND);
+	ev.net.family = AF_INET; ev.net.proto = 17; ev.net.dport = 53;
+	memcpy(ev.net.daddr, "\x0a\0\0\x01", 4);
+	ev.net.host = "dns.example"; ev.net.has_ret = true; ev.net.ret = 29;
+	golden(&ev, ",\"proto\":\"udp\",\"daddr\":\"10.0.0.1\",\"dport\":53,"
+		    "\"host\":\"dns.example\",\"bytes\":29}");
+}
+
+static void test_open_flags(void **state)
+{
+	char b[256];
+
+	assert_string_equal(output_open_flags(0, b, sizeof(b)), "O_RDONLY");
+	assert_string_equal(output_open_flags(O_RDWR | O_APPEND | O_CLOEXEC, b, sizeof(b)),
+			    "O_RDWR|O_APPEND|O_CLOEXEC");
+	assert_string_equal(output_open_flags(O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK,
+					      b, sizeof(b)),
+			    "O_RDONLY|O_NONBLOCK|O_DIRECTORY|O_NOFOLLOW");
+	assert_string_equal(output_open_flags(O_RDWR | O_TMPFILE | O_EXCL, b, sizeof(b)),
+			    "O_RDWR|O_TMPFILE|O_EXCL");
+	assert_string_equal(output_open_flags(O_PATH, b, sizeof(b)), "O_RDONLY|O_PATH");
+	assert_string_equal(output_open_flags(O_WRONLY | O_SYNC, b, sizeof(b)), "O_WRONLY|O_SYNC");
+	assert_string_equal(output_open_flags(0x80000000u, b, sizeof(b)), "O_RDONLY|0x80000000");
+	/* a short buffer stays NUL-terminated */
+	assert_string_equal(output_open_flags(O_WRONLY | O_CREAT, b, 10), "O_WRONLY|");
+}
+
+/* everything o wrote to a memory stream */
+static char *run(enum output_format fmt, const struct event *ev, int n)
+{
+	char *mem = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&mem, &len);
+	struct output *o;
+
+	assert_non_null(f);
+	o = output_new(f, fmt, false);
+	assert_non_null(o);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(output_event(o, ev), 0);
+	assert_int_equal(output_flush(o), 0);
+	output_free(o);
+	fclose(f);
+	return mem;
+}
+
+static void test_sink(void **state)
+{
+	struct event ev = base(AM_EV_OPEN);
+	enum output_format fmt;
+	char *s, want[256];
+
+	ev.file.path = "/home/u/\x1b[2Jx";
+	ev.file.flags = O_WRONLY | O_CREAT;
+	ev.file.ret = 3;
+	setenv("TZ", "UTC", 1);
+	s = run(OUTPUT_TEXT, &ev, 1);
+	assert_string_equal(s, "12:00:00.123 claude/node[1234] open /home/u/\\x1b[2Jx "
+			       "O_WRONLY|O_CREAT = 3\n");
+	free(s);
+	/* JSON lines: one object per line, many lines */
+	s = run(OUTPUT_JSON, &ev, 3000);
+	snprintf(want, sizeof(want), COMMON, "open");
+	assert_memory_equal(s, want, strlen(want));
+	size_t lines = 0;
+	for (char *p = s; *p; p++)
+		lines += *p == '\n';
+	assert_int_equal(lines, 3000);
+	free(s);
+	assert_int_equal(output_parse_format("json", &fmt), 0);
+	assert_int_equal(fmt, OUTPUT_JSON);
+	assert_int_equal(output_parse_format("text", &fmt), 0);
+	assert_int_equal(fmt, OUTPUT_TEXT);
+	assert_int_not_equal(output_parse_format("xml", &fmt), 0);
+}
+
+static void test_text_types(void **state)
+{
+	struct event ev = base(AM_EV_CONNECT);
+	char *s;
+
+	setenv("TZ", "UTC", 1);
+	ev.net.family = AF_INET6; ev.net.proto = 6; ev.net.dport = 443; ev.net.daddr[15] = 1;
+	ev.net.host = "h.example"; ev.net.has_ret = true;
+	s = run(OUTPUT_TEXT, &ev, 1);
+	assert_string_equal(s, "12:00:00.123 claude/node[1234] connect tcp [::1]:443 (h.example) = 0\n");
+	free(s);
+	ev = base(AM_EV_EXEC);
+	strcpy(ev.comm, "claude");
+	ev.exec.filename = "/bin/claude"; ev.exec.argv = "claude\0-p\0"; ev.exec.argv_len = 10;
+	ev.exec.argc = 2;
+	s = run(OUTPUT_TEXT, &ev, 1);
+	assert_string_equal(s, "12:00:00.123 claude[1234] exec /bin/claude [claude -p]\n");
+	free(s);
+	ev = base(AM_EV_EXIT);
+	ev.agent = NULL;
+	ev.exit.exit_code = 137; ev.exit.signal = 9;
+	s = run(OUTPUT_TEXT, &ev, 1);
+	assert_string_equal(s, "12:00:00.123 node[1234] exit 137 (signal 9)\n");
+	free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_json_exec_exit_fork),
+		cmocka_unit_test(test_json_untagged),
+		cmocka_unit_test(test_json_files),
+		cmocka_unit_test(test_json_net),
+		cmocka_unit_test(test_open_flags),
+		cmocka_unit_test(test_sink),
+		cmocka_unit_test(test_text_types),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
