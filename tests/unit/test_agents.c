@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* test_agents.c - agent table, exec matching, kernel rules. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "agents.h"
+
+static struct agents *A;
+
+static int setup(void **state)
+{
+	A = agents_new_default();
+	return A ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	agents_free(A);
+	return 0;
+}
+
+/* the agent name an exec matches, or "-" */
+static const char *m(const char *filename, const char *argv, size_t len)
+{
+	uint32_t argc = 0, id;
+
+	for (size_t i = 0; i < len; i++)
+		argc += argv[i] == '\0';
+	id = agents_match_exec(A, filename, argv, len, argc);
+	return id == AM_AGENT_NONE ? "-" : agents_name(A, id);
+}
+
+#define M(fn, argv) m(fn, argv, sizeof(argv) - 1)
+
+static void test_defaults(void **state)
+{
+	static const char *const names[] = { "claude", "codex", "aider", "gemini", "goose",
+		"opencode", "cursor-agent", "copilot", "amp", "qwen" };
+
+	assert_int_equal(agents_count(A), 10);
+	for (uint32_t i = 0; i < 10; i++)
+		assert_string_equal(agents_name(A, i), names[i]);
+	assert_null(agents_name(A, 10));
+	assert_null(agents_name(A, AM_AGENT_NONE));
+}
+
+static void test_plain_names(void **state)
+{
+	assert_string_equal(M("/usr/local/bin/claude", "claude\0--resume\0"), "claude");
+	assert_string_equal(M("./codex", "codex\0"), "codex");
+	assert_string_equal(M("cursor-agent", ""), "cursor-agent");
+	assert_string_equal(M("/usr/bin/claude-helper", "claude-helper\0"), "-");
+	assert_string_equal(M("/usr/bin/ls", "ls\0claude\0"), "-"); /* arg of a non-interpreter */
+}
+
+static void test_interpreters(void **state)
+{
+	assert_string_equal(M("/usr/bin/node",
+			      "node\0/usr/lib/node_modules/@anthropic-ai/claude-code/cli.js\0"),
+			    "claude");
+	assert_string_equal(M("/usr/bin/node", "node\0--no-warnings\0--require\0x.js\0"
+			      "/usr/local/bin/codex\0exec\0"), "codex");
+	assert_string_equal(M("/usr/bin/node", "node\0-r\0/opt/claude\0app.js\0"), "-");
+	assert_string_equal(M("/usr/bin/node", "node\0-e\0require('claude')\0claude\0"), "-");
+	assert_string_equal(M("/usr/bin/nodejs", "nodejs\0--\0/x/gemini\0"), "gemini");
+	assert_string_equal(M("/usr/bin/python3", "python3\0-m\0aider\0--yes\0"), "aider");
+	assert_string_equal(M("/usr/bin/python3.12", "python3.12\0-u\0-maider.main\0"), "aider");
+	assert_string_equal(M("/usr/bin/python3", "python3\0-W\0ignore\0/usr/bin/aider\0"), "aider");
+	assert_string_equal(M("/usr/bin/python3", "python3\0-c\0import aider\0aider\0"), "-");
+	assert_string_equal(M("/usr/bin/python",
+			      "python\0/usr/lib/python3/dist-packages/aider/main.py\0"), "aider");
+	assert_string_equal(M("/usr/bin/python3", "python3\0/home/u/src/aider/x.py\0"), "-");
+	assert_string_equal(M("/home/u/.bun/bin/bun", "bun\0run\0/x/node_modules/opencode-ai/bin/x\0"),
+			    "opencode");
+	assert_string_equal(M("/usr/bin/deno", "deno\0run\0-A\0/x/qwen\0"), "qwen");
+	assert_string_equal(M("/usr/bin/node", "node\0/x/@sourcegraph/amp/dist/main.js\0"), "amp");
+	assert_string_equal(M("/usr/bin/node", "node\0/x/@github/copilot/index.js\0"), "copilot");
+	assert_string_equal(M("/usr/bin/node", "node\0"), "-");
+	assert_string_equal(M("/usr/bin/python3", "python3\0-\0"), "-");
+	assert_string_equal(M("/usr/bin/pythonx", "pythonx\0/usr/bin/aider\0"), "-");
+	/* package patterns are for scripts only, not the executed file */
+	assert_string_equal(M("/x/@anthropic-ai/claude-code/vendor/rg", "rg\0"), "-");
+	/* argv not NUL-terminated: no script looked for, no overread */
+	assert_string_equal(m("/usr/bin/node", "node\0/x/claude", 14), "-");
+}
+
+static void test_custom(void **state)
+{
+	assert_int_equal(agents_add_pattern(A, "forum-bot", "/opt/bots/forum-bot"), 0);
+	assert_int_equal(agents_add_pattern(A, "forum-bot", "*/forum_bot.py"), 0);
+	assert_int_equal(agents_add_pattern(A, "forum-bot", ""), -EINVAL);
+	assert_int_equal(agents_add_pattern(A, "", "x"), -EINVAL);
+	assert_string_equal(M("/opt/bots/forum-bot", "forum-bot\0"), "forum-bot");
+	assert_string_equal(M("/home/u/forum_bot.py", "forum_bot.py\0"), "forum-bot");
+	assert_string_equal(M("/usr/bin/python3", "python3\0/srv/a/b/forum_bot.py\0"), "forum-bot");
+	assert_int_equal(agents_intern(A, "forum-bot"), 10);
+	assert_int_equal(agents_intern(A, "launched"), 11);
+	assert_int_equal(agents_count(A), 12);
+	assert_string_equal(M("/usr/bin/launched", ""), "-"); /* a name alone matches nothing */
+	char longname[AM_NAME_MAX + 1];
+	memset(longname, 'a', AM_NAME_MAX);
+	longname[AM_NAME_MAX] = '\0';
+	assert_int_equal(agents_intern(A, longname), AM_AGENT_NONE);
+	assert_int_equal(agents_intern(A, ""), AM_AGENT_NONE);
+}
+
+struct seen {
+	char names[256][AM_NAME_MAX];
+	struct am_exe_rule rules[256];
+	int n;
+};
+
+static void collect(const char *b, const struct am_exe_rule *r, void *arg)
+{
+	struct seen *s = arg;
+
+	assert_true(strlen(b) < AM_NAME_MAX);
+	for (int i = 0; i < s->n; i++)
+		assert_string_not_equal(s->names[i], b); /* each basename once */
+	strcpy(s->names[s->n], b);
+	s->rules[s->n++] = *r;
+}
+
+static const struct am_exe_rule *rule(const struct seen *s, const char *b)
+{
+	for (int i = 0; i < s->n; i++)
+		if (!strcmp(s->names[i], b))
+			return &s->rules[i];
+	return NULL;
+}
+
+static void test_kernel_rules(void **state)
+{
+	static struct seen s;
+	char longname[AM_NAME_MAX + 8];
+
+	assert_false(agents_kernel_rules(A, collect, &s)); /* defaults need no candidate_all */
+	assert_int_equal(rule(&s, "claude")->action, AM_RULE_TAG);
+	assert_int_equal(rule(&s, "claude")->agent_id, 0);
+	assert_int_equal(rule(&s, "qwen")->agent_id, 9);
+	assert_int_equal(rule(&s, "node")->action, AM_RULE_CANDIDATE);
+	assert_int_equal(rule(&s, "python3")->action, AM_RULE_CANDIDATE);
+	assert_int_equal(rule(&s, "python3.12")->action, AM_RULE_CANDIDATE);
+	assert_int_equal(rule(&s, "bun")->action, AM_RULE_CANDIDATE);
+	assert_null(rule(&s, "*"));
+
+	memset(&s, 0, sizeof(s));
+	memset(longname, 'b', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	assert_int_equal(agents_add_pattern(A, "x", longname), 0);
+	assert_int_equal(agents_add_pattern(A, "x", "/opt/bin/xbot"), 0);
+	assert_int_equal(agents_add_pattern(A, "y", "node"), 0); /* a tag beats the candidate */
+	assert_false(agents_kernel_rules(A, collect, &s));
+	assert_null(rule(&s, longname));
+	assert_int_equal(rule(&s, "xbot")->action, AM_RULE_CANDIDATE);
+	assert_int_equal(rule(&s, "node")->action, AM_RULE_TAG);
+	assert_int_equal(rule(&s, "node")->agent_id, agents_intern(A, "y"));
+
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(agents_add_pattern(A, "z", "/opt/z/*.sh"), 0);
+	assert_true(agents_kernel_rules(A, collect, &s));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plain_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_interpreters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_custom, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_rules, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
