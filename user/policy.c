@@ -51,6 +51,9 @@ static int perr(struct pctx *c, const yaml_node_t *n, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(c->err + at, c->errlen - (size_t)at, fmt, ap);
 	va_end(ap);
+	/* at the top level "where" is empty: drop its ": " */
+	if (!strncmp(c->err + at, ": ", 2))
+		memmove(c->err + at, c->err + at + 2, strlen(c->err + at + 2) + 1);
 	return -EINVAL;
 }
 

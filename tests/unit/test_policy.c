@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* test_policy.c - the policy file: good file, default policy, exact error messages. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "policy.h"
+
+static const char good[] =
+	"agents:                    # added to the defaults\n"
+	"  - name: forum-bot\n"
+	"    match: [/opt/bots/forum-bot, \"*/forum_bot.py\"]\n"
+	"  - name: solo\n"
+	"    match: solo-bin\n"
+	"allow:\n"
+	"  - host: API.Example.com\n"
+	"  - host: \"*.corp.example\"\n"
+	"    methods: [get, HEAD]\n"
+	"  - host: github.com\n"
+	"    methods: [GET, POST]\n"
+	"    paths: [\"*/git-upload-pack\", \"*/info/refs\"]\n"
+	"  - cidr: 10.1.2.3/8\n"
+	"    ports: [443, 8443]\n"
+	"  - cidr: \"fd00::/8\"\n"
+	"    ports: 22\n"
+	"alerts:\n"
+	"  webhooks:\n"
+	"    - url: https://hooks.example/agentmon\n"
+	"      secret_file: /etc/agentmon/webhook.secret\n"
+	"      format: slack\n";
+
+/* the default policy's allow entry for host, or NULL */
+static const struct policy_allow *find_host(const struct policy *p, const char *host)
+{
+	for (size_t i = 0; i < p->n_allow; i++)
+		if (p->allow[i].host && !strcmp(p->allow[i].host, host))
+			return &p->allow[i];
+	return NULL;
+}
+
+static void test_default(void **state)
+{
+	struct policy *p = NULL;
+	char err[256] = "";
+	const struct policy_allow *a;
+
+	assert_int_equal(policy_load(NULL, &p, err, sizeof(err)), 0);
+	assert_non_null(p);
+	assert_string_equal(p->source, "<default>");
+	assert_int_equal(agents_count(p->agents), 10);
+	assert_int_equal(p->n_webhooks, 0);
+	assert_non_null(find_host(p, "api.anthropic.com"));
+	assert_non_null(find_host(p, "*.anthropic.com"));
+	assert_non_null(find_host(p, "api.openai.com"));
+	assert_non_null(find_host(p, "generativelanguage.googleapis.com"));
+	assert_null(find_host(p, "*.googleapis.com"));
+	assert_non_null(find_host(p, "pypi.org"));
+	a = find_host(p, "github.com");
+	assert_non_null(a);
+	assert_int_equal(a->n_methods, 2);
+	assert_string_equal(a->methods[1], "POST");
+	assert_int_equal(a->n_paths, 2);
+	assert_string_equal(a->paths[0], "*/git-upload-pack");
+	a = find_host(p, "registry.npmjs.org");
+	assert_int_equal(a->n_methods, 2); /* GET, HEAD: a publish alerts */
+	policy_free(p);
+}
+
+static void test_good(void **state)
+{
+	struct policy *d = NULL, *p = NULL;
+	char err[256] = "";
+	const struct policy_allow *a;
+	size_t nd;
+
+	assert_int_equal(policy_load(NULL, &d, err, sizeof(err)), 0);
+	nd = d->n_allow;
+	policy_free(d);
+	assert_int_equal(policy_load_buffer("good.yaml", good, strlen(good), &p, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	assert_string_equal(p->source, "good.yaml");
+	assert_int_equal(agents_count(p->agents), 12);
+	assert_int_equal(agents_match_exec(p->agents, "/opt/bots/forum-bot", "", 0, 0), 10);
+	assert_int_equal(agents_match_exec(p->agents, "/x/solo-bin", "", 0, 0), 11);
+	assert_int_equal(p->n_allow, nd + 5); /* appended after the defaults */
+	a = &p->allow[nd];
+	assert_string_equal(a->host, "api.example.com");
+	assert_int_equal(a->line, 7);
+	assert_int_equal(a->n_methods, 0);
+	a++;
+	assert_string_equal(a->host, "*.corp.example");
+	assert_string_equal(a->methods[0], "GET");
+	assert_string_equal(a->methods[1], "HEAD");
+	a += 2;
+	assert_null(a->host);
+	assert_int_equal(a->family, AF_INET);
+	assert_int_equal(a->prefix, 8);
+	assert_memory_equal(a->net, "\x0a\0\0\0", 4); /* host bits cleared */
+	assert_int_equal(a->n_ports, 2);
+	assert_int_equal(a->ports[1], 8443);
+	a++;
+	assert_int_equal(a->family, AF_INET6);
+	assert_int_equal(a->net[0], 0xfd);
+	assert_int_equal(a->n_ports, 1);
+	assert_int_equal(a->ports[0], 22);
+	assert_int_equal(p->n_webhooks, 1);
+	assert_string_equal(p->webhooks[0].url, "https://hooks.example/agentmon");
+	assert_string_equal(p->webhooks[0].secret_file, "/etc/agentmon/webhook.secret");
+	assert_true(p->webhooks[0].slack);
+	assert_int_equal(p->webhooks[0].line, 19);
+	policy_free(p);
+}
+
+/* yaml must fail with exactly msg (after "bad.yaml:") */
+static void bad(const char *yaml, const char *msg)
+{
+	struct policy *p = (struct policy *)1;
+	char err[512], want[512];
+
+	snprintf(want, sizeof(want), "bad.yaml:%s", msg);
+	assert_int_equal(policy_load_buffer("bad.yaml", yaml, strlen(yaml), &p, err, sizeof(err)),
+			 -EINVAL);
+	assert_null(p);
+	assert_string_equal(err, want);
+}
+
+static void test_errors(void **state)
+{
+	bad("agents: []\nrules: 1\n", "2: unknown key 'rules'");
+	bad("allow:\n  - host: a\n  - host: b\n  - cidr: 10.0.0.0/8\n    ports: [443, 70000]\n",
+	    "5: allow[2].ports[1]: 70000 is not a port (1-65535)");
+	bad("allow:\n  - host: a\n    ports: [0]\n", "3: allow[0].ports[0]: 0 is not a port (1-65535)");
+	bad("allow:\n  - host: a\n    ports: [-1]\n", "3: allow[0].ports[0]: -1 is not a port (1-65535)");
+	bad("allow:\n  - host: a\n    ports: [http]\n",
+	    "3: allow[0].ports[0]: http is not a port (1-65535)");
+	bad("allow:\n  - host: a\n    methods: [GET, FETCH]\n",
+	    "3: allow[0].methods[1]: 'FETCH' is not an HTTP method");
+	bad("allow:\n  - host: a*b.com\n", "2: allow[0].host: 'a*b.com' is not a host name or *.suffix");
+	bad("allow:\n  - host: \"a.com:443\"\n",
+	    "2: allow[0].host: 'a.com:443' is not a host name or *.suffix");
+	bad("allow:\n  - cidr: 10.0.0.0/33\n",
+	    "2: allow[0].cidr: '10.0.0.0/33' is not an IPv4 or IPv6 network (ADDR/PREFIX)");
+	bad("allow:\n  - cidr: ::1/129\n",
+	    "2: allow[0].cidr: '::1/129' is not an IPv4 or IPv6 network (ADDR/PREFIX)");
+	bad("allow:\n  - cidr: 10.0.0/8\n",
+	    "2: allow[0].cidr: '10.0.0/8' is not an IPv4 or IPv6 network (ADDR/PREFIX)");
+	bad("allow:\n  - host: a\n    cidr: 10.0.0.0/8\n", "2: allow[0]: host and cidr exclude each other");
+	bad("allow:\n  - ports: [1]\n", "2: allow[0]: needs a host or a cidr");
+	bad("allow:\n  - host: a\n    paths: [x]\n",
+	    "3: allow[0].paths[0]: 'x' is not a path glob (starts with / or *)");
+	bad("allow:\n  - host: a\n    port: [1]\n", "3: allow[0]: unknown key 'port'");
+	bad("allow:\n  - host: a\n    host: b\n", "3: allow[0]: duplicate key 'host'");
+	bad("allow: {host: a}\n", "1: allow: expected a list");
+	bad("allow:\n  - host: [a]\n", "2: allow[0].host: expected a string");
+	bad("agents:\n  - match: [x]\n", "2: agents[0]: missing name");
+	bad("agents:\n  - name: a/b\n",
+	    "2: agents[0].name: 'a/b' is not an agent name (1-63 characters, no '/')");
+	bad("agents:\n  - name: x\n    match: [{a: b}]\n", "3: agents[0].match[0]: expected a string");
+	bad("alerts:\n  webhooks:\n    - url: ftp://x\n",
+	    "3: alerts.webhooks[0].url: 'ftp://x' is not an http:// or https:// URL");
+	bad("alerts:\n  webhooks:\n    - url: https://x\n      format: xml\n",
+	    "4: alerts.webhooks[0].format: 'xml' is not a format (json or slack)");
+	bad("alerts:\n  webhooks:\n    - format: json\n", "3: alerts.webhooks[0]: missing url");
+	bad("alerts:\n  hooks: []\n", "2: alerts: unknown key 'hooks'");
+	bad("- a\n- b\n", "1: the policy must be a mapping (agents, allow, alerts)");
+	/* YAML syntax errors with libyaml's line */
+	bad("allow:\n  - host: [a\n", "3: did not find expected ',' or ']' while parsing a flow sequence");
+	bad("allow:\n  - host: a\n bad: x\n",
+	    "3: did not find expected key while parsing a block mapping");
+	bad("agents: []\n---\nallow: []\n", "3: only one YAML document is allowed");
+}
+
+static void test_empty_and_files(void **state)
+{
+	char path[] = "/tmp/am-policy-XXXXXX", err[512];
+	struct policy *p = NULL;
+	FILE *f;
+	int fd;
+
+	assert_int_equal(policy_load_buffer("e.yaml", "", 0, &p, err, sizeof(err)), 0);
+	policy_free(p);
+	assert_int_equal(policy_load_buffer("e.yaml", "# nothing\n", 10, &p, err, sizeof(err)), 0);
+	policy_free(p);
+	assert_int_equal(policy_load("/nonexistent/agentmon.yaml", &p, err, sizeof(err)), -ENOENT);
+	assert_null(p);
+	assert_string_equal(err, "/nonexistent/agentmon.yaml: cannot read: No such file or directory");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs("allow:\n  - host: ok.example\n  - host: ok2\n    methods: [PUTT]\n", f);
+	fclose(f);
+	assert_int_equal(policy_load(path, &p, err, sizeof(err)), -EINVAL);
+	char want[600];
+	snprintf(want, sizeof(want), "%s:4: allow[1].methods[0]: 'PUTT' is not an HTTP method", path);
+	assert_string_equal(err, want);
+	f = fopen(path, "w");
+	fputs(good, f);
+	fclose(f);
+	assert_int_equal(policy_load(path, &p, err, sizeof(err)), 0);
+	assert_string_equal(p->source, path);
+	policy_free(p);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_default),
+		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_empty_and_files),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
