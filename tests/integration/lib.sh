@@ -88,7 +88,7 @@ _cleanup() {
 		kill -KILL "$COLLECTOR_PID" 2>/dev/null
 	fi
 	for p in "${BG_PIDS[@]}"; do
-		kill -KILL "$p" 2>/dev/null
+		{ kill -KILL "$p" && wait "$p"; } 2>/dev/null
 	done
 	[ -n "$T" ] && rm -rf "$T"
 	exit "$rc"

@@ -3,31 +3,35 @@
 # second collector on a socket -> 2, launch without collector -> 1, help -> 0.
 . "$(dirname "$0")/lib.sh"
 
-# run_cli WANT_RC DESC ARGS...: run agentmon, check the status and that
-# stderr is one non-empty line; leaves stderr in $msg
+# Every check runs; the problems are listed together at the end.
+problems=()
+problem() { problems+=("$*"); }
+
+# run_cli WANT_RC DESC ARGS...: run agentmon, check the status and, for a
+# failure, that stderr is one non-empty line; leaves stderr in $msg
 run_cli() {
 	local want=$1 desc=$2 rc lines
 	shift 2
 	timeout 20 "$AGENTMON" "$@" >"$T/cli.out" 2>"$T/cli.err" </dev/null
 	rc=$?
 	msg=$(cat "$T/cli.err")
-	[ "$rc" -eq "$want" ] ||
-		fail "$desc: 'agentmon $*' exited $rc, want $want; stderr: $msg"
-	if [ "$want" -ne 0 ]; then
+	if [ "$rc" -ne "$want" ]; then
+		problem "$desc: 'agentmon $*' exited $rc, want $want; stderr: $(head -n 3 "$T/cli.err")"
+	elif [ "$want" -ne 0 ]; then
 		lines=$(grep -c . "$T/cli.err")
 		[ "$lines" -eq 1 ] ||
-			fail "$desc: 'agentmon $*' wrote $lines lines on stderr, want 1: $msg"
+			problem "$desc: 'agentmon $*' wrote $lines lines on stderr, want 1; first 3: $(head -n 3 "$T/cli.err")"
 	fi
 }
 
 run_cli 0 help --help
-grep -q run "$T/cli.out" || fail "agentmon --help does not mention run"
-grep -q launch "$T/cli.out" || fail "agentmon --help does not mention launch"
+grep -q run "$T/cli.out" || problem "agentmon --help does not mention run"
+grep -q launch "$T/cli.out" || problem "agentmon --help does not mention launch"
 help=$(cat "$T/cli.out")
 run_cli 0 "run help" run --help
-grep -q -- --socket "$T/cli.out" || fail "agentmon run --help does not mention --socket"
+grep -q -- --socket "$T/cli.out" || problem "agentmon run --help does not mention --socket"
 run_cli 0 "launch help" launch --help
-grep -q -- --agent "$T/cli.out" || fail "agentmon launch --help does not mention --agent"
+grep -q -- --agent "$T/cli.out" || problem "agentmon launch --help does not mention --agent"
 
 run_cli 2 "unknown option" run --bogus
 run_cli 2 "bad format" run --format xml --no-record --socket "$T/x.sock"
@@ -51,26 +55,30 @@ allow:
     ports: [443]
 Y
 run_cli 2 "bad policy" run --config "$T/bad.yaml" --format json --no-record --socket "$T/x.sock"
-[[ $msg == *"bad.yaml:3"* ]] || fail "bad policy: stderr does not name bad.yaml:3: $msg"
-[ ! -e "$T/x.sock" ] || fail "bad policy: the collector left its socket behind"
+[[ $msg == *"bad.yaml:3"* ]] || problem "bad policy: stderr does not name bad.yaml:3: $msg"
+[ ! -e "$T/x.sock" ] || problem "bad policy: the collector left its socket behind"
 checked=no
 if [[ $help == *check-config* ]]; then
 	run_cli 2 "check-config bad" check-config "$T/bad.yaml"
-	[[ $msg == *"bad.yaml:3"* ]] || fail "check-config: stderr does not name bad.yaml:3: $msg"
+	[[ $msg == *"bad.yaml:3"* ]] || problem "check-config: stderr does not name bad.yaml:3: $msg"
 	run_cli 0 "check-config good" check-config "$T/good.yaml"
 	checked=yes
 fi
 
 # launch with no collector on the socket
 run_cli 1 "launch without collector" launch --socket "$T/none.sock" --agent x -- /bin/touch "$T/launched"
-[ ! -e "$T/launched" ] || fail "launch ran the command without a collector"
+[ ! -e "$T/launched" ] || problem "launch ran the command without a collector"
 
 # a second collector on a served socket; the first keeps serving
 start_collector --config "$T/good.yaml"
 run_cli 2 "second collector" run --format json --no-record --socket "$SOCK"
 [[ $msg == *"$SOCK"* || $msg == *running* || $msg == *use* ]] ||
-	fail "second collector: message does not say why: $msg"
-kill -0 "$COLLECTOR_PID" 2>/dev/null || fail "the first collector died"
-launch x /bin/true || fail "launch through the first collector failed after the second was refused"
+	problem "second collector: message does not say why: $msg"
+kill -0 "$COLLECTOR_PID" 2>/dev/null || problem "the first collector died"
+launch x /bin/true || problem "launch through the first collector failed after the second was refused"
 stop_collector
+if [ ${#problems[@]} -gt 0 ]; then
+	printf '%s\n' "${problems[@]}"
+	fail "${#problems[@]} of the checks above failed"
+fi
 pass "help 0; bad usage/policy 2 with one line; check-config $checked; busy socket 2; no collector 1"

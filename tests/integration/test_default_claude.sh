@@ -26,7 +26,7 @@ cpid=$(cat "$T/claude.pid")
 wait_event 10 type=open path="$T/data/claude-out.txt"
 expect_min 1 type=open pid="$cpid" agent=claude agent_pid="$cpid" \
 	path="$T/data/claude-out.txt" write=true
-expect_min 1 type=exec filename=/bin/cat agent=claude agent_pid="$cpid" ppid="$cpid"
+expect_min 1 type=exec "filename~/cat$" agent=claude agent_pid="$cpid" ppid="$cpid"
 expect_min 1 type=open agent=claude agent_pid="$cpid" path="$T/data/in.txt" write=false
 expect_none pid=$$
 
