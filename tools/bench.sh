@@ -17,8 +17,8 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 ROUNDS=${BENCH_ROUNDS:-5}
 MODES=(open connect forkexec)
-declare -A N=([open]=${BENCH_N_OPEN:-200000} [connect]=${BENCH_N_CONNECT:-10000}
-	[forkexec]=${BENCH_N_FORKEXEC:-500})
+declare -A N=([open]=${BENCH_N_OPEN:-500000} [connect]=${BENCH_N_CONNECT:-20000}
+	[forkexec]=${BENCH_N_FORKEXEC:-1000})
 AGENTMON=${AGENTMON:-build/agentmon}
 LOOP=build/bench/loop
 if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
