@@ -20,12 +20,19 @@ struct command {
 
 static const struct command *current;
 
+/* one line on stderr, exit status 2 */
 static int usage_error(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "agentmon %s: ", current->name);
 	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nusage: %s", current->usage);
+	fprintf(stderr, " (see 'agentmon %s --help')\n", current->name);
 	return AM_EXIT_USAGE;
+}
+
+/* getopt's view of a bad option, as one line */
+static int bad_option(char **argv)
+{
+	return usage_error("unknown option or missing value at '%s'", argv[optind - 1]);
 }
 
 static int help(void)
@@ -76,7 +83,7 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 'v': am_verbose = true; break;
 		case 'h': return help();
-		default: return usage_error("%s", "bad option");
+		default: return bad_option(argv);
 		}
 	}
 	if (optind < argc)
@@ -106,7 +113,7 @@ static int cmd_launch(int argc, char **argv)
 		case 'a': agent = optarg; break;
 		case 's': sock = optarg; break;
 		case 'h': return help();
-		default: return usage_error("%s", "bad option");
+		default: return bad_option(argv);
 		}
 	}
 	if (!agent)
@@ -156,32 +163,35 @@ static const struct command commands[] = {
 	{ "replay", cmd_later, "agentmon replay FILE... [--config FILE] [--json] [--alerts]\n" },
 };
 
-static int main_usage(FILE *f)
+static int main_usage(void)
 {
-	fprintf(f, "usage: agentmon COMMAND [OPTIONS]   (agentmon COMMAND --help for its options)\n"
+	printf("usage: agentmon COMMAND [OPTIONS]   (agentmon COMMAND --help for its options)\n"
 		   "agentmon %s watches what AI coding agents do, from the kernel.\n\ncommands:\n",
 		AM_VERSION);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %s", commands[i].usage);
-	return f == stdout ? AM_EXIT_OK : AM_EXIT_USAGE;
+		printf("  %s", commands[i].usage);
+	return AM_EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 2)
-		return main_usage(stderr);
+	if (argc < 2) {
+		fprintf(stderr, "agentmon: no command given (see 'agentmon --help')\n");
+		return AM_EXIT_USAGE;
+	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
-		return main_usage(stdout);
+		return main_usage();
 	if (!strcmp(argv[1], "--version")) {
 		printf("agentmon %s (event ABI %d)\n", AM_VERSION, AM_ABI_VERSION);
 		return AM_EXIT_OK;
 	}
+	opterr = 0; /* bad options are reported by bad_option(), on one line */
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[1], commands[i].name))
 			continue;
 		current = &commands[i];
 		return commands[i].fn(argc - 1, argv + 1);
 	}
-	fprintf(stderr, "agentmon: unknown command '%s'\n", argv[1]);
-	return main_usage(stderr);
+	fprintf(stderr, "agentmon: unknown command '%s' (see 'agentmon --help')\n", argv[1]);
+	return AM_EXIT_USAGE;
 }
