@@ -35,8 +35,15 @@ USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
 LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+# libFuzzer targets: every library source but the BPF loader, with sanitizers
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_LIB  := $(filter-out user/main.c user/load.c user/collector.c,$(USER_SRCS))
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+              -D_GNU_SOURCE -Iuser -Ibpf
+FUZZ_TIME ?= 60
 
-.PHONY: all clean deps run test unit integration bench vmlinux
+.PHONY: all clean deps run test unit integration bench vmlinux fuzz
 .DELETE_ON_ERROR:
 all: $(BUILD)/agentmon
 
@@ -73,7 +80,17 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libagentmon.a | $(BUILD)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(BUILD)/libagentmon.a $(LDLIBS) -lcmocka -o $@
 
-$(BUILD)/bpf $(BUILD)/user $(BUILD)/tests:
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB) | $(BUILD)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) $< $(FUZZ_LIB) $(LDLIBS) -o $@
+
+# each target for FUZZ_TIME seconds over its seed corpus (copied: seeds stay clean)
+fuzz: $(FUZZ_BINS)
+	$(Q)for f in $(FUZZ_BINS); do n=$$(basename $$f | sed 's/^fuzz_//'); \
+		mkdir -p $(BUILD)/fuzz/corpus-$$n && cp -n tests/fuzz/corpus/$$n/* $(BUILD)/fuzz/corpus-$$n/; \
+		$$f -max_total_time=$(FUZZ_TIME) $(BUILD)/fuzz/corpus-$$n || exit 1; done
+
+$(BUILD)/bpf $(BUILD)/user $(BUILD)/tests $(BUILD)/fuzz:
 	$(Q)mkdir -p $@
 
 vmlinux:
@@ -92,8 +109,8 @@ integration: all
 	$(Q)tools/run-tests.sh integration tests/integration/test_*.sh
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS)
-	$(Q)tools/run-tests.sh all $(UNIT_BINS) tests/integration/test_*.sh
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(FUZZ_BINS)
+	$(Q)tools/run-tests.sh all $(UNIT_BINS) tests/fuzz/smoke.sh tests/integration/test_*.sh
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
