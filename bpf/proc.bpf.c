@@ -102,7 +102,6 @@ static __always_inline __u32 put_argv(__u8 *rec, __u32 off, struct task_struct *
 		barrier_var(len); /* keep the mask: the verifier needs it */
 		room = AM_ARGV_MAX - (len & (AM_ARGV_MAX - 1));
 		n = bpf_probe_read_user_str(&rec[(off + len) & STR_OFF_MASK], room, (void *)arg);
-
 		if (n <= 0)
 			break;
 		argc++;
