@@ -118,7 +118,7 @@ static __always_inline void sock_local(struct am_net *n, struct sock *sk)
 		return;
 	n->proto = BPF_CORE_READ(sk, sk_protocol);
 	n->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	if (n->family == AF_INET6)
+	if (n->family == AF_INET6 && bpf_core_field_exists(sk->__sk_common.skc_v6_rcv_saddr))
 		BPF_CORE_READ_INTO(&n->saddr, sk, __sk_common.skc_v6_rcv_saddr);
 	else
 		BPF_CORE_READ_INTO((__u32 *)n->saddr, sk, __sk_common.skc_rcv_saddr);
@@ -213,7 +213,7 @@ int BPF_PROG(h_accept, struct pt_regs *regs, long ret)
 	n.fd = ret;
 	n.family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	n.dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	if (n.family == AF_INET6)
+	if (n.family == AF_INET6 && bpf_core_field_exists(sk->__sk_common.skc_v6_daddr))
 		BPF_CORE_READ_INTO(&n.daddr, sk, __sk_common.skc_v6_daddr);
 	else if (n.family == AF_INET)
 		BPF_CORE_READ_INTO((__u32 *)n.daddr, sk, __sk_common.skc_daddr);
