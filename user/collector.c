@@ -203,6 +203,10 @@ static int start(struct collector *c)
 
 	if ((ret = load_policy(c)))
 		return ret;
+	if (loader_check(err, sizeof(err))) {
+		am_err("%s", err);
+		return AM_EXIT_USAGE;
+	}
 	if (control_listen(&c->ctl, c->opts->socket, on_request, c, err, sizeof(err))) {
 		am_err("%s", err);
 		return AM_EXIT_USAGE;

@@ -86,10 +86,10 @@ static int has_bpf_caps(void)
 	return (eff >> CAP_BPF & 1) && (eff >> CAP_PERFMON & 1);
 }
 
-static int check_kernel(char *err, size_t errlen)
+int loader_check(char *err, size_t errlen)
 {
 	if (geteuid() != 0 && !has_bpf_caps())
-		return fail(err, errlen, -EPERM, "agentmon needs root or CAP_BPF and CAP_PERFMON");
+		return fail(err, errlen, -EPERM, "not running as root and missing CAP_BPF and CAP_PERFMON; run it with sudo");
 	if (access(BTF_VMLINUX, R_OK))
 		return fail(err, errlen, -ENOTSUP, "kernel has no BTF at " BTF_VMLINUX
 			    "; agentmon needs CONFIG_DEBUG_INFO_BTF");
@@ -289,7 +289,7 @@ int loader_open(struct loader **out, const struct loader_opts *opts,
 
 	if (!opts)
 		opts = &none;
-	rc = check_kernel(err, errlen);
+	rc = loader_check(err, errlen);
 	if (rc)
 		return rc;
 	l = calloc(1, sizeof(*l));

@@ -24,6 +24,12 @@ struct loader_opts {
 };
 
 /*
+ * loader_check - what loader_open verifies first, without loading anything:
+ * privileges, BTF, ring buffer support.  0 or -errno with err set.
+ */
+int loader_check(char *err, size_t errlen);
+
+/*
  * loader_open - verify root/CAP_BPF, BTF at /sys/kernel/btf/vmlinux and ring
  * buffer support, mount tracefs when missing, then open, load and attach
  * every program.  Hooks the kernel refuses that have a fallback are reported

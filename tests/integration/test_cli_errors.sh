@@ -65,6 +65,16 @@ if [[ $help == *check-config* ]]; then
 	checked=yes
 fi
 
+# not root: one line naming the missing privilege, status 2, nothing left behind
+cp "$AGENTMON" "$T/agentmon-copy" && chmod 755 "$T" "$T/agentmon-copy"
+nr_out=$(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+	"$T/agentmon-copy" run --no-record --socket "$T/nr.sock" 2>&1 </dev/null)
+nr_rc=$?
+[ "$nr_rc" -eq 2 ] || problem "not root: exit $nr_rc, want 2: $nr_out"
+[[ $nr_out == *"not running as root"* && $(grep -c . <<<"$nr_out") -eq 1 ]] ||
+	problem "not root: want one line saying so, got: $nr_out"
+[ ! -e "$T/nr.sock" ] || problem "not root: a socket was created"
+
 # launch with no collector on the socket
 run_cli 1 "launch without collector" launch --socket "$T/none.sock" --agent x -- /bin/touch "$T/launched"
 [ ! -e "$T/launched" ] || problem "launch ran the command without a collector"
