@@ -33,6 +33,8 @@
 #define AM_RINGBUF_BYTES   (16u << 20)  /* default ring buffer size */
 #define AM_WAKEUP_BYTES    (256u << 10) /* force a wakeup above this backlog */
 #define AM_AGENT_NONE      0xffffffffu  /* agent_id of an untagged process */
+#define AM_DATA_CAP_DEFAULT 1024   /* bytes of a write captured, by default */
+#define AM_DATA_CAP_MAX    4096    /* the most a setting may ask (power of 2) */
 
 /* ---- record types ---- */
 enum am_type {
@@ -46,6 +48,7 @@ enum am_type {
 	AM_EV_CONNECT  = 8,  /* struct am_net */
 	AM_EV_ACCEPT   = 9,  /* struct am_net, daddr/dport = the peer */
 	AM_EV_SEND     = 10, /* struct am_net, ret = bytes when AM_F_RET */
+	AM_EV_DATA     = 11, /* struct am_data: socket or TLS bytes, first cap_len */
 	AM_EV_KERNEL_MAX,    /* first value the kernel never emits */
 
 	/* produced by the collector only */
@@ -133,6 +136,44 @@ struct am_net {
 	__u16 family;        /* AF_INET (2) or AF_INET6 (10) */
 	__u8  proto;         /* IPPROTO_TCP (6) or IPPROTO_UDP (17) */
 	__u8  _pad[5];
+};
+
+/* am_data.source: where the bytes were seen */
+enum am_data_source {
+	AM_DATA_SOCK_SEND = 1, /* write, writev, send, sendmsg on a TCP or UDP socket */
+	AM_DATA_SOCK_RECV = 2, /* read, recv, recvmsg on a UDP socket from port 53 (DNS) */
+	AM_DATA_TLS_SEND  = 3, /* plaintext handed to SSL_write(_ex), gnutls_record_send */
+	AM_DATA_TLS_RECV  = 4, /* plaintext returned by SSL_read(_ex), gnutls_record_recv */
+};
+
+/* am_data.lib: the TLS library of a TLS_* record */
+enum am_tls_lib {
+	AM_TLS_NONE    = 0,
+	AM_TLS_OPENSSL = 1,    /* libssl, or OpenSSL/BoringSSL linked into the binary */
+	AM_TLS_GNUTLS  = 2,
+};
+
+/*
+ * data: the first cap_len bytes an agent sent or received, followed by those
+ * bytes.  The socket is the fd of the syscall (for TLS: the write/read
+ * syscall made inside the library call), with its addresses read from the
+ * kernel's socket.  AM_F_IO_URING when it came through io_uring.  120 bytes.
+ */
+struct am_data {
+	struct am_hdr hdr;
+	__u64 sock_id;       /* identity of the socket while it lives; 0 unknown */
+	__s64 ret;           /* bytes the operation moved (its return value) */
+	__u8  daddr[16];     /* peer address, network order (IPv4: first 4 bytes) */
+	__u8  saddr[16];     /* local address */
+	__u32 fd;            /* socket fd, 0xffffffff unknown */
+	__u16 dport;         /* peer port, host order */
+	__u16 sport;         /* local port, host order */
+	__u16 family;        /* AF_INET/AF_INET6, 0 unknown */
+	__u16 cap_len;       /* bytes that follow */
+	__u8  proto;         /* IPPROTO_TCP/UDP, 0 unknown */
+	__u8  source;        /* enum am_data_source */
+	__u8  lib;           /* enum am_tls_lib */
+	__u8  _pad[1];
 };
 
 /* tagged map value: one per tagged thread group */

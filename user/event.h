@@ -61,6 +61,51 @@ struct event_drop {
 	uint64_t lost;
 };
 
+/* AM_EV_DATA: raw bytes from the kernel, consumed by the enrich stage */
+struct event_data {
+	const uint8_t *buf;    /* cap_len bytes */
+	size_t cap_len;
+	int64_t ret;           /* bytes the operation moved */
+	uint64_t sock_id;
+	uint8_t daddr[16];
+	uint8_t saddr[16];
+	uint32_t fd;
+	uint16_t dport, sport, family;
+	uint8_t proto;
+	uint8_t source;        /* enum am_data_source */
+	uint8_t lib;           /* enum am_tls_lib */
+};
+
+/* AM_EV_HTTP: one request seen on a connection */
+struct event_http {
+	struct event_net net;  /* destination (daddr, dport, proto, host) */
+	const char *method;    /* "POST" */
+	const char *host;      /* Host / :authority without port, else SNI/DNS name */
+	const char *path;      /* request target as sent, redacted */
+	uint64_t bytes;        /* body length (Content-Length, or bytes seen) */
+	int status;            /* response status when matched, else 0 */
+	uint16_t version;      /* 11 or 20 */
+	bool tls;
+};
+
+/* AM_EV_DNS: an answer a tagged process received */
+struct event_dns {
+	const char *query;
+	const uint8_t (*answers)[16]; /* n_answers addresses */
+	const uint16_t *families;     /* AF_INET / AF_INET6 of each */
+	size_t n_answers;
+};
+
+/* AM_EV_ALERT: the event carries its cause's fields (cause_type says which) */
+struct event_alert {
+	const char *rule;      /* outbound_post, unexpected_upload, uring_network */
+	const char *severity;  /* low, medium, high, critical */
+	const char *summary;   /* one line a person understands */
+	const char *chain;     /* process chain up to the agent root */
+	uint32_t cause_type;   /* the type of the event that raised it */
+	uint32_t count;        /* occurrences folded into this alert (>= 1) */
+};
+
 struct event {
 	uint64_t ts_ns;        /* boot-time ns from the kernel; sinks convert */
 	uint32_t type;         /* enum am_type */
@@ -77,7 +122,11 @@ struct event {
 		struct event_file file;
 		struct event_net net;
 		struct event_drop drop;
+		struct event_data data;
+		struct event_http http;
+		struct event_dns dns;
 	};
+	const struct event_alert *alert; /* set when type == AM_EV_ALERT */
 };
 
 /* "exec", "open", ... for a type; "unknown" for anything else */

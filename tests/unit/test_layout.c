@@ -45,6 +45,18 @@ static void test_net(void **state)
 	OFF(am_net, family, 104); OFF(am_net, proto, 106); OFF(am_net, _pad, 107);
 }
 
+static void test_data(void **state)
+{
+	assert_int_equal(sizeof(struct am_data), 120);
+	OFF(am_data, sock_id, 56); OFF(am_data, ret, 64);    OFF(am_data, daddr, 72);
+	OFF(am_data, saddr, 88);   OFF(am_data, fd, 104);    OFF(am_data, dport, 108);
+	OFF(am_data, sport, 110);  OFF(am_data, family, 112); OFF(am_data, cap_len, 114);
+	OFF(am_data, proto, 116);  OFF(am_data, source, 117); OFF(am_data, lib, 118);
+	OFF(am_data, _pad, 119);
+	assert_true(sizeof(struct am_data) + AM_DATA_CAP_MAX <= UINT16_MAX);
+	assert_int_equal(AM_DATA_CAP_MAX & (AM_DATA_CAP_MAX - 1), 0);
+}
+
 static void test_maps(void **state)
 {
 	assert_int_equal(sizeof(struct am_tag), 8);
@@ -66,6 +78,7 @@ static void test_no_hidden_padding(void **state)
 	assert_int_equal(sizeof(struct am_exit), END(am_exit, _pad));
 	assert_int_equal(sizeof(struct am_file), END(am_file, base2_len));
 	assert_int_equal(sizeof(struct am_net), END(am_net, _pad));
+	assert_int_equal(sizeof(struct am_data), END(am_data, _pad));
 }
 
 static void test_multiples_of_8(void **state)
@@ -75,6 +88,7 @@ static void test_multiples_of_8(void **state)
 	assert_int_equal(sizeof(struct am_exit) % 8, 0);
 	assert_int_equal(sizeof(struct am_file) % 8, 0);
 	assert_int_equal(sizeof(struct am_net) % 8, 0);
+	assert_int_equal(sizeof(struct am_data) % 8, 0);
 	assert_int_equal(sizeof(struct am_tag) % 8, 0);
 	assert_int_equal(sizeof(struct am_config) % 8, 0);
 	/* a record fits the u16 size field */
@@ -90,6 +104,7 @@ int main(void)
 		cmocka_unit_test(test_exec_exit),
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_net),
+		cmocka_unit_test(test_data),
 		cmocka_unit_test(test_maps),
 		cmocka_unit_test(test_no_hidden_padding),
 		cmocka_unit_test(test_multiples_of_8),
