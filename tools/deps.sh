@@ -3,7 +3,8 @@
 # only those that are missing.  Called by `make run`, `make test`, `make bench`.
 set -eu
 PKGS="make clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libcmocka-dev
-libyaml-dev libnghttp2-dev pkg-config python3 iproute2 util-linux procps"
+libyaml-dev libnghttp2-dev libcurl4-openssl-dev libssl-dev pkg-config python3
+iproute2 util-linux procps"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
