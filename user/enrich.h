@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "event.h"
+#include "names.h"
 #include "proc_cache.h"
 #include "tag.h"
 
@@ -29,6 +30,7 @@ struct enrich_pending {
 struct enrich {
 	struct tagger *tagger;
 	struct proc_cache *cache;
+	struct names *names;      /* address -> host; NULL: no names */
 	int64_t boot_to_real_ns;  /* add to a boot-time ns to get wall time */
 	enrich_emit_fn emit;
 	void *emit_arg;
