@@ -151,6 +151,44 @@ static const char *addr_text(uint16_t family, const uint8_t *addr, char *buf, si
 	return inet_ntop(family, addr, buf, (socklen_t)len);
 }
 
+/* "host" or "addr" ("[v6]") of n into buf */
+static const char *dest_name(const struct event_net *n, const char *host, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+	const char *ad = addr_text(n->family, n->daddr, a, sizeof(a));
+
+	if (host && *host)
+		snprintf(buf, len, "%s", host);
+	else
+		snprintf(buf, len, n->family == AF_INET6 ? "[%s]" : "%s", ad ? ad : "?");
+	return buf;
+}
+
+const char *output_net_dest(const struct event_net *n, char *buf, size_t len)
+{
+	char d[300];
+
+	snprintf(buf, len, "%s:%u", dest_name(n, n->host, d, sizeof(d)), n->dport);
+	return buf;
+}
+
+const char *output_http_url(const struct event_http *h, char *buf, size_t len)
+{
+	char d[300], port[8] = "";
+	const char *host = h->host && *h->host ? h->host : h->net.host;
+	const char *path = h->path ? h->path : "";
+
+	if (h->net.dport && h->net.dport != (h->tls ? 443 : 80))
+		snprintf(port, sizeof(port), ":%u", h->net.dport);
+	/* an absolute-form target (to a proxy) is already a URL */
+	if (!strncmp(path, "http://", 7) || !strncmp(path, "https://", 8))
+		snprintf(buf, len, "%s", path);
+	else
+		snprintf(buf, len, "%s://%s%s%s%s", h->tls ? "https" : "http",
+			 dest_name(&h->net, host, d, sizeof(d)), port, *path == '/' ? "" : "/", path);
+	return buf;
+}
+
 /* "2026-11-25T12:00:00.123456789Z" */
 static void ts_rfc3339(uint64_t ns, char *buf, size_t len)
 {
@@ -252,11 +290,55 @@ static void json_net(struct jw *w, uint32_t type, const struct event_net *n)
 	}
 }
 
-void output_event_json(struct jw *w, const struct event *ev)
+static void json_http(struct jw *w, const struct event_http *h)
 {
-	jw_obj_begin(w);
-	json_common(w, ev);
-	switch (ev->type) {
+	char a[INET6_ADDRSTRLEN];
+
+	jw_key(w, "method");  jw_str(w, h->method);
+	jw_key(w, "host");    jw_str(w, h->host && *h->host ? h->host : h->net.host);
+	jw_key(w, "path");    jw_str(w, h->path);
+	jw_key(w, "daddr");   jw_str(w, addr_text(h->net.family, h->net.daddr, a, sizeof(a)));
+	jw_key(w, "dport");   jw_uint(w, h->net.dport);
+	jw_key(w, "tls");     jw_bool(w, h->tls);
+	jw_key(w, "bytes");   jw_uint(w, h->bytes);
+	jw_key(w, "version"); jw_str(w, h->version == 20 ? "2" : "1.1");
+	if (h->status) {
+		jw_key(w, "status");
+		jw_int(w, h->status);
+	}
+}
+
+static void json_dns(struct jw *w, const struct event_dns *d)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	jw_key(w, "query");
+	jw_str(w, d->query);
+	jw_key(w, "answers");
+	jw_arr_begin(w);
+	for (size_t i = 0; d->answers && d->families && i < d->n_answers; i++) {
+		const char *t = addr_text(d->families[i], d->answers[i], a, sizeof(a));
+
+		if (t)
+			jw_str(w, t);
+	}
+	jw_arr_end(w);
+}
+
+static void json_alert(struct jw *w, const struct event_alert *al)
+{
+	jw_key(w, "rule");     jw_str(w, al->rule);
+	jw_key(w, "severity"); jw_str(w, al->severity);
+	jw_key(w, "summary");  jw_str(w, al->summary);
+	jw_key(w, "chain");    jw_str(w, al->chain);
+	jw_key(w, "count");    jw_uint(w, al->count);
+	jw_key(w, "cause");    jw_str(w, event_type_name(al->cause_type));
+}
+
+/* the fields of an event of type (an alert's cause type for an alert) */
+static void json_fields(struct jw *w, uint32_t type, const struct event *ev)
+{
+	switch (type) {
 	case AM_EV_EXEC:
 		json_exec(w, &ev->exec);
 		break;
@@ -269,17 +351,36 @@ void output_event_json(struct jw *w, const struct event *ev)
 		}
 		break;
 	case AM_EV_OPEN: case AM_EV_UNLINK: case AM_EV_RENAME: case AM_EV_CHMOD:
-		json_file(w, ev->type, &ev->file);
+		json_file(w, type, &ev->file);
 		break;
 	case AM_EV_CONNECT: case AM_EV_ACCEPT: case AM_EV_SEND:
-		json_net(w, ev->type, &ev->net);
+		json_net(w, type, &ev->net);
 		break;
 	case AM_EV_DROP:
 		jw_key(w, "lost");
 		jw_uint(w, ev->drop.lost);
 		break;
+	case AM_EV_HTTP:
+		json_http(w, &ev->http);
+		break;
+	case AM_EV_DNS:
+		json_dns(w, &ev->dns);
+		break;
 	default:
 		break;
+	}
+}
+
+void output_event_json(struct jw *w, const struct event *ev)
+{
+	jw_obj_begin(w);
+	json_common(w, ev);
+	if (ev->type == AM_EV_ALERT && ev->alert) {
+		json_alert(w, ev->alert);
+		if (ev->alert->cause_type != AM_EV_ALERT)
+			json_fields(w, ev->alert->cause_type, ev);
+	} else {
+		json_fields(w, ev->type, ev);
 	}
 	jw_obj_end(w);
 }
@@ -400,6 +501,38 @@ static void text_net(struct jw *b, uint32_t type, const struct event_net *n)
 		jw_raw(b, " io_uring", 9);
 }
 
+static void text_http(struct jw *b, const struct event_http *h)
+{
+	char u[2048], a[INET6_ADDRSTRLEN];
+	const char *ad = addr_text(h->net.family, h->net.daddr, a, sizeof(a));
+	bool v6 = h->net.family == AF_INET6;
+
+	jw_raw(b, " ", 1);
+	add_str(b, h->method);
+	jw_raw(b, " ", 1);
+	add_str(b, output_http_url(h, u, sizeof(u)));
+	addf(b, " (%s%s%s:%u) %llu bytes HTTP/%s", v6 ? "[" : "", ad ? ad : "?", v6 ? "]" : "",
+	     h->net.dport, (unsigned long long)h->bytes, h->version == 20 ? "2" : "1.1");
+	if (h->status)
+		addf(b, " = %d", h->status);
+}
+
+static void text_dns(struct jw *b, const struct event_dns *d)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	jw_raw(b, " ", 1);
+	add_str(b, d->query);
+	jw_raw(b, " ->", 3);
+	for (size_t i = 0; d->answers && d->families && i < d->n_answers; i++) {
+		const char *t = addr_text(d->families[i], d->answers[i], a, sizeof(a));
+
+		addf(b, "%s %s", i ? "," : "", t ? t : "?");
+	}
+	if (!d->n_answers)
+		jw_raw(b, " (none)", 7);
+}
+
 static void text_details(struct jw *b, const struct event *ev)
 {
 	switch (ev->type) {
@@ -423,8 +556,38 @@ static void text_details(struct jw *b, const struct event *ev)
 	case AM_EV_DROP:
 		addf(b, " %llu events lost", (unsigned long long)ev->drop.lost);
 		break;
+	case AM_EV_HTTP:
+		text_http(b, &ev->http);
+		break;
+	case AM_EV_DNS:
+		text_dns(b, &ev->dns);
+		break;
 	default:
 		break;
+	}
+}
+
+/* "ALERT high outbound_post: SUMMARY [chain] (N times)", red/yellow on a tty */
+static void text_alert(struct output *o, const struct event_alert *al)
+{
+	struct jw *b = &o->buf;
+	bool hot = al->severity && (!strcmp(al->severity, "high") ||
+				    !strcmp(al->severity, "critical"));
+
+	if (o->color)
+		jw_raw(b, hot ? "\033[1;31m" : "\033[1;33m", 7);
+	jw_raw(b, "ALERT ", 6);
+	add_str(b, al->severity);
+	jw_raw(b, " ", 1);
+	add_str(b, al->rule);
+	jw_raw(b, ": ", 2);
+	add_str(b, al->summary);
+	if (o->color)
+		jw_raw(b, "\033[0m", 4);
+	if (al->chain && *al->chain) {
+		jw_raw(b, " [", 2);
+		add_str(b, al->chain);
+		jw_raw(b, "]", 1);
 	}
 }
 
@@ -436,8 +599,12 @@ static void text_line(struct output *o, const struct event *ev)
 	localtime_r(&sec, &tm);
 	addf(&o->buf, "%02d:%02d:%02d.%03u ", tm.tm_hour, tm.tm_min, tm.tm_sec,
 	     (unsigned)(ev->ts_ns % 1000000000ull / 1000000));
-	text_who(o, ev);
-	text_details(&o->buf, ev);
+	if (ev->type == AM_EV_ALERT && ev->alert) {
+		text_alert(o, ev->alert);
+	} else {
+		text_who(o, ev);
+		text_details(&o->buf, ev);
+	}
 	jw_raw(&o->buf, "\n", 1);
 }
 

@@ -27,6 +27,10 @@ int output_flush(struct output *o);
 
 /* the JSON object of ev, without newline, appended to w (used by every sink) */
 void output_event_json(struct jw *w, const struct event *ev);
+/* "https://host[:port]/path" of a request (the address when no host) */
+const char *output_http_url(const struct event_http *h, char *buf, size_t len);
+/* "host:port", else "addr:port" ("[v6]:port") of a net destination */
+const char *output_net_dest(const struct event_net *n, char *buf, size_t len);
 /* "O_WRONLY|O_CREAT" for open flags into buf */
 const char *output_open_flags(uint32_t flags, char *buf, size_t len);
 

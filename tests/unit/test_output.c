@@ -225,6 +225,123 @@ static void test_text_types(void **state)
 	free(s);
 }
 
+static struct event http_event(void)
+{
+	struct event ev = base(AM_EV_HTTP);
+
+	ev.http.method = "POST"; ev.http.host = "forum.corp.example"; ev.http.path = "/api/posts";
+	ev.http.net.family = AF_INET; ev.http.net.dport = 443; ev.http.net.proto = 6;
+	memcpy(ev.http.net.daddr, "\xc0\x00\x02\x07", 4);
+	ev.http.bytes = 1234; ev.http.tls = true; ev.http.version = 11;
+	return ev;
+}
+
+#define HTTP_FIELDS ",\"method\":\"POST\",\"host\":\"forum.corp.example\"," \
+	"\"path\":\"/api/posts\",\"daddr\":\"192.0.2.7\",\"dport\":443,\"tls\":true," \
+	"\"bytes\":1234,\"version\":\"1.1\""
+
+static void test_json_http_dns(void **state)
+{
+	static const uint8_t answers[2][16] = { { 192, 0, 2, 1 }, { [15] = 1 } };
+	static const uint16_t fams[2] = { AF_INET, AF_INET6 };
+	struct event ev = http_event();
+
+	golden(&ev, HTTP_FIELDS "}");
+	ev.http.version = 20; ev.http.status = 201; ev.http.host = NULL;
+	ev.http.net.host = "sni.example";
+	golden(&ev, ",\"method\":\"POST\",\"host\":\"sni.example\",\"path\":\"/api/posts\","
+		    "\"daddr\":\"192.0.2.7\",\"dport\":443,\"tls\":true,\"bytes\":1234,"
+		    "\"version\":\"2\",\"status\":201}");
+	ev = base(AM_EV_DNS);
+	ev.dns.query = "forum.corp.example";
+	ev.dns.answers = answers; ev.dns.families = fams; ev.dns.n_answers = 2;
+	golden(&ev, ",\"query\":\"forum.corp.example\",\"answers\":[\"192.0.2.1\",\"::1\"]}");
+	ev.dns.n_answers = 0;
+	golden(&ev, ",\"query\":\"forum.corp.example\",\"answers\":[]}");
+}
+
+static const struct event_alert ALERT = {
+	.rule = "outbound_post", .severity = "high",
+	.summary = "claude (pid 1200) via node[1234] sent POST https://forum.corp.example/api/posts "
+		   "(1234 bytes) - host not allowed for POST",
+	.chain = "claude[1200] > node[1234]", .cause_type = AM_EV_HTTP, .count = 1,
+};
+
+static void test_json_alert(void **state)
+{
+	struct event ev = http_event();
+	struct event_alert al = ALERT;
+
+	ev.type = AM_EV_ALERT;
+	ev.alert = &al;
+	golden(&ev, ",\"rule\":\"outbound_post\",\"severity\":\"high\",\"summary\":"
+		    "\"claude (pid 1200) via node[1234] sent POST https://forum.corp.example/api/posts "
+		    "(1234 bytes) - host not allowed for POST\",\"chain\":\"claude[1200] > node[1234]\","
+		    "\"count\":1,\"cause\":\"http\"" HTTP_FIELDS "}");
+	memset(&ev.net, 0, sizeof(ev.net));
+	ev.net.family = AF_INET; ev.net.proto = 6; ev.net.dport = 443;
+	ev.net.has_ret = true; ev.net.ret = 70000;
+	memcpy(ev.net.daddr, "\xc0\x00\x02\x07", 4);
+	al.rule = "unexpected_upload"; al.severity = "medium"; al.summary = "s"; al.chain = "c";
+	al.cause_type = AM_EV_SEND; al.count = 3;
+	golden(&ev, ",\"rule\":\"unexpected_upload\",\"severity\":\"medium\",\"summary\":\"s\","
+		    "\"chain\":\"c\",\"count\":3,\"cause\":\"send\",\"proto\":\"tcp\","
+		    "\"daddr\":\"192.0.2.7\",\"dport\":443,\"bytes\":70000}");
+}
+
+/* the text of ev, color or not */
+static char *text_of(const struct event *ev, bool color)
+{
+	char *mem = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&mem, &len);
+	struct output *o = output_new(f, OUTPUT_TEXT, color);
+
+	assert_int_equal(output_event(o, ev), 0);
+	assert_int_equal(output_flush(o), 0);
+	output_free(o);
+	fclose(f);
+	return mem;
+}
+
+static void test_text_http_dns_alert(void **state)
+{
+	static const uint8_t answers[1][16] = { { 192, 0, 2, 1 } };
+	static const uint16_t fams[1] = { AF_INET };
+	struct event ev = http_event();
+	struct event_alert al = ALERT;
+	char *s;
+
+	setenv("TZ", "UTC", 1);
+	ev.http.status = 403; ev.http.net.dport = 8443;
+	s = text_of(&ev, false);
+	assert_string_equal(s, "12:00:00.123 claude/node[1234] http POST "
+			       "https://forum.corp.example:8443/api/posts (192.0.2.7:8443) "
+			       "1234 bytes HTTP/1.1 = 403\n");
+	free(s);
+	ev = base(AM_EV_DNS);
+	ev.dns.query = "h.example"; ev.dns.answers = answers; ev.dns.families = fams;
+	ev.dns.n_answers = 1;
+	s = text_of(&ev, false);
+	assert_string_equal(s, "12:00:00.123 claude/node[1234] dns h.example -> 192.0.2.1\n");
+	free(s);
+	ev = http_event();
+	ev.type = AM_EV_ALERT; ev.alert = &al;
+	s = text_of(&ev, false);
+	assert_string_equal(s, "12:00:00.123 ALERT high outbound_post: claude (pid 1200) via "
+			       "node[1234] sent POST https://forum.corp.example/api/posts (1234 bytes) "
+			       "- host not allowed for POST [claude[1200] > node[1234]]\n");
+	free(s);
+	al.summary = "x\x1b[2J"; al.chain = NULL;
+	s = text_of(&ev, true);
+	assert_string_equal(s, "12:00:00.123 \033[1;31mALERT high outbound_post: x\\x1b[2J\033[0m\n");
+	free(s);
+	al.severity = "medium";
+	s = text_of(&ev, true);
+	assert_memory_equal(s + 13, "\033[1;33mALERT medium", 19);
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -235,6 +352,9 @@ int main(void)
 		cmocka_unit_test(test_open_flags),
 		cmocka_unit_test(test_sink),
 		cmocka_unit_test(test_text_types),
+		cmocka_unit_test(test_json_http_dns),
+		cmocka_unit_test(test_json_alert),
+		cmocka_unit_test(test_text_http_dns_alert),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* test_rules.c - allow entries vs destinations, the three rules, upload accounting. */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "rules.h"
+
+static const char yaml[] =
+	"allow:\n"
+	"  - host: api.example.com\n"
+	"  - host: \"*.corp.example\"\n"
+	"    methods: [GET, HEAD]\n"
+	"  - host: git.example\n"
+	"    methods: [GET, POST]\n"
+	"    paths: [\"*/git-upload-pack\", \"/info/*\"]\n"
+	"  - cidr: 10.0.0.0/8\n"
+	"    ports: [443]\n"
+	"  - cidr: 2001:db8::/32\n"
+	"  - host: alt.example\n"
+	"    ports: [8443]\n"
+	"    methods: [PUT]\n";
+
+static struct policy *load(void)
+{
+	struct policy *p = NULL;
+	char err[256];
+
+	assert_int_equal(policy_load_buffer("t.yaml", yaml, strlen(yaml), &p, err, sizeof(err)), 0);
+	return p;
+}
+
+struct row {
+	const char *host;    /* NULL: by address */
+	const char *addr;    /* text, NULL: none */
+	uint16_t port;
+	const char *method;  /* NULL: no request */
+	const char *path;
+	enum rules_match want;
+};
+
+static void judge_rows(const struct row *rows, size_t n)
+{
+	struct policy *p = load();
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t a[16] = { 0 };
+		struct rules_dest d = { .host = rows[i].host, .port = rows[i].port,
+					.method = rows[i].method, .path = rows[i].path };
+
+		if (rows[i].addr) {
+			d.family = strchr(rows[i].addr, ':') ? AF_INET6 : AF_INET;
+			assert_int_equal(inet_pton(d.family, rows[i].addr, a), 1);
+			d.addr = a;
+		}
+		if (rules_judge(p, &d) != rows[i].want)
+			fail_msg("row %zu (%s %s %s %s): got %d want %d", i, rows[i].host,
+				 rows[i].addr, rows[i].method, rows[i].path, rules_judge(p, &d),
+				 rows[i].want);
+	}
+	policy_free(p);
+}
+
+static void test_hosts(void **state)
+{
+	static const struct row rows[] = {
+		{ "api.example.com", NULL, 443, "POST", "/v1/messages", RULES_ALLOWED },
+		{ "API.Example.COM", NULL, 443, "DELETE", "/", RULES_ALLOWED },
+		{ "api.example.com.", NULL, 443, "POST", "/", RULES_ALLOWED },
+		{ "x.api.example.com", NULL, 443, "POST", "/", RULES_NO_DEST },
+		{ "example.com", NULL, 443, "GET", "/", RULES_NO_DEST },
+		/* *.suffix: subdomains only, any depth, not the apex or look-alikes */
+		{ "forum.corp.example", NULL, 443, "GET", "/", RULES_ALLOWED },
+		{ "a.b.corp.example", NULL, 443, "HEAD", "/", RULES_ALLOWED },
+		{ "forum.corp.example", NULL, 443, "POST", "/api/posts", RULES_NO_METHOD },
+		{ "corp.example", NULL, 443, "GET", "/", RULES_NO_DEST },
+		{ "evilcorp.example", NULL, 443, "GET", "/", RULES_NO_DEST },
+		/* no request: methods and paths are not judged */
+		{ "forum.corp.example", NULL, 443, NULL, NULL, RULES_ALLOWED },
+		{ "Forum.Corp.Example", "10.1.2.3", 443, "get", "/", RULES_ALLOWED },
+	};
+
+	judge_rows(rows, sizeof(rows) / sizeof(rows[0]));
+}
+
+static void test_paths_ports_methods(void **state)
+{
+	static const struct row rows[] = {
+		{ "git.example", NULL, 443, "POST", "/org/repo.git/git-upload-pack", RULES_ALLOWED },
+		{ "git.example", NULL, 443, "POST", "/org/repo.git/git-upload-pack?x=1", RULES_ALLOWED },
+		{ "git.example", NULL, 443, "POST", "/org/repo.git/git-receive-pack", RULES_NO_PATH },
+		{ "git.example", NULL, 443, "GET", "/info/refs?service=git-upload-pack", RULES_ALLOWED },
+		{ "git.example", NULL, 443, "GET", "/infox/refs", RULES_NO_PATH },
+		{ "git.example", NULL, 443, "GET",
+		  "http://git.example/info/refs", RULES_ALLOWED },  /* absolute form */
+		{ "git.example", NULL, 443, "PUT", "/info/refs", RULES_NO_METHOD },
+		{ "alt.example", NULL, 8443, "PUT", "/x", RULES_ALLOWED },
+		{ "alt.example", NULL, 443, "PUT", "/x", RULES_NO_DEST },
+		{ "alt.example", NULL, 8443, "POST", "/x", RULES_NO_METHOD },
+	};
+
+	judge_rows(rows, sizeof(rows) / sizeof(rows[0]));
+}
+
+static void test_cidr_and_local(void **state)
+{
+	static const struct row rows[] = {
+		{ NULL, "10.200.1.1", 443, "POST", "/", RULES_ALLOWED },
+		{ NULL, "10.200.1.1", 80, "POST", "/", RULES_NO_DEST },
+		{ NULL, "11.0.0.1", 443, "POST", "/", RULES_NO_DEST },
+		{ NULL, "::ffff:10.0.0.9", 443, NULL, NULL, RULES_ALLOWED },   /* v4-mapped */
+		{ NULL, "2001:db8:1::5", 22, "DELETE", "/", RULES_ALLOWED },
+		{ NULL, "2001:db9::5", 22, "DELETE", "/", RULES_NO_DEST },
+		/* a name does not hide the address from cidr entries */
+		{ "intranet.example", "10.0.0.5", 443, "POST", "/", RULES_ALLOWED },
+		/* local */
+		{ NULL, "127.0.0.1", 8080, "POST", "/", RULES_ALLOWED },
+		{ NULL, "127.9.9.9", 1, "POST", "/", RULES_ALLOWED },
+		{ NULL, "::1", 8080, "POST", "/", RULES_ALLOWED },
+		{ NULL, "::ffff:127.0.0.1", 8080, "POST", "/", RULES_ALLOWED },
+		{ "LocalHost", "10.9.9.9", 80, "POST", "/", RULES_ALLOWED },
+		/* loopback with another name is judged by the name */
+		{ "paste.example", "127.0.0.1", 80, "POST", "/", RULES_NO_DEST },
+		{ NULL, NULL, 80, "POST", "/", RULES_NO_DEST },
+	};
+
+	judge_rows(rows, sizeof(rows) / sizeof(rows[0]));
+}
+
+static void test_matchers(void **state)
+{
+	assert_true(rules_host_match("*.a.b", "x.a.b"));
+	assert_false(rules_host_match("*.a.b", "a.b"));
+	assert_false(rules_host_match("a.b", NULL));
+	assert_true(rules_path_match("/api/*", "/api/x/y?q=/z"));
+	assert_false(rules_path_match("/api/*", "/apix"));
+	assert_true(rules_path_match("/p", "/p#frag"));
+	assert_false(rules_path_match("/p", NULL));
+}
+
+static struct event http_ev(const char *method, const char *host, const char *path)
+{
+	struct event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = AM_EV_HTTP;
+	ev.pid = 10; ev.agent_pid = 10; ev.agent_id = 0; ev.agent = "claude";
+	ev.http.method = method; ev.http.host = host; ev.http.path = path;
+	ev.http.net.family = AF_INET; ev.http.net.dport = 443;
+	memcpy(ev.http.net.daddr, "\xc0\x00\x02\x01", 4);
+	ev.http.tls = true;
+	return ev;
+}
+
+static void test_outbound_post(void **state)
+{
+	struct policy *p = load();
+	struct rules_verdict v;
+	struct event ev = http_ev("POST", "forum.corp.example", "/api/posts");
+
+	assert_true(rules_outbound_post(p, &ev, &v));
+	assert_string_equal(v.rule, "outbound_post");
+	assert_string_equal(v.severity, "high");
+	assert_string_equal(v.reason, "host not allowed for POST");
+	ev = http_ev("GET", "paste.example", "/");
+	assert_false(rules_outbound_post(p, &ev, &v));        /* reads never alert */
+	assert_null(v.rule);
+	ev = http_ev("PATCH", "paste.example", "/x");
+	assert_true(rules_outbound_post(p, &ev, &v));
+	assert_string_equal(v.reason, "host not in the allow list");
+	ev = http_ev("POST", "git.example", "/r/git-receive-pack");
+	assert_true(rules_outbound_post(p, &ev, &v));
+	assert_string_equal(v.reason, "path not allowed for POST");
+	ev = http_ev("delete", NULL, "/x");                    /* by address */
+	assert_true(rules_outbound_post(p, &ev, &v));
+	assert_string_equal(v.reason, "address not in the allow list");
+	ev = http_ev("POST", "api.example.com", "/v1/messages");
+	assert_false(rules_outbound_post(p, &ev, &v));
+	ev = http_ev("POST", NULL, "/x");
+	ev.http.net.host = "api.example.com";                  /* name from DNS/SNI */
+	assert_false(rules_outbound_post(p, &ev, &v));
+	ev.type = AM_EV_SEND;
+	assert_false(rules_outbound_post(p, &ev, &v));
+	policy_free(p);
+}
+
+static void test_uring(void **state)
+{
+	struct rules_verdict v;
+	struct event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = AM_EV_CONNECT;
+	ev.agent_id = 1;
+	assert_false(rules_uring_network(&ev, &v));
+	ev.net.io_uring = true;
+	assert_true(rules_uring_network(&ev, &v));
+	assert_string_equal(v.rule, "uring_network");
+	assert_string_equal(v.severity, "medium");
+	ev.type = AM_EV_SEND;
+	assert_true(rules_uring_network(&ev, &v));
+	ev.agent_id = AM_AGENT_NONE;
+	assert_false(rules_uring_network(&ev, &v));
+	ev.agent_id = 1;
+	ev.type = AM_EV_OPEN;
+	assert_false(rules_uring_network(&ev, &v));
+}
+
+static struct event send_ev(uint32_t fd, const char *addr, int64_t bytes, const char *host)
+{
+	struct event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = AM_EV_SEND;
+	ev.pid = 20; ev.agent_pid = 20; ev.agent = "codex";
+	ev.net.fd = fd; ev.net.family = AF_INET; ev.net.dport = 443; ev.net.proto = 6;
+	inet_pton(AF_INET, addr, ev.net.daddr);
+	ev.net.has_ret = true; ev.net.ret = bytes; ev.net.host = host;
+	return ev;
+}
+
+static void test_uploads(void **state)
+{
+	struct policy *p = load();
+	struct rules_uploads *u = rules_uploads_new(1000, 4);
+	struct rules_verdict v;
+	struct event ev = send_ev(5, "198.51.100.7", 600, "paste.example"), h;
+
+	assert_non_null(u);
+	assert_false(rules_uploads_send(u, p, &ev, &v));
+	assert_true(rules_uploads_send(u, p, &ev, &v));        /* 1200 > 1000 */
+	assert_string_equal(v.rule, "unexpected_upload");
+	assert_string_equal(v.severity, "medium");
+	assert_int_equal(v.bytes, 1200);
+	assert_false(rules_uploads_send(u, p, &ev, &v));       /* once per connection */
+	/* a new connection on the fd starts over */
+	rules_uploads_reset(u, &ev);
+	assert_false(rules_uploads_send(u, p, &ev, &v));
+	assert_true(rules_uploads_send(u, p, &ev, &v));
+	/* an HTTP request on the connection explains the bytes */
+	ev = send_ev(6, "198.51.100.7", 5000, NULL);
+	h = http_ev("GET", "x", "/");
+	h.pid = 20; h.http.net = ev.net;
+	rules_uploads_http(u, &h);
+	assert_false(rules_uploads_send(u, p, &ev, &v));
+	/* listed destinations and local ones never alert */
+	ev = send_ev(7, "10.1.1.1", 5000, NULL);
+	assert_false(rules_uploads_send(u, p, &ev, &v));
+	ev = send_ev(8, "127.0.0.1", 5000, NULL);
+	assert_false(rules_uploads_send(u, p, &ev, &v));
+	ev = send_ev(9, "198.51.100.7", 5000, "api.example.com");
+	assert_false(rules_uploads_send(u, p, &ev, &v));
+	/* bounded: 4 slots; exit forgets the process */
+	assert_int_equal(rules_uploads_count(u), 4);
+	ev = send_ev(10, "198.51.100.8", 5000, NULL);
+	assert_true(rules_uploads_send(u, p, &ev, &v));
+	assert_string_equal(v.reason, "address not in the allow list");
+	assert_int_equal(rules_uploads_count(u), 4);
+	rules_uploads_forget_pid(u, 20);
+	assert_int_equal(rules_uploads_count(u), 0);
+	rules_uploads_free(u);
+	policy_free(p);
+}
+
+static void test_default_policy(void **state)
+{
+	struct policy *p = NULL;
+	struct rules_verdict v;
+	char err[128];
+	struct event ev;
+
+	assert_int_equal(policy_load_buffer(NULL, NULL, 0, &p, err, sizeof(err)), 0);
+	ev = http_ev("POST", "api.anthropic.com", "/v1/messages");
+	assert_false(rules_outbound_post(p, &ev, &v));
+	ev = http_ev("POST", "github.com", "/o/r.git/git-upload-pack");
+	assert_false(rules_outbound_post(p, &ev, &v));
+	ev = http_ev("POST", "github.com", "/o/r.git/git-receive-pack");
+	assert_true(rules_outbound_post(p, &ev, &v));
+	ev = http_ev("PUT", "registry.npmjs.org", "/pkg");
+	assert_true(rules_outbound_post(p, &ev, &v));
+	ev = http_ev("POST", "forum.corp.example", "/api/posts");
+	assert_true(rules_outbound_post(p, &ev, &v));
+	policy_free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hosts),
+		cmocka_unit_test(test_paths_ports_methods),
+		cmocka_unit_test(test_cidr_and_local),
+		cmocka_unit_test(test_matchers),
+		cmocka_unit_test(test_outbound_post),
+		cmocka_unit_test(test_uring),
+		cmocka_unit_test(test_uploads),
+		cmocka_unit_test(test_default_policy),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

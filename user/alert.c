@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * alert.c - alert events: summary, chain, suppression (see alert.h).
+ *
+ * The alerter owns a fixed array of max_keys suppression slots (allocated
+ * once, searched linearly: alerts are rare) and, per slot with repeats, a
+ * deep copy of the first repeat's event (its strings in one allocation), so
+ * that the summary alert can be emitted after the cause's memory is gone.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "alert.h"
+#include "output.h"
+
+/* an event whose strings the alerter owns (in strs) */
+struct held {
+	struct event ev;
+	char *strs;
+};
+
+struct akey {
+	bool used;
+	char rule[24];
+	char agent[AM_NAME_MAX];
+	char host[256];
+	uint32_t agent_pid;
+	uint64_t until_ns;      /* the window closes */
+	uint64_t last_ns;       /* ts of the last repeat */
+	uint32_t count;         /* repeats folded */
+	struct rules_verdict v; /* of the first repeat */
+	char chain[256];        /* of the first repeat */
+	struct held held;       /* the first repeat, when count */
+};
+
+struct alerter {
+	uint64_t window_ns;
+	size_t n;
+	struct akey *keys;
+	struct proc_cache *pc;
+	alert_emit_fn emit;
+	void *arg;
+};
+
+/* ---- text ---- */
+
+/* append to buf (size len, *at used), keeping it NUL-terminated */
+static void put(char *buf, size_t len, size_t *at, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void put(char *buf, size_t len, size_t *at, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*at >= len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *at, len - *at, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*at = *at + (size_t)n < len ? *at + (size_t)n : len - 1;
+}
+
+/* "claude (pid 4242)" or "claude (pid 4242) via curl[4251]" */
+static void summary_who(const struct event *ev, char *buf, size_t len, size_t *at)
+{
+	if (!ev->agent) {
+		put(buf, len, at, "%s (pid %u)", ev->comm, ev->pid);
+		return;
+	}
+	put(buf, len, at, "%s (pid %u)", ev->agent, ev->agent_pid);
+	if (ev->pid != ev->agent_pid)
+		put(buf, len, at, " via %s[%u]", ev->comm, ev->pid);
+}
+
+static void summary_what(const struct event *ev, const struct rules_verdict *v,
+			 char *buf, size_t len, size_t *at)
+{
+	char d[320];
+
+	if (ev->type == AM_EV_HTTP) {
+		put(buf, len, at, " sent %s %s (%llu bytes)", ev->http.method ? ev->http.method : "?",
+		    output_http_url(&ev->http, d, sizeof(d)), (unsigned long long)ev->http.bytes);
+	} else if (ev->type == AM_EV_CONNECT) {
+		put(buf, len, at, " connected to %s", output_net_dest(&ev->net, d, sizeof(d)));
+	} else if (ev->type == AM_EV_SEND) {
+		uint64_t bytes = v->bytes ? v->bytes : ev->net.has_ret ? (uint64_t)ev->net.ret : 0;
+
+		output_net_dest(&ev->net, d, sizeof(d));
+		if (bytes)
+			put(buf, len, at, " sent %llu bytes to %s", (unsigned long long)bytes, d);
+		else
+			put(buf, len, at, " sent data to %s", d);
+		if (v->bytes)
+			put(buf, len, at, " with no HTTP request seen");
+	} else {
+		put(buf, len, at, " %s", event_type_name(ev->type));
+	}
+}
+
+size_t alert_summary(const struct event *cause, const struct rules_verdict *v,
+		     char *buf, size_t len)
+{
+	size_t at = 0;
+
+	if (!len)
+		return 0;
+	buf[0] = '\0';
+	summary_who(cause, buf, len, &at);
+	summary_what(cause, v, buf, len, &at);
+	if (v->reason[0])
+		put(buf, len, &at, " - %s", v->reason);
+	return at;
+}
+
+size_t alert_chain(struct proc_cache *pc, const struct event *cause, char *buf, size_t len)
+{
+	const char *comm[ALERT_CHAIN_MAX];
+	uint32_t pid[ALERT_CHAIN_MAX], next = cause->ppid;
+	size_t n = 1, at = 0;
+	bool cut = false;
+
+	comm[0] = cause->comm;
+	pid[0] = cause->pid;
+	while (pc && pid[n - 1] != cause->agent_pid && cause->agent_pid && next > 0) {
+		struct proc_info *p = proc_cache_get(pc, next);
+
+		if (!p)
+			break;
+		if (n == ALERT_CHAIN_MAX) {
+			cut = true;
+			break;
+		}
+		comm[n] = p->comm;
+		pid[n++] = p->pid;
+		next = p->ppid;
+	}
+	if (len)
+		buf[0] = '\0';
+	if (cut)
+		put(buf, len, &at, "... > ");
+	while (n--)
+		put(buf, len, &at, "%s[%u]%s", comm[n], pid[n], n ? " > " : "");
+	return at;
+}
+
+/* ---- held events ---- */
+
+/* the string fields of ev worth keeping; the rest of its union is cleared */
+static size_t held_fields(struct event *ev, const char ***f)
+{
+	size_t n = 0;
+
+	f[n++] = &ev->agent;
+	f[n++] = &ev->exe;
+	if (ev->type == AM_EV_HTTP) {
+		f[n++] = &ev->http.method;
+		f[n++] = &ev->http.host;
+		f[n++] = &ev->http.path;
+		f[n++] = &ev->http.net.host;
+	} else if (ev->type == AM_EV_CONNECT || ev->type == AM_EV_SEND) {
+		f[n++] = &ev->net.host;
+	} else {
+		memset(&ev->exec, 0, offsetof(struct event, alert) - offsetof(struct event, exec));
+	}
+	return n;
+}
+
+/* h := a deep copy of ev; -ENOMEM */
+static int held_set(struct held *h, const struct event *ev)
+{
+	const char **f[8];
+	size_t n, total = 1;
+	char *at;
+
+	h->ev = *ev;
+	h->ev.alert = NULL;
+	n = held_fields(&h->ev, f);
+	for (size_t i = 0; i < n; i++)
+		total += *f[i] ? strlen(*f[i]) + 1 : 0;
+	if (!(h->strs = at = malloc(total)))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		size_t l;
+
+		if (!*f[i])
+			continue;
+		l = strlen(*f[i]) + 1;
+		memcpy(at, *f[i], l);
+		*f[i] = at;
+		at += l;
+	}
+	return 0;
+}
+
+static void held_clear(struct held *h)
+{
+	free(h->strs);
+	h->strs = NULL;
+}
+
+/* ---- emission and suppression ---- */
+
+/* emit the alert of cause; chain NULL: computed now; folded: a window's
+ * summary of count repeats */
+static void emit(struct alerter *a, const struct event *cause, const struct rules_verdict *v,
+		 const char *chain, uint32_t count, bool folded)
+{
+	char summary[768], ch[256];
+	struct event_alert ea = { .rule = v->rule, .severity = v->severity, .summary = summary,
+				  .chain = chain, .cause_type = cause->type, .count = count };
+	struct event out = *cause;
+	size_t at = alert_summary(cause, v, summary, sizeof(summary));
+
+	if (!chain) {
+		alert_chain(a->pc, cause, ch, sizeof(ch));
+		ea.chain = ch;
+	}
+	if (folded)
+		put(summary, sizeof(summary), &at, " (%u more in %llu s)", count,
+		    (unsigned long long)(a->window_ns / 1000000000ull));
+	out.type = AM_EV_ALERT;
+	out.alert = &ea;
+	a->emit(&out, a->arg);
+}
+
+/* close k's window: its summary alert when repeats were folded */
+static void key_close(struct alerter *a, struct akey *k)
+{
+	if (k->count && k->held.strs) {
+		k->held.ev.ts_ns = k->last_ns;
+		emit(a, &k->held.ev, &k->v, k->chain, k->count, true);
+	}
+	held_clear(&k->held);
+	k->used = false;
+}
+
+/* the host or address text of ev's destination, "" when none */
+static void key_host(const struct event *ev, char *buf, size_t len)
+{
+	struct rules_dest d;
+
+	buf[0] = '\0';
+	if (ev->type != AM_EV_HTTP && ev->type != AM_EV_CONNECT && ev->type != AM_EV_SEND)
+		return;
+	rules_dest_of(ev, &d);
+	if (d.host)
+		snprintf(buf, len, "%s", d.host);
+	else if (d.addr)
+		inet_ntop(d.family, d.addr, buf, (socklen_t)len);
+}
+
+static bool key_is(const struct akey *k, const char *rule, const struct event *ev,
+		   const char *host)
+{
+	return k->used && k->agent_pid == ev->agent_pid && !strcmp(k->rule, rule) &&
+	       !strcmp(k->agent, ev->agent ? ev->agent : "") && !strcmp(k->host, host);
+}
+
+/* a free slot, closing the one whose window ends first when all are used */
+static struct akey *key_slot(struct alerter *a)
+{
+	struct akey *first = NULL;
+
+	for (size_t i = 0; i < a->n; i++) {
+		if (!a->keys[i].used)
+			return &a->keys[i];
+		if (!first || a->keys[i].until_ns < first->until_ns)
+			first = &a->keys[i];
+	}
+	key_close(a, first);
+	return first;
+}
+
+static int fold(struct alerter *a, struct akey *k, const struct event *cause,
+		const struct rules_verdict *v)
+{
+	if (!k->count) {
+		if (held_set(&k->held, cause)) {
+			emit(a, cause, v, NULL, 1, false);
+			return -ENOMEM;
+		}
+		k->v = *v;
+		alert_chain(a->pc, cause, k->chain, sizeof(k->chain));
+	}
+	k->count++;
+	k->last_ns = cause->ts_ns;
+	return 0;
+}
+
+int alerter_raise(struct alerter *a, const struct event *cause, const struct rules_verdict *v)
+{
+	char host[256];
+	struct akey *k;
+
+	alerter_tick(a, cause->ts_ns);
+	key_host(cause, host, sizeof(host));
+	for (size_t i = 0; i < a->n; i++)
+		if (key_is(&a->keys[i], v->rule, cause, host))
+			return fold(a, &a->keys[i], cause, v);
+	k = key_slot(a);
+	memset(k, 0, sizeof(*k));
+	k->used = true;
+	snprintf(k->rule, sizeof(k->rule), "%s", v->rule);
+	snprintf(k->agent, sizeof(k->agent), "%s", cause->agent ? cause->agent : "");
+	snprintf(k->host, sizeof(k->host), "%s", host);
+	k->agent_pid = cause->agent_pid;
+	k->until_ns = cause->ts_ns + a->window_ns;
+	emit(a, cause, v, NULL, 1, false);
+	return 1;
+}
+
+void alerter_tick(struct alerter *a, uint64_t now_ns)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (a->keys[i].used && a->keys[i].until_ns <= now_ns)
+			key_close(a, &a->keys[i]);
+}
+
+void alerter_flush(struct alerter *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (a->keys[i].used)
+			key_close(a, &a->keys[i]);
+}
+
+size_t alerter_keys(const struct alerter *a)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < a->n; i++)
+		c += a->keys[i].used;
+	return c;
+}
+
+struct alerter *alerter_new(const struct alert_settings *s, struct proc_cache *pc,
+			    alert_emit_fn emit_fn, void *arg)
+{
+	struct alerter *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return NULL;
+	a->window_ns = s && s->window_ns ? s->window_ns : ALERT_WINDOW_DEFAULT_NS;
+	a->n = s && s->max_keys ? s->max_keys : ALERT_MAX_KEYS_DEFAULT;
+	a->pc = pc;
+	a->emit = emit_fn;
+	a->arg = arg;
+	a->keys = calloc(a->n, sizeof(*a->keys));
+	if (!a->keys) {
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+void alerter_free(struct alerter *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->n; i++)
+		held_clear(&a->keys[i].held);
+	free(a->keys);
+	free(a);
+}

@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * rules.c - allow-list judging and the alert rules (see rules.h).
+ *
+ * Everything here is a pure function of its arguments except struct
+ * rules_uploads, a fixed array of connection slots searched linearly (a few
+ * thousand entries, touched only for send events of tagged processes).
+ */
+#include <fnmatch.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "rules.h"
+
+/* ---- matching ---- */
+
+bool rules_host_match(const char *pattern, const char *host)
+{
+	size_t hn, sn;
+
+	if (!pattern || !host)
+		return false;
+	hn = strlen(host);
+	if (hn && host[hn - 1] == '.')
+		hn--;
+	if (strncmp(pattern, "*.", 2) != 0)
+		return strlen(pattern) == hn && strncasecmp(pattern, host, hn) == 0;
+	/* "*.suffix": at least one label before ".suffix" */
+	sn = strlen(pattern + 1);
+	return hn > sn && strncasecmp(host + hn - sn, pattern + 1, sn) == 0;
+}
+
+bool rules_path_match(const char *glob, const char *path)
+{
+	char buf[2048];
+	size_t n;
+
+	if (!path)
+		return false;
+	/* absolute-form target (through a proxy): keep from the path on */
+	if (!strncasecmp(path, "http://", 7) || !strncasecmp(path, "https://", 8)) {
+		const char *p = strchr(strstr(path, "//") + 2, '/');
+
+		path = p ? p : "/";
+	}
+	n = strcspn(path, "?#");
+	if (n >= sizeof(buf))
+		return false;
+	memcpy(buf, path, n);
+	buf[n] = '\0';
+	return fnmatch(glob, buf, 0) == 0;
+}
+
+/* a and the first bits of net agree */
+static bool prefix_match(const uint8_t *a, const uint8_t *net, unsigned bits)
+{
+	unsigned full = bits / 8, rest = bits % 8;
+
+	if (memcmp(a, net, full) != 0)
+		return false;
+	return !rest || ((a[full] ^ net[full]) & (uint8_t)(0xff00u >> rest)) == 0;
+}
+
+static bool is_v4_mapped(const uint8_t *a)
+{
+	static const uint8_t pfx[12] = { [10] = 0xff, [11] = 0xff };
+
+	return memcmp(a, pfx, sizeof(pfx)) == 0;
+}
+
+static bool cidr_match(const struct policy_allow *e, const struct rules_dest *d)
+{
+	if (!d->addr || !d->family)
+		return false;
+	if (e->family == AF_INET && d->family == AF_INET6 && is_v4_mapped(d->addr))
+		return prefix_match(d->addr + 12, e->net, e->prefix);
+	return e->family == d->family && prefix_match(d->addr, e->net, e->prefix);
+}
+
+bool rules_is_local(const struct rules_dest *d)
+{
+	static const uint8_t lo6[16] = { [15] = 1 };
+
+	if (d->host)
+		return rules_host_match("localhost", d->host);
+	if (!d->addr)
+		return false;
+	if (d->family == AF_INET)
+		return d->addr[0] == 127;
+	return d->family == AF_INET6 &&
+	       (!memcmp(d->addr, lo6, 16) || (is_v4_mapped(d->addr) && d->addr[12] == 127));
+}
+
+static bool port_match(const struct policy_allow *e, uint16_t port)
+{
+	if (!e->n_ports)
+		return true;
+	for (size_t i = 0; i < e->n_ports; i++)
+		if (e->ports[i] == port)
+			return true;
+	return false;
+}
+
+static bool method_match(const struct policy_allow *e, const char *method)
+{
+	if (!e->n_methods)
+		return true;
+	for (size_t i = 0; method && i < e->n_methods; i++)
+		if (!strcasecmp(e->methods[i], method))
+			return true;
+	return false;
+}
+
+static bool paths_match(const struct policy_allow *e, const char *path)
+{
+	if (!e->n_paths)
+		return true;
+	for (size_t i = 0; i < e->n_paths; i++)
+		if (rules_path_match(e->paths[i], path))
+			return true;
+	return false;
+}
+
+/* how far one entry matches d */
+static enum rules_match entry_judge(const struct policy_allow *e, const struct rules_dest *d)
+{
+	bool dest = e->host ? rules_host_match(e->host, d->host) : cidr_match(e, d);
+
+	if (!dest || !port_match(e, d->port))
+		return RULES_NO_DEST;
+	if (!d->method)
+		return RULES_ALLOWED;
+	if (!method_match(e, d->method))
+		return RULES_NO_METHOD;
+	return paths_match(e, d->path) ? RULES_ALLOWED : RULES_NO_PATH;
+}
+
+enum rules_match rules_judge(const struct policy *p, const struct rules_dest *d)
+{
+	enum rules_match best = RULES_NO_DEST;
+
+	if (rules_is_local(d))
+		return RULES_ALLOWED;
+	for (size_t i = 0; p && i < p->n_allow && best != RULES_ALLOWED; i++) {
+		enum rules_match m = entry_judge(&p->allow[i], d);
+
+		if (m > best)
+			best = m;
+	}
+	return best;
+}
+
+void rules_dest_of(const struct event *ev, struct rules_dest *d)
+{
+	const struct event_net *n = ev->type == AM_EV_HTTP ? &ev->http.net : &ev->net;
+
+	memset(d, 0, sizeof(*d));
+	d->family = n->family;
+	d->addr = n->family ? n->daddr : NULL;
+	d->port = n->dport;
+	d->host = n->host;
+	if (ev->type == AM_EV_HTTP) {
+		if (ev->http.host && *ev->http.host)
+			d->host = ev->http.host;
+		d->method = ev->http.method;
+		d->path = ev->http.path;
+	}
+	if (d->host && !*d->host)
+		d->host = NULL;
+}
+
+/* ---- rules ---- */
+
+static bool verdict(struct rules_verdict *v, const char *rule, const char *sev,
+		    const char *reason, const char *arg)
+{
+	v->rule = rule;
+	v->severity = sev;
+	snprintf(v->reason, sizeof(v->reason), reason, arg ? arg : "");
+	return true;
+}
+
+static bool is_write_method(const char *m)
+{
+	static const char *const w[] = { "POST", "PUT", "PATCH", "DELETE" };
+
+	for (size_t i = 0; m && i < sizeof(w) / sizeof(w[0]); i++)
+		if (!strcasecmp(m, w[i]))
+			return true;
+	return false;
+}
+
+static void verdict_clear(struct rules_verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+}
+
+bool rules_outbound_post(const struct policy *p, const struct event *ev,
+			 struct rules_verdict *v)
+{
+	struct rules_dest d;
+
+	verdict_clear(v);
+	if (ev->type != AM_EV_HTTP || !is_write_method(ev->http.method))
+		return false;
+	rules_dest_of(ev, &d);
+	switch (rules_judge(p, &d)) {
+	case RULES_ALLOWED:
+		return false;
+	case RULES_NO_METHOD:
+		return verdict(v, "outbound_post", "high", "host not allowed for %s", d.method);
+	case RULES_NO_PATH:
+		return verdict(v, "outbound_post", "high", "path not allowed for %s", d.method);
+	default:
+		return verdict(v, "outbound_post", "high",
+			       d.host ? "host not in the allow list%s" :
+			       "address not in the allow list%s", NULL);
+	}
+}
+
+bool rules_uring_network(const struct event *ev, struct rules_verdict *v)
+{
+	verdict_clear(v);
+	if ((ev->type != AM_EV_CONNECT && ev->type != AM_EV_SEND) || !ev->net.io_uring ||
+	    ev->agent_id == AM_AGENT_NONE)
+		return false;
+	return verdict(v, "uring_network", "medium",
+		       "network I/O through io_uring%s", NULL);
+}
+
+/* ---- per-connection bytes ---- */
+
+struct upload_slot {
+	uint32_t pid, fd;
+	uint8_t daddr[16];
+	uint16_t dport;
+	bool used, http, alerted;
+	uint64_t bytes;
+	uint64_t last_use;     /* u->clock when last touched */
+};
+
+struct rules_uploads {
+	uint64_t threshold;
+	size_t n;
+	uint64_t clock;
+	struct upload_slot *slots;
+};
+
+struct rules_uploads *rules_uploads_new(uint64_t threshold, size_t slots)
+{
+	struct rules_uploads *u = calloc(1, sizeof(*u));
+
+	if (!u)
+		return NULL;
+	u->threshold = threshold ? threshold : RULES_UPLOAD_THRESHOLD_DEFAULT;
+	u->n = slots ? slots : RULES_UPLOAD_SLOTS_DEFAULT;
+	u->slots = calloc(u->n, sizeof(*u->slots));
+	if (!u->slots) {
+		free(u);
+		return NULL;
+	}
+	return u;
+}
+
+void rules_uploads_free(struct rules_uploads *u)
+{
+	if (!u)
+		return;
+	free(u->slots);
+	free(u);
+}
+
+static bool slot_is(const struct upload_slot *s, const struct event *ev, const struct event_net *n)
+{
+	return s->used && s->pid == ev->pid && s->fd == n->fd && s->dport == n->dport &&
+	       !memcmp(s->daddr, n->daddr, 16);
+}
+
+/* the slot of ev's connection; created (evicting the least recently used)
+ * when create, else NULL when unknown */
+static struct upload_slot *slot_of(struct rules_uploads *u, const struct event *ev, bool create)
+{
+	const struct event_net *n = ev->type == AM_EV_HTTP ? &ev->http.net : &ev->net;
+	struct upload_slot *victim = &u->slots[0];
+
+	for (size_t i = 0; i < u->n; i++) {
+		struct upload_slot *s = &u->slots[i];
+
+		if (slot_is(s, ev, n)) {
+			s->last_use = ++u->clock;
+			return s;
+		}
+		if (!s->used ? victim->used : (victim->used && s->last_use < victim->last_use))
+			victim = s;
+	}
+	if (!create)
+		return NULL;
+	memset(victim, 0, sizeof(*victim));
+	victim->used = true;
+	victim->pid = ev->pid;
+	victim->fd = n->fd;
+	victim->dport = n->dport;
+	memcpy(victim->daddr, n->daddr, 16);
+	victim->last_use = ++u->clock;
+	return victim;
+}
+
+void rules_uploads_http(struct rules_uploads *u, const struct event *ev)
+{
+	struct upload_slot *s;
+
+	if (ev->type != AM_EV_HTTP || !(s = slot_of(u, ev, true)))
+		return;
+	s->http = true;
+}
+
+bool rules_uploads_send(struct rules_uploads *u, const struct policy *p,
+			const struct event *ev, struct rules_verdict *v)
+{
+	struct upload_slot *s;
+	struct rules_dest d;
+
+	verdict_clear(v);
+	if (ev->type != AM_EV_SEND || !ev->net.has_ret || ev->net.ret <= 0)
+		return false;
+	s = slot_of(u, ev, true);
+	s->bytes += (uint64_t)ev->net.ret;
+	if (s->http || s->alerted || s->bytes <= u->threshold)
+		return false;
+	rules_dest_of(ev, &d);
+	if (rules_judge(p, &d) == RULES_ALLOWED)
+		return false;
+	s->alerted = true;
+	v->bytes = s->bytes;
+	return verdict(v, "unexpected_upload", "medium",
+		       d.host ? "host not in the allow list%s" : "address not in the allow list%s",
+		       NULL);
+}
+
+void rules_uploads_reset(struct rules_uploads *u, const struct event *ev)
+{
+	const struct event_net *n = &ev->net;
+
+	for (size_t i = 0; i < u->n; i++)
+		if (u->slots[i].used && u->slots[i].pid == ev->pid && u->slots[i].fd == n->fd)
+			u->slots[i].used = false;
+}
+
+void rules_uploads_forget_pid(struct rules_uploads *u, uint32_t pid)
+{
+	for (size_t i = 0; i < u->n; i++)
+		if (u->slots[i].pid == pid)
+			u->slots[i].used = false;
+}
+
+size_t rules_uploads_count(const struct rules_uploads *u)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < u->n; i++)
+		c += u->slots[i].used;
+	return c;
+}
