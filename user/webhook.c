@@ -1,0 +1,528 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * webhook.c - alert delivery (see webhook.h).
+ *
+ * The caller's thread formats the body and puts it on a bounded queue; the
+ * worker moves queued bodies to the spool (always first, even while
+ * stopping), then delivers the oldest spooled alert when its retry time has
+ * come.  All shared state is under w->lock; the worker drops the lock for
+ * disk and network I/O.  The only state read without the lock is
+ * w->deadline_ns, which aborts a transfer in flight when the grace period
+ * of webhook_stop ends.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "common.h"
+#include "json.h"
+#include "output.h"
+#include "spool.h"
+#include "webhook.h"
+
+#define SECRET_MAX 4096
+
+struct item {
+	char *body;
+	size_t len;
+	char id[SPOOL_ID_LEN + 1];
+};
+
+struct webhook {
+	char *url;
+	bool slack;
+	unsigned char *secret;
+	size_t secret_len;
+	struct webhook_settings set;
+	struct spool *spool;
+	CURL *curl;
+
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct item *queue;     /* ring of set.queue_max */
+	size_t q_head, q_len;
+	bool stopping;
+	uint64_t deadline_ns;   /* grace end, 0 until stopping */
+	uint64_t next_try_ns;   /* no attempt before */
+	unsigned backoff_ms;
+	uint64_t rng;
+	struct webhook_status st;
+};
+
+static uint64_t now_ns(void)
+{
+	return am_now_ns(CLOCK_MONOTONIC);
+}
+
+/* ---- signature, ids, bodies ---- */
+
+int webhook_sign(const void *key, size_t keylen, const void *body, size_t len, char out[72])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (!HMAC(EVP_sha256(), key, (int)keylen, body, len, md, &mdlen) || mdlen != 32)
+		return -EIO;
+	memcpy(out, "sha256=", 7);
+	for (unsigned int i = 0; i < mdlen; i++)
+		snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+static void hex(const unsigned char *b, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+/* a random id: 16 bytes in hex */
+static void new_id(struct webhook *w, char id[SPOOL_ID_LEN + 1])
+{
+	unsigned char b[16];
+
+	if (getrandom(b, sizeof(b), GRND_NONBLOCK) != (ssize_t)sizeof(b)) {
+		uint64_t x[2] = { now_ns() ^ w->rng, ++w->rng * 0x9e3779b97f4a7c15ull };
+
+		memcpy(b, x, sizeof(b));
+	}
+	hex(b, sizeof(b), id);
+}
+
+/* the body for alert: its JSON line, or Slack's {"text": ...} */
+static int build_body(struct webhook *w, const struct event *alert, struct item *it)
+{
+	struct jw j;
+
+	jw_init(&j);
+	if (!w->slack) {
+		output_event_json(&j, alert);
+	} else {
+		const struct event_alert *a = alert->alert;
+		char text[1024];
+
+		snprintf(text, sizeof(text), "ALERT %s %s: %s [%s]", a->severity, a->rule,
+			 a->summary, a->chain ? a->chain : "");
+		jw_obj_begin(&j);
+		jw_key(&j, "text");
+		jw_str(&j, text);
+		jw_obj_end(&j);
+	}
+	if (j.oom) {
+		jw_free(&j);
+		return -ENOMEM;
+	}
+	it->body = j.buf;
+	it->len = j.len;
+	return 0;
+}
+
+/* ---- one attempt ---- */
+
+static size_t discard(char *p, size_t size, size_t n, void *arg)
+{
+	return size * n;
+}
+
+/* abort a transfer in flight once the grace period is over */
+static int progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	struct webhook *w = arg;
+	uint64_t d = __atomic_load_n(&w->deadline_ns, __ATOMIC_RELAXED);
+
+	return d && now_ns() >= d;
+}
+
+static struct curl_slist *headers(struct webhook *w, const char *id, const char *body,
+				  size_t len)
+{
+	struct curl_slist *h = NULL, *t;
+	char line[128], sig[72];
+
+	h = curl_slist_append(h, "Content-Type: application/json");
+	snprintf(line, sizeof(line), "X-Agentmon-Alert-Id: %s", id);
+	if (h && (t = curl_slist_append(h, line)))
+		h = t;
+	if (h && w->secret && !webhook_sign(w->secret, w->secret_len, body, len, sig)) {
+		snprintf(line, sizeof(line), "X-Agentmon-Signature: %s", sig);
+		if ((t = curl_slist_append(h, line)))
+			h = t;
+	}
+	return h;
+}
+
+/* POST body; the HTTP status, or 0 with err set on a transport failure */
+static long post(struct webhook *w, const char *id, const char *body, size_t len,
+		 char *err, size_t errlen)
+{
+	struct curl_slist *h = headers(w, id, body, len);
+	CURLcode rc;
+	long status = 0;
+
+	curl_easy_setopt(w->curl, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(w->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	rc = curl_easy_perform(w->curl);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE, &status);
+	else
+		snprintf(err, errlen, "%s", curl_easy_strerror(rc));
+	curl_easy_setopt(w->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(h);
+	return status;
+}
+
+static int curl_setup(struct webhook *w)
+{
+	if (!(w->curl = curl_easy_init()))
+		return -ENOMEM;
+	curl_easy_setopt(w->curl, CURLOPT_URL, w->url);
+	curl_easy_setopt(w->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(w->curl, CURLOPT_TIMEOUT_MS, (long)w->set.timeout_ms);
+	curl_easy_setopt(w->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)w->set.connect_timeout_ms);
+	curl_easy_setopt(w->curl, CURLOPT_USERAGENT, "agentmon/" AM_VERSION);
+	curl_easy_setopt(w->curl, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(w->curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(w->curl, CURLOPT_XFERINFOFUNCTION, progress);
+	curl_easy_setopt(w->curl, CURLOPT_XFERINFODATA, w);
+	curl_easy_setopt(w->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	return 0;
+}
+
+/* ---- worker ---- */
+
+static bool permanent(long status)
+{
+	return status >= 400 && status < 500 && status != 408 && status != 425 && status != 429;
+}
+
+/* next delay: backoff with jitter in [b/2, b], then double the backoff (capped) */
+static uint64_t next_delay_ns(struct webhook *w)
+{
+	unsigned b = w->backoff_ms ? w->backoff_ms : w->set.backoff_min_ms;
+	uint64_t d;
+
+	w->rng ^= w->rng << 13, w->rng ^= w->rng >> 7, w->rng ^= w->rng << 17;
+	d = b / 2 + w->rng % (b / 2 + 1);
+	w->backoff_ms = b >= w->set.backoff_max_ms / 2 ? w->set.backoff_max_ms : b * 2;
+	return d * 1000000ull;
+}
+
+/* record the outcome of one attempt (lock held) */
+static void outcome(struct webhook *w, long status, const char *err)
+{
+	if (status >= 200 && status < 300) {
+		spool_done(w->spool);
+		w->st.delivered++;
+		w->backoff_ms = 0;
+		w->next_try_ns = 0;
+		return;
+	}
+	if (status)
+		snprintf(w->st.last_error, sizeof(w->st.last_error), "HTTP %ld", status);
+	else
+		snprintf(w->st.last_error, sizeof(w->st.last_error), "%s", err);
+	if (permanent(status)) {
+		spool_reject(w->spool);
+		w->st.rejected++;
+		return;
+	}
+	w->st.failed++;
+	w->next_try_ns = now_ns() + next_delay_ns(w);
+}
+
+/* deliver the oldest spooled alert once (lock held, dropped meanwhile) */
+static void attempt(struct webhook *w)
+{
+	char id[SPOOL_ID_LEN + 1], err[128] = "";
+	char *body = NULL;
+	size_t len = 0;
+	long status;
+
+	if (spool_peek(w->spool, &body, &len, id))
+		return;
+	pthread_mutex_unlock(&w->lock);
+	status = post(w, id, body, len, err, sizeof(err));
+	free(body);
+	pthread_mutex_lock(&w->lock);
+	outcome(w, status, err);
+}
+
+/* move queued bodies to the spool (lock held, dropped for each write) */
+static void drain(struct webhook *w)
+{
+	while (w->q_len) {
+		struct item it = w->queue[w->q_head];
+		int r;
+
+		w->q_head = (w->q_head + 1) % w->set.queue_max;
+		w->q_len--;
+		pthread_mutex_unlock(&w->lock);
+		r = spool_put(w->spool, it.id, it.body, it.len);
+		free(it.body);
+		pthread_mutex_lock(&w->lock);
+		if (r) {
+			w->st.rejected++;
+			snprintf(w->st.last_error, sizeof(w->st.last_error), "spool: %s",
+				 strerror(-r));
+		}
+	}
+}
+
+static void wait_until(struct webhook *w, uint64_t until_ns)
+{
+	struct timespec ts;
+
+	if (!until_ns) {
+		pthread_cond_wait(&w->cond, &w->lock);
+		return;
+	}
+	ts.tv_sec = (time_t)(until_ns / 1000000000ull);
+	ts.tv_nsec = (long)(until_ns % 1000000000ull);
+	pthread_cond_timedwait(&w->cond, &w->lock, &ts);
+}
+
+static void *worker(void *arg)
+{
+	struct webhook *w = arg;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		uint64_t now, wake;
+		bool pending;
+
+		drain(w);
+		pending = spool_count(w->spool) > 0;
+		now = now_ns();
+		if (w->stopping && (!pending || now >= w->deadline_ns))
+			break;
+		if (pending && now >= w->next_try_ns) {
+			attempt(w);
+			continue;
+		}
+		wake = pending ? w->next_try_ns : 0;
+		if (w->stopping && (!wake || w->deadline_ns < wake))
+			wake = w->deadline_ns;
+		wait_until(w, wake);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/* ---- public ---- */
+
+int webhook_send(struct webhook *w, const struct event *alert)
+{
+	struct item it = { 0 };
+	int r;
+
+	if (alert->type != AM_EV_ALERT || !alert->alert)
+		return -EINVAL;
+	if ((r = build_body(w, alert, &it)))
+		return r;
+	pthread_mutex_lock(&w->lock);
+	new_id(w, it.id);
+	if (w->stopping)
+		r = -ESHUTDOWN;
+	else if (w->q_len == w->set.queue_max ||
+		 w->q_len + spool_count(w->spool) >= w->set.spool_max)
+		r = -EAGAIN;
+	if (!r) {
+		w->queue[(w->q_head + w->q_len++) % w->set.queue_max] = it;
+		pthread_cond_signal(&w->cond);
+	} else {
+		w->st.rejected++;
+		free(it.body);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return r;
+}
+
+void webhook_status(struct webhook *w, struct webhook_status *st)
+{
+	pthread_mutex_lock(&w->lock);
+	*st = w->st;
+	st->queued = w->q_len;
+	st->spooled = spool_count(w->spool);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void webhook_stop(struct webhook *w)
+{
+	if (!w->started)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stopping = true;
+	__atomic_store_n(&w->deadline_ns, now_ns() + w->set.grace_ms * 1000000ull,
+			 __ATOMIC_RELAXED);
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	w->started = false;
+}
+
+void webhook_free(struct webhook *w)
+{
+	if (!w)
+		return;
+	webhook_stop(w);
+	for (size_t i = 0; w->queue && i < w->q_len; i++)
+		free(w->queue[(w->q_head + i) % w->set.queue_max].body);
+	free(w->queue);
+	if (w->curl)
+		curl_easy_cleanup(w->curl);
+	spool_free(w->spool);
+	if (w->secret) {
+		explicit_bzero(w->secret, w->secret_len);
+		free(w->secret);
+	}
+	pthread_cond_destroy(&w->cond);
+	pthread_mutex_destroy(&w->lock);
+	free(w->url);
+	free(w);
+}
+
+/* ---- setup ---- */
+
+static void defaults(struct webhook_settings *s)
+{
+	if (!s->spool_dir)
+		s->spool_dir = WEBHOOK_SPOOL_DEFAULT;
+	if (!s->timeout_ms)
+		s->timeout_ms = 10000;
+	if (!s->connect_timeout_ms)
+		s->connect_timeout_ms = 3000;
+	if (!s->backoff_min_ms)
+		s->backoff_min_ms = 1000;
+	if (!s->backoff_max_ms)
+		s->backoff_max_ms = 300000;
+	if (s->backoff_max_ms < s->backoff_min_ms)
+		s->backoff_max_ms = s->backoff_min_ms;
+	if (!s->grace_ms)
+		s->grace_ms = 2000;
+	if (!s->queue_max)
+		s->queue_max = 256;
+	if (!s->spool_max)
+		s->spool_max = 10000;
+}
+
+/* the secret from path, trailing newlines stripped; -errno (message in err) */
+static int read_secret(struct webhook *w, const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0) {
+		snprintf(err, errlen, "secret_file %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	w->secret = malloc(SECRET_MAX + 1);
+	n = w->secret ? read(fd, w->secret, SECRET_MAX + 1) : -1;
+	close(fd);
+	if (n < 0 || n > SECRET_MAX) {
+		snprintf(err, errlen, "secret_file %s: %s", path,
+			 n < 0 ? "cannot read" : "longer than 4096 bytes");
+		return -EINVAL;
+	}
+	while (n > 0 && (w->secret[n - 1] == '\n' || w->secret[n - 1] == '\r'))
+		n--;
+	w->secret_len = (size_t)n;
+	if (!n) {
+		snprintf(err, errlen, "secret_file %s: empty", path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* the spool subdirectory of a URL: 16 hex of its SHA-256 (the URL may be secret) */
+static void spool_sub(const char *url, char sub[17])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	EVP_Digest(url, strlen(url), md, &n, EVP_sha256(), NULL);
+	hex(md, 8, sub);
+}
+
+static int lock_init(struct webhook *w)
+{
+	pthread_condattr_t ca;
+	int r;
+
+	if ((r = pthread_mutex_init(&w->lock, NULL)))
+		return -r;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	r = pthread_cond_init(&w->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	return -r;
+}
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static void curl_init(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* everything but the thread; -errno with err set */
+static int setup(struct webhook *w, const struct policy_webhook *cfg, char *err, size_t errlen)
+{
+	char sub[17];
+	int r;
+
+	pthread_once(&curl_once, curl_init);
+	w->slack = cfg->slack;
+	w->rng = now_ns() | 1;
+	if (!(w->url = strdup(cfg->url)) || !(w->queue = calloc(w->set.queue_max, sizeof(*w->queue))))
+		goto oom;
+	if (cfg->secret_file && (r = read_secret(w, cfg->secret_file, err, errlen)))
+		return r;
+	spool_sub(cfg->url, sub);
+	if ((r = spool_open(w->set.spool_dir, sub, &w->spool, err, errlen)))
+		return r;
+	if (curl_setup(w))
+		goto oom;
+	return 0;
+oom:
+	snprintf(err, errlen, "webhook: out of memory");
+	return -ENOMEM;
+}
+
+int webhook_new(const struct policy_webhook *cfg, const struct webhook_settings *s,
+		struct webhook **out, char *err, size_t errlen)
+{
+	struct webhook *w = calloc(1, sizeof(*w));
+	int r;
+
+	*out = NULL;
+	if (!w || lock_init(w)) {
+		free(w);
+		snprintf(err, errlen, "webhook: out of memory");
+		return -ENOMEM;
+	}
+	if (s)
+		w->set = *s;
+	defaults(&w->set);
+	r = setup(w, cfg, err, errlen);
+	if (!r && (r = -pthread_create(&w->thread, NULL, worker, w)))
+		snprintf(err, errlen, "webhook: cannot start a thread: %s", strerror(-r));
+	w->started = !r;
+	if (r) {
+		webhook_free(w);
+		return r;
+	}
+	*out = w;
+	return 0;
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * webhook.h - alert delivery to one webhook of the policy, off the event
+ * path: webhook_send() formats the body and queues it (bounded, never
+ * blocks on the network); a worker thread writes it to the spool, then
+ * POSTs it with libcurl, retrying with capped exponential backoff and jitter
+ * until a 2xx, and removes the spool file when delivered.
+ *
+ * Spool: SPOOL_DIR/<16 hex of SHA-256(url)>/<ns>-<id>.json (dir 0700, file
+ * 0600, written to a temporary name, fsynced, renamed).  At start the
+ * directory is scanned and what an earlier run left is delivered first,
+ * oldest first.  A 4xx other than 408/425/429 is a permanent refusal: the
+ * file is renamed to *.rejected and not retried.
+ *
+ * Request: POST url, Content-Type: application/json, body = the alert's
+ * JSON line (output_event_json) or {"text": "..."} for format: slack;
+ * X-Agentmon-Alert-Id: 32 hex (stable across retries and restarts, for
+ * receivers to drop duplicates); X-Agentmon-Signature: sha256=HEX (HMAC-
+ * SHA256 of the body) when secret_file is set.  The secret is read once by
+ * webhook_new (trailing newline stripped) and never logged; messages and
+ * last_error never contain the URL (Slack-style URLs are secrets).
+ *
+ * Threads: webhook_send/status/stop/free from one thread (the collector's);
+ * the worker is internal.  Two webhooks must not share a spool directory
+ * at the same time: free the old one before starting its replacement.
+ */
+#ifndef AGENTMON_WEBHOOK_H
+#define AGENTMON_WEBHOOK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "policy.h"
+
+#define WEBHOOK_SPOOL_DEFAULT "/var/lib/agentmon/spool"
+
+struct webhook_settings {
+	const char *spool_dir;       /* NULL: WEBHOOK_SPOOL_DEFAULT */
+	unsigned timeout_ms;         /* whole attempt; 0: 10000 */
+	unsigned connect_timeout_ms; /* 0: 3000 */
+	unsigned backoff_min_ms;     /* first retry delay; 0: 1000 */
+	unsigned backoff_max_ms;     /* cap; 0: 300000 (5 min) */
+	unsigned grace_ms;           /* webhook_stop: time left to deliver; 0: 2000 */
+	size_t queue_max;            /* alerts waiting for the worker; 0: 256 */
+	size_t spool_max;            /* alerts held on disk; 0: 10000 */
+};
+
+struct webhook_status {
+	uint64_t queued;      /* in memory, not yet spooled */
+	uint64_t spooled;     /* on disk, awaiting delivery */
+	uint64_t delivered;   /* 2xx received (since start) */
+	uint64_t failed;      /* failed attempts (each retry counts) */
+	uint64_t rejected;    /* refused for good (4xx) or not queued (full) */
+	char last_error[128]; /* "" when none */
+};
+
+struct webhook;
+
+/*
+ * webhook_new - start delivery for cfg: read the secret, create the spool
+ * directory, scan it, start the worker.  0 and *out, or -errno with err
+ * holding "what: why" (never the secret nor the URL).
+ */
+int webhook_new(const struct policy_webhook *cfg, const struct webhook_settings *s,
+		struct webhook **out, char *err, size_t errlen);
+/*
+ * webhook_send - queue alert (type AM_EV_ALERT) for delivery; the body is
+ * built before returning (alert's strings may go away after).  0, -EAGAIN
+ * when the queue or spool is full, -ESHUTDOWN after webhook_stop, -ENOMEM.
+ */
+int webhook_send(struct webhook *w, const struct event *alert);
+void webhook_status(struct webhook *w, struct webhook_status *st);
+/* stop accepting; let the worker spool what is queued and try deliveries
+ * for grace_ms; what is left stays spooled for the next start.  Blocks. */
+void webhook_stop(struct webhook *w);
+/* webhook_stop if needed, then free */
+void webhook_free(struct webhook *w);
+
+/* "sha256=" + hex HMAC-SHA256 of body with key into out (72 bytes); -EIO */
+int webhook_sign(const void *key, size_t keylen, const void *body, size_t len, char out[72]);
+
+#endif
