@@ -21,6 +21,7 @@
 
 #include <yaml.h>
 
+#include "common.h"
 #include "policy.h"
 
 #define POLICY_MAX_BYTES (1u << 20)
@@ -474,9 +475,45 @@ static int alerts_webhooks(struct pctx *c, yaml_node_t *n, const char *where, vo
 	return each_item(c, n, where, false, hook_item, NULL);
 }
 
+/* a number in [min, max] (with k/m/g when units) into *out */
+static int number(struct pctx *c, yaml_node_t *n, const char *where, uint64_t min, uint64_t max,
+		  bool units, uint64_t *out)
+{
+	const char *s = NULL;
+	int r = scalar(c, n, where, &s);
+
+	if (!r && am_parse_u64(s, min, max, units, out))
+		r = perr(c, n, "%s: '%s' is not a number in %llu-%llu%s", where, s,
+			 (unsigned long long)min, (unsigned long long)max, units ? " (k, m, g)" : "");
+	return r;
+}
+
+static int alerts_window(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
+{
+	return number(c, n, where, 1, 86400, false, &c->p->alert_window_s);
+}
+
+static int alerts_upload(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
+{
+	return number(c, n, where, 1, 1ull << 40, true, &c->p->upload_threshold);
+}
+
+static int alerts_spool(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
+{
+	int r = dup_scalar(c, n, where, &c->p->spool_dir);
+
+	if (!r && c->p->spool_dir[0] != '/')
+		r = perr(c, n, "%s: '%s' is not an absolute path", where, c->p->spool_dir);
+	return r;
+}
+
 static int sec_alerts(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
-	static const struct key_fn keys[] = { { "webhooks", alerts_webhooks }, { NULL, NULL } };
+	static const struct key_fn keys[] = {
+		{ "webhooks", alerts_webhooks }, { "window", alerts_window },
+		{ "upload_threshold", alerts_upload }, { "spool_dir", alerts_spool },
+		{ NULL, NULL },
+	};
 
 	return is_null(n) ? 0 : each_key(c, n, where, keys, NULL);
 }
@@ -574,6 +611,7 @@ void policy_free(struct policy *p)
 		free(p->webhooks[i].secret_file);
 	}
 	free(p->webhooks);
+	free(p->spool_dir);
 	free(p->source);
 	free(p);
 }

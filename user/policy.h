@@ -36,6 +36,10 @@ struct policy {
 	struct agents *agents; /* defaults plus the file's agents: */
 	struct policy_allow *allow;     size_t n_allow;
 	struct policy_webhook *webhooks; size_t n_webhooks;
+	/* alerts: settings; 0/NULL: the module's default */
+	uint64_t alert_window_s;     /* window: suppression window, seconds */
+	uint64_t upload_threshold;   /* upload_threshold: bytes (k/m/g suffixes) */
+	char *spool_dir;             /* spool_dir: webhook spool directory */
 };
 
 /* the embedded default policy's YAML text */

@@ -92,4 +92,7 @@ const char policy_default_yaml[] =
 "alerts:\n"
 "  webhooks: []       # e.g. - url: https://hooks.example/agentmon\n"
 "                     #        secret_file: /etc/agentmon/webhook.secret\n"
-"                     #        format: json    # or slack\n";
+"                     #        format: json    # or slack\n"
+"  # window: 60                      # seconds: repeats per rule/agent/host are folded\n"
+"  # upload_threshold: 64k           # bytes to an unlisted host with no HTTP seen\n"
+"  # spool_dir: /var/lib/agentmon/spool   # undelivered webhook alerts\n";

@@ -172,6 +172,10 @@ static void test_errors(void **state)
 	    "4: alerts.webhooks[0].format: 'xml' is not a format (json or slack)");
 	bad("alerts:\n  webhooks:\n    - format: json\n", "3: alerts.webhooks[0]: missing url");
 	bad("alerts:\n  hooks: []\n", "2: alerts: unknown key 'hooks'");
+	bad("alerts:\n  window: 0\n", "2: alerts.window: '0' is not a number in 1-86400");
+	bad("alerts:\n  upload_threshold: 5x\n",
+	    "2: alerts.upload_threshold: '5x' is not a number in 1-1099511627776 (k, m, g)");
+	bad("alerts:\n  spool_dir: rel/dir\n", "2: alerts.spool_dir: 'rel/dir' is not an absolute path");
 	bad("- a\n- b\n", "1: the policy must be a mapping (agents, allow, alerts)");
 	/* YAML syntax errors with libyaml's line */
 	bad("allow:\n  - host: [a\n", "3: did not find expected ',' or ']' while parsing a flow sequence");
@@ -212,6 +216,25 @@ static void test_empty_and_files(void **state)
 	unlink(path);
 }
 
+static void test_alert_settings(void **state)
+{
+	static const char y[] = "alerts:\n  window: 120\n  upload_threshold: 256k\n"
+				"  spool_dir: /var/tmp/spool\n";
+	struct policy *p = NULL;
+	char err[256];
+
+	assert_int_equal(policy_load_buffer("a.yaml", y, strlen(y), &p, err, sizeof(err)), 0);
+	assert_int_equal(p->alert_window_s, 120);
+	assert_int_equal(p->upload_threshold, 256 << 10);
+	assert_string_equal(p->spool_dir, "/var/tmp/spool");
+	policy_free(p);
+	assert_int_equal(policy_load_buffer(NULL, NULL, 0, &p, err, sizeof(err)), 0);
+	assert_int_equal(p->alert_window_s, 0);
+	assert_int_equal(p->upload_threshold, 0);
+	assert_null(p->spool_dir);
+	policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -219,6 +242,7 @@ int main(void)
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_empty_and_files),
+		cmocka_unit_test(test_alert_settings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
