@@ -14,6 +14,7 @@
 #include "common.h"
 #include "control.h"
 #include "decode.h"
+#include "detect.h"
 #include "enrich.h"
 #include "load.h"
 #include "policy.h"
@@ -31,6 +32,8 @@ struct collector {
 	struct tagger tagger;
 	struct enrich enrich;
 	struct output *out;
+	struct detect *detect;
+	struct names *names;
 	struct control ctl;
 	uint64_t drops_seen;
 	uint64_t records, bad_records;
@@ -48,6 +51,8 @@ static void emit(void *arg, struct event *ev)
 
 	if (ret == -EPIPE)
 		am_exiting = 1; /* nobody reads our output any more */
+	if (c->detect)
+		detect_event(c->detect, ev);
 }
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -170,6 +175,8 @@ static void reload(struct collector *c)
 		policy_free(p);
 		return;
 	}
+	if (detect_set_policy(c->detect, p, err, sizeof(err)))
+		am_err("policy reload: webhooks: %s", err); /* alerts still printed */
 	policy_free(c->policy);
 	c->policy = p;
 	c->tagger.agents = p->agents;
@@ -221,16 +228,22 @@ static int start(struct collector *c)
 	}
 	c->rb = ring_buffer__new(loader_events_fd(c->loader), on_record, c, NULL);
 	c->cache = proc_cache_new();
+	c->names = names_new(0);
 	c->out = output_new(stdout, c->opts->format, isatty(STDOUT_FILENO));
-	if (!c->rb || !c->cache || !c->out) {
+	if (!c->rb || !c->cache || !c->out || !c->names) {
 		am_err("cannot set up the event pipeline: %s", strerror(errno));
 		return AM_EXIT_RUNTIME;
+	}
+	if (detect_new(&c->detect, c->policy, c->cache, c->out, true, err, sizeof(err))) {
+		am_err("%s", err);
+		return AM_EXIT_USAGE;
 	}
 	c->tagger = (struct tagger){ .cache = c->cache, .agents = c->policy->agents,
 		.procfs = "/proc", .self_pid = (uint32_t)getpid(),
 		.write = write_tag, .write_arg = c->loader };
 	enrich_init(&c->enrich, &c->tagger,
 		    (int64_t)(am_now_ns(CLOCK_REALTIME) - am_now_ns(CLOCK_BOOTTIME)), emit, c);
+	c->enrich.names = c->names;
 	ret = tagger_scan(&c->tagger);
 	am_info("collector ready: %d running agent%s tagged; %s; socket %s", ret < 0 ? 0 : ret,
 		ret == 1 ? "" : "s", loader_status(c->loader), c->opts->socket);
@@ -252,6 +265,7 @@ static void step(struct collector *c)
 	ring_buffer__consume(c->rb);
 	report_drops(c);
 	enrich_tick(&c->enrich, am_now_ns(CLOCK_BOOTTIME));
+	detect_tick(c->detect, am_now_ns(CLOCK_REALTIME));
 	output_flush(c->out);
 }
 
@@ -262,6 +276,7 @@ static void stop(struct collector *c)
 		enrich_tick(&c->enrich, UINT64_MAX);
 		report_drops(c);
 	}
+	detect_free(c->detect); /* folded alerts out, webhooks stopped (rest spooled) */
 	if (c->out)
 		output_flush(c->out);
 	ring_buffer__free(c->rb);
@@ -271,6 +286,7 @@ static void stop(struct collector *c)
 		control_close(&c->ctl);
 	output_free(c->out);
 	proc_cache_free(c->cache);
+	names_free(c->names);
 	policy_free(c->policy);
 }
 

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* detect.c - the policy stage: rules -> alerts -> sinks; see detect.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alert.h"
+#include "common.h"
+#include "detect.h"
+#include "output.h"
+#include "rules.h"
+#include "webhook.h"
+
+struct detect {
+	const struct policy *policy;
+	struct proc_cache *cache;
+	struct output *out;
+	struct rules_uploads *uploads;
+	struct alerter *alerter;
+	bool use_webhooks;
+	struct webhook **hooks;
+	size_t n_hooks;
+	uint64_t alerts, unsent;
+};
+
+/* every alert: to the output stream, then to each webhook's queue */
+static void on_alert(const struct event *alert, void *arg)
+{
+	struct detect *d = arg;
+
+	d->alerts++;
+	output_event(d->out, alert);
+	for (size_t i = 0; i < d->n_hooks; i++) {
+		int ret = webhook_send(d->hooks[i], alert);
+
+		if (ret && d->unsent++ < 10)
+			am_warn("webhook %zu: alert not queued: %s", i, strerror(-ret));
+	}
+}
+
+static void hooks_free(struct detect *d)
+{
+	for (size_t i = 0; i < d->n_hooks; i++) {
+		webhook_stop(d->hooks[i]);
+		webhook_free(d->hooks[i]);
+	}
+	free(d->hooks);
+	d->hooks = NULL;
+	d->n_hooks = 0;
+}
+
+static int hooks_new(struct detect *d, const struct policy *p, char *err, size_t errlen)
+{
+	struct webhook_settings s = { .spool_dir = p->spool_dir };
+
+	if (!d->use_webhooks || !p->n_webhooks)
+		return 0;
+	d->hooks = calloc(p->n_webhooks, sizeof(*d->hooks));
+	if (!d->hooks)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_webhooks; i++) {
+		int ret = webhook_new(&p->webhooks[i], &s, &d->hooks[i], err, errlen);
+
+		if (ret)
+			return ret;
+		d->n_hooks++;
+	}
+	return 0;
+}
+
+int detect_set_policy(struct detect *d, const struct policy *p, char *err, size_t errlen)
+{
+	struct alert_settings as = { .window_ns = p->alert_window_s * 1000000000ull };
+	struct rules_uploads *u = rules_uploads_new(p->upload_threshold, 0);
+	struct alerter *a;
+	int ret;
+
+	if (!u) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if (d->alerter)
+		alerter_flush(d->alerter); /* what the old windows folded */
+	a = alerter_new(&as, d->cache, on_alert, d);
+	if (!a) {
+		rules_uploads_free(u);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	alerter_free(d->alerter);
+	rules_uploads_free(d->uploads);
+	d->alerter = a;
+	d->uploads = u;
+	d->policy = p;
+	hooks_free(d); /* old and new share spool directories: old first */
+	ret = hooks_new(d, p, err, errlen);
+	if (ret)
+		hooks_free(d);
+	return ret;
+}
+
+int detect_new(struct detect **out_d, const struct policy *p, struct proc_cache *pc,
+	       struct output *out, bool webhooks, char *err, size_t errlen)
+{
+	struct detect *d = calloc(1, sizeof(*d));
+	int ret;
+
+	if (!d) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	d->cache = pc;
+	d->out = out;
+	d->use_webhooks = webhooks;
+	ret = detect_set_policy(d, p, err, errlen);
+	if (ret) {
+		detect_free(d);
+		return ret;
+	}
+	*out_d = d;
+	return 0;
+}
+
+void detect_free(struct detect *d)
+{
+	if (!d)
+		return;
+	if (d->alerter)
+		alerter_flush(d->alerter);
+	hooks_free(d);
+	alerter_free(d->alerter);
+	rules_uploads_free(d->uploads);
+	free(d);
+}
+
+static void raise_if(struct detect *d, const struct event *ev, bool hit,
+		     const struct rules_verdict *v)
+{
+	if (hit)
+		alerter_raise(d->alerter, ev, v);
+}
+
+void detect_event(struct detect *d, const struct event *ev)
+{
+	struct rules_verdict v;
+
+	if (!ev->agent || ev->type == AM_EV_ALERT)
+		return;
+	switch (ev->type) {
+	case AM_EV_HTTP:
+		rules_uploads_http(d->uploads, ev);
+		raise_if(d, ev, rules_outbound_post(d->policy, ev, &v), &v);
+		break;
+	case AM_EV_SEND:
+		raise_if(d, ev, rules_uploads_send(d->uploads, d->policy, ev, &v), &v);
+		raise_if(d, ev, rules_uring_network(ev, &v), &v);
+		break;
+	case AM_EV_CONNECT:
+		rules_uploads_reset(d->uploads, ev);
+		raise_if(d, ev, rules_uring_network(ev, &v), &v);
+		break;
+	case AM_EV_EXIT:
+		rules_uploads_forget_pid(d->uploads, ev->pid);
+		break;
+	default:
+		break;
+	}
+}
+
+void detect_tick(struct detect *d, uint64_t now_ns)
+{
+	alerter_tick(d->alerter, now_ns);
+}
+
+uint64_t detect_alerts(const struct detect *d)
+{
+	return d->alerts;
+}

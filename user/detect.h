@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * detect.h - the policy stage, after enrich: judges every event of a tagged
+ * process against the policy (rules.c), raises and folds alerts (alert.c)
+ * and hands each alert to the sinks: the output stream and, live, every
+ * configured webhook (webhook.c, delivered off the event path).  Replays use
+ * it without webhooks.
+ */
+#ifndef AGENTMON_DETECT_H
+#define AGENTMON_DETECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "policy.h"
+#include "proc_cache.h"
+
+struct output;
+struct detect;
+
+/*
+ * detect_new - a stage over policy p (not owned; see detect_set_policy),
+ * alerts to out and, when webhooks is true, to p's webhooks.  Returns 0 or
+ * -errno with err set (a webhook's secret file cannot be read...).
+ */
+int detect_new(struct detect **out_d, const struct policy *p, struct proc_cache *pc,
+	       struct output *out, bool webhooks, char *err, size_t errlen);
+/* a reloaded policy: new webhooks replace the old ones (spools kept) */
+int detect_set_policy(struct detect *d, const struct policy *p, char *err, size_t errlen);
+void detect_free(struct detect *d);
+
+/* judge one finished event; alerts go out through the sinks */
+void detect_event(struct detect *d, const struct event *ev);
+/* close suppression windows up to now (wall ns, the events' clock) */
+void detect_tick(struct detect *d, uint64_t now_ns);
+/* alerts raised so far, and those no sink could take */
+uint64_t detect_alerts(const struct detect *d);
+
+#endif
