@@ -201,12 +201,13 @@ wait_file() {
 	fail "$f did not appear within ${secs}s"
 }
 
-# build_helper NAME: compile tests/integration/helpers/NAME.c, print the path
+# build_helper NAME [LIBS...]: compile tests/integration/helpers/NAME.c, print the path
 build_helper() {
 	local src=$HELPERS/$1.c bin=$HELPER_BIN/$1
+	shift
 	mkdir -p "$HELPER_BIN" || return 1
 	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ]; then
-		"${CC:-cc}" -O2 -Wall -o "$bin.tmp.$$" "$src" && mv "$bin.tmp.$$" "$bin" || return 1
+		"${CC:-cc}" -O2 -Wall -o "$bin.tmp.$$" "$src" "$@" && mv "$bin.tmp.$$" "$bin" || return 1
 	fi
 	echo "$bin"
 }
