@@ -1,0 +1,83 @@
+#!/bin/bash
+# A tagged agent connects and POSTs through io_uring: the connect is seen
+# (cgroup hook), flagged io_uring, and raises a uring_network alert, which a
+# webhook receiver gets once with a valid signature, also when the receiver
+# was down while the alert was raised (spooled, delivered when it is back).
+. "$(dirname "$0")/lib.sh"
+
+post=$(build_helper uring_post -luring) || skip "cannot build the io_uring helper (liburing-dev missing)"
+
+port_file=$T/port
+bg "$PY" "$HELPERS/https_server.py" --plain --port-file "$port_file" --log "$T/server.log"
+wait_file "$port_file"
+port=$(cat "$port_file")
+hook_port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+printf 'test-secret\n' >"$T/secret"
+cat >"$T/policy.yaml" <<Y
+alerts:
+  spool_dir: $T/spool
+  webhooks:
+    - url: http://127.0.0.1:$hook_port/hook
+      secret_file: $T/secret
+Y
+start_receiver() {
+	bg "$PY" "$HELPERS/webhook_receiver.py" --port "$hook_port" --secret-file "$T/secret" --log "$T/hook.log"
+	RECEIVER=$BG_PID
+	for _ in $(seq 100); do
+		"$PY" -c "import socket; socket.create_connection(('127.0.0.1',$hook_port),0.2)" 2>/dev/null && return
+		sleep 0.05
+	done
+	fail "webhook receiver did not start"
+}
+# received ID...: how many deliveries the receiver logged, all signed right
+received() {
+	"$PY" - "$T/hook.log" <<'PYEOF'
+import json, sys
+try:
+    recs = [json.loads(l) for l in open(sys.argv[1])]
+except FileNotFoundError:
+    recs = []
+bad = [r for r in recs if not r["signature_ok"]]
+ids = [r["id"] for r in recs]
+if bad or len(ids) != len(set(ids)):
+    print("bad signature or duplicate delivery: %s" % recs, file=sys.stderr)
+    sys.exit(1)
+print(len(recs))
+PYEOF
+}
+wait_received() {
+	local want=$1 n
+	for _ in $(seq 200); do
+		n=$(received) || fail "webhook deliveries are wrong"
+		[ "$n" -ge "$want" ] && return 0
+		sleep 0.05
+	done
+	fail "webhook receiver got $n deliveries, want $want"
+}
+
+start_receiver
+start_collector --config "$T/policy.yaml"
+launch uringbot "$post" 127.0.0.1 "$port" forum.corp.example /api/posts 'hello' ||
+	skip "io_uring is not available to this process (uring_post failed)"
+wait_event 5 type=connect agent=uringbot io_uring=true dport="$port"
+wait_event 5 type=alert rule=uring_network agent=uringbot
+expect 0 type=connect pid!=0 agent!=uringbot
+wait_received 1
+[ "$("$PY" - "$T/hook.log" <<'PYEOF'
+import json, sys
+r = json.loads(open(sys.argv[1]).readline())["body"]
+print(r["type"], r["rule"], r["agent"])
+PYEOF
+)" = "alert uring_network uringbot" ] || fail "webhook body is not the alert: $(head -c 400 "$T/hook.log")"
+
+# the receiver is down while a second agent raises an alert: spooled, then
+# delivered once it is back on the same URL
+kill "$RECEIVER"; wait "$RECEIVER" 2>/dev/null
+launch uringbot2 "$post" 127.0.0.1 "$port" forum.corp.example /api/other 'again' ||
+	fail "second io_uring POST failed"
+wait_event 5 type=alert rule=uring_network agent=uringbot2
+sleep 1
+start_receiver
+wait_received 2
+stop_collector
+pass "io_uring connect flagged, uring_network alert, webhook signed; spooled alert delivered after an outage"
