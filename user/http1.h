@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * http1.h - the head of an HTTP/1.x request or the status line of a
+ * response, parsed from the first bytes of a write (untrusted, possibly cut
+ * short by the capture).  Nothing is allocated: every string points into the
+ * caller's buffer, is not NUL-terminated and lives as long as that buffer.
+ */
+#ifndef AGENTMON_HTTP1_H
+#define AGENTMON_HTTP1_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HTTP1_MAX_HEADERS 64   /* header lines reported; more set headers_trunc */
+#define HTTP1_METHOD_MAX  32   /* longest method token accepted */
+
+struct http1_header {
+	const char *name, *value;  /* value without surrounding whitespace */
+	size_t name_len, value_len;
+};
+
+struct http1_req {
+	const char *method;        /* token, e.g. "POST" */
+	const char *target;        /* request target as sent */
+	const char *path;          /* origin-form part of target ("/x?q"); may be "" */
+	const char *host;          /* absolute-form authority, else Host, no port */
+	size_t method_len, target_len, path_len, host_len;
+	int64_t content_length;    /* -1 when absent */
+	size_t head_len;           /* bytes through the empty line (head_complete) */
+	size_t n_headers;          /* complete header lines in headers[] */
+	struct http1_header headers[HTTP1_MAX_HEADERS];
+	uint16_t version;          /* 10 or 11; 0 while the request line is cut */
+	bool known_method;         /* GET HEAD POST PUT PATCH DELETE OPTIONS CONNECT TRACE */
+	bool line_complete;        /* the request line ended in the buffer */
+	bool head_complete;        /* the empty line ending the head was seen */
+	bool chunked;              /* Transfer-Encoding ends in chunked */
+	bool headers_trunc;        /* more than HTTP1_MAX_HEADERS header lines */
+};
+
+/*
+ * Parse the start of buf as an HTTP/1.x request head.  Returns 1 for a
+ * request (method is known; target/path once a space followed the method,
+ * complete with line_complete; headers as far as whole lines were
+ * captured), 0 when buf is not HTTP/1 or too short to tell (including the
+ * HTTP/2 preface), -1 for a malformed request: the fields parsed before the
+ * error stay in *req.
+ */
+int http1_parse_request(const uint8_t *buf, size_t len, struct http1_req *req);
+
+/*
+ * Parse a response status line "HTTP/1.1 201 Created".  Returns 1 and sets
+ * *status (100..999) once the three digits are in buf, 0 when buf is not
+ * an HTTP/1 response or too short, -1 when malformed.
+ */
+int http1_parse_status(const uint8_t *buf, size_t len, int *status);
+
+/*
+ * Host part of "host", "host:port", "[v6]" or "[v6]:port" (Host header,
+ * :authority, authority-form target).  Returns the start of the host inside
+ * s and its length in *host_len, or NULL when there is no usable host
+ * (empty, unbalanced brackets, bad port).
+ */
+const char *http1_host(const char *s, size_t len, size_t *host_len);
+
+/* the value of header name (case-insensitive) in req, or NULL */
+const struct http1_header *http1_header_find(const struct http1_req *req, const char *name);
+
+#endif

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * http2.h - HTTP/2 requests and responses from the bytes one side of a
+ * connection wrote, as the capture saw them: the first cap_len bytes of each
+ * write or read and the real byte count.  One struct http2_conn per TCP
+ * connection and direction: HTTP2_CLIENT is fed what the client wrote (the
+ * preface, if we were there, then its frames) and reports requests;
+ * HTTP2_SERVER is fed what the client read and reports :status.
+ *
+ * Frames are reassembled across feeds; bytes that were not captured are
+ * skipped by count, so framing survives cut frames.  Header blocks are
+ * decoded with nghttp2's HPACK inflater.  When a block cannot be decoded (a
+ * cut frame, a lost frame header, an inflater error) the header table is
+ * lost: the block is read by a fallback that understands static-table
+ * indexes and literals with static names (:method GET/POST, :path,
+ * :authority), the inflater is replaced by a new one, and later blocks decode
+ * again as far as they reference entries added after the loss.  When the
+ * framing itself is lost, the next feed that starts with a plausible frame
+ * header restarts it.
+ */
+#ifndef AGENTMON_HTTP2_H
+#define AGENTMON_HTTP2_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HTTP2_PREFACE     "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+#define HTTP2_PREFACE_LEN 24
+#define HTTP2_BLOCK_MAX   65536 /* header block bytes kept; more is a cut */
+#define HTTP2_PATH_MAX    2048  /* :path bytes kept (NUL included) */
+#define HTTP2_STREAMS     32    /* streams whose body bytes are counted at once */
+
+enum http2_dir {
+	HTTP2_CLIENT,  /* bytes the client wrote: requests */
+	HTTP2_SERVER,  /* bytes the client read: responses */
+};
+
+/* one request; strings NUL-terminated, valid during the callback, or NULL */
+struct http2_req {
+	uint32_t stream_id;
+	const char *method;
+	const char *scheme;
+	const char *authority;  /* without port */
+	const char *path;       /* as sent, cut at HTTP2_PATH_MAX - 1 bytes */
+	bool end_stream;        /* the HEADERS frame ended the stream: no body */
+	bool partial;           /* from the fallback: fields may be missing */
+};
+
+struct http2_callbacks {
+	void (*request)(void *ctx, const struct http2_req *req);           /* client */
+	void (*response)(void *ctx, uint32_t stream_id, int status);       /* server */
+	/* a stream ended (END_STREAM): the DATA payload bytes it carried */
+	void (*body_end)(void *ctx, uint32_t stream_id, uint64_t bytes);
+};
+
+struct http2_stats {
+	uint64_t frames;        /* frame headers read */
+	uint64_t blocks;        /* header blocks decoded by the inflater */
+	uint64_t blocks_lost;   /* header blocks read by the fallback */
+	uint64_t resyncs;       /* times the framing restarted after a loss */
+	bool table_lost;        /* the header table was lost at least once */
+	bool in_sync;           /* framing is known right now */
+};
+
+struct http2_conn;
+
+/*
+ * A connection direction; cb members may be NULL.  Returns NULL when out of
+ * memory.  The callbacks run inside http2_conn_feed.
+ */
+struct http2_conn *http2_conn_new(enum http2_dir dir, const struct http2_callbacks *cb,
+				  void *ctx);
+void http2_conn_free(struct http2_conn *c);
+
+/*
+ * The next bytes of the direction: buf holds the first cap_len of the ret
+ * bytes the operation moved (cap_len <= ret; the rest was not captured).
+ * Returns 0, or -1 when the bytes are not (or no longer) HTTP/2 framing:
+ * they were skipped, and a later feed may find frames again.
+ */
+int http2_conn_feed(struct http2_conn *c, const uint8_t *buf, size_t cap_len, uint64_t ret);
+
+void http2_conn_stats(const struct http2_conn *c, struct http2_stats *st);
+
+/* does buf start with the client preface (or as much of it as len holds)? */
+bool http2_is_preface(const uint8_t *buf, size_t len);
+
+#endif
