@@ -16,6 +16,7 @@
 #include "decode.h"
 #include "detect.h"
 #include "enrich.h"
+#include "inspect.h"
 #include "load.h"
 #include "policy.h"
 #include "tag.h"
@@ -33,6 +34,7 @@ struct collector {
 	struct enrich enrich;
 	struct output *out;
 	struct detect *detect;
+	struct inspect *inspect;
 	struct names *names;
 	struct control ctl;
 	uint64_t drops_seen;
@@ -44,15 +46,31 @@ static int write_tag(void *arg, uint32_t tgid, uint32_t agent_pid, uint32_t agen
 	return loader_tag(arg, tgid, agent_pid, agent_id);
 }
 
-static void emit(void *arg, struct event *ev)
+/* the sinks: the output stream, then the policy stage */
+static void show(void *arg, struct event *ev)
 {
 	struct collector *c = arg;
 	int ret = output_event(c->out, ev);
 
 	if (ret == -EPIPE)
 		am_exiting = 1; /* nobody reads our output any more */
-	if (c->detect)
-		detect_event(c->detect, ev);
+	detect_event(c->detect, ev);
+}
+
+static void judge(void *arg, struct event *ev)
+{
+	detect_event(((struct collector *)arg)->detect, ev);
+}
+
+/* a finished event from enrich: captured bytes go to the protocol stage */
+static void emit(void *arg, struct event *ev)
+{
+	struct collector *c = arg;
+
+	if (ev->type == AM_EV_DATA)
+		inspect_data(c->inspect, ev);
+	else
+		show(c, ev);
 }
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -85,7 +103,7 @@ static void report_drops(struct collector *c)
 	ev.ts_ns = am_now_ns(CLOCK_REALTIME);
 	ev.drop.lost = total - c->drops_seen;
 	c->drops_seen = total;
-	emit(c, &ev);
+	show(c, &ev);
 }
 
 /* push the policy's agent rules into the kernel */
@@ -229,8 +247,9 @@ static int start(struct collector *c)
 	c->rb = ring_buffer__new(loader_events_fd(c->loader), on_record, c, NULL);
 	c->cache = proc_cache_new();
 	c->names = names_new(0);
+	c->inspect = inspect_new(c->names, show, judge, c);
 	c->out = output_new(stdout, c->opts->format, isatty(STDOUT_FILENO));
-	if (!c->rb || !c->cache || !c->out || !c->names) {
+	if (!c->rb || !c->cache || !c->out || !c->names || !c->inspect) {
 		am_err("cannot set up the event pipeline: %s", strerror(errno));
 		return AM_EXIT_RUNTIME;
 	}
@@ -286,6 +305,7 @@ static void stop(struct collector *c)
 		control_close(&c->ctl);
 	output_free(c->out);
 	proc_cache_free(c->cache);
+	inspect_free(c->inspect);
 	names_free(c->names);
 	policy_free(c->policy);
 }

@@ -145,7 +145,7 @@ void detect_event(struct detect *d, const struct event *ev)
 {
 	struct rules_verdict v;
 
-	if (!ev->agent || ev->type == AM_EV_ALERT)
+	if (!d || !ev->agent || ev->type == AM_EV_ALERT)
 		return;
 	switch (ev->type) {
 	case AM_EV_HTTP:

@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* test_inspect.c - captured bytes to http/dns events, names and tallies. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <nghttp2/nghttp2.h>
+
+#include "common.h"
+#include "inspect.h"
+
+#define MAX_OUT 8
+
+struct seen {
+	uint32_t type;
+	bool judged_only;
+	char method[16], host[128], path[256], query[128];
+	uint64_t bytes;
+	uint16_t version;
+	bool tls;
+	int64_t ret;
+	size_t n_answers;
+};
+
+struct fixture {
+	struct names *names;
+	struct inspect *in;
+	struct seen out[MAX_OUT];
+	int n;
+};
+
+static void record(struct fixture *f, const struct event *ev, bool judged_only)
+{
+	struct seen *s = &f->out[f->n++];
+
+	assert_true(f->n <= MAX_OUT);
+	memset(s, 0, sizeof(*s));
+	s->type = ev->type;
+	s->judged_only = judged_only;
+	if (ev->type == AM_EV_HTTP) {
+		snprintf(s->method, sizeof(s->method), "%s", ev->http.method);
+		snprintf(s->host, sizeof(s->host), "%s", ev->http.host ? ev->http.host : "");
+		snprintf(s->path, sizeof(s->path), "%s", ev->http.path);
+		s->bytes = ev->http.bytes;
+		s->version = ev->http.version;
+		s->tls = ev->http.tls;
+	} else if (ev->type == AM_EV_SEND) {
+		snprintf(s->host, sizeof(s->host), "%s", ev->net.host ? ev->net.host : "");
+		s->ret = ev->net.ret;
+	} else if (ev->type == AM_EV_DNS) {
+		snprintf(s->query, sizeof(s->query), "%s", ev->dns.query);
+		s->n_answers = ev->dns.n_answers;
+	}
+}
+
+static void show(void *arg, struct event *ev) { record(arg, ev, false); }
+static void judge(void *arg, struct event *ev) { record(arg, ev, true); }
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	f->names = names_new(64);
+	f->in = inspect_new(f->names, show, judge, f);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	inspect_free(f->in);
+	names_free(f->names);
+	free(f);
+	return 0;
+}
+
+static struct event data_event(uint8_t source, const void *buf, size_t len, int64_t ret,
+			       uint16_t dport)
+{
+	struct event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = AM_EV_DATA;
+	ev.pid = ev.tid = 100;
+	ev.agent = "claude";
+	ev.data.buf = buf;
+	ev.data.cap_len = len;
+	ev.data.ret = ret;
+	ev.data.source = source;
+	ev.data.family = AF_INET;
+	ev.data.proto = 6;
+	ev.data.dport = dport;
+	ev.data.sport = 40000;
+	inet_pton(AF_INET, "10.1.2.3", ev.data.daddr);
+	inet_pton(AF_INET, "10.0.0.9", ev.data.saddr);
+	return ev;
+}
+
+static void test_cleartext_post(void **state)
+{
+	struct fixture *f = *state;
+	static const char req[] = "POST /api/posts?token=abc123&x=1 HTTP/1.1\r\nHost: forum.corp.example:8080\r\n"
+				  "Authorization: Bearer sk-secret\r\nContent-Length: 11\r\n\r\nhello world";
+	struct event ev = data_event(AM_DATA_SOCK_SEND, req, sizeof(req) - 1, sizeof(req) - 1, 8080);
+
+	inspect_data(f->in, &ev);
+	assert_int_equal(f->n, 1);
+	assert_int_equal(f->out[0].type, AM_EV_HTTP);
+	assert_string_equal(f->out[0].method, "POST");
+	assert_string_equal(f->out[0].host, "forum.corp.example");
+	assert_null(strstr(f->out[0].path, "abc123")); /* query secrets redacted */
+	assert_non_null(strstr(f->out[0].path, "/api/posts?token="));
+	assert_int_equal(f->out[0].bytes, 11);
+	assert_int_equal(f->out[0].version, 11);
+	assert_false(f->out[0].tls);
+}
+
+/* a minimal TLS 1.2 ClientHello carrying only an SNI extension */
+static size_t client_hello(uint8_t *b, const char *host)
+{
+	size_t hl = strlen(host), ext = 9 + hl, body = 2 + 32 + 1 + 4 + 2 + 2 + ext, n = 0;
+
+	b[n++] = 0x16; b[n++] = 3; b[n++] = 1;
+	b[n++] = (uint8_t)((body + 4) >> 8); b[n++] = (uint8_t)(body + 4);
+	b[n++] = 1; b[n++] = 0; b[n++] = (uint8_t)(body >> 8); b[n++] = (uint8_t)body;
+	b[n++] = 3; b[n++] = 3;
+	memset(b + n, 7, 32); n += 32;
+	b[n++] = 0;                               /* session id */
+	b[n++] = 0; b[n++] = 2; b[n++] = 0x13; b[n++] = 0x01; /* one cipher suite */
+	b[n++] = 1; b[n++] = 0;                   /* compression: null */
+	b[n++] = (uint8_t)(ext >> 8); b[n++] = (uint8_t)ext;
+	b[n++] = 0; b[n++] = 0;                   /* server_name */
+	b[n++] = (uint8_t)((hl + 5) >> 8); b[n++] = (uint8_t)(hl + 5);
+	b[n++] = (uint8_t)((hl + 3) >> 8); b[n++] = (uint8_t)(hl + 3);
+	b[n++] = 0; b[n++] = (uint8_t)(hl >> 8); b[n++] = (uint8_t)hl;
+	memcpy(b + n, host, hl);
+	return n + hl;
+}
+
+static void test_sni_names_an_opaque_connection(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t hello[256], blob[64] = { 0x17, 3, 3 };
+	size_t n = client_hello(hello, "paste.example.net");
+	struct event ev = data_event(AM_DATA_SOCK_SEND, hello, n, (int64_t)n, 443);
+	struct event more = data_event(AM_DATA_SOCK_SEND, blob, sizeof(blob), 100000, 443);
+
+	inspect_data(f->in, &ev);
+	assert_int_equal(f->n, 0); /* a hello is not a request */
+	assert_string_equal(names_lookup(f->names, AF_INET, ev.data.daddr,
+					 am_now_ns(CLOCK_BOOTTIME) / 1000000000ull),
+			    "paste.example.net");
+	inspect_data(f->in, &more);
+	assert_int_equal(f->n, 1);
+	assert_true(f->out[0].judged_only);
+	assert_int_equal(f->out[0].type, AM_EV_SEND);
+	assert_string_equal(f->out[0].host, "paste.example.net");
+	assert_int_equal(f->out[0].ret, 100000);
+}
+
+static void test_tls_plaintext_http1(void **state)
+{
+	struct fixture *f = *state;
+	static const char req[] = "PUT /v1/x HTTP/1.1\r\nHost: api.example.com\r\n\r\n";
+	struct event ev = data_event(AM_DATA_TLS_SEND, req, sizeof(req) - 1, sizeof(req) - 1, 443);
+
+	inspect_data(f->in, &ev);
+	assert_int_equal(f->n, 1);
+	assert_string_equal(f->out[0].method, "PUT");
+	assert_string_equal(f->out[0].host, "api.example.com");
+	assert_true(f->out[0].tls);
+}
+
+/* a client preface, SETTINGS and one HEADERS frame, HPACK by nghttp2 */
+static size_t h2_request(uint8_t *b, size_t cap, const char *method, const char *auth,
+			 const char *path)
+{
+	static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+	nghttp2_nv nv[] = {
+		{ (uint8_t *)":method", (uint8_t *)method, 7, strlen(method), 0 },
+		{ (uint8_t *)":scheme", (uint8_t *)"https", 7, 5, 0 },
+		{ (uint8_t *)":authority", (uint8_t *)auth, 10, strlen(auth), 0 },
+		{ (uint8_t *)":path", (uint8_t *)path, 5, strlen(path), 0 },
+	};
+	nghttp2_hd_deflater *def;
+	size_t n = sizeof(preface) - 1;
+	ssize_t hl;
+
+	memcpy(b, preface, n);
+	memcpy(b + n, "\0\0\0\x04\0\0\0\0\0", 9); /* empty SETTINGS */
+	n += 9;
+	assert_int_equal(nghttp2_hd_deflate_new(&def, 4096), 0);
+	hl = nghttp2_hd_deflate_hd(def, b + n + 9, cap - n - 9, nv, 4);
+	assert_true(hl > 0);
+	nghttp2_hd_deflate_del(def);
+	b[n] = 0; b[n + 1] = (uint8_t)(hl >> 8); b[n + 2] = (uint8_t)hl;
+	b[n + 3] = 1;             /* HEADERS */
+	b[n + 4] = 0x4 | 0x1;     /* END_HEADERS | END_STREAM */
+	memcpy(b + n + 5, "\0\0\0\x01", 4);
+	return n + 9 + (size_t)hl;
+}
+
+static void test_tls_plaintext_http2(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t buf[512];
+	size_t n = h2_request(buf, sizeof(buf), "DELETE", "forum.corp.example:443", "/api/posts/7");
+	struct event ev = data_event(AM_DATA_TLS_SEND, buf, n, (int64_t)n, 443);
+
+	inspect_data(f->in, &ev);
+	assert_int_equal(f->n, 1);
+	assert_int_equal(f->out[0].type, AM_EV_HTTP);
+	assert_string_equal(f->out[0].method, "DELETE");
+	assert_string_equal(f->out[0].host, "forum.corp.example");
+	assert_string_equal(f->out[0].path, "/api/posts/7");
+	assert_int_equal(f->out[0].version, 20);
+}
+
+static void test_dns_answer_names_addresses(void **state)
+{
+	struct fixture *f = *state;
+	/* response for forum.corp.example A -> 10.9.8.7, TTL 60 */
+	static const uint8_t msg[] = {
+		0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0,
+		5, 'f', 'o', 'r', 'u', 'm', 4, 'c', 'o', 'r', 'p', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0,
+		0, 1, 0, 1,
+		0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 9, 8, 7,
+	};
+	struct event ev = data_event(AM_DATA_SOCK_RECV, msg, sizeof(msg), sizeof(msg), 53);
+	uint8_t a[4] = { 10, 9, 8, 7 };
+
+	ev.data.proto = 17;
+	inspect_data(f->in, &ev);
+	assert_int_equal(f->n, 1);
+	assert_int_equal(f->out[0].type, AM_EV_DNS);
+	assert_string_equal(f->out[0].query, "forum.corp.example");
+	assert_int_equal(f->out[0].n_answers, 1);
+	assert_string_equal(names_lookup(f->names, AF_INET, a,
+					 am_now_ns(CLOCK_BOOTTIME) / 1000000000ull),
+			    "forum.corp.example");
+}
+
+static void test_garbage_is_tallied_not_shown(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t junk[] = { 0, 1, 2, 3, 0xff, 0xfe, 'x', '\n' };
+	struct event ev = data_event(AM_DATA_SOCK_SEND, junk, sizeof(junk), 5000, 9999);
+
+	inspect_data(f->in, &ev);
+	assert_int_equal(f->n, 1);
+	assert_true(f->out[0].judged_only);
+	assert_int_equal(f->out[0].ret, 5000);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_cleartext_post, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sni_names_an_opaque_connection, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_plaintext_http1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_plaintext_http2, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dns_answer_names_addresses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_garbage_is_tallied_not_shown, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* inspect.c - from captured bytes to http/dns events; see inspect.h. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common.h"
+#include "dns.h"
+#include "http1.h"
+#include "http2.h"
+#include "inspect.h"
+#include "redact.h"
+#include "table.h"
+#include "tls_sni.h"
+
+#define CONNS_MAX 4096
+#define HOST_MAX  256
+#define PATH_OUT  2048
+
+struct conn_key {
+	uint8_t saddr[16], daddr[16];
+	uint16_t sport, dport, family;
+	uint8_t proto, _pad;
+};
+
+struct conn {
+	bool tls;                  /* a ClientHello or TLS plaintext was seen */
+	bool h2;                   /* HTTP/2 (preface or ALPN h2 and frames) */
+	char sni[HOST_MAX];
+	struct http2_conn *h2tx, *h2rx;
+};
+
+struct inspect {
+	struct table *conns;
+	struct names *names;
+	inspect_emit_fn show, judge;
+	void *arg;
+	/* the feed in progress, for the HTTP/2 callbacks */
+	const struct event *cur;
+	struct conn *cur_conn;
+	struct dns_msg dns;        /* large: kept here, not on the stack */
+	char host[HOST_MAX];
+	char path[PATH_OUT];
+	char method[HTTP1_METHOD_MAX + 1];
+};
+
+static void conn_release(void *val)
+{
+	struct conn *c = val;
+
+	http2_conn_free(c->h2tx);
+	http2_conn_free(c->h2rx);
+}
+
+struct inspect *inspect_new(struct names *names, inspect_emit_fn show,
+			    inspect_emit_fn judge, void *arg)
+{
+	struct inspect *in = calloc(1, sizeof(*in));
+
+	if (!in)
+		return NULL;
+	in->conns = table_new(sizeof(struct conn_key), sizeof(struct conn), CONNS_MAX,
+			      conn_release);
+	if (!in->conns) {
+		free(in);
+		return NULL;
+	}
+	in->names = names;
+	in->show = show;
+	in->judge = judge;
+	in->arg = arg;
+	return in;
+}
+
+void inspect_free(struct inspect *in)
+{
+	if (!in)
+		return;
+	table_free(in->conns);
+	free(in);
+}
+
+static uint64_t now_s(void)
+{
+	return am_now_ns(CLOCK_BOOTTIME) / 1000000000ull;
+}
+
+static struct conn_key key_of(const struct event_data *d)
+{
+	struct conn_key k;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.saddr, d->saddr, sizeof(k.saddr));
+	memcpy(k.daddr, d->daddr, sizeof(k.daddr));
+	k.sport = d->sport;
+	k.dport = d->dport;
+	k.family = d->family;
+	k.proto = d->proto;
+	return k;
+}
+
+/* the destination of a data event, as a net event's fields */
+static void net_of(const struct event_data *d, struct event_net *n)
+{
+	memset(n, 0, sizeof(*n));
+	memcpy(n->daddr, d->daddr, sizeof(n->daddr));
+	memcpy(n->saddr, d->saddr, sizeof(n->saddr));
+	n->dport = d->dport;
+	n->sport = d->sport;
+	n->family = d->family;
+	n->proto = d->proto;
+	n->fd = UINT32_MAX; /* one key for wire and TLS bytes of a connection */
+}
+
+/* the name of the destination: the request's own, else SNI, else DNS */
+static const char *dest_name(struct inspect *in, const struct conn *c,
+			     const struct event_data *d, const char *req_host)
+{
+	if (req_host && *req_host)
+		return req_host;
+	if (c->sni[0])
+		return c->sni;
+	return names_lookup(in->names, d->family, d->daddr, now_s());
+}
+
+static void copy_cut(char *dst, size_t size, const char *s, size_t len)
+{
+	if (len >= size)
+		len = size - 1;
+	memcpy(dst, s, len);
+	dst[len] = '\0';
+}
+
+/* one request seen: an http event, shown and judged */
+static void emit_http(struct inspect *in, const struct event *data, const struct conn *c,
+		      const char *method, const char *host, const char *path, size_t path_len,
+		      uint64_t bytes, uint16_t version)
+{
+	const struct event_data *d = &data->data;
+	struct event ev = *data;
+
+	ev.type = AM_EV_HTTP;
+	memset(&ev.http, 0, sizeof(ev.http));
+	net_of(d, &ev.http.net);
+	ev.http.net.io_uring = data->flags & AM_F_IO_URING;
+	redact_query(path, path_len, in->path, sizeof(in->path));
+	ev.http.method = method;
+	ev.http.host = dest_name(in, c, d, host);
+	ev.http.net.host = ev.http.host;
+	ev.http.path = in->path;
+	ev.http.bytes = bytes;
+	ev.http.version = version;
+	ev.http.tls = c->tls;
+	in->show(in->arg, &ev);
+}
+
+/* bytes of a connection whose requests are not visible: judged only */
+static void tally(struct inspect *in, const struct event *data, const struct conn *c)
+{
+	const struct event_data *d = &data->data;
+	struct event ev = *data;
+
+	if (d->ret <= 0)
+		return;
+	ev.type = AM_EV_SEND;
+	net_of(d, &ev.net);
+	ev.net.has_ret = true;
+	ev.net.ret = d->ret;
+	ev.net.io_uring = data->flags & AM_F_IO_URING;
+	ev.net.host = dest_name(in, c, d, NULL);
+	in->judge(in->arg, &ev);
+}
+
+static void h2_request(void *ctx, const struct http2_req *r)
+{
+	struct inspect *in = ctx;
+
+	if (!r->method)
+		return;
+	copy_cut(in->method, sizeof(in->method), r->method, strlen(r->method));
+	emit_http(in, in->cur, in->cur_conn, in->method, r->authority,
+		  r->path ? r->path : "", r->path ? strlen(r->path) : 0, 0, 20);
+}
+
+static const struct http2_callbacks h2_cb = { .request = h2_request };
+
+static bool h2_feed(struct inspect *in, struct conn *c, const struct event_data *d, bool tx)
+{
+	struct http2_conn **h = tx ? &c->h2tx : &c->h2rx;
+
+	if (!*h && !(*h = http2_conn_new(tx ? HTTP2_CLIENT : HTTP2_SERVER, &h2_cb, in)))
+		return false;
+	http2_conn_feed(*h, d->buf, d->cap_len, (uint64_t)(d->ret > 0 ? d->ret : 0));
+	return true;
+}
+
+/* a request head in plaintext (wire or TLS): HTTP/1 or HTTP/2 */
+static bool requests(struct inspect *in, const struct event *ev, struct conn *c)
+{
+	const struct event_data *d = &ev->data;
+	struct http1_req r;
+	uint64_t body;
+
+	if (c->h2 || http2_is_preface(d->buf, d->cap_len)) {
+		c->h2 = true;
+		return h2_feed(in, c, d, true);
+	}
+	if (http1_parse_request(d->buf, d->cap_len, &r) != 1 || !r.line_complete)
+		return false;
+	copy_cut(in->method, sizeof(in->method), r.method, r.method_len);
+	copy_cut(in->host, sizeof(in->host), r.host ? r.host : "", r.host ? r.host_len : 0);
+	body = r.content_length >= 0 ? (uint64_t)r.content_length :
+	       (r.head_complete && (uint64_t)d->ret > r.head_len ? (uint64_t)d->ret - r.head_len : 0);
+	emit_http(in, ev, c, in->method, in->host, r.path, r.path_len, body, r.version);
+	return true;
+}
+
+/* the first bytes of a TLS connection name its server */
+static bool client_hello(struct inspect *in, const struct event_data *d, struct conn *c)
+{
+	struct tls_hello h;
+
+	if (d->cap_len < 6 || d->buf[0] != 0x16 || tls_parse_client_hello(d->buf, d->cap_len, &h) != 1)
+		return false;
+	c->tls = true;
+	c->h2 = false;
+	if (h.has_sni) {
+		snprintf(c->sni, sizeof(c->sni), "%s", h.sni);
+		names_add(in->names, d->family, d->daddr, h.sni, 0, now_s());
+	}
+	return true;
+}
+
+static void dns_answer(struct inspect *in, const struct event *ev)
+{
+	const struct event_data *d = &ev->data;
+	uint8_t addrs[DNS_MAX_ADDRS][16];
+	uint16_t fams[DNS_MAX_ADDRS];
+	struct event out = *ev;
+	size_t n = 0;
+
+	if (dns_parse(d->buf, d->cap_len, d->proto == 6, &in->dns) != 1 || !in->dns.response ||
+	    !in->dns.has_question)
+		return;
+	for (size_t i = 0; i < in->dns.n_addrs; i++) {
+		const struct dns_addr *a = &in->dns.addrs[i];
+
+		names_add(in->names, a->family, a->addr, in->dns.qname, a->ttl, now_s());
+		memcpy(addrs[n], a->addr, 16);
+		fams[n++] = a->family;
+	}
+	out.type = AM_EV_DNS;
+	memset(&out.dns, 0, sizeof(out.dns));
+	out.dns.query = in->dns.qname;
+	out.dns.answers = (const uint8_t (*)[16])addrs;
+	out.dns.families = fams;
+	out.dns.n_answers = n;
+	in->show(in->arg, &out);
+}
+
+void inspect_data(struct inspect *in, const struct event *ev)
+{
+	const struct event_data *d = &ev->data;
+	struct conn_key k = key_of(d);
+	struct conn *c;
+
+	if (d->source == AM_DATA_SOCK_RECV) {
+		dns_answer(in, ev);
+		return;
+	}
+	if (d->proto != 6 || !(c = table_put(in->conns, &k, NULL)))
+		return; /* UDP sends are judged as send events */
+	in->cur = ev;
+	in->cur_conn = c;
+	switch (d->source) {
+	case AM_DATA_SOCK_SEND:
+		if (client_hello(in, d, c))
+			break;
+		if (c->tls || !requests(in, ev, c))
+			tally(in, ev, c);
+		break;
+	case AM_DATA_TLS_SEND:
+		c->tls = true;
+		requests(in, ev, c);
+		break;
+	case AM_DATA_TLS_RECV:
+		if (c->h2)
+			h2_feed(in, c, d, false);
+		break;
+	default:
+		break;
+	}
+	in->cur = NULL;
+	in->cur_conn = NULL;
+}
