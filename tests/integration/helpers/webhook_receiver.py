@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import http.server
 import json
+import time
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -22,6 +23,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         want = "sha256=" + hmac.new(self.server.secret, body, hashlib.sha256).hexdigest()
         got = self.headers.get("X-Agentmon-Signature", "")
         rec = {"id": self.headers.get("X-Agentmon-Alert-Id"),
+               "t_ns": time.time_ns(),
                "signature_ok": hmac.compare_digest(want, got),
                "body": json.loads(body or b"null")}
         with open(self.server.log, "a") as f:
