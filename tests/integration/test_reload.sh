@@ -12,9 +12,19 @@ allow:
 Y
 start_collector --config "$T/policy.yaml"
 
-"$T/bin/forum-bot"
-sleep 0.3
-expect_none agent=forum-bot
+# hup WANT: signal a reload and wait for WANT (a regex) on stderr
+hup() {
+	kill -HUP "$COLLECTOR_PID"
+	for _ in $(seq 50); do grep -q "$1" "$ERR" && return 0; sleep 0.1; done
+	fail "after SIGHUP: no '$1' on stderr"
+}
+# untagged_run: forum-bot runs and must produce no event
+untagged_run() {
+	"$T/bin/forum-bot"
+	sleep 0.3
+	expect_none agent=forum-bot
+}
+untagged_run
 
 # broken: refused, collector still serving with the old policy
 cat >"$T/policy.yaml" <<'Y'
@@ -22,13 +32,9 @@ agents:
   - name: forum-bot
     match: 42x: [
 Y
-kill -HUP "$COLLECTOR_PID"
-for _ in $(seq 50); do grep -q "reload refused" "$ERR" && break; sleep 0.1; done
-grep -q "reload refused.*policy.yaml:[0-9]" "$ERR" || fail "broken policy: no refusal naming file:line in stderr"
+hup "reload refused.*policy.yaml:[0-9]"
 kill -0 "$COLLECTOR_PID" || fail "collector died on a broken policy"
-"$T/bin/forum-bot"
-sleep 0.3
-expect_none agent=forum-bot
+untagged_run
 
 # good: the new agent is tagged at its next exec
 cat >"$T/policy.yaml" <<'Y'
@@ -38,9 +44,7 @@ agents:
 allow:
   - host: api.example.com
 Y
-kill -HUP "$COLLECTOR_PID"
-for _ in $(seq 50); do grep -q "policy reloaded" "$ERR" && break; sleep 0.1; done
-grep -q "policy reloaded" "$ERR" || fail "good policy: not reloaded"
+hup "policy reloaded"
 "$T/bin/forum-bot"
 wait_event 5 type=exec agent=forum-bot
 stop_collector
