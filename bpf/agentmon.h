@@ -35,6 +35,8 @@
 #define AM_AGENT_NONE      0xffffffffu  /* agent_id of an untagged process */
 #define AM_DATA_CAP_DEFAULT 1024   /* bytes of a write captured, by default */
 #define AM_DATA_CAP_MAX    4096    /* the most a setting may ask (power of 2) */
+#define AM_DATA_WINDOW_DEFAULT (64u << 10) /* bytes of a socket captured from its start */
+#define AM_TAGGED_WORDS    65536   /* tagged_bits: u64 words, one bit per tgid up to 4M */
 
 /* ---- record types ---- */
 enum am_type {
@@ -158,6 +160,17 @@ enum am_tls_lib {
  * bytes.  The socket is the fd of the syscall (for TLS: the write/read
  * syscall made inside the library call), with its addresses read from the
  * kernel's socket.  AM_F_IO_URING when it came through io_uring.  120 bytes.
+ *
+ * SOCK_SEND/SOCK_RECV come from the cgroup skb hooks (one record per
+ * packet, hdr from the socket's owner, fd 0xffffffff, addresses from the
+ * packet, sock_id = the socket cookie).  SOCK_SEND bytes are captured for
+ * the first data_window bytes of a socket and for the first packet after
+ * the peer sent data (a new request on a keep-alive connection); other
+ * packets are only counted, and reported by cap_len = 0 records whose ret
+ * is the uncaptured bytes since the previous record of the socket, so the
+ * sum of ret over a sock_id is the bytes it sent.  TLS_* records: ret is the
+ * bytes the call moved, fd the socket of the syscall inside the call
+ * (0xffffffff when the library wrote elsewhere, e.g. a memory BIO).
  */
 struct am_data {
 	struct am_hdr hdr;
@@ -213,6 +226,7 @@ enum am_handler {
 	AM_H_CONNECT = 4,  /* connect */
 	AM_H_SEND    = 5,  /* sendto, sendmsg with a destination */
 	AM_H_ACCEPT  = 6,  /* accept, accept4 */
+	AM_H_TLS     = 7,  /* read/write/send/recv inside a TLS library call */
 	AM_H_MAX,
 };
 

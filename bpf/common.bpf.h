@@ -27,11 +27,17 @@
 
 /* ---- syscall numbers, defined once (negative: the architecture has no such call) ---- */
 #if defined(__TARGET_ARCH_x86)
+#define NR_read          0
+#define NR_write         1
+#define NR_readv         19
+#define NR_writev        20
 #define NR_open          2
 #define NR_connect       42
 #define NR_accept        43
 #define NR_sendto        44
+#define NR_recvfrom      45
 #define NR_sendmsg       46
+#define NR_recvmsg       47
 #define NR_rename        82
 #define NR_creat         85
 #define NR_unlink        87
@@ -64,10 +70,16 @@
 #define NR_renameat      38
 #define NR_fchmodat      53
 #define NR_openat        56
+#define NR_read          63
+#define NR_write         64
+#define NR_readv         65
+#define NR_writev        66
 #define NR_accept        202
 #define NR_connect       203
 #define NR_sendto        206
+#define NR_recvfrom      207
 #define NR_sendmsg       211
+#define NR_recvmsg       212
 #define NR_accept4       242
 #define NR_renameat2     276
 #define NR_io_uring_enter 426
@@ -100,6 +112,74 @@ struct {
 	__type(key, __u32);
 	__type(value, struct am_tag);
 } tagged SEC(".maps") __weak;
+
+/*
+ * tgid -> one bit, the cheap prefilter checked before any hash lookup:
+ * array lookups are inlined by the verifier.  A bit is set by whoever
+ * creates the tgid's `tagged` entry and cleared by whoever deletes it
+ * (BPF programs and the loader alike), with atomic adds only, so the bit
+ * and the entry stay in step on every kernel from 5.8.  Mmapped by the
+ * loader (BPF_F_MMAPABLE).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, AM_TAGGED_WORDS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u64);
+} tagged_bits SEC(".maps") __weak;
+
+/*
+ * sockets of tagged tasks, marked at the cgroup connect/sendmsg hooks:
+ * the owner (cgroup skb hooks have no current task) and the byte window
+ */
+struct am_sk {
+	__u64 sock_id;       /* socket cookie, 0 until the first packet */
+	__u64 sent;          /* payload bytes sent */
+	__u64 counted;       /* bytes covered by records so far */
+	__u64 next_report;   /* sent at which the next count-only record goes out */
+	__u32 snd_end;       /* TCP: sequence after the last byte sent */
+	__u32 tgid, tid, ppid, uid, agent_pid, agent_id;
+	__u16 flags;         /* AM_F_IO_URING when an io_uring worker connected it */
+	__u8  seq_valid;     /* snd_end is set */
+	__u8  rx_turn;       /* the peer sent payload since our last send */
+	__u8  comm[AM_COMM_LEN];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct am_sk);
+} sk_store SEC(".maps") __weak;
+
+/* a TLS library call in progress, per thread (pid_tgid), tagged tgids only */
+struct tls_call {
+	__u64 buf;           /* the user buffer */
+	__u64 out;           /* size_t * of SSL_write_ex/SSL_read_ex, else 0 */
+	__s32 fd;            /* the fd of the last read/write syscall inside, -1 */
+	__u8  source;        /* AM_DATA_TLS_SEND / AM_DATA_TLS_RECV */
+	__u8  lib;           /* enum am_tls_lib */
+	__u8  in_call;       /* inside a library call (buf, out, fd, source, lib valid) */
+	__u8  pending;       /* a TLS_SEND that made no socket write waits in tls_pend
+				for the thread's next socket write (node writes to a
+				memory BIO, then to the socket) */
+	__u8  _pad[6];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, AM_MAX_INFLIGHT);
+	__type(key, __u64);
+	__type(value, struct tls_call);
+} tls_calls SEC(".maps") __weak;
+
+/* a TLS_SEND record waiting for its socket, per thread (pid_tgid) */
+struct tls_rec { __u8 b[sizeof(struct am_data) + AM_DATA_CAP_MAX]; };
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, struct tls_rec);
+} tls_pend SEC(".maps") __weak;
 
 /* executable basename -> rule, checked at exec of untagged processes */
 struct {
@@ -164,6 +244,8 @@ static const __u32 zero_key;
 /* backlog above which a record forces a wakeup: the loader sets it to
  * min(AM_WAKEUP_BYTES, ring size / 4); defined in sys.bpf.c */
 extern const volatile __u64 wakeup_bytes;
+/* bytes of data captured per record (<= AM_DATA_CAP_MAX); defined in data.bpf.c */
+extern const volatile __u32 data_cap;
 
 static __always_inline void *scratch_get(void)
 {
@@ -173,6 +255,59 @@ static __always_inline void *scratch_get(void)
 static __always_inline struct am_config *config_get(void)
 {
 	return bpf_map_lookup_elem(&config_map, &zero_key);
+}
+
+/* n clamped to [0, AM_DATA_CAP_MAX] in a way the verifier keeps track of */
+static __always_inline __u32 cap_clamp(__u64 n)
+{
+	/* in asm: clang would turn a plain min() into code the verifier cannot bound */
+	asm volatile("if %0 <= %1 goto +1; %0 = %1" : "+r"(n) : "i"(AM_DATA_CAP_MAX));
+	return n;
+}
+
+/* the same, in [1, AM_DATA_CAP_MAX], for helpers that refuse a zero size */
+static __always_inline __u32 cap_clamp1(__u64 n)
+{
+	asm volatile("if %0 <= %1 goto +1; %0 = %1; if %0 > 0 goto +1; %0 = 1"
+		     : "+r"(n) : "i"(AM_DATA_CAP_MAX));
+	return n;
+}
+
+/* ---- tagging ---- */
+
+/* the prefilter: false means certainly untagged */
+static __always_inline bool tgid_bit(__u32 tgid)
+{
+	__u32 w = tgid >> 6;
+	__u64 *p = bpf_map_lookup_elem(&tagged_bits, &w);
+
+	return p && (*p >> (tgid & 63)) & 1;
+}
+
+static __always_inline void tgid_bit_add(__u32 tgid, bool set)
+{
+	__u32 w = tgid >> 6;
+	__u64 *p = bpf_map_lookup_elem(&tagged_bits, &w);
+	__u64 bit = 1ull << (tgid & 63);
+
+	if (p)
+		__sync_fetch_and_add(p, set ? bit : -bit);
+}
+
+/* tag tgid: the creator of the entry sets its bit */
+static __always_inline void tag_put(__u32 tgid, const struct am_tag *t)
+{
+	if (!bpf_map_update_elem(&tagged, &tgid, t, BPF_NOEXIST))
+		tgid_bit_add(tgid, true);
+	else
+		bpf_map_update_elem(&tagged, &tgid, t, BPF_ANY);
+}
+
+/* untag tgid: the deleter of the entry clears its bit */
+static __always_inline void tag_del(__u32 tgid)
+{
+	if (!bpf_map_delete_elem(&tagged, &tgid))
+		tgid_bit_add(tgid, false);
 }
 
 /* ---- record header ---- */
@@ -324,6 +459,21 @@ static __always_inline struct file *fd_file(struct task_struct *task, int fd)
 		return NULL;
 	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
 	return f;
+}
+
+#define S_IFMT   0170000
+#define S_IFSOCK 0140000
+
+/* the socket behind fd, NULL when there is none or it is not a socket */
+static __always_inline struct sock *fd_sock(struct task_struct *task, int fd)
+{
+	struct file *f = fd_file(task, fd);
+	struct socket *so;
+
+	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	so = BPF_CORE_READ(f, private_data);
+	return so ? BPF_CORE_READ(so, sk) : NULL;
 }
 
 /* ---- tail-called sys_exit handlers (file.bpf.c, net.bpf.c) ---- */

@@ -10,6 +10,8 @@
  *   h_send     sendto/sendmsg carrying a destination: destination, bytes
  *   h_accept   accept/accept4 with ret >= 0: the peer of the new socket
  * The collector pairs PRE and RET records by tid.
+ * The sock_addr hooks also mark the socket in sk_store (owner, agent, byte
+ * counters) for the cgroup skb hooks of data.bpf.c.
  */
 #include "common.bpf.h"
 
@@ -20,6 +22,7 @@
 const volatile bool sock_have_task = false;  /* get_current_task, probe_read_kernel */
 const volatile bool sock_have_comm = false;  /* get_current_comm */
 const volatile bool sock_have_regs = false;  /* get_current_task_btf, task_pt_regs */
+const volatile bool sock_have_storage = false; /* sk_storage_get in sock_addr programs */
 
 static __always_inline bool proto_ok(__u8 proto)
 {
@@ -59,13 +62,35 @@ static __always_inline void sock_hdr(struct am_hdr *h, __u16 type, const struct 
 	}
 }
 
+/* mark the socket as a tagged task's, owned by the task of h */
+static __always_inline void sock_mark(struct bpf_sock_addr *ctx, const struct am_hdr *h)
+{
+	struct bpf_sock *sk = ctx->sk;
+	struct am_sk *st;
+
+	if (!sock_have_storage || !sk)
+		return;
+	st = bpf_sk_storage_get(&sk_store, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!st || (st->tid == h->tid && st->agent_id == h->agent_id))
+		return;
+	st->tgid = h->pid;
+	st->tid = h->tid;
+	st->ppid = h->ppid;
+	st->uid = h->uid;
+	st->agent_pid = h->agent_pid;
+	st->agent_id = h->agent_id;
+	st->flags = h->flags & AM_F_IO_URING;
+	__builtin_memcpy(st->comm, h->comm, AM_COMM_LEN);
+}
+
 static __always_inline int sock_pre(struct bpf_sock_addr *ctx, __u16 type, bool v6)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct am_tag *tag = bpf_map_lookup_elem(&tagged, &tgid);
 	struct am_net n = {};
+	struct am_tag *tag;
 
-	if (!tag || !proto_ok(ctx->protocol))
+	if (!tgid_bit(tgid) || !(tag = bpf_map_lookup_elem(&tagged, &tgid)) ||
+	    !proto_ok(ctx->protocol))
 		return 1;
 	sock_hdr(&n.hdr, type, tag);
 	n.fd = 0xffffffff;
@@ -85,6 +110,7 @@ static __always_inline int sock_pre(struct bpf_sock_addr *ctx, __u16 type, bool 
 		*(__u32 *)n.daddr = ctx->user_ip4;
 	}
 	emit(&n, sizeof(n), type, type == AM_EV_CONNECT);
+	sock_mark(ctx, &n.hdr);
 	return 1;
 }
 
@@ -98,18 +124,6 @@ SEC("cgroup/sendmsg6")
 int sock_sendmsg6(struct bpf_sock_addr *ctx) { return sock_pre(ctx, AM_EV_SEND, true); }
 
 /* ---- sys_exit handlers ---- */
-
-/* the socket behind fd, NULL when there is none */
-static __always_inline struct sock *fd_sock(struct task_struct *task, int fd)
-{
-	struct file *f = fd_file(task, fd);
-	struct socket *so;
-
-	if (!f)
-		return NULL;
-	so = BPF_CORE_READ(f, private_data);
-	return so ? BPF_CORE_READ(so, sk) : NULL;
-}
 
 /* local address and port of sk, and its protocol */
 static __always_inline void sock_local(struct am_net *n, struct sock *sk)

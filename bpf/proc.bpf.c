@@ -19,11 +19,13 @@ int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
 
 	if (BPF_CORE_READ(child, pid) != ctgid)
 		return 0; /* a new thread: shares the group's tag */
+	if (!tgid_bit(ptgid))
+		return 0;
 	tag = bpf_map_lookup_elem(&tagged, &ptgid);
 	if (!tag)
 		return 0;
 	t = *tag;
-	bpf_map_update_elem(&tagged, &ctgid, &t, BPF_ANY);
+	tag_put(ctgid, &t);
 	hdr_fill(&h, AM_EV_FORK, sizeof(h), &t);
 	h.pid = ctgid;
 	h.tid = ctgid;
@@ -76,7 +78,7 @@ static __always_inline __u16 exec_untagged(__u8 *rec, __u32 fname, __u32 fnlen,
 	if (rule && rule->action == AM_RULE_TAG) {
 		t->agent_pid = tgid;
 		t->agent_id = rule->agent_id;
-		bpf_map_update_elem(&tagged, &tgid, t, BPF_ANY);
+		tag_put(tgid, t);
 		return AM_F_NEW_TAG;
 	}
 	if ((rule && rule->action == AM_RULE_CANDIDATE) || (cfg && cfg->candidate_all)) {
@@ -133,7 +135,7 @@ int BPF_PROG(proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 	n = bpf_probe_read_kernel_str(&rec[fname], AM_PATH_MAX, BPF_CORE_READ(bprm, filename));
 	if (n <= 0)
 		n = 1, rec[fname] = 0;
-	tag = bpf_map_lookup_elem(&tagged, &tgid);
+	tag = tgid_bit(tgid) ? bpf_map_lookup_elem(&tagged, &tgid) : NULL;
 	if (tag)
 		t = *tag;
 	else if (!(flags = exec_untagged(rec, fname, n, tgid, &t)))
@@ -158,10 +160,10 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(proc_exit, struct task_struct *p)
 {
 	__u32 tgid = BPF_CORE_READ(p, tgid);
-	struct am_tag *tag = bpf_map_lookup_elem(&tagged, &tgid);
+	struct am_tag *tag;
 	struct am_exit e;
 
-	if (!tag)
+	if (!tgid_bit(tgid) || !(tag = bpf_map_lookup_elem(&tagged, &tgid)))
 		return 0;
 	if (BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0; /* other threads of the group still run */
@@ -171,6 +173,6 @@ int BPF_PROG(proc_exit, struct task_struct *p)
 		e.hdr.flags |= AM_F_SIGNALED;
 	*(__u32 *)e._pad = 0;
 	emit(&e, sizeof(e), AM_EV_EXIT, true);
-	bpf_map_delete_elem(&tagged, &tgid);
+	tag_del(tgid);
 	return 0;
 }

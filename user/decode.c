@@ -165,6 +165,41 @@ static int decode_net(const char *rec, size_t size, struct event *ev, const char
 	return 0;
 }
 
+/*
+ * data: the fixed part, then exactly cap_len bytes (at most AM_DATA_CAP_MAX),
+ * a known source, a TLS library only on TLS records
+ */
+static int decode_data(const char *rec, size_t size, struct event *ev, const char **why)
+{
+	struct event_data *d = &ev->data;
+	struct am_data x;
+
+	if (size < sizeof(x))
+		return fail(why, "data record shorter than its fixed part");
+	memcpy(&x, rec, sizeof(x));
+	if (x.cap_len > AM_DATA_CAP_MAX || x.cap_len > size - sizeof(x))
+		return fail(why, "data bytes overflow the record");
+	if (x.source < AM_DATA_SOCK_SEND || x.source > AM_DATA_TLS_RECV)
+		return fail(why, "data record with an unknown source");
+	if (x.lib > AM_TLS_GNUTLS ||
+	    (x.lib != AM_TLS_NONE && x.source != AM_DATA_TLS_SEND && x.source != AM_DATA_TLS_RECV))
+		return fail(why, "data record with a bad TLS library");
+	d->buf = (const uint8_t *)rec + sizeof(x);
+	d->cap_len = x.cap_len;
+	d->ret = x.ret;
+	d->sock_id = x.sock_id;
+	memcpy(d->daddr, x.daddr, sizeof(d->daddr));
+	memcpy(d->saddr, x.saddr, sizeof(d->saddr));
+	d->fd = x.fd;
+	d->dport = x.dport;
+	d->sport = x.sport;
+	d->family = x.family;
+	d->proto = x.proto;
+	d->source = x.source;
+	d->lib = x.lib;
+	return 0;
+}
+
 static void fill_header(const struct am_hdr *h, struct event *ev)
 {
 	memset(ev, 0, sizeof(*ev));
@@ -208,6 +243,8 @@ int decode_record(const void *rec, size_t len, struct event *ev, const char **wh
 	case AM_EV_ACCEPT:
 	case AM_EV_SEND:
 		return decode_net(r, h.size, ev, why);
+	case AM_EV_DATA:
+		return decode_data(r, h.size, ev, why);
 	default:
 		return fail(why, "unknown record type");
 	}

@@ -2,19 +2,25 @@
 /*
  * load.c - the BPF side as the collector sees it (see load.h): feature
  * checks, the skeleton's open/load/attach, the tail-call table, the cgroup
- * sock_addr hooks, and the maps the collector reads and writes.
+ * sock_addr and skb hooks, the TLS uprobes (shared libraries at start,
+ * binaries with their own TLS on demand), and the maps the collector reads
+ * and writes.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
 #include <linux/capability.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -27,6 +33,13 @@
 #define TRACEFS_MAGIC 0x74726163
 #define BTF_VMLINUX   "/sys/kernel/btf/vmlinux"
 #define N_SOCK_PROGS  4
+#define N_DATA_PROGS  2
+#define N_TLS_FNS     6      /* SSL_write(_ex), SSL_read(_ex), gnutls send/recv */
+#define TLS_BIN_MAX   4096   /* binaries whose verdict is cached */
+
+/* what skel_load loads besides the tracepoints */
+#define LOAD_SOCK 1          /* cgroup sock_addr hooks */
+#define LOAD_DATA 2          /* cgroup skb hooks and TLS uprobes */
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -35,10 +48,27 @@
 #define CAP_BPF 39
 #endif
 
+/* one binary's TLS verdict, keyed by inode */
+struct tls_bin {
+	dev_t dev;
+	ino_t ino;
+	int64_t mtime;
+	int rc;                       /* what loader_attach_tls_binary returns */
+	char msg[512];
+};
+
 struct loader {
 	struct agentmon_bpf *skel;
 	struct bpf_link *sock_links[N_SOCK_PROGS];
-	char status[512];
+	struct bpf_link *data_links[N_DATA_PROGS];
+	struct bpf_link **tls_links;  /* every uprobe link, libraries and binaries */
+	size_t n_tls_links, cap_tls_links;
+	struct tls_bin *bins;         /* binary verdicts, TLS_BIN_MAX at most */
+	size_t n_bins, cap_bins;
+	char tls_libs[256];           /* the shared libraries hooked, for messages */
+	uint64_t *bits;               /* tagged_bits, mmapped */
+	size_t bits_len;
+	char status[1024];
 };
 
 static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
@@ -138,14 +168,41 @@ static struct bpf_program **sock_progs(struct agentmon_bpf *s, struct bpf_progra
 	return p;
 }
 
+/* the TLS functions: symbol, entry program, library */
+struct tls_fn {
+	const char *sym;
+	struct bpf_program *prog;
+	int lib;                      /* AM_TLS_OPENSSL or AM_TLS_GNUTLS */
+};
+
+static void tls_fns(struct agentmon_bpf *s, struct tls_fn *f)
+{
+	f[0] = (struct tls_fn){ "SSL_write", s->progs.ossl_write, AM_TLS_OPENSSL };
+	f[1] = (struct tls_fn){ "SSL_write_ex", s->progs.ossl_write_ex, AM_TLS_OPENSSL };
+	f[2] = (struct tls_fn){ "SSL_read", s->progs.ossl_read, AM_TLS_OPENSSL };
+	f[3] = (struct tls_fn){ "SSL_read_ex", s->progs.ossl_read_ex, AM_TLS_OPENSSL };
+	f[4] = (struct tls_fn){ "gnutls_record_send", s->progs.gtls_send, AM_TLS_GNUTLS };
+	f[5] = (struct tls_fn){ "gnutls_record_recv", s->progs.gtls_recv, AM_TLS_GNUTLS };
+}
+
+static uint32_t data_cap_of(const struct loader_opts *opts)
+{
+	if (!opts->data_cap)
+		return AM_DATA_CAP_DEFAULT;
+	return opts->data_cap > AM_DATA_CAP_MAX ? AM_DATA_CAP_MAX : opts->data_cap;
+}
+
 /*
- * open the skeleton and load it; with_sock false leaves the cgroup programs
- * out (for kernels whose sock_addr programs lack the helpers they use)
+ * open the skeleton and load it; what (LOAD_*) says which optional programs
+ * are loaded (kernels whose cgroup programs lack the helpers they use load
+ * without them)
  */
 static int skel_load(struct agentmon_bpf **out, const struct loader_opts *opts,
-		     bool with_sock)
+		     int what)
 {
+	bool with_sock = what & LOAD_SOCK, with_data = what & LOAD_DATA;
 	struct bpf_program *sp[N_SOCK_PROGS], *prog;
+	struct tls_fn tf[N_TLS_FNS];
 	struct agentmon_bpf *s = agentmon_bpf__open();
 	uint32_t rb;
 	int rc;
@@ -160,6 +217,9 @@ static int skel_load(struct agentmon_bpf **out, const struct loader_opts *opts,
 	s->rodata->sock_have_comm = helper_ok(BPF_FUNC_get_current_comm);
 	s->rodata->sock_have_regs = helper_ok(BPF_FUNC_get_current_task_btf) &&
 				    helper_ok(BPF_FUNC_task_pt_regs);
+	s->rodata->sock_have_storage = with_data && helper_ok(BPF_FUNC_sk_storage_get);
+	s->rodata->data_cap = data_cap_of(opts);
+	s->rodata->data_window = opts->data_window ? opts->data_window : AM_DATA_WINDOW_DEFAULT;
 	/* handlers run by tail call only; cgroup programs are attached by hand */
 	bpf_object__for_each_program(prog, s->obj) {
 		if (!strncmp(bpf_program__name(prog), "h_", 2))
@@ -170,6 +230,19 @@ static int skel_load(struct agentmon_bpf **out, const struct loader_opts *opts,
 		bpf_program__set_autoattach(sp[i], false);
 		bpf_program__set_autoload(sp[i], with_sock);
 	}
+	/* skb hooks and uprobes are attached by hand */
+	tls_fns(s, tf);
+	for (int i = 0; i < N_TLS_FNS; i++) {
+		bpf_program__set_autoattach(tf[i].prog, false);
+		bpf_program__set_autoload(tf[i].prog, with_data);
+	}
+	bpf_program__set_autoattach(s->progs.tls_ret, false);
+	bpf_program__set_autoload(s->progs.tls_ret, with_data);
+	bpf_program__set_autoload(s->progs.h_tls, with_data);
+	bpf_program__set_autoattach(s->progs.data_egress, false);
+	bpf_program__set_autoload(s->progs.data_egress, with_data && with_sock);
+	bpf_program__set_autoattach(s->progs.data_ingress, false);
+	bpf_program__set_autoload(s->progs.data_ingress, with_data && with_sock);
 	rc = agentmon_bpf__load(s);
 	if (rc) {
 		agentmon_bpf__destroy(s);
@@ -186,13 +259,15 @@ static int fill_handlers(struct agentmon_bpf *s)
 		{ AM_H_OPEN, s->progs.h_open },       { AM_H_UNLINK, s->progs.h_unlink },
 		{ AM_H_RENAME, s->progs.h_rename },   { AM_H_CHMOD, s->progs.h_chmod },
 		{ AM_H_CONNECT, s->progs.h_connect }, { AM_H_SEND, s->progs.h_send },
-		{ AM_H_ACCEPT, s->progs.h_accept },
+		{ AM_H_ACCEPT, s->progs.h_accept },   { AM_H_TLS, s->progs.h_tls },
 	};
 	int map = bpf_map__fd(s->maps.handlers);
 
 	for (size_t i = 0; i < sizeof(h) / sizeof(h[0]); i++) {
 		int fd = bpf_program__fd(h[i].prog);
 
+		if (fd < 0)
+			continue; /* not loaded (h_tls without the data programs) */
 		if (bpf_map_update_elem(map, &h[i].id, &fd, BPF_ANY))
 			return -errno;
 	}
@@ -219,6 +294,29 @@ static int cgroup2_root(char *buf, size_t len)
 	}
 	fclose(f);
 	return rc;
+}
+
+/* the cgroup skb hooks (socket bytes, DNS answers) on the cgroup fd */
+static void attach_data(struct loader *l, int cgfd)
+{
+	struct bpf_program *dp[N_DATA_PROGS] = { l->skel->progs.data_egress,
+						 l->skel->progs.data_ingress };
+	int n = 0;
+
+	if (!bpf_program__autoload(dp[0])) {
+		status_add(l, "; socket data hooks: not loadable on this kernel");
+		return;
+	}
+	if (!l->skel->rodata->sock_have_storage) {
+		status_add(l, "; socket data hooks: no sk_storage in sock_addr programs, not attached");
+		return;
+	}
+	for (int i = 0; i < N_DATA_PROGS; i++) {
+		l->data_links[i] = bpf_program__attach_cgroup(dp[i], cgfd);
+		n += l->data_links[i] != NULL;
+	}
+	status_add(l, "; cgroup skb egress/ingress (data, DNS): %d/%d attached (cap %u bytes, window %u)",
+		   n, N_DATA_PROGS, l->skel->rodata->data_cap, l->skel->rodata->data_window);
 }
 
 /* attach the sock_addr hooks; a failure is reported in the status only */
@@ -248,10 +346,306 @@ static void attach_sock(struct loader *l, const struct loader_opts *opts)
 		l->sock_links[i] = bpf_program__attach_cgroup(sp[i], fd);
 		n += l->sock_links[i] != NULL;
 	}
-	close(fd);
 	status_add(l, "; cgroup sock hooks on %s: %d/%d attached", root, n, N_SOCK_PROGS);
 	if (!l->skel->rodata->sock_have_regs)
 		status_add(l, " (io_uring: workers only)");
+	attach_data(l, fd);
+	close(fd);
+}
+
+/* ---- TLS uprobes ---- */
+
+/* what an ELF file says about the TLS functions */
+struct elf_tls {
+	long off[N_TLS_FNS];          /* file offset of a defined function, -1 */
+	bool imports;                 /* it imports SSL_write or gnutls_record_send, or
+					 links libssl, libgnutls or libcurl */
+	bool go_tls;                  /* Go's crypto/tls (not hooked) */
+};
+
+/* scan .symtab and .dynsym of path once; 0 or -errno */
+static int elf_scan(const char *path, const struct tls_fn *fns, struct elf_tls *out)
+{
+	Elf_Scn *scn = NULL;
+	int fd, rc = 0;
+	Elf *e;
+
+	for (int i = 0; i < N_TLS_FNS; i++)
+		out->off[i] = -1;
+	out->imports = out->go_tls = false;
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -ENOTSUP;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!e || elf_kind(e) != ELF_K_ELF) {
+		rc = -ENOEXEC;
+		goto out;
+	}
+	while ((scn = elf_nextscn(e, scn))) {
+		Elf_Data *data;
+		GElf_Shdr sh;
+		size_t n;
+
+		if (!gelf_getshdr(scn, &sh) || !sh.sh_entsize || !(data = elf_getdata(scn, NULL)))
+			continue;
+		if (sh.sh_type == SHT_DYNAMIC) {
+			/* linked against a TLS library, or libcurl (which uses one) */
+			for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+				const char *lib;
+				GElf_Dyn dyn;
+
+				if (!gelf_getdyn(data, (int)i, &dyn) || dyn.d_tag != DT_NEEDED ||
+				    !(lib = elf_strptr(e, sh.sh_link, dyn.d_un.d_val)))
+					continue;
+				if (!strncmp(lib, "libssl.", 7) || !strncmp(lib, "libgnutls.", 10) ||
+				    !strncmp(lib, "libcurl", 7))
+					out->imports = true;
+			}
+			continue;
+		}
+		if (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM)
+			continue;
+		n = sh.sh_size / sh.sh_entsize;
+		for (size_t i = 0; i < n; i++) {
+			const char *name;
+			GElf_Sym sym;
+
+			if (!gelf_getsym(data, (int)i, &sym) || !sym.st_name)
+				continue;
+			name = elf_strptr(e, sh.sh_link, sym.st_name);
+			if (!name || (name[0] != 'S' && name[0] != 'g' && name[0] != 'c'))
+				continue;
+			if (name[0] == 'c') {
+				if (!strcmp(name, "crypto/tls.(*Conn).Write"))
+					out->go_tls = true;
+				continue;
+			}
+			if (GELF_ST_TYPE(sym.st_info) != STT_FUNC &&
+			    !(sym.st_shndx == SHN_UNDEF && GELF_ST_TYPE(sym.st_info) == STT_NOTYPE))
+				continue;
+			for (int j = 0; j < N_TLS_FNS; j++) {
+				GElf_Shdr fs;
+
+				if (strcmp(name, fns[j].sym))
+					continue;
+				if (sym.st_shndx == SHN_UNDEF) {
+					out->imports |= j == 0 || j == 4;
+				} else if (out->off[j] < 0 && sym.st_shndx < SHN_LORESERVE &&
+					   gelf_getshdr(elf_getscn(e, sym.st_shndx), &fs)) {
+					out->off[j] = (long)(sym.st_value - fs.sh_addr + fs.sh_offset);
+				}
+				break;
+			}
+		}
+	}
+out:
+	if (e)
+		elf_end(e);
+	close(fd);
+	return rc;
+}
+
+static int keep_link(struct loader *l, struct bpf_link *link)
+{
+	if (l->n_tls_links == l->cap_tls_links) {
+		size_t cap = l->cap_tls_links ? 2 * l->cap_tls_links : 32;
+		struct bpf_link **p = realloc(l->tls_links, cap * sizeof(*p));
+
+		if (!p) {
+			bpf_link__destroy(link);
+			return -ENOMEM;
+		}
+		l->tls_links = p;
+		l->cap_tls_links = cap;
+	}
+	l->tls_links[l->n_tls_links++] = link;
+	return 0;
+}
+
+/*
+ * attach entry and return uprobes of every function of library lib (0: any)
+ * that the scan found; returns the number of functions attached or -errno
+ */
+static int attach_tls_fns(struct loader *l, const char *path, const struct tls_fn *fns,
+			  const struct elf_tls *et, int lib)
+{
+	int n = 0, rc = 0;
+
+	for (int j = 0; j < N_TLS_FNS; j++) {
+		struct bpf_link *in, *ret;
+
+		if (et->off[j] < 0 || (lib && fns[j].lib != lib))
+			continue;
+		in = bpf_program__attach_uprobe(fns[j].prog, false, -1, path, (size_t)et->off[j]);
+		if (!in) {
+			rc = -errno;
+			continue;
+		}
+		ret = bpf_program__attach_uprobe(l->skel->progs.tls_ret, true, -1, path,
+						 (size_t)et->off[j]);
+		if (!ret) {
+			rc = -errno;
+			bpf_link__destroy(in);
+			continue;
+		}
+		if (keep_link(l, in) || keep_link(l, ret))
+			return -ENOMEM;
+		n++;
+	}
+	return n ? n : rc;
+}
+
+/* the first of the usual library directories holding name, into buf */
+static bool find_lib(const char *name, char *buf, size_t len, struct stat *st)
+{
+	static const char *const dirs[] = {
+		"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
+		"/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
+		"/lib64", "/usr/lib64", "/lib", "/usr/lib", "/usr/local/lib",
+		"/usr/local/lib64",
+	};
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(buf, len, "%s/%s", dirs[i], name);
+		if (!stat(buf, st) && S_ISREG(st->st_mode))
+			return true;
+	}
+	return false;
+}
+
+/* uprobes on the shared TLS libraries, for every process */
+static void attach_tls_libs(struct loader *l)
+{
+	static const struct { const char *name; int lib; } libs[] = {
+		{ "libssl.so.3", AM_TLS_OPENSSL }, { "libssl.so.1.1", AM_TLS_OPENSSL },
+		{ "libgnutls.so.30", AM_TLS_GNUTLS },
+	};
+	struct tls_fn fns[N_TLS_FNS];
+	struct stat seen[3];
+	int nseen = 0;
+
+	if (!bpf_program__autoload(l->skel->progs.tls_ret)) {
+		status_add(l, "; tls uprobes: not loadable on this kernel");
+		return;
+	}
+	tls_fns(l->skel, fns);
+	status_add(l, "; tls uprobes:");
+	for (size_t i = 0; i < sizeof(libs) / sizeof(libs[0]); i++) {
+		char path[512];
+		struct elf_tls et;
+		struct stat st;
+		bool dup = false;
+		int want = libs[i].lib == AM_TLS_OPENSSL ? 4 : 2, rc;
+
+		if (!find_lib(libs[i].name, path, sizeof(path), &st))
+			continue;
+		for (int k = 0; k < nseen; k++)
+			dup |= seen[k].st_dev == st.st_dev && seen[k].st_ino == st.st_ino;
+		if (dup)
+			continue;
+		seen[nseen++] = st;
+		rc = elf_scan(path, fns, &et);
+		if (!rc)
+			rc = attach_tls_fns(l, path, fns, &et, libs[i].lib);
+		if (rc > 0) {
+			size_t n = strlen(l->tls_libs);
+
+			snprintf(l->tls_libs + n, sizeof(l->tls_libs) - n, "%s%s", n ? ", " : "",
+				 libs[i].name);
+		}
+		status_add(l, " %s %d/%d%s%s", path, rc > 0 ? rc : 0, want,
+			   rc < 0 ? " failed: " : "", rc < 0 ? strerror(-rc) : "");
+	}
+	if (!nseen)
+		status_add(l, " no libssl or libgnutls found");
+}
+
+/*
+ * node carries its own OpenSSL: hook the usual node binaries now, so that a
+ * short-lived first run is not missed while loader_attach_tls_binary reads
+ * its symbols
+ */
+static void attach_tls_known(struct loader *l)
+{
+	static const char *const bins[] = { "/usr/bin/node", "/usr/local/bin/node",
+					    "/usr/bin/nodejs" };
+	int n = 0;
+
+	for (size_t i = 0; i < sizeof(bins) / sizeof(bins[0]); i++) {
+		char msg[8];
+
+		if (!access(bins[i], X_OK) && loader_attach_tls_binary(l, bins[i], msg, sizeof(msg)) == 0)
+			status_add(l, "%s%s", n++ ? ", " : "; tls uprobes on ", bins[i]);
+	}
+}
+
+int loader_attach_tls_binary(struct loader *l, const char *path, char *err, size_t errlen)
+{
+	struct tls_fn fns[N_TLS_FNS];
+	struct tls_bin b = {}, *c;
+	struct elf_tls et;
+	struct stat st;
+	int rc;
+
+	if (stat(path, &st))
+		return fail(err, errlen, -ENOENT, "%s: %s", path, strerror(errno));
+	for (size_t i = 0; i < l->n_bins; i++) {
+		c = &l->bins[i];
+		if (c->dev == st.st_dev && c->ino == st.st_ino && c->mtime == st.st_mtime) {
+			fail(err, errlen, 0, "%s", c->msg);
+			return c->rc;
+		}
+	}
+	b.dev = st.st_dev;
+	b.ino = st.st_ino;
+	b.mtime = st.st_mtime;
+	if (!bpf_program__autoload(l->skel->progs.tls_ret)) {
+		b.rc = -ENOTSUP;
+		snprintf(b.msg, sizeof(b.msg), "%s: tls uprobes not loadable on this kernel", path);
+		goto done;
+	}
+	tls_fns(l->skel, fns);
+	rc = elf_scan(path, fns, &et);
+	if (rc == -ENOEXEC) {
+		b.rc = -ENOENT;
+		snprintf(b.msg, sizeof(b.msg), "%s: not an ELF file, no TLS library recognised", path);
+	} else if (rc) {
+		b.rc = rc;
+		snprintf(b.msg, sizeof(b.msg), "%s: cannot read: %s", path, strerror(-rc));
+	} else if (et.off[0] >= 0) {
+		rc = attach_tls_fns(l, path, fns, &et, AM_TLS_OPENSSL);
+		b.rc = rc > 0 ? 0 : rc;
+		if (rc > 0)
+			snprintf(b.msg, sizeof(b.msg), "%s: OpenSSL/BoringSSL linked in, %d functions hooked",
+				 path, rc);
+		else
+			snprintf(b.msg, sizeof(b.msg), "%s: OpenSSL linked in, uprobe attach failed: %s",
+				 path, strerror(-rc));
+	} else if (et.imports) {
+		b.rc = 1;
+		snprintf(b.msg, sizeof(b.msg), "%s: uses a shared TLS library (hooked: %s)", path,
+			 l->tls_libs[0] ? l->tls_libs : "none");
+	} else {
+		b.rc = -ENOENT;
+		snprintf(b.msg, sizeof(b.msg), "%s: no TLS library recognised%s; unless it loads libssl or libgnutls later (python's _ssl does), its TLS plaintext is not visible (SNI and DNS only)",
+			 path, et.go_tls ? " (Go crypto/tls, not hooked)" : "");
+	}
+done:
+	if (l->n_bins == l->cap_bins && l->cap_bins < TLS_BIN_MAX) {
+		size_t cap = l->cap_bins ? 2 * l->cap_bins : 16;
+		struct tls_bin *p = realloc(l->bins, cap * sizeof(*p));
+
+		if (p) {
+			l->bins = p;
+			l->cap_bins = cap;
+		}
+	}
+	if (l->n_bins < l->cap_bins) /* when full, later calls scan again */
+		l->bins[l->n_bins++] = b;
+	fail(err, errlen, 0, "%s", b.msg);
+	return b.rc;
 }
 
 /* ---- public ---- */
@@ -260,10 +654,21 @@ static int loader_start(struct loader *l, const struct loader_opts *opts,
 			char *err, size_t errlen)
 {
 	struct am_config cfg = { .collector_pid = opts->collector_pid };
-	int rc = skel_load(&l->skel, opts, true);
+	int rc = skel_load(&l->skel, opts, LOAD_SOCK | LOAD_DATA), rc1 = 0;
 
-	if (rc && (rc = skel_load(&l->skel, opts, false)))
+	if (rc) {
+		rc1 = rc;
+		rc = skel_load(&l->skel, opts, LOAD_SOCK);
+	}
+	if (rc && (rc = skel_load(&l->skel, opts, 0)))
 		return fail(err, errlen, rc, "cannot load the bpf programs: %s", strerror(-rc));
+	l->bits_len = AM_TAGGED_WORDS * sizeof(uint64_t);
+	l->bits = mmap(NULL, l->bits_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       bpf_map__fd(l->skel->maps.tagged_bits), 0);
+	if (l->bits == MAP_FAILED) {
+		l->bits = NULL;
+		return fail(err, errlen, -errno, "cannot map tagged_bits: %s", strerror(errno));
+	}
 	rc = fill_handlers(l->skel);
 	if (rc)
 		return fail(err, errlen, rc, "cannot fill the handler table: %s", strerror(-rc));
@@ -273,7 +678,13 @@ static int loader_start(struct loader *l, const struct loader_opts *opts,
 			    "cannot attach the tracepoint programs: %s", strerror(-rc));
 	status_add(l, "tp_btf: sched_process_fork/exec/exit, sys_exit; ringbuf %u KiB",
 		   bpf_map__max_entries(l->skel->maps.events) >> 10);
+	if (rc1)
+		status_add(l, "; data and tls programs failed to load (%s), left out",
+			   strerror(-rc1));
 	attach_sock(l, opts);
+	attach_tls_libs(l);
+	if (bpf_program__autoload(l->skel->progs.tls_ret))
+		attach_tls_known(l);
 	rc = loader_set_config(l, &cfg);
 	if (rc)
 		return fail(err, errlen, rc, "cannot write the config map: %s", strerror(-rc));
@@ -307,12 +718,54 @@ int loader_open(struct loader **out, const struct loader_opts *opts,
 	return 0;
 }
 
+/*
+ * detaching a uprobe waits for an RCU grace period, one after the other
+ * (~90 ms each on 6.18): a detached grandchild holding copies of the link
+ * fds does it, so that the collector itself exits at once; the hooks stay
+ * until it is done (their events go nowhere, untagged tasks pay as before)
+ */
+static void destroy_links(struct bpf_link **links, size_t n)
+{
+	int p[2] = { -1, -1 };
+	pid_t c = -1;
+
+	if (n > 2 && !pipe2(p, O_CLOEXEC))
+		c = fork();
+	if (c == 0) {
+		if (fork() == 0) {
+			char b;
+
+			/* once the collector has dropped its references, the last are ours */
+			close(p[1]);
+			while (read(p[0], &b, 1) < 0 && errno == EINTR)
+				;
+			for (size_t i = 0; i < n; i++)
+				bpf_link__destroy(links[i]);
+		}
+		_exit(0);
+	}
+	if (c > 0)
+		waitpid(c, NULL, 0);
+	close(p[0]);
+	/* with the grandchild holding the same fds, these closes are cheap */
+	for (size_t i = 0; i < n; i++)
+		bpf_link__destroy(links[i]);
+	close(p[1]);
+}
+
 void loader_close(struct loader *l)
 {
 	if (!l)
 		return;
 	for (int i = 0; i < N_SOCK_PROGS; i++)
 		bpf_link__destroy(l->sock_links[i]);
+	for (int i = 0; i < N_DATA_PROGS; i++)
+		bpf_link__destroy(l->data_links[i]);
+	destroy_links(l->tls_links, l->n_tls_links);
+	free(l->tls_links);
+	free(l->bins);
+	if (l->bits)
+		munmap(l->bits, l->bits_len);
 	agentmon_bpf__destroy(l->skel);
 	free(l);
 }
@@ -327,17 +780,45 @@ static int rc_errno(int rc)
 	return rc ? -errno : 0;
 }
 
+/*
+ * tagged_bits: the creator of a tagged entry sets the tgid's bit, its
+ * deleter clears it, by atomic adds as the BPF programs do (bpf/common.bpf.h)
+ */
+static void bit_add(struct loader *l, uint32_t tgid, bool set)
+{
+	uint64_t bit = 1ull << (tgid & 63);
+
+	if ((tgid >> 6) < AM_TAGGED_WORDS)
+		__atomic_fetch_add(&l->bits[tgid >> 6], set ? bit : -bit, __ATOMIC_SEQ_CST);
+}
+
 int loader_tag(struct loader *l, uint32_t tgid, uint32_t agent_pid, uint32_t agent_id)
 {
 	struct am_tag t = { .agent_pid = agent_pid, .agent_id = agent_id };
+	int fd = bpf_map__fd(l->skel->maps.tagged);
 
-	return rc_errno(bpf_map_update_elem(bpf_map__fd(l->skel->maps.tagged), &tgid, &t,
-					    BPF_ANY));
+	for (int i = 0; i < 4; i++) {
+		if (!bpf_map_update_elem(fd, &tgid, &t, BPF_NOEXIST)) {
+			bit_add(l, tgid, true);
+			return 0;
+		}
+		if (errno != EEXIST)
+			return -errno;
+		if (!bpf_map_update_elem(fd, &tgid, &t, BPF_EXIST))
+			return 0;
+		if (errno != ENOENT)
+			return -errno;
+		/* deleted in between: create it again */
+	}
+	return -EAGAIN;
 }
 
 int loader_untag(struct loader *l, uint32_t tgid)
 {
-	return rc_errno(bpf_map_delete_elem(bpf_map__fd(l->skel->maps.tagged), &tgid));
+	if (bpf_map_delete_elem(bpf_map__fd(l->skel->maps.tagged), &tgid))
+		return -errno;
+	bit_add(l, tgid, false);
+	return 0;
 }
 
 int loader_lookup(struct loader *l, uint32_t tgid, struct am_tag *tag)

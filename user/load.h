@@ -21,6 +21,11 @@ struct loader_opts {
 	uint32_t ringbuf_bytes;   /* 0: AM_RINGBUF_BYTES; rounded to a power of 2 */
 	const char *cgroup_path;  /* cgroup v2 root for sock_addr hooks; NULL: find it */
 	uint32_t collector_pid;   /* never tagged */
+	uint32_t data_cap;        /* bytes captured per AM_EV_DATA record; 0: AM_DATA_CAP_DEFAULT,
+				     above AM_DATA_CAP_MAX: AM_DATA_CAP_MAX */
+	uint32_t data_window;     /* bytes of each socket captured from its start (later
+				     packets: only the first after the peer spoke, the rest
+				     counted); 0: AM_DATA_WINDOW_DEFAULT (64 KiB) */
 };
 
 /*
@@ -35,6 +40,17 @@ int loader_check(char *err, size_t errlen);
  * every program.  Hooks the kernel refuses that have a fallback are reported
  * in loader_status(); a missing essential hook fails.  Returns 0 or -errno
  * with err set ("not running as root", "kernel has no BTF ...").
+ *
+ * Besides the tracepoints and the cgroup sock_addr hooks this attaches, as
+ * far as the kernel allows (each reported in loader_status()):
+ *  - cgroup skb egress/ingress on the cgroup v2 root: AM_EV_DATA records of
+ *    sockets that tagged tasks connected or sent on (SOCK_SEND: first bytes
+ *    of each packet within the byte window, count-only records after it;
+ *    SOCK_RECV: DNS answers from port 53);
+ *  - uprobes on SSL_write(_ex)/SSL_read(_ex) of libssl.so.3 (and .so.1.1)
+ *    and gnutls_record_send/recv of libgnutls.so.30, found in the usual
+ *    library directories, for every process (the programs return at once
+ *    for untagged ones): AM_EV_DATA TLS_SEND/TLS_RECV records.
  */
 int loader_open(struct loader **out, const struct loader_opts *opts,
 		char *err, size_t errlen);
@@ -60,6 +76,22 @@ int loader_set_config(struct loader *l, const struct am_config *cfg);
  * CPUs; per_type (AM_EV_KERNEL_MAX entries) may be NULL.  Returns the total.
  */
 uint64_t loader_drops(struct loader *l, uint64_t *per_type);
+
+/*
+ * loader_attach_tls_binary - for a binary a tagged process execs (best
+ * pass /proc/PID/exe): when it carries OpenSSL/BoringSSL itself with
+ * symbols (node, bun), attach the TLS uprobes to it, for every process that
+ * runs it.  The verdict is cached per inode (dev, ino, mtime): a repeated
+ * call costs one stat().  The first call for a binary reads its symbol
+ * tables (node: tens of ms).  err always gets a one-line status.  Returns
+ *   0        its own TLS library is hooked (also when it was already);
+ *   1        it links a shared TLS library (libssl, libgnutls): covered by
+ *            the library hooks when that library is one loader_status lists;
+ *   -ENOENT  no TLS library recognised (or not an ELF file): its TLS
+ *            plaintext is not visible, rely on SNI and DNS (say so loudly);
+ *   other -errno: it could not be read or the attach failed.
+ */
+int loader_attach_tls_binary(struct loader *l, const char *path, char *err, size_t errlen);
 
 /* one line describing attached hooks and fallbacks, for logs and status */
 const char *loader_status(const struct loader *l);

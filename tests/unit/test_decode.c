@@ -297,6 +297,105 @@ static void test_net(void **state)
 	assert_int_equal(dec(sizeof(x), &ev), -EINVAL);
 }
 
+/* a data record with n payload bytes of text */
+static size_t mk_data(uint8_t source, uint8_t lib, const char *bytes, uint16_t n)
+{
+	struct am_data x = { 0 };
+
+	hdr_fill(&x.hdr, AM_EV_DATA, sizeof(x) + n);
+	x.hdr.flags = AM_F_IO_URING;
+	x.sock_id = 0x1122334455667788ull;
+	x.ret = 4000;
+	memcpy(x.daddr, "\x7f\0\0\x01", 4);
+	memcpy(x.saddr, "\x7f\0\0\x02", 4);
+	x.fd = 5; x.dport = 8080; x.sport = 40000; x.family = AF_INET; x.proto = 6;
+	x.cap_len = n;
+	x.source = source;
+	x.lib = lib;
+	memcpy(rec, &x, sizeof(x));
+	memmove(rec + sizeof(x), bytes, n);
+	return sizeof(x) + n;
+}
+
+#define D() ((struct am_data *)rec)
+
+static void test_data_good(void **state)
+{
+	static const char post[] = "POST / HTTP/1.1\r\nHost: x\r\n\r\n";
+	struct event ev;
+	size_t n = mk_data(AM_DATA_SOCK_SEND, AM_TLS_NONE, post, sizeof(post) - 1);
+
+	assert_int_equal(dec(n, &ev), 0);
+	assert_int_equal(ev.type, AM_EV_DATA);
+	assert_int_equal(ev.flags, AM_F_IO_URING);
+	assert_int_equal(ev.data.cap_len, sizeof(post) - 1);
+	assert_memory_equal(ev.data.buf, post, sizeof(post) - 1);
+	assert_ptr_equal(ev.data.buf, rec + sizeof(struct am_data)); /* points into rec */
+	assert_int_equal(ev.data.ret, 4000);
+	assert_true(ev.data.sock_id == 0x1122334455667788ull);
+	assert_memory_equal(ev.data.daddr, "\x7f\0\0\x01", 4);
+	assert_memory_equal(ev.data.saddr, "\x7f\0\0\x02", 4);
+	assert_int_equal(ev.data.fd, 5);
+	assert_int_equal(ev.data.dport, 8080);
+	assert_int_equal(ev.data.sport, 40000);
+	assert_int_equal(ev.data.family, AF_INET);
+	assert_int_equal(ev.data.proto, 6);
+	assert_int_equal(ev.data.source, AM_DATA_SOCK_SEND);
+	assert_int_equal(ev.data.lib, AM_TLS_NONE);
+	assert_int_equal(ev.pid, 100);
+	assert_int_equal(ev.agent_id, 3);
+	/* count-only record: no bytes */
+	n = mk_data(AM_DATA_SOCK_SEND, AM_TLS_NONE, "", 0);
+	assert_int_equal(dec(n, &ev), 0);
+	assert_int_equal(ev.data.cap_len, 0);
+	/* every TLS source and library; the largest capture */
+	n = mk_data(AM_DATA_TLS_SEND, AM_TLS_OPENSSL, post, sizeof(post) - 1);
+	assert_int_equal(dec(n, &ev), 0);
+	assert_int_equal(ev.data.lib, AM_TLS_OPENSSL);
+	n = mk_data(AM_DATA_TLS_RECV, AM_TLS_GNUTLS, "HTTP/1.1 200 OK", 15);
+	assert_int_equal(dec(n, &ev), 0);
+	assert_int_equal(ev.data.source, AM_DATA_TLS_RECV);
+	assert_int_equal(ev.data.lib, AM_TLS_GNUTLS);
+	memset(rec + sizeof(struct am_data), 'a', AM_DATA_CAP_MAX);
+	n = mk_data(AM_DATA_SOCK_RECV, AM_TLS_NONE, (const char *)rec + sizeof(struct am_data),
+		    AM_DATA_CAP_MAX);
+	assert_int_equal(dec(n, &ev), 0);
+	assert_int_equal(ev.data.cap_len, AM_DATA_CAP_MAX);
+	/* padding past hdr.size is ignored */
+	n = mk_data(AM_DATA_SOCK_SEND, AM_TLS_NONE, "GET", 3);
+	assert_int_equal(dec(n + 5, &ev), 0);
+	assert_int_equal(ev.data.cap_len, 3);
+}
+
+static void test_data_corrupt(void **state)
+{
+	struct event ev;
+	size_t n;
+
+	n = mk_data(AM_DATA_SOCK_SEND, AM_TLS_NONE, "POST", 4);
+	D()->cap_len = 5; /* past hdr.size */
+	assert_int_equal(dec(n, &ev), -EINVAL);
+	n = mk_data(AM_DATA_SOCK_SEND, AM_TLS_NONE, "POST", 4);
+	D()->cap_len = 0xffff;
+	assert_int_equal(dec(n, &ev), -EINVAL);
+	n = mk_data(AM_DATA_SOCK_SEND, AM_TLS_NONE, "POST", 4);
+	D()->hdr.size = sizeof(struct am_data) - 1; /* shorter than the fixed part */
+	assert_int_equal(dec(n, &ev), -EINVAL);
+	memset(rec + sizeof(struct am_data), 'b', AM_DATA_CAP_MAX + 8);
+	n = mk_data(AM_DATA_SOCK_SEND, AM_TLS_NONE, (const char *)rec + sizeof(struct am_data),
+		    AM_DATA_CAP_MAX + 8); /* fits the record, but above the limit */
+	assert_int_equal(dec(n, &ev), -EINVAL);
+	static const uint8_t bad_src[] = { 0, AM_DATA_TLS_RECV + 1, 0xff };
+	for (size_t i = 0; i < sizeof(bad_src); i++) {
+		n = mk_data(bad_src[i], AM_TLS_NONE, "x", 1);
+		assert_int_equal(dec(n, &ev), -EINVAL);
+	}
+	n = mk_data(AM_DATA_TLS_SEND, AM_TLS_GNUTLS + 1, "x", 1);
+	assert_int_equal(dec(n, &ev), -EINVAL);
+	n = mk_data(AM_DATA_SOCK_SEND, AM_TLS_OPENSSL, "x", 1); /* a library on socket bytes */
+	assert_int_equal(dec(n, &ev), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +406,8 @@ int main(void)
 		cmocka_unit_test(test_file_good),
 		cmocka_unit_test(test_file_corrupt),
 		cmocka_unit_test(test_net),
+		cmocka_unit_test(test_data_good),
+		cmocka_unit_test(test_data_corrupt),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * tls.bpf.c - TLS plaintext of tagged tasks, from uprobes on the library
+ * calls (attached by the loader to libssl, libgnutls and to binaries that
+ * carry OpenSSL/BoringSSL with symbols, e.g. node):
+ *   entry programs   SSL_write, SSL_write_ex, SSL_read, SSL_read_ex,
+ *                    gnutls_record_send, gnutls_record_recv: for tagged
+ *                    tgids only (tagged_bits first), save buf (and the
+ *                    size_t * of the _ex variants) per thread in tls_calls
+ *   tls_ret          the one uretprobe: AM_EV_DATA, AM_DATA_TLS_SEND with
+ *                    the first bytes written or AM_DATA_TLS_RECV with the
+ *                    first bytes read, ret = bytes moved; deletes the state
+ *   h_tls            tail-called by sys_exit_dispatch for a read/write/
+ *                    send/recv syscall of a thread with a tls_calls entry:
+ *                    records the fd when it is a socket; for a pending
+ *                    record, emits it with the socket of this write
+ * The socket is the fd of the read/write/send/recv syscall made inside the
+ * call; its addresses are read from the fd table.  Never library struct
+ * offsets.  When a TLS_SEND call made no socket syscall (node: SSL_write
+ * fills a memory BIO, libuv writes it to the socket right after, on the same
+ * thread, perhaps after other TLS calls), the record waits in tls_pend for
+ * the thread's next socket write (sent without a socket when the thread's
+ * next TLS_SEND record also finds none; lost if the thread never writes).
+ * TLS_RECV records without a socket syscall go out with fd 0xffffffff.
+ */
+#include "common.bpf.h"
+
+static __always_inline int tls_enter(const void *buf, const void *out, __u8 source, __u8 lib)
+{
+	__u64 pt = bpf_get_current_pid_tgid();
+	struct tls_call c = {}, *old;
+
+	if (!tgid_bit(pt >> 32) || !buf)
+		return 0;
+	old = bpf_map_lookup_elem(&tls_calls, &pt);
+	if (old)
+		c.pending = old->pending; /* a pending record waits through other calls */
+	c.in_call = 1;
+	c.buf = (__u64)buf;
+	c.out = (__u64)out;
+	c.fd = -1;
+	c.source = source;
+	c.lib = lib;
+	bpf_map_update_elem(&tls_calls, &pt, &c, BPF_ANY);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ossl_write, void *ssl, const void *buf, int num)
+{
+	return tls_enter(buf, NULL, AM_DATA_TLS_SEND, AM_TLS_OPENSSL);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ossl_write_ex, void *ssl, const void *buf, __u64 num, void *written)
+{
+	return tls_enter(buf, written, AM_DATA_TLS_SEND, AM_TLS_OPENSSL);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ossl_read, void *ssl, void *buf, int num)
+{
+	return tls_enter(buf, NULL, AM_DATA_TLS_RECV, AM_TLS_OPENSSL);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ossl_read_ex, void *ssl, void *buf, __u64 num, void *readbytes)
+{
+	return tls_enter(buf, readbytes, AM_DATA_TLS_RECV, AM_TLS_OPENSSL);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(gtls_send, void *session, const void *data, __u64 len)
+{
+	return tls_enter(data, NULL, AM_DATA_TLS_SEND, AM_TLS_GNUTLS);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(gtls_recv, void *session, void *data, __u64 len)
+{
+	return tls_enter(data, NULL, AM_DATA_TLS_RECV, AM_TLS_GNUTLS);
+}
+
+/* addresses, ports, protocol and cookie of the socket sk */
+static __always_inline void sk_addrs(struct am_data *d, struct sock *sk)
+{
+	d->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	d->proto = BPF_CORE_READ(sk, sk_protocol);
+	d->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	d->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	d->sock_id = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+	if (d->family == AF_INET6 && bpf_core_field_exists(sk->__sk_common.skc_v6_daddr)) {
+		BPF_CORE_READ_INTO(&d->daddr, sk, __sk_common.skc_v6_daddr);
+		BPF_CORE_READ_INTO(&d->saddr, sk, __sk_common.skc_v6_rcv_saddr);
+	} else if (d->family == AF_INET) {
+		BPF_CORE_READ_INTO((__u32 *)d->daddr, sk, __sk_common.skc_daddr);
+		BPF_CORE_READ_INTO((__u32 *)d->saddr, sk, __sk_common.skc_rcv_saddr);
+	}
+}
+
+/* put the pending record of thread pt in the ring buffer, with sk when known */
+static __always_inline void pend_flush(__u64 pt, struct sock *sk, int fd)
+{
+	struct am_data *d = bpf_map_lookup_elem(&tls_pend, &pt);
+	__u32 cap;
+
+	if (!d)
+		return;
+	if (sk) {
+		d->fd = fd;
+		sk_addrs(d, sk);
+	}
+	cap = cap_clamp(d->cap_len);
+	emit(d, sizeof(*d) + cap, AM_EV_DATA, false);
+	bpf_map_delete_elem(&tls_pend, &pt);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(h_tls, struct pt_regs *regs, long ret)
+{
+	__u64 pt = bpf_get_current_pid_tgid();
+	struct tls_call *c = bpf_map_lookup_elem(&tls_calls, &pt);
+	long nr = SC_NR(regs);
+	int fd = SC_ARG0(regs);
+	struct sock *sk;
+
+	if (c && (sk = fd_sock((void *)bpf_get_current_task(), fd))) {
+		if (c->in_call)
+			c->fd = fd;
+		if (c->pending && ret > 0 && (nr == NR_write || nr == NR_writev ||
+					      nr == NR_sendto || nr == NR_sendmsg)) {
+			pend_flush(pt, sk, fd);
+			c->pending = 0;
+			if (!c->in_call)
+				bpf_map_delete_elem(&tls_calls, &pt);
+		}
+	}
+	if (nr == NR_sendto || nr == NR_sendmsg)
+		bpf_tail_call(ctx, &handlers, AM_H_SEND);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(tls_ret, long rc)
+{
+	__u64 pt = bpf_get_current_pid_tgid();
+	struct tls_call *cp = bpf_map_lookup_elem(&tls_calls, &pt);
+	__u32 tgid = pt >> 32;
+	struct task_struct *task;
+	struct tls_call c;
+	struct am_tag *tag;
+	struct am_data *d;
+	struct sock *sk;
+	__s64 moved;
+	__u32 cap;
+
+	if (!cp || !cp->in_call)
+		return 0;
+	c = *cp;
+	if (c.pending) {
+		cp->in_call = 0; /* the pending record still waits */
+	} else {
+		bpf_map_delete_elem(&tls_calls, &pt);
+	}
+	tag = bpf_map_lookup_elem(&tagged, &tgid);
+	if (!tag)
+		return 0;
+	if (c.lib == AM_TLS_OPENSSL)
+		rc = (int)rc; /* OpenSSL returns int */
+	moved = rc;
+	if (c.out) {
+		__u64 n = 0;
+
+		if (rc != 1 || bpf_probe_read_user(&n, sizeof(n), (void *)c.out))
+			return 0;
+		moved = n;
+	}
+	if (moved <= 0)
+		return 0;
+	d = scratch_get();
+	if (!d)
+		return 0;
+	__builtin_memset(d, 0, sizeof(*d));
+	hdr_fill(&d->hdr, AM_EV_DATA, 0, tag);
+	d->ret = moved;
+	d->fd = c.fd;
+	d->source = c.source;
+	d->lib = c.lib;
+	task = (void *)bpf_get_current_task();
+	if (c.fd >= 0 && (sk = fd_sock(task, c.fd)))
+		sk_addrs(d, sk);
+	cap = cap_clamp(moved < data_cap ? moved : data_cap);
+	if (cap && bpf_probe_read_user((__u8 *)d + sizeof(*d), cap, (void *)c.buf))
+		cap = 0;
+	cap = cap_clamp(cap);
+	d->cap_len = cap;
+	d->hdr.size = sizeof(*d) + cap;
+	if (c.fd < 0 && c.source == AM_DATA_TLS_SEND) {
+		struct tls_call p = { .fd = -1, .pending = 1 };
+
+		if (c.pending)
+			pend_flush(pt, NULL, -1); /* an older one never met its socket */
+		if (!bpf_map_update_elem(&tls_pend, &pt, d, BPF_ANY)) {
+			if (!bpf_map_update_elem(&tls_calls, &pt, &p, BPF_ANY))
+				return 0; /* sent by h_tls at the thread's next socket write */
+			bpf_map_delete_elem(&tls_pend, &pt);
+		}
+	}
+	emit(d, sizeof(*d) + cap, AM_EV_DATA, false);
+	return 0;
+}
