@@ -7,6 +7,7 @@
 
 #include "common.h"
 #include "enrich.h"
+#include "redact.h"
 
 void enrich_init(struct enrich *e, struct tagger *t, int64_t boot_to_real_ns,
 		 enrich_emit_fn emit, void *arg)
@@ -136,6 +137,23 @@ static bool decide_candidate(struct enrich *e, struct event *ev)
 	return true;
 }
 
+/* argv as it may be shown: secrets in arguments redacted (never longer) */
+static void redact_argv(struct enrich *e, struct event_exec *x)
+{
+	size_t in = 0, out = 0;
+
+	for (uint32_t i = 0; i < x->argc && in < x->argv_len; i++) {
+		size_t len = strnlen(x->argv + in, x->argv_len - in);
+
+		out += redact_arg(x->argv + in, len, e->argv + out, sizeof(e->argv) - out) + 1;
+		in += len + 1;
+		if (out >= sizeof(e->argv))
+			break;
+	}
+	x->argv = e->argv;
+	x->argv_len = out < sizeof(e->argv) ? out : sizeof(e->argv);
+}
+
 static bool on_exec(struct enrich *e, struct event *ev, struct proc_info *pi)
 {
 	const char *exe = enrich_abspath(ev->exec.cwd, ev->exec.filename, e->exe, sizeof(e->exe));
@@ -153,6 +171,7 @@ static bool on_exec(struct enrich *e, struct event *ev, struct proc_info *pi)
 		ev->exe = pi->exe ? pi->exe : exe;
 	}
 	ev->agent = agents_name(e->tagger->agents, ev->agent_id);
+	redact_argv(e, &ev->exec);
 	return true;
 }
 

@@ -37,6 +37,7 @@ struct enrich {
 	struct enrich_pending pending[ENRICH_PENDING_MAX];
 	char path[2][2 * AM_PATH_MAX + 2];
 	char exe[2 * AM_PATH_MAX + 2];
+	char argv[AM_ARGV_MAX + 64];  /* argv with secrets redacted */
 };
 
 /* set up e over tagger (whose cache is used); emit receives finished events */

@@ -7,6 +7,7 @@
  * the write position never passes the read position because every
  * replacement is shorter than what it replaces.
  */
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -263,4 +264,32 @@ size_t redact_keys(const char *s, size_t len, char *out, size_t outsz)
 
 	put_keys(&o, s, len);
 	return finish(&o);
+}
+
+/* "Name: value" with a header name before the colon: its length, else 0 */
+static size_t header_name_len(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && (isalnum((unsigned char)s[i]) || s[i] == '-' || s[i] == '_'); i++)
+		;
+	return i > 0 && i < len && s[i] == ':' ? i : 0;
+}
+
+size_t redact_arg(const char *s, size_t len, char *out, size_t outsz)
+{
+	size_t n = header_name_len(s, len), v;
+
+	if (!outsz)
+		return 0;
+	if (n && redact_header_is_secret(s, n) && n + 2 < outsz) {
+		memcpy(out, s, n);
+		memcpy(out + n, ": ", 2);
+		for (v = n + 1; v < len && s[v] == ' '; v++)
+			;
+		return n + 2 + redact_header_value(s, n, s + v, len - v, out + n + 2, outsz - n - 2);
+	}
+	if (memchr(s, '?', len) && memmem(s, len, "://", 3))
+		return redact_query(s, len, out, outsz);
+	return redact_keys(s, len, out, outsz);
 }

@@ -54,4 +54,11 @@ size_t redact_query(const char *path, size_t len, char *out, size_t outsz);
  */
 size_t redact_keys(const char *s, size_t len, char *out, size_t outsz);
 
+/*
+ * One command-line argument as it may be shown: a "Header: value" argument
+ * (curl -H) with a secret header's value redacted, a URL's secret query
+ * parameters redacted, and key shapes redacted everywhere.
+ */
+size_t redact_arg(const char *s, size_t len, char *out, size_t outsz);
+
 #endif

@@ -80,6 +80,12 @@ launch uringbot2 "$post" 127.0.0.1 "$port" forum.corp.example /api/other 'again'
 wait_event 5 type=alert rule=uring_network agent=uringbot2
 sleep 1
 start_receiver
-wait_received 2
+for _ in $(seq 200); do
+	grep -q '"agent": "uringbot2"' "$T/hook.log" 2>/dev/null && break
+	sleep 0.05
+done
+grep '"agent": "uringbot2"' "$T/hook.log" | grep -q '"rule": "uring_network"' ||
+	fail "the alert raised while the receiver was down was not delivered after it came back"
+received >/dev/null || fail "webhook deliveries are wrong after the outage"
 stop_collector
 pass "io_uring connect flagged, uring_network alert, webhook signed; spooled alert delivered after an outage"

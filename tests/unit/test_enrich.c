@@ -286,6 +286,26 @@ static void test_fork_exec_exit_lifecycle(void **state)
 	assert_null(proc_cache_get(f->cache, 51));
 }
 
+static void test_exec_argv_secrets_redacted(void **state)
+{
+	struct fixture *f = *state;
+	static const char argv[] = "curl\0-H\0Authorization: Bearer abcdefghijkl\0"
+				   "https://x.example/?token=t0ps3cret";
+	struct event ev = tagged_event(AM_EV_EXEC, 60, 60, 1);
+
+	ev.exec.filename = "/usr/bin/curl";
+	ev.exec.argv = argv;
+	ev.exec.argv_len = sizeof(argv);
+	ev.exec.argc = 4;
+	enrich_event(&f->enrich, &ev);
+	assert_int_equal(f->n_out, 1);
+	assert_int_equal(f->out[0].exec.argc, 4);
+	assert_null(memmem(f->out[0].exec.argv, f->out[0].exec.argv_len, "abcdefghijkl", 12));
+	assert_null(memmem(f->out[0].exec.argv, f->out[0].exec.argv_len, "t0ps3cret", 9));
+	assert_non_null(memmem(f->out[0].exec.argv, f->out[0].exec.argv_len,
+			       "Authorization: Bearer [REDACTED]", 32));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -300,6 +320,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_candidate_matching_is_tagged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_candidate_not_matching_is_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fork_exec_exit_lifecycle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exec_argv_secrets_redacted, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

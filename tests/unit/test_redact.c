@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -113,6 +114,33 @@ static void test_key_shapes(void **state)
 	check_keys("", "");
 }
 
+/* command-line arguments: curl -H headers, URLs with keys, bare keys */
+static void test_args(void **state)
+{
+	static const char key[] = "sk-ant-api03-Zx9Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0Lm9Nb8Vc7";
+	char out[256], in[256];
+	size_t n;
+
+	(void)state;
+	snprintf(in, sizeof(in), "Authorization: Bearer %s", key);
+	n = redact_arg(in, strlen(in), out, sizeof(out));
+	assert_string_equal(out, "Authorization: Bearer [REDACTED]");
+	assert_int_equal(n, strlen(out));
+	snprintf(in, sizeof(in), "x-api-key:%s", key);
+	redact_arg(in, strlen(in), out, sizeof(out));
+	assert_null(strstr(out, "Zx9Qw8"));
+	assert_non_null(strstr(out, "x-api-key: "));
+	redact_arg("https://h.example/v1?api_key=abc123&q=2", 39, out, sizeof(out));
+	assert_string_equal(out, "https://h.example/v1?api_key=[REDACTED]&q=2");
+	snprintf(in, sizeof(in), "--token=%s", key);
+	redact_arg(in, strlen(in), out, sizeof(out));
+	assert_null(strstr(out, "Zx9Qw8"));
+	redact_arg("Content-Type: text/plain", 24, out, sizeof(out));
+	assert_string_equal(out, "Content-Type: text/plain");
+	redact_arg("-d", 2, out, sizeof(out));
+	assert_string_equal(out, "-d");
+}
+
 static void test_in_place(void **state)
 {
 	char buf[] = "a sk-ant-abcdefghijklmnopqrstuvwxyz b ghp_0123456789abcdefghijABCDEFGHIJ0123 c";
@@ -154,6 +182,7 @@ int main(void)
 		cmocka_unit_test(test_header_values),
 		cmocka_unit_test(test_query),
 		cmocka_unit_test(test_key_shapes),
+		cmocka_unit_test(test_args),
 		cmocka_unit_test(test_in_place),
 		cmocka_unit_test(test_small_buffers),
 	};
