@@ -19,6 +19,7 @@
 #include "inspect.h"
 #include "load.h"
 #include "policy.h"
+#include "table.h"
 #include "tag.h"
 
 #define POLL_MS 100
@@ -36,6 +37,7 @@ struct collector {
 	struct detect *detect;
 	struct inspect *inspect;
 	struct names *names;
+	struct table *tls_warned;    /* hashes of binaries already reported */
 	struct control ctl;
 	uint64_t drops_seen;
 	uint64_t records, bad_records;
@@ -62,15 +64,77 @@ static void judge(void *arg, struct event *ev)
 	detect_event(((struct collector *)arg)->detect, ev);
 }
 
+/* the loader's verdict on the TLS library of pid's executable */
+static int tls_verdict(struct collector *c, uint32_t pid, char *msg, size_t len)
+{
+	char exe[64];
+
+	snprintf(exe, sizeof(exe), "/proc/%u/exe", pid);
+	return loader_attach_tls_binary(c->loader, exe, msg, len);
+}
+
+/* an agent execs: hook the TLS library its binary carries, if any */
+static void tls_on_exec(struct collector *c, const struct event *ev)
+{
+	char msg[256];
+
+	if (ev->agent && tls_verdict(c, ev->pid, msg, sizeof(msg)) == 0)
+		am_debug("%s", msg);
+}
+
+/* pid has a TLS library the loader hooks mapped (python loads libssl late) */
+static bool maps_hooked_tls(uint32_t pid)
+{
+	char path[64], line[512];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, "/libssl.so") || strstr(line, "/libgnutls.so");
+	fclose(f);
+	return found;
+}
+
+/*
+ * a ClientHello from a binary whose TLS library is not hooked: its
+ * plaintext is not visible; say so loudly, once per binary and reason
+ */
+static void tls_on_hello(void *arg, struct event *ev)
+{
+	struct collector *c = arg;
+	uint64_t h = 1469598103934665603ull;
+	char msg[256];
+
+	snprintf(msg, sizeof(msg), "/proc/%u/exe", ev->pid);
+	if (access(msg, F_OK))
+		return; /* gone: its libraries cannot be told any more */
+	if (tls_verdict(c, ev->pid, msg, sizeof(msg)) != -ENOENT || maps_hooked_tls(ev->pid))
+		return;
+	for (const char *p = msg; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	bool created = false;
+	if (!table_put(c->tls_warned, &h, &created) || !created)
+		return;
+	am_warn("%s[%u] speaks TLS through a library agentmon does not recognise: %s; "
+		"its requests are judged by SNI and DNS names only",
+		ev->exe ? ev->exe : ev->comm, ev->pid, msg);
+}
+
 /* a finished event from enrich: captured bytes go to the protocol stage */
 static void emit(void *arg, struct event *ev)
 {
 	struct collector *c = arg;
 
-	if (ev->type == AM_EV_DATA)
+	if (ev->type == AM_EV_DATA) {
 		inspect_data(c->inspect, ev);
-	else
-		show(c, ev);
+		return;
+	}
+	if (ev->type == AM_EV_EXEC)
+		tls_on_exec(c, ev);
+	show(c, ev);
 }
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -248,8 +312,11 @@ static int start(struct collector *c)
 	c->cache = proc_cache_new();
 	c->names = names_new(0);
 	c->inspect = inspect_new(c->names, show, judge, c);
+	c->tls_warned = table_new(sizeof(uint64_t), 1, 1024, NULL);
+	if (c->inspect)
+		inspect_on_hello(c->inspect, tls_on_hello);
 	c->out = output_new(stdout, c->opts->format, isatty(STDOUT_FILENO));
-	if (!c->rb || !c->cache || !c->out || !c->names || !c->inspect) {
+	if (!c->rb || !c->cache || !c->out || !c->names || !c->inspect || !c->tls_warned) {
 		am_err("cannot set up the event pipeline: %s", strerror(errno));
 		return AM_EXIT_RUNTIME;
 	}
@@ -306,6 +373,7 @@ static void stop(struct collector *c)
 	output_free(c->out);
 	proc_cache_free(c->cache);
 	inspect_free(c->inspect);
+	table_free(c->tls_warned);
 	names_free(c->names);
 	policy_free(c->policy);
 }

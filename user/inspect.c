@@ -35,7 +35,7 @@ struct conn {
 struct inspect {
 	struct table *conns;
 	struct names *names;
-	inspect_emit_fn show, judge;
+	inspect_emit_fn show, judge, hello;
 	void *arg;
 	/* the feed in progress, for the HTTP/2 callbacks */
 	const struct event *cur;
@@ -72,6 +72,11 @@ struct inspect *inspect_new(struct names *names, inspect_emit_fn show,
 	in->judge = judge;
 	in->arg = arg;
 	return in;
+}
+
+void inspect_on_hello(struct inspect *in, inspect_emit_fn hello)
+{
+	in->hello = hello;
 }
 
 void inspect_free(struct inspect *in)
@@ -276,8 +281,11 @@ void inspect_data(struct inspect *in, const struct event *ev)
 	in->cur_conn = c;
 	switch (d->source) {
 	case AM_DATA_SOCK_SEND:
-		if (client_hello(in, d, c))
+		if (client_hello(in, d, c)) {
+			if (in->hello)
+				in->hello(in->arg, (struct event *)ev);
 			break;
+		}
 		if (c->tls || !requests(in, ev, c))
 			tally(in, ev, c);
 		break;

@@ -24,6 +24,9 @@ typedef void (*inspect_emit_fn)(void *arg, struct event *ev);
 struct inspect *inspect_new(struct names *names, inspect_emit_fn show,
 			    inspect_emit_fn judge, void *arg);
 void inspect_free(struct inspect *in);
+/* also call hello with the data event that carried a TLS ClientHello (to
+ * tell whether the client's TLS library is one whose plaintext is seen) */
+void inspect_on_hello(struct inspect *in, inspect_emit_fn hello);
 
 /* one enriched AM_EV_DATA event (common fields filled, ts wall time) */
 void inspect_data(struct inspect *in, const struct event *ev);
