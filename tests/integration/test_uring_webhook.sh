@@ -1,6 +1,7 @@
 #!/bin/bash
 # A tagged agent connects and POSTs through io_uring: the connect is seen
-# (cgroup hook), flagged io_uring, and raises a uring_network alert, which a
+# (cgroup hook), flagged io_uring, and raises a uring_network alert; the POST
+# is seen on the wire and raises outbound_post.  The alerts reach a
 # webhook receiver gets once with a valid signature, also when the receiver
 # was down while the alert was raised (spooled, delivered when it is back).
 . "$(dirname "$0")/lib.sh"
@@ -61,6 +62,9 @@ launch uringbot "$post" 127.0.0.1 "$port" forum.corp.example /api/posts 'hello' 
 	skip "io_uring is not available to this process (uring_post failed)"
 wait_event 5 type=connect agent=uringbot io_uring=true dport="$port"
 wait_event 5 type=alert rule=uring_network agent=uringbot
+# the POST itself, written through io_uring, is seen on the wire and judged
+wait_event 5 type=http agent=uringbot method=POST host=forum.corp.example path=/api/posts tls=false
+wait_event 5 type=alert rule=outbound_post agent=uringbot method=POST host=forum.corp.example
 expect 0 type=connect pid!=0 agent!=uringbot
 wait_received 1
 [ "$("$PY" - "$T/hook.log" <<'PYEOF'
