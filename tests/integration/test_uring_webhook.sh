@@ -1,7 +1,7 @@
 #!/bin/bash
 # A tagged agent connects and POSTs through io_uring: the connect is seen
 # (cgroup hook), flagged io_uring, and raises a uring_network alert; the POST
-# is seen on the wire and raises outbound_post.  The alerts reach a
+# is seen on the wire and raises outbound_post.  A
 # webhook receiver gets once with a valid signature, also when the receiver
 # was down while the alert was raised (spooled, delivered when it is back).
 . "$(dirname "$0")/lib.sh"
