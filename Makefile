@@ -38,7 +38,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 # libFuzzer targets: every library source but the BPF loader, with sanitizers
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
-FUZZ_LIB  := $(filter-out user/main.c user/load.c user/collector.c,$(USER_SRCS))
+FUZZ_LIB  := $(filter-out user/main.c user/load.c user/load_tls.c user/collector.c,$(USER_SRCS))
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
               -D_GNU_SOURCE -Iuser -Ibpf
 FUZZ_TIME ?= 60
@@ -63,7 +63,7 @@ $(BUILD)/agentmon.skel.h: $(BUILD)/agentmon.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name agentmon_bpf > $@
 
-$(BUILD)/user/load.o: $(BUILD)/agentmon.skel.h
+$(BUILD)/user/load.o $(BUILD)/user/load_tls.o: $(BUILD)/agentmon.skel.h
 $(BUILD)/user/%.o: user/%.c | $(BUILD)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@

@@ -2,14 +2,11 @@
 /*
  * load.c - the BPF side as the collector sees it (see load.h): feature
  * checks, the skeleton's open/load/attach, the tail-call table, the cgroup
- * sock_addr and skb hooks, the TLS uprobes (shared libraries at start,
- * binaries with their own TLS on demand), and the maps the collector reads
- * and writes.
+ * sock_addr and skb hooks, and the maps the collector reads and writes;
+ * the TLS uprobes are in load_tls.c.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <linux/capability.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,56 +23,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "load.h"
-#include "agentmon.skel.h"
+#include "load_int.h"
 
-#define TRACEFS_DIR   "/sys/kernel/tracing"
-#define TRACEFS_MAGIC 0x74726163
-#define BTF_VMLINUX   "/sys/kernel/btf/vmlinux"
-#define N_SOCK_PROGS  4
-#define N_DATA_PROGS  2
-#define N_TLS_FNS     6      /* SSL_write(_ex), SSL_read(_ex), gnutls send/recv */
-#define TLS_BIN_MAX   4096   /* binaries whose verdict is cached */
-
-/* what skel_load loads besides the tracepoints */
-#define LOAD_SOCK 1          /* cgroup sock_addr hooks */
-#define LOAD_DATA 2          /* cgroup skb hooks and TLS uprobes */
-
-#ifndef CAP_PERFMON
-#define CAP_PERFMON 38
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
-
-/* one binary's TLS verdict, keyed by inode */
-struct tls_bin {
-	dev_t dev;
-	ino_t ino;
-	int64_t mtime;
-	int rc;                       /* what loader_attach_tls_binary returns */
-	char msg[512];
-};
-
-struct loader {
-	struct agentmon_bpf *skel;
-	struct bpf_link *sock_links[N_SOCK_PROGS];
-	struct bpf_link *data_links[N_DATA_PROGS];
-	struct bpf_link **tls_links;  /* every uprobe link, libraries and binaries */
-	size_t n_tls_links, cap_tls_links;
-	struct tls_bin *bins;         /* binary verdicts, TLS_BIN_MAX at most */
-	size_t n_bins, cap_bins;
-	char tls_libs[256];           /* the shared libraries hooked, for messages */
-	uint64_t *bits;               /* tagged_bits, mmapped */
-	size_t bits_len;
-	char status[1024];
-};
-
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-/* write the one-line reason and return rc (a negative errno) */
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+int load_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -87,10 +37,7 @@ static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 	return rc;
 }
 
-/* append to the status line */
-static void status_add(struct loader *l, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void status_add(struct loader *l, const char *fmt, ...)
+void load_status_add(struct loader *l, const char *fmt, ...)
 {
 	size_t n = strlen(l->status);
 	va_list ap;
@@ -119,12 +66,12 @@ static int has_bpf_caps(void)
 int loader_check(char *err, size_t errlen)
 {
 	if (geteuid() != 0 && !has_bpf_caps())
-		return fail(err, errlen, -EPERM, "not running as root and missing CAP_BPF and CAP_PERFMON; run it with sudo");
+		return load_fail(err, errlen, -EPERM, "not running as root and missing CAP_BPF and CAP_PERFMON; run it with sudo");
 	if (access(BTF_VMLINUX, R_OK))
-		return fail(err, errlen, -ENOTSUP, "kernel has no BTF at " BTF_VMLINUX
+		return load_fail(err, errlen, -ENOTSUP, "kernel has no BTF at " BTF_VMLINUX
 			    "; agentmon needs CONFIG_DEBUG_INFO_BTF");
 	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1)
-		return fail(err, errlen, -ENOTSUP,
+		return load_fail(err, errlen, -ENOTSUP,
 			    "kernel has no bpf ring buffer; agentmon needs linux 5.8 or later");
 	return 0;
 }
@@ -166,23 +113,6 @@ static struct bpf_program **sock_progs(struct agentmon_bpf *s, struct bpf_progra
 	p[2] = s->progs.sock_sendmsg4;
 	p[3] = s->progs.sock_sendmsg6;
 	return p;
-}
-
-/* the TLS functions: symbol, entry program, library */
-struct tls_fn {
-	const char *sym;
-	struct bpf_program *prog;
-	int lib;                      /* AM_TLS_OPENSSL or AM_TLS_GNUTLS */
-};
-
-static void tls_fns(struct agentmon_bpf *s, struct tls_fn *f)
-{
-	f[0] = (struct tls_fn){ "SSL_write", s->progs.ossl_write, AM_TLS_OPENSSL };
-	f[1] = (struct tls_fn){ "SSL_write_ex", s->progs.ossl_write_ex, AM_TLS_OPENSSL };
-	f[2] = (struct tls_fn){ "SSL_read", s->progs.ossl_read, AM_TLS_OPENSSL };
-	f[3] = (struct tls_fn){ "SSL_read_ex", s->progs.ossl_read_ex, AM_TLS_OPENSSL };
-	f[4] = (struct tls_fn){ "gnutls_record_send", s->progs.gtls_send, AM_TLS_GNUTLS };
-	f[5] = (struct tls_fn){ "gnutls_record_recv", s->progs.gtls_recv, AM_TLS_GNUTLS };
 }
 
 static uint32_t data_cap_of(const struct loader_opts *opts)
@@ -231,7 +161,7 @@ static int skel_load(struct agentmon_bpf **out, const struct loader_opts *opts,
 		bpf_program__set_autoload(sp[i], with_sock);
 	}
 	/* skb hooks and uprobes are attached by hand */
-	tls_fns(s, tf);
+	load_tls_fns(s, tf);
 	for (int i = 0; i < N_TLS_FNS; i++) {
 		bpf_program__set_autoattach(tf[i].prog, false);
 		bpf_program__set_autoload(tf[i].prog, with_data);
@@ -304,18 +234,18 @@ static void attach_data(struct loader *l, int cgfd)
 	int n = 0;
 
 	if (!bpf_program__autoload(dp[0])) {
-		status_add(l, "; socket data hooks: not loadable on this kernel");
+		load_status_add(l, "; socket data hooks: not loadable on this kernel");
 		return;
 	}
 	if (!l->skel->rodata->sock_have_storage) {
-		status_add(l, "; socket data hooks: no sk_storage in sock_addr programs, not attached");
+		load_status_add(l, "; socket data hooks: no sk_storage in sock_addr programs, not attached");
 		return;
 	}
 	for (int i = 0; i < N_DATA_PROGS; i++) {
 		l->data_links[i] = bpf_program__attach_cgroup(dp[i], cgfd);
 		n += l->data_links[i] != NULL;
 	}
-	status_add(l, "; cgroup skb egress/ingress (data, DNS): %d/%d attached (cap %u bytes, window %u)",
+	load_status_add(l, "; cgroup skb egress/ingress (data, DNS): %d/%d attached (cap %u bytes, window %u)",
 		   n, N_DATA_PROGS, l->skel->rodata->data_cap, l->skel->rodata->data_window);
 }
 
@@ -327,18 +257,18 @@ static void attach_sock(struct loader *l, const struct loader_opts *opts)
 	int fd, n = 0;
 
 	if (!bpf_program__autoload(l->skel->progs.sock_connect4)) {
-		status_add(l, "; cgroup sock hooks: not loadable on this kernel");
+		load_status_add(l, "; cgroup sock hooks: not loadable on this kernel");
 		return;
 	}
 	if (opts->cgroup_path)
 		snprintf(root, sizeof(root), "%s", opts->cgroup_path);
 	else if (cgroup2_root(root, sizeof(root))) {
-		status_add(l, "; cgroup sock hooks: no cgroup v2 mount");
+		load_status_add(l, "; cgroup sock hooks: no cgroup v2 mount");
 		return;
 	}
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
-		status_add(l, "; cgroup sock hooks: %s: %s", root, strerror(errno));
+		load_status_add(l, "; cgroup sock hooks: %s: %s", root, strerror(errno));
 		return;
 	}
 	sock_progs(l->skel, sp);
@@ -346,306 +276,11 @@ static void attach_sock(struct loader *l, const struct loader_opts *opts)
 		l->sock_links[i] = bpf_program__attach_cgroup(sp[i], fd);
 		n += l->sock_links[i] != NULL;
 	}
-	status_add(l, "; cgroup sock hooks on %s: %d/%d attached", root, n, N_SOCK_PROGS);
+	load_status_add(l, "; cgroup sock hooks on %s: %d/%d attached", root, n, N_SOCK_PROGS);
 	if (!l->skel->rodata->sock_have_regs)
-		status_add(l, " (io_uring: workers only)");
+		load_status_add(l, " (io_uring: workers only)");
 	attach_data(l, fd);
 	close(fd);
-}
-
-/* ---- TLS uprobes ---- */
-
-/* what an ELF file says about the TLS functions */
-struct elf_tls {
-	long off[N_TLS_FNS];          /* file offset of a defined function, -1 */
-	bool imports;                 /* it imports SSL_write or gnutls_record_send, or
-					 links libssl, libgnutls or libcurl */
-	bool go_tls;                  /* Go's crypto/tls (not hooked) */
-};
-
-/* scan .symtab and .dynsym of path once; 0 or -errno */
-static int elf_scan(const char *path, const struct tls_fn *fns, struct elf_tls *out)
-{
-	Elf_Scn *scn = NULL;
-	int fd, rc = 0;
-	Elf *e;
-
-	for (int i = 0; i < N_TLS_FNS; i++)
-		out->off[i] = -1;
-	out->imports = out->go_tls = false;
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return -ENOTSUP;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!e || elf_kind(e) != ELF_K_ELF) {
-		rc = -ENOEXEC;
-		goto out;
-	}
-	while ((scn = elf_nextscn(e, scn))) {
-		Elf_Data *data;
-		GElf_Shdr sh;
-		size_t n;
-
-		if (!gelf_getshdr(scn, &sh) || !sh.sh_entsize || !(data = elf_getdata(scn, NULL)))
-			continue;
-		if (sh.sh_type == SHT_DYNAMIC) {
-			/* linked against a TLS library, or libcurl (which uses one) */
-			for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
-				const char *lib;
-				GElf_Dyn dyn;
-
-				if (!gelf_getdyn(data, (int)i, &dyn) || dyn.d_tag != DT_NEEDED ||
-				    !(lib = elf_strptr(e, sh.sh_link, dyn.d_un.d_val)))
-					continue;
-				if (!strncmp(lib, "libssl.", 7) || !strncmp(lib, "libgnutls.", 10) ||
-				    !strncmp(lib, "libcurl", 7))
-					out->imports = true;
-			}
-			continue;
-		}
-		if (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM)
-			continue;
-		n = sh.sh_size / sh.sh_entsize;
-		for (size_t i = 0; i < n; i++) {
-			const char *name;
-			GElf_Sym sym;
-
-			if (!gelf_getsym(data, (int)i, &sym) || !sym.st_name)
-				continue;
-			name = elf_strptr(e, sh.sh_link, sym.st_name);
-			if (!name || (name[0] != 'S' && name[0] != 'g' && name[0] != 'c'))
-				continue;
-			if (name[0] == 'c') {
-				if (!strcmp(name, "crypto/tls.(*Conn).Write"))
-					out->go_tls = true;
-				continue;
-			}
-			if (GELF_ST_TYPE(sym.st_info) != STT_FUNC &&
-			    !(sym.st_shndx == SHN_UNDEF && GELF_ST_TYPE(sym.st_info) == STT_NOTYPE))
-				continue;
-			for (int j = 0; j < N_TLS_FNS; j++) {
-				GElf_Shdr fs;
-
-				if (strcmp(name, fns[j].sym))
-					continue;
-				if (sym.st_shndx == SHN_UNDEF) {
-					out->imports |= j == 0 || j == 4;
-				} else if (out->off[j] < 0 && sym.st_shndx < SHN_LORESERVE &&
-					   gelf_getshdr(elf_getscn(e, sym.st_shndx), &fs)) {
-					out->off[j] = (long)(sym.st_value - fs.sh_addr + fs.sh_offset);
-				}
-				break;
-			}
-		}
-	}
-out:
-	if (e)
-		elf_end(e);
-	close(fd);
-	return rc;
-}
-
-static int keep_link(struct loader *l, struct bpf_link *link)
-{
-	if (l->n_tls_links == l->cap_tls_links) {
-		size_t cap = l->cap_tls_links ? 2 * l->cap_tls_links : 32;
-		struct bpf_link **p = realloc(l->tls_links, cap * sizeof(*p));
-
-		if (!p) {
-			bpf_link__destroy(link);
-			return -ENOMEM;
-		}
-		l->tls_links = p;
-		l->cap_tls_links = cap;
-	}
-	l->tls_links[l->n_tls_links++] = link;
-	return 0;
-}
-
-/*
- * attach entry and return uprobes of every function of library lib (0: any)
- * that the scan found; returns the number of functions attached or -errno
- */
-static int attach_tls_fns(struct loader *l, const char *path, const struct tls_fn *fns,
-			  const struct elf_tls *et, int lib)
-{
-	int n = 0, rc = 0;
-
-	for (int j = 0; j < N_TLS_FNS; j++) {
-		struct bpf_link *in, *ret;
-
-		if (et->off[j] < 0 || (lib && fns[j].lib != lib))
-			continue;
-		in = bpf_program__attach_uprobe(fns[j].prog, false, -1, path, (size_t)et->off[j]);
-		if (!in) {
-			rc = -errno;
-			continue;
-		}
-		ret = bpf_program__attach_uprobe(l->skel->progs.tls_ret, true, -1, path,
-						 (size_t)et->off[j]);
-		if (!ret) {
-			rc = -errno;
-			bpf_link__destroy(in);
-			continue;
-		}
-		if (keep_link(l, in) || keep_link(l, ret))
-			return -ENOMEM;
-		n++;
-	}
-	return n ? n : rc;
-}
-
-/* the first of the usual library directories holding name, into buf */
-static bool find_lib(const char *name, char *buf, size_t len, struct stat *st)
-{
-	static const char *const dirs[] = {
-		"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
-		"/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
-		"/lib64", "/usr/lib64", "/lib", "/usr/lib", "/usr/local/lib",
-		"/usr/local/lib64",
-	};
-
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		snprintf(buf, len, "%s/%s", dirs[i], name);
-		if (!stat(buf, st) && S_ISREG(st->st_mode))
-			return true;
-	}
-	return false;
-}
-
-/* uprobes on the shared TLS libraries, for every process */
-static void attach_tls_libs(struct loader *l)
-{
-	static const struct { const char *name; int lib; } libs[] = {
-		{ "libssl.so.3", AM_TLS_OPENSSL }, { "libssl.so.1.1", AM_TLS_OPENSSL },
-		{ "libgnutls.so.30", AM_TLS_GNUTLS },
-	};
-	struct tls_fn fns[N_TLS_FNS];
-	struct stat seen[3];
-	int nseen = 0;
-
-	if (!bpf_program__autoload(l->skel->progs.tls_ret)) {
-		status_add(l, "; tls uprobes: not loadable on this kernel");
-		return;
-	}
-	tls_fns(l->skel, fns);
-	status_add(l, "; tls uprobes:");
-	for (size_t i = 0; i < sizeof(libs) / sizeof(libs[0]); i++) {
-		char path[512];
-		struct elf_tls et;
-		struct stat st;
-		bool dup = false;
-		int want = libs[i].lib == AM_TLS_OPENSSL ? 4 : 2, rc;
-
-		if (!find_lib(libs[i].name, path, sizeof(path), &st))
-			continue;
-		for (int k = 0; k < nseen; k++)
-			dup |= seen[k].st_dev == st.st_dev && seen[k].st_ino == st.st_ino;
-		if (dup)
-			continue;
-		seen[nseen++] = st;
-		rc = elf_scan(path, fns, &et);
-		if (!rc)
-			rc = attach_tls_fns(l, path, fns, &et, libs[i].lib);
-		if (rc > 0) {
-			size_t n = strlen(l->tls_libs);
-
-			snprintf(l->tls_libs + n, sizeof(l->tls_libs) - n, "%s%s", n ? ", " : "",
-				 libs[i].name);
-		}
-		status_add(l, " %s %d/%d%s%s", path, rc > 0 ? rc : 0, want,
-			   rc < 0 ? " failed: " : "", rc < 0 ? strerror(-rc) : "");
-	}
-	if (!nseen)
-		status_add(l, " no libssl or libgnutls found");
-}
-
-/*
- * node carries its own OpenSSL: hook the usual node binaries now, so that a
- * short-lived first run is not missed while loader_attach_tls_binary reads
- * its symbols
- */
-static void attach_tls_known(struct loader *l)
-{
-	static const char *const bins[] = { "/usr/bin/node", "/usr/local/bin/node",
-					    "/usr/bin/nodejs" };
-	int n = 0;
-
-	for (size_t i = 0; i < sizeof(bins) / sizeof(bins[0]); i++) {
-		char msg[8];
-
-		if (!access(bins[i], X_OK) && loader_attach_tls_binary(l, bins[i], msg, sizeof(msg)) == 0)
-			status_add(l, "%s%s", n++ ? ", " : "; tls uprobes on ", bins[i]);
-	}
-}
-
-int loader_attach_tls_binary(struct loader *l, const char *path, char *err, size_t errlen)
-{
-	struct tls_fn fns[N_TLS_FNS];
-	struct tls_bin b = {}, *c;
-	struct elf_tls et;
-	struct stat st;
-	int rc;
-
-	if (stat(path, &st))
-		return fail(err, errlen, -ENOENT, "%s: %s", path, strerror(errno));
-	for (size_t i = 0; i < l->n_bins; i++) {
-		c = &l->bins[i];
-		if (c->dev == st.st_dev && c->ino == st.st_ino && c->mtime == st.st_mtime) {
-			fail(err, errlen, 0, "%s", c->msg);
-			return c->rc;
-		}
-	}
-	b.dev = st.st_dev;
-	b.ino = st.st_ino;
-	b.mtime = st.st_mtime;
-	if (!bpf_program__autoload(l->skel->progs.tls_ret)) {
-		b.rc = -ENOTSUP;
-		snprintf(b.msg, sizeof(b.msg), "%s: tls uprobes not loadable on this kernel", path);
-		goto done;
-	}
-	tls_fns(l->skel, fns);
-	rc = elf_scan(path, fns, &et);
-	if (rc == -ENOEXEC) {
-		b.rc = -ENOENT;
-		snprintf(b.msg, sizeof(b.msg), "%s: not an ELF file, no TLS library recognised", path);
-	} else if (rc) {
-		b.rc = rc;
-		snprintf(b.msg, sizeof(b.msg), "%s: cannot read: %s", path, strerror(-rc));
-	} else if (et.off[0] >= 0) {
-		rc = attach_tls_fns(l, path, fns, &et, AM_TLS_OPENSSL);
-		b.rc = rc > 0 ? 0 : rc;
-		if (rc > 0)
-			snprintf(b.msg, sizeof(b.msg), "%s: OpenSSL/BoringSSL linked in, %d functions hooked",
-				 path, rc);
-		else
-			snprintf(b.msg, sizeof(b.msg), "%s: OpenSSL linked in, uprobe attach failed: %s",
-				 path, strerror(-rc));
-	} else if (et.imports) {
-		b.rc = 1;
-		snprintf(b.msg, sizeof(b.msg), "%s: uses a shared TLS library (hooked: %s)", path,
-			 l->tls_libs[0] ? l->tls_libs : "none");
-	} else {
-		b.rc = -ENOENT;
-		snprintf(b.msg, sizeof(b.msg), "%s: no TLS library recognised%s; unless it loads libssl or libgnutls later (python's _ssl does), its TLS plaintext is not visible (SNI and DNS only)",
-			 path, et.go_tls ? " (Go crypto/tls, not hooked)" : "");
-	}
-done:
-	if (l->n_bins == l->cap_bins && l->cap_bins < TLS_BIN_MAX) {
-		size_t cap = l->cap_bins ? 2 * l->cap_bins : 16;
-		struct tls_bin *p = realloc(l->bins, cap * sizeof(*p));
-
-		if (p) {
-			l->bins = p;
-			l->cap_bins = cap;
-		}
-	}
-	if (l->n_bins < l->cap_bins) /* when full, later calls scan again */
-		l->bins[l->n_bins++] = b;
-	fail(err, errlen, 0, "%s", b.msg);
-	return b.rc;
 }
 
 /* ---- public ---- */
@@ -661,33 +296,33 @@ static int loader_start(struct loader *l, const struct loader_opts *opts,
 		rc = skel_load(&l->skel, opts, LOAD_SOCK);
 	}
 	if (rc && (rc = skel_load(&l->skel, opts, 0)))
-		return fail(err, errlen, rc, "cannot load the bpf programs: %s", strerror(-rc));
+		return load_fail(err, errlen, rc, "cannot load the bpf programs: %s", strerror(-rc));
 	l->bits_len = AM_TAGGED_WORDS * sizeof(uint64_t);
 	l->bits = mmap(NULL, l->bits_len, PROT_READ | PROT_WRITE, MAP_SHARED,
 		       bpf_map__fd(l->skel->maps.tagged_bits), 0);
 	if (l->bits == MAP_FAILED) {
 		l->bits = NULL;
-		return fail(err, errlen, -errno, "cannot map tagged_bits: %s", strerror(errno));
+		return load_fail(err, errlen, -errno, "cannot map tagged_bits: %s", strerror(errno));
 	}
 	rc = fill_handlers(l->skel);
 	if (rc)
-		return fail(err, errlen, rc, "cannot fill the handler table: %s", strerror(-rc));
+		return load_fail(err, errlen, rc, "cannot fill the handler table: %s", strerror(-rc));
 	rc = agentmon_bpf__attach(l->skel);
 	if (rc)
-		return fail(err, errlen, rc < 0 ? rc : -EINVAL,
+		return load_fail(err, errlen, rc < 0 ? rc : -EINVAL,
 			    "cannot attach the tracepoint programs: %s", strerror(-rc));
-	status_add(l, "tp_btf: sched_process_fork/exec/exit, sys_exit; ringbuf %u KiB",
+	load_status_add(l, "tp_btf: sched_process_fork/exec/exit, sys_exit; ringbuf %u KiB",
 		   bpf_map__max_entries(l->skel->maps.events) >> 10);
 	if (rc1)
-		status_add(l, "; data and tls programs failed to load (%s), left out",
+		load_status_add(l, "; data and tls programs failed to load (%s), left out",
 			   strerror(-rc1));
 	attach_sock(l, opts);
-	attach_tls_libs(l);
+	load_tls_attach_libs(l);
 	if (bpf_program__autoload(l->skel->progs.tls_ret))
-		attach_tls_known(l);
+		load_tls_attach_known(l);
 	rc = loader_set_config(l, &cfg);
 	if (rc)
-		return fail(err, errlen, rc, "cannot write the config map: %s", strerror(-rc));
+		return load_fail(err, errlen, rc, "cannot write the config map: %s", strerror(-rc));
 	return 0;
 }
 
@@ -705,7 +340,7 @@ int loader_open(struct loader **out, const struct loader_opts *opts,
 		return rc;
 	l = calloc(1, sizeof(*l));
 	if (!l)
-		return fail(err, errlen, -ENOMEM, "out of memory");
+		return load_fail(err, errlen, -ENOMEM, "out of memory");
 	trc = tracefs_ensure();
 	rc = loader_start(l, opts, err, errlen);
 	if (rc) {
@@ -713,7 +348,7 @@ int loader_open(struct loader **out, const struct loader_opts *opts,
 		return rc;
 	}
 	if (trc)
-		status_add(l, "; tracefs not mounted: %s", strerror(-trc));
+		load_status_add(l, "; tracefs not mounted: %s", strerror(-trc));
 	*out = l;
 	return 0;
 }

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * load_int.h - what load.c and load_tls.c share, private to them: the
+ * loader's state and the helpers that report into it.
+ */
+#ifndef AGENTMON_LOAD_INT_H
+#define AGENTMON_LOAD_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "load.h"
+#include "agentmon.skel.h"
+
+#define TRACEFS_DIR   "/sys/kernel/tracing"
+#define TRACEFS_MAGIC 0x74726163
+#define BTF_VMLINUX   "/sys/kernel/btf/vmlinux"
+#define N_SOCK_PROGS  4
+#define N_DATA_PROGS  2
+#define N_TLS_FNS     6      /* SSL_write(_ex), SSL_read(_ex), gnutls send/recv */
+#define TLS_BIN_MAX   4096   /* binaries whose verdict is cached */
+
+/* what skel_load loads besides the tracepoints */
+#define LOAD_SOCK 1          /* cgroup sock_addr hooks */
+#define LOAD_DATA 2          /* cgroup skb hooks and TLS uprobes */
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+/* one binary's TLS verdict, keyed by inode */
+struct tls_bin {
+	dev_t dev;
+	ino_t ino;
+	int64_t mtime;
+	int rc;                       /* what loader_attach_tls_binary returns */
+	char msg[512];
+};
+
+struct loader {
+	struct agentmon_bpf *skel;
+	struct bpf_link *sock_links[N_SOCK_PROGS];
+	struct bpf_link *data_links[N_DATA_PROGS];
+	struct bpf_link **tls_links;  /* every uprobe link, libraries and binaries */
+	size_t n_tls_links, cap_tls_links;
+	struct tls_bin *bins;         /* binary verdicts, TLS_BIN_MAX at most */
+	size_t n_bins, cap_bins;
+	char tls_libs[256];           /* the shared libraries hooked, for messages */
+	uint64_t *bits;               /* tagged_bits, mmapped */
+	size_t bits_len;
+	char status[1024];
+};
+
+/* the TLS functions: symbol, entry program, library */
+struct tls_fn {
+	const char *sym;
+	struct bpf_program *prog;
+	int lib;                      /* AM_TLS_OPENSSL or AM_TLS_GNUTLS */
+};
+
+/* write the one-line reason into err and return rc (a negative errno) */
+int load_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* append to the loader's status line */
+void load_status_add(struct loader *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* load_tls.c: uprobes on the shared TLS libraries, for every process */
+void load_tls_attach_libs(struct loader *l);
+/* load_tls.c: the usual node binaries (their own OpenSSL), hooked at start */
+void load_tls_attach_known(struct loader *l);
+/* load_tls.c: the TLS functions of the skeleton, N_TLS_FNS of them */
+void load_tls_fns(struct agentmon_bpf *s, struct tls_fn *f);
+
+#endif

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * load_tls.c - the TLS uprobes (see load.h): OpenSSL and GnuTLS functions
+ * found in an ELF file's symbol tables, attached to the shared libraries at
+ * start and, on demand, to binaries that carry their own OpenSSL/BoringSSL
+ * (node), with each binary's verdict cached by inode.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "load_int.h"
+
+void load_tls_fns(struct agentmon_bpf *s, struct tls_fn *f)
+{
+	f[0] = (struct tls_fn){ "SSL_write", s->progs.ossl_write, AM_TLS_OPENSSL };
+	f[1] = (struct tls_fn){ "SSL_write_ex", s->progs.ossl_write_ex, AM_TLS_OPENSSL };
+	f[2] = (struct tls_fn){ "SSL_read", s->progs.ossl_read, AM_TLS_OPENSSL };
+	f[3] = (struct tls_fn){ "SSL_read_ex", s->progs.ossl_read_ex, AM_TLS_OPENSSL };
+	f[4] = (struct tls_fn){ "gnutls_record_send", s->progs.gtls_send, AM_TLS_GNUTLS };
+	f[5] = (struct tls_fn){ "gnutls_record_recv", s->progs.gtls_recv, AM_TLS_GNUTLS };
+}
+
+/* ---- TLS uprobes ---- */
+
+/* what an ELF file says about the TLS functions */
+struct elf_tls {
+	long off[N_TLS_FNS];          /* file offset of a defined function, -1 */
+	bool imports;                 /* it imports SSL_write or gnutls_record_send, or
+					 links libssl, libgnutls or libcurl */
+	bool go_tls;                  /* Go's crypto/tls (not hooked) */
+};
+
+/* scan .symtab and .dynsym of path once; 0 or -errno */
+static int elf_scan(const char *path, const struct tls_fn *fns, struct elf_tls *out)
+{
+	Elf_Scn *scn = NULL;
+	int fd, rc = 0;
+	Elf *e;
+
+	for (int i = 0; i < N_TLS_FNS; i++)
+		out->off[i] = -1;
+	out->imports = out->go_tls = false;
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -ENOTSUP;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!e || elf_kind(e) != ELF_K_ELF) {
+		rc = -ENOEXEC;
+		goto out;
+	}
+	while ((scn = elf_nextscn(e, scn))) {
+		Elf_Data *data;
+		GElf_Shdr sh;
+		size_t n;
+
+		if (!gelf_getshdr(scn, &sh) || !sh.sh_entsize || !(data = elf_getdata(scn, NULL)))
+			continue;
+		if (sh.sh_type == SHT_DYNAMIC) {
+			/* linked against a TLS library, or libcurl (which uses one) */
+			for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+				const char *lib;
+				GElf_Dyn dyn;
+
+				if (!gelf_getdyn(data, (int)i, &dyn) || dyn.d_tag != DT_NEEDED ||
+				    !(lib = elf_strptr(e, sh.sh_link, dyn.d_un.d_val)))
+					continue;
+				if (!strncmp(lib, "libssl.", 7) || !strncmp(lib, "libgnutls.", 10) ||
+				    !strncmp(lib, "libcurl", 7))
+					out->imports = true;
+			}
+			continue;
+		}
+		if (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM)
+			continue;
+		n = sh.sh_size / sh.sh_entsize;
+		for (size_t i = 0; i < n; i++) {
+			const char *name;
+			GElf_Sym sym;
+
+			if (!gelf_getsym(data, (int)i, &sym) || !sym.st_name)
+				continue;
+			name = elf_strptr(e, sh.sh_link, sym.st_name);
+			if (!name || (name[0] != 'S' && name[0] != 'g' && name[0] != 'c'))
+				continue;
+			if (name[0] == 'c') {
+				if (!strcmp(name, "crypto/tls.(*Conn).Write"))
+					out->go_tls = true;
+				continue;
+			}
+			if (GELF_ST_TYPE(sym.st_info) != STT_FUNC &&
+			    !(sym.st_shndx == SHN_UNDEF && GELF_ST_TYPE(sym.st_info) == STT_NOTYPE))
+				continue;
+			for (int j = 0; j < N_TLS_FNS; j++) {
+				GElf_Shdr fs;
+
+				if (strcmp(name, fns[j].sym))
+					continue;
+				if (sym.st_shndx == SHN_UNDEF) {
+					out->imports |= j == 0 || j == 4;
+				} else if (out->off[j] < 0 && sym.st_shndx < SHN_LORESERVE &&
+					   gelf_getshdr(elf_getscn(e, sym.st_shndx), &fs)) {
+					out->off[j] = (long)(sym.st_value - fs.sh_addr + fs.sh_offset);
+				}
+				break;
+			}
+		}
+	}
+out:
+	if (e)
+		elf_end(e);
+	close(fd);
+	return rc;
+}
+
+static int keep_link(struct loader *l, struct bpf_link *link)
+{
+	if (l->n_tls_links == l->cap_tls_links) {
+		size_t cap = l->cap_tls_links ? 2 * l->cap_tls_links : 32;
+		struct bpf_link **p = realloc(l->tls_links, cap * sizeof(*p));
+
+		if (!p) {
+			bpf_link__destroy(link);
+			return -ENOMEM;
+		}
+		l->tls_links = p;
+		l->cap_tls_links = cap;
+	}
+	l->tls_links[l->n_tls_links++] = link;
+	return 0;
+}
+
+/*
+ * attach entry and return uprobes of every function of library lib (0: any)
+ * that the scan found; returns the number of functions attached or -errno
+ */
+static int attach_tls_fns(struct loader *l, const char *path, const struct tls_fn *fns,
+			  const struct elf_tls *et, int lib)
+{
+	int n = 0, rc = 0;
+
+	for (int j = 0; j < N_TLS_FNS; j++) {
+		struct bpf_link *in, *ret;
+
+		if (et->off[j] < 0 || (lib && fns[j].lib != lib))
+			continue;
+		in = bpf_program__attach_uprobe(fns[j].prog, false, -1, path, (size_t)et->off[j]);
+		if (!in) {
+			rc = -errno;
+			continue;
+		}
+		ret = bpf_program__attach_uprobe(l->skel->progs.tls_ret, true, -1, path,
+						 (size_t)et->off[j]);
+		if (!ret) {
+			rc = -errno;
+			bpf_link__destroy(in);
+			continue;
+		}
+		if (keep_link(l, in) || keep_link(l, ret))
+			return -ENOMEM;
+		n++;
+	}
+	return n ? n : rc;
+}
+
+/* the first of the usual library directories holding name, into buf */
+static bool find_lib(const char *name, char *buf, size_t len, struct stat *st)
+{
+	static const char *const dirs[] = {
+		"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
+		"/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
+		"/lib64", "/usr/lib64", "/lib", "/usr/lib", "/usr/local/lib",
+		"/usr/local/lib64",
+	};
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(buf, len, "%s/%s", dirs[i], name);
+		if (!stat(buf, st) && S_ISREG(st->st_mode))
+			return true;
+	}
+	return false;
+}
+
+/* uprobes on the shared TLS libraries, for every process */
+void load_tls_attach_libs(struct loader *l)
+{
+	static const struct { const char *name; int lib; } libs[] = {
+		{ "libssl.so.3", AM_TLS_OPENSSL }, { "libssl.so.1.1", AM_TLS_OPENSSL },
+		{ "libgnutls.so.30", AM_TLS_GNUTLS },
+	};
+	struct tls_fn fns[N_TLS_FNS];
+	struct stat seen[3];
+	int nseen = 0;
+
+	if (!bpf_program__autoload(l->skel->progs.tls_ret)) {
+		load_status_add(l, "; tls uprobes: not loadable on this kernel");
+		return;
+	}
+	load_tls_fns(l->skel, fns);
+	load_status_add(l, "; tls uprobes:");
+	for (size_t i = 0; i < sizeof(libs) / sizeof(libs[0]); i++) {
+		char path[512];
+		struct elf_tls et;
+		struct stat st;
+		bool dup = false;
+		int want = libs[i].lib == AM_TLS_OPENSSL ? 4 : 2, rc;
+
+		if (!find_lib(libs[i].name, path, sizeof(path), &st))
+			continue;
+		for (int k = 0; k < nseen; k++)
+			dup |= seen[k].st_dev == st.st_dev && seen[k].st_ino == st.st_ino;
+		if (dup)
+			continue;
+		seen[nseen++] = st;
+		rc = elf_scan(path, fns, &et);
+		if (!rc)
+			rc = attach_tls_fns(l, path, fns, &et, libs[i].lib);
+		if (rc > 0) {
+			size_t n = strlen(l->tls_libs);
+
+			snprintf(l->tls_libs + n, sizeof(l->tls_libs) - n, "%s%s", n ? ", " : "",
+				 libs[i].name);
+		}
+		load_status_add(l, " %s %d/%d%s%s", path, rc > 0 ? rc : 0, want,
+			   rc < 0 ? " failed: " : "", rc < 0 ? strerror(-rc) : "");
+	}
+	if (!nseen)
+		load_status_add(l, " no libssl or libgnutls found");
+}
+
+/*
+ * node carries its own OpenSSL: hook the usual node binaries now, so that a
+ * short-lived first run is not missed while loader_attach_tls_binary reads
+ * its symbols
+ */
+void load_tls_attach_known(struct loader *l)
+{
+	static const char *const bins[] = { "/usr/bin/node", "/usr/local/bin/node",
+					    "/usr/bin/nodejs" };
+	int n = 0;
+
+	for (size_t i = 0; i < sizeof(bins) / sizeof(bins[0]); i++) {
+		char msg[8];
+
+		if (!access(bins[i], X_OK) && loader_attach_tls_binary(l, bins[i], msg, sizeof(msg)) == 0)
+			load_status_add(l, "%s%s", n++ ? ", " : "; tls uprobes on ", bins[i]);
+	}
+}
+
+int loader_attach_tls_binary(struct loader *l, const char *path, char *err, size_t errlen)
+{
+	struct tls_fn fns[N_TLS_FNS];
+	struct tls_bin b = {}, *c;
+	struct elf_tls et;
+	struct stat st;
+	int rc;
+
+	if (stat(path, &st))
+		return load_fail(err, errlen, -ENOENT, "%s: %s", path, strerror(errno));
+	for (size_t i = 0; i < l->n_bins; i++) {
+		c = &l->bins[i];
+		if (c->dev == st.st_dev && c->ino == st.st_ino && c->mtime == st.st_mtime) {
+			load_fail(err, errlen, 0, "%s", c->msg);
+			return c->rc;
+		}
+	}
+	b.dev = st.st_dev;
+	b.ino = st.st_ino;
+	b.mtime = st.st_mtime;
+	if (!bpf_program__autoload(l->skel->progs.tls_ret)) {
+		b.rc = -ENOTSUP;
+		snprintf(b.msg, sizeof(b.msg), "%s: tls uprobes not loadable on this kernel", path);
+		goto done;
+	}
+	load_tls_fns(l->skel, fns);
+	rc = elf_scan(path, fns, &et);
+	if (rc == -ENOEXEC) {
+		b.rc = -ENOENT;
+		snprintf(b.msg, sizeof(b.msg), "%s: not an ELF file, no TLS library recognised", path);
+	} else if (rc) {
+		b.rc = rc;
+		snprintf(b.msg, sizeof(b.msg), "%s: cannot read: %s", path, strerror(-rc));
+	} else if (et.off[0] >= 0) {
+		rc = attach_tls_fns(l, path, fns, &et, AM_TLS_OPENSSL);
+		b.rc = rc > 0 ? 0 : rc;
+		if (rc > 0)
+			snprintf(b.msg, sizeof(b.msg), "%s: OpenSSL/BoringSSL linked in, %d functions hooked",
+				 path, rc);
+		else
+			snprintf(b.msg, sizeof(b.msg), "%s: OpenSSL linked in, uprobe attach failed: %s",
+				 path, strerror(-rc));
+	} else if (et.imports) {
+		b.rc = 1;
+		snprintf(b.msg, sizeof(b.msg), "%s: uses a shared TLS library (hooked: %s)", path,
+			 l->tls_libs[0] ? l->tls_libs : "none");
+	} else {
+		b.rc = -ENOENT;
+		snprintf(b.msg, sizeof(b.msg), "%s: no TLS library recognised%s; unless it loads libssl or libgnutls later (python's _ssl does), its TLS plaintext is not visible (SNI and DNS only)",
+			 path, et.go_tls ? " (Go crypto/tls, not hooked)" : "");
+	}
+done:
+	if (l->n_bins == l->cap_bins && l->cap_bins < TLS_BIN_MAX) {
+		size_t cap = l->cap_bins ? 2 * l->cap_bins : 16;
+		struct tls_bin *p = realloc(l->bins, cap * sizeof(*p));
+
+		if (p) {
+			l->bins = p;
+			l->cap_bins = cap;
+		}
+	}
+	if (l->n_bins < l->cap_bins) /* when full, later calls scan again */
+		l->bins[l->n_bins++] = b;
+	load_fail(err, errlen, 0, "%s", b.msg);
+	return b.rc;
+}
