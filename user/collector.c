@@ -285,6 +285,7 @@ static int start(struct collector *c)
 {
 	struct loader_opts lo = {
 		.ringbuf_bytes = c->opts->ringbuf_bytes,
+		.data_cap = c->opts->capture_bytes,
 		.collector_pid = (uint32_t)getpid(),
 	};
 	char err[512];

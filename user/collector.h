@@ -18,6 +18,7 @@ struct collector_opts {
 	const char *record_dir;    /* accepted; recording is not built yet */
 	enum output_format format;
 	uint32_t ringbuf_bytes;    /* 0: default */
+	uint32_t capture_bytes;    /* bytes of each write captured; 0: default */
 	bool no_record;
 };
 

@@ -43,7 +43,7 @@ static int help(void)
 
 static const char RUN_USAGE[] =
 	"agentmon run [--config FILE] [--format text|json] [--record DIR | --no-record]\n"
-	"             [--socket PATH] [--ringbuf-size BYTES] [-v]\n"
+	"             [--socket PATH] [--ringbuf-size BYTES] [--capture-bytes N] [-v]\n"
 	"  Load the BPF programs, tag agents and print their events until SIGINT/SIGTERM.\n"
 	"  --config FILE        policy file (default " AM_DEFAULT_CONFIG " if present,\n"
 	"                       else the embedded default policy)\n"
@@ -52,6 +52,8 @@ static const char RUN_USAGE[] =
 	"  --no-record          do not record traces\n"
 	"  --socket PATH        control socket (default " AM_DEFAULT_SOCKET ")\n"
 	"  --ringbuf-size BYTES ring buffer size, power of two (default 16M; k/m/g suffixes)\n"
+	"  --capture-bytes N    bytes of each socket write or TLS call captured for\n"
+	"                       request parsing (64-4096, default 1024)\n"
 	"  -v, --verbose        debug messages, libbpf's included\n";
 
 static int cmd_run(int argc, char **argv)
@@ -60,13 +62,14 @@ static int cmd_run(int argc, char **argv)
 		{ "config", required_argument, 0, 'c' }, { "format", required_argument, 0, 'f' },
 		{ "record", required_argument, 0, 'r' }, { "no-record", no_argument, 0, 'n' },
 		{ "socket", required_argument, 0, 's' }, { "ringbuf-size", required_argument, 0, 'b' },
+		{ "capture-bytes", required_argument, 0, 'C' },
 		{ "verbose", no_argument, 0, 'v' }, { "help", no_argument, 0, 'h' }, { 0 },
 	};
 	struct collector_opts o = { .socket = AM_DEFAULT_SOCKET, .format = OUTPUT_TEXT };
 	uint64_t v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:f:r:ns:b:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:f:r:ns:b:C:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': o.config = optarg; break;
 		case 'f':
@@ -80,6 +83,11 @@ static int cmd_run(int argc, char **argv)
 			if (am_parse_u64(optarg, 4096, 1u << 30, true, &v) || (v & (v - 1)))
 				return usage_error("bad ring buffer size '%s' (a power of two, 4k-1g)", optarg);
 			o.ringbuf_bytes = (uint32_t)v;
+			break;
+		case 'C':
+			if (am_parse_u64(optarg, 64, AM_DATA_CAP_MAX, true, &v))
+				return usage_error("bad capture size '%s' (64-4096 bytes)", optarg);
+			o.capture_bytes = (uint32_t)v;
 			break;
 		case 'v': am_verbose = true; break;
 		case 'h': return help();
