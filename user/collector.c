@@ -48,15 +48,19 @@ static int write_tag(void *arg, uint32_t tgid, uint32_t agent_pid, uint32_t agen
 	return loader_tag(arg, tgid, agent_pid, agent_id);
 }
 
-/* the sinks: the output stream, then the policy stage */
-static void show(void *arg, struct event *ev)
+/* the sinks: the output stream (print), the policy stage (judge), both (show) */
+static void print(void *arg, struct event *ev)
 {
 	struct collector *c = arg;
-	int ret = output_event(c->out, ev);
 
-	if (ret == -EPIPE)
+	if (output_event(c->out, ev) == -EPIPE)
 		am_exiting = 1; /* nobody reads our output any more */
-	detect_event(c->detect, ev);
+}
+
+static void show(void *arg, struct event *ev)
+{
+	print(arg, ev);
+	detect_event(((struct collector *)arg)->detect, ev);
 }
 
 static void judge(void *arg, struct event *ev)
@@ -312,7 +316,7 @@ static int start(struct collector *c)
 	c->rb = ring_buffer__new(loader_events_fd(c->loader), on_record, c, NULL);
 	c->cache = proc_cache_new();
 	c->names = names_new(0);
-	c->inspect = inspect_new(c->names, show, judge, c);
+	c->inspect = inspect_new(c->names, print, judge, c);
 	c->tls_warned = table_new(sizeof(uint64_t), 1, 1024, NULL);
 	if (c->inspect)
 		inspect_on_hello(c->inspect, tls_on_hello);
@@ -352,6 +356,7 @@ static void step(struct collector *c)
 	ring_buffer__consume(c->rb);
 	report_drops(c);
 	enrich_tick(&c->enrich, am_now_ns(CLOCK_BOOTTIME));
+	inspect_tick(c->inspect, am_now_ns(CLOCK_BOOTTIME));
 	detect_tick(c->detect, am_now_ns(CLOCK_REALTIME));
 	output_flush(c->out);
 }
@@ -361,6 +366,7 @@ static void stop(struct collector *c)
 	if (c->rb) {
 		ring_buffer__consume(c->rb); /* drain what was committed */
 		enrich_tick(&c->enrich, UINT64_MAX);
+		inspect_tick(c->inspect, UINT64_MAX);
 		report_drops(c);
 	}
 	detect_free(c->detect); /* folded alerts out, webhooks stopped (rest spooled) */

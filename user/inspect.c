@@ -25,17 +25,29 @@ struct conn_key {
 	uint8_t proto, _pad;
 };
 
+/* a request judged at once and shown when its response (status) came */
+struct held {
+	uint64_t since_ns;         /* boot ns it was seen; 0: none held */
+	uint32_t stream;           /* HTTP/2 stream id, 0 for HTTP/1 */
+	struct event ev;           /* its strings point into the fields below */
+	char method[HTTP1_METHOD_MAX + 1];
+	char host[HOST_MAX];
+	char path[PATH_OUT];
+	char exe[PATH_OUT];
+};
+
 struct conn {
 	bool tls;                  /* a ClientHello or TLS plaintext was seen */
 	bool h2;                   /* HTTP/2 (preface or ALPN h2 and frames) */
 	char sni[HOST_MAX];
 	struct http2_conn *h2tx, *h2rx;
+	struct held *held;         /* the last request, until its response */
 };
 
 struct inspect {
 	struct table *conns;
 	struct names *names;
-	inspect_emit_fn show, judge, hello;
+	inspect_emit_fn print, judge, hello;
 	void *arg;
 	/* the feed in progress, for the HTTP/2 callbacks */
 	const struct event *cur;
@@ -46,15 +58,33 @@ struct inspect {
 	char method[HTTP1_METHOD_MAX + 1];
 };
 
+/* the inspect stage whose table is being released (one per process) */
+static struct inspect *releasing;
+
+/* show what c holds, with the status when one came */
+static void held_show(struct inspect *in, struct conn *c, int status)
+{
+	struct held *h = c->held;
+
+	if (!h || !h->since_ns)
+		return;
+	h->ev.http.status = status;
+	h->since_ns = 0;
+	in->print(in->arg, &h->ev);
+}
+
 static void conn_release(void *val)
 {
 	struct conn *c = val;
 
+	if (releasing)
+		held_show(releasing, c, 0);
+	free(c->held);
 	http2_conn_free(c->h2tx);
 	http2_conn_free(c->h2rx);
 }
 
-struct inspect *inspect_new(struct names *names, inspect_emit_fn show,
+struct inspect *inspect_new(struct names *names, inspect_emit_fn print,
 			    inspect_emit_fn judge, void *arg)
 {
 	struct inspect *in = calloc(1, sizeof(*in));
@@ -68,7 +98,7 @@ struct inspect *inspect_new(struct names *names, inspect_emit_fn show,
 		return NULL;
 	}
 	in->names = names;
-	in->show = show;
+	in->print = print;
 	in->judge = judge;
 	in->arg = arg;
 	return in;
@@ -83,7 +113,9 @@ void inspect_free(struct inspect *in)
 {
 	if (!in)
 		return;
+	releasing = in; /* what connections still hold is shown */
 	table_free(in->conns);
+	releasing = NULL;
 	free(in);
 }
 
@@ -138,10 +170,37 @@ static void copy_cut(char *dst, size_t size, const char *s, size_t len)
 	dst[len] = '\0';
 }
 
-/* one request seen: an http event, shown and judged */
-static void emit_http(struct inspect *in, const struct event *data, const struct conn *c,
+/* keep ev (copied) until its response, showing what was held before */
+static void hold(struct inspect *in, struct conn *c, const struct event *ev, uint32_t stream)
+{
+	struct held *h = c->held;
+
+	if (!h && !(h = c->held = calloc(1, sizeof(*h)))) {
+		in->print(in->arg, (struct event *)ev); /* no memory: show it now */
+		return;
+	}
+	held_show(in, c, 0);
+	h->ev = *ev;
+	h->stream = stream;
+	h->since_ns = am_now_ns(CLOCK_BOOTTIME);
+	copy_cut(h->method, sizeof(h->method), ev->http.method, strlen(ev->http.method));
+	h->ev.http.method = h->method;
+	if (ev->http.host) {
+		copy_cut(h->host, sizeof(h->host), ev->http.host, strlen(ev->http.host));
+		h->ev.http.host = h->ev.http.net.host = h->host;
+	}
+	copy_cut(h->path, sizeof(h->path), ev->http.path, strlen(ev->http.path));
+	h->ev.http.path = h->path;
+	if (ev->exe) {
+		copy_cut(h->exe, sizeof(h->exe), ev->exe, strlen(ev->exe));
+		h->ev.exe = h->exe;
+	}
+}
+
+/* one request seen: an http event, judged now, shown with its response */
+static void emit_http(struct inspect *in, const struct event *data, struct conn *c,
 		      const char *method, const char *host, const char *path, size_t path_len,
-		      uint64_t bytes, uint16_t version)
+		      uint64_t bytes, uint16_t version, uint32_t stream)
 {
 	const struct event_data *d = &data->data;
 	struct event ev = *data;
@@ -158,7 +217,8 @@ static void emit_http(struct inspect *in, const struct event *data, const struct
 	ev.http.bytes = bytes;
 	ev.http.version = version;
 	ev.http.tls = c->tls;
-	in->show(in->arg, &ev);
+	in->judge(in->arg, &ev);
+	hold(in, c, &ev, stream);
 }
 
 /* bytes of a connection whose requests are not visible: judged only */
@@ -186,10 +246,19 @@ static void h2_request(void *ctx, const struct http2_req *r)
 		return;
 	copy_cut(in->method, sizeof(in->method), r->method, strlen(r->method));
 	emit_http(in, in->cur, in->cur_conn, in->method, r->authority,
-		  r->path ? r->path : "", r->path ? strlen(r->path) : 0, 0, 20);
+		  r->path ? r->path : "", r->path ? strlen(r->path) : 0, 0, 20, r->stream_id);
 }
 
-static const struct http2_callbacks h2_cb = { .request = h2_request };
+static void h2_response(void *ctx, uint32_t stream_id, int status)
+{
+	struct inspect *in = ctx;
+	struct held *h = in->cur_conn->held;
+
+	if (h && h->since_ns && h->stream == stream_id)
+		held_show(in, in->cur_conn, status);
+}
+
+static const struct http2_callbacks h2_cb = { .request = h2_request, .response = h2_response };
 
 static bool h2_feed(struct inspect *in, struct conn *c, const struct event_data *d, bool tx)
 {
@@ -218,7 +287,7 @@ static bool requests(struct inspect *in, const struct event *ev, struct conn *c)
 	copy_cut(in->host, sizeof(in->host), r.host ? r.host : "", r.host ? r.host_len : 0);
 	body = r.content_length >= 0 ? (uint64_t)r.content_length :
 	       (r.head_complete && (uint64_t)d->ret > r.head_len ? (uint64_t)d->ret - r.head_len : 0);
-	emit_http(in, ev, c, in->method, in->host, r.path, r.path_len, body, r.version);
+	emit_http(in, ev, c, in->method, in->host, r.path, r.path_len, body, r.version, 0);
 	return true;
 }
 
@@ -262,7 +331,42 @@ static void dns_answer(struct inspect *in, const struct event *ev)
 	out.dns.answers = (const uint8_t (*)[16])addrs;
 	out.dns.families = fams;
 	out.dns.n_answers = n;
-	in->show(in->arg, &out);
+	in->print(in->arg, &out);
+	in->judge(in->arg, &out);
+}
+
+/* response bytes the client read: the status of the request held */
+static void responses(struct inspect *in, struct conn *c, const struct event_data *d)
+{
+	int status;
+
+	if (c->h2)
+		h2_feed(in, c, d, false);
+	else if (c->held && c->held->since_ns && http1_parse_status(d->buf, d->cap_len, &status) == 1)
+		held_show(in, c, status);
+}
+
+struct tick_arg {
+	struct inspect *in;
+	uint64_t now;
+};
+
+static bool tick_one(const void *key, void *val, void *arg)
+{
+	struct tick_arg *t = arg;
+	struct conn *c = val;
+
+	if (c->held && c->held->since_ns && c->held->since_ns + INSPECT_HOLD_NS <= t->now)
+		held_show(t->in, c, 0);
+	return false;
+}
+
+void inspect_tick(struct inspect *in, uint64_t now_boot_ns)
+{
+	struct tick_arg t = { in, now_boot_ns };
+
+	if (in)
+		table_each(in->conns, tick_one, &t);
 }
 
 void inspect_data(struct inspect *in, const struct event *ev)
@@ -294,8 +398,7 @@ void inspect_data(struct inspect *in, const struct event *ev)
 		requests(in, ev, c);
 		break;
 	case AM_DATA_TLS_RECV:
-		if (c->h2)
-			h2_feed(in, c, d, false);
+		responses(in, c, d);
 		break;
 	default:
 		break;

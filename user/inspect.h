@@ -17,11 +17,18 @@
 
 struct inspect;
 
-/* an event the stage produced: shown and judged (http, dns) or only judged
- * (a send tally of a connection whose content is not visible) */
+#define INSPECT_HOLD_NS (1000ull * 1000 * 1000) /* wait for a response this long */
+
+/*
+ * an event the stage produced, for one of two sinks: print (the output) and
+ * judge (the policy).  An http event is judged at once and printed when its
+ * response came (with its status) or after INSPECT_HOLD_NS; a dns event goes
+ * to both; a send tally of a connection whose content is not visible is only
+ * judged.
+ */
 typedef void (*inspect_emit_fn)(void *arg, struct event *ev);
 
-struct inspect *inspect_new(struct names *names, inspect_emit_fn show,
+struct inspect *inspect_new(struct names *names, inspect_emit_fn print,
 			    inspect_emit_fn judge, void *arg);
 void inspect_free(struct inspect *in);
 /* also call hello with the data event that carried a TLS ClientHello (to
@@ -30,5 +37,8 @@ void inspect_on_hello(struct inspect *in, inspect_emit_fn hello);
 
 /* one enriched AM_EV_DATA event (common fields filled, ts wall time) */
 void inspect_data(struct inspect *in, const struct event *ev);
+/* print the requests held longer than INSPECT_HOLD_NS (boot ns; UINT64_MAX:
+ * all of them, at shutdown) */
+void inspect_tick(struct inspect *in, uint64_t now_boot_ns);
 
 #endif

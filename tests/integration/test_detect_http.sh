@@ -89,13 +89,14 @@ alert_for() { # AGENT METHOD PATH
 alert_for curl1 POST /api/posts
 alert_for curl-plain POST /api/plain
 alert_for py PATCH /api/py
-wait_event 5 type=http agent=curl1 method=POST tls=true version=1.1
+wait_event 5 type=http agent=curl1 method=POST tls=true version=1.1 status=200
+wait_event 5 type=http agent=py method=PATCH status=200
 wait_event 5 type=http agent=curl-plain tls=false
 wait_event 5 type=http agent=curl-get method=GET host=readonly.example
 wait_event 5 type=http agent=curl-ok method=PUT host=allowed.example
 if [ -n "$H2" ]; then
 	alert_for curl-h2 DELETE /api/h2
-	wait_event 5 type=http agent=curl-h2 version=2
+	wait_event 5 type=http agent=curl-h2 version=2 status=200
 	alert_for node-post POST /api/node
 fi
 sleep 0.5

@@ -20,30 +20,27 @@
 
 struct seen {
 	uint32_t type;
-	bool judged_only;
 	char method[16], host[128], path[256], query[128];
 	uint64_t bytes;
 	uint16_t version;
 	bool tls;
+	int status;
 	int64_t ret;
 	size_t n_answers;
 };
 
+/* what the stage printed (out) and what it handed to the policy (judged) */
 struct fixture {
 	struct names *names;
 	struct inspect *in;
-	struct seen out[MAX_OUT];
-	int n;
+	struct seen out[MAX_OUT], judged[MAX_OUT];
+	int n, nj;
 };
 
-static void record(struct fixture *f, const struct event *ev, bool judged_only)
+static void record(struct seen *s, const struct event *ev)
 {
-	struct seen *s = &f->out[f->n++];
-
-	assert_true(f->n <= MAX_OUT);
 	memset(s, 0, sizeof(*s));
 	s->type = ev->type;
-	s->judged_only = judged_only;
 	if (ev->type == AM_EV_HTTP) {
 		snprintf(s->method, sizeof(s->method), "%s", ev->http.method);
 		snprintf(s->host, sizeof(s->host), "%s", ev->http.host ? ev->http.host : "");
@@ -51,6 +48,7 @@ static void record(struct fixture *f, const struct event *ev, bool judged_only)
 		s->bytes = ev->http.bytes;
 		s->version = ev->http.version;
 		s->tls = ev->http.tls;
+		s->status = ev->http.status;
 	} else if (ev->type == AM_EV_SEND) {
 		snprintf(s->host, sizeof(s->host), "%s", ev->net.host ? ev->net.host : "");
 		s->ret = ev->net.ret;
@@ -60,15 +58,35 @@ static void record(struct fixture *f, const struct event *ev, bool judged_only)
 	}
 }
 
-static void show(void *arg, struct event *ev) { record(arg, ev, false); }
-static void judge(void *arg, struct event *ev) { record(arg, ev, true); }
+static void print(void *arg, struct event *ev)
+{
+	struct fixture *f = arg;
+
+	assert_true(f->n < MAX_OUT);
+	record(&f->out[f->n++], ev);
+}
+
+static void judge(void *arg, struct event *ev)
+{
+	struct fixture *f = arg;
+
+	assert_true(f->nj < MAX_OUT);
+	record(&f->judged[f->nj++], ev);
+}
+
+/* one data event in, and every request held printed */
+static void feed(struct fixture *f, const struct event *ev)
+{
+	inspect_data(f->in, ev);
+	inspect_tick(f->in, UINT64_MAX);
+}
 
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	f->names = names_new(64);
-	f->in = inspect_new(f->names, show, judge, f);
+	f->in = inspect_new(f->names, print, judge, f);
 	*state = f;
 	return 0;
 }
@@ -113,8 +131,13 @@ static void test_cleartext_post(void **state)
 	struct event ev = data_event(AM_DATA_SOCK_SEND, req, sizeof(req) - 1, sizeof(req) - 1, 8080);
 
 	inspect_data(f->in, &ev);
+	assert_int_equal(f->nj, 1); /* judged at once */
+	assert_int_equal(f->judged[0].type, AM_EV_HTTP);
+	assert_int_equal(f->n, 0);  /* printed when its response came, or later */
+	inspect_tick(f->in, UINT64_MAX);
 	assert_int_equal(f->n, 1);
 	assert_int_equal(f->out[0].type, AM_EV_HTTP);
+	assert_int_equal(f->out[0].status, 0);
 	assert_string_equal(f->out[0].method, "POST");
 	assert_string_equal(f->out[0].host, "forum.corp.example");
 	assert_null(strstr(f->out[0].path, "abc123")); /* query secrets redacted */
@@ -154,27 +177,32 @@ static void test_sni_names_an_opaque_connection(void **state)
 	struct event ev = data_event(AM_DATA_SOCK_SEND, hello, n, (int64_t)n, 443);
 	struct event more = data_event(AM_DATA_SOCK_SEND, blob, sizeof(blob), 100000, 443);
 
-	inspect_data(f->in, &ev);
-	assert_int_equal(f->n, 0); /* a hello is not a request */
+	feed(f, &ev);
+	assert_int_equal(f->n + f->nj, 0); /* a hello is not a request */
 	assert_string_equal(names_lookup(f->names, AF_INET, ev.data.daddr,
 					 am_now_ns(CLOCK_BOOTTIME) / 1000000000ull),
 			    "paste.example.net");
-	inspect_data(f->in, &more);
-	assert_int_equal(f->n, 1);
-	assert_true(f->out[0].judged_only);
-	assert_int_equal(f->out[0].type, AM_EV_SEND);
-	assert_string_equal(f->out[0].host, "paste.example.net");
-	assert_int_equal(f->out[0].ret, 100000);
+	feed(f, &more);
+	assert_int_equal(f->n, 0);
+	assert_int_equal(f->nj, 1);
+	assert_int_equal(f->judged[0].type, AM_EV_SEND);
+	assert_string_equal(f->judged[0].host, "paste.example.net");
+	assert_int_equal(f->judged[0].ret, 100000);
 }
 
 static void test_tls_plaintext_http1(void **state)
 {
 	struct fixture *f = *state;
 	static const char req[] = "PUT /v1/x HTTP/1.1\r\nHost: api.example.com\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n";
 	struct event ev = data_event(AM_DATA_TLS_SEND, req, sizeof(req) - 1, sizeof(req) - 1, 443);
+	struct event back = data_event(AM_DATA_TLS_RECV, resp, sizeof(resp) - 1, sizeof(resp) - 1, 443);
 
 	inspect_data(f->in, &ev);
+	assert_int_equal(f->n, 0);
+	inspect_data(f->in, &back); /* the response shows the request, with its status */
 	assert_int_equal(f->n, 1);
+	assert_int_equal(f->out[0].status, 201);
 	assert_string_equal(f->out[0].method, "PUT");
 	assert_string_equal(f->out[0].host, "api.example.com");
 	assert_true(f->out[0].tls);
@@ -216,7 +244,7 @@ static void test_tls_plaintext_http2(void **state)
 	size_t n = h2_request(buf, sizeof(buf), "DELETE", "forum.corp.example:443", "/api/posts/7");
 	struct event ev = data_event(AM_DATA_TLS_SEND, buf, n, (int64_t)n, 443);
 
-	inspect_data(f->in, &ev);
+	feed(f, &ev);
 	assert_int_equal(f->n, 1);
 	assert_int_equal(f->out[0].type, AM_EV_HTTP);
 	assert_string_equal(f->out[0].method, "DELETE");
@@ -239,8 +267,9 @@ static void test_dns_answer_names_addresses(void **state)
 	uint8_t a[4] = { 10, 9, 8, 7 };
 
 	ev.data.proto = 17;
-	inspect_data(f->in, &ev);
+	feed(f, &ev);
 	assert_int_equal(f->n, 1);
+	assert_int_equal(f->nj, 1);
 	assert_int_equal(f->out[0].type, AM_EV_DNS);
 	assert_string_equal(f->out[0].query, "forum.corp.example");
 	assert_int_equal(f->out[0].n_answers, 1);
@@ -255,10 +284,10 @@ static void test_garbage_is_tallied_not_shown(void **state)
 	static const uint8_t junk[] = { 0, 1, 2, 3, 0xff, 0xfe, 'x', '\n' };
 	struct event ev = data_event(AM_DATA_SOCK_SEND, junk, sizeof(junk), 5000, 9999);
 
-	inspect_data(f->in, &ev);
-	assert_int_equal(f->n, 1);
-	assert_true(f->out[0].judged_only);
-	assert_int_equal(f->out[0].ret, 5000);
+	feed(f, &ev);
+	assert_int_equal(f->n, 0);
+	assert_int_equal(f->nj, 1);
+	assert_int_equal(f->judged[0].ret, 5000);
 }
 
 int main(void)
