@@ -34,6 +34,7 @@ struct held {
 	char host[HOST_MAX];
 	char path[PATH_OUT];
 	char exe[PATH_OUT];
+	char agent[AM_NAME_MAX];   /* the policy (and its names) may be reloaded */
 };
 
 struct conn {
@@ -194,6 +195,10 @@ static void hold(struct inspect *in, struct conn *c, const struct event *ev, uin
 	if (ev->exe) {
 		copy_cut(h->exe, sizeof(h->exe), ev->exe, strlen(ev->exe));
 		h->ev.exe = h->exe;
+	}
+	if (ev->agent) {
+		copy_cut(h->agent, sizeof(h->agent), ev->agent, strlen(ev->agent));
+		h->ev.agent = h->agent;
 	}
 }
 
