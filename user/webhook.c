@@ -2,7 +2,8 @@
 /*
  * webhook.c - alert delivery (see webhook.h).
  *
- * The caller's thread formats the body and puts it on a bounded queue; the
+ * The caller's thread formats the body and puts it on a queue (grown in a
+ * burst: an alert is refused only beyond spool_max alerts held); the
  * worker moves queued bodies to the spool (always first, even while
  * stopping), then delivers the oldest spooled alert when its retry time has
  * come.  All shared state is under w->lock; the worker drops the lock for
@@ -323,6 +324,26 @@ static void *worker(void *arg)
 
 /* ---- public ---- */
 
+/*
+ * a burst outran the worker's spooling: double the ring (lock held) rather
+ * than refuse an alert; -ENOMEM when that fails
+ */
+static int queue_grow(struct webhook *w)
+{
+	size_t cap = w->set.queue_max * 2;
+	struct item *q = calloc(cap, sizeof(*q));
+
+	if (!q)
+		return -ENOMEM;
+	for (size_t i = 0; i < w->q_len; i++)
+		q[i] = w->queue[(w->q_head + i) % w->set.queue_max];
+	free(w->queue);
+	w->queue = q;
+	w->q_head = 0;
+	w->set.queue_max = cap;
+	return 0;
+}
+
 int webhook_send(struct webhook *w, const struct event *alert)
 {
 	struct item it = { 0 };
@@ -336,9 +357,10 @@ int webhook_send(struct webhook *w, const struct event *alert)
 	new_id(w, it.id);
 	if (w->stopping)
 		r = -ESHUTDOWN;
-	else if (w->q_len == w->set.queue_max ||
-		 w->q_len + spool_count(w->spool) >= w->set.spool_max)
-		r = -EAGAIN;
+	else if (w->q_len + spool_count(w->spool) >= w->set.spool_max)
+		r = -EAGAIN; /* the bound on disk: nothing else refuses an alert */
+	else if (w->q_len == w->set.queue_max)
+		r = queue_grow(w);
 	if (!r) {
 		w->queue[(w->q_head + w->q_len++) % w->set.queue_max] = it;
 		pthread_cond_signal(&w->cond);

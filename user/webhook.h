@@ -42,7 +42,8 @@ struct webhook_settings {
 	unsigned backoff_min_ms;     /* first retry delay; 0: 1000 */
 	unsigned backoff_max_ms;     /* cap; 0: 300000 (5 min) */
 	unsigned grace_ms;           /* webhook_stop: time left to deliver; 0: 2000 */
-	size_t queue_max;            /* alerts waiting for the worker; 0: 256 */
+	size_t queue_max;            /* first size of the queue to the worker
+					(grown in a burst); 0: 256 */
 	size_t spool_max;            /* alerts held on disk; 0: 10000 */
 };
 

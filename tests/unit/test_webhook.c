@@ -376,6 +376,22 @@ static void test_restart(void **state)
 	fixture_done(&f);
 }
 
+/* a burst larger than the queue, endpoint down: every alert is spooled */
+static void test_burst_spooled(void **state)
+{
+	struct fixture f;
+	struct webhook *w;
+
+	fixture_init(&f, free_port());       /* nobody listens there */
+	f.set.queue_max = 2;
+	w = start(&f);
+	for (int i = 0; i < 50; i++)
+		send_alert(w, i);            /* asserts each was taken */
+	webhook_free(w);
+	assert_int_equal(count_files(f.dir, ".json"), 50);
+	fixture_done(&f);
+}
+
 static void test_slack_and_refusal(void **state)
 {
 	struct receiver r = { 0 };
@@ -425,6 +441,7 @@ int main(void)
 		cmocka_unit_test(test_deliver),
 		cmocka_unit_test(test_down_then_up),
 		cmocka_unit_test(test_restart),
+		cmocka_unit_test(test_burst_spooled),
 		cmocka_unit_test(test_slack_and_refusal),
 		cmocka_unit_test(test_bad_config),
 	};
