@@ -4,20 +4,13 @@ handed to `git http-backend` (CGI) over the repositories in --root, with
 pushes enabled.  usage: git_https_server.py --root DIR --port-file F --cert C --key K
 """
 import argparse
-import http.server
 import os
-import socket
-import ssl
 import subprocess
 
+import testserver
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
 
-    def setup(self):
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
+class Handler(testserver.Handler):
     def _cgi(self):
         path, _, query = self.path.partition("?")
         n = int(self.headers.get("Content-Length") or 0)
@@ -50,24 +43,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     do_GET = do_POST = _cgi
 
-    def log_message(self, *args):
-        pass
-
 
 def main():
     ap = argparse.ArgumentParser()
     for a in ("--root", "--port-file", "--cert", "--key"):
         ap.add_argument(a, required=True)
     a = ap.parse_args()
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.root = a.root
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(a.cert, a.key)
-    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-    with open(a.port_file + ".tmp", "w") as f:
-        f.write(str(srv.server_address[1]))
-    os.rename(a.port_file + ".tmp", a.port_file)
-    srv.serve_forever()
+    testserver.serve(Handler, a.port_file, a.cert, a.key, root=a.root)
 
 
 if __name__ == "__main__":

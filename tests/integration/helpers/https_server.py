@@ -8,22 +8,12 @@ usage: https_server.py --port-file F --log F [--cert C --key K] [--plain]
 Binds 127.0.0.1 on a free port and writes the port to --port-file.
 """
 import argparse
-import http.server
 import json
-import socket
-import ssl
-import sys
+
+import testserver
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def setup(self):
-        super().setup()
-        # head and body are two writes: without this, Nagle and delayed ACKs
-        # stall every keep-alive response by 40 ms
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
+class Handler(testserver.Handler):
     def _any(self):
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else b""
@@ -41,9 +31,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _any
 
-    def log_message(self, *args):
-        pass
-
 
 def main():
     ap = argparse.ArgumentParser()
@@ -53,20 +40,8 @@ def main():
     ap.add_argument("--key")
     ap.add_argument("--plain", action="store_true")
     a = ap.parse_args()
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.log_path = a.log
-    if not a.plain:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(a.cert, a.key)
-        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-    with open(a.port_file + ".tmp", "w") as f:
-        f.write(str(srv.server_address[1]))
-    import os
-    os.rename(a.port_file + ".tmp", a.port_file)
-    try:
-        srv.serve_forever()
-    except KeyboardInterrupt:
-        sys.exit(0)
+    testserver.serve(Handler, a.port_file, None if a.plain else a.cert, a.key,
+                     log_path=a.log)
 
 
 if __name__ == "__main__":
