@@ -1,9 +1,9 @@
 #!/bin/bash
 # A tagged agent connects and POSTs through io_uring: the connect is seen
 # (cgroup hook), flagged io_uring, and raises a uring_network alert; the POST
-# is seen on the wire and raises outbound_post.  A
-# webhook receiver gets once with a valid signature, also when the receiver
-# was down while the alert was raised (spooled, delivered when it is back).
+# is seen on the wire and raises outbound_post.  A webhook receiver gets each
+# alert once, signed, also one raised while the receiver was down (spooled,
+# delivered when it is back on the same URL).
 . "$(dirname "$0")/lib.sh"
 
 post=$(build_helper uring_post -luring) || skip "cannot build the io_uring helper (liburing-dev missing)"
