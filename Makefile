@@ -42,6 +42,11 @@ FUZZ_LIB  := $(filter-out user/main.c user/load.c user/load_tls.c user/collector
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
               -D_GNU_SOURCE -Iuser -Ibpf
 FUZZ_TIME ?= 60
+# the unit tests once more under AddressSanitizer (leaks included) and UBSan
+ASAN_BUILD := $(BUILD)/asan
+ASAN_FLAGS := -g -O2 -fsanitize=address,undefined -fno-omit-frame-pointer \
+              -fno-sanitize-recover=all
+ASAN_BINS  := $(patsubst $(BUILD)/%,$(ASAN_BUILD)/%,$(UNIT_BINS))
 
 .PHONY: all clean deps run test unit integration bench vmlinux fuzz
 .DELETE_ON_ERROR:
@@ -110,7 +115,9 @@ integration: all
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(FUZZ_BINS)
-	$(Q)tools/run-tests.sh all $(UNIT_BINS) tests/fuzz/smoke.sh tests/integration/test_*.sh
+	$(Q)CFLAGS="$(ASAN_FLAGS)" $(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) $(ASAN_BINS)
+	$(Q)tools/run-tests.sh all $(UNIT_BINS) $(ASAN_BINS) tests/fuzz/smoke.sh \
+		tests/integration/test_*.sh
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all

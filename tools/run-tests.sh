@@ -14,6 +14,7 @@ logdir=${TEST_LOGDIR:-build/test-logs}
 mkdir -p "$logdir"
 for t in "$@"; do
 	name=$(basename "$t")
+	case $t in */asan/*) name="asan-$name" ;; esac
 	log="$logdir/$name.log"
 	start=$(date +%s)
 	if [[ $t == *.sh ]]; then
