@@ -23,6 +23,7 @@
 #include "tag.h"
 
 #define POLL_MS 100
+#define TLS_MSG_MAX 512   /* a loader verdict on a binary's TLS library */
 
 struct collector {
 	const struct collector_opts *opts;
@@ -37,7 +38,7 @@ struct collector {
 	struct detect *detect;
 	struct inspect *inspect;
 	struct names *names;
-	struct table *tls_warned;    /* hashes of binaries already reported */
+	struct table *tls_warned;    /* loader verdicts already reported, by text */
 	struct control ctl;
 	uint64_t drops_seen;
 	uint64_t records, bad_records;
@@ -80,7 +81,7 @@ static int tls_verdict(struct collector *c, uint32_t pid, char *msg, size_t len)
 /* an agent execs: hook the TLS library its binary carries, if any */
 static void tls_on_exec(struct collector *c, const struct event *ev)
 {
-	char msg[256];
+	char msg[TLS_MSG_MAX];
 
 	if (ev->agent && tls_verdict(c, ev->pid, msg, sizeof(msg)) == 0)
 		am_debug("%s", msg);
@@ -109,18 +110,16 @@ static bool maps_hooked_tls(uint32_t pid)
 static void tls_on_hello(void *arg, struct event *ev)
 {
 	struct collector *c = arg;
-	uint64_t h = 1469598103934665603ull;
-	char msg[256];
+	char msg[TLS_MSG_MAX] = "";  /* zero-padded: the whole buffer is the key */
+	bool created = false;
 
 	snprintf(msg, sizeof(msg), "/proc/%u/exe", ev->pid);
 	if (access(msg, F_OK))
 		return; /* gone: its libraries cannot be told any more */
 	if (tls_verdict(c, ev->pid, msg, sizeof(msg)) != -ENOENT || maps_hooked_tls(ev->pid))
 		return;
-	for (const char *p = msg; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ull;
-	bool created = false;
-	if (!table_put(c->tls_warned, &h, &created) || !created)
+	memset(msg + strlen(msg), 0, sizeof(msg) - strlen(msg));
+	if (!table_put(c->tls_warned, msg, &created) || !created)
 		return;
 	am_warn("%s[%u] speaks TLS through a library agentmon does not recognise: %s; "
 		"its requests are judged by SNI and DNS names only",
@@ -317,7 +316,7 @@ static int start(struct collector *c)
 	c->cache = proc_cache_new();
 	c->names = names_new(0);
 	c->inspect = inspect_new(c->names, print, judge, c);
-	c->tls_warned = table_new(sizeof(uint64_t), 1, 1024, NULL);
+	c->tls_warned = table_new(TLS_MSG_MAX, 1, 1024, NULL, NULL);
 	if (c->inspect)
 		inspect_on_hello(c->inspect, tls_on_hello);
 	c->out = output_new(stdout, c->opts->format, isatty(STDOUT_FILENO));
@@ -366,9 +365,9 @@ static void stop(struct collector *c)
 	if (c->rb) {
 		ring_buffer__consume(c->rb); /* drain what was committed */
 		enrich_tick(&c->enrich, UINT64_MAX);
-		inspect_tick(c->inspect, UINT64_MAX);
 		report_drops(c);
 	}
+	inspect_free(c->inspect); /* prints the requests it still holds */
 	detect_free(c->detect); /* folded alerts out, webhooks stopped (rest spooled) */
 	if (c->out)
 		output_flush(c->out);
@@ -379,7 +378,6 @@ static void stop(struct collector *c)
 		control_close(&c->ctl);
 	output_free(c->out);
 	proc_cache_free(c->cache);
-	inspect_free(c->inspect);
 	table_free(c->tls_warned);
 	names_free(c->names);
 	policy_free(c->policy);

@@ -59,9 +59,6 @@ struct inspect {
 	char method[HTTP1_METHOD_MAX + 1];
 };
 
-/* the inspect stage whose table is being released (one per process) */
-static struct inspect *releasing;
-
 /* show what c holds, with the status when one came */
 static void held_show(struct inspect *in, struct conn *c, int status)
 {
@@ -74,12 +71,12 @@ static void held_show(struct inspect *in, struct conn *c, int status)
 	in->print(in->arg, &h->ev);
 }
 
-static void conn_release(void *val)
+/* a connection evicted or freed: what it holds is shown first */
+static void conn_release(void *val, void *arg)
 {
 	struct conn *c = val;
 
-	if (releasing)
-		held_show(releasing, c, 0);
+	held_show(arg, c, 0);
 	free(c->held);
 	http2_conn_free(c->h2tx);
 	http2_conn_free(c->h2rx);
@@ -93,7 +90,7 @@ struct inspect *inspect_new(struct names *names, inspect_emit_fn print,
 	if (!in)
 		return NULL;
 	in->conns = table_new(sizeof(struct conn_key), sizeof(struct conn), CONNS_MAX,
-			      conn_release);
+			      conn_release, in);
 	if (!in->conns) {
 		free(in);
 		return NULL;
@@ -114,9 +111,7 @@ void inspect_free(struct inspect *in)
 {
 	if (!in)
 		return;
-	releasing = in; /* what connections still hold is shown */
-	table_free(in->conns);
-	releasing = NULL;
+	table_free(in->conns); /* what connections still hold is shown */
 	free(in);
 }
 

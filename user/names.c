@@ -36,7 +36,7 @@ struct names *names_new(size_t max)
 	struct names *n = calloc(1, sizeof(*n));
 
 	if (n && !(n->t = table_new(sizeof(struct name_key), sizeof(struct name_val),
-				    max ? max : NAMES_MAX, NULL))) {
+				    max ? max : NAMES_MAX, NULL, NULL))) {
 		free(n);
 		n = NULL;
 	}

@@ -22,6 +22,7 @@ struct table {
 	uint32_t free_head;
 	uint64_t clock;
 	table_release_fn release;
+	void *release_arg;
 	unsigned char *slab;
 };
 
@@ -52,7 +53,7 @@ static uint32_t bucket(const struct table *t, const void *key)
 }
 
 struct table *table_new(size_t key_size, size_t val_size, size_t max,
-			table_release_fn release)
+			table_release_fn release, void *release_arg)
 {
 	struct table *t;
 
@@ -66,6 +67,7 @@ struct table *table_new(size_t key_size, size_t val_size, size_t max,
 	t->esize = sizeof(struct entry) + align8(key_size) + align8(val_size);
 	t->max = max;
 	t->release = release;
+	t->release_arg = release_arg;
 	for (t->nbuckets = 16; t->nbuckets < max; t->nbuckets <<= 1)
 		;
 	t->buckets = malloc(t->nbuckets * sizeof(*t->buckets));
@@ -88,7 +90,7 @@ void table_free(struct table *t)
 	if (t->release && t->slab)
 		for (uint32_t i = 0; i < t->max; i++)
 			if (at(t, i)->used)
-				t->release(val_of(t, at(t, i)));
+				t->release(val_of(t, at(t, i)), t->release_arg);
 	free(t->buckets);
 	free(t->slab);
 	free(t);
@@ -122,7 +124,7 @@ static void unlink_entry(struct table *t, uint32_t *link)
 	struct entry *e = at(t, i);
 
 	if (t->release)
-		t->release(val_of(t, e));
+		t->release(val_of(t, e), t->release_arg);
 	*link = e->next;
 	e->used = 0;
 	e->next = t->free_head;

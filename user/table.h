@@ -14,12 +14,12 @@
 
 struct table;
 
-/* called on a value that is about to be evicted or deleted (may be NULL) */
-typedef void (*table_release_fn)(void *val);
+/* called with arg on a value about to be evicted or deleted (may be NULL) */
+typedef void (*table_release_fn)(void *val, void *arg);
 
 /* max entries; NULL on ENOMEM or bad sizes */
 struct table *table_new(size_t key_size, size_t val_size, size_t max,
-			table_release_fn release);
+			table_release_fn release, void *release_arg);
 void table_free(struct table *t);
 
 /* the value for key (and marks it used), or NULL */

@@ -278,6 +278,21 @@ static void test_dns_answer_names_addresses(void **state)
 			    "forum.corp.example");
 }
 
+/* a request still waiting for its response is shown when the stage ends */
+static void test_held_shown_at_free(void **state)
+{
+	struct fixture *f = *state;
+	static const char req[] = "POST /x HTTP/1.1\r\nHost: h.example\r\n\r\n";
+	struct event ev = data_event(AM_DATA_SOCK_SEND, req, sizeof(req) - 1, sizeof(req) - 1, 80);
+
+	inspect_data(f->in, &ev);
+	assert_int_equal(f->n, 0);
+	inspect_free(f->in);
+	f->in = NULL;
+	assert_int_equal(f->n, 1);
+	assert_string_equal(f->out[0].method, "POST");
+}
+
 static void test_garbage_is_tallied_not_shown(void **state)
 {
 	struct fixture *f = *state;
@@ -299,6 +314,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tls_plaintext_http2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dns_answer_names_addresses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_is_tallied_not_shown, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held_shown_at_free, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,17 +10,17 @@
 
 #include "table.h"
 
-static int released;
+static int released, one = 1;
 
-static void release(void *val)
+static void release(void *val, void *arg)
 {
-	released++;
+	released += *(int *)arg;
 	(void)val;
 }
 
 static void test_put_get_del(void **state)
 {
-	struct table *t = table_new(sizeof(uint32_t), sizeof(uint64_t), 100, release);
+	struct table *t = table_new(sizeof(uint32_t), sizeof(uint64_t), 100, release, &one);
 	bool created;
 
 	(void)state;
@@ -47,7 +47,7 @@ static void test_put_get_del(void **state)
 
 static void test_eviction_keeps_recent(void **state)
 {
-	struct table *t = table_new(sizeof(uint32_t), sizeof(uint32_t), 64, NULL);
+	struct table *t = table_new(sizeof(uint32_t), sizeof(uint32_t), 64, NULL, NULL);
 
 	(void)state;
 	for (uint32_t k = 0; k < 64; k++)
@@ -73,7 +73,7 @@ static bool drop_odd(const void *key, void *val, void *arg)
 
 static void test_each_deletes(void **state)
 {
-	struct table *t = table_new(sizeof(uint32_t), 1, 10, NULL);
+	struct table *t = table_new(sizeof(uint32_t), 1, 10, NULL, NULL);
 
 	(void)state;
 	for (uint32_t k = 0; k < 10; k++)
@@ -89,11 +89,25 @@ static void test_each_deletes(void **state)
 	table_free(t);
 }
 
+/* eviction releases, with the caller's argument, every value it drops */
+static void test_eviction_releases(void **state)
+{
+	struct table *t = table_new(sizeof(uint32_t), 8, 16, release, &one);
+
+	(void)state;
+	released = 0;
+	for (uint32_t k = 0; k < 100; k++)
+		table_put(t, &k, NULL);
+	assert_int_equal(released, 100 - (int)table_count(t));
+	table_free(t);
+	assert_int_equal(released, 100);
+}
+
 static void test_bad_sizes(void **state)
 {
 	(void)state;
-	assert_null(table_new(0, 8, 10, NULL));
-	assert_null(table_new(4, 8, 0, NULL));
+	assert_null(table_new(0, 8, 10, NULL, NULL));
+	assert_null(table_new(4, 8, 0, NULL, NULL));
 }
 
 int main(void)
@@ -102,6 +116,7 @@ int main(void)
 		cmocka_unit_test(test_put_get_del),
 		cmocka_unit_test(test_eviction_keeps_recent),
 		cmocka_unit_test(test_each_deletes),
+		cmocka_unit_test(test_eviction_releases),
 		cmocka_unit_test(test_bad_sizes),
 	};
 
