@@ -5,12 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "collector.h"
 #include "common.h"
 #include "launch.h"
 #include "policy.h"
+#include "replay.h"
 
 struct command {
 	const char *name;
@@ -154,6 +156,55 @@ static int cmd_check_config(int argc, char **argv)
 	return AM_EXIT_OK;
 }
 
+static const char REPLAY_USAGE[] =
+	"agentmon replay FILE... [--config FILE] [--json] [--alerts] [--agent NAME]\n"
+	"                [--since T] [--until T]\n"
+	"  Run recorded traces through the same decoding, enrichment and policy\n"
+	"  code as a live run; with another --config, shows what that policy flags.\n"
+	"  --config FILE   policy to judge by (default: the embedded default policy)\n"
+	"  --json          JSON Lines instead of text\n"
+	"  --alerts        alerts only\n"
+	"  --agent NAME    only this agent's events\n"
+	"  --since T       from this time: RFC 3339 (2026-11-25T14:00:00Z) or an age (10m, 2h, 3d)\n"
+	"  --until T       up to this time, same forms\n";
+
+static int cmd_replay(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, 0, 'c' }, { "json", no_argument, 0, 'j' },
+		{ "alerts", no_argument, 0, 'a' }, { "agent", required_argument, 0, 'A' },
+		{ "since", required_argument, 0, 'S' }, { "until", required_argument, 0, 'U' },
+		{ "help", no_argument, 0, 'h' }, { 0 },
+	};
+	struct replay_opts o = { .format = OUTPUT_TEXT };
+	uint64_t now = am_now_ns(CLOCK_REALTIME);
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:jaA:S:U:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': o.config = optarg; break;
+		case 'j': o.format = OUTPUT_JSON; break;
+		case 'a': o.alerts_only = true; break;
+		case 'A': o.agent = optarg; break;
+		case 'S':
+			if (replay_parse_time(optarg, now, &o.since_ns))
+				return usage_error("bad time '%s' (RFC 3339, or an age like 10m)", optarg);
+			break;
+		case 'U':
+			if (replay_parse_time(optarg, now, &o.until_ns))
+				return usage_error("bad time '%s' (RFC 3339, or an age like 10m)", optarg);
+			break;
+		case 'h': return help();
+		default: return bad_option(argv);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("%s", "no trace FILE given");
+	o.files = argv + optind;
+	o.n_files = argc - optind;
+	return replay_run(&o);
+}
+
 static int cmd_later(int argc, char **argv)
 {
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
@@ -168,7 +219,7 @@ static const struct command commands[] = {
 	{ "check-config", cmd_check_config, CHECK_USAGE },
 	{ "tail", cmd_later, "agentmon tail [--json] [--agent NAME] [--type T[,T...]] [--pid PID] [--alerts] [--socket PATH]\n" },
 	{ "status", cmd_later, "agentmon status [--socket PATH]\n" },
-	{ "replay", cmd_later, "agentmon replay FILE... [--config FILE] [--json] [--alerts]\n" },
+	{ "replay", cmd_replay, REPLAY_USAGE },
 };
 
 static int main_usage(void)
