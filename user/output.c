@@ -43,7 +43,6 @@ struct output {
 	enum output_format fmt;
 	bool color;
 	struct jw buf;   /* queued lines */
-	struct jw line;  /* scratch for one JSON object */
 };
 
 struct output *output_new(FILE *f, enum output_format fmt, bool color)
@@ -56,7 +55,6 @@ struct output *output_new(FILE *f, enum output_format fmt, bool color)
 	o->fmt = fmt;
 	o->color = color;
 	jw_init(&o->buf);
-	jw_init(&o->line);
 	return o;
 }
 
@@ -65,7 +63,6 @@ void output_free(struct output *o)
 	if (!o)
 		return;
 	jw_free(&o->buf);
-	jw_free(&o->line);
 	free(o);
 }
 
@@ -427,16 +424,15 @@ static void add_str(struct jw *b, const char *s)
 	add_safe(b, s, s ? strlen(s) : 0);
 }
 
-static void text_who(struct output *o, const struct event *ev)
+static void text_who(struct jw *b, bool color, const struct event *ev)
 {
-	struct jw *b = &o->buf;
 	bool same = ev->agent && strcmp(ev->agent, ev->comm) == 0;
 
 	if (ev->agent) {
-		if (o->color)
+		if (color)
 			jw_raw(b, "\033[1;36m", 7);
 		add_str(b, ev->agent);
-		if (o->color)
+		if (color)
 			jw_raw(b, "\033[0m", 4);
 		if (!same)
 			jw_raw(b, "/", 1);
@@ -568,13 +564,12 @@ static void text_details(struct jw *b, const struct event *ev)
 }
 
 /* "ALERT high outbound_post: SUMMARY [chain] (N times)", red/yellow on a tty */
-static void text_alert(struct output *o, const struct event_alert *al)
+static void text_alert(struct jw *b, bool color, const struct event_alert *al)
 {
-	struct jw *b = &o->buf;
 	bool hot = al->severity && (!strcmp(al->severity, "high") ||
 				    !strcmp(al->severity, "critical"));
 
-	if (o->color)
+	if (color)
 		jw_raw(b, hot ? "\033[1;31m" : "\033[1;33m", 7);
 	jw_raw(b, "ALERT ", 6);
 	add_str(b, al->severity);
@@ -582,7 +577,7 @@ static void text_alert(struct output *o, const struct event_alert *al)
 	add_str(b, al->rule);
 	jw_raw(b, ": ", 2);
 	add_str(b, al->summary);
-	if (o->color)
+	if (color)
 		jw_raw(b, "\033[0m", 4);
 	if (al->chain && *al->chain) {
 		jw_raw(b, " [", 2);
@@ -591,36 +586,56 @@ static void text_alert(struct output *o, const struct event_alert *al)
 	}
 }
 
-static void text_line(struct output *o, const struct event *ev)
+static void text_line(struct jw *b, bool color, const struct event *ev)
 {
 	time_t sec = (time_t)(ev->ts_ns / 1000000000ull);
 	struct tm tm;
 
 	localtime_r(&sec, &tm);
-	addf(&o->buf, "%02d:%02d:%02d.%03u ", tm.tm_hour, tm.tm_min, tm.tm_sec,
+	addf(b, "%02d:%02d:%02d.%03u ", tm.tm_hour, tm.tm_min, tm.tm_sec,
 	     (unsigned)(ev->ts_ns % 1000000000ull / 1000000));
 	if (ev->type == AM_EV_ALERT && ev->alert) {
-		text_alert(o, ev->alert);
+		text_alert(b, color, ev->alert);
 	} else {
-		text_who(o, ev);
-		text_details(&o->buf, ev);
+		text_who(b, color, ev);
+		text_details(b, ev);
 	}
-	jw_raw(&o->buf, "\n", 1);
+	jw_raw(b, "\n", 1);
+}
+
+void output_line(struct jw *w, const struct event *ev, enum output_format fmt, bool color)
+{
+	if (fmt == OUTPUT_JSON) {
+		w->comma = false; /* a new top-level value: no comma before it */
+		output_event_json(w, ev);
+		jw_raw(w, "\n", 1);
+		w->comma = false;
+	} else {
+		text_line(w, color, ev);
+	}
+}
+
+size_t output_missed_line(char *buf, size_t len, enum output_format fmt, uint64_t missed,
+			  uint64_t ts_ns)
+{
+	char ts[48];
+	int n;
+
+	ts_rfc3339(ts_ns, ts, sizeof(ts));
+	if (fmt == OUTPUT_JSON)
+		n = snprintf(buf, len, "{\"ts\":\"%s\",\"type\":\"missed\",\"missed\":%llu}\n",
+			     ts, (unsigned long long)missed);
+	else
+		n = snprintf(buf, len, "-- missed %llu events (this client read too slowly)\n",
+			     (unsigned long long)missed);
+	return n > 0 && (size_t)n < len ? (size_t)n : 0;
 }
 
 int output_event(struct output *o, const struct event *ev)
 {
-	if (o->fmt == OUTPUT_JSON) {
-		jw_reset(&o->line);
-		output_event_json(&o->line, ev);
-		jw_raw(&o->buf, o->line.buf, o->line.len);
-		jw_raw(&o->buf, "\n", 1);
-	} else {
-		text_line(o, ev);
-	}
-	if (o->buf.oom || o->line.oom) {
+	output_line(&o->buf, ev, o->fmt, o->color);
+	if (o->buf.oom) {
 		jw_reset(&o->buf);
-		jw_reset(&o->line);
 		return -ENOMEM;
 	}
 	return o->buf.len >= OUT_FLUSH_AT ? output_flush(o) : 0;

@@ -21,6 +21,22 @@ void output_free(struct output *o);
 /* parse "text"/"json"; -EINVAL for anything else */
 int output_parse_format(const char *s, enum output_format *fmt);
 
+/*
+ * output_line - ev (ts_ns already realtime) as one line, newline included,
+ * appended to w: JSON Lines, or text (with terminal colours when color).
+ * The one formatter of `run`, `tail` and every other line sink; allocation
+ * failure leaves w->oom set.
+ */
+void output_line(struct jw *w, const struct event *ev, enum output_format fmt, bool color);
+/*
+ * output_missed_line - the notice a tail client gets after missed events
+ * were dropped for it, newline included, into buf: JSON
+ * {"ts":...,"type":"missed","missed":N} or text "-- missed N events ...".
+ * Returns its length, 0 when buf is too small.
+ */
+size_t output_missed_line(char *buf, size_t len, enum output_format fmt, uint64_t missed,
+			  uint64_t ts_ns);
+
 /* format ev (ts_ns already realtime) and queue it; -errno on write failure */
 int output_event(struct output *o, const struct event *ev);
 int output_flush(struct output *o);
