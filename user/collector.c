@@ -13,11 +13,8 @@
 #include "collector.h"
 #include "common.h"
 #include "control.h"
-#include "decode.h"
-#include "detect.h"
-#include "enrich.h"
-#include "inspect.h"
 #include "load.h"
+#include "pipeline.h"
 #include "policy.h"
 #include "table.h"
 #include "tag.h"
@@ -31,42 +28,27 @@ struct collector {
 	struct policy *policy;
 	struct loader *loader;
 	struct ring_buffer *rb;
-	struct proc_cache *cache;
-	struct tagger tagger;
-	struct enrich enrich;
+	struct pipeline *pl;
 	struct output *out;
-	struct detect *detect;
-	struct inspect *inspect;
-	struct names *names;
 	struct table *tls_warned;    /* loader verdicts already reported, by text */
 	struct control ctl;
 	uint64_t drops_seen;
-	uint64_t records, bad_records;
 };
 
 static int write_tag(void *arg, uint32_t tgid, uint32_t agent_pid, uint32_t agent_id)
 {
-	return loader_tag(arg, tgid, agent_pid, agent_id);
+	struct collector *c = arg;
+
+	return loader_tag(c->loader, tgid, agent_pid, agent_id);
 }
 
-/* the sinks: the output stream (print), the policy stage (judge), both (show) */
-static void print(void *arg, struct event *ev)
+/* every event the pipeline shows: the output stream */
+static void show(void *arg, const struct event *ev)
 {
 	struct collector *c = arg;
 
 	if (output_event(c->out, ev) == -EPIPE)
 		am_exiting = 1; /* nobody reads our output any more */
-}
-
-static void show(void *arg, struct event *ev)
-{
-	print(arg, ev);
-	detect_event(((struct collector *)arg)->detect, ev);
-}
-
-static void judge(void *arg, struct event *ev)
-{
-	detect_event(((struct collector *)arg)->detect, ev);
 }
 
 /* the loader's verdict on the TLS library of pid's executable */
@@ -79,11 +61,12 @@ static int tls_verdict(struct collector *c, uint32_t pid, char *msg, size_t len)
 }
 
 /* an agent execs: hook the TLS library its binary carries, if any */
-static void tls_on_exec(struct collector *c, const struct event *ev)
+static void tls_on_exec(void *arg, const struct event *ev)
 {
+	struct collector *c = arg;
 	char msg[TLS_MSG_MAX];
 
-	if (ev->agent && tls_verdict(c, ev->pid, msg, sizeof(msg)) == 0)
+	if (tls_verdict(c, ev->pid, msg, sizeof(msg)) == 0)
 		am_debug("%s", msg);
 }
 
@@ -126,33 +109,17 @@ static void tls_on_hello(void *arg, struct event *ev)
 		ev->exe ? ev->exe : ev->comm, ev->pid, msg);
 }
 
-/* a finished event from enrich: captured bytes go to the protocol stage */
-static void emit(void *arg, struct event *ev)
-{
-	struct collector *c = arg;
-
-	if (ev->type == AM_EV_DATA) {
-		inspect_data(c->inspect, ev);
-		return;
-	}
-	if (ev->type == AM_EV_EXEC)
-		tls_on_exec(c, ev);
-	show(c, ev);
-}
-
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct collector *c = ctx;
-	struct event ev;
 	const char *why;
+	uint64_t bad;
 
-	c->records++;
-	if (decode_record(data, size, &ev, &why)) {
-		if (c->bad_records++ < 10)
+	if (pipeline_record(c->pl, data, size, &why)) {
+		pipeline_records(c->pl, &bad);
+		if (bad <= 10)
 			am_warn("bad record from the kernel (%zu bytes): %s", size, why);
-		return 0;
 	}
-	enrich_event(&c->enrich, &ev);
 	return 0;
 }
 
@@ -160,17 +127,11 @@ static int on_record(void *ctx, void *data, size_t size)
 static void report_drops(struct collector *c)
 {
 	uint64_t total = loader_drops(c->loader, NULL);
-	struct event ev;
 
 	if (total <= c->drops_seen)
 		return;
-	memset(&ev, 0, sizeof(ev));
-	ev.type = AM_EV_DROP;
-	ev.agent_id = AM_AGENT_NONE;
-	ev.ts_ns = am_now_ns(CLOCK_REALTIME);
-	ev.drop.lost = total - c->drops_seen;
+	pipeline_drop(c->pl, total - c->drops_seen, am_now_ns(CLOCK_BOOTTIME));
 	c->drops_seen = total;
-	show(c, &ev);
 }
 
 /* push the policy's agent rules into the kernel */
@@ -213,11 +174,11 @@ static void on_request(void *arg, const struct ucred *peer, const char *line,
 		return;
 	}
 	id = agents_intern(c->policy->agents, name);
-	if (id == AM_AGENT_NONE || peer->pid <= 0 || (uint32_t)peer->pid == c->tagger.self_pid) {
+	if (id == AM_AGENT_NONE || peer->pid <= 0 || (pid_t)peer->pid == getpid()) {
 		snprintf(reply, len, "error cannot tag pid %d", (int)peer->pid);
 		return;
 	}
-	ret = tagger_tag_tree(&c->tagger, (uint32_t)peer->pid, (uint32_t)peer->pid, id);
+	ret = tagger_tag_tree(pipeline_tagger(c->pl), (uint32_t)peer->pid, (uint32_t)peer->pid, id);
 	if (ret < 0) {
 		snprintf(reply, len, "error tagging pid %d: %s", (int)peer->pid, strerror(-ret));
 		return;
@@ -260,11 +221,10 @@ static void reload(struct collector *c)
 		policy_free(p);
 		return;
 	}
-	if (detect_set_policy(c->detect, p, err, sizeof(err)))
+	if (pipeline_set_policy(c->pl, p, err, sizeof(err)))
 		am_err("policy reload: webhooks: %s", err); /* alerts still printed */
 	policy_free(c->policy);
 	c->policy = p;
-	c->tagger.agents = p->agents;
 	if (install_rules(c))
 		am_err("policy reload: cannot update the kernel's agent rules");
 	am_info("policy reloaded from %s", c->config ? c->config : "<default>");
@@ -291,6 +251,11 @@ static int start(struct collector *c)
 		.data_cap = c->opts->capture_bytes,
 		.collector_pid = (uint32_t)getpid(),
 	};
+	struct pipeline_hooks hooks = { .show = show, .on_exec = tls_on_exec,
+		.on_hello = tls_on_hello, .arg = c };
+	struct pipeline_opts po = { .procfs = "/proc", .self_pid = (uint32_t)getpid(),
+		.tag_write = write_tag, .tag_arg = c, .webhooks = true,
+		.boot_to_real_ns = (int64_t)(am_now_ns(CLOCK_REALTIME) - am_now_ns(CLOCK_BOOTTIME)) };
 	char err[512];
 	int ret;
 
@@ -313,28 +278,17 @@ static int start(struct collector *c)
 		return AM_EXIT_RUNTIME;
 	}
 	c->rb = ring_buffer__new(loader_events_fd(c->loader), on_record, c, NULL);
-	c->cache = proc_cache_new();
-	c->names = names_new(0);
-	c->inspect = inspect_new(c->names, print, judge, c);
 	c->tls_warned = table_new(TLS_MSG_MAX, 1, 1024, NULL, NULL);
-	if (c->inspect)
-		inspect_on_hello(c->inspect, tls_on_hello);
 	c->out = output_new(stdout, c->opts->format, isatty(STDOUT_FILENO));
-	if (!c->rb || !c->cache || !c->out || !c->names || !c->inspect || !c->tls_warned) {
+	if (!c->rb || !c->out || !c->tls_warned) {
 		am_err("cannot set up the event pipeline: %s", strerror(errno));
 		return AM_EXIT_RUNTIME;
 	}
-	if (detect_new(&c->detect, c->policy, c->cache, c->out, true, err, sizeof(err))) {
+	if (pipeline_new(&c->pl, c->policy, &po, &hooks, err, sizeof(err))) {
 		am_err("%s", err);
 		return AM_EXIT_USAGE;
 	}
-	c->tagger = (struct tagger){ .cache = c->cache, .agents = c->policy->agents,
-		.procfs = "/proc", .self_pid = (uint32_t)getpid(),
-		.write = write_tag, .write_arg = c->loader };
-	enrich_init(&c->enrich, &c->tagger,
-		    (int64_t)(am_now_ns(CLOCK_REALTIME) - am_now_ns(CLOCK_BOOTTIME)), emit, c);
-	c->enrich.names = c->names;
-	ret = tagger_scan(&c->tagger);
+	ret = tagger_scan(pipeline_tagger(c->pl));
 	am_info("collector ready: %d running agent%s tagged; %s; socket %s", ret < 0 ? 0 : ret,
 		ret == 1 ? "" : "s", loader_status(c->loader), c->opts->socket);
 	return 0;
@@ -354,21 +308,17 @@ static void step(struct collector *c)
 		control_serve(&c->ctl);
 	ring_buffer__consume(c->rb);
 	report_drops(c);
-	enrich_tick(&c->enrich, am_now_ns(CLOCK_BOOTTIME));
-	inspect_tick(c->inspect, am_now_ns(CLOCK_BOOTTIME));
-	detect_tick(c->detect, am_now_ns(CLOCK_REALTIME));
+	pipeline_tick(c->pl, am_now_ns(CLOCK_BOOTTIME), am_now_ns(CLOCK_REALTIME));
 	output_flush(c->out);
 }
 
 static void stop(struct collector *c)
 {
-	if (c->rb) {
+	if (c->rb && c->pl) {
 		ring_buffer__consume(c->rb); /* drain what was committed */
-		enrich_tick(&c->enrich, UINT64_MAX);
 		report_drops(c);
 	}
-	inspect_free(c->inspect); /* prints the requests it still holds */
-	detect_free(c->detect); /* folded alerts out, webhooks stopped (rest spooled) */
+	pipeline_free(c->pl); /* shows what it held; webhooks stopped (rest spooled) */
 	if (c->out)
 		output_flush(c->out);
 	ring_buffer__free(c->rb);
@@ -377,9 +327,7 @@ static void stop(struct collector *c)
 	if (c->ctl.path)
 		control_close(&c->ctl);
 	output_free(c->out);
-	proc_cache_free(c->cache);
 	table_free(c->tls_warned);
-	names_free(c->names);
 	policy_free(c->policy);
 }
 

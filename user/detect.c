@@ -8,14 +8,14 @@
 #include "alert.h"
 #include "common.h"
 #include "detect.h"
-#include "output.h"
 #include "rules.h"
 #include "webhook.h"
 
 struct detect {
 	const struct policy *policy;
 	struct proc_cache *cache;
-	struct output *out;
+	detect_sink_fn sink;       /* the output stream */
+	void *sink_arg;
 	struct rules_uploads *uploads;
 	struct alerter *alerter;
 	bool use_webhooks;
@@ -30,7 +30,7 @@ static void on_alert(const struct event *alert, void *arg)
 	struct detect *d = arg;
 
 	d->alerts++;
-	output_event(d->out, alert);
+	d->sink(d->sink_arg, alert);
 	for (size_t i = 0; i < d->n_hooks; i++) {
 		int ret = webhook_send(d->hooks[i], alert);
 
@@ -101,7 +101,7 @@ int detect_set_policy(struct detect *d, const struct policy *p, char *err, size_
 }
 
 int detect_new(struct detect **out_d, const struct policy *p, struct proc_cache *pc,
-	       struct output *out, bool webhooks, char *err, size_t errlen)
+	       detect_sink_fn sink, void *sink_arg, bool webhooks, char *err, size_t errlen)
 {
 	struct detect *d = calloc(1, sizeof(*d));
 	int ret;
@@ -111,7 +111,8 @@ int detect_new(struct detect **out_d, const struct policy *p, struct proc_cache 
 		return -ENOMEM;
 	}
 	d->cache = pc;
-	d->out = out;
+	d->sink = sink;
+	d->sink_arg = sink_arg;
 	d->use_webhooks = webhooks;
 	ret = detect_set_policy(d, p, err, errlen);
 	if (ret) {
@@ -176,4 +177,20 @@ void detect_tick(struct detect *d, uint64_t now_ns)
 uint64_t detect_alerts(const struct detect *d)
 {
 	return d->alerts;
+}
+
+void detect_system_alert(struct detect *d, const char *rule, const char *severity,
+			 const char *summary, uint64_t wall_ns, uint32_t pid)
+{
+	struct event_alert al = {
+		.rule = rule, .severity = severity, .summary = summary, .chain = "",
+		.cause_type = AM_EV_ALERT, .count = 1,
+	};
+	struct event ev = {
+		.ts_ns = wall_ns, .type = AM_EV_ALERT, .pid = pid, .tid = pid,
+		.agent_id = AM_AGENT_NONE, .alert = &al,
+	};
+
+	snprintf(ev.comm, sizeof(ev.comm), "agentmon");
+	on_alert(&ev, d);
 }

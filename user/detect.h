@@ -17,16 +17,18 @@
 #include "policy.h"
 #include "proc_cache.h"
 
-struct output;
 struct detect;
+
+/* where alerts go besides webhooks: the output stream (and tail clients) */
+typedef void (*detect_sink_fn)(void *arg, const struct event *ev);
 
 /*
  * detect_new - a stage over policy p (not owned; see detect_set_policy),
- * alerts to out and, when webhooks is true, to p's webhooks.  Returns 0 or
+ * alerts to sink and, when webhooks is true, to p's webhooks.  Returns 0 or
  * -errno with err set (a webhook's secret file cannot be read...).
  */
 int detect_new(struct detect **out_d, const struct policy *p, struct proc_cache *pc,
-	       struct output *out, bool webhooks, char *err, size_t errlen);
+	       detect_sink_fn sink, void *sink_arg, bool webhooks, char *err, size_t errlen);
 /* a reloaded policy: new webhooks replace the old ones (spools kept) */
 int detect_set_policy(struct detect *d, const struct policy *p, char *err, size_t errlen);
 void detect_free(struct detect *d);
@@ -35,6 +37,13 @@ void detect_free(struct detect *d);
 void detect_event(struct detect *d, const struct event *ev);
 /* close suppression windows up to now (wall ns, the events' clock) */
 void detect_tick(struct detect *d, uint64_t now_ns);
+/*
+ * detect_system_alert - an alert about agentmon itself (recording stopped...),
+ * not about an agent: no cause fields ("cause":"alert"), never folded, to
+ * the sink and every webhook like any alert
+ */
+void detect_system_alert(struct detect *d, const char *rule, const char *severity,
+			 const char *summary, uint64_t wall_ns, uint32_t pid);
 /* alerts raised so far, and those no sink could take */
 uint64_t detect_alerts(const struct detect *d);
 

@@ -186,18 +186,17 @@ static void on_file(struct enrich *e, struct event *ev, struct proc_info *pi)
 					     e->path[1], sizeof(e->path[1]));
 }
 
-/* the name a destination address is known by, from DNS, SNI or Host */
-static void name_dest(struct enrich *e, struct event_net *n)
+/* the name a destination address is known by (DNS, SNI, Host) at boot_ns */
+static void name_dest(struct enrich *e, struct event_net *n, uint64_t boot_ns)
 {
 	if (e->names && !n->host && n->family)
-		n->host = names_lookup(e->names, n->family, n->daddr,
-				       am_now_ns(CLOCK_BOOTTIME) / 1000000000ull);
+		n->host = names_lookup(e->names, n->family, n->daddr, boot_ns / 1000000000ull);
 }
 
 static void finish(struct enrich *e, struct event *ev)
 {
 	if (ev->type == AM_EV_CONNECT || ev->type == AM_EV_SEND)
-		name_dest(e, &ev->net);
+		name_dest(e, &ev->net, ev->ts_ns);
 	ev->ts_ns += (uint64_t)e->boot_to_real_ns;
 	e->emit(e->emit_arg, ev);
 }

@@ -50,6 +50,7 @@ struct inspect {
 	struct names *names;
 	inspect_emit_fn print, judge, hello;
 	void *arg;
+	uint64_t now_ns;           /* boot ns of the pipeline's clock; 0: the host's */
 	/* the feed in progress, for the HTTP/2 callbacks */
 	const struct event *cur;
 	struct conn *cur_conn;
@@ -115,9 +116,21 @@ void inspect_free(struct inspect *in)
 	free(in);
 }
 
-static uint64_t now_s(void)
+/* the pipeline's boot-time clock: a replay runs on the recorded time */
+static uint64_t now_ns(const struct inspect *in)
 {
-	return am_now_ns(CLOCK_BOOTTIME) / 1000000000ull;
+	return in->now_ns ? in->now_ns : am_now_ns(CLOCK_BOOTTIME);
+}
+
+static uint64_t now_s(const struct inspect *in)
+{
+	return now_ns(in) / 1000000000ull;
+}
+
+void inspect_clock(struct inspect *in, uint64_t now_boot_ns)
+{
+	if (in && now_boot_ns != UINT64_MAX && now_boot_ns > in->now_ns)
+		in->now_ns = now_boot_ns;
 }
 
 static struct conn_key key_of(const struct event_data *d)
@@ -155,7 +168,7 @@ static const char *dest_name(struct inspect *in, const struct conn *c,
 		return req_host;
 	if (c->sni[0])
 		return c->sni;
-	return names_lookup(in->names, d->family, d->daddr, now_s());
+	return names_lookup(in->names, d->family, d->daddr, now_s(in));
 }
 
 static void copy_cut(char *dst, size_t size, const char *s, size_t len)
@@ -178,7 +191,7 @@ static void hold(struct inspect *in, struct conn *c, const struct event *ev, uin
 	held_show(in, c, 0);
 	h->ev = *ev;
 	h->stream = stream;
-	h->since_ns = am_now_ns(CLOCK_BOOTTIME);
+	h->since_ns = now_ns(in);
 	copy_cut(h->method, sizeof(h->method), ev->http.method, strlen(ev->http.method));
 	h->ev.http.method = h->method;
 	if (ev->http.host) {
@@ -302,7 +315,7 @@ static bool client_hello(struct inspect *in, const struct event_data *d, struct 
 	c->h2 = false;
 	if (h.has_sni) {
 		snprintf(c->sni, sizeof(c->sni), "%s", h.sni);
-		names_add(in->names, d->family, d->daddr, h.sni, 0, now_s());
+		names_add(in->names, d->family, d->daddr, h.sni, 0, now_s(in));
 	}
 	return true;
 }
@@ -321,7 +334,7 @@ static void dns_answer(struct inspect *in, const struct event *ev)
 	for (size_t i = 0; i < in->dns.n_addrs; i++) {
 		const struct dns_addr *a = &in->dns.addrs[i];
 
-		names_add(in->names, a->family, a->addr, in->dns.qname, a->ttl, now_s());
+		names_add(in->names, a->family, a->addr, in->dns.qname, a->ttl, now_s(in));
 		memcpy(addrs[n], a->addr, 16);
 		fams[n++] = a->family;
 	}
@@ -365,8 +378,10 @@ void inspect_tick(struct inspect *in, uint64_t now_boot_ns)
 {
 	struct tick_arg t = { in, now_boot_ns };
 
-	if (in)
-		table_each(in->conns, tick_one, &t);
+	if (!in)
+		return;
+	inspect_clock(in, now_boot_ns);
+	table_each(in->conns, tick_one, &t);
 }
 
 void inspect_data(struct inspect *in, const struct event *ev)

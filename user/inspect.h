@@ -37,6 +37,9 @@ void inspect_on_hello(struct inspect *in, inspect_emit_fn hello);
 
 /* one enriched AM_EV_DATA event (common fields filled, ts wall time) */
 void inspect_data(struct inspect *in, const struct event *ev);
+/* the time now (boot ns), from the record being fed or the loop's clock; the
+ * stage never reads the host's clock once it has been given one (replays) */
+void inspect_clock(struct inspect *in, uint64_t now_boot_ns);
 /* print the requests held longer than INSPECT_HOLD_NS (boot ns; UINT64_MAX:
  * all of them, at shutdown) */
 void inspect_tick(struct inspect *in, uint64_t now_boot_ns);

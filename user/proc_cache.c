@@ -29,7 +29,16 @@ struct proc_cache {
 	struct pc_node **b;
 	size_t nb;     /* buckets, a power of 2 */
 	size_t count;
+	void (*on_load)(const struct proc_info *p, void *arg);
+	void *on_load_arg;
 };
+
+void proc_cache_on_load(struct proc_cache *c,
+			void (*fn)(const struct proc_info *p, void *arg), void *arg)
+{
+	c->on_load = fn;
+	c->on_load_arg = arg;
+}
 
 static size_t slot(const struct proc_cache *c, uint32_t pid)
 {
@@ -317,6 +326,8 @@ int proc_cache_load(struct proc_cache *c, const char *procfs_root, uint32_t pid)
 	uint32_t uid;
 	ssize_t r;
 
+	if (!procfs_root)
+		return -ENOENT; /* a replay: nothing of the host is read */
 	r = read_file(procfs_root, pid, "stat", buf, sizeof(buf));
 	if (r < 0)
 		return r == -ENOENT || r == -ESRCH ? -ENOENT : (int)r;
@@ -332,5 +343,7 @@ int proc_cache_load(struct proc_cache *c, const char *procfs_root, uint32_t pid)
 	load_comm(procfs_root, pid, p, sf.comm);
 	take_link(&p->exe, read_link(procfs_root, pid, "exe"));
 	take_link(&p->cwd, read_link(procfs_root, pid, "cwd"));
+	if (c->on_load)
+		c->on_load(p, c->on_load_arg);
 	return 0;
 }

@@ -42,9 +42,14 @@ int proc_info_set(char **field, const char *s);
 /*
  * proc_cache_load - read pid's ppid, uid, comm, exe, cwd, start time from
  * procfs_root ("/proc", or a fake tree in tests) into its entry (created if
- * missing).  Returns 0, or -ENOENT when the process is gone.
+ * missing).  Returns 0, or -ENOENT when the process is gone or procfs_root
+ * is NULL.
  */
 int proc_cache_load(struct proc_cache *c, const char *procfs_root, uint32_t pid);
+/* call fn with each entry proc_cache_load filled (the recorder keeps what a
+ * replay cannot read from /proc); NULL fn: none */
+void proc_cache_on_load(struct proc_cache *c,
+			void (*fn)(const struct proc_info *p, void *arg), void *arg);
 
 /* call cb for every entry; stop early when cb returns non-zero */
 int proc_cache_each(struct proc_cache *c, int (*cb)(struct proc_info *p, void *arg), void *arg);

@@ -21,7 +21,7 @@ static struct pid_pair *list_procs(const char *procfs, size_t *n)
 	struct pid_pair *v = NULL;
 	size_t cap = 0;
 	struct dirent *de;
-	DIR *d = opendir(procfs);
+	DIR *d = procfs ? opendir(procfs) : NULL;
 
 	*n = 0;
 	if (!d)
@@ -69,12 +69,12 @@ static int tag_one(struct tagger *t, uint32_t pid, uint32_t agent_pid, uint32_t 
 		return 0;
 	if (t->write && (ret = t->write(t->write_arg, pid, agent_pid, agent_id)))
 		return ret;
-	proc_cache_load(t->cache, t->procfs, pid);
 	pi = proc_cache_upsert(t->cache, pid);
 	if (pi) {
 		pi->agent_pid = agent_pid;
 		pi->agent_id = agent_id;
 	}
+	proc_cache_load(t->cache, t->procfs, pid); /* observers see it tagged */
 	return 1;
 }
 

@@ -20,7 +20,7 @@ typedef int (*tag_write_fn)(void *arg, uint32_t tgid, uint32_t agent_pid, uint32
 struct tagger {
 	struct proc_cache *cache;
 	const struct agents *agents;
-	const char *procfs;          /* "/proc" */
+	const char *procfs;          /* "/proc"; NULL in a replay: the host is not read */
 	uint32_t self_pid;           /* the collector: never tagged */
 	tag_write_fn write;          /* NULL: cache only */
 	void *write_arg;

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* pipeline.c - decode -> enrich -> inspect -> detect -> show; see pipeline.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode.h"
+#include "enrich.h"
+#include "inspect.h"
+#include "names.h"
+#include "pipeline.h"
+
+struct pipeline {
+	struct pipeline_hooks hooks;
+	struct proc_cache *cache;
+	struct tagger tagger;
+	struct enrich enrich;
+	struct names *names;
+	struct inspect *inspect;
+	struct detect *detect;
+	uint64_t records, bad_records;
+};
+
+/* the two ends of the protocol stage: show (print), policy (judge) */
+static void print(void *arg, struct event *ev)
+{
+	struct pipeline *pl = arg;
+
+	pl->hooks.show(pl->hooks.arg, ev);
+}
+
+static void judge(void *arg, struct event *ev)
+{
+	detect_event(((struct pipeline *)arg)->detect, ev);
+}
+
+static void show_and_judge(struct pipeline *pl, struct event *ev)
+{
+	print(pl, ev);
+	judge(pl, ev);
+}
+
+static void on_alert(void *arg, const struct event *ev)
+{
+	struct pipeline *pl = arg;
+
+	pl->hooks.show(pl->hooks.arg, ev);
+}
+
+static void on_hello(void *arg, struct event *ev)
+{
+	struct pipeline *pl = arg;
+
+	pl->hooks.on_hello(pl->hooks.arg, ev);
+}
+
+/* a finished event from enrich: captured bytes go to the protocol stage */
+static void emit(void *arg, struct event *ev)
+{
+	struct pipeline *pl = arg;
+
+	if (ev->type == AM_EV_DATA) {
+		inspect_data(pl->inspect, ev);
+		return;
+	}
+	if (ev->type == AM_EV_EXEC && ev->agent && pl->hooks.on_exec)
+		pl->hooks.on_exec(pl->hooks.arg, ev);
+	show_and_judge(pl, ev);
+}
+
+static int stages_new(struct pipeline *pl, const struct policy *p, const struct pipeline_opts *o,
+		      char *err, size_t errlen)
+{
+	pl->cache = proc_cache_new();
+	pl->names = names_new(0);
+	pl->inspect = pl->names ? inspect_new(pl->names, print, judge, pl) : NULL;
+	if (!pl->cache || !pl->inspect) {
+		snprintf(err, errlen, "cannot set up the event pipeline: out of memory");
+		return -ENOMEM;
+	}
+	if (pl->hooks.on_hello)
+		inspect_on_hello(pl->inspect, on_hello);
+	pl->tagger = (struct tagger){ .cache = pl->cache, .agents = p->agents,
+		.procfs = o->procfs, .self_pid = o->self_pid,
+		.write = o->tag_write, .write_arg = o->tag_arg };
+	enrich_init(&pl->enrich, &pl->tagger, o->boot_to_real_ns, emit, pl);
+	pl->enrich.names = pl->names;
+	return detect_new(&pl->detect, p, pl->cache, on_alert, pl, o->webhooks, err, errlen);
+}
+
+int pipeline_new(struct pipeline **out, const struct policy *p, const struct pipeline_opts *o,
+		 const struct pipeline_hooks *h, char *err, size_t errlen)
+{
+	struct pipeline *pl = calloc(1, sizeof(*pl));
+	int ret;
+
+	if (!pl) {
+		snprintf(err, errlen, "cannot set up the event pipeline: out of memory");
+		return -ENOMEM;
+	}
+	pl->hooks = *h;
+	ret = stages_new(pl, p, o, err, errlen);
+	if (ret) {
+		pipeline_free(pl);
+		return ret;
+	}
+	*out = pl;
+	return 0;
+}
+
+void pipeline_free(struct pipeline *pl)
+{
+	if (!pl)
+		return;
+	if (pl->cache)
+		enrich_tick(&pl->enrich, UINT64_MAX); /* unpaired net records */
+	inspect_free(pl->inspect); /* shows the requests it still holds */
+	detect_free(pl->detect);   /* folded alerts out, webhooks stopped (rest spooled) */
+	names_free(pl->names);
+	proc_cache_free(pl->cache);
+	free(pl);
+}
+
+int pipeline_record(struct pipeline *pl, const void *data, size_t size, const char **why)
+{
+	struct event ev;
+
+	pl->records++;
+	if (decode_record(data, size, &ev, why)) {
+		pl->bad_records++;
+		return -EBADMSG;
+	}
+	inspect_clock(pl->inspect, ev.ts_ns);
+	enrich_event(&pl->enrich, &ev);
+	return 0;
+}
+
+void pipeline_drop(struct pipeline *pl, uint64_t lost, uint64_t boot_ns)
+{
+	struct event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = AM_EV_DROP;
+	ev.agent_id = AM_AGENT_NONE;
+	ev.ts_ns = boot_ns + (uint64_t)pl->enrich.boot_to_real_ns;
+	ev.drop.lost = lost;
+	show_and_judge(pl, &ev);
+}
+
+void pipeline_tick(struct pipeline *pl, uint64_t boot_ns, uint64_t wall_ns)
+{
+	enrich_tick(&pl->enrich, boot_ns);
+	inspect_tick(pl->inspect, boot_ns);
+	detect_tick(pl->detect, wall_ns);
+}
+
+int pipeline_set_policy(struct pipeline *pl, const struct policy *p, char *err, size_t errlen)
+{
+	pl->tagger.agents = p->agents;
+	return detect_set_policy(pl->detect, p, err, errlen);
+}
+
+void pipeline_set_boot(struct pipeline *pl, int64_t boot_to_real_ns)
+{
+	pl->enrich.boot_to_real_ns = boot_to_real_ns;
+}
+
+struct proc_cache *pipeline_cache(struct pipeline *pl)
+{
+	return pl->cache;
+}
+
+struct tagger *pipeline_tagger(struct pipeline *pl)
+{
+	return &pl->tagger;
+}
+
+struct detect *pipeline_detect(struct pipeline *pl)
+{
+	return pl->detect;
+}
+
+uint64_t pipeline_records(const struct pipeline *pl, uint64_t *bad)
+{
+	if (bad)
+		*bad = pl->bad_records;
+	return pl->records;
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * pipeline.h - the event pipeline that live runs and replays share:
+ *
+ *   kernel record -> decode -> enrich (tag, process cache, paths, pairing)
+ *     -> inspect (bytes -> http, dns, host names) -> detect (policy, alerts)
+ *     -> show (the caller's sinks: output, tail clients)
+ *
+ * A live run feeds it records from the ring buffer and ticks from its loop
+ * clock; a replay feeds it the records and ticks a trace holds, with procfs
+ * NULL so that nothing is read from the host.  Same input, same output.
+ */
+#ifndef AGENTMON_PIPELINE_H
+#define AGENTMON_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "detect.h"
+#include "event.h"
+#include "policy.h"
+#include "proc_cache.h"
+#include "tag.h"
+
+/* what the pipeline calls back; only show is required */
+struct pipeline_hooks {
+	/* every event to be shown: agent events, http, dns, alerts, drops */
+	void (*show)(void *arg, const struct event *ev);
+	/* live runs: an agent's exec (hook its TLS library) */
+	void (*on_exec)(void *arg, const struct event *ev);
+	/* live runs: a ClientHello was sent (is its TLS library hooked?) */
+	void (*on_hello)(void *arg, struct event *ev);
+	void *arg;
+};
+
+struct pipeline_opts {
+	const char *procfs;        /* "/proc" live; NULL in a replay */
+	uint32_t self_pid;         /* never tagged; 0 in a replay */
+	tag_write_fn tag_write;    /* the kernel side of a userspace tag; NULL in a replay */
+	void *tag_arg;
+	int64_t boot_to_real_ns;   /* add to boot ns to get wall ns */
+	bool webhooks;             /* deliver alerts to the policy's webhooks */
+};
+
+struct pipeline;
+
+/*
+ * pipeline_new - the stages over policy p (not owned: see
+ * pipeline_set_policy).  Returns 0, -ENOMEM, or -errno with err set when a
+ * webhook cannot be set up.
+ */
+int pipeline_new(struct pipeline **out, const struct policy *p, const struct pipeline_opts *o,
+		 const struct pipeline_hooks *h, char *err, size_t errlen);
+/* show what is still held (unpaired net records, requests awaiting their
+ * response, folded alerts), stop the webhooks (the rest is spooled), free */
+void pipeline_free(struct pipeline *pl);
+
+/* one kernel record in; 0, or -EBADMSG with *why set (nothing emitted) */
+int pipeline_record(struct pipeline *pl, const void *data, size_t size, const char **why);
+/* the kernel could not deliver lost records: a drop event */
+void pipeline_drop(struct pipeline *pl, uint64_t lost, uint64_t boot_ns);
+/* the clock moved: release what waited long enough (pairs, responses, alert windows) */
+void pipeline_tick(struct pipeline *pl, uint64_t boot_ns, uint64_t wall_ns);
+/* a new policy (not owned); its agents table must keep the old ids.
+ * 0, or -errno with err set (the alerts still flow, without webhooks) */
+int pipeline_set_policy(struct pipeline *pl, const struct policy *p, char *err, size_t errlen);
+/* change the boot-to-wall offset (a replayed trace from another boot) */
+void pipeline_set_boot(struct pipeline *pl, int64_t boot_to_real_ns);
+
+struct proc_cache *pipeline_cache(struct pipeline *pl);
+struct tagger *pipeline_tagger(struct pipeline *pl);
+struct detect *pipeline_detect(struct pipeline *pl);
+/* records fed and records refused as malformed */
+uint64_t pipeline_records(const struct pipeline *pl, uint64_t *bad);
+
+#endif
