@@ -119,3 +119,29 @@ uint64_t am_now_ns(int clock_id)
 	clock_gettime(clock_id, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
+
+int am_parse_duration(const char *s, uint64_t *out_ns)
+{
+	static const struct { char unit; uint64_t ns; } units[] = {
+		{ '\0', 1000000000ull }, { 's', 1000000000ull }, { 'm', 60000000000ull },
+		{ 'h', 3600000000000ull }, { 'd', 86400000000000ull },
+	};
+	unsigned long long n;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (end[0] != units[i].unit || (end[0] && end[1]))
+			continue;
+		if (n > UINT64_MAX / units[i].ns)
+			return -EINVAL;
+		*out_ns = n * units[i].ns;
+		return 0;
+	}
+	return -EINVAL;
+}

@@ -44,6 +44,9 @@ int am_signals_setup(void);
 /* parse a decimal unsigned number in [min, max] (suffix k/m/g when units); -EINVAL */
 int am_parse_u64(const char *s, uint64_t min, uint64_t max, bool units, uint64_t *out);
 
+/* parse a duration: a decimal number with s, m, h or d (plain: seconds) into ns; -EINVAL */
+int am_parse_duration(const char *s, uint64_t *out_ns);
+
 /* monotonic / boot / realtime clocks in ns */
 uint64_t am_now_ns(int clock_id);
 

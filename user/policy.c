@@ -498,13 +498,75 @@ static int alerts_upload(struct pctx *c, yaml_node_t *n, const char *where, void
 	return number(c, n, where, 1, 1ull << 40, true, &c->p->upload_threshold);
 }
 
+
+/* an absolute path into *out */
+static int abs_path(struct pctx *c, yaml_node_t *n, const char *where, char **out)
+{
+	int r = dup_scalar(c, n, where, out);
+
+	if (!r && (*out)[0] != '/')
+		r = perr(c, n, "%s: '%s' is not an absolute path", where, *out);
+	return r;
+}
+
 static int alerts_spool(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
-	int r = dup_scalar(c, n, where, &c->p->spool_dir);
+	free(c->p->spool_dir);
+	c->p->spool_dir = NULL;
+	return abs_path(c, n, where, &c->p->spool_dir);
+}
 
-	if (!r && c->p->spool_dir[0] != '/')
-		r = perr(c, n, "%s: '%s' is not an absolute path", where, c->p->spool_dir);
+/* a duration ("90s", "10m", "1h", "7d"; plain seconds) in [1 s, 10 years] */
+static int duration(struct pctx *c, yaml_node_t *n, const char *where, uint64_t *out_s)
+{
+	const char *s = NULL;
+	uint64_t ns;
+	int r = scalar(c, n, where, &s);
+
+	if (!r && (am_parse_duration(s, &ns) || ns < 1000000000ull ||
+		   ns > 3650ull * 86400 * 1000000000ull))
+		r = perr(c, n, "%s: '%s' is not a duration from 1s to 3650d (s, m, h, d)", where, s);
+	if (!r)
+		*out_s = ns / 1000000000ull;
 	return r;
+}
+
+static int record_dir(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
+{
+	free(c->p->record.dir);
+	c->p->record.dir = NULL;
+	return abs_path(c, n, where, &c->p->record.dir);
+}
+
+static int record_rotate_bytes(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
+{
+	return number(c, n, where, 64 << 10, 1ull << 40, true, &c->p->record.rotate_bytes);
+}
+
+static int record_rotate_age(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
+{
+	return duration(c, n, where, &c->p->record.rotate_age_s);
+}
+
+static int record_keep_age(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
+{
+	return duration(c, n, where, &c->p->record.keep_age_s);
+}
+
+static int record_keep_bytes(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
+{
+	return number(c, n, where, 64 << 10, 1ull << 50, true, &c->p->record.keep_bytes);
+}
+
+static int sec_record(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
+{
+	static const struct key_fn keys[] = {
+		{ "dir", record_dir }, { "rotate_bytes", record_rotate_bytes },
+		{ "rotate_age", record_rotate_age }, { "keep_age", record_keep_age },
+		{ "keep_bytes", record_keep_bytes }, { NULL, NULL },
+	};
+
+	return is_null(n) ? 0 : each_key(c, n, where, keys, NULL);
 }
 
 static int sec_alerts(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
@@ -565,7 +627,7 @@ static int parse_into(struct pctx *c, const char *yaml, size_t len)
 {
 	static const struct key_fn keys[] = {
 		{ "agents", sec_agents }, { "allow", sec_allow }, { "alerts", sec_alerts },
-		{ NULL, NULL },
+		{ "record", sec_record }, { NULL, NULL },
 	};
 	yaml_document_t doc;
 	yaml_node_t *root;
@@ -581,7 +643,7 @@ static int parse_into(struct pctx *c, const char *yaml, size_t len)
 	root = yaml_document_get_root_node(&doc);
 	if (root && !is_null(root))
 		r = root->type == YAML_MAPPING_NODE ? each_key(c, root, "", keys, NULL) :
-			perr(c, root, "the policy must be a mapping (agents, allow, alerts)");
+			perr(c, root, "the policy must be a mapping (agents, allow, alerts, record)");
 	yaml_document_delete(&doc);
 	return r;
 }
@@ -612,6 +674,7 @@ void policy_free(struct policy *p)
 	}
 	free(p->webhooks);
 	free(p->spool_dir);
+	free(p->record.dir);
 	free(p->source);
 	free(p);
 }

@@ -40,6 +40,14 @@ struct policy {
 	uint64_t alert_window_s;     /* window: suppression window, seconds */
 	uint64_t upload_threshold;   /* upload_threshold: bytes (k/m/g suffixes) */
 	char *spool_dir;             /* spool_dir: webhook spool directory */
+	/* record: trace files; 0/NULL: the recorder's default */
+	struct {
+		char *dir;               /* dir: absolute path */
+		uint64_t rotate_bytes;   /* rotate_bytes: start a new file above (k/m/g) */
+		uint64_t rotate_age_s;   /* rotate_age: start a new file after (s/m/h/d) */
+		uint64_t keep_age_s;     /* keep_age: delete files older than */
+		uint64_t keep_bytes;     /* keep_bytes: delete the oldest files above */
+	} record;
 };
 
 /* the embedded default policy's YAML text */

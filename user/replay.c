@@ -47,28 +47,14 @@ static int parse_rfc3339(const char *s, uint64_t *out)
 
 int replay_parse_time(const char *s, uint64_t now_ns, uint64_t *out)
 {
-	static const struct { char unit; uint64_t ns; } units[] = {
-		{ 's', 1000000000ull }, { 'm', 60000000000ull },
-		{ 'h', 3600000000000ull }, { 'd', 86400000000000ull },
-	};
-	char *end;
-	unsigned long long n;
+	uint64_t age;
 
 	if (strchr(s, 'T'))
 		return parse_rfc3339(s, out);
-	if (*s < '0' || *s > '9')
+	if (am_parse_duration(s, &age) || age > now_ns)
 		return -EINVAL;
-	errno = 0;
-	n = strtoull(s, &end, 10);
-	for (size_t i = 0; !errno && i < sizeof(units) / sizeof(units[0]); i++) {
-		if (end[0] != units[i].unit || end[1])
-			continue;
-		if (n > now_ns / units[i].ns)
-			return -EINVAL;
-		*out = now_ns - n * units[i].ns;
-		return 0;
-	}
-	return -EINVAL;
+	*out = now_ns - age;
+	return 0;
 }
 
 int replay_run(const struct replay_opts *o)
