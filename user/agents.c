@@ -158,6 +158,11 @@ int agents_add_pattern(struct agents *a, const char *name, const char *pattern)
 	return add_pattern(a, name, pattern, false);
 }
 
+struct agents *agents_new(void)
+{
+	return calloc(1, sizeof(struct agents));
+}
+
 struct agents *agents_new_default(void)
 {
 	struct agents *a = calloc(1, sizeof(*a));

@@ -24,6 +24,8 @@ struct agents;
 /* a table with the default agents (claude, codex, aider, gemini, goose,
  * opencode, cursor-agent, copilot, amp, qwen); NULL on ENOMEM */
 struct agents *agents_new_default(void);
+/* an empty table (a replay's: names as the trace recorded them); NULL on ENOMEM */
+struct agents *agents_new(void);
 void agents_free(struct agents *a);
 
 /* the id of name, adding it (without patterns) when missing;

@@ -15,6 +15,7 @@
 #include "control.h"
 #include "load.h"
 #include "pipeline.h"
+#include "record.h"
 #include "policy.h"
 #include "table.h"
 #include "tag.h"
@@ -32,14 +33,24 @@ struct collector {
 	struct output *out;
 	struct table *tls_warned;    /* loader verdicts already reported, by text */
 	struct control ctl;
+	struct recorder *rec;        /* NULL: not recording */
+	uint32_t agents_recorded;    /* agent ids the trace has names for */
 	uint64_t drops_seen;
+	int64_t boot_to_real_ns;     /* one value for the pipeline and the traces */
 };
+
+static void record_agents(struct collector *c);
 
 static int write_tag(void *arg, uint32_t tgid, uint32_t agent_pid, uint32_t agent_id)
 {
 	struct collector *c = arg;
+	int ret = loader_tag(c->loader, tgid, agent_pid, agent_id);
 
-	return loader_tag(c->loader, tgid, agent_pid, agent_id);
+	if (!ret) {
+		record_agents(c); /* the name of agent_id before the first use of it */
+		recorder_tag(c->rec, tgid, agent_pid, agent_id);
+	}
+	return ret;
 }
 
 /* every event the pipeline shows: the output stream */
@@ -120,6 +131,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		if (bad <= 10)
 			am_warn("bad record from the kernel (%zu bytes): %s", size, why);
 	}
+	recorder_record(c->rec, data, size); /* after the tags and /proc reads it caused */
 	return 0;
 }
 
@@ -131,6 +143,7 @@ static void report_drops(struct collector *c)
 	if (total <= c->drops_seen)
 		return;
 	pipeline_drop(c->pl, total - c->drops_seen, am_now_ns(CLOCK_BOOTTIME));
+	recorder_drop(c->rec, am_now_ns(CLOCK_BOOTTIME), total - c->drops_seen);
 	c->drops_seen = total;
 }
 
@@ -227,6 +240,7 @@ static void reload(struct collector *c)
 	c->policy = p;
 	if (install_rules(c))
 		am_err("policy reload: cannot update the kernel's agent rules");
+	record_agents(c); /* new agents' names before their first records */
 	am_info("policy reloaded from %s", c->config ? c->config : "<default>");
 }
 
@@ -244,6 +258,84 @@ static int load_policy(struct collector *c)
 	return 0;
 }
 
+/* ---- recording ---- */
+
+/* names of agent ids the trace does not have yet (launch, reload add some) */
+static void record_agents(struct collector *c)
+{
+	for (; c->agents_recorded < agents_count(c->policy->agents); c->agents_recorded++)
+		recorder_agent(c->rec, c->agents_recorded,
+			       agents_name(c->policy->agents, c->agents_recorded));
+}
+
+static int snapshot_proc(struct proc_info *pi, void *arg)
+{
+	recorder_proc(arg, pi);
+	return 0;
+}
+
+/* what a new trace file starts with: the agent table and the process table */
+static void record_snapshot(struct recorder *r, void *arg)
+{
+	struct collector *c = arg;
+
+	for (uint32_t id = 0; id < agents_count(c->policy->agents); id++)
+		recorder_agent(r, id, agents_name(c->policy->agents, id));
+	c->agents_recorded = (uint32_t)agents_count(c->policy->agents);
+	proc_cache_each(pipeline_cache(c->pl), snapshot_proc, r);
+}
+
+/* a process read from /proc: a replay cannot read it, the trace keeps it */
+static void record_proc(const struct proc_info *pi, void *arg)
+{
+	struct collector *c = arg;
+
+	recorder_proc(c->rec, pi);
+}
+
+static int record_start(struct collector *c)
+{
+	const struct policy *p = c->policy;
+	struct record_settings s = {
+		.dir = c->opts->record_dir ? c->opts->record_dir :
+		       p->record.dir ? p->record.dir : AM_DEFAULT_TRACES,
+		.rotate_bytes = p->record.rotate_bytes, .rotate_age_s = p->record.rotate_age_s,
+		.keep_age_s = p->record.keep_age_s, .keep_bytes = p->record.keep_bytes,
+		.boot_to_real_ns = c->boot_to_real_ns,
+	};
+	char err[512];
+
+	if (c->opts->no_record)
+		return 0;
+	if (recorder_new(&c->rec, &s, record_snapshot, c, err, sizeof(err))) {
+		am_err("%s (--no-record runs without traces)", err);
+		return AM_EXIT_USAGE;
+	}
+	proc_cache_on_load(pipeline_cache(c->pl), record_proc, c);
+	return 0;
+}
+
+/* the recorder's step; a stopped recording is an alert, never a stop */
+static void record_step(struct collector *c, uint64_t boot_ns, uint64_t wall_ns)
+{
+	char err[640], summary[768];
+	int ret;
+
+	if (!c->rec)
+		return;
+	record_agents(c);
+	ret = recorder_tick(c->rec, boot_ns, wall_ns, err, sizeof(err));
+	if (ret < 0) {
+		snprintf(summary, sizeof(summary), "trace recording stopped: %s; events and "
+			 "alerts go on, recording is retried every minute", err);
+		am_err("%s", summary);
+		detect_system_alert(pipeline_detect(c->pl), "recording_failed", "high", summary,
+				    wall_ns, (uint32_t)getpid());
+	} else if (ret > 0) {
+		am_info("trace recording resumed in %s", err);
+	}
+}
+
 static int start(struct collector *c)
 {
 	struct loader_opts lo = {
@@ -255,7 +347,7 @@ static int start(struct collector *c)
 		.on_hello = tls_on_hello, .arg = c };
 	struct pipeline_opts po = { .procfs = "/proc", .self_pid = (uint32_t)getpid(),
 		.tag_write = write_tag, .tag_arg = c, .webhooks = true,
-		.boot_to_real_ns = (int64_t)(am_now_ns(CLOCK_REALTIME) - am_now_ns(CLOCK_BOOTTIME)) };
+		.boot_to_real_ns = c->boot_to_real_ns };
 	char err[512];
 	int ret;
 
@@ -289,6 +381,8 @@ static int start(struct collector *c)
 		return AM_EXIT_USAGE;
 	}
 	ret = tagger_scan(pipeline_tagger(c->pl));
+	if (record_start(c))
+		return AM_EXIT_USAGE;
 	am_info("collector ready: %d running agent%s tagged; %s; socket %s", ret < 0 ? 0 : ret,
 		ret == 1 ? "" : "s", loader_status(c->loader), c->opts->socket);
 	return 0;
@@ -300,6 +394,7 @@ static void step(struct collector *c)
 	struct pollfd pfd[1 + CONTROL_CLIENTS_MAX + 1];
 	int fds[CONTROL_CLIENTS_MAX + 1];
 	int n = control_fds(&c->ctl, fds, CONTROL_CLIENTS_MAX + 1);
+	uint64_t boot, wall;
 
 	pfd[0] = (struct pollfd){ .fd = ring_buffer__epoll_fd(c->rb), .events = POLLIN };
 	for (int i = 0; i < n; i++)
@@ -308,7 +403,10 @@ static void step(struct collector *c)
 		control_serve(&c->ctl);
 	ring_buffer__consume(c->rb);
 	report_drops(c);
-	pipeline_tick(c->pl, am_now_ns(CLOCK_BOOTTIME), am_now_ns(CLOCK_REALTIME));
+	boot = am_now_ns(CLOCK_BOOTTIME);
+	wall = am_now_ns(CLOCK_REALTIME);
+	pipeline_tick(c->pl, boot, wall);
+	record_step(c, boot, wall); /* after the records of this round, as the tick was */
 	output_flush(c->out);
 }
 
@@ -319,6 +417,7 @@ static void stop(struct collector *c)
 		report_drops(c);
 	}
 	pipeline_free(c->pl); /* shows what it held; webhooks stopped (rest spooled) */
+	recorder_free(c->rec); /* what it holds is written */
 	if (c->out)
 		output_flush(c->out);
 	ring_buffer__free(c->rb);
@@ -339,8 +438,7 @@ int collector_run(const struct collector_opts *o)
 	if (!c)
 		return AM_EXIT_RUNTIME;
 	c->opts = o;
-	if (o->record_dir && !o->no_record)
-		am_warn("trace recording is not built yet: --record %s is ignored", o->record_dir);
+	c->boot_to_real_ns = (int64_t)(am_now_ns(CLOCK_REALTIME) - am_now_ns(CLOCK_BOOTTIME));
 	if (am_signals_setup()) {
 		free(c);
 		return AM_EXIT_RUNTIME;

@@ -15,7 +15,8 @@
 struct collector_opts {
 	const char *config;        /* NULL: AM_DEFAULT_CONFIG if present, else embedded */
 	const char *socket;
-	const char *record_dir;    /* accepted; recording is not built yet */
+	const char *socket_group;  /* NULL: socket 0600 root only; else 0660 root:group */
+	const char *record_dir;    /* NULL: the policy's record.dir, else AM_DEFAULT_TRACES */
 	enum output_format format;
 	uint32_t ringbuf_bytes;    /* 0: default */
 	uint32_t capture_bytes;    /* bytes of each write captured; 0: default */

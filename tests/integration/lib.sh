@@ -9,7 +9,8 @@
 # $T.  Tests then use:
 #
 #   start_collector [RUN-ARGS...]  collector on $SOCK, JSON to $OUT, stderr
-#                                  to $ERR; waits for "ready"
+#                                  to $ERR; waits for "ready"; --no-record
+#                                  unless RUN-ARGS has --record DIR
 #   stop_collector [SIG]           signal it (TERM), assert exit 0 within 2 s;
 #                                  sets STOP_MS and validates $OUT
 #   am ARGS...                     build/agentmon ARGS...
@@ -103,7 +104,9 @@ start_collector() {
 	# a simple command, so that $! is the collector itself; signals reset
 	# because a non-interactive shell starts background jobs with SIGINT
 	# ignored
-	env --default-signal=INT,TERM,HUP "$AGENTMON" run --format json --no-record \
+	local rec=--no-record
+	case " $* " in *" --record "*) rec= ;; esac
+	env --default-signal=INT,TERM,HUP "$AGENTMON" run --format json $rec \
 		--socket "$SOCK" "$@" >"$OUT" 2>"$ERR" &
 	COLLECTOR_PID=$!
 	local deadline=$(($(date +%s) + READY_TIMEOUT))
