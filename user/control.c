@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* control.c - the collector's Unix control socket (server and client). */
+/*
+ * control.c - the collector's Unix control socket (server and client): the
+ * listener, each connection's request, its reply, and the tail clients'
+ * streams (filters and queues in subscribers.c).  Library code: errors are
+ * returned or sent to the client, never printed.
+ */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +72,8 @@ int control_listen(struct control *c, const char *path, control_handler h,
 	c->fd = -1;
 	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++)
 		c->clients[i].fd = -1;
+	fanout_init(&c->fan);
+	jw_init(&c->reply);
 	if (fill_addr(&sa, path)) {
 		snprintf(err, errlen, "socket path too long: %s", path);
 		return -ENAMETOOLONG;
@@ -87,7 +95,7 @@ int control_listen(struct control *c, const char *path, control_handler h,
 	mode_t old = umask(0177);
 	ret = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
-	if (ret || chmod(path, 0600) || listen(fd, 64))
+	if (ret || chmod(path, 0600) || listen(fd, CONTROL_CLIENTS_MAX))
 		goto fail;
 	c->fd = fd;
 	c->path = strdup(path);
@@ -102,29 +110,112 @@ fail:
 	return ret;
 }
 
-static void client_drop(struct control_client *cl)
+int control_set_group(struct control *c, const char *group, char *err, size_t errlen)
 {
+	struct group *g = getgrnam(group);
+
+	if (!g) {
+		snprintf(err, errlen, "unknown group '%s' for the socket %s", group, c->path);
+		return -ENOENT;
+	}
+	if (chown(c->path, 0, g->gr_gid) || chmod(c->path, 0660)) {
+		int ret = -errno;
+
+		snprintf(err, errlen, "cannot give the socket %s to group %s: %s", c->path, group,
+			 strerror(errno));
+		return ret;
+	}
+	return 0;
+}
+
+void control_on_status(struct control *c, control_status_fn fn)
+{
+	c->status = fn;
+}
+
+/* close cl's connection and free its slot (a tail's missed count is kept) */
+static void client_drop(struct control *c, struct control_client *cl)
+{
+	if (cl->state == CONTROL_TAIL) {
+		c->tails--;
+		c->stats.missed += cl->sub.missed_total;
+	}
+	sub_free(&cl->sub);
 	if (cl->fd >= 0)
 		close(cl->fd);
 	cl->fd = -1;
 	cl->len = 0;
+	cl->state = CONTROL_FREE;
+}
+
+/* the peer went away (EOF, EPIPE, ECONNRESET, POLLHUP) */
+static void client_gone(struct control *c, struct control_client *cl)
+{
+	if (cl->state == CONTROL_TAIL)
+		c->stats.gone++;
+	client_drop(c, cl);
 }
 
 void control_close(struct control *c)
 {
 	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++)
-		client_drop(&c->clients[i]);
+		client_drop(c, &c->clients[i]);
 	if (c->fd >= 0) {
 		close(c->fd);
 		unlink(c->path);
 	}
+	fanout_free(&c->fan);
+	jw_free(&c->reply);
 	free(c->path);
 	c->path = NULL;
 	c->fd = -1;
 }
 
+/* write what cl has queued; a reply fully written closes the connection */
+static void client_send(struct control *c, struct control_client *cl)
+{
+	if (lq_send(&cl->sub.q, cl->fd) < 0) {
+		client_gone(c, cl);
+		return;
+	}
+	cl->sub.unsent = 0;
+	cl->sub.blocked = cl->sub.q.len > 0;
+	if (cl->state == CONTROL_REPLY && !cl->sub.q.len)
+		client_drop(c, cl);
+	else if (cl->state == CONTROL_TAIL)
+		sub_notice(&cl->sub); /* room again: say what was missed */
+}
+
+/* send text (n bytes) and close: at once if the socket takes it, else queued */
+static void reply_close(struct control *c, struct control_client *cl, const char *text,
+			size_t n)
+{
+	ssize_t sent = send(cl->fd, text, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+	if (sent < 0)
+		sent = 0; /* full, or gone: the queue's send will tell */
+	if ((size_t)sent == n || lq_init(&cl->sub.q, n - (size_t)sent) ||
+	    !lq_push(&cl->sub.q, text + sent, n - (size_t)sent)) {
+		client_drop(c, cl);
+		return;
+	}
+	cl->state = CONTROL_REPLY;
+	client_send(c, cl);
+}
+
+/* "error REASON\n" and close */
+static void reply_error(struct control *c, struct control_client *cl, const char *reason)
+{
+	char line[CONTROL_LINE_MAX];
+	int n = snprintf(line, sizeof(line), "error %s\n", reason);
+
+	reply_close(c, cl, line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
 static void accept_clients(struct control *c)
 {
+	static const char full[] = "error too many clients\n";
+
 	for (;;) {
 		int fd = accept4(c->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct control_client *slot = NULL;
@@ -133,23 +224,104 @@ static void accept_clients(struct control *c)
 		if (fd < 0)
 			return;
 		for (size_t i = 0; i < CONTROL_CLIENTS_MAX && !slot; i++)
-			if (c->clients[i].fd < 0)
+			if (c->clients[i].state == CONTROL_FREE)
 				slot = &c->clients[i];
 		if (!slot) {
-			close(fd); /* full: the client sees the connection closed */
+			c->stats.refused++;
+			if (send(fd, full, sizeof(full) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+				/* it went away already: nothing to tell it */
+			}
+			close(fd);
 			continue;
 		}
 		slot->fd = fd;
 		slot->len = 0;
+		slot->state = CONTROL_REQUEST;
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &slot->peer, &sl))
-			client_drop(slot);
+			client_drop(c, slot);
+	}
+}
+
+/* "tail ARGS": subscribe cl, answer "ok" */
+static void start_tail(struct control *c, struct control_client *cl, const char *args)
+{
+	char err[CONTROL_LINE_MAX - 16];
+	struct tail_filter f;
+
+	if (c->tails >= CONTROL_TAILS_MAX) {
+		c->stats.refused++;
+		reply_error(c, cl, "too many clients");
+		return;
+	}
+	if (tail_filter_parse(args, &f, err, sizeof(err))) {
+		reply_error(c, cl, err);
+		return;
+	}
+	if (sub_init(&cl->sub, &f)) {
+		reply_error(c, cl, "out of memory for a tail client");
+		return;
+	}
+	cl->state = CONTROL_TAIL;
+	c->tails++;
+	c->stats.served++;
+	lq_push(&cl->sub.q, "ok\n", 3);
+	client_send(c, cl);
+}
+
+/* "status [json]": the status text, then close */
+static void start_status(struct control *c, struct control_client *cl, const char *args)
+{
+	bool json = !strcmp(args, "json");
+	int ret;
+
+	if (*args && !json) {
+		reply_error(c, cl, "unknown status option (json is the only one)");
+		return;
+	}
+	if (!c->status) {
+		reply_error(c, cl, "this collector does not give its status");
+		return;
+	}
+	jw_reset(&c->reply);
+	ret = c->status(c->arg, json, &c->reply);
+	if (ret || !c->reply.len) {
+		reply_error(c, cl, ret ? strerror(-ret) : "empty status");
+		return;
+	}
+	reply_close(c, cl, c->reply.buf, c->reply.len);
+}
+
+/* the arguments of line when its first word is word ("" when none), else NULL */
+static const char *request_args(const char *line, const char *word)
+{
+	size_t n = strlen(word);
+
+	if (strncmp(line, word, n) || (line[n] && line[n] != ' '))
+		return NULL;
+	line += n;
+	return line + strspn(line, " ");
+}
+
+static void dispatch(struct control *c, struct control_client *cl, const char *line)
+{
+	char reply[CONTROL_LINE_MAX];
+	const char *args;
+
+	if ((args = request_args(line, "tail"))) {
+		start_tail(c, cl, args);
+	} else if ((args = request_args(line, "status"))) {
+		start_status(c, cl, args);
+	} else {
+		reply[0] = '\0';
+		c->handler(c->arg, &cl->peer, line, reply, sizeof(reply) - 1);
+		strcat(reply, "\n");
+		reply_close(c, cl, reply, strlen(reply));
 	}
 }
 
 /* read what is there; answer once a whole line arrived */
-static void serve_client(struct control *c, struct control_client *cl)
+static void serve_request(struct control *c, struct control_client *cl)
 {
-	char reply[CONTROL_LINE_MAX];
 	char *nl;
 	ssize_t n;
 
@@ -157,7 +329,7 @@ static void serve_client(struct control *c, struct control_client *cl)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
-		client_drop(cl);
+		client_drop(c, cl);
 		return;
 	}
 	cl->len += (size_t)n;
@@ -167,26 +339,72 @@ static void serve_client(struct control *c, struct control_client *cl)
 		return;
 	if (nl)
 		*nl = '\0';
+	if (!nl || !cl->buf[0])
+		reply_error(c, cl, "request too long or empty");
 	else
-		snprintf(cl->buf, sizeof(cl->buf), "%s", ""); /* overlong line */
-	reply[0] = '\0';
-	if (cl->buf[0])
-		c->handler(c->arg, &cl->peer, cl->buf, reply, sizeof(reply) - 1);
-	else
-		snprintf(reply, sizeof(reply) - 1, "error request too long or empty");
-	strcat(reply, "\n");
-	if (write(cl->fd, reply, strlen(reply)) < 0) {
-		/* the client went away: nothing to tell it */
+		dispatch(c, cl, cl->buf);
+}
+
+/* a tail client is readable: it closed (or reset), or sent bytes (ignored) */
+static void check_hangup(struct control *c, struct control_client *cl)
+{
+	char junk[256];
+	ssize_t n = recv(cl->fd, junk, sizeof(junk), MSG_DONTWAIT);
+
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+		client_gone(c, cl);
+}
+
+void control_pollfds(const struct control *c, struct pollfd *p)
+{
+	p[0] = (struct pollfd){ .fd = c->fd, .events = POLLIN };
+	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++) {
+		const struct control_client *cl = &c->clients[i];
+		short ev = cl->state == CONTROL_REPLY ? 0 : POLLIN;
+
+		if (cl->sub.q.len)
+			ev |= POLLOUT;
+		p[1 + i] = (struct pollfd){ .fd = cl->state == CONTROL_FREE ? -1 : cl->fd,
+					    .events = ev };
 	}
-	client_drop(cl);
+}
+
+/* one client slot after poll */
+static void handle_client(struct control *c, struct control_client *cl, short rev)
+{
+	if (cl->state == CONTROL_REQUEST) {
+		if (rev & (POLLIN | POLLHUP | POLLERR))
+			serve_request(c, cl);
+		return;
+	}
+	if (rev & POLLOUT)
+		client_send(c, cl);
+	if (cl->state == CONTROL_TAIL && (rev & POLLIN))
+		check_hangup(c, cl);
+	else if (cl->state != CONTROL_FREE && (rev & (POLLHUP | POLLERR)))
+		client_gone(c, cl);
+}
+
+void control_handle(struct control *c, const struct pollfd *p)
+{
+	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++) {
+		struct control_client *cl = &c->clients[i];
+
+		if (cl->state != CONTROL_FREE && p[1 + i].fd == cl->fd && p[1 + i].revents)
+			handle_client(c, cl, p[1 + i].revents);
+	}
+	if (p[0].revents & POLLIN)
+		accept_clients(c); /* last: a new client's slot was not polled */
 }
 
 void control_serve(struct control *c)
 {
-	accept_clients(c);
-	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++)
-		if (c->clients[i].fd >= 0)
-			serve_client(c, &c->clients[i]);
+	struct pollfd p[CONTROL_POLLFDS];
+
+	control_pollfds(c, p);
+	for (size_t i = 0; i < CONTROL_POLLFDS; i++)
+		p[i].revents = p[i].events;
+	control_handle(c, p);
 }
 
 int control_fds(const struct control *c, int *fds, size_t max)
@@ -201,22 +419,72 @@ int control_fds(const struct control *c, int *fds, size_t max)
 	return (int)n;
 }
 
+/* bytes queued for a client before a send is tried in the middle of a batch */
+#define SEND_EARLY (64u << 10)
+
+void control_publish(struct control *c, const struct event *ev)
+{
+	if (!c->tails)
+		return;
+	fanout_begin(&c->fan);
+	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++) {
+		struct control_client *cl = &c->clients[i];
+		const struct jw *line;
+
+		if (cl->state != CONTROL_TAIL || !tail_filter_match(&cl->sub.f, ev))
+			continue;
+		if (!(line = fanout_line(&c->fan, ev, &cl->sub.f)))
+			return; /* out of memory: every client misses nothing more than now */
+		sub_offer(&cl->sub, line->buf, line->len);
+		if (cl->sub.unsent >= SEND_EARLY && !cl->sub.blocked)
+			client_send(c, cl);
+	}
+}
+
+void control_flush(struct control *c)
+{
+	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++) {
+		struct control_client *cl = &c->clients[i];
+
+		if (cl->state == CONTROL_TAIL)
+			sub_notice(&cl->sub);
+		if ((cl->state == CONTROL_TAIL || cl->state == CONTROL_REPLY) &&
+		    cl->sub.q.len && !cl->sub.blocked)
+			client_send(c, cl);
+	}
+}
+
+void control_tail_status(const struct control *c, struct status_tail *st)
+{
+	*st = c->stats;
+	st->connected = c->tails;
+	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++)
+		if (c->clients[i].state == CONTROL_TAIL)
+			st->missed += c->clients[i].sub.missed_total;
+}
+
+int control_connect(const char *path, char *err, size_t errlen)
+{
+	int fd = connect_path(path);
+
+	if (fd == -EACCES || fd == -EPERM)
+		snprintf(err, errlen, "permission denied on %s: the control socket is root's "
+			 "(or its group's, with run --socket-group)", path);
+	else if (fd < 0)
+		snprintf(err, errlen, "no collector is running on %s (%s); start it with "
+			 "'agentmon run'", path, strerror(-fd));
+	return fd;
+}
+
 int control_call(const char *path, const char *line, char *reply, size_t len,
 		 char *err, size_t errlen)
 {
 	size_t got = 0, ll = strlen(line);
-	int fd = connect_path(path);
+	int fd = control_connect(path, err, errlen);
 	ssize_t n;
 
-	if (fd == -EACCES || fd == -EPERM) {
-		snprintf(err, errlen, "permission denied on %s: the control socket is root's", path);
+	if (fd < 0)
 		return fd;
-	}
-	if (fd < 0) {
-		snprintf(err, errlen, "no collector is running on %s (%s); start it with 'agentmon run'",
-			 path, strerror(-fd));
-		return fd;
-	}
 	if (write(fd, line, ll) != (ssize_t)ll || write(fd, "\n", 1) != 1)
 		goto io_fail;
 	while (got + 1 < len && (n = read(fd, reply + got, len - 1 - got)) > 0) {

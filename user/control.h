@@ -2,37 +2,77 @@
 /*
  * control.h - the collector's Unix control socket and its clients.
  *
- * Protocol: one request line per connection, one reply line:
- *   "launch NAME\n"  -> "ok PID\n" | "error REASON\n"
+ * Protocol: one request line per connection, then:
+ *   "launch NAME\n"   -> "ok PID\n" | "error REASON\n", closed
+ *   "tail [json] [color] [agent=NAME] [type=T[,T...]] [pid=N] [alerts]\n"
+ *                     -> "ok\n", then one line per published event that
+ *                        passes the filters (subscribers.h), formatted as
+ *                        `run` prints them (JSON Lines, or text, coloured
+ *                        with "color"), until either side closes.  A client
+ *                        that reads too slowly loses events (never the
+ *                        collector's time) and is told how many with one
+ *                        "missed" line once its queue has drained to half.
+ *                     | "error REASON\n", closed (bad filter...)
+ *   "status [json]\n" -> the status text (status.h), closed
+ *   anything else     -> "error REASON\n", closed
+ * Beyond CONTROL_CLIENTS_MAX connections, or CONTROL_TAILS_MAX tails (so
+ * that launch always finds a slot), the reply is "error too many clients".
+ *
  * The collector trusts only the kernel's SO_PEERCRED pid, never a pid in
- * the request.  The socket is created 0600 (root only).
+ * the request.  The socket is created 0600 (root only); control_set_group
+ * opens it to a group (0660).  Every socket write is nonblocking
+ * (MSG_DONTWAIT | MSG_NOSIGNAL): a client never stalls the collector.
  */
 #ifndef AGENTMON_CONTROL_H
 #define AGENTMON_CONTROL_H
 
+#include <poll.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
 
+#include "json.h"
+#include "status.h"
+#include "subscribers.h"
+
 #define CONTROL_LINE_MAX 512
-#define CONTROL_CLIENTS_MAX 64
+#define CONTROL_CLIENTS_MAX 128
+#define CONTROL_TAILS_MAX 120
+#define CONTROL_POLLFDS (1 + CONTROL_CLIENTS_MAX) /* control_pollfds() fills these */
 
 /* handle one request line from peer; write the reply line (no newline) */
 typedef void (*control_handler)(void *arg, const struct ucred *peer,
 				const char *line, char *reply, size_t len);
+/* append the status (status_format) to out; 0 or -errno */
+typedef int (*control_status_fn)(void *arg, bool json, struct jw *out);
+
+enum control_state {
+	CONTROL_FREE,     /* slot unused (fd -1) */
+	CONTROL_REQUEST,  /* reading the request line */
+	CONTROL_TAIL,     /* streaming events */
+	CONTROL_REPLY,    /* writing the rest of a long reply, then closed */
+};
 
 struct control_client {
 	int fd;
+	enum control_state state;
 	size_t len;
 	struct ucred peer;
 	char buf[CONTROL_LINE_MAX];
+	struct subscriber sub;  /* TAIL: filter, queue, missed; REPLY: the queue */
 };
 
 struct control {
 	int fd;                       /* listening socket */
 	char *path;
-	control_handler handler;
+	control_handler handler;      /* launch (and any request not tail/status) */
+	control_status_fn status;     /* NULL: status requests get an error */
 	void *arg;
 	struct control_client clients[CONTROL_CLIENTS_MAX];
+	uint32_t tails;               /* clients in CONTROL_TAIL */
+	struct status_tail stats;     /* served/gone/refused; missed of closed tails */
+	struct fanout fan;            /* the event being published, per format */
+	struct jw reply;              /* a status reply being built */
 };
 
 /*
@@ -42,13 +82,42 @@ struct control {
  */
 int control_listen(struct control *c, const char *path, control_handler h,
 		   void *arg, char *err, size_t errlen);
+/*
+ * control_set_group - make the socket 0660 root:group so that members can
+ * tail, launch and ask for status.  -ENOENT for an unknown group, -errno
+ * when chown/chmod fail; err set.
+ */
+int control_set_group(struct control *c, const char *group, char *err, size_t errlen);
+/* answer "status" requests with fn (called with the arg of control_listen) */
+void control_on_status(struct control *c, control_status_fn fn);
 /* remove the socket file and close everything */
 void control_close(struct control *c);
-/* accept pending connections and serve readable clients; never blocks */
+
+/*
+ * Serving, never blocking.  With poll(2): control_pollfds() fills
+ * CONTROL_POLLFDS entries (the listener, then one per client slot, fd -1
+ * when unused; POLLOUT only for clients with queued bytes), and after
+ * poll control_handle() serves what their revents say.  control_serve()
+ * does the same without poll results (tries everything).
+ */
+void control_pollfds(const struct control *c, struct pollfd *p);
+void control_handle(struct control *c, const struct pollfd *p);
 void control_serve(struct control *c);
 /* fds to poll: the listener and each client (for epoll users): count in *n */
 int control_fds(const struct control *c, int *fds, size_t max);
 
+/* queue ev (ts_ns realtime) for every tail client whose filter it passes */
+void control_publish(struct control *c, const struct event *ev);
+/* write what is queued to clients whose sockets have room */
+void control_flush(struct control *c);
+/* the tail clients' figures for status */
+void control_tail_status(const struct control *c, struct status_tail *st);
+
+/*
+ * control_connect - client side: a socket connected to path, or -errno
+ * with err set ("no collector is running on PATH...", "permission denied").
+ */
+int control_connect(const char *path, char *err, size_t errlen);
 /*
  * control_call - client side: connect to path, send line, read the reply
  * line into reply.  Returns 0, or -errno with err set ("no collector is

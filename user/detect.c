@@ -9,6 +9,7 @@
 #include "common.h"
 #include "detect.h"
 #include "rules.h"
+#include "status.h"
 #include "webhook.h"
 
 struct detect {
@@ -193,4 +194,22 @@ void detect_system_alert(struct detect *d, const char *rule, const char *severit
 
 	snprintf(ev.comm, sizeof(ev.comm), "agentmon");
 	on_alert(&ev, d);
+}
+
+void detect_webhook_status(struct detect *d, struct status_webhooks *st)
+{
+	struct webhook_status ws;
+
+	memset(st, 0, sizeof(*st));
+	st->count = (uint32_t)d->n_hooks;
+	for (size_t i = 0; i < d->n_hooks; i++) {
+		webhook_status(d->hooks[i], &ws);
+		st->queued += ws.queued;
+		st->delivered += ws.delivered;
+		st->spooled += ws.spooled;
+		st->failed += ws.failed;
+		st->rejected += ws.rejected;
+		if (ws.last_error[0])
+			snprintf(st->last_error, sizeof(st->last_error), "%s", ws.last_error);
+	}
 }

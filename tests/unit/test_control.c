@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* test_control.c - control socket: one collector per path, peer pid, replies. */
+/*
+ * test_control.c - control socket: one collector per path, peer pid,
+ * replies; tail requests (filters, the bounded queue and its missed
+ * notice, streaming, vanishing and slow clients, too many clients) and
+ * status requests.
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -16,6 +21,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "subscribers.h"
 
 static char dir[64], sock[128];
 static pid_t last_peer;
@@ -134,6 +140,372 @@ static void test_overlong_request(void **state)
 	control_close(&c);
 }
 
+/* ---- tail: filters ---- */
+
+static struct event ev_of(uint32_t type, const char *agent, uint32_t pid, uint32_t agent_pid)
+{
+	struct event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.ts_ns = 1795608000123456789ull;
+	ev.pid = ev.tid = pid;
+	ev.agent = agent;
+	ev.agent_pid = agent_pid;
+	ev.agent_id = agent ? 0 : AM_AGENT_NONE;
+	strcpy(ev.comm, "sh");
+	ev.file.path = "/dev/null";
+	return ev;
+}
+
+/* args must be refused with an error containing want */
+static void parse_bad(const char *args, const char *want)
+{
+	struct tail_filter f;
+	char err[256] = "";
+
+	assert_int_equal(tail_filter_parse(args, &f, err, sizeof(err)), -EINVAL);
+	if (!strstr(err, want))
+		fail_msg("'%s': error '%s' lacks '%s'", args, err, want);
+}
+
+static void test_filter_parse(void **state)
+{
+	struct tail_filter f, g;
+	char err[256], line[CONTROL_LINE_MAX];
+
+	assert_int_equal(tail_filter_parse("", &f, err, sizeof(err)), 0);
+	assert_false(f.json || f.color || f.alerts || f.pid || f.types || f.agent[0]);
+	assert_int_equal(tail_filter_parse(" json  agent=bot type=open,exec pid=42 alerts color",
+					   &f, err, sizeof(err)), 0);
+	assert_true(f.json && f.color && f.alerts);
+	assert_string_equal(f.agent, "bot");
+	assert_int_equal(f.pid, 42);
+	assert_int_equal(f.types, (1ull << AM_EV_OPEN) | (1ull << AM_EV_EXEC));
+	/* the client's request line parses back to the same filter */
+	assert_int_equal(tail_filter_request(&f, line, sizeof(line)), 0);
+	assert_string_equal(line, "tail json color agent=bot type=exec,open pid=42 alerts");
+	assert_int_equal(tail_filter_parse(line + 4, &g, err, sizeof(err)), 0);
+	assert_memory_equal(&f, &g, sizeof(f));
+	assert_int_equal(tail_filter_request(&f, line, 20), -ENAMETOOLONG);
+	parse_bad("type=open,bogus", "unknown event type 'bogus'");
+	parse_bad("type=", "empty event type");
+	parse_bad("type=open,", "empty event type");
+	parse_bad("pid=0", "bad pid '0'");
+	parse_bad("pid=12x", "bad pid");
+	parse_bad("pid=99999999999", "bad pid");
+	parse_bad("agent=", "bad agent name");
+	parse_bad("agent=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		  "bad agent name");
+	parse_bad("json verbose", "unknown tail option 'verbose'");
+}
+
+static void test_filter_match(void **state)
+{
+	struct event open_bot = ev_of(AM_EV_OPEN, "bot", 11, 10);
+	struct event exec_other = ev_of(AM_EV_EXEC, "other", 21, 20);
+	struct event alert = ev_of(AM_EV_ALERT, "bot", 12, 10);
+	struct event drop = ev_of(AM_EV_DROP, NULL, 0, 0);
+	struct tail_filter f;
+	char err[256];
+
+	assert_int_equal(tail_filter_parse("", &f, err, sizeof(err)), 0);
+	assert_true(tail_filter_match(&f, &open_bot) && tail_filter_match(&f, &exec_other));
+	assert_int_equal(tail_filter_parse("agent=bot", &f, err, sizeof(err)), 0);
+	assert_true(tail_filter_match(&f, &open_bot));
+	assert_false(tail_filter_match(&f, &exec_other));
+	assert_true(tail_filter_match(&f, &drop)); /* drops always pass */
+	assert_int_equal(tail_filter_parse("type=exec,alert", &f, err, sizeof(err)), 0);
+	assert_false(tail_filter_match(&f, &open_bot));
+	assert_true(tail_filter_match(&f, &exec_other) && tail_filter_match(&f, &alert));
+	assert_true(tail_filter_match(&f, &drop));
+	/* pid: the process itself, or the tree of the agent rooted there */
+	assert_int_equal(tail_filter_parse("pid=10", &f, err, sizeof(err)), 0);
+	assert_true(tail_filter_match(&f, &open_bot) && tail_filter_match(&f, &alert));
+	assert_false(tail_filter_match(&f, &exec_other));
+	assert_int_equal(tail_filter_parse("pid=21", &f, err, sizeof(err)), 0);
+	assert_true(tail_filter_match(&f, &exec_other));
+	assert_int_equal(tail_filter_parse("alerts agent=bot", &f, err, sizeof(err)), 0);
+	assert_true(tail_filter_match(&f, &alert) && tail_filter_match(&f, &drop));
+	assert_false(tail_filter_match(&f, &open_bot));
+}
+
+/* ---- tail: the queue and the missed count ---- */
+
+static void test_queue_wraps(void **state)
+{
+	struct line_queue q;
+	char got[64];
+	int sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(lq_init(&q, 10), 0);
+	assert_true(lq_push(&q, "abcdef", 6));
+	assert_false(lq_push(&q, "ghijk", 5)); /* whole or nothing */
+	assert_int_equal(lq_send(&q, sv[0]), 6);
+	assert_int_equal(q.len, 0);
+	assert_int_equal(q.head, 0); /* empty: back to the start */
+	assert_true(lq_push(&q, "0123456", 7));
+	assert_int_equal(lq_send(&q, sv[0]), 7);
+	q.head = 7; /* as if the queue had not drained at once: wrap around */
+	assert_true(lq_push(&q, "ABCDEFGH", 8));
+	assert_int_equal(lq_send(&q, sv[0]), 8);
+	assert_int_equal(read(sv[1], got, sizeof(got)), 21);
+	assert_memory_equal(got, "abcdef0123456ABCDEFGH", 21);
+	close(sv[1]);
+	assert_true(lq_push(&q, "x", 1));
+	assert_int_equal(lq_send(&q, sv[0]), -EPIPE); /* the peer is gone */
+	close(sv[0]);
+	lq_free(&q);
+}
+
+static void test_missed_notice(void **state)
+{
+	struct tail_filter f = { .json = true };
+	struct subscriber s;
+	char line[100], got[4096];
+	int sv[2], n;
+
+	memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\n';
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(sub_init(&s, &f), 0);
+	lq_free(&s.q);
+	assert_int_equal(lq_init(&s.q, 1000), 0); /* ten lines */
+	for (int i = 0; i < 13; i++)
+		sub_offer(&s, line, sizeof(line));
+	assert_int_equal(s.missed, 3);
+	assert_int_equal(s.missed_total, 3);
+	/* no notice until the queue has drained to half; events still missed */
+	sub_notice(&s);
+	assert_int_equal(s.q.len, 1000);
+	assert_int_equal(lq_send(&s.q, sv[0]), 1000);
+	assert_true(sub_offer(&s, line, sizeof(line))); /* notice first, then the line */
+	assert_int_equal(s.missed, 0);
+	assert_int_equal(s.missed_total, 3);
+	assert_int_equal(read(sv[1], got, sizeof(got)), 1000);
+	lq_send(&s.q, sv[0]);
+	n = (int)read(sv[1], got, sizeof(got) - 1);
+	got[n] = '\0';
+	assert_non_null(strstr(got, "\"type\":\"missed\",\"missed\":3}\n"));
+	assert_true(!strncmp(got, "{\"ts\":\"", 7));
+	assert_int_equal(n - (int)(strchr(got, '\n') + 1 - got), (int)sizeof(line));
+	sub_free(&s);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* ---- tail and status through the socket ---- */
+
+static const char *status_json_arg;
+
+static int status_stub(void *arg, bool json, struct jw *out)
+{
+	status_json_arg = json ? "json" : "text";
+	jw_raw(out, "uptime: 1s\nagents: 0 tagged\n", 28);
+	return 0;
+}
+
+/* a client of c in this process: connect, send line, serve until done */
+static int client(struct control *c, const char *line)
+{
+	char err[256];
+	int fd = control_connect(sock, err, sizeof(err));
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, line, strlen(line)), (ssize_t)strlen(line));
+	control_serve(c); /* accept */
+	control_serve(c); /* read the request, answer */
+	return fd;
+}
+
+/* read what fd has within 1 s, until want appears; NUL-terminated in buf */
+static size_t read_until(struct control *c, int fd, char *buf, size_t len, const char *want)
+{
+	size_t got = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < 1000 && !strstr(buf, want); i++) {
+		ssize_t n = recv(fd, buf + got, len - 1 - got, MSG_DONTWAIT);
+
+		if (n > 0)
+			got += (size_t)n;
+		else if (n == 0)
+			break;
+		buf[got] = '\0';
+		control_flush(c);
+		control_serve(c);
+		usleep(1000);
+	}
+	return got;
+}
+
+static void test_tail_stream(void **state)
+{
+	struct event open_bot = ev_of(AM_EV_OPEN, "bot", 11, 10);
+	struct event exec_bot = ev_of(AM_EV_EXEC, "bot", 11, 10);
+	struct event drop = ev_of(AM_EV_DROP, NULL, 0, 0);
+	struct status_tail st;
+	struct control c;
+	char err[256], buf[8192];
+	int json, text, bad;
+
+	drop.drop.lost = 7;
+	exec_bot.exec.filename = "/bin/true";
+	assert_int_equal(control_listen(&c, sock, handler, NULL, err, sizeof(err)), 0);
+	json = client(&c, "tail json type=open\n");
+	text = client(&c, "tail agent=bot\n");
+	bad = client(&c, "tail type=nope\n");
+	read_until(&c, bad, buf, sizeof(buf), "\n");
+	assert_non_null(strstr(buf, "error unknown event type 'nope'"));
+	assert_int_equal(c.tails, 2);
+	control_publish(&c, &open_bot);
+	control_publish(&c, &exec_bot);
+	control_publish(&c, &drop);
+	read_until(&c, json, buf, sizeof(buf), "\"lost\":7");
+	assert_true(!strncmp(buf, "ok\n{\"ts\":\"2026-11-25T12:00:00.123456789Z\",\"type\":\"open\"", 55));
+	assert_null(strstr(buf, "\"exec\""));
+	assert_non_null(strstr(buf, "\"type\":\"drop\""));
+	read_until(&c, text, buf, sizeof(buf), "events lost");
+	assert_non_null(strstr(buf, "bot/sh[11] open /dev/null"));
+	assert_non_null(strstr(buf, "bot/sh[11] exec /bin/true"));
+	assert_null(strstr(buf, "\033[")); /* colour only when asked */
+	close(text); /* a client that vanishes is gone at once */
+	control_serve(&c);
+	control_tail_status(&c, &st);
+	assert_int_equal(st.connected, 1);
+	assert_int_equal(st.served, 2);
+	assert_int_equal(st.gone, 1);
+	close(json);
+	close(bad);
+	control_close(&c);
+}
+
+static void test_slow_client(void **state)
+{
+	struct event open_bot = ev_of(AM_EV_OPEN, "bot", 11, 10);
+	struct status_tail st;
+	struct control c;
+	char err[256], *buf = malloc(1 << 16);
+	uint64_t missed;
+	int fd, i;
+
+	assert_int_equal(control_listen(&c, sock, handler, NULL, err, sizeof(err)), 0);
+	fd = client(&c, "tail json\n");
+	/* the client does not read: its socket and queue fill, then events are missed */
+	for (i = 0; i < 20000; i++) {
+		control_publish(&c, &open_bot);
+		control_flush(&c);
+	}
+	control_tail_status(&c, &st);
+	missed = st.missed;
+	assert_true(missed > 0);
+	assert_int_equal(st.connected, 1);
+	/* it reads again: the notice comes once the queue drained to half */
+	for (i = 0; i < 10000; i++) {
+		ssize_t n = recv(fd, buf, (1 << 16) - 1, MSG_DONTWAIT);
+		char *m;
+
+		if (n > 0) {
+			buf[n] = '\0';
+			if ((m = strstr(buf, "\"missed\":")))
+				break;
+		}
+		control_serve(&c);
+		control_flush(&c);
+	}
+	assert_true(i < 10000);
+	assert_int_equal(strtoull(strstr(buf, "\"missed\":") + 9, NULL, 10), missed);
+	close(fd);
+	control_serve(&c);
+	control_tail_status(&c, &st);
+	assert_int_equal(st.missed, missed); /* kept after it left */
+	assert_int_equal(st.connected, 0);
+	control_close(&c);
+	free(buf);
+}
+
+static void test_status_request(void **state)
+{
+	struct control c;
+	char err[256], buf[512];
+	int fd;
+
+	assert_int_equal(control_listen(&c, sock, handler, NULL, err, sizeof(err)), 0);
+	fd = client(&c, "status\n");
+	read_until(&c, fd, buf, sizeof(buf), "\n");
+	assert_string_equal(buf, "error this collector does not give its status\n");
+	close(fd);
+	control_on_status(&c, status_stub);
+	fd = client(&c, "status json\n");
+	read_until(&c, fd, buf, sizeof(buf), "tagged\n");
+	assert_string_equal(buf, "uptime: 1s\nagents: 0 tagged\n");
+	assert_string_equal(status_json_arg, "json");
+	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 0); /* closed after the status */
+	close(fd);
+	fd = client(&c, "status yaml\n");
+	read_until(&c, fd, buf, sizeof(buf), "\n");
+	assert_non_null(strstr(buf, "error unknown status option"));
+	close(fd);
+	control_close(&c);
+}
+
+static void test_too_many_clients(void **state)
+{
+	struct control c;
+	char err[256], buf[256];
+	int fds[CONTROL_CLIENTS_MAX + 1], extra, launch;
+
+	assert_int_equal(control_listen(&c, sock, handler, NULL, err, sizeof(err)), 0);
+	for (int i = 0; i < CONTROL_TAILS_MAX; i++) {
+		fds[i] = client(&c, "tail\n");
+		read_until(&c, fds[i], buf, sizeof(buf), "\n");
+		assert_string_equal(buf, "ok\n");
+	}
+	/* one tail more is refused; launch still finds a slot */
+	extra = client(&c, "tail\n");
+	read_until(&c, extra, buf, sizeof(buf), "\n");
+	assert_string_equal(buf, "error too many clients\n");
+	launch = client(&c, "launch bot\n");
+	read_until(&c, launch, buf, sizeof(buf), "\n");
+	assert_true(!strncmp(buf, "ok ", 3));
+	close(extra);
+	close(launch);
+	/* every slot taken: the connection is refused politely */
+	for (int i = CONTROL_TAILS_MAX; i < CONTROL_CLIENTS_MAX; i++) {
+		char e[64];
+
+		fds[i] = control_connect(sock, e, sizeof(e));
+		control_serve(&c);
+	}
+	extra = control_connect(sock, err, sizeof(err));
+	control_serve(&c);
+	read_until(&c, extra, buf, sizeof(buf), "\n");
+	assert_string_equal(buf, "error too many clients\n");
+	close(extra);
+	for (int i = 0; i < CONTROL_CLIENTS_MAX; i++)
+		close(fds[i]);
+	control_close(&c);
+}
+
+static void test_socket_group(void **state)
+{
+	struct control c;
+	char err[256];
+	struct stat st;
+
+	assert_int_equal(control_listen(&c, sock, handler, NULL, err, sizeof(err)), 0);
+	assert_int_equal(control_set_group(&c, "no-such-group-agentmon", err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "unknown group 'no-such-group-agentmon'"));
+	if (geteuid() == 0) {
+		assert_int_equal(control_set_group(&c, "daemon", err, sizeof(err)), 0);
+		assert_int_equal(stat(sock, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0660);
+		assert_int_equal(st.st_gid, 1); /* daemon */
+	}
+	control_close(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -142,6 +514,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stale_socket_replaced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_collector, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overlong_request, setup, teardown),
+		cmocka_unit_test(test_filter_parse),
+		cmocka_unit_test(test_filter_match),
+		cmocka_unit_test(test_queue_wraps),
+		cmocka_unit_test(test_missed_notice),
+		cmocka_unit_test_setup_teardown(test_tail_stream, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slow_client, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_request, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_too_many_clients, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_socket_group, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

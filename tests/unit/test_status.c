@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* test_status.c - status figures: agents from the process cache, text and JSON. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "agents.h"
+#include "proc_cache.h"
+#include "status.h"
+
+#define STARTED 1795608000123456789ull /* 2026-11-25T12:00:00Z */
+
+/* a status with a little of everything */
+static void sample(struct status *s)
+{
+	status_init(s);
+	s->pid = 4000;
+	s->started_ns = STARTED;
+	s->uptime_ns = 90061ull * 1000000000ull + 5; /* 1d 01h 01m 01s */
+	strcpy(s->socket, "/run/agentmon/agentmon.sock");
+	assert_int_equal(status_add_proc(s, "codex", 300), 0);
+	assert_int_equal(status_add_proc(s, "claude", 200), 0);
+	assert_int_equal(status_add_proc(s, "claude", 100), 0);
+	assert_int_equal(status_add_proc(s, "claude", 200), 0);
+	s->events[AM_EV_OPEN] = 50000;
+	s->events[AM_EV_EXEC] = 3;
+	s->events[AM_EV_DROP] = 1;
+	s->drops[AM_EV_OPEN] = 12;
+	s->alerts = 2;
+	s->tail = (struct status_tail){ .connected = 2, .served = 5, .missed = 77, .gone = 3 };
+	s->webhooks = (struct status_webhooks){ .count = 1, .delivered = 2, .spooled = 1,
+						 .last_error = "connect: refused" };
+}
+
+static void test_agents_sorted_counted(void **state)
+{
+	struct status s;
+
+	sample(&s);
+	assert_int_equal(s.n_agents, 3);
+	assert_string_equal(s.agents[0].name, "claude");
+	assert_int_equal(s.agents[0].agent_pid, 100);
+	assert_int_equal(s.agents[0].procs, 1);
+	assert_int_equal(s.agents[1].agent_pid, 200);
+	assert_int_equal(s.agents[1].procs, 2);
+	assert_string_equal(s.agents[2].name, "codex");
+	status_release(&s);
+	assert_null(s.agents);
+}
+
+/* live tagged processes of the cache count; untagged and dead ones do not */
+static void test_agents_from_cache(void **state)
+{
+	struct agents *names = agents_new_default();
+	struct proc_cache *pc = proc_cache_new();
+	uint32_t claude = agents_intern(names, "claude");
+	struct proc_info *p;
+	struct status s;
+
+	p = proc_cache_upsert(pc, (uint32_t)getpid());
+	p->agent_id = claude;
+	p->agent_pid = (uint32_t)getppid();
+	p = proc_cache_upsert(pc, (uint32_t)getppid());
+	p->agent_id = claude;
+	p->agent_pid = (uint32_t)getppid();
+	proc_cache_upsert(pc, 1); /* untagged */
+	p = proc_cache_upsert(pc, 0x7ffffff0u); /* no such process: its exit was lost */
+	p->agent_id = claude;
+	p->agent_pid = 0x7ffffff0u;
+	status_init(&s);
+	assert_int_equal(status_add_agents(&s, pc, names), 0);
+	assert_int_equal(s.n_agents, 1);
+	assert_string_equal(s.agents[0].name, "claude");
+	assert_int_equal(s.agents[0].agent_pid, getppid());
+	assert_int_equal(s.agents[0].procs, 2);
+	status_release(&s);
+	proc_cache_free(pc);
+	agents_free(names);
+}
+
+static void test_text(void **state)
+{
+	struct status s;
+	struct jw w;
+
+	sample(&s);
+	jw_init(&w);
+	assert_int_equal(status_format(&s, false, &w), 0);
+	assert_non_null(strstr(w.buf, "uptime:         1d 01h 01m 01s (since 2026-11-25T12:00:00Z)\n"));
+	assert_non_null(strstr(w.buf, "collector:      pid 4000, socket /run/agentmon/agentmon.sock\n"));
+	assert_non_null(strstr(w.buf, "agents:         3 tagged\n"
+				      "  claude:       root pid 100, 1 process\n"
+				      "  claude:       root pid 200, 2 processes\n"
+				      "  codex:        root pid 300, 1 process\n"));
+	assert_non_null(strstr(w.buf, "events:         50004\n  exec:         3\n"
+				      "  open:         50000\n  drop:         1\n"));
+	assert_non_null(strstr(w.buf, "drops:          12\n  open:         12\nalerts:"));
+	assert_non_null(strstr(w.buf, "alerts:         2\n"));
+	assert_non_null(strstr(w.buf, "tail clients:   2 connected, 5 served, 77 events missed, "
+				      "3 gone, 0 refused\n"));
+	assert_non_null(strstr(w.buf, "recording:      off\n"));
+	assert_non_null(strstr(w.buf, "webhooks:       1: 2 delivered, 0 queued, 1 spooled, "
+				      "0 failed attempts, 0 rejected\n  last error:   connect: refused\n"));
+	jw_reset(&w);
+	s.recording = (struct status_recording){ .enabled = true, .dir = "/var/t",
+		.file = "/var/t/a.amtrace", .bytes = 4096, .files = 1 };
+	status_format(&s, false, &w);
+	assert_non_null(strstr(w.buf, "recording:      on, /var/t, writing /var/t/a.amtrace, "
+				      "1 file, 4096 bytes\n"));
+	jw_reset(&w);
+	s.recording.failed = true;
+	strcpy(s.recording.reason, "disk full");
+	status_format(&s, false, &w);
+	assert_non_null(strstr(w.buf, "recording:      failed in /var/t: disk full\n"));
+	jw_free(&w);
+	status_release(&s);
+}
+
+static void test_json(void **state)
+{
+	struct status s;
+	struct jw w;
+
+	sample(&s);
+	jw_init(&w);
+	assert_int_equal(status_format(&s, true, &w), 0);
+	assert_string_equal(w.buf,
+		"{\"pid\":4000,\"started\":\"2026-11-25T12:00:00Z\",\"uptime_s\":90061,"
+		"\"socket\":\"/run/agentmon/agentmon.sock\",\"agents\":["
+		"{\"name\":\"claude\",\"agent_pid\":100,\"processes\":1},"
+		"{\"name\":\"claude\",\"agent_pid\":200,\"processes\":2},"
+		"{\"name\":\"codex\",\"agent_pid\":300,\"processes\":1}],"
+		"\"events\":{\"total\":50004,\"exec\":3,\"open\":50000,\"drop\":1},"
+		"\"drops\":{\"total\":12,\"open\":12},\"alerts\":2,"
+		"\"tail\":{\"connected\":2,\"served\":5,\"missed\":77,\"gone\":3,\"refused\":0},"
+		"\"recording\":{\"enabled\":false,\"dir\":null,\"file\":null,\"bytes\":0,"
+		"\"files\":0,\"failed\":false,\"reason\":null},"
+		"\"webhooks\":{\"count\":1,\"queued\":0,\"delivered\":2,\"spooled\":1,\"failed\":0,"
+		"\"rejected\":0,\"last_error\":\"connect: refused\"}}\n");
+	/* appended after other text: a value of its own, no comma before it */
+	jw_reset(&w);
+	jw_raw(&w, "x", 1);
+	w.comma = true;
+	status_format(&s, true, &w);
+	assert_true(!strncmp(w.buf, "x{\"pid\":4000,", 13));
+	jw_free(&w);
+	status_release(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_agents_sorted_counted),
+		cmocka_unit_test(test_agents_from_cache),
+		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_json),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

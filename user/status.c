@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * status.c - the collector's health figures and their two formats (see
+ * status.h).  Library code: returns errors, never prints.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agents.h"
+#include "event.h"
+#include "proc_cache.h"
+#include "status.h"
+
+#define KEY_WIDTH 15   /* text: values start in this column */
+
+void status_init(struct status *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void status_release(struct status *s)
+{
+	free(s->agents);
+	s->agents = NULL;
+	s->n_agents = s->cap_agents = 0;
+}
+
+/* where (name, pid) is or goes in the sorted agents; *found when it is there */
+static size_t agent_slot(const struct status *s, const char *name, uint32_t pid, bool *found)
+{
+	size_t i = 0;
+	int cmp = 1;
+
+	for (; i < s->n_agents; i++) {
+		cmp = strcmp(s->agents[i].name, name);
+		if (!cmp)
+			cmp = s->agents[i].agent_pid < pid ? -1 : s->agents[i].agent_pid > pid;
+		if (cmp >= 0)
+			break;
+	}
+	*found = i < s->n_agents && cmp == 0;
+	return i;
+}
+
+int status_add_proc(struct status *s, const char *name, uint32_t agent_pid)
+{
+	struct status_agent *a;
+	bool found;
+	size_t i = agent_slot(s, name, agent_pid, &found);
+
+	if (!found) {
+		if (s->n_agents == s->cap_agents) {
+			size_t cap = s->cap_agents ? s->cap_agents * 2 : 8;
+
+			a = realloc(s->agents, cap * sizeof(*a));
+			if (!a)
+				return -ENOMEM;
+			s->agents = a;
+			s->cap_agents = cap;
+		}
+		memmove(s->agents + i + 1, s->agents + i, (s->n_agents - i) * sizeof(*a));
+		memset(&s->agents[i], 0, sizeof(*a));
+		snprintf(s->agents[i].name, sizeof(s->agents[i].name), "%s", name);
+		s->agents[i].agent_pid = agent_pid;
+		s->n_agents++;
+	}
+	s->agents[i].procs++;
+	return 0;
+}
+
+struct agents_walk {
+	struct status *s;
+	const struct agents *names;
+};
+
+/* a tagged process still alive (its exit may have been lost) counts */
+static int count_proc(struct proc_info *p, void *arg)
+{
+	struct agents_walk *w = arg;
+	const char *name;
+
+	if (p->agent_id == AM_AGENT_NONE || (kill((pid_t)p->pid, 0) && errno == ESRCH))
+		return 0;
+	name = agents_name(w->names, p->agent_id);
+	return status_add_proc(w->s, name ? name : "?", p->agent_pid);
+}
+
+int status_add_agents(struct status *s, struct proc_cache *pc, const struct agents *names)
+{
+	struct agents_walk w = { .s = s, .names = names };
+
+	return proc_cache_each(pc, count_proc, &w);
+}
+
+/* the name of an event type; the kernel's data records too */
+static const char *type_name(uint32_t t)
+{
+	return t == AM_EV_DATA ? "data" : event_type_name(t);
+}
+
+static uint64_t sum(const uint64_t *v)
+{
+	uint64_t total = 0;
+
+	for (size_t t = 0; t < STATUS_TYPES; t++)
+		total += v[t];
+	return total;
+}
+
+/* "2026-11-25T12:00:00Z" */
+static void wall_time(uint64_t ns, char *buf, size_t len)
+{
+	time_t sec = (time_t)(ns / 1000000000ull);
+	struct tm tm;
+
+	gmtime_r(&sec, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* ---- text ---- */
+
+/* one line: indent, "key:" padded to the value column, the value */
+static void line(struct jw *out, int indent, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void line(struct jw *out, int indent, const char *key, const char *fmt, ...)
+{
+	char buf[3 * STATUS_PATH_MAX];  /* a value may hold two paths */
+	int n = snprintf(buf, 128, "%*s%s:", indent, "", key); /* keys are short */
+	va_list ap;
+
+	if (n < 0 || n >= 128)
+		n = 127;
+	if (n < KEY_WIDTH)
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%*s", KEY_WIDTH - n, "");
+	buf[n++] = ' ';
+	va_start(ap, fmt);
+	vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
+	va_end(ap);
+	jw_raw(out, buf, strlen(buf));
+	jw_raw(out, "\n", 1);
+}
+
+static void text_uptime(const struct status *s, struct jw *out)
+{
+	uint64_t sec = s->uptime_ns / 1000000000ull;
+	char since[32];
+
+	wall_time(s->started_ns, since, sizeof(since));
+	line(out, 0, "uptime", "%llud %02lluh %02llum %02llus (since %s)",
+	     (unsigned long long)(sec / 86400), (unsigned long long)(sec / 3600 % 24),
+	     (unsigned long long)(sec / 60 % 60), (unsigned long long)(sec % 60), since);
+	line(out, 0, "collector", "pid %u, socket %s", s->pid, s->socket);
+}
+
+static void text_agents(const struct status *s, struct jw *out)
+{
+	line(out, 0, "agents", "%zu tagged", s->n_agents);
+	for (size_t i = 0; i < s->n_agents; i++)
+		line(out, 2, s->agents[i].name, "root pid %u, %u process%s",
+		     s->agents[i].agent_pid, s->agents[i].procs,
+		     s->agents[i].procs == 1 ? "" : "es");
+}
+
+/* a total, then one indented line per type with a non-zero count */
+static void text_by_type(struct jw *out, const char *key, const uint64_t *v)
+{
+	line(out, 0, key, "%llu", (unsigned long long)sum(v));
+	for (uint32_t t = 0; t < STATUS_TYPES; t++)
+		if (v[t])
+			line(out, 2, type_name(t), "%llu", (unsigned long long)v[t]);
+}
+
+static void text_recording(const struct status_recording *r, struct jw *out)
+{
+	if (!r->enabled)
+		line(out, 0, "recording", "off");
+	else if (r->failed)
+		line(out, 0, "recording", "failed in %s: %s", r->dir, r->reason);
+	else
+		line(out, 0, "recording", "on, %s, writing %s, %llu file%s, %llu bytes", r->dir,
+		     r->file[0] ? r->file : "-", (unsigned long long)r->files,
+		     r->files == 1 ? "" : "s", (unsigned long long)r->bytes);
+}
+
+static void text_webhooks(const struct status_webhooks *w, struct jw *out)
+{
+	if (!w->count) {
+		line(out, 0, "webhooks", "none");
+		return;
+	}
+	line(out, 0, "webhooks", "%u: %llu delivered, %llu queued, %llu spooled, "
+	     "%llu failed attempts, %llu rejected", w->count, (unsigned long long)w->delivered,
+	     (unsigned long long)w->queued, (unsigned long long)w->spooled,
+	     (unsigned long long)w->failed, (unsigned long long)w->rejected);
+	if (w->last_error[0])
+		line(out, 2, "last error", "%s", w->last_error);
+}
+
+static void status_text(const struct status *s, struct jw *out)
+{
+	const struct status_tail *t = &s->tail;
+
+	text_uptime(s, out);
+	text_agents(s, out);
+	text_by_type(out, "events", s->events);
+	text_by_type(out, "drops", s->drops);
+	line(out, 0, "alerts", "%llu", (unsigned long long)s->alerts);
+	line(out, 0, "tail clients", "%u connected, %llu served, %llu events missed, "
+	     "%llu gone, %llu refused", t->connected, (unsigned long long)t->served,
+	     (unsigned long long)t->missed, (unsigned long long)t->gone,
+	     (unsigned long long)t->refused);
+	text_recording(&s->recording, out);
+	text_webhooks(&s->webhooks, out);
+}
+
+/* ---- JSON ---- */
+
+static void ju(struct jw *w, const char *key, uint64_t v)
+{
+	jw_key(w, key);
+	jw_uint(w, v);
+}
+
+/* a string, or null when empty */
+static void js(struct jw *w, const char *key, const char *v)
+{
+	jw_key(w, key);
+	jw_str(w, v && *v ? v : NULL);
+}
+
+static void json_agents(const struct status *s, struct jw *w)
+{
+	jw_key(w, "agents");
+	jw_arr_begin(w);
+	for (size_t i = 0; i < s->n_agents; i++) {
+		jw_obj_begin(w);
+		js(w, "name", s->agents[i].name);
+		ju(w, "agent_pid", s->agents[i].agent_pid);
+		ju(w, "processes", s->agents[i].procs);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+static void json_by_type(struct jw *w, const char *key, const uint64_t *v)
+{
+	jw_key(w, key);
+	jw_obj_begin(w);
+	ju(w, "total", sum(v));
+	for (uint32_t t = 0; t < STATUS_TYPES; t++)
+		if (v[t])
+			ju(w, type_name(t), v[t]);
+	jw_obj_end(w);
+}
+
+struct figure {
+	const char *key;
+	uint64_t v;
+};
+
+/* "key": number for each of the n figures */
+static void ju_all(struct jw *w, const struct figure *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		ju(w, f[i].key, f[i].v);
+}
+
+static void json_tail(const struct status_tail *t, struct jw *w)
+{
+	const struct figure f[] = { { "connected", t->connected }, { "served", t->served },
+		{ "missed", t->missed }, { "gone", t->gone }, { "refused", t->refused } };
+
+	jw_key(w, "tail");
+	jw_obj_begin(w);
+	ju_all(w, f, sizeof(f) / sizeof(f[0]));
+	jw_obj_end(w);
+}
+
+static void json_recording(const struct status_recording *r, struct jw *w)
+{
+	jw_key(w, "recording");
+	jw_obj_begin(w);
+	jw_key(w, "enabled");
+	jw_bool(w, r->enabled);
+	js(w, "dir", r->dir);
+	js(w, "file", r->file);
+	ju(w, "bytes", r->bytes);
+	ju(w, "files", r->files);
+	jw_key(w, "failed");
+	jw_bool(w, r->failed);
+	js(w, "reason", r->reason);
+	jw_obj_end(w);
+}
+
+static void json_webhooks(const struct status_webhooks *h, struct jw *w)
+{
+	const struct figure f[] = { { "count", h->count }, { "queued", h->queued },
+		{ "delivered", h->delivered }, { "spooled", h->spooled }, { "failed", h->failed },
+		{ "rejected", h->rejected } };
+
+	jw_key(w, "webhooks");
+	jw_obj_begin(w);
+	ju_all(w, f, sizeof(f) / sizeof(f[0]));
+	js(w, "last_error", h->last_error);
+	jw_obj_end(w);
+}
+
+static void status_json(const struct status *s, struct jw *w)
+{
+	char since[32];
+
+	wall_time(s->started_ns, since, sizeof(since));
+	w->comma = false;
+	jw_obj_begin(w);
+	ju(w, "pid", s->pid);
+	js(w, "started", since);
+	ju(w, "uptime_s", s->uptime_ns / 1000000000ull);
+	js(w, "socket", s->socket);
+	json_agents(s, w);
+	json_by_type(w, "events", s->events);
+	json_by_type(w, "drops", s->drops);
+	ju(w, "alerts", s->alerts);
+	json_tail(&s->tail, w);
+	json_recording(&s->recording, w);
+	json_webhooks(&s->webhooks, w);
+	jw_obj_end(w);
+	jw_raw(w, "\n", 1);
+	w->comma = false;
+}
+
+int status_format(const struct status *s, bool json, struct jw *out)
+{
+	if (json)
+		status_json(s, out);
+	else
+		status_text(s, out);
+	return out->oom ? -ENOMEM : 0;
+}

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * status.h - the collector's health as plain figures (`agentmon status`):
+ * filled by the collector (and the modules it asks: control, recorder,
+ * detect) on each status request, formatted by status_format() as aligned
+ * "key: value" lines for people or one JSON object.
+ */
+#ifndef AGENTMON_STATUS_H
+#define AGENTMON_STATUS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../bpf/agentmon.h"
+#include "json.h"
+
+#define STATUS_TYPES 64       /* event types are < 64 (a bit each in filters) */
+#define STATUS_PATH_MAX 4096
+
+/* one tagged agent session: its root process and the live processes of its tree */
+struct status_agent {
+	char name[AM_NAME_MAX];
+	uint32_t agent_pid;
+	uint32_t procs;
+};
+
+/* tail clients (filled by control_tail_status) */
+struct status_tail {
+	uint32_t connected;   /* now */
+	uint64_t served;      /* tail requests accepted since start */
+	uint64_t missed;      /* events dropped for clients that read too slowly */
+	uint64_t gone;        /* clients that disconnected */
+	uint64_t refused;     /* connections refused: too many clients */
+};
+
+/* trace recording (filled by the recorder when there is one) */
+struct status_recording {
+	bool enabled;
+	char dir[STATUS_PATH_MAX];
+	char file[STATUS_PATH_MAX];   /* the trace being written, "" between files */
+	uint64_t bytes;               /* written since start */
+	uint64_t files;               /* trace files written since start */
+	bool failed;                  /* recording stopped on an error */
+	char reason[640];             /* why, when failed */
+};
+
+/* alert delivery, summed over the policy's webhooks */
+struct status_webhooks {
+	uint32_t count;               /* webhooks configured */
+	uint64_t queued, delivered, spooled, failed, rejected;
+	char last_error[128];
+};
+
+struct status {
+	uint32_t pid;                 /* the collector's */
+	uint64_t started_ns;          /* wall clock */
+	uint64_t uptime_ns;
+	char socket[STATUS_PATH_MAX];
+	struct status_agent *agents;  /* n_agents, sorted by name then pid */
+	size_t n_agents, cap_agents;
+	uint64_t events[STATUS_TYPES];  /* emitted to the output, by type */
+	uint64_t drops[STATUS_TYPES];   /* the kernel could not deliver, by type */
+	uint64_t alerts;
+	struct status_tail tail;
+	struct status_recording recording;
+	struct status_webhooks webhooks;
+};
+
+/* an empty status (no agents); status_release frees what status_add_proc took */
+void status_init(struct status *s);
+void status_release(struct status *s);
+/*
+ * status_add_proc - count one live process of agent name's tree rooted at
+ * agent_pid (the session is added on its first process).  0 or -ENOMEM.
+ */
+int status_add_proc(struct status *s, const char *name, uint32_t agent_pid);
+/*
+ * status_add_agents - every live tagged process of the cache pc, by agent
+ * (names: the agent table of its ids).  0 or -ENOMEM.
+ */
+struct proc_cache;
+struct agents;
+int status_add_agents(struct status *s, struct proc_cache *pc, const struct agents *names);
+
+/*
+ * status_format - s appended to out: JSON (one object and a newline) or
+ * text, one aligned "key: value" line each, details indented below.
+ * Returns 0, or -ENOMEM when out could not grow.
+ */
+int status_format(const struct status *s, bool json, struct jw *out);
+
+#endif
