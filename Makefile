@@ -126,4 +126,67 @@ bench: deps
 clean:
 	$(Q)rm -rf $(BUILD)
 
+# ---- make install / make uninstall (README "Install as a service") ----
+# PREFIX and DESTDIR as usual.  The policy always goes to /etc/agentmon: the
+# binary looks for /etc/agentmon/agentmon.yaml whatever the PREFIX.  The unit
+# goes where systemd's pkg-config file says (Debian 12: /lib/systemd/system),
+# which is also what a package built with DESTDIR expects; set
+# SYSTEMDUNITDIR=/etc/systemd/system to keep a local install out of it.
+PREFIX         ?= /usr/local
+SBINDIR        ?= $(PREFIX)/sbin
+MANDIR         ?= $(PREFIX)/share/man
+SYSCONFDIR     ?= /etc
+SYSTEMDUNITDIR ?= $(or $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system)
+CONFDIR        := $(SYSCONFDIR)/agentmon
+# systemctl only on a live system whose init is systemd
+SYSTEMD_LIVE    = test -z "$(DESTDIR)" && test -d /run/systemd/system
+
+# the unit is generated every time: SBINDIR may differ from the last run
+.PHONY: install uninstall $(BUILD)/agentmon.service
+$(BUILD)/agentmon.service: etc/agentmon.service.in
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D) && sed 's|@SBINDIR@|$(SBINDIR)|g' $< > $@
+
+$(BUILD)/agentmon.8.gz: man/agentmon.8
+	$(call msg,GZIP,$@)
+	$(Q)mkdir -p $(@D) && gzip -9n < $< > $@
+
+install: $(BUILD)/agentmon $(BUILD)/agentmon.service $(BUILD)/agentmon.8.gz
+	$(call msg,INSTALL,$(DESTDIR)$(SBINDIR)/agentmon)
+	$(Q)install -D -m 0755 $(BUILD)/agentmon $(DESTDIR)$(SBINDIR)/agentmon
+	$(call msg,INSTALL,$(DESTDIR)$(SYSTEMDUNITDIR)/agentmon.service)
+	$(Q)install -D -m 0644 $(BUILD)/agentmon.service $(DESTDIR)$(SYSTEMDUNITDIR)/agentmon.service
+	$(call msg,INSTALL,$(DESTDIR)$(MANDIR)/man8/agentmon.8.gz)
+	$(Q)install -D -m 0644 $(BUILD)/agentmon.8.gz $(DESTDIR)$(MANDIR)/man8/agentmon.8.gz
+	$(Q)install -d -m 0755 $(DESTDIR)$(CONFDIR)
+	$(Q)conf=$(DESTDIR)$(CONFDIR)/agentmon.yaml; \
+	if [ -e $$conf ] && ! cmp -s etc/agentmon.yaml $$conf; then \
+		install -m 0644 etc/agentmon.yaml $$conf.new && \
+		echo "agentmon: kept the edited $(CONFDIR)/agentmon.yaml; the shipped one is agentmon.yaml.new"; \
+	else \
+		printf '  %-8s %s\n' INSTALL $$conf; \
+		install -m 0644 etc/agentmon.yaml $$conf && rm -f $$conf.new; \
+	fi
+	$(Q)if $(SYSTEMD_LIVE); then systemctl daemon-reload; \
+		if systemctl -q is-active agentmon.service; then \
+			echo "agentmon: the service still runs the old binary: systemctl restart agentmon"; fi; fi
+	$(Q)if [ -z "$(DESTDIR)" ]; then \
+		echo "agentmon: installed; start it now and at boot with: systemctl enable --now agentmon"; fi
+
+# keeps an edited policy and /var/lib/agentmon (traces, spool)
+uninstall:
+	$(Q)if $(SYSTEMD_LIVE) && [ -e $(SYSTEMDUNITDIR)/agentmon.service ]; then \
+		systemctl disable --now agentmon.service || true; fi
+	$(call msg,RM,$(DESTDIR)$(SBINDIR)/agentmon)
+	$(Q)rm -f $(DESTDIR)$(SBINDIR)/agentmon
+	$(call msg,RM,$(DESTDIR)$(SYSTEMDUNITDIR)/agentmon.service)
+	$(Q)rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/agentmon.service
+	$(call msg,RM,$(DESTDIR)$(MANDIR)/man8/agentmon.8.gz)
+	$(Q)rm -f $(DESTDIR)$(MANDIR)/man8/agentmon.8.gz $(DESTDIR)$(MANDIR)/man8/agentmon.8
+	$(Q)conf=$(DESTDIR)$(CONFDIR)/agentmon.yaml; rm -f $$conf.new; \
+	if cmp -s etc/agentmon.yaml $$conf; then printf '  %-8s %s\n' RM $$conf; rm -f $$conf; \
+	elif [ -e $$conf ]; then echo "agentmon: kept the edited $(CONFDIR)/agentmon.yaml"; fi; \
+	rmdir $(DESTDIR)$(CONFDIR) 2>/dev/null || true
+	$(Q)if $(SYSTEMD_LIVE); then systemctl daemon-reload; fi
+
 -include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/*.d)
