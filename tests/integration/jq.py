@@ -152,8 +152,12 @@ def validate(events, problems):
             continue
         if not isinstance(ev.get("ts"), str) or not TS_RE.match(ev["ts"]):
             problems.append("event %d (%s): bad ts %r" % (n, typ, ev.get("ts")))
+        system = typ == "alert" and ev.get("cause") == "alert"  # about agentmon itself
+        if system and ev.get("agent") is not None:
+            problems.append("event %d (alert about agentmon): agent %r" % (n, ev["agent"]))
         if typ != "drop":
-            check_types(n, ev, COMMON, problems)
+            check_types(n, ev, {k: v for k, v in COMMON.items()
+                                if not (system and k == "agent")}, problems)
             if "exe" not in ev:
                 problems.append("event %d (%s): missing 'exe'" % (n, typ))
         check_types(n, ev, PER_TYPE.get(typ, {}), problems)

@@ -10,7 +10,8 @@
 #
 #   start_collector [RUN-ARGS...]  collector on $SOCK, JSON to $OUT, stderr
 #                                  to $ERR; waits for "ready"; --no-record
-#                                  unless RUN-ARGS has --record DIR
+#                                  unless RUN-ARGS has --record DIR (or
+#                                  RECORD_ARGS is set, even to "")
 #   stop_collector [SIG]           signal it (TERM), assert exit 0 within 2 s;
 #                                  sets STOP_MS and validates $OUT
 #   am ARGS...                     build/agentmon ARGS...
@@ -104,7 +105,7 @@ start_collector() {
 	# a simple command, so that $! is the collector itself; signals reset
 	# because a non-interactive shell starts background jobs with SIGINT
 	# ignored
-	local rec=--no-record
+	local rec=${RECORD_ARGS---no-record}
 	case " $* " in *" --record "*) rec= ;; esac
 	env --default-signal=INT,TERM,HUP "$AGENTMON" run --format json $rec \
 		--socket "$SOCK" "$@" >"$OUT" 2>"$ERR" &
