@@ -176,7 +176,15 @@ static void test_errors(void **state)
 	bad("alerts:\n  upload_threshold: 5x\n",
 	    "2: alerts.upload_threshold: '5x' is not a number in 1-1099511627776 (k, m, g)");
 	bad("alerts:\n  spool_dir: rel/dir\n", "2: alerts.spool_dir: 'rel/dir' is not an absolute path");
-	bad("- a\n- b\n", "1: the policy must be a mapping (agents, allow, alerts)");
+	bad("- a\n- b\n", "1: the policy must be a mapping (agents, allow, alerts, record)");
+	bad("record:\n  dir: traces\n", "2: record.dir: 'traces' is not an absolute path");
+	bad("record:\n  rotate_bytes: 1k\n",
+	    "2: record.rotate_bytes: '1k' is not a number in 65536-1099511627776 (k, m, g)");
+	bad("record:\n  rotate_age: 0s\n",
+	    "2: record.rotate_age: '0s' is not a duration from 1s to 3650d (s, m, h, d)");
+	bad("record:\n  keep_age: 1w\n",
+	    "2: record.keep_age: '1w' is not a duration from 1s to 3650d (s, m, h, d)");
+	bad("record:\n  keep: 1\n", "2: record: unknown key 'keep'");
 	/* YAML syntax errors with libyaml's line */
 	bad("allow:\n  - host: [a\n", "3: did not find expected ',' or ']' while parsing a flow sequence");
 	bad("allow:\n  - host: a\n bad: x\n",
@@ -235,6 +243,26 @@ static void test_alert_settings(void **state)
 	policy_free(p);
 }
 
+static void test_record_settings(void **state)
+{
+	static const char y[] = "record:\n  dir: /srv/traces\n  rotate_bytes: 16M\n"
+				"  rotate_age: 30m\n  keep_age: 2d\n  keep_bytes: 2g\n";
+	struct policy *p = NULL;
+	char err[256];
+
+	assert_int_equal(policy_load_buffer("r.yaml", y, strlen(y), &p, err, sizeof(err)), 0);
+	assert_string_equal(p->record.dir, "/srv/traces");
+	assert_int_equal(p->record.rotate_bytes, 16 << 20);
+	assert_int_equal(p->record.rotate_age_s, 1800);
+	assert_int_equal(p->record.keep_age_s, 2 * 86400);
+	assert_int_equal(p->record.keep_bytes, 2ull << 30);
+	policy_free(p);
+	assert_int_equal(policy_load_buffer(NULL, NULL, 0, &p, err, sizeof(err)), 0);
+	assert_null(p->record.dir); /* the recorder's defaults */
+	assert_int_equal(p->record.rotate_bytes, 0);
+	policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -243,6 +271,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_empty_and_files),
 		cmocka_unit_test(test_alert_settings),
+		cmocka_unit_test(test_record_settings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
