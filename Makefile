@@ -37,6 +37,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 # libFuzzer targets: every library source but the BPF loader, with sanitizers
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+EVASION_TESTS := $(wildcard tests/evasion/test_*.sh)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_LIB  := $(filter-out user/main.c user/load.c user/load_tls.c user/collector.c,$(USER_SRCS))
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
@@ -48,7 +49,7 @@ ASAN_FLAGS := -g -O2 -fsanitize=address,undefined -fno-omit-frame-pointer \
               -fno-sanitize-recover=all
 ASAN_BINS  := $(patsubst $(BUILD)/%,$(ASAN_BUILD)/%,$(UNIT_BINS))
 
-.PHONY: all clean deps run test unit integration bench vmlinux fuzz
+.PHONY: all clean deps run test unit integration evasion bench vmlinux fuzz
 .DELETE_ON_ERROR:
 all: $(BUILD)/agentmon
 
@@ -113,11 +114,14 @@ unit: $(UNIT_BINS)
 integration: all
 	$(Q)tools/run-tests.sh integration tests/integration/test_*.sh
 
+evasion: all
+	$(Q)tools/run-tests.sh evasion $(EVASION_TESTS)
+
 test: deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(FUZZ_BINS)
 	$(Q)CFLAGS="$(ASAN_FLAGS)" $(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) $(ASAN_BINS)
 	$(Q)tools/run-tests.sh all $(UNIT_BINS) $(ASAN_BINS) tests/fuzz/smoke.sh \
-		tests/integration/test_*.sh
+		tests/integration/test_*.sh $(EVASION_TESTS)
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
