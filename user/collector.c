@@ -37,6 +37,9 @@ struct collector {
 	uint32_t agents_recorded;    /* agent ids the trace has names for */
 	uint64_t drops_seen;
 	int64_t boot_to_real_ns;     /* one value for the pipeline and the traces */
+	char record_dir[STATUS_PATH_MAX]; /* where traces go, when recording */
+	uint64_t shown[STATUS_TYPES];     /* events shown, by type (status) */
+	uint64_t started_wall, started_mono;
 };
 
 static void record_agents(struct collector *c);
@@ -53,11 +56,13 @@ static int write_tag(void *arg, uint32_t tgid, uint32_t agent_pid, uint32_t agen
 	return ret;
 }
 
-/* every event the pipeline shows: the output stream */
+/* every event the pipeline shows: the output stream and the tail clients */
 static void show(void *arg, const struct event *ev)
 {
 	struct collector *c = arg;
 
+	c->shown[ev->type < STATUS_TYPES ? ev->type : 0]++;
+	control_publish(&c->ctl, ev);
 	if (output_event(c->out, ev) == -EPIPE)
 		am_exiting = 1; /* nobody reads our output any more */
 }
@@ -311,6 +316,7 @@ static int record_start(struct collector *c)
 		am_err("%s (--no-record runs without traces)", err);
 		return AM_EXIT_USAGE;
 	}
+	snprintf(c->record_dir, sizeof(c->record_dir), "%s", s.dir);
 	proc_cache_on_load(pipeline_cache(c->pl), record_proc, c);
 	return 0;
 }
@@ -336,6 +342,49 @@ static void record_step(struct collector *c, uint64_t boot_ns, uint64_t wall_ns)
 	}
 }
 
+/* ---- status ---- */
+
+static void status_recording(struct collector *c, struct status_recording *r)
+{
+	struct record_status rs;
+
+	if (!c->rec)
+		return; /* off */
+	recorder_status(c->rec, &rs);
+	r->enabled = true;
+	snprintf(r->dir, sizeof(r->dir), "%s", c->record_dir);
+	snprintf(r->file, sizeof(r->file), "%s", rs.file);
+	r->bytes = rs.bytes;
+	r->files = rs.files;
+	r->failed = rs.failed;
+	snprintf(r->reason, sizeof(r->reason), "%s", rs.reason);
+}
+
+/* a "status" request: this run's figures formatted into out; 0 or -ENOMEM */
+static int on_status(void *arg, bool json, struct jw *out)
+{
+	struct collector *c = arg;
+	struct status s;
+	int ret;
+
+	status_init(&s);
+	s.pid = (uint32_t)getpid();
+	s.started_ns = c->started_wall;
+	s.uptime_ns = am_now_ns(CLOCK_MONOTONIC) - c->started_mono;
+	snprintf(s.socket, sizeof(s.socket), "%s", c->opts->socket);
+	memcpy(s.events, c->shown, sizeof(s.events));
+	loader_drops(c->loader, s.drops);
+	s.alerts = detect_alerts(pipeline_detect(c->pl));
+	control_tail_status(&c->ctl, &s.tail);
+	status_recording(c, &s.recording);
+	detect_webhook_status(pipeline_detect(c->pl), &s.webhooks);
+	ret = status_add_agents(&s, pipeline_cache(c->pl), c->policy->agents);
+	if (!ret)
+		ret = status_format(&s, json, out);
+	status_release(&s);
+	return ret;
+}
+
 static int start(struct collector *c)
 {
 	struct loader_opts lo = {
@@ -351,13 +400,17 @@ static int start(struct collector *c)
 	char err[512];
 	int ret;
 
+	c->started_wall = am_now_ns(CLOCK_REALTIME);
+	c->started_mono = am_now_ns(CLOCK_MONOTONIC);
 	if ((ret = load_policy(c)))
 		return ret;
 	if (loader_check(err, sizeof(err))) {
 		am_err("%s", err);
 		return AM_EXIT_USAGE;
 	}
-	if (control_listen(&c->ctl, c->opts->socket, on_request, c, err, sizeof(err))) {
+	if (control_listen(&c->ctl, c->opts->socket, on_request, c, err, sizeof(err)) ||
+	    (c->opts->socket_group &&
+	     control_set_group(&c->ctl, c->opts->socket_group, err, sizeof(err)))) {
 		am_err("%s", err);
 		return AM_EXIT_USAGE;
 	}
@@ -383,6 +436,7 @@ static int start(struct collector *c)
 	ret = tagger_scan(pipeline_tagger(c->pl));
 	if (record_start(c))
 		return AM_EXIT_USAGE;
+	control_on_status(&c->ctl, on_status);
 	am_info("collector ready: %d running agent%s tagged; %s; socket %s", ret < 0 ? 0 : ret,
 		ret == 1 ? "" : "s", loader_status(c->loader), c->opts->socket);
 	return 0;
@@ -391,16 +445,13 @@ static int start(struct collector *c)
 /* one round: wait for the ring buffer or a client, then drain and flush */
 static void step(struct collector *c)
 {
-	struct pollfd pfd[1 + CONTROL_CLIENTS_MAX + 1];
-	int fds[CONTROL_CLIENTS_MAX + 1];
-	int n = control_fds(&c->ctl, fds, CONTROL_CLIENTS_MAX + 1);
+	struct pollfd pfd[1 + CONTROL_POLLFDS];
 	uint64_t boot, wall;
 
 	pfd[0] = (struct pollfd){ .fd = ring_buffer__epoll_fd(c->rb), .events = POLLIN };
-	for (int i = 0; i < n; i++)
-		pfd[i + 1] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
-	if (poll(pfd, (nfds_t)n + 1, POLL_MS) > 0 && n > 0)
-		control_serve(&c->ctl);
+	control_pollfds(&c->ctl, pfd + 1);
+	if (poll(pfd, 1 + CONTROL_POLLFDS, POLL_MS) > 0)
+		control_handle(&c->ctl, pfd + 1);
 	ring_buffer__consume(c->rb);
 	report_drops(c);
 	boot = am_now_ns(CLOCK_BOOTTIME);
@@ -408,6 +459,7 @@ static void step(struct collector *c)
 	pipeline_tick(c->pl, boot, wall);
 	record_step(c, boot, wall); /* after the records of this round, as the tick was */
 	output_flush(c->out);
+	control_flush(&c->ctl); /* the tail clients' share of this round */
 }
 
 static void stop(struct collector *c)
@@ -423,8 +475,10 @@ static void stop(struct collector *c)
 	ring_buffer__free(c->rb);
 	if (c->loader)
 		loader_close(c->loader); /* detaches every program */
-	if (c->ctl.path)
+	if (c->ctl.path) {
+		control_flush(&c->ctl); /* what the socket takes at once; never waits */
 		control_close(&c->ctl);
+	}
 	output_free(c->out);
 	table_free(c->tls_warned);
 	policy_free(c->policy);

@@ -407,19 +407,10 @@ void control_serve(struct control *c)
 	control_handle(c, p);
 }
 
-int control_fds(const struct control *c, int *fds, size_t max)
-{
-	size_t n = 0;
-
-	if (c->fd >= 0 && n < max)
-		fds[n++] = c->fd;
-	for (size_t i = 0; i < CONTROL_CLIENTS_MAX && n < max; i++)
-		if (c->clients[i].fd >= 0)
-			fds[n++] = c->clients[i].fd;
-	return (int)n;
-}
-
-/* bytes queued for a client before a send is tried in the middle of a batch */
+/*
+ * bytes queued for a client before a send is tried in the middle of a batch
+ * of events (a long ring buffer drain must not leave a reader idle)
+ */
 #define SEND_EARLY (64u << 10)
 
 void control_publish(struct control *c, const struct event *ev)
@@ -436,8 +427,8 @@ void control_publish(struct control *c, const struct event *ev)
 		if (!(line = fanout_line(&c->fan, ev, &cl->sub.f)))
 			return; /* out of memory: every client misses nothing more than now */
 		sub_offer(&cl->sub, line->buf, line->len);
-		if (cl->sub.unsent >= SEND_EARLY && !cl->sub.blocked)
-			client_send(c, cl);
+		if (cl->sub.unsent >= SEND_EARLY)
+			client_send(c, cl); /* also when blocked: it may have read since */
 	}
 }
 

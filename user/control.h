@@ -103,8 +103,6 @@ void control_close(struct control *c);
 void control_pollfds(const struct control *c, struct pollfd *p);
 void control_handle(struct control *c, const struct pollfd *p);
 void control_serve(struct control *c);
-/* fds to poll: the listener and each client (for epoll users): count in *n */
-int control_fds(const struct control *c, int *fds, size_t max);
 
 /* queue ev (ts_ns realtime) for every tail client whose filter it passes */
 void control_publish(struct control *c, const struct event *ev);

@@ -2,6 +2,7 @@
 /* main.c - parse the command line and dispatch to a subcommand. */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "common.h"
 #include "launch.h"
 #include "policy.h"
+#include "tail.h"
 #include "replay.h"
 
 struct command {
@@ -45,7 +47,8 @@ static int help(void)
 
 static const char RUN_USAGE[] =
 	"agentmon run [--config FILE] [--format text|json] [--record DIR | --no-record]\n"
-	"             [--socket PATH] [--ringbuf-size BYTES] [--capture-bytes N] [-v]\n"
+	"             [--socket PATH] [--socket-group GROUP] [--ringbuf-size BYTES]\n"
+	"             [--capture-bytes N] [-v]\n"
 	"  Load the BPF programs, tag agents and print their events until SIGINT/SIGTERM.\n"
 	"  --config FILE        policy file (default " AM_DEFAULT_CONFIG " if present,\n"
 	"                       else the embedded default policy)\n"
@@ -53,6 +56,8 @@ static const char RUN_USAGE[] =
 	"  --record DIR         trace directory (recording is not built yet)\n"
 	"  --no-record          do not record traces\n"
 	"  --socket PATH        control socket (default " AM_DEFAULT_SOCKET ")\n"
+	"  --socket-group GROUP socket mode 0660 root:GROUP: GROUP's members may tail,\n"
+	"                       launch and ask for status (default: 0600, root only)\n"
 	"  --ringbuf-size BYTES ring buffer size, power of two (default 16M; k/m/g suffixes)\n"
 	"  --capture-bytes N    bytes of each socket write or TLS call captured for\n"
 	"                       request parsing (64-4096, default 1024)\n"
@@ -65,13 +70,14 @@ static int cmd_run(int argc, char **argv)
 		{ "record", required_argument, 0, 'r' }, { "no-record", no_argument, 0, 'n' },
 		{ "socket", required_argument, 0, 's' }, { "ringbuf-size", required_argument, 0, 'b' },
 		{ "capture-bytes", required_argument, 0, 'C' },
+		{ "socket-group", required_argument, 0, 'g' },
 		{ "verbose", no_argument, 0, 'v' }, { "help", no_argument, 0, 'h' }, { 0 },
 	};
 	struct collector_opts o = { .socket = AM_DEFAULT_SOCKET, .format = OUTPUT_TEXT };
 	uint64_t v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:f:r:ns:b:C:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:f:r:ns:b:C:g:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': o.config = optarg; break;
 		case 'f':
@@ -81,6 +87,11 @@ static int cmd_run(int argc, char **argv)
 		case 'r': o.record_dir = optarg; break;
 		case 'n': o.no_record = true; break;
 		case 's': o.socket = optarg; break;
+		case 'g':
+			if (!getgrnam(optarg))
+				return usage_error("unknown group '%s' for --socket-group", optarg);
+			o.socket_group = optarg;
+			break;
 		case 'b':
 			if (am_parse_u64(optarg, 4096, 1u << 30, true, &v) || (v & (v - 1)))
 				return usage_error("bad ring buffer size '%s' (a power of two, 4k-1g)", optarg);
@@ -205,20 +216,84 @@ static int cmd_replay(int argc, char **argv)
 	return replay_run(&o);
 }
 
-static int cmd_later(int argc, char **argv)
+static const char TAIL_USAGE[] =
+	"agentmon tail [--json] [--agent NAME] [--type T[,T...]] [--pid PID] [--alerts]\n"
+	"              [--socket PATH]\n"
+	"  Stream the running collector's events and alerts as they happen, in the\n"
+	"  format of 'run'.  Drop events always pass the filters; a client that reads\n"
+	"  too slowly is told how many events it missed.  Ends on SIGINT/SIGTERM (0)\n"
+	"  or when the collector goes away (1).\n"
+	"  --json          JSON Lines (default: text, coloured on a terminal)\n"
+	"  --agent NAME    only this agent's events\n"
+	"  --type T[,T...] only these types: exec, exit, open, unlink, rename, chmod,\n"
+	"                  connect, accept, send, dns, http, alert, drop\n"
+	"  --pid PID       only this process, or the tree of the agent rooted at PID\n"
+	"  --alerts        alerts only\n"
+	"  --socket PATH   the collector's socket (default " AM_DEFAULT_SOCKET ")\n";
+
+static int cmd_tail(int argc, char **argv)
 {
-	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
-		return help();
-	am_err("'%s' is not built yet in this version", current->name);
-	return AM_EXIT_RUNTIME;
+	static const struct option opts[] = {
+		{ "json", no_argument, 0, 'j' }, { "agent", required_argument, 0, 'a' },
+		{ "type", required_argument, 0, 't' }, { "pid", required_argument, 0, 'p' },
+		{ "alerts", no_argument, 0, 'A' }, { "socket", required_argument, 0, 's' },
+		{ "help", no_argument, 0, 'h' }, { 0 },
+	};
+	struct tail_opts o = { .socket = AM_DEFAULT_SOCKET };
+	int c;
+
+	while ((c = getopt_long(argc, argv, "ja:t:p:As:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': o.json = true; break;
+		case 'a': o.agent = optarg; break;
+		case 't': o.types = optarg; break;
+		case 'p': o.pid = optarg; break;
+		case 'A': o.alerts = true; break;
+		case 's': o.socket = optarg; break;
+		case 'h': return help();
+		default: return bad_option(argv);
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	return tail_run(&o);
+}
+
+static const char STATUS_USAGE[] =
+	"agentmon status [--json] [--socket PATH]\n"
+	"  The running collector's health: uptime, agents tagged with their root\n"
+	"  pids, events and drops by type, alerts, tail clients, recording, webhooks.\n"
+	"  --json          one JSON object instead of text\n"
+	"  --socket PATH   the collector's socket (default " AM_DEFAULT_SOCKET ")\n";
+
+static int cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, 0, 'j' }, { "socket", required_argument, 0, 's' },
+		{ "help", no_argument, 0, 'h' }, { 0 },
+	};
+	struct status_opts o = { .socket = AM_DEFAULT_SOCKET };
+	int c;
+
+	while ((c = getopt_long(argc, argv, "js:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': o.json = true; break;
+		case 's': o.socket = optarg; break;
+		case 'h': return help();
+		default: return bad_option(argv);
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	return status_run(&o);
 }
 
 static const struct command commands[] = {
 	{ "run", cmd_run, RUN_USAGE },
 	{ "launch", cmd_launch, LAUNCH_USAGE },
 	{ "check-config", cmd_check_config, CHECK_USAGE },
-	{ "tail", cmd_later, "agentmon tail [--json] [--agent NAME] [--type T[,T...]] [--pid PID] [--alerts] [--socket PATH]\n" },
-	{ "status", cmd_later, "agentmon status [--socket PATH]\n" },
+	{ "tail", cmd_tail, TAIL_USAGE },
+	{ "status", cmd_status, STATUS_USAGE },
 	{ "replay", cmd_replay, REPLAY_USAGE },
 };
 
