@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * policy_default.c - the embedded default policy (policy.h), the same text
- * that `make install` writes to /etc/agentmon/agentmon.yaml.
+ * policy_default.c - the embedded default policy (policy.h).  etc/agentmon.yaml,
+ * which `make install` writes to /etc/agentmon/agentmon.yaml, shows the same
+ * settings as comments (test_install checks that the two agree).
  */
 #include "policy.h"
 
