@@ -40,14 +40,58 @@ struct collector {
 	char record_dir[STATUS_PATH_MAX]; /* where traces go, when recording */
 	uint64_t shown[STATUS_TYPES];     /* events shown, by type (status) */
 	uint64_t started_wall, started_mono;
+	uint64_t idle_since;         /* boot ns since no agent process is alive; 0: some are */
+	uint64_t idle_checked;       /* boot ns of the last look */
 };
 
 static void record_agents(struct collector *c);
 
+/* ---- the agent hooks: attached while an agent lives ---- */
+
+/* an agent process appeared: its sockets and TLS calls need the hooks */
+static void agent_hooks_on(struct collector *c)
+{
+	c->idle_since = 0;
+	if (loader_agent_hooks(c->loader, true))
+		am_debug("agent hooks attached (an agent process appeared)");
+}
+
+static int count_tagged(struct proc_info *pi, void *arg)
+{
+	*(size_t *)arg += pi->agent_id != AM_AGENT_NONE;
+	return 0;
+}
+
+/* once a second: with no agent process for --idle-detach, detach them */
+static void agent_hooks_idle(struct collector *c, uint64_t boot_ns)
+{
+	size_t tagged = 0;
+
+	uint64_t idle_ns = c->opts->idle_detach_ns;
+
+	if (!idle_ns || boot_ns - c->idle_checked < 1000000000ull ||
+	    !loader_agent_hooks_on(c->loader))
+		return;
+	c->idle_checked = boot_ns;
+	proc_cache_each(pipeline_cache(c->pl), count_tagged, &tagged);
+	if (tagged) {
+		c->idle_since = 0;
+	} else if (!c->idle_since) {
+		c->idle_since = boot_ns;
+	} else if (boot_ns - c->idle_since >= idle_ns) {
+		loader_agent_hooks(c->loader, false);
+		am_debug("agent hooks detached (no agent process for %llu s)",
+			 (unsigned long long)(idle_ns / 1000000000ull));
+	}
+}
+
 static int write_tag(void *arg, uint32_t tgid, uint32_t agent_pid, uint32_t agent_id)
 {
 	struct collector *c = arg;
-	int ret = loader_tag(c->loader, tgid, agent_pid, agent_id);
+	int ret;
+
+	agent_hooks_on(c); /* before the process can connect */
+	ret = loader_tag(c->loader, tgid, agent_pid, agent_id);
 
 	if (!ret) {
 		record_agents(c); /* the name of agent_id before the first use of it */
@@ -128,9 +172,12 @@ static void tls_on_hello(void *arg, struct event *ev)
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct collector *c = ctx;
+	const struct am_hdr *h = data;
 	const char *why;
 	uint64_t bad;
 
+	if (size >= sizeof(*h) && h->agent_id != AM_AGENT_NONE && !loader_agent_hooks_on(c->loader))
+		agent_hooks_on(c); /* the kernel tagged an agent at exec */
 	if (pipeline_record(c->pl, data, size, &why)) {
 		pipeline_records(c->pl, &bad);
 		if (bad <= 10)
@@ -375,6 +422,7 @@ static int on_status(void *arg, bool json, struct jw *out)
 	memcpy(s.events, c->shown, sizeof(s.events));
 	loader_drops(c->loader, s.drops);
 	s.alerts = detect_alerts(pipeline_detect(c->pl));
+	s.agent_hooks = loader_agent_hooks_on(c->loader);
 	control_tail_status(&c->ctl, &s.tail);
 	status_recording(c, &s.recording);
 	detect_webhook_status(pipeline_detect(c->pl), &s.webhooks);
@@ -458,6 +506,7 @@ static void step(struct collector *c)
 	wall = am_now_ns(CLOCK_REALTIME);
 	pipeline_tick(c->pl, boot, wall);
 	record_step(c, boot, wall); /* after the records of this round, as the tick was */
+	agent_hooks_idle(c, boot);
 	output_flush(c->out);
 	control_flush(&c->ctl); /* the tail clients' share of this round */
 }

@@ -12,6 +12,8 @@
 
 #include "output.h"
 
+#define AM_IDLE_DETACH_NS (10ull * 1000 * 1000 * 1000)
+
 struct collector_opts {
 	const char *config;        /* NULL: AM_DEFAULT_CONFIG if present, else embedded */
 	const char *socket;
@@ -20,6 +22,7 @@ struct collector_opts {
 	enum output_format format;
 	uint32_t ringbuf_bytes;    /* 0: default */
 	uint32_t capture_bytes;    /* bytes of each write captured; 0: default */
+	uint64_t idle_detach_ns;   /* no agent this long: detach the agent hooks; 0: never */
 	bool no_record;
 };
 

@@ -6,6 +6,7 @@
  * the TLS uprobes are in load_tls.c.
  */
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <stdarg.h>
@@ -42,7 +43,7 @@ void load_status_add(struct loader *l, const char *fmt, ...)
 	size_t n = strlen(l->status);
 	va_list ap;
 
-	if (n >= sizeof(l->status) - 1)
+	if (l->quiet || n >= sizeof(l->status) - 1)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(l->status + n, sizeof(l->status) - n, fmt, ap);
@@ -283,6 +284,38 @@ static void attach_sock(struct loader *l, const struct loader_opts *opts)
 	close(fd);
 }
 
+/* the hooks only agents need: sock_addr and skb hooks, TLS uprobes */
+static void attach_agent_hooks(struct loader *l)
+{
+	struct pollfd p = { .fd = l->teardown_fd, .events = POLLIN };
+
+	attach_sock(l, &l->opts); /* cgroup links went synchronously: no overlap */
+	if (l->teardown_fd >= 0) {
+		/* old uprobes still firing next to new ones would double records */
+		poll(&p, 1, TEARDOWN_WAIT_MS);
+		close(l->teardown_fd);
+		l->teardown_fd = -1;
+	}
+	load_tls_attach_libs(l);
+	if (bpf_program__autoload(l->skel->progs.tls_ret))
+		load_tls_attach_known(l);
+	l->hooks_on = true;
+}
+
+static void detach_agent_hooks(struct loader *l)
+{
+	for (int i = 0; i < N_SOCK_PROGS; i++) {
+		bpf_link__destroy(l->sock_links[i]);
+		l->sock_links[i] = NULL;
+	}
+	for (int i = 0; i < N_DATA_PROGS; i++) {
+		bpf_link__destroy(l->data_links[i]);
+		l->data_links[i] = NULL;
+	}
+	load_tls_detach(l);
+	l->hooks_on = false;
+}
+
 /* ---- public ---- */
 
 static int loader_start(struct loader *l, const struct loader_opts *opts,
@@ -316,10 +349,7 @@ static int loader_start(struct loader *l, const struct loader_opts *opts,
 	if (rc1)
 		load_status_add(l, "; data and tls programs failed to load (%s), left out",
 			   strerror(-rc1));
-	attach_sock(l, opts);
-	load_tls_attach_libs(l);
-	if (bpf_program__autoload(l->skel->progs.tls_ret))
-		load_tls_attach_known(l);
+	attach_agent_hooks(l);
 	rc = loader_set_config(l, &cfg);
 	if (rc)
 		return load_fail(err, errlen, rc, "cannot write the config map: %s", strerror(-rc));
@@ -341,6 +371,8 @@ int loader_open(struct loader **out, const struct loader_opts *opts,
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return load_fail(err, errlen, -ENOMEM, "out of memory");
+	l->opts = *opts;
+	l->teardown_fd = -1;
 	trc = tracefs_ensure();
 	rc = loader_start(l, opts, err, errlen);
 	if (rc) {
@@ -359,12 +391,12 @@ int loader_open(struct loader **out, const struct loader_opts *opts,
  * fds does it, so that the collector itself exits at once; the hooks stay
  * until it is done (their events go nowhere, untagged tasks pay as before)
  */
-static void destroy_links(struct bpf_link **links, size_t n)
+int load_destroy_links(struct bpf_link **links, size_t n)
 {
-	int p[2] = { -1, -1 };
+	int p[2] = { -1, -1 }, done[2] = { -1, -1 };
 	pid_t c = -1;
 
-	if (n > 2 && !pipe2(p, O_CLOEXEC))
+	if (n > 2 && !pipe2(p, O_CLOEXEC) && !pipe2(done, O_CLOEXEC))
 		c = fork();
 	if (c == 0) {
 		if (fork() == 0) {
@@ -377,15 +409,21 @@ static void destroy_links(struct bpf_link **links, size_t n)
 			for (size_t i = 0; i < n; i++)
 				bpf_link__destroy(links[i]);
 		}
-		_exit(0);
+		_exit(0); /* done[1] closes with the last of us: the teardown is over */
 	}
 	if (c > 0)
 		waitpid(c, NULL, 0);
 	close(p[0]);
+	close(done[1]);
 	/* with the grandchild holding the same fds, these closes are cheap */
 	for (size_t i = 0; i < n; i++)
 		bpf_link__destroy(links[i]);
 	close(p[1]);
+	if (c <= 0) {
+		close(done[0]);
+		return -1;
+	}
+	return done[0];
 }
 
 void loader_close(struct loader *l)
@@ -396,7 +434,9 @@ void loader_close(struct loader *l)
 		bpf_link__destroy(l->sock_links[i]);
 	for (int i = 0; i < N_DATA_PROGS; i++)
 		bpf_link__destroy(l->data_links[i]);
-	destroy_links(l->tls_links, l->n_tls_links);
+	if (l->teardown_fd >= 0)
+		close(l->teardown_fd);
+	close(load_destroy_links(l->tls_links, l->n_tls_links));
 	free(l->tls_links);
 	free(l->bins);
 	if (l->bits)
@@ -516,6 +556,24 @@ uint64_t loader_drops(struct loader *l, uint64_t *per_type)
 	}
 	free(v);
 	return total;
+}
+
+int loader_agent_hooks(struct loader *l, bool on)
+{
+	if (on == l->hooks_on)
+		return 0;
+	l->quiet = true; /* the status line keeps what the first attach found */
+	if (on)
+		attach_agent_hooks(l);
+	else
+		detach_agent_hooks(l);
+	l->quiet = false;
+	return 1;
+}
+
+bool loader_agent_hooks_on(const struct loader *l)
+{
+	return l->hooks_on;
 }
 
 const char *loader_status(const struct loader *l)

@@ -9,6 +9,7 @@
 #ifndef AGENTMON_LOAD_H
 #define AGENTMON_LOAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -92,6 +93,18 @@ uint64_t loader_drops(struct loader *l, uint64_t *per_type);
  *   other -errno: it could not be read or the attach failed.
  */
 int loader_attach_tls_binary(struct loader *l, const char *path, char *err, size_t errlen);
+
+/*
+ * loader_agent_hooks - attach (on) or detach (off) the hooks that only
+ * agents' processes need: the cgroup sock_addr and skb hooks and the TLS
+ * uprobes (shared libraries, node, every binary hooked before).  Without
+ * them the tracepoints still tag and report exec, file and syscall-level
+ * net events; untagged processes then pay nothing for connect, packets or
+ * TLS calls.  loader_open attaches them.  Detaching a uprobe waits for RCU:
+ * it is done in the background.  Returns 1 when the state changed, else 0.
+ */
+int loader_agent_hooks(struct loader *l, bool on);
+bool loader_agent_hooks_on(const struct loader *l);
 
 /* one line describing attached hooks and fallbacks, for logs and status */
 const char *loader_status(const struct loader *l);

@@ -39,11 +39,17 @@ struct tls_bin {
 	ino_t ino;
 	int64_t mtime;
 	int rc;                       /* what loader_attach_tls_binary returns */
+	bool attached;                /* rc 0: its uprobes are attached now */
+	long off[N_TLS_FNS];          /* rc 0: file offsets of its TLS functions */
 	char msg[512];
 };
 
 struct loader {
 	struct agentmon_bpf *skel;
+	struct loader_opts opts;      /* as loader_open got them */
+	bool hooks_on;                /* the agent hooks (sock, skb, TLS) are attached */
+	bool quiet;                   /* re-attaching: the status line is not redone */
+	int teardown_fd;              /* readable when detached uprobes are gone; -1 */
 	struct bpf_link *sock_links[N_SOCK_PROGS];
 	struct bpf_link *data_links[N_DATA_PROGS];
 	struct bpf_link **tls_links;  /* every uprobe link, libraries and binaries */
@@ -76,5 +82,12 @@ void load_tls_attach_libs(struct loader *l);
 void load_tls_attach_known(struct loader *l);
 /* load_tls.c: the TLS functions of the skeleton, N_TLS_FNS of them */
 void load_tls_fns(struct agentmon_bpf *s, struct tls_fn *f);
+/* load_tls.c: detach every uprobe (in the background: each waits for RCU);
+ * the binaries' verdicts stay, to be attached again without a scan */
+void load_tls_detach(struct loader *l);
+/* load.c: destroy links without making the caller wait for uprobe RCU (a
+ * grandchild does); returns an fd that reads EOF once they are gone, or -1 */
+int load_destroy_links(struct bpf_link **links, size_t n);
+#define TEARDOWN_WAIT_MS 5000   /* re-attaching waits this long at most for it */
 
 #endif

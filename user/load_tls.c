@@ -207,6 +207,7 @@ void load_tls_attach_libs(struct loader *l)
 		return;
 	}
 	load_tls_fns(l->skel, fns);
+	l->tls_libs[0] = '\0';
 	load_status_add(l, "; tls uprobes:");
 	for (size_t i = 0; i < sizeof(libs) / sizeof(libs[0]); i++) {
 		char path[512];
@@ -257,6 +258,52 @@ void load_tls_attach_known(struct loader *l)
 	}
 }
 
+void load_tls_detach(struct loader *l)
+{
+	if (l->teardown_fd >= 0)
+		close(l->teardown_fd);
+	l->teardown_fd = load_destroy_links(l->tls_links, l->n_tls_links);
+	l->n_tls_links = 0;
+	for (size_t i = 0; i < l->n_bins; i++)
+		l->bins[i].attached = false;
+}
+
+/* attach a binary's cached functions again (after the hooks were off) */
+static int reattach_bin(struct loader *l, const char *path, struct tls_bin *c)
+{
+	struct tls_fn fns[N_TLS_FNS];
+	struct elf_tls et = { .imports = false };
+	int rc;
+
+	if (!l->hooks_on || c->rc || c->attached)
+		return c->rc;
+	load_tls_fns(l->skel, fns);
+	memcpy(et.off, c->off, sizeof(et.off));
+	rc = attach_tls_fns(l, path, fns, &et, AM_TLS_OPENSSL);
+	c->attached = rc > 0;
+	return rc > 0 ? 0 : rc;
+}
+
+/* the verdict on path's OpenSSL functions at et: attach them when the hooks are on */
+static void own_openssl(struct loader *l, const char *path, const struct elf_tls *et,
+			struct tls_bin *b)
+{
+	struct tls_fn fns[N_TLS_FNS];
+	int rc = 1;
+
+	load_tls_fns(l->skel, fns);
+	memcpy(b->off, et->off, sizeof(b->off));
+	if (l->hooks_on)
+		rc = attach_tls_fns(l, path, fns, et, AM_TLS_OPENSSL);
+	b->rc = rc > 0 ? 0 : rc;
+	b->attached = l->hooks_on && rc > 0;
+	if (rc > 0)
+		snprintf(b->msg, sizeof(b->msg), "%s: OpenSSL/BoringSSL linked in, hooked", path);
+	else
+		snprintf(b->msg, sizeof(b->msg), "%s: OpenSSL linked in, uprobe attach failed: %s",
+			 path, strerror(-rc));
+}
+
 int loader_attach_tls_binary(struct loader *l, const char *path, char *err, size_t errlen)
 {
 	struct tls_fn fns[N_TLS_FNS];
@@ -271,7 +318,7 @@ int loader_attach_tls_binary(struct loader *l, const char *path, char *err, size
 		c = &l->bins[i];
 		if (c->dev == st.st_dev && c->ino == st.st_ino && c->mtime == st.st_mtime) {
 			load_fail(err, errlen, 0, "%s", c->msg);
-			return c->rc;
+			return reattach_bin(l, path, c);
 		}
 	}
 	b.dev = st.st_dev;
@@ -291,14 +338,7 @@ int loader_attach_tls_binary(struct loader *l, const char *path, char *err, size
 		b.rc = rc;
 		snprintf(b.msg, sizeof(b.msg), "%s: cannot read: %s", path, strerror(-rc));
 	} else if (et.off[0] >= 0) {
-		rc = attach_tls_fns(l, path, fns, &et, AM_TLS_OPENSSL);
-		b.rc = rc > 0 ? 0 : rc;
-		if (rc > 0)
-			snprintf(b.msg, sizeof(b.msg), "%s: OpenSSL/BoringSSL linked in, %d functions hooked",
-				 path, rc);
-		else
-			snprintf(b.msg, sizeof(b.msg), "%s: OpenSSL linked in, uprobe attach failed: %s",
-				 path, strerror(-rc));
+		own_openssl(l, path, &et, &b);
 	} else if (et.imports) {
 		b.rc = 1;
 		snprintf(b.msg, sizeof(b.msg), "%s: uses a shared TLS library (hooked: %s)", path,

@@ -48,7 +48,7 @@ static int help(void)
 static const char RUN_USAGE[] =
 	"agentmon run [--config FILE] [--format text|json] [--record DIR | --no-record]\n"
 	"             [--socket PATH] [--socket-group GROUP] [--ringbuf-size BYTES]\n"
-	"             [--capture-bytes N] [-v]\n"
+	"             [--capture-bytes N] [--idle-detach T] [-v]\n"
 	"  Load the BPF programs, tag agents and print their events until SIGINT/SIGTERM.\n"
 	"  --config FILE        policy file (default " AM_DEFAULT_CONFIG " if present,\n"
 	"                       else the embedded default policy)\n"
@@ -62,6 +62,9 @@ static const char RUN_USAGE[] =
 	"  --ringbuf-size BYTES ring buffer size, power of two (default 16M; k/m/g suffixes)\n"
 	"  --capture-bytes N    bytes of each socket write or TLS call captured for\n"
 	"                       request parsing (64-4096, default 1024)\n"
+	"  --idle-detach T      with no agent process alive for T (10s; 90s, 5m...), detach\n"
+	"                       the socket, packet and TLS hooks until one appears, so\n"
+	"                       that nobody pays for them (0: keep them attached)\n"
 	"  -v, --verbose        debug messages, libbpf's included\n";
 
 static int cmd_run(int argc, char **argv)
@@ -72,13 +75,15 @@ static int cmd_run(int argc, char **argv)
 		{ "socket", required_argument, 0, 's' }, { "ringbuf-size", required_argument, 0, 'b' },
 		{ "capture-bytes", required_argument, 0, 'C' },
 		{ "socket-group", required_argument, 0, 'g' },
+		{ "idle-detach", required_argument, 0, 'i' },
 		{ "verbose", no_argument, 0, 'v' }, { "help", no_argument, 0, 'h' }, { 0 },
 	};
-	struct collector_opts o = { .socket = AM_DEFAULT_SOCKET, .format = OUTPUT_TEXT };
+	struct collector_opts o = { .socket = AM_DEFAULT_SOCKET, .format = OUTPUT_TEXT,
+				    .idle_detach_ns = AM_IDLE_DETACH_NS };
 	uint64_t v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:f:r:ns:b:C:g:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:f:r:ns:b:C:g:i:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': o.config = optarg; break;
 		case 'f':
@@ -102,6 +107,10 @@ static int cmd_run(int argc, char **argv)
 			if (am_parse_u64(optarg, 64, AM_DATA_CAP_MAX, true, &v))
 				return usage_error("bad capture size '%s' (64-4096 bytes)", optarg);
 			o.capture_bytes = (uint32_t)v;
+			break;
+		case 'i':
+			if (am_parse_duration(optarg, &o.idle_detach_ns))
+				return usage_error("bad duration '%s' for --idle-detach (10s, 5m, 0)", optarg);
 			break;
 		case 'v': am_verbose = true; break;
 		case 'h': return help();

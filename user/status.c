@@ -210,6 +210,8 @@ static void status_text(const struct status *s, struct jw *out)
 	text_by_type(out, "events", s->events);
 	text_by_type(out, "drops", s->drops);
 	line(out, 0, "alerts", "%llu", (unsigned long long)s->alerts);
+	line(out, 0, "agent hooks", "%s", s->agent_hooks ? "attached" :
+	     "detached (no agent process alive: untagged processes pay nothing)");
 	line(out, 0, "tail clients", "%u connected, %llu served, %llu events missed, "
 	     "%llu gone, %llu refused", t->connected, (unsigned long long)t->served,
 	     (unsigned long long)t->missed, (unsigned long long)t->gone,
@@ -325,6 +327,8 @@ static void status_json(const struct status *s, struct jw *w)
 	json_by_type(w, "events", s->events);
 	json_by_type(w, "drops", s->drops);
 	ju(w, "alerts", s->alerts);
+	jw_key(w, "agent_hooks");
+	jw_bool(w, s->agent_hooks);
 	json_tail(&s->tail, w);
 	json_recording(&s->recording, w);
 	json_webhooks(&s->webhooks, w);

@@ -62,6 +62,7 @@ struct status {
 	uint64_t events[STATUS_TYPES];  /* emitted to the output, by type */
 	uint64_t drops[STATUS_TYPES];   /* the kernel could not deliver, by type */
 	uint64_t alerts;
+	bool agent_hooks;             /* sock, packet and TLS hooks attached (an agent lives) */
 	struct status_tail tail;
 	struct status_recording recording;
 	struct status_webhooks webhooks;

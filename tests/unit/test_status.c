@@ -138,7 +138,7 @@ static void test_json(void **state)
 		"{\"name\":\"claude\",\"agent_pid\":200,\"processes\":2},"
 		"{\"name\":\"codex\",\"agent_pid\":300,\"processes\":1}],"
 		"\"events\":{\"total\":50004,\"exec\":3,\"open\":50000,\"drop\":1},"
-		"\"drops\":{\"total\":12,\"open\":12},\"alerts\":2,"
+		"\"drops\":{\"total\":12,\"open\":12},\"alerts\":2,\"agent_hooks\":false,"
 		"\"tail\":{\"connected\":2,\"served\":5,\"missed\":77,\"gone\":3,\"refused\":0},"
 		"\"recording\":{\"enabled\":false,\"dir\":null,\"file\":null,\"bytes\":0,"
 		"\"files\":0,\"failed\":false,\"reason\":null},"

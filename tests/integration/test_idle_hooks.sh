@@ -1,0 +1,62 @@
+#!/bin/bash
+# Idle cost: with no agent process alive for --idle-detach, the collector
+# detaches the socket, packet and TLS hooks (status says so) and untagged
+# processes pay nothing for them; an agent brings them back before it can
+# connect: launched (attached before the reply), or tagged by the kernel at
+# exec (a `claude` executable), and its POST is caught either way.
+. "$(dirname "$0")/lib.sh"
+
+command -v curl >/dev/null || skip "needs curl"
+bg "$PY" "$HELPERS/https_server.py" --plain --port-file "$T/port" --log "$T/server.log" \
+	>/dev/null 2>&1
+wait_file "$T/port" 10
+PORT=$(cat "$T/port")
+
+# hooks_state: "true" or "false" from status --json
+hooks_state() {
+	am status --json --socket "$SOCK" | "$PY" -c 'import json,sys; print(str(json.load(sys.stdin)["agent_hooks"]).lower())'
+}
+
+# wait_hooks STATE SECS
+wait_hooks() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		[ "$(hooks_state)" = "$1" ] && return 0
+		sleep 0.1
+	done
+	fail "agent hooks not $1 after $2 s (status: $(hooks_state))"
+}
+
+post() { curl -s --resolve "$1:$PORT:127.0.0.1" -X POST -d x "http://$1:$PORT/p" -o /dev/null; }
+
+start_collector --idle-detach 1s
+wait_hooks false 6
+
+# 1. launch: the hooks are attached before the launched command runs
+launch bot sh -c "$(declare -f post); PORT=$PORT; post forum.launched.example" ||
+	fail "launched agent failed"
+wait_event 10 type=alert rule=outbound_post host=forum.launched.example
+wait_hooks false 6
+
+# 2. the kernel tags an executable named claude at exec; the collector sees
+# the exec record and attaches the hooks within a poll round
+mkdir -p "$T/bin"
+cp /bin/sh "$T/bin/claude" || fail "cp"
+"$T/bin/claude" -c "$(declare -f post); PORT=$PORT; sleep 0.5; post forum.kernel.example" ||
+	fail "claude script failed"
+wait_event 10 type=alert rule=outbound_post host=forum.kernel.example
+[ "$(hooks_state)" = true ] || wait_hooks false 6
+
+# 3. untagged processes while idle: nothing reported
+wait_hooks false 6
+post forum.untagged.example
+sleep 0.5
+expect_none host=forum.untagged.example
+stop_collector
+
+# --idle-detach 0 keeps them
+start_collector --idle-detach 0
+sleep 2.5
+[ "$(hooks_state)" = true ] || fail "--idle-detach 0: hooks detached"
+stop_collector
+pass "idle: hooks detached; launched and kernel-tagged agents re-attach them and their POSTs alert"
