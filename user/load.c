@@ -289,6 +289,7 @@ static void attach_agent_hooks(struct loader *l)
 {
 	struct pollfd p = { .fd = l->teardown_fd, .events = POLLIN };
 
+	l->hooks_on = true; /* the binaries' verdicts below attach only when on */
 	attach_sock(l, &l->opts); /* cgroup links went synchronously: no overlap */
 	if (l->teardown_fd >= 0) {
 		/* old uprobes still firing next to new ones would double records */
@@ -299,7 +300,6 @@ static void attach_agent_hooks(struct loader *l)
 	load_tls_attach_libs(l);
 	if (bpf_program__autoload(l->skel->progs.tls_ret))
 		load_tls_attach_known(l);
-	l->hooks_on = true;
 }
 
 static void detach_agent_hooks(struct loader *l)

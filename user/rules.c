@@ -6,6 +6,7 @@
  * rules_uploads, a fixed array of connection slots searched linearly (a few
  * thousand entries, touched only for send events of tagged processes).
  */
+#include <arpa/inet.h>
 #include <fnmatch.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -81,11 +82,33 @@ static bool cidr_match(const struct policy_allow *e, const struct rules_dest *d)
 	return e->family == d->family && prefix_match(d->addr, e->net, e->prefix);
 }
 
+/* "127.0.0.1", "::1", "[::1]": a host written as an address */
+static bool ip_literal(const char *host)
+{
+	uint8_t buf[16];
+	char v6[64];
+	size_t n = strlen(host);
+
+	if (inet_pton(AF_INET, host, buf) == 1)
+		return true;
+	if (n > 2 && n < sizeof(v6) && host[0] == '[' && host[n - 1] == ']') {
+		memcpy(v6, host + 1, n - 2);
+		v6[n - 2] = '\0';
+		host = v6;
+	}
+	return inet_pton(AF_INET6, host, buf) == 1;
+}
+
+/*
+ * local: a host named localhost, or a loopback destination address.  A host
+ * written as an address is judged by where the bytes went, never by the
+ * text a request carries (Host: 127.0.0.1 sent elsewhere is not local).
+ */
 bool rules_is_local(const struct rules_dest *d)
 {
 	static const uint8_t lo6[16] = { [15] = 1 };
 
-	if (d->host)
+	if (d->host && !ip_literal(d->host))
 		return rules_host_match("localhost", d->host);
 	if (!d->addr)
 		return false;

@@ -127,6 +127,10 @@ static void test_cidr_and_local(void **state)
 		{ NULL, "::1", 8080, "POST", "/", RULES_ALLOWED },
 		{ NULL, "::ffff:127.0.0.1", 8080, "POST", "/", RULES_ALLOWED },
 		{ "LocalHost", "10.9.9.9", 80, "POST", "/", RULES_ALLOWED },
+		/* a host written as an address: judged by where the bytes went */
+		{ "127.0.0.1", "127.0.0.1", 8080, "POST", "/", RULES_ALLOWED },
+		{ "[::1]", "::1", 8080, "POST", "/", RULES_ALLOWED },
+		{ "127.0.0.1", "203.0.113.9", 80, "POST", "/", RULES_NO_DEST },
 		/* loopback with another name is judged by the name */
 		{ "paste.example", "127.0.0.1", 80, "POST", "/", RULES_NO_DEST },
 		{ NULL, NULL, 80, "POST", "/", RULES_NO_DEST },

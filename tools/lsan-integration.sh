@@ -1,0 +1,37 @@
+#!/bin/bash
+# The integration suite once more, with the collector (and every agentmon
+# command the tests run) built with AddressSanitizer, LeakSanitizer and
+# UBSan (make test builds it as build/asan/agentmon).  A leak or a
+# sanitizer report at exit makes the collector exit non-zero, which the
+# tests' stop_collector turns into a failure.  One line per test, then
+# "lsan: N passed, N failed"; exit 1 when any failed.
+# usage: lsan-integration.sh [TEST...]   (default: tests/integration/test_*.sh)
+set -u
+cd "$(dirname "$0")/.." || exit 1
+bin=${LSAN_AGENTMON:-build/asan/agentmon}
+[ -x "$bin" ] || { echo "lsan: $bin not built (make test builds it)"; exit 1; }
+logdir=${TEST_LOGDIR:-build/test-logs}/lsan
+mkdir -p "$logdir"
+# exitcode: what a leak or an error at exit turns into; abort_on_error off
+# so that the test's own checks still run and print what they saw
+export ASAN_OPTIONS=detect_leaks=1:exitcode=23:abort_on_error=0:halt_on_error=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+export LSAN_OPTIONS=exitcode=23
+passed=0 failed=0
+tests=("$@")
+[ ${#tests[@]} -gt 0 ] || tests=(tests/integration/test_*.sh)
+for t in "${tests[@]}"; do
+	name=$(basename "$t" .sh)
+	[ "$name" = test_install ] && continue # installs files; runs no collector
+	if AGENTMON=$PWD/$bin timeout -k 10 900 bash "$t" >"$logdir/$name.log" 2>&1; then
+		passed=$((passed + 1)); echo "lsan  $name  ok"
+	elif [ $? -eq 77 ]; then
+		echo "lsan  $name  skipped: $(grep -m1 SKIP "$logdir/$name.log")"
+	else
+		failed=$((failed + 1)); echo "lsan  $name  FAIL"
+		grep -h -m3 -E "FAIL|LeakSanitizer|ERROR: AddressSanitizer|runtime error" \
+			"$logdir/$name.log" | sed 's/^/      /'
+	fi
+done
+echo "lsan: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
