@@ -43,7 +43,8 @@ FUZZ_LIB  := $(filter-out user/main.c user/load.c user/load_tls.c user/collector
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
               -D_GNU_SOURCE -Iuser -Ibpf
 FUZZ_TIME ?= 60
-# the unit tests once more under AddressSanitizer (leaks included) and UBSan
+# the unit tests once more under AddressSanitizer (leaks included) and UBSan,
+# and the integration suite once with the collector built so (lsan-integration.sh)
 ASAN_BUILD := $(BUILD)/asan
 ASAN_FLAGS := -g -O2 -fsanitize=address,undefined -fno-omit-frame-pointer \
               -fno-sanitize-recover=all
@@ -119,9 +120,10 @@ evasion: all
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(FUZZ_BINS)
-	$(Q)CFLAGS="$(ASAN_FLAGS)" $(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) $(ASAN_BINS)
-	$(Q)tools/run-tests.sh all $(UNIT_BINS) $(ASAN_BINS) tests/fuzz/smoke.sh \
-		tests/integration/test_*.sh $(EVASION_TESTS)
+	$(Q)CFLAGS="$(ASAN_FLAGS)" $(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) $(ASAN_BINS) \
+		$(ASAN_BUILD)/agentmon
+	$(Q)LSAN_AGENTMON=$(ASAN_BUILD)/agentmon tools/run-tests.sh all $(UNIT_BINS) $(ASAN_BINS) \
+		tests/fuzz/smoke.sh tests/integration/test_*.sh $(EVASION_TESTS) tools/lsan-integration.sh
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
