@@ -403,6 +403,9 @@ static void status_recording(struct collector *c, struct status_recording *r)
 	snprintf(r->file, sizeof(r->file), "%s", rs.file);
 	r->bytes = rs.bytes;
 	r->files = rs.files;
+	r->entries = rs.entries;
+	r->lost = rs.lost;
+	r->pruned = rs.pruned;
 	r->failed = rs.failed;
 	snprintf(r->reason, sizeof(r->reason), "%s", rs.reason);
 }

@@ -185,6 +185,10 @@ static void text_recording(const struct status_recording *r, struct jw *out)
 		line(out, 0, "recording", "on, %s, writing %s, %llu file%s, %llu bytes", r->dir,
 		     r->file[0] ? r->file : "-", (unsigned long long)r->files,
 		     r->files == 1 ? "" : "s", (unsigned long long)r->bytes);
+	if (r->enabled)
+		line(out, 2, "entries", "%llu written, %llu lost, %llu files pruned",
+		     (unsigned long long)r->entries, (unsigned long long)r->lost,
+		     (unsigned long long)r->pruned);
 }
 
 static void text_webhooks(const struct status_webhooks *w, struct jw *out)
@@ -293,6 +297,9 @@ static void json_recording(const struct status_recording *r, struct jw *w)
 	js(w, "file", r->file);
 	ju(w, "bytes", r->bytes);
 	ju(w, "files", r->files);
+	ju(w, "entries", r->entries);
+	ju(w, "lost", r->lost);
+	ju(w, "pruned", r->pruned);
 	jw_key(w, "failed");
 	jw_bool(w, r->failed);
 	js(w, "reason", r->reason);

@@ -41,6 +41,9 @@ struct status_recording {
 	char file[STATUS_PATH_MAX];   /* the trace being written, "" between files */
 	uint64_t bytes;               /* written since start */
 	uint64_t files;               /* trace files written since start */
+	uint64_t entries;             /* entries written (records, state, clock) */
+	uint64_t lost;                /* entries not recorded: queue full, write error */
+	uint64_t pruned;              /* files deleted by the age and size limits */
 	bool failed;                  /* recording stopped on an error */
 	char reason[640];             /* why, when failed */
 };

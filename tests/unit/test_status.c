@@ -141,7 +141,7 @@ static void test_json(void **state)
 		"\"drops\":{\"total\":12,\"open\":12},\"alerts\":2,\"agent_hooks\":false,"
 		"\"tail\":{\"connected\":2,\"served\":5,\"missed\":77,\"gone\":3,\"refused\":0},"
 		"\"recording\":{\"enabled\":false,\"dir\":null,\"file\":null,\"bytes\":0,"
-		"\"files\":0,\"failed\":false,\"reason\":null},"
+		"\"files\":0,\"entries\":0,\"lost\":0,\"pruned\":0,\"failed\":false,\"reason\":null},"
 		"\"webhooks\":{\"count\":1,\"queued\":0,\"delivered\":2,\"spooled\":1,\"failed\":0,"
 		"\"rejected\":0,\"last_error\":\"connect: refused\"}}\n");
 	/* appended after other text: a value of its own, no comma before it */
