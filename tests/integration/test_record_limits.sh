@@ -51,8 +51,14 @@ kill -0 "$COLLECTOR_PID" || fail "the collector stopped when the disk filled"
 launch after sh -c "echo ok >'$T/after.txt'" || fail "a later agent failed"
 wait_event 10 type=open agent=after path="$T/after.txt"
 grep -q "trace recording stopped" "$ERR" || fail "no error logged for the full disk"
+am status --json --socket "$SOCK" >"$T/status.json" || fail "status failed"
+"$PY" - "$T/status.json" <<'PYEOF' || fail "status does not report the recording failure: $(cat "$T/status.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))["recording"]
+assert r["failed"] is True and "No space left" in r["reason"] and r["lost"] > 0, r
+PYEOF
 stop_collector
 severity=$(field severity type=alert rule=recording_failed) || exit 1
 [ "$severity" = high ] || fail "recording_failed severity $severity"
 
-pass "rotation/pruning: $rotated, a middle file replays alone; full disk: alert, events go on"
+pass "rotation/pruning: $rotated, a middle file replays alone; full disk: alert, status says why, events go on"
