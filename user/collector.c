@@ -130,20 +130,26 @@ static void tls_on_exec(void *arg, const struct event *ev)
 		am_debug("%s", msg);
 }
 
-/* pid has a TLS library the loader hooks mapped (python loads libssl late) */
+/*
+ * pid has a TLS library the loader hooks mapped (python loads libssl late),
+ * and not Mozilla NSS (libcurl-nss maps libgnutls through its dependencies
+ * while it speaks TLS through NSS)
+ */
 static bool maps_hooked_tls(uint32_t pid)
 {
 	char path[64], line[512];
-	bool found = false;
+	bool found = false, nss = false;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
 	if (!(f = fopen(path, "re")))
 		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		found = strstr(line, "/libssl.so") || strstr(line, "/libgnutls.so");
+	while (!nss && fgets(line, sizeof(line), f)) {
+		found |= strstr(line, "/libssl.so") || strstr(line, "/libgnutls.so");
+		nss = strstr(line, "/libssl3.so") || strstr(line, "/libnss3.so");
+	}
 	fclose(f);
-	return found;
+	return found && !nss;
 }
 
 /*

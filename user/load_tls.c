@@ -76,7 +76,7 @@ static int elf_scan(const char *path, const struct tls_fn *fns, struct elf_tls *
 				    !(lib = elf_strptr(e, sh.sh_link, dyn.d_un.d_val)))
 					continue;
 				if (!strncmp(lib, "libssl.", 7) || !strncmp(lib, "libgnutls.", 10) ||
-				    !strncmp(lib, "libcurl", 7))
+				    (!strncmp(lib, "libcurl", 7) && strncmp(lib, "libcurl-nss", 11)))
 					out->imports = true;
 			}
 			continue;

@@ -132,7 +132,9 @@ if [ $? -ne 3 ]; then
 	expect 0 type=http agent~'^nss-'
 	expect 0 type=alert agent=nss-small
 	expect 1 type=alert agent=nss-big
-	nss="NSS POST: no http event, 1000 bytes no alert (limit), 100000 bytes unexpected_upload by SNI"
+	grep -q "speaks TLS through a library agentmon does not recognise" "$ERR" ||
+		fail "no warning about NSS, a TLS library with no uprobe"
+	nss="NSS POST: no http event, 1000 bytes no alert (limit), 100000 bytes unexpected_upload by SNI, warned"
 fi
 
 stop_collector
