@@ -107,6 +107,9 @@ static void show(void *arg, const struct event *ev)
 
 	c->shown[ev->type < STATUS_TYPES ? ev->type : 0]++;
 	control_publish(&c->ctl, ev);
+	if (c->opts->print == PRINT_NONE ||
+	    (c->opts->print == PRINT_ALERTS && ev->type != AM_EV_ALERT && ev->type != AM_EV_DROP))
+		return; /* still recorded, counted and sent to tail clients */
 	if (output_event(c->out, ev) == -EPIPE)
 		am_exiting = 1; /* nobody reads our output any more */
 }

@@ -14,12 +14,16 @@
 
 #define AM_IDLE_DETACH_NS (10ull * 1000 * 1000 * 1000)
 
+/* what run writes to stdout (tail clients and traces get everything) */
+enum collector_print { PRINT_ALL, PRINT_ALERTS, PRINT_NONE };
+
 struct collector_opts {
 	const char *config;        /* NULL: AM_DEFAULT_CONFIG if present, else embedded */
 	const char *socket;
 	const char *socket_group;  /* NULL: socket 0600 root only; else 0660 root:group */
 	const char *record_dir;    /* NULL: the policy's record.dir, else AM_DEFAULT_TRACES */
 	enum output_format format;
+	enum collector_print print; /* PRINT_ALERTS: alerts and drops only (a service) */
 	uint32_t ringbuf_bytes;    /* 0: default */
 	uint32_t capture_bytes;    /* bytes of each write captured; 0: default */
 	uint64_t idle_detach_ns;   /* no agent this long: detach the agent hooks; 0: never */

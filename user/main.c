@@ -48,7 +48,7 @@ static int help(void)
 static const char RUN_USAGE[] =
 	"agentmon run [--config FILE] [--format text|json] [--record DIR | --no-record]\n"
 	"             [--socket PATH] [--socket-group GROUP] [--ringbuf-size BYTES]\n"
-	"             [--capture-bytes N] [--idle-detach T] [-v]\n"
+	"             [--capture-bytes N] [--idle-detach T] [--print all|alerts|none] [-v]\n"
 	"  Load the BPF programs, tag agents and print their events until SIGINT/SIGTERM.\n"
 	"  --config FILE        policy file (default " AM_DEFAULT_CONFIG " if present,\n"
 	"                       else the embedded default policy)\n"
@@ -65,7 +65,23 @@ static const char RUN_USAGE[] =
 	"  --idle-detach T      with no agent process alive for T (10s; 90s, 5m...), detach\n"
 	"                       the socket, packet and TLS hooks until one appears, so\n"
 	"                       that nobody pays for them (0: keep them attached)\n"
+	"  --print WHAT         what goes to stdout: all (default), alerts (alerts and\n"
+	"                       drops: for a service's journal), none; tail clients\n"
+	"                       and traces get every event either way\n"
 	"  -v, --verbose        debug messages, libbpf's included\n";
+
+static int parse_print(const char *s, enum collector_print *out)
+{
+	static const char *const names[] = { "all", "alerts", "none" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(s, names[i])) {
+			*out = (enum collector_print)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
 
 static int cmd_run(int argc, char **argv)
 {
@@ -76,6 +92,7 @@ static int cmd_run(int argc, char **argv)
 		{ "capture-bytes", required_argument, 0, 'C' },
 		{ "socket-group", required_argument, 0, 'g' },
 		{ "idle-detach", required_argument, 0, 'i' },
+		{ "print", required_argument, 0, 'p' },
 		{ "verbose", no_argument, 0, 'v' }, { "help", no_argument, 0, 'h' }, { 0 },
 	};
 	struct collector_opts o = { .socket = AM_DEFAULT_SOCKET, .format = OUTPUT_TEXT,
@@ -83,7 +100,7 @@ static int cmd_run(int argc, char **argv)
 	uint64_t v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:f:r:ns:b:C:g:i:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:f:r:ns:b:C:g:i:p:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': o.config = optarg; break;
 		case 'f':
@@ -111,6 +128,10 @@ static int cmd_run(int argc, char **argv)
 		case 'i':
 			if (am_parse_duration(optarg, &o.idle_detach_ns))
 				return usage_error("bad duration '%s' for --idle-detach (10s, 5m, 0)", optarg);
+			break;
+		case 'p':
+			if (parse_print(optarg, &o.print))
+				return usage_error("bad --print '%s' (all, alerts or none)", optarg);
 			break;
 		case 'v': am_verbose = true; break;
 		case 'h': return help();

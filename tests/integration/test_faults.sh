@@ -66,7 +66,8 @@ done
 # ---- the endpoint comes back; restart on the same spool ----
 bg "$PY" "$HELPERS/webhook_receiver.py" --port "$hook_port" --secret-file "$T/secret" \
 	--log "$T/hook.log"
-start_collector --config "$T/policy.yaml" --record "$T/traces"
+# as the service runs it: only alerts (and drops) on stdout
+start_collector --config "$T/policy.yaml" --record "$T/traces" --print alerts
 for _ in $(seq 200); do
 	n=$(deliveries) || fail "webhook deliveries are wrong"
 	[ "$n" -ge 3 ] && break
@@ -85,6 +86,7 @@ sleep 1
 n=$(deliveries) || fail "webhook deliveries are wrong"
 [ "$n" -eq 4 ] || fail "$n deliveries, want 4 (each alert once)"
 stop_collector
+expect 0 type!=alert type!=drop
 left=$(find "$T/spool" -type f ! -name '*.tmp' ! -name '*.rejected' | wc -l)
 [ "$left" -eq 0 ] || fail "$left alerts still spooled after delivery"
 

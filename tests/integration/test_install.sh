@@ -57,8 +57,8 @@ zcat "$R$MAN8/agentmon.8.gz" 2>/dev/null | cmp -s - "$TOP/man/agentmon.8" ||
 extra=$(cd "$R" && find . -type f | sed 's/^\.//' | grep -vxF -e "$SBIN/agentmon" -e "$CONF" \
 	-e "$UNIT" -e "$MAN8/agentmon.8.gz")
 [ -z "$extra" ] || problem "install wrote files it should not: $extra"
-grep -qx "ExecStart=$SBIN/agentmon run" "$R$UNIT" ||
-	problem "unit: no 'ExecStart=$SBIN/agentmon run': $(grep Exec "$R$UNIT")"
+grep -qx "ExecStart=$SBIN/agentmon run --print alerts" "$R$UNIT" ||
+	problem "unit: no 'ExecStart=$SBIN/agentmon run --print alerts': $(grep Exec "$R$UNIT")"
 ! grep -qE '@[A-Z_]+@' "$R$UNIT" || problem "unit: unsubstituted @VAR@: $(grep -E '@[A-Z_]+@' "$R$UNIT")"
 
 # ---- the unit, as systemd sees it ----
