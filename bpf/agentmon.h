@@ -69,6 +69,8 @@ enum am_type {
 #define AM_F_RET         0x0020 /* net: seen at syscall exit, ret is valid */
 #define AM_F_IO_URING    0x0040 /* net: issued from an io_uring worker */
 #define AM_F_SIGNALED    0x0080 /* exit: killed by a signal */
+#define AM_F_CONNECTED   0x0100 /* data: a UDP socket the agent connected (its sends
+				   make no send events: the collector counts these) */
 
 /* hdr: common to every record.  56 bytes. */
 struct am_hdr {

@@ -140,7 +140,8 @@ struct am_sk {
 	__u64 next_report;   /* sent at which the next count-only record goes out */
 	__u32 snd_end;       /* TCP: sequence after the last byte sent */
 	__u32 tgid, tid, ppid, uid, agent_pid, agent_id;
-	__u16 flags;         /* AM_F_IO_URING when an io_uring worker connected it */
+	__u16 flags;         /* AM_F_IO_URING when an io_uring worker connected it,
+				AM_F_CONNECTED for a connected UDP socket */
 	__u8  seq_valid;     /* snd_end is set */
 	__u8  rx_turn;       /* the peer sent payload since our last send */
 	__u8  comm[AM_COMM_LEN];

@@ -66,12 +66,18 @@ static __always_inline void sock_hdr(struct am_hdr *h, __u16 type, const struct 
 static __always_inline void sock_mark(struct bpf_sock_addr *ctx, const struct am_hdr *h)
 {
 	struct bpf_sock *sk = ctx->sk;
+	__u16 flags = h->flags & AM_F_IO_URING;
 	struct am_sk *st;
 
 	if (!sock_have_storage || !sk)
 		return;
+	if (h->type == AM_EV_CONNECT && ctx->protocol == IPPROTO_UDP)
+		flags |= AM_F_CONNECTED;
 	st = bpf_sk_storage_get(&sk_store, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!st || (st->tid == h->tid && st->agent_id == h->agent_id))
+	if (!st)
+		return;
+	flags |= st->flags & AM_F_CONNECTED; /* a connected socket stays so */
+	if (st->tid == h->tid && st->agent_id == h->agent_id && st->flags == flags)
 		return;
 	st->tgid = h->pid;
 	st->tid = h->tid;
@@ -79,7 +85,7 @@ static __always_inline void sock_mark(struct bpf_sock_addr *ctx, const struct am
 	st->uid = h->uid;
 	st->agent_pid = h->agent_pid;
 	st->agent_id = h->agent_id;
-	st->flags = h->flags & AM_F_IO_URING;
+	st->flags = flags;
 	__builtin_memcpy(st->comm, h->comm, AM_COMM_LEN);
 }
 

@@ -251,6 +251,29 @@ static void tally(struct inspect *in, const struct event *data, const struct con
 	in->judge(in->arg, &ev);
 }
 
+/*
+ * a packet of a UDP socket the agent connected: its send()/write() calls
+ * make no send event (no destination in the call), so the bytes on the wire
+ * stand for them, shown and judged like any send (QUIC, glibc's resolver)
+ */
+static void udp_connected_send(struct inspect *in, const struct event *data)
+{
+	const struct event_data *d = &data->data;
+	struct event ev = *data;
+
+	if (d->ret <= 0)
+		return;
+	ev.type = AM_EV_SEND;
+	net_of(d, &ev.net);
+	ev.net.fd = (uint32_t)d->sock_id; /* one upload count per socket */
+	ev.net.has_ret = true;
+	ev.net.ret = d->ret;
+	ev.net.io_uring = data->flags & AM_F_IO_URING;
+	ev.net.host = names_lookup(in->names, d->family, d->daddr, now_s(in));
+	in->print(in->arg, &ev);
+	in->judge(in->arg, &ev);
+}
+
 static void h2_request(void *ctx, const struct http2_req *r)
 {
 	struct inspect *in = ctx;
@@ -394,8 +417,12 @@ void inspect_data(struct inspect *in, const struct event *ev)
 		dns_answer(in, ev);
 		return;
 	}
+	if (d->proto == 17 && d->source == AM_DATA_SOCK_SEND && (ev->flags & AM_F_CONNECTED)) {
+		udp_connected_send(in, ev);
+		return;
+	}
 	if (d->proto != 6 || !(c = table_put(in->conns, &k, NULL)))
-		return; /* UDP sends are judged as send events */
+		return; /* other UDP sends are judged as send events */
 	in->cur = ev;
 	in->cur_conn = c;
 	switch (d->source) {

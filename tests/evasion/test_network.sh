@@ -5,8 +5,9 @@
 #  8  UDP sendto: send events with proto, daddr, dport, bytes; no alert for
 #     loopback or small amounts; unexpected_upload once one socket sent more
 #     than upload_threshold to an unlisted address.
-#  E4 UDP on a connected socket (send without an address): one connect
-#     event, no send events, no alert however much is sent (limit).
+#  E4 UDP on a connected socket (send without an address): the connect, and
+#     one send event per datagram from the packets on the wire (the calls
+#     carry no address); unexpected_upload past upload_threshold.
 #  10 raw sockets: SOCK_RAW/IPPROTO_UDP is reported as udp sends with dport 0
 #     (and counts toward unexpected_upload); SOCK_RAW/IPPROTO_ICMP,
 #     SOCK_RAW/IPPROTO_RAW (a whole IPv4+UDP packet by hand) and ICMP ping
@@ -70,8 +71,8 @@ agent_in_netns udp-conn "$evade" udpconn "$FAR" "$far_udp" 30 1000 >"$T/udpconn.
 [ "$(cat "$T/udpconn.out")" = 30000 ] || fail "connected UDP sent $(cat "$T/udpconn.out") bytes, want 30000"
 wait_event 5 type=exit agent=udp-conn
 expect 1 type=connect agent=udp-conn proto=udp daddr="$FAR" dport="$far_udp" ret=0
-expect 0 type=send agent=udp-conn
-expect 0 type=alert agent=udp-conn
+expect 30 type=send agent=udp-conn proto=udp daddr="$FAR" dport="$far_udp" bytes=1000
+expect 1 type=alert agent=udp-conn rule=unexpected_upload proto=udp daddr="$FAR"
 
 # ---- 10. raw sockets ----
 agent_in_netns raw-udp "$evade" raw "$FAR" udp "$far_udp" 200 >/dev/null || fail "raw UDP failed"
@@ -138,4 +139,4 @@ if [ $? -ne 3 ]; then
 fi
 
 stop_collector
-pass "UDP sendto: send events with bytes, alert only above upload_threshold off loopback; connected UDP: connect only; raw UDP: sends with dport 0; raw ICMP/IP, ping: nothing; SNI of an allowed host hides an upload and names the address; $nss"
+pass "UDP sendto: send events with bytes, alert only above upload_threshold off loopback; connected UDP: sends from the wire, unexpected_upload; raw UDP: sends with dport 0; raw ICMP/IP, ping: nothing; SNI of an allowed host hides an upload and names the address; $nss"

@@ -305,6 +305,25 @@ static void test_garbage_is_tallied_not_shown(void **state)
 	assert_int_equal(f->judged[0].ret, 5000);
 }
 
+static void test_connected_udp_is_a_send(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t quic[] = { 0xc3, 0, 0, 0, 1, 8, 'x' };
+	struct event ev = data_event(AM_DATA_SOCK_SEND, quic, sizeof(quic), 1200, 443);
+
+	ev.data.proto = 17;
+	feed(f, &ev); /* an unconnected socket's datagram: its sendto made a send event */
+	assert_int_equal(f->n, 0);
+	assert_int_equal(f->nj, 0);
+	ev.flags = AM_F_CONNECTED; /* connect, then send(): the wire is all there is */
+	feed(f, &ev);
+	assert_int_equal(f->n, 1);
+	assert_int_equal(f->out[0].type, AM_EV_SEND);
+	assert_int_equal(f->out[0].ret, 1200);
+	assert_int_equal(f->nj, 1);
+	assert_int_equal(f->judged[0].ret, 1200);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +334,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dns_answer_names_addresses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_is_tallied_not_shown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_shown_at_free, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connected_udp_is_a_send, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
