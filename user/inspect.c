@@ -234,20 +234,28 @@ static void emit_http(struct inspect *in, const struct event *data, struct conn 
 	hold(in, c, &ev, stream);
 }
 
+/* a send event for the bytes a data event says went out, named name */
+static void send_of(const struct event *data, const char *name, struct event *ev)
+{
+	const struct event_data *d = &data->data;
+
+	*ev = *data;
+	ev->type = AM_EV_SEND;
+	net_of(d, &ev->net);
+	ev->net.has_ret = true;
+	ev->net.ret = d->ret;
+	ev->net.io_uring = data->flags & AM_F_IO_URING;
+	ev->net.host = name;
+}
+
 /* bytes of a connection whose requests are not visible: judged only */
 static void tally(struct inspect *in, const struct event *data, const struct conn *c)
 {
-	const struct event_data *d = &data->data;
-	struct event ev = *data;
+	struct event ev;
 
-	if (d->ret <= 0)
+	if (data->data.ret <= 0)
 		return;
-	ev.type = AM_EV_SEND;
-	net_of(d, &ev.net);
-	ev.net.has_ret = true;
-	ev.net.ret = d->ret;
-	ev.net.io_uring = data->flags & AM_F_IO_URING;
-	ev.net.host = dest_name(in, c, d, NULL);
+	send_of(data, dest_name(in, c, &data->data, NULL), &ev);
 	in->judge(in->arg, &ev);
 }
 
@@ -259,17 +267,12 @@ static void tally(struct inspect *in, const struct event *data, const struct con
 static void udp_connected_send(struct inspect *in, const struct event *data)
 {
 	const struct event_data *d = &data->data;
-	struct event ev = *data;
+	struct event ev;
 
 	if (d->ret <= 0)
 		return;
-	ev.type = AM_EV_SEND;
-	net_of(d, &ev.net);
+	send_of(data, names_lookup(in->names, d->family, d->daddr, now_s(in)), &ev);
 	ev.net.fd = (uint32_t)d->sock_id; /* one upload count per socket */
-	ev.net.has_ret = true;
-	ev.net.ret = d->ret;
-	ev.net.io_uring = data->flags & AM_F_IO_URING;
-	ev.net.host = names_lookup(in->names, d->family, d->daddr, now_s(in));
 	in->print(in->arg, &ev);
 	in->judge(in->arg, &ev);
 }
