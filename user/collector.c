@@ -56,25 +56,16 @@ static void agent_hooks_on(struct collector *c)
 		am_debug("agent hooks attached (an agent process appeared)");
 }
 
-static int count_tagged(struct proc_info *pi, void *arg)
-{
-	*(size_t *)arg += pi->agent_id != AM_AGENT_NONE;
-	return 0;
-}
-
 /* once a second: with no agent process for --idle-detach, detach them */
 static void agent_hooks_idle(struct collector *c, uint64_t boot_ns)
 {
-	size_t tagged = 0;
-
 	uint64_t idle_ns = c->opts->idle_detach_ns;
 
 	if (!idle_ns || boot_ns - c->idle_checked < 1000000000ull ||
 	    !loader_agent_hooks_on(c->loader))
 		return;
 	c->idle_checked = boot_ns;
-	proc_cache_each(pipeline_cache(c->pl), count_tagged, &tagged);
-	if (tagged) {
+	if (loader_any_tagged(c->loader)) { /* the kernel's truth, not the cache's */
 		c->idle_since = 0;
 	} else if (!c->idle_since) {
 		c->idle_since = boot_ns;

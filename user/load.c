@@ -290,6 +290,9 @@ static void attach_agent_hooks(struct loader *l)
 	struct pollfd p = { .fd = l->teardown_fd, .events = POLLIN };
 
 	l->hooks_on = true; /* the binaries' verdicts below attach only when on */
+	if (!l->skel->links.sys_exit_dispatch) /* first: file and syscall events */
+		l->skel->links.sys_exit_dispatch =
+			bpf_program__attach(l->skel->progs.sys_exit_dispatch);
 	attach_sock(l, &l->opts); /* cgroup links went synchronously: no overlap */
 	if (l->teardown_fd >= 0) {
 		/* old uprobes still firing next to new ones would double records */
@@ -304,6 +307,8 @@ static void attach_agent_hooks(struct loader *l)
 
 static void detach_agent_hooks(struct loader *l)
 {
+	bpf_link__destroy(l->skel->links.sys_exit_dispatch);
+	l->skel->links.sys_exit_dispatch = NULL;
 	for (int i = 0; i < N_SOCK_PROGS; i++) {
 		bpf_link__destroy(l->sock_links[i]);
 		l->sock_links[i] = NULL;
@@ -574,6 +579,14 @@ int loader_agent_hooks(struct loader *l, bool on)
 bool loader_agent_hooks_on(const struct loader *l)
 {
 	return l->hooks_on;
+}
+
+bool loader_any_tagged(const struct loader *l)
+{
+	for (size_t i = 0; i < AM_TAGGED_WORDS; i++)
+		if (__atomic_load_n(&l->bits[i], __ATOMIC_RELAXED))
+			return true;
+	return false;
 }
 
 const char *loader_status(const struct loader *l)

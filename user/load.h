@@ -96,15 +96,18 @@ int loader_attach_tls_binary(struct loader *l, const char *path, char *err, size
 
 /*
  * loader_agent_hooks - attach (on) or detach (off) the hooks that only
- * agents' processes need: the cgroup sock_addr and skb hooks and the TLS
- * uprobes (shared libraries, node, every binary hooked before).  Without
- * them the tracepoints still tag and report exec, file and syscall-level
- * net events; untagged processes then pay nothing for connect, packets or
+ * agents' processes need: the sys_exit dispatcher (file and syscall-level
+ * net events), the cgroup sock_addr and skb hooks and the TLS uprobes
+ * (shared libraries, node, every binary hooked before).  Without them the
+ * sched tracepoints still tag at fork and exec and report exec and exit;
+ * untagged processes then pay nothing for syscalls, connects, packets or
  * TLS calls.  loader_open attaches them.  Detaching a uprobe waits for RCU:
  * it is done in the background.  Returns 1 when the state changed, else 0.
  */
 int loader_agent_hooks(struct loader *l, bool on);
 bool loader_agent_hooks_on(const struct loader *l);
+/* whether the kernel holds any tagged process now (its tag bitmap) */
+bool loader_any_tagged(const struct loader *l);
 
 /* one line describing attached hooks and fallbacks, for logs and status */
 const char *loader_status(const struct loader *l);
