@@ -27,7 +27,8 @@ netns_up "$FAR" || skip "cannot make a network namespace (unshare -n, nsenter, i
 in_netns sh -c 'echo "0 2147483647" >/proc/sys/net/ipv4/ping_group_range' ||
 	fail "cannot set ping_group_range in the namespace"
 bg "$PY" "$EV_HELPERS/sink.py" 127.0.0.1 "$T/sink.lo" >/dev/null 2>&1
-bg in_netns "$PY" "$EV_HELPERS/sink.py" "$FAR" "$T/sink.far" >/dev/null 2>&1
+# nsenter itself (not a shell function) so that $! is the server the cleanup kills
+bg nsenter -t "$NETNS_PID" -n "$PY" "$EV_HELPERS/sink.py" "$FAR" "$T/sink.far" >/dev/null 2>&1
 wait_file "$T/sink.lo"
 wait_file "$T/sink.far"
 read -r _ lo_udp <"$T/sink.lo"
