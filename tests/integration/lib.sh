@@ -24,6 +24,13 @@
 #   expect_none FILTER...          none
 #   field NAME FILTER...           NAME of the first matching event, else fail
 #   wait_file PATH [SECS]          until PATH exists (non-empty), else fail
+#   free_port                      a free TCP port on 127.0.0.1
+#   webhook_deliveries LOG [--unique-alerts]
+#                                  deliveries webhook_receiver.py logged, when
+#                                  all are signed and none repeats an id (nor,
+#                                  with --unique-alerts, a rule+host+agent);
+#                                  else a message on stderr and status 1
+#   wait_deliveries LOG N [OPT]    until LOG holds N deliveries, else fail
 #   fail MSG                       prints context, exit 1
 #   skip MSG                       exit 77
 #   pass MSG                       one summary line, exit 0
@@ -194,6 +201,38 @@ field() {
 	local name=$1
 	shift
 	jq get "$name" "$@" || { fail "no event $(_desc "$@") with field $name" >&2; }
+}
+
+free_port() {
+	"$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+webhook_deliveries() {
+	"$PY" - "$@" <<'PYEOF'
+import json, sys
+try:
+    recs = [json.loads(l) for l in open(sys.argv[1])]
+except FileNotFoundError:
+    recs = []
+ids = [r["id"] for r in recs]
+keys = [(r["body"]["rule"], r["body"].get("host"), r["body"]["agent"]) for r in recs]
+if any(not r["signature_ok"] for r in recs) or len(ids) != len(set(ids)) or \
+        ("--unique-alerts" in sys.argv[2:] and len(keys) != len(set(keys))):
+    print("bad signature or duplicate delivery: %s" % recs, file=sys.stderr)
+    sys.exit(1)
+print(len(recs))
+PYEOF
+}
+
+wait_deliveries() {
+	local log=$1 want=$2 n=0
+	shift 2
+	for _ in $(seq 200); do
+		n=$(webhook_deliveries "$log" "$@") || fail "webhook deliveries are wrong"
+		[ "$n" -ge "$want" ] && return 0
+		sleep 0.05
+	done
+	fail "webhook receiver got $n deliveries, want $want"
 }
 
 wait_file() {

@@ -12,7 +12,7 @@ bg "$PY" "$HELPERS/https_server.py" --plain --port-file "$T/port" --log "$T/serv
 	>/dev/null 2>&1
 wait_file "$T/port" 10
 PORT=$(cat "$T/port")
-hook_port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+hook_port=$(free_port)
 printf 's3cret\n' >"$T/secret"
 cat >"$T/policy.yaml" <<Y
 alerts:
@@ -21,23 +21,6 @@ alerts:
     - url: http://127.0.0.1:$hook_port/hook
       secret_file: $T/secret
 Y
-
-# deliveries: "N" when every one is signed and none repeats, else fail
-deliveries() {
-	"$PY" - "$T/hook.log" <<'PYEOF'
-import json, sys
-try:
-    recs = [json.loads(l) for l in open(sys.argv[1])]
-except FileNotFoundError:
-    recs = []
-ids = [r["id"] for r in recs]
-keys = [(r["body"]["rule"], r["body"].get("host"), r["body"]["agent"]) for r in recs]
-if any(not r["signature_ok"] for r in recs) or len(ids) != len(set(ids)) or len(keys) != len(set(keys)):
-    print("bad signature or duplicate delivery: %s" % recs, file=sys.stderr)
-    sys.exit(1)
-print(len(recs))
-PYEOF
-}
 
 post() { curl -s --resolve "$1:$PORT:127.0.0.1" -X POST -d x "http://$1:$PORT/p" -o /dev/null; }
 
@@ -68,22 +51,15 @@ bg "$PY" "$HELPERS/webhook_receiver.py" --port "$hook_port" --secret-file "$T/se
 	--log "$T/hook.log"
 # as the service runs it: only alerts (and drops) on stdout
 start_collector --config "$T/policy.yaml" --record "$T/traces" --print alerts
-for _ in $(seq 200); do
-	n=$(deliveries) || fail "webhook deliveries are wrong"
-	[ "$n" -ge 3 ] && break
-	sleep 0.05
-done
+wait_deliveries "$T/hook.log" 3 --unique-alerts
+n=$(webhook_deliveries "$T/hook.log" --unique-alerts) || fail "webhook deliveries are wrong"
 [ "$n" -eq 3 ] || fail "$n deliveries after the restart, want 3"
 # one more alert while it is up: delivered too, once
 launch bot4 sh -c "$(declare -f post); PORT=$PORT; post forum4.example" || fail "bot4 failed"
 wait_event 10 type=alert host=forum4.example
-for _ in $(seq 200); do
-	n=$(deliveries) || fail "webhook deliveries are wrong"
-	[ "$n" -ge 4 ] && break
-	sleep 0.05
-done
+wait_deliveries "$T/hook.log" 4 --unique-alerts
 sleep 1
-n=$(deliveries) || fail "webhook deliveries are wrong"
+n=$(webhook_deliveries "$T/hook.log" --unique-alerts) || fail "webhook deliveries are wrong"
 [ "$n" -eq 4 ] || fail "$n deliveries, want 4 (each alert once)"
 stop_collector
 expect 0 type!=alert type!=drop

@@ -12,7 +12,7 @@ port_file=$T/port
 bg "$PY" "$HELPERS/https_server.py" --plain --port-file "$port_file" --log "$T/server.log"
 wait_file "$port_file"
 port=$(cat "$port_file")
-hook_port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+hook_port=$(free_port)
 printf 'test-secret\n' >"$T/secret"
 cat >"$T/policy.yaml" <<Y
 alerts:
@@ -30,32 +30,6 @@ start_receiver() {
 	done
 	fail "webhook receiver did not start"
 }
-# received ID...: how many deliveries the receiver logged, all signed right
-received() {
-	"$PY" - "$T/hook.log" <<'PYEOF'
-import json, sys
-try:
-    recs = [json.loads(l) for l in open(sys.argv[1])]
-except FileNotFoundError:
-    recs = []
-bad = [r for r in recs if not r["signature_ok"]]
-ids = [r["id"] for r in recs]
-if bad or len(ids) != len(set(ids)):
-    print("bad signature or duplicate delivery: %s" % recs, file=sys.stderr)
-    sys.exit(1)
-print(len(recs))
-PYEOF
-}
-wait_received() {
-	local want=$1 n
-	for _ in $(seq 200); do
-		n=$(received) || fail "webhook deliveries are wrong"
-		[ "$n" -ge "$want" ] && return 0
-		sleep 0.05
-	done
-	fail "webhook receiver got $n deliveries, want $want"
-}
-
 start_receiver
 start_collector --config "$T/policy.yaml"
 launch uringbot "$post" 127.0.0.1 "$port" forum.corp.example /api/posts 'hello' ||
@@ -66,7 +40,7 @@ wait_event 5 type=alert rule=uring_network agent=uringbot
 wait_event 5 type=http agent=uringbot method=POST host=forum.corp.example path=/api/posts tls=false
 wait_event 5 type=alert rule=outbound_post agent=uringbot method=POST host=forum.corp.example
 expect 0 type=connect pid!=0 agent!=uringbot
-wait_received 1
+wait_deliveries "$T/hook.log" 1
 [ "$("$PY" - "$T/hook.log" <<'PYEOF'
 import json, sys
 # the uring_network alert among the deliveries (the POST itself also alerts)
@@ -90,6 +64,6 @@ for _ in $(seq 200); do
 done
 grep '"agent": "uringbot2"' "$T/hook.log" | grep -q '"rule": "uring_network"' ||
 	fail "the alert raised while the receiver was down was not delivered after it came back"
-received >/dev/null || fail "webhook deliveries are wrong after the outage"
+webhook_deliveries "$T/hook.log" >/dev/null || fail "webhook deliveries are wrong after the outage"
 stop_collector
 pass "io_uring connect flagged, uring_network alert, webhook signed; spooled alert delivered after an outage"
