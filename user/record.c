@@ -199,40 +199,41 @@ static void push(struct recorder *r, struct item *it)
 	pthread_mutex_unlock(&r->lock);
 }
 
-/* hand cur to the writer; counted as lost when the queue is over its bound */
+static void add_lost(struct recorder *r, uint64_t n)
+{
+	pthread_mutex_lock(&r->lock);
+	r->st.lost += n;
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* cur's entries will never be written: counted as lost */
+static void drop_cur(struct recorder *r)
+{
+	add_lost(r, r->cur.entries);
+	trace_block_reset(&r->cur);
+}
+
+/* hand cur to the writer; dropped (counted) when the queue is over its bound */
 static void handoff(struct recorder *r)
 {
-	struct item *it;
+	struct item *it = NULL;
 	bool full;
 
 	if (!r->cur.entries)
 		return;
 	pthread_mutex_lock(&r->lock);
 	full = r->queued_bytes + r->cur.len > r->s.queue_bytes;
-	if (full)
-		r->st.lost += r->cur.entries;
 	pthread_mutex_unlock(&r->lock);
-	it = full ? NULL : calloc(1, sizeof(*it));
+	if (!full)
+		it = calloc(1, sizeof(*it));
 	if (!it) {
-		if (!full) {
-			pthread_mutex_lock(&r->lock);
-			r->st.lost += r->cur.entries;
-			pthread_mutex_unlock(&r->lock);
-		}
-		trace_block_reset(&r->cur);
+		drop_cur(r);
 		return;
 	}
 	it->kind = ITEM_BLOCK;
 	it->b = r->cur;
 	memset(&r->cur, 0, sizeof(r->cur));
 	push(r, it);
-}
-
-static void count_lost(struct recorder *r)
-{
-	pthread_mutex_lock(&r->lock);
-	r->st.lost++;
-	pthread_mutex_unlock(&r->lock);
 }
 
 /*
@@ -242,7 +243,7 @@ static void count_lost(struct recorder *r)
 static bool room(struct recorder *r, size_t need)
 {
 	if (r->reported && !r->in_snapshot) {
-		count_lost(r);
+		add_lost(r, 1);
 		return false;
 	}
 	if (r->cur.len + need + 64 > TRACE_BLOCK_RAW_MAX)
@@ -254,7 +255,7 @@ static bool room(struct recorder *r, size_t need)
 static void added(struct recorder *r, int ret, bool clock)
 {
 	if (ret) {
-		count_lost(r);
+		add_lost(r, 1);
 		return;
 	}
 	if (r->cur.entries == 1)
@@ -350,10 +351,7 @@ static int watch_failure(struct recorder *r, char *err, size_t errlen)
 	pthread_mutex_unlock(&r->lock);
 	if (f && !r->reported) {
 		r->reported = true;
-		pthread_mutex_lock(&r->lock);
-		r->st.lost += r->cur.entries; /* never to be written */
-		pthread_mutex_unlock(&r->lock);
-		trace_block_reset(&r->cur);
+		drop_cur(r);
 		r->retry_boot = r->now_boot + RECORD_RETRY_NS;
 		return -EIO;
 	}
