@@ -33,18 +33,20 @@ start_collector --idle-detach 1s
 wait_hooks false 6
 
 # 1. launch: the hooks are attached before the launched command runs
-launch bot sh -c "$(declare -f post); PORT=$PORT; post forum.launched.example" ||
+launch bot sh -c "echo x >'$T/launched.txt'; $(declare -f post); PORT=$PORT; post forum.launched.example" ||
 	fail "launched agent failed"
 wait_event 10 type=alert rule=outbound_post host=forum.launched.example
+expect 1 type=open agent=bot path="$T/launched.txt" write=true # the sys_exit hook is back
 wait_hooks false 6
 
 # 2. the kernel tags an executable named claude at exec; the collector sees
 # the exec record and attaches the hooks within a poll round
 mkdir -p "$T/bin"
 cp /bin/sh "$T/bin/claude" || fail "cp"
-"$T/bin/claude" -c "$(declare -f post); PORT=$PORT; sleep 0.5; post forum.kernel.example" ||
+"$T/bin/claude" -c "$(declare -f post); PORT=$PORT; sleep 0.5; echo x >'$T/kernel.txt'; post forum.kernel.example" ||
 	fail "claude script failed"
 wait_event 10 type=alert rule=outbound_post host=forum.kernel.example
+expect 1 type=open agent=claude path="$T/kernel.txt" write=true
 [ "$(hooks_state)" = true ] || wait_hooks false 6
 
 # 3. untagged processes while idle: nothing reported
