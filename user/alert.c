@@ -164,6 +164,7 @@ static size_t held_fields(struct event *ev, const char ***f)
 		f[n++] = &ev->http.host;
 		f[n++] = &ev->http.path;
 		f[n++] = &ev->http.net.host;
+		f[n++] = &ev->http.req_host;
 	} else if (ev->type == AM_EV_CONNECT || ev->type == AM_EV_SEND) {
 		f[n++] = &ev->net.host;
 	} else {

@@ -73,7 +73,7 @@ static int hooks_new(struct detect *d, const struct policy *p, char *err, size_t
 int detect_set_policy(struct detect *d, const struct policy *p, char *err, size_t errlen)
 {
 	struct alert_settings as = { .window_ns = p->alert_window_s * 1000000000ull };
-	struct rules_uploads *u = rules_uploads_new(p->upload_threshold, 0);
+	struct rules_uploads *u = rules_uploads_new(p->upload_threshold, as.window_ns, 0);
 	struct alerter *a;
 	int ret;
 
@@ -152,6 +152,7 @@ void detect_event(struct detect *d, const struct event *ev)
 	switch (ev->type) {
 	case AM_EV_HTTP:
 		rules_uploads_http(d->uploads, ev);
+		raise_if(d, ev, rules_host_mismatch(ev, &v), &v);
 		raise_if(d, ev, rules_outbound_post(d->policy, ev, &v), &v);
 		break;
 	case AM_EV_SEND:
@@ -173,6 +174,11 @@ void detect_event(struct detect *d, const struct event *ev)
 void detect_tick(struct detect *d, uint64_t now_ns)
 {
 	alerter_tick(d->alerter, now_ns);
+}
+
+uint64_t detect_upload_evictions(const struct detect *d)
+{
+	return rules_uploads_evicted(d->uploads);
 }
 
 uint64_t detect_alerts(const struct detect *d)

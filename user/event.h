@@ -53,6 +53,8 @@ struct event_net {
 	uint8_t proto;         /* IPPROTO_TCP or IPPROTO_UDP */
 	bool has_ret;
 	bool pre;              /* from a cgroup hook (destination only) */
+	bool opaque;           /* send: bytes no request explains, even on a
+				* connection that had readable requests */
 	bool io_uring;
 	const char *host;      /* name from DNS or SNI, or NULL */
 };
@@ -79,8 +81,14 @@ struct event_data {
 /* AM_EV_HTTP: one request seen on a connection */
 struct event_http {
 	struct event_net net;  /* destination (daddr, dport, proto, host) */
-	const char *method;    /* "POST" */
-	const char *host;      /* Host / :authority without port, else SNI/DNS name */
+	const char *method;    /* "POST"; NULL: not known (head cut or malformed) */
+	const char *host;      /* the destination: over TLS the server name (SNI),
+				* through a CONNECT tunnel its target, else the
+				* Host / :authority without port, else the DNS name */
+	const char *req_host;  /* the host the request names when it is another
+				* than host (host_mismatch), else NULL */
+	const char *incomplete; /* "cut", "overflow", "malformed": the head was
+				 * not read whole (static string), else NULL */
 	const char *path;      /* request target as sent, redacted */
 	uint64_t bytes;        /* body length (Content-Length, or bytes seen) */
 	int status;            /* response status when matched, else 0 */

@@ -6,8 +6,9 @@
  * offset.  A cut is never an error, only an incomplete result; an error is a
  * byte that no valid request could have at that place.  Whether the bytes
  * are HTTP at all is decided on the request line: a known method followed by
- * a space is HTTP (a later fault is "malformed"); an unknown token is HTTP
- * only once " HTTP/1.x" ends the line (a fault before is "not HTTP").
+ * a space is HTTP (a later fault is "malformed"); any other token is HTTP
+ * once " HTTP/1.x" ends the line (a fault before is "not HTTP", a cut before
+ * is "partial": more bytes may tell).
  */
 #include <string.h>
 #include <strings.h>
@@ -141,7 +142,9 @@ static long parse_request_line(const uint8_t *buf, size_t len, struct http1_req 
 	const uint8_t *lf;
 
 	m = token_len(buf, len, HTTP1_METHOD_MAX);
-	if (!m || m > HTTP1_METHOD_MAX || m == len || buf[m] != ' ')
+	if (m && m == len && m <= HTTP1_METHOD_MAX)
+		return 0;  /* the method token is cut */
+	if (!m || m > HTTP1_METHOD_MAX || buf[m] != ' ')
 		return -2;
 	req->method = (const char *)buf;
 	req->method_len = m;
@@ -282,18 +285,107 @@ static int parse_headers(const uint8_t *buf, size_t len, size_t at, struct http1
 
 int http1_parse_request(const uint8_t *buf, size_t len, struct http1_req *req)
 {
+	size_t lead = 0;
 	long at;
+	int ret;
 
 	memset(req, 0, sizeof(*req));
 	req->content_length = -1;
-	at = parse_request_line(buf, len, req);
+	while (lead < len && (buf[lead] == '\r' || buf[lead] == '\n'))
+		lead++;
+	req->lead = lead;
+	if (lead == len) {
+		req->partial = true;  /* nothing but empty lines yet */
+		return 0;
+	}
+	at = parse_request_line(buf + lead, len - lead, req);
 	if (at == -2)
 		return 0;
 	if (at == -1)
 		return -1;
-	if (at == 0)
+	if (at == 0) {
+		req->partial = !req->known_method;
 		return req->known_method ? 1 : 0;
-	return parse_headers(buf, len, (size_t)at, req);
+	}
+	ret = parse_headers(buf + lead, len - lead, (size_t)at, req);
+	if (req->head_complete)
+		req->head_len += lead;
+	return ret;
+}
+
+/* chunked body states */
+enum { CH_SIZE, CH_EXT, CH_DATA, CH_DATA_END, CH_TRAILER };
+
+static int hex_digit(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* one byte of a size line (CH_SIZE, CH_EXT): 0, or -1 when malformed */
+static int chunk_size_byte(struct http1_chunked *c, uint8_t b)
+{
+	int x = hex_digit(b);
+
+	if (c->state == CH_SIZE && x >= 0) {
+		if (++c->digits > 15)
+			return -1;  /* 60 bits: no overflow, and no real chunk is larger */
+		c->left = c->left * 16 + (uint64_t)x;
+		return 0;
+	}
+	if (b != '\n') {
+		if (!c->digits || (b < ' ' && b != '\t' && b != '\r'))
+			return -1;
+		c->state = CH_EXT;  /* ";ext=..." or the CR */
+		return 0;
+	}
+	if (!c->digits)
+		return -1;
+	c->state = c->left ? CH_DATA : CH_TRAILER;
+	c->digits = 0;
+	c->line_text = false;
+	return 0;
+}
+
+long http1_chunked_feed(struct http1_chunked *c, const uint8_t *buf, size_t len, bool *done)
+{
+	size_t i = 0;
+
+	*done = false;
+	while (i < len) {
+		uint8_t b = buf[i];
+
+		if (c->state == CH_DATA) {
+			size_t n = len - i < c->left ? len - i : (size_t)c->left;
+
+			c->left -= n;
+			i += n;
+			if (!c->left)
+				c->state = CH_DATA_END;
+			continue;
+		}
+		i++;
+		if (c->state == CH_SIZE || c->state == CH_EXT) {
+			if (chunk_size_byte(c, b))
+				return -1;
+		} else if (c->state == CH_DATA_END) {
+			if (b == '\n')
+				c->state = CH_SIZE;
+			else if (b != '\r')
+				return -1;
+		} else if (b == '\n') {  /* CH_TRAILER: ends at an empty line */
+			if (!c->line_text) {
+				*done = true;
+				return (long)i;
+			}
+			c->line_text = false;
+		} else if (b != '\r') {
+			c->line_text = true;
+		}
+	}
+	return (long)i;
 }
 
 int http1_parse_status(const uint8_t *buf, size_t len, int *status)

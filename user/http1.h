@@ -31,7 +31,9 @@ struct http1_req {
 	size_t n_headers;          /* complete header lines in headers[] */
 	struct http1_header headers[HTTP1_MAX_HEADERS];
 	uint16_t version;          /* 10 or 11; 0 while the request line is cut */
+	size_t lead;               /* empty lines skipped before the request line */
 	bool known_method;         /* GET HEAD POST PUT PATCH DELETE OPTIONS CONNECT TRACE */
+	bool partial;              /* 0 returned because buf is cut: more may make it a request */
 	bool line_complete;        /* the request line ended in the buffer */
 	bool head_complete;        /* the empty line ending the head was seen */
 	bool chunked;              /* Transfer-Encoding ends in chunked */
@@ -39,12 +41,14 @@ struct http1_req {
 };
 
 /*
- * Parse the start of buf as an HTTP/1.x request head.  Returns 1 for a
- * request (method is known; target/path once a space followed the method,
+ * Parse the start of buf as an HTTP/1.x request head.  Empty lines before
+ * the request line are skipped (RFC 9112 2.2; counted in lead and head_len).
+ * Returns 1 for a request (method is a known one, or any token once
+ * " HTTP/1.x" ended the line; target/path once a space followed the method,
  * complete with line_complete; headers as far as whole lines were
- * captured), 0 when buf is not HTTP/1 or too short to tell (including the
- * HTTP/2 preface), -1 for a malformed request: the fields parsed before the
- * error stay in *req.
+ * captured), 0 when buf is not HTTP/1 or too short to tell (partial says
+ * which; the HTTP/2 preface is not HTTP/1), -1 for a malformed request: the
+ * fields parsed before the error stay in *req.
  */
 int http1_parse_request(const uint8_t *buf, size_t len, struct http1_req *req);
 
@@ -62,6 +66,25 @@ int http1_parse_status(const uint8_t *buf, size_t len, int *status);
  * (empty, unbalanced brackets, bad port).
  */
 const char *http1_host(const char *s, size_t len, size_t *host_len);
+
+/*
+ * A chunked body (RFC 9112 7.1) read as it streams by: sizes, data, the
+ * CRLF after each chunk, trailer lines.  Zero it to start.
+ */
+struct http1_chunked {
+	uint64_t left;             /* data bytes left in the chunk (state DATA) */
+	uint8_t state;             /* private */
+	uint8_t digits;            /* hex digits of the size read so far */
+	bool line_text;            /* the trailer line has bytes */
+};
+
+/*
+ * http1_chunked_feed - consume the body bytes in buf.  Returns the bytes
+ * used: len while the body goes on, fewer once it ended (*done set: the rest
+ * is the next request), or -1 when the framing is broken (a size that is not
+ * hex or overflows, no CRLF after a chunk).
+ */
+long http1_chunked_feed(struct http1_chunked *c, const uint8_t *buf, size_t len, bool *done);
 
 /* the value of header name (case-insensitive) in req, or NULL */
 const struct http1_header *http1_header_find(const struct http1_req *req, const char *name);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "common.h"
@@ -11,6 +12,7 @@
 #include "http1.h"
 #include "http2.h"
 #include "inspect.h"
+#include "reasm.h"
 #include "redact.h"
 #include "table.h"
 #include "tls_sni.h"
@@ -32,6 +34,7 @@ struct held {
 	struct event ev;           /* its strings point into the fields below */
 	char method[HTTP1_METHOD_MAX + 1];
 	char host[HOST_MAX];
+	char req_host[HOST_MAX];
 	char path[PATH_OUT];
 	char exe[PATH_OUT];
 	char agent[AM_NAME_MAX];   /* the policy (and its names) may be reloaded */
@@ -41,12 +44,16 @@ struct conn {
 	bool tls;                  /* a ClientHello or TLS plaintext was seen */
 	bool h2;                   /* HTTP/2 (preface or ALPN h2 and frames) */
 	char sni[HOST_MAX];
+	char tunnel[HOST_MAX];     /* the target of a CONNECT on the wire stream */
+	struct reasm_stream wire, plain; /* HTTP/1 heads: cleartext on the wire, TLS plaintext */
 	struct http2_conn *h2tx, *h2rx;
 	struct held *held;         /* the last request, until its response */
 };
 
 struct inspect {
 	struct table *conns;
+	struct reasm *reasm;
+	uint64_t conns_evicted;    /* connections forgotten while open (table full) */
 	struct names *names;
 	inspect_emit_fn print, judge, hello;
 	void *arg;
@@ -58,6 +65,8 @@ struct inspect {
 	char host[HOST_MAX];
 	char path[PATH_OUT];
 	char method[HTTP1_METHOD_MAX + 1];
+	const char *incomplete;    /* of the head being emitted (see event_http) */
+	bool freeing;              /* inspect_free: releases are not evictions */
 };
 
 /* show what c holds, with the status when one came */
@@ -75,9 +84,14 @@ static void held_show(struct inspect *in, struct conn *c, int status)
 /* a connection evicted or freed: what it holds is shown first */
 static void conn_release(void *val, void *arg)
 {
+	struct inspect *in = arg;
 	struct conn *c = val;
 
-	held_show(arg, c, 0);
+	if (!in->freeing)
+		in->conns_evicted++;
+	held_show(in, c, 0);
+	reasm_release(in->reasm, &c->wire);
+	reasm_release(in->reasm, &c->plain);
 	free(c->held);
 	http2_conn_free(c->h2tx);
 	http2_conn_free(c->h2rx);
@@ -92,7 +106,10 @@ struct inspect *inspect_new(struct names *names, inspect_emit_fn print,
 		return NULL;
 	in->conns = table_new(sizeof(struct conn_key), sizeof(struct conn), CONNS_MAX,
 			      conn_release, in);
-	if (!in->conns) {
+	in->reasm = reasm_new(0, 0);
+	if (!in->conns || !in->reasm) {
+		table_free(in->conns);
+		reasm_free(in->reasm);
 		free(in);
 		return NULL;
 	}
@@ -112,7 +129,9 @@ void inspect_free(struct inspect *in)
 {
 	if (!in)
 		return;
+	in->freeing = true;
 	table_free(in->conns); /* what connections still hold is shown */
+	reasm_free(in->reasm);
 	free(in);
 }
 
@@ -125,6 +144,17 @@ static uint64_t now_ns(const struct inspect *in)
 static uint64_t now_s(const struct inspect *in)
 {
 	return now_ns(in) / 1000000000ull;
+}
+
+void inspect_stats(const struct inspect *in, struct inspect_stats *st)
+{
+	struct reasm_stats r;
+
+	reasm_stats(in->reasm, &r);
+	st->heads_incomplete = r.incomplete;
+	st->heads_evicted = r.evicted;
+	st->heads_budget = r.budget_full;
+	st->conns_evicted = in->conns_evicted;
 }
 
 void inspect_clock(struct inspect *in, uint64_t now_boot_ns)
@@ -160,10 +190,22 @@ static void net_of(const struct event_data *d, struct event_net *n)
 	n->fd = UINT32_MAX; /* one key for wire and TLS bytes of a connection */
 }
 
-/* the name of the destination: the request's own, else SNI, else DNS */
+/* the name the connection itself was opened to: the TLS server name, the
+ * target of a CONNECT tunnel; NULL when neither */
+static const char *authority(const struct conn *c)
+{
+	if (c->tls && c->sni[0])
+		return c->sni;
+	return !c->tls && c->tunnel[0] ? c->tunnel : NULL;
+}
+
+/* the name of the destination: the connection's authority, else the
+ * request's own, else SNI, else DNS */
 static const char *dest_name(struct inspect *in, const struct conn *c,
 			     const struct event_data *d, const char *req_host)
 {
+	if (authority(c))
+		return authority(c);
 	if (req_host && *req_host)
 		return req_host;
 	if (c->sni[0])
@@ -171,8 +213,20 @@ static const char *dest_name(struct inspect *in, const struct conn *c,
 	return names_lookup(in->names, d->family, d->daddr, now_s(in));
 }
 
+/* a and b name the same host (case and a trailing dot aside) */
+static bool same_host(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+
+	na -= na && a[na - 1] == '.';
+	nb -= nb && b[nb - 1] == '.';
+	return na == nb && !strncasecmp(a, b, na);
+}
+
 static void copy_cut(char *dst, size_t size, const char *s, size_t len)
 {
+	if (!s)
+		len = 0;
 	if (len >= size)
 		len = size - 1;
 	memcpy(dst, s, len);
@@ -192,8 +246,15 @@ static void hold(struct inspect *in, struct conn *c, const struct event *ev, uin
 	h->ev = *ev;
 	h->stream = stream;
 	h->since_ns = now_ns(in);
-	copy_cut(h->method, sizeof(h->method), ev->http.method, strlen(ev->http.method));
-	h->ev.http.method = h->method;
+	if (ev->http.method) {
+		copy_cut(h->method, sizeof(h->method), ev->http.method, strlen(ev->http.method));
+		h->ev.http.method = h->method;
+	}
+	if (ev->http.req_host) {
+		copy_cut(h->req_host, sizeof(h->req_host), ev->http.req_host,
+			 strlen(ev->http.req_host));
+		h->ev.http.req_host = h->req_host;
+	}
 	if (ev->http.host) {
 		copy_cut(h->host, sizeof(h->host), ev->http.host, strlen(ev->http.host));
 		h->ev.http.host = h->ev.http.net.host = h->host;
@@ -210,21 +271,31 @@ static void hold(struct inspect *in, struct conn *c, const struct event *ev, uin
 	}
 }
 
-/* one request seen: an http event, judged now, shown with its response */
+/*
+ * one request seen: an http event, judged now, shown with its response.
+ * method NULL: not known (the head was cut; incomplete says how).  host: the
+ * one the request names, or NULL; when the connection was opened to another
+ * (TLS server name, CONNECT target) that one is the destination and host
+ * goes in req_host (host_mismatch).
+ */
 static void emit_http(struct inspect *in, const struct event *data, struct conn *c,
 		      const char *method, const char *host, const char *path, size_t path_len,
 		      uint64_t bytes, uint16_t version, uint32_t stream)
 {
 	const struct event_data *d = &data->data;
+	const char *auth = authority(c);
 	struct event ev = *data;
 
 	ev.type = AM_EV_HTTP;
 	memset(&ev.http, 0, sizeof(ev.http));
 	net_of(d, &ev.http.net);
 	ev.http.net.io_uring = data->flags & AM_F_IO_URING;
-	redact_query(path, path_len, in->path, sizeof(in->path));
+	redact_query(path ? path : "", path ? path_len : 0, in->path, sizeof(in->path));
 	ev.http.method = method;
 	ev.http.host = dest_name(in, c, d, host);
+	if (auth && host && *host && !same_host(auth, host))
+		ev.http.req_host = host;
+	ev.http.incomplete = in->incomplete;
 	ev.http.net.host = ev.http.host;
 	ev.http.path = in->path;
 	ev.http.bytes = bytes;
@@ -248,14 +319,21 @@ static void send_of(const struct event *data, const char *name, struct event *ev
 	ev->net.host = name;
 }
 
-/* bytes of a connection whose requests are not visible: judged only */
-static void tally(struct inspect *in, const struct event *data, const struct conn *c)
+/*
+ * bytes of a connection whose requests are not visible (bytes, of the data
+ * event's): judged only.  opaque: bytes of a readable stream that no request
+ * explains, counted as upload even on a connection with requests.
+ */
+static void tally(struct inspect *in, const struct event *data, const struct conn *c,
+		  uint64_t bytes, bool opaque)
 {
 	struct event ev;
 
-	if (data->data.ret <= 0)
+	if (!bytes || data->data.ret <= 0)
 		return;
 	send_of(data, dest_name(in, c, &data->data, NULL), &ev);
+	ev.net.ret = (int64_t)bytes;
+	ev.net.opaque = opaque;
 	in->judge(in->arg, &ev);
 }
 
@@ -309,25 +387,44 @@ static bool h2_feed(struct inspect *in, struct conn *c, const struct event_data 
 	return true;
 }
 
-/* a request head in plaintext (wire or TLS): HTTP/1 or HTTP/2 */
-static bool requests(struct inspect *in, const struct event *ev, struct conn *c)
+static const char *const incomplete_why[] = {
+	[REASM_CUT] = "cut", [REASM_OVERFLOW] = "overflow", [REASM_MALFORMED] = "malformed",
+};
+
+/* an HTTP/1 head the stream found (of in->cur on in->cur_conn) */
+static void h1_head(void *arg, const struct reasm_head *h)
+{
+	struct inspect *in = arg;
+	const struct http1_req *r = h->req;
+	struct conn *c = in->cur_conn;
+	bool whole = h->end == REASM_COMPLETE;
+	uint64_t body = whole && r->content_length > 0 ? (uint64_t)r->content_length : 0;
+
+	copy_cut(in->method, sizeof(in->method), r->method, r->method_len);
+	copy_cut(in->host, sizeof(in->host), r->host, r->host_len);
+	in->incomplete = whole ? NULL : incomplete_why[h->end];
+	emit_http(in, in->cur, c, whole ? in->method : NULL, in->host, r->path, r->path_len,
+		  body, r->version ? r->version : 11, 0);
+	in->incomplete = NULL;
+	if (whole && !strcmp(in->method, "CONNECT") && !c->tls)
+		snprintf(c->tunnel, sizeof(c->tunnel), "%s", in->host);
+}
+
+/*
+ * plaintext a client sent (wire or TLS): HTTP/2 frames or HTTP/1 heads.
+ * Returns the bytes no request explains.
+ */
+static uint64_t requests(struct inspect *in, const struct event *ev, struct conn *c,
+			 struct reasm_stream *s)
 {
 	const struct event_data *d = &ev->data;
-	struct http1_req r;
-	uint64_t body;
+	uint64_t ret = d->ret > 0 ? (uint64_t)d->ret : 0;
 
-	if (c->h2 || http2_is_preface(d->buf, d->cap_len)) {
+	if (c->h2 || (reasm_idle(s) && http2_is_preface(d->buf, d->cap_len))) {
 		c->h2 = true;
-		return h2_feed(in, c, d, true);
+		return h2_feed(in, c, d, true) ? 0 : ret;
 	}
-	if (http1_parse_request(d->buf, d->cap_len, &r) != 1 || !r.line_complete)
-		return false;
-	copy_cut(in->method, sizeof(in->method), r.method, r.method_len);
-	copy_cut(in->host, sizeof(in->host), r.host ? r.host : "", r.host ? r.host_len : 0);
-	body = r.content_length >= 0 ? (uint64_t)r.content_length :
-	       (r.head_complete && (uint64_t)d->ret > r.head_len ? (uint64_t)d->ret - r.head_len : 0);
-	emit_http(in, ev, c, in->method, in->host, r.path, r.path_len, body, r.version, 0);
-	return true;
+	return reasm_feed(in->reasm, s, d->buf, d->cap_len, ret, h1_head, in);
 }
 
 /* the first bytes of a TLS connection name its server */
@@ -435,12 +532,14 @@ void inspect_data(struct inspect *in, const struct event *ev)
 				in->hello(in->arg, (struct event *)ev);
 			break;
 		}
-		if (c->tls || !requests(in, ev, c))
-			tally(in, ev, c);
+		if (c->tls)
+			tally(in, ev, c, (uint64_t)d->ret, false);
+		else
+			tally(in, ev, c, requests(in, ev, c, &c->wire), true);
 		break;
 	case AM_DATA_TLS_SEND:
 		c->tls = true;
-		requests(in, ev, c);
+		tally(in, ev, c, requests(in, ev, c, &c->plain), true);
 		break;
 	case AM_DATA_TLS_RECV:
 		responses(in, c, d);

@@ -4,7 +4,8 @@
  * (AM_EV_DATA: socket payload on the wire, TLS plaintext, DNS answers) into
  * what a person and the policy understand: http and dns events, host names
  * for addresses (DNS answers, TLS SNI), and byte counts for connections
- * whose content is not visible.  Keeps per-connection state (TLS seen, SNI,
+ * whose content is not visible.  HTTP/1 heads are reassembled per
+ * connection (reasm.c); every head found is judged, whole or not.  Keeps per-connection state (TLS seen, SNI,
  * HTTP/2 HPACK tables) in a bounded table keyed by the 5-tuple.
  */
 #ifndef AGENTMON_INSPECT_H
@@ -40,6 +41,15 @@ void inspect_data(struct inspect *in, const struct event *ev);
 /* the time now (boot ns), from the record being fed or the loop's clock; the
  * stage never reads the host's clock once it has been given one (replays) */
 void inspect_clock(struct inspect *in, uint64_t now_boot_ns);
+/* what the stage could not keep: for `agentmon status` */
+struct inspect_stats {
+	uint64_t heads_incomplete;  /* HTTP/1 heads judged cut, overflowing or malformed */
+	uint64_t heads_evicted;     /* partial heads forgotten with their connection */
+	uint64_t heads_budget;      /* heads cut short: the reassembly budget was spent */
+	uint64_t conns_evicted;     /* connections forgotten while open (table full) */
+};
+void inspect_stats(const struct inspect *in, struct inspect_stats *st);
+
 /* print the requests held longer than INSPECT_HOLD_NS (boot ns; UINT64_MAX:
  * all of them, at shutdown) */
 void inspect_tick(struct inspect *in, uint64_t now_boot_ns);

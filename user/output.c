@@ -299,6 +299,14 @@ static void json_http(struct jw *w, const struct event_http *h)
 	jw_key(w, "tls");     jw_bool(w, h->tls);
 	jw_key(w, "bytes");   jw_uint(w, h->bytes);
 	jw_key(w, "version"); jw_str(w, h->version == 20 ? "2" : "1.1");
+	if (h->req_host) {
+		jw_key(w, "req_host");
+		jw_str(w, h->req_host);
+	}
+	if (h->incomplete) {
+		jw_key(w, "incomplete");
+		jw_str(w, h->incomplete);
+	}
 	if (h->status) {
 		jw_key(w, "status");
 		jw_int(w, h->status);
@@ -504,11 +512,19 @@ static void text_http(struct jw *b, const struct event_http *h)
 	bool v6 = h->net.family == AF_INET6;
 
 	jw_raw(b, " ", 1);
-	add_str(b, h->method);
+	add_str(b, h->method ? h->method : "?");
 	jw_raw(b, " ", 1);
 	add_str(b, output_http_url(h, u, sizeof(u)));
 	addf(b, " (%s%s%s:%u) %llu bytes HTTP/%s", v6 ? "[" : "", ad ? ad : "?", v6 ? "]" : "",
 	     h->net.dport, (unsigned long long)h->bytes, h->version == 20 ? "2" : "1.1");
+	if (h->req_host) {
+		jw_raw(b, " names ", 7);
+		add_str(b, h->req_host);
+	}
+	if (h->incomplete) {
+		addf(b, " head ");
+		add_str(b, h->incomplete);
+	}
 	if (h->status)
 		addf(b, " = %d", h->status);
 }

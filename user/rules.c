@@ -155,7 +155,7 @@ static enum rules_match entry_judge(const struct policy_allow *e, const struct r
 
 	if (!dest || !port_match(e, d->port))
 		return RULES_NO_DEST;
-	if (!d->method)
+	if (!d->request)
 		return RULES_ALLOWED;
 	if (!method_match(e, d->method))
 		return RULES_NO_METHOD;
@@ -189,6 +189,7 @@ void rules_dest_of(const struct event *ev, struct rules_dest *d)
 	if (ev->type == AM_EV_HTTP) {
 		if (ev->http.host && *ev->http.host)
 			d->host = ev->http.host;
+		d->request = true;
 		d->method = ev->http.method;
 		d->path = ev->http.path;
 	}
@@ -207,14 +208,10 @@ static bool verdict(struct rules_verdict *v, const char *rule, const char *sev,
 	return true;
 }
 
-static bool is_write_method(const char *m)
+/* every method but GET, HEAD and OPTIONS writes; NULL (not known) too */
+bool rules_is_write_method(const char *m)
 {
-	static const char *const w[] = { "POST", "PUT", "PATCH", "DELETE" };
-
-	for (size_t i = 0; m && i < sizeof(w) / sizeof(w[0]); i++)
-		if (!strcasecmp(m, w[i]))
-			return true;
-	return false;
+	return !m || (strcmp(m, "GET") && strcmp(m, "HEAD") && strcmp(m, "OPTIONS"));
 }
 
 static void verdict_clear(struct rules_verdict *v)
@@ -225,24 +222,48 @@ static void verdict_clear(struct rules_verdict *v)
 bool rules_outbound_post(const struct policy *p, const struct event *ev,
 			 struct rules_verdict *v)
 {
+	const char *m = "an unknown method";
 	struct rules_dest d;
+	enum rules_match got;
 
 	verdict_clear(v);
-	if (ev->type != AM_EV_HTTP || !is_write_method(ev->http.method))
+	if (ev->type != AM_EV_HTTP || !rules_is_write_method(ev->http.method))
 		return false;
 	rules_dest_of(ev, &d);
-	switch (rules_judge(p, &d)) {
+	got = rules_judge(p, &d);
+	if (ev->http.req_host) { /* the stricter of the destination and the named host */
+		struct rules_dest named = d;
+		enum rules_match m2;
+
+		named.host = ev->http.req_host;
+		m2 = rules_judge(p, &named);
+		if (m2 < got) {
+			got = m2;
+			d = named;
+		}
+	}
+	if (d.method)
+		m = d.method;
+	switch (got) {
 	case RULES_ALLOWED:
 		return false;
 	case RULES_NO_METHOD:
-		return verdict(v, "outbound_post", "high", "host not allowed for %s", d.method);
+		return verdict(v, "outbound_post", "high", "host not allowed for %s", m);
 	case RULES_NO_PATH:
-		return verdict(v, "outbound_post", "high", "path not allowed for %s", d.method);
+		return verdict(v, "outbound_post", "high", "path not allowed for %s", m);
 	default:
 		return verdict(v, "outbound_post", "high",
 			       d.host ? "host not in the allow list%s" :
 			       "address not in the allow list%s", NULL);
 	}
+}
+
+bool rules_host_mismatch(const struct event *ev, struct rules_verdict *v)
+{
+	verdict_clear(v);
+	if (ev->type != AM_EV_HTTP || !ev->http.req_host)
+		return false;
+	return verdict(v, "host_mismatch", "high", "the request names host %s", ev->http.req_host);
 }
 
 bool rules_uring_network(const struct event *ev, struct rules_verdict *v)
@@ -255,35 +276,50 @@ bool rules_uring_network(const struct event *ev, struct rules_verdict *v)
 		       "network I/O through io_uring%s", NULL);
 }
 
-/* ---- per-connection bytes ---- */
+/* ---- bytes per connection (explained?) and per destination (counted) ---- */
 
 struct upload_slot {
 	uint32_t pid, fd;
 	uint8_t daddr[16];
 	uint16_t dport;
-	bool used, http, alerted;
-	uint64_t bytes;
+	bool used, http;
 	uint64_t last_use;     /* u->clock when last touched */
 };
 
-struct rules_uploads {
-	uint64_t threshold;
-	size_t n;
-	uint64_t clock;
-	struct upload_slot *slots;
+/* bytes one agent session sent to one destination in the current window */
+struct dest_slot {
+	uint32_t agent_pid, agent_id;
+	char host[RULES_HOST_KEY]; /* "" when the destination has no name */
+	uint8_t daddr[16];         /* the key when host is "" */
+	uint16_t dport;
+	bool used, alerted;
+	uint64_t bytes;
+	uint64_t since_ns;     /* ts_ns of the window's first bytes */
+	uint64_t last_use;
 };
 
-struct rules_uploads *rules_uploads_new(uint64_t threshold, size_t slots)
+struct rules_uploads {
+	uint64_t threshold, window_ns;
+	size_t n, n_dests;
+	uint64_t clock, evicted;
+	struct upload_slot *slots;
+	struct dest_slot *dests;
+};
+
+struct rules_uploads *rules_uploads_new(uint64_t threshold, uint64_t window_ns, size_t slots)
 {
 	struct rules_uploads *u = calloc(1, sizeof(*u));
 
 	if (!u)
 		return NULL;
 	u->threshold = threshold ? threshold : RULES_UPLOAD_THRESHOLD_DEFAULT;
+	u->window_ns = window_ns ? window_ns : RULES_UPLOAD_WINDOW_DEFAULT_NS;
 	u->n = slots ? slots : RULES_UPLOAD_SLOTS_DEFAULT;
+	u->n_dests = u->n;
 	u->slots = calloc(u->n, sizeof(*u->slots));
-	if (!u->slots) {
-		free(u);
+	u->dests = calloc(u->n_dests, sizeof(*u->dests));
+	if (!u->slots || !u->dests) {
+		rules_uploads_free(u);
 		return NULL;
 	}
 	return u;
@@ -294,8 +330,12 @@ void rules_uploads_free(struct rules_uploads *u)
 	if (!u)
 		return;
 	free(u->slots);
+	free(u->dests);
 	free(u);
 }
+
+/* the better victim of two slots: a free one, else the least recently used */
+#define VICTIM(v, s) (!(s)->used ? (v)->used : ((v)->used && (s)->last_use < (v)->last_use))
 
 static bool slot_is(const struct upload_slot *s, const struct event *ev, const struct event_net *n)
 {
@@ -317,7 +357,7 @@ static struct upload_slot *slot_of(struct rules_uploads *u, const struct event *
 			s->last_use = ++u->clock;
 			return s;
 		}
-		if (!s->used ? victim->used : (victim->used && s->last_use < victim->last_use))
+		if (VICTIM(victim, s))
 			victim = s;
 	}
 	if (!create)
@@ -328,6 +368,48 @@ static struct upload_slot *slot_of(struct rules_uploads *u, const struct event *
 	victim->fd = n->fd;
 	victim->dport = n->dport;
 	memcpy(victim->daddr, n->daddr, 16);
+	victim->last_use = ++u->clock;
+	return victim;
+}
+
+static bool dest_is(const struct dest_slot *t, const struct event *ev, const struct rules_dest *d)
+{
+	if (!t->used || t->agent_pid != ev->agent_pid || t->agent_id != ev->agent_id)
+		return false;
+	if (d->host)
+		return !strncasecmp(t->host, d->host, sizeof(t->host) - 1) &&
+		       strlen(d->host) < sizeof(t->host);
+	return !t->host[0] && t->dport == d->port && d->addr && !memcmp(t->daddr, d->addr, 16);
+}
+
+/* the count of ev's agent session and destination d (evicting the least
+ * recently used, counted, when the table is full) */
+static struct dest_slot *dest_of(struct rules_uploads *u, const struct event *ev,
+				 const struct rules_dest *d)
+{
+	struct dest_slot *victim = &u->dests[0];
+
+	for (size_t i = 0; i < u->n_dests; i++) {
+		struct dest_slot *t = &u->dests[i];
+
+		if (dest_is(t, ev, d)) {
+			t->last_use = ++u->clock;
+			return t;
+		}
+		if (VICTIM(victim, t))
+			victim = t;
+	}
+	u->evicted += victim->used;
+	memset(victim, 0, sizeof(*victim));
+	victim->used = true;
+	victim->agent_pid = ev->agent_pid;
+	victim->agent_id = ev->agent_id;
+	if (d->host)
+		snprintf(victim->host, sizeof(victim->host), "%s", d->host);
+	else if (d->addr)
+		memcpy(victim->daddr, d->addr, 16);
+	victim->dport = d->port;
+	victim->since_ns = ev->ts_ns;
 	victim->last_use = ++u->clock;
 	return victim;
 }
@@ -345,20 +427,27 @@ bool rules_uploads_send(struct rules_uploads *u, const struct policy *p,
 			const struct event *ev, struct rules_verdict *v)
 {
 	struct upload_slot *s;
+	struct dest_slot *t;
 	struct rules_dest d;
 
 	verdict_clear(v);
 	if (ev->type != AM_EV_SEND || !ev->net.has_ret || ev->net.ret <= 0)
 		return false;
 	s = slot_of(u, ev, true);
-	s->bytes += (uint64_t)ev->net.ret;
-	if (s->http || s->alerted || s->bytes <= u->threshold)
-		return false;
+	if (s->http && !ev->net.opaque)
+		return false; /* the connection's requests explain its bytes */
 	rules_dest_of(ev, &d);
-	if (rules_judge(p, &d) == RULES_ALLOWED)
+	t = dest_of(u, ev, &d);
+	if (ev->ts_ns >= t->since_ns + u->window_ns) {
+		t->since_ns = ev->ts_ns;
+		t->bytes = 0;
+		t->alerted = false;
+	}
+	t->bytes += (uint64_t)ev->net.ret;
+	if (t->alerted || t->bytes <= u->threshold || rules_judge(p, &d) == RULES_ALLOWED)
 		return false;
-	s->alerted = true;
-	v->bytes = s->bytes;
+	t->alerted = true;
+	v->bytes = t->bytes;
 	return verdict(v, "unexpected_upload", "medium",
 		       d.host ? "host not in the allow list%s" : "address not in the allow list%s",
 		       NULL);
@@ -387,4 +476,9 @@ size_t rules_uploads_count(const struct rules_uploads *u)
 	for (size_t i = 0; i < u->n; i++)
 		c += u->slots[i].used;
 	return c;
+}
+
+uint64_t rules_uploads_evicted(const struct rules_uploads *u)
+{
+	return u->evicted;
 }

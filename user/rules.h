@@ -15,11 +15,15 @@
  * loopback addresses with no name, are local and always allowed.
  *
  * Rules (names and severities as in SPEC.md alerts):
- *   outbound_post      high    POST/PUT/PATCH/DELETE the policy does not allow
- *   unexpected_upload  medium  > threshold bytes sent on one connection to a
- *                              destination no entry lists (host/cidr + ports;
- *                              methods and paths cannot be judged without a
- *                              request), with no HTTP request seen on it
+ *   outbound_post      high    a write request (any method but GET, HEAD and
+ *                              OPTIONS, or one not known: head cut) the policy
+ *                              does not allow; with req_host, judged by the
+ *                              stricter of the destination and that host
+ *   host_mismatch      high    a request names another host than the TLS
+ *                              server name (or CONNECT target) it went to
+ *   unexpected_upload  medium  > threshold bytes no request explains, sent by
+ *                              one agent session to a destination no entry
+ *                              lists (host/cidr + ports) within the window
  *   uring_network      medium  connect/send of an agent through io_uring
  */
 #ifndef AGENTMON_RULES_H
@@ -33,7 +37,7 @@
 #include "policy.h"
 
 #define RULES_UPLOAD_THRESHOLD_DEFAULT (64u << 10)  /* bytes */
-#define RULES_UPLOAD_SLOTS_DEFAULT     4096         /* connections tracked */
+#define RULES_UPLOAD_SLOTS_DEFAULT     4096         /* connections (and destinations) tracked */
 
 /* what a rule decided; rule == NULL: no alert */
 struct rules_verdict {
@@ -49,8 +53,11 @@ struct rules_dest {
 	uint16_t family;       /* AF_INET/AF_INET6 of addr, 0 when none */
 	const uint8_t *addr;   /* 4 or 16 bytes */
 	uint16_t port;         /* 0: unknown (port lists then do not match) */
-	const char *method;    /* NULL: no request (methods/paths not judged) */
-	const char *path;      /* request target; NULL: none */
+	bool request;          /* an http request: methods and paths are judged */
+	const char *method;    /* its method; NULL: not known (only an entry
+				* without methods allows it) */
+	const char *path;      /* request target; NULL: none (only an entry
+				* without paths allows it) */
 };
 
 /* how far the best allow entry got; RULES_ALLOWED when one matched whole */
@@ -81,24 +88,36 @@ void rules_dest_of(const struct event *ev, struct rules_dest *d);
 bool rules_outbound_post(const struct policy *p, const struct event *ev,
 			 struct rules_verdict *v);
 bool rules_uring_network(const struct event *ev, struct rules_verdict *v);
+/* a request naming another host than its TLS server name / tunnel target */
+bool rules_host_mismatch(const struct event *ev, struct rules_verdict *v);
+/* every method but GET, HEAD and OPTIONS; NULL (not known) too */
+bool rules_is_write_method(const char *m);
 
 /*
- * struct rules_uploads - bytes sent per connection (pid, fd, daddr, dport),
- * for unexpected_upload.  A fixed table of slots; when full the least
- * recently used connection is forgotten.  Not thread-safe.
+ * struct rules_uploads - for unexpected_upload: which connections had
+ * readable requests (their bytes are explained), and the bytes each agent
+ * session (agent_pid) sent to each destination (host name, else address and
+ * port) over every connection, counted in windows of window_ns from the
+ * first bytes (the policy's alert window).  Bytes of a connection with
+ * requests count only when the send is opaque (a stream no request
+ * explains).  Two fixed tables of slots; when full the least recently used
+ * entry is forgotten (destinations forgotten are counted).  Not thread-safe.
  *
  * Calls, per event of a tagged process, in pipeline order:
  *   AM_EV_HTTP            rules_uploads_http()  the connection is explained
  *   AM_EV_SEND            rules_uploads_send()  counts; may raise the alert
  *   AM_EV_CONNECT         rules_uploads_reset() a new connection on that fd
  *   AM_EV_EXIT            rules_uploads_forget_pid()
- * The alert is raised once per connection, when its count passes the
- * threshold.
+ * The alert is raised once per session, destination and window, when its
+ * count passes the threshold and the destination is not allowed.
  */
 struct rules_uploads;
 
-/* threshold in bytes (0: default), slots (0: default); NULL on ENOMEM */
-struct rules_uploads *rules_uploads_new(uint64_t threshold, size_t slots);
+#define RULES_UPLOAD_WINDOW_DEFAULT_NS (60ull * 1000000000ull)
+#define RULES_HOST_KEY 256     /* longest host name counted apart (+1) */
+
+/* threshold in bytes, window in ns, slots (0: defaults); NULL on ENOMEM */
+struct rules_uploads *rules_uploads_new(uint64_t threshold, uint64_t window_ns, size_t slots);
 void rules_uploads_free(struct rules_uploads *u);
 void rules_uploads_http(struct rules_uploads *u, const struct event *ev);
 bool rules_uploads_send(struct rules_uploads *u, const struct policy *p,
@@ -107,5 +126,7 @@ void rules_uploads_reset(struct rules_uploads *u, const struct event *ev);
 void rules_uploads_forget_pid(struct rules_uploads *u, uint32_t pid);
 /* connections tracked now */
 size_t rules_uploads_count(const struct rules_uploads *u);
+/* destinations forgotten while counting (table full) */
+uint64_t rules_uploads_evicted(const struct rules_uploads *u);
 
 #endif

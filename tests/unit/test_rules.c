@@ -42,7 +42,7 @@ struct row {
 	const char *host;    /* NULL: by address */
 	const char *addr;    /* text, NULL: none */
 	uint16_t port;
-	const char *method;  /* NULL: no request */
+	const char *method;  /* NULL: no request; "?": a request, method not known */
 	const char *path;
 	enum rules_match want;
 };
@@ -54,7 +54,11 @@ static void judge_rows(const struct row *rows, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		uint8_t a[16] = { 0 };
 		struct rules_dest d = { .host = rows[i].host, .port = rows[i].port,
-					.method = rows[i].method, .path = rows[i].path };
+					.method = rows[i].method, .path = rows[i].path,
+					.request = rows[i].method != NULL };
+
+		if (d.method && !strcmp(d.method, "?"))
+			d.method = NULL;
 
 		if (rows[i].addr) {
 			d.family = strchr(rows[i].addr, ':') ? AF_INET6 : AF_INET;
@@ -105,6 +109,14 @@ static void test_paths_ports_methods(void **state)
 		{ "alt.example", NULL, 8443, "PUT", "/x", RULES_ALLOWED },
 		{ "alt.example", NULL, 443, "PUT", "/x", RULES_NO_DEST },
 		{ "alt.example", NULL, 8443, "POST", "/x", RULES_NO_METHOD },
+		/* a request whose method is not known: only an entry without
+		 * methods (and paths) allows it */
+		{ "api.example.com", NULL, 443, "?", "/x", RULES_ALLOWED },
+		{ "a.corp.example", NULL, 443, "?", "/x", RULES_NO_METHOD },
+		{ "alt.example", NULL, 8443, "?", "/x", RULES_NO_METHOD },
+		{ "git.example", NULL, 443, "?", "/info/refs", RULES_NO_METHOD },
+		{ "paste.example", NULL, 443, "?", NULL, RULES_NO_DEST },
+		{ "paste.example", NULL, 443, NULL, NULL, RULES_NO_DEST },
 	};
 
 	judge_rows(rows, sizeof(rows) / sizeof(rows[0]));
@@ -196,6 +208,67 @@ static void test_outbound_post(void **state)
 	policy_free(p);
 }
 
+/* every method but GET, HEAD and OPTIONS writes; an unknown one too */
+static void test_write_methods(void **state)
+{
+	static const char *const writes[] = { "POST", "PROPPATCH", "MKCOL", "CONNECT", "TRACE",
+					      "X-ANYTHING", "get", NULL };
+	struct policy *p = load();
+	struct rules_verdict v;
+	struct event ev;
+
+	for (size_t i = 0; i < sizeof(writes) / sizeof(writes[0]); i++) {
+		assert_true(rules_is_write_method(writes[i]));
+		ev = http_ev(writes[i], "paste.example", "/x");
+		assert_true(rules_outbound_post(p, &ev, &v));
+	}
+	assert_string_equal(v.reason, "host not in the allow list");
+	ev = http_ev(NULL, "a.corp.example", "/x");       /* listed for GET/HEAD only */
+	assert_true(rules_outbound_post(p, &ev, &v));
+	assert_string_equal(v.reason, "host not allowed for an unknown method");
+	ev = http_ev(NULL, "api.example.com", "");        /* listed for any method */
+	assert_false(rules_outbound_post(p, &ev, &v));
+	assert_false(rules_is_write_method("GET"));
+	assert_false(rules_is_write_method("HEAD"));
+	assert_false(rules_is_write_method("OPTIONS"));
+	policy_free(p);
+}
+
+/* a request naming another host than its TLS server name: host_mismatch,
+ * and outbound_post judged by the stricter of the two */
+static void test_host_mismatch(void **state)
+{
+	struct policy *p = load();
+	struct rules_verdict v;
+	struct event ev = http_ev("POST", "front.forum.example", "/x");
+
+	assert_false(rules_host_mismatch(&ev, &v));
+	ev.http.req_host = "api.example.com";
+	assert_true(rules_host_mismatch(&ev, &v));
+	assert_string_equal(v.rule, "host_mismatch");
+	assert_string_equal(v.severity, "high");
+	assert_true(rules_outbound_post(p, &ev, &v));     /* the front is not allowed */
+	/* an allowed server name with a forbidden named host: the named one */
+	ev = http_ev("POST", "api.example.com", "/x");
+	ev.http.req_host = "a.corp.example";
+	assert_true(rules_outbound_post(p, &ev, &v));
+	assert_string_equal(v.reason, "host not allowed for POST");
+	/* naming localhost hides nothing */
+	ev = http_ev("POST", "paste.example", "/x");
+	ev.http.req_host = "localhost";
+	assert_true(rules_outbound_post(p, &ev, &v));
+	/* both allowed: no outbound_post (host_mismatch still) */
+	ev = http_ev("PUT", "api.example.com", "/x");
+	ev.http.req_host = "api.example.com.";
+	assert_false(rules_outbound_post(p, &ev, &v));
+	ev = http_ev("GET", "paste.example", "/x");
+	ev.http.req_host = "a.corp.example";
+	assert_true(rules_host_mismatch(&ev, &v));
+	ev.type = AM_EV_SEND;
+	assert_false(rules_host_mismatch(&ev, &v));
+	policy_free(p);
+}
+
 static void test_uring(void **state)
 {
 	struct rules_verdict v;
@@ -231,10 +304,12 @@ static struct event send_ev(uint32_t fd, const char *addr, int64_t bytes, const 
 	return ev;
 }
 
+#define SEC 1000000000ull
+
 static void test_uploads(void **state)
 {
 	struct policy *p = load();
-	struct rules_uploads *u = rules_uploads_new(1000, 4);
+	struct rules_uploads *u = rules_uploads_new(1000, 10 * SEC, 4);
 	struct rules_verdict v;
 	struct event ev = send_ev(5, "198.51.100.7", 600, "paste.example"), h;
 
@@ -244,17 +319,26 @@ static void test_uploads(void **state)
 	assert_string_equal(v.rule, "unexpected_upload");
 	assert_string_equal(v.severity, "medium");
 	assert_int_equal(v.bytes, 1200);
-	assert_false(rules_uploads_send(u, p, &ev, &v));       /* once per connection */
-	/* a new connection on the fd starts over */
+	assert_false(rules_uploads_send(u, p, &ev, &v));       /* once per window */
+	/* a new connection to the same host adds to the same count */
 	rules_uploads_reset(u, &ev);
+	ev = send_ev(6, "198.51.100.9", 600, "paste.example");
+	assert_false(rules_uploads_send(u, p, &ev, &v));
+	/* the next window starts over */
+	ev.ts_ns = 11 * SEC;
 	assert_false(rules_uploads_send(u, p, &ev, &v));
 	assert_true(rules_uploads_send(u, p, &ev, &v));
-	/* an HTTP request on the connection explains the bytes */
+	assert_int_equal(v.bytes, 1200);
+	/* an HTTP request on the connection explains the bytes... */
 	ev = send_ev(6, "198.51.100.7", 5000, NULL);
 	h = http_ev("GET", "x", "/");
 	h.pid = 20; h.http.net = ev.net;
 	rules_uploads_http(u, &h);
 	assert_false(rules_uploads_send(u, p, &ev, &v));
+	/* ...but not the bytes no request explains */
+	ev.net.opaque = true;
+	assert_true(rules_uploads_send(u, p, &ev, &v));
+	assert_string_equal(v.reason, "address not in the allow list");
 	/* listed destinations and local ones never alert */
 	ev = send_ev(7, "10.1.1.1", 5000, NULL);
 	assert_false(rules_uploads_send(u, p, &ev, &v));
@@ -262,14 +346,40 @@ static void test_uploads(void **state)
 	assert_false(rules_uploads_send(u, p, &ev, &v));
 	ev = send_ev(9, "198.51.100.7", 5000, "api.example.com");
 	assert_false(rules_uploads_send(u, p, &ev, &v));
-	/* bounded: 4 slots; exit forgets the process */
+	/* bounded: 4 slots; exit forgets the process's connections */
 	assert_int_equal(rules_uploads_count(u), 4);
 	ev = send_ev(10, "198.51.100.8", 5000, NULL);
 	assert_true(rules_uploads_send(u, p, &ev, &v));
-	assert_string_equal(v.reason, "address not in the allow list");
 	assert_int_equal(rules_uploads_count(u), 4);
+	assert_true(rules_uploads_evicted(u) > 0);             /* destinations forgotten */
 	rules_uploads_forget_pid(u, 20);
 	assert_int_equal(rules_uploads_count(u), 0);
+	rules_uploads_free(u);
+	policy_free(p);
+}
+
+/* many small connections, each under the threshold, from one agent session */
+static void test_uploads_split(void **state)
+{
+	struct policy *p = load();
+	struct rules_uploads *u = rules_uploads_new(1000, 0, 0);
+	struct rules_verdict v;
+	int alerts = 0;
+
+	for (uint32_t fd = 3; fd < 23; fd++) {
+		struct event ev = send_ev(fd, "198.51.100.7", 100, "paste.example");
+
+		alerts += rules_uploads_send(u, p, &ev, &v);
+		rules_uploads_reset(u, &ev);
+	}
+	assert_int_equal(alerts, 1);
+	/* another agent session to the same host counts apart */
+	{
+		struct event ev = send_ev(3, "198.51.100.7", 900, "paste.example");
+
+		ev.agent_pid = 99;
+		assert_false(rules_uploads_send(u, p, &ev, &v));
+	}
 	rules_uploads_free(u);
 	policy_free(p);
 }
@@ -304,7 +414,10 @@ int main(void)
 		cmocka_unit_test(test_matchers),
 		cmocka_unit_test(test_outbound_post),
 		cmocka_unit_test(test_uring),
+		cmocka_unit_test(test_write_methods),
+		cmocka_unit_test(test_host_mismatch),
 		cmocka_unit_test(test_uploads),
+		cmocka_unit_test(test_uploads_split),
 		cmocka_unit_test(test_default_policy),
 	};
 
