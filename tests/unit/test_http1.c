@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -224,6 +225,90 @@ static void test_not_http(void **state)
 	assert_int_equal(parse_n("GET /a\0b HTTP/1.1\r\n", 19, &r), -1);
 }
 
+/* 0 says whether more bytes may make a request (partial) or never will */
+static void test_partial(void **state)
+{
+	static const char *const more[] = {
+		"", "G", "GET", "PO", "PROPPATCH", "PROPFIND /d HT", "\r\n", "\r\n\r\nPO",
+		"X-ANY-METHOD /x", "hello world",
+	};
+	static const char *const never[] = {
+		"GET/", "\x16\x03\x01", "PRI * HTTP/2.0\r\n", "hello world\r\n",
+	};
+	struct http1_req r;
+
+	for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++) {
+		assert_int_equal(parse(more[i], &r), 0);
+		if (!r.partial)
+			fail_msg("not partial: \"%s\"", more[i]);
+	}
+	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++) {
+		assert_int_equal(parse(never[i], &r), 0);
+		if (r.partial)
+			fail_msg("partial: \"%s\"", never[i]);
+	}
+}
+
+/* empty lines before the request line are skipped (RFC 9112 2.2) */
+static void test_leading_crlf(void **state)
+{
+	static const char req[] = "\r\n\n\r\nPOST /crlf HTTP/1.1\r\nHost: h.example\r\n\r\nrest";
+	struct http1_req r;
+
+	assert_int_equal(parse(req, &r), 1);
+	assert_true(r.head_complete);
+	assert_int_equal(r.lead, 5);
+	assert_span(r.method, r.method_len, "POST");
+	assert_span(r.path, r.path_len, "/crlf");
+	assert_span(r.host, r.host_len, "h.example");
+	assert_int_equal(r.head_len, strlen(req) - 4);
+}
+
+/* any token is a method once the request line ends in HTTP/1.x */
+static void test_extension_methods(void **state)
+{
+	static const char *const m[] = { "PROPPATCH", "MKCOL", "X-EXFIL", "get", "M" };
+	struct http1_req r;
+	char buf[128];
+
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s /x HTTP/1.1\r\nHost: a.example\r\n\r\n", m[i]);
+		assert_int_equal(parse(buf, &r), 1);
+		assert_true(r.head_complete);
+		assert_span(r.method, r.method_len, m[i]);
+	}
+}
+
+static long chunked(struct http1_chunked *c, const char *s, bool *done)
+{
+	return http1_chunked_feed(c, (const uint8_t *)s, strlen(s), done);
+}
+
+static void test_chunked(void **state)
+{
+	static const char body[] = "3;ext=1\r\nabc\r\n10\r\n0123456789abcdef\r\n0\r\nT: v\r\n\r\nNEXT";
+	struct http1_chunked c = { 0 };
+	bool done;
+
+	assert_int_equal(chunked(&c, body, &done), strlen(body) - 4);
+	assert_true(done);
+	/* byte by byte: the same end */
+	memset(&c, 0, sizeof(c));
+	for (size_t i = 0; i < strlen(body) - 4; i++) {
+		assert_int_equal(http1_chunked_feed(&c, (const uint8_t *)body + i, 1, &done), 1);
+		assert_true(done == (i == strlen(body) - 5));
+	}
+	/* broken framing */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(chunked(&c, "zz\r\n", &done), -1);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(chunked(&c, "3\r\nabcX", &done), -1);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(chunked(&c, "fffffffffffffffff\r\n", &done), -1);  /* 17 digits */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(chunked(&c, "\r\n", &done), -1);                  /* no size */
+}
+
 static void test_status(void **state)
 {
 	int st = 0;
@@ -270,6 +355,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_curl_post),
+		cmocka_unit_test(test_partial),
+		cmocka_unit_test(test_leading_crlf),
+		cmocka_unit_test(test_extension_methods),
+		cmocka_unit_test(test_chunked),
 		cmocka_unit_test(test_python_put),
 		cmocka_unit_test(test_every_cut),
 		cmocka_unit_test(test_absolute_and_other_forms),

@@ -20,7 +20,8 @@
 
 struct seen {
 	uint32_t type;
-	char method[16], host[128], path[256], query[128];
+	char method[16], host[128], path[256], query[128], req_host[128], incomplete[16];
+	bool opaque;
 	uint64_t bytes;
 	uint16_t version;
 	bool tls;
@@ -42,7 +43,11 @@ static void record(struct seen *s, const struct event *ev)
 	memset(s, 0, sizeof(*s));
 	s->type = ev->type;
 	if (ev->type == AM_EV_HTTP) {
-		snprintf(s->method, sizeof(s->method), "%s", ev->http.method);
+		snprintf(s->method, sizeof(s->method), "%s", ev->http.method ? ev->http.method : "?");
+		snprintf(s->req_host, sizeof(s->req_host), "%s",
+			 ev->http.req_host ? ev->http.req_host : "");
+		snprintf(s->incomplete, sizeof(s->incomplete), "%s",
+			 ev->http.incomplete ? ev->http.incomplete : "");
 		snprintf(s->host, sizeof(s->host), "%s", ev->http.host ? ev->http.host : "");
 		snprintf(s->path, sizeof(s->path), "%s", ev->http.path);
 		s->bytes = ev->http.bytes;
@@ -52,6 +57,7 @@ static void record(struct seen *s, const struct event *ev)
 	} else if (ev->type == AM_EV_SEND) {
 		snprintf(s->host, sizeof(s->host), "%s", ev->net.host ? ev->net.host : "");
 		s->ret = ev->net.ret;
+		s->opaque = ev->net.opaque;
 	} else if (ev->type == AM_EV_DNS) {
 		snprintf(s->query, sizeof(s->query), "%s", ev->dns.query);
 		s->n_answers = ev->dns.n_answers;
@@ -305,6 +311,113 @@ static void test_garbage_is_tallied_not_shown(void **state)
 	assert_int_equal(f->judged[0].ret, 5000);
 }
 
+/* bash printf >&3: a head in one TCP segment per line */
+static void test_head_in_pieces(void **state)
+{
+	static const char *const lines[] = {
+		"POST /in HTTP/1.1\r\n", "Host: paste.example\r\n", "Content-Length: 5\r\n", "\r\n",
+		"hello",
+	};
+	struct fixture *f = *state;
+
+	for (size_t i = 0; i < 5; i++) {
+		struct event ev = data_event(AM_DATA_SOCK_SEND, lines[i], strlen(lines[i]),
+					     (int64_t)strlen(lines[i]), 80);
+
+		feed(f, &ev);
+	}
+	assert_int_equal(f->nj, 1);
+	assert_string_equal(f->judged[0].method, "POST");
+	assert_string_equal(f->judged[0].host, "paste.example");
+	assert_string_equal(f->judged[0].path, "/in");
+	assert_int_equal(f->judged[0].bytes, 5);
+}
+
+/* GET then POST in one write: both judged */
+static void test_pipelined(void **state)
+{
+	static const char req[] = "GET /a HTTP/1.1\r\nHost: p.example\r\n\r\n"
+				  "POST /b HTTP/1.1\r\nHost: p.example\r\nContent-Length: 1\r\n\r\nx";
+	struct fixture *f = *state;
+	struct event ev = data_event(AM_DATA_SOCK_SEND, req, sizeof(req) - 1, sizeof(req) - 1, 80);
+
+	feed(f, &ev);
+	assert_int_equal(f->nj, 2);
+	assert_string_equal(f->judged[0].method, "GET");
+	assert_string_equal(f->judged[1].method, "POST");
+	assert_string_equal(f->judged[1].path, "/b");
+	assert_int_equal(f->n, 2);
+}
+
+/* TLS to one server name, records "PO" + "ST ..." naming another host */
+static void test_tls_front(void **state)
+{
+	static const char rest[] = "ST /v1/messages HTTP/1.1\r\nHost: api.anthropic.com\r\n\r\n";
+	static const char same[] = "GET / HTTP/1.1\r\nHost: FRONT.forum.example.\r\n\r\n";
+	struct fixture *f = *state;
+	uint8_t hello[256];
+	size_t n = client_hello(hello, "front.forum.example");
+	struct event ev = data_event(AM_DATA_SOCK_SEND, hello, n, (int64_t)n, 443);
+
+	feed(f, &ev);
+	ev = data_event(AM_DATA_TLS_SEND, "PO", 2, 2, 443);
+	feed(f, &ev);
+	assert_int_equal(f->nj, 0);
+	ev = data_event(AM_DATA_TLS_SEND, rest, sizeof(rest) - 1, sizeof(rest) - 1, 443);
+	feed(f, &ev);
+	assert_int_equal(f->nj, 1);
+	assert_string_equal(f->judged[0].method, "POST");
+	assert_string_equal(f->judged[0].host, "front.forum.example");
+	assert_string_equal(f->judged[0].req_host, "api.anthropic.com");
+	assert_string_equal(f->out[0].req_host, "api.anthropic.com");   /* held and shown */
+	/* the same name (case, trailing dot aside) is no mismatch */
+	ev = data_event(AM_DATA_TLS_SEND, same, sizeof(same) - 1, sizeof(same) - 1, 443);
+	feed(f, &ev);
+	assert_int_equal(f->nj, 2);
+	assert_string_equal(f->judged[1].req_host, "");
+}
+
+/* a target longer than the capture: judged, method unknown; the rest counted */
+static void test_cut_head(void **state)
+{
+	struct fixture *f = *state;
+	char buf[1024];
+	struct event ev;
+	struct inspect_stats st;
+
+	memset(buf, 'a', sizeof(buf));
+	memcpy(buf, "GET /", 5);
+	ev = data_event(AM_DATA_TLS_SEND, buf, sizeof(buf), 3000, 443);
+	feed(f, &ev);
+	assert_int_equal(f->nj, 2);
+	assert_int_equal(f->judged[0].type, AM_EV_HTTP);
+	assert_string_equal(f->judged[0].method, "?");
+	assert_string_equal(f->judged[0].incomplete, "cut");
+	assert_int_equal(strncmp(f->judged[0].path, "/aaaa", 5), 0);
+	assert_int_equal(f->judged[1].type, AM_EV_SEND);  /* the bytes not seen */
+	assert_true(f->judged[1].opaque);
+	assert_int_equal(f->judged[1].ret, 3000 - 1024);
+	inspect_stats(f->in, &st);
+	assert_int_equal(st.heads_incomplete, 1);
+}
+
+/* CONNECT: what follows on the connection goes to the tunnel's target */
+static void test_connect_tunnel(void **state)
+{
+	static const char req[] = "CONNECT paste.example:80 HTTP/1.1\r\nHost: paste.example:80\r\n\r\n"
+				  "POST /in HTTP/1.1\r\nHost: other.example\r\n\r\n";
+	struct fixture *f = *state;
+	struct event ev = data_event(AM_DATA_SOCK_SEND, req, sizeof(req) - 1, sizeof(req) - 1, 3128);
+
+	feed(f, &ev);
+	assert_int_equal(f->nj, 2);
+	assert_string_equal(f->judged[0].method, "CONNECT");
+	assert_string_equal(f->judged[0].host, "paste.example");
+	assert_string_equal(f->judged[1].method, "POST");
+	assert_string_equal(f->judged[1].host, "paste.example");
+	assert_string_equal(f->judged[1].req_host, "other.example");
+}
+
 static void test_connected_udp_is_a_send(void **state)
 {
 	struct fixture *f = *state;
@@ -335,6 +448,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_garbage_is_tallied_not_shown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_shown_at_free, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connected_udp_is_a_send, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_head_in_pieces, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pipelined, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_front, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cut_head, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connect_tunnel, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
