@@ -429,6 +429,7 @@ static int on_status(void *arg, bool json, struct jw *out)
 	control_tail_status(&c->ctl, &s.tail);
 	status_recording(c, &s.recording);
 	detect_webhook_status(pipeline_detect(c->pl), &s.webhooks);
+	pipeline_http_status(c->pl, &s.http);
 	ret = status_add_agents(&s, pipeline_cache(c->pl), c->policy->agents);
 	if (!ret)
 		ret = status_format(&s, json, out);

@@ -10,6 +10,7 @@
 #include "inspect.h"
 #include "names.h"
 #include "pipeline.h"
+#include "status.h"
 
 struct pipeline {
 	struct pipeline_hooks hooks;
@@ -179,6 +180,18 @@ struct tagger *pipeline_tagger(struct pipeline *pl)
 struct detect *pipeline_detect(struct pipeline *pl)
 {
 	return pl->detect;
+}
+
+void pipeline_http_status(const struct pipeline *pl, struct status_http *h)
+{
+	struct inspect_stats st;
+
+	inspect_stats(pl->inspect, &st);
+	h->heads_incomplete = st.heads_incomplete;
+	h->heads_evicted = st.heads_evicted;
+	h->heads_budget = st.heads_budget;
+	h->conns_evicted = st.conns_evicted;
+	h->uploads_evicted = detect_upload_evictions(pl->detect);
 }
 
 uint64_t pipeline_records(const struct pipeline *pl, uint64_t *bad)

@@ -72,6 +72,9 @@ struct proc_cache *pipeline_cache(struct pipeline *pl);
 struct tagger *pipeline_tagger(struct pipeline *pl);
 struct detect *pipeline_detect(struct pipeline *pl);
 /* records fed and records refused as malformed */
+/* what the protocol and policy stages could not keep, for status */
+struct status_http;
+void pipeline_http_status(const struct pipeline *pl, struct status_http *h);
 uint64_t pipeline_records(const struct pipeline *pl, uint64_t *bad);
 
 #endif

@@ -205,6 +205,15 @@ static void text_webhooks(const struct status_webhooks *w, struct jw *out)
 		line(out, 2, "last error", "%s", w->last_error);
 }
 
+static void text_http(const struct status_http *h, struct jw *out)
+{
+	line(out, 0, "http", "%llu heads judged incomplete, %llu partial heads evicted, "
+	     "%llu cut by the budget, %llu connections evicted, %llu upload counts evicted",
+	     (unsigned long long)h->heads_incomplete, (unsigned long long)h->heads_evicted,
+	     (unsigned long long)h->heads_budget, (unsigned long long)h->conns_evicted,
+	     (unsigned long long)h->uploads_evicted);
+}
+
 static void status_text(const struct status *s, struct jw *out)
 {
 	const struct status_tail *t = &s->tail;
@@ -222,6 +231,7 @@ static void status_text(const struct status *s, struct jw *out)
 	     (unsigned long long)t->refused);
 	text_recording(&s->recording, out);
 	text_webhooks(&s->webhooks, out);
+	text_http(&s->http, out);
 }
 
 /* ---- JSON ---- */
@@ -319,6 +329,18 @@ static void json_webhooks(const struct status_webhooks *h, struct jw *w)
 	jw_obj_end(w);
 }
 
+static void json_http(const struct status_http *h, struct jw *w)
+{
+	const struct figure f[] = { { "heads_incomplete", h->heads_incomplete },
+		{ "heads_evicted", h->heads_evicted }, { "heads_budget", h->heads_budget },
+		{ "conns_evicted", h->conns_evicted }, { "uploads_evicted", h->uploads_evicted } };
+
+	jw_key(w, "http");
+	jw_obj_begin(w);
+	ju_all(w, f, sizeof(f) / sizeof(f[0]));
+	jw_obj_end(w);
+}
+
 static void status_json(const struct status *s, struct jw *w)
 {
 	char since[32];
@@ -339,6 +361,7 @@ static void status_json(const struct status *s, struct jw *w)
 	json_tail(&s->tail, w);
 	json_recording(&s->recording, w);
 	json_webhooks(&s->webhooks, w);
+	json_http(&s->http, w);
 	jw_obj_end(w);
 	jw_raw(w, "\n", 1);
 	w->comma = false;

@@ -55,6 +55,15 @@ struct status_webhooks {
 	char last_error[128];
 };
 
+/* what the protocol and policy stages could not keep (filled by the pipeline) */
+struct status_http {
+	uint64_t heads_incomplete;    /* HTTP/1 heads judged cut, overflowing or malformed */
+	uint64_t heads_evicted;       /* partial heads forgotten with their connection */
+	uint64_t heads_budget;        /* heads cut short: the reassembly budget was spent */
+	uint64_t conns_evicted;       /* connections forgotten while open (table full) */
+	uint64_t uploads_evicted;     /* upload counts (agent, destination) forgotten */
+};
+
 struct status {
 	uint32_t pid;                 /* the collector's */
 	uint64_t started_ns;          /* wall clock */
@@ -69,6 +78,7 @@ struct status {
 	struct status_tail tail;
 	struct status_recording recording;
 	struct status_webhooks webhooks;
+	struct status_http http;
 };
 
 /* an empty status (no agents); status_release frees what status_add_proc took */

@@ -37,6 +37,7 @@ static void sample(struct status *s)
 	s->tail = (struct status_tail){ .connected = 2, .served = 5, .missed = 77, .gone = 3 };
 	s->webhooks = (struct status_webhooks){ .count = 1, .delivered = 2, .spooled = 1,
 						 .last_error = "connect: refused" };
+	s->http = (struct status_http){ .heads_incomplete = 3, .conns_evicted = 1 };
 }
 
 static void test_agents_sorted_counted(void **state)
@@ -106,6 +107,9 @@ static void test_text(void **state)
 	assert_non_null(strstr(w.buf, "tail clients:   2 connected, 5 served, 77 events missed, "
 				      "3 gone, 0 refused\n"));
 	assert_non_null(strstr(w.buf, "recording:      off\n"));
+	assert_non_null(strstr(w.buf, "http:           3 heads judged incomplete, 0 partial heads "
+			       "evicted, 0 cut by the budget, 1 connections evicted, 0 upload "
+			       "counts evicted\n"));
 	assert_non_null(strstr(w.buf, "webhooks:       1: 2 delivered, 0 queued, 1 spooled, "
 				      "0 failed attempts, 0 rejected\n  last error:   connect: refused\n"));
 	jw_reset(&w);
@@ -143,7 +147,9 @@ static void test_json(void **state)
 		"\"recording\":{\"enabled\":false,\"dir\":null,\"file\":null,\"bytes\":0,"
 		"\"files\":0,\"entries\":0,\"lost\":0,\"pruned\":0,\"failed\":false,\"reason\":null},"
 		"\"webhooks\":{\"count\":1,\"queued\":0,\"delivered\":2,\"spooled\":1,\"failed\":0,"
-		"\"rejected\":0,\"last_error\":\"connect: refused\"}}\n");
+		"\"rejected\":0,\"last_error\":\"connect: refused\"},"
+		"\"http\":{\"heads_incomplete\":3,\"heads_evicted\":0,\"heads_budget\":0,"
+		"\"conns_evicted\":1,\"uploads_evicted\":0}}\n");
 	/* appended after other text: a value of its own, no comma before it */
 	jw_reset(&w);
 	jw_raw(&w, "x", 1);
