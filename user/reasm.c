@@ -42,6 +42,7 @@ static void buf_clear(struct reasm *r, struct reasm_stream *s)
 	free(s->buf);
 	s->buf = NULL;
 	s->len = 0;
+	s->line = false;
 }
 
 void reasm_release(struct reasm *r, struct reasm_stream *s)
@@ -53,7 +54,7 @@ void reasm_release(struct reasm *r, struct reasm_stream *s)
 
 bool reasm_idle(const struct reasm_stream *s)
 {
-	return s->state == ST_HEAD && !s->len;
+	return (s->state == ST_HEAD && !s->len) || s->state == ST_LOST;
 }
 
 void reasm_stats(const struct reasm *r, struct reasm_stats *st)
@@ -127,6 +128,28 @@ static void not_request(struct step *t, const struct http1_req *req, int rc)
 	buf_clear(t->r, t->s);
 }
 
+/*
+ * Is the buffer worth parsing again after bytes came from offset old?  The
+ * parse starts over each time, so a head written a byte at a time must not
+ * cost a parse per byte: once the request line is known, only an empty line
+ * (the end of the head) can change the outcome; before, only a line end or
+ * the first bytes (method, target start: "not HTTP" is told early).
+ */
+static bool worth_parsing(const struct reasm_stream *s, size_t old)
+{
+	size_t from = old >= 3 ? old - 3 : 0;
+	const uint8_t *p = s->buf + from, *end = s->buf + s->len;
+
+	if (old < 64)
+		return true;
+	if (!s->line)
+		return memchr(s->buf + old, '\n', s->len - old) != NULL;
+	for (; (p = memchr(p, '\n', (size_t)(end - p))) && ++p < end;)
+		if (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n'))
+			return true;
+	return false;
+}
+
 /* the bytes of a head: returns how many of p it used (0: p is lost) */
 static size_t head_bytes(struct step *t, const uint8_t *p, size_t len)
 {
@@ -140,6 +163,8 @@ static size_t head_bytes(struct step *t, const uint8_t *p, size_t len)
 		take = len < t->r->head_max - old ? len : t->r->head_max - old;
 		if (!stash(t->r, s, p, take))
 			take = 0;
+		if (take == len && !worth_parsing(s, old))
+			return take;
 		b = s->buf;
 		n = s->len;
 	} else {
@@ -156,6 +181,7 @@ static size_t head_bytes(struct step *t, const uint8_t *p, size_t len)
 		not_request(t, &req, rc);
 		return 0;
 	}
+	s->line = req.line_complete;
 	if (take == len && (old || stash(t->r, s, p, take)))
 		return take;  /* the head goes on in the next piece */
 	head_done(t, &req, REASM_OVERFLOW);
@@ -177,13 +203,17 @@ static size_t chunked_bytes(struct step *t, const uint8_t *p, size_t len)
 	return (size_t)n;
 }
 
-/* a lost stream at a piece's start: does a request start here? */
+/*
+ * a lost stream at a piece's start: does a request start here?  A request
+ * line (or a known method and a space), or a piece that is only the start
+ * of a method token ("PO"): not any text that might end in " HTTP/1.1".
+ */
 static bool resync(struct reasm_stream *s, const uint8_t *p, size_t len)
 {
 	struct http1_req req;
 	int rc = http1_parse_request(p, len, &req);
 
-	if (rc == 0 && !req.partial)
+	if (rc == 0 && (!req.partial || req.method))
 		return false;
 	s->state = ST_HEAD;
 	s->resync = true;

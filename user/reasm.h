@@ -54,6 +54,7 @@ struct reasm_stream {
 	uint8_t state;         /* private */
 	bool http;             /* a request was seen: bad bytes at a head are malformed */
 	bool resync;           /* the head being read was found on a lost stream */
+	bool line;             /* buf holds a whole request line */
 	uint64_t body_left;    /* Content-Length bytes still to skip */
 	struct http1_chunked chunked;
 };
@@ -83,7 +84,8 @@ uint64_t reasm_feed(struct reasm *r, struct reasm_stream *s, const uint8_t *buf,
 /* s is forgotten (connection closed or evicted): its buffer is freed; a
  * partial head it held is counted as evicted */
 void reasm_release(struct reasm *r, struct reasm_stream *s);
-/* s is at a head with nothing buffered (a new protocol may start here) */
+/* a new protocol (the HTTP/2 preface) may start here: s is at a head with
+ * nothing buffered, or lost; never inside a head or a body */
 bool reasm_idle(const struct reasm_stream *s);
 void reasm_stats(const struct reasm *r, struct reasm_stats *st);
 

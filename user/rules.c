@@ -278,10 +278,11 @@ bool rules_uring_network(const struct event *ev, struct rules_verdict *v)
 
 /* ---- bytes per connection (explained?) and per destination (counted) ---- */
 
+/* one connection (pid, fd, addresses and ports): were requests read on it? */
 struct upload_slot {
 	uint32_t pid, fd;
 	uint8_t daddr[16];
-	uint16_t dport;
+	uint16_t dport, sport;
 	bool used, http;
 	uint64_t last_use;     /* u->clock when last touched */
 };
@@ -340,7 +341,7 @@ void rules_uploads_free(struct rules_uploads *u)
 static bool slot_is(const struct upload_slot *s, const struct event *ev, const struct event_net *n)
 {
 	return s->used && s->pid == ev->pid && s->fd == n->fd && s->dport == n->dport &&
-	       !memcmp(s->daddr, n->daddr, 16);
+	       s->sport == n->sport && !memcmp(s->daddr, n->daddr, 16);
 }
 
 /* the slot of ev's connection; created (evicting the least recently used)
@@ -367,6 +368,7 @@ static struct upload_slot *slot_of(struct rules_uploads *u, const struct event *
 	victim->pid = ev->pid;
 	victim->fd = n->fd;
 	victim->dport = n->dport;
+	victim->sport = n->sport;
 	memcpy(victim->daddr, n->daddr, 16);
 	victim->last_use = ++u->clock;
 	return victim;

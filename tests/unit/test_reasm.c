@@ -106,6 +106,22 @@ static void test_lines(void **state)
 	assert_int_equal(f->n, 2);
 }
 
+/* a byte per write: the same head (parsed again only at line ends) */
+static void test_byte_at_a_time(void **state)
+{
+	static const char head[] = "PATCH /one/byte/at/a/time HTTP/1.1\r\nHost: b.example\r\n"
+		"X-A: 1\r\nX-B: 2\r\nX-C: 3\r\nX-D: 4444444444444444444444444444444\r\n"
+		"Content-Length: 2\r\n\r\nokGET /after HTTP/1.1\r\n\r\n";
+	struct fix *f = *state;
+
+	for (size_t i = 0; i < sizeof(head) - 1; i++)
+		assert_int_equal(reasm_feed(f->r, &f->s, (const uint8_t *)head + i, 1, 1, on_head, f), 0);
+	assert_int_equal(f->n, 2);
+	assert_head(&f->h[0], "PATCH", "/one/byte/at/a/time", REASM_COMPLETE);
+	assert_string_equal(f->h[0].host, "b.example");
+	assert_head(&f->h[1], "GET", "/after", REASM_COMPLETE);
+}
+
 /* TLS records "PO" + "ST /x ...": one POST, not a method "ST" */
 static void test_split_method(void **state)
 {
@@ -285,6 +301,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_split_method, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_byte_at_a_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leading_crlf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pipelining, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gaps, setup, teardown),

@@ -373,6 +373,19 @@ static void test_uploads_split(void **state)
 		rules_uploads_reset(u, &ev);
 	}
 	assert_int_equal(alerts, 1);
+	/* requests read on one connection explain that one only, not another
+	 * from the same process to the same address and port */
+	{
+		struct event a = send_ev(UINT32_MAX, "198.51.100.20", 5000, NULL), h2;
+
+		a.net.sport = 40001;
+		h2 = http_ev("GET", "x", "/");
+		h2.pid = 20; h2.http.net = a.net;
+		rules_uploads_http(u, &h2);
+		assert_false(rules_uploads_send(u, p, &a, &v));
+		a.net.sport = 40002;
+		assert_true(rules_uploads_send(u, p, &a, &v));
+	}
 	/* another agent session to the same host counts apart */
 	{
 		struct event ev = send_ev(3, "198.51.100.7", 900, "paste.example");
