@@ -229,7 +229,8 @@ static void copy_cut(char *dst, size_t size, const char *s, size_t len)
 		len = 0;
 	if (len >= size)
 		len = size - 1;
-	memcpy(dst, s, len);
+	if (len)
+		memcpy(dst, s, len);
 	dst[len] = '\0';
 }
 
