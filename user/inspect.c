@@ -14,6 +14,7 @@
 #include "inspect.h"
 #include "reasm.h"
 #include "redact.h"
+#include "status.h"
 #include "table.h"
 #include "tls_sni.h"
 
@@ -146,15 +147,15 @@ static uint64_t now_s(const struct inspect *in)
 	return now_ns(in) / 1000000000ull;
 }
 
-void inspect_stats(const struct inspect *in, struct inspect_stats *st)
+void inspect_status(const struct inspect *in, struct status_http *h)
 {
 	struct reasm_stats r;
 
 	reasm_stats(in->reasm, &r);
-	st->heads_incomplete = r.incomplete;
-	st->heads_evicted = r.evicted;
-	st->heads_budget = r.budget_full;
-	st->conns_evicted = in->conns_evicted;
+	h->heads_incomplete = r.incomplete;
+	h->heads_evicted = r.evicted;
+	h->heads_budget = r.budget_full;
+	h->conns_evicted = in->conns_evicted;
 }
 
 void inspect_clock(struct inspect *in, uint64_t now_boot_ns)

@@ -41,14 +41,10 @@ void inspect_data(struct inspect *in, const struct event *ev);
 /* the time now (boot ns), from the record being fed or the loop's clock; the
  * stage never reads the host's clock once it has been given one (replays) */
 void inspect_clock(struct inspect *in, uint64_t now_boot_ns);
-/* what the stage could not keep: for `agentmon status` */
-struct inspect_stats {
-	uint64_t heads_incomplete;  /* HTTP/1 heads judged cut, overflowing or malformed */
-	uint64_t heads_evicted;     /* partial heads forgotten with their connection */
-	uint64_t heads_budget;      /* heads cut short: the reassembly budget was spent */
-	uint64_t conns_evicted;     /* connections forgotten while open (table full) */
-};
-void inspect_stats(const struct inspect *in, struct inspect_stats *st);
+/* what the stage could not keep, for `agentmon status`: the heads_* and
+ * conns_evicted figures of h (the rest is left alone) */
+struct status_http;
+void inspect_status(const struct inspect *in, struct status_http *h);
 
 /* print the requests held longer than INSPECT_HOLD_NS (boot ns; UINT64_MAX:
  * all of them, at shutdown) */

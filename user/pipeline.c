@@ -184,13 +184,7 @@ struct detect *pipeline_detect(struct pipeline *pl)
 
 void pipeline_http_status(const struct pipeline *pl, struct status_http *h)
 {
-	struct inspect_stats st;
-
-	inspect_stats(pl->inspect, &st);
-	h->heads_incomplete = st.heads_incomplete;
-	h->heads_evicted = st.heads_evicted;
-	h->heads_budget = st.heads_budget;
-	h->conns_evicted = st.conns_evicted;
+	inspect_status(pl->inspect, h);
 	h->uploads_evicted = detect_upload_evictions(pl->detect);
 }
 

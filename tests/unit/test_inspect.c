@@ -15,6 +15,7 @@
 
 #include "common.h"
 #include "inspect.h"
+#include "status.h"
 
 #define MAX_OUT 8
 
@@ -383,7 +384,7 @@ static void test_cut_head(void **state)
 	struct fixture *f = *state;
 	char buf[1024];
 	struct event ev;
-	struct inspect_stats st;
+	struct status_http st;
 
 	memset(buf, 'a', sizeof(buf));
 	memcpy(buf, "GET /", 5);
@@ -397,7 +398,7 @@ static void test_cut_head(void **state)
 	assert_int_equal(f->judged[1].type, AM_EV_SEND);  /* the bytes not seen */
 	assert_true(f->judged[1].opaque);
 	assert_int_equal(f->judged[1].ret, 3000 - 1024);
-	inspect_stats(f->in, &st);
+	inspect_status(f->in, &st);
 	assert_int_equal(st.heads_incomplete, 1);
 }
 
