@@ -285,6 +285,11 @@ struct upload_slot {
 	uint16_t dport, sport;
 	bool used, http;
 	uint64_t last_use;     /* u->clock when last touched */
+	/* bytes it added to a destination's count before a request explained
+	 * it (TLS records on the wire come before their plaintext) */
+	uint64_t counted;
+	uint64_t dest_born;    /* that destination's born, to find it again */
+	size_t dest;           /* its index */
 };
 
 /* bytes one agent session sent to one destination in the current window */
@@ -297,6 +302,7 @@ struct dest_slot {
 	uint64_t bytes;
 	uint64_t since_ns;     /* ts_ns of the window's first bytes */
 	uint64_t last_use;
+	uint64_t born;         /* u->clock when it was made (never reused) */
 };
 
 struct rules_uploads {
@@ -412,7 +418,7 @@ static struct dest_slot *dest_of(struct rules_uploads *u, const struct event *ev
 		memcpy(victim->daddr, d->addr, 16);
 	victim->dport = d->port;
 	victim->since_ns = ev->ts_ns;
-	victim->last_use = ++u->clock;
+	victim->last_use = victim->born = ++u->clock;
 	return victim;
 }
 
@@ -423,6 +429,12 @@ void rules_uploads_http(struct rules_uploads *u, const struct event *ev)
 	if (ev->type != AM_EV_HTTP || !(s = slot_of(u, ev, true)))
 		return;
 	s->http = true;
+	if (s->counted && u->dests[s->dest].used && u->dests[s->dest].born == s->dest_born) {
+		struct dest_slot *t = &u->dests[s->dest];
+
+		t->bytes -= s->counted < t->bytes ? s->counted : t->bytes;
+	}
+	s->counted = 0;
 }
 
 bool rules_uploads_send(struct rules_uploads *u, const struct policy *p,
@@ -446,6 +458,14 @@ bool rules_uploads_send(struct rules_uploads *u, const struct policy *p,
 		t->alerted = false;
 	}
 	t->bytes += (uint64_t)ev->net.ret;
+	if (!ev->net.opaque) { /* may be taken back (opaque bytes never are) */
+		if (!s->counted || s->dest_born != t->born) {
+			s->counted = 0;
+			s->dest = (size_t)(t - u->dests);
+			s->dest_born = t->born;
+		}
+		s->counted += (uint64_t)ev->net.ret;
+	}
 	if (t->alerted || t->bytes <= u->threshold || rules_judge(p, &d) == RULES_ALLOWED)
 		return false;
 	t->alerted = true;

@@ -100,7 +100,10 @@ bool rules_is_write_method(const char *m);
  * port) over every connection, counted in windows of window_ns from the
  * first bytes (the policy's alert window).  Bytes of a connection with
  * requests count only when the send is opaque (a stream no request
- * explains).  Two fixed tables of slots; when full the least recently used
+ * explains).  Bytes a connection sent before its first request was read
+ * (TLS records reach the wire before their plaintext is seen) are taken
+ * back from its destination's count when that request comes, unless they
+ * were opaque.  Two fixed tables of slots; when full the least recently used
  * entry is forgotten (destinations forgotten are counted).  Not thread-safe.
  *
  * Calls, per event of a tagged process, in pipeline order:

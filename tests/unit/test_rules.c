@@ -386,6 +386,22 @@ static void test_uploads_split(void **state)
 		a.net.sport = 40002;
 		assert_true(rules_uploads_send(u, p, &a, &v));
 	}
+	/* bytes a connection sent before its first request was read (TLS
+	 * records on the wire come before their plaintext) are taken back */
+	{
+		struct rules_uploads *w = rules_uploads_new(1000, 0, 0);
+
+		for (uint16_t port = 1; port <= 20; port++) {
+			struct event a = send_ev(UINT32_MAX, "198.51.100.30", 300, "docs.example"), r;
+
+			a.net.sport = port;
+			assert_false(rules_uploads_send(w, p, &a, &v));
+			r = http_ev("GET", "docs.example", "/");
+			r.pid = 20; r.http.net = a.net;
+			rules_uploads_http(w, &r);
+		}
+		rules_uploads_free(w);
+	}
 	/* another agent session to the same host counts apart */
 	{
 		struct event ev = send_ev(3, "198.51.100.7", 900, "paste.example");
