@@ -104,5 +104,9 @@ launch get-ok sh -c '"$0" "$1" --tls readonly.example "$2" "GET /latest HTTP/1.1
 wait_event 5 type=open agent=get-ok path="$sentinel"
 wait_event 5 type=http agent=get-ok method=GET host=readonly.example
 expect_none type=alert agent=get-ok
+# status counts the heads judged incomplete (the two long targets, the bad header)
+am status --json --socket "$SOCK" >"$T/status.json" || fail "status failed"
+"$PY" -c 'import json, sys; h = json.load(open(sys.argv[1]))["http"]; sys.exit(h["heads_incomplete"] < 3)' \
+	"$T/status.json" || fail "status: want http.heads_incomplete >= 3: $(cat "$T/status.json")"
 stop_collector
 pass "pieces (bash, TLS), leading CRLF, pipelining, extension methods, cut and malformed heads, SNI fronting and a split upload all alert; a GET to a read-only host does not"
