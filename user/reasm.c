@@ -172,7 +172,7 @@ static size_t head_bytes(struct step *t, const uint8_t *p, size_t len)
 	}
 	rc = http1_parse_request(b, n, &req);
 	if (rc == 1 && req.head_complete) {
-		size_t used = req.head_len - old;
+		size_t used = req.head_len > old ? req.head_len - old : 0;
 
 		head_done(t, &req, REASM_COMPLETE);
 		return used;
