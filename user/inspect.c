@@ -275,7 +275,8 @@ static void hold(struct inspect *in, struct conn *c, const struct event *ev, uin
 
 /*
  * one request seen: an http event, judged now, shown with its response.
- * method NULL: not known (the head was cut; incomplete says how).  host: the
+ * method NULL: not known (the head was cut; in->incomplete says how, "cut"
+ * when it does not say).  host: the
  * one the request names, or NULL; when the connection was opened to another
  * (TLS server name, CONNECT target) that one is the destination and host
  * goes in req_host (host_mismatch).
@@ -297,7 +298,7 @@ static void emit_http(struct inspect *in, const struct event *data, struct conn 
 	ev.http.host = dest_name(in, c, d, host);
 	if (auth && host && *host && !same_host(auth, host))
 		ev.http.req_host = host;
-	ev.http.incomplete = in->incomplete;
+	ev.http.incomplete = in->incomplete ? in->incomplete : method ? NULL : "cut";
 	ev.http.net.host = ev.http.host;
 	ev.http.path = in->path;
 	ev.http.bytes = bytes;
