@@ -260,6 +260,7 @@ static void test_json_http_dns(void **state)
 	golden(&ev, ",\"query\":\"forum.corp.example\",\"answers\":[]}");
 }
 
+
 static const struct event_alert ALERT = {
 	.rule = "outbound_post", .severity = "high",
 	.summary = "claude (pid 1200) via node[1234] sent POST https://forum.corp.example/api/posts "
@@ -302,6 +303,33 @@ static char *text_of(const struct event *ev, bool color)
 	output_free(o);
 	fclose(f);
 	return mem;
+}
+
+/* a head not read whole (method null, incomplete) and a request naming
+ * another host than its server name (req_host) */
+static void test_http_incomplete_and_req_host(void **state)
+{
+	struct event ev = http_event();
+	char *s;
+
+	ev.http.method = NULL; ev.http.incomplete = "cut"; ev.http.bytes = 0;
+	golden(&ev, ",\"method\":null,\"host\":\"forum.corp.example\",\"path\":\"/api/posts\","
+		    "\"daddr\":\"192.0.2.7\",\"dport\":443,\"tls\":true,\"bytes\":0,"
+		    "\"version\":\"1.1\",\"incomplete\":\"cut\"}");
+	setenv("TZ", "UTC", 1);
+	s = text_of(&ev, false);
+	assert_string_equal(s, "12:00:00.123 claude/node[1234] http ? "
+			       "https://forum.corp.example/api/posts (192.0.2.7:443) "
+			       "0 bytes HTTP/1.1 head cut\n");
+	free(s);
+	ev = http_event();
+	ev.http.req_host = "api.anthropic.com";
+	golden(&ev, HTTP_FIELDS ",\"req_host\":\"api.anthropic.com\"}");
+	s = text_of(&ev, false);
+	assert_string_equal(s, "12:00:00.123 claude/node[1234] http POST "
+			       "https://forum.corp.example/api/posts (192.0.2.7:443) "
+			       "1234 bytes HTTP/1.1 names api.anthropic.com\n");
+	free(s);
 }
 
 static void test_text_http_dns_alert(void **state)
@@ -353,6 +381,7 @@ int main(void)
 		cmocka_unit_test(test_sink),
 		cmocka_unit_test(test_text_types),
 		cmocka_unit_test(test_json_http_dns),
+		cmocka_unit_test(test_http_incomplete_and_req_host),
 		cmocka_unit_test(test_json_alert),
 		cmocka_unit_test(test_text_http_dns_alert),
 	};
