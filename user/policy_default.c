@@ -10,7 +10,7 @@ const char policy_default_yaml[] =
 "# agentmon default policy.\n"
 "#\n"
 "# Tagged agent processes may reach the destinations below without an alert.\n"
-"# Any write-method request (POST, PUT, PATCH, DELETE) or unexplained upload\n"
+"# Any write-method request (every method but GET, HEAD, OPTIONS) or unexplained upload\n"
 "# to a destination not listed here raises an alert.  A file given with\n"
 "# --config is merged over this one: its agents are added, its allow\n"
 "# entries appended, its webhooks used.\n"
