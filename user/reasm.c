@@ -181,6 +181,10 @@ static size_t head_bytes(struct step *t, const uint8_t *p, size_t len)
 		not_request(t, &req, rc);
 		return 0;
 	}
+	if (req.lead == n && take == len) {
+		buf_clear(t->r, s);   /* only empty lines (RFC 9112 2.2): nothing to keep */
+		return take;
+	}
 	s->line = req.line_complete;
 	if (take == len && (old || stash(t->r, s, p, take)))
 		return take;  /* the head goes on in the next piece */

@@ -137,10 +137,17 @@ static void test_leading_crlf(void **state)
 {
 	struct fix *f = *state;
 
+	struct reasm_stats st;
+
 	feed(f, "\r\n");
 	feed(f, "\r\nPOST /c HTTP/1.1\r\n\r\n");
 	assert_int_equal(f->n, 1);
 	assert_head(&f->h[0], "POST", "/c", REASM_COMPLETE);
+	/* a CRLF after a body is not a head: nothing held, no unseen head */
+	feed(f, "\r\n");
+	reasm_stats(f->r, &st);
+	assert_int_equal(st.held, 0);
+	assert_true(reasm_idle(&f->s));
 }
 
 /* every head of a write, past Content-Length and chunked bodies, and on
