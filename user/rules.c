@@ -211,6 +211,9 @@ static bool is_write_method(const char *m)
 {
 	static const char *const w[] = { "POST", "PUT", "PATCH", "DELETE" };
 
+	if (!m)
+		return true; /* unknown (a head cut or not parsed): judged as a write */
+
 	for (size_t i = 0; m && i < sizeof(w) / sizeof(w[0]); i++)
 		if (!strcasecmp(m, w[i]))
 			return true;
