@@ -17,13 +17,7 @@ command -v curl >/dev/null || skip "needs curl"
 command -v openssl >/dev/null || skip "needs openssl"
 command -v node >/dev/null || skip "needs node (the HTTP/2 server)"
 NAMES="forum.corp.example allowed.example"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -days 2 \
-	-subj /CN=forum.corp.example \
-	-addext "subjectAltName=DNS:forum.corp.example,DNS:allowed.example" \
-	2>/dev/null || fail "cannot make a certificate"
-{ cat /etc/hosts; echo "127.0.0.1 $NAMES"; } >"$T/hosts"
-in_ns() { unshare -m sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$T/hosts" "$@"; }
-in_ns true 2>/dev/null || skip "cannot make a mount namespace for the test's /etc/hosts"
+local_names $NAMES
 
 bg node "$HELPERS/h2_server.js" "$T/port" "$T/h2.log" "$T/cert.pem" "$T/key.pem" \
 	>"$T/server.out" 2>&1
