@@ -17,6 +17,13 @@
  * again as far as they reference entries added after the loss.  When the
  * framing itself is lost, the next feed that starts with a plausible frame
  * header restarts it.
+ *
+ * Every client header block is reported as a request, whole or not: a block
+ * cut by the capture, cut at a bound (HTTP2_BLOCK_MAX bytes for one block,
+ * HTTP2_BLOCKS_TOTAL for the blocks of every connection at once; counted in
+ * blocks_over) or undecodable comes with what the fallback found and method
+ * NULL when :method was not among it.  Block buffers live only while their
+ * block is being read.
  */
 #ifndef AGENTMON_HTTP2_H
 #define AGENTMON_HTTP2_H

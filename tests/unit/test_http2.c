@@ -2,7 +2,10 @@
 /*
  * test_http2.c - HTTP/2 requests from real HPACK (nghttp2's deflater: Huffman
  * values, dynamic-table references), fed whole, byte by byte, cut by the
- * capture, joined late, and as garbage.
+ * capture, joined late, and as garbage; header blocks with :method after a
+ * 3000-byte :path, over HEADERS + CONTINUATIONs fed one record each, with a
+ * gap in the middle, after the table was lost, with garbage inside, over the
+ * bound: each one a request (method unknown when it was not seen).
  */
 #include <setjmp.h>
 #include <stdarg.h>
