@@ -145,6 +145,8 @@ struct am_sk {
 	__u8  seq_valid;     /* snd_end is set */
 	__u8  rx_turn;       /* the peer sent payload since our last send */
 	__u8  comm[AM_COMM_LEN];
+	__u32 head_left;     /* bytes still captured whole after a request head began
+				(data.bpf.c, head.bpf.h) */
 };
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);

@@ -22,8 +22,16 @@
  * retransmissions (sequence at or below what was sent) are skipped.  TLS
  * application data records (0x17 0x03) keep only their first 8 bytes: the
  * plaintext comes from tls.bpf.c.
+ *
+ * Request heads (head.bpf.h): a captured packet whose payload starts one opens
+ * a head budget of AM_HEAD_MAX bytes on the socket; while it lasts, packets
+ * (in the window or not) are captured whole, as consecutive records of up to
+ * AM_DATA_CAP_MAX bytes (ret of each = its bytes, the last one's also counts
+ * what was not captured), so a head longer than data_cap, or spread over
+ * several packets, reaches the collector without gaps.
  */
 #include "common.bpf.h"
+#include "head.bpf.h"
 
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
@@ -118,14 +126,21 @@ static __always_inline struct am_sk *skb_owner(struct __sk_buff *skb)
  * accounted.  out: the packet goes from us (addresses as they are) or to us
  * (peer = the packet's source).
  */
-static __always_inline void data_emit(struct __sk_buff *skb, struct am_sk *st,
-				      const struct pkt *p, __u8 source, __s64 ret, __u32 cap)
+/*
+ * one record built in the per-CPU scratch (not yet emitted): cap bytes of
+ * payload from offset at (0 for a count-only record), ret bytes accounted.
+ * out: the packet goes from us (addresses as they are) or to us (peer = the
+ * packet's source).  NULL when there is no scratch.
+ */
+static __always_inline struct am_data *data_fill(struct __sk_buff *skb, struct am_sk *st,
+						 const struct pkt *p, __u8 source, __s64 ret,
+						 __u32 at, __u32 cap)
 {
 	struct am_data *d = scratch_get();
 	bool out = source == AM_DATA_SOCK_SEND;
 
 	if (!d)
-		return;
+		return NULL;
 	cap = cap_clamp(cap);
 	d->hdr.ts_ns = bpf_ktime_get_boot_ns();
 	d->hdr.pid = st->tgid;
@@ -150,12 +165,58 @@ static __always_inline void data_emit(struct __sk_buff *skb, struct am_sk *st,
 	d->source = source;
 	d->lib = AM_TLS_NONE;
 	d->_pad[0] = 0;
-	if (cap && bpf_skb_load_bytes(skb, p->off, (__u8 *)d + sizeof(*d), cap_clamp1(cap)))
+	if (cap && bpf_skb_load_bytes(skb, p->off + at, (__u8 *)d + sizeof(*d), cap_clamp1(cap)))
 		cap = 0;
 	cap = cap_clamp(cap);
 	d->cap_len = cap;
 	d->hdr.size = sizeof(*d) + cap;
+	return d;
+}
+
+static __always_inline void data_send(struct am_data *d)
+{
+	__u32 cap = cap_clamp(d->cap_len);
+
 	emit(d, sizeof(*d) + cap, AM_EV_DATA, false);
+}
+
+/* one record: cap bytes of payload (0 for a count-only record), ret bytes accounted */
+static __always_inline void data_emit(struct __sk_buff *skb, struct am_sk *st,
+				      const struct pkt *p, __u8 source, __s64 ret, __u32 cap)
+{
+	struct am_data *d = data_fill(skb, st, p, source, ret, 0, cap);
+
+	if (d)
+		data_send(d);
+}
+
+/*
+ * a packet of a request head: its first st->head_left bytes whole, in
+ * records of AM_DATA_CAP_MAX (the last record's ret also counts the rest)
+ */
+static __always_inline void head_emit(struct __sk_buff *skb, struct am_sk *st,
+				      const struct pkt *p)
+{
+	__u32 left = st->head_left;
+
+	st->head_left = p->len < left ? left - p->len : 0;
+#pragma clang loop unroll(disable)
+	for (int i = 0; i < AM_HEAD_CHUNKS; i++) {
+		__u32 at = i * AM_DATA_CAP_MAX, cap = AM_DATA_CAP_MAX;
+		struct am_data *d;
+		bool last;
+
+		if (at >= p->len || at >= left)
+			break;
+		if (p->len - at < cap)
+			cap = p->len - at;
+		if (left - at < cap)
+			cap = left - at;
+		last = at + cap >= p->len || at + cap >= left || i == AM_HEAD_CHUNKS - 1;
+		d = data_fill(skb, st, p, AM_DATA_SOCK_SEND, last ? p->len - at : cap, at, cap);
+		if (d)
+			data_send(d);
+	}
 }
 
 /* the bytes of this packet worth capturing */
@@ -168,6 +229,33 @@ static __always_inline __u32 send_cap(struct __sk_buff *skb, const struct pkt *p
 	    h[0] == 0x17 && h[1] == 0x03)
 		cap = TLS_APPDATA_CAP;
 	return cap;
+}
+
+/*
+ * a packet to capture: its first bytes; or, when it starts a request head
+ * or continues one, all of it within the head budget
+ */
+static __always_inline void send_emit(struct __sk_buff *skb, struct am_sk *st,
+				      const struct pkt *p)
+{
+	struct am_data *d;
+	bool head;
+
+	if (!st->head_left) {
+		d = data_fill(skb, st, p, AM_DATA_SOCK_SEND, p->len, 0, send_cap(skb, p));
+		if (!d)
+			return;
+		head = p->proto == IPPROTO_TCP &&
+		       head_start((__u8 *)d + sizeof(*d), cap_clamp(d->cap_len));
+		if (!head || p->len <= d->cap_len) {
+			if (head) /* whole here; the head may go on in the next packets */
+				st->head_left = AM_HEAD_MAX - p->len;
+			data_send(d);
+			return;
+		}
+		st->head_left = AM_HEAD_MAX;
+	}
+	head_emit(skb, st, p);
 }
 
 SEC("cgroup_skb/egress")
@@ -195,11 +283,11 @@ int data_egress(struct __sk_buff *skb)
 	turn = st->rx_turn;
 	if (turn)
 		st->rx_turn = 0;
-	if (before < data_window || turn) {
+	if (before < data_window || turn || st->head_left) {
 		if (before > st->counted) /* what went uncaptured before this request */
 			data_emit(skb, st, &p, AM_DATA_SOCK_SEND, before - st->counted, 0);
 		st->counted = st->sent;
-		data_emit(skb, st, &p, AM_DATA_SOCK_SEND, p.len, send_cap(skb, &p));
+		send_emit(skb, st, &p);
 	} else if (st->sent >= st->next_report) {
 		__u64 step = st->sent / 4;
 

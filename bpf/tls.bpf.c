@@ -22,8 +22,16 @@
  * the thread's next socket write (sent without a socket when the thread's
  * next TLS_SEND record also finds none; lost if the thread never writes).
  * TLS_RECV records without a socket syscall go out with fd 0xffffffff.
+ *
+ * A TLS_SEND whose first bytes start a request head (head.bpf.h) is captured
+ * further: its first AM_HEAD_MAX bytes go out as consecutive records of
+ * AM_DATA_CAP_MAX bytes each, as if the call had written them one after the
+ * other (ret of each = its bytes; the last one's ret also counts what was not
+ * captured), so the sum of ret is still the bytes the call moved.  A pending
+ * record (no socket yet) is one record: the first AM_DATA_CAP_MAX bytes.
  */
 #include "common.bpf.h"
+#include "head.bpf.h"
 
 static __always_inline int tls_enter(const void *buf, const void *out, __u8 source, __u8 lib)
 {
@@ -98,6 +106,40 @@ static __always_inline void sk_addrs(struct am_data *d, struct sock *sk)
 	}
 }
 
+/* the first bytes of buf, up to limit and moved, into d's payload; how many */
+static __always_inline __u32 capture(struct am_data *d, __u64 buf, __s64 moved, __u32 limit)
+{
+	__u32 cap = cap_clamp(moved < limit ? moved : limit);
+
+	if (cap && bpf_probe_read_user((__u8 *)d + sizeof(*d), cap, (void *)buf))
+		cap = 0;
+	cap = cap_clamp(cap);
+	d->cap_len = cap;
+	d->hdr.size = sizeof(*d) + cap;
+	return cap;
+}
+
+/*
+ * a head write: d holds its first bytes (up to AM_DATA_CAP_MAX); emit them
+ * and the next chunks of buf up to AM_HEAD_MAX, one record each
+ */
+static __always_inline void head_emit(struct am_data *d, __u64 buf, __s64 moved)
+{
+#pragma clang loop unroll(disable)
+	for (int i = 0; i < AM_HEAD_CHUNKS; i++) {
+		__s64 left = moved - (__s64)i * AM_DATA_CAP_MAX;
+		__u32 cap;
+
+		if (left <= 0)
+			break;
+		if (i)
+			capture(d, buf + (__u64)i * AM_DATA_CAP_MAX, left, AM_DATA_CAP_MAX);
+		d->ret = left <= AM_DATA_CAP_MAX || i == AM_HEAD_CHUNKS - 1 ? left : AM_DATA_CAP_MAX;
+		cap = cap_clamp(d->cap_len);
+		emit(d, sizeof(*d) + cap, AM_EV_DATA, false);
+	}
+}
+
 /* put the pending record of thread pt in the ring buffer, with sk when known */
 static __always_inline void pend_flush(__u64 pt, struct sock *sk, int fd)
 {
@@ -153,6 +195,7 @@ int BPF_KRETPROBE(tls_ret, long rc)
 	struct sock *sk;
 	__s64 moved;
 	__u32 cap;
+	bool head;
 
 	if (!cp || !cp->in_call)
 		return 0;
@@ -189,12 +232,10 @@ int BPF_KRETPROBE(tls_ret, long rc)
 	task = (void *)bpf_get_current_task();
 	if (c.fd >= 0 && (sk = fd_sock(task, c.fd)))
 		sk_addrs(d, sk);
-	cap = cap_clamp(moved < data_cap ? moved : data_cap);
-	if (cap && bpf_probe_read_user((__u8 *)d + sizeof(*d), cap, (void *)c.buf))
-		cap = 0;
-	cap = cap_clamp(cap);
-	d->cap_len = cap;
-	d->hdr.size = sizeof(*d) + cap;
+	cap = capture(d, c.buf, moved, data_cap);
+	head = c.source == AM_DATA_TLS_SEND && head_start((__u8 *)d + sizeof(*d), cap);
+	if (head && cap < moved && cap < AM_DATA_CAP_MAX)
+		cap = capture(d, c.buf, moved, AM_DATA_CAP_MAX);
 	if (c.fd < 0 && c.source == AM_DATA_TLS_SEND) {
 		struct tls_call p = { .fd = -1, .pending = 1 };
 
@@ -205,6 +246,9 @@ int BPF_KRETPROBE(tls_ret, long rc)
 				return 0; /* sent by h_tls at the thread's next socket write */
 			bpf_map_delete_elem(&tls_pend, &pt);
 		}
+	} else if (head) {
+		head_emit(d, c.buf, moved);
+		return 0;
 	}
 	emit(d, sizeof(*d) + cap, AM_EV_DATA, false);
 	return 0;

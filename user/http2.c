@@ -19,7 +19,7 @@
 #include "http2.h"
 
 #define FRAME_HDR      9
-#define BLK_INIT       4096
+#define BLK_INIT       4096    /* a block's first buffer (freed after the block) */
 #define TABLE_MAX      65536   /* accept dynamic table size updates up to this */
 #define STATIC_ENTRIES 61
 #define ONE_MAX        4200    /* a representation re-encoded by the fallback */
@@ -67,6 +67,49 @@ struct http2_conn {
 	struct http2_stats st;
 };
 
+/* header block bytes held by every connection (the pipeline's one thread) */
+static struct http2_totals totals;
+
+void http2_totals(struct http2_totals *t)
+{
+	*t = totals;
+}
+
+/* the block buffer freed (blocks are rare: none is kept between them) */
+static void blk_release(struct http2_conn *c)
+{
+	free(c->blk);
+	totals.held -= c->blk_cap;
+	c->blk = NULL;
+	c->blk_cap = 0;
+}
+
+/*
+ * room for n more block bytes within HTTP2_BLOCK_MAX for this block and
+ * HTTP2_BLOCKS_TOTAL for all; false when there is none (or no memory)
+ */
+static bool blk_room(struct http2_conn *c, size_t n)
+{
+	size_t need = c->blk_len + n, cap = c->blk_cap ? c->blk_cap : BLK_INIT;
+	uint8_t *b;
+
+	if (need <= c->blk_cap)
+		return true;
+	while (cap < need && cap < HTTP2_BLOCK_MAX)
+		cap *= 2;
+	if (cap > HTTP2_BLOCK_MAX)
+		cap = HTTP2_BLOCK_MAX;
+	if (cap <= c->blk_cap || totals.held - c->blk_cap + cap > HTTP2_BLOCKS_TOTAL)
+		return false;
+	b = realloc(c->blk, cap);
+	if (!b)
+		return false;
+	totals.held += cap - c->blk_cap;
+	c->blk = b;
+	c->blk_cap = cap;
+	return need <= cap;
+}
+
 bool http2_is_preface(const uint8_t *buf, size_t len)
 {
 	return !memcmp(buf, HTTP2_PREFACE, len < HTTP2_PREFACE_LEN ? len : HTTP2_PREFACE_LEN);
@@ -95,10 +138,8 @@ struct http2_conn *http2_conn_new(enum http2_dir dir, const struct http2_callbac
 	c->ctx = ctx;
 	c->inflater = inflater_new();
 	c->scratch = inflater_new();
-	c->blk = malloc(BLK_INIT);
-	c->blk_cap = BLK_INIT;
 	c->st.in_sync = true;
-	if (!c->inflater || !c->scratch || !c->blk) {
+	if (!c->inflater || !c->scratch) {
 		http2_conn_free(c);
 		return NULL;
 	}
@@ -113,7 +154,7 @@ void http2_conn_free(struct http2_conn *c)
 		nghttp2_hd_inflate_del(c->inflater);
 	if (c->scratch)
 		nghttp2_hd_inflate_del(c->scratch);
-	free(c->blk);
+	blk_release(c);
 	free(c);
 }
 
@@ -358,7 +399,8 @@ static void report(struct http2_conn *c, bool partial)
 	if (c->dir == HTTP2_SERVER) {
 		if (f->status && c->cb.response)
 			c->cb.response(c->ctx, c->blk_stream, f->status);
-	} else if (r.method || r.path || r.authority) {
+	} else if (r.method || r.path || r.authority || !stream_get(c, c->blk_stream, false)) {
+		/* a request, whole or not (trailers: a block on a requested stream) */
 		stream_get(c, c->blk_stream, true);
 		if (c->cb.request)
 			c->cb.request(c->ctx, &r);
@@ -384,12 +426,15 @@ static void table_reset(struct http2_conn *c)
 /* the block in c->blk is whole (or as whole as it will get): decode it */
 static void block_done(struct http2_conn *c)
 {
+	static const uint8_t none[1];
+	const uint8_t *blk = c->blk ? c->blk : none;
 	bool lost = c->blk_cut || !c->inflater;
 
 	memset(&c->f, 0, sizeof(c->f));
 	c->blk_open = false;
-	if (!lost && !inflate(c->inflater, c->blk, c->blk_len, &c->f)) {
+	if (!lost && !inflate(c->inflater, blk, c->blk_len, &c->f)) {
 		c->st.blocks++;
+		blk_release(c);
 		report(c, false);
 		return;
 	}
@@ -397,32 +442,24 @@ static void block_done(struct http2_conn *c)
 	c->st.blocks_lost++;
 	table_reset(c);
 	memset(&c->f, 0, sizeof(c->f));
-	fallback(c, c->blk, c->blk_len);
+	fallback(c, blk, c->blk_len);
+	blk_release(c);
 	report(c, true);
 }
 
-/* keep payload bytes of a header-bearing frame */
+/* keep payload bytes of a header-bearing frame; past a bound the block is cut */
 static void blk_add(struct http2_conn *c, const uint8_t *p, size_t n)
 {
 	if (c->blk_cut)         /* after a gap nothing lines up any more */
 		return;
-	if (c->blk_len + n > c->blk_cap && c->blk_cap < HTTP2_BLOCK_MAX) {
-		size_t cap = c->blk_cap * 2;
-		uint8_t *b;
-
-		while (cap < c->blk_len + n && cap < HTTP2_BLOCK_MAX)
-			cap *= 2;
-		b = realloc(c->blk, cap);
-		if (b) {
-			c->blk = b;
-			c->blk_cap = cap;
-		}
-	}
-	if (c->blk_len + n > c->blk_cap) {
-		n = c->blk_cap - c->blk_len;
+	if (!blk_room(c, n)) {
 		c->blk_cut = true;
+		c->st.blocks_over++;
+		totals.blocks_over++;
+		n = c->blk_cap - c->blk_len; /* what fits is kept for the fallback */
 	}
-	memcpy(c->blk + c->blk_len, p, n);
+	if (n)
+		memcpy(c->blk + c->blk_len, p, n);
 	c->blk_len += n;
 }
 

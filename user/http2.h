@@ -17,6 +17,13 @@
  * again as far as they reference entries added after the loss.  When the
  * framing itself is lost, the next feed that starts with a plausible frame
  * header restarts it.
+ *
+ * Every client header block is reported as a request, whole or not: a block
+ * cut by the capture, cut at a bound (HTTP2_BLOCK_MAX bytes for one block,
+ * HTTP2_BLOCKS_TOTAL for the blocks of every connection at once; counted in
+ * blocks_over) or undecodable comes with what the fallback found and method
+ * NULL when :method was not among it.  Block buffers live only while their
+ * block is being read.
  */
 #ifndef AGENTMON_HTTP2_H
 #define AGENTMON_HTTP2_H
@@ -28,6 +35,7 @@
 #define HTTP2_PREFACE     "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 #define HTTP2_PREFACE_LEN 24
 #define HTTP2_BLOCK_MAX   65536 /* header block bytes kept; more is a cut */
+#define HTTP2_BLOCKS_TOTAL (4u << 20) /* block bytes kept by all connections */
 #define HTTP2_PATH_MAX    2048  /* :path bytes kept (NUL included) */
 #define HTTP2_STREAMS     32    /* streams whose body bytes are counted at once */
 
@@ -36,7 +44,12 @@ enum http2_dir {
 	HTTP2_SERVER,  /* bytes the client read: responses */
 };
 
-/* one request; strings NUL-terminated, valid during the callback, or NULL */
+/*
+ * one request; strings NUL-terminated, valid during the callback, or NULL.
+ * Every header block of the client is one, whole or not (cut by the
+ * capture, over a bound, undecodable): method NULL means it is unknown.
+ * Only a block on a stream that already made a request (trailers) is not.
+ */
 struct http2_req {
 	uint32_t stream_id;
 	const char *method;
@@ -59,6 +72,7 @@ struct http2_stats {
 	uint64_t blocks;        /* header blocks decoded by the inflater */
 	uint64_t blocks_lost;   /* header blocks read by the fallback */
 	uint64_t resyncs;       /* times the framing restarted after a loss */
+	uint64_t blocks_over;   /* blocks cut at HTTP2_BLOCK_MAX or HTTP2_BLOCKS_TOTAL */
 	bool table_lost;        /* the header table was lost at least once */
 	bool in_sync;           /* framing is known right now */
 };
@@ -82,6 +96,13 @@ void http2_conn_free(struct http2_conn *c);
 int http2_conn_feed(struct http2_conn *c, const uint8_t *buf, size_t cap_len, uint64_t ret);
 
 void http2_conn_stats(const struct http2_conn *c, struct http2_stats *st);
+
+/* over every connection of the process (which feeds them from one thread) */
+struct http2_totals {
+	uint64_t held;          /* header block bytes buffered now */
+	uint64_t blocks_over;   /* blocks cut at a bound since start */
+};
+void http2_totals(struct http2_totals *t);
 
 /* does buf start with the client preface (or as much of it as len holds)? */
 bool http2_is_preface(const uint8_t *buf, size_t len);

@@ -358,14 +358,14 @@ static void udp_connected_send(struct inspect *in, const struct event *data)
 	in->judge(in->arg, &ev);
 }
 
+/* every client header block is a request: one cut or undecodable has method NULL (unknown) */
 static void h2_request(void *ctx, const struct http2_req *r)
 {
 	struct inspect *in = ctx;
 
-	if (!r->method)
-		return;
-	copy_cut(in->method, sizeof(in->method), r->method, strlen(r->method));
-	emit_http(in, in->cur, in->cur_conn, in->method, r->authority,
+	if (r->method)
+		copy_cut(in->method, sizeof(in->method), r->method, strlen(r->method));
+	emit_http(in, in->cur, in->cur_conn, r->method ? in->method : NULL, r->authority,
 		  r->path ? r->path : "", r->path ? strlen(r->path) : 0, 0, 20, r->stream_id);
 }
 

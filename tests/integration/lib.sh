@@ -255,6 +255,21 @@ build_helper() {
 	echo "$bin"
 }
 
+# local_names NAME...: a certificate for the names ($T/cert.pem, $T/key.pem;
+# CN the first) and $T/hosts resolving them to 127.0.0.1; in_ns CMD... runs
+# CMD with that hosts file (its own mount namespace).  Skips when the test
+# cannot make the namespace.
+local_names() {
+	local san=DNS:$1 n
+	for n in "${@:2}"; do san=$san,DNS:$n; done
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" \
+		-days 2 -subj "/CN=$1" -addext "subjectAltName=$san" 2>/dev/null ||
+		fail "cannot make a certificate"
+	{ cat /etc/hosts; echo "127.0.0.1 $*"; } >"$T/hosts"
+	in_ns true 2>/dev/null || skip "cannot make a mount namespace for the test's /etc/hosts"
+}
+in_ns() { unshare -m sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$T/hosts" "$@"; }
+
 # ---- on sourcing ----
 [ "$(id -u)" -eq 0 ] || skip "needs root (loads BPF programs)"
 [ -x "$AGENTMON" ] || skip "$AGENTMON not built (run make)"

@@ -10,15 +10,7 @@
 command -v curl >/dev/null || skip "needs curl"
 command -v openssl >/dev/null || skip "needs openssl"
 NAMES="forum.corp.example readonly.example allowed.example"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -days 2 \
-	-subj /CN=forum.corp.example \
-	-addext "subjectAltName=DNS:forum.corp.example,DNS:readonly.example,DNS:allowed.example" \
-	2>/dev/null || fail "cannot make a certificate"
-
-# the clients see the test names as 127.0.0.1 through their own /etc/hosts
-{ cat /etc/hosts; echo "127.0.0.1 $NAMES"; } >"$T/hosts"
-in_ns() { unshare -m sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$T/hosts" "$@"; }
-in_ns true 2>/dev/null || skip "cannot make a mount namespace for the test's /etc/hosts"
+local_names $NAMES
 
 # start_server KIND: a local server; its port in $T/port.KIND
 start_server() {

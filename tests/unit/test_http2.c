@@ -2,7 +2,10 @@
 /*
  * test_http2.c - HTTP/2 requests from real HPACK (nghttp2's deflater: Huffman
  * values, dynamic-table references), fed whole, byte by byte, cut by the
- * capture, joined late, and as garbage.
+ * capture, joined late, and as garbage; header blocks with :method after a
+ * 3000-byte :path, over HEADERS + CONTINUATIONs fed one record each, with a
+ * gap in the middle, after the table was lost, with garbage inside, over the
+ * bound: each one a request (method unknown when it was not seen).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -68,7 +71,7 @@ static const struct http2_callbacks cbs = { on_req, on_status, on_body };
 
 /* ---- building a client's bytes ---- */
 
-static uint8_t wire[16384];
+static uint8_t wire[131072];
 static size_t wlen;
 
 static void put_frame(uint8_t type, uint8_t flags, uint32_t sid, const uint8_t *p, size_t n)
@@ -378,6 +381,284 @@ static void test_garbage(void **state)
 	assert_false(http2_is_preface((const uint8_t *)"GET / HT", 8));
 }
 
+/* ---- header blocks that are long, split, cut, over the bound ---- */
+
+static char long_path[3001];
+
+/* nv in this order through a fresh deflater into out; its length */
+static size_t deflate_nv(nghttp2_hd_deflater *d, const nghttp2_nv *nv, size_t n,
+			 uint8_t *out, size_t cap)
+{
+	ssize_t k = nghttp2_hd_deflate_hd(d, out, cap, nv, n);
+
+	assert_true(k > 0);
+	return (size_t)k;
+}
+
+/* :path (3000 bytes, no Huffman gain: random-ish) before :method */
+static size_t path_first_block(uint8_t *out, size_t cap, const char *method)
+{
+	nghttp2_hd_deflater *d;
+	size_t n;
+	nghttp2_nv nv[] = {
+		{ (uint8_t *)":path", (uint8_t *)long_path, 5, 3000, 0 },
+		NV(":scheme", "https"),
+		NV(":authority", "forum.example"),
+		{ (uint8_t *)":method", (uint8_t *)method, 7, strlen(method), 0 },
+	};
+
+	for (int i = 0; i < 3000; i++)
+		long_path[i] = i ? "/aZ9~-_.q%"[i % 10] : '/';
+	assert_int_equal(nghttp2_hd_deflate_new(&d, 4096), 0);
+	n = deflate_nv(d, nv, 4, out, cap);
+	nghttp2_hd_deflate_del(d);
+	return n;
+}
+
+/* frames of one block, size at most fmax each: HEADERS then CONTINUATIONs */
+static void put_block(uint32_t sid, const uint8_t *blk, size_t n, size_t fmax, uint8_t end)
+{
+	for (size_t at = 0; at < n || !at; at += fmax) {
+		size_t k = n - at < fmax ? n - at : fmax;
+		uint8_t fl = (uint8_t)((at + k == n ? 0x04 : 0) | (!at ? end : 0));
+
+		put_frame(at ? 9 : 1, fl, sid, blk + at, k);
+		if (!k)
+			break;
+	}
+}
+
+/* :method after a 3000-byte :path, whole: found, the path kept cut */
+static void test_method_after_long_path(void **state)
+{
+	struct seen s = { 0 };
+	struct http2_conn *c = http2_conn_new(HTTP2_CLIENT, &cbs, &s);
+	uint8_t blk[8192];
+	size_t n = path_first_block(blk, sizeof(blk), "POST");
+
+	wlen = 0;
+	put_block(1, blk, n, 16384, 0);
+	/* one write, then two records of it: the same */
+	feed(c, wire, 1000, 1000, 0);
+	feed(c, wire + 1000, wlen - 1000, wlen - 1000, 0);
+	assert_int_equal(s.n_req, 1);
+	assert_string_equal(s.req[0].method, "POST");
+	assert_string_equal(s.req[0].authority, "forum.example");
+	assert_int_equal(strncmp(s.req[0].path, long_path, 127), 0);
+	assert_false(s.req[0].partial);
+	http2_conn_free(c);
+}
+
+/* the same block with only its first 1024 bytes captured: a request, method unknown */
+static void test_long_path_cut(void **state)
+{
+	struct seen s = { 0 };
+	struct http2_conn *c = http2_conn_new(HTTP2_CLIENT, &cbs, &s);
+	struct http2_stats st;
+	uint8_t blk[8192];
+	size_t n = path_first_block(blk, sizeof(blk), "POST");
+
+	wlen = 0;
+	put_block(7, blk, n, 16384, 0);
+	feed(c, wire, 1024, wlen, 0);
+	assert_int_equal(s.n_req, 1);
+	assert_int_equal(s.req[0].id, 7);
+	assert_string_equal(s.req[0].method, "-");
+	assert_true(s.req[0].partial);
+	http2_conn_stats(c, &st);
+	assert_int_equal(st.blocks_lost, 1);
+	assert_true(st.in_sync);
+	http2_conn_free(c);
+}
+
+/* HEADERS + 2 CONTINUATION, each frame in its own record; :method in the last */
+static void test_two_continuations(void **state)
+{
+	struct seen s = { 0 };
+	struct http2_conn *c = http2_conn_new(HTTP2_CLIENT, &cbs, &s);
+	uint8_t blk[8192];
+	size_t n = path_first_block(blk, sizeof(blk), "PROPPATCH"), at = 0;
+
+	wlen = 0;
+	put_block(3, blk, n, (n + 2) / 3, 0);
+	for (int i = 0; i < 3; i++) {
+		size_t flen = (size_t)wire[at] << 16 | wire[at + 1] << 8 | wire[at + 2];
+
+		assert_int_equal(wire[at + 3], i ? 9 : 1);
+		feed(c, wire + at, 9 + flen, 9 + flen, 0);
+		at += 9 + flen;
+	}
+	assert_int_equal(at, wlen);
+	assert_int_equal(s.n_req, 1);
+	assert_string_equal(s.req[0].method, "PROPPATCH");
+	assert_false(s.req[0].partial);
+	http2_conn_free(c);
+}
+
+/* the middle CONTINUATION not captured: a request with what is known; the next is whole */
+static void test_cut_middle(void **state)
+{
+	struct seen s = { 0 };
+	struct http2_conn *c = http2_conn_new(HTTP2_CLIENT, &cbs, &s);
+	nghttp2_hd_deflater *d;
+	uint8_t blk[8192], blk2[512];
+	size_t n = path_first_block(blk, sizeof(blk), "POST"), f1, f2, n2;
+
+	wlen = 0;
+	put_block(1, blk, n, (n + 2) / 3, 1);
+	f1 = 9 + ((n + 2) / 3);
+	f2 = f1 + 9 + ((n + 2) / 3);
+	assert_int_equal(nghttp2_hd_deflate_new(&d, 4096), 0);
+	n2 = block(d, "DELETE", "/t/1", blk2);
+	put_block(3, blk2, n2, 16384, 1);
+	nghttp2_hd_deflate_del(d);
+	feed(c, wire, f1 + 20, f1 + 20, 0);
+	feed(c, wire + f1 + 20, 0, f2 - f1 - 20, 0);           /* the gap */
+	feed(c, wire + f2, wlen - f2, wlen - f2, 0);
+	assert_int_equal(s.n_req, 2);
+	assert_int_equal(s.req[0].id, 1);
+	assert_string_equal(s.req[0].method, "-");
+	assert_true(s.req[0].partial);
+	assert_true(s.req[0].end);
+	assert_string_equal(s.req[1].method, "DELETE");
+	assert_string_equal(s.req[1].path, "/t/1");
+	assert_false(s.req[1].partial);
+	http2_conn_free(c);
+}
+
+/*
+ * The dynamic table lost (a block cut): a later block made only of
+ * references to it decodes to nothing, and is still a request; :method by
+ * static index survives the loss
+ */
+static void test_table_lost(void **state)
+{
+	struct seen s = { 0 };
+	struct http2_conn *c = http2_conn_new(HTTP2_CLIENT, &cbs, &s);
+	nghttp2_hd_deflater *d;
+	uint8_t b1[512], b2[512], b3[512];
+	size_t n1, n2, n3, second;
+
+	assert_int_equal(nghttp2_hd_deflate_new(&d, 4096), 0);
+	n1 = block(d, "MKCOL", "/dav/x", b1);
+	n2 = block(d, "MKCOL", "/dav/x", b2);   /* every field from the table */
+	n3 = block(d, "POST", "/dav/x", b3);    /* :method POST: static index 3 */
+	nghttp2_hd_deflate_del(d);
+	wlen = 0;
+	put_block(1, b1, n1, 16384, 1);
+	second = wlen;
+	put_block(3, b2, n2, 16384, 1);
+	put_block(5, b3, n3, 16384, 1);
+	feed(c, wire, second - 4, second, 0);   /* block 1 cut: the table is lost */
+	feed(c, wire + second, wlen - second, wlen - second, 0);
+	assert_int_equal(s.n_req, 3);
+	assert_int_equal(s.req[1].id, 3);
+	assert_string_equal(s.req[1].method, "-");
+	assert_string_equal(s.req[1].authority, "-");
+	assert_true(s.req[1].partial);
+	assert_string_equal(s.req[2].method, "POST");
+	assert_true(s.req[2].partial);
+	http2_conn_free(c);
+}
+
+/*
+ * Garbage inside a block (a frame of an unknown type between HEADERS and
+ * its CONTINUATION): the block is judged with what it had; bytes that are
+ * no frames lose the framing until a feed starts at one
+ */
+static void test_interleaved_garbage(void **state)
+{
+	struct seen s = { 0 };
+	struct http2_conn *c = http2_conn_new(HTTP2_CLIENT, &cbs, &s);
+	nghttp2_hd_deflater *d;
+	uint8_t b1[512], b2[512];
+	size_t n1, n2, after;
+
+	assert_int_equal(nghttp2_hd_deflate_new(&d, 4096), 0);
+	n1 = block(d, "PATCH", "/a", b1);
+	n2 = block(d, "PUT", "/b", b2);
+	nghttp2_hd_deflate_del(d);
+	wlen = 0;
+	put_frame(1, 0, 1, b1, 3);                 /* :method PATCH is in its first bytes */
+	put_frame(0xfa, 0, 1, (const uint8_t *)"zzzz", 4);
+	put_frame(9, 4, 1, b1 + 3, n1 - 3);
+	after = wlen;
+	put_block(3, b2, n2, 16384, 1);
+	feed(c, wire, after, after, 0);
+	assert_int_equal(s.n_req, 1);
+	assert_true(s.req[0].partial);
+	/* not frames: lost; the next record that starts at a frame restarts it */
+	feed(c, (const uint8_t *)"\0\0\6\4\0\0\0\0\1zzzzzz", 15, 15, -1); /* SETTINGS on a stream */
+	feed(c, wire + after, wlen - after, wlen - after, 0);
+	assert_int_equal(s.n_req, 2);
+	assert_int_equal(s.req[1].id, 3);
+	assert_string_equal(s.req[1].method, "PUT");
+	http2_conn_free(c);
+}
+
+/* a block over HTTP2_BLOCK_MAX: cut at the bound, counted, still a request */
+static void test_block_bound(void **state)
+{
+	struct seen s = { 0 };
+	struct http2_conn *c = http2_conn_new(HTTP2_CLIENT, &cbs, &s);
+	struct http2_stats st;
+	struct http2_totals t;
+	static uint8_t blk[2 * HTTP2_BLOCK_MAX], big[HTTP2_BLOCK_MAX + 4096];
+	nghttp2_hd_deflater *d;
+	nghttp2_nv nv[] = {
+		NV(":method", "POST"), NV(":path", "/big"), NV(":authority", "forum.example"),
+		{ (uint8_t *)"x-big", big, 5, sizeof(big), NGHTTP2_NV_FLAG_NO_INDEX },
+	};
+	size_t n;
+
+	memset(big, '~', sizeof(big));         /* longer in Huffman: sent raw */
+	assert_int_equal(nghttp2_hd_deflate_new(&d, 4096), 0);
+	n = deflate_nv(d, nv, 4, blk, sizeof(blk));
+	nghttp2_hd_deflate_del(d);
+	assert_true(n > HTTP2_BLOCK_MAX);
+	wlen = 0;
+	put_block(1, blk, n, 16384, 1);
+	feed(c, wire, wlen, wlen, 0);
+	assert_int_equal(s.n_req, 1);
+	assert_string_equal(s.req[0].method, "POST");
+	assert_string_equal(s.req[0].path, "/big");
+	assert_true(s.req[0].partial);
+	http2_conn_stats(c, &st);
+	assert_int_equal(st.blocks_over, 1);
+	http2_totals(&t);
+	assert_int_equal(t.held, 0);
+	assert_true(t.blocks_over >= 1);
+	http2_conn_free(c);
+}
+
+/* trailers (a block on a stream that made its request) are no request */
+static void test_trailers(void **state)
+{
+	struct seen s = { 0 };
+	struct http2_conn *c = http2_conn_new(HTTP2_CLIENT, &cbs, &s);
+	nghttp2_hd_deflater *d;
+	nghttp2_nv tr[] = { NV("x-checksum", "abc") };
+	uint8_t b1[512], b2[512];
+	size_t n1, n2;
+
+	assert_int_equal(nghttp2_hd_deflate_new(&d, 4096), 0);
+	n1 = block(d, "POST", "/up", b1);
+	n2 = deflate_nv(d, tr, 1, b2, sizeof(b2));
+	nghttp2_hd_deflate_del(d);
+	wlen = 0;
+	put_block(1, b1, n1, 16384, 0);
+	put_frame(0, 0, 1, (const uint8_t *)"data", 4);
+	put_block(1, b2, n2, 16384, 1);
+	put_block(3, b2, n2, 16384, 1);        /* the same block on a new stream: a request */
+	feed(c, wire, wlen, wlen, 0);
+	assert_int_equal(s.n_req, 2);
+	assert_int_equal(s.req[1].id, 3);
+	assert_string_equal(s.req[1].method, "-");
+	assert_int_equal(s.n_body, 2);
+	assert_int_equal(s.body[0], 4);
+	http2_conn_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -390,6 +671,14 @@ int main(void)
 		cmocka_unit_test(test_resync),
 		cmocka_unit_test(test_server_status),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_method_after_long_path),
+		cmocka_unit_test(test_long_path_cut),
+		cmocka_unit_test(test_two_continuations),
+		cmocka_unit_test(test_cut_middle),
+		cmocka_unit_test(test_table_lost),
+		cmocka_unit_test(test_interleaved_garbage),
+		cmocka_unit_test(test_block_bound),
+		cmocka_unit_test(test_trailers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -260,6 +260,24 @@ static void test_tls_plaintext_http2(void **state)
 	assert_int_equal(f->out[0].version, 20);
 }
 
+/* an HTTP/2 header block not captured (a gap over it): a request, method unknown */
+static void test_tls_http2_cut_block(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t buf[512];
+	size_t n = h2_request(buf, sizeof(buf), "POST", "forum.corp.example:443", "/api/posts");
+	size_t blk = n - (size_t)(buf[24 + 9 + 1] << 8 | buf[24 + 9 + 2]);
+	struct event ev = data_event(AM_DATA_TLS_SEND, buf, blk, (int64_t)n, 443);
+
+	feed(f, &ev);
+	assert_int_equal(f->nj, 1);
+	assert_int_equal(f->judged[0].type, AM_EV_HTTP);
+	assert_string_equal(f->judged[0].method, "?");
+	assert_int_equal(f->n, 1);
+	assert_string_equal(f->out[0].method, "?");
+	assert_int_equal(f->out[0].version, 20);
+}
+
 static void test_dns_answer_names_addresses(void **state)
 {
 	struct fixture *f = *state;
@@ -445,6 +463,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sni_names_an_opaque_connection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tls_plaintext_http1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tls_plaintext_http2, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_http2_cut_block, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dns_answer_names_addresses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_is_tallied_not_shown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_shown_at_free, setup, teardown),
