@@ -432,8 +432,8 @@ static __always_inline __u32 put_dpath(__u8 *rec, __u32 off, struct dentry *dent
 	if (!pb || !dentry || !vfsmnt)
 		return 0;
 	pos = dpath(pb, dentry, vfsmnt, task, flags) & PB_MASK;
-	len = (PB_SIZE - pos) & PB_MASK;
-	if (!len)
+	len = PB_SIZE - pos; /* 1..PB_SIZE: a path that fills pb keeps its length */
+	if (len > PB_SIZE)
 		return 0;
 	if (bpf_probe_read_kernel(&rec[off & STR_OFF_MASK], len, &pb->b[pos]))
 		return 0;
