@@ -71,6 +71,8 @@ enum am_type {
 #define AM_F_SIGNALED    0x0080 /* exit: killed by a signal */
 #define AM_F_CONNECTED   0x0100 /* data: a UDP socket the agent connected (its sends
 				   make no send events: the collector counts these) */
+#define AM_F_TAG_LOST    0x0200 /* fork, exec: the kernel could not store this process's
+				   tag (tagged map full): it is NOT watched */
 
 /* hdr: common to every record.  56 bytes. */
 struct am_hdr {
@@ -189,6 +191,12 @@ struct am_data {
 	__u8  source;        /* enum am_data_source */
 	__u8  lib;           /* enum am_tls_lib */
 	__u8  _pad[1];
+};
+
+/* faults map (per-CPU array): what the kernel could not do, counted by index */
+enum am_fault {
+	AM_FAULT_TAG_FULL = 0,  /* a tag not stored: the tagged map is full */
+	AM_FAULT_MAX,
 };
 
 /* tagged map value: one per tagged thread group */

@@ -206,6 +206,14 @@ struct {
 	__type(value, __u64);
 } drops SEC(".maps") __weak;
 
+/* what the kernel could not do (tags lost...), indexed by enum am_fault */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, AM_FAULT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} faults SEC(".maps") __weak;
+
 /* sys_exit dispatcher -> handler programs, indexed by enum am_handler */
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -295,13 +303,28 @@ static __always_inline void tgid_bit_add(__u32 tgid, bool set)
 		__sync_fetch_and_add(p, set ? bit : -bit);
 }
 
-/* tag tgid: the creator of the entry sets its bit */
-static __always_inline void tag_put(__u32 tgid, const struct am_tag *t)
+static __always_inline void fault_count(__u32 fault)
 {
-	if (!bpf_map_update_elem(&tagged, &tgid, t, BPF_NOEXIST))
+	__u64 *n = bpf_map_lookup_elem(&faults, &fault);
+
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
+/*
+ * tag tgid: the creator of the entry sets its bit.  Returns AM_F_TAG_LOST
+ * (counted in faults) when the tag could not be stored: the map is full.
+ */
+static __always_inline __u16 tag_put(__u32 tgid, const struct am_tag *t)
+{
+	if (!bpf_map_update_elem(&tagged, &tgid, t, BPF_NOEXIST)) {
 		tgid_bit_add(tgid, true);
-	else
-		bpf_map_update_elem(&tagged, &tgid, t, BPF_ANY);
+		return 0;
+	}
+	if (!bpf_map_update_elem(&tagged, &tgid, t, BPF_ANY))
+		return 0;
+	fault_count(AM_FAULT_TAG_FULL);
+	return AM_F_TAG_LOST;
 }
 
 /* untag tgid: the deleter of the entry clears its bit */

@@ -16,6 +16,7 @@ int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
 	__u32 ctgid = BPF_CORE_READ(child, tgid);
 	struct am_tag *tag, t;
 	struct am_hdr h;
+	__u16 lost;
 
 	if (BPF_CORE_READ(child, pid) != ctgid)
 		return 0; /* a new thread: shares the group's tag */
@@ -25,8 +26,9 @@ int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
 	if (!tag)
 		return 0;
 	t = *tag;
-	tag_put(ctgid, &t);
+	lost = tag_put(ctgid, &t);
 	hdr_fill(&h, AM_EV_FORK, sizeof(h), &t);
+	h.flags = lost;
 	h.pid = ctgid;
 	h.tid = ctgid;
 	h.ppid = ptgid;
@@ -78,8 +80,7 @@ static __always_inline __u16 exec_untagged(__u8 *rec, __u32 fname, __u32 fnlen,
 	if (rule && rule->action == AM_RULE_TAG) {
 		t->agent_pid = tgid;
 		t->agent_id = rule->agent_id;
-		tag_put(tgid, t);
-		return AM_F_NEW_TAG;
+		return AM_F_NEW_TAG | tag_put(tgid, t);
 	}
 	if ((rule && rule->action == AM_RULE_CANDIDATE) || (cfg && cfg->candidate_all)) {
 		t->agent_pid = 0;

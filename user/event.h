@@ -59,6 +59,7 @@ struct event_net {
 
 struct event_drop {
 	uint64_t lost;
+	const char *reason;    /* NULL: the kernel's ring buffer was full; else why */
 };
 
 /* AM_EV_DATA: raw bytes from the kernel, consumed by the enrich stage */

@@ -356,6 +356,10 @@ static void json_fields(struct jw *w, uint32_t type, const struct event *ev)
 	case AM_EV_DROP:
 		jw_key(w, "lost");
 		jw_uint(w, ev->drop.lost);
+		if (ev->drop.reason) {
+			jw_key(w, "reason");
+			jw_str(w, ev->drop.reason);
+		}
 		break;
 	case AM_EV_HTTP:
 		json_http(w, &ev->http);
@@ -551,6 +555,10 @@ static void text_details(struct jw *b, const struct event *ev)
 		break;
 	case AM_EV_DROP:
 		addf(b, " %llu events lost", (unsigned long long)ev->drop.lost);
+		if (ev->drop.reason) {
+			jw_raw(b, ": ", 2);
+			add_str(b, ev->drop.reason);
+		}
 		break;
 	case AM_EV_HTTP:
 		text_http(b, &ev->http);

@@ -55,6 +55,13 @@ struct status_webhooks {
 	char last_error[128];
 };
 
+/* what the monitor lost sight of since start (each also raised monitor_degraded) */
+struct status_degraded {
+	uint64_t undecodable;         /* kernel records that did not decode (drop events) */
+	uint64_t tags_lost;           /* tags the kernel could not store: tagged map full */
+	uint64_t tag_writes_failed;   /* tags the collector could not write to the kernel */
+};
+
 struct status {
 	uint32_t pid;                 /* the collector's */
 	uint64_t started_ns;          /* wall clock */
@@ -69,6 +76,7 @@ struct status {
 	struct status_tail tail;
 	struct status_recording recording;
 	struct status_webhooks webhooks;
+	struct status_degraded degraded;
 };
 
 /* an empty status (no agents); status_release frees what status_add_proc took */
