@@ -51,6 +51,9 @@
 #define NR_io_uring_enter 426
 #define NR_openat2       437
 #define NR_fchmodat2     452
+#define NR_ptrace        101
+#define NR_process_vm_writev 311
+#define NR_pidfd_getfd   438
 /* the user's syscall arguments, still in pt_regs at sys_exit */
 #define SC_NR_FIELD orig_ax
 #define SC_NR(r)   ((r)->orig_ax)
@@ -85,6 +88,9 @@
 #define NR_io_uring_enter 426
 #define NR_openat2       437
 #define NR_fchmodat2     452
+#define NR_ptrace        117
+#define NR_process_vm_writev 271
+#define NR_pidfd_getfd   438
 #define SC_NR_FIELD syscallno
 #define SC_NR(r)   ((r)->syscallno)
 #define SC_ARG0(r) ((r)->orig_x0)
@@ -503,19 +509,31 @@ static __always_inline struct sock *fd_sock(struct task_struct *task, int fd)
 /* ---- tail-called sys_exit handlers (file.bpf.c, net.bpf.c) ---- */
 
 /*
+ * whether task's current syscall came through the 32-bit compat table
+ * (x86: int $0x80 or a 32-bit program; other numbers, other arguments).
+ * Always false elsewhere (arm64 AArch32 tasks: a known limit).
+ */
+static __always_inline bool task_compat(struct task_struct *task)
+{
+#if defined(__TARGET_ARCH_x86)
+	return bpf_core_field_exists(task->thread_info.status) &&
+	       (BPF_CORE_READ(task, thread_info.status) & TS_COMPAT);
+#else
+	return false;
+#endif
+}
+
+/*
  * the tag of the current task for a handler, NULL when untagged or when the
- * syscall came through the 32-bit compat table (other numbers, other args)
+ * syscall came through the 32-bit compat table (h_syscall reports those)
  */
 static __always_inline struct am_tag *handler_tag(struct task_struct *task)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct am_tag *tag = bpf_map_lookup_elem(&tagged, &tgid);
 
-#if defined(__TARGET_ARCH_x86)
-	if (tag && bpf_core_field_exists(task->thread_info.status) &&
-	    (BPF_CORE_READ(task, thread_info.status) & TS_COMPAT))
+	if (tag && task_compat(task))
 		return NULL;
-#endif
 	return tag;
 }
 

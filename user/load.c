@@ -193,6 +193,7 @@ static int fill_handlers(struct agentmon_bpf *s)
 		{ AM_H_RENAME, s->progs.h_rename },   { AM_H_CHMOD, s->progs.h_chmod },
 		{ AM_H_CONNECT, s->progs.h_connect }, { AM_H_SEND, s->progs.h_send },
 		{ AM_H_ACCEPT, s->progs.h_accept },   { AM_H_TLS, s->progs.h_tls },
+		{ AM_H_SYSCALL, s->progs.h_syscall },
 	};
 	int map = bpf_map__fd(s->maps.handlers);
 

@@ -81,6 +81,13 @@ void rules_dest_of(const struct event *ev, struct rules_dest *d);
 bool rules_outbound_post(const struct policy *p, const struct event *ev,
 			 struct rules_verdict *v);
 bool rules_uring_network(const struct event *ev, struct rules_verdict *v);
+/*
+ * rules_syscall - an AM_EV_SYSCALL of a tagged process: compat_syscall
+ * (high) for a watched call through the 32-bit table, process_tamper (high)
+ * for ptrace attach, process_vm_writev or pidfd_getfd aimed at a process
+ * outside the agent
+ */
+bool rules_syscall(const struct event *ev, struct rules_verdict *v);
 
 /*
  * struct rules_uploads - bytes sent per connection (pid, fd, daddr, dport),
