@@ -20,7 +20,11 @@
 #define PTRACE_ATTACH 16
 #define PTRACE_SEIZE  0x4206
 
-/* the global pid behind a pidfd of task, 0 when fd is not one */
+/*
+ * the global pid behind a pidfd of task, 0 when unknown: pidfs (6.9+)
+ * keeps the struct pid in the inode's i_private, the anonymous inode of
+ * older kernels in the file's private_data
+ */
 static __always_inline __u32 pidfd_target(struct task_struct *task, int fd)
 {
 	struct file *f = fd_file(task, fd);
@@ -28,7 +32,9 @@ static __always_inline __u32 pidfd_target(struct task_struct *task, int fd)
 
 	if (!f)
 		return 0;
-	pid = BPF_CORE_READ(f, private_data);
+	pid = BPF_CORE_READ(f, f_inode, i_private);
+	if (!pid)
+		pid = BPF_CORE_READ(f, private_data);
 	return pid ? BPF_CORE_READ(pid, numbers[0].nr) : 0;
 }
 
