@@ -1,6 +1,6 @@
 #!/bin/bash
 # Ways into the kernel other than the 64-bit syscall table (case 6 and the
-# extra cases E1, E2 of tests/evasion/README.md):
+# extra cases E1, E2, E5 of tests/evasion/README.md):
 #  - network I/O through io_uring, inline and from an SQPOLL kernel thread:
 #    the connect is flagged io_uring, raises uring_network, and the POST is
 #    seen on the wire (http event, outbound_post); UDP sendmsg through
@@ -91,7 +91,7 @@ else
 	compat="; int \$0x80 part skipped ($why)"
 fi
 
-# ---- E3. an agent acting through a process outside its tree ----
+# ---- E5. an agent acting through a process outside its tree ----
 # the victim is started by the test: untagged
 bg "$tamper" victim "$T/victim"
 wait_file "$T/victim"
