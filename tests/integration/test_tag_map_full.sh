@@ -1,18 +1,20 @@
 #!/bin/bash
-# A full tagged map is never silent.  A collector whose tagged map holds 4
+# A full tagged map is never silent.  A collector whose tagged map holds 8
 # processes (run --max-tagged, a hidden test option) watches an agent that
-# forks 8 children: the kernel cannot tag some of them, counts it, and the
+# forks 24 children: the kernel cannot tag some of them, counts it, and the
 # collector raises monitor_degraded once and shows the count in status
 # (degraded.tags_lost).  A later launch, whose tag the collector itself must
 # write, fails: that too is counted (degraded.tag_writes_failed) and alerted.
 . "$(dirname "$0")/lib.sh"
 
-start_collector --max-tagged 4
+# 8, not fewer: agents of other tests running on this machine may take a
+# slot or two (the default policy tags them too)
+start_collector --max-tagged 8
 
-# the agent root and 8 children that stay alive (their pids go to kids)
+# the agent root and 24 children that stay alive (their pids go to kids)
 # shellcheck disable=SC2016
 bg "$AGENTMON" launch --socket "$SOCK" --agent forker -- /bin/bash -c '
-	for i in 1 2 3 4 5 6 7 8; do sleep 120 & echo $! >>"$1"; done
+	for i in $(seq 24); do sleep 120 & echo $! >>"$1"; done
 	echo done >"$2"; wait' bash "$T/kids" "$T/forked"
 wait_file "$T/forked"
 kill_kids() { [ -s "$T/kids" ] && while read -r p; do kill "$p" 2>/dev/null; done <"$T/kids"; }
