@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* pipeline.c - decode -> enrich -> inspect -> detect -> show; see pipeline.h. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,12 +172,17 @@ bool pipeline_degraded(struct pipeline *pl, const char *key, const char *summary
 /* a record that did not decode: a drop event with why, monitor_degraded once per why */
 static void bad_record(struct pipeline *pl, const void *data, size_t size, const char *why)
 {
-	const struct am_hdr *h = data;
+	const char *type = "short";
 	char summary[384];
+	uint16_t t;
 
+	if (data && size >= sizeof(struct am_hdr)) { /* memcpy: no alignment assumed */
+		memcpy(&t, (const char *)data + offsetof(struct am_hdr, type), sizeof(t));
+		type = event_type_name(t);
+	}
 	pl->bad_records++;
 	snprintf(pl->reason, sizeof(pl->reason), "undecodable %s record (%zu bytes): %s",
-		 size >= sizeof(*h) ? event_type_name(h->type) : "short", size, why);
+		 type, size, why);
 	drop_event(pl, 1, pl->last_boot_ns, pl->reason);
 	snprintf(summary, sizeof(summary), "agentmon could not decode a kernel record, the "
 		 "event it carried is lost: %s (each one is a drop event; status counts them)",
