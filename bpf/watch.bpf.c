@@ -12,7 +12,8 @@
  *                         each only when the target is not tagged (itself,
  *                         its own tree are the agent already): the agent
  *                         acting through a process agentmon does not watch.
- * Every record is urgent (the collector alerts on it).  Never attached;
+ * Tamper records are urgent (the collector alerts on them); compat ones,
+ * which a 32-bit program makes by the thousand, are batched.  Never attached;
  * the loader puts it in `handlers`.
  */
 #include "common.bpf.h"
@@ -79,6 +80,7 @@ int BPF_PROG(h_syscall, struct pt_regs *regs, long ret)
 	hdr_fill(&r.hdr, AM_EV_SYSCALL, sizeof(r), tag);
 	r.ret = ret;
 	r.nr = nr;
-	emit(&r, sizeof(r), AM_EV_SYSCALL, true);
+	/* a 32-bit program makes many compat calls: batched wakeups for those */
+	emit(&r, sizeof(r), AM_EV_SYSCALL, r.kind != AM_SYS_COMPAT);
 	return 0;
 }
