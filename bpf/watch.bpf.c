@@ -39,10 +39,11 @@ static __always_inline __u32 pidfd_target(struct task_struct *task, int fd)
 	return pid ? BPF_CORE_READ(pid, numbers[0].nr) : 0;
 }
 
-/* a target outside the agent: not the caller's group, not a tagged group */
-static __always_inline bool foreign(__u32 target, __u32 tgid)
+/* a target known to be the agent's: the caller's group or a tagged group
+ * (an unknown target, 0, is not: reported) */
+static __always_inline bool inside(__u32 target, __u32 tgid)
 {
-	return target && target != tgid && !tgid_bit(target);
+	return target && (target == tgid || tgid_bit(target));
 }
 
 SEC("tp_btf/sys_exit")
@@ -75,7 +76,7 @@ int BPF_PROG(h_syscall, struct pt_regs *regs, long ret)
 	} else {
 		return 0;
 	}
-	if (r.kind != AM_SYS_COMPAT && !foreign(r.target, tgid))
+	if (r.kind != AM_SYS_COMPAT && inside(r.target, tgid))
 		return 0;
 	hdr_fill(&r.hdr, AM_EV_SYSCALL, sizeof(r), tag);
 	r.ret = ret;

@@ -265,7 +265,10 @@ bool rules_syscall(const struct event *ev, struct rules_verdict *v)
 	if (ev->sys.compat)
 		return verdict(v, "compat_syscall", "high", "%s through the 32-bit syscall table, "
 			       "which agentmon does not decode", ev->sys.name);
-	snprintf(what, sizeof(what), "%s of pid %u", ev->sys.name, ev->sys.target);
+	if (ev->sys.target)
+		snprintf(what, sizeof(what), "%s of pid %u", ev->sys.name, ev->sys.target);
+	else
+		snprintf(what, sizeof(what), "%s of an unknown pid", ev->sys.name);
 	return verdict(v, "process_tamper", "high", "%s, a process outside the agent", what);
 }
 

@@ -231,6 +231,9 @@ static void test_syscall(void **state)
 	assert_string_equal(v.rule, "process_tamper");
 	assert_string_equal(v.severity, "high");
 	assert_non_null(strstr(v.reason, "ptrace of pid 77"));
+	ev.sys.target = 0;
+	assert_true(rules_syscall(&ev, &v));
+	assert_non_null(strstr(v.reason, "ptrace of an unknown pid"));
 	ev.sys = (struct event_syscall){ .name = "open", .kind = AM_SYS_COMPAT, .compat = true };
 	assert_true(rules_syscall(&ev, &v));
 	assert_string_equal(v.rule, "compat_syscall");
