@@ -51,6 +51,7 @@ enum am_type {
 	AM_EV_ACCEPT   = 9,  /* struct am_net, daddr/dport = the peer */
 	AM_EV_SEND     = 10, /* struct am_net, ret = bytes when AM_F_RET */
 	AM_EV_DATA     = 11, /* struct am_data: socket or TLS bytes, first cap_len */
+	AM_EV_SYSCALL  = 12, /* struct am_sys: a call past what the handlers watch */
 	AM_EV_KERNEL_MAX,    /* first value the kernel never emits */
 
 	/* produced by the collector only */
@@ -71,6 +72,8 @@ enum am_type {
 #define AM_F_SIGNALED    0x0080 /* exit: killed by a signal */
 #define AM_F_CONNECTED   0x0100 /* data: a UDP socket the agent connected (its sends
 				   make no send events: the collector counts these) */
+#define AM_F_TAG_LOST    0x0200 /* fork, exec: the kernel could not store this process's
+				   tag (tagged map full): it is NOT watched */
 
 /* hdr: common to every record.  56 bytes. */
 struct am_hdr {
@@ -191,6 +194,40 @@ struct am_data {
 	__u8  _pad[1];
 };
 
+/* faults map (per-CPU array): what the kernel could not do, counted by index */
+enum am_fault {
+	AM_FAULT_TAG_FULL = 0,  /* a tag not stored: the tagged map is full */
+	AM_FAULT_MAX,
+};
+
+/* am_sys.kind */
+enum am_sys_kind {
+	AM_SYS_COMPAT      = 1, /* a watched call through the 32-bit table (int $0x80):
+				   the file and socket handlers do not decode it */
+	AM_SYS_PTRACE      = 2, /* PTRACE_ATTACH/PTRACE_SEIZE of an untagged process */
+	AM_SYS_VM_WRITEV   = 3, /* process_vm_writev into an untagged process */
+	AM_SYS_PIDFD_GETFD = 4, /* pidfd_getfd: an fd taken from an untagged process */
+	AM_SYS_KIND_MAX    = AM_SYS_PIDFD_GETFD,
+};
+
+/*
+ * syscall: a tagged task made a call agentmon does not follow: one through
+ * the 32-bit compat table, or one aimed at a process outside the agent
+ * (reached through an untagged process).  Target: the pid as the caller
+ * gave it (ptrace, process_vm_writev), the pid behind the pidfd
+ * (pidfd_getfd), 0 for compat calls.  88 bytes.
+ */
+struct am_sys {
+	struct am_hdr hdr;
+	__s64 ret;           /* the call's result */
+	__u64 arg;           /* ptrace: the request; pidfd_getfd: the target fd;
+				compat: the first argument; else 0 */
+	__u32 nr;            /* number in its table (i386 for compat calls) */
+	__u32 target;        /* target pid, 0 when none */
+	__u16 kind;          /* enum am_sys_kind */
+	__u8  _pad[6];
+};
+
 /* tagged map value: one per tagged thread group */
 struct am_tag {
 	__u32 agent_pid;     /* tgid of the agent's root */
@@ -229,6 +266,7 @@ enum am_handler {
 	AM_H_SEND    = 5,  /* sendto, sendmsg with a destination */
 	AM_H_ACCEPT  = 6,  /* accept, accept4 */
 	AM_H_TLS     = 7,  /* read/write/send/recv inside a TLS library call */
+	AM_H_SYSCALL = 8,  /* compat calls, ptrace, process_vm_writev, pidfd_getfd */
 	AM_H_MAX,
 };
 

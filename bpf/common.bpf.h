@@ -51,6 +51,9 @@
 #define NR_io_uring_enter 426
 #define NR_openat2       437
 #define NR_fchmodat2     452
+#define NR_ptrace        101
+#define NR_process_vm_writev 311
+#define NR_pidfd_getfd   438
 /* the user's syscall arguments, still in pt_regs at sys_exit */
 #define SC_NR_FIELD orig_ax
 #define SC_NR(r)   ((r)->orig_ax)
@@ -85,6 +88,9 @@
 #define NR_io_uring_enter 426
 #define NR_openat2       437
 #define NR_fchmodat2     452
+#define NR_ptrace        117
+#define NR_process_vm_writev 271
+#define NR_pidfd_getfd   438
 #define SC_NR_FIELD syscallno
 #define SC_NR(r)   ((r)->syscallno)
 #define SC_ARG0(r) ((r)->orig_x0)
@@ -208,6 +214,14 @@ struct {
 	__type(value, __u64);
 } drops SEC(".maps") __weak;
 
+/* what the kernel could not do (tags lost...), indexed by enum am_fault */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, AM_FAULT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} faults SEC(".maps") __weak;
+
 /* sys_exit dispatcher -> handler programs, indexed by enum am_handler */
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -297,13 +311,28 @@ static __always_inline void tgid_bit_add(__u32 tgid, bool set)
 		__sync_fetch_and_add(p, set ? bit : -bit);
 }
 
-/* tag tgid: the creator of the entry sets its bit */
-static __always_inline void tag_put(__u32 tgid, const struct am_tag *t)
+static __always_inline void fault_count(__u32 fault)
 {
-	if (!bpf_map_update_elem(&tagged, &tgid, t, BPF_NOEXIST))
+	__u64 *n = bpf_map_lookup_elem(&faults, &fault);
+
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
+/*
+ * tag tgid: the creator of the entry sets its bit.  Returns AM_F_TAG_LOST
+ * (counted in faults) when the tag could not be stored: the map is full.
+ */
+static __always_inline __u16 tag_put(__u32 tgid, const struct am_tag *t)
+{
+	if (!bpf_map_update_elem(&tagged, &tgid, t, BPF_NOEXIST)) {
 		tgid_bit_add(tgid, true);
-	else
-		bpf_map_update_elem(&tagged, &tgid, t, BPF_ANY);
+		return 0;
+	}
+	if (!bpf_map_update_elem(&tagged, &tgid, t, BPF_ANY))
+		return 0;
+	fault_count(AM_FAULT_TAG_FULL);
+	return AM_F_TAG_LOST;
 }
 
 /* untag tgid: the deleter of the entry clears its bit */
@@ -434,8 +463,8 @@ static __always_inline __u32 put_dpath(__u8 *rec, __u32 off, struct dentry *dent
 	if (!pb || !dentry || !vfsmnt)
 		return 0;
 	pos = dpath(pb, dentry, vfsmnt, task, flags) & PB_MASK;
-	len = (PB_SIZE - pos) & PB_MASK;
-	if (!len)
+	len = PB_SIZE - pos; /* 1..PB_SIZE: a path that fills pb keeps its length */
+	if (len > PB_SIZE)
 		return 0;
 	if (bpf_probe_read_kernel(&rec[off & STR_OFF_MASK], len, &pb->b[pos]))
 		return 0;
@@ -482,19 +511,31 @@ static __always_inline struct sock *fd_sock(struct task_struct *task, int fd)
 /* ---- tail-called sys_exit handlers (file.bpf.c, net.bpf.c) ---- */
 
 /*
+ * whether task's current syscall came through the 32-bit compat table
+ * (x86: int $0x80 or a 32-bit program; other numbers, other arguments).
+ * Always false elsewhere (arm64 AArch32 tasks: a known limit).
+ */
+static __always_inline bool task_compat(struct task_struct *task)
+{
+#if defined(__TARGET_ARCH_x86)
+	return bpf_core_field_exists(task->thread_info.status) &&
+	       (BPF_CORE_READ(task, thread_info.status) & TS_COMPAT);
+#else
+	return false;
+#endif
+}
+
+/*
  * the tag of the current task for a handler, NULL when untagged or when the
- * syscall came through the 32-bit compat table (other numbers, other args)
+ * syscall came through the 32-bit compat table (h_syscall reports those)
  */
 static __always_inline struct am_tag *handler_tag(struct task_struct *task)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct am_tag *tag = bpf_map_lookup_elem(&tagged, &tgid);
 
-#if defined(__TARGET_ARCH_x86)
-	if (tag && bpf_core_field_exists(task->thread_info.status) &&
-	    (BPF_CORE_READ(task, thread_info.status) & TS_COMPAT))
+	if (tag && task_compat(task))
 		return NULL;
-#endif
 	return tag;
 }
 

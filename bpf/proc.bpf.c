@@ -16,6 +16,7 @@ int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
 	__u32 ctgid = BPF_CORE_READ(child, tgid);
 	struct am_tag *tag, t;
 	struct am_hdr h;
+	__u16 lost;
 
 	if (BPF_CORE_READ(child, pid) != ctgid)
 		return 0; /* a new thread: shares the group's tag */
@@ -25,8 +26,9 @@ int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
 	if (!tag)
 		return 0;
 	t = *tag;
-	tag_put(ctgid, &t);
+	lost = tag_put(ctgid, &t);
 	hdr_fill(&h, AM_EV_FORK, sizeof(h), &t);
+	h.flags = lost;
 	h.pid = ctgid;
 	h.tid = ctgid;
 	h.ppid = ptgid;
@@ -78,8 +80,7 @@ static __always_inline __u16 exec_untagged(__u8 *rec, __u32 fname, __u32 fnlen,
 	if (rule && rule->action == AM_RULE_TAG) {
 		t->agent_pid = tgid;
 		t->agent_id = rule->agent_id;
-		tag_put(tgid, t);
-		return AM_F_NEW_TAG;
+		return AM_F_NEW_TAG | tag_put(tgid, t);
 	}
 	if ((rule && rule->action == AM_RULE_CANDIDATE) || (cfg && cfg->candidate_all)) {
 		t->agent_pid = 0;
@@ -116,6 +117,18 @@ static __always_inline __u32 put_argv(__u8 *rec, __u32 off, struct task_struct *
 	return len & (2 * AM_ARGV_MAX - 1);
 }
 
+/*
+ * whether a kernel string that filled AM_PATH_MAX bytes was cut there: its
+ * own last byte is not the NUL (or cannot be read).  bprm->filename may be
+ * longer than PATH_MAX ("/dev/fd/N/" + a path, for execveat).
+ */
+static __always_inline bool name_cut(const char *src)
+{
+	__u8 c = 0;
+
+	return bpf_probe_read_kernel(&c, 1, src + AM_PATH_MAX - 1) || c;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -124,7 +137,7 @@ int BPF_PROG(proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 	struct am_tag t = {}, *tag;
 	struct am_exec *e;
 	__u32 off, size;
-	__u16 flags = 0;
+	__u16 flags = 0, cut = 0;
 	__u8 *rec;
 	long n;
 
@@ -135,6 +148,8 @@ int BPF_PROG(proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 	n = bpf_probe_read_kernel_str(&rec[fname], AM_PATH_MAX, BPF_CORE_READ(bprm, filename));
 	if (n <= 0)
 		n = 1, rec[fname] = 0;
+	if (n >= AM_PATH_MAX && name_cut(BPF_CORE_READ(bprm, filename)))
+		cut = AM_F_PATH_TRUNC;
 	tag = tgid_bit(tgid) ? bpf_map_lookup_elem(&tagged, &tgid) : NULL;
 	if (tag)
 		t = *tag;
@@ -142,11 +157,13 @@ int BPF_PROG(proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 		return 0;
 
 	hdr_fill(&e->hdr, AM_EV_EXEC, 0, &t);
-	e->hdr.flags = flags;
+	e->hdr.flags = flags | cut;
 	e->filename_len = n;
 	*(__u32 *)&e->_pad[0] = 0;
 	*(__u16 *)&e->_pad[4] = 0;
-	off = fname + (n & (AM_PATH_MAX - 1));
+	/* 1..AM_PATH_MAX as the verifier sees it: a name that fills the buffer
+	 * keeps its last byte (n & (AM_PATH_MAX - 1) put argv over it) */
+	off = fname + ((n - 1) & (AM_PATH_MAX - 1)) + 1;
 	e->argv_len = put_argv(rec, off, p, e);
 	off += e->argv_len;
 	e->cwd_len = put_cwd(rec, off, p, &e->hdr.flags);

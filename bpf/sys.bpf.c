@@ -4,12 +4,14 @@
  * the dispatch: syscall number first (most calls return here), then the
  * tagged_bits prefilter (an inlined array load: untagged tasks return here
  * without any hash lookup), then a tail call into the handler for the
- * concern (file.bpf.c, net.bpf.c).  For read/write/send/recv calls of a
- * thread inside a TLS library call (tls.bpf.c) it records the fd in the
- * call's state (tail call to h_tls, tls.bpf.c), which ties the plaintext to
- * its socket.  No sys_enter hook: the
- * arguments are still in pt_regs at exit.  No subprograms (tail calls and
- * bpf-to-bpf calls cannot mix before 5.10).
+ * concern (file.bpf.c, net.bpf.c, watch.bpf.c).  A tagged task's call
+ * through the 32-bit compat table whose number is a watched call of that
+ * table goes to h_syscall (watch.bpf.c) instead.  For read/write/send/recv
+ * calls of a thread inside a TLS library call (tls.bpf.c) it records the fd
+ * in the call's state (tail call to h_tls, tls.bpf.c), which ties the
+ * plaintext to its socket.  No sys_enter hook: the arguments are still in
+ * pt_regs at exit.  No subprograms (tail calls and bpf-to-bpf calls cannot
+ * mix before 5.10).
  */
 #include "common.bpf.h"
 
@@ -37,20 +39,49 @@ static __always_inline int handler_for(long nr)
 		return AM_H_SEND;
 	case NR_accept: case NR_accept4:
 		return AM_H_ACCEPT;
+	case NR_ptrace: case NR_process_vm_writev: case NR_pidfd_getfd:
+		return AM_H_SYSCALL;
 	}
 	return -1;
+}
+
+/*
+ * numbers of the i386 table whose calls the handlers would watch (open,
+ * creat, unlink, chmod, ptrace, rename, socketcall, openat, unlinkat,
+ * renameat, fchmodat, sendmmsg, process_vm_writev, renameat2, connect,
+ * accept4, sendto, sendmsg, openat2, pidfd_getfd, fchmodat2): a tagged task
+ * making one of them through the compat entry is reported by h_syscall
+ */
+static __always_inline bool compat_watched(long nr)
+{
+#if defined(__TARGET_ARCH_x86)
+	switch (nr) {
+	case 5: case 8: case 10: case 15: case 26: case 38: case 102:
+	case 295: case 301: case 302: case 306: case 345: case 348: case 353:
+	case 362: case 364: case 369: case 370: case 437: case 438: case 452:
+		return true;
+	}
+#endif
+	return false;
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit_dispatch, struct pt_regs *regs, long ret)
 {
-	int h = handler_for(SC_NR(regs));
+	long nr = SC_NR(regs);
+	int h = handler_for(nr);
+	bool compat = compat_watched(nr);
 	__u64 pt;
 
-	if (h < 0)
+	if (h < 0 && !compat)
 		return 0;
 	pt = bpf_get_current_pid_tgid();
 	if (!tgid_bit(pt >> 32))
+		return 0;
+	/* a compat number, and a 32-bit entry: not what handler_for thinks */
+	if (compat && task_compat((void *)bpf_get_current_task()))
+		bpf_tail_call(ctx, &handlers, AM_H_SYSCALL);
+	if (h < 0)
 		return 0;
 	if (h == H_RW || h == AM_H_SEND) {
 		/* inside a TLS call: h_tls records the fd (and goes on to h_send) */

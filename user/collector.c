@@ -36,6 +36,8 @@ struct collector {
 	struct recorder *rec;        /* NULL: not recording */
 	uint32_t agents_recorded;    /* agent ids the trace has names for */
 	uint64_t drops_seen;
+	uint64_t tags_lost_seen;     /* the kernel's AM_FAULT_TAG_FULL count last read */
+	uint64_t tag_writes_failed;  /* loader_tag failures (status) */
 	int64_t boot_to_real_ns;     /* one value for the pipeline and the traces */
 	char record_dir[STATUS_PATH_MAX]; /* where traces go, when recording */
 	uint64_t shown[STATUS_TYPES];     /* events shown, by type (status) */
@@ -76,6 +78,20 @@ static void agent_hooks_idle(struct collector *c, uint64_t boot_ns)
 	}
 }
 
+/* the kernel refused a tag: the process is not watched; counted, alerted once */
+static void tag_write_failed(struct collector *c, uint32_t tgid, int err)
+{
+	char summary[256];
+
+	c->tag_writes_failed++;
+	snprintf(summary, sizeof(summary), "agentmon could not tag process %u in the kernel (%s): "
+		 "its activity is not watched (status counts tag writes failed)", tgid,
+		 strerror(-err));
+	am_warn("%s", summary);
+	if (c->pl)
+		pipeline_degraded(c->pl, "tag_write_failed", summary, am_now_ns(CLOCK_BOOTTIME));
+}
+
 static int write_tag(void *arg, uint32_t tgid, uint32_t agent_pid, uint32_t agent_id)
 {
 	struct collector *c = arg;
@@ -87,6 +103,8 @@ static int write_tag(void *arg, uint32_t tgid, uint32_t agent_pid, uint32_t agen
 	if (!ret) {
 		record_agents(c); /* the name of agent_id before the first use of it */
 		recorder_tag(c->rec, tgid, agent_pid, agent_id);
+	} else {
+		tag_write_failed(c, tgid, ret);
 	}
 	return ret;
 }
@@ -197,6 +215,20 @@ static void report_drops(struct collector *c)
 	pipeline_drop(c->pl, total - c->drops_seen, am_now_ns(CLOCK_BOOTTIME));
 	recorder_drop(c->rec, am_now_ns(CLOCK_BOOTTIME), total - c->drops_seen);
 	c->drops_seen = total;
+}
+
+/* tags the kernel could not store since the last look: monitor_degraded once */
+static void report_faults(struct collector *c)
+{
+	uint64_t lost = loader_faults(c->loader, AM_FAULT_TAG_FULL);
+	char summary[256];
+
+	if (lost <= c->tags_lost_seen)
+		return;
+	c->tags_lost_seen = lost;
+	snprintf(summary, sizeof(summary), "the kernel's tagged map is full: %llu agent "
+		 "processes could not be tagged and are not watched", (unsigned long long)lost);
+	pipeline_degraded(c->pl, PIPELINE_TAG_MAP_FULL, summary, am_now_ns(CLOCK_BOOTTIME));
 }
 
 /* push the policy's agent rules into the kernel */
@@ -430,6 +462,9 @@ static int on_status(void *arg, bool json, struct jw *out)
 	status_recording(c, &s.recording);
 	detect_webhook_status(pipeline_detect(c->pl), &s.webhooks);
 	pipeline_http_status(c->pl, &s.http);
+	pipeline_records(c->pl, &s.degraded.undecodable);
+	s.degraded.tags_lost = loader_faults(c->loader, AM_FAULT_TAG_FULL);
+	s.degraded.tag_writes_failed = c->tag_writes_failed;
 	ret = status_add_agents(&s, pipeline_cache(c->pl), c->policy->agents);
 	if (!ret)
 		ret = status_format(&s, json, out);
@@ -443,6 +478,7 @@ static int start(struct collector *c)
 		.ringbuf_bytes = c->opts->ringbuf_bytes,
 		.data_cap = c->opts->capture_bytes,
 		.collector_pid = (uint32_t)getpid(),
+		.max_tagged = c->opts->max_tagged,
 	};
 	struct pipeline_hooks hooks = { .show = show, .on_exec = tls_on_exec,
 		.on_hello = tls_on_hello, .arg = c };
@@ -506,6 +542,7 @@ static void step(struct collector *c)
 		control_handle(&c->ctl, pfd + 1);
 	ring_buffer__consume(c->rb);
 	report_drops(c);
+	report_faults(c);
 	boot = am_now_ns(CLOCK_BOOTTIME);
 	wall = am_now_ns(CLOCK_REALTIME);
 	pipeline_tick(c->pl, boot, wall);

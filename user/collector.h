@@ -27,6 +27,7 @@ struct collector_opts {
 	uint32_t ringbuf_bytes;    /* 0: default */
 	uint32_t capture_bytes;    /* bytes of each write captured; 0: default */
 	uint64_t idle_detach_ns;   /* no agent this long: detach the agent hooks; 0: never */
+	uint32_t max_tagged;       /* tagged map entries; 0: default (hidden test option) */
 	bool no_record;
 };
 

@@ -200,6 +200,51 @@ static int decode_data(const char *rec, size_t size, struct event *ev, const cha
 	return 0;
 }
 
+/* the name of a call of the i386 table that h_syscall reports, NULL if none */
+static const char *compat_name(uint32_t nr)
+{
+	static const struct { uint32_t nr; const char *name; } t[] = {
+		{ 5, "open" }, { 8, "creat" }, { 10, "unlink" }, { 15, "chmod" },
+		{ 26, "ptrace" }, { 38, "rename" }, { 102, "socketcall" }, { 295, "openat" },
+		{ 301, "unlinkat" }, { 302, "renameat" }, { 306, "fchmodat" },
+		{ 345, "sendmmsg" }, { 348, "process_vm_writev" }, { 353, "renameat2" },
+		{ 362, "connect" }, { 364, "accept4" }, { 369, "sendto" }, { 370, "sendmsg" },
+		{ 437, "openat2" }, { 438, "pidfd_getfd" }, { 452, "fchmodat2" },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (t[i].nr == nr)
+			return t[i].name;
+	return NULL;
+}
+
+/* syscall: a known kind; a compat call of the watched i386 set */
+static int decode_sys(const char *rec, size_t size, struct event *ev, const char **why)
+{
+	static const char *const names[] = {
+		[AM_SYS_PTRACE] = "ptrace", [AM_SYS_VM_WRITEV] = "process_vm_writev",
+		[AM_SYS_PIDFD_GETFD] = "pidfd_getfd",
+	};
+	struct event_syscall *y = &ev->sys;
+	struct am_sys x;
+
+	if (size < sizeof(x))
+		return fail(why, "syscall record shorter than its fixed part");
+	memcpy(&x, rec, sizeof(x));
+	if (x.kind < AM_SYS_COMPAT || x.kind > AM_SYS_KIND_MAX)
+		return fail(why, "syscall record of an unknown kind");
+	y->compat = x.kind == AM_SYS_COMPAT;
+	y->name = y->compat ? compat_name(x.nr) : names[x.kind];
+	if (!y->name)
+		return fail(why, "compat syscall record of a number not watched");
+	y->ret = x.ret;
+	y->arg = x.arg;
+	y->nr = x.nr;
+	y->target = x.target;
+	y->kind = x.kind;
+	return 0;
+}
+
 static void fill_header(const struct am_hdr *h, struct event *ev)
 {
 	memset(ev, 0, sizeof(*ev));
@@ -245,6 +290,8 @@ int decode_record(const void *rec, size_t len, struct event *ev, const char **wh
 		return decode_net(r, h.size, ev, why);
 	case AM_EV_DATA:
 		return decode_data(r, h.size, ev, why);
+	case AM_EV_SYSCALL:
+		return decode_sys(r, h.size, ev, why);
 	default:
 		return fail(why, "unknown record type");
 	}

@@ -166,6 +166,9 @@ void detect_event(struct detect *d, const struct event *ev)
 	case AM_EV_EXIT:
 		rules_uploads_forget_pid(d->uploads, ev->pid);
 		break;
+	case AM_EV_SYSCALL:
+		raise_if(d, ev, rules_syscall(ev, &v), &v);
+		break;
 	default:
 		break;
 	}

@@ -61,6 +61,18 @@ struct event_net {
 
 struct event_drop {
 	uint64_t lost;
+	const char *reason;    /* NULL: the kernel's ring buffer was full; else why */
+};
+
+/* AM_EV_SYSCALL: a call agentmon does not follow (compat table, another process) */
+struct event_syscall {
+	const char *name;      /* "open", "ptrace", ... (decode's name for kind and nr) */
+	int64_t ret;
+	uint64_t arg;          /* ptrace: request; pidfd_getfd: target fd; compat: 1st arg */
+	uint32_t nr;           /* number in its table (i386 when compat) */
+	uint32_t target;       /* target pid, 0 when none */
+	uint16_t kind;         /* enum am_sys_kind */
+	bool compat;           /* kind == AM_SYS_COMPAT */
 };
 
 /* AM_EV_DATA: raw bytes from the kernel, consumed by the enrich stage */
@@ -133,6 +145,7 @@ struct event {
 		struct event_data data;
 		struct event_http http;
 		struct event_dns dns;
+		struct event_syscall sys;
 	};
 	const struct event_alert *alert; /* set when type == AM_EV_ALERT */
 };

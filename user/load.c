@@ -142,6 +142,8 @@ static int skel_load(struct agentmon_bpf **out, const struct loader_opts *opts,
 		return -errno;
 	rb = ringbuf_size(opts->ringbuf_bytes);
 	bpf_map__set_max_entries(s->maps.events, rb);
+	if (opts->max_tagged)
+		bpf_map__set_max_entries(s->maps.tagged, opts->max_tagged);
 	s->rodata->wakeup_bytes = rb / 4 < AM_WAKEUP_BYTES ? rb / 4 : AM_WAKEUP_BYTES;
 	s->rodata->sock_have_task = helper_ok(BPF_FUNC_get_current_task) &&
 				    helper_ok(BPF_FUNC_probe_read_kernel);
@@ -191,6 +193,7 @@ static int fill_handlers(struct agentmon_bpf *s)
 		{ AM_H_RENAME, s->progs.h_rename },   { AM_H_CHMOD, s->progs.h_chmod },
 		{ AM_H_CONNECT, s->progs.h_connect }, { AM_H_SEND, s->progs.h_send },
 		{ AM_H_ACCEPT, s->progs.h_accept },   { AM_H_TLS, s->progs.h_tls },
+		{ AM_H_SYSCALL, s->progs.h_syscall },
 	};
 	int map = bpf_map__fd(s->maps.handlers);
 
@@ -541,26 +544,40 @@ int loader_set_config(struct loader *l, const struct am_config *cfg)
 					    BPF_ANY));
 }
 
-uint64_t loader_drops(struct loader *l, uint64_t *per_type)
+/* a per-CPU array's entries first..first+n-1 summed over CPUs into sums (may
+ * be NULL); returns the total (entries that cannot be read count 0) */
+static uint64_t percpu_sums(int fd, uint32_t first, uint32_t n, uint64_t *sums)
 {
-	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(l->skel->maps.drops);
+	int ncpu = libbpf_num_possible_cpus();
 	uint64_t total = 0;
 	uint64_t *v;
 
 	if (ncpu <= 0 || !(v = calloc(ncpu, sizeof(*v))))
 		return 0;
-	for (uint32_t t = 0; t < AM_EV_KERNEL_MAX; t++) {
+	for (uint32_t k = first; k < first + n; k++) {
 		uint64_t sum = 0;
 
-		if (!bpf_map_lookup_elem(fd, &t, v))
+		if (!bpf_map_lookup_elem(fd, &k, v))
 			for (int c = 0; c < ncpu; c++)
 				sum += v[c];
-		if (per_type)
-			per_type[t] = sum;
+		if (sums)
+			sums[k - first] = sum;
 		total += sum;
 	}
 	free(v);
 	return total;
+}
+
+uint64_t loader_drops(struct loader *l, uint64_t *per_type)
+{
+	return percpu_sums(bpf_map__fd(l->skel->maps.drops), 0, AM_EV_KERNEL_MAX, per_type);
+}
+
+uint64_t loader_faults(struct loader *l, uint32_t fault)
+{
+	if (fault >= AM_FAULT_MAX)
+		return 0;
+	return percpu_sums(bpf_map__fd(l->skel->maps.faults), fault, 1, NULL);
 }
 
 int loader_agent_hooks(struct loader *l, bool on)

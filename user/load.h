@@ -27,6 +27,8 @@ struct loader_opts {
 	uint32_t data_window;     /* bytes of each socket captured from its start (later
 				     packets: only the first after the peer spoke, the rest
 				     counted); 0: AM_DATA_WINDOW_DEFAULT (64 KiB) */
+	uint32_t max_tagged;      /* entries of the tagged map; 0: AM_MAX_TAGGED (tests
+				     make it tiny to fill it) */
 };
 
 /*
@@ -77,6 +79,8 @@ int loader_set_config(struct loader *l, const struct am_config *cfg);
  * CPUs; per_type (AM_EV_KERNEL_MAX entries) may be NULL.  Returns the total.
  */
 uint64_t loader_drops(struct loader *l, uint64_t *per_type);
+/* what the kernel could not do since load (enum am_fault), summed over CPUs */
+uint64_t loader_faults(struct loader *l, uint32_t fault);
 
 /*
  * loader_attach_tls_binary - for a binary a tagged process execs (best

@@ -93,6 +93,7 @@ static int cmd_run(int argc, char **argv)
 		{ "socket-group", required_argument, 0, 'g' },
 		{ "idle-detach", required_argument, 0, 'i' },
 		{ "print", required_argument, 0, 'p' },
+		{ "max-tagged", required_argument, 0, 'T' }, /* hidden: tests fill the map */
 		{ "verbose", no_argument, 0, 'v' }, { "help", no_argument, 0, 'h' }, { 0 },
 	};
 	struct collector_opts o = { .socket = AM_DEFAULT_SOCKET, .format = OUTPUT_TEXT,
@@ -132,6 +133,11 @@ static int cmd_run(int argc, char **argv)
 		case 'p':
 			if (parse_print(optarg, &o.print))
 				return usage_error("bad --print '%s' (all, alerts or none)", optarg);
+			break;
+		case 'T':
+			if (am_parse_u64(optarg, 1, AM_MAX_TAGGED, false, &v))
+				return usage_error("bad --max-tagged '%s' (1-65536)", optarg);
+			o.max_tagged = (uint32_t)v;
 			break;
 		case 'v': am_verbose = true; break;
 		case 'h': return help();

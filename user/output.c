@@ -287,6 +287,22 @@ static void json_net(struct jw *w, uint32_t type, const struct event_net *n)
 	}
 }
 
+static void json_syscall(struct jw *w, const struct event_syscall *y)
+{
+	jw_key(w, "syscall"); jw_str(w, y->name);
+	jw_key(w, "compat");  jw_bool(w, y->compat);
+	jw_key(w, "nr");      jw_uint(w, y->nr);
+	if (y->target) {
+		jw_key(w, "target_pid");
+		jw_uint(w, y->target);
+	}
+	if (y->kind == AM_SYS_PTRACE) {
+		jw_key(w, "request");
+		jw_uint(w, y->arg);
+	}
+	jw_key(w, "ret");     jw_int(w, y->ret);
+}
+
 static void json_http(struct jw *w, const struct event_http *h)
 {
 	char a[INET6_ADDRSTRLEN];
@@ -364,9 +380,16 @@ static void json_fields(struct jw *w, uint32_t type, const struct event *ev)
 	case AM_EV_DROP:
 		jw_key(w, "lost");
 		jw_uint(w, ev->drop.lost);
+		if (ev->drop.reason) {
+			jw_key(w, "reason");
+			jw_str(w, ev->drop.reason);
+		}
 		break;
 	case AM_EV_HTTP:
 		json_http(w, &ev->http);
+		break;
+	case AM_EV_SYSCALL:
+		json_syscall(w, &ev->sys);
 		break;
 	case AM_EV_DNS:
 		json_dns(w, &ev->dns);
@@ -567,9 +590,19 @@ static void text_details(struct jw *b, const struct event *ev)
 		break;
 	case AM_EV_DROP:
 		addf(b, " %llu events lost", (unsigned long long)ev->drop.lost);
+		if (ev->drop.reason) {
+			jw_raw(b, ": ", 2);
+			add_str(b, ev->drop.reason);
+		}
 		break;
 	case AM_EV_HTTP:
 		text_http(b, &ev->http);
+		break;
+	case AM_EV_SYSCALL:
+		addf(b, " %s%s", ev->sys.name, ev->sys.compat ? " (32-bit table)" : "");
+		if (ev->sys.target)
+			addf(b, " pid %u", ev->sys.target);
+		addf(b, " = %lld", (long long)ev->sys.ret);
 		break;
 	case AM_EV_DNS:
 		text_dns(b, &ev->dns);

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* pipeline.c - decode -> enrich -> inspect -> detect -> show; see pipeline.h. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "agents.h"
 #include "decode.h"
 #include "enrich.h"
 #include "inspect.h"
@@ -21,6 +23,11 @@ struct pipeline {
 	struct inspect *inspect;
 	struct detect *detect;
 	uint64_t records, bad_records;
+	uint64_t last_boot_ns;     /* ts of the last record decoded: the clock of a bad one */
+	uint32_t self_pid;         /* who raises monitor_degraded (0 in a replay) */
+	const char *degraded[PIPELINE_DEGRADED_MAX]; /* reasons already alerted */
+	size_t n_degraded;
+	char reason[256];          /* the drop event's reason while it is shown */
 };
 
 /* the two ends of the protocol stage: show (print), policy (judge) */
@@ -54,6 +61,18 @@ static void on_hello(void *arg, struct event *ev)
 	struct pipeline *pl = arg;
 
 	pl->hooks.on_hello(pl->hooks.arg, ev);
+}
+
+/* the kernel could not store ev's process's tag (its map is full) */
+static void tag_lost(struct pipeline *pl, const struct event *ev)
+{
+	char summary[256];
+	const char *agent = agents_name(pl->tagger.agents, ev->agent_id);
+
+	snprintf(summary, sizeof(summary), "the kernel's tagged map is full: process %u (%s) "
+		 "of agent %s is not tagged and not watched", ev->pid, ev->comm,
+		 agent ? agent : "?");
+	pipeline_degraded(pl, PIPELINE_TAG_MAP_FULL, summary, pl->last_boot_ns);
 }
 
 /* a finished event from enrich: captured bytes go to the protocol stage */
@@ -101,6 +120,7 @@ int pipeline_new(struct pipeline **out, const struct policy *p, const struct pip
 		return -ENOMEM;
 	}
 	pl->hooks = *h;
+	pl->self_pid = o->self_pid;
 	ret = stages_new(pl, p, o, err, errlen);
 	if (ret) {
 		pipeline_free(pl);
@@ -123,21 +143,8 @@ void pipeline_free(struct pipeline *pl)
 	free(pl);
 }
 
-int pipeline_record(struct pipeline *pl, const void *data, size_t size, const char **why)
-{
-	struct event ev;
-
-	pl->records++;
-	if (decode_record(data, size, &ev, why)) {
-		pl->bad_records++;
-		return -EBADMSG;
-	}
-	inspect_clock(pl->inspect, ev.ts_ns);
-	enrich_event(&pl->enrich, &ev);
-	return 0;
-}
-
-void pipeline_drop(struct pipeline *pl, uint64_t lost, uint64_t boot_ns)
+/* a drop event of lost records at boot_ns; reason NULL: the kernel's ring buffer */
+static void drop_event(struct pipeline *pl, uint64_t lost, uint64_t boot_ns, const char *reason)
 {
 	struct event ev;
 
@@ -146,7 +153,67 @@ void pipeline_drop(struct pipeline *pl, uint64_t lost, uint64_t boot_ns)
 	ev.agent_id = AM_AGENT_NONE;
 	ev.ts_ns = boot_ns + (uint64_t)pl->enrich.boot_to_real_ns;
 	ev.drop.lost = lost;
+	ev.drop.reason = reason;
 	show_and_judge(pl, &ev);
+}
+
+bool pipeline_degraded(struct pipeline *pl, const char *key, const char *summary,
+		       uint64_t boot_ns)
+{
+	for (size_t i = 0; i < pl->n_degraded; i++)
+		if (!strcmp(pl->degraded[i], key))
+			return false;
+	if (pl->n_degraded < PIPELINE_DEGRADED_MAX)
+		pl->degraded[pl->n_degraded++] = key;
+	detect_system_alert(pl->detect, "monitor_degraded", "high", summary,
+			    boot_ns + (uint64_t)pl->enrich.boot_to_real_ns, pl->self_pid);
+	return true;
+}
+
+/* a record that did not decode: a drop event with why, monitor_degraded once per why */
+static void bad_record(struct pipeline *pl, const void *data, size_t size, const char *why)
+{
+	const char *type = "short";
+	char summary[384];
+	uint16_t t;
+
+	if (data && size >= sizeof(struct am_hdr)) { /* memcpy: no alignment assumed */
+		memcpy(&t, (const char *)data + offsetof(struct am_hdr, type), sizeof(t));
+		type = event_type_name(t);
+	}
+	pl->bad_records++;
+	snprintf(pl->reason, sizeof(pl->reason), "undecodable %s record (%zu bytes): %s",
+		 type, size, why);
+	drop_event(pl, 1, pl->last_boot_ns, pl->reason);
+	snprintf(summary, sizeof(summary), "agentmon could not decode a kernel record, the "
+		 "event it carried is lost: %s (each one is a drop event; status counts them)",
+		 pl->reason);
+	pipeline_degraded(pl, why, summary, pl->last_boot_ns);
+}
+
+int pipeline_record(struct pipeline *pl, const void *data, size_t size, const char **why)
+{
+	struct event ev;
+	const char *reason = "no reason given";
+
+	pl->records++;
+	if (decode_record(data, size, &ev, &reason)) {
+		bad_record(pl, data, size, reason);
+		if (why)
+			*why = reason;
+		return -EBADMSG;
+	}
+	pl->last_boot_ns = ev.ts_ns;
+	if (ev.flags & AM_F_TAG_LOST)
+		tag_lost(pl, &ev);
+	inspect_clock(pl->inspect, ev.ts_ns);
+	enrich_event(&pl->enrich, &ev);
+	return 0;
+}
+
+void pipeline_drop(struct pipeline *pl, uint64_t lost, uint64_t boot_ns)
+{
+	drop_event(pl, lost, boot_ns, NULL);
 }
 
 void pipeline_tick(struct pipeline *pl, uint64_t boot_ns, uint64_t wall_ns)

@@ -56,10 +56,27 @@ int pipeline_new(struct pipeline **out, const struct policy *p, const struct pip
  * response, folded alerts), stop the webhooks (the rest is spooled), free */
 void pipeline_free(struct pipeline *pl);
 
-/* one kernel record in; 0, or -EBADMSG with *why set (nothing emitted) */
+/*
+ * pipeline_record - one kernel record in; 0, or -EBADMSG with *why set (why
+ * may be NULL) when it does not decode: then a drop event (lost 1, reason
+ * "undecodable <type> record (<n> bytes): <why>") is shown and
+ * monitor_degraded raised once per why.  Counted: pipeline_records.
+ */
 int pipeline_record(struct pipeline *pl, const void *data, size_t size, const char **why);
 /* the kernel could not deliver lost records: a drop event */
 void pipeline_drop(struct pipeline *pl, uint64_t lost, uint64_t boot_ns);
+
+/* the key of a tag the kernel could not store (AM_F_TAG_LOST, AM_FAULT_TAG_FULL) */
+#define PIPELINE_TAG_MAP_FULL "tag_map_full"
+#define PIPELINE_DEGRADED_MAX 64 /* reasons remembered; later ones always alert */
+/*
+ * pipeline_degraded - the monitor lost sight of something: a
+ * monitor_degraded alert (severity high, summary) at boot_ns, once per key
+ * (a string that outlives the pipeline: a literal).  Returns whether it
+ * was raised now.
+ */
+bool pipeline_degraded(struct pipeline *pl, const char *key, const char *summary,
+		       uint64_t boot_ns);
 /* the clock moved: release what waited long enough (pairs, responses, alert windows) */
 void pipeline_tick(struct pipeline *pl, uint64_t boot_ns, uint64_t wall_ns);
 /* a new policy (not owned); its agents table must keep the old ids.

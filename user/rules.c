@@ -276,6 +276,23 @@ bool rules_uring_network(const struct event *ev, struct rules_verdict *v)
 		       "network I/O through io_uring%s", NULL);
 }
 
+bool rules_syscall(const struct event *ev, struct rules_verdict *v)
+{
+	char what[64];
+
+	verdict_clear(v);
+	if (ev->type != AM_EV_SYSCALL || ev->agent_id == AM_AGENT_NONE || !ev->sys.name)
+		return false;
+	if (ev->sys.compat)
+		return verdict(v, "compat_syscall", "high", "%s through the 32-bit syscall table, "
+			       "which agentmon does not decode", ev->sys.name);
+	if (ev->sys.target)
+		snprintf(what, sizeof(what), "%s of pid %u", ev->sys.name, ev->sys.target);
+	else
+		snprintf(what, sizeof(what), "%s of an unknown pid", ev->sys.name);
+	return verdict(v, "process_tamper", "high", "%s, a process outside the agent", what);
+}
+
 /* ---- bytes per connection (explained?) and per destination (counted) ---- */
 
 /* one connection (pid, fd, addresses and ports): were requests read on it? */

@@ -92,6 +92,13 @@ bool rules_uring_network(const struct event *ev, struct rules_verdict *v);
 bool rules_host_mismatch(const struct event *ev, struct rules_verdict *v);
 /* every method but GET, HEAD and OPTIONS; NULL (not known) too */
 bool rules_is_write_method(const char *m);
+/*
+ * rules_syscall - an AM_EV_SYSCALL of a tagged process: compat_syscall
+ * (high) for a watched call through the 32-bit table, process_tamper (high)
+ * for ptrace attach, process_vm_writev or pidfd_getfd aimed at a process
+ * outside the agent
+ */
+bool rules_syscall(const struct event *ev, struct rules_verdict *v);
 
 /*
  * struct rules_uploads - for unexpected_upload: which connections had

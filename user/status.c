@@ -214,6 +214,13 @@ static void text_http(const struct status_http *h, struct jw *out)
 	     (unsigned long long)h->uploads_evicted);
 }
 
+static void text_degraded(const struct status_degraded *d, struct jw *out)
+{
+	line(out, 0, "degraded", "%llu undecodable records, %llu tags lost (tagged map full), "
+	     "%llu tag writes failed", (unsigned long long)d->undecodable,
+	     (unsigned long long)d->tags_lost, (unsigned long long)d->tag_writes_failed);
+}
+
 static void status_text(const struct status *s, struct jw *out)
 {
 	const struct status_tail *t = &s->tail;
@@ -232,6 +239,7 @@ static void status_text(const struct status *s, struct jw *out)
 	text_recording(&s->recording, out);
 	text_webhooks(&s->webhooks, out);
 	text_http(&s->http, out);
+	text_degraded(&s->degraded, out);
 }
 
 /* ---- JSON ---- */
@@ -341,6 +349,17 @@ static void json_http(const struct status_http *h, struct jw *w)
 	jw_obj_end(w);
 }
 
+static void json_degraded(const struct status_degraded *d, struct jw *w)
+{
+	const struct figure f[] = { { "undecodable_records", d->undecodable },
+		{ "tags_lost", d->tags_lost }, { "tag_writes_failed", d->tag_writes_failed } };
+
+	jw_key(w, "degraded");
+	jw_obj_begin(w);
+	ju_all(w, f, sizeof(f) / sizeof(f[0]));
+	jw_obj_end(w);
+}
+
 static void status_json(const struct status *s, struct jw *w)
 {
 	char since[32];
@@ -362,6 +381,7 @@ static void status_json(const struct status *s, struct jw *w)
 	json_recording(&s->recording, w);
 	json_webhooks(&s->webhooks, w);
 	json_http(&s->http, w);
+	json_degraded(&s->degraded, w);
 	jw_obj_end(w);
 	jw_raw(w, "\n", 1);
 	w->comma = false;

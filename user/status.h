@@ -62,6 +62,11 @@ struct status_http {
 	uint64_t heads_budget;        /* heads cut short: the reassembly budget was spent */
 	uint64_t conns_evicted;       /* connections forgotten while open (table full) */
 	uint64_t uploads_evicted;     /* upload counts (agent, destination) forgotten */
+/* what the monitor lost sight of since start (each also raised monitor_degraded) */
+struct status_degraded {
+	uint64_t undecodable;         /* kernel records that did not decode (drop events) */
+	uint64_t tags_lost;           /* tags the kernel could not store: tagged map full */
+	uint64_t tag_writes_failed;   /* tags the collector could not write to the kernel */
 };
 
 struct status {
@@ -79,6 +84,7 @@ struct status {
 	struct status_recording recording;
 	struct status_webhooks webhooks;
 	struct status_http http;
+	struct status_degraded degraded;
 };
 
 /* an empty status (no agents); status_release frees what status_add_proc took */

@@ -396,6 +396,71 @@ static void test_data_corrupt(void **state)
 	assert_int_equal(dec(n, &ev), -EINVAL);
 }
 
+static size_t mk_sys(uint16_t kind, uint32_t nr, uint32_t target)
+{
+	struct am_sys x = { 0 };
+
+	hdr_fill(&x.hdr, AM_EV_SYSCALL, sizeof(x));
+	x.ret = -1;
+	x.arg = 16;
+	x.nr = nr;
+	x.target = target;
+	x.kind = kind;
+	memcpy(rec, &x, sizeof(x));
+	return sizeof(x);
+}
+
+static void test_syscall(void **state)
+{
+	struct event ev;
+	size_t n;
+
+	(void)state;
+	n = mk_sys(AM_SYS_PTRACE, 101, 4242);
+	assert_int_equal(dec(n, &ev), 0);
+	assert_int_equal(ev.type, AM_EV_SYSCALL);
+	assert_string_equal(ev.sys.name, "ptrace");
+	assert_false(ev.sys.compat);
+	assert_int_equal(ev.sys.target, 4242);
+	assert_int_equal(ev.sys.arg, 16);
+	assert_int_equal(ev.sys.ret, -1);
+	n = mk_sys(AM_SYS_COMPAT, 5, 0);
+	assert_int_equal(dec(n, &ev), 0);
+	assert_string_equal(ev.sys.name, "open");
+	assert_true(ev.sys.compat);
+	n = mk_sys(AM_SYS_PIDFD_GETFD, 438, 7);
+	assert_int_equal(dec(n, &ev), 0);
+	assert_string_equal(ev.sys.name, "pidfd_getfd");
+	n = mk_sys(AM_SYS_VM_WRITEV, 311, 7);
+	assert_int_equal(dec(n, &ev), 0);
+	assert_string_equal(ev.sys.name, "process_vm_writev");
+	/* refused: unknown kinds, a compat number never reported, too short */
+	assert_int_equal(dec(mk_sys(0, 101, 1), &ev), -EINVAL);
+	assert_int_equal(dec(mk_sys(AM_SYS_KIND_MAX + 1, 101, 1), &ev), -EINVAL);
+	assert_int_equal(dec(mk_sys(AM_SYS_COMPAT, 4, 0), &ev), -EINVAL);
+	n = mk_sys(AM_SYS_PTRACE, 101, 1);
+	((struct am_hdr *)rec)->size = (uint16_t)(n - 8);
+	assert_int_equal(dec(n, &ev), -EINVAL);
+}
+
+/* an exec whose filename fills AM_PATH_MAX (4095 characters and its NUL) */
+static void test_exec_full_path(void **state)
+{
+	static char fn[AM_PATH_MAX];
+	struct event ev;
+	size_t n;
+
+	(void)state;
+	memset(fn, 'a', sizeof(fn) - 1);
+	fn[0] = '/';
+	fn[sizeof(fn) - 1] = 0;
+	n = mk_exec(fn, "x\0", 2, 1, "/");
+	assert_int_equal(dec(n, &ev), 0);
+	assert_int_equal(strlen(ev.exec.filename), AM_PATH_MAX - 1);
+	assert_string_equal(ev.exec.argv, "x");
+	assert_string_equal(ev.exec.cwd, "/");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -408,6 +473,8 @@ int main(void)
 		cmocka_unit_test(test_net),
 		cmocka_unit_test(test_data_good),
 		cmocka_unit_test(test_data_corrupt),
+		cmocka_unit_test(test_syscall),
+		cmocka_unit_test(test_exec_full_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

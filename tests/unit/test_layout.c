@@ -57,6 +57,19 @@ static void test_data(void **state)
 	assert_int_equal(AM_DATA_CAP_MAX & (AM_DATA_CAP_MAX - 1), 0);
 }
 
+#define END(t, f) (offsetof(struct t, f) + sizeof(((struct t *)0)->f))
+
+static void test_sys(void **state)
+{
+	assert_int_equal(sizeof(struct am_sys), 88);
+	OFF(am_sys, ret, 56);   OFF(am_sys, arg, 64);  OFF(am_sys, nr, 72);
+	OFF(am_sys, target, 76); OFF(am_sys, kind, 80); OFF(am_sys, _pad, 82);
+	assert_int_equal(sizeof(struct am_sys), END(am_sys, _pad));
+	assert_int_equal(sizeof(struct am_sys) % 8, 0);
+	assert_int_equal(AM_EV_SYSCALL, AM_EV_KERNEL_MAX - 1);
+	assert_int_equal(AM_H_SYSCALL, AM_H_MAX - 1);
+}
+
 static void test_maps(void **state)
 {
 	assert_int_equal(sizeof(struct am_tag), 8);
@@ -67,8 +80,6 @@ static void test_maps(void **state)
 	assert_int_equal(sizeof(struct am_config), 8);
 	OFF(am_config, collector_pid, 0); OFF(am_config, candidate_all, 4);
 }
-
-#define END(t, f) (offsetof(struct t, f) + sizeof(((struct t *)0)->f))
 
 /* padding is written out: each struct ends at its last field */
 static void test_no_hidden_padding(void **state)
@@ -105,6 +116,7 @@ int main(void)
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_net),
 		cmocka_unit_test(test_data),
+		cmocka_unit_test(test_sys),
 		cmocka_unit_test(test_maps),
 		cmocka_unit_test(test_no_hidden_padding),
 		cmocka_unit_test(test_multiples_of_8),

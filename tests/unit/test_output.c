@@ -71,6 +71,30 @@ static void test_json_exec_exit_fork(void **state)
 	ev = base(AM_EV_DROP);
 	ev.drop.lost = 42;
 	golden(&ev, ",\"lost\":42}");
+	ev.drop.lost = 1;
+	ev.drop.reason = "undecodable exec record (9 bytes): bad";
+	golden(&ev, ",\"lost\":1,\"reason\":\"undecodable exec record (9 bytes): bad\"}");
+}
+
+static char *run(enum output_format fmt, const struct event *ev, int n);
+
+static void test_json_syscall(void **state)
+{
+	struct event ev = base(AM_EV_SYSCALL);
+	char *s;
+
+	(void)state;
+	ev.sys = (struct event_syscall){ .name = "ptrace", .kind = AM_SYS_PTRACE, .nr = 101,
+					 .target = 77, .arg = 16 };
+	golden(&ev, ",\"syscall\":\"ptrace\",\"compat\":false,\"nr\":101,"
+		    "\"target_pid\":77,\"request\":16,\"ret\":0}");
+	ev.sys = (struct event_syscall){ .name = "open", .kind = AM_SYS_COMPAT, .nr = 5,
+					 .compat = true, .ret = 3 };
+	golden(&ev, ",\"syscall\":\"open\",\"compat\":true,\"nr\":5,\"ret\":3}");
+	setenv("TZ", "UTC", 1);
+	s = run(OUTPUT_TEXT, &ev, 1);
+	assert_string_equal(s, "12:00:00.123 claude/node[1234] syscall open (32-bit table) = 3\n");
+	free(s);
 }
 
 static void test_json_untagged(void **state)
@@ -374,6 +398,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_exec_exit_fork),
+		cmocka_unit_test(test_json_syscall),
 		cmocka_unit_test(test_json_untagged),
 		cmocka_unit_test(test_json_files),
 		cmocka_unit_test(test_json_net),

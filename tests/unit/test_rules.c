@@ -291,6 +291,33 @@ static void test_uring(void **state)
 	assert_false(rules_uring_network(&ev, &v));
 }
 
+static void test_syscall(void **state)
+{
+	struct rules_verdict v;
+	struct event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = AM_EV_SYSCALL;
+	ev.agent_id = 1;
+	ev.sys = (struct event_syscall){ .name = "ptrace", .kind = AM_SYS_PTRACE, .target = 77 };
+	assert_true(rules_syscall(&ev, &v));
+	assert_string_equal(v.rule, "process_tamper");
+	assert_string_equal(v.severity, "high");
+	assert_non_null(strstr(v.reason, "ptrace of pid 77"));
+	ev.sys.target = 0;
+	assert_true(rules_syscall(&ev, &v));
+	assert_non_null(strstr(v.reason, "ptrace of an unknown pid"));
+	ev.sys = (struct event_syscall){ .name = "open", .kind = AM_SYS_COMPAT, .compat = true };
+	assert_true(rules_syscall(&ev, &v));
+	assert_string_equal(v.rule, "compat_syscall");
+	assert_non_null(strstr(v.reason, "open through the 32-bit"));
+	ev.agent_id = AM_AGENT_NONE;
+	assert_false(rules_syscall(&ev, &v));
+	ev.agent_id = 1;
+	ev.type = AM_EV_OPEN;
+	assert_false(rules_syscall(&ev, &v));
+}
+
 static struct event send_ev(uint32_t fd, const char *addr, int64_t bytes, const char *host)
 {
 	struct event ev;
@@ -445,6 +472,7 @@ int main(void)
 		cmocka_unit_test(test_uring),
 		cmocka_unit_test(test_write_methods),
 		cmocka_unit_test(test_host_mismatch),
+		cmocka_unit_test(test_syscall),
 		cmocka_unit_test(test_uploads),
 		cmocka_unit_test(test_uploads_split),
 		cmocka_unit_test(test_default_policy),

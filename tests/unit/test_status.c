@@ -38,6 +38,8 @@ static void sample(struct status *s)
 	s->webhooks = (struct status_webhooks){ .count = 1, .delivered = 2, .spooled = 1,
 						 .last_error = "connect: refused" };
 	s->http = (struct status_http){ .heads_incomplete = 3, .conns_evicted = 1 };
+	s->degraded = (struct status_degraded){ .undecodable = 3, .tags_lost = 2,
+						 .tag_writes_failed = 1 };
 }
 
 static void test_agents_sorted_counted(void **state)
@@ -112,6 +114,8 @@ static void test_text(void **state)
 			       "counts evicted\n"));
 	assert_non_null(strstr(w.buf, "webhooks:       1: 2 delivered, 0 queued, 1 spooled, "
 				      "0 failed attempts, 0 rejected\n  last error:   connect: refused\n"));
+	assert_non_null(strstr(w.buf, "degraded:       3 undecodable records, 2 tags lost "
+				      "(tagged map full), 1 tag writes failed\n"));
 	jw_reset(&w);
 	s.recording = (struct status_recording){ .enabled = true, .dir = "/var/t",
 		.file = "/var/t/a.amtrace", .bytes = 4096, .files = 1 };
@@ -149,7 +153,9 @@ static void test_json(void **state)
 		"\"webhooks\":{\"count\":1,\"queued\":0,\"delivered\":2,\"spooled\":1,\"failed\":0,"
 		"\"rejected\":0,\"last_error\":\"connect: refused\"},"
 		"\"http\":{\"heads_incomplete\":3,\"heads_evicted\":0,\"heads_budget\":0,"
-		"\"conns_evicted\":1,\"uploads_evicted\":0}}\n");
+		"\"conns_evicted\":1,\"uploads_evicted\":0},"
+		"\"degraded\":{\"undecodable_records\":3,\"tags_lost\":2,"
+		"\"tag_writes_failed\":1}}\n");
 	/* appended after other text: a value of its own, no comma before it */
 	jw_reset(&w);
 	jw_raw(&w, "x", 1);

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * test_pipeline.c - what the shared pipeline (live and replay) shows for
+ * records it cannot use: a record that does not decode is a drop event with
+ * its reason, and monitor_degraded once per reason; a tag the kernel could
+ * not store (AM_F_TAG_LOST) raises monitor_degraded once.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "pipeline.h"
+
+#define MAX_SHOWN 16
+
+struct shown {
+	uint32_t type;
+	uint64_t lost;
+	char reason[256];   /* drop reason, or alert rule */
+	char summary[384];
+};
+
+struct fixture {
+	struct policy *policy;
+	struct pipeline *pl;
+	struct shown shown[MAX_SHOWN];
+	int n;
+};
+
+static void show(void *arg, const struct event *ev)
+{
+	struct fixture *f = arg;
+	struct shown *s = &f->shown[f->n < MAX_SHOWN ? f->n : MAX_SHOWN - 1];
+
+	f->n++;
+	memset(s, 0, sizeof(*s));
+	s->type = ev->type;
+	if (ev->type == AM_EV_DROP) {
+		s->lost = ev->drop.lost;
+		snprintf(s->reason, sizeof(s->reason), "%s", ev->drop.reason ? ev->drop.reason : "");
+	} else if (ev->type == AM_EV_ALERT) {
+		snprintf(s->reason, sizeof(s->reason), "%s", ev->alert->rule);
+		snprintf(s->summary, sizeof(s->summary), "%s", ev->alert->summary);
+	}
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct pipeline_hooks h = { .show = show, .arg = f };
+	struct pipeline_opts o = { 0 };   /* a replay's: no procfs, no tag writes */
+	char err[256];
+
+	assert_non_null(f);
+	assert_int_equal(policy_load(NULL, &f->policy, err, sizeof(err)), 0);
+	assert_int_equal(pipeline_new(&f->pl, f->policy, &o, &h, err, sizeof(err)), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	pipeline_free(f->pl);
+	policy_free(f->policy);
+	free(f);
+	return 0;
+}
+
+static _Alignas(8) unsigned char rec[256];
+
+/* an exec record whose argv_len runs past its end */
+static size_t bad_exec(void)
+{
+	struct am_exec x = { 0 };
+
+	x.hdr.type = AM_EV_EXEC;
+	x.hdr.size = sizeof(x) + 4;
+	x.hdr.agent_id = AM_AGENT_NONE;
+	x.filename_len = 4;
+	x.argv_len = 100;
+	memcpy(rec, &x, sizeof(x));
+	memcpy(rec + sizeof(x), "/bin", 4);
+	rec[sizeof(x) + 3] = 0;
+	return x.hdr.size;
+}
+
+static int count(const struct fixture *f, uint32_t type, const char *reason)
+{
+	int n = 0;
+
+	for (int i = 0; i < f->n && i < MAX_SHOWN; i++)
+		n += f->shown[i].type == type && (!reason || strstr(f->shown[i].reason, reason));
+	return n;
+}
+
+static void test_undecodable_is_a_drop_and_alerts_once(void **state)
+{
+	struct fixture *f = *state;
+	const char *why = NULL;
+	uint64_t bad;
+	size_t n = bad_exec();
+
+	assert_int_equal(pipeline_record(f->pl, rec, n, &why), -EBADMSG);
+	assert_non_null(why);
+	assert_int_equal(count(f, AM_EV_DROP, "undecodable exec record"), 1);
+	assert_int_equal(f->shown[0].lost, 1);
+	assert_non_null(strstr(f->shown[0].reason, why));
+	assert_int_equal(count(f, AM_EV_ALERT, "monitor_degraded"), 1);
+
+	/* the same reason again: one more drop, no second alert */
+	assert_int_equal(pipeline_record(f->pl, rec, n, NULL), -EBADMSG);
+	assert_int_equal(count(f, AM_EV_DROP, "undecodable exec record"), 2);
+	assert_int_equal(count(f, AM_EV_ALERT, "monitor_degraded"), 1);
+
+	/* another reason (a short record): its own drop and alert */
+	assert_int_equal(pipeline_record(f->pl, rec, 8, NULL), -EBADMSG);
+	assert_int_equal(count(f, AM_EV_DROP, "undecodable short record"), 1);
+	assert_int_equal(count(f, AM_EV_ALERT, "monitor_degraded"), 2);
+	assert_int_equal(pipeline_records(f->pl, &bad), 3);
+	assert_int_equal(bad, 3);
+}
+
+static void test_kernel_drop_has_no_reason(void **state)
+{
+	struct fixture *f = *state;
+
+	pipeline_drop(f->pl, 7, 1000);
+	assert_int_equal(f->n, 1);
+	assert_int_equal(f->shown[0].type, AM_EV_DROP);
+	assert_int_equal(f->shown[0].lost, 7);
+	assert_string_equal(f->shown[0].reason, "");
+	assert_int_equal(count(f, AM_EV_ALERT, NULL), 0);
+}
+
+/* a fork the kernel could not tag: monitor_degraded once, however many */
+static void test_tag_lost_alerts_once(void **state)
+{
+	struct fixture *f = *state;
+	struct am_hdr h = { .ts_ns = 5, .pid = 4242, .tid = 4242, .ppid = 4241,
+		.agent_pid = 4241, .agent_id = 0, .type = AM_EV_FORK, .size = sizeof(h),
+		.flags = AM_F_TAG_LOST };
+
+	memcpy(h.comm, "forker", 6);
+	assert_int_equal(pipeline_record(f->pl, &h, sizeof(h), NULL), 0);
+	h.pid = h.tid = 4243;
+	assert_int_equal(pipeline_record(f->pl, &h, sizeof(h), NULL), 0);
+	assert_int_equal(count(f, AM_EV_ALERT, "monitor_degraded"), 1);
+	for (int i = 0; i < f->n; i++)
+		if (f->shown[i].type == AM_EV_ALERT)
+			assert_non_null(strstr(f->shown[i].summary, "process 4242 (forker)"));
+	/* the key is shared with the collector's kernel counter: still once */
+	assert_false(pipeline_degraded(f->pl, PIPELINE_TAG_MAP_FULL, "full", 6));
+	assert_true(pipeline_degraded(f->pl, "something_else", "other", 6));
+	assert_int_equal(count(f, AM_EV_ALERT, "monitor_degraded"), 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_undecodable_is_a_drop_and_alerts_once,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_drop_has_no_reason, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tag_lost_alerts_once, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
