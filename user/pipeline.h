@@ -22,6 +22,7 @@
 #include "policy.h"
 #include "proc_cache.h"
 #include "tag.h"
+#include "trace.h"
 
 /* what the pipeline calls back; only show is required */
 struct pipeline_hooks {
@@ -60,6 +61,12 @@ void pipeline_free(struct pipeline *pl);
 int pipeline_record(struct pipeline *pl, const void *data, size_t size, const char **why);
 /* the kernel could not deliver lost records: a drop event */
 void pipeline_drop(struct pipeline *pl, uint64_t lost, uint64_t boot_ns);
+/*
+ * pipeline_unwatched - one AM_EV_TAG event: u->tgid was tagged (by the /proc
+ * scan) with a past nobody watched, from u->since_ns to u->ts_ns (boot ns);
+ * the process's details come from the cache (the trace's TRACE_PROC)
+ */
+void pipeline_unwatched(struct pipeline *pl, const struct trace_unwatched *u);
 /* the clock moved: release what waited long enough (pairs, responses, alert windows) */
 void pipeline_tick(struct pipeline *pl, uint64_t boot_ns, uint64_t wall_ns);
 /* a new policy (not owned); its agents table must keep the old ids.

@@ -46,6 +46,7 @@ PER_TYPE = {
     "send": {"proto": str, "daddr": str, "dport": int, "bytes": int},
     "dns": {"query": str, "answers": list},
     "drop": {"lost": int},
+    "tag": {"how": str, "since": str, "unwatched": bool},
 }
 TS_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$")
 OPS = ("!=", "!~", ">=", "<=", "=", "~", ">", "<")
