@@ -71,6 +71,27 @@ static void test_json_exec_exit_fork(void **state)
 	ev = base(AM_EV_DROP);
 	ev.drop.lost = 42;
 	golden(&ev, ",\"lost\":42}");
+	ev = base(AM_EV_TAG);
+	ev.tag.how = "scan";
+	ev.tag.since_ns = TS - 60000000000ull;
+	golden(&ev, ",\"how\":\"scan\",\"since\":\"2026-11-25T11:59:00.123456789Z\","
+		    "\"unwatched\":true}");
+}
+
+/* the text of a tag event says the process's past was not watched */
+static void test_text_tag(void **state)
+{
+	struct event ev = base(AM_EV_TAG);
+	struct jw w;
+
+	ev.tag.how = "scan";
+	ev.tag.since_ns = TS - 60000000000ull;
+	jw_init(&w);
+	output_line(&w, &ev, OUTPUT_TEXT, false);
+	assert_non_null(strstr(w.buf, "node[1234] tag scan: running since "
+				      "2026-11-25T11:59:00.123456789Z; its activity before was not "
+				      "watched"));
+	jw_free(&w);
 }
 
 static void test_json_untagged(void **state)
@@ -347,6 +368,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_exec_exit_fork),
 		cmocka_unit_test(test_json_untagged),
+		cmocka_unit_test(test_text_tag),
 		cmocka_unit_test(test_json_files),
 		cmocka_unit_test(test_json_net),
 		cmocka_unit_test(test_open_flags),
