@@ -381,9 +381,8 @@ int loader_open(struct loader **out, const struct loader_opts *opts,
 	l->teardown_fd = -1;
 	l->names_fd = -1;
 	trc = tracefs_ensure();
-	rc = load_pin_prepare(l, err, errlen);
-	rc = rc ? rc : load_pin_names(l, err, errlen);
-	rc = rc ? rc : loader_start(l, opts, err, errlen);
+	load_pin_start(l);
+	rc = loader_start(l, opts, err, errlen);
 	if (rc) {
 		loader_close(l);
 		return rc;

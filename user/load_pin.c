@@ -51,7 +51,7 @@ static int make_dirs(const char *path)
 	return mkdir(buf, 0700) && errno != EEXIST ? -errno : 0;
 }
 
-int load_pin_prepare(struct loader *l, char *err, size_t errlen)
+static int load_pin_prepare(struct loader *l, char *err, size_t errlen)
 {
 	const char *dir = l->opts.pin_dir;
 	int rc;
@@ -129,7 +129,7 @@ int load_pin_maps(struct loader *l, struct agentmon_bpf *s)
 	return 0;
 }
 
-int load_pin_names(struct loader *l, char *err, size_t errlen)
+static int load_pin_names(struct loader *l, char *err, size_t errlen)
 {
 	char path[PATH_MAX];
 	bool exists;
@@ -157,6 +157,19 @@ int load_pin_names(struct loader *l, char *err, size_t errlen)
 		return load_fail(err, errlen, -errno, "cannot pin the agent names at %s: %s",
 				 path, strerror(errno));
 	return 0;
+}
+
+void load_pin_start(struct loader *l)
+{
+	char err[200];
+
+	if (!l->opts.pin_dir || (!load_pin_prepare(l, err, sizeof(err)) &&
+				 !load_pin_names(l, err, sizeof(err))))
+		return;
+	/* watching matters more than keeping tags: run, and say what is lost */
+	snprintf(l->pin_note, sizeof(l->pin_note), "tags not pinned, a restart of the "
+		 "collector untags every agent: %s", err);
+	l->opts.pin_dir = NULL;
 }
 
 int loader_agent_name_set(struct loader *l, uint32_t id, const char *name)
