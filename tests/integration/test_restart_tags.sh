@@ -50,7 +50,8 @@ start_collector
 grep -q "adopted" "$ERR" || fail "the new collector did not adopt the pinned tags"
 touch "$T/go1"
 wait_event 15 type=alert rule=outbound_post agent=restart-bot agent_pid="$apid" path=/post1
-expect_min 1 type=http method=POST host=forum.restart.example agent=restart-bot path=/post1
+# the http event waits for its response (the alert does not)
+wait_event 10 type=http method=POST host=forum.restart.example agent=restart-bot path=/post1
 expect_min 1 type=exec filename=/usr/bin/curl agent=restart-bot agent_pid="$apid"
 status_agents >"$T/agents" || fail "status failed"
 grep -qx restart-bot "$T/agents" || fail "status does not list restart-bot after the restart"
