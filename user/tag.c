@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* tag.c - userspace tagging: /proc scan, process trees, launch. */
+/* tag.c - userspace tagging: /proc scan, trees, launch; start-time checks, stale sweep. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -4,7 +4,9 @@
  * exec-time rule: the /proc scan at start, `agentmon launch` requests,
  * candidate execs (interpreters, path patterns), and the descendants a
  * process forked before userspace tagged it.  The kernel side is reached
- * through the tag callback (the loader live; nothing in a replay).
+ * through the tag callbacks (the loader live; nothing in a replay).  A tag
+ * carries its process's start time, checked against procfs before and after
+ * it is written, so that a pid that died (or was reused) is never left tagged.
  */
 #ifndef AGENTMON_TAG_H
 #define AGENTMON_TAG_H
