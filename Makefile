@@ -18,8 +18,8 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-PKGS_CFLAGS := $(shell pkg-config --cflags libbpf yaml-0.1 libnghttp2 libcurl libcrypto 2>/dev/null)
-PKGS_LIBS   := $(shell pkg-config --libs libbpf yaml-0.1 libnghttp2 libcurl libcrypto 2>/dev/null || echo -lbpf -lyaml -lnghttp2 -lcurl -lcrypto) -lelf -lz -lpthread
+PKGS_CFLAGS := $(shell pkg-config --cflags libbpf yaml-0.1 libnghttp2 libcurl libcrypto libsystemd 2>/dev/null)
+PKGS_LIBS   := $(shell pkg-config --libs libbpf yaml-0.1 libnghttp2 libcurl libcrypto libsystemd 2>/dev/null || echo -lbpf -lyaml -lnghttp2 -lcurl -lcrypto -lsystemd) -lelf -lz -lpthread
 
 CFLAGS    ?= -g -O2
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
@@ -39,7 +39,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 EVASION_TESTS := $(wildcard tests/evasion/test_*.sh)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
-FUZZ_LIB  := $(filter-out user/main.c user/load.c user/load_tls.c user/collector.c,$(USER_SRCS))
+FUZZ_LIB  := $(filter-out user/main.c user/load.c user/load_tls.c user/load_pin.c user/tagstore.c user/collector.c,$(USER_SRCS))
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
               -D_GNU_SOURCE -Iuser -Ibpf
 FUZZ_TIME ?= 60
@@ -70,7 +70,7 @@ $(BUILD)/agentmon.skel.h: $(BUILD)/agentmon.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name agentmon_bpf > $@
 
-$(BUILD)/user/load.o $(BUILD)/user/load_tls.o: $(BUILD)/agentmon.skel.h
+$(BUILD)/user/load.o $(BUILD)/user/load_tls.o $(BUILD)/user/load_pin.o: $(BUILD)/agentmon.skel.h
 $(BUILD)/user/%.o: user/%.c | $(BUILD)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@

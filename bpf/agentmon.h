@@ -59,6 +59,7 @@ enum am_type {
 	AM_EV_DNS      = 33,
 	AM_EV_HTTP     = 34,
 	AM_EV_ALERT    = 35,
+	AM_EV_TAG      = 36, /* a process tagged with a past nobody watched (/proc scan) */
 };
 
 /* ---- hdr.flags ---- */
@@ -232,6 +233,9 @@ struct am_sys {
 struct am_tag {
 	__u32 agent_pid;     /* tgid of the agent's root */
 	__u32 agent_id;      /* userspace's agent table index */
+	__u64 start_ns;      /* the group's start (boot ns, /proc/PID/stat field 22 in
+				ns): a tag whose pid now runs another process is stale;
+				0 unknown */
 };
 
 /* agent_exe map: key is the basename of an executable, NUL-padded */

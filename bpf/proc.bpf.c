@@ -26,6 +26,7 @@ int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
 	if (!tag)
 		return 0;
 	t = *tag;
+	t.start_ns = BPF_CORE_READ(child, start_boottime);
 	lost = tag_put(ctgid, &t);
 	hdr_fill(&h, AM_EV_FORK, sizeof(h), &t);
 	h.flags = lost;
@@ -80,6 +81,8 @@ static __always_inline __u16 exec_untagged(__u8 *rec, __u32 fname, __u32 fnlen,
 	if (rule && rule->action == AM_RULE_TAG) {
 		t->agent_pid = tgid;
 		t->agent_id = rule->agent_id;
+		t->start_ns = BPF_CORE_READ((struct task_struct *)bpf_get_current_task(),
+					    group_leader, start_boottime);
 		return AM_F_NEW_TAG | tag_put(tgid, t);
 	}
 	if ((rule && rule->action == AM_RULE_CANDIDATE) || (cfg && cfg->candidate_all)) {

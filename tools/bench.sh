@@ -302,6 +302,8 @@ HTTPS_PORT=$(cat "$W/port") || die "https server did not start"
 # the collector, JSON to $W/out; without --record it records nothing
 start_collector() {
 	case " $* " in *" --record "*) ;; *) set -- --no-record "$@" ;; esac
+	# no tags left pinned in bpffs by a benchmark (binaries before pinning lack it)
+	"$AGENTMON" run --help | grep -q -- --no-pin && set -- --no-pin "$@"
 	: >"$W/err"
 	"$AGENTMON" run --format json --socket "$SOCK" "$@" >"$W/out" 2>"$W/err" &
 	CPID=$!

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
+#include <systemd/sd-daemon.h>
 
 #include "collector.h"
 #include "common.h"
@@ -19,9 +20,12 @@
 #include "policy.h"
 #include "table.h"
 #include "tag.h"
+#include "tagstore.h"
 
 #define POLL_MS 100
 #define TLS_MSG_MAX 512   /* a loader verdict on a binary's TLS library */
+#define SWEEP_NS (2ull * 1000 * 1000 * 1000) /* stale tags are looked for this often */
+#define PIN_ROOT "/sys/fs/bpf/agentmon"
 
 struct collector {
 	const struct collector_opts *opts;
@@ -44,6 +48,9 @@ struct collector {
 	uint64_t started_wall, started_mono;
 	uint64_t idle_since;         /* boot ns since no agent process is alive; 0: some are */
 	uint64_t idle_checked;       /* boot ns of the last look */
+	struct tagstore tags;        /* pinned names, adoption, stale sweep */
+	uint64_t swept;              /* boot ns of the last sweep */
+	char pin_dir[STATUS_PATH_MAX];
 };
 
 static void record_agents(struct collector *c);
@@ -92,21 +99,70 @@ static void tag_write_failed(struct collector *c, uint32_t tgid, int err)
 		pipeline_degraded(c->pl, "tag_write_failed", summary, am_now_ns(CLOCK_BOOTTIME));
 }
 
-static int write_tag(void *arg, uint32_t tgid, uint32_t agent_pid, uint32_t agent_id)
+/* the names of new agent ids, before a tag uses them: the trace's and the pinned ones */
+static void save_agents(struct collector *c)
+{
+	int ret;
+
+	record_agents(c);
+	if ((ret = tagstore_save_names(&c->tags, c->policy->agents)))
+		am_warn("cannot pin the agent names: %s; after a restart the tags of the "
+			"agents added since are named '" TAGSTORE_UNKNOWN "'", strerror(-ret));
+}
+
+static int write_tag(void *arg, const struct tag_entry *e)
 {
 	struct collector *c = arg;
+	struct am_tag t = { .agent_pid = e->agent_pid, .agent_id = e->agent_id,
+			    .start_ns = e->start_ns };
 	int ret;
 
 	agent_hooks_on(c); /* before the process can connect */
-	ret = loader_tag(c->loader, tgid, agent_pid, agent_id);
-
-	if (!ret) {
-		record_agents(c); /* the name of agent_id before the first use of it */
-		recorder_tag(c->rec, tgid, agent_pid, agent_id);
-	} else {
-		tag_write_failed(c, tgid, ret);
-	}
+	save_agents(c); /* the name of agent_id before the first use of it */
+	ret = loader_tag(c->loader, e->tgid, &t);
+	if (!ret)
+		recorder_tag(c->rec, e->tgid, e->agent_pid, e->agent_id);
+	else
+		tag_write_failed(c, e->tgid, ret);
 	return ret;
+}
+
+/* the pid died while it was tagged: the tag goes, unless a new process has it */
+static int unwrite_tag(void *arg, const struct tag_entry *e)
+{
+	struct collector *c = arg;
+
+	return loader_untag_if(c->loader, e->tgid, e->start_ns);
+}
+
+static bool tag_held(void *arg, uint32_t tgid)
+{
+	struct collector *c = arg;
+
+	return loader_tagged(c->loader, tgid);
+}
+
+/* the /proc scan tagged a process: say once that its past was not watched */
+static void tag_unwatched(void *arg, const struct tag_entry *e)
+{
+	struct collector *c = arg;
+	struct trace_unwatched u = { .ts_ns = am_now_ns(CLOCK_BOOTTIME), .since_ns = e->start_ns,
+		.tgid = e->tgid, .agent_pid = e->agent_pid, .agent_id = e->agent_id };
+
+	recorder_unwatched(c->rec, &u);
+	pipeline_unwatched(c->pl, &u);
+}
+
+/* every SWEEP_NS: untag the processes that are gone (or whose pid was reused) */
+static void sweep(struct collector *c, uint64_t boot_ns)
+{
+	int n;
+
+	if (boot_ns - c->swept < SWEEP_NS)
+		return;
+	c->swept = boot_ns;
+	if ((n = tagstore_sweep(&c->tags)) > 0)
+		am_debug("%d stale tag%s removed (the process is gone)", n, n == 1 ? "" : "s");
 }
 
 /* every event the pipeline shows: the output stream and the tail clients */
@@ -324,7 +380,7 @@ static void reload(struct collector *c)
 	c->policy = p;
 	if (install_rules(c))
 		am_err("policy reload: cannot update the kernel's agent rules");
-	record_agents(c); /* new agents' names before their first records */
+	save_agents(c); /* new agents' names before their first records */
 	am_info("policy reloaded from %s", c->config ? c->config : "<default>");
 }
 
@@ -472,7 +528,30 @@ static int on_status(void *arg, bool json, struct jw *out)
 	return ret;
 }
 
-static int start(struct collector *c)
+/* the bpffs directory of this run's pinned tags: --pin-dir, else one per socket */
+static void pin_dir_of(struct collector *c)
+{
+	const char *sock = c->opts->socket;
+	size_t n;
+
+	if (c->opts->pin_dir) {
+		snprintf(c->pin_dir, sizeof(c->pin_dir), "%s", c->opts->pin_dir);
+		return;
+	}
+	if (!strcmp(sock, AM_DEFAULT_SOCKET)) {
+		snprintf(c->pin_dir, sizeof(c->pin_dir), "%s", PIN_ROOT);
+		return;
+	}
+	/* PIN_ROOT-run_x_agentmon.sock: the socket path made one file name */
+	n = (size_t)snprintf(c->pin_dir, sizeof(c->pin_dir), PIN_ROOT "-");
+	for (sock += *sock == '/'; *sock && n < sizeof(c->pin_dir) - 1 && n < 240; sock++)
+		c->pin_dir[n++] = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					 "0123456789._-", *sock) ? *sock : '_';
+	c->pin_dir[n] = '\0';
+}
+
+/* load, attach and configure the BPF side (no socket exists yet) */
+static int start_loader(struct collector *c)
 {
 	struct loader_opts lo = {
 		.ringbuf_bytes = c->opts->ringbuf_bytes,
@@ -480,36 +559,39 @@ static int start(struct collector *c)
 		.collector_pid = (uint32_t)getpid(),
 		.max_tagged = c->opts->max_tagged,
 	};
-	struct pipeline_hooks hooks = { .show = show, .on_exec = tls_on_exec,
-		.on_hello = tls_on_hello, .arg = c };
-	struct pipeline_opts po = { .procfs = "/proc", .self_pid = (uint32_t)getpid(),
-		.tag_write = write_tag, .tag_arg = c, .webhooks = true,
-		.boot_to_real_ns = c->boot_to_real_ns };
 	char err[512];
-	int ret;
 
-	c->started_wall = am_now_ns(CLOCK_REALTIME);
-	c->started_mono = am_now_ns(CLOCK_MONOTONIC);
-	if ((ret = load_policy(c)))
-		return ret;
-	if (loader_check(err, sizeof(err))) {
+	if (loader_check(err, sizeof(err)) || control_probe(c->opts->socket, err, sizeof(err))) {
 		am_err("%s", err);
 		return AM_EXIT_USAGE;
 	}
-	if (control_listen(&c->ctl, c->opts->socket, on_request, c, err, sizeof(err)) ||
-	    (c->opts->socket_group &&
-	     control_set_group(&c->ctl, c->opts->socket_group, err, sizeof(err)))) {
-		am_err("%s", err);
-		return AM_EXIT_USAGE;
+	if (!c->opts->no_pin) {
+		pin_dir_of(c);
+		lo.pin_dir = c->pin_dir;
 	}
 	if (loader_open(&c->loader, &lo, err, sizeof(err))) {
 		am_err("%s", err);
 		return AM_EXIT_USAGE;
 	}
+	if (loader_pin_note(c->loader))
+		am_warn("%s", loader_pin_note(c->loader));
 	if (install_rules(c)) {
 		am_err("cannot write the agent rules to the kernel");
 		return AM_EXIT_RUNTIME;
 	}
+	return 0;
+}
+
+static int start_pipeline(struct collector *c)
+{
+	struct pipeline_hooks hooks = { .show = show, .on_exec = tls_on_exec,
+		.on_hello = tls_on_hello, .arg = c };
+	struct pipeline_opts po = { .procfs = "/proc", .self_pid = (uint32_t)getpid(),
+		.tag_write = write_tag, .tag_arg = c, .webhooks = true,
+		.boot_to_real_ns = c->boot_to_real_ns };
+	struct tagger *t;
+	char err[512];
+
 	c->rb = ring_buffer__new(loader_events_fd(c->loader), on_record, c, NULL);
 	c->tls_warned = table_new(TLS_MSG_MAX, 1, 1024, NULL, NULL);
 	c->out = output_new(stdout, c->opts->format, isatty(STDOUT_FILENO));
@@ -521,13 +603,69 @@ static int start(struct collector *c)
 		am_err("%s", err);
 		return AM_EXIT_USAGE;
 	}
+	t = pipeline_tagger(c->pl);
+	t->unwrite = unwrite_tag;
+	t->held = tag_held;
+	t->unwatched = tag_unwatched;
+	tagstore_init(&c->tags, c->loader, t);
+	return record_start(c) ? AM_EXIT_USAGE : 0;
+}
+
+/*
+ * what runs already: the tags an earlier collector pinned (adopted, stale
+ * ones swept), then the /proc scan; returns the agent roots the scan found
+ */
+static int start_tags(struct collector *c)
+{
+	int ret;
+
+	if (loader_adopted(c->loader)) {
+		ret = tagstore_adopt(&c->tags, c->policy->agents);
+		if (ret < 0)
+			am_err("adopting the pinned tags of %s: %s", c->pin_dir, strerror(-ret));
+		else
+			am_info("adopted %d tagged process%s from %s", ret, ret == 1 ? "" : "es",
+				c->pin_dir);
+	}
+	save_agents(c);
 	ret = tagger_scan(pipeline_tagger(c->pl));
-	if (record_start(c))
+	c->swept = am_now_ns(CLOCK_BOOTTIME);
+	return ret < 0 ? 0 : ret;
+}
+
+/* the socket, systemd's READY=1 and the "ready" line: only once watching */
+static int start_serving(struct collector *c, int agents)
+{
+	char err[512];
+
+	if (control_listen(&c->ctl, c->opts->socket, on_request, c, err, sizeof(err)) ||
+	    (c->opts->socket_group &&
+	     control_set_group(&c->ctl, c->opts->socket_group, err, sizeof(err)))) {
+		am_err("%s", err);
 		return AM_EXIT_USAGE;
+	}
 	control_on_status(&c->ctl, on_status);
-	am_info("collector ready: %d running agent%s tagged; %s; socket %s", ret < 0 ? 0 : ret,
-		ret == 1 ? "" : "s", loader_status(c->loader), c->opts->socket);
+	sd_notifyf(0, "READY=1\nSTATUS=watching: %d running agent%s tagged, socket %s",
+		   agents, agents == 1 ? "" : "s", c->opts->socket);
+	am_info("collector ready: %d running agent%s tagged; %s; socket %s", agents,
+		agents == 1 ? "" : "s", loader_status(c->loader), c->opts->socket);
 	return 0;
+}
+
+/*
+ * readiness means watching: every hook is attached and what runs is tagged
+ * before the socket exists and systemd hears READY=1, so that an agent
+ * started the moment either appears loses no event
+ */
+static int start(struct collector *c)
+{
+	int ret;
+
+	c->started_wall = am_now_ns(CLOCK_REALTIME);
+	c->started_mono = am_now_ns(CLOCK_MONOTONIC);
+	if ((ret = load_policy(c)) || (ret = start_loader(c)) || (ret = start_pipeline(c)))
+		return ret;
+	return start_serving(c, start_tags(c));
 }
 
 /* one round: wait for the ring buffer or a client, then drain and flush */
@@ -548,12 +686,14 @@ static void step(struct collector *c)
 	pipeline_tick(c->pl, boot, wall);
 	record_step(c, boot, wall); /* after the records of this round, as the tick was */
 	agent_hooks_idle(c, boot);
+	sweep(c, boot);
 	output_flush(c->out);
 	control_flush(&c->ctl); /* the tail clients' share of this round */
 }
 
 static void stop(struct collector *c)
 {
+	sd_notify(0, "STOPPING=1");
 	if (c->rb && c->pl) {
 		ring_buffer__consume(c->rb); /* drain what was committed */
 		report_drops(c);
@@ -570,6 +710,7 @@ static void stop(struct collector *c)
 		control_close(&c->ctl);
 	}
 	output_free(c->out);
+	tagstore_release(&c->tags);
 	table_free(c->tls_warned);
 	policy_free(c->policy);
 }

@@ -28,7 +28,10 @@ struct collector_opts {
 	uint32_t capture_bytes;    /* bytes of each write captured; 0: default */
 	uint64_t idle_detach_ns;   /* no agent this long: detach the agent hooks; 0: never */
 	uint32_t max_tagged;       /* tagged map entries; 0: default (hidden test option) */
+	const char *pin_dir;       /* bpffs dir of the tags that outlive the run; NULL: one
+				      per socket path (see collector.c pin_dir_of) */
 	bool no_record;
+	bool no_pin;               /* pin nothing: tags end with the run */
 };
 
 /* run until a signal; returns the process exit status */

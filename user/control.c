@@ -62,6 +62,24 @@ static int make_parent_dir(const char *path)
 	return ret;
 }
 
+int control_probe(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sa;
+	int fd;
+
+	if (fill_addr(&sa, path)) {
+		snprintf(err, errlen, "socket path too long: %s", path);
+		return -ENAMETOOLONG;
+	}
+	fd = connect_path(path);
+	if (fd >= 0) {
+		close(fd);
+		snprintf(err, errlen, "another collector is already running on %s", path);
+		return -EADDRINUSE;
+	}
+	return 0;
+}
+
 int control_listen(struct control *c, const char *path, control_handler h,
 		   void *arg, char *err, size_t errlen)
 {
@@ -74,16 +92,9 @@ int control_listen(struct control *c, const char *path, control_handler h,
 		c->clients[i].fd = -1;
 	fanout_init(&c->fan);
 	jw_init(&c->reply);
-	if (fill_addr(&sa, path)) {
-		snprintf(err, errlen, "socket path too long: %s", path);
-		return -ENAMETOOLONG;
-	}
-	fd = connect_path(path);
-	if (fd >= 0) {
-		close(fd);
-		snprintf(err, errlen, "another collector is already running on %s", path);
-		return -EADDRINUSE;
-	}
+	if ((ret = control_probe(path, err, errlen)))
+		return ret;
+	fill_addr(&sa, path);
 	if ((ret = make_parent_dir(path))) {
 		snprintf(err, errlen, "cannot create the directory of %s: %s", path, strerror(-ret));
 		return ret;

@@ -76,6 +76,12 @@ struct control {
 };
 
 /*
+ * control_probe - whether path could be listened on: -ENAMETOOLONG for a
+ * path too long, -EADDRINUSE when a collector answers there (err set), else
+ * 0.  The collector asks before it loads anything.
+ */
+int control_probe(const char *path, char *err, size_t errlen);
+/*
  * control_listen - create the socket at path (its directory too, 0755),
  * mode 0600.  A stale socket file is replaced; a live collector on it gives
  * -EADDRINUSE.  Returns 0 or -errno with err set.

@@ -75,6 +75,13 @@ struct event_syscall {
 	bool compat;           /* kind == AM_SYS_COMPAT */
 };
 
+/* AM_EV_TAG: a process tagged with a past nobody watched */
+struct event_tag {
+	const char *how;       /* "scan": found running by the /proc scan at start */
+	uint64_t since_ns;     /* wall ns the process started: activity from then to
+				  ts was not watched */
+};
+
 /* AM_EV_DATA: raw bytes from the kernel, consumed by the enrich stage */
 struct event_data {
 	const uint8_t *buf;    /* cap_len bytes */
@@ -142,6 +149,7 @@ struct event {
 		struct event_file file;
 		struct event_net net;
 		struct event_drop drop;
+		struct event_tag tag;
 		struct event_data data;
 		struct event_http http;
 		struct event_dns dns;

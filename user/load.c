@@ -129,7 +129,7 @@ static uint32_t data_cap_of(const struct loader_opts *opts)
  * without them)
  */
 static int skel_load(struct agentmon_bpf **out, const struct loader_opts *opts,
-		     int what)
+		     int what, struct loader *l)
 {
 	bool with_sock = what & LOAD_SOCK, with_data = what & LOAD_DATA;
 	struct bpf_program *sp[N_SOCK_PROGS], *prog;
@@ -176,7 +176,8 @@ static int skel_load(struct agentmon_bpf **out, const struct loader_opts *opts,
 	bpf_program__set_autoload(s->progs.data_egress, with_data && with_sock);
 	bpf_program__set_autoattach(s->progs.data_ingress, false);
 	bpf_program__set_autoload(s->progs.data_ingress, with_data && with_sock);
-	rc = agentmon_bpf__load(s);
+	rc = load_pin_maps(l, s);
+	rc = rc ? rc : agentmon_bpf__load(s);
 	if (rc) {
 		agentmon_bpf__destroy(s);
 		return rc < 0 ? rc : -EINVAL;
@@ -330,13 +331,13 @@ static int loader_start(struct loader *l, const struct loader_opts *opts,
 			char *err, size_t errlen)
 {
 	struct am_config cfg = { .collector_pid = opts->collector_pid };
-	int rc = skel_load(&l->skel, opts, LOAD_SOCK | LOAD_DATA), rc1 = 0;
+	int rc = skel_load(&l->skel, opts, LOAD_SOCK | LOAD_DATA, l), rc1 = 0;
 
 	if (rc) {
 		rc1 = rc;
-		rc = skel_load(&l->skel, opts, LOAD_SOCK);
+		rc = skel_load(&l->skel, opts, LOAD_SOCK, l);
 	}
-	if (rc && (rc = skel_load(&l->skel, opts, 0)))
+	if (rc && (rc = skel_load(&l->skel, opts, 0, l)))
 		return load_fail(err, errlen, rc, "cannot load the bpf programs: %s", strerror(-rc));
 	l->bits_len = AM_TAGGED_WORDS * sizeof(uint64_t);
 	l->bits = mmap(NULL, l->bits_len, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -381,7 +382,9 @@ int loader_open(struct loader **out, const struct loader_opts *opts,
 		return load_fail(err, errlen, -ENOMEM, "out of memory");
 	l->opts = *opts;
 	l->teardown_fd = -1;
+	l->names_fd = -1;
 	trc = tracefs_ensure();
+	load_pin_start(l);
 	rc = loader_start(l, opts, err, errlen);
 	if (rc) {
 		loader_close(l);
@@ -449,6 +452,8 @@ void loader_close(struct loader *l)
 	free(l->bins);
 	if (l->bits)
 		munmap(l->bits, l->bits_len);
+	if (l->names_fd >= 0)
+		close(l->names_fd);
 	agentmon_bpf__destroy(l->skel);
 	free(l);
 }
@@ -475,19 +480,18 @@ static void bit_add(struct loader *l, uint32_t tgid, bool set)
 		__atomic_fetch_add(&l->bits[tgid >> 6], set ? bit : -bit, __ATOMIC_SEQ_CST);
 }
 
-int loader_tag(struct loader *l, uint32_t tgid, uint32_t agent_pid, uint32_t agent_id)
+int loader_tag(struct loader *l, uint32_t tgid, const struct am_tag *t)
 {
-	struct am_tag t = { .agent_pid = agent_pid, .agent_id = agent_id };
 	int fd = bpf_map__fd(l->skel->maps.tagged);
 
 	for (int i = 0; i < 4; i++) {
-		if (!bpf_map_update_elem(fd, &tgid, &t, BPF_NOEXIST)) {
+		if (!bpf_map_update_elem(fd, &tgid, t, BPF_NOEXIST)) {
 			bit_add(l, tgid, true);
 			return 0;
 		}
 		if (errno != EEXIST)
 			return -errno;
-		if (!bpf_map_update_elem(fd, &tgid, &t, BPF_EXIST))
+		if (!bpf_map_update_elem(fd, &tgid, t, BPF_EXIST))
 			return 0;
 		if (errno != ENOENT)
 			return -errno;
@@ -504,9 +508,47 @@ int loader_untag(struct loader *l, uint32_t tgid)
 	return 0;
 }
 
+int loader_untag_if(struct loader *l, uint32_t tgid, uint64_t start_ns)
+{
+	struct am_tag t;
+	int rc = loader_lookup(l, tgid, &t);
+
+	if (rc)
+		return rc;
+	return t.start_ns == start_ns ? loader_untag(l, tgid) : -ESTALE;
+}
+
 int loader_lookup(struct loader *l, uint32_t tgid, struct am_tag *tag)
 {
 	return rc_errno(bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.tagged), &tgid, tag));
+}
+
+bool loader_tagged(const struct loader *l, uint32_t tgid)
+{
+	return (tgid >> 6) < AM_TAGGED_WORDS &&
+	       (__atomic_load_n(&l->bits[tgid >> 6], __ATOMIC_RELAXED) >> (tgid & 63) & 1);
+}
+
+size_t loader_tags_each(struct loader *l,
+			int (*cb)(void *arg, uint32_t tgid, const struct am_tag *tag), void *arg)
+{
+	int fd = bpf_map__fd(l->skel->maps.tagged);
+	uint32_t key, next, *prev = NULL;
+	struct am_tag t;
+	size_t n = 0;
+
+	/* at most the map's size: an entry deleted under us restarts the walk */
+	while (n < bpf_map__max_entries(l->skel->maps.tagged) &&
+	       !bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &t))
+			continue; /* gone since */
+		n++;
+		if (cb(arg, key, &t))
+			break;
+	}
+	return n;
 }
 
 int loader_set_exe_rule(struct loader *l, const char *basename,

@@ -24,6 +24,9 @@ struct loader_opts {
 	uint32_t collector_pid;   /* never tagged */
 	uint32_t data_cap;        /* bytes captured per AM_EV_DATA record; 0: AM_DATA_CAP_DEFAULT,
 				     above AM_DATA_CAP_MAX: AM_DATA_CAP_MAX */
+	const char *pin_dir;      /* bpffs directory where the tags outlive the run (tagged,
+				     tagged_bits, agent_names), adopted when present; NULL:
+				     nothing is pinned */
 	uint32_t data_window;     /* bytes of each socket captured from its start (later
 				     packets: only the first after the peer spoke, the rest
 				     counted); 0: AM_DATA_WINDOW_DEFAULT (64 KiB) */
@@ -63,10 +66,32 @@ void loader_close(struct loader *l);
 int loader_events_fd(const struct loader *l);
 
 /* tagging: the tagged map, keyed by tgid */
-int loader_tag(struct loader *l, uint32_t tgid, uint32_t agent_pid, uint32_t agent_id);
+int loader_tag(struct loader *l, uint32_t tgid, const struct am_tag *tag);
 int loader_untag(struct loader *l, uint32_t tgid);
+/* untag tgid only while its entry still has start_ns (not a newer process's
+ * tag); 0, -ENOENT when not tagged, -ESTALE when it is another's */
+int loader_untag_if(struct loader *l, uint32_t tgid, uint64_t start_ns);
 /* 0 and *tag filled when tagged, -ENOENT when not */
 int loader_lookup(struct loader *l, uint32_t tgid, struct am_tag *tag);
+/* whether tgid is tagged now (its bit: no syscall) */
+bool loader_tagged(const struct loader *l, uint32_t tgid);
+/* cb for every entry of `tagged` (cb must not untag); stops when cb
+ * returns non-zero.  Returns the number of entries visited */
+size_t loader_tags_each(struct loader *l,
+			int (*cb)(void *arg, uint32_t tgid, const struct am_tag *tag), void *arg);
+
+/*
+ * Pinned state (opts.pin_dir): whether this run adopted the tags of an
+ * earlier one; what became of pinned tags that did not fit (NULL: nothing);
+ * the agent names their agent ids stand for (AM_MAX_AGENT_NAMES of them).
+ * name_set returns 0 (also when nothing is pinned), -E2BIG or -errno;
+ * name returns 0, or -ENOENT when id has no name.
+ */
+#define AM_MAX_AGENT_NAMES 1024
+bool loader_adopted(const struct loader *l);
+const char *loader_pin_note(const struct loader *l);
+int loader_agent_name_set(struct loader *l, uint32_t id, const char *name);
+int loader_agent_name(struct loader *l, uint32_t id, char name[AM_NAME_MAX]);
 
 /* agent_exe rules (basename -> rule); clear removes all of them */
 int loader_set_exe_rule(struct loader *l, const char *basename,

@@ -59,6 +59,9 @@ struct loader {
 	char tls_libs[256];           /* the shared libraries hooked, for messages */
 	uint64_t *bits;               /* tagged_bits, mmapped */
 	size_t bits_len;
+	bool adopted;                 /* tagged, tagged_bits were pinned by an earlier run */
+	int names_fd;                 /* agent_names (pinned), -1 when not pinning */
+	char pin_note[384];           /* why tags are not pinned, or pinned ones dropped */
 	char status[1024];
 };
 
@@ -88,6 +91,13 @@ void load_tls_detach(struct loader *l);
 /* load.c: destroy links without making the caller wait for uprobe RCU (a
  * grandchild does); returns an fd that reads EOF once they are gone, or -1 */
 int load_destroy_links(struct bpf_link **links, size_t n);
+/* load_pin.c: mount bpffs when missing, create opts.pin_dir, open or
+ * create the pinned agent_names; when that fails, pin nothing (opts.pin_dir
+ * NULL) and say why in l->pin_note */
+void load_pin_start(struct loader *l);
+/* load_pin.c: before load, adopt the pinned tag maps that fit (else unpin
+ * them) and pin them after load; sets l->adopted.  0 or -errno */
+int load_pin_maps(struct loader *l, struct agentmon_bpf *s);
 #define TEARDOWN_WAIT_MS 5000   /* re-attaching waits this long at most for it */
 
 #endif

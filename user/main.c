@@ -48,7 +48,8 @@ static int help(void)
 static const char RUN_USAGE[] =
 	"agentmon run [--config FILE] [--format text|json] [--record DIR | --no-record]\n"
 	"             [--socket PATH] [--socket-group GROUP] [--ringbuf-size BYTES]\n"
-	"             [--capture-bytes N] [--idle-detach T] [--print all|alerts|none] [-v]\n"
+	"             [--capture-bytes N] [--idle-detach T] [--print all|alerts|none]\n"
+	"             [--pin-dir DIR | --no-pin] [-v]\n"
 	"  Load the BPF programs, tag agents and print their events until SIGINT/SIGTERM.\n"
 	"  --config FILE        policy file (default " AM_DEFAULT_CONFIG " if present,\n"
 	"                       else the embedded default policy)\n"
@@ -68,6 +69,11 @@ static const char RUN_USAGE[] =
 	"  --print WHAT         what goes to stdout: all (default), alerts (alerts and\n"
 	"                       drops: for a service's journal), none; tail clients\n"
 	"                       and traces get every event either way\n"
+	"  --pin-dir DIR        bpffs directory where the tags outlive the collector, so\n"
+	"                       that a restart keeps every agent tagged (default\n"
+	"                       /sys/fs/bpf/agentmon for the default socket, else\n"
+	"                       /sys/fs/bpf/agentmon-SOCKET_PATH); rm -r DIR clears them\n"
+	"  --no-pin             pin nothing: the tags end with the collector\n"
 	"  -v, --verbose        debug messages, libbpf's included\n";
 
 static int parse_print(const char *s, enum collector_print *out)
@@ -94,6 +100,7 @@ static int cmd_run(int argc, char **argv)
 		{ "idle-detach", required_argument, 0, 'i' },
 		{ "print", required_argument, 0, 'p' },
 		{ "max-tagged", required_argument, 0, 'T' }, /* hidden: tests fill the map */
+		{ "pin-dir", required_argument, 0, 'P' }, { "no-pin", no_argument, 0, 'N' },
 		{ "verbose", no_argument, 0, 'v' }, { "help", no_argument, 0, 'h' }, { 0 },
 	};
 	struct collector_opts o = { .socket = AM_DEFAULT_SOCKET, .format = OUTPUT_TEXT,
@@ -139,6 +146,12 @@ static int cmd_run(int argc, char **argv)
 				return usage_error("bad --max-tagged '%s' (1-65536)", optarg);
 			o.max_tagged = (uint32_t)v;
 			break;
+		case 'P':
+			if (optarg[0] != '/')
+				return usage_error("--pin-dir wants an absolute path, not '%s'", optarg);
+			o.pin_dir = optarg;
+			break;
+		case 'N': o.no_pin = true; break;
 		case 'v': am_verbose = true; break;
 		case 'h': return help();
 		default: return bad_option(argv);

@@ -356,6 +356,16 @@ static void json_alert(struct jw *w, const struct event_alert *al)
 	jw_key(w, "cause");    jw_str(w, event_type_name(al->cause_type));
 }
 
+static void json_tag(struct jw *w, const struct event_tag *t)
+{
+	char ts[40];
+
+	ts_rfc3339(t->since_ns, ts, sizeof(ts));
+	jw_key(w, "how");       jw_str(w, t->how);
+	jw_key(w, "since");     jw_str(w, ts);
+	jw_key(w, "unwatched"); jw_bool(w, true);
+}
+
 /* the fields of an event of type (an alert's cause type for an alert) */
 static void json_fields(struct jw *w, uint32_t type, const struct event *ev)
 {
@@ -384,6 +394,9 @@ static void json_fields(struct jw *w, uint32_t type, const struct event *ev)
 			jw_key(w, "reason");
 			jw_str(w, ev->drop.reason);
 		}
+		break;
+	case AM_EV_TAG:
+		json_tag(w, &ev->tag);
 		break;
 	case AM_EV_HTTP:
 		json_http(w, &ev->http);
@@ -607,6 +620,14 @@ static void text_details(struct jw *b, const struct event *ev)
 	case AM_EV_DNS:
 		text_dns(b, &ev->dns);
 		break;
+	case AM_EV_TAG: {
+		char ts[40];
+
+		ts_rfc3339(ev->tag.since_ns, ts, sizeof(ts));
+		addf(b, " %s: running since %s; its activity before was not watched",
+		     ev->tag.how ? ev->tag.how : "?", ts);
+		break;
+	}
 	default:
 		break;
 	}

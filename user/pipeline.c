@@ -216,6 +216,31 @@ void pipeline_drop(struct pipeline *pl, uint64_t lost, uint64_t boot_ns)
 	drop_event(pl, lost, boot_ns, NULL);
 }
 
+void pipeline_unwatched(struct pipeline *pl, const struct trace_unwatched *u)
+{
+	struct proc_info *pi = proc_cache_get(pl->cache, u->tgid);
+	struct event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = AM_EV_TAG;
+	ev.pid = ev.tid = u->tgid;
+	ev.agent_pid = u->agent_pid;
+	ev.agent_id = u->agent_id;
+	ev.agent = agents_name(pl->tagger.agents, u->agent_id);
+	if (!ev.agent)
+		return; /* no agent: nothing to report on */
+	ev.ts_ns = u->ts_ns + (uint64_t)pl->enrich.boot_to_real_ns;
+	ev.tag.how = "scan";
+	ev.tag.since_ns = u->since_ns + (uint64_t)pl->enrich.boot_to_real_ns;
+	if (pi) {
+		ev.ppid = pi->ppid;
+		ev.uid = pi->uid;
+		memcpy(ev.comm, pi->comm, sizeof(ev.comm));
+		ev.exe = pi->exe;
+	}
+	show_and_judge(pl, &ev);
+}
+
 void pipeline_tick(struct pipeline *pl, uint64_t boot_ns, uint64_t wall_ns)
 {
 	enrich_tick(&pl->enrich, boot_ns);

@@ -22,6 +22,7 @@
 #include "policy.h"
 #include "proc_cache.h"
 #include "tag.h"
+#include "trace.h"
 
 /* what the pipeline calls back; only show is required */
 struct pipeline_hooks {
@@ -77,6 +78,12 @@ void pipeline_drop(struct pipeline *pl, uint64_t lost, uint64_t boot_ns);
  */
 bool pipeline_degraded(struct pipeline *pl, const char *key, const char *summary,
 		       uint64_t boot_ns);
+/*
+ * pipeline_unwatched - one AM_EV_TAG event: u->tgid was tagged (by the /proc
+ * scan) with a past nobody watched, from u->since_ns to u->ts_ns (boot ns);
+ * the process's details come from the cache (the trace's TRACE_PROC)
+ */
+void pipeline_unwatched(struct pipeline *pl, const struct trace_unwatched *u);
 /* the clock moved: release what waited long enough (pairs, responses, alert windows) */
 void pipeline_tick(struct pipeline *pl, uint64_t boot_ns, uint64_t wall_ns);
 /* a new policy (not owned); its agents table must keep the old ids.

@@ -276,6 +276,24 @@ static int parse_stat(const char *s, struct stat_fields *f)
 	return 0;
 }
 
+int proc_stat_read(const char *procfs_root, uint32_t pid, uint32_t *ppid, uint64_t *start_time)
+{
+	struct stat_fields sf = { 0 };
+	char buf[1024];
+	ssize_t r;
+
+	if (!procfs_root)
+		return -ENOENT;
+	r = read_file(procfs_root, pid, "stat", buf, sizeof(buf));
+	if (r <= 0 || parse_stat(buf, &sf))
+		return -ENOENT; /* gone, or empty or cut: exiting */
+	if (ppid)
+		*ppid = sf.ppid;
+	if (start_time)
+		*start_time = sf.start_time;
+	return 0;
+}
+
 /* the real uid from the "Uid:" line of /proc/PID/status */
 static int parse_uid(const char *s, uint32_t *uid)
 {

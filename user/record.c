@@ -310,6 +310,12 @@ void recorder_drop(struct recorder *r, uint64_t boot_ns, uint64_t lost)
 		added(r, trace_block_add(&r->cur, TRACE_DROP, &d, sizeof(d), NULL, 0), false);
 }
 
+void recorder_unwatched(struct recorder *r, const struct trace_unwatched *u)
+{
+	if (r && room(r, sizeof(*u)))
+		added(r, trace_block_add(&r->cur, TRACE_UNWATCHED, u, sizeof(*u), NULL, 0), false);
+}
+
 /* ask for a new file that starts with the state a replay needs */
 static void start_file(struct recorder *r, uint64_t wall_ns)
 {

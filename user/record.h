@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "proc_cache.h"
+#include "trace.h"
 
 #define RECORD_ROTATE_BYTES  (64ull << 20)
 #define RECORD_ROTATE_AGE_S  3600ull
@@ -76,6 +77,8 @@ void recorder_agent(struct recorder *r, uint32_t id, const char *name);
 void recorder_proc(struct recorder *r, const struct proc_info *pi);
 void recorder_tag(struct recorder *r, uint32_t tgid, uint32_t agent_pid, uint32_t agent_id);
 void recorder_drop(struct recorder *r, uint64_t boot_ns, uint64_t lost);
+/* a process tagged with a past nobody watched (pipeline_unwatched) */
+void recorder_unwatched(struct recorder *r, const struct trace_unwatched *u);
 
 /*
  * recorder_tick - once per loop step: a clock entry while anything was

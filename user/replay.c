@@ -153,6 +153,7 @@ static void apply(struct replay *rp, const struct trace_entry *e)
 	struct trace_tag t;
 	struct trace_drop d;
 	struct trace_tick k;
+	struct trace_unwatched u;
 
 	switch (e->kind) {
 	case TRACE_RECORD:
@@ -173,6 +174,10 @@ static void apply(struct replay *rp, const struct trace_entry *e)
 	case TRACE_DROP:
 		if (!trace_parse_drop(e, &d))
 			pipeline_drop(rp->pl, d.lost, d.ts_ns);
+		return;
+	case TRACE_UNWATCHED:
+		if (!trace_parse_unwatched(e, &u))
+			pipeline_unwatched(rp->pl, &u);
 		return;
 	case TRACE_TICK:
 		if (!trace_parse_tick(e, &k))

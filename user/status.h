@@ -62,6 +62,8 @@ struct status_http {
 	uint64_t heads_budget;        /* heads cut short: the reassembly budget was spent */
 	uint64_t conns_evicted;       /* connections forgotten while open (table full) */
 	uint64_t uploads_evicted;     /* upload counts (agent, destination) forgotten */
+};
+
 /* what the monitor lost sight of since start (each also raised monitor_degraded) */
 struct status_degraded {
 	uint64_t undecodable;         /* kernel records that did not decode (drop events) */

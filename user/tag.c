@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* tag.c - userspace tagging: /proc scan, process trees, launch. */
+/* tag.c - userspace tagging: /proc scan, trees, launch; start-time checks, stale sweep. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -27,24 +27,10 @@ static struct pid_pair *list_procs(const char *procfs, size_t *n)
 	if (!d)
 		return NULL;
 	while ((de = readdir(d))) {
-		char path[PATH_MAX], buf[512], *p;
-		uint32_t pid = (uint32_t)strtoul(de->d_name, &p, 10);
-		int fd;
-		ssize_t r;
+		char *p;
+		uint32_t pid = (uint32_t)strtoul(de->d_name, &p, 10), ppid;
 
-		if (*p || !pid)
-			continue;
-		snprintf(path, sizeof(path), "%s/%u/stat", procfs, pid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		r = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (r <= 0)
-			continue;
-		buf[r] = '\0';
-		p = strrchr(buf, ')');
-		if (!p)
+		if (*p || !pid || proc_stat_read(procfs, pid, &ppid, NULL))
 			continue;
 		if (*n == cap) {
 			struct pid_pair *nv = realloc(v, (cap = cap ? cap * 2 : 512) * sizeof(*v));
@@ -53,28 +39,70 @@ static struct pid_pair *list_procs(const char *procfs, size_t *n)
 			v = nv;
 		}
 		v[*n].pid = pid;
-		v[*n].ppid = (uint32_t)strtoul(p + 4, NULL, 10); /* ") S PPID" */
+		v[*n].ppid = ppid;
 		(*n)++;
 	}
 	closedir(d);
 	return v;
 }
 
+int tagger_start_ns(const char *procfs, uint32_t pid, uint64_t *start_ns)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	uint64_t ticks;
+
+	if (proc_stat_read(procfs, pid, NULL, &ticks))
+		return -ENOENT;
+	*start_ns = ticks * (1000000000ull / (uint64_t)(hz > 0 ? hz : 100));
+	return 0;
+}
+
+bool tagger_stale(const char *procfs, const struct tag_entry *t)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	uint64_t tick = 1000000000ull / (uint64_t)(hz > 0 ? hz : 100), now;
+
+	if (tagger_start_ns(procfs, t->tgid, &now))
+		return true; /* gone */
+	/* the kernel's start_ns has ns, /proc ticks: compare in ticks */
+	return t->start_ns && t->start_ns / tick != now / tick;
+}
+
+/*
+ * tag one process in the kernel and the cache.  With a kernel to write to,
+ * the pid is checked alive before the write and after it: a process that
+ * died in between (its exit hook ran before the tag existed) is untagged
+ * again, so that the next process given its pid is not taken for it.
+ * Returns 1 tagged, 0 skipped (the collector; held while scanning),
+ * -ESRCH gone, or the write's -errno.
+ */
 static int tag_one(struct tagger *t, uint32_t pid, uint32_t agent_pid, uint32_t agent_id)
 {
+	struct tag_entry e = { .tgid = pid, .agent_pid = agent_pid, .agent_id = agent_id };
 	struct proc_info *pi;
 	int ret;
 
-	if (pid == t->self_pid)
+	if (pid == t->self_pid || (t->scanning && t->held && t->held(t->write_arg, pid)))
 		return 0;
-	if (t->write && (ret = t->write(t->write_arg, pid, agent_pid, agent_id)))
-		return ret;
+	if (t->write) {
+		if (tagger_start_ns(t->procfs, pid, &e.start_ns))
+			return -ESRCH;
+		if ((ret = t->write(t->write_arg, &e)))
+			return ret;
+		if (tagger_stale(t->procfs, &e)) {
+			if (t->unwrite)
+				t->unwrite(t->write_arg, &e);
+			return -ESRCH;
+		}
+	}
 	pi = proc_cache_upsert(t->cache, pid);
 	if (pi) {
 		pi->agent_pid = agent_pid;
 		pi->agent_id = agent_id;
 	}
 	proc_cache_load(t->cache, t->procfs, pid); /* observers see it tagged */
+	if (t->scanning && t->unwatched)
+		t->unwatched(t->write_arg, &e);
 	return 1;
 }
 
@@ -165,14 +193,21 @@ static uint32_t match_proc(struct tagger *t, uint32_t pid)
 	return id;
 }
 
+/* index of pid in v, or n */
+static size_t find_pid(const struct pid_pair *v, size_t n, uint32_t pid)
+{
+	size_t j;
+
+	for (j = 0; j < n && v[j].pid != pid; j++)
+		;
+	return j;
+}
+
 static bool has_matched_ancestor(const struct pid_pair *v, const uint32_t *ids, size_t n, size_t i)
 {
 	for (int depth = 0; depth < 64; depth++) {
-		uint32_t ppid = v[i].ppid;
-		size_t j;
+		size_t j = find_pid(v, n, v[i].ppid);
 
-		for (j = 0; j < n && v[j].pid != ppid; j++)
-			;
 		if (j == n)
 			return false;
 		if (ids[j] != AM_AGENT_NONE)
@@ -198,13 +233,63 @@ int tagger_scan(struct tagger *t)
 	}
 	for (size_t i = 0; i < n; i++)
 		ids[i] = v[i].pid == t->self_pid ? AM_AGENT_NONE : match_proc(t, v[i].pid);
+	t->scanning = true;
 	for (size_t i = 0; i < n; i++) {
 		if (ids[i] == AM_AGENT_NONE || has_matched_ancestor(v, ids, n, i))
 			continue;
 		tagger_tag_tree(t, v[i].pid, v[i].pid, ids[i]);
 		roots++;
 	}
+	t->scanning = false;
 	free(ids);
 	free(v);
 	return roots;
+}
+
+int tagger_adopt_children(struct tagger *t,
+			  bool (*find)(void *arg, uint32_t tgid, struct tag_entry *out), void *arg)
+{
+	size_t n;
+	struct pid_pair *v = list_procs(t->procfs, &n);
+	int count = 0;
+
+	if (!v || !t->held) {
+		free(v);
+		return !t->held ? -EINVAL : -errno ? -errno : -ENOMEM;
+	}
+	t->scanning = true;
+	for (size_t i = 0; i < n; i++) {
+		struct tag_entry anc;
+		size_t j = i;
+
+		if (t->held(t->write_arg, v[i].pid))
+			continue;
+		for (int depth = 0; depth < 64; depth++) {
+			j = find_pid(v, n, v[j].ppid);
+			if (j == n)
+				break;
+			if (t->held(t->write_arg, v[j].pid) && find(arg, v[j].pid, &anc)) {
+				count += tag_one(t, v[i].pid, anc.agent_pid, anc.agent_id) > 0;
+				break;
+			}
+		}
+	}
+	t->scanning = false;
+	free(v);
+	return count;
+}
+
+int tagger_sweep(struct tagger *t, const struct tag_entry *v, size_t n)
+{
+	int count = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!tagger_stale(t->procfs, &v[i]))
+			continue;
+		if (t->unwrite)
+			t->unwrite(t->write_arg, &v[i]);
+		proc_cache_remove(t->cache, v[i].tgid);
+		count++;
+	}
+	return count;
 }

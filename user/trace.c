@@ -745,3 +745,8 @@ int trace_parse_tick(const struct trace_entry *e, struct trace_tick *out)
 {
 	return parse_fixed(e, TRACE_TICK, out, sizeof(*out));
 }
+
+int trace_parse_unwatched(const struct trace_entry *e, struct trace_unwatched *out)
+{
+	return parse_fixed(e, TRACE_UNWATCHED, out, sizeof(*out));
+}

@@ -40,6 +40,7 @@ enum trace_kind {
 	TRACE_TAG    = 4,  /* struct trace_tag: userspace tagged a process (launch, scan, candidate) */
 	TRACE_DROP   = 5,  /* struct trace_drop: records the kernel could not deliver */
 	TRACE_TICK   = 6,  /* struct trace_tick: the collector's clock at one step of its loop */
+	TRACE_UNWATCHED = 7, /* struct trace_unwatched: a process tagged with an unwatched past */
 	TRACE_KIND_MAX,
 };
 
@@ -81,6 +82,13 @@ struct trace_tag {
 struct trace_drop {
 	uint64_t ts_ns;    /* boot ns when counted */
 	uint64_t lost;
+};
+
+/* TRACE_UNWATCHED payload: tgid was tagged at ts_ns (boot ns) by how (0: the
+ * /proc scan); it runs since since_ns (boot ns) and was not watched before */
+struct trace_unwatched {
+	uint64_t ts_ns, since_ns;
+	uint32_t tgid, agent_pid, agent_id, how;
 };
 
 /* TRACE_TICK payload */
@@ -180,6 +188,7 @@ int trace_parse_proc(const struct trace_entry *e, struct trace_proc_view *out);
 int trace_parse_tag(const struct trace_entry *e, struct trace_tag *out);
 int trace_parse_drop(const struct trace_entry *e, struct trace_drop *out);
 int trace_parse_tick(const struct trace_entry *e, struct trace_tick *out);
+int trace_parse_unwatched(const struct trace_entry *e, struct trace_unwatched *out);
 
 /* ---- the trace directory ---- */
 

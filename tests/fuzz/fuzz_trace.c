@@ -21,7 +21,8 @@ static void parse_all(const struct trace_entry *e)
 	const char *end = (const char *)e->data + e->len;
 	struct trace_agent_view a;
 	struct trace_proc_view p;
-	union { struct trace_tag t; struct trace_drop d; struct trace_tick k; } u;
+	union { struct trace_tag t; struct trace_drop d; struct trace_tick k;
+		struct trace_unwatched w; } u;
 
 	if (trace_parse_agent(e, &a) == 0) {
 		if (a.n_patterns > TRACE_AGENT_PATTERNS_MAX || a.name + strlen(a.name) >= end)
@@ -37,6 +38,7 @@ static void parse_all(const struct trace_entry *e)
 	trace_parse_tag(e, &u.t);
 	trace_parse_drop(e, &u.d);
 	trace_parse_tick(e, &u.k);
+	trace_parse_unwatched(e, &u.w);
 }
 
 /* every entry of the file at buf */

@@ -47,6 +47,7 @@ PER_TYPE = {
     "dns": {"query": str, "answers": list},
     "drop": {"lost": int},
     "syscall": {"syscall": str, "compat": bool, "nr": int, "ret": int},
+    "tag": {"how": str, "since": str, "unwatched": bool},
 }
 TS_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$")
 OPS = ("!=", "!~", ">=", "<=", "=", "~", ">", "<")

@@ -11,7 +11,8 @@
 #   start_collector [RUN-ARGS...]  collector on $SOCK, JSON to $OUT, stderr
 #                                  to $ERR; waits for "ready"; --no-record
 #                                  unless RUN-ARGS has --record DIR (or
-#                                  RECORD_ARGS is set, even to "")
+#                                  RECORD_ARGS is set, even to ""); its tags
+#                                  pinned in $PIN_DIR (removed at exit)
 #   stop_collector [SIG]           signal it (TERM), assert exit 0 within 2 s;
 #                                  sets STOP_MS and validates $OUT
 #   am ARGS...                     build/agentmon ARGS...
@@ -51,6 +52,8 @@ COLLECTOR_N=0
 BG_PIDS=()
 T=
 SOCK=
+# the tags a test's collectors pin (and adopt across its restarts)
+PIN_DIR=/sys/fs/bpf/agentmon-test-$TEST_NAME-$$
 OUT=/dev/null
 ERR=/dev/null
 
@@ -100,6 +103,7 @@ _cleanup() {
 		{ kill -KILL "$p" && wait "$p"; } 2>/dev/null
 	done
 	[ -n "$T" ] && rm -rf "$T"
+	[ -n "$PIN_DIR" ] && rm -rf "$PIN_DIR"
 	exit "$rc"
 }
 
@@ -115,7 +119,7 @@ start_collector() {
 	local rec=${RECORD_ARGS---no-record}
 	case " $* " in *" --record "*) rec= ;; esac
 	env --default-signal=INT,TERM,HUP "$AGENTMON" run --format json $rec \
-		--socket "$SOCK" "$@" >"$OUT" 2>"$ERR" &
+		--socket "$SOCK" --pin-dir "$PIN_DIR" "$@" >"$OUT" 2>"$ERR" &
 	COLLECTOR_PID=$!
 	local deadline=$(($(date +%s) + READY_TIMEOUT))
 	while ! grep -q ready "$ERR" 2>/dev/null; do

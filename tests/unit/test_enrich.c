@@ -35,12 +35,12 @@ static void record(void *arg, struct event *ev)
 	f->out[f->n_out++] = *ev;
 }
 
-static int write_tag(void *arg, uint32_t tgid, uint32_t agent_pid, uint32_t agent_id)
+static int write_tag(void *arg, const struct tag_entry *t)
 {
 	struct fixture *f = arg;
 
-	f->tagged_pid = tgid;
-	f->tagged_agent = agent_id;
+	f->tagged_pid = t->tgid;
+	f->tagged_agent = t->agent_id;
 	f->n_tags++;
 	return 0;
 }
@@ -233,8 +233,17 @@ static void test_candidate_matching_is_tagged(void **state)
 	struct fixture *f = *state;
 	static const char argv[] = "node\0/usr/lib/node_modules/@anthropic-ai/claude-code/cli.js";
 	struct event ev = candidate(40, "/usr/bin/node", argv, sizeof(argv), 2);
+	char root[] = "/tmp/agentmon-test-enrichXXXXXX", cmd[256];
 
+	/* the tagger checks that pid 40 is alive before and after tagging it */
+	assert_non_null(mkdtemp(root));
+	snprintf(cmd, sizeof(cmd), "mkdir %s/40 && echo '40 (node) S 1 40 40 0 -1 0 0 0 0 0 0 0 0 "
+		 "0 20 0 1 0 5 0' >%s/40/stat", root, root);
+	assert_int_equal(system(cmd), 0);
+	f->tagger.procfs = root;
 	enrich_event(&f->enrich, &ev);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	assert_int_equal(system(cmd), 0);
 	assert_int_equal(f->n_out, 1);
 	assert_string_equal(f->out[0].agent, "claude");
 	assert_int_equal(f->out[0].agent_pid, 40);

@@ -72,8 +72,8 @@ static void test_sys(void **state)
 
 static void test_maps(void **state)
 {
-	assert_int_equal(sizeof(struct am_tag), 8);
-	OFF(am_tag, agent_pid, 0); OFF(am_tag, agent_id, 4);
+	assert_int_equal(sizeof(struct am_tag), 16);
+	OFF(am_tag, agent_pid, 0); OFF(am_tag, agent_id, 4); OFF(am_tag, start_ns, 8);
 	assert_int_equal(sizeof(struct am_name), AM_NAME_MAX);
 	assert_int_equal(sizeof(struct am_exe_rule), 8);
 	OFF(am_exe_rule, agent_id, 0); OFF(am_exe_rule, action, 4);

@@ -74,6 +74,27 @@ static void test_json_exec_exit_fork(void **state)
 	ev.drop.lost = 1;
 	ev.drop.reason = "undecodable exec record (9 bytes): bad";
 	golden(&ev, ",\"lost\":1,\"reason\":\"undecodable exec record (9 bytes): bad\"}");
+	ev = base(AM_EV_TAG);
+	ev.tag.how = "scan";
+	ev.tag.since_ns = TS - 60000000000ull;
+	golden(&ev, ",\"how\":\"scan\",\"since\":\"2026-11-25T11:59:00.123456789Z\","
+		    "\"unwatched\":true}");
+}
+
+/* the text of a tag event says the process's past was not watched */
+static void test_text_tag(void **state)
+{
+	struct event ev = base(AM_EV_TAG);
+	struct jw w;
+
+	ev.tag.how = "scan";
+	ev.tag.since_ns = TS - 60000000000ull;
+	jw_init(&w);
+	output_line(&w, &ev, OUTPUT_TEXT, false);
+	assert_non_null(strstr(w.buf, "node[1234] tag scan: running since "
+				      "2026-11-25T11:59:00.123456789Z; its activity before was not "
+				      "watched"));
+	jw_free(&w);
 }
 
 static char *run(enum output_format fmt, const struct event *ev, int n);
@@ -400,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_json_exec_exit_fork),
 		cmocka_unit_test(test_json_syscall),
 		cmocka_unit_test(test_json_untagged),
+		cmocka_unit_test(test_text_tag),
 		cmocka_unit_test(test_json_files),
 		cmocka_unit_test(test_json_net),
 		cmocka_unit_test(test_open_flags),

@@ -69,6 +69,8 @@ static void fill_block(struct trace_block *b, unsigned k)
 	struct trace_tag t = { .tgid = 200 + k, .agent_pid = 100, .agent_id = k };
 	struct trace_drop d = { .ts_ns = 5000 + k, .lost = 7 * k + 1 };
 	struct trace_tick tk = { .boot_ns = 1000 * k, .wall_ns = 2000 * k };
+	struct trace_unwatched u = { .ts_ns = 9000 + k, .since_ns = 10 * k, .tgid = 300 + k,
+				     .agent_pid = 300, .agent_id = k };
 	uint8_t rec[77];
 
 	trace_block_reset(b);
@@ -81,6 +83,7 @@ static void fill_block(struct trace_block *b, unsigned k)
 	ADD(b, trace_block_add(b, TRACE_TAG, &t, sizeof(t), NULL, 0));
 	ADD(b, trace_block_add(b, TRACE_DROP, &d, sizeof(d), NULL, 0));
 	ADD(b, trace_block_add(b, TRACE_TICK, &tk, sizeof(tk), NULL, 0));
+	ADD(b, trace_block_add(b, TRACE_UNWATCHED, &u, sizeof(u), NULL, 0));
 	ADD(b, trace_block_add(b, 99, NULL, 0, NULL, 0));
 	first[k + 1] = n_want;
 }
@@ -168,6 +171,7 @@ static void check_parsed(const struct trace_entry *e, unsigned k)
 	struct trace_tag t;
 	struct trace_drop d;
 	struct trace_tick tk;
+	struct trace_unwatched u;
 
 	switch (e->kind) {
 	case TRACE_AGENT:
@@ -197,6 +201,12 @@ static void check_parsed(const struct trace_entry *e, unsigned k)
 	case TRACE_TICK:
 		assert_int_equal(trace_parse_tick(e, &tk), 0);
 		assert_int_equal(tk.wall_ns, 2000 * k);
+		break;
+	case TRACE_UNWATCHED:
+		assert_int_equal(trace_parse_unwatched(e, &u), 0);
+		assert_int_equal(u.tgid, 300 + k);
+		assert_int_equal(u.since_ns, 10 * k);
+		assert_int_equal(trace_parse_tick(e, &tk), -EBADMSG);
 		break;
 	}
 }
