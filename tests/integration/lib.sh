@@ -24,6 +24,10 @@
 #   expect_none FILTER...          none
 #   field NAME FILTER...           NAME of the first matching event, else fail
 #   wait_file PATH [SECS]          until PATH exists (non-empty), else fail
+#   wait_for SECS WHAT CMD...      until CMD succeeds (polled), else fail
+#                                  "WHAT not within SECS s"; for a count or a
+#                                  state, instead of reading it once after a
+#                                  fixed sleep
 #   free_port                      a free TCP port on 127.0.0.1
 #   webhook_deliveries LOG [--unique-alerts]
 #                                  deliveries webhook_receiver.py logged, when
@@ -264,12 +268,22 @@ PYEOF
 wait_deliveries() {
 	local log=$1 want=$2 n=0
 	shift 2
-	for _ in $(seq 200); do
+	for _ in $(seq 600); do
 		n=$(webhook_deliveries "$log" "$@") || fail "webhook deliveries are wrong"
 		[ "$n" -ge "$want" ] && return 0
 		sleep 0.05
 	done
 	fail "webhook receiver got $n deliveries, want $want"
+}
+
+wait_for() {
+	local secs=$1 what=$2 deadline
+	shift 2
+	deadline=$(($(date +%s) + secs))
+	until "$@"; do
+		[ "$(date +%s)" -lt "$deadline" ] || fail "$what not within ${secs}s"
+		sleep 0.1
+	done
 }
 
 wait_file() {
