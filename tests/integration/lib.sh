@@ -24,6 +24,9 @@
 #   expect_none FILTER...          none
 #   field NAME FILTER...           NAME of the first matching event, else fail
 #   wait_file PATH [SECS]          until PATH exists (non-empty), else fail
+#   opens_accounted PID N          whether helpers/openloop PID's N opens of
+#                                  /dev/null are all out, as open events or
+#                                  in drop events' counts (for wait_for)
 #   wait_for SECS WHAT CMD...      until CMD succeeds (polled), else fail
 #                                  "WHAT not within SECS s"; for a count or a
 #                                  state, instead of reading it once after a
@@ -284,6 +287,10 @@ wait_for() {
 		[ "$(date +%s)" -lt "$deadline" ] || fail "$what not within ${secs}s"
 		sleep 0.1
 	done
+}
+
+opens_accounted() {
+	[ $(($(jq count type=open pid="$1" path=/dev/null) + $(jq sum lost type=drop))) -ge "$2" ]
 }
 
 wait_file() {

@@ -31,13 +31,20 @@ for i in 1 2 3; do
 		fail "agent bot$i failed"
 done
 for i in 1 2 3; do wait_event 10 type=alert rule=outbound_post host="forum$i.example"; done
-sleep 1.5 # the trace writer's block and the webhook's first failed attempts
+# the webhook's thread spools the alerts it cannot deliver, the trace writer
+# writes their block: both waited for before the SIGKILL
+spooled() { find "$T/spool" -type f ! -name '*.tmp' 2>/dev/null | wc -l; }
+traced() {
+	am replay --json --alerts --config "$T/policy.yaml" "$T"/traces/*.amtrace 2>/dev/null |
+		grep -c '"rule":"outbound_post"'
+}
+wait_for 60 "3 alerts spooled" test "$(spooled)" -ge 3
+wait_for 60 "the block of the 3 alerts in the trace" test "$(traced)" -ge 3
 kill -KILL "$COLLECTOR_PID"
 wait "$COLLECTOR_PID" 2>/dev/null
 COLLECTOR_PID=
 killed_out=$OUT
-spooled=$(find "$T/spool" -type f ! -name '*.tmp' | wc -l)
-[ "$spooled" -ge 3 ] || fail "$spooled alerts spooled on disk after SIGKILL, want 3"
+[ "$(spooled)" -ge 3 ] || fail "$(spooled) alerts spooled on disk after SIGKILL, want 3"
 
 # the killed run's trace: replays (cut short at most), the same alerts
 am replay --json --alerts --config "$T/policy.yaml" "$T"/traces/*.amtrace >"$T/replayed.jsonl" \
