@@ -24,13 +24,16 @@
 #   expect_none FILTER...          none
 #   field NAME FILTER...           NAME of the first matching event, else fail
 #   wait_file PATH [SECS]          until PATH exists (non-empty), else fail
-#   opens_accounted PID N          whether helpers/openloop PID's N opens of
-#                                  /dev/null are all out, as open events or
-#                                  in drop events' counts (for wait_for)
+#   opens_accounted N              whether the collector has counted N open
+#                                  events or lost events (status), for
+#                                  wait_for before counting a burst's opens
 #   wait_for SECS WHAT CMD...      until CMD succeeds (polled), else fail
-#                                  "WHAT not within SECS s"; for a count or a
-#                                  state, instead of reading it once after a
-#                                  fixed sleep
+#                                  "WHAT not within SECS s" (and what the
+#                                  command WAIT_WHY prints, when set); for a
+#                                  count or a state, instead of reading it
+#                                  once after a fixed sleep.  CMD's words are
+#                                  expanded once: poll a function, not
+#                                  test "$(...)"
 #   free_port                      a free TCP port on 127.0.0.1
 #   webhook_deliveries LOG [--unique-alerts]
 #                                  deliveries webhook_receiver.py logged, when
@@ -284,13 +287,17 @@ wait_for() {
 	shift 2
 	deadline=$(($(date +%s) + secs))
 	until "$@"; do
-		[ "$(date +%s)" -lt "$deadline" ] || fail "$what not within ${secs}s"
+		[ "$(date +%s)" -lt "$deadline" ] ||
+			fail "$what not within ${secs}s${WAIT_WHY:+: $($WAIT_WHY 2>&1)}"
 		sleep 0.1
 	done
 }
 
 opens_accounted() {
-	[ $(($(jq count type=open pid="$1" path=/dev/null) + $(jq sum lost type=drop))) -ge "$2" ]
+	local n
+	n=$(am status --json --socket "$SOCK" | "$PY" -c \
+		'import json, sys; s = json.load(sys.stdin); print(s["events"].get("open", 0) + s["drops"]["total"])') &&
+		[ "$n" -ge "$1" ]
 }
 
 wait_file() {

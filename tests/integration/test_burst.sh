@@ -16,7 +16,7 @@ burst() {
 	pid=$(cat "$T/$label.pid")
 	# waited for (the collector drains at its own speed), then stopped: a
 	# stop drains what is left
-	wait_for 120 "$label: all $N opens accounted for" opens_accounted "$pid" "$N"
+	wait_for 120 "$label: all $N opens accounted for" opens_accounted "$N"
 	stop_collector
 	seen=$(jq count type=open pid="$pid" path=/dev/null)
 	lost=$(jq sum lost type=drop)

@@ -40,8 +40,8 @@ fi
 # is out, none of them was reported
 accepts=1
 [ "$v6" -eq 0 ] || accepts=2
-wait_for 10 "the listener's $accepts accept calls" \
-	test "$(cat "$T/ports.accepted" 2>/dev/null | wc -l)" -ge "$accepts"
+accepted() { [ "$(cat "$T/ports.accepted" 2>/dev/null | wc -l)" -ge "$accepts" ]; }
+wait_for 10 "the listener's $accepts accept calls" accepted
 sentinel
 expect_none type=accept
 expect_none pid="$listener"

@@ -34,12 +34,19 @@ for i in 1 2 3; do wait_event 10 type=alert rule=outbound_post host="forum$i.exa
 # the webhook's thread spools the alerts it cannot deliver, the trace writer
 # writes their block: both waited for before the SIGKILL
 spooled() { find "$T/spool" -type f ! -name '*.tmp' 2>/dev/null | wc -l; }
+all_spooled() { [ "$(spooled)" -ge 3 ]; }
 traced() {
-	am replay --json --alerts --config "$T/policy.yaml" "$T"/traces/*.amtrace 2>/dev/null |
+	am replay --json --alerts --config "$T/policy.yaml" "$T"/traces/*.amtrace 2>"$T/traced.err" |
 		grep -c '"rule":"outbound_post"'
 }
-wait_for 60 "3 alerts spooled" test "$(spooled)" -ge 3
-wait_for 60 "the block of the 3 alerts in the trace" test "$(traced)" -ge 3
+# what the trace and the recorder say, when the block does not come
+trace_state() {
+	echo "replay: $(traced) alerts, $(cat "$T/traced.err"); files: $(ls -l "$T/traces");" \
+		"status: $(am status --json --socket "$SOCK")"
+}
+all_traced() { [ "$(traced)" -ge 3 ]; }
+wait_for 60 "3 alerts spooled" all_spooled
+WAIT_WHY=trace_state wait_for 60 "the block of the 3 alerts in the trace" all_traced
 kill -KILL "$COLLECTOR_PID"
 wait "$COLLECTOR_PID" 2>/dev/null
 COLLECTOR_PID=

@@ -121,7 +121,7 @@ t0=$(now_ms)
 echo go >"$T/go"
 for _ in $(seq 200); do [ "$(wc -l <"$T/vanish.out")" -ge 2000 ] && break; sleep 0.01; done
 { kill -KILL "${TAILPID[vanish]}" && wait "${TAILPID[vanish]}"; } 2>/dev/null
-wait_for 120 "all $N opens accounted for" opens_accounted "$root" "$N"
+wait_for 120 "all $N opens accounted for" opens_accounted "$N"
 ms=$(($(now_ms) - t0))
 
 # the collector printed every open (seen or counted lost), and went on
