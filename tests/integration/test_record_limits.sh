@@ -43,6 +43,10 @@ until rotated; do
 	bursts=$((bursts + 1))
 	for _ in $(seq 10); do rotated && break; sleep 0.5; done
 done
+# a last small burst goes to the file being written: one file at least holds
+# the agent's opens, also when a slow writer made files so big that pruning
+# left only a new one
+launch burst "$loop" 1000 "$T/burst.pid" || fail "openloop failed"
 stop_collector
 files=("$T"/traces/agentmon-*.amtrace)
 n=${#files[@]}
