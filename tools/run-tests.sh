@@ -5,6 +5,9 @@
 # A test passes with exit 0, skips with exit 77 (it must say why on its
 # output), fails otherwise.  cmocka binaries count their own cases: their
 # "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s)" lines are summed.
+# A test that runs but leaves a part out prints one line per such part,
+# "SKIP-PART: TEST: REASON" (lib.sh's skip_part): each distinct line adds one
+# to the skipped count and its reason is shown on the test's line.
 # usage: run-tests.sh LABEL TEST...
 set -u
 label=$1; shift
@@ -34,9 +37,17 @@ for t in "$@"; do
 	elif [ "$rc" -eq 0 ]; then
 		passed=$((passed + 1)); status=ok
 	elif [ "$rc" -eq 77 ]; then
-		skipped=$((skipped + 1)); status="SKIP: $(grep -m1 -i 'skip' "$log" || tail -n1 "$log")"
+		why=$(grep -a -m1 '^SKIP: ' "$log" || grep -a -m1 -i 'skip' "$log" || tail -n1 "$log")
+		skipped=$((skipped + 1)); status="SKIP: ${why#SKIP: }"
 	else
 		failed=$((failed + 1)); status="FAIL (exit $rc)"; failed_names+=("$name")
+	fi
+	if [ "$rc" -ne 77 ]; then
+		parts=$(grep -a '^SKIP-PART: ' "$log" | sort -u)
+		if [ -n "$parts" ]; then
+			skipped=$((skipped + $(grep -c . <<<"$parts")))
+			status="$status; skipped part: $(sed 's/^SKIP-PART: //' <<<"$parts" | awk 'NR > 1 { printf "; " } { printf "%s", $0 }')"
+		fi
 	fi
 	printf '%-12s %-36s %s (%ss)\n' "$label" "$name" "$status" "$secs"
 done

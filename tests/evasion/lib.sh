@@ -5,8 +5,10 @@
 #   . "$(dirname "$0")/lib.sh"
 #
 # It sources tests/integration/lib.sh (root, build/agentmon, $T, the cleanup
-# trap, start_collector, launch, wait_event, expect... - see there; its TOP
-# is computed from its own path, so it is right from here too) and adds:
+# trap, start_collector, launch, wait_event, expect..., and skip_part,
+# sentinel and wait_for: a part not run here is reported with skip_part, an
+# absence is asserted after a sentinel - see there; its TOP is computed from
+# its own path, so it is right from here too) and adds:
 #
 #   EV_HELPERS                      tests/evasion/helpers
 #   ev_build NAME SRC [LIBS...]     compile SRC (a .c path) into

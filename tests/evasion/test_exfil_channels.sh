@@ -74,7 +74,7 @@ expect_min 1 type=connect agent=dns-glibc proto=udp daddr="$NS" dport=53
 expect_min 1 type=send agent=dns-glibc proto=udp daddr="$NS" dport=53 bytes'>'0
 wait_count 10 300 type=dns agent=dns-bulk query~"exfil\\.example\$"
 expect 300 type=send agent=dns-bulk proto=udp daddr="$NS" dport=53
-wait_event 5 type=exit agent=dns-alt
+sentinel
 expect 1 type=send agent=dns-alt proto=udp daddr=127.0.0.1 dport="$alt" bytes="$qlen"
 expect 0 type=dns agent=dns-alt
 expect 0 type=alert agent~'^dns-'
@@ -96,14 +96,15 @@ s.close()" "$T/courier.sock" || fail "the agent could not reach the courier"
 wait_file "$T/courier.log"
 [ "$(cat "$T/courier.log")" = "200 506" ] || fail "the courier did not post: $(cat "$T/courier.log")"
 grep -q '"method": "POST", "path": "/courier"' "$T/server.log" || fail "the server did not get the courier's POST"
-wait_event 5 type=exit agent=unix-agent
-sleep 0.5
+# the courier posted (its log is written after the response): once the
+# sentinel is out, nothing of it or of the hand-off was reported
+sentinel
 expect 1 type=exec agent=unix-agent
 expect 0 type=connect agent=unix-agent
 expect 0 type=send agent=unix-agent
 expect 0 pid="$courier"
-expect 0 type=http
 expect 0 type=alert
 
 stop_collector
+expect 0 type=http # (an http event may wait for its response until the stop)
 pass "DNS: sendto queries -> send (dport 53, bytes) + dns event with the full name; glibc -> connect + send (from the wire) + dns; port $alt -> send only; 300 queries, no alert (limit); Unix socket hand-off to an untagged service: nothing reported (limit)"

@@ -31,13 +31,27 @@ for i in 1 2 3; do
 		fail "agent bot$i failed"
 done
 for i in 1 2 3; do wait_event 10 type=alert rule=outbound_post host="forum$i.example"; done
-sleep 1.5 # the trace writer's block and the webhook's first failed attempts
+# the webhook's thread spools the alerts it cannot deliver, the trace writer
+# writes their block: both waited for before the SIGKILL
+spooled() { find "$T/spool" -type f ! -name '*.tmp' 2>/dev/null | wc -l; }
+all_spooled() { [ "$(spooled)" -ge 3 ]; }
+traced() {
+	am replay --json --alerts --config "$T/policy.yaml" "$T"/traces/*.amtrace 2>"$T/traced.err" |
+		grep -c '"rule":"outbound_post"'
+}
+# what the trace and the recorder say, when the block does not come
+trace_state() {
+	echo "replay: $(traced) alerts, $(cat "$T/traced.err"); files: $(ls -l "$T/traces");" \
+		"status: $(am status --json --socket "$SOCK")"
+}
+all_traced() { [ "$(traced)" -ge 3 ]; }
+wait_for 60 "3 alerts spooled" all_spooled
+WAIT_WHY=trace_state wait_for 60 "the block of the 3 alerts in the trace" all_traced
 kill -KILL "$COLLECTOR_PID"
 wait "$COLLECTOR_PID" 2>/dev/null
 COLLECTOR_PID=
 killed_out=$OUT
-spooled=$(find "$T/spool" -type f ! -name '*.tmp' | wc -l)
-[ "$spooled" -ge 3 ] || fail "$spooled alerts spooled on disk after SIGKILL, want 3"
+[ "$(spooled)" -ge 3 ] || fail "$(spooled) alerts spooled on disk after SIGKILL, want 3"
 
 # the killed run's trace: replays (cut short at most), the same alerts
 am replay --json --alerts --config "$T/policy.yaml" "$T"/traces/*.amtrace >"$T/replayed.jsonl" \

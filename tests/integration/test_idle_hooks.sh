@@ -49,12 +49,14 @@ wait_event 10 type=alert rule=outbound_post host=forum.kernel.example
 expect 1 type=open agent=claude path="$T/kernel.txt" write=true
 [ "$(hooks_state)" = true ] || wait_hooks false 6
 
-# 3. untagged processes while idle: nothing reported
+# 3. untagged processes while idle: nothing reported (the sentinel, an
+# agent, attaches the hooks again only after the untagged POST)
 wait_hooks false 6
 post forum.untagged.example
-sleep 0.5
+sentinel
 expect_none host=forum.untagged.example
 stop_collector
+expect_none host=forum.untagged.example
 
 # --idle-detach 0 keeps them
 start_collector --idle-detach 0

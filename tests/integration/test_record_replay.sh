@@ -142,7 +142,12 @@ rc=$?
 loop=$(build_helper openloop) || fail "cannot build helpers/openloop.c"
 start_collector --record "$T/killed"
 launch burst "$loop" 20000 "$T/burst.pid" || fail "openloop failed"
-sleep 1.5
+# killed once a block of the burst is on disk (waited for: the writer's
+# speed is the machine's)
+burst_traced() {
+	am replay --json "$T"/killed/agentmon-*.amtrace 2>/dev/null | grep -q '"agent":"burst"'
+}
+wait_for 60 "a block of the burst in the trace" burst_traced
 kill -KILL "$COLLECTOR_PID"
 wait "$COLLECTOR_PID" 2>/dev/null
 COLLECTOR_PID=

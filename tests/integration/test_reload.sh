@@ -6,6 +6,10 @@
 
 mkdir -p "$T/bin"
 cp /bin/true "$T/bin/forum-bot"
+# the sentinel is an agent of the default policy (a launched one would add
+# its name to the agents list, and a reload that adds an agent is refused
+# then: "the agents list changed order")
+cp /bin/cat "$T/bin/claude"
 cat >"$T/policy.yaml" <<'Y'
 allow:
   - host: api.example.com
@@ -21,7 +25,7 @@ hup() {
 # untagged_run: forum-bot runs and must produce no event
 untagged_run() {
 	"$T/bin/forum-bot"
-	sleep 0.3
+	sentinel "$T/bin/claude"
 	expect_none agent=forum-bot
 }
 untagged_run

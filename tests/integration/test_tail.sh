@@ -37,17 +37,6 @@ wait_clients() {
 	fail "status does not show $1 tail clients: $(cat "$T/status.json")"
 }
 
-# settle FILE...: until the files stopped growing for 1.5 s (at most 2 min)
-settle() {
-	local prev=-1 still=0 size
-	for ((i = 0; i < 240 && still < 3; i++)); do
-		sleep 0.5
-		size=$(cat "$@" | wc -c)
-		if [ "$size" -eq "$prev" ]; then still=$((still + 1)); else still=0; fi
-		prev=$size
-	done
-}
-
 # same NAME KIND VALUE [MARK]: prints the number of the client's lines, which
 # must be exactly the collector's lines that pass the filter (KIND
 # type|agent|pid; drops always pass), in order, with no missed notice (else
@@ -88,6 +77,18 @@ print(len(got))
 PY
 }
 
+# same_soon NAME KIND VALUE [MARK]: same, waited for (at most 60 s): the client
+# may still be writing what it was sent
+same_soon() {
+	local i
+	for ((i = 0; i < 120; i++)); do
+		same "$@" 2>"$T/same.err" && return 0
+		sleep 0.5
+	done
+	cat "$T/same.err" >&2
+	return 1
+}
+
 start_collector
 
 # readers: every open; agent "other"; one that vanishes; one that never reads
@@ -120,7 +121,7 @@ t0=$(now_ms)
 echo go >"$T/go"
 for _ in $(seq 200); do [ "$(wc -l <"$T/vanish.out")" -ge 2000 ] && break; sleep 0.01; done
 { kill -KILL "${TAILPID[vanish]}" && wait "${TAILPID[vanish]}"; } 2>/dev/null
-settle "$OUT" "$T/opens.out" "$T/other.out" "$T/tree.out"
+wait_for 120 "all $N opens accounted for" opens_accounted "$N"
 ms=$(($(now_ms) - t0))
 
 # the collector printed every open (seen or counted lost), and went on
@@ -152,9 +153,9 @@ missed=$(status_field 's["tail"]["missed"]')
 [ "$missed" -gt 0 ] || fail "the client that never reads missed nothing"
 
 # each reading client got exactly its events; SIGTERM ends tail with 0
-n_opens=$(same opens type open) || fail "opens: not the collector's open events"
-n_other=$(same other agent other) || fail "other: not the collector's events of agent other"
-n_tree=$(same tree pid "$root" "\"path\":\"$T/go\"") ||
+n_opens=$(same_soon opens type open) || fail "opens: not the collector's open events"
+n_other=$(same_soon other agent other) || fail "other: not the collector's events of agent other"
+n_tree=$(same_soon tree pid "$root" "\"path\":\"$T/go\"") ||
 	fail "tree: not the collector's events of pid $root's tree"
 for name in opens tree; do
 	kill -TERM "${TAILPID[$name]}"

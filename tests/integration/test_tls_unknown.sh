@@ -42,7 +42,7 @@ try:
     ctx.wrap_socket(socket.create_connection(('127.0.0.1', $port)), server_hostname='x.example')
 except Exception:
     pass" || true
-sleep 0.5
+sentinel
 [ "$(grep -c "does not recognise" "$ERR")" -eq "$n_before" ] || fail "python's libssl TLS was reported as unrecognised"
 stop_collector
 pass "unhooked TLS reported once, host from SNI, unexpected_upload raised; libssl not reported"

@@ -56,7 +56,13 @@ kill "$RECEIVER"; wait "$RECEIVER" 2>/dev/null
 launch uringbot2 "$post" 127.0.0.1 "$port" forum.corp.example /api/other 'again' ||
 	fail "second io_uring POST failed"
 wait_event 5 type=alert rule=uring_network agent=uringbot2
-sleep 1
+# the receiver comes back once a delivery has failed (status), not after a
+# fixed time: the alert waits in the spool for it
+hook_failed() {
+	am status --json --socket "$SOCK" |
+		"$PY" -c 'import json, sys; w = json.load(sys.stdin)["webhooks"]; sys.exit(not (w["failed"] >= 1 and w["spooled"] >= 1))'
+}
+wait_for 60 "a failed delivery with the alert spooled" hook_failed
 start_receiver
 for _ in $(seq 200); do
 	grep -q '"agent": "uringbot2"' "$T/hook.log" 2>/dev/null && break

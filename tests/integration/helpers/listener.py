@@ -1,6 +1,8 @@
 """Untagged test listener: TCP on 127.0.0.1 and (if it works) ::1, each on a
-free port; accepts, reads until EOF, closes.  Writes "v4PORT v6PORT" (v6PORT
-0 when ::1 is unusable) to argv[1] when listening.  Ends after argv[2] s."""
+free port; accepts, reads until EOF, closes.  Writes "v4PORT v6PORT PID"
+(v6PORT 0 when ::1 is unusable) to argv[1] when listening, and a line to
+argv[1].accepted after each accept (so that a test knows the accept call
+was made).  Ends after argv[2] s."""
 import os
 import socket
 import sys
@@ -14,6 +16,8 @@ def serve(s):
             c, _ = s.accept()
         except OSError:
             return
+        with open(sys.argv[1] + ".accepted", "a") as f:
+            f.write("%d\n" % s.family)
         try:
             c.settimeout(2)
             while c.recv(4096):
