@@ -8,15 +8,17 @@
 #
 # An agent already installed at its pinned version is kept (the marker
 # $AGENTS_CACHE/NAME/.installed holds "PACKAGE@VERSION").  --latest installs
-# the registry's newest version instead (into $AGENTS_CACHE/latest/NAME).
+# the registry's newest version instead (into $AGENTS_CACHE/latest/NAME), as
+# does AGENTS_LATEST=1 in the environment (`make agents-latest`).
 # Needs the network (run it OUTSIDE the test's loopback-only namespace).
 # Exit: 0 all installed, 77 the registry cannot be reached (reason on
 # stderr), 1 an install failed.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${AGENTS_CACHE:-/var/cache/agentmon-test/agents}
-LATEST=0
-[ "${1:-}" = --latest ] && { LATEST=1; CACHE=$CACHE/latest; shift; }
+LATEST=${AGENTS_LATEST:-0}
+[ "${1:-}" = --latest ] && { LATEST=1; shift; }
+[ "$LATEST" = 1 ] && CACHE=$CACHE/latest
 
 # NAME PACKAGE VERSION BIN lines of the versions file, for the NAMEs asked
 agents() {

@@ -18,6 +18,8 @@
 
 AG=$TOP/tests/agents
 CACHE=${AGENTS_CACHE:-/var/cache/agentmon-test/agents}
+# AGENTS_LATEST=1 (make agents-latest): the newest releases, as install.sh puts them
+[ "${AGENTS_LATEST:-0}" = 1 ] && CACHE=$CACHE/latest
 HOSTS=$T/hosts
 printf '127.0.0.1 localhost\n::1 localhost\n' >"$HOSTS"
 mkdir -p "$T/home"
