@@ -8,8 +8,10 @@
 #     or node running the package's script),
 # and Claude Code also through a native-installer layout (~/.local/bin/claude
 # -> ~/.local/share/claude/versions/VERSION, a binary named by its version),
-# run by the link and by the versioned path.  The exec is tagged with the
-# agent's name, and a launcher's native child (codex, copilot) too.
+# run by the link and by the versioned path, and that versioned binary
+# answering `-p hi` from the mock model API (tests/agents/mock_api.py).  The
+# exec is tagged with the agent's name, and a launcher's native child
+# (codex, copilot) and Claude Code's children too.
 # Without the registry, that part is skipped (SKIP-PART); the versioned
 # layout is checked all the same with a stand-in binary (/bin/sh): it is
 # tagged with its children, and the same binary in another versions
@@ -121,5 +123,16 @@ vpath=$(native_layout "$T/home" "$exe" "$ver") || fail "native layout"
 run_agent claude "$T/home/.local/bin/claude" --version
 run_agent claude "$vpath" --version
 
+# 4. Claude Code answering `-p hi` from the mock model API (Anthropic
+# Messages, tests/agents/mock_api.py) in the same namespace
+ANTHROPIC_BASE_URL=http://127.0.0.1:8099 ANTHROPIC_API_KEY=sk-mock DISABLE_AUTOUPDATER=1 \
+	run_agent claude "$AG/with_mock.sh" 8099 "$T/mock.log" "$vpath" -p hi
+grep -q 'hi from the mock' "$T/run.out" || { cat "$T/run.out"; fail "claude -p: no reply"; }
+grep -q '"POST", "path": "/v1/messages' "$T/mock.log" || fail "claude -p: no request to the mock"
+p_pid=$RUN_PID
+# its own request (plain HTTP here), and the programs it starts (git)
+wait_event 30 type=http pid="$p_pid" agent=claude method=POST "path~^/v1/messages"
+expect_min 1 type=exec ppid="$p_pid" agent=claude agent_pid="$p_pid"
+
 stop_collector
-pass "tagged by .bin link and resolved file: ${tested[*]}; claude native layout ($ver)"
+pass "tagged by .bin link and resolved file: ${tested[*]}; claude native layout ($ver), -p against the mock"
