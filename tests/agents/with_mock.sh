@@ -12,7 +12,10 @@ python3 "$(dirname "$0")/mock_api.py" 127.0.0.1 "$port" "$log" >"$log.ready" 2>&
 i=0
 until grep -q '^ready' "$log.ready" 2>/dev/null; do
 	i=$((i + 1))
-	[ $i -le 300 ] && kill -0 $! 2>/dev/null || { cat "$log.ready" >&2; exit 125; }
+	if [ $i -gt 300 ] || ! kill -0 $! 2>/dev/null; then
+		cat "$log.ready" >&2
+		exit 125
+	fi
 	sleep 0.1
 done
 exec "$@"

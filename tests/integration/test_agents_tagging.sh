@@ -35,7 +35,8 @@ case $? in
 *) cat "$T/install.log"; fail "tests/agents/install.sh failed" ;;
 esac
 
-# whether pid has exited (gone or a zombie not yet reaped)
+# whether pid has exited (gone or a zombie not yet reaped); for wait_for
+# shellcheck disable=SC2317
 exited() { [ ! -e "/proc/$1" ] || [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" = Z ]; }
 
 # run_agent NAME CMD...: run CMD in the namespace as the agent NAME would be
@@ -78,6 +79,7 @@ start_collector
 vbin=$(native_layout "$T/vhome" /bin/sh 9.9.9) || fail "layout"
 mkfifo "$T/go"
 echo data >"$T/in.txt"
+# shellcheck disable=SC2016
 "$vbin" -c 'read -r x <"$1"; cat "$2" >/dev/null' 9.9.9 "$T/go" "$T/in.txt" &
 vpid=$!
 BG_PIDS+=("$vpid")
@@ -89,6 +91,7 @@ expect_min 1 type=exec "filename~/cat$" ppid="$vpid" agent=claude
 
 mkdir -p "$T/other/versions"
 cp /bin/sh "$T/other/versions/9.9.9"
+# shellcheck disable=SC2016
 "$T/other/versions/9.9.9" -c 'cat "$1" >/dev/null' 9.9.9 "$T/in.txt" &
 opid=$!
 wait "$opid" || fail "other versioned binary failed"
