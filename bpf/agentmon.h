@@ -245,6 +245,9 @@ struct am_name {
 
 #define AM_RULE_TAG        1  /* exec of this basename tags the process */
 #define AM_RULE_CANDIDATE  2  /* send the exec to userspace to decide */
+/* key of the rule for version-like basenames ("2.1.197": a digit first,
+ * digits and dots, a dot); no basename holds a '/' */
+#define AM_VERSION_KEY     "/version"
 
 struct am_exe_rule {
 	__u32 agent_id;      /* for AM_RULE_TAG */

@@ -38,10 +38,34 @@ int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
-/* the agent_exe rule for the basename of the filename at fname, or NULL */
+/* whether the NUL-padded basename key looks like a version (AM_VERSION_KEY) */
+static __always_inline bool version_like(const struct am_name *key)
+{
+	bool dot = false;
+
+	if (key->name[0] < '0' || key->name[0] > '9')
+		return false;
+	for (__u32 i = 1; i < AM_NAME_MAX; i++) {
+		char c = key->name[i];
+
+		if (!c)
+			break;
+		if (c == '.')
+			dot = true;
+		else if (c < '0' || c > '9')
+			return false;
+	}
+	return dot;
+}
+
+/*
+ * the agent_exe rule for the basename of the filename at fname, or NULL; a
+ * version-like basename with no rule of its own takes AM_VERSION_KEY's
+ */
 static __always_inline struct am_exe_rule *exe_rule(__u8 *rec, __u32 fname, __u32 fnlen)
 {
 	struct am_name key = {};
+	struct am_exe_rule *rule;
 	__u32 start = 0, blen;
 	bool found = false;
 
@@ -62,6 +86,11 @@ static __always_inline struct am_exe_rule *exe_rule(__u8 *rec, __u32 fname, __u3
 		return NULL; /* longer than any key */
 	blen = (fnlen - 1 - start) & (AM_NAME_MAX - 1);
 	bpf_probe_read_kernel(key.name, blen, &rec[(fname + start) & STR_OFF_MASK]);
+	rule = bpf_map_lookup_elem(&agent_exe, &key);
+	if (rule || !version_like(&key))
+		return rule;
+	__builtin_memset(&key, 0, sizeof(key));
+	__builtin_memcpy(key.name, AM_VERSION_KEY, sizeof(AM_VERSION_KEY));
 	return bpf_map_lookup_elem(&agent_exe, &key);
 }
 

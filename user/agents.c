@@ -2,17 +2,22 @@
 /*
  * agents.c - the agent table and exec matching (see agents.h).
  *
- * Each agent owns its name and a list of patterns.  A pattern is "plain"
- * (no '/' and no glob character: compared with basenames) or a "path"
- * pattern (fnmatch(3) without FNM_PATHNAME, so '*' crosses '/').
- *
- * The built-in package patterns ("* /@anthropic-ai/claude-code/ *" ...) are
- * marked script_only: they are matched against the script an interpreter
- * runs, never against the executed file.  An npm or pip package is started
- * through its bin link (a plain name, tagged in the kernel) or through an
- * interpreter (a kernel candidate), so they do not need every exec sent to
- * userspace.  Patterns from the policy file match both, and one whose
- * basename has glob characters turns candidate_all on.
+ * Each agent owns its name and a list of patterns, of one kind each:
+ *   P_PLAIN    a basename (no '/', no glob): the executed file's, the
+ *              interpreter script's or python -m's; a kernel AM_RULE_TAG;
+ *   P_PATH     a policy file's path pattern: fnmatch(3) without
+ *              FNM_PATHNAME ('*' crosses '/') against the executed file's
+ *              path (as given and resolved) and the interpreter's script;
+ *              its basename is a kernel candidate (a glob one: every exec);
+ *   P_PKG      a built-in package path ("* /@anthropic-ai/claude-code* / *"):
+ *              matched like P_PATH but with no kernel rule of its own.  An
+ *              npm package starts through its bin link or a native binary
+ *              (plain names, tagged in the kernel) or an interpreter (a
+ *              kernel candidate); the scan and candidates see the rest;
+ *   P_VERSION  a built-in directory of versioned binaries: the path must
+ *              match and its basename be a version (digits and dots, as
+ *              Claude Code's native installer names them); the kernel sends
+ *              version-like basenames as candidates (AM_VERSION_KEY).
  */
 #include <errno.h>
 #include <fnmatch.h>
@@ -22,10 +27,11 @@
 
 #include "agents.h"
 
+enum pat_kind { P_PLAIN, P_PATH, P_PKG, P_VERSION };
+
 struct pattern {
 	char *text;
-	bool plain;        /* compared with basenames */
-	bool script_only;  /* path pattern for interpreter scripts only */
+	enum pat_kind kind;
 };
 
 struct agent {
@@ -39,20 +45,29 @@ struct agents {
 	size_t n, cap;
 };
 
+/* the built-in agents; README.md "Agents recognised" lists them */
 static const struct {
 	const char *name;
-	const char *pkg[3];  /* script_only path patterns */
+	const char *names[4];  /* P_PLAIN basenames besides the name */
+	const char *pkg[4];    /* P_PKG package paths */
+	const char *version;   /* P_VERSION directory pattern */
 } default_agents[] = {
-	{ "claude",       { "*/@anthropic-ai/claude-code/*" } },
-	{ "codex",        { "*/@openai/codex/*" } },
-	{ "aider",        { "*/site-packages/aider/*", "*/dist-packages/aider/*" } },
-	{ "gemini",       { "*/@google/gemini-cli/*" } },
-	{ "goose",        { NULL } },
-	{ "opencode",     { "*/node_modules/opencode-ai/*" } },
-	{ "cursor-agent", { "*/cursor-agent/versions/*" } },
-	{ "copilot",      { "*/@github/copilot/*" } },
-	{ "amp",          { "*/@sourcegraph/amp/*" } },
-	{ "qwen",         { "*/@qwen-code/qwen-code/*" } },
+	{ "claude",       { "claude.exe" },
+	  { "*/@anthropic-ai/claude-code*/*" }, "*/claude/versions/*" },
+	{ "codex",        { NULL }, { "*/@openai/codex*/*" }, NULL },
+	{ "aider",        { NULL }, { "*/site-packages/aider/*", "*/dist-packages/aider/*" }, NULL },
+	{ "gemini",       { NULL }, { "*/@google/gemini-cli*/*" }, NULL },
+	{ "goose",        { NULL }, { NULL }, NULL },
+	{ "opencode",     { "opencode.exe" }, { "*/node_modules/opencode-*/*" }, NULL },
+	{ "cursor-agent", { NULL }, { "*/cursor-agent/versions/*" }, NULL },
+	{ "copilot",      { NULL }, { "*/@github/copilot*/*" }, NULL },
+	{ "amp",          { "amp.exe" }, { "*/@sourcegraph/amp/*", "*/@ampcode/cli/*" }, NULL },
+	{ "qwen",         { NULL }, { "*/@qwen-code/qwen-code*/*" }, NULL },
+	{ "pi",           { NULL }, { "*/@mariozechner/pi-coding-agent/*" }, NULL },
+	{ "auggie",       { NULL }, { "*/@augmentcode/auggie/*" }, NULL },
+	{ "crush",        { NULL }, { "*/@charmland/crush*/*" }, NULL },
+	{ "kilo",         { "kilocode" }, { "*/@kilocode/cli*/*" }, NULL },
+	{ "grok",         { NULL }, { "*/@vibe-kit/grok-cli/*" }, NULL },
 };
 
 #define N_DEFAULTS (sizeof(default_agents) / sizeof(default_agents[0]))
@@ -125,7 +140,8 @@ static bool has_glob(const char *s)
 	return strpbrk(s, "*?[") != NULL;
 }
 
-static int add_pattern(struct agents *a, const char *name, const char *pattern, bool script_only)
+static int add_pattern(struct agents *a, const char *name, const char *pattern,
+		       enum pat_kind kind)
 {
 	struct agent *ag;
 	struct pattern *p;
@@ -147,20 +163,34 @@ static int add_pattern(struct agents *a, const char *name, const char *pattern, 
 	p->text = strdup(pattern);
 	if (!p->text)
 		return -ENOMEM;
-	p->plain = !strchr(pattern, '/') && !has_glob(pattern);
-	p->script_only = script_only && !p->plain;
+	p->kind = !strchr(pattern, '/') && !has_glob(pattern) ? P_PLAIN : kind;
 	ag->n_pats++;
 	return 0;
 }
 
 int agents_add_pattern(struct agents *a, const char *name, const char *pattern)
 {
-	return add_pattern(a, name, pattern, false);
+	return add_pattern(a, name, pattern, P_PATH);
 }
 
 struct agents *agents_new(void)
 {
 	return calloc(1, sizeof(struct agents));
+}
+
+/* default_agents[i]'s patterns into a; 0 or -ENOMEM */
+static int add_default(struct agents *a, size_t i)
+{
+	const char *name = default_agents[i].name;
+	int ret = add_pattern(a, name, name, P_PLAIN);
+
+	for (size_t j = 0; !ret && j < 4 && default_agents[i].names[j]; j++)
+		ret = add_pattern(a, name, default_agents[i].names[j], P_PLAIN);
+	for (size_t j = 0; !ret && j < 4 && default_agents[i].pkg[j]; j++)
+		ret = add_pattern(a, name, default_agents[i].pkg[j], P_PKG);
+	if (!ret && default_agents[i].version)
+		ret = add_pattern(a, name, default_agents[i].version, P_VERSION);
+	return ret;
 }
 
 struct agents *agents_new_default(void)
@@ -170,18 +200,12 @@ struct agents *agents_new_default(void)
 	if (!a)
 		return NULL;
 	for (size_t i = 0; i < N_DEFAULTS; i++) {
-		const char *name = default_agents[i].name;
-
-		if (add_pattern(a, name, name, false))
-			goto fail;
-		for (size_t j = 0; j < 3 && default_agents[i].pkg[j]; j++)
-			if (add_pattern(a, name, default_agents[i].pkg[j], true))
-				goto fail;
+		if (add_default(a, i)) {
+			agents_free(a);
+			return NULL;
+		}
 	}
 	return a;
-fail:
-	agents_free(a);
-	return NULL;
 }
 
 const char *agents_name(const struct agents *a, uint32_t id)
@@ -333,15 +357,38 @@ static void find_script(enum interp in, const char *argv, const char *end, uint3
 	}
 }
 
+bool agents_version_like(const char *b)
+{
+	bool dot = false;
+
+	if (*b < '0' || *b > '9')
+		return false;
+	for (; *b; b++) {
+		if (*b == '.')
+			dot = true;
+		else if (*b < '0' || *b > '9')
+			return false;
+	}
+	return dot;
+}
+
+/* whether path pattern p matches file (an executed file's path) */
+static bool path_matches(const struct pattern *p, const char *file)
+{
+	if (fnmatch(p->text, file, 0))
+		return false;
+	return p->kind != P_VERSION || agents_version_like(base_name(file));
+}
+
 static bool pattern_matches(const struct pattern *p, const char *filename, const struct script *s)
 {
-	if (p->plain)
+	if (p->kind == P_PLAIN)
 		return !strcmp(p->text, base_name(filename)) ||
 		       (s->path && !strcmp(p->text, base_name(s->path))) ||
 		       !strcmp(p->text, s->module);
-	if (!p->script_only && fnmatch(p->text, filename, 0) == 0)
+	if (path_matches(p, filename))
 		return true;
-	return s->path && fnmatch(p->text, s->path, 0) == 0;
+	return p->kind != P_VERSION && s->path && fnmatch(p->text, s->path, 0) == 0;
 }
 
 uint32_t agents_match_exec(const struct agents *a, const char *filename,
@@ -423,12 +470,18 @@ static bool rules_pattern(struct rule_set *r, const struct pattern *p, uint32_t 
 {
 	const char *b;
 
-	if (p->plain) {
+	switch (p->kind) {
+	case P_PLAIN:
 		rules_add(r, p->text, AM_RULE_TAG, id);
 		return false;
-	}
-	if (p->script_only)
+	case P_PKG:
 		return false;
+	case P_VERSION:
+		rules_add(r, AM_VERSION_KEY, AM_RULE_CANDIDATE, AM_AGENT_NONE);
+		return false;
+	case P_PATH:
+		break;
+	}
 	b = base_name(p->text);
 	if (has_glob(b) || !*b)
 		return true;

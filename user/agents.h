@@ -8,7 +8,9 @@
  *     against the executed file's path and the interpreter's script path
  *     ("*" /@anthropic-ai/claude-code/ "*" style patterns match anywhere).
  * Plain names are enforced in the kernel at exec (AM_RULE_TAG); interpreters
- * and path patterns make the kernel send candidate execs to userspace.
+ * and path patterns make the kernel send candidate execs to userspace.  The
+ * built-in agents also match their package paths and (Claude Code) a
+ * directory of binaries named by version (agents.c).
  */
 #ifndef AGENTMON_AGENTS_H
 #define AGENTMON_AGENTS_H
@@ -22,7 +24,8 @@
 struct agents;
 
 /* a table with the default agents (claude, codex, aider, gemini, goose,
- * opencode, cursor-agent, copilot, amp, qwen); NULL on ENOMEM */
+ * opencode, cursor-agent, copilot, amp, qwen, pi, auggie, crush, kilo,
+ * grok); NULL on ENOMEM */
 struct agents *agents_new_default(void);
 /* an empty table (a replay's: names as the trace recorded them); NULL on ENOMEM */
 struct agents *agents_new(void);
@@ -44,10 +47,14 @@ size_t agents_count(const struct agents *a);
 uint32_t agents_match_exec(const struct agents *a, const char *filename,
 			   const char *argv, size_t argv_len, uint32_t argc);
 
+/* whether basename b looks like a version ("2.1.197": a digit first, digits
+ * and dots, a dot); the kernel's test for AM_VERSION_KEY is the same */
+bool agents_version_like(const char *b);
+
 /*
  * agents_kernel_rules - call cb once per executable basename the kernel
  * should act on at exec (AM_RULE_TAG for plain names, AM_RULE_CANDIDATE for
- * interpreters and basenames of path patterns).  Returns true when some
+ * interpreters, basenames of path patterns and AM_VERSION_KEY).  Returns true when some
  * pattern needs every untagged exec (am_config.candidate_all).
  */
 bool agents_kernel_rules(const struct agents *a,

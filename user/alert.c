@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "agents.h"
 #include "alert.h"
 #include "output.h"
 
@@ -119,6 +120,19 @@ size_t alert_summary(const struct event *cause, const struct rules_verdict *v,
 	return at;
 }
 
+/*
+ * the name a process goes by in a chain: its executable's basename (the
+ * program, where comm may be a thread's name: "HTTP Client", "Bun Pool 1"),
+ * else comm; a versioned binary's basename ("2.1.197") gives way to comm
+ */
+static const char *chain_name(const char *exe, const char *comm)
+{
+	const char *b = exe ? strrchr(exe, '/') : NULL;
+
+	b = b ? b + 1 : exe;
+	return b && *b && !agents_version_like(b) ? b : comm;
+}
+
 size_t alert_chain(struct proc_cache *pc, const struct event *cause, char *buf, size_t len)
 {
 	const char *comm[ALERT_CHAIN_MAX];
@@ -126,7 +140,7 @@ size_t alert_chain(struct proc_cache *pc, const struct event *cause, char *buf, 
 	size_t n = 1, at = 0;
 	bool cut = false;
 
-	comm[0] = cause->comm;
+	comm[0] = chain_name(cause->exe, cause->comm);
 	pid[0] = cause->pid;
 	while (pc && pid[n - 1] != cause->agent_pid && cause->agent_pid && next > 0) {
 		struct proc_info *p = proc_cache_get(pc, next);
@@ -137,7 +151,7 @@ size_t alert_chain(struct proc_cache *pc, const struct event *cause, char *buf, 
 			cut = true;
 			break;
 		}
-		comm[n] = p->comm;
+		comm[n] = chain_name(p->exe, p->comm);
 		pid[n++] = p->pid;
 		next = p->ppid;
 	}

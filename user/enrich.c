@@ -126,7 +126,7 @@ static void on_fork(struct enrich *e, struct event *ev)
 static bool decide_candidate(struct enrich *e, struct event *ev)
 {
 	const struct event_exec *x = &ev->exec;
-	uint32_t id = agents_match_exec(e->tagger->agents, ev->exe ? ev->exe : x->filename,
+	uint32_t id = tagger_match_exec(e->tagger, ev->pid, ev->exe ? ev->exe : x->filename,
 					x->argv, x->argv_len, x->argc);
 
 	if (id == AM_AGENT_NONE || ev->pid == e->tagger->self_pid)

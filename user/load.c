@@ -557,7 +557,8 @@ int loader_set_exe_rule(struct loader *l, const char *basename,
 	struct am_name key = {};
 	size_t n = strlen(basename);
 
-	if (!n || n >= sizeof(key.name) || strchr(basename, '/'))
+	if (!n || n >= sizeof(key.name) ||
+	    (strchr(basename, '/') && strcmp(basename, AM_VERSION_KEY)))
 		return -EINVAL;
 	memcpy(key.name, basename, n);
 	return rc_errno(bpf_map_update_elem(bpf_map__fd(l->skel->maps.agent_exe), &key, rule,

@@ -173,19 +173,44 @@ size_t tagger_read_cmdline(const char *procfs, uint32_t pid, char *buf, size_t l
 	return got;
 }
 
+/* pid's executable, resolved by the kernel (/proc/PID/exe: a readlink, no
+ * file of the process is opened); false when gone, a kernel thread or
+ * there is no procfs (a replay) */
+static bool read_exe(const char *procfs, uint32_t pid, char *exe, size_t len)
+{
+	char path[PATH_MAX];
+	ssize_t r;
+
+	if (!procfs)
+		return false;
+	snprintf(path, sizeof(path), "%s/%u/exe", procfs, pid);
+	r = readlink(path, exe, len - 1);
+	if (r <= 0)
+		return false;
+	exe[r] = '\0';
+	return true;
+}
+
+uint32_t tagger_match_exec(struct tagger *t, uint32_t pid, const char *filename,
+			   const char *argv, size_t argv_len, uint32_t argc)
+{
+	char exe[PATH_MAX];
+	uint32_t id = agents_match_exec(t->agents, filename, argv, argv_len, argc);
+
+	if (id == AM_AGENT_NONE && read_exe(t->procfs, pid, exe, sizeof(exe)))
+		id = agents_match_exec(t->agents, exe, argv, argv_len, argc);
+	return id;
+}
+
 /* the agent pid runs as, judged by its executable and command line */
 static uint32_t match_proc(struct tagger *t, uint32_t pid)
 {
-	char path[PATH_MAX], exe[PATH_MAX], cmd[4096];
+	char exe[PATH_MAX], cmd[4096];
 	uint32_t argc, id;
 	size_t len;
-	ssize_t r;
 
-	snprintf(path, sizeof(path), "%s/%u/exe", t->procfs, pid);
-	r = readlink(path, exe, sizeof(exe) - 1);
-	if (r <= 0)
+	if (!read_exe(t->procfs, pid, exe, sizeof(exe)))
 		return AM_AGENT_NONE; /* kernel thread or gone */
-	exe[r] = '\0';
 	len = tagger_read_cmdline(t->procfs, pid, cmd, sizeof(cmd), &argc);
 	id = agents_match_exec(t->agents, exe, cmd, len, argc);
 	if (id == AM_AGENT_NONE && len)

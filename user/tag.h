@@ -88,6 +88,15 @@ bool tagger_stale(const char *procfs, const struct tag_entry *t);
  */
 int tagger_sweep(struct tagger *t, const struct tag_entry *v, size_t n);
 
+/*
+ * tagger_match_exec - the agent a candidate exec of pid belongs to: its
+ * filename as given (symlinks unresolved), else pid's executable as the
+ * kernel resolved it (/proc/PID/exe), with the exec's argv (agents.h).
+ * AM_AGENT_NONE when neither matches or pid is gone.
+ */
+uint32_t tagger_match_exec(struct tagger *t, uint32_t pid, const char *filename,
+			   const char *argv, size_t argv_len, uint32_t argc);
+
 /* tagger_read_cmdline - /proc/PID/cmdline into buf: argc strings back to back;
  * returns the byte count (0 when gone) and sets *argc */
 size_t tagger_read_cmdline(const char *procfs, uint32_t pid, char *buf, size_t len,

@@ -37,16 +37,18 @@ static const char *m(const char *filename, const char *argv, size_t len)
 }
 
 #define M(fn, argv) m(fn, argv, sizeof(argv) - 1)
+#define N_NAMES 15 /* default agents */
 
 static void test_defaults(void **state)
 {
 	static const char *const names[] = { "claude", "codex", "aider", "gemini", "goose",
-		"opencode", "cursor-agent", "copilot", "amp", "qwen" };
+		"opencode", "cursor-agent", "copilot", "amp", "qwen", "pi", "auggie", "crush",
+		"kilo", "grok" };
 
-	assert_int_equal(agents_count(A), 10);
-	for (uint32_t i = 0; i < 10; i++)
+	assert_int_equal(agents_count(A), N_NAMES);
+	for (uint32_t i = 0; i < N_NAMES; i++)
 		assert_string_equal(agents_name(A, i), names[i]);
-	assert_null(agents_name(A, 10));
+	assert_null(agents_name(A, N_NAMES));
 	assert_null(agents_name(A, AM_AGENT_NONE));
 }
 
@@ -84,10 +86,54 @@ static void test_interpreters(void **state)
 	assert_string_equal(M("/usr/bin/node", "node\0"), "-");
 	assert_string_equal(M("/usr/bin/python3", "python3\0-\0"), "-");
 	assert_string_equal(M("/usr/bin/pythonx", "pythonx\0/usr/bin/aider\0"), "-");
-	/* package patterns are for scripts only, not the executed file */
-	assert_string_equal(M("/x/@anthropic-ai/claude-code/vendor/rg", "rg\0"), "-");
+	assert_string_equal(M("/usr/bin/node", "node\0/x/@mariozechner/pi-coding-agent/dist/cli.js\0"),
+			    "pi");
 	/* argv not NUL-terminated: no script looked for, no overread */
 	assert_string_equal(m("/usr/bin/node", "node\0/x/claude", 14), "-");
+}
+
+/* the executables real agent packages and installers run (tests/agents/) */
+static void test_layouts(void **state)
+{
+	/* Claude Code: the npm package's Bun binary, its platform package, the
+	 * native installer's versioned binary */
+	assert_string_equal(M("/c/node_modules/@anthropic-ai/claude-code/bin/claude.exe",
+			      "claude.exe\0"), "claude");
+	assert_string_equal(M("./claude.exe", "./claude.exe\0--version\0"), "claude");
+	assert_string_equal(M("/c/node_modules/@anthropic-ai/claude-code-linux-x64/claude-x",
+			      "x\0"), "claude");
+	assert_string_equal(M("/home/u/.local/share/claude/versions/2.1.197", "claude\0"), "claude");
+	assert_string_equal(M("/home/u/.local/share/claude/versions/2.1.197.tmp", "x\0"), "-");
+	assert_string_equal(M("/home/u/.local/share/claude/versions/latest", "x\0"), "-");
+	assert_string_equal(M("/opt/tool/versions/2.1.197", "x\0"), "-");
+	/* the native children and single binaries of the others */
+	assert_string_equal(M("/c/node_modules/@openai/codex/vendor/x86_64-unknown-linux-musl/"
+			      "bin/codex-x", "x\0"), "codex");
+	assert_string_equal(M("/c/node_modules/opencode-ai/bin/opencode.exe", "x\0"), "opencode");
+	assert_string_equal(M("/c/node_modules/opencode-linux-x64/bin/oc", "x\0"), "opencode");
+	assert_string_equal(M("/c/node_modules/@github/copilot-linux-x64/copilot-x", "x\0"),
+			    "copilot");
+	assert_string_equal(M("/c/node_modules/@sourcegraph/amp/node_modules/@ampcode/cli/bin/"
+			      "amp.exe", "x\0"), "amp");
+	assert_string_equal(M("/c/node_modules/.bin/pi", "pi\0"), "pi");
+	assert_string_equal(M("/c/node_modules/.bin/kilocode", "x\0"), "kilo");
+	assert_string_equal(M("/c/node_modules/@charmland/crush-linux-x64/bin/c", "x\0"), "crush");
+	assert_string_equal(M("/usr/bin/node", "node\0/c/node_modules/@augmentcode/auggie/"
+			      "augment.mjs\0"), "auggie");
+	/* lookalikes */
+	assert_string_equal(M("/x/@anthropic-ai/sdk/bin/tool", "x\0"), "-");
+	assert_string_equal(M("/x/node_modules/opencodex/bin/tool", "x\0"), "-");
+}
+
+static void test_version_like(void **state)
+{
+	assert_true(agents_version_like("2.1.197"));
+	assert_true(agents_version_like("0.1"));
+	assert_false(agents_version_like("2"));
+	assert_false(agents_version_like(".2.1"));
+	assert_false(agents_version_like("2.1.197-rc1"));
+	assert_false(agents_version_like(""));
+	assert_false(agents_version_like("claude"));
 }
 
 static void test_custom(void **state)
@@ -99,9 +145,9 @@ static void test_custom(void **state)
 	assert_string_equal(M("/opt/bots/forum-bot", "forum-bot\0"), "forum-bot");
 	assert_string_equal(M("/home/u/forum_bot.py", "forum_bot.py\0"), "forum-bot");
 	assert_string_equal(M("/usr/bin/python3", "python3\0/srv/a/b/forum_bot.py\0"), "forum-bot");
-	assert_int_equal(agents_intern(A, "forum-bot"), 10);
-	assert_int_equal(agents_intern(A, "launched"), 11);
-	assert_int_equal(agents_count(A), 12);
+	assert_int_equal(agents_intern(A, "forum-bot"), N_NAMES);
+	assert_int_equal(agents_intern(A, "launched"), N_NAMES + 1);
+	assert_int_equal(agents_count(A), N_NAMES + 2);
 	assert_string_equal(M("/usr/bin/launched", ""), "-"); /* a name alone matches nothing */
 	char longname[AM_NAME_MAX + 1];
 	memset(longname, 'a', AM_NAME_MAX);
@@ -149,6 +195,12 @@ static void test_kernel_rules(void **state)
 	assert_int_equal(rule(&s, "python3.12")->action, AM_RULE_CANDIDATE);
 	assert_int_equal(rule(&s, "bun")->action, AM_RULE_CANDIDATE);
 	assert_null(rule(&s, "*"));
+	/* single binaries tag at exec; a versioned binary is a candidate */
+	assert_int_equal(rule(&s, "claude.exe")->action, AM_RULE_TAG);
+	assert_int_equal(rule(&s, "claude.exe")->agent_id, 0);
+	assert_int_equal(rule(&s, "pi")->action, AM_RULE_TAG);
+	assert_int_equal(rule(&s, AM_VERSION_KEY)->action, AM_RULE_CANDIDATE);
+	assert_null(rule(&s, "codex.js"));
 
 	memset(&s, 0, sizeof(s));
 	memset(longname, 'b', sizeof(longname) - 1);
@@ -173,6 +225,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plain_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interpreters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_layouts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_version_like, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_custom, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_rules, setup, teardown),
 	};

@@ -127,6 +127,30 @@ static void test_chain(void **state)
 	proc_cache_free(pc);
 }
 
+/* the chain names programs (exe basenames), not thread names */
+static void test_chain_programs(void **state)
+{
+	struct proc_cache *pc = proc_cache_new();
+	struct event ev = post(4251, "HTTP Client", "h", 0);
+	char b[256];
+
+	add_proc(pc, 4242, 1, "Bun Pool 1");
+	assert_int_equal(proc_info_set(&proc_cache_get(pc, 4242)->exe,
+				       "/n/@anthropic-ai/claude-code/bin/claude.exe"), 0);
+	add_proc(pc, 4250, 4242, "sh");
+	ev.exe = "/usr/bin/node";
+	alert_chain(pc, &ev, b, sizeof(b));
+	assert_string_equal(b, "claude.exe[4242] > sh[4250] > node[4251]");
+	/* a versioned binary (Claude Code's native install) keeps its comm */
+	assert_int_equal(proc_info_set(&proc_cache_get(pc, 4242)->exe,
+				       "/h/.local/share/claude/versions/2.1.197"), 0);
+	snprintf(proc_cache_get(pc, 4242)->comm, 16, "claude");
+	ev.exe = "";
+	alert_chain(pc, &ev, b, sizeof(b));
+	assert_string_equal(b, "claude[4242] > sh[4250] > HTTP Client[4251]");
+	proc_cache_free(pc);
+}
+
 static void test_suppression(void **state)
 {
 	struct alert_settings s = { .window_ns = 60 * SEC, .max_keys = 2 };
@@ -204,6 +228,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_chain),
+		cmocka_unit_test(test_chain_programs),
 		cmocka_unit_test(test_suppression),
 		cmocka_unit_test(test_owned_copy),
 	};

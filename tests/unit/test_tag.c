@@ -229,6 +229,28 @@ static void test_tag_tree_from_launch(void **state)
 	assert_int_equal(find(f, 999), -1);
 }
 
+/* a candidate exec is matched on its filename as given, then on the file
+ * the kernel resolved it to (a link into Claude Code's versions directory) */
+static void test_match_exec_resolved(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t claude = agents_intern(f->agents, "claude");
+
+	fake_proc(f, 500, 100, "claude", "/home/u/.local/share/claude/versions/2.1.197",
+		  "c", 2);
+	assert_int_equal(tagger_match_exec(&f->tagger, 500, "/home/u/bin/c", "c", 2, 1), claude);
+	assert_int_equal(tagger_match_exec(&f->tagger, 400, "/home/u/bin/c", "c", 2, 1),
+			 AM_AGENT_NONE);
+	assert_int_equal(tagger_match_exec(&f->tagger, 777, "/home/u/bin/c", "c", 2, 1),
+			 AM_AGENT_NONE); /* gone */
+	assert_int_equal(tagger_match_exec(&f->tagger, 777, "/x/claude/versions/1.0.3", "c", 2, 1),
+			 claude);
+	f->tagger.procfs = NULL; /* a replay: the given name only */
+	assert_int_equal(tagger_match_exec(&f->tagger, 500, "/home/u/bin/c", "c", 2, 1),
+			 AM_AGENT_NONE);
+	f->tagger.procfs = f->root;
+}
+
 static void test_cmdline(void **state)
 {
 	struct fixture *f = *state;
@@ -372,6 +394,7 @@ static void test_adopt_children(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_match_exec_resolved, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tags_carry_start_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dead_pid_not_tagged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_death_during_write_untags, setup, teardown),
