@@ -4,7 +4,9 @@
  * calls (attached by the loader to libssl, libgnutls and to binaries that
  * carry OpenSSL/BoringSSL with symbols, e.g. node):
  *   entry programs   SSL_write, SSL_write_ex, SSL_read, SSL_read_ex,
- *                    gnutls_record_send, gnutls_record_recv: for tagged
+ *                    gnutls_record_send, gnutls_record_recv, and
+ *                    BoringSSL's tls_write_app_data in stripped binaries
+ *                    (Bun; located by user/tls_locate.c): for tagged
  *                    tgids only (tagged_bits first), save buf (and the
  *                    size_t * of the _ex variants) per thread in tls_calls
  *   tls_ret          the one uretprobe: AM_EV_DATA, AM_DATA_TLS_SEND with
@@ -87,6 +89,18 @@ SEC("uprobe")
 int BPF_KPROBE(gtls_recv, void *session, void *data, __u64 len)
 {
 	return tls_enter(data, NULL, AM_DATA_TLS_RECV, AM_TLS_GNUTLS);
+}
+
+/*
+ * BoringSSL's int tls_write_app_data(SSL *, bool *needs_handshake,
+ * size_t *bytes_written, Span<const uint8_t> in): the span arrives in the
+ * 4th and 5th argument registers; like SSL_write_ex it returns 1 and the
+ * bytes written through its 3rd argument
+ */
+SEC("uprobe")
+int BPF_KPROBE(bssl_write_app, void *ssl, void *needs_hs, void *written, const void *data)
+{
+	return tls_enter(data, written, AM_DATA_TLS_SEND, AM_TLS_OPENSSL);
 }
 
 /* addresses, ports, protocol and cookie of the socket sk */

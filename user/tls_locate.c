@@ -41,6 +41,7 @@ struct fde {
 struct site {
 	uint64_t addr;                /* of the reference */
 	uint64_t fn_lo, fn_hi;        /* the enclosing function, fn_hi 0: unknown */
+	bool by_fde;                  /* bounds from an FDE: final */
 	uint32_t reason, line;
 };
 
@@ -327,34 +328,94 @@ static const struct fde *fde_at(const struct loc *L, uint64_t a)
 
 /* ---- the error sites ---- */
 
-/* the register loads around the reference at b[i] (len bytes in all, the
- * reference being rl bytes long): edi, esi, ecx from mov r32, imm32 runs */
-static bool decode_site(const uint8_t *b, size_t len, size_t i, size_t rl, struct site *s)
+/* one register load: reg (0-15) gets val; len bytes; rip: val is rip-relative */
+struct load {
+	unsigned reg, len;
+	uint64_t val;
+};
+
+static uint32_t le32(const uint8_t *p)
 {
-	uint32_t v[8];
-	bool have[8] = { false };
-	size_t p;
-	int k;
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
 
-	for (p = i + rl; p + 5 <= len && b[p] >= 0xb8 && b[p] <= 0xbf && p < i + rl + 40; p += 5) {
-		v[b[p] - 0xb8] = b[p + 1] | b[p + 2] << 8 | b[p + 3] << 16 | (uint32_t)b[p + 4] << 24;
-		have[b[p] - 0xb8] = true;
-	}
-	for (p = i, k = 0; p >= 5 && k < 8 && b[p - 5] >= 0xb8 && b[p - 5] <= 0xbf; p -= 5, k++) {
-		int r = b[p - 5] - 0xb8;
+/*
+ * the register load at b[i] (n bytes left), at vaddr va: mov r32, imm32
+ * (with REX.B), xor r32, r32 (a zero), lea r64, [rip+d32]; false otherwise
+ */
+static bool load_at(const uint8_t *b, size_t n, uint64_t va, struct load *ld)
+{
+	unsigned rex = 0, k = 0;
 
-		if (!have[r]) {
-			v[r] = b[p - 4] | b[p - 3] << 8 | b[p - 2] << 16 | (uint32_t)b[p - 1] << 24;
-			have[r] = true;
-		}
+	if (n && (b[0] & 0xf0) == 0x40)
+		rex = b[k++];
+	if (n >= k + 5 && b[k] >= 0xb8 && b[k] <= 0xbf && !(rex & 8)) {
+		*ld = (struct load){ (b[k] - 0xb8u) | (rex & 1) << 3, k + 5, le32(b + k + 1) };
+		return true;
 	}
-	/* registers: 1 ecx, 6 esi, 7 edi */
-	if (!have[1] || !have[6] || !have[7] || v[7] != ERR_LIB_SSL || !v[6] || !v[1] ||
-	    v[6] > 0xffff || v[1] > 0xffffff)
+	if (n >= k + 2 && b[k] == 0x31 && (b[k + 1] >> 6) == 3 &&
+	    ((b[k + 1] >> 3) & 7) == (b[k + 1] & 7) && !!(rex & 4) == !!(rex & 1)) {
+		*ld = (struct load){ (b[k + 1] & 7u) | (rex & 1) << 3, k + 2, 0 };
+		return true;
+	}
+	if (n >= k + 6 && (rex & 8) && b[k] == 0x8d && (b[k + 1] & 0xc7) == 0x05) {
+		int32_t d = (int32_t)le32(b + k + 2);
+
+		*ld = (struct load){ ((b[k + 1] >> 3) & 7u) | (rex & 4) << 1, k + 6, 0 };
+		ld->val = va + ld->len + (uint64_t)(int64_t)d;
+		return true;
+	}
+	return false;
+}
+
+#define R_ECX 1
+#define R_EDX 2
+#define R_ESI 6
+#define R_EDI 7
+#define R_R8  8
+
+/*
+ * the loads around the one at b[i] (the file name into edx or ecx), forward
+ * and backward over a run of loads, as an OPENSSL_PUT_ERROR(SSL, reason)
+ * site; both ERR_put_error layouts:
+ *   (lib, reason, file, line)          edi 16, esi reason, edx file, ecx line
+ *   (lib, unused, reason, file, line)  edi 16, esi 0, edx reason, ecx file, r8d line
+ */
+static bool decode_site(const uint8_t *b, size_t len, size_t i, uint64_t base,
+			unsigned file_reg, struct site *s)
+{
+	uint64_t v[16];
+	bool have[16] = { false };
+	struct load ld;
+	size_t p = i;
+
+	for (int k = 0; k < 8 && p < len && load_at(b + p, len - p, base + p, &ld); k++) {
+		if (!have[ld.reg])
+			v[ld.reg] = ld.val, have[ld.reg] = true;
+		p += ld.len;
+	}
+	for (int k = 0, found = 1; k < 8 && found; k++) { /* backward: a load ending at i */
+		found = 0;
+		for (size_t l = 2; l <= 7 && l <= i && !found; l++)
+			if (load_at(b + i - l, l, base + i - l, &ld) && ld.len == l) {
+				if (!have[ld.reg])
+					v[ld.reg] = ld.val, have[ld.reg] = true;
+				i -= l;
+				found = 1;
+			}
+	}
+	if (!have[R_EDI] || v[R_EDI] != ERR_LIB_SSL)
 		return false;
-	s->reason = v[6];
-	s->line = v[1];
-	return true;
+	if (file_reg == R_EDX && have[R_ESI] && have[R_ECX]) {
+		s->reason = (uint32_t)v[R_ESI];
+		s->line = (uint32_t)v[R_ECX];
+	} else if (file_reg == R_ECX && have[R_EDX] && have[R_R8] && (!have[R_ESI] || !v[R_ESI])) {
+		s->reason = (uint32_t)v[R_EDX];
+		s->line = (uint32_t)v[R_R8];
+	} else {
+		return false;
+	}
+	return s->reason && s->reason <= 0xffff && s->line && s->line <= 0xffffff;
 }
 
 /* is a one of the string's addresses */
@@ -366,18 +427,7 @@ static bool is_name(const struct loc *L, uint64_t a)
 	return false;
 }
 
-/* a reference at b[i] of a section at vaddr base: decode and keep its site */
-static void take_ref(struct loc *L, const uint8_t *b, size_t len, size_t i, size_t rl,
-		     uint64_t base)
-{
-	struct site s = { .addr = base + i };
-
-	L->t->refs++;
-	if (L->n_sites < TLS_LOC_SITES_MAX && decode_site(b, len, i, rl, &s))
-		L->sites[L->n_sites++] = s;
-}
-
-/* every mov edx, imm32 / lea rdx, [rip+d] of the string in executable sections */
+/* every load of the string into edx or ecx in executable sections, as a site */
 static void find_sites(struct loc *L)
 {
 	Elf_Scn *scn = NULL;
@@ -390,41 +440,40 @@ static void find_sites(struct loc *L)
 		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_EXECINSTR) ||
 		    !(b = scn_bytes(scn, &sh, &len)))
 			continue;
-		for (size_t i = 0; i + 7 <= len; i++) {
-			if (b[i] == 0xba) {
-				uint32_t imm = b[i + 1] | b[i + 2] << 8 | b[i + 3] << 16 |
-					       (uint32_t)b[i + 4] << 24;
+		for (size_t i = 0; i < len; i++) {
+			struct load ld;
+			struct site s = { .addr = sh.sh_addr + i };
 
-				if (is_name(L, imm))
-					take_ref(L, b, len, i, 5, sh.sh_addr);
-			} else if (b[i] == 0x48 && b[i + 1] == 0x8d && b[i + 2] == 0x15) {
-				int32_t d = (int32_t)(b[i + 3] | b[i + 4] << 8 | b[i + 5] << 16 |
-						      (uint32_t)b[i + 6] << 24);
-
-				if (is_name(L, sh.sh_addr + i + 7 + (uint64_t)(int64_t)d))
-					take_ref(L, b, len, i, 7, sh.sh_addr);
-			}
+			if (b[i] != 0xb9 && b[i] != 0xba && b[i] != 0x48)
+				continue; /* mov ecx/edx, imm32; lea (REX.W) */
+			if (!load_at(b + i, len - i, sh.sh_addr + i, &ld) ||
+			    (ld.reg != R_ECX && ld.reg != R_EDX) || !is_name(L, ld.val))
+				continue;
+			L->t->refs++;
+			if (L->n_sites < TLS_LOC_SITES_MAX &&
+			    decode_site(b, len, i, sh.sh_addr, ld.reg, &s))
+				L->sites[L->n_sites++] = s;
 		}
 	}
 }
 
 /* ---- function bounds of the sites ---- */
 
-/* from .eh_frame: the FDE holding each site; sites outside every FDE go */
-static void bounds_fde(struct loc *L)
+/* from .eh_frame: the FDE holding each site; how many sites no FDE holds */
+static size_t bounds_fde(struct loc *L)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < L->n_sites; i++) {
-		const struct fde *f = fde_at(L, L->sites[i].addr);
+		struct site *s = &L->sites[i];
+		const struct fde *f = fde_at(L, s->addr);
 
-		if (f) {
-			L->sites[n] = L->sites[i];
-			L->sites[n].fn_lo = f->lo;
-			L->sites[n++].fn_hi = f->hi;
-		}
+		if (f)
+			s->fn_lo = f->lo, s->fn_hi = f->hi, s->by_fde = true;
+		else
+			n++;
 	}
-	L->n_sites = n;
+	return n;
 }
 
 /* a call to a: narrow the bounds of the sites around it */
@@ -433,6 +482,8 @@ static void call_target(struct loc *L, uint64_t a)
 	for (size_t k = 0; k < L->n_sites; k++) {
 		struct site *s = &L->sites[k];
 
+		if (s->by_fde)
+			continue;
 		if (a <= s->addr && a > s->fn_lo)
 			s->fn_lo = a;
 		else if (a > s->addr && (!s->fn_hi || a < s->fn_hi))
@@ -484,7 +535,8 @@ static void pointers_in(struct loc *L, const uint8_t *b, size_t len, uint64_t lo
 }
 
 /*
- * without .eh_frame (opencode's Bun): a function starts on a 16-byte
+ * the sites no FDE holds (opencode's Bun has no .eh_frame, Claude Code's
+ * newer builds have one for a few functions only): a function starts on a 16-byte
  * boundary where a direct call lands or a pointer in data (a method table:
  * BoringSSL calls the record layer through one, in .rodata when the binary
  * is not PIE) points, and ends where
@@ -636,9 +688,7 @@ static int locate(struct tls_locate *t, Elf *e)
 		rc = fail(t, -ENOMEM, "out of memory");
 	if (!rc) {
 		find_sites(&L);
-		if (L.n_fdes)
-			bounds_fde(&L);
-		else
+		if (bounds_fde(&L))
 			bounds_calls(&L);
 		t->sites = (unsigned)L.n_sites;
 		rc = match(&L);
