@@ -374,6 +374,15 @@ static bool load_at(const uint8_t *b, size_t n, uint64_t va, struct load *ld)
 #define R_EDI 7
 #define R_R8  8
 
+/* a register's first value seen is kept (the run after the reference is read first) */
+static void keep_load(const struct load *ld, uint64_t *v, bool *have)
+{
+	if (!have[ld->reg]) {
+		v[ld->reg] = ld->val;
+		have[ld->reg] = true;
+	}
+}
+
 /*
  * the loads around the one at b[i] (the file name into edx or ecx), forward
  * and backward over a run of loads, as an OPENSSL_PUT_ERROR(SSL, reason)
@@ -390,16 +399,14 @@ static bool decode_site(const uint8_t *b, size_t len, size_t i, uint64_t base,
 	size_t p = i;
 
 	for (int k = 0; k < 8 && p < len && load_at(b + p, len - p, base + p, &ld); k++) {
-		if (!have[ld.reg])
-			v[ld.reg] = ld.val, have[ld.reg] = true;
+		keep_load(&ld, v, have);
 		p += ld.len;
 	}
 	for (int k = 0, found = 1; k < 8 && found; k++) { /* backward: a load ending at i */
 		found = 0;
 		for (size_t l = 2; l <= 7 && l <= i && !found; l++)
 			if (load_at(b + i - l, l, base + i - l, &ld) && ld.len == l) {
-				if (!have[ld.reg])
-					v[ld.reg] = ld.val, have[ld.reg] = true;
+				keep_load(&ld, v, have);
 				i -= l;
 				found = 1;
 			}
@@ -468,10 +475,13 @@ static size_t bounds_fde(struct loc *L)
 		struct site *s = &L->sites[i];
 		const struct fde *f = fde_at(L, s->addr);
 
-		if (f)
-			s->fn_lo = f->lo, s->fn_hi = f->hi, s->by_fde = true;
-		else
+		if (!f) {
 			n++;
+			continue;
+		}
+		s->fn_lo = f->lo;
+		s->fn_hi = f->hi;
+		s->by_fde = true;
 	}
 	return n;
 }

@@ -88,11 +88,15 @@ static void site(struct img *m, enum layout l, uint32_t reason, uint32_t line)
 		mov(m, 0xbe, reason);
 		mov(m, 0xb9, line);
 	} else {
-		if (l == NEW_REORDERED) /* the loads before the reference */
-			mov(m, 0xbf, 16), emit(m, xor_esi, 2);
+		if (l == NEW_REORDERED) { /* the loads before the reference */
+			mov(m, 0xbf, 16);
+			emit(m, xor_esi, 2);
+		}
 		ref(m, 1, l == NEW_PIE);
-		if (l != NEW_REORDERED)
-			mov(m, 0xbf, 16), emit(m, xor_esi, 2);
+		if (l != NEW_REORDERED) {
+			mov(m, 0xbf, 16);
+			emit(m, xor_esi, 2);
+		}
 		mov(m, 0xba, reason);
 		emit(m, r8, 2);
 		put32(m->b + m->at, line);
