@@ -169,9 +169,9 @@ struct tls_call {
 	__u8  source;        /* AM_DATA_TLS_SEND / AM_DATA_TLS_RECV */
 	__u8  lib;           /* enum am_tls_lib */
 	__u8  in_call;       /* inside a library call (buf, out, fd, source, lib valid) */
-	__u8  pending;       /* a TLS_SEND that made no socket write waits in tls_pend
-				for the thread's next socket write (node writes to a
-				memory BIO, then to the socket) */
+	__u8  pending;       /* TLS_SENDs that made no socket write wait in tls_pend
+				for the thread's next socket write (node and Bun
+				write to a memory BIO, then to the socket): how many */
 	__u8  _pad[6];
 };
 struct {
@@ -181,12 +181,15 @@ struct {
 	__type(value, struct tls_call);
 } tls_calls SEC(".maps") __weak;
 
-/* a TLS_SEND record waiting for its socket, per thread (pid_tgid) */
+/* TLS_SEND records waiting for their socket, per thread (pid_tgid) and
+ * slot (0 .. the thread's tls_call.pending - 1, in call order) */
+#define AM_TLS_PEND_MAX 8
+struct tls_pend_key { __u64 pt; __u64 slot; };
 struct tls_rec { __u8 b[sizeof(struct am_data) + AM_DATA_CAP_MAX]; };
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 1024);
-	__type(key, __u64);
+	__type(key, struct tls_pend_key);
 	__type(value, struct tls_rec);
 } tls_pend SEC(".maps") __weak;
 

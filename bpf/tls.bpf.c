@@ -4,7 +4,9 @@
  * calls (attached by the loader to libssl, libgnutls and to binaries that
  * carry OpenSSL/BoringSSL with symbols, e.g. node):
  *   entry programs   SSL_write, SSL_write_ex, SSL_read, SSL_read_ex,
- *                    gnutls_record_send, gnutls_record_recv: for tagged
+ *                    gnutls_record_send, gnutls_record_recv, and
+ *                    BoringSSL's tls_write_app_data in stripped binaries
+ *                    (Bun; located by user/tls_locate.c): for tagged
  *                    tgids only (tagged_bits first), save buf (and the
  *                    size_t * of the _ex variants) per thread in tls_calls
  *   tls_ret          the one uretprobe: AM_EV_DATA, AM_DATA_TLS_SEND with
@@ -19,8 +21,11 @@
  * offsets.  When a TLS_SEND call made no socket syscall (node: SSL_write
  * fills a memory BIO, libuv writes it to the socket right after, on the same
  * thread, perhaps after other TLS calls), the record waits in tls_pend for
- * the thread's next socket write (sent without a socket when the thread's
- * next TLS_SEND record also finds none; lost if the thread never writes).
+ * the thread's next socket write.  Bun (BoringSSL's tls_write_app_data)
+ * encrypts a request in several 16 KiB calls before that write: up to
+ * AM_TLS_PEND_MAX records wait per thread and go out in call order with its
+ * socket (when more come, the waiting ones go out without a socket; lost if
+ * the thread never writes).
  * TLS_RECV records without a socket syscall go out with fd 0xffffffff.
  *
  * A TLS_SEND whose first bytes start a request head (head.bpf.h) is captured
@@ -89,6 +94,18 @@ int BPF_KPROBE(gtls_recv, void *session, void *data, __u64 len)
 	return tls_enter(data, NULL, AM_DATA_TLS_RECV, AM_TLS_GNUTLS);
 }
 
+/*
+ * BoringSSL's int tls_write_app_data(SSL *, bool *needs_handshake,
+ * size_t *bytes_written, Span<const uint8_t> in): the span arrives in the
+ * 4th and 5th argument registers; like SSL_write_ex it returns 1 and the
+ * bytes written through its 3rd argument
+ */
+SEC("uprobe")
+int BPF_KPROBE(bssl_write_app, void *ssl, void *needs_hs, void *written, const void *data)
+{
+	return tls_enter(data, written, AM_DATA_TLS_SEND, AM_TLS_OPENSSL);
+}
+
 /* addresses, ports, protocol and cookie of the socket sk */
 static __always_inline void sk_addrs(struct am_data *d, struct sock *sk)
 {
@@ -140,21 +157,29 @@ static __always_inline void head_emit(struct am_data *d, __u64 buf, __s64 moved)
 	}
 }
 
-/* put the pending record of thread pt in the ring buffer, with sk when known */
-static __always_inline void pend_flush(__u64 pt, struct sock *sk, int fd)
+/* put the n pending records of thread pt in the ring buffer, in call order,
+ * with sk when known */
+static __always_inline void pend_flush(__u64 pt, __u8 n, struct sock *sk, int fd)
 {
-	struct am_data *d = bpf_map_lookup_elem(&tls_pend, &pt);
-	__u32 cap;
+#pragma clang loop unroll(disable)
+	for (__u32 i = 0; i < AM_TLS_PEND_MAX; i++) {
+		struct tls_pend_key k = { .pt = pt, .slot = i };
+		struct am_data *d;
+		__u32 cap;
 
-	if (!d)
-		return;
-	if (sk) {
-		d->fd = fd;
-		sk_addrs(d, sk);
+		if (i >= n)
+			break;
+		d = bpf_map_lookup_elem(&tls_pend, &k);
+		if (!d)
+			continue;
+		if (sk) {
+			d->fd = fd;
+			sk_addrs(d, sk);
+		}
+		cap = cap_clamp(d->cap_len);
+		emit(d, sizeof(*d) + cap, AM_EV_DATA, false);
+		bpf_map_delete_elem(&tls_pend, &k);
 	}
-	cap = cap_clamp(d->cap_len);
-	emit(d, sizeof(*d) + cap, AM_EV_DATA, false);
-	bpf_map_delete_elem(&tls_pend, &pt);
 }
 
 SEC("tp_btf/sys_exit")
@@ -171,7 +196,7 @@ int BPF_PROG(h_tls, struct pt_regs *regs, long ret)
 			c->fd = fd;
 		if (c->pending && ret > 0 && (nr == NR_write || nr == NR_writev ||
 					      nr == NR_sendto || nr == NR_sendmsg)) {
-			pend_flush(pt, sk, fd);
+			pend_flush(pt, c->pending, sk, fd);
 			c->pending = 0;
 			if (!c->in_call)
 				bpf_map_delete_elem(&tls_calls, &pt);
@@ -237,14 +262,18 @@ int BPF_KRETPROBE(tls_ret, long rc)
 	if (head && cap < moved && cap < AM_DATA_CAP_MAX)
 		cap = capture(d, c.buf, moved, AM_DATA_CAP_MAX);
 	if (c.fd < 0 && c.source == AM_DATA_TLS_SEND) {
-		struct tls_call p = { .fd = -1, .pending = 1 };
+		struct tls_pend_key k = { .pt = pt, .slot = c.pending };
+		struct tls_call p = { .fd = -1 };
 
-		if (c.pending)
-			pend_flush(pt, NULL, -1); /* an older one never met its socket */
-		if (!bpf_map_update_elem(&tls_pend, &pt, d, BPF_ANY)) {
+		if (c.pending >= AM_TLS_PEND_MAX) {
+			pend_flush(pt, c.pending, NULL, -1); /* they never met their socket */
+			k.slot = 0;
+		}
+		p.pending = (__u8)k.slot + 1;
+		if (!bpf_map_update_elem(&tls_pend, &k, d, BPF_ANY)) {
 			if (!bpf_map_update_elem(&tls_calls, &pt, &p, BPF_ANY))
 				return 0; /* sent by h_tls at the thread's next socket write */
-			bpf_map_delete_elem(&tls_pend, &pt);
+			bpf_map_delete_elem(&tls_pend, &k);
 		}
 	} else if (head) {
 		head_emit(d, c.buf, moved);

@@ -19,7 +19,9 @@
 #define BTF_VMLINUX   "/sys/kernel/btf/vmlinux"
 #define N_SOCK_PROGS  4
 #define N_DATA_PROGS  2
-#define N_TLS_FNS     6      /* SSL_write(_ex), SSL_read(_ex), gnutls send/recv */
+#define N_TLS_FNS     7      /* SSL_write(_ex), SSL_read(_ex), gnutls send/recv,
+				BoringSSL's tls_write_app_data (located) */
+#define TLS_FN_BORING_WRITE 6
 #define TLS_BIN_MAX   4096   /* binaries whose verdict is cached */
 
 /* what skel_load loads besides the tracepoints */

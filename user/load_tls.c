@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 
 #include "load_int.h"
+#include "tls_locate.h"
 
 void load_tls_fns(struct agentmon_bpf *s, struct tls_fn *f)
 {
@@ -27,6 +28,9 @@ void load_tls_fns(struct agentmon_bpf *s, struct tls_fn *f)
 	f[3] = (struct tls_fn){ "SSL_read_ex", s->progs.ossl_read_ex, AM_TLS_OPENSSL };
 	f[4] = (struct tls_fn){ "gnutls_record_send", s->progs.gtls_send, AM_TLS_GNUTLS };
 	f[5] = (struct tls_fn){ "gnutls_record_recv", s->progs.gtls_recv, AM_TLS_GNUTLS };
+	/* no symbol: tls_locate finds it; the name is one no symbol table holds */
+	f[TLS_FN_BORING_WRITE] = (struct tls_fn){ "\001tls_write_app_data", s->progs.bssl_write_app,
+						  AM_TLS_OPENSSL };
 }
 
 /* ---- TLS uprobes ---- */
@@ -304,6 +308,40 @@ static void own_openssl(struct loader *l, const char *path, const struct elf_tls
 			 path, strerror(-rc));
 }
 
+/*
+ * a stripped binary with BoringSSL inside (Bun: Claude Code, opencode):
+ * locate tls_write_app_data and hook it like the OpenSSL functions; false
+ * when the file holds no BoringSSL.  Not located: b->rc -ENOENT, the reason
+ * in b->msg (a ClientHello of the binary then warns that its plaintext is
+ * not visible)
+ */
+static bool own_boring(struct loader *l, const char *path, struct elf_tls *et, struct tls_bin *b)
+{
+	struct tls_locate t;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+	size_t n;
+
+	if (fd < 0)
+		return false;
+	rc = tls_locate_fd(&t, fd);
+	close(fd);
+	if (rc == -ENOENT || rc == -ENOEXEC || rc == -ENOTSUP)
+		return false;
+	if (rc) {
+		b->rc = -ENOENT;
+		snprintf(b->msg, sizeof(b->msg), "%s: BoringSSL linked in, %s; its TLS plaintext is not visible (SNI and DNS only)",
+			 path, t.why);
+		return true;
+	}
+	et->off[TLS_FN_BORING_WRITE] = (long)t.off[TLS_LOC_WRITE];
+	own_openssl(l, path, et, b);
+	n = strlen(b->msg);
+	snprintf(b->msg + n, sizeof(b->msg) - n, " (located %s at 0x%llx, file offset 0x%llx)",
+		 tls_locate_name(TLS_LOC_WRITE), (unsigned long long)t.vaddr[TLS_LOC_WRITE],
+		 (unsigned long long)t.off[TLS_LOC_WRITE]);
+	return true;
+}
+
 int loader_attach_tls_binary(struct loader *l, const char *path, char *err, size_t errlen)
 {
 	struct tls_fn fns[N_TLS_FNS];
@@ -343,6 +381,7 @@ int loader_attach_tls_binary(struct loader *l, const char *path, char *err, size
 		b.rc = 1;
 		snprintf(b.msg, sizeof(b.msg), "%s: uses a shared TLS library (hooked: %s)", path,
 			 l->tls_libs[0] ? l->tls_libs : "none");
+	} else if (own_boring(l, path, &et, &b)) {
 	} else {
 		b.rc = -ENOENT;
 		snprintf(b.msg, sizeof(b.msg), "%s: no TLS library recognised%s; unless it loads libssl or libgnutls later (python's _ssl does), its TLS plaintext is not visible (SNI and DNS only)",

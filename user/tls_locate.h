@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * tls_locate.h - finds BoringSSL's record-layer functions in a stripped
+ * x86-64 binary (Bun single binaries: Claude Code, opencode) without symbols
+ * and without compiler-specific byte patterns.
+ *
+ * BoringSSL reports errors with OPENSSL_PUT_ERROR(SSL, reason), compiled to
+ * a run of register loads: the address of the source file name
+ * ".../ssl/s3_pkt.cc" into edx (mov edx, imm32, or lea rdx, [rip+d] in PIE
+ * builds), 16 (ERR_LIB_SSL) into edi, the reason into esi and the line into
+ * ecx, in any order.  The sites are grouped by the function that holds them
+ * (bounds from .eh_frame FDEs); a function is named by the reason codes of
+ * its sites in line order, which are stable across BoringSSL versions:
+ *   tls_write_app_data(SSL *, bool *, size_t *, Span<const uint8_t> in)
+ *       SSL_R_PROTOCOL_IS_SHUTDOWN (194), SSL_R_BAD_LENGTH (111)
+ *   tls_open_app_data(SSL *, Span<uint8_t> *out, ...)
+ *       182, 225, 300
+ * Exactly one function may carry a fingerprint, else it is not located.  The
+ * write side is checked further: its first instructions store 0 through rsi
+ * (*out_needs_handshake = false), which proves the argument layout the uprobe
+ * reads (data in rcx, length in r8, bytes written through rdx).
+ *
+ * The file is hostile input: every read is bounded by the section it is in,
+ * counts are capped, and nothing is executed or trusted beyond what is
+ * checked.
+ */
+#ifndef AGENTMON_TLS_LOCATE_H
+#define AGENTMON_TLS_LOCATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum tls_loc_fn {
+	TLS_LOC_WRITE,                /* tls_write_app_data: plaintext at entry */
+	TLS_LOC_READ,                 /* tls_open_app_data (located, not hooked) */
+	TLS_LOC_N,
+};
+
+#define TLS_LOC_SITES_MAX  4096   /* error sites kept per file */
+#define TLS_LOC_FDES_MAX   (8u << 20)
+
+struct tls_locate {
+	uint64_t vaddr[TLS_LOC_N];    /* 0: not located */
+	uint64_t off[TLS_LOC_N];      /* file offset, what a uprobe takes */
+	unsigned refs;                /* references to the file name found */
+	unsigned sites;               /* of them, decoded as error sites in a function */
+	char why[200];                /* when vaddr[TLS_LOC_WRITE] is 0: the reason */
+};
+
+/*
+ * locate in the ELF file open at fd (read only through libelf's map of it);
+ * returns 0 when tls_write_app_data was located, -ENOENT when the file holds
+ * no BoringSSL ssl/s3_pkt.cc (not a BoringSSL binary), -ESRCH when it does
+ * but the function is not located uniquely, -ENOEXEC / -ENOTSUP for a file
+ * that is not a 64-bit x86-64 ELF, -ENOMEM; t->why says which, and t's
+ * other fields hold what was found either way
+ */
+int tls_locate_fd(struct tls_locate *t, int fd);
+/* the same on an ELF image in memory (tests, fuzzing) */
+int tls_locate_mem(struct tls_locate *t, const void *image, size_t len);
+/* "tls_write_app_data" or "tls_open_app_data" */
+const char *tls_locate_name(enum tls_loc_fn fn);
+
+#endif
