@@ -8,6 +8,8 @@
 # A test that runs but leaves a part out prints one line per such part,
 # "SKIP-PART: TEST: REASON" (lib.sh's skip_part): each distinct line adds one
 # to the skipped count and its reason is shown on the test's line.
+# Each test gets TEST_TIMEOUT seconds (600); a script that runs a whole suite
+# itself (tools/lsan-integration.sh) gets SUITE_TIMEOUT (3600).
 # usage: run-tests.sh LABEL TEST...
 set -u
 label=$1; shift
@@ -20,10 +22,12 @@ for t in "$@"; do
 	case $t in */asan/*) name="asan-$name" ;; esac
 	log="$logdir/$name.log"
 	start=$(date +%s)
+	limit=${TEST_TIMEOUT:-600}
+	case $name in lsan-integration.sh) limit=${SUITE_TIMEOUT:-3600} ;; esac
 	if [[ $t == *.sh ]]; then
-		timeout -k 10 "${TEST_TIMEOUT:-600}" bash "$t" >"$log" 2>&1
+		timeout -k 10 "$limit" bash "$t" >"$log" 2>&1
 	else
-		timeout -k 10 "${TEST_TIMEOUT:-600}" "$t" >"$log" 2>&1
+		timeout -k 10 "$limit" "$t" >"$log" 2>&1
 	fi
 	rc=$?
 	secs=$(( $(date +%s) - start ))
