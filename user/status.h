@@ -125,8 +125,8 @@ struct status_sources {
 };
 
 /*
- * status_gather - s (from status_init) filled from the modules of src: the
- * status assembly's one home.  0 or -ENOMEM (s may then hold some agents:
+ * status_gather - s (from status_init) filled from the modules of src
+ * (status_gather.c: the status assembly's one home).  0 or -ENOMEM (s may then hold some agents:
  * status_release it).
  */
 int status_gather(struct status *s, const struct status_sources *src);
