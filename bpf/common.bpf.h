@@ -511,6 +511,34 @@ static __always_inline struct sock *fd_sock(struct task_struct *task, int fd)
 	return so ? BPF_CORE_READ(so, sk) : NULL;
 }
 
+/*
+ * The one reader of a socket's ends (net.bpf.c, tls.bpf.c): sk's peer
+ * (family, port in host order, address in network order, IPv4 in the first
+ * 4 bytes) and its local end (protocol, port, address, for the family
+ * given).  Addresses stay as they were for a family neither AF_INET nor
+ * AF_INET6.
+ */
+static __always_inline void sk_peer(struct sock *sk, __u16 *family, __u16 *dport, __u8 *daddr)
+{
+	*family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	*dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (*family == AF_INET6 && bpf_core_field_exists(sk->__sk_common.skc_v6_daddr))
+		BPF_CORE_READ_INTO((struct in6_addr *)daddr, sk, __sk_common.skc_v6_daddr);
+	else if (*family == AF_INET)
+		BPF_CORE_READ_INTO((__u32 *)daddr, sk, __sk_common.skc_daddr);
+}
+
+static __always_inline void sk_local(struct sock *sk, __u16 family, __u8 *proto, __u16 *sport,
+				     __u8 *saddr)
+{
+	*proto = BPF_CORE_READ(sk, sk_protocol);
+	*sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (family == AF_INET6 && bpf_core_field_exists(sk->__sk_common.skc_v6_rcv_saddr))
+		BPF_CORE_READ_INTO((struct in6_addr *)saddr, sk, __sk_common.skc_v6_rcv_saddr);
+	else if (family == AF_INET)
+		BPF_CORE_READ_INTO((__u32 *)saddr, sk, __sk_common.skc_rcv_saddr);
+}
+
 /* ---- tail-called sys_exit handlers (file.bpf.c, net.bpf.c) ---- */
 
 /*

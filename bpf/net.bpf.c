@@ -134,14 +134,8 @@ int sock_sendmsg6(struct bpf_sock_addr *ctx) { return sock_pre(ctx, AM_EV_SEND, 
 /* local address and port of sk, and its protocol */
 static __always_inline void sock_local(struct am_net *n, struct sock *sk)
 {
-	if (!sk)
-		return;
-	n->proto = BPF_CORE_READ(sk, sk_protocol);
-	n->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	if (n->family == AF_INET6 && bpf_core_field_exists(sk->__sk_common.skc_v6_rcv_saddr))
-		BPF_CORE_READ_INTO(&n->saddr, sk, __sk_common.skc_v6_rcv_saddr);
-	else
-		BPF_CORE_READ_INTO((__u32 *)n->saddr, sk, __sk_common.skc_rcv_saddr);
+	if (sk)
+		sk_local(sk, n->family, &n->proto, &n->sport, n->saddr);
 }
 
 /* destination from a user sockaddr; false unless AF_INET/AF_INET6 */
@@ -231,13 +225,8 @@ int BPF_PROG(h_accept, struct pt_regs *regs, long ret)
 	if (!sk)
 		return 0;
 	n.fd = ret;
-	n.family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	n.dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	if (n.family == AF_INET6 && bpf_core_field_exists(sk->__sk_common.skc_v6_daddr))
-		BPF_CORE_READ_INTO(&n.daddr, sk, __sk_common.skc_v6_daddr);
-	else if (n.family == AF_INET)
-		BPF_CORE_READ_INTO((__u32 *)n.daddr, sk, __sk_common.skc_daddr);
-	else
+	sk_peer(sk, &n.family, &n.dport, n.daddr);
+	if (n.family != AF_INET && n.family != AF_INET6)
 		return 0;
 	sock_local(&n, sk);
 	return net_emit(&n, AM_EV_ACCEPT, tag, ret);

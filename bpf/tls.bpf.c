@@ -109,18 +109,9 @@ int BPF_KPROBE(bssl_write_app, void *ssl, void *needs_hs, void *written, const v
 /* addresses, ports, protocol and cookie of the socket sk */
 static __always_inline void sk_addrs(struct am_data *d, struct sock *sk)
 {
-	d->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	d->proto = BPF_CORE_READ(sk, sk_protocol);
-	d->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	d->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	sk_peer(sk, &d->family, &d->dport, d->daddr);
+	sk_local(sk, d->family, &d->proto, &d->sport, d->saddr);
 	d->sock_id = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
-	if (d->family == AF_INET6 && bpf_core_field_exists(sk->__sk_common.skc_v6_daddr)) {
-		BPF_CORE_READ_INTO(&d->daddr, sk, __sk_common.skc_v6_daddr);
-		BPF_CORE_READ_INTO(&d->saddr, sk, __sk_common.skc_v6_rcv_saddr);
-	} else if (d->family == AF_INET) {
-		BPF_CORE_READ_INTO((__u32 *)d->daddr, sk, __sk_common.skc_daddr);
-		BPF_CORE_READ_INTO((__u32 *)d->saddr, sk, __sk_common.skc_rcv_saddr);
-	}
 }
 
 /* the first bytes of buf, up to limit and moved, into d's payload; how many */

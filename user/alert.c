@@ -80,6 +80,13 @@ static void summary_who(const struct event *ev, char *buf, size_t len, size_t *a
 		put(buf, len, at, " via %s[%u]", ev->comm, ev->pid);
 }
 
+/* the bytes a send alert tells of: the verdict's count (unexpected_upload:
+ * all the destination's bytes), else the send's own; 0 when unknown */
+static uint64_t send_bytes(const struct event *ev, const struct rules_verdict *v)
+{
+	return v->bytes ? v->bytes : ev->net.has_ret && ev->net.ret > 0 ? (uint64_t)ev->net.ret : 0;
+}
+
 static void summary_what(const struct event *ev, const struct rules_verdict *v,
 			 char *buf, size_t len, size_t *at)
 {
@@ -91,7 +98,7 @@ static void summary_what(const struct event *ev, const struct rules_verdict *v,
 	} else if (ev->type == AM_EV_CONNECT) {
 		put(buf, len, at, " connected to %s", output_net_dest(&ev->net, d, sizeof(d)));
 	} else if (ev->type == AM_EV_SEND) {
-		uint64_t bytes = v->bytes ? v->bytes : ev->net.has_ret ? (uint64_t)ev->net.ret : 0;
+		uint64_t bytes = send_bytes(ev, v);
 
 		output_net_dest(&ev->net, d, sizeof(d));
 		if (bytes)
@@ -240,6 +247,10 @@ static void emit(struct alerter *a, const struct event *cause, const struct rule
 	if (folded)
 		put(summary, sizeof(summary), &at, " (%u more in %llu s)", count,
 		    (unsigned long long)(a->window_ns / 1000000000ull));
+	if (cause->type == AM_EV_SEND && v->bytes) { /* its "bytes": the summary's */
+		out.net.has_ret = true;
+		out.net.ret = (int64_t)send_bytes(cause, v);
+	}
 	out.type = AM_EV_ALERT;
 	out.alert = &ea;
 	a->emit(&out, a->arg);

@@ -14,6 +14,7 @@
 #include "collector.h"
 #include "common.h"
 #include "control.h"
+#include "launch.h"
 #include "load.h"
 #include "pipeline.h"
 #include "record.h"
@@ -307,37 +308,14 @@ static int install_rules(struct collector *c)
 	return loader_set_config(c->loader, &cfg);
 }
 
-/* "launch NAME": tag the peer (by its kernel-given pid) and its tree */
+/* "launch NAME": tag the peer (by its kernel-given pid) and its tree (launch.c) */
 static void on_request(void *arg, const struct ucred *peer, const char *line,
 		       char *reply, size_t len)
 {
 	struct collector *c = arg;
-	const char *name;
-	uint32_t id;
-	int ret;
 
-	if (strncmp(line, "launch ", 7)) {
-		snprintf(reply, len, "error unknown request");
-		return;
-	}
-	name = line + 7;
-	if (!*name || strlen(name) >= AM_NAME_MAX || strspn(name,
-	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(name)) {
-		snprintf(reply, len, "error agent name must be 1-63 of [A-Za-z0-9._-]");
-		return;
-	}
-	id = agents_intern(c->policy->agents, name);
-	if (id == AM_AGENT_NONE || peer->pid <= 0 || (pid_t)peer->pid == getpid()) {
-		snprintf(reply, len, "error cannot tag pid %d", (int)peer->pid);
-		return;
-	}
-	ret = tagger_tag_tree(pipeline_tagger(c->pl), (uint32_t)peer->pid, (uint32_t)peer->pid, id);
-	if (ret < 0) {
-		snprintf(reply, len, "error tagging pid %d: %s", (int)peer->pid, strerror(-ret));
-		return;
-	}
-	am_debug("launch: pid %d tagged as agent %s", (int)peer->pid, name);
-	snprintf(reply, len, "ok %d", (int)peer->pid);
+	if (launch_serve(c->policy->agents, pipeline_tagger(c->pl), peer, line, reply, len))
+		am_debug("launch: %s (pid %d)", line, (int)peer->pid);
 }
 
 /*
@@ -479,49 +457,22 @@ static void record_step(struct collector *c, uint64_t boot_ns, uint64_t wall_ns)
 
 /* ---- status ---- */
 
-static void status_recording(struct collector *c, struct status_recording *r)
-{
-	struct record_status rs;
-
-	if (!c->rec)
-		return; /* off */
-	recorder_status(c->rec, &rs);
-	r->enabled = true;
-	snprintf(r->dir, sizeof(r->dir), "%s", c->record_dir);
-	snprintf(r->file, sizeof(r->file), "%s", rs.file);
-	r->bytes = rs.bytes;
-	r->files = rs.files;
-	r->entries = rs.entries;
-	r->lost = rs.lost;
-	r->pruned = rs.pruned;
-	r->failed = rs.failed;
-	snprintf(r->reason, sizeof(r->reason), "%s", rs.reason);
-}
-
-/* a "status" request: this run's figures formatted into out; 0 or -ENOMEM */
+/* a "status" request: this run's figures (status.c) formatted into out; 0 or -ENOMEM */
 static int on_status(void *arg, bool json, struct jw *out)
 {
 	struct collector *c = arg;
+	struct status_sources src = {
+		.pid = (uint32_t)getpid(), .started_wall_ns = c->started_wall,
+		.uptime_ns = am_now_ns(CLOCK_MONOTONIC) - c->started_mono,
+		.socket = c->opts->socket, .shown = c->shown, .loader = c->loader, .pl = c->pl,
+		.ctl = &c->ctl, .rec = c->rec, .record_dir = c->record_dir,
+		.tag_writes_failed = c->tag_writes_failed, .agents = c->policy->agents,
+	};
 	struct status s;
 	int ret;
 
 	status_init(&s);
-	s.pid = (uint32_t)getpid();
-	s.started_ns = c->started_wall;
-	s.uptime_ns = am_now_ns(CLOCK_MONOTONIC) - c->started_mono;
-	snprintf(s.socket, sizeof(s.socket), "%s", c->opts->socket);
-	memcpy(s.events, c->shown, sizeof(s.events));
-	loader_drops(c->loader, s.drops);
-	s.alerts = detect_alerts(pipeline_detect(c->pl));
-	s.agent_hooks = loader_agent_hooks_on(c->loader);
-	control_tail_status(&c->ctl, &s.tail);
-	status_recording(c, &s.recording);
-	detect_webhook_status(pipeline_detect(c->pl), &s.webhooks);
-	pipeline_http_status(c->pl, &s.http);
-	pipeline_records(c->pl, &s.degraded.undecodable);
-	s.degraded.tags_lost = loader_faults(c->loader, AM_FAULT_TAG_FULL);
-	s.degraded.tag_writes_failed = c->tag_writes_failed;
-	ret = status_add_agents(&s, pipeline_cache(c->pl), c->policy->agents);
+	ret = status_gather(&s, &src);
 	if (!ret)
 		ret = status_format(&s, json, out);
 	status_release(&s);

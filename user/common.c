@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <limits.h>
 
 #include <bpf/libbpf.h>
 
@@ -144,4 +146,23 @@ int am_parse_duration(const char *s, uint64_t *out_ns)
 		return 0;
 	}
 	return -EINVAL;
+}
+
+int am_mkdirs(const char *path, unsigned int parents, unsigned int leaf)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path);
+
+	if (n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, (mode_t)parents) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return mkdir(buf, (mode_t)leaf) && errno != EEXIST ? -errno : 0;
 }

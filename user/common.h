@@ -47,6 +47,13 @@ int am_parse_u64(const char *s, uint64_t min, uint64_t max, bool units, uint64_t
 /* parse a duration: a decimal number with s, m, h or d (plain: seconds) into ns; -EINVAL */
 int am_parse_duration(const char *s, uint64_t *out_ns);
 
+/*
+ * mkdir -p: the missing parents of path with mode parents, path itself with
+ * mode leaf (both under the umask); existing ones are left as they are.
+ * 0, or -errno of the first that cannot be made (-ENAMETOOLONG past PATH_MAX).
+ */
+int am_mkdirs(const char *path, unsigned int parents, unsigned int leaf);
+
 /* monotonic / boot / realtime clocks in ns */
 uint64_t am_now_ns(int clock_id);
 

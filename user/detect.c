@@ -70,6 +70,16 @@ static int hooks_new(struct detect *d, const struct policy *p, char *err, size_t
 	return 0;
 }
 
+/* the upload counts whose wait for plaintext ended by now_ns */
+static void uploads_due(struct detect *d, uint64_t now_ns)
+{
+	const struct event *cause;
+	struct rules_verdict v;
+
+	while (rules_uploads_due(d->uploads, d->policy, now_ns, &cause, &v))
+		alerter_raise(d->alerter, cause, &v);
+}
+
 int detect_set_policy(struct detect *d, const struct policy *p, char *err, size_t errlen)
 {
 	struct alert_settings as = { .window_ns = p->alert_window_s * 1000000000ull };
@@ -81,8 +91,10 @@ int detect_set_policy(struct detect *d, const struct policy *p, char *err, size_
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	if (d->alerter)
+	if (d->alerter) {
+		uploads_due(d, UINT64_MAX); /* judged by the policy they came under */
 		alerter_flush(d->alerter); /* what the old windows folded */
+	}
 	a = alerter_new(&as, d->cache, on_alert, d);
 	if (!a) {
 		rules_uploads_free(u);
@@ -128,8 +140,10 @@ void detect_free(struct detect *d)
 {
 	if (!d)
 		return;
-	if (d->alerter)
+	if (d->alerter) {
+		uploads_due(d, UINT64_MAX);
 		alerter_flush(d->alerter);
+	}
 	hooks_free(d);
 	alerter_free(d->alerter);
 	rules_uploads_free(d->uploads);
@@ -146,14 +160,16 @@ static void raise_if(struct detect *d, const struct event *ev, bool hit,
 void detect_event(struct detect *d, const struct event *ev)
 {
 	struct rules_verdict v;
+	bool posted;
 
 	if (!d || !ev->agent || ev->type == AM_EV_ALERT)
 		return;
 	switch (ev->type) {
 	case AM_EV_HTTP:
-		rules_uploads_http(d->uploads, ev);
 		raise_if(d, ev, rules_host_mismatch(ev, &v), &v);
-		raise_if(d, ev, rules_outbound_post(d->policy, ev, &v), &v);
+		posted = rules_outbound_post(d->policy, ev, &v);
+		raise_if(d, ev, posted, &v);
+		rules_uploads_http(d->uploads, ev, posted);
 		break;
 	case AM_EV_SEND:
 		raise_if(d, ev, rules_uploads_send(d->uploads, d->policy, ev, &v), &v);
@@ -176,6 +192,7 @@ void detect_event(struct detect *d, const struct event *ev)
 
 void detect_tick(struct detect *d, uint64_t now_ns)
 {
+	uploads_due(d, now_ns);
 	alerter_tick(d->alerter, now_ns);
 }
 

@@ -56,6 +56,8 @@ struct event_net {
 	bool opaque;           /* send: bytes no request explains, even on a
 				* connection that had readable requests */
 	bool io_uring;
+	bool tls_wire;         /* send: TLS records on the wire, whose plaintext
+				* (from the library hooks) may come after them */
 	const char *host;      /* name from DNS or SNI, or NULL */
 };
 

@@ -388,6 +388,23 @@ long http1_chunked_feed(struct http1_chunked *c, const uint8_t *buf, size_t len,
 	return (long)i;
 }
 
+uint64_t http1_chunked_skip(struct http1_chunked *c, uint64_t gap)
+{
+	uint64_t n = gap < c->left ? gap : c->left;
+
+	if (c->state != CH_DATA)
+		return 0;
+	c->left -= n;
+	if (c->left)
+		return n;
+	c->state = CH_DATA_END;
+	if (gap - n > 2)
+		return n;        /* past the chunk and its CRLF: framing unknown */
+	if (gap - n == 2)
+		c->state = CH_SIZE; /* the CRLF went by too */
+	return gap;
+}
+
 int http1_parse_status(const uint8_t *buf, size_t len, int *status)
 {
 	int v = 0;

@@ -86,6 +86,16 @@ struct http1_chunked {
  */
 long http1_chunked_feed(struct http1_chunked *c, const uint8_t *buf, size_t len, bool *done);
 
+/*
+ * http1_chunked_skip - gap bytes of the body went by unseen (not captured).
+ * Only a gap that starts inside a chunk's data and ends inside it or within
+ * the CRLF after it (at most 2 bytes past the data, taken as that CRLF; the
+ * next bytes must then be a size line) keeps the framing: returns gap.
+ * Otherwise returns the bytes of gap that were chunk data, fewer than gap:
+ * where the body goes on is unknown (the caller treats the stream as lost).
+ */
+uint64_t http1_chunked_skip(struct http1_chunked *c, uint64_t gap);
+
 /* the value of header name (case-insensitive) in req, or NULL */
 const struct http1_header *http1_header_find(const struct http1_req *req, const char *name);
 

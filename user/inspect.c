@@ -337,6 +337,7 @@ static void tally(struct inspect *in, const struct event *data, const struct con
 	send_of(data, dest_name(in, c, &data->data, NULL), &ev);
 	ev.net.ret = (int64_t)bytes;
 	ev.net.opaque = opaque;
+	ev.net.tls_wire = c->tls && !opaque;
 	in->judge(in->arg, &ev);
 }
 

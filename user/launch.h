@@ -3,11 +3,33 @@
 #ifndef AGENTMON_LAUNCH_H
 #define AGENTMON_LAUNCH_H
 
+#include <stddef.h>
+#include <sys/socket.h>
+
+struct agents;
+struct tagger;
+
+/*
+ * The launch protocol, both sides: the client sends "launch NAME" on the
+ * control socket; the collector tags the peer the kernel names (SO_PEERCRED)
+ * and its tree as agent NAME and answers "ok PID", else "error REASON".
+ */
+
 /*
  * launch_exec - ask the collector on sock to tag this process as agent,
  * then execvp(cmd).  Returns only on failure, with the exit status to use:
  * 1 when no collector tagged us, 126/127 when cmd cannot be run.
  */
 int launch_exec(const char *sock, const char *agent, char **cmd);
+
+/*
+ * launch_serve - the collector's side of one request line from peer: a
+ * NAME of 1-63 of [A-Za-z0-9._-], interned in agents (a new name is
+ * added), the peer's tree tagged through tg.  The reply line goes to reply
+ * (len bytes).  Returns the pid tagged, or 0 when the reply is an error.
+ * Never prints.
+ */
+int launch_serve(struct agents *agents, struct tagger *tg, const struct ucred *peer,
+		 const char *line, char *reply, size_t len);
 
 #endif

@@ -3,7 +3,9 @@
  * load.c - the BPF side as the collector sees it (see load.h): feature
  * checks, the skeleton's open/load/attach, the tail-call table, the cgroup
  * sock_addr and skb hooks, and the maps the collector reads and writes;
- * the TLS uprobes are in load_tls.c.
+ * the TLS uprobes are in load_tls.c, the pinned maps in load_pin.c, the
+ * helpers all three share in load_util.c (load.c calls the other three;
+ * they call only load_util.c).
  */
 #include <errno.h>
 #include <poll.h>
@@ -25,30 +27,6 @@
 #include <bpf/libbpf.h>
 
 #include "load_int.h"
-
-int load_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
-void load_status_add(struct loader *l, const char *fmt, ...)
-{
-	size_t n = strlen(l->status);
-	va_list ap;
-
-	if (l->quiet || n >= sizeof(l->status) - 1)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(l->status + n, sizeof(l->status) - n, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- checks ---- */
 
@@ -394,47 +372,6 @@ int loader_open(struct loader **out, const struct loader_opts *opts,
 		load_status_add(l, "; tracefs not mounted: %s", strerror(-trc));
 	*out = l;
 	return 0;
-}
-
-/*
- * detaching a uprobe waits for an RCU grace period, one after the other
- * (~90 ms each on 6.18): a detached grandchild holding copies of the link
- * fds does it, so that the collector itself exits at once; the hooks stay
- * until it is done (their events go nowhere, untagged tasks pay as before)
- */
-int load_destroy_links(struct bpf_link **links, size_t n)
-{
-	int p[2] = { -1, -1 }, done[2] = { -1, -1 };
-	pid_t c = -1;
-
-	if (n > 2 && !pipe2(p, O_CLOEXEC) && !pipe2(done, O_CLOEXEC))
-		c = fork();
-	if (c == 0) {
-		if (fork() == 0) {
-			char b;
-
-			/* once the collector has dropped its references, the last are ours */
-			close(p[1]);
-			while (read(p[0], &b, 1) < 0 && errno == EINTR)
-				;
-			for (size_t i = 0; i < n; i++)
-				bpf_link__destroy(links[i]);
-		}
-		_exit(0); /* done[1] closes with the last of us: the teardown is over */
-	}
-	if (c > 0)
-		waitpid(c, NULL, 0);
-	close(p[0]);
-	close(done[1]);
-	/* with the grandchild holding the same fds, these closes are cheap */
-	for (size_t i = 0; i < n; i++)
-		bpf_link__destroy(links[i]);
-	close(p[1]);
-	if (c <= 0) {
-		close(done[0]);
-		return -1;
-	}
-	return done[0];
 }
 
 void loader_close(struct loader *l)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * load_int.h - what load.c and load_tls.c share, private to them: the
- * loader's state and the helpers that report into it.
+ * load_int.h - what load.c, load_pin.c and load_tls.c share, private to
+ * them: the loader's state and the helpers that report into it
+ * (load_util.c).  load.c calls load_pin.c and load_tls.c, never the reverse.
  */
 #ifndef AGENTMON_LOAD_INT_H
 #define AGENTMON_LOAD_INT_H
@@ -90,7 +91,7 @@ void load_tls_fns(struct agentmon_bpf *s, struct tls_fn *f);
 /* load_tls.c: detach every uprobe (in the background: each waits for RCU);
  * the binaries' verdicts stay, to be attached again without a scan */
 void load_tls_detach(struct loader *l);
-/* load.c: destroy links without making the caller wait for uprobe RCU (a
+/* load_util.c: destroy links without making the caller wait for uprobe RCU (a
  * grandchild does); returns an fd that reads EOF once they are gone, or -1 */
 int load_destroy_links(struct bpf_link **links, size_t n);
 /* load_pin.c: mount bpffs when missing, create opts.pin_dir, open or

@@ -19,6 +19,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "common.h"
 #include "load_int.h"
 
 #define BPFFS_DIR   "/sys/fs/bpf"
@@ -29,26 +30,6 @@ static bool on_bpffs(const char *path)
 	struct statfs st;
 
 	return !statfs(path, &st) && st.f_type == BPFFS_MAGIC;
-}
-
-/* mkdir -p path (0700); 0 or -errno */
-static int make_dirs(const char *path)
-{
-	char buf[PATH_MAX];
-	size_t n = strlen(path);
-
-	if (n >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, n + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return mkdir(buf, 0700) && errno != EEXIST ? -errno : 0;
 }
 
 static int load_pin_prepare(struct loader *l, char *err, size_t errlen)
@@ -62,7 +43,7 @@ static int load_pin_prepare(struct loader *l, char *err, size_t errlen)
 	    mount("bpf", BPFFS_DIR, "bpf", 0, "mode=0700"))
 		return load_fail(err, errlen, -errno, "cannot mount bpffs at " BPFFS_DIR
 				 " for the pinned tags: %s", strerror(errno));
-	if ((rc = make_dirs(dir)))
+	if ((rc = am_mkdirs(dir, 0700, 0700)))
 		return load_fail(err, errlen, rc, "cannot create the pin directory %s: %s", dir,
 				 strerror(-rc));
 	if (!on_bpffs(dir))

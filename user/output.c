@@ -148,8 +148,9 @@ static const char *addr_text(uint16_t family, const uint8_t *addr, char *buf, si
 	return inet_ntop(family, addr, buf, (socklen_t)len);
 }
 
-/* "host" or "addr" ("[v6]") of n into buf */
-static const char *dest_name(const struct event_net *n, const char *host, char *buf, size_t len)
+/* the text of a destination: host, else n's address ("[v6]"), into buf
+ * (inspect.c's dest_name is another thing: which name a connection has) */
+static const char *dest_text(const struct event_net *n, const char *host, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];
 	const char *ad = addr_text(n->family, n->daddr, a, sizeof(a));
@@ -165,7 +166,7 @@ const char *output_net_dest(const struct event_net *n, char *buf, size_t len)
 {
 	char d[300];
 
-	snprintf(buf, len, "%s:%u", dest_name(n, n->host, d, sizeof(d)), n->dport);
+	snprintf(buf, len, "%s:%u", dest_text(n, n->host, d, sizeof(d)), n->dport);
 	return buf;
 }
 
@@ -182,7 +183,7 @@ const char *output_http_url(const struct event_http *h, char *buf, size_t len)
 		snprintf(buf, len, "%s", path);
 	else
 		snprintf(buf, len, "%s://%s%s%s%s", h->tls ? "https" : "http",
-			 dest_name(&h->net, host, d, sizeof(d)), port, *path == '/' ? "" : "/", path);
+			 dest_text(&h->net, host, d, sizeof(d)), port, *path == '/' ? "" : "/", path);
 	return buf;
 }
 

@@ -240,6 +240,13 @@ static uint64_t gap_bytes(struct step *t, uint64_t gap)
 		if (!gap)
 			return 0;
 	}
+	if (s->state == ST_CHUNKED) {
+		uint64_t n = http1_chunked_skip(&s->chunked, gap);
+
+		if (n == gap)
+			return 0;
+		gap -= n;
+	}
 	if (s->state == ST_HEAD && (s->len || s->http)) {
 		/* a head, or its start, was not seen: judged with what is known */
 		http1_parse_request(s->buf, s->len, &req);

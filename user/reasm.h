@@ -9,8 +9,9 @@
  * head in one piece is parsed in place, a head over several is copied into
  * a buffer of at most head_max bytes, all buffers together within budget),
  * a body (Content-Length or chunked, skipped), or lost (where the next head
- * starts is not known: after a gap inside a head or chunked body, a bad or
- * overflowing head, an Upgrade).  A lost stream finds heads again only at
+ * starts is not known: after a gap inside a head, a gap in a chunked body
+ * that passes a chunk's data and its CRLF, a bad or overflowing head, an
+ * Upgrade).  A lost stream finds heads again only at
  * the start of a piece, and trusts no body length it finds there; its other
  * bytes are returned as not explained by any request (count them as upload).
  * Every head found is handed to a callback, complete or not (cut by a gap,

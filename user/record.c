@@ -419,19 +419,12 @@ void recorder_status(struct recorder *r, struct record_status *st)
 
 static int check_dir(const char *dir, char *err, size_t errlen)
 {
-	char path[4096];
 	struct stat sb;
+	int r = am_mkdirs(dir, 0755, 0700); /* the parents 0755, like /var/lib */
 
-	snprintf(path, sizeof(path), "%s", dir);
-	for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
-		*p = '\0'; /* the parents, 0755 like /var/lib */
-		if (mkdir(path, 0755) && errno != EEXIST)
-			break;
-		*p = '/';
-	}
-	if (mkdir(dir, 0700) && errno != EEXIST) {
-		snprintf(err, errlen, "cannot create the trace directory %s: %s", dir, strerror(errno));
-		return -errno;
+	if (r) {
+		snprintf(err, errlen, "cannot create the trace directory %s: %s", dir, strerror(-r));
+		return r;
 	}
 	if (stat(dir, &sb) || !S_ISDIR(sb.st_mode)) {
 		snprintf(err, errlen, "the trace directory %s is not a directory", dir);

@@ -301,6 +301,7 @@ struct upload_slot {
 	uint8_t daddr[16];
 	uint16_t dport, sport;
 	bool used, http;
+	bool posted;           /* a request on it raised outbound_post */
 	uint64_t last_use;     /* u->clock when last touched */
 	/* bytes it added to a destination's count before a request explained
 	 * it (TLS records on the wire come before their plaintext) */
@@ -316,10 +317,23 @@ struct dest_slot {
 	uint8_t daddr[16];         /* the key when host is "" */
 	uint16_t dport;
 	bool used, alerted;
+	bool due;              /* over the threshold by bytes a request may yet
+				* explain: judged again at u->due[due_at] */
+	size_t due_at;
 	uint64_t bytes;
 	uint64_t since_ns;     /* ts_ns of the window's first bytes */
 	uint64_t last_use;
 	uint64_t born;         /* u->clock when it was made (never reused) */
+};
+
+/* a copy of the send that put a destination over the threshold, while
+ * its plaintext may still explain it */
+struct upload_due {
+	bool used;
+	size_t dest;
+	uint64_t born, due_ns;
+	struct event ev;       /* its strings point into the buffers below */
+	char agent[AM_NAME_MAX], exe[RULES_HOST_KEY], host[RULES_HOST_KEY];
 };
 
 struct rules_uploads {
@@ -328,6 +342,7 @@ struct rules_uploads {
 	uint64_t clock, evicted;
 	struct upload_slot *slots;
 	struct dest_slot *dests;
+	struct upload_due due[RULES_UPLOAD_DUE_MAX];
 };
 
 struct rules_uploads *rules_uploads_new(uint64_t threshold, uint64_t window_ns, size_t slots)
@@ -439,19 +454,70 @@ static struct dest_slot *dest_of(struct rules_uploads *u, const struct event *ev
 	return victim;
 }
 
-void rules_uploads_http(struct rules_uploads *u, const struct event *ev)
+/* the destination s counted bytes for, NULL when forgotten */
+static struct dest_slot *counted_dest(struct rules_uploads *u, const struct upload_slot *s)
+{
+	struct dest_slot *t = &u->dests[s->dest];
+
+	return s->counted && t->used && t->born == s->dest_born ? t : NULL;
+}
+
+void rules_uploads_http(struct rules_uploads *u, const struct event *ev, bool posted)
 {
 	struct upload_slot *s;
+	struct dest_slot *t;
 
 	if (ev->type != AM_EV_HTTP || !(s = slot_of(u, ev, true)))
 		return;
 	s->http = true;
-	if (s->counted && u->dests[s->dest].used && u->dests[s->dest].born == s->dest_born) {
-		struct dest_slot *t = &u->dests[s->dest];
-
+	s->posted |= posted;
+	if ((t = counted_dest(u, s))) {
 		t->bytes -= s->counted < t->bytes ? s->counted : t->bytes;
+		if (t->due && t->bytes <= u->threshold) {
+			u->due[t->due_at].used = false; /* explained: no alert */
+			t->due = false;
+		}
 	}
 	s->counted = 0;
+}
+
+/* keep a copy of ev as t's cause, to judge again at due_ns; false when
+ * every due entry is taken (then judge now) */
+static bool due_hold(struct rules_uploads *u, struct dest_slot *t, const struct event *ev,
+		     uint64_t due_ns)
+{
+	struct upload_due *e = NULL;
+
+	for (size_t i = 0; i < RULES_UPLOAD_DUE_MAX && !e; i++)
+		if (!u->due[i].used)
+			e = &u->due[i];
+	if (!e)
+		return false;
+	e->used = true;
+	e->dest = (size_t)(t - u->dests);
+	e->born = t->born;
+	e->due_ns = due_ns;
+	e->ev = *ev;
+	e->ev.agent = ev->agent ? strncpy(e->agent, ev->agent, sizeof(e->agent) - 1) : NULL;
+	e->ev.exe = ev->exe ? strncpy(e->exe, ev->exe, sizeof(e->exe) - 1) : NULL;
+	e->ev.net.host = ev->net.host ? strncpy(e->host, ev->net.host, sizeof(e->host) - 1) : NULL;
+	t->due = true;
+	t->due_at = (size_t)(e - u->due);
+	return true;
+}
+
+/* the verdict of destination t over the threshold, sent to d */
+static bool upload_verdict(struct rules_uploads *u, struct dest_slot *t,
+			   const struct rules_dest *d, struct rules_verdict *v)
+{
+	t->alerted = true;
+	if (t->due)
+		u->due[t->due_at].used = false;
+	t->due = false;
+	v->bytes = t->bytes;
+	return verdict(v, "unexpected_upload", "medium",
+		       d->host ? "host not in the allow list%s" : "address not in the allow list%s",
+		       NULL);
 }
 
 bool rules_uploads_send(struct rules_uploads *u, const struct policy *p,
@@ -465,8 +531,8 @@ bool rules_uploads_send(struct rules_uploads *u, const struct policy *p,
 	if (ev->type != AM_EV_SEND || !ev->net.has_ret || ev->net.ret <= 0)
 		return false;
 	s = slot_of(u, ev, true);
-	if (s->http && !ev->net.opaque)
-		return false; /* the connection's requests explain its bytes */
+	if (s->http && (!ev->net.opaque || s->posted))
+		return false; /* its requests explain its bytes, or were alerted */
 	rules_dest_of(ev, &d);
 	t = dest_of(u, ev, &d);
 	if (ev->ts_ns >= t->since_ns + u->window_ns) {
@@ -483,13 +549,38 @@ bool rules_uploads_send(struct rules_uploads *u, const struct policy *p,
 		}
 		s->counted += (uint64_t)ev->net.ret;
 	}
-	if (t->alerted || t->bytes <= u->threshold || rules_judge(p, &d) == RULES_ALLOWED)
+	if (t->alerted || t->due || t->bytes <= u->threshold || rules_judge(p, &d) == RULES_ALLOWED)
 		return false;
-	t->alerted = true;
-	v->bytes = t->bytes;
-	return verdict(v, "unexpected_upload", "medium",
-		       d.host ? "host not in the allow list%s" : "address not in the allow list%s",
-		       NULL);
+	/* over only by bytes this connection's plaintext may explain (TLS
+	 * records reach the wire before it): judged again a little later */
+	if (ev->net.tls_wire && !s->http && t->bytes - s->counted <= u->threshold &&
+	    due_hold(u, t, ev, ev->ts_ns + RULES_UPLOAD_GRACE_NS))
+		return false;
+	return upload_verdict(u, t, &d, v);
+}
+
+bool rules_uploads_due(struct rules_uploads *u, const struct policy *p, uint64_t now_ns,
+		       const struct event **cause, struct rules_verdict *v)
+{
+	verdict_clear(v);
+	for (size_t i = 0; i < RULES_UPLOAD_DUE_MAX; i++) {
+		struct upload_due *e = &u->due[i];
+		struct dest_slot *t = &u->dests[e->dest];
+		struct rules_dest d;
+
+		if (!e->used || e->due_ns > now_ns)
+			continue;
+		e->used = false;
+		if (!t->used || t->born != e->born || !t->due)
+			continue;  /* the destination was forgotten */
+		t->due = false;
+		rules_dest_of(&e->ev, &d);
+		if (t->alerted || t->bytes <= u->threshold || rules_judge(p, &d) == RULES_ALLOWED)
+			continue;
+		*cause = &e->ev;
+		return upload_verdict(u, t, &d, v);
+	}
+	return false;
 }
 
 void rules_uploads_reset(struct rules_uploads *u, const struct event *ev)

@@ -110,14 +110,23 @@ bool rules_syscall(const struct event *ev, struct rules_verdict *v);
  * explains).  Bytes a connection sent before its first request was read
  * (TLS records reach the wire before their plaintext is seen) are taken
  * back from its destination's count when that request comes, unless they
- * were opaque.  Two fixed tables of slots; when full the least recently used
- * entry is forgotten (destinations forgotten are counted).  Not thread-safe.
+ * were opaque.  Opaque bytes of a connection one of whose requests raised
+ * outbound_post are that alert's (a body the capture did not follow) and
+ * are not counted.  A destination put over the threshold only by bytes the
+ * connection's plaintext may still explain (no request read on it yet) is
+ * judged again RULES_UPLOAD_GRACE_NS later (rules_uploads_due), with a copy
+ * of the send as the cause; with RULES_UPLOAD_DUE_MAX such waits taken, it
+ * is judged at once.  Two fixed tables of slots; when full the least
+ * recently used entry is forgotten (destinations forgotten are counted).
+ * Not thread-safe.
  *
  * Calls, per event of a tagged process, in pipeline order:
  *   AM_EV_HTTP            rules_uploads_http()  the connection is explained
+ *                         (posted: the request raised outbound_post)
  *   AM_EV_SEND            rules_uploads_send()  counts; may raise the alert
  *   AM_EV_CONNECT         rules_uploads_reset() a new connection on that fd
  *   AM_EV_EXIT            rules_uploads_forget_pid()
+ *   each tick             rules_uploads_due() until false
  * The alert is raised once per session, destination and window, when its
  * count passes the threshold and the destination is not allowed.
  */
@@ -125,13 +134,20 @@ struct rules_uploads;
 
 #define RULES_UPLOAD_WINDOW_DEFAULT_NS (60ull * 1000000000ull)
 #define RULES_HOST_KEY 256     /* longest host name counted apart (+1) */
+#define RULES_UPLOAD_GRACE_NS (1000000000ull) /* for the plaintext of wire bytes */
+#define RULES_UPLOAD_DUE_MAX 64  /* destinations waiting for it */
 
 /* threshold in bytes, window in ns, slots (0: defaults); NULL on ENOMEM */
 struct rules_uploads *rules_uploads_new(uint64_t threshold, uint64_t window_ns, size_t slots);
 void rules_uploads_free(struct rules_uploads *u);
-void rules_uploads_http(struct rules_uploads *u, const struct event *ev);
+void rules_uploads_http(struct rules_uploads *u, const struct event *ev, bool posted);
 bool rules_uploads_send(struct rules_uploads *u, const struct policy *p,
 			const struct event *ev, struct rules_verdict *v);
+/* a wait that ended by now_ns (UINT64_MAX: all) still over the threshold:
+ * fills v, points *cause at the send's copy (valid until the next call)
+ * and returns true; false when none is left */
+bool rules_uploads_due(struct rules_uploads *u, const struct policy *p, uint64_t now_ns,
+		       const struct event **cause, struct rules_verdict *v);
 void rules_uploads_reset(struct rules_uploads *u, const struct event *ev);
 void rules_uploads_forget_pid(struct rules_uploads *u, uint32_t pid);
 /* connections tracked now */

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "spool.h"
 
 #define SPOOL_NAME_LEN (20 + 1 + SPOOL_ID_LEN + 5)   /* ns-id.json */
@@ -41,23 +42,9 @@ static int fail(char *err, size_t errlen, int r, const char *what, const char *p
 /* mkdir -p path with mode 0700 for what it creates; the leaf is chmod 0700 */
 static int mkdirs(const char *path)
 {
-	char buf[4096];
-	size_t n = strlen(path);
+	int r = am_mkdirs(path, 0700, 0700);
 
-	if (n >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, n + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0700) && errno != EEXIST)
-		return -errno;
-	return chmod(buf, 0700) ? -errno : 0;
+	return r ? r : chmod(path, 0700) ? -errno : 0;
 }
 
 static bool is_message(const char *name)

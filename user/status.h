@@ -105,6 +105,32 @@ struct proc_cache;
 struct agents;
 int status_add_agents(struct status *s, struct proc_cache *pc, const struct agents *names);
 
+/* what a running collector's status is gathered from (status_gather) */
+struct loader;
+struct pipeline;
+struct control;
+struct recorder;
+struct status_sources {
+	uint32_t pid;
+	uint64_t started_wall_ns, uptime_ns;
+	const char *socket;
+	const uint64_t *shown;        /* events shown, by type: STATUS_TYPES */
+	struct loader *loader;
+	struct pipeline *pl;
+	const struct control *ctl;
+	struct recorder *rec;         /* NULL: not recording */
+	const char *record_dir;
+	uint64_t tag_writes_failed;
+	const struct agents *agents;
+};
+
+/*
+ * status_gather - s (from status_init) filled from the modules of src
+ * (status_gather.c: the status assembly's one home).  0 or -ENOMEM (s may then hold some agents:
+ * status_release it).
+ */
+int status_gather(struct status *s, const struct status_sources *src);
+
 /*
  * status_format - s appended to out: JSON (one object and a newline) or
  * text, one aligned "key: value" line each, details indented below.

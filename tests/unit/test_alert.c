@@ -24,6 +24,7 @@ struct seen {
 	char host[10][64];
 	uint32_t count[10];
 	uint64_t ts[10];
+	int64_t send_bytes[10];    /* net.ret of a send alert, -1 without one */
 };
 
 static void on_alert(const struct event *ev, void *arg)
@@ -38,6 +39,7 @@ static void on_alert(const struct event *ev, void *arg)
 	snprintf(s->host[s->n], sizeof(s->host[0]), "%s", ev->http.host ? ev->http.host : "-");
 	s->count[s->n] = ev->alert->count;
 	s->ts[s->n] = ev->ts_ns;
+	s->send_bytes[s->n] = ev->alert->cause_type == AM_EV_SEND && ev->net.has_ret ? ev->net.ret : -1;
 	s->n++;
 }
 
@@ -204,6 +206,34 @@ static void test_suppression(void **state)
 	alerter_free(a);
 }
 
+/* an unexpected_upload's bytes are the number its summary tells (the
+ * destination's count), not the last send's */
+static void test_upload_bytes(void **state)
+{
+	struct seen seen = { 0 };
+	struct alerter *a = alerter_new(NULL, NULL, on_alert, &seen);
+	struct rules_verdict v = { .rule = "unexpected_upload", .severity = "medium",
+				   .bytes = 96069, .reason = "host not in the allow list" };
+	struct event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = AM_EV_SEND; ev.ts_ns = SEC;
+	ev.pid = ev.agent_pid = 4242; ev.agent = "node";
+	ev.net.family = AF_INET; ev.net.dport = 443; ev.net.host = "paste.example";
+	ev.net.has_ret = true; ev.net.ret = 16384;
+	assert_non_null(a);
+	alerter_raise(a, &ev, &v);
+	ev.ts_ns = 2 * SEC;
+	alerter_raise(a, &ev, &v);   /* folded: its summary alert says the same */
+	alerter_tick(a, 62 * SEC);
+	assert_int_equal(seen.n, 2);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(seen.send_bytes[i], 96069);
+		assert_non_null(strstr(seen.summary[i], " sent 96069 bytes to paste.example:443"));
+	}
+	alerter_free(a);
+}
+
 static void test_owned_copy(void **state)
 {
 	struct seen seen = { 0 };
@@ -230,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_chain_programs),
 		cmocka_unit_test(test_suppression),
+		cmocka_unit_test(test_upload_bytes),
 		cmocka_unit_test(test_owned_copy),
 	};
 

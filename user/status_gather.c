@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * status_gather.c - the status assembly's one home (see status.h): a
+ * running collector's figures asked of the loader, the pipeline, the
+ * control socket and the recorder.  Apart from status.c (formatting), which
+ * links without the loader (the fuzz targets).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "control.h"
+#include "detect.h"
+#include "load.h"
+#include "pipeline.h"
+#include "record.h"
+#include "status.h"
+
+static void gather_recording(const struct status_sources *src, struct status_recording *r)
+{
+	struct record_status rs;
+
+	if (!src->rec)
+		return; /* off */
+	recorder_status(src->rec, &rs);
+	r->enabled = true;
+	snprintf(r->dir, sizeof(r->dir), "%s", src->record_dir);
+	snprintf(r->file, sizeof(r->file), "%s", rs.file);
+	r->bytes = rs.bytes;
+	r->files = rs.files;
+	r->entries = rs.entries;
+	r->lost = rs.lost;
+	r->pruned = rs.pruned;
+	r->failed = rs.failed;
+	snprintf(r->reason, sizeof(r->reason), "%s", rs.reason);
+}
+
+int status_gather(struct status *s, const struct status_sources *src)
+{
+	s->pid = src->pid;
+	s->started_ns = src->started_wall_ns;
+	s->uptime_ns = src->uptime_ns;
+	snprintf(s->socket, sizeof(s->socket), "%s", src->socket ? src->socket : "");
+	memcpy(s->events, src->shown, sizeof(s->events));
+	loader_drops(src->loader, s->drops);
+	s->alerts = detect_alerts(pipeline_detect(src->pl));
+	s->agent_hooks = loader_agent_hooks_on(src->loader);
+	control_tail_status(src->ctl, &s->tail);
+	gather_recording(src, &s->recording);
+	detect_webhook_status(pipeline_detect(src->pl), &s->webhooks);
+	pipeline_http_status(src->pl, &s->http);
+	pipeline_records(src->pl, &s->degraded.undecodable);
+	s->degraded.tags_lost = loader_faults(src->loader, AM_FAULT_TAG_FULL);
+	s->degraded.tag_writes_failed = src->tag_writes_failed;
+	return status_add_agents(s, pipeline_cache(src->pl), src->agents);
+}
