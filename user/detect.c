@@ -174,6 +174,12 @@ void detect_event(struct detect *d, const struct event *ev)
 	}
 }
 
+void detect_tls_unseen(struct detect *d, const struct event *ev)
+{
+	if (d && ev->agent)
+		rules_uploads_tls_unseen(d->uploads, ev);
+}
+
 void detect_tick(struct detect *d, uint64_t now_ns)
 {
 	alerter_tick(d->alerter, now_ns);

@@ -37,6 +37,9 @@ void detect_free(struct detect *d);
 void detect_event(struct detect *d, const struct event *ev);
 /* close suppression windows up to now (wall ns, the events' clock) */
 void detect_tick(struct detect *d, uint64_t now_ns);
+/* ev (a data event with a ClientHello) opened TLS whose plaintext is not
+ * visible: its connection's bytes count for unseen_tls */
+void detect_tls_unseen(struct detect *d, const struct event *ev);
 /*
  * detect_system_alert - an alert about agentmon itself (recording stopped...),
  * not about an agent: no cause fields ("cause":"alert"), never folded, to

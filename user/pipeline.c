@@ -60,7 +60,8 @@ static void on_hello(void *arg, struct event *ev)
 {
 	struct pipeline *pl = arg;
 
-	pl->hooks.on_hello(pl->hooks.arg, ev);
+	if (pl->hooks.on_hello(pl->hooks.arg, ev))
+		detect_tls_unseen(pl->detect, ev);
 }
 
 /* the kernel could not store ev's process's tag (its map is full) */

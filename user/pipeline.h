@@ -30,8 +30,9 @@ struct pipeline_hooks {
 	void (*show)(void *arg, const struct event *ev);
 	/* live runs: an agent's exec (hook its TLS library) */
 	void (*on_exec)(void *arg, const struct event *ev);
-	/* live runs: a ClientHello was sent (is its TLS library hooked?) */
-	void (*on_hello)(void *arg, struct event *ev);
+	/* live runs: a ClientHello was sent; true when its TLS library is not
+	 * hooked (the connection is then judged by unseen_tls) */
+	bool (*on_hello)(void *arg, struct event *ev);
 	void *arg;
 };
 

@@ -301,6 +301,7 @@ struct upload_slot {
 	uint8_t daddr[16];
 	uint16_t dport, sport;
 	bool used, http;
+	bool unseen;           /* a ClientHello from a TLS library agentmon cannot read */
 	uint64_t last_use;     /* u->clock when last touched */
 	/* bytes it added to a destination's count before a request explained
 	 * it (TLS records on the wire come before their plaintext) */
@@ -316,7 +317,9 @@ struct dest_slot {
 	uint8_t daddr[16];         /* the key when host is "" */
 	uint16_t dport;
 	bool used, alerted;
+	bool unseen_alerted;   /* unseen_tls raised in this window */
 	uint64_t bytes;
+	uint64_t unseen_bytes; /* of those, sent on unseen TLS connections */
 	uint64_t since_ns;     /* ts_ns of the window's first bytes */
 	uint64_t last_use;
 	uint64_t born;         /* u->clock when it was made (never reused) */
@@ -361,23 +364,41 @@ void rules_uploads_free(struct rules_uploads *u)
 /* the better victim of two slots: a free one, else the least recently used */
 #define VICTIM(v, s) (!(s)->used ? (v)->used : ((v)->used && (s)->last_use < (v)->last_use))
 
-static bool slot_is(const struct upload_slot *s, const struct event *ev, const struct event_net *n)
+/* a connection as the slots key it */
+struct conn_key {
+	uint32_t pid, fd;
+	const uint8_t *daddr;  /* 16 bytes */
+	uint16_t dport, sport;
+};
+
+static void key_of(const struct event *ev, struct conn_key *k)
 {
-	return s->used && s->pid == ev->pid && s->fd == n->fd && s->dport == n->dport &&
-	       s->sport == n->sport && !memcmp(s->daddr, n->daddr, 16);
+	const struct event_net *n = ev->type == AM_EV_HTTP ? &ev->http.net : &ev->net;
+
+	*k = (struct conn_key){ ev->pid, n->fd, n->daddr, n->dport, n->sport };
+	if (ev->type == AM_EV_DATA)
+		*k = (struct conn_key){ ev->pid, ev->data.fd, ev->data.daddr, ev->data.dport,
+					ev->data.sport };
+}
+
+static bool slot_is(const struct upload_slot *s, const struct conn_key *k)
+{
+	return s->used && s->pid == k->pid && s->fd == k->fd && s->dport == k->dport &&
+	       s->sport == k->sport && !memcmp(s->daddr, k->daddr, 16);
 }
 
 /* the slot of ev's connection; created (evicting the least recently used)
  * when create, else NULL when unknown */
 static struct upload_slot *slot_of(struct rules_uploads *u, const struct event *ev, bool create)
 {
-	const struct event_net *n = ev->type == AM_EV_HTTP ? &ev->http.net : &ev->net;
 	struct upload_slot *victim = &u->slots[0];
+	struct conn_key k;
 
+	key_of(ev, &k);
 	for (size_t i = 0; i < u->n; i++) {
 		struct upload_slot *s = &u->slots[i];
 
-		if (slot_is(s, ev, n)) {
+		if (slot_is(s, &k)) {
 			s->last_use = ++u->clock;
 			return s;
 		}
@@ -388,11 +409,11 @@ static struct upload_slot *slot_of(struct rules_uploads *u, const struct event *
 		return NULL;
 	memset(victim, 0, sizeof(*victim));
 	victim->used = true;
-	victim->pid = ev->pid;
-	victim->fd = n->fd;
-	victim->dport = n->dport;
-	victim->sport = n->sport;
-	memcpy(victim->daddr, n->daddr, 16);
+	victim->pid = k.pid;
+	victim->fd = k.fd;
+	victim->dport = k.dport;
+	victim->sport = k.sport;
+	memcpy(victim->daddr, k.daddr, 16);
 	victim->last_use = ++u->clock;
 	return victim;
 }
@@ -454,6 +475,44 @@ void rules_uploads_http(struct rules_uploads *u, const struct event *ev)
 	s->counted = 0;
 }
 
+void rules_uploads_tls_unseen(struct rules_uploads *u, const struct event *ev)
+{
+	struct upload_slot *s;
+
+	if (ev->type == AM_EV_DATA && (s = slot_of(u, ev, true)))
+		s->unseen = true;
+}
+
+/* t's count of bytes sent over unseen TLS passed the threshold: unseen_tls,
+ * once per window, in place of unexpected_upload (the allow list was checked) */
+static bool unseen_tls(const struct policy *p, struct dest_slot *t,
+		       const struct rules_dest *d, struct rules_verdict *v)
+{
+	uint64_t max = p->unseen_tls_threshold ? p->unseen_tls_threshold
+					      : RULES_UNSEEN_TLS_THRESHOLD_DEFAULT;
+
+	if (t->unseen_alerted || t->unseen_bytes <= max)
+		return false;
+	t->unseen_alerted = t->alerted = true; /* not unexpected_upload as well */
+	v->bytes = t->unseen_bytes;
+	return verdict(v, "unseen_tls", "high", "%s not in the allow list, over TLS agentmon "
+		       "cannot read", d->host ? "host" : "address");
+}
+
+/* the count of ev's session and destination d, its window restarted when over */
+static struct dest_slot *dest_now(struct rules_uploads *u, const struct event *ev,
+				  const struct rules_dest *d)
+{
+	struct dest_slot *t = dest_of(u, ev, d);
+
+	if (ev->ts_ns >= t->since_ns + u->window_ns) {
+		t->since_ns = ev->ts_ns;
+		t->bytes = t->unseen_bytes = 0;
+		t->alerted = t->unseen_alerted = false;
+	}
+	return t;
+}
+
 bool rules_uploads_send(struct rules_uploads *u, const struct policy *p,
 			const struct event *ev, struct rules_verdict *v)
 {
@@ -468,13 +527,10 @@ bool rules_uploads_send(struct rules_uploads *u, const struct policy *p,
 	if (s->http && !ev->net.opaque)
 		return false; /* the connection's requests explain its bytes */
 	rules_dest_of(ev, &d);
-	t = dest_of(u, ev, &d);
-	if (ev->ts_ns >= t->since_ns + u->window_ns) {
-		t->since_ns = ev->ts_ns;
-		t->bytes = 0;
-		t->alerted = false;
-	}
+	t = dest_now(u, ev, &d);
 	t->bytes += (uint64_t)ev->net.ret;
+	if (s->unseen)
+		t->unseen_bytes += (uint64_t)ev->net.ret;
 	if (!ev->net.opaque) { /* may be taken back (opaque bytes never are) */
 		if (!s->counted || s->dest_born != t->born) {
 			s->counted = 0;
@@ -483,7 +539,11 @@ bool rules_uploads_send(struct rules_uploads *u, const struct policy *p,
 		}
 		s->counted += (uint64_t)ev->net.ret;
 	}
-	if (t->alerted || t->bytes <= u->threshold || rules_judge(p, &d) == RULES_ALLOWED)
+	if ((t->alerted && t->unseen_alerted) || rules_judge(p, &d) == RULES_ALLOWED)
+		return false;
+	if (s->unseen && unseen_tls(p, t, &d, v))
+		return true;
+	if (t->alerted || t->bytes <= u->threshold)
 		return false;
 	t->alerted = true;
 	v->bytes = t->bytes;

@@ -24,6 +24,12 @@
  *   unexpected_upload  medium  > threshold bytes no request explains, sent by
  *                              one agent session to a destination no entry
  *                              lists (host/cidr + ports) within the window
+ *   unseen_tls         high    > unseen_tls_threshold bytes (default 4 KiB)
+ *                              sent, by one agent session within the window,
+ *                              over TLS connections whose plaintext agentmon
+ *                              cannot read (rules_uploads_tls_unseen) to a
+ *                              destination no entry lists; counted from the
+ *                              ClientHello (which may count), at once
  *   uring_network      medium  connect/send of an agent through io_uring
  */
 #ifndef AGENTMON_RULES_H
@@ -37,13 +43,14 @@
 #include "policy.h"
 
 #define RULES_UPLOAD_THRESHOLD_DEFAULT (64u << 10)  /* bytes */
+#define RULES_UNSEEN_TLS_THRESHOLD_DEFAULT (4u << 10) /* bytes */
 #define RULES_UPLOAD_SLOTS_DEFAULT     4096         /* connections (and destinations) tracked */
 
 /* what a rule decided; rule == NULL: no alert */
 struct rules_verdict {
 	const char *rule;      /* static string */
 	const char *severity;  /* static string */
-	uint64_t bytes;        /* unexpected_upload: bytes sent on the connection */
+	uint64_t bytes;        /* unexpected_upload, unseen_tls: bytes counted */
 	char reason[96];       /* "host not allowed for POST" */
 };
 
@@ -114,6 +121,8 @@ bool rules_syscall(const struct event *ev, struct rules_verdict *v);
  * entry is forgotten (destinations forgotten are counted).  Not thread-safe.
  *
  * Calls, per event of a tagged process, in pipeline order:
+ *   AM_EV_DATA (a ClientHello of a TLS library not hooked)
+ *                         rules_uploads_tls_unseen()  unseen_tls counts it
  *   AM_EV_HTTP            rules_uploads_http()  the connection is explained
  *   AM_EV_SEND            rules_uploads_send()  counts; may raise the alert
  *   AM_EV_CONNECT         rules_uploads_reset() a new connection on that fd
@@ -130,6 +139,8 @@ struct rules_uploads;
 struct rules_uploads *rules_uploads_new(uint64_t threshold, uint64_t window_ns, size_t slots);
 void rules_uploads_free(struct rules_uploads *u);
 void rules_uploads_http(struct rules_uploads *u, const struct event *ev);
+/* ev, a data event carrying a ClientHello, opened TLS agentmon cannot read */
+void rules_uploads_tls_unseen(struct rules_uploads *u, const struct event *ev);
 bool rules_uploads_send(struct rules_uploads *u, const struct policy *p,
 			const struct event *ev, struct rules_verdict *v);
 void rules_uploads_reset(struct rules_uploads *u, const struct event *ev);

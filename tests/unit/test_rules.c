@@ -385,6 +385,73 @@ static void test_uploads(void **state)
 	policy_free(p);
 }
 
+/* the ClientHello of ev's connection, from a TLS library agentmon cannot read */
+static void hello_unseen(struct rules_uploads *u, const struct event *send)
+{
+	struct event d;
+
+	memset(&d, 0, sizeof(d));
+	d.type = AM_EV_DATA;
+	d.pid = send->pid; d.agent_pid = send->agent_pid; d.agent = send->agent;
+	d.data.fd = send->net.fd; d.data.dport = send->net.dport; d.data.sport = send->net.sport;
+	memcpy(d.data.daddr, send->net.daddr, 16);
+	rules_uploads_tls_unseen(u, &d);
+}
+
+/* unseen TLS to an unlisted host: unseen_tls past 4 KiB (not 64 KiB), at
+ * once, counted over the agent's connections; hooked TLS and allowed hosts
+ * never raise it; the policy's threshold counts */
+static void test_unseen_tls(void **state)
+{
+	struct policy *p = load();
+	struct rules_uploads *u = rules_uploads_new(0, 0, 0);
+	struct rules_verdict v;
+	struct event ev = send_ev(5, "198.51.100.7", 3000, "paste.example");
+
+	hello_unseen(u, &ev);
+	assert_false(rules_uploads_send(u, p, &ev, &v));       /* 3000 */
+	assert_true(rules_uploads_send(u, p, &ev, &v));        /* 6000 > 4096 */
+	assert_string_equal(v.rule, "unseen_tls");
+	assert_string_equal(v.severity, "high");
+	assert_int_equal(v.bytes, 6000);
+	assert_string_equal(v.reason, "host not in the allow list, over TLS agentmon cannot read");
+	for (int i = 0; i < 30; i++) /* once per window; no unexpected_upload besides */
+		assert_false(rules_uploads_send(u, p, &ev, &v));
+	/* the same bytes over TLS agentmon reads: only unexpected_upload's 64 KiB */
+	ev = send_ev(6, "198.51.100.8", 3000, "other.example");
+	for (int i = 0; i < 21; i++)
+		assert_false(rules_uploads_send(u, p, &ev, &v));
+	/* an allowed host never */
+	ev = send_ev(7, "198.51.100.9", 3000, "api.example.com");
+	hello_unseen(u, &ev);
+	for (int i = 0; i < 30; i++)
+		assert_false(rules_uploads_send(u, p, &ev, &v));
+	/* split over connections of 2000 bytes each: still counted */
+	for (int i = 0; i < 3; i++) {
+		ev = send_ev(10 + i, "198.51.100.10", 2000, "split.example");
+		rules_uploads_reset(u, &ev);
+		hello_unseen(u, &ev);
+		assert_int_equal(rules_uploads_send(u, p, &ev, &v), i == 2);
+	}
+	assert_string_equal(v.rule, "unseen_tls");
+	rules_uploads_free(u);
+	policy_free(p);
+	/* the policy's threshold */
+	static const char y[] = "alerts:\n  unseen_tls_threshold: 10k\n";
+	char err[256];
+
+	p = NULL;
+	assert_int_equal(policy_load_buffer("t.yaml", y, strlen(y), &p, err, sizeof(err)), 0);
+	assert_int_equal(p->unseen_tls_threshold, 10240);
+	u = rules_uploads_new(0, 0, 0);
+	ev = send_ev(5, "198.51.100.7", 6000, "paste.example");
+	hello_unseen(u, &ev);
+	assert_false(rules_uploads_send(u, p, &ev, &v));
+	assert_true(rules_uploads_send(u, p, &ev, &v));
+	rules_uploads_free(u);
+	policy_free(p);
+}
+
 /* many small connections, each under the threshold, from one agent session */
 static void test_uploads_split(void **state)
 {
@@ -475,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_syscall),
 		cmocka_unit_test(test_uploads),
 		cmocka_unit_test(test_uploads_split),
+		cmocka_unit_test(test_unseen_tls),
 		cmocka_unit_test(test_default_policy),
 	};
 
