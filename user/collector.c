@@ -184,15 +184,16 @@ static void tls_on_exec(void *arg, const struct event *ev)
 	tls_watch_exec(((struct collector *)arg)->tls, ev);
 }
 
-/* a ClientHello: true when its plaintext is not visible (said once per binary) */
-static bool tls_on_hello(void *arg, struct event *ev)
+/* a ClientHello: is its plaintext read (enum rules_tls; said once per binary) */
+static int tls_on_hello(void *arg, struct event *ev)
 {
 	char warn[1024];
-	bool unseen = tls_watch_hello(((struct collector *)arg)->tls, ev, warn, sizeof(warn));
+	enum rules_tls how = tls_watch_hello(((struct collector *)arg)->tls, ev, warn,
+					     sizeof(warn));
 
 	if (warn[0])
 		am_warn("%s", warn);
-	return unseen;
+	return how;
 }
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -473,6 +474,7 @@ static int on_status(void *arg, bool json, struct jw *out)
 	pipeline_records(c->pl, &s.degraded.undecodable);
 	s.degraded.tags_lost = loader_faults(c->loader, AM_FAULT_TAG_FULL);
 	s.degraded.tag_writes_failed = c->tag_writes_failed;
+	s.tls_bins = tls_watch_bins(c->tls, &s.n_tls_bins);
 	ret = status_add_agents(&s, pipeline_cache(c->pl), c->policy->agents);
 	if (!ret)
 		ret = status_format(&s, json, out);

@@ -143,6 +143,17 @@ static void raise_if(struct detect *d, const struct event *ev, bool hit,
 		alerter_raise(d->alerter, ev, v);
 }
 
+/* ev ends connections whose TLS reader was not told: unseen_tls for those
+ * that sent more than its threshold and no request was read */
+static void tls_ended(struct detect *d, const struct event *ev)
+{
+	struct rules_verdict v;
+	struct event send;
+
+	while (rules_uploads_tls_ended(d->uploads, d->policy, ev, &send, &v))
+		alerter_raise(d->alerter, &send, &v);
+}
+
 void detect_event(struct detect *d, const struct event *ev)
 {
 	struct rules_verdict v;
@@ -160,10 +171,12 @@ void detect_event(struct detect *d, const struct event *ev)
 		raise_if(d, ev, rules_uring_network(ev, &v), &v);
 		break;
 	case AM_EV_CONNECT:
+		tls_ended(d, ev);
 		rules_uploads_reset(d->uploads, ev);
 		raise_if(d, ev, rules_uring_network(ev, &v), &v);
 		break;
 	case AM_EV_EXIT:
+		tls_ended(d, ev);
 		rules_uploads_forget_pid(d->uploads, ev->pid);
 		break;
 	case AM_EV_SYSCALL:
@@ -174,11 +187,12 @@ void detect_event(struct detect *d, const struct event *ev)
 	}
 }
 
-void detect_tls_unseen(struct detect *d, const struct event *ev)
+void detect_tls(struct detect *d, const struct event *ev, enum rules_tls how)
 {
 	if (d && ev->agent)
-		rules_uploads_tls_unseen(d->uploads, ev);
+		rules_uploads_tls(d->uploads, ev, how);
 }
+
 
 void detect_tick(struct detect *d, uint64_t now_ns)
 {

@@ -16,6 +16,7 @@
 #include "event.h"
 #include "policy.h"
 #include "proc_cache.h"
+#include "rules.h"
 
 struct detect;
 
@@ -38,8 +39,8 @@ void detect_event(struct detect *d, const struct event *ev);
 /* close suppression windows up to now (wall ns, the events' clock) */
 void detect_tick(struct detect *d, uint64_t now_ns);
 /* ev (a data event with a ClientHello) opened TLS whose plaintext is not
- * visible: its connection's bytes count for unseen_tls */
-void detect_tls_unseen(struct detect *d, const struct event *ev);
+ * visible (or not known, how): its connection's bytes count for unseen_tls */
+void detect_tls(struct detect *d, const struct event *ev, enum rules_tls how);
 /*
  * detect_system_alert - an alert about agentmon itself (recording stopped...),
  * not about an agent: no cause fields ("cause":"alert"), never folded, to

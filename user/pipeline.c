@@ -60,8 +60,10 @@ static void on_hello(void *arg, struct event *ev)
 {
 	struct pipeline *pl = arg;
 
-	if (pl->hooks.on_hello(pl->hooks.arg, ev))
-		detect_tls_unseen(pl->detect, ev);
+	int how = pl->hooks.on_hello(pl->hooks.arg, ev);
+
+	if (how != RULES_TLS_NONE)
+		detect_tls(pl->detect, ev, (enum rules_tls)how);
 }
 
 /* the kernel could not store ev's process's tag (its map is full) */

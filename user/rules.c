@@ -301,8 +301,14 @@ struct upload_slot {
 	uint8_t daddr[16];
 	uint16_t dport, sport;
 	bool used, http;
-	bool unseen;           /* a ClientHello from a TLS library agentmon cannot read */
+	uint8_t tls;           /* enum rules_tls of its ClientHello */
 	uint64_t last_use;     /* u->clock when last touched */
+	/* RULES_TLS_PENDING: what it sent, to whom, judged when it ends */
+	uint64_t pending;
+	uint64_t pending_born; /* the destination's born, to find it again */
+	size_t pending_dest;
+	uint16_t family;
+	bool listed;           /* its destination is in the allow list */
 	/* bytes it added to a destination's count before a request explained
 	 * it (TLS records on the wire come before their plaintext) */
 	uint64_t counted;
@@ -475,12 +481,23 @@ void rules_uploads_http(struct rules_uploads *u, const struct event *ev)
 	s->counted = 0;
 }
 
-void rules_uploads_tls_unseen(struct rules_uploads *u, const struct event *ev)
+void rules_uploads_tls(struct rules_uploads *u, const struct event *ev, enum rules_tls how)
 {
 	struct upload_slot *s;
 
 	if (ev->type == AM_EV_DATA && (s = slot_of(u, ev, true)))
-		s->unseen = true;
+		s->tls = (uint8_t)how;
+}
+
+/* a send on a connection whose TLS reader was not told: kept for its end */
+static void pending_add(struct upload_slot *s, const struct event *ev, const struct dest_slot *t,
+			bool listed, size_t dest)
+{
+	s->pending += (uint64_t)ev->net.ret;
+	s->pending_dest = dest;
+	s->pending_born = t->born;
+	s->family = ev->net.family;
+	s->listed = listed;
 }
 
 /* t's count of bytes sent over unseen TLS passed the threshold: unseen_tls,
@@ -529,8 +546,10 @@ bool rules_uploads_send(struct rules_uploads *u, const struct policy *p,
 	rules_dest_of(ev, &d);
 	t = dest_now(u, ev, &d);
 	t->bytes += (uint64_t)ev->net.ret;
-	if (s->unseen)
+	if (s->tls == RULES_TLS_UNSEEN)
 		t->unseen_bytes += (uint64_t)ev->net.ret;
+	if (s->tls == RULES_TLS_PENDING)
+		pending_add(s, ev, t, rules_judge(p, &d) == RULES_ALLOWED, (size_t)(t - u->dests));
 	if (!ev->net.opaque) { /* may be taken back (opaque bytes never are) */
 		if (!s->counted || s->dest_born != t->born) {
 			s->counted = 0;
@@ -541,7 +560,7 @@ bool rules_uploads_send(struct rules_uploads *u, const struct policy *p,
 	}
 	if ((t->alerted && t->unseen_alerted) || rules_judge(p, &d) == RULES_ALLOWED)
 		return false;
-	if (s->unseen && unseen_tls(p, t, &d, v))
+	if (s->tls == RULES_TLS_UNSEEN && unseen_tls(p, t, &d, v))
 		return true;
 	if (t->alerted || t->bytes <= u->threshold)
 		return false;
@@ -550,6 +569,53 @@ bool rules_uploads_send(struct rules_uploads *u, const struct policy *p,
 	return verdict(v, "unexpected_upload", "medium",
 		       d.host ? "host not in the allow list%s" : "address not in the allow list%s",
 		       NULL);
+}
+
+/* s (pending) ended: its bytes to t count as unseen; when they pass the
+ * threshold, *send stands for the connection */
+static bool pending_end(struct upload_slot *s, struct dest_slot *t, const struct policy *p,
+			const struct event *ev, struct event *send, struct rules_verdict *v)
+{
+	struct rules_dest d = { .host = t->host[0] ? t->host : NULL };
+
+	t->unseen_bytes += s->pending;
+	s->pending = 0;
+	if (s->listed || !unseen_tls(p, t, &d, v))
+		return false;
+	*send = *ev;
+	send->type = AM_EV_SEND;
+	memset(&send->net, 0, sizeof(send->net));
+	send->net.fd = s->fd;
+	memcpy(send->net.daddr, s->daddr, 16);
+	send->net.dport = s->dport;
+	send->net.sport = s->sport;
+	send->net.family = s->family;
+	send->net.proto = IPPROTO_TCP;
+	send->net.has_ret = true;
+	send->net.ret = (int64_t)v->bytes;
+	send->net.host = d.host;
+	return true;
+}
+
+bool rules_uploads_tls_ended(struct rules_uploads *u, const struct policy *p,
+			     const struct event *ev, struct event *send, struct rules_verdict *v)
+{
+	verdict_clear(v);
+	for (size_t i = 0; i < u->n; i++) {
+		struct upload_slot *s = &u->slots[i];
+		struct dest_slot *t = &u->dests[s->pending_dest];
+
+		if (!s->used || s->pid != ev->pid || s->tls != RULES_TLS_PENDING || !s->pending ||
+		    (ev->type == AM_EV_CONNECT && s->fd != ev->net.fd))
+			continue;
+		if (s->http || !t->used || t->born != s->pending_born) {
+			s->pending = 0; /* explained, or its count is gone */
+			continue;
+		}
+		if (pending_end(s, t, p, ev, send, v))
+			return true;
+	}
+	return false;
 }
 
 void rules_uploads_reset(struct rules_uploads *u, const struct event *ev)

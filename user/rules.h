@@ -27,7 +27,7 @@
  *   unseen_tls         high    > unseen_tls_threshold bytes (default 4 KiB)
  *                              sent, by one agent session within the window,
  *                              over TLS connections whose plaintext agentmon
- *                              cannot read (rules_uploads_tls_unseen) to a
+ *                              cannot read (rules_uploads_tls) to a
  *                              destination no entry lists; counted from the
  *                              ClientHello (which may count), at once
  *   uring_network      medium  connect/send of an agent through io_uring
@@ -121,12 +121,12 @@ bool rules_syscall(const struct event *ev, struct rules_verdict *v);
  * entry is forgotten (destinations forgotten are counted).  Not thread-safe.
  *
  * Calls, per event of a tagged process, in pipeline order:
- *   AM_EV_DATA (a ClientHello of a TLS library not hooked)
- *                         rules_uploads_tls_unseen()  unseen_tls counts it
+ *   AM_EV_DATA (a ClientHello whose plaintext is not read, or not known)
+ *                         rules_uploads_tls()   unseen_tls counts it
  *   AM_EV_HTTP            rules_uploads_http()  the connection is explained
  *   AM_EV_SEND            rules_uploads_send()  counts; may raise the alert
- *   AM_EV_CONNECT         rules_uploads_reset() a new connection on that fd
- *   AM_EV_EXIT            rules_uploads_forget_pid()
+ *   AM_EV_CONNECT         rules_uploads_tls_ended(), rules_uploads_reset()
+ *   AM_EV_EXIT            rules_uploads_tls_ended(), rules_uploads_forget_pid()
  * The alert is raised once per session, destination and window, when its
  * count passes the threshold and the destination is not allowed.
  */
@@ -139,8 +139,27 @@ struct rules_uploads;
 struct rules_uploads *rules_uploads_new(uint64_t threshold, uint64_t window_ns, size_t slots);
 void rules_uploads_free(struct rules_uploads *u);
 void rules_uploads_http(struct rules_uploads *u, const struct event *ev);
-/* ev, a data event carrying a ClientHello, opened TLS agentmon cannot read */
-void rules_uploads_tls_unseen(struct rules_uploads *u, const struct event *ev);
+/* what the ClientHello of a connection told of its plaintext */
+enum rules_tls {
+	RULES_TLS_NONE = 0,    /* no ClientHello, or TLS agentmon reads */
+	RULES_TLS_UNSEEN,      /* TLS agentmon cannot read: counted at once */
+	RULES_TLS_PENDING,     /* not told (the process was gone): its bytes count
+				* when the connection ends (exit, fd reused)
+				* with no request read on it */
+};
+/* ev, a data event carrying a ClientHello, opened TLS as how says */
+void rules_uploads_tls(struct rules_uploads *u, const struct event *ev, enum rules_tls how);
+/*
+ * rules_uploads_tls_ended - ev (AM_EV_EXIT, or AM_EV_CONNECT reusing an
+ * fd) ends ev->pid's connections (that fd's): the bytes of each PENDING one
+ * with no request read count for unseen_tls.  True when one passes the
+ * threshold to an unlisted destination: *send is a send event of ev's
+ * process standing for that connection (net.host points into u, valid
+ * until the next call), v the verdict; call again until false.  Call
+ * before rules_uploads_forget_pid / rules_uploads_reset.
+ */
+bool rules_uploads_tls_ended(struct rules_uploads *u, const struct policy *p,
+			     const struct event *ev, struct event *send, struct rules_verdict *v);
 bool rules_uploads_send(struct rules_uploads *u, const struct policy *p,
 			const struct event *ev, struct rules_verdict *v);
 void rules_uploads_reset(struct rules_uploads *u, const struct event *ev);

@@ -19,6 +19,8 @@ struct tls_watch {
 	struct loader *loader;
 	struct tls_watch_bin bins[TLS_WATCH_BINS];
 	bool warned[TLS_WATCH_BINS];  /* its unseen warning was given */
+	bool fixed[TLS_WATCH_BINS];   /* hooked by what the binary links (not by
+				       * what one process of it loaded) */
 	size_t n, next;               /* used; the next to replace when full */
 };
 
@@ -56,7 +58,7 @@ static size_t bin_of(struct tls_watch *w, const char *exe)
 		w->next = (w->next + 1) % TLS_WATCH_BINS;
 	}
 	memset(&w->bins[i], 0, sizeof(w->bins[i]));
-	w->warned[i] = false;
+	w->warned[i] = w->fixed[i] = false;
 	snprintf(w->bins[i].exe, sizeof(w->bins[i].exe), "%s", exe);
 	return i;
 }
@@ -102,23 +104,42 @@ static const char *exe_of(const struct event *ev)
 	return ev->exe && ev->exe[0] ? ev->exe : ev->comm;
 }
 
+/* exe's TLS is read: by what it links (rc 0, 1), or by a library it loaded */
+static void hooked(struct tls_watch *w, const char *exe, int rc)
+{
+	size_t i = bin_of(w, exe);
+
+	w->bins[i].verdict = TLS_WATCH_HOOKED;
+	w->fixed[i] = rc == 0 || rc == 1;
+	snprintf(w->bins[i].why, sizeof(w->bins[i].why), "%s",
+		 rc == 0 ? "its own OpenSSL/BoringSSL, hooked" :
+		 rc == 1 ? "a shared TLS library" : "a shared TLS library, loaded late");
+}
+
 void tls_watch_exec(struct tls_watch *w, const struct event *ev)
 {
 	char msg[TLS_MSG_MAX];
 	int rc = loader_verdict(w, ev->pid, msg, sizeof(msg));
-	size_t i;
 
 	if (rc == 0)
 		am_debug("%s", msg);
 	if (rc != 0 && rc != 1)
 		return; /* told at its first ClientHello: python loads libssl late */
-	i = bin_of(w, exe_of(ev));
-	w->bins[i].verdict = TLS_WATCH_HOOKED;
-	snprintf(w->bins[i].why, sizeof(w->bins[i].why), "%s",
-		 rc == 0 ? "its own OpenSSL/BoringSSL, hooked" : "a shared TLS library");
+	hooked(w, exe_of(ev), rc);
 }
 
-bool tls_watch_hello(struct tls_watch *w, const struct event *ev, char *warn, size_t len)
+/* for a process already gone: its binary links a hooked library (read),
+ * else not known (python loads libssl late, or not at all) */
+static enum rules_tls known_verdict(struct tls_watch *w, const char *exe)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (!strncmp(w->bins[i].exe, exe, TLS_WATCH_EXE_MAX - 1) && w->fixed[i])
+			return RULES_TLS_NONE;
+	return RULES_TLS_PENDING;
+}
+
+enum rules_tls tls_watch_hello(struct tls_watch *w, const struct event *ev, char *warn,
+			       size_t len)
 {
 	char msg[TLS_MSG_MAX], path[64];
 	struct tls_watch_bin *b;
@@ -128,14 +149,11 @@ bool tls_watch_hello(struct tls_watch *w, const struct event *ev, char *warn, si
 	warn[0] = '\0';
 	snprintf(path, sizeof(path), "/proc/%u/exe", ev->pid);
 	if (access(path, F_OK))
-		return false; /* gone: its libraries cannot be told any more */
+		return known_verdict(w, exe_of(ev)); /* gone: its libraries cannot be told */
 	rc = loader_verdict(w, ev->pid, msg, sizeof(msg));
 	if (rc == 0 || rc == 1 || (rc == -ENOENT && maps_hooked_tls(ev->pid))) {
-		i = bin_of(w, exe_of(ev));
-		w->bins[i].verdict = TLS_WATCH_HOOKED;
-		snprintf(w->bins[i].why, sizeof(w->bins[i].why), "%s",
-			 rc == 0 ? "its own OpenSSL/BoringSSL, hooked" : "a shared TLS library");
-		return false;
+		hooked(w, exe_of(ev), rc);
+		return RULES_TLS_NONE;
 	}
 	/* no library recognised, or one that could not be read or hooked */
 	i = bin_of(w, exe_of(ev));
@@ -149,13 +167,11 @@ bool tls_watch_hello(struct tls_watch *w, const struct event *ev, char *warn, si
 			 "recognise: %s; its requests are judged by SNI and DNS names and by the "
 			 "bytes it sends (unseen_tls)", exe_of(ev), ev->pid, msg);
 	}
-	return true;
+	return RULES_TLS_UNSEEN;
 }
 
-size_t tls_watch_list(const struct tls_watch *w, struct tls_watch_bin *out, size_t max)
+const struct tls_watch_bin *tls_watch_bins(const struct tls_watch *w, size_t *n)
 {
-	size_t n = w->n < max ? w->n : max;
-
-	memcpy(out, w->bins, n * sizeof(*out));
-	return n;
+	*n = w->n;
+	return w->bins;
 }

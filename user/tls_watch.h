@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "event.h"
+#include "rules.h"
 
 struct loader;
 
@@ -43,12 +44,15 @@ void tls_watch_free(struct tls_watch *w);
 void tls_watch_exec(struct tls_watch *w, const struct event *ev);
 /*
  * tls_watch_hello - ev (the data event carrying a ClientHello) of a tagged
- * process: true when its TLS plaintext cannot be read (its binary is
- * unseen); the first time for a binary, *warn gets a line to say (else "").
+ * process: RULES_TLS_NONE when its plaintext is read, RULES_TLS_UNSEEN when
+ * its binary is unseen (the first time for a binary, *warn gets a line to
+ * say, else ""), RULES_TLS_PENDING when the process is gone and its binary
+ * was never judged (its connection is judged when it ends).
  */
-bool tls_watch_hello(struct tls_watch *w, const struct event *ev, char *warn, size_t len);
-/* the binaries judged, at most max into out; returns how many */
-size_t tls_watch_list(const struct tls_watch *w, struct tls_watch_bin *out, size_t max);
+enum rules_tls tls_watch_hello(struct tls_watch *w, const struct event *ev, char *warn,
+			       size_t len);
+/* the binaries judged (*n of them), valid until the next call on w */
+const struct tls_watch_bin *tls_watch_bins(const struct tls_watch *w, size_t *n);
 /* "hooked", "unseen", "unknown" */
 const char *tls_watch_name(enum tls_watch_verdict v);
 

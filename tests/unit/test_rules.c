@@ -385,8 +385,8 @@ static void test_uploads(void **state)
 	policy_free(p);
 }
 
-/* the ClientHello of ev's connection, from a TLS library agentmon cannot read */
-static void hello_unseen(struct rules_uploads *u, const struct event *send)
+/* the ClientHello of ev's connection, its plaintext read as how says */
+static void hello_tls(struct rules_uploads *u, const struct event *send, enum rules_tls how)
 {
 	struct event d;
 
@@ -395,7 +395,12 @@ static void hello_unseen(struct rules_uploads *u, const struct event *send)
 	d.pid = send->pid; d.agent_pid = send->agent_pid; d.agent = send->agent;
 	d.data.fd = send->net.fd; d.data.dport = send->net.dport; d.data.sport = send->net.sport;
 	memcpy(d.data.daddr, send->net.daddr, 16);
-	rules_uploads_tls_unseen(u, &d);
+	rules_uploads_tls(u, &d, how);
+}
+
+static void hello_unseen(struct rules_uploads *u, const struct event *send)
+{
+	hello_tls(u, send, RULES_TLS_UNSEEN);
 }
 
 /* unseen TLS to an unlisted host: unseen_tls past 4 KiB (not 64 KiB), at
@@ -448,6 +453,55 @@ static void test_unseen_tls(void **state)
 	hello_unseen(u, &ev);
 	assert_false(rules_uploads_send(u, p, &ev, &v));
 	assert_true(rules_uploads_send(u, p, &ev, &v));
+	rules_uploads_free(u);
+	policy_free(p);
+}
+
+/* a ClientHello whose process was gone before its library could be told:
+ * judged when the connection ends (exit, fd reused), unless a request was
+ * read on it; the alert names the connection's destination */
+static void test_unseen_tls_pending(void **state)
+{
+	struct policy *p = load();
+	struct rules_uploads *u = rules_uploads_new(0, 0, 0);
+	struct rules_verdict v;
+	struct event ev = send_ev(5, "198.51.100.7", 5000, "paste.example"), ex, send, h;
+
+	hello_tls(u, &ev, RULES_TLS_PENDING);
+	for (int i = 0; i < 4; i++) /* 20000 bytes: not at once (may be read yet) */
+		assert_false(rules_uploads_send(u, p, &ev, &v));
+	/* a new connection on another fd ends nothing */
+	ex = send_ev(9, "198.51.100.7", 0, NULL);
+	ex.type = AM_EV_CONNECT;
+	assert_false(rules_uploads_tls_ended(u, p, &ex, &send, &v));
+	ex.type = AM_EV_EXIT;
+	assert_true(rules_uploads_tls_ended(u, p, &ex, &send, &v));
+	assert_string_equal(v.rule, "unseen_tls");
+	assert_int_equal(v.bytes, 20000);
+	assert_int_equal(send.type, AM_EV_SEND);
+	assert_int_equal(send.net.fd, 5);
+	assert_int_equal(send.net.dport, 443);
+	assert_string_equal(send.net.host, "paste.example");
+	assert_false(rules_uploads_tls_ended(u, p, &ex, &send, &v)); /* once */
+	rules_uploads_forget_pid(u, 20);
+	/* a request read on the connection explains it */
+	ev = send_ev(6, "198.51.100.8", 5000, "other.example");
+	hello_tls(u, &ev, RULES_TLS_PENDING);
+	for (int i = 0; i < 4; i++)
+		assert_false(rules_uploads_send(u, p, &ev, &v));
+	h = http_ev("POST", "other.example", "/");
+	h.pid = 20; h.http.net = ev.net;
+	rules_uploads_http(u, &h);
+	assert_false(rules_uploads_tls_ended(u, p, &ex, &send, &v));
+	/* an allowed host, and a small upload, never */
+	ev = send_ev(7, "198.51.100.9", 5000, "api.example.com");
+	hello_tls(u, &ev, RULES_TLS_PENDING);
+	for (int i = 0; i < 4; i++)
+		assert_false(rules_uploads_send(u, p, &ev, &v));
+	ev = send_ev(8, "198.51.100.10", 3000, "small.example");
+	hello_tls(u, &ev, RULES_TLS_PENDING);
+	assert_false(rules_uploads_send(u, p, &ev, &v));
+	assert_false(rules_uploads_tls_ended(u, p, &ex, &send, &v));
 	rules_uploads_free(u);
 	policy_free(p);
 }
@@ -543,6 +597,7 @@ int main(void)
 		cmocka_unit_test(test_uploads),
 		cmocka_unit_test(test_uploads_split),
 		cmocka_unit_test(test_unseen_tls),
+		cmocka_unit_test(test_unseen_tls_pending),
 		cmocka_unit_test(test_default_policy),
 	};
 
