@@ -516,6 +516,20 @@ static bool unseen_tls(const struct policy *p, struct dest_slot *t,
 		       "cannot read", d->host ? "host" : "address");
 }
 
+/* t's count passed the threshold: unexpected_upload, once per window (the
+ * allow list was checked) */
+static bool unexpected(const struct rules_uploads *u, struct dest_slot *t,
+		       const struct rules_dest *d, struct rules_verdict *v)
+{
+	if (t->alerted || t->bytes <= u->threshold)
+		return false;
+	t->alerted = true;
+	v->bytes = t->bytes;
+	return verdict(v, "unexpected_upload", "medium",
+		       d->host ? "host not in the allow list%s" : "address not in the allow list%s",
+		       NULL);
+}
+
 /* the count of ev's session and destination d, its window restarted when over */
 static struct dest_slot *dest_now(struct rules_uploads *u, const struct event *ev,
 				  const struct rules_dest *d)
@@ -562,25 +576,22 @@ bool rules_uploads_send(struct rules_uploads *u, const struct policy *p,
 		return false;
 	if (s->tls == RULES_TLS_UNSEEN && unseen_tls(p, t, &d, v))
 		return true;
-	if (t->alerted || t->bytes <= u->threshold)
-		return false;
-	t->alerted = true;
-	v->bytes = t->bytes;
-	return verdict(v, "unexpected_upload", "medium",
-		       d.host ? "host not in the allow list%s" : "address not in the allow list%s",
-		       NULL);
+	if (s->tls == RULES_TLS_PENDING)
+		return false; /* judged when it ends: unseen_tls, or explained */
+	return unexpected(u, t, &d, v);
 }
 
 /* s (pending) ended: its bytes to t count as unseen; when they pass the
- * threshold, *send stands for the connection */
-static bool pending_end(struct upload_slot *s, struct dest_slot *t, const struct policy *p,
-			const struct event *ev, struct event *send, struct rules_verdict *v)
+ * threshold (or all bytes upload_threshold), *send stands for the connection */
+static bool pending_end(const struct rules_uploads *u, struct upload_slot *s,
+			struct dest_slot *t, const struct policy *p, const struct event *ev,
+			struct event *send, struct rules_verdict *v)
 {
 	struct rules_dest d = { .host = t->host[0] ? t->host : NULL };
 
 	t->unseen_bytes += s->pending;
 	s->pending = 0;
-	if (s->listed || !unseen_tls(p, t, &d, v))
+	if (s->listed || (!unseen_tls(p, t, &d, v) && !unexpected(u, t, &d, v)))
 		return false;
 	*send = *ev;
 	send->type = AM_EV_SEND;
@@ -612,7 +623,7 @@ bool rules_uploads_tls_ended(struct rules_uploads *u, const struct policy *p,
 			s->pending = 0; /* explained, or its count is gone */
 			continue;
 		}
-		if (pending_end(s, t, p, ev, send, v))
+		if (pending_end(u, s, t, p, ev, send, v))
 			return true;
 	}
 	return false;

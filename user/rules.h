@@ -29,7 +29,8 @@
  *                              over TLS connections whose plaintext agentmon
  *                              cannot read (rules_uploads_tls) to a
  *                              destination no entry lists; counted from the
- *                              ClientHello (which may count), at once
+ *                              ClientHello (which may count), at once; in
+ *                              place of unexpected_upload for those bytes
  *   uring_network      medium  connect/send of an agent through io_uring
  */
 #ifndef AGENTMON_RULES_H

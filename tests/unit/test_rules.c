@@ -502,6 +502,15 @@ static void test_unseen_tls_pending(void **state)
 	hello_tls(u, &ev, RULES_TLS_PENDING);
 	assert_false(rules_uploads_send(u, p, &ev, &v));
 	assert_false(rules_uploads_tls_ended(u, p, &ex, &send, &v));
+	/* past upload_threshold: one alert, unseen_tls at its end (not
+	 * unexpected_upload on the way) */
+	ev = send_ev(11, "198.51.100.11", 20000, "big.example");
+	hello_tls(u, &ev, RULES_TLS_PENDING);
+	for (int i = 0; i < 4; i++)
+		assert_false(rules_uploads_send(u, p, &ev, &v));
+	assert_true(rules_uploads_tls_ended(u, p, &ex, &send, &v));
+	assert_string_equal(v.rule, "unseen_tls");
+	assert_false(rules_uploads_tls_ended(u, p, &ex, &send, &v));
 	rules_uploads_free(u);
 	policy_free(p);
 }
