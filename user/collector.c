@@ -14,6 +14,7 @@
 #include "collector.h"
 #include "common.h"
 #include "control.h"
+#include "detect.h"
 #include "load.h"
 #include "pipeline.h"
 #include "record.h"
@@ -184,16 +185,19 @@ static void tls_on_exec(void *arg, const struct event *ev)
 	tls_watch_exec(((struct collector *)arg)->tls, ev);
 }
 
-/* a ClientHello: is its plaintext read (enum rules_tls; said once per binary) */
+/* a ClientHello: is its plaintext read (enum rules_tls; said once per
+ * binary); a hooked binary that showed none before is unseen from now on */
 static int tls_on_hello(void *arg, struct event *ev)
 {
+	struct collector *c = arg;
 	char warn[1024];
-	enum rules_tls how = tls_watch_hello(((struct collector *)arg)->tls, ev, warn,
-					     sizeof(warn));
+	enum rules_tls how = tls_watch_hello(c->tls, ev, warn, sizeof(warn));
 
+	if (how == RULES_TLS_NONE && detect_tls_blind(pipeline_detect(c->pl), ev->exe))
+		how = tls_watch_blind(c->tls, ev, warn, sizeof(warn));
 	if (warn[0])
 		am_warn("%s", warn);
-	return how;
+	return how == RULES_TLS_NONE ? RULES_TLS_HOOKED : how;
 }
 
 static int on_record(void *ctx, void *data, size_t size)

@@ -84,6 +84,9 @@ static void emit(void *arg, struct event *ev)
 	struct pipeline *pl = arg;
 
 	if (ev->type == AM_EV_DATA) {
+		if (ev->agent && (ev->data.source == AM_DATA_TLS_SEND ||
+				  ev->data.source == AM_DATA_TLS_RECV))
+			detect_tls_plain(pl->detect, ev);
 		inspect_data(pl->inspect, ev);
 		return;
 	}

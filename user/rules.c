@@ -303,12 +303,13 @@ struct upload_slot {
 	bool used, http;
 	uint8_t tls;           /* enum rules_tls of its ClientHello */
 	uint64_t last_use;     /* u->clock when last touched */
-	/* RULES_TLS_PENDING: what it sent, to whom, judged when it ends */
+	/* RULES_TLS_PENDING, _HOOKED: what it sent, to whom, judged when it ends */
 	uint64_t pending;
 	uint64_t pending_born; /* the destination's born, to find it again */
 	size_t pending_dest;
 	uint16_t family;
 	bool listed;           /* its destination is in the allow list */
+	bool plain;            /* RULES_TLS_HOOKED: TLS plaintext was seen on it */
 	/* bytes it added to a destination's count before a request explained
 	 * it (TLS records on the wire come before their plaintext) */
 	uint64_t counted;
@@ -562,7 +563,7 @@ bool rules_uploads_send(struct rules_uploads *u, const struct policy *p,
 	t->bytes += (uint64_t)ev->net.ret;
 	if (s->tls == RULES_TLS_UNSEEN)
 		t->unseen_bytes += (uint64_t)ev->net.ret;
-	if (s->tls == RULES_TLS_PENDING)
+	if (s->tls == RULES_TLS_PENDING || s->tls == RULES_TLS_HOOKED)
 		pending_add(s, ev, t, rules_judge(p, &d) == RULES_ALLOWED, (size_t)(t - u->dests));
 	if (!ev->net.opaque) { /* may be taken back (opaque bytes never are) */
 		if (!s->counted || s->dest_born != t->born) {
@@ -581,6 +582,32 @@ bool rules_uploads_send(struct rules_uploads *u, const struct policy *p,
 	return unexpected(u, t, &d, v);
 }
 
+void rules_uploads_plain(struct rules_uploads *u, const struct event *ev)
+{
+	struct upload_slot *s;
+
+	if (ev->type == AM_EV_DATA && (s = slot_of(u, ev, false)))
+		s->plain = true;
+}
+
+/* *send: a send event of ev's process standing for s's connection to host */
+static void stand_in(const struct upload_slot *s, const struct event *ev, const char *host,
+		     uint64_t bytes, struct event *send)
+{
+	*send = *ev;
+	send->type = AM_EV_SEND;
+	memset(&send->net, 0, sizeof(send->net));
+	send->net.fd = s->fd;
+	memcpy(send->net.daddr, s->daddr, 16);
+	send->net.dport = s->dport;
+	send->net.sport = s->sport;
+	send->net.family = s->family;
+	send->net.proto = IPPROTO_TCP;
+	send->net.has_ret = true;
+	send->net.ret = (int64_t)bytes;
+	send->net.host = host;
+}
+
 /* s (pending) ended: its bytes to t count as unseen; when they pass the
  * threshold (or all bytes upload_threshold), *send stands for the connection */
 static bool pending_end(const struct rules_uploads *u, struct upload_slot *s,
@@ -593,18 +620,26 @@ static bool pending_end(const struct rules_uploads *u, struct upload_slot *s,
 	s->pending = 0;
 	if (s->listed || (!unseen_tls(p, t, &d, v) && !unexpected(u, t, &d, v)))
 		return false;
-	*send = *ev;
-	send->type = AM_EV_SEND;
-	memset(&send->net, 0, sizeof(send->net));
-	send->net.fd = s->fd;
-	memcpy(send->net.daddr, s->daddr, 16);
-	send->net.dport = s->dport;
-	send->net.sport = s->sport;
-	send->net.family = s->family;
-	send->net.proto = IPPROTO_TCP;
-	send->net.has_ret = true;
-	send->net.ret = (int64_t)v->bytes;
-	send->net.host = d.host;
+	stand_in(s, ev, d.host, v->bytes, send);
+	return true;
+}
+
+/* s (hooked) ended: more than the unseen threshold sent after its ClientHello
+ * and no plaintext seen, no request read: the hooks did not see it */
+static bool blind_end(struct upload_slot *s, const struct dest_slot *t, const struct policy *p,
+		      const struct event *ev, struct event *send, struct rules_verdict *v)
+{
+	uint64_t max = p->unseen_tls_threshold ? p->unseen_tls_threshold
+					      : RULES_UNSEEN_TLS_THRESHOLD_DEFAULT;
+	uint64_t n = s->pending;
+
+	s->pending = 0;
+	if (s->plain || n <= max)
+		return false;
+	v->bytes = n;
+	verdict(v, "monitor_degraded", "high", "TLS hooked, yet no plaintext seen for its "
+		"application data%s", "");
+	stand_in(s, ev, t && t->host[0] ? t->host : NULL, n, send);
 	return true;
 }
 
@@ -616,9 +651,17 @@ bool rules_uploads_tls_ended(struct rules_uploads *u, const struct policy *p,
 		struct upload_slot *s = &u->slots[i];
 		struct dest_slot *t = &u->dests[s->pending_dest];
 
-		if (!s->used || s->pid != ev->pid || s->tls != RULES_TLS_PENDING || !s->pending ||
+		if (!s->used || s->pid != ev->pid || !s->pending ||
+		    (s->tls != RULES_TLS_PENDING && s->tls != RULES_TLS_HOOKED) ||
 		    (ev->type == AM_EV_CONNECT && s->fd != ev->net.fd))
 			continue;
+		if (s->tls == RULES_TLS_HOOKED && !s->http) {
+			bool found = t->used && t->born == s->pending_born;
+
+			if (blind_end(s, found ? t : NULL, p, ev, send, v))
+				return true;
+			continue;
+		}
 		if (s->http || !t->used || t->born != s->pending_born) {
 			s->pending = 0; /* explained, or its count is gone */
 			continue;

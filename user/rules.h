@@ -147,14 +147,19 @@ enum rules_tls {
 	RULES_TLS_PENDING,     /* not told (the process was gone): its bytes count
 				* when the connection ends (exit, fd reused)
 				* with no request read on it */
+	RULES_TLS_HOOKED,      /* read by a hooked library: checked when it ends */
 };
 /* ev, a data event carrying a ClientHello, opened TLS as how says */
 void rules_uploads_tls(struct rules_uploads *u, const struct event *ev, enum rules_tls how);
+/* ev, a data event of TLS plaintext (a hooked library), was seen on its connection */
+void rules_uploads_plain(struct rules_uploads *u, const struct event *ev);
 /*
  * rules_uploads_tls_ended - ev (AM_EV_EXIT, or AM_EV_CONNECT reusing an
  * fd) ends ev->pid's connections (that fd's): the bytes of each PENDING one
- * with no request read count for unseen_tls.  True when one passes the
- * threshold to an unlisted destination: *send is a send event of ev's
+ * with no request read count for unseen_tls; a HOOKED one that sent more
+ * than unseen_tls_threshold with no plaintext and no request seen is
+ * monitor_degraded (its hooks do not see it; wherever it went).  True when
+ * one passes the threshold to an unlisted destination: *send is a send event of ev's
  * process standing for that connection (net.host points into u, valid
  * until the next call), v the verdict; call again until false.  Call
  * before rules_uploads_forget_pid / rules_uploads_reset.

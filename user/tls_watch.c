@@ -170,6 +170,26 @@ enum rules_tls tls_watch_hello(struct tls_watch *w, const struct event *ev, char
 	return RULES_TLS_UNSEEN;
 }
 
+enum rules_tls tls_watch_blind(struct tls_watch *w, const struct event *ev, char *warn,
+			       size_t len)
+{
+	size_t i = bin_of(w, exe_of(ev));
+
+	w->bins[i].verdict = TLS_WATCH_UNSEEN;
+	w->fixed[i] = false;
+	snprintf(w->bins[i].why, sizeof(w->bins[i].why), "hooked, yet its application data "
+		 "showed no plaintext");
+	warn[0] = '\0';
+	if (!w->warned[i]) {
+		w->warned[i] = true;
+		snprintf(warn, len, "%s[%u]: its TLS library is hooked, yet a connection sent "
+			 "application data and no plaintext was seen; its connections are judged "
+			 "by SNI and DNS names and by the bytes they send (unseen_tls)",
+			 exe_of(ev), ev->pid);
+	}
+	return RULES_TLS_UNSEEN;
+}
+
 const struct tls_watch_bin *tls_watch_bins(const struct tls_watch *w, size_t *n)
 {
 	*n = w->n;

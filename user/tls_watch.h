@@ -51,6 +51,13 @@ void tls_watch_exec(struct tls_watch *w, const struct event *ev);
  */
 enum rules_tls tls_watch_hello(struct tls_watch *w, const struct event *ev, char *warn,
 			       size_t len);
+/*
+ * tls_watch_blind - ev's binary, hooked, showed application data and no
+ * plaintext (detect raised monitor_degraded): mark it unseen; *warn gets a
+ * line the first time.  Returns RULES_TLS_UNSEEN.
+ */
+enum rules_tls tls_watch_blind(struct tls_watch *w, const struct event *ev, char *warn,
+			       size_t len);
 /* the binaries judged (*n of them), valid until the next call on w */
 const struct tls_watch_bin *tls_watch_bins(const struct tls_watch *w, size_t *n);
 /* "hooked", "unseen", "unknown" */

@@ -4,7 +4,9 @@
 # unlisted host raises unseen_tls at once, naming the SNI host, well under
 # unexpected_upload's 64 KiB; the same bytes to an allowed host raise
 # nothing, nor does a hooked client (python ssl) posting to an allowed host;
-# status lists the binaries with their TLS verdict.
+# status lists the binaries with their TLS verdict.  A hooked binary whose
+# application data shows no plaintext raises monitor_degraded once and is
+# judged as unseen from then on.
 . "$(dirname "$0")/lib.sh"
 EV_HELPERS=$TOP/tests/evasion/helpers
 
@@ -64,5 +66,20 @@ wait_event 5 type=http agent=pyok method=POST host=allowed.example
 expect 1 type=alert agent=rawbot
 expect 0 type=alert agent=rawok
 expect 0 type=alert agent=pyok
+
+# ---- a binary whose TLS library is hooked (python with libssl loaded) but
+# whose records are written by hand: no plaintext for 12 KB of application
+# data -> monitor_degraded once it ends, naming the host; from then on that
+# binary is unseen: the next such upload raises unseen_tls at once ----
+blind_py='import ssl, runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name="__main__")'
+launch blindbot "$PY" -c "$blind_py" "$EV_HELPERS/raw_tls.py" 127.0.0.1 "$port" allowed.example 12000 ||
+	fail "hand-written TLS under a hooked libssl failed"
+wait_event 5 type=alert rule=monitor_degraded agent=blindbot host=allowed.example
+launch blindbot2 "$PY" -c "$blind_py" "$EV_HELPERS/raw_tls.py" 127.0.0.1 "$port" paste2.example.net 12000 ||
+	fail "hand-written TLS under a hooked libssl failed (2)"
+wait_event 5 type=alert rule=unseen_tls agent=blindbot2 host=paste2.example.net
+sentinel
+expect 1 type=alert rule=monitor_degraded agent=blindbot
+expect 0 type=alert rule=monitor_degraded agent=blindbot2
 stop_collector
-pass "hand-written TLS 12 KB to an unlisted host: unseen_tls naming the SNI host; 30 KB to an allowed host and python ssl to it: nothing; $nss; status lists the verdicts"
+pass "hand-written TLS 12 KB to an unlisted host: unseen_tls naming the SNI host; 30 KB to an allowed host and python ssl to it: nothing; $nss; status lists the verdicts; hooked but blind: monitor_degraded, then unseen_tls"

@@ -515,6 +515,47 @@ static void test_unseen_tls_pending(void **state)
 	policy_free(p);
 }
 
+/* a hooked library's connection that sent application data and showed no
+ * plaintext: monitor_degraded when it ends (wherever it went); plaintext
+ * seen, or a request read, or a small amount: nothing */
+static void test_tls_hooked_blind(void **state)
+{
+	struct policy *p = load();
+	struct rules_uploads *u = rules_uploads_new(0, 0, 0);
+	struct rules_verdict v;
+	struct event ev = send_ev(5, "198.51.100.7", 5000, "api.example.com"), ex, send, d;
+
+	hello_tls(u, &ev, RULES_TLS_HOOKED);
+	for (int i = 0; i < 4; i++)
+		assert_false(rules_uploads_send(u, p, &ev, &v));
+	ex = send_ev(9, "198.51.100.7", 0, NULL);
+	ex.type = AM_EV_EXIT;
+	assert_true(rules_uploads_tls_ended(u, p, &ex, &send, &v));
+	assert_string_equal(v.rule, "monitor_degraded");
+	assert_int_equal(v.bytes, 20000);
+	assert_string_equal(send.net.host, "api.example.com");
+	assert_false(rules_uploads_tls_ended(u, p, &ex, &send, &v));
+	rules_uploads_forget_pid(u, 20);
+	/* plaintext seen on it */
+	ev = send_ev(6, "198.51.100.8", 5000, "other.example");
+	hello_tls(u, &ev, RULES_TLS_HOOKED);
+	memset(&d, 0, sizeof(d));
+	d.type = AM_EV_DATA;
+	d.pid = 20; d.agent = "codex"; d.data.fd = 6; d.data.dport = 443;
+	memcpy(d.data.daddr, ev.net.daddr, 16);
+	rules_uploads_plain(u, &d);
+	for (int i = 0; i < 4; i++)
+		rules_uploads_send(u, p, &ev, &v);
+	assert_false(rules_uploads_tls_ended(u, p, &ex, &send, &v));
+	/* a small amount */
+	ev = send_ev(7, "198.51.100.9", 3000, "small.example");
+	hello_tls(u, &ev, RULES_TLS_HOOKED);
+	assert_false(rules_uploads_send(u, p, &ev, &v));
+	assert_false(rules_uploads_tls_ended(u, p, &ex, &send, &v));
+	rules_uploads_free(u);
+	policy_free(p);
+}
+
 /* many small connections, each under the threshold, from one agent session */
 static void test_uploads_split(void **state)
 {
@@ -607,6 +648,7 @@ int main(void)
 		cmocka_unit_test(test_uploads_split),
 		cmocka_unit_test(test_unseen_tls),
 		cmocka_unit_test(test_unseen_tls_pending),
+		cmocka_unit_test(test_tls_hooked_blind),
 		cmocka_unit_test(test_default_policy),
 	};
 
