@@ -118,7 +118,7 @@ uint64_t loader_faults(struct loader *l, uint32_t fault);
  * detached again (-ESTALE).  The verdict is cached per file (dev, ino, size,
  * mtime): a repeated call costs one open and fstat.  The first call for a
  * binary reads its symbol tables (node: tens of ms; at most 3 s, then
- * -ETIME).  err always gets a one-line status.  Returns
+ * -ETIME, kept like any verdict).  err always gets a one-line status.  Returns
  *   0        its own TLS library is hooked (also when it was already);
  *   1        it links a shared TLS library (libssl, libgnutls): covered by
  *            the library hooks when that library is one loader_status lists;

@@ -487,7 +487,9 @@ int loader_attach_tls_binary(struct loader *l, const char *path, char *err, size
 	b.mtime_ns = f.st.st_mtim.tv_nsec;
 	judge_bin(l, path, &f, &b);
 	tls_file_close(&f);
-	if (b.rc != -ESTALE && b.rc != -ETIME) /* a file changing, a slow read: try again later */
+	/* a file changing: try again later; one too slow to read stays unread
+	 * (its TLS is unseen) rather than stall the loop at each exec */
+	if (b.rc != -ESTALE)
 		cache_bin(l, &b);
 	load_fail(err, errlen, 0, "%s", b.msg);
 	return b.rc;
