@@ -38,11 +38,6 @@ void tls_watch_free(struct tls_watch *w)
 	free(w);
 }
 
-const char *tls_watch_name(enum tls_watch_verdict v)
-{
-	return v == TLS_WATCH_HOOKED ? "hooked" : v == TLS_WATCH_UNSEEN ? "unseen" : "unknown";
-}
-
 /* the entry of exe, made (replacing the oldest when full) */
 static size_t bin_of(struct tls_watch *w, const char *exe)
 {

@@ -60,7 +60,10 @@ enum rules_tls tls_watch_blind(struct tls_watch *w, const struct event *ev, char
 			       size_t len);
 /* the binaries judged (*n of them), valid until the next call on w */
 const struct tls_watch_bin *tls_watch_bins(const struct tls_watch *w, size_t *n);
-/* "hooked", "unseen", "unknown" */
-const char *tls_watch_name(enum tls_watch_verdict v);
+/* "hooked", "unseen", "unknown" (inline: status.c uses it without this module) */
+static inline const char *tls_watch_name(enum tls_watch_verdict v)
+{
+	return v == TLS_WATCH_HOOKED ? "hooked" : v == TLS_WATCH_UNSEEN ? "unseen" : "unknown";
+}
 
 #endif
