@@ -15,16 +15,16 @@
 #include "common.h"
 #include "control.h"
 #include "launch.h"
+#include "detect.h"
 #include "load.h"
 #include "pipeline.h"
 #include "record.h"
 #include "policy.h"
-#include "table.h"
 #include "tag.h"
+#include "tls_watch.h"
 #include "tagstore.h"
 
 #define POLL_MS 100
-#define TLS_MSG_MAX 512   /* a loader verdict on a binary's TLS library */
 #define SWEEP_NS (2ull * 1000 * 1000 * 1000) /* stale tags are looked for this often */
 #define PIN_ROOT "/sys/fs/bpf/agentmon"
 
@@ -36,7 +36,7 @@ struct collector {
 	struct ring_buffer *rb;
 	struct pipeline *pl;
 	struct output *out;
-	struct table *tls_warned;    /* loader verdicts already reported, by text */
+	struct tls_watch *tls;       /* agent binaries' TLS verdicts */
 	struct control ctl;
 	struct recorder *rec;        /* NULL: not recording */
 	uint32_t agents_recorded;    /* agent ids the trace has names for */
@@ -180,68 +180,25 @@ static void show(void *arg, const struct event *ev)
 		am_exiting = 1; /* nobody reads our output any more */
 }
 
-/* the loader's verdict on the TLS library of pid's executable */
-static int tls_verdict(struct collector *c, uint32_t pid, char *msg, size_t len)
-{
-	char exe[64];
-
-	snprintf(exe, sizeof(exe), "/proc/%u/exe", pid);
-	return loader_attach_tls_binary(c->loader, exe, msg, len);
-}
-
 /* an agent execs: hook the TLS library its binary carries, if any */
 static void tls_on_exec(void *arg, const struct event *ev)
 {
-	struct collector *c = arg;
-	char msg[TLS_MSG_MAX];
-
-	if (tls_verdict(c, ev->pid, msg, sizeof(msg)) == 0)
-		am_debug("%s", msg);
+	tls_watch_exec(((struct collector *)arg)->tls, ev);
 }
 
-/*
- * pid has a TLS library the loader hooks mapped (python loads libssl late),
- * and not Mozilla NSS (libcurl-nss maps libgnutls through its dependencies
- * while it speaks TLS through NSS)
- */
-static bool maps_hooked_tls(uint32_t pid)
-{
-	char path[64], line[512];
-	bool found = false, nss = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
-	if (!(f = fopen(path, "re")))
-		return false;
-	while (!nss && fgets(line, sizeof(line), f)) {
-		found |= strstr(line, "/libssl.so") || strstr(line, "/libgnutls.so");
-		nss = strstr(line, "/libssl3.so") || strstr(line, "/libnss3.so");
-	}
-	fclose(f);
-	return found && !nss;
-}
-
-/*
- * a ClientHello from a binary whose TLS library is not hooked: its
- * plaintext is not visible; say so loudly, once per binary and reason
- */
-static void tls_on_hello(void *arg, struct event *ev)
+/* a ClientHello: is its plaintext read (enum rules_tls; said once per
+ * binary); a hooked binary that showed none before is unseen from now on */
+static int tls_on_hello(void *arg, struct event *ev)
 {
 	struct collector *c = arg;
-	char msg[TLS_MSG_MAX] = "";  /* zero-padded: the whole buffer is the key */
-	bool created = false;
+	char warn[1024];
+	enum rules_tls how = tls_watch_hello(c->tls, ev, warn, sizeof(warn));
 
-	snprintf(msg, sizeof(msg), "/proc/%u/exe", ev->pid);
-	if (access(msg, F_OK))
-		return; /* gone: its libraries cannot be told any more */
-	if (tls_verdict(c, ev->pid, msg, sizeof(msg)) != -ENOENT || maps_hooked_tls(ev->pid))
-		return;
-	memset(msg + strlen(msg), 0, sizeof(msg) - strlen(msg));
-	if (!table_put(c->tls_warned, msg, &created) || !created)
-		return;
-	am_warn("%s[%u] speaks TLS through a library agentmon does not recognise: %s; "
-		"its requests are judged by SNI and DNS names only",
-		ev->exe ? ev->exe : ev->comm, ev->pid, msg);
+	if (how == RULES_TLS_NONE && detect_tls_blind(pipeline_detect(c->pl), ev->exe))
+		how = tls_watch_blind(c->tls, ev, warn, sizeof(warn));
+	if (warn[0])
+		am_warn("%s", warn);
+	return how == RULES_TLS_NONE ? RULES_TLS_HOOKED : how;
 }
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -467,6 +424,7 @@ static int on_status(void *arg, bool json, struct jw *out)
 		.socket = c->opts->socket, .shown = c->shown, .loader = c->loader, .pl = c->pl,
 		.ctl = &c->ctl, .rec = c->rec, .record_dir = c->record_dir,
 		.tag_writes_failed = c->tag_writes_failed, .agents = c->policy->agents,
+		.tls = c->tls,
 	};
 	struct status s;
 	int ret;
@@ -544,9 +502,9 @@ static int start_pipeline(struct collector *c)
 	char err[512];
 
 	c->rb = ring_buffer__new(loader_events_fd(c->loader), on_record, c, NULL);
-	c->tls_warned = table_new(TLS_MSG_MAX, 1, 1024, NULL, NULL);
+	c->tls = tls_watch_new(c->loader);
 	c->out = output_new(stdout, c->opts->format, isatty(STDOUT_FILENO));
-	if (!c->rb || !c->out || !c->tls_warned) {
+	if (!c->rb || !c->out || !c->tls) {
 		am_err("cannot set up the event pipeline: %s", strerror(errno));
 		return AM_EXIT_RUNTIME;
 	}
@@ -662,7 +620,7 @@ static void stop(struct collector *c)
 	}
 	output_free(c->out);
 	tagstore_release(&c->tags);
-	table_free(c->tls_warned);
+	tls_watch_free(c->tls);
 	policy_free(c->policy);
 }
 

@@ -12,6 +12,8 @@
 #include "status.h"
 #include "webhook.h"
 
+#define DETECT_BLIND_MAX 32
+
 struct detect {
 	const struct policy *policy;
 	struct proc_cache *cache;
@@ -23,6 +25,10 @@ struct detect {
 	struct webhook **hooks;
 	size_t n_hooks;
 	uint64_t alerts, unsent;
+	/* binaries whose hooked TLS showed no plaintext (monitor_degraded once
+	 * each); the oldest is forgotten when full */
+	char blind[DETECT_BLIND_MAX][256];
+	size_t n_blind, next_blind;
 };
 
 /* every alert: to the output stream, then to each webhook's queue */
@@ -157,6 +163,50 @@ static void raise_if(struct detect *d, const struct event *ev, bool hit,
 		alerter_raise(d->alerter, ev, v);
 }
 
+bool detect_tls_blind(const struct detect *d, const char *exe)
+{
+	for (size_t i = 0; d && exe && i < d->n_blind; i++)
+		if (!strncmp(d->blind[i], exe, sizeof(d->blind[i]) - 1))
+			return true;
+	return false;
+}
+
+/* exe's hooked TLS showed no plaintext: true the first time */
+static bool blind_first(struct detect *d, const char *exe)
+{
+	size_t i;
+
+	if (!exe || detect_tls_blind(d, exe))
+		return !exe;
+	if (d->n_blind < DETECT_BLIND_MAX) {
+		i = d->n_blind++;
+	} else {
+		i = d->next_blind;
+		d->next_blind = (d->next_blind + 1) % DETECT_BLIND_MAX;
+	}
+	snprintf(d->blind[i], sizeof(d->blind[i]), "%s", exe);
+	return true;
+}
+
+/* ev ends connections whose TLS reader was not told: unseen_tls for those
+ * that sent more than its threshold and no request was read; a hooked one
+ * that showed no plaintext: monitor_degraded, once per binary */
+static void tls_ended(struct detect *d, const struct event *ev)
+{
+	struct rules_verdict v;
+	struct event send;
+
+	while (rules_uploads_tls_ended(d->uploads, d->policy, ev, &send, &v))
+		if (strcmp(v.rule, "monitor_degraded") || blind_first(d, ev->exe))
+			alerter_raise(d->alerter, &send, &v);
+}
+
+void detect_tls_plain(struct detect *d, const struct event *ev)
+{
+	if (d && ev->agent)
+		rules_uploads_plain(d->uploads, ev);
+}
+
 void detect_event(struct detect *d, const struct event *ev)
 {
 	struct rules_verdict v;
@@ -176,10 +226,12 @@ void detect_event(struct detect *d, const struct event *ev)
 		raise_if(d, ev, rules_uring_network(ev, &v), &v);
 		break;
 	case AM_EV_CONNECT:
+		tls_ended(d, ev);
 		rules_uploads_reset(d->uploads, ev);
 		raise_if(d, ev, rules_uring_network(ev, &v), &v);
 		break;
 	case AM_EV_EXIT:
+		tls_ended(d, ev);
 		rules_uploads_forget_pid(d->uploads, ev->pid);
 		break;
 	case AM_EV_SYSCALL:
@@ -189,6 +241,13 @@ void detect_event(struct detect *d, const struct event *ev)
 		break;
 	}
 }
+
+void detect_tls(struct detect *d, const struct event *ev, enum rules_tls how)
+{
+	if (d && ev->agent)
+		rules_uploads_tls(d->uploads, ev, how);
+}
+
 
 void detect_tick(struct detect *d, uint64_t now_ns)
 {

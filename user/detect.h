@@ -16,6 +16,7 @@
 #include "event.h"
 #include "policy.h"
 #include "proc_cache.h"
+#include "rules.h"
 
 struct detect;
 
@@ -37,6 +38,14 @@ void detect_free(struct detect *d);
 void detect_event(struct detect *d, const struct event *ev);
 /* close suppression windows up to now (wall ns, the events' clock) */
 void detect_tick(struct detect *d, uint64_t now_ns);
+/* ev (a data event with a ClientHello) opened TLS whose plaintext is not
+ * visible (or not known, how): its connection's bytes count for unseen_tls */
+void detect_tls(struct detect *d, const struct event *ev, enum rules_tls how);
+/* ev, a data event of TLS plaintext from a hooked library, was seen */
+void detect_tls_plain(struct detect *d, const struct event *ev);
+/* exe's hooked TLS showed application data and no plaintext (it was raised
+ * as monitor_degraded): its connections are unseen from now on */
+bool detect_tls_blind(const struct detect *d, const char *exe);
 /*
  * detect_system_alert - an alert about agentmon itself (recording stopped...),
  * not about an agent: no cause fields ("cause":"alert"), never folded, to

@@ -111,9 +111,14 @@ uint64_t loader_faults(struct loader *l, uint32_t fault);
  * loader_attach_tls_binary - for a binary a tagged process execs (best
  * pass /proc/PID/exe): when it carries OpenSSL/BoringSSL itself with
  * symbols (node, bun), attach the TLS uprobes to it, for every process that
- * runs it.  The verdict is cached per inode (dev, ino, mtime): a repeated
- * call costs one stat().  The first call for a binary reads its symbol
- * tables (node: tens of ms).  err always gets a one-line status.  Returns
+ * runs it.  The file is opened once and read (pread, never mmapped),
+ * attached ("/proc/self/fd/N") and checked again through that one fd: a
+ * file renamed over path, or the process exec'ing another binary meanwhile,
+ * cannot move the uprobes; a file whose size or mtime changed meanwhile is
+ * detached again (-ESTALE).  The verdict is cached per file (dev, ino, size,
+ * mtime): a repeated call costs one open and fstat.  The first call for a
+ * binary reads its symbol tables (node: tens of ms; at most 3 s, then
+ * -ETIME, kept like any verdict).  err always gets a one-line status.  Returns
  *   0        its own TLS library is hooked (also when it was already);
  *   1        it links a shared TLS library (libssl, libgnutls): covered by
  *            the library hooks when that library is one loader_status lists;

@@ -40,7 +40,8 @@
 struct tls_bin {
 	dev_t dev;
 	ino_t ino;
-	int64_t mtime;
+	off_t size;
+	int64_t mtime, mtime_ns;      /* size and mtime: a rewritten file is another */
 	int rc;                       /* what loader_attach_tls_binary returns */
 	bool attached;                /* rc 0: its uprobes are attached now */
 	long off[N_TLS_FNS];          /* rc 0: file offsets of its TLS functions */

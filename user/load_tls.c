@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
@@ -43,11 +44,125 @@ struct elf_tls {
 	bool go_tls;                  /* Go's crypto/tls (not hooked) */
 };
 
-/* scan .symtab and .dynsym of path once; 0 or -errno */
-static int elf_scan(const char *path, const struct tls_fn *fns, struct elf_tls *out)
+/*
+ * A binary opened once: it is read and attached through fd only, so that
+ * renaming another file over its path, or its process exec'ing another
+ * binary (sudo) between the scan and the attach, cannot move the uprobes:
+ * "/proc/self/fd/N" resolves, for the kernel, to the inode read.  Files are
+ * read with pread (libelf's ELF_C_READ), never mmapped: truncating one
+ * while it is read is an error, not a SIGBUS.
+ */
+struct tls_file {
+	int fd;
+	struct stat st;               /* at open: dev, ino, size, mtime */
+	char fdpath[32];              /* "/proc/self/fd/N" */
+};
+
+#define SCAN_BUDGET_NS   (3ull * 1000000000ull) /* one binary's symbol scan, at most */
+#define SCAN_SECTION_MAX (512ull << 20)          /* a symbol table larger is skipped */
+
+/* open path read-only (following /proc/PID/exe to the inode it runs) and
+ * check it is a regular file; 0 or -errno (-ENOEXEC: not a regular file) */
+static int tls_file_open(const char *path, struct tls_file *f)
 {
+	f->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (f->fd < 0)
+		return -errno;
+	if (fstat(f->fd, &f->st) || !S_ISREG(f->st.st_mode)) {
+		int rc = S_ISREG(f->st.st_mode) ? -errno : -ENOEXEC;
+
+		close(f->fd);
+		f->fd = -1;
+		return rc;
+	}
+	snprintf(f->fdpath, sizeof(f->fdpath), "/proc/self/fd/%d", f->fd);
+	return 0;
+}
+
+/* the file still has the size and mtime it had when opened (its content
+ * was not rewritten while it was read and attached) */
+static bool tls_file_same(const struct tls_file *f)
+{
+	struct stat now;
+
+	return !fstat(f->fd, &now) && now.st_dev == f->st.st_dev && now.st_ino == f->st.st_ino &&
+	       now.st_size == f->st.st_size && now.st_mtim.tv_sec == f->st.st_mtim.tv_sec &&
+	       now.st_mtim.tv_nsec == f->st.st_mtim.tv_nsec;
+}
+
+static void tls_file_close(struct tls_file *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* DT_NEEDED entries of a SHT_DYNAMIC section: a TLS library, or libcurl
+ * (which uses one) */
+static void scan_needed(Elf *e, const GElf_Shdr *sh, Elf_Data *data, struct elf_tls *out)
+{
+	for (size_t i = 0; i < sh->sh_size / sh->sh_entsize; i++) {
+		const char *lib;
+		GElf_Dyn dyn;
+
+		if (!gelf_getdyn(data, (int)i, &dyn) || dyn.d_tag != DT_NEEDED ||
+		    !(lib = elf_strptr(e, sh->sh_link, dyn.d_un.d_val)))
+			continue;
+		if (!strncmp(lib, "libssl.", 7) || !strncmp(lib, "libgnutls.", 10) ||
+		    (!strncmp(lib, "libcurl", 7) && strncmp(lib, "libcurl-nss", 11)))
+			out->imports = true;
+	}
+}
+
+/* one symbol: a TLS function defined or imported, Go's crypto/tls */
+static void scan_sym(Elf *e, const GElf_Shdr *sh, const GElf_Sym *sym, const struct tls_fn *fns,
+		     struct elf_tls *out)
+{
+	const char *name = elf_strptr(e, sh->sh_link, sym->st_name);
+
+	if (!name || (name[0] != 'S' && name[0] != 'g' && name[0] != 'c'))
+		return;
+	if (name[0] == 'c') {
+		if (!strcmp(name, "crypto/tls.(*Conn).Write"))
+			out->go_tls = true;
+		return;
+	}
+	if (GELF_ST_TYPE(sym->st_info) != STT_FUNC &&
+	    !(sym->st_shndx == SHN_UNDEF && GELF_ST_TYPE(sym->st_info) == STT_NOTYPE))
+		return;
+	for (int j = 0; j < N_TLS_FNS; j++) {
+		GElf_Shdr fs;
+
+		if (strcmp(name, fns[j].sym))
+			continue;
+		if (sym->st_shndx == SHN_UNDEF) {
+			out->imports |= j == 0 || j == 4;
+		} else if (out->off[j] < 0 && sym->st_shndx < SHN_LORESERVE &&
+			   gelf_getshdr(elf_getscn(e, sym->st_shndx), &fs) &&
+			   sym->st_value >= fs.sh_addr && sym->st_value - fs.sh_addr < fs.sh_size) {
+			out->off[j] = (long)(sym->st_value - fs.sh_addr + fs.sh_offset);
+		}
+		return;
+	}
+}
+
+/*
+ * scan .symtab and .dynsym of the file open at fd once, by pread, within
+ * SCAN_BUDGET_NS; 0, -ENOEXEC (not ELF), -ETIME (over budget), -ENOTSUP
+ */
+static int elf_scan(int fd, const struct tls_fn *fns, struct elf_tls *out)
+{
+	uint64_t deadline = mono_ns() + SCAN_BUDGET_NS;
 	Elf_Scn *scn = NULL;
-	int fd, rc = 0;
+	int rc = 0;
 	Elf *e;
 
 	for (int i = 0; i < N_TLS_FNS; i++)
@@ -55,75 +170,36 @@ static int elf_scan(const char *path, const struct tls_fn *fns, struct elf_tls *
 	out->imports = out->go_tls = false;
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -ENOTSUP;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	e = elf_begin(fd, ELF_C_READ, NULL);
 	if (!e || elf_kind(e) != ELF_K_ELF) {
-		rc = -ENOEXEC;
-		goto out;
+		if (e)
+			elf_end(e);
+		return -ENOEXEC;
 	}
-	while ((scn = elf_nextscn(e, scn))) {
+	while (!rc && (scn = elf_nextscn(e, scn))) {
 		Elf_Data *data;
 		GElf_Shdr sh;
-		size_t n;
 
-		if (!gelf_getshdr(scn, &sh) || !sh.sh_entsize || !(data = elf_getdata(scn, NULL)))
+		if (!gelf_getshdr(scn, &sh) || !sh.sh_entsize || sh.sh_size > SCAN_SECTION_MAX ||
+		    (sh.sh_type != SHT_DYNAMIC && sh.sh_type != SHT_SYMTAB &&
+		     sh.sh_type != SHT_DYNSYM) || !(data = elf_getdata(scn, NULL)))
 			continue;
 		if (sh.sh_type == SHT_DYNAMIC) {
-			/* linked against a TLS library, or libcurl (which uses one) */
-			for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
-				const char *lib;
-				GElf_Dyn dyn;
-
-				if (!gelf_getdyn(data, (int)i, &dyn) || dyn.d_tag != DT_NEEDED ||
-				    !(lib = elf_strptr(e, sh.sh_link, dyn.d_un.d_val)))
-					continue;
-				if (!strncmp(lib, "libssl.", 7) || !strncmp(lib, "libgnutls.", 10) ||
-				    (!strncmp(lib, "libcurl", 7) && strncmp(lib, "libcurl-nss", 11)))
-					out->imports = true;
-			}
+			scan_needed(e, &sh, data, out);
 			continue;
 		}
-		if (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM)
-			continue;
-		n = sh.sh_size / sh.sh_entsize;
-		for (size_t i = 0; i < n; i++) {
-			const char *name;
+		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
 			GElf_Sym sym;
 
-			if (!gelf_getsym(data, (int)i, &sym) || !sym.st_name)
-				continue;
-			name = elf_strptr(e, sh.sh_link, sym.st_name);
-			if (!name || (name[0] != 'S' && name[0] != 'g' && name[0] != 'c'))
-				continue;
-			if (name[0] == 'c') {
-				if (!strcmp(name, "crypto/tls.(*Conn).Write"))
-					out->go_tls = true;
-				continue;
-			}
-			if (GELF_ST_TYPE(sym.st_info) != STT_FUNC &&
-			    !(sym.st_shndx == SHN_UNDEF && GELF_ST_TYPE(sym.st_info) == STT_NOTYPE))
-				continue;
-			for (int j = 0; j < N_TLS_FNS; j++) {
-				GElf_Shdr fs;
-
-				if (strcmp(name, fns[j].sym))
-					continue;
-				if (sym.st_shndx == SHN_UNDEF) {
-					out->imports |= j == 0 || j == 4;
-				} else if (out->off[j] < 0 && sym.st_shndx < SHN_LORESERVE &&
-					   gelf_getshdr(elf_getscn(e, sym.st_shndx), &fs)) {
-					out->off[j] = (long)(sym.st_value - fs.sh_addr + fs.sh_offset);
-				}
+			if (!(i & 0xffff) && mono_ns() > deadline) {
+				rc = -ETIME;
 				break;
 			}
+			if (gelf_getsym(data, (int)i, &sym) && sym.st_name)
+				scan_sym(e, &sh, &sym, fns, out);
 		}
 	}
-out:
-	if (e)
-		elf_end(e);
-	close(fd);
+	elf_end(e);
 	return rc;
 }
 
@@ -144,13 +220,23 @@ static int keep_link(struct loader *l, struct bpf_link *link)
 	return 0;
 }
 
+/* drop the links kept since there were n0 (a file changed under them) */
+static void drop_links_since(struct loader *l, size_t n0)
+{
+	while (l->n_tls_links > n0)
+		bpf_link__destroy(l->tls_links[--l->n_tls_links]);
+}
+
 /*
  * attach entry and return uprobes of every function of library lib (0: any)
- * that the scan found; returns the number of functions attached or -errno
+ * that the scan found, through f's fd; when f changed meanwhile (size,
+ * mtime) they are detached again: -ESTALE.  Returns the number of functions
+ * attached or -errno
  */
-static int attach_tls_fns(struct loader *l, const char *path, const struct tls_fn *fns,
+static int attach_tls_fns(struct loader *l, const struct tls_file *f, const struct tls_fn *fns,
 			  const struct elf_tls *et, int lib)
 {
+	size_t n0 = l->n_tls_links;
 	int n = 0, rc = 0;
 
 	for (int j = 0; j < N_TLS_FNS; j++) {
@@ -158,12 +244,12 @@ static int attach_tls_fns(struct loader *l, const char *path, const struct tls_f
 
 		if (et->off[j] < 0 || (lib && fns[j].lib != lib))
 			continue;
-		in = bpf_program__attach_uprobe(fns[j].prog, false, -1, path, (size_t)et->off[j]);
+		in = bpf_program__attach_uprobe(fns[j].prog, false, -1, f->fdpath, (size_t)et->off[j]);
 		if (!in) {
 			rc = -errno;
 			continue;
 		}
-		ret = bpf_program__attach_uprobe(l->skel->progs.tls_ret, true, -1, path,
+		ret = bpf_program__attach_uprobe(l->skel->progs.tls_ret, true, -1, f->fdpath,
 						 (size_t)et->off[j]);
 		if (!ret) {
 			rc = -errno;
@@ -173,6 +259,10 @@ static int attach_tls_fns(struct loader *l, const char *path, const struct tls_f
 		if (keep_link(l, in) || keep_link(l, ret))
 			return -ENOMEM;
 		n++;
+	}
+	if (n && !tls_file_same(f)) {
+		drop_links_since(l, n0);
+		return -ESTALE;
 	}
 	return n ? n : rc;
 }
@@ -215,6 +305,7 @@ void load_tls_attach_libs(struct loader *l)
 	load_status_add(l, "; tls uprobes:");
 	for (size_t i = 0; i < sizeof(libs) / sizeof(libs[0]); i++) {
 		char path[512];
+		struct tls_file f;
 		struct elf_tls et;
 		struct stat st;
 		bool dup = false;
@@ -227,9 +318,12 @@ void load_tls_attach_libs(struct loader *l)
 		if (dup)
 			continue;
 		seen[nseen++] = st;
-		rc = elf_scan(path, fns, &et);
+		rc = tls_file_open(path, &f);
 		if (!rc)
-			rc = attach_tls_fns(l, path, fns, &et, libs[i].lib);
+			rc = elf_scan(f.fd, fns, &et);
+		if (!rc)
+			rc = attach_tls_fns(l, &f, fns, &et, libs[i].lib);
+		tls_file_close(&f);
 		if (rc > 0) {
 			size_t n = strlen(l->tls_libs);
 
@@ -273,7 +367,7 @@ void load_tls_detach(struct loader *l)
 }
 
 /* attach a binary's cached functions again (after the hooks were off) */
-static int reattach_bin(struct loader *l, const char *path, struct tls_bin *c)
+static int reattach_bin(struct loader *l, const struct tls_file *f, struct tls_bin *c)
 {
 	struct tls_fn fns[N_TLS_FNS];
 	struct elf_tls et = { .imports = false };
@@ -283,14 +377,14 @@ static int reattach_bin(struct loader *l, const char *path, struct tls_bin *c)
 		return c->rc;
 	load_tls_fns(l->skel, fns);
 	memcpy(et.off, c->off, sizeof(et.off));
-	rc = attach_tls_fns(l, path, fns, &et, AM_TLS_OPENSSL);
+	rc = attach_tls_fns(l, f, fns, &et, AM_TLS_OPENSSL);
 	c->attached = rc > 0;
 	return rc > 0 ? 0 : rc;
 }
 
 /* the verdict on path's OpenSSL functions at et: attach them when the hooks are on */
-static void own_openssl(struct loader *l, const char *path, const struct elf_tls *et,
-			struct tls_bin *b)
+static void own_openssl(struct loader *l, const char *path, const struct tls_file *f,
+			const struct elf_tls *et, struct tls_bin *b)
 {
 	struct tls_fn fns[N_TLS_FNS];
 	int rc = 1;
@@ -298,11 +392,14 @@ static void own_openssl(struct loader *l, const char *path, const struct elf_tls
 	load_tls_fns(l->skel, fns);
 	memcpy(b->off, et->off, sizeof(b->off));
 	if (l->hooks_on)
-		rc = attach_tls_fns(l, path, fns, et, AM_TLS_OPENSSL);
+		rc = attach_tls_fns(l, f, fns, et, AM_TLS_OPENSSL);
 	b->rc = rc > 0 ? 0 : rc;
 	b->attached = l->hooks_on && rc > 0;
 	if (rc > 0)
 		snprintf(b->msg, sizeof(b->msg), "%s: OpenSSL/BoringSSL linked in, hooked", path);
+	else if (rc == -ESTALE)
+		snprintf(b->msg, sizeof(b->msg), "%s: changed while its symbols were read; not hooked",
+			 path);
 	else
 		snprintf(b->msg, sizeof(b->msg), "%s: OpenSSL linked in, uprobe attach failed: %s",
 			 path, strerror(-rc));
@@ -310,21 +407,18 @@ static void own_openssl(struct loader *l, const char *path, const struct elf_tls
 
 /*
  * a stripped binary with BoringSSL inside (Bun: Claude Code, opencode):
- * locate tls_write_app_data and hook it like the OpenSSL functions; false
- * when the file holds no BoringSSL.  Not located: b->rc -ENOENT, the reason
- * in b->msg (a ClientHello of the binary then warns that its plaintext is
- * not visible)
+ * locate tls_write_app_data in the file f (read by fd, bounded) and hook it
+ * like the OpenSSL functions; false when the file holds no BoringSSL.  Not
+ * located: b->rc -ENOENT, the reason in b->msg (a ClientHello of the binary
+ * then warns that its plaintext is not visible)
  */
-static bool own_boring(struct loader *l, const char *path, struct elf_tls *et, struct tls_bin *b)
+static bool own_boring(struct loader *l, const char *path, const struct tls_file *f,
+		       struct elf_tls *et, struct tls_bin *b)
 {
 	struct tls_locate t;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+	int rc = tls_locate_fd(&t, f->fd);
 	size_t n;
 
-	if (fd < 0)
-		return false;
-	rc = tls_locate_fd(&t, fd);
-	close(fd);
 	if (rc == -ENOENT || rc == -ENOEXEC || rc == -ENOTSUP)
 		return false;
 	if (rc) {
@@ -334,7 +428,7 @@ static bool own_boring(struct loader *l, const char *path, struct elf_tls *et, s
 		return true;
 	}
 	et->off[TLS_FN_BORING_WRITE] = (long)t.off[TLS_LOC_WRITE];
-	own_openssl(l, path, et, b);
+	own_openssl(l, path, f, et, b);
 	n = strlen(b->msg);
 	snprintf(b->msg + n, sizeof(b->msg) - n, " (located %s at 0x%llx, file offset 0x%llx)",
 		 tls_locate_name(TLS_LOC_WRITE), (unsigned long long)t.vaddr[TLS_LOC_WRITE],
@@ -342,52 +436,22 @@ static bool own_boring(struct loader *l, const char *path, struct elf_tls *et, s
 	return true;
 }
 
-int loader_attach_tls_binary(struct loader *l, const char *path, char *err, size_t errlen)
+/* the cached verdict on the file f, or NULL */
+static struct tls_bin *cached_bin(struct loader *l, const struct tls_file *f)
 {
-	struct tls_fn fns[N_TLS_FNS];
-	struct tls_bin b = {}, *c;
-	struct elf_tls et;
-	struct stat st;
-	int rc;
-
-	if (stat(path, &st))
-		return load_fail(err, errlen, -ENOENT, "%s: %s", path, strerror(errno));
 	for (size_t i = 0; i < l->n_bins; i++) {
-		c = &l->bins[i];
-		if (c->dev == st.st_dev && c->ino == st.st_ino && c->mtime == st.st_mtime) {
-			load_fail(err, errlen, 0, "%s", c->msg);
-			return reattach_bin(l, path, c);
-		}
+		struct tls_bin *c = &l->bins[i];
+
+		if (c->dev == f->st.st_dev && c->ino == f->st.st_ino && c->size == f->st.st_size &&
+		    c->mtime == f->st.st_mtim.tv_sec && c->mtime_ns == f->st.st_mtim.tv_nsec)
+			return c;
 	}
-	b.dev = st.st_dev;
-	b.ino = st.st_ino;
-	b.mtime = st.st_mtime;
-	if (!bpf_program__autoload(l->skel->progs.tls_ret)) {
-		b.rc = -ENOTSUP;
-		snprintf(b.msg, sizeof(b.msg), "%s: tls uprobes not loadable on this kernel", path);
-		goto done;
-	}
-	load_tls_fns(l->skel, fns);
-	rc = elf_scan(path, fns, &et);
-	if (rc == -ENOEXEC) {
-		b.rc = -ENOENT;
-		snprintf(b.msg, sizeof(b.msg), "%s: not an ELF file, no TLS library recognised", path);
-	} else if (rc) {
-		b.rc = rc;
-		snprintf(b.msg, sizeof(b.msg), "%s: cannot read: %s", path, strerror(-rc));
-	} else if (et.off[0] >= 0) {
-		own_openssl(l, path, &et, &b);
-	} else if (et.imports) {
-		b.rc = 1;
-		snprintf(b.msg, sizeof(b.msg), "%s: uses a shared TLS library (hooked: %s)", path,
-			 l->tls_libs[0] ? l->tls_libs : "none");
-	} else if (own_boring(l, path, &et, &b)) {
-	} else {
-		b.rc = -ENOENT;
-		snprintf(b.msg, sizeof(b.msg), "%s: no TLS library recognised%s; unless it loads libssl or libgnutls later (python's _ssl does), its TLS plaintext is not visible (SNI and DNS only)",
-			 path, et.go_tls ? " (Go crypto/tls, not hooked)" : "");
-	}
-done:
+	return NULL;
+}
+
+/* remember b (unless the table is full: later calls scan again) */
+static void cache_bin(struct loader *l, const struct tls_bin *b)
+{
 	if (l->n_bins == l->cap_bins && l->cap_bins < TLS_BIN_MAX) {
 		size_t cap = l->cap_bins ? 2 * l->cap_bins : 16;
 		struct tls_bin *p = realloc(l->bins, cap * sizeof(*p));
@@ -397,8 +461,73 @@ done:
 			l->cap_bins = cap;
 		}
 	}
-	if (l->n_bins < l->cap_bins) /* when full, later calls scan again */
-		l->bins[l->n_bins++] = b;
+	if (l->n_bins < l->cap_bins)
+		l->bins[l->n_bins++] = *b;
+}
+
+/* scan the file f (opened from path) and judge it into b */
+static void judge_bin(struct loader *l, const char *path, const struct tls_file *f,
+		      struct tls_bin *b)
+{
+	struct tls_fn fns[N_TLS_FNS];
+	struct elf_tls et;
+	int rc;
+
+	if (!bpf_program__autoload(l->skel->progs.tls_ret)) {
+		b->rc = -ENOTSUP;
+		snprintf(b->msg, sizeof(b->msg), "%s: tls uprobes not loadable on this kernel", path);
+		return;
+	}
+	load_tls_fns(l->skel, fns);
+	rc = elf_scan(f->fd, fns, &et);
+	if (rc == -ENOEXEC) {
+		b->rc = -ENOENT;
+		snprintf(b->msg, sizeof(b->msg), "%s: not an ELF file, no TLS library recognised", path);
+	} else if (rc) {
+		b->rc = rc;
+		snprintf(b->msg, sizeof(b->msg), "%s: cannot read: %s", path, strerror(-rc));
+	} else if (et.off[0] >= 0) {
+		own_openssl(l, path, f, &et, b);
+	} else if (et.imports) {
+		b->rc = 1;
+		snprintf(b->msg, sizeof(b->msg), "%s: uses a shared TLS library (hooked: %s)", path,
+			 l->tls_libs[0] ? l->tls_libs : "none");
+	} else if (own_boring(l, path, f, &et, b)) {
+		/* located, or BoringSSL not located: b says which */
+	} else {
+		b->rc = -ENOENT;
+		snprintf(b->msg, sizeof(b->msg), "%s: no TLS library recognised%s; unless it loads libssl or libgnutls later (python's _ssl does), its TLS plaintext is not visible (SNI and DNS only)",
+			 path, et.go_tls ? " (Go crypto/tls, not hooked)" : "");
+	}
+}
+
+int loader_attach_tls_binary(struct loader *l, const char *path, char *err, size_t errlen)
+{
+	struct tls_bin b = {}, *c;
+	struct tls_file f;
+	int rc = tls_file_open(path, &f);
+
+	if (rc == -ENOEXEC)
+		return load_fail(err, errlen, -ENOENT, "%s: not a regular file", path);
+	if (rc)
+		return load_fail(err, errlen, -ENOENT, "%s: %s", path, strerror(-rc));
+	if ((c = cached_bin(l, &f))) {
+		load_fail(err, errlen, 0, "%s", c->msg);
+		rc = reattach_bin(l, &f, c);
+		tls_file_close(&f);
+		return rc;
+	}
+	b.dev = f.st.st_dev;
+	b.ino = f.st.st_ino;
+	b.size = f.st.st_size;
+	b.mtime = f.st.st_mtim.tv_sec;
+	b.mtime_ns = f.st.st_mtim.tv_nsec;
+	judge_bin(l, path, &f, &b);
+	tls_file_close(&f);
+	/* a file changing: try again later; one too slow to read stays unread
+	 * (its TLS is unseen) rather than stall the loop at each exec */
+	if (b.rc != -ESTALE)
+		cache_bin(l, &b);
 	load_fail(err, errlen, 0, "%s", b.msg);
 	return b.rc;
 }

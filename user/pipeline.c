@@ -60,7 +60,10 @@ static void on_hello(void *arg, struct event *ev)
 {
 	struct pipeline *pl = arg;
 
-	pl->hooks.on_hello(pl->hooks.arg, ev);
+	int how = pl->hooks.on_hello(pl->hooks.arg, ev);
+
+	if (how != RULES_TLS_NONE)
+		detect_tls(pl->detect, ev, (enum rules_tls)how);
 }
 
 /* the kernel could not store ev's process's tag (its map is full) */
@@ -81,6 +84,9 @@ static void emit(void *arg, struct event *ev)
 	struct pipeline *pl = arg;
 
 	if (ev->type == AM_EV_DATA) {
+		if (ev->agent && (ev->data.source == AM_DATA_TLS_SEND ||
+				  ev->data.source == AM_DATA_TLS_RECV))
+			detect_tls_plain(pl->detect, ev);
 		inspect_data(pl->inspect, ev);
 		return;
 	}

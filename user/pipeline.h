@@ -30,8 +30,9 @@ struct pipeline_hooks {
 	void (*show)(void *arg, const struct event *ev);
 	/* live runs: an agent's exec (hook its TLS library) */
 	void (*on_exec)(void *arg, const struct event *ev);
-	/* live runs: a ClientHello was sent (is its TLS library hooked?) */
-	void (*on_hello)(void *arg, struct event *ev);
+	/* live runs: a ClientHello was sent; is its plaintext read (enum
+	 * rules_tls: RULES_TLS_NONE yes, else unseen_tls judges the connection) */
+	int (*on_hello)(void *arg, struct event *ev);
 	void *arg;
 };
 

@@ -498,6 +498,11 @@ static int alerts_upload(struct pctx *c, yaml_node_t *n, const char *where, void
 	return number(c, n, where, 1, 1ull << 40, true, &c->p->upload_threshold);
 }
 
+static int alerts_unseen(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
+{
+	return number(c, n, where, 1, 1ull << 40, true, &c->p->unseen_tls_threshold);
+}
+
 
 /* an absolute path into *out */
 static int abs_path(struct pctx *c, yaml_node_t *n, const char *where, char **out)
@@ -574,6 +579,7 @@ static int sec_alerts(struct pctx *c, yaml_node_t *n, const char *where, void *a
 	static const struct key_fn keys[] = {
 		{ "webhooks", alerts_webhooks }, { "window", alerts_window },
 		{ "upload_threshold", alerts_upload }, { "spool_dir", alerts_spool },
+		{ "unseen_tls_threshold", alerts_unseen },
 		{ NULL, NULL },
 	};
 

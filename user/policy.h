@@ -39,6 +39,7 @@ struct policy {
 	/* alerts: settings; 0/NULL: the module's default */
 	uint64_t alert_window_s;     /* window: suppression window, seconds */
 	uint64_t upload_threshold;   /* upload_threshold: bytes (k/m/g suffixes) */
+	uint64_t unseen_tls_threshold; /* unseen_tls_threshold: bytes; 0: 4 KiB */
 	char *spool_dir;             /* spool_dir: webhook spool directory */
 	/* record: trace files; 0/NULL: the recorder's default */
 	struct {

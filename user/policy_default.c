@@ -96,4 +96,5 @@ const char policy_default_yaml[] =
 "                     #        format: json    # or slack\n"
 "  # window: 60                      # seconds: repeats per rule/agent/host are folded\n"
 "  # upload_threshold: 64k           # bytes to an unlisted host with no HTTP seen\n"
+"  # unseen_tls_threshold: 4k        # bytes over TLS agentmon cannot read, to an unlisted host\n"
 "  # spool_dir: /var/lib/agentmon/spool   # undelivered webhook alerts\n";

@@ -302,7 +302,15 @@ struct upload_slot {
 	uint16_t dport, sport;
 	bool used, http;
 	bool posted;           /* a request on it raised outbound_post */
+	uint8_t tls;           /* enum rules_tls of its ClientHello */
 	uint64_t last_use;     /* u->clock when last touched */
+	/* RULES_TLS_PENDING, _HOOKED: what it sent, to whom, judged when it ends */
+	uint64_t pending;
+	uint64_t pending_born; /* the destination's born, to find it again */
+	size_t pending_dest;
+	uint16_t family;
+	bool listed;           /* its destination is in the allow list */
+	bool plain;            /* RULES_TLS_HOOKED: TLS plaintext was seen on it */
 	/* bytes it added to a destination's count before a request explained
 	 * it (TLS records on the wire come before their plaintext) */
 	uint64_t counted;
@@ -320,7 +328,9 @@ struct dest_slot {
 	bool due;              /* over the threshold by bytes a request may yet
 				* explain: judged again at u->due[due_at] */
 	size_t due_at;
+	bool unseen_alerted;   /* unseen_tls raised in this window */
 	uint64_t bytes;
+	uint64_t unseen_bytes; /* of those, sent on unseen TLS connections */
 	uint64_t since_ns;     /* ts_ns of the window's first bytes */
 	uint64_t last_use;
 	uint64_t born;         /* u->clock when it was made (never reused) */
@@ -376,23 +386,41 @@ void rules_uploads_free(struct rules_uploads *u)
 /* the better victim of two slots: a free one, else the least recently used */
 #define VICTIM(v, s) (!(s)->used ? (v)->used : ((v)->used && (s)->last_use < (v)->last_use))
 
-static bool slot_is(const struct upload_slot *s, const struct event *ev, const struct event_net *n)
+/* a connection as the slots key it */
+struct conn_key {
+	uint32_t pid, fd;
+	const uint8_t *daddr;  /* 16 bytes */
+	uint16_t dport, sport;
+};
+
+static void key_of(const struct event *ev, struct conn_key *k)
 {
-	return s->used && s->pid == ev->pid && s->fd == n->fd && s->dport == n->dport &&
-	       s->sport == n->sport && !memcmp(s->daddr, n->daddr, 16);
+	const struct event_net *n = ev->type == AM_EV_HTTP ? &ev->http.net : &ev->net;
+
+	*k = (struct conn_key){ ev->pid, n->fd, n->daddr, n->dport, n->sport };
+	if (ev->type == AM_EV_DATA)
+		*k = (struct conn_key){ ev->pid, ev->data.fd, ev->data.daddr, ev->data.dport,
+					ev->data.sport };
+}
+
+static bool slot_is(const struct upload_slot *s, const struct conn_key *k)
+{
+	return s->used && s->pid == k->pid && s->fd == k->fd && s->dport == k->dport &&
+	       s->sport == k->sport && !memcmp(s->daddr, k->daddr, 16);
 }
 
 /* the slot of ev's connection; created (evicting the least recently used)
  * when create, else NULL when unknown */
 static struct upload_slot *slot_of(struct rules_uploads *u, const struct event *ev, bool create)
 {
-	const struct event_net *n = ev->type == AM_EV_HTTP ? &ev->http.net : &ev->net;
 	struct upload_slot *victim = &u->slots[0];
+	struct conn_key k;
 
+	key_of(ev, &k);
 	for (size_t i = 0; i < u->n; i++) {
 		struct upload_slot *s = &u->slots[i];
 
-		if (slot_is(s, ev, n)) {
+		if (slot_is(s, &k)) {
 			s->last_use = ++u->clock;
 			return s;
 		}
@@ -403,11 +431,11 @@ static struct upload_slot *slot_of(struct rules_uploads *u, const struct event *
 		return NULL;
 	memset(victim, 0, sizeof(*victim));
 	victim->used = true;
-	victim->pid = ev->pid;
-	victim->fd = n->fd;
-	victim->dport = n->dport;
-	victim->sport = n->sport;
-	memcpy(victim->daddr, n->daddr, 16);
+	victim->pid = k.pid;
+	victim->fd = k.fd;
+	victim->dport = k.dport;
+	victim->sport = k.sport;
+	memcpy(victim->daddr, k.daddr, 16);
 	victim->last_use = ++u->clock;
 	return victim;
 }
@@ -506,18 +534,70 @@ static bool due_hold(struct rules_uploads *u, struct dest_slot *t, const struct 
 	return true;
 }
 
-/* the verdict of destination t over the threshold, sent to d */
-static bool upload_verdict(struct rules_uploads *u, struct dest_slot *t,
-			   const struct rules_dest *d, struct rules_verdict *v)
+void rules_uploads_tls(struct rules_uploads *u, const struct event *ev, enum rules_tls how)
 {
+	struct upload_slot *s;
+
+	if (ev->type == AM_EV_DATA && (s = slot_of(u, ev, true)))
+		s->tls = (uint8_t)how;
+}
+
+/* a send on a connection whose TLS reader was not told: kept for its end */
+static void pending_add(struct upload_slot *s, const struct event *ev, const struct dest_slot *t,
+			bool listed, size_t dest)
+{
+	s->pending += (uint64_t)ev->net.ret;
+	s->pending_dest = dest;
+	s->pending_born = t->born;
+	s->family = ev->net.family;
+	s->listed = listed;
+}
+
+/* t's count of bytes sent over unseen TLS passed the threshold: unseen_tls,
+ * once per window, in place of unexpected_upload (the allow list was checked) */
+static bool unseen_tls(const struct policy *p, struct dest_slot *t,
+		       const struct rules_dest *d, struct rules_verdict *v)
+{
+	uint64_t max = p->unseen_tls_threshold ? p->unseen_tls_threshold
+					      : RULES_UNSEEN_TLS_THRESHOLD_DEFAULT;
+
+	if (t->unseen_alerted || t->unseen_bytes <= max)
+		return false;
+	t->unseen_alerted = t->alerted = true; /* not unexpected_upload as well */
+	v->bytes = t->unseen_bytes;
+	return verdict(v, "unseen_tls", "high", "%s not in the allow list, over TLS agentmon "
+		       "cannot read", d->host ? "host" : "address");
+}
+
+/* t's count passed the threshold: unexpected_upload, once per window (the
+ * allow list was checked); a wait for t's plaintext ends */
+static bool unexpected(struct rules_uploads *u, struct dest_slot *t,
+		       const struct rules_dest *d, struct rules_verdict *v)
+{
+	if (t->alerted || t->bytes <= u->threshold)
+		return false;
 	t->alerted = true;
-	if (t->due)
+	if (t->due) /* a wait for plaintext on t ends */
 		u->due[t->due_at].used = false;
 	t->due = false;
 	v->bytes = t->bytes;
 	return verdict(v, "unexpected_upload", "medium",
 		       d->host ? "host not in the allow list%s" : "address not in the allow list%s",
 		       NULL);
+}
+
+/* the count of ev's session and destination d, its window restarted when over */
+static struct dest_slot *dest_now(struct rules_uploads *u, const struct event *ev,
+				  const struct rules_dest *d)
+{
+	struct dest_slot *t = dest_of(u, ev, d);
+
+	if (ev->ts_ns >= t->since_ns + u->window_ns) {
+		t->since_ns = ev->ts_ns;
+		t->bytes = t->unseen_bytes = 0;
+		t->alerted = t->unseen_alerted = false;
+	}
+	return t;
 }
 
 bool rules_uploads_send(struct rules_uploads *u, const struct policy *p,
@@ -534,13 +614,12 @@ bool rules_uploads_send(struct rules_uploads *u, const struct policy *p,
 	if (s->http && (!ev->net.opaque || s->posted))
 		return false; /* its requests explain its bytes, or were alerted */
 	rules_dest_of(ev, &d);
-	t = dest_of(u, ev, &d);
-	if (ev->ts_ns >= t->since_ns + u->window_ns) {
-		t->since_ns = ev->ts_ns;
-		t->bytes = 0;
-		t->alerted = false;
-	}
+	t = dest_now(u, ev, &d);
 	t->bytes += (uint64_t)ev->net.ret;
+	if (s->tls == RULES_TLS_UNSEEN)
+		t->unseen_bytes += (uint64_t)ev->net.ret;
+	if (s->tls == RULES_TLS_PENDING || s->tls == RULES_TLS_HOOKED)
+		pending_add(s, ev, t, rules_judge(p, &d) == RULES_ALLOWED, (size_t)(t - u->dests));
 	if (!ev->net.opaque) { /* may be taken back (opaque bytes never are) */
 		if (!s->counted || s->dest_born != t->born) {
 			s->counted = 0;
@@ -549,14 +628,20 @@ bool rules_uploads_send(struct rules_uploads *u, const struct policy *p,
 		}
 		s->counted += (uint64_t)ev->net.ret;
 	}
-	if (t->alerted || t->due || t->bytes <= u->threshold || rules_judge(p, &d) == RULES_ALLOWED)
+	if ((t->alerted && t->unseen_alerted) || rules_judge(p, &d) == RULES_ALLOWED)
+		return false;
+	if (s->tls == RULES_TLS_UNSEEN && unseen_tls(p, t, &d, v))
+		return true;
+	if (s->tls == RULES_TLS_PENDING)
+		return false; /* judged when it ends: unseen_tls, or explained */
+	if (t->alerted || t->due || t->bytes <= u->threshold)
 		return false;
 	/* over only by bytes this connection's plaintext may explain (TLS
 	 * records reach the wire before it): judged again a little later */
 	if (ev->net.tls_wire && !s->http && t->bytes - s->counted <= u->threshold &&
 	    due_hold(u, t, ev, ev->ts_ns + RULES_UPLOAD_GRACE_NS))
 		return false;
-	return upload_verdict(u, t, &d, v);
+	return unexpected(u, t, &d, v);
 }
 
 bool rules_uploads_due(struct rules_uploads *u, const struct policy *p, uint64_t now_ns,
@@ -575,10 +660,100 @@ bool rules_uploads_due(struct rules_uploads *u, const struct policy *p, uint64_t
 			continue;  /* the destination was forgotten */
 		t->due = false;
 		rules_dest_of(&e->ev, &d);
-		if (t->alerted || t->bytes <= u->threshold || rules_judge(p, &d) == RULES_ALLOWED)
+		if (rules_judge(p, &d) == RULES_ALLOWED || !unexpected(u, t, &d, v))
 			continue;
 		*cause = &e->ev;
-		return upload_verdict(u, t, &d, v);
+		return true;
+	}
+	return false;
+}
+
+void rules_uploads_plain(struct rules_uploads *u, const struct event *ev)
+{
+	struct upload_slot *s;
+
+	if (ev->type == AM_EV_DATA && (s = slot_of(u, ev, false)))
+		s->plain = true;
+}
+
+/* *send: a send event of ev's process standing for s's connection to host */
+static void stand_in(const struct upload_slot *s, const struct event *ev, const char *host,
+		     uint64_t bytes, struct event *send)
+{
+	*send = *ev;
+	send->type = AM_EV_SEND;
+	memset(&send->net, 0, sizeof(send->net));
+	send->net.fd = s->fd;
+	memcpy(send->net.daddr, s->daddr, 16);
+	send->net.dport = s->dport;
+	send->net.sport = s->sport;
+	send->net.family = s->family;
+	send->net.proto = IPPROTO_TCP;
+	send->net.has_ret = true;
+	send->net.ret = (int64_t)bytes;
+	send->net.host = host;
+}
+
+/* s (pending) ended: its bytes to t count as unseen; when they pass the
+ * threshold (or all bytes upload_threshold), *send stands for the connection */
+static bool pending_end(struct rules_uploads *u, struct upload_slot *s,
+			struct dest_slot *t, const struct policy *p, const struct event *ev,
+			struct event *send, struct rules_verdict *v)
+{
+	struct rules_dest d = { .host = t->host[0] ? t->host : NULL };
+
+	t->unseen_bytes += s->pending;
+	s->pending = 0;
+	if (s->listed || (!unseen_tls(p, t, &d, v) && !unexpected(u, t, &d, v)))
+		return false;
+	stand_in(s, ev, d.host, v->bytes, send);
+	return true;
+}
+
+/* s (hooked) ended: more than the unseen threshold sent after its ClientHello
+ * and no plaintext seen, no request read: the hooks did not see it */
+static bool blind_end(struct upload_slot *s, const struct dest_slot *t, const struct policy *p,
+		      const struct event *ev, struct event *send, struct rules_verdict *v)
+{
+	uint64_t max = p->unseen_tls_threshold ? p->unseen_tls_threshold
+					      : RULES_UNSEEN_TLS_THRESHOLD_DEFAULT;
+	uint64_t n = s->pending;
+
+	s->pending = 0;
+	if (s->plain || n <= max)
+		return false;
+	v->bytes = n;
+	verdict(v, "monitor_degraded", "high", "TLS hooked, yet no plaintext seen for its "
+		"application data%s", "");
+	stand_in(s, ev, t && t->host[0] ? t->host : NULL, n, send);
+	return true;
+}
+
+bool rules_uploads_tls_ended(struct rules_uploads *u, const struct policy *p,
+			     const struct event *ev, struct event *send, struct rules_verdict *v)
+{
+	verdict_clear(v);
+	for (size_t i = 0; i < u->n; i++) {
+		struct upload_slot *s = &u->slots[i];
+		struct dest_slot *t = &u->dests[s->pending_dest];
+
+		if (!s->used || s->pid != ev->pid || !s->pending ||
+		    (s->tls != RULES_TLS_PENDING && s->tls != RULES_TLS_HOOKED) ||
+		    (ev->type == AM_EV_CONNECT && s->fd != ev->net.fd))
+			continue;
+		if (s->tls == RULES_TLS_HOOKED && !s->http) {
+			bool found = t->used && t->born == s->pending_born;
+
+			if (blind_end(s, found ? t : NULL, p, ev, send, v))
+				return true;
+			continue;
+		}
+		if (s->http || !t->used || t->born != s->pending_born) {
+			s->pending = 0; /* explained, or its count is gone */
+			continue;
+		}
+		if (pending_end(u, s, t, p, ev, send, v))
+			return true;
 	}
 	return false;
 }

@@ -24,6 +24,13 @@
  *   unexpected_upload  medium  > threshold bytes no request explains, sent by
  *                              one agent session to a destination no entry
  *                              lists (host/cidr + ports) within the window
+ *   unseen_tls         high    > unseen_tls_threshold bytes (default 4 KiB)
+ *                              sent, by one agent session within the window,
+ *                              over TLS connections whose plaintext agentmon
+ *                              cannot read (rules_uploads_tls) to a
+ *                              destination no entry lists; counted from the
+ *                              ClientHello (which may count), at once; in
+ *                              place of unexpected_upload for those bytes
  *   uring_network      medium  connect/send of an agent through io_uring
  */
 #ifndef AGENTMON_RULES_H
@@ -37,13 +44,14 @@
 #include "policy.h"
 
 #define RULES_UPLOAD_THRESHOLD_DEFAULT (64u << 10)  /* bytes */
+#define RULES_UNSEEN_TLS_THRESHOLD_DEFAULT (4u << 10) /* bytes */
 #define RULES_UPLOAD_SLOTS_DEFAULT     4096         /* connections (and destinations) tracked */
 
 /* what a rule decided; rule == NULL: no alert */
 struct rules_verdict {
 	const char *rule;      /* static string */
 	const char *severity;  /* static string */
-	uint64_t bytes;        /* unexpected_upload: bytes sent on the connection */
+	uint64_t bytes;        /* unexpected_upload, unseen_tls: bytes counted */
 	char reason[96];       /* "host not allowed for POST" */
 };
 
@@ -121,11 +129,13 @@ bool rules_syscall(const struct event *ev, struct rules_verdict *v);
  * Not thread-safe.
  *
  * Calls, per event of a tagged process, in pipeline order:
+ *   AM_EV_DATA (a ClientHello whose plaintext is not read, or not known)
+ *                         rules_uploads_tls()   unseen_tls counts it
  *   AM_EV_HTTP            rules_uploads_http()  the connection is explained
  *                         (posted: the request raised outbound_post)
  *   AM_EV_SEND            rules_uploads_send()  counts; may raise the alert
- *   AM_EV_CONNECT         rules_uploads_reset() a new connection on that fd
- *   AM_EV_EXIT            rules_uploads_forget_pid()
+ *   AM_EV_CONNECT         rules_uploads_tls_ended(), rules_uploads_reset()
+ *   AM_EV_EXIT            rules_uploads_tls_ended(), rules_uploads_forget_pid()
  *   each tick             rules_uploads_due() until false
  * The alert is raised once per session, destination and window, when its
  * count passes the threshold and the destination is not allowed.
@@ -141,6 +151,32 @@ struct rules_uploads;
 struct rules_uploads *rules_uploads_new(uint64_t threshold, uint64_t window_ns, size_t slots);
 void rules_uploads_free(struct rules_uploads *u);
 void rules_uploads_http(struct rules_uploads *u, const struct event *ev, bool posted);
+/* what the ClientHello of a connection told of its plaintext */
+enum rules_tls {
+	RULES_TLS_NONE = 0,    /* no ClientHello, or TLS agentmon reads */
+	RULES_TLS_UNSEEN,      /* TLS agentmon cannot read: counted at once */
+	RULES_TLS_PENDING,     /* not told (the process was gone): its bytes count
+				* when the connection ends (exit, fd reused)
+				* with no request read on it */
+	RULES_TLS_HOOKED,      /* read by a hooked library: checked when it ends */
+};
+/* ev, a data event carrying a ClientHello, opened TLS as how says */
+void rules_uploads_tls(struct rules_uploads *u, const struct event *ev, enum rules_tls how);
+/* ev, a data event of TLS plaintext (a hooked library), was seen on its connection */
+void rules_uploads_plain(struct rules_uploads *u, const struct event *ev);
+/*
+ * rules_uploads_tls_ended - ev (AM_EV_EXIT, or AM_EV_CONNECT reusing an
+ * fd) ends ev->pid's connections (that fd's): the bytes of each PENDING one
+ * with no request read count for unseen_tls; a HOOKED one that sent more
+ * than unseen_tls_threshold with no plaintext and no request seen is
+ * monitor_degraded (its hooks do not see it; wherever it went).  True when
+ * one passes the threshold to an unlisted destination: *send is a send event of ev's
+ * process standing for that connection (net.host points into u, valid
+ * until the next call), v the verdict; call again until false.  Call
+ * before rules_uploads_forget_pid / rules_uploads_reset.
+ */
+bool rules_uploads_tls_ended(struct rules_uploads *u, const struct policy *p,
+			     const struct event *ev, struct event *send, struct rules_verdict *v);
 bool rules_uploads_send(struct rules_uploads *u, const struct policy *p,
 			const struct event *ev, struct rules_verdict *v);
 /* a wait that ended by now_ns (UINT64_MAX: all) still over the threshold:

@@ -221,6 +221,15 @@ static void text_degraded(const struct status_degraded *d, struct jw *out)
 	     (unsigned long long)d->tags_lost, (unsigned long long)d->tag_writes_failed);
 }
 
+static void text_tls(const struct status *s, struct jw *out)
+{
+	line(out, 0, "tls binaries", "%zu (hooked: plaintext read; unseen: judged by bytes, "
+	     "unseen_tls)", s->n_tls_bins);
+	for (size_t i = 0; i < s->n_tls_bins; i++)
+		line(out, 2, tls_watch_name(s->tls_bins[i].verdict), "%s (%s)", s->tls_bins[i].exe,
+		     s->tls_bins[i].why);
+}
+
 static void status_text(const struct status *s, struct jw *out)
 {
 	const struct status_tail *t = &s->tail;
@@ -240,6 +249,7 @@ static void status_text(const struct status *s, struct jw *out)
 	text_webhooks(&s->webhooks, out);
 	text_http(&s->http, out);
 	text_degraded(&s->degraded, out);
+	text_tls(s, out);
 }
 
 /* ---- JSON ---- */
@@ -360,6 +370,20 @@ static void json_degraded(const struct status_degraded *d, struct jw *w)
 	jw_obj_end(w);
 }
 
+static void json_tls(const struct status *s, struct jw *w)
+{
+	jw_key(w, "tls_binaries");
+	jw_arr_begin(w);
+	for (size_t i = 0; i < s->n_tls_bins; i++) {
+		jw_obj_begin(w);
+		js(w, "exe", s->tls_bins[i].exe);
+		js(w, "verdict", tls_watch_name(s->tls_bins[i].verdict));
+		js(w, "why", s->tls_bins[i].why);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
 static void status_json(const struct status *s, struct jw *w)
 {
 	char since[32];
@@ -382,6 +406,7 @@ static void status_json(const struct status *s, struct jw *w)
 	json_webhooks(&s->webhooks, w);
 	json_http(&s->http, w);
 	json_degraded(&s->degraded, w);
+	json_tls(s, w);
 	jw_obj_end(w);
 	jw_raw(w, "\n", 1);
 	w->comma = false;

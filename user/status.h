@@ -14,6 +14,7 @@
 
 #include "../bpf/agentmon.h"
 #include "json.h"
+#include "tls_watch.h"
 
 #define STATUS_TYPES 64       /* event types are < 64 (a bit each in filters) */
 #define STATUS_PATH_MAX 4096
@@ -87,6 +88,8 @@ struct status {
 	struct status_webhooks webhooks;
 	struct status_http http;
 	struct status_degraded degraded;
+	const struct tls_watch_bin *tls_bins; /* agent binaries' TLS verdicts (n_tls_bins) */
+	size_t n_tls_bins;
 };
 
 /* an empty status (no agents); status_release frees what status_add_proc took */
@@ -122,6 +125,7 @@ struct status_sources {
 	const char *record_dir;
 	uint64_t tag_writes_failed;
 	const struct agents *agents;
+	const struct tls_watch *tls;  /* agent binaries' TLS verdicts */
 };
 
 /*

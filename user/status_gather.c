@@ -14,6 +14,7 @@
 #include "pipeline.h"
 #include "record.h"
 #include "status.h"
+#include "tls_watch.h"
 
 static void gather_recording(const struct status_sources *src, struct status_recording *r)
 {
@@ -51,5 +52,6 @@ int status_gather(struct status *s, const struct status_sources *src)
 	pipeline_records(src->pl, &s->degraded.undecodable);
 	s->degraded.tags_lost = loader_faults(src->loader, AM_FAULT_TAG_FULL);
 	s->degraded.tag_writes_failed = src->tag_writes_failed;
+	s->tls_bins = tls_watch_bins(src->tls, &s->n_tls_bins);
 	return status_add_agents(s, pipeline_cache(src->pl), src->agents);
 }

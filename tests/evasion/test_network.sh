@@ -16,8 +16,8 @@
 #     unlisted address is judged by the SNI name and raises nothing; later
 #     connections to that address carry the name too (limit).
 #  7  a POST through NSS (libcurl-nss, no uprobe): no http event; a small POST
-#     raises nothing (limit); above upload_threshold it raises
-#     unexpected_upload with the host from SNI.
+#     raises nothing (limit); above unseen_tls_threshold it raises
+#     unseen_tls (TLS agentmon cannot read) with the host from SNI.
 . "$(dirname "$0")/lib.sh"
 
 evade=$(ev_build evade "$EV_HELPERS/evade.c" -lpthread) || fail "cannot build helpers/evade.c"
@@ -132,14 +132,14 @@ else
 	grep -q '"method": "POST", "path": "/small".*"bytes": 1000' "$T/tls.log" ||
 		fail "the server did not get the small NSS POST: $(cat "$T/tls.log")"
 	grep -q '"path": "/big".*"bytes": 100000' "$T/tls.log" || fail "the server did not get the big NSS POST"
-	wait_event 5 type=alert rule=unexpected_upload agent=nss-big host=paste.example.net dport="$tport"
+	wait_event 5 type=alert rule=unseen_tls agent=nss-big host=paste.example.net dport="$tport"
 	sentinel
 	expect_min 1 type=connect agent=nss-small daddr=127.0.0.1 dport="$tport"
 	expect 0 type=alert agent=nss-small
 	expect 1 type=alert agent=nss-big
 	grep -q "speaks TLS through a library agentmon does not recognise" "$ERR" ||
 		fail "no warning about NSS, a TLS library with no uprobe"
-	nss="NSS POST: no http event, 1000 bytes no alert (limit), 100000 bytes unexpected_upload by SNI, warned"
+	nss="NSS POST: no http event, 1000 bytes no alert (limit), 100000 bytes unseen_tls by SNI, warned"
 fi
 
 stop_collector

@@ -2,7 +2,7 @@
 # A tagged agent speaks TLS through no library agentmon hooks (here: a
 # ClientHello written by hand, as Go or rustls would): the collector says so
 # loudly, once, and still names the host from SNI; a POST-sized upload to
-# that host raises unexpected_upload.  Python's own TLS (libssl, loaded
+# that host raises unseen_tls (in place of unexpected_upload).  Python's own TLS (libssl, loaded
 # late) is hooked and raises no such warning.
 . "$(dirname "$0")/lib.sh"
 
@@ -29,7 +29,7 @@ for _ in range(8):   # 64 KiB of "application data" records
 import time; time.sleep(0.5)   # as a client waiting for its answer
 s.close()
 PYEOF
-wait_event 5 type=alert rule=unexpected_upload agent=gobot host=paste.example.net
+wait_event 5 type=alert rule=unseen_tls agent=gobot host=paste.example.net
 for _ in $(seq 50); do grep -q "does not recognise" "$ERR" && break; sleep 0.1; done
 [ "$(grep -c "does not recognise" "$ERR")" -eq 1 ] ||
 	fail "want one loud line about the unrecognised TLS library, got: $(grep -c "does not recognise" "$ERR")"
@@ -45,4 +45,4 @@ except Exception:
 sentinel
 [ "$(grep -c "does not recognise" "$ERR")" -eq "$n_before" ] || fail "python's libssl TLS was reported as unrecognised"
 stop_collector
-pass "unhooked TLS reported once, host from SNI, unexpected_upload raised; libssl not reported"
+pass "unhooked TLS reported once, host from SNI, unseen_tls raised; libssl not reported"

@@ -385,6 +385,177 @@ static void test_uploads(void **state)
 	policy_free(p);
 }
 
+/* the ClientHello of ev's connection, its plaintext read as how says */
+static void hello_tls(struct rules_uploads *u, const struct event *send, enum rules_tls how)
+{
+	struct event d;
+
+	memset(&d, 0, sizeof(d));
+	d.type = AM_EV_DATA;
+	d.pid = send->pid; d.agent_pid = send->agent_pid; d.agent = send->agent;
+	d.data.fd = send->net.fd; d.data.dport = send->net.dport; d.data.sport = send->net.sport;
+	memcpy(d.data.daddr, send->net.daddr, 16);
+	rules_uploads_tls(u, &d, how);
+}
+
+static void hello_unseen(struct rules_uploads *u, const struct event *send)
+{
+	hello_tls(u, send, RULES_TLS_UNSEEN);
+}
+
+/* unseen TLS to an unlisted host: unseen_tls past 4 KiB (not 64 KiB), at
+ * once, counted over the agent's connections; hooked TLS and allowed hosts
+ * never raise it; the policy's threshold counts */
+static void test_unseen_tls(void **state)
+{
+	struct policy *p = load();
+	struct rules_uploads *u = rules_uploads_new(0, 0, 0);
+	struct rules_verdict v;
+	struct event ev = send_ev(5, "198.51.100.7", 3000, "paste.example");
+
+	hello_unseen(u, &ev);
+	assert_false(rules_uploads_send(u, p, &ev, &v));       /* 3000 */
+	assert_true(rules_uploads_send(u, p, &ev, &v));        /* 6000 > 4096 */
+	assert_string_equal(v.rule, "unseen_tls");
+	assert_string_equal(v.severity, "high");
+	assert_int_equal(v.bytes, 6000);
+	assert_string_equal(v.reason, "host not in the allow list, over TLS agentmon cannot read");
+	for (int i = 0; i < 30; i++) /* once per window; no unexpected_upload besides */
+		assert_false(rules_uploads_send(u, p, &ev, &v));
+	/* the same bytes over TLS agentmon reads: only unexpected_upload's 64 KiB */
+	ev = send_ev(6, "198.51.100.8", 3000, "other.example");
+	for (int i = 0; i < 21; i++)
+		assert_false(rules_uploads_send(u, p, &ev, &v));
+	/* an allowed host never */
+	ev = send_ev(7, "198.51.100.9", 3000, "api.example.com");
+	hello_unseen(u, &ev);
+	for (int i = 0; i < 30; i++)
+		assert_false(rules_uploads_send(u, p, &ev, &v));
+	/* split over connections of 2000 bytes each: still counted */
+	for (int i = 0; i < 3; i++) {
+		ev = send_ev(10 + i, "198.51.100.10", 2000, "split.example");
+		rules_uploads_reset(u, &ev);
+		hello_unseen(u, &ev);
+		assert_int_equal(rules_uploads_send(u, p, &ev, &v), i == 2);
+	}
+	assert_string_equal(v.rule, "unseen_tls");
+	rules_uploads_free(u);
+	policy_free(p);
+	/* the policy's threshold */
+	static const char y[] = "alerts:\n  unseen_tls_threshold: 10k\n";
+	char err[256];
+
+	p = NULL;
+	assert_int_equal(policy_load_buffer("t.yaml", y, strlen(y), &p, err, sizeof(err)), 0);
+	assert_int_equal(p->unseen_tls_threshold, 10240);
+	u = rules_uploads_new(0, 0, 0);
+	ev = send_ev(5, "198.51.100.7", 6000, "paste.example");
+	hello_unseen(u, &ev);
+	assert_false(rules_uploads_send(u, p, &ev, &v));
+	assert_true(rules_uploads_send(u, p, &ev, &v));
+	rules_uploads_free(u);
+	policy_free(p);
+}
+
+/* a ClientHello whose process was gone before its library could be told:
+ * judged when the connection ends (exit, fd reused), unless a request was
+ * read on it; the alert names the connection's destination */
+static void test_unseen_tls_pending(void **state)
+{
+	struct policy *p = load();
+	struct rules_uploads *u = rules_uploads_new(0, 0, 0);
+	struct rules_verdict v;
+	struct event ev = send_ev(5, "198.51.100.7", 5000, "paste.example"), ex, send, h;
+
+	hello_tls(u, &ev, RULES_TLS_PENDING);
+	for (int i = 0; i < 4; i++) /* 20000 bytes: not at once (may be read yet) */
+		assert_false(rules_uploads_send(u, p, &ev, &v));
+	/* a new connection on another fd ends nothing */
+	ex = send_ev(9, "198.51.100.7", 0, NULL);
+	ex.type = AM_EV_CONNECT;
+	assert_false(rules_uploads_tls_ended(u, p, &ex, &send, &v));
+	ex.type = AM_EV_EXIT;
+	assert_true(rules_uploads_tls_ended(u, p, &ex, &send, &v));
+	assert_string_equal(v.rule, "unseen_tls");
+	assert_int_equal(v.bytes, 20000);
+	assert_int_equal(send.type, AM_EV_SEND);
+	assert_int_equal(send.net.fd, 5);
+	assert_int_equal(send.net.dport, 443);
+	assert_string_equal(send.net.host, "paste.example");
+	assert_false(rules_uploads_tls_ended(u, p, &ex, &send, &v)); /* once */
+	rules_uploads_forget_pid(u, 20);
+	/* a request read on the connection explains it */
+	ev = send_ev(6, "198.51.100.8", 5000, "other.example");
+	hello_tls(u, &ev, RULES_TLS_PENDING);
+	for (int i = 0; i < 4; i++)
+		assert_false(rules_uploads_send(u, p, &ev, &v));
+	h = http_ev("POST", "other.example", "/");
+	h.pid = 20; h.http.net = ev.net;
+	rules_uploads_http(u, &h, false);
+	assert_false(rules_uploads_tls_ended(u, p, &ex, &send, &v));
+	/* an allowed host, and a small upload, never */
+	ev = send_ev(7, "198.51.100.9", 5000, "api.example.com");
+	hello_tls(u, &ev, RULES_TLS_PENDING);
+	for (int i = 0; i < 4; i++)
+		assert_false(rules_uploads_send(u, p, &ev, &v));
+	ev = send_ev(8, "198.51.100.10", 3000, "small.example");
+	hello_tls(u, &ev, RULES_TLS_PENDING);
+	assert_false(rules_uploads_send(u, p, &ev, &v));
+	assert_false(rules_uploads_tls_ended(u, p, &ex, &send, &v));
+	/* past upload_threshold: one alert, unseen_tls at its end (not
+	 * unexpected_upload on the way) */
+	ev = send_ev(11, "198.51.100.11", 20000, "big.example");
+	hello_tls(u, &ev, RULES_TLS_PENDING);
+	for (int i = 0; i < 4; i++)
+		assert_false(rules_uploads_send(u, p, &ev, &v));
+	assert_true(rules_uploads_tls_ended(u, p, &ex, &send, &v));
+	assert_string_equal(v.rule, "unseen_tls");
+	assert_false(rules_uploads_tls_ended(u, p, &ex, &send, &v));
+	rules_uploads_free(u);
+	policy_free(p);
+}
+
+/* a hooked library's connection that sent application data and showed no
+ * plaintext: monitor_degraded when it ends (wherever it went); plaintext
+ * seen, or a request read, or a small amount: nothing */
+static void test_tls_hooked_blind(void **state)
+{
+	struct policy *p = load();
+	struct rules_uploads *u = rules_uploads_new(0, 0, 0);
+	struct rules_verdict v;
+	struct event ev = send_ev(5, "198.51.100.7", 5000, "api.example.com"), ex, send, d;
+
+	hello_tls(u, &ev, RULES_TLS_HOOKED);
+	for (int i = 0; i < 4; i++)
+		assert_false(rules_uploads_send(u, p, &ev, &v));
+	ex = send_ev(9, "198.51.100.7", 0, NULL);
+	ex.type = AM_EV_EXIT;
+	assert_true(rules_uploads_tls_ended(u, p, &ex, &send, &v));
+	assert_string_equal(v.rule, "monitor_degraded");
+	assert_int_equal(v.bytes, 20000);
+	assert_string_equal(send.net.host, "api.example.com");
+	assert_false(rules_uploads_tls_ended(u, p, &ex, &send, &v));
+	rules_uploads_forget_pid(u, 20);
+	/* plaintext seen on it */
+	ev = send_ev(6, "198.51.100.8", 5000, "other.example");
+	hello_tls(u, &ev, RULES_TLS_HOOKED);
+	memset(&d, 0, sizeof(d));
+	d.type = AM_EV_DATA;
+	d.pid = 20; d.agent = "codex"; d.data.fd = 6; d.data.dport = 443;
+	memcpy(d.data.daddr, ev.net.daddr, 16);
+	rules_uploads_plain(u, &d);
+	for (int i = 0; i < 4; i++)
+		rules_uploads_send(u, p, &ev, &v);
+	assert_false(rules_uploads_tls_ended(u, p, &ex, &send, &v));
+	/* a small amount */
+	ev = send_ev(7, "198.51.100.9", 3000, "small.example");
+	hello_tls(u, &ev, RULES_TLS_HOOKED);
+	assert_false(rules_uploads_send(u, p, &ev, &v));
+	assert_false(rules_uploads_tls_ended(u, p, &ex, &send, &v));
+	rules_uploads_free(u);
+	policy_free(p);
+}
+
 /* many small connections, each under the threshold, from one agent session */
 static void test_uploads_split(void **state)
 {
@@ -516,6 +687,9 @@ int main(void)
 		cmocka_unit_test(test_uploads),
 		cmocka_unit_test(test_uploads_split),
 		cmocka_unit_test(test_uploads_wait_plaintext),
+		cmocka_unit_test(test_unseen_tls),
+		cmocka_unit_test(test_unseen_tls_pending),
+		cmocka_unit_test(test_tls_hooked_blind),
 		cmocka_unit_test(test_default_policy),
 	};
 

@@ -18,6 +18,11 @@
 #define STARTED 1795608000123456789ull /* 2026-11-25T12:00:00Z */
 
 /* a status with a little of everything */
+static const struct tls_watch_bin tls_sample[] = {
+	{ "/usr/bin/node", TLS_WATCH_HOOKED, "its own OpenSSL/BoringSSL, hooked" },
+	{ "/opt/x/claude", TLS_WATCH_UNSEEN, "no TLS library agentmon hooks" },
+};
+
 static void sample(struct status *s)
 {
 	status_init(s);
@@ -40,6 +45,8 @@ static void sample(struct status *s)
 	s->http = (struct status_http){ .heads_incomplete = 3, .conns_evicted = 1 };
 	s->degraded = (struct status_degraded){ .undecodable = 3, .tags_lost = 2,
 						 .tag_writes_failed = 1 };
+	s->tls_bins = tls_sample;
+	s->n_tls_bins = 2;
 }
 
 static void test_agents_sorted_counted(void **state)
@@ -116,6 +123,10 @@ static void test_text(void **state)
 				      "0 failed attempts, 0 rejected\n  last error:   connect: refused\n"));
 	assert_non_null(strstr(w.buf, "degraded:       3 undecodable records, 2 tags lost "
 				      "(tagged map full), 1 tag writes failed\n"));
+	assert_non_null(strstr(w.buf, "tls binaries:   2 (hooked: plaintext read; unseen: judged "
+				      "by bytes, unseen_tls)\n  hooked:       /usr/bin/node (its own "
+				      "OpenSSL/BoringSSL, hooked)\n  unseen:       /opt/x/claude (no TLS "
+				      "library agentmon hooks)\n"));
 	jw_reset(&w);
 	s.recording = (struct status_recording){ .enabled = true, .dir = "/var/t",
 		.file = "/var/t/a.amtrace", .bytes = 4096, .files = 1 };
@@ -155,7 +166,11 @@ static void test_json(void **state)
 		"\"http\":{\"heads_incomplete\":3,\"heads_evicted\":0,\"heads_budget\":0,"
 		"\"conns_evicted\":1,\"uploads_evicted\":0},"
 		"\"degraded\":{\"undecodable_records\":3,\"tags_lost\":2,"
-		"\"tag_writes_failed\":1}}\n");
+		"\"tag_writes_failed\":1},\"tls_binaries\":["
+		"{\"exe\":\"/usr/bin/node\",\"verdict\":\"hooked\","
+		"\"why\":\"its own OpenSSL/BoringSSL, hooked\"},"
+		"{\"exe\":\"/opt/x/claude\",\"verdict\":\"unseen\","
+		"\"why\":\"no TLS library agentmon hooks\"}]}\n");
 	/* appended after other text: a value of its own, no comma before it */
 	jw_reset(&w);
 	jw_raw(&w, "x", 1);

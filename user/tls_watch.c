@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * tls_watch.c - the loader's TLS verdict on agent binaries (see
+ * tls_watch.h), moved out of the collector's loop.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "load.h"
+#include "tls_watch.h"
+
+#define TLS_MSG_MAX 512   /* a loader verdict on a binary's TLS library */
+
+struct tls_watch {
+	struct loader *loader;
+	struct tls_watch_bin bins[TLS_WATCH_BINS];
+	bool warned[TLS_WATCH_BINS];  /* its unseen warning was given */
+	bool fixed[TLS_WATCH_BINS];   /* hooked by what the binary links (not by
+				       * what one process of it loaded) */
+	size_t n, next;               /* used; the next to replace when full */
+};
+
+struct tls_watch *tls_watch_new(struct loader *loader)
+{
+	struct tls_watch *w = calloc(1, sizeof(*w));
+
+	if (w)
+		w->loader = loader;
+	return w;
+}
+
+void tls_watch_free(struct tls_watch *w)
+{
+	free(w);
+}
+
+/* the entry of exe, made (replacing the oldest when full) */
+static size_t bin_of(struct tls_watch *w, const char *exe)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		if (!strncmp(w->bins[i].exe, exe, TLS_WATCH_EXE_MAX - 1))
+			return i;
+	if (w->n < TLS_WATCH_BINS) {
+		i = w->n++;
+	} else {
+		i = w->next;
+		w->next = (w->next + 1) % TLS_WATCH_BINS;
+	}
+	memset(&w->bins[i], 0, sizeof(w->bins[i]));
+	w->warned[i] = w->fixed[i] = false;
+	snprintf(w->bins[i].exe, sizeof(w->bins[i].exe), "%s", exe);
+	return i;
+}
+
+/* the loader's verdict on the binary pid runs (0, 1, -ENOENT, -errno) */
+static int loader_verdict(struct tls_watch *w, uint32_t pid, char *msg, size_t len)
+{
+	char exe[64];
+
+	snprintf(exe, sizeof(exe), "/proc/%u/exe", pid);
+	if (!w->loader) {
+		snprintf(msg, len, "%s: no loader", exe);
+		return -ENOENT;
+	}
+	return loader_attach_tls_binary(w->loader, exe, msg, len);
+}
+
+/*
+ * pid has a TLS library the loader hooks mapped (python loads libssl late),
+ * and not Mozilla NSS (libcurl-nss maps libgnutls through its dependencies
+ * while it speaks TLS through NSS)
+ */
+static bool maps_hooked_tls(uint32_t pid)
+{
+	char path[64], line[512];
+	bool found = false, nss = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	while (!nss && fgets(line, sizeof(line), f)) {
+		found |= strstr(line, "/libssl.so") || strstr(line, "/libgnutls.so");
+		nss = strstr(line, "/libssl3.so") || strstr(line, "/libnss3.so");
+	}
+	fclose(f);
+	return found && !nss;
+}
+
+/* the name status shows for ev's binary */
+static const char *exe_of(const struct event *ev)
+{
+	return ev->exe && ev->exe[0] ? ev->exe : ev->comm;
+}
+
+/* exe's TLS is read: by what it links (rc 0, 1), or by a library it loaded */
+static void hooked(struct tls_watch *w, const char *exe, int rc)
+{
+	size_t i = bin_of(w, exe);
+
+	w->bins[i].verdict = TLS_WATCH_HOOKED;
+	w->fixed[i] = rc == 0 || rc == 1;
+	snprintf(w->bins[i].why, sizeof(w->bins[i].why), "%s",
+		 rc == 0 ? "its own OpenSSL/BoringSSL, hooked" :
+		 rc == 1 ? "a shared TLS library" : "a shared TLS library, loaded late");
+}
+
+void tls_watch_exec(struct tls_watch *w, const struct event *ev)
+{
+	char msg[TLS_MSG_MAX];
+	int rc = loader_verdict(w, ev->pid, msg, sizeof(msg));
+
+	if (rc == 0)
+		am_debug("%s", msg);
+	if (rc != 0 && rc != 1)
+		return; /* told at its first ClientHello: python loads libssl late */
+	hooked(w, exe_of(ev), rc);
+}
+
+/* for a process already gone: its binary links a hooked library (read),
+ * else not known (python loads libssl late, or not at all) */
+static enum rules_tls known_verdict(struct tls_watch *w, const char *exe)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (!strncmp(w->bins[i].exe, exe, TLS_WATCH_EXE_MAX - 1) && w->fixed[i])
+			return RULES_TLS_NONE;
+	return RULES_TLS_PENDING;
+}
+
+enum rules_tls tls_watch_hello(struct tls_watch *w, const struct event *ev, char *warn,
+			       size_t len)
+{
+	char msg[TLS_MSG_MAX], path[64];
+	struct tls_watch_bin *b;
+	size_t i;
+	int rc;
+
+	warn[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%u/exe", ev->pid);
+	if (access(path, F_OK))
+		return known_verdict(w, exe_of(ev)); /* gone: its libraries cannot be told */
+	rc = loader_verdict(w, ev->pid, msg, sizeof(msg));
+	if (rc == 0 || rc == 1 || (rc == -ENOENT && maps_hooked_tls(ev->pid))) {
+		hooked(w, exe_of(ev), rc);
+		return RULES_TLS_NONE;
+	}
+	/* no library recognised, or one that could not be read or hooked */
+	i = bin_of(w, exe_of(ev));
+	b = &w->bins[i];
+	b->verdict = TLS_WATCH_UNSEEN;
+	snprintf(b->why, sizeof(b->why), "%s",
+		 rc == -ENOENT ? "no TLS library agentmon hooks" : "its TLS library could not be hooked");
+	if (!w->warned[i]) {
+		w->warned[i] = true;
+		snprintf(warn, len, "%s[%u] speaks TLS through a library agentmon does not "
+			 "recognise: %s; its requests are judged by SNI and DNS names and by the "
+			 "bytes it sends (unseen_tls)", exe_of(ev), ev->pid, msg);
+	}
+	return RULES_TLS_UNSEEN;
+}
+
+enum rules_tls tls_watch_blind(struct tls_watch *w, const struct event *ev, char *warn,
+			       size_t len)
+{
+	size_t i = bin_of(w, exe_of(ev));
+
+	w->bins[i].verdict = TLS_WATCH_UNSEEN;
+	w->fixed[i] = false;
+	snprintf(w->bins[i].why, sizeof(w->bins[i].why), "hooked, yet its application data "
+		 "showed no plaintext");
+	warn[0] = '\0';
+	if (!w->warned[i]) {
+		w->warned[i] = true;
+		snprintf(warn, len, "%s[%u]: its TLS library is hooked, yet a connection sent "
+			 "application data and no plaintext was seen; its connections are judged "
+			 "by SNI and DNS names and by the bytes they send (unseen_tls)",
+			 exe_of(ev), ev->pid);
+	}
+	return RULES_TLS_UNSEEN;
+}
+
+const struct tls_watch_bin *tls_watch_bins(const struct tls_watch *w, size_t *n)
+{
+	*n = w->n;
+	return w->bins;
+}
