@@ -553,13 +553,18 @@ static void pending_add(struct upload_slot *s, const struct event *ev, const str
 	s->listed = listed;
 }
 
+/* the policy's unseen_tls_threshold, or its default */
+static uint64_t unseen_max(const struct policy *p)
+{
+	return p->unseen_tls_threshold ? p->unseen_tls_threshold : RULES_UNSEEN_TLS_THRESHOLD_DEFAULT;
+}
+
 /* t's count of bytes sent over unseen TLS passed the threshold: unseen_tls,
  * once per window, in place of unexpected_upload (the allow list was checked) */
 static bool unseen_tls(const struct policy *p, struct dest_slot *t,
 		       const struct rules_dest *d, struct rules_verdict *v)
 {
-	uint64_t max = p->unseen_tls_threshold ? p->unseen_tls_threshold
-					      : RULES_UNSEEN_TLS_THRESHOLD_DEFAULT;
+	uint64_t max = unseen_max(p);
 
 	if (t->unseen_alerted || t->unseen_bytes <= max)
 		return false;
@@ -715,8 +720,7 @@ static bool pending_end(struct rules_uploads *u, struct upload_slot *s,
 static bool blind_end(struct upload_slot *s, const struct dest_slot *t, const struct policy *p,
 		      const struct event *ev, struct event *send, struct rules_verdict *v)
 {
-	uint64_t max = p->unseen_tls_threshold ? p->unseen_tls_threshold
-					      : RULES_UNSEEN_TLS_THRESHOLD_DEFAULT;
+	uint64_t max = unseen_max(p);
 	uint64_t n = s->pending;
 
 	s->pending = 0;
