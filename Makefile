@@ -38,6 +38,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 # libFuzzer targets: every library source but the BPF loader, with sanitizers
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 EVASION_TESTS := $(wildcard tests/evasion/test_*.sh)
+ATTACK_TESTS := $(wildcard tests/attack/test_*.sh)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_LIB  := $(filter-out user/main.c user/load.c user/load_tls.c user/load_pin.c user/load_util.c user/status_gather.c user/tagstore.c user/collector.c user/tls_watch.c,$(USER_SRCS))
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
@@ -50,7 +51,7 @@ ASAN_FLAGS := -g -O2 -fsanitize=address,undefined -fno-omit-frame-pointer \
               -fno-sanitize-recover=all
 ASAN_BINS  := $(patsubst $(BUILD)/%,$(ASAN_BUILD)/%,$(UNIT_BINS))
 
-.PHONY: all clean deps run test unit integration evasion bench vmlinux fuzz
+.PHONY: all clean deps run test unit integration evasion attack bench vmlinux fuzz
 .DELETE_ON_ERROR:
 all: $(BUILD)/agentmon
 
@@ -118,12 +119,16 @@ integration: all
 evasion: all
 	$(Q)tools/run-tests.sh evasion $(EVASION_TESTS)
 
+attack: all
+	$(Q)tools/run-tests.sh attack $(ATTACK_TESTS)
+
 test: deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(FUZZ_BINS)
 	$(Q)CFLAGS="$(ASAN_FLAGS)" $(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) $(ASAN_BINS) \
 		$(ASAN_BUILD)/agentmon
 	$(Q)LSAN_AGENTMON=$(ASAN_BUILD)/agentmon tools/run-tests.sh all $(UNIT_BINS) $(ASAN_BINS) \
-		tests/fuzz/smoke.sh tests/integration/test_*.sh $(EVASION_TESTS) tools/lsan-integration.sh
+		tests/fuzz/smoke.sh tests/integration/test_*.sh $(EVASION_TESTS) $(ATTACK_TESTS) \
+		tools/lsan-integration.sh
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
