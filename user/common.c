@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 
 #include "common.h"
+#include "escape.h"
 
 bool am_verbose;
 volatile sig_atomic_t am_exiting;
@@ -30,20 +31,28 @@ static bool to_journal(void)
 	return cached;
 }
 
+/*
+ * one message, one line: its control bytes, C1 and invalid UTF-8 as \xNN
+ * (escape.h), so that a name an agent chose (an exe path, a comm, a file
+ * name, a host) cannot end the line and forge another, at any priority
+ */
 static void vlog(enum am_level level, const char *fmt, va_list ap)
 {
-	char line[1024];
+	char line[1024], safe[4 * sizeof(line)];
 	int n;
 
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	if (n < 0)
 		return;
-	while (n > 0 && (size_t)n < sizeof(line) && line[n - 1] == '\n')
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	while (n > 0 && line[n - 1] == '\n')
 		line[--n] = '\0';
+	escape_text(safe, sizeof(safe), line, (size_t)n);
 	if (to_journal())
-		fprintf(stderr, "<%d>%s\n", level, line);
+		fprintf(stderr, "<%d>%s\n", level, safe);
 	else
-		fprintf(stderr, "agentmon: %s\n", line);
+		fprintf(stderr, "agentmon: %s\n", safe);
 }
 
 void am_log(enum am_level level, const char *fmt, ...)

@@ -6,8 +6,8 @@
  * Text: one line per event for people,
  *   12:00:00.123 claude/bash[1234] open /home/u/x O_WRONLY|O_CREAT = 3
  * (local time, "AGENT/COMM[PID]", COMM alone when untagged, AGENT alone when
- * it equals COMM).  Control bytes in text are shown as \xNN so that a file
- * name cannot drive the terminal.
+ * it equals COMM).  Control bytes (C0, DEL, C1) and invalid UTF-8 in text
+ * are shown as \xNN (escape.h) so that a file name cannot drive the terminal.
  *
  * Lines are queued in o->buf and written by output_flush(), or when the
  * queue passes OUT_FLUSH_AT bytes.
@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "escape.h"
 #include "output.h"
 
 #define OUT_FLUSH_AT (64u << 10)
@@ -443,25 +444,22 @@ static void addf(struct jw *b, const char *fmt, ...)
 		jw_raw(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
-/* s (n bytes) with control bytes as \xNN; "?" for NULL */
+/* s (n bytes) with control bytes, C1 and invalid UTF-8 as \xNN (escape.h); "?" for NULL */
 static void add_safe(struct jw *b, const char *s, size_t n)
 {
-	size_t run = 0;
-
 	if (!s) {
 		jw_raw(b, "?", 1);
 		return;
 	}
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+	while (n) {
+		size_t bad, run = escape_span(s, n, &bad);
 
-		if (c >= 0x20 && c != 0x7f)
-			continue;
-		jw_raw(b, s + run, i - run);
-		addf(b, "\\x%02x", c);
-		run = i + 1;
+		jw_raw(b, s, run);
+		for (size_t i = 0; i < bad; i++)
+			addf(b, "\\x%02x", (unsigned char)s[run + i]);
+		s += run + bad;
+		n -= run + bad;
 	}
-	jw_raw(b, s + run, n - run);
 }
 
 static void add_str(struct jw *b, const char *s)

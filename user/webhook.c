@@ -27,6 +27,7 @@
 #include <openssl/hmac.h>
 
 #include "common.h"
+#include "escape.h"
 #include "json.h"
 #include "output.h"
 #include "spool.h"
@@ -112,13 +113,14 @@ static int build_body(struct webhook *w, const struct event *alert, struct item 
 		output_event_json(&j, alert);
 	} else {
 		const struct event_alert *a = alert->alert;
-		char text[1024];
+		char text[1024], safe[4 * sizeof(text)];
 
 		snprintf(text, sizeof(text), "ALERT %s %s: %s [%s]", a->severity, a->rule,
 			 a->summary, a->chain ? a->chain : "");
+		escape_slack(safe, sizeof(safe), text); /* "<!channel>" is not Slack's to act on */
 		jw_obj_begin(&j);
 		jw_key(&j, "text");
-		jw_str(&j, text);
+		jw_str(&j, safe);
 		jw_obj_end(&j);
 	}
 	if (j.oom) {
