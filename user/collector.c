@@ -143,6 +143,18 @@ static bool tag_held(void *arg, uint32_t tgid)
 	return loader_tagged(c->loader, tgid);
 }
 
+static int tag_lookup(void *arg, uint32_t tgid, struct tag_entry *out)
+{
+	struct collector *c = arg;
+	struct am_tag t;
+	int ret = loader_lookup(c->loader, tgid, &t);
+
+	if (!ret)
+		*out = (struct tag_entry){ .tgid = tgid, .agent_pid = t.agent_pid,
+					   .agent_id = t.agent_id, .start_ns = t.start_ns };
+	return ret;
+}
+
 /* the /proc scan tagged a process: say once that its past was not watched */
 static void tag_unwatched(void *arg, const struct tag_entry *e)
 {
@@ -266,13 +278,13 @@ static int install_rules(struct collector *c)
 }
 
 /* "launch NAME": tag the peer (by its kernel-given pid) and its tree (launch.c) */
-static void on_request(void *arg, const struct ucred *peer, const char *line,
+static void on_request(void *arg, const struct control_peer *peer, const char *line,
 		       char *reply, size_t len)
 {
 	struct collector *c = arg;
 
 	if (launch_serve(c->policy->agents, pipeline_tagger(c->pl), peer, line, reply, len))
-		am_debug("launch: %s (pid %d)", line, (int)peer->pid);
+		am_debug("launch: %s (pid %d)", line, (int)peer->cred.pid);
 }
 
 /*
@@ -415,7 +427,7 @@ static void record_step(struct collector *c, uint64_t boot_ns, uint64_t wall_ns)
 /* ---- status ---- */
 
 /* a "status" request: this run's figures (status.c) formatted into out; 0 or -ENOMEM */
-static int on_status(void *arg, bool json, struct jw *out)
+static int on_status(void *arg, const struct ucred *peer, bool json, struct jw *out)
 {
 	struct collector *c = arg;
 	struct status_sources src = {
@@ -424,7 +436,7 @@ static int on_status(void *arg, bool json, struct jw *out)
 		.socket = c->opts->socket, .shown = c->shown, .loader = c->loader, .pl = c->pl,
 		.ctl = &c->ctl, .rec = c->rec, .record_dir = c->record_dir,
 		.tag_writes_failed = c->tag_writes_failed, .agents = c->policy->agents,
-		.tls = c->tls,
+		.tls = c->tls, .own_uid = peer->uid != 0, .uid = peer->uid,
 	};
 	struct status s;
 	int ret;
@@ -515,6 +527,7 @@ static int start_pipeline(struct collector *c)
 	t = pipeline_tagger(c->pl);
 	t->unwrite = unwrite_tag;
 	t->held = tag_held;
+	t->lookup = tag_lookup;
 	t->unwatched = tag_unwatched;
 	tagstore_init(&c->tags, c->loader, t);
 	return record_start(c) ? AM_EXIT_USAGE : 0;
@@ -554,6 +567,8 @@ static int start_serving(struct collector *c, int agents)
 		return AM_EXIT_USAGE;
 	}
 	control_on_status(&c->ctl, on_status);
+	if (c->opts->request_timeout_ns)
+		control_set_request_timeout(&c->ctl, c->opts->request_timeout_ns);
 	sd_notifyf(0, "READY=1\nSTATUS=watching: %d running agent%s tagged, socket %s",
 		   agents, agents == 1 ? "" : "s", c->opts->socket);
 	am_info("collector ready: %d running agent%s tagged; %s; socket %s", agents,

@@ -14,10 +14,18 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "control.h"
+
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77
+#endif
 
 static int fill_addr(struct sockaddr_un *sa, const char *path)
 {
@@ -89,7 +97,8 @@ int control_listen(struct control *c, const char *path, control_handler h,
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++)
-		c->clients[i].fd = -1;
+		c->clients[i].fd = c->clients[i].peer.pidfd = -1;
+	c->request_timeout_ns = CONTROL_REQUEST_TIMEOUT_S * 1000000000ull;
 	fanout_init(&c->fan);
 	jw_init(&c->reply);
 	if ((ret = control_probe(path, err, errlen)))
@@ -144,6 +153,11 @@ void control_on_status(struct control *c, control_status_fn fn)
 	c->status = fn;
 }
 
+void control_set_request_timeout(struct control *c, uint64_t ns)
+{
+	c->request_timeout_ns = ns;
+}
+
 /* close cl's connection and free its slot (a tail's missed count is kept) */
 static void client_drop(struct control *c, struct control_client *cl)
 {
@@ -154,7 +168,9 @@ static void client_drop(struct control *c, struct control_client *cl)
 	sub_free(&cl->sub);
 	if (cl->fd >= 0)
 		close(cl->fd);
-	cl->fd = -1;
+	if (cl->peer.pidfd >= 0)
+		close(cl->peer.pidfd);
+	cl->fd = cl->peer.pidfd = -1;
 	cl->len = 0;
 	cl->state = CONTROL_FREE;
 }
@@ -223,33 +239,99 @@ static void reply_error(struct control *c, struct control_client *cl, const char
 	reply_close(c, cl, line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
+/* a last line for a connection about to be closed, if its socket takes it */
+static void say(int fd, const char *line)
+{
+	if (send(fd, line, strlen(line), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+		/* it went away already, or reads nothing: nothing to tell it */
+	}
+}
+
+/* a connection waiting for its request or the reading of its reply */
+static bool waiting(const struct control_client *cl)
+{
+	return cl->state == CONTROL_REQUEST || cl->state == CONTROL_REPLY;
+}
+
+/* close cl for having waited too long (counted in *counter) */
+static void expire(struct control *c, struct control_client *cl, uint64_t *counter)
+{
+	(*counter)++;
+	if (cl->state == CONTROL_REQUEST)
+		say(cl->fd, "error request timeout\n");
+	client_drop(c, cl);
+}
+
+/* close the connections that waited past the request timeout */
+static void expire_idle(struct control *c, uint64_t now)
+{
+	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++) {
+		struct control_client *cl = &c->clients[i];
+
+		if (waiting(cl) && now - cl->since_ns >= c->request_timeout_ns)
+			expire(c, cl, &c->stats.timed_out);
+	}
+}
+
+/* a free slot; when none, the oldest waiting longer than CONTROL_EVICT_AFTER_NS is freed */
+static struct control_client *free_slot(struct control *c, uint64_t now)
+{
+	struct control_client *oldest = NULL;
+
+	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++) {
+		struct control_client *cl = &c->clients[i];
+
+		if (cl->state == CONTROL_FREE)
+			return cl;
+		if (waiting(cl) && now - cl->since_ns >= CONTROL_EVICT_AFTER_NS &&
+		    (!oldest || cl->since_ns < oldest->since_ns))
+			oldest = cl;
+	}
+	if (oldest)
+		expire(c, oldest, &c->stats.evicted);
+	return oldest;
+}
+
+/* the peer's credentials and a pidfd of that very process; -errno */
+static int peer_init(struct control_peer *p, int fd)
+{
+	socklen_t sl = sizeof(p->cred), pl = sizeof(p->pidfd);
+
+	p->pidfd = -1;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &p->cred, &sl))
+		return -errno;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &p->pidfd, &pl) || p->pidfd < 0)
+		p->pidfd = (int)syscall(SYS_pidfd_open, p->cred.pid, 0); /* before 6.5 */
+	if (p->pidfd >= 0)
+		fcntl(p->pidfd, F_SETFD, FD_CLOEXEC);
+	return 0;
+}
+
+static void serve_request(struct control *c, struct control_client *cl);
+
 static void accept_clients(struct control *c)
 {
-	static const char full[] = "error too many clients\n";
-
 	for (;;) {
 		int fd = accept4(c->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		struct control_client *slot = NULL;
-		socklen_t sl = sizeof(struct ucred);
+		uint64_t now = am_now_ns(CLOCK_MONOTONIC);
+		struct control_client *slot;
 
 		if (fd < 0)
 			return;
-		for (size_t i = 0; i < CONTROL_CLIENTS_MAX && !slot; i++)
-			if (c->clients[i].state == CONTROL_FREE)
-				slot = &c->clients[i];
-		if (!slot) {
+		if (!(slot = free_slot(c, now))) {
 			c->stats.refused++;
-			if (send(fd, full, sizeof(full) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
-				/* it went away already: nothing to tell it */
-			}
+			say(fd, "error too many clients\n");
 			close(fd);
 			continue;
 		}
 		slot->fd = fd;
 		slot->len = 0;
+		slot->since_ns = now;
 		slot->state = CONTROL_REQUEST;
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &slot->peer, &sl))
+		if (peer_init(&slot->peer, fd))
 			client_drop(c, slot);
+		else
+			serve_request(c, slot); /* a client sends its line at once: often there */
 	}
 }
 
@@ -268,6 +350,8 @@ static void start_tail(struct control *c, struct control_client *cl, const char 
 		reply_error(c, cl, err);
 		return;
 	}
+	f.own_uid = cl->peer.cred.uid != 0; /* not root: its own uid's events only */
+	f.uid = cl->peer.cred.uid;
 	if (sub_init(&cl->sub, &f)) {
 		reply_error(c, cl, "out of memory for a tail client");
 		return;
@@ -294,7 +378,7 @@ static void start_status(struct control *c, struct control_client *cl, const cha
 		return;
 	}
 	jw_reset(&c->reply);
-	ret = c->status(c->arg, json, &c->reply);
+	ret = c->status(c->arg, &cl->peer.cred, json, &c->reply);
 	if (ret || !c->reply.len) {
 		reply_error(c, cl, ret ? strerror(-ret) : "empty status");
 		return;
@@ -398,6 +482,7 @@ static void handle_client(struct control *c, struct control_client *cl, short re
 
 void control_handle(struct control *c, const struct pollfd *p)
 {
+	expire_idle(c, am_now_ns(CLOCK_MONOTONIC));
 	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++) {
 		struct control_client *cl = &c->clients[i];
 
@@ -478,17 +563,41 @@ int control_connect(const char *path, char *err, size_t errlen)
 	return fd;
 }
 
+int control_send_line(int fd, const char *line)
+{
+	struct iovec iov[2] = { { (void *)line, strlen(line) }, { "\n", 1 } };
+	struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 };
+
+	while (m.msg_iovlen) {
+		ssize_t w = sendmsg(fd, &m, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		while (m.msg_iovlen && (size_t)w >= m.msg_iov->iov_len) {
+			w -= (ssize_t)m.msg_iov->iov_len;
+			m.msg_iov++;
+			m.msg_iovlen--;
+		}
+		if (m.msg_iovlen) {
+			m.msg_iov->iov_base = (char *)m.msg_iov->iov_base + w;
+			m.msg_iov->iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
 int control_call(const char *path, const char *line, char *reply, size_t len,
 		 char *err, size_t errlen)
 {
-	size_t got = 0, ll = strlen(line);
-	int fd = control_connect(path, err, errlen);
+	size_t got = 0;
+	int fd = control_connect(path, err, errlen), sent;
 	ssize_t n;
 
 	if (fd < 0)
 		return fd;
-	if (write(fd, line, ll) != (ssize_t)ll || write(fd, "\n", 1) != 1)
-		goto io_fail;
+	sent = control_send_line(fd, line); /* EPIPE: its last words may be there */
 	while (got + 1 < len && (n = read(fd, reply + got, len - 1 - got)) > 0) {
 		got += (size_t)n;
 		if (memchr(reply, '\n', got))
@@ -497,13 +606,14 @@ int control_call(const char *path, const char *line, char *reply, size_t len,
 	reply[got] = '\0';
 	reply[strcspn(reply, "\n")] = '\0';
 	close(fd);
+	if (!got && sent) {
+		snprintf(err, errlen, "cannot talk to the collector on %s: %s", path,
+			 strerror(-sent));
+		return -EIO;
+	}
 	if (!got) {
 		snprintf(err, errlen, "the collector on %s closed the connection without a reply", path);
 		return -EPROTO;
 	}
 	return 0;
-io_fail:
-	snprintf(err, errlen, "cannot talk to the collector on %s: %s", path, strerror(errno));
-	close(fd);
-	return -EIO;
 }

@@ -18,6 +18,15 @@
  * Beyond CONTROL_CLIENTS_MAX connections, or CONTROL_TAILS_MAX tails (so
  * that launch always finds a slot), the reply is "error too many clients".
  *
+ * Under attack (a tagged agent holding connections open): a connection that
+ * has not sent its request line (or not read its reply) within the request
+ * timeout is closed ("error request timeout", counted timed_out); when
+ * every slot is taken, the oldest such connection waiting longer than
+ * CONTROL_EVICT_AFTER_NS is closed for the newcomer (counted evicted), so
+ * idle and tail connections cannot starve `status` and `launch`, which
+ * send their line at once.  A client that is not root sees only its own
+ * uid's events (tail) and agents (status).
+ *
  * The collector trusts only the kernel's SO_PEERCRED pid, never a pid in
  * the request.  The socket is created 0600 (root only); control_set_group
  * opens it to a group (0660).  Every socket write is nonblocking
@@ -39,12 +48,23 @@
 #define CONTROL_CLIENTS_MAX 128
 #define CONTROL_TAILS_MAX 120
 #define CONTROL_POLLFDS (1 + CONTROL_CLIENTS_MAX) /* control_pollfds() fills these */
+#define CONTROL_REQUEST_TIMEOUT_S 5  /* default: the request line, and reading a reply */
+/* a connection without its request this long may be closed for a new one */
+#define CONTROL_EVICT_AFTER_NS (200ull * 1000000)
+
+/* who is on the other end, as the kernel says */
+struct control_peer {
+	struct ucred cred;  /* SO_PEERCRED: pid, uid, gid at connect */
+	int pidfd;          /* that very process: SO_PEERPIDFD, else pidfd_open(pid)
+			       at accept; -1 when neither worked */
+};
 
 /* handle one request line from peer; write the reply line (no newline) */
-typedef void (*control_handler)(void *arg, const struct ucred *peer,
+typedef void (*control_handler)(void *arg, const struct control_peer *peer,
 				const char *line, char *reply, size_t len);
-/* append the status (status_format) to out; 0 or -errno */
-typedef int (*control_status_fn)(void *arg, bool json, struct jw *out);
+/* append the status (status_format) for peer to out; 0 or -errno */
+typedef int (*control_status_fn)(void *arg, const struct ucred *peer, bool json,
+				 struct jw *out);
 
 enum control_state {
 	CONTROL_FREE,     /* slot unused (fd -1) */
@@ -57,7 +77,8 @@ struct control_client {
 	int fd;
 	enum control_state state;
 	size_t len;
-	struct ucred peer;
+	struct control_peer peer;
+	uint64_t since_ns;      /* accepted (CLOCK_MONOTONIC) */
 	char buf[CONTROL_LINE_MAX];
 	struct subscriber sub;  /* TAIL: filter, queue, missed; REPLY: the queue */
 };
@@ -70,6 +91,7 @@ struct control {
 	void *arg;
 	struct control_client clients[CONTROL_CLIENTS_MAX];
 	uint32_t tails;               /* clients in CONTROL_TAIL */
+	uint64_t request_timeout_ns;  /* REQUEST and REPLY connections live this long */
 	struct status_tail stats;     /* served/gone/refused; missed of closed tails */
 	struct fanout fan;            /* the event being published, per format */
 	struct jw reply;              /* a status reply being built */
@@ -96,6 +118,8 @@ int control_listen(struct control *c, const char *path, control_handler h,
 int control_set_group(struct control *c, const char *group, char *err, size_t errlen);
 /* answer "status" requests with fn (called with the arg of control_listen) */
 void control_on_status(struct control *c, control_status_fn fn);
+/* the request timeout (default CONTROL_REQUEST_TIMEOUT_S) */
+void control_set_request_timeout(struct control *c, uint64_t ns);
 /* remove the socket file and close everything */
 void control_close(struct control *c);
 
@@ -123,9 +147,17 @@ void control_tail_status(const struct control *c, struct status_tail *st);
  */
 int control_connect(const char *path, char *err, size_t errlen);
 /*
+ * control_send_line - client side: line and a newline on fd, without
+ * SIGPIPE.  0, or -errno (-EPIPE: the collector closed; its reply may
+ * still be there to read).
+ */
+int control_send_line(int fd, const char *line);
+/*
  * control_call - client side: connect to path, send line, read the reply
- * line into reply.  Returns 0, or -errno with err set ("no collector is
- * running on PATH").
+ * line into reply.  A send refused because the collector closed already
+ * (EPIPE: it said "error too many clients" first) still reads the reply;
+ * no SIGPIPE is ever raised.  Returns 0, or -errno with err set ("no
+ * collector is running on PATH").
  */
 int control_call(const char *path, const char *line, char *reply, size_t len,
 		 char *err, size_t errlen);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* launch.c - `agentmon launch`: tag this process, then exec the command. */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +20,15 @@
 int launch_exec(const char *sock, const char *agent, char **cmd)
 {
 	char line[CONTROL_LINE_MAX], reply[CONTROL_LINE_MAX], err[512];
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	int ret;
 
 	snprintf(line, sizeof(line), LAUNCH_VERB "%s", agent);
-	if (control_call(sock, line, reply, sizeof(reply), err, sizeof(err))) {
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, &old); /* a collector that closed on us is a message */
+	ret = control_call(sock, line, reply, sizeof(reply), err, sizeof(err));
+	sigaction(SIGPIPE, &old, NULL); /* cmd gets the disposition we were given */
+	if (ret) {
 		am_err("launch: %s", err);
 		return AM_EXIT_RUNTIME;
 	}
@@ -35,10 +43,63 @@ int launch_exec(const char *sock, const char *agent, char **cmd)
 	return errno == ENOENT ? 127 : 126;
 }
 
-int launch_serve(struct agents *agents, struct tagger *tg, const struct ucred *peer,
+bool launch_peer_alive(int pidfd, pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	if (pidfd < 0 || pid <= 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	/* "Pid:\tN": -1 once the process exited; absent when fd is no pidfd */
+	p = strstr(buf, "\nPid:\t");
+	return p && strtol(p + 6, NULL, 10) == (long)pid;
+}
+
+/* whether pid holds a live tag of another agent than id: its name into who */
+static bool tagged_as_other(const struct agents *agents, struct tagger *tg, uint32_t pid,
+			    uint32_t id, char *who, size_t len)
+{
+	struct tag_entry e;
+	const char *name;
+
+	if (!tg->lookup || tg->lookup(tg->write_arg, pid, &e) || e.agent_id == id ||
+	    (tg->procfs && tagger_stale(tg->procfs, &e)))
+		return false;
+	name = agents_name(agents, e.agent_id);
+	snprintf(who, len, "%s", name ? name : "?");
+	return true;
+}
+
+/* tag peer's tree as id: the pidfd says peer is alive before and after */
+static int tag_peer(struct tagger *tg, const struct control_peer *peer, uint32_t id)
+{
+	uint32_t pid = (uint32_t)peer->cred.pid;
+	struct tag_entry e = { .tgid = pid };
+	int ret = tagger_tag_tree(tg, pid, pid, id);
+
+	if (ret < 0 || launch_peer_alive(peer->pidfd, peer->cred.pid))
+		return ret;
+	/* it exited meanwhile: the tag may be a newcomer's with its pid */
+	if (tg->unwrite && !tagger_start_ns(tg->procfs, pid, &e.start_ns))
+		tg->unwrite(tg->write_arg, &e);
+	return -ESRCH;
+}
+
+int launch_serve(struct agents *agents, struct tagger *tg, const struct control_peer *peer,
 		 const char *line, char *reply, size_t len)
 {
 	const char *name = line + strlen(LAUNCH_VERB);
+	pid_t pid = peer->cred.pid;
+	char other[AM_NAME_MAX];
 	uint32_t id;
 	int ret;
 
@@ -50,16 +111,27 @@ int launch_serve(struct agents *agents, struct tagger *tg, const struct ucred *p
 		snprintf(reply, len, "error agent name must be 1-63 of [A-Za-z0-9._-]");
 		return 0;
 	}
-	if (peer->pid <= 0 || (pid_t)peer->pid == getpid() ||
-	    (id = agents_intern(agents, name)) == AM_AGENT_NONE) {
-		snprintf(reply, len, "error cannot tag pid %d", (int)peer->pid);
+	if (pid <= 0 || pid == getpid()) {
+		snprintf(reply, len, "error cannot tag pid %d", (int)pid);
 		return 0;
 	}
-	ret = tagger_tag_tree(tg, (uint32_t)peer->pid, (uint32_t)peer->pid, id);
-	if (ret < 0) {
-		snprintf(reply, len, "error tagging pid %d: %s", (int)peer->pid, strerror(-ret));
+	if (!launch_peer_alive(peer->pidfd, pid)) {
+		snprintf(reply, len, "error pid %d is not the process that connected (gone?)",
+			 (int)pid);
 		return 0;
 	}
-	snprintf(reply, len, "ok %d", (int)peer->pid);
-	return (int)peer->pid;
+	if ((id = agents_intern(agents, name)) == AM_AGENT_NONE) {
+		snprintf(reply, len, "error cannot tag pid %d", (int)pid);
+		return 0;
+	}
+	if (tagged_as_other(agents, tg, (uint32_t)pid, id, other, sizeof(other))) {
+		snprintf(reply, len, "error pid %d is already tagged as agent %s", (int)pid, other);
+		return 0;
+	}
+	if ((ret = tag_peer(tg, peer, id)) < 0) {
+		snprintf(reply, len, "error tagging pid %d: %s", (int)pid, strerror(-ret));
+		return 0;
+	}
+	snprintf(reply, len, "ok %d", (int)pid);
+	return (int)pid;
 }

@@ -3,8 +3,11 @@
 #ifndef AGENTMON_LAUNCH_H
 #define AGENTMON_LAUNCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
-#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "control.h"
 
 struct agents;
 struct tagger;
@@ -25,11 +28,20 @@ int launch_exec(const char *sock, const char *agent, char **cmd);
 /*
  * launch_serve - the collector's side of one request line from peer: a
  * NAME of 1-63 of [A-Za-z0-9._-], interned in agents (a new name is
- * added), the peer's tree tagged through tg.  The reply line goes to reply
- * (len bytes).  Returns the pid tagged, or 0 when the reply is an error.
- * Never prints.
+ * added), the peer's tree tagged through tg.  Refused: a peer whose pidfd
+ * does not show it alive with its SO_PEERCRED pid (it exited, the pid may
+ * be another process's now), before and after the tag is written; a
+ * process the kernel already tags as another agent (tg->lookup: an agent
+ * cannot relabel itself).  The reply line goes to reply (len bytes).
+ * Returns the pid tagged, or 0 when the reply is an error.  Never prints.
  */
-int launch_serve(struct agents *agents, struct tagger *tg, const struct ucred *peer,
+int launch_serve(struct agents *agents, struct tagger *tg, const struct control_peer *peer,
 		 const char *line, char *reply, size_t len);
+
+/*
+ * launch_peer_alive - whether pidfd is the live process pid (its fdinfo's
+ * "Pid:" line; -1 once it exited).  False for pidfd < 0.
+ */
+bool launch_peer_alive(int pidfd, pid_t pid);
 
 #endif

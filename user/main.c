@@ -49,7 +49,7 @@ static const char RUN_USAGE[] =
 	"agentmon run [--config FILE] [--format text|json] [--record DIR | --no-record]\n"
 	"             [--socket PATH] [--socket-group GROUP] [--ringbuf-size BYTES]\n"
 	"             [--capture-bytes N] [--idle-detach T] [--print all|alerts|none]\n"
-	"             [--pin-dir DIR | --no-pin] [-v]\n"
+	"             [--pin-dir DIR | --no-pin] [--request-timeout SECS] [-v]\n"
 	"  Load the BPF programs, tag agents and print their events until SIGINT/SIGTERM.\n"
 	"  --config FILE        policy file (default " AM_DEFAULT_CONFIG " if present,\n"
 	"                       else the embedded default policy)\n"
@@ -74,6 +74,9 @@ static const char RUN_USAGE[] =
 	"                       /sys/fs/bpf/agentmon for the default socket, else\n"
 	"                       /sys/fs/bpf/agentmon-SOCKET_PATH); rm -r DIR clears them\n"
 	"  --no-pin             pin nothing: the tags end with the collector\n"
+	"  --request-timeout SECS  a control socket connection that has not sent its\n"
+	"                       request line (or read its reply) within SECS is closed\n"
+	"                       and counted (1-300, default 5)\n"
 	"  -v, --verbose        debug messages, libbpf's included\n";
 
 static int parse_print(const char *s, enum collector_print *out)
@@ -101,6 +104,7 @@ static int cmd_run(int argc, char **argv)
 		{ "print", required_argument, 0, 'p' },
 		{ "max-tagged", required_argument, 0, 'T' }, /* hidden: tests fill the map */
 		{ "pin-dir", required_argument, 0, 'P' }, { "no-pin", no_argument, 0, 'N' },
+		{ "request-timeout", required_argument, 0, 'R' },
 		{ "verbose", no_argument, 0, 'v' }, { "help", no_argument, 0, 'h' }, { 0 },
 	};
 	struct collector_opts o = { .socket = AM_DEFAULT_SOCKET, .format = OUTPUT_TEXT,
@@ -152,6 +156,11 @@ static int cmd_run(int argc, char **argv)
 			o.pin_dir = optarg;
 			break;
 		case 'N': o.no_pin = true; break;
+		case 'R':
+			if (am_parse_u64(optarg, 1, 300, false, &v))
+				return usage_error("bad --request-timeout '%s' (1-300 seconds)", optarg);
+			o.request_timeout_ns = v * 1000000000ull;
+			break;
 		case 'v': am_verbose = true; break;
 		case 'h': return help();
 		default: return bad_option(argv);

@@ -84,7 +84,8 @@ static int count_proc(struct proc_info *p, void *arg)
 	struct agents_walk *w = arg;
 	const char *name;
 
-	if (p->agent_id == AM_AGENT_NONE || (kill((pid_t)p->pid, 0) && errno == ESRCH))
+	if (p->agent_id == AM_AGENT_NONE || (w->s->own_uid && p->uid != w->s->uid) ||
+	    (kill((pid_t)p->pid, 0) && errno == ESRCH))
 		return 0;
 	name = agents_name(w->names, p->agent_id);
 	return status_add_proc(w->s, name ? name : "?", p->agent_pid);
@@ -245,6 +246,8 @@ static void status_text(const struct status *s, struct jw *out)
 	     "%llu gone, %llu refused", t->connected, (unsigned long long)t->served,
 	     (unsigned long long)t->missed, (unsigned long long)t->gone,
 	     (unsigned long long)t->refused);
+	line(out, 0, "idle connections", "%llu timed out, %llu evicted",
+	     (unsigned long long)t->timed_out, (unsigned long long)t->evicted);
 	text_recording(&s->recording, out);
 	text_webhooks(&s->webhooks, out);
 	text_http(&s->http, out);
@@ -307,7 +310,8 @@ static void ju_all(struct jw *w, const struct figure *f, size_t n)
 static void json_tail(const struct status_tail *t, struct jw *w)
 {
 	const struct figure f[] = { { "connected", t->connected }, { "served", t->served },
-		{ "missed", t->missed }, { "gone", t->gone }, { "refused", t->refused } };
+		{ "missed", t->missed }, { "gone", t->gone }, { "refused", t->refused },
+		{ "timed_out", t->timed_out }, { "evicted", t->evicted } };
 
 	jw_key(w, "tail");
 	jw_obj_begin(w);

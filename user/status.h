@@ -33,6 +33,9 @@ struct status_tail {
 	uint64_t missed;      /* events dropped for clients that read too slowly */
 	uint64_t gone;        /* clients that disconnected */
 	uint64_t refused;     /* connections refused: too many clients */
+	uint64_t timed_out;   /* connections closed: no request line (or a reply
+				 not read) within the request timeout */
+	uint64_t evicted;     /* idle connections closed to make room for a new one */
 };
 
 /* trace recording (filled by the recorder when there is one) */
@@ -90,6 +93,8 @@ struct status {
 	struct status_degraded degraded;
 	const struct tls_watch_bin *tls_bins; /* agent binaries' TLS verdicts (n_tls_bins) */
 	size_t n_tls_bins;
+	bool own_uid;                 /* agents: only the processes of uid (asked by */
+	uint32_t uid;                 /* a client that is not root) */
 };
 
 /* an empty status (no agents); status_release frees what status_add_proc took */
@@ -102,7 +107,8 @@ void status_release(struct status *s);
 int status_add_proc(struct status *s, const char *name, uint32_t agent_pid);
 /*
  * status_add_agents - every live tagged process of the cache pc, by agent
- * (names: the agent table of its ids).  0 or -ENOMEM.
+ * (names: the agent table of its ids); with s->own_uid, only those of
+ * s->uid.  0 or -ENOMEM.
  */
 struct proc_cache;
 struct agents;
@@ -126,6 +132,8 @@ struct status_sources {
 	uint64_t tag_writes_failed;
 	const struct agents *agents;
 	const struct tls_watch *tls;  /* agent binaries' TLS verdicts */
+	bool own_uid;                 /* the client is not root: only its uid's agents */
+	uint32_t uid;
 };
 
 /*

@@ -53,5 +53,7 @@ int status_gather(struct status *s, const struct status_sources *src)
 	s->degraded.tags_lost = loader_faults(src->loader, AM_FAULT_TAG_FULL);
 	s->degraded.tag_writes_failed = src->tag_writes_failed;
 	s->tls_bins = tls_watch_bins(src->tls, &s->n_tls_bins);
+	s->own_uid = src->own_uid;
+	s->uid = src->uid;
 	return status_add_agents(s, pipeline_cache(src->pl), src->agents);
 }

@@ -136,6 +136,8 @@ bool tail_filter_match(const struct tail_filter *f, const struct event *ev)
 {
 	if (ev->type == AM_EV_DROP)
 		return true;
+	if (f->own_uid && ev->uid != f->uid)
+		return false;
 	if (f->alerts && ev->type != AM_EV_ALERT)
 		return false;
 	if (f->types && (ev->type >= 64 || !(f->types & (1ull << ev->type))))

@@ -9,6 +9,8 @@
  *   json | color | agent=NAME | type=T[,T...] | pid=N | alerts
  * Type names are event_type_name()'s (exec, open, alert, drop...).  An
  * event passes when every given filter holds; drop events always pass.
+ * A client that is not root gets only the events of its own uid's
+ * processes (own_uid: set from the peer's credentials, never requested).
  */
 #ifndef AGENTMON_SUBSCRIBERS_H
 #define AGENTMON_SUBSCRIBERS_H
@@ -30,6 +32,9 @@ struct tail_filter {
 	bool alerts;              /* alerts only */
 	bool json;                /* JSON Lines, else text */
 	bool color;               /* text with terminal colours */
+	bool own_uid;             /* only events of processes of uid (set by the
+				     collector for a client that is not root) */
+	uint32_t uid;
 };
 
 /*

@@ -30,6 +30,8 @@ typedef int (*tag_write_fn)(void *arg, const struct tag_entry *t);
 typedef int (*tag_unwrite_fn)(void *arg, const struct tag_entry *t);
 /* whether the kernel holds a tag for tgid now */
 typedef bool (*tag_held_fn)(void *arg, uint32_t tgid);
+/* the kernel's tag of tgid into out: 0, or -ENOENT when untagged */
+typedef int (*tag_lookup_fn)(void *arg, uint32_t tgid, struct tag_entry *out);
 /* t was tagged by the /proc scan: its past was not watched */
 typedef void (*tag_unwatched_fn)(void *arg, const struct tag_entry *t);
 
@@ -42,6 +44,7 @@ struct tagger {
 	void *write_arg;             /* the argument of every callback */
 	tag_unwrite_fn unwrite;      /* NULL: a tag written for a pid that died stays */
 	tag_held_fn held;            /* NULL: the scan tags every agent it finds */
+	tag_lookup_fn lookup;        /* NULL: launch cannot see another agent's tag */
 	tag_unwatched_fn unwatched;  /* NULL: not told */
 	bool scanning;               /* in tagger_scan: skip held tags, report the rest */
 };

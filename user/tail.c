@@ -73,22 +73,24 @@ static int tail_request(const struct tail_opts *o, char *line, size_t len, char 
  */
 static int request(struct conn *cn, const char *who, const char *sock, const char *line)
 {
-	char err[CONTROL_LINE_MAX + 128], req[CONTROL_LINE_MAX + 1];
+	char err[CONTROL_LINE_MAX + 128];
 	ssize_t n;
+	int sent;
 
 	cn->len = 0;
 	if ((cn->fd = control_connect(sock, err, sizeof(err))) < 0) {
 		am_err("%s: %s", who, err);
 		return AM_EXIT_RUNTIME;
 	}
-	n = snprintf(req, sizeof(req), "%s\n", line);
-	if (write(cn->fd, req, (size_t)n) != n) {
-		am_err("%s: cannot send the request to %s: %s", who, sock, strerror(errno));
-		return AM_EXIT_RUNTIME;
-	}
+	/* refused at once ("too many clients"): the send fails, the reply is there */
+	sent = control_send_line(cn->fd, line);
 	while (!memchr(cn->buf, '\n', cn->len) && cn->len < sizeof(cn->buf) &&
 	       (n = read(cn->fd, cn->buf + cn->len, sizeof(cn->buf) - cn->len)) > 0)
 		cn->len += (size_t)n;
+	if (!cn->len && sent) {
+		am_err("%s: cannot send the request to %s: %s", who, sock, strerror(-sent));
+		return AM_EXIT_RUNTIME;
+	}
 	if (!cn->len) {
 		am_err("%s: the collector on %s closed the connection without a reply", who, sock);
 		return AM_EXIT_RUNTIME;

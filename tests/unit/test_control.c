@@ -26,11 +26,11 @@
 static char dir[64], sock[128];
 static pid_t last_peer;
 
-static void handler(void *arg, const struct ucred *peer, const char *line,
+static void handler(void *arg, const struct control_peer *peer, const char *line,
 		    char *reply, size_t len)
 {
-	last_peer = peer->pid;
-	snprintf(reply, len, "ok %d %s", (int)peer->pid, line);
+	last_peer = peer->cred.pid;
+	snprintf(reply, len, "ok %d %s", (int)peer->cred.pid, line);
 }
 
 static int setup(void **state)
@@ -299,7 +299,7 @@ static void test_missed_notice(void **state)
 
 static const char *status_json_arg;
 
-static int status_stub(void *arg, bool json, struct jw *out)
+static int status_stub(void *arg, const struct ucred *peer, bool json, struct jw *out)
 {
 	status_json_arg = json ? "json" : "text";
 	jw_raw(out, "uptime: 1s\nagents: 0 tagged\n", 28);

@@ -1,23 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* test_launch.c - the collector's side of the launch protocol: bad
- * requests are refused with a reply, before anything is tagged. */
+ * requests are refused with a reply, before anything is tagged; the peer
+ * is checked alive through its pidfd; an agent cannot relabel itself. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "agents.h"
 #include "launch.h"
+#include "proc_cache.h"
+#include "tag.h"
 
 static void refused(const char *line, pid_t pid, const char *want)
 {
 	struct agents *a = agents_new();
-	struct ucred peer = { .pid = pid };
+	struct control_peer peer = { .cred = { .pid = pid }, .pidfd = -1 };
 	char reply[128];
 	size_t n;
 
@@ -44,12 +51,105 @@ static void test_refused(void **state)
 	refused("launch claude", 0, "error cannot tag pid 0");
 	snprintf(self, sizeof(self), "error cannot tag pid %d", (int)getpid());
 	refused("launch claude", getpid(), self);   /* the collector itself */
+	/* no pidfd: the pid cannot be shown to be the process that connected */
+	snprintf(self, sizeof(self), "error pid %d is not the process that connected (gone?)",
+		 (int)getppid());
+	refused("launch claude", getppid(), self);
+}
+
+/* a child that waits to be killed, and its pidfd */
+static pid_t child(int *pidfd)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (!pid) {
+		pause();
+		_exit(0);
+	}
+	*pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	assert_true(*pidfd >= 0);
+	return pid;
+}
+
+static void test_peer_alive(void **state)
+{
+	int pidfd;
+	pid_t pid = child(&pidfd);
+
+	(void)state;
+	assert_true(launch_peer_alive(pidfd, pid));
+	assert_false(launch_peer_alive(pidfd, pid + 1));  /* another pid: not this process */
+	assert_false(launch_peer_alive(-1, pid));
+	assert_false(launch_peer_alive(STDIN_FILENO, pid)); /* not a pidfd */
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	assert_false(launch_peer_alive(pidfd, pid));       /* exited: its pid is free */
+	close(pidfd);
+}
+
+/* the kernel's tags, as the tagger's callbacks see them: one entry */
+static struct tag_entry held;
+static int writes;
+
+static int lookup_stub(void *arg, uint32_t tgid, struct tag_entry *out)
+{
+	if (tgid != held.tgid)
+		return -ENOENT;
+	*out = held;
+	return 0;
+}
+
+static int write_stub(void *arg, const struct tag_entry *t)
+{
+	writes++;
+	held = *t;
+	return 0;
+}
+
+static void test_no_relabel(void **state)
+{
+	struct agents *a = agents_new();
+	struct proc_cache *pc = proc_cache_new();
+	struct tagger tg = { .cache = pc, .agents = a, .procfs = "/proc", .write = write_stub,
+			     .lookup = lookup_stub };
+	struct control_peer peer;
+	char reply[128], want[128];
+	uint32_t first;
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(pc);
+	peer.cred.pid = child(&peer.pidfd);
+	first = agents_intern(a, "first");
+	held = (struct tag_entry){ .tgid = (uint32_t)peer.cred.pid, .agent_id = first };
+	assert_int_equal(tagger_start_ns("/proc", held.tgid, &held.start_ns), 0);
+	/* tagged as "first": "launch second" is refused, nothing written */
+	assert_int_equal(launch_serve(a, &tg, &peer, "launch second", reply, sizeof(reply)), 0);
+	snprintf(want, sizeof(want), "error pid %d is already tagged as agent first",
+		 (int)peer.cred.pid);
+	assert_string_equal(reply, want);
+	assert_int_equal(writes, 0);
+	/* the same agent again is fine */
+	assert_int_equal(launch_serve(a, &tg, &peer, "launch first", reply, sizeof(reply)),
+			 peer.cred.pid);
+	assert_int_equal(writes, 1);
+	/* a dead peer is refused */
+	kill(peer.cred.pid, SIGKILL);
+	waitpid(peer.cred.pid, NULL, 0);
+	held.tgid = 0;
+	assert_int_equal(launch_serve(a, &tg, &peer, "launch first", reply, sizeof(reply)), 0);
+	assert_non_null(strstr(reply, "is not the process that connected"));
+	close(peer.pidfd);
+	proc_cache_free(pc);
+	agents_free(a);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_refused), cmocka_unit_test(test_peer_alive),
+		cmocka_unit_test(test_no_relabel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
