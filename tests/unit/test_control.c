@@ -211,6 +211,13 @@ static void test_filter_match(void **state)
 
 	assert_int_equal(tail_filter_parse("", &f, err, sizeof(err)), 0);
 	assert_true(tail_filter_match(&f, &open_bot) && tail_filter_match(&f, &exec_other));
+	/* a client that is not root: its own uid's events (and drops) only */
+	exec_other.uid = 1000;
+	f.own_uid = true;
+	f.uid = 1000;
+	assert_true(tail_filter_match(&f, &exec_other) && tail_filter_match(&f, &drop));
+	assert_false(tail_filter_match(&f, &open_bot));
+	exec_other.uid = 0;
 	assert_int_equal(tail_filter_parse("agent=bot", &f, err, sizeof(err)), 0);
 	assert_true(tail_filter_match(&f, &open_bot));
 	assert_false(tail_filter_match(&f, &exec_other));
@@ -488,6 +495,48 @@ static void test_too_many_clients(void **state)
 	control_close(&c);
 }
 
+/* every slot held by tails and idle connections: launch still gets in, and
+ * the idle ones are closed at the request timeout; both counted */
+static void test_idle_connections(void **state)
+{
+	struct control c;
+	struct status_tail st;
+	char err[256], buf[256];
+	int fds[CONTROL_CLIENTS_MAX], launch;
+
+	assert_int_equal(control_listen(&c, sock, handler, NULL, err, sizeof(err)), 0);
+	for (int i = 0; i < CONTROL_TAILS_MAX; i++) {
+		fds[i] = client(&c, "tail\n");
+		read_until(&c, fds[i], buf, sizeof(buf), "\n");
+	}
+	for (int i = CONTROL_TAILS_MAX; i < CONTROL_CLIENTS_MAX; i++) {
+		fds[i] = control_connect(sock, err, sizeof(err));
+		control_serve(&c);
+	}
+	usleep(CONTROL_EVICT_AFTER_NS / 1000 + 50000);
+	launch = client(&c, "launch bot\n");
+	read_until(&c, launch, buf, sizeof(buf), "\n");
+	assert_true(!strncmp(buf, "ok ", 3));
+	close(launch);
+	control_tail_status(&c, &st);
+	assert_int_equal(st.evicted, 1);
+	assert_int_equal(st.refused, 0);
+	assert_int_equal(read_until(&c, fds[CONTROL_TAILS_MAX], buf, sizeof(buf), "\n"),
+			 strlen("error request timeout\n")); /* the oldest went first */
+	assert_string_equal(buf, "error request timeout\n");
+	control_set_request_timeout(&c, 100000000ull);
+	usleep(150000);
+	control_serve(&c);
+	control_tail_status(&c, &st);
+	assert_int_equal(st.timed_out, CONTROL_CLIENTS_MAX - CONTROL_TAILS_MAX - 1);
+	assert_int_equal(st.connected, CONTROL_TAILS_MAX); /* tails are not idle */
+	read_until(&c, fds[CONTROL_CLIENTS_MAX - 1], buf, sizeof(buf), "\n");
+	assert_string_equal(buf, "error request timeout\n");
+	for (int i = 0; i < CONTROL_CLIENTS_MAX; i++)
+		close(fds[i]);
+	control_close(&c);
+}
+
 static void test_socket_group(void **state)
 {
 	struct control c;
@@ -523,6 +572,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_status_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_many_clients, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_group, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_connections, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -91,6 +91,19 @@ static void test_agents_from_cache(void **state)
 	assert_int_equal(s.agents[0].agent_pid, getppid());
 	assert_int_equal(s.agents[0].procs, 2);
 	status_release(&s);
+	/* a client of another uid sees none of them; of theirs, all */
+	status_init(&s);
+	s.own_uid = true;
+	s.uid = proc_cache_get(pc, (uint32_t)getpid())->uid + 1;
+	assert_int_equal(status_add_agents(&s, pc, names), 0);
+	assert_int_equal(s.n_agents, 0);
+	status_release(&s);
+	status_init(&s);
+	s.own_uid = true;
+	s.uid = proc_cache_get(pc, (uint32_t)getpid())->uid;
+	assert_int_equal(status_add_agents(&s, pc, names), 0);
+	assert_int_equal(s.n_agents, 1);
+	status_release(&s);
 	proc_cache_free(pc);
 	agents_free(names);
 }
