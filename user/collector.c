@@ -22,6 +22,7 @@
 #include "policy.h"
 #include "tag.h"
 #include "tls_watch.h"
+#include "webhook.h"
 #include "tagstore.h"
 
 #define POLL_MS 100
@@ -306,14 +307,38 @@ static bool agents_carry_over(struct agents *old, struct agents *new)
 	return true;
 }
 
+/*
+ * what p's webhooks would meet (webhook_check): warnings said, -errno with
+ * err naming the policy and the secret file that cannot be used
+ */
+static int check_webhooks(const struct policy *p, char *err, size_t errlen)
+{
+	char warn[256], why[400];
+	int ret;
+
+	for (size_t i = 0; i < p->n_webhooks; i++) {
+		ret = webhook_check(&p->webhooks[i], warn, sizeof(warn), why, sizeof(why));
+		if (warn[0])
+			am_warn("%s: %s", p->source, warn);
+		if (ret) {
+			snprintf(err, errlen, "%s:%d: %s", p->source, p->webhooks[i].line, why);
+			return ret;
+		}
+	}
+	return 0;
+}
+
 static void reload(struct collector *c)
 {
-	struct policy *p;
+	struct policy *p = NULL;
 	char err[512];
 
 	am_reload = 0;
-	if (policy_load(c->config, &p, err, sizeof(err))) {
+	if (policy_load(c->config, &p, err, sizeof(err)) ||
+	    check_webhooks(p, err, sizeof(err))) {
 		am_err("policy reload refused, keeping the old one: %s", err);
+		if (p)
+			policy_free(p);
 		return;
 	}
 	if (!agents_carry_over(c->policy->agents, p->agents)) {
@@ -338,7 +363,8 @@ static int load_policy(struct collector *c)
 	c->config = c->opts->config;
 	if (!c->config && access(AM_DEFAULT_CONFIG, F_OK) == 0)
 		c->config = AM_DEFAULT_CONFIG;
-	if (policy_load(c->config, &c->policy, err, sizeof(err))) {
+	if (policy_load(c->config, &c->policy, err, sizeof(err)) ||
+	    check_webhooks(c->policy, err, sizeof(err))) {
 		am_err("%s", err);
 		return AM_EXIT_USAGE;
 	}

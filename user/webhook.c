@@ -18,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -166,14 +168,49 @@ static struct curl_slist *headers(struct webhook *w, const char *id, const char 
 	return h;
 }
 
-/* POST body; the HTTP status, or 0 with err set on a transport failure */
-static long post(struct webhook *w, const char *id, const char *body, size_t len,
+char *webhook_envelope(const char *id, uint64_t sent_ns, const char *body, size_t len,
+		       size_t *out_len)
+{
+	char ts[40], head[128];
+	time_t sec = (time_t)(sent_ns / 1000000000ull);
+	struct tm tm;
+	size_t n;
+	char *out;
+
+	if (!len || body[0] != '{')
+		return NULL;
+	gmtime_r(&sec, &tm);
+	n = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(ts + n, sizeof(ts) - n, ".%09lluZ", (unsigned long long)(sent_ns % 1000000000ull));
+	n = (size_t)snprintf(head, sizeof(head), "{\"alert_id\":\"%.32s\",\"sent_at\":\"%s\"%s",
+			     id, ts, len > 2 && body[1] != '}' ? "," : "");
+	if (!(out = malloc(n + len)))
+		return NULL;
+	memcpy(out, head, n);
+	memcpy(out + n, body + 1, len - 1); /* the body's members and its closing brace */
+	*out_len = n + len - 1;
+	return out;
+}
+
+/*
+ * POST body with its alert_id and this attempt's send time inside (so that
+ * the signature covers both); the HTTP status, or 0 with err set on a
+ * transport failure
+ */
+static long post(struct webhook *w, const char *id, const char *spooled, size_t slen,
 		 char *err, size_t errlen)
 {
-	struct curl_slist *h = headers(w, id, body, len);
+	size_t len = 0;
+	char *body = webhook_envelope(id, am_now_ns(CLOCK_REALTIME), spooled, slen, &len);
+	struct curl_slist *h;
 	CURLcode rc;
 	long status = 0;
 
+	if (!body) {
+		snprintf(err, errlen, "cannot build the request body");
+		return 0;
+	}
+	h = headers(w, id, body, len);
 	curl_easy_setopt(w->curl, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(w->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
@@ -184,6 +221,7 @@ static long post(struct webhook *w, const char *id, const char *body, size_t len
 		snprintf(err, errlen, "%s", curl_easy_strerror(rc));
 	curl_easy_setopt(w->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(h);
+	free(body);
 	return status;
 }
 
@@ -442,16 +480,36 @@ static void defaults(struct webhook_settings *s)
 		s->spool_max = 10000;
 }
 
+/* path opened for reading when only its owner may read or write it; -errno, err set */
+static int open_secret(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st)) {
+		ret = -errno;
+		snprintf(err, errlen, "secret_file %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return ret;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		snprintf(err, errlen, "secret_file %s: mode %04o lets group or others read or "
+			 "change it (chmod 600 it)", path, (unsigned)(st.st_mode & 07777));
+		close(fd);
+		return -EPERM;
+	}
+	return fd;
+}
+
 /* the secret from path, trailing newlines stripped; -errno (message in err) */
 static int read_secret(struct webhook *w, const char *path, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open_secret(path, err, errlen);
 	ssize_t n;
 
-	if (fd < 0) {
-		snprintf(err, errlen, "secret_file %s: %s", path, strerror(errno));
-		return -errno;
-	}
+	if (fd < 0)
+		return fd;
 	w->secret = malloc(SECRET_MAX + 1);
 	n = w->secret ? read(fd, w->secret, SECRET_MAX + 1) : -1;
 	close(fd);
@@ -548,5 +606,54 @@ int webhook_new(const struct policy_webhook *cfg, const struct webhook_settings 
 		return r;
 	}
 	*out = w;
+	return 0;
+}
+
+/* the host of url (after scheme://, without userinfo and port) into host */
+static void url_host(const char *url, char *host, size_t len)
+{
+	const char *p = strstr(url, "://"), *end, *at;
+	size_t n;
+
+	p = p ? p + 3 : url;
+	end = p + strcspn(p, "/?#");
+	at = memchr(p, '@', (size_t)(end - p));
+	if (at)
+		p = at + 1;
+	if (*p == '[') {
+		const char *rb = memchr(p, ']', (size_t)(end - p));
+
+		n = rb ? (size_t)(rb - p - 1) : (size_t)(end - p);
+		p++;
+	} else {
+		n = strcspn(p, ":/?#");
+	}
+	snprintf(host, len, "%.*s", (int)n, p);
+}
+
+bool webhook_url_insecure(const char *url)
+{
+	char host[256];
+
+	if (strncasecmp(url, "http://", 7))
+		return false;
+	url_host(url, host, sizeof(host));
+	return strcasecmp(host, "localhost") && strncmp(host, "127.", 4) && strcmp(host, "::1");
+}
+
+int webhook_check(const struct policy_webhook *cfg, char *warn, size_t warnlen, char *err,
+		  size_t errlen)
+{
+	int fd;
+
+	warn[0] = '\0';
+	if (webhook_url_insecure(cfg->url))
+		snprintf(warn, warnlen, "webhook at line %d: plain http:// to a host that is not "
+			 "this machine: alerts (and their signature) travel unencrypted", cfg->line);
+	if (!cfg->secret_file)
+		return 0;
+	if ((fd = open_secret(cfg->secret_file, err, errlen)) < 0)
+		return fd;
+	close(fd);
 	return 0;
 }

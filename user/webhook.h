@@ -13,11 +13,13 @@
  * file is renamed to *.rejected and not retried.
  *
  * Request: POST url, Content-Type: application/json, body = the alert's
- * JSON line (output_event_json) or {"text": "..."} for format: slack;
+ * JSON line (output_event_json) or {"text": "..."} for format: slack, with
+ * "alert_id" and "sent_at" first inside it (webhook_envelope);
  * X-Agentmon-Alert-Id: 32 hex (stable across retries and restarts, for
  * receivers to drop duplicates); X-Agentmon-Signature: sha256=HEX (HMAC-
- * SHA256 of the body) when secret_file is set.  The secret is read once by
- * webhook_new (trailing newline stripped) and never logged; messages and
+ * SHA256 of the body: id and send time included) when secret_file is set.
+ * The secret is read once by webhook_new (trailing newline stripped; a file
+ * group or others may read or change is refused) and never logged; messages and
  * last_error never contain the URL (Slack-style URLs are secrets).
  *
  * Threads: webhook_send/status/stop/free from one thread (the collector's);
@@ -27,6 +29,7 @@
 #ifndef AGENTMON_WEBHOOK_H
 #define AGENTMON_WEBHOOK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -80,5 +83,29 @@ void webhook_free(struct webhook *w);
 
 /* "sha256=" + hex HMAC-SHA256 of body with key into out (72 bytes); -EIO */
 int webhook_sign(const void *key, size_t keylen, const void *body, size_t len, char out[72]);
+
+/*
+ * webhook_envelope - the body POSTed for a spooled body (a JSON object):
+ * the same object with "alert_id" (id, as in X-Agentmon-Alert-Id) and
+ * "sent_at" (sent_ns, realtime: this attempt's time, RFC 3339) first, so
+ * that the signature covers both and a captured body cannot be replayed
+ * under another id, nor long after.  Malloc'd (*out_len bytes), NULL when
+ * body is not an object or memory ran out.
+ */
+char *webhook_envelope(const char *id, uint64_t sent_ns, const char *body, size_t len,
+		       size_t *out_len);
+
+/* whether url is plain http:// to a host other than localhost, 127.x, ::1 */
+bool webhook_url_insecure(const char *url);
+
+/*
+ * webhook_check - what cfg would meet at webhook_new, checked before a
+ * policy is applied (at start, and on reload while the old one runs):
+ * -errno with err naming the file when its secret_file cannot be opened
+ * or lets group or others read or change it; warn (never fatal) set for a
+ * plain http:// URL to another host, else "".  Never prints.
+ */
+int webhook_check(const struct policy_webhook *cfg, char *warn, size_t warnlen, char *err,
+		  size_t errlen);
 
 #endif

@@ -38,7 +38,8 @@
 #   free_port                      a free TCP port on 127.0.0.1
 #   webhook_deliveries LOG [--unique-alerts]
 #                                  deliveries webhook_receiver.py logged, when
-#                                  all are signed and none repeats an id (nor,
+#                                  all are signed, carry their id inside the
+#                                  signed body and none repeats an id (nor,
 #                                  with --unique-alerts, a rule+host+agent);
 #                                  else a message on stderr and status 1
 #   wait_deliveries LOG N [OPT]    until LOG holds N deliveries, else fail
@@ -267,7 +268,9 @@ except FileNotFoundError:
     recs = []
 ids = [r["id"] for r in recs]
 keys = [(r["body"]["rule"], r["body"].get("host"), r["body"]["agent"]) for r in recs]
-if any(not r["signature_ok"] for r in recs) or len(ids) != len(set(ids)) or \
+# the id is inside the signed body too (a replay under another id fails)
+if any(not r["signature_ok"] or r["body"].get("alert_id") != r["id"] for r in recs) or \
+        len(ids) != len(set(ids)) or \
         ("--unique-alerts" in sys.argv[2:] and len(keys) != len(set(keys))):
     print("bad signature or duplicate delivery: %s" % recs, file=sys.stderr)
     sys.exit(1)

@@ -36,7 +36,7 @@ else
 fi
 
 hook_port=$(free_port)
-printf 'k3y\n' >"$T/secret"
+printf 'k3y\n' >"$T/secret" && chmod 600 "$T/secret"
 bg "$PY" "$HELPERS/webhook_receiver.py" --port "$hook_port" --secret-file "$T/secret" \
 	--log "$T/hook.log" >/dev/null 2>&1
 cat >"$T/policy.yaml" <<Y

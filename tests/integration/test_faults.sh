@@ -13,7 +13,7 @@ bg "$PY" "$HELPERS/https_server.py" --plain --port-file "$T/port" --log "$T/serv
 wait_file "$T/port" 10
 PORT=$(cat "$T/port")
 hook_port=$(free_port)
-printf 's3cret\n' >"$T/secret"
+printf 's3cret\n' >"$T/secret" && chmod 600 "$T/secret"
 cat >"$T/policy.yaml" <<Y
 alerts:
   spool_dir: $T/spool

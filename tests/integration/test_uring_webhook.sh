@@ -13,7 +13,7 @@ bg "$PY" "$HELPERS/https_server.py" --plain --port-file "$port_file" --log "$T/s
 wait_file "$port_file"
 port=$(cat "$port_file")
 hook_port=$(free_port)
-printf 'test-secret\n' >"$T/secret"
+printf 'test-secret\n' >"$T/secret" && chmod 600 "$T/secret"
 cat >"$T/policy.yaml" <<Y
 alerts:
   spool_dir: $T/spool

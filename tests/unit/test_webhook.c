@@ -187,6 +187,7 @@ static void fixture_init(struct fixture *f, uint16_t port)
 	assert_non_null(s);
 	fputs(SECRET "\n", s);
 	fclose(s);
+	assert_int_equal(chmod(f->secret, 0600), 0);
 	snprintf(f->url, sizeof(f->url), "http://127.0.0.1:%u/hook", port);
 	f->cfg = (struct policy_webhook){ .url = f->url, .secret_file = f->secret };
 	f->set = (struct webhook_settings){ .spool_dir = f->dir, .backoff_min_ms = 50,
@@ -254,7 +255,11 @@ static void check_got(struct receiver *r, int n)
 	for (int i = 0; i < n; i++) {
 		assert_true(r->got[i].sig_ok);
 		assert_int_equal(strlen(r->got[i].id), 32);
-		assert_memory_equal(r->got[i].body, "{\"ts\":", 6);
+		/* the id inside the signed body, as in the header; then the send time */
+		assert_memory_equal(r->got[i].body, "{\"alert_id\":\"", 13);
+		assert_memory_equal(r->got[i].body + 13, r->got[i].id, 32);
+		assert_memory_equal(r->got[i].body + 45, "\",\"sent_at\":\"20", 15);
+		assert_non_null(strstr(r->got[i].body, "Z\",\"ts\":\""));
 		for (int j = 0; j < i; j++)
 			assert_string_not_equal(r->got[i].id, r->got[j].id);
 	}
@@ -417,8 +422,8 @@ static void test_slack_and_refusal(void **state)
 	receiver_stop(&r);
 	assert_int_equal(r.n, 1);
 	assert_false(r.got[0].sig_ok);       /* unsigned without a secret */
-	assert_string_equal(r.got[0].body, "{\"text\":\"ALERT high outbound_post: claude (pid 1) "
-					   "sent POST https://x/y - nope [claude[1]]\"}");
+	assert_non_null(strstr(r.got[0].body, "Z\",\"text\":\"ALERT high outbound_post: claude "
+					   "(pid 1) sent POST https://x/y - nope [claude[1]]\"}"));
 	assert_int_equal(count_files(f.dir, ".rejected"), 1);
 	fixture_done(&f);
 }
@@ -434,6 +439,81 @@ static void test_bad_config(void **state)
 	assert_string_equal(err, "secret_file /nonexistent/s: No such file or directory");
 }
 
+/* a secret others could read is refused, at webhook_new and webhook_check */
+static void test_secret_mode(void **state)
+{
+	struct fixture f;
+	struct webhook *w = (void *)1;
+	char err[256], warn[256], want[256];
+
+	fixture_init(&f, 1);
+	assert_int_equal(chmod(f.secret, 0640), 0);
+	snprintf(want, sizeof(want), "secret_file %s: mode 0640 lets group or others read or "
+		 "change it (chmod 600 it)", f.secret);
+	assert_int_equal(webhook_new(&f.cfg, &f.set, &w, err, sizeof(err)), -EPERM);
+	assert_null(w);
+	assert_string_equal(err, want);
+	assert_int_equal(webhook_check(&f.cfg, warn, sizeof(warn), err, sizeof(err)), -EPERM);
+	assert_string_equal(err, want);
+	assert_string_equal(warn, ""); /* http to 127.0.0.1: no warning */
+	assert_int_equal(chmod(f.secret, 0400), 0);
+	assert_int_equal(webhook_check(&f.cfg, warn, sizeof(warn), err, sizeof(err)), 0);
+	f.cfg.url = "http://hooks.example/x";
+	f.cfg.line = 7;
+	assert_int_equal(webhook_check(&f.cfg, warn, sizeof(warn), err, sizeof(err)), 0);
+	assert_non_null(strstr(warn, "line 7: plain http://"));
+	fixture_done(&f);
+}
+
+static void test_url_insecure(void **state)
+{
+	assert_true(webhook_url_insecure("http://hooks.example/agentmon"));
+	assert_true(webhook_url_insecure("HTTP://10.0.0.5:8080/x"));
+	assert_true(webhook_url_insecure("http://127.0.0.1@evil.example/"));
+	assert_true(webhook_url_insecure("http://[2001:db8::1]:80/"));
+	assert_false(webhook_url_insecure("https://hooks.example/agentmon"));
+	assert_false(webhook_url_insecure("http://127.0.0.1:9000/hook"));
+	assert_false(webhook_url_insecure("http://localhost/hook"));
+	assert_false(webhook_url_insecure("http://user:pw@localhost:8080/hook"));
+	assert_false(webhook_url_insecure("http://[::1]:8080/hook"));
+}
+
+/* the id and send time are inside what is signed: another id, another signature */
+static void test_envelope(void **state)
+{
+	static const char body[] = "{\"ts\":\"x\",\"type\":\"alert\"}";
+	const char *id1 = "0123456789abcdef0123456789abcdef";
+	const char *id2 = "fedcba9876543210fedcba9876543210";
+	char *a, *b, sa[72], sb[72];
+	size_t la, lb;
+
+	a = webhook_envelope(id1, 1764633600123456789ull, body, sizeof(body) - 1, &la);
+	assert_non_null(a);
+	assert_int_equal(la, strlen("{\"alert_id\":\"0123456789abcdef0123456789abcdef\","
+				    "\"sent_at\":\"2025-12-02T00:00:00.123456789Z\","
+				    "\"ts\":\"x\",\"type\":\"alert\"}"));
+	assert_memory_equal(a, "{\"alert_id\":\"0123456789abcdef0123456789abcdef\","
+			    "\"sent_at\":\"2025-12-02T00:00:00.123456789Z\","
+			    "\"ts\":\"x\",\"type\":\"alert\"}", la);
+	b = webhook_envelope(id2, 1764633600123456789ull, body, sizeof(body) - 1, &lb);
+	assert_non_null(b);
+	assert_int_equal(webhook_sign(SECRET, strlen(SECRET), a, la, sa), 0);
+	assert_int_equal(webhook_sign(SECRET, strlen(SECRET), b, lb, sb), 0);
+	assert_string_not_equal(sa, sb);
+	free(b);
+	b = webhook_envelope(id1, 1764633660123456789ull, body, sizeof(body) - 1, &lb);
+	assert_int_equal(webhook_sign(SECRET, strlen(SECRET), b, lb, sb), 0);
+	assert_string_not_equal(sa, sb); /* a minute later: another signature */
+	free(b);
+	free(a);
+	b = webhook_envelope(id1, 0, "{}", 2, &lb);
+	assert_non_null(b);
+	assert_memory_equal(b, "{\"alert_id\":\"0123456789abcdef0123456789abcdef\","
+			    "\"sent_at\":\"1970-01-01T00:00:00.000000000Z\"}", lb);
+	free(b);
+	assert_null(webhook_envelope(id1, 0, "[1]", 3, &lb));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -443,7 +523,8 @@ int main(void)
 		cmocka_unit_test(test_restart),
 		cmocka_unit_test(test_burst_spooled),
 		cmocka_unit_test(test_slack_and_refusal),
-		cmocka_unit_test(test_bad_config),
+		cmocka_unit_test(test_bad_config), cmocka_unit_test(test_secret_mode),
+		cmocka_unit_test(test_url_insecure), cmocka_unit_test(test_envelope),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
