@@ -593,7 +593,7 @@ replay_speed() {
 latency() {
 	local hook_port
 	hook_port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-	printf 's3cret\n' >"$W/secret"
+	printf 's3cret\n' >"$W/secret" && chmod 600 "$W/secret"
 	"$PY" tests/integration/helpers/webhook_receiver.py --port "$hook_port" \
 		--secret-file "$W/secret" --log "$W/hook.log" &
 	SERVERS+=($!)
