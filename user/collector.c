@@ -628,6 +628,8 @@ static void step(struct collector *c)
 	control_pollfds(&c->ctl, pfd + 1);
 	if (poll(pfd, 1 + CONTROL_POLLFDS, POLL_MS) > 0)
 		control_handle(&c->ctl, pfd + 1);
+	else
+		control_expire(&c->ctl); /* a quiet socket still times out idle clients */
 	ring_buffer__consume(c->rb);
 	report_drops(c);
 	report_faults(c);

@@ -480,9 +480,14 @@ static void handle_client(struct control *c, struct control_client *cl, short re
 		client_gone(c, cl);
 }
 
-void control_handle(struct control *c, const struct pollfd *p)
+void control_expire(struct control *c)
 {
 	expire_idle(c, am_now_ns(CLOCK_MONOTONIC));
+}
+
+void control_handle(struct control *c, const struct pollfd *p)
+{
+	control_expire(c);
 	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++) {
 		struct control_client *cl = &c->clients[i];
 

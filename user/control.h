@@ -133,6 +133,9 @@ void control_close(struct control *c);
 void control_pollfds(const struct control *c, struct pollfd *p);
 void control_handle(struct control *c, const struct pollfd *p);
 void control_serve(struct control *c);
+/* close the connections past the request timeout (control_handle does it
+ * too): for a poll round that returned nothing */
+void control_expire(struct control *c);
 
 /* queue ev (ts_ns realtime) for every tail client whose filter it passes */
 void control_publish(struct control *c, const struct event *ev);
