@@ -24,14 +24,8 @@ bg "$PY" "$HELPERS/webhook_receiver.py" --port "$hook_port" --secret-file "$T/se
 	--log "$T/hook.log"
 hook_up() { "$PY" -c "import socket; socket.create_connection(('127.0.0.1',$hook_port),0.2)" 2>/dev/null; }
 wait_for 5 "the webhook receiver" hook_up
-cat >"$T/policy.yaml" <<Y
-alerts:
-  spool_dir: $T/spool
-  webhooks:
-    - url: http://127.0.0.1:$hook_port/hook
-      secret_file: $T/secret
-      format: slack
-Y
+printf 'alerts:\n  spool_dir: %s/spool\n  webhooks:\n    - url: %s\n      secret_file: %s\n      format: slack\n' \
+	"$T" "http://127.0.0.1:$hook_port/hook" "$T/secret" >"$T/policy.yaml"
 export JOURNAL_STREAM=8:4242 # stderr as the journal reads it: "<N>message"
 start_collector --config "$T/policy.yaml"
 unset JOURNAL_STREAM
