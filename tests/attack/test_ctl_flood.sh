@@ -48,10 +48,6 @@ for i in 1 2 3; do
 	launch "busy$i" /bin/true || fail "launch $i failed with 120 tails held"
 	status_ok || fail "status $i failed with 120 tails held: $(cat "$T/status.err")"
 done
-"$AGENTMON" tail --socket "$SOCK" >/dev/null 2>"$T/tail.err"
-rc=$?
-[ "$rc" -eq 1 ] && grep -q "too many clients" "$T/tail.err" ||
-	fail "tail 121 wants 'too many clients' and status 1, got $rc: $(cat "$T/tail.err")"
 
 # ---- refused at once: a message and status 1, never SIGPIPE ----
 cat >"$T/fake.py" <<'PYEOF'
@@ -65,19 +61,21 @@ while True:
 PYEOF
 bg "$PY" "$T/fake.py" "$T/fake.sock"
 wait_for 5 "the fake collector's socket" test -S "$T/fake.sock"
+# refused WHAT ARGS...: agentmon ARGS... exits 1 saying "too many clients"
+refused() {
+	local what=$1 rc
+	shift
+	"$AGENTMON" "$@" >/dev/null 2>"$T/c.err"
+	rc=$?
+	if [ "$rc" -ne 1 ] || ! grep -q "too many clients" "$T/c.err"; then
+		fail "refused $what: want status 1 and 'too many clients', got $rc: $(cat "$T/c.err")"
+	fi
+}
+refused "tail 121" tail --socket "$SOCK"
 for i in $(seq 30); do
-	"$AGENTMON" launch --socket "$T/fake.sock" --agent x -- /bin/true 2>"$T/c.err"
-	rc=$?
-	[ "$rc" -eq 1 ] && grep -q "too many clients" "$T/c.err" ||
-		fail "refused launch $i: want status 1 and 'too many clients', got $rc: $(cat "$T/c.err")"
-	"$AGENTMON" status --socket "$T/fake.sock" >/dev/null 2>"$T/c.err"
-	rc=$?
-	[ "$rc" -eq 1 ] && grep -q "too many clients" "$T/c.err" ||
-		fail "refused status $i: want status 1 and 'too many clients', got $rc: $(cat "$T/c.err")"
-	"$AGENTMON" tail --socket "$T/fake.sock" >/dev/null 2>"$T/c.err"
-	rc=$?
-	[ "$rc" -eq 1 ] && grep -q "too many clients" "$T/c.err" ||
-		fail "refused tail $i: want status 1 and 'too many clients', got $rc: $(cat "$T/c.err")"
+	refused "launch $i" launch --socket "$T/fake.sock" --agent x -- /bin/true
+	refused "status $i" status --socket "$T/fake.sock"
+	refused "tail $i" tail --socket "$T/fake.sock"
 done
 stop_collector
 pass "status and launch served in ${served_ms} ms under 130 idle connections, 128 closed (timed out or evicted); 120 unread tails starve neither; refused clients exit 1 with the message"
