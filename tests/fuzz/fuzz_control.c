@@ -20,13 +20,13 @@
 
 static struct control ctl;
 
-static void on_request(void *arg, const struct ucred *peer, const char *line,
+static void on_request(void *arg, const struct control_peer *peer, const char *line,
 		       char *reply, size_t len)
 {
-	snprintf(reply, len, "ok %d", (int)peer->pid);
+	snprintf(reply, len, "ok %d", (int)peer->cred.pid);
 }
 
-static int on_status(void *arg, bool json, struct jw *out)
+static int on_status(void *arg, const struct ucred *peer, bool json, struct jw *out)
 {
 	struct status s;
 
