@@ -275,25 +275,6 @@ static void on_request(void *arg, const struct ucred *peer, const char *line,
 		am_debug("launch: %s (pid %d)", line, (int)peer->pid);
 }
 
-/*
- * a new policy keeps every agent id the kernel may hold: same names at the
- * same indexes, then the old table's extra names (launch) appended.
- */
-static bool agents_carry_over(struct agents *old, struct agents *new)
-{
-	for (uint32_t id = 0; id < agents_count(old); id++) {
-		const char *name = agents_name(old, id);
-
-		if (id < agents_count(new)) {
-			if (strcmp(name, agents_name(new, id)))
-				return false;
-		} else if (agents_intern(new, name) != id) {
-			return false;
-		}
-	}
-	return true;
-}
-
 static void reload(struct collector *c)
 {
 	struct policy *p;
@@ -304,8 +285,8 @@ static void reload(struct collector *c)
 		am_err("policy reload refused, keeping the old one: %s", err);
 		return;
 	}
-	if (!agents_carry_over(c->policy->agents, p->agents)) {
-		am_err("policy reload refused: the agents list changed order; restart to apply");
+	if (agents_rebase(p->agents, c->policy->agents)) { /* every tag keeps its agent */
+		am_err("policy reload refused, keeping the old one: out of memory");
 		policy_free(p);
 		return;
 	}
