@@ -135,6 +135,44 @@ uint32_t agents_intern(struct agents *a, const char *name)
 	return (uint32_t)a->n++;
 }
 
+int agents_rebase(struct agents *a, const struct agents *old)
+{
+	struct agents t = { 0 };
+	uint32_t id;
+
+	for (size_t i = 0; i < old->n; i++)
+		if (agents_intern(&t, old->v[i].name) == AM_AGENT_NONE)
+			goto fail;
+	for (size_t i = 0; i < a->n; i++) {
+		id = agents_intern(&t, a->v[i].name);
+		if (id == AM_AGENT_NONE)
+			goto fail;
+		/* a's patterns move over: a keeps its name only */
+		t.v[id].pats = a->v[i].pats;
+		t.v[id].n_pats = a->v[i].n_pats;
+		a->v[i].pats = NULL;
+		a->v[i].n_pats = 0;
+	}
+	for (size_t i = 0; i < a->n; i++)
+		free(a->v[i].name);
+	free(a->v);
+	*a = t;
+	return 0;
+fail:
+	for (size_t i = 0; i < t.n; i++) { /* give back what moved */
+		id = find(a, t.v[i].name);
+		if (id != AM_AGENT_NONE && t.v[i].pats) {
+			a->v[id].pats = t.v[i].pats;
+			a->v[id].n_pats = t.v[i].n_pats;
+			t.v[i].pats = NULL;
+		}
+	}
+	for (size_t i = 0; i < t.n; i++)
+		free(t.v[i].name);
+	free(t.v);
+	return -ENOMEM;
+}
+
 static bool has_glob(const char *s)
 {
 	return strpbrk(s, "*?[") != NULL;

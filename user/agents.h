@@ -34,6 +34,14 @@ void agents_free(struct agents *a);
 /* the id of name, adding it (without patterns) when missing;
  * AM_AGENT_NONE on ENOMEM or an empty/too long name */
 uint32_t agents_intern(struct agents *a, const char *name);
+/*
+ * agents_rebase - renumber a so that every name of old keeps its id (the
+ * kernel's tags hold ids): old's names first, in old's order, then a's other
+ * names; a's patterns stay with their names, old's names a lacks have none
+ * (they match nothing new, their running processes keep their name).
+ * 0, or -ENOMEM with a unchanged.
+ */
+int agents_rebase(struct agents *a, const struct agents *old);
 /* add a match pattern to name (added if missing); 0 or -EINVAL/-ENOMEM */
 int agents_add_pattern(struct agents *a, const char *name, const char *pattern);
 /* name of id, or NULL */

@@ -289,25 +289,6 @@ static void on_request(void *arg, const struct control_peer *peer, const char *l
 }
 
 /*
- * a new policy keeps every agent id the kernel may hold: same names at the
- * same indexes, then the old table's extra names (launch) appended.
- */
-static bool agents_carry_over(struct agents *old, struct agents *new)
-{
-	for (uint32_t id = 0; id < agents_count(old); id++) {
-		const char *name = agents_name(old, id);
-
-		if (id < agents_count(new)) {
-			if (strcmp(name, agents_name(new, id)))
-				return false;
-		} else if (agents_intern(new, name) != id) {
-			return false;
-		}
-	}
-	return true;
-}
-
-/*
  * what p's webhooks would meet (webhook_check): warnings said, -errno with
  * err naming the policy and the secret file that cannot be used
  */
@@ -341,8 +322,8 @@ static void reload(struct collector *c)
 			policy_free(p);
 		return;
 	}
-	if (!agents_carry_over(c->policy->agents, p->agents)) {
-		am_err("policy reload refused: the agents list changed order; restart to apply");
+	if (agents_rebase(p->agents, c->policy->agents)) { /* every tag keeps its agent */
+		am_err("policy reload refused, keeping the old one: out of memory");
 		policy_free(p);
 		return;
 	}

@@ -501,6 +501,11 @@ static bool tick_one(const void *key, void *val, void *arg)
 	return false;
 }
 
+const char *inspect_hello_sni(const struct inspect *in)
+{
+	return in->cur_conn && in->cur_conn->sni[0] ? in->cur_conn->sni : NULL;
+}
+
 void inspect_tick(struct inspect *in, uint64_t now_boot_ns)
 {
 	struct tick_arg t = { in, now_boot_ns };

@@ -35,6 +35,8 @@ void inspect_free(struct inspect *in);
 /* also call hello with the data event that carried a TLS ClientHello (to
  * tell whether the client's TLS library is one whose plaintext is seen) */
 void inspect_on_hello(struct inspect *in, inspect_emit_fn hello);
+/* during hello: the server name the ClientHello carried, or NULL */
+const char *inspect_hello_sni(const struct inspect *in);
 
 /* one enriched AM_EV_DATA event (common fields filled, ts wall time) */
 void inspect_data(struct inspect *in, const struct event *ev);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "agents.h"
+#include "connhold.h"
 #include "decode.h"
 #include "enrich.h"
 #include "inspect.h"
@@ -22,6 +23,7 @@ struct pipeline {
 	struct names *names;
 	struct inspect *inspect;
 	struct detect *detect;
+	struct connhold *hold;     /* connects waiting for their ClientHello's name */
 	uint64_t records, bad_records;
 	uint64_t last_boot_ns;     /* ts of the last record decoded: the clock of a bad one */
 	uint32_t self_pid;         /* who raises monitor_degraded (0 in a replay) */
@@ -56,14 +58,24 @@ static void on_alert(void *arg, const struct event *ev)
 	pl->hooks.show(pl->hooks.arg, ev);
 }
 
+/* a TLS ClientHello of a tagged process: its connect (held) is named by its SNI first */
 static void on_hello(void *arg, struct event *ev)
 {
 	struct pipeline *pl = arg;
+	int how;
 
-	int how = pl->hooks.on_hello(pl->hooks.arg, ev);
-
+	connhold_hello(pl->hold, ev, inspect_hello_sni(pl->inspect));
+	if (!pl->hooks.on_hello)
+		return;
+	how = pl->hooks.on_hello(pl->hooks.arg, ev);
 	if (how != RULES_TLS_NONE)
 		detect_tls(pl->detect, ev, (enum rules_tls)how);
+}
+
+/* a connect leaving the hold */
+static void unhold(void *arg, struct event *ev)
+{
+	show_and_judge(arg, ev);
 }
 
 /* the kernel could not store ev's process's tag (its map is full) */
@@ -83,15 +95,22 @@ static void emit(void *arg, struct event *ev)
 {
 	struct pipeline *pl = arg;
 
+	connhold_tick(pl->hold, pl->last_boot_ns);
 	if (ev->type == AM_EV_DATA) {
 		if (ev->agent && (ev->data.source == AM_DATA_TLS_SEND ||
 				  ev->data.source == AM_DATA_TLS_RECV))
 			detect_tls_plain(pl->detect, ev);
-		inspect_data(pl->inspect, ev);
+		inspect_data(pl->inspect, ev); /* a ClientHello releases its connect */
+		if (ev->data.source == AM_DATA_SOCK_SEND)
+			connhold_data(pl->hold, ev);
 		return;
 	}
 	if (ev->type == AM_EV_EXEC && ev->agent && pl->hooks.on_exec)
 		pl->hooks.on_exec(pl->hooks.arg, ev);
+	if (ev->type == AM_EV_EXIT)
+		connhold_exit(pl->hold, ev->pid);
+	else if (connhold_put(pl->hold, ev, pl->last_boot_ns))
+		return;
 	show_and_judge(pl, ev);
 }
 
@@ -101,12 +120,12 @@ static int stages_new(struct pipeline *pl, const struct policy *p, const struct 
 	pl->cache = proc_cache_new();
 	pl->names = names_new(0);
 	pl->inspect = pl->names ? inspect_new(pl->names, print, judge, pl) : NULL;
-	if (!pl->cache || !pl->inspect) {
+	pl->hold = connhold_new(unhold, pl);
+	if (!pl->cache || !pl->inspect || !pl->hold) {
 		snprintf(err, errlen, "cannot set up the event pipeline: out of memory");
 		return -ENOMEM;
 	}
-	if (pl->hooks.on_hello)
-		inspect_on_hello(pl->inspect, on_hello);
+	inspect_on_hello(pl->inspect, on_hello);
 	pl->tagger = (struct tagger){ .cache = pl->cache, .agents = p->agents,
 		.procfs = o->procfs, .self_pid = o->self_pid,
 		.write = o->tag_write, .write_arg = o->tag_arg };
@@ -142,6 +161,7 @@ void pipeline_free(struct pipeline *pl)
 		return;
 	if (pl->cache)
 		enrich_tick(&pl->enrich, UINT64_MAX); /* unpaired net records */
+	connhold_free(pl->hold);   /* connects still waiting for a name */
 	inspect_free(pl->inspect); /* shows the requests it still holds */
 	detect_free(pl->detect);   /* folded alerts out, webhooks stopped (rest spooled) */
 	names_free(pl->names);
@@ -250,6 +270,7 @@ void pipeline_unwatched(struct pipeline *pl, const struct trace_unwatched *u)
 void pipeline_tick(struct pipeline *pl, uint64_t boot_ns, uint64_t wall_ns)
 {
 	enrich_tick(&pl->enrich, boot_ns);
+	connhold_tick(pl->hold, boot_ns);
 	inspect_tick(pl->inspect, boot_ns);
 	detect_tick(pl->detect, wall_ns);
 }

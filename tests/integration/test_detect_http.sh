@@ -93,6 +93,12 @@ if [ -n "$H2" ]; then
 	wait_event 5 type=http agent=curl-h2 version=2 status=200
 	alert_for node-post POST /api/node
 fi
+# every name is on 127.0.0.1 and nothing is resolved by DNS: each TLS
+# connect carries the server name its own ClientHello asked for
+wait_event 5 type=connect agent=curl1 host=forum.corp.example dport="$H1"
+wait_event 5 type=connect agent=curl-get host=readonly.example dport="$H1"
+wait_event 5 type=connect agent=curl-ok host=allowed.example dport="$H1"
+wait_event 5 type=connect agent=py host=forum.corp.example dport="$H1"
 # alerts are raised when a request is judged: once the sentinel is out, one
 # that is not there never comes
 sentinel
@@ -110,4 +116,4 @@ expect_none path~untagged
 expect_none type=http agent!~'^(curl1|curl-get|curl-ok|curl-plain|py|curl-h2|node-post)$'
 # the secret in the Authorization header never appears
 ! grep -q "sk-ant-api03-Zx9Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0Lm9Nb8Vc7" "$OUT" || fail "a secret reached the output: $(grep -o ".\{150\}sk-ant-api03-Zx9Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0Lm9Nb8Vc7.\{40\}" "$OUT" | head -n 2)"
-pass "$n_alerts alerts (curl h1/h2, python, node, cleartext), none for GET/allowed/untagged; webhook got each once, signed"
+pass "$n_alerts alerts (curl h1/h2, python, node, cleartext), none for GET/allowed/untagged; webhook got each once, signed; connects named by their own SNI"

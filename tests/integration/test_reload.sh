@@ -1,14 +1,13 @@
 #!/bin/bash
 # SIGHUP reloads the policy atomically: a broken file is refused with
 # FILE:LINE and the old policy stays in force; a good one takes effect (a
-# newly listed agent is tagged at its next exec).
+# newly listed agent is tagged at its next exec), also after an agent was
+# launched under a name no policy lists: that one keeps its name.
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p "$T/bin"
 cp /bin/true "$T/bin/forum-bot"
-# the sentinel is an agent of the default policy (a launched one would add
-# its name to the agents list, and a reload that adds an agent is refused
-# then: "the agents list changed order")
+# the sentinel is an agent of the default policy
 cp /bin/cat "$T/bin/claude"
 cat >"$T/policy.yaml" <<'Y'
 allow:
@@ -29,6 +28,12 @@ untagged_run() {
 	expect_none agent=forum-bot
 }
 untagged_run
+# an agent launched under a name no policy lists, alive across the reloads:
+# it waits on a fifo, then opens a file
+mkfifo "$T/go"
+bg "$AGENTMON" launch --socket "$SOCK" --agent launched-x -- \
+	sh -c 'read -r _ <"$0"; exec cat /etc/hostname' "$T/go" >/dev/null
+wait_event 5 type=exec agent=launched-x
 
 # broken: refused, collector still serving with the old policy
 cat >"$T/policy.yaml" <<'Y'
@@ -51,5 +56,7 @@ Y
 hup "policy reloaded"
 "$T/bin/forum-bot"
 wait_event 5 type=exec agent=forum-bot
+echo go >"$T/go"
+wait_event 5 type=open agent=launched-x path=/etc/hostname
 stop_collector
-pass "broken policy refused with file:line, old kept; good policy applied on SIGHUP"
+pass "broken policy refused with file:line, old kept; good policy applied on SIGHUP after a launch under an unlisted name, which keeps its name"

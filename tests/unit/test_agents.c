@@ -181,6 +181,32 @@ static const struct am_exe_rule *rule(const struct seen *s, const char *b)
 	return NULL;
 }
 
+/* a reload's table keeps every id the kernel holds (launch names too) */
+static void test_rebase(void **state)
+{
+	struct agents *old = agents_new_default(), *next = agents_new_default();
+	uint32_t launched;
+
+	assert_non_null(old);
+	assert_non_null(next);
+	launched = agents_intern(old, "launched-x");             /* agentmon launch */
+	assert_int_equal(agents_add_pattern(old, "gone-bot", "gone-bot"), 0);
+	assert_int_equal(agents_add_pattern(next, "forum-bot", "/opt/forum-bot"), 0);
+	assert_int_equal(agents_rebase(next, old), 0);
+	for (uint32_t id = 0; id < agents_count(old); id++)
+		assert_string_equal(agents_name(next, id), agents_name(old, id));
+	assert_int_equal(agents_count(next), agents_count(old) + 1);
+	assert_string_equal(agents_name(next, launched), "launched-x");
+	/* patterns stay with their names: forum-bot matches, gone-bot no more */
+	agents_free(A);
+	A = next;
+	assert_string_equal(M("/opt/forum-bot", "forum-bot\0"), "forum-bot");
+	assert_string_equal(M("/usr/bin/gone-bot", "gone-bot\0"), "-");
+	assert_string_equal(M("/usr/local/bin/claude", "claude\0"), "claude");
+	agents_free(old);
+	(void)state;
+}
+
 static void test_kernel_rules(void **state)
 {
 	static struct seen s;
@@ -228,6 +254,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_layouts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version_like, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_custom, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rebase, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_rules, setup, teardown),
 	};
 
