@@ -258,6 +258,25 @@ static void put_keys(struct rbuf *o, const char *s, size_t len)
 	}
 }
 
+size_t redact_keys_mask(char *s, size_t len)
+{
+	const struct key_shape *shape;
+	char prev = ' ';
+	size_t i = 0, k, masked = 0;
+
+	while (i < len) {
+		if (!is_word(prev) && (k = key_at(s + i, len - i, &shape))) {
+			prev = s[i + k - 1];
+			memset(s + i + strlen(shape->prefix), 'X', k - strlen(shape->prefix));
+			masked += k - strlen(shape->prefix);
+			i += k;
+			continue;
+		}
+		prev = s[i++];
+	}
+	return masked;
+}
+
 size_t redact_keys(const char *s, size_t len, char *out, size_t outsz)
 {
 	struct rbuf o = { out, outsz, 0 };

@@ -55,6 +55,14 @@ size_t redact_query(const char *path, size_t len, char *out, size_t outsz);
 size_t redact_keys(const char *s, size_t len, char *out, size_t outsz);
 
 /*
+ * The same key shapes masked in place, the length kept: the part after the
+ * type prefix becomes 'X's ("sk-ant-XXXX..."), which redact_keys still
+ * takes for a key.  For bytes that are stored (traces).  Returns the bytes
+ * masked.
+ */
+size_t redact_keys_mask(char *s, size_t len);
+
+/*
  * One command-line argument as it may be shown: a "Header: value" argument
  * (curl -H) with a secret header's value redacted, a URL's secret query
  * parameters redacted, and key shapes redacted everywhere.
