@@ -96,8 +96,7 @@ def check_data(pid, rec):
         problem("body", pid, p)
 
 def records():
-    for path in sys.argv[3:]:
-        yield from file_records(path)
+    return [r for path in sys.argv[3:] for r in file_records(path)]
 
 def file_records(path):
     b = open(path, "rb").read()
@@ -114,12 +113,13 @@ def file_records(path):
             if kind == 1 and len(rec) >= 56:
                 yield struct.unpack_from("<I", rec, 8)[0], struct.unpack_from("<H", rec, 32)[0], rec
 
+all_records = records()
 # the senders: the pids their request heads name
-senders = {int(m.group(1)) for _, typ, rec in records() if typ == 11
+senders = {int(m.group(1)) for _, typ, rec in all_records if typ == 11
            for m in [head_re.search(rec[120:])] if m}
-openers = {pid for pid, typ, rec in records() if typ == 4 and odir + b"/" in rec[80:]}
+openers = {pid for pid, typ, rec in all_records if typ == 4 and odir + b"/" in rec[80:]}
 loaders = senders | openers
-for pid, typ, rec in records():
+for pid, typ, rec in all_records:
     if typ == 4:
         check_open(pid, rec)
     elif typ == 11:
