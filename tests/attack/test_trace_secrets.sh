@@ -13,12 +13,14 @@ command -v openssl >/dev/null || skip "needs openssl"
 command -v setpriv >/dev/null || skip "needs setpriv"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -days 2 \
 	-subj /CN=localhost 2>/dev/null || fail "cannot make a certificate"
-bg "$PY" "$HELPERS/https_server.py" --plain --port-file "$T/port.plain" --log "$T/plain.log" \
-	>/dev/null 2>&1
-bg "$PY" "$HELPERS/https_server.py" --port-file "$T/port.tls" --log "$T/tls.log" \
-	--cert "$T/cert.pem" --key "$T/key.pem" >/dev/null 2>&1
-wait_file "$T/port.plain" 10
-wait_file "$T/port.tls" 10
+# two local servers: cleartext and TLS
+for mode in plain tls; do
+	opts=(--plain)
+	[ "$mode" = tls ] && opts=(--cert "$T/cert.pem" --key "$T/key.pem")
+	bg "$PY" "$HELPERS/https_server.py" --port-file "$T/port.$mode" --log "$T/$mode.log" \
+		"${opts[@]}" >/dev/null 2>&1
+	wait_file "$T/port.$mode" 10
+done
 PLAIN=$(cat "$T/port.plain")
 TLS=$(cat "$T/port.tls")
 
