@@ -44,6 +44,8 @@ size_t redact_header_value(const char *name, size_t name_len, const char *value,
  * redact_keys.
  */
 size_t redact_query(const char *path, size_t len, char *out, size_t outsz);
+/* is a query parameter of this name (percent-encoded as sent) secret, as above */
+bool redact_param_is_secret(const char *name, size_t name_len);
 
 /*
  * Free text with well-known key shapes replaced after their type prefix:

@@ -9,7 +9,12 @@
 #include "redact.h"
 #include "scrub.h"
 
-enum { L_START, L_NAME, L_SECRET, L_REST };
+/* where a line is: its start, a header name (or a method), a secret
+ * header's value, the rest; in a request line's target, its path, a query
+ * parameter's name, a secret parameter's value, another value */
+enum { L_START, L_NAME, L_SECRET, L_REST, L_TARGET, L_QNAME, L_QSECRET, L_QVALUE };
+
+#define METHOD_MAX 16
 
 int scrub_init(struct scrub *s)
 {
@@ -36,19 +41,55 @@ static bool name_secret(const struct scrub_stream *st)
 	       (st->name_len && redact_header_is_secret(st->name, st->name_len));
 }
 
+/* the name so far is a method: 1 to METHOD_MAX capitals */
+static bool name_method(const struct scrub_stream *st)
+{
+	if (!st->name_len || st->name_len > METHOD_MAX)
+		return false;
+	for (size_t i = 0; i < st->name_len; i++)
+		if (st->name[i] < 'A' || st->name[i] > 'Z')
+			return false;
+	return true;
+}
+
 /* one byte of a line that is not a secret value: follow the name */
 static void follow_name(struct scrub_stream *st, uint8_t c)
 {
 	if (c == ':') {
 		st->state = name_secret(st) ? L_SECRET : L_REST;
+	} else if (c == ' ' && name_method(st)) {
+		st->state = L_TARGET; /* a request line */
 	} else if (!token_char(c)) {
-		st->state = L_REST; /* a request or status line, a body */
+		st->state = L_REST; /* a status line, a body */
 	} else {
 		if (st->name_len < SCRUB_NAME_MAX)
 			st->name[st->name_len] = (char)c;
 		if (st->name_len <= SCRUB_NAME_MAX)
 			st->name_len++;
 	}
+}
+
+/* one byte of a request target; true when it is to be masked */
+static bool follow_target(struct scrub_stream *st, uint8_t c)
+{
+	if (c == ' ' || c == '#' || c == '\r') {
+		st->state = L_REST; /* the target ends */
+	} else if (st->state == L_TARGET) {
+		if (c == '?')
+			st->state = L_QNAME;
+	} else if (c == '&' || c == ';') {
+		st->state = L_QNAME;
+		st->name_len = 0;
+	} else if (st->state == L_QNAME) {
+		if (c == '=')
+			st->state = redact_param_is_secret(st->name, st->name_len) ? L_QSECRET
+										   : L_QVALUE;
+		else if (st->name_len < SCRUB_NAME_MAX)
+			st->name[st->name_len++] = (char)c;
+	} else {
+		return st->state == L_QSECRET;
+	}
+	return false;
 }
 
 /* the values of secret header lines in p masked, st carried over; bytes masked */
@@ -71,6 +112,11 @@ static size_t mask_lines(struct scrub_stream *st, uint8_t *p, size_t n)
 		}
 		if (st->state == L_NAME) {
 			follow_name(st, c);
+			if (st->state == L_TARGET)
+				st->name_len = 0;
+		} else if (st->state >= L_TARGET && follow_target(st, c)) {
+			p[i] = 'x';
+			masked++;
 		} else if (st->state == L_SECRET && c != ' ' && c != '\t' && c != '\r') {
 			p[i] = 'x';
 			masked++;

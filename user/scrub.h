@@ -12,7 +12,9 @@
  *    header line whose name is secret (redact_header_is_secret) is masked
  *    with 'x' (blanks, CR and LF kept), the line followed across the
  *    records of one stream (pid, source, socket): a value split between two
- *    writes is masked in both; key shapes masked (redact_keys_mask).
+ *    writes is masked in both; in a request line ("METHOD target"), the
+ *    values of secret query parameters (redact_param_is_secret) too; key
+ *    shapes masked (redact_keys_mask).
  *    Bytes the kernel did not capture (cap_len < ret) end the line: the
  *    next record starts a new one.
  *  - a record that does not decode: the key shapes and secret header lines

@@ -1,9 +1,9 @@
 #!/bin/bash
 # Secrets and other users' data in traces (issue 11).  A tagged client sends
-# Authorization, x-api-key and Cookie headers over cleartext HTTP and over
-# TLS (a header split between two TLS writes, a key shape in a body), and
-# puts a bearer token in curl's argv; an untagged python3 runs, as root and
-# as nobody, with a secret in its argv and its cwd.  The decompressed trace
+# Authorization, x-api-key and Cookie headers and an api_key query parameter
+# over cleartext HTTP, and over TLS a header split between two writes and a
+# key shape in a body; curl gets a bearer token in its argv; an untagged
+# python3 runs, as root and as nobody, with a secret in its argv and cwd.  The decompressed trace
 # files hold none of these secrets, while they hold the requests themselves;
 # the replay gives exactly the events and alerts of the live run.
 . "$(dirname "$0")/lib.sh"
@@ -31,7 +31,7 @@ Y
 
 R=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 AUTH=AuthTok$R KEY=ApiKey$R COOKIE=Cookie$R SPLIT=SplitTok$R ARGV=ArgvTok$R
-BODYKEY=sk-ant-api03-Body${R}abcdefghij UNTAGGED=Untagged$R CWD=CwdDir$R
+BODYKEY=sk-ant-api03-Body${R}abcdefghij UNTAGGED=Untagged$R CWD=CwdDir$R QUERY=Query$R
 chmod 755 "$T"
 mkdir -m 755 "$T/$CWD"
 
@@ -50,7 +50,7 @@ send() {
 		"pieces": sys.argv[4:]}, open(sys.argv[1], "w"))' "$T/spec.json" "$@"
 	launch bot "$PY" "$T/send.py" "$HELPERS" "$T/spec.json"
 }
-send "$PLAIN" "" $'POST /plain HTTP/1.1\r\nHost: paste.example\r\nAuthorization: Bearer '"$AUTH"$'\r\nx-api-key: '"$KEY"$'\r\nCookie: session='"$COOKIE"$'; theme=dark\r\nContent-Length: 2\r\n\r\n{}' ||
+send "$PLAIN" "" $'POST /plain?q=1&api_key='"$QUERY"$' HTTP/1.1\r\nHost: paste.example\r\nAuthorization: Bearer '"$AUTH"$'\r\nx-api-key: '"$KEY"$'\r\nCookie: session='"$COOKIE"$'; theme=dark\r\nContent-Length: 2\r\n\r\n{}' ||
 	fail "the cleartext client failed"
 body="{\"key\":\"$BODYKEY\"}"
 send "$TLS" paste.example $'POST /tls HTTP/1.1\r\nHost: paste.example\r\nAuthori' "zation: Bearer $SPLIT" \
@@ -63,7 +63,7 @@ launch bot curl -sk --http1.1 --resolve paste.example:"$TLS":127.0.0.1 \
 (cd "$T/$CWD" && /usr/bin/python3 -c 'pass' "$UNTAGGED") || fail "python3 (root) failed"
 (cd "$T/$CWD" && setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c 'pass' \
 	"$UNTAGGED") || fail "python3 (nobody) failed"
-wait_event 10 type=http path=/plain
+wait_event 10 type=http path="/plain?q=1&api_key=[REDACTED]"
 wait_event 10 type=http path=/tls
 wait_event 10 type=http path=/curl
 wait_event 10 type=alert rule=outbound_post path=/curl
@@ -91,7 +91,7 @@ P
 grep -aq "POST /plain" "$T/raw" && grep -aq "POST /tls" "$T/raw" && grep -aq paste.example "$T/raw" ||
 	fail "the decompressed traces lack the requests: the search below would prove nothing"
 grep -aq "Authori" "$T/raw" || fail "the decompressed traces lack the header names"
-for s in "$AUTH" "$KEY" "$COOKIE" "$SPLIT" "$ARGV" "Body$R" "$UNTAGGED" "$CWD" "$R"; do
+for s in "$AUTH" "$KEY" "$COOKIE" "$SPLIT" "$ARGV" "Body$R" "$QUERY" "$UNTAGGED" "$CWD" "$R"; do
 	grep -aq "$s" "$T/raw" && fail "a trace holds the secret $s: $(grep -ao ".\{60\}$s.\{20\}" "$T/raw" | tr "\0" " " | head -3)"
 done
 grep -aq "$R" "$live" && fail "the live output holds a secret: $(grep -o ".\{60\}$R" "$live" | head -3)"
@@ -101,7 +101,7 @@ am replay --json --config "$T/policy.yaml" "${files[@]}" >"$T/replay.jsonl" 2>"$
 diff <(sort "$live") <(sort "$T/replay.jsonl") >"$T/diff" ||
 	fail "replay differs from the live run ($(wc -l <"$live") vs $(wc -l <"$T/replay.jsonl") lines):
 $(head -c 3000 "$T/diff")"
-OUT=$T/replay.jsonl expect_min 1 type=alert rule=outbound_post path=/plain
+OUT=$T/replay.jsonl expect_min 1 type=alert rule=outbound_post path="/plain?q=1&api_key=[REDACTED]"
 OUT=$T/replay.jsonl expect_min 1 type=alert rule=outbound_post path=/tls
 
 pass "no secret, untagged argv or cwd in $(wc -c <"$T/raw") decompressed trace bytes; replay = live ($(wc -l <"$live") events)"

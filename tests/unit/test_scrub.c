@@ -82,6 +82,18 @@ static void test_headers(void **state)
 			    "Cookie: x\r\n x\r\nHost: h\r\n");
 }
 
+static void test_query(void **state)
+{
+	assert_string_equal(scrubbed(AM_DATA_SOCK_SEND, 11, "GET /v1/x?api_key=AbC&q=1;token=t#f HTTP/1.1\r\n"
+				     "Referer: /y?token=keep\r\n\r\nsee /z?token=keep\n", 0),
+			    "GET /v1/x?api_key=xxx&q=1;token=x#f HTTP/1.1\r\n"
+			    "Referer: /y?token=keep\r\n\r\nsee /z?token=keep\n");
+	/* a request line cut between two writes */
+	scrubbed(AM_DATA_TLS_SEND, 12, "POST /up?k=1&acc", 0);
+	assert_string_equal(scrubbed(AM_DATA_TLS_SEND, 12, "ess_token=Zz9&x=2 HTTP/1.1\r\n", 0),
+			    "ess_token=xxx&x=2 HTTP/1.1\r\n");
+}
+
 static void test_split_writes(void **state)
 {
 	/* one header cut anywhere between two writes of the same stream */
@@ -173,6 +185,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_headers),
+		cmocka_unit_test(test_query),
 		cmocka_unit_test(test_split_writes),
 		cmocka_unit_test(test_gap_and_keys),
 		cmocka_unit_test(test_exec),
