@@ -198,6 +198,8 @@ struct am_data {
 /* faults map (per-CPU array): what the kernel could not do, counted by index */
 enum am_fault {
 	AM_FAULT_TAG_FULL = 0,  /* a tag not stored: the tagged map is full */
+	AM_FAULT_SCRATCH_BUSY = 1, /* a record not built: every scratch slot of the CPU
+				      was in use (also counted in drops) */
 	AM_FAULT_MAX,
 };
 

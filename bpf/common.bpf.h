@@ -233,14 +233,34 @@ struct {
 	__type(value, __u32);
 } handlers SEC(".maps") __weak;
 
-/* per-CPU scratch: one record being built (exec and file records) */
+/*
+ * per-CPU scratch: records being built (exec, file, data records).  One CPU
+ * runs several programs at once: a softirq's cgroup skb program interrupts
+ * a syscall-exit program in the middle of its record, and a uprobe or an
+ * egress skb program in task context can be preempted by another task's.
+ * So each CPU has SCRATCH_SLOTS buffers, and a program holds one from
+ * scratch_get() to scratch_put(): a buffer is taken by adding 1 to its busy
+ * word and reading 1 back (anyone else reads 2 and gives it back), which
+ * needs only the atomic add every kernel has.  No free buffer: the record
+ * is lost and counted (drops, and faults[AM_FAULT_SCRATCH_BUSY]).
+ */
 #define SCRATCH_BYTES 32768
 #define SCRATCH_MASK  (SCRATCH_BYTES - 1)
 #define STR_OFF_MASK  0x3fff /* string offsets stay below 16K: 16K + 4K fits */
-struct scratch { __u8 b[SCRATCH_BYTES]; };
+#define SCRATCH_SLOTS 4      /* task, its softirq, and preempted uprobes or sends */
+/* a percpu value is at most 32K: the busy word is in the last 8 bytes,
+ * which no record reaches (strings start below 16K and hold at most 4K) */
+struct scratch {
+	__u8 b[SCRATCH_BYTES - 8];
+	__u64 busy;          /* holders, and takers about to give it back */
+};
+_Static_assert(AM_EXEC_MAX <= STR_OFF_MASK + 1 + AM_PATH_MAX &&
+	       AM_FILE_MAX <= STR_OFF_MASK + 1 + AM_PATH_MAX &&
+	       STR_OFF_MASK + 1 + AM_PATH_MAX <= SCRATCH_BYTES - 8,
+	       "records stay clear of the scratch buffer's busy word");
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, SCRATCH_SLOTS);
 	__type(key, __u32);
 	__type(value, struct scratch);
 } scratch SEC(".maps") __weak;
@@ -267,9 +287,45 @@ extern const volatile __u64 wakeup_bytes;
 /* bytes of data captured per record (<= AM_DATA_CAP_MAX); defined in data.bpf.c */
 extern const volatile __u32 data_cap;
 
-static __always_inline void *scratch_get(void)
+/* one buffer tried: it when it was free (now ours), else NULL */
+static __always_inline void *scratch_try(__u32 i)
 {
-	return bpf_map_lookup_elem(&scratch, &zero_key);
+	struct scratch *sc = bpf_map_lookup_elem(&scratch, &i);
+
+	if (!sc)
+		return NULL;
+	__sync_fetch_and_add(&sc->busy, 1);
+	if (*(volatile __u64 *)&sc->busy == 1)
+		return sc;
+	__sync_fetch_and_add(&sc->busy, -1);
+	return NULL;
+}
+
+static __always_inline void fault_count(__u32 fault);
+static __always_inline void drop_count(__u32 type);
+
+/*
+ * scratch_get - a free scratch buffer of this CPU for a record of type, held
+ * until scratch_put(); NULL (counted: the record of type is lost) when
+ * every one is in use
+ */
+static __always_inline void *scratch_get(__u32 type)
+{
+	void *buf = NULL;
+
+	for (__u32 i = 0; i < SCRATCH_SLOTS && !buf; i++)
+		buf = scratch_try(i);
+	if (!buf) {
+		fault_count(AM_FAULT_SCRATCH_BUSY);
+		drop_count(type);
+	}
+	return buf;
+}
+
+/* give back what scratch_get returned (the pointer as it was returned) */
+static __always_inline void scratch_put(void *buf)
+{
+	__sync_fetch_and_add(&((struct scratch *)buf)->busy, -1);
 }
 
 static __always_inline struct am_config *config_get(void)
@@ -367,6 +423,15 @@ static __always_inline void hdr_fill(struct am_hdr *h, __u16 type, __u16 size,
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
 }
 
+/* a record of type lost: counted for the collector's drop events */
+static __always_inline void drop_count(__u32 type)
+{
+	__u64 *n = bpf_map_lookup_elem(&drops, &type);
+
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
 /*
  * emit - copy size bytes of a built record into the ring buffer.  Wakeups
  * are batched: none for ordinary records, forced when the backlog exceeds
@@ -381,12 +446,8 @@ static __always_inline void emit(void *rec, __u64 size, __u32 type, bool urgent)
 		flags = 0;
 	else if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > wakeup_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
-	if (bpf_ringbuf_output(&events, rec, size, flags)) {
-		__u64 *n = bpf_map_lookup_elem(&drops, &type);
-
-		if (n)
-			__sync_fetch_and_add(n, 1);
-	}
+	if (bpf_ringbuf_output(&events, rec, size, flags))
+		drop_count(type);
 }
 
 /* ---- paths ---- */

@@ -136,7 +136,7 @@ static __always_inline struct am_data *data_fill(struct __sk_buff *skb, struct a
 						 const struct pkt *p, __u8 source, __s64 ret,
 						 __u32 at, __u32 cap)
 {
-	struct am_data *d = scratch_get();
+	struct am_data *d = scratch_get(AM_EV_DATA);
 	bool out = source == AM_DATA_SOCK_SEND;
 
 	if (!d)
@@ -173,11 +173,13 @@ static __always_inline struct am_data *data_fill(struct __sk_buff *skb, struct a
 	return d;
 }
 
+/* emit d and give its scratch slot back */
 static __always_inline void data_send(struct am_data *d)
 {
 	__u32 cap = cap_clamp(d->cap_len);
 
 	emit(d, sizeof(*d) + cap, AM_EV_DATA, false);
+	scratch_put(d);
 }
 
 /* one record: cap bytes of payload (0 for a count-only record), ret bytes accounted */
@@ -253,6 +255,7 @@ static __always_inline void send_emit(struct __sk_buff *skb, struct am_sk *st,
 			data_send(d);
 			return;
 		}
+		scratch_put(d); /* not sent: head_emit sends the head in chunks */
 		st->head_left = AM_HEAD_MAX;
 	}
 	head_emit(skb, st, p);

@@ -62,7 +62,7 @@ static __always_inline int file_emit(__u16 type, const struct file_args *a, long
 
 	if (!tag)
 		return 0;
-	rec = scratch_get();
+	rec = scratch_get(type);
 	if (!rec)
 		return 0;
 	f = (void *)rec;
@@ -82,6 +82,7 @@ static __always_inline int file_emit(__u16 type, const struct file_args *a, long
 	off += f->base2_len;
 	f->hdr.size = off & SCRATCH_MASK;
 	emit(rec, off & SCRATCH_MASK, type, false);
+	scratch_put(rec);
 	return 0;
 }
 

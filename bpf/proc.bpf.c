@@ -173,7 +173,7 @@ int BPF_PROG(proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 	__u8 *rec;
 	long n;
 
-	rec = scratch_get();
+	rec = scratch_get(AM_EV_EXEC);
 	if (!rec)
 		return 0;
 	e = (void *)rec;
@@ -186,7 +186,7 @@ int BPF_PROG(proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 	if (tag)
 		t = *tag;
 	else if (!(flags = exec_untagged(rec, fname, n, tgid, &t)))
-		return 0;
+		goto out;
 
 	hdr_fill(&e->hdr, AM_EV_EXEC, 0, &t);
 	e->hdr.flags = flags | cut;
@@ -202,6 +202,8 @@ int BPF_PROG(proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 	size = (off + e->cwd_len) & SCRATCH_MASK;
 	e->hdr.size = size;
 	emit(rec, size, AM_EV_EXEC, true);
+out:
+	scratch_put(rec);
 	return 0;
 }
 

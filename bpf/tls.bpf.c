@@ -198,47 +198,17 @@ int BPF_PROG(h_tls, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("uretprobe")
-int BPF_KRETPROBE(tls_ret, long rc)
+/* the record of a TLS call that moved bytes, built in d (a held scratch
+ * buffer): emitted, or left pending for the thread's next socket write */
+static __always_inline void tls_record(struct am_data *d, const struct tls_call *cc,
+				       const struct am_tag *tag, __s64 moved, __u64 pt)
 {
-	__u64 pt = bpf_get_current_pid_tgid();
-	struct tls_call *cp = bpf_map_lookup_elem(&tls_calls, &pt);
-	__u32 tgid = pt >> 32;
+	struct tls_call c = *cc;
 	struct task_struct *task;
-	struct tls_call c;
-	struct am_tag *tag;
-	struct am_data *d;
 	struct sock *sk;
-	__s64 moved;
 	__u32 cap;
 	bool head;
 
-	if (!cp || !cp->in_call)
-		return 0;
-	c = *cp;
-	if (c.pending) {
-		cp->in_call = 0; /* the pending record still waits */
-	} else {
-		bpf_map_delete_elem(&tls_calls, &pt);
-	}
-	tag = bpf_map_lookup_elem(&tagged, &tgid);
-	if (!tag)
-		return 0;
-	if (c.lib == AM_TLS_OPENSSL)
-		rc = (int)rc; /* OpenSSL returns int */
-	moved = rc;
-	if (c.out) {
-		__u64 n = 0;
-
-		if (rc != 1 || bpf_probe_read_user(&n, sizeof(n), (void *)c.out))
-			return 0;
-		moved = n;
-	}
-	if (moved <= 0)
-		return 0;
-	d = scratch_get();
-	if (!d)
-		return 0;
 	__builtin_memset(d, 0, sizeof(*d));
 	hdr_fill(&d->hdr, AM_EV_DATA, 0, tag);
 	d->ret = moved;
@@ -263,13 +233,54 @@ int BPF_KRETPROBE(tls_ret, long rc)
 		p.pending = (__u8)k.slot + 1;
 		if (!bpf_map_update_elem(&tls_pend, &k, d, BPF_ANY)) {
 			if (!bpf_map_update_elem(&tls_calls, &pt, &p, BPF_ANY))
-				return 0; /* sent by h_tls at the thread's next socket write */
+				return; /* sent by h_tls at the thread's next socket write */
 			bpf_map_delete_elem(&tls_pend, &k);
 		}
 	} else if (head) {
 		head_emit(d, c.buf, moved);
-		return 0;
+		return;
 	}
 	emit(d, sizeof(*d) + cap, AM_EV_DATA, false);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(tls_ret, long rc)
+{
+	__u64 pt = bpf_get_current_pid_tgid();
+	struct tls_call *cp = bpf_map_lookup_elem(&tls_calls, &pt);
+	__u32 tgid = pt >> 32;
+	struct tls_call c;
+	struct am_tag *tag;
+	struct am_data *d;
+	__s64 moved;
+
+	if (!cp || !cp->in_call)
+		return 0;
+	c = *cp;
+	if (c.pending) {
+		cp->in_call = 0; /* the pending record still waits */
+	} else {
+		bpf_map_delete_elem(&tls_calls, &pt);
+	}
+	tag = bpf_map_lookup_elem(&tagged, &tgid);
+	if (!tag)
+		return 0;
+	if (c.lib == AM_TLS_OPENSSL)
+		rc = (int)rc; /* OpenSSL returns int */
+	moved = rc;
+	if (c.out) {
+		__u64 n = 0;
+
+		if (rc != 1 || bpf_probe_read_user(&n, sizeof(n), (void *)c.out))
+			return 0;
+		moved = n;
+	}
+	if (moved <= 0)
+		return 0;
+	d = scratch_get(AM_EV_DATA);
+	if (!d)
+		return 0;
+	tls_record(d, &c, tag, moved, pt);
+	scratch_put(d);
 	return 0;
 }

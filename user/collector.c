@@ -228,7 +228,9 @@ static int on_record(void *ctx, void *data, size_t size)
 		if (bad <= 10)
 			am_warn("bad record from the kernel (%zu bytes): %s", size, why);
 	}
-	recorder_record(c->rec, data, size); /* after the tags and /proc reads it caused */
+	/* after the tags and /proc reads it caused; agents' records only */
+	if (pipeline_agent_record(c->pl, data, size))
+		recorder_record(c->rec, data, size);
 	return 0;
 }
 
@@ -364,7 +366,8 @@ static void record_agents(struct collector *c)
 
 static int snapshot_proc(struct proc_info *pi, void *arg)
 {
-	recorder_proc(arg, pi);
+	if (pi->agent_id != AM_AGENT_NONE) /* others' exe and cwd stay out of traces */
+		recorder_proc(arg, pi);
 	return 0;
 }
 
@@ -384,7 +387,8 @@ static void record_proc(const struct proc_info *pi, void *arg)
 {
 	struct collector *c = arg;
 
-	recorder_proc(c->rec, pi);
+	if (pi->agent_id != AM_AGENT_NONE) /* an agent's: tagged before it is read */
+		recorder_proc(c->rec, pi);
 }
 
 static int record_start(struct collector *c)

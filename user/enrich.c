@@ -71,6 +71,10 @@ static struct proc_info *fill_common(struct enrich *e, struct event *ev)
 	struct proc_info *pi = proc_cache_get(e->cache, ev->pid);
 
 	if (!pi && ev->type != AM_EV_EXIT) {
+		if (ev->agent_id != AM_AGENT_NONE && (pi = proc_cache_upsert(e->cache, ev->pid))) {
+			pi->agent_id = ev->agent_id; /* tagged when it is read: it is recorded */
+			pi->agent_pid = ev->agent_pid;
+		}
 		proc_cache_load(e->cache, e->tagger->procfs, ev->pid);
 		pi = proc_cache_get(e->cache, ev->pid);
 	}

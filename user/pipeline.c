@@ -237,6 +237,20 @@ int pipeline_record(struct pipeline *pl, const void *data, size_t size, const ch
 	return 0;
 }
 
+bool pipeline_agent_record(struct pipeline *pl, const void *data, size_t size)
+{
+	struct am_hdr h;
+	struct proc_info *pi;
+
+	if (!data || size < sizeof(h))
+		return false;
+	memcpy(&h, data, sizeof(h)); /* no alignment assumed */
+	if (h.agent_id != AM_AGENT_NONE)
+		return true;
+	pi = proc_cache_get(pl->cache, h.pid);
+	return pi && pi->agent_id != AM_AGENT_NONE;
+}
+
 void pipeline_drop(struct pipeline *pl, uint64_t lost, uint64_t boot_ns)
 {
 	drop_event(pl, lost, boot_ns, NULL);

@@ -65,6 +65,13 @@ void pipeline_free(struct pipeline *pl);
  * monitor_degraded raised once per why.  Counted: pipeline_records.
  */
 int pipeline_record(struct pipeline *pl, const void *data, size_t size, const char **why);
+/*
+ * pipeline_agent_record - after pipeline_record: whether the record is an
+ * agent's (the kernel tagged it, or its process is tagged now: a candidate
+ * exec found to be an agent).  Only these are recorded: the argv and cwd of
+ * other processes, of any user, never reach a trace.
+ */
+bool pipeline_agent_record(struct pipeline *pl, const void *data, size_t size);
 /* the kernel could not deliver lost records: a drop event */
 void pipeline_drop(struct pipeline *pl, uint64_t lost, uint64_t boot_ns);
 

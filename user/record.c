@@ -21,6 +21,7 @@
 #include "../bpf/agentmon.h"
 #include "common.h"
 #include "record.h"
+#include "scrub.h"
 #include "trace.h"
 
 #define TICK_AFTER_NS (3ull * 1000 * 1000 * 1000) /* clock entries after the last entry */
@@ -42,6 +43,7 @@ struct recorder {
 	struct trace_info info;
 
 	/* the collector's thread */
+	struct scrub scrub;            /* secrets masked before a record goes in */
 	struct trace_block cur;
 	uint64_t now_boot, now_wall;   /* the last tick's clock */
 	uint64_t cur_first_boot;       /* clock when cur got its first entry */
@@ -270,8 +272,14 @@ static void added(struct recorder *r, int ret, bool clock)
 
 void recorder_record(struct recorder *r, const void *data, size_t size)
 {
-	if (r && room(r, size))
-		added(r, trace_block_add(&r->cur, TRACE_RECORD, data, size, NULL, 0), false);
+	const void *clean;
+
+	if (!r)
+		return;
+	if (!(clean = scrub_record(&r->scrub, data, size, &size)))
+		add_lost(r, 1); /* too large to scrub: never stored whole */
+	else if (room(r, size))
+		added(r, trace_block_add(&r->cur, TRACE_RECORD, clean, size, NULL, 0), false);
 }
 
 void recorder_agent(struct recorder *r, uint32_t id, const char *name)
@@ -465,7 +473,9 @@ int recorder_new(struct recorder **out, const struct record_settings *s,
 
 	if (ret)
 		return ret;
-	if (!(r = calloc(1, sizeof(*r))) || !(r->dir = strdup(s->dir))) {
+	if (!(r = calloc(1, sizeof(*r))) || !(r->dir = strdup(s->dir)) || scrub_init(&r->scrub)) {
+		if (r)
+			free(r->dir);
 		free(r);
 		snprintf(err, errlen, "cannot start recording: out of memory");
 		return -ENOMEM;
@@ -478,6 +488,7 @@ int recorder_new(struct recorder **out, const struct record_settings *s,
 	pthread_cond_init(&r->idle, NULL);
 	if ((ret = pthread_create(&r->thread, NULL, writer_main, r))) {
 		snprintf(err, errlen, "cannot start the trace writer: %s", strerror(ret));
+		scrub_release(&r->scrub);
 		free(r->dir);
 		free(r);
 		return -ret;
@@ -500,6 +511,7 @@ void recorder_free(struct recorder *r)
 	pthread_mutex_unlock(&r->lock);
 	pthread_join(r->thread, NULL);
 	trace_block_free(&r->cur);
+	scrub_release(&r->scrub);
 	pthread_cond_destroy(&r->cond);
 	pthread_cond_destroy(&r->idle);
 	pthread_mutex_destroy(&r->lock);

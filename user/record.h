@@ -71,7 +71,8 @@ int recorder_new(struct recorder **out, const struct record_settings *s,
 /* hand over what is held, wait for the writer to write it, close, free */
 void recorder_free(struct recorder *r);
 
-/* entries, appended on the collector's thread (a copy of the bytes) */
+/* entries, appended on the collector's thread (a copy of the bytes); a
+ * kernel record is stored scrubbed (scrub.h): secrets masked first */
 void recorder_record(struct recorder *r, const void *data, size_t size);
 void recorder_agent(struct recorder *r, uint32_t id, const char *name);
 void recorder_proc(struct recorder *r, const struct proc_info *pi);

@@ -127,7 +127,7 @@ static size_t pct_decode(const char *s, size_t n, char *d)
 	return k;
 }
 
-static bool param_is_secret(const char *name, size_t n)
+bool redact_param_is_secret(const char *name, size_t n)
 {
 	static const char *const exact[] = {
 		"key", "api_key", "apikey", "token", "access_token", "secret", "password",
@@ -149,7 +149,7 @@ static void put_param(struct rbuf *o, const char *p, const char *e)
 {
 	const char *eq = memchr(p, '=', (size_t)(e - p));
 
-	if (eq && param_is_secret(p, (size_t)(eq - p))) {
+	if (eq && redact_param_is_secret(p, (size_t)(eq - p))) {
 		put(o, p, (size_t)(eq - p) + 1);
 		put(o, REDACTED, strlen(REDACTED));
 	} else {
@@ -256,6 +256,25 @@ static void put_keys(struct rbuf *o, const char *s, size_t len)
 		put(o, s + i, 1);
 		i++;
 	}
+}
+
+size_t redact_keys_mask(char *s, size_t len)
+{
+	const struct key_shape *shape;
+	char prev = ' ';
+	size_t i = 0, k, masked = 0;
+
+	while (i < len) {
+		if (!is_word(prev) && (k = key_at(s + i, len - i, &shape))) {
+			prev = s[i + k - 1];
+			memset(s + i + strlen(shape->prefix), 'X', k - strlen(shape->prefix));
+			masked += k - strlen(shape->prefix);
+			i += k;
+			continue;
+		}
+		prev = s[i++];
+	}
+	return masked;
 }
 
 size_t redact_keys(const char *s, size_t len, char *out, size_t outsz)

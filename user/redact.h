@@ -44,6 +44,8 @@ size_t redact_header_value(const char *name, size_t name_len, const char *value,
  * redact_keys.
  */
 size_t redact_query(const char *path, size_t len, char *out, size_t outsz);
+/* is a query parameter of this name (percent-encoded as sent) secret, as above */
+bool redact_param_is_secret(const char *name, size_t name_len);
 
 /*
  * Free text with well-known key shapes replaced after their type prefix:
@@ -53,6 +55,14 @@ size_t redact_query(const char *path, size_t len, char *out, size_t outsz);
  * longer than the input).
  */
 size_t redact_keys(const char *s, size_t len, char *out, size_t outsz);
+
+/*
+ * The same key shapes masked in place, the length kept: the part after the
+ * type prefix becomes 'X's ("sk-ant-XXXX..."), which redact_keys still
+ * takes for a key.  For bytes that are stored (traces).  Returns the bytes
+ * masked.
+ */
+size_t redact_keys_mask(char *s, size_t len);
 
 /*
  * One command-line argument as it may be shown: a "Header: value" argument

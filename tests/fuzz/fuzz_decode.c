@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * fuzz_decode.c - libFuzzer target: decode_record on arbitrary bytes, then
- * every consumer of a decoded event (JSON and text output, agent matching).
+ * every consumer of a decoded event (JSON and text output, agent matching);
+ * the record as a trace stores it (scrub_record) decodes whenever the
+ * record did, to the same type.
  * clang -fsanitize=fuzzer,address -Iuser -Ibpf tests/fuzz/fuzz_decode.c \
- *   user/decode.c user/output.c user/json.c user/event.c user/agents.c
+ *   user/decode.c user/output.c user/json.c user/event.c user/agents.c \
+ *   user/scrub.c user/redact.c
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +16,23 @@
 #include "agents.h"
 #include "decode.h"
 #include "output.h"
+#include "scrub.h"
+
+/* the scrubbed record decodes, to the same type */
+static void check_scrub(const void *rec, size_t size, const struct event *ev)
+{
+	static struct scrub *s;
+	struct event out;
+	const char *why;
+	const void *p;
+	size_t n;
+
+	if (!s && (!(s = malloc(sizeof(*s))) || scrub_init(s)))
+		abort();
+	p = scrub_record(s, rec, size, &n);
+	if (ev && p && (decode_record(p, n, &out, &why) || out.type != ev->type))
+		abort();
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -45,6 +65,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ev.type == AM_EV_EXEC)
 			agents_match_exec(agents, ev.exec.filename, ev.exec.argv,
 					  ev.exec.argv_len, ev.exec.argc);
+		check_scrub(copy, size, &ev);
+	} else {
+		check_scrub(copy, size, NULL);
 	}
 	free(copy);
 	return 0;

@@ -163,6 +163,48 @@ static void test_tag_lost_alerts_once(void **state)
 	assert_int_equal(count(f, AM_EV_ALERT, "monitor_degraded"), 2);
 }
 
+/* a candidate exec (an untagged process ran an interpreter) of pid */
+static size_t candidate_exec(uint32_t pid, const char *file, const char *argv, size_t argv_len)
+{
+	struct am_exec x = { 0 };
+	size_t fl = strlen(file) + 1;
+
+	x.hdr.type = AM_EV_EXEC;
+	x.hdr.pid = x.hdr.tid = pid;
+	x.hdr.agent_id = AM_AGENT_NONE;
+	x.hdr.flags = AM_F_CANDIDATE;
+	x.argc = 0;
+	for (size_t i = 0; i < argv_len; i++)
+		x.argc += argv[i] == '\0';
+	x.filename_len = (uint16_t)fl;
+	x.argv_len = (uint16_t)argv_len;
+	x.hdr.size = (uint16_t)(sizeof(x) + fl + argv_len);
+	memcpy(rec, &x, sizeof(x));
+	memcpy(rec + sizeof(x), file, fl);
+	memcpy(rec + sizeof(x) + fl, argv, argv_len);
+	return x.hdr.size;
+}
+
+/* only agents' records are recorded: an interpreter that is no agent is not */
+static void test_agent_record(void **state)
+{
+	struct fixture *f = *state;
+	static const char plain[] = "python3\0-c\0pass SECRET";
+	static const char agent[] = "node\0/opt/lib/node_modules/@anthropic-ai/claude-code/cli.js";
+	size_t n = candidate_exec(500, "/usr/bin/python3", plain, sizeof(plain));
+
+	assert_int_equal(pipeline_record(f->pl, rec, n, NULL), 0);
+	assert_false(pipeline_agent_record(f->pl, rec, n));
+	n = candidate_exec(501, "/usr/bin/node", agent, sizeof(agent));
+	assert_int_equal(pipeline_record(f->pl, rec, n, NULL), 0);
+	assert_true(pipeline_agent_record(f->pl, rec, n));
+	/* tagged by the kernel: the header says so */
+	((struct am_hdr *)rec)->agent_id = 0;
+	((struct am_hdr *)rec)->pid = 502;
+	assert_true(pipeline_agent_record(f->pl, rec, n));
+	assert_false(pipeline_agent_record(f->pl, rec, 8));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -170,6 +212,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_drop_has_no_reason, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tag_lost_alerts_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_agent_record, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* scrub.c - secrets masked before a record is stored; see scrub.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode.h"
+#include "event.h"
+#include "redact.h"
+#include "scrub.h"
+
+/* where a line is: its start, a header name (or a method), a secret
+ * header's value, the rest; in a request line's target, its path, a query
+ * parameter's name, a secret parameter's value, another value */
+enum { L_START, L_NAME, L_SECRET, L_REST, L_TARGET, L_QNAME, L_QSECRET, L_QVALUE };
+
+#define METHOD_MAX 16
+
+int scrub_init(struct scrub *s)
+{
+	memset(s, 0, sizeof(*s) - sizeof(s->buf));
+	s->streams = calloc(SCRUB_STREAMS, sizeof(*s->streams));
+	return s->streams ? 0 : -ENOMEM;
+}
+
+void scrub_release(struct scrub *s)
+{
+	free(s->streams);
+	s->streams = NULL;
+}
+
+/* a byte of an HTTP token (RFC 9110): what a header name is made of */
+static bool token_char(uint8_t c)
+{
+	return c > 0x20 && c < 0x7f && !strchr("()<>@,;:\\\"/[]?={}", c);
+}
+
+static bool name_secret(const struct scrub_stream *st)
+{
+	return st->name_len > SCRUB_NAME_MAX ||
+	       (st->name_len && redact_header_is_secret(st->name, st->name_len));
+}
+
+/* the name so far is a method: 1 to METHOD_MAX capitals */
+static bool name_method(const struct scrub_stream *st)
+{
+	if (!st->name_len || st->name_len > METHOD_MAX)
+		return false;
+	for (size_t i = 0; i < st->name_len; i++)
+		if (st->name[i] < 'A' || st->name[i] > 'Z')
+			return false;
+	return true;
+}
+
+/* one byte of a line that is not a secret value: follow the name */
+static void follow_name(struct scrub_stream *st, uint8_t c)
+{
+	if (c == ':') {
+		st->state = name_secret(st) ? L_SECRET : L_REST;
+	} else if (c == ' ' && name_method(st)) {
+		st->state = L_TARGET; /* a request line */
+	} else if (!token_char(c)) {
+		st->state = L_REST; /* a status line, a body */
+	} else {
+		if (st->name_len < SCRUB_NAME_MAX)
+			st->name[st->name_len] = (char)c;
+		if (st->name_len <= SCRUB_NAME_MAX)
+			st->name_len++;
+	}
+}
+
+/* one byte of a request target; true when it is to be masked */
+static bool follow_target(struct scrub_stream *st, uint8_t c)
+{
+	if (c == ' ' || c == '#' || c == '\r') {
+		st->state = L_REST; /* the target ends */
+	} else if (st->state == L_TARGET) {
+		if (c == '?')
+			st->state = L_QNAME;
+	} else if (c == '&' || c == ';') {
+		st->state = L_QNAME;
+		st->name_len = 0;
+	} else if (st->state == L_QNAME) {
+		if (c == '=')
+			st->state = redact_param_is_secret(st->name, st->name_len) ? L_QSECRET
+										   : L_QVALUE;
+		else if (st->name_len < SCRUB_NAME_MAX)
+			st->name[st->name_len++] = (char)c;
+	} else {
+		return st->state == L_QSECRET;
+	}
+	return false;
+}
+
+/* the values of secret header lines in p masked, st carried over; bytes masked */
+static size_t mask_lines(struct scrub_stream *st, uint8_t *p, size_t n)
+{
+	size_t masked = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = p[i];
+
+		if (c == '\n') {
+			st->folded = st->state == L_SECRET;
+			st->state = L_START;
+			st->name_len = 0;
+			continue;
+		}
+		if (st->state == L_START) {
+			st->state = st->folded && (c == ' ' || c == '\t') ? L_SECRET : L_NAME;
+			st->folded = false;
+		}
+		if (st->state == L_NAME) {
+			follow_name(st, c);
+			if (st->state == L_TARGET)
+				st->name_len = 0;
+		} else if (st->state >= L_TARGET && follow_target(st, c)) {
+			p[i] = 'x';
+			masked++;
+		} else if (st->state == L_SECRET && c != ' ' && c != '\t' && c != '\r') {
+			p[i] = 'x';
+			masked++;
+		}
+	}
+	return masked;
+}
+
+static uint64_t stream_hash(uint32_t pid, uint8_t source, uint64_t sock_id, uint32_t fd)
+{
+	uint64_t h = sock_id * 0x9e3779b97f4a7c15ull;
+
+	h ^= ((uint64_t)pid << 32 | fd) * 0xc2b2ae3d27d4eb4full;
+	h ^= source;
+	return h ^ (h >> 29);
+}
+
+/* the state of one stream: found, or a slot taken (the least recently used of its ways) */
+static struct scrub_stream *stream_get(struct scrub *s, const struct event *ev)
+{
+	const struct event_data *d = &ev->data;
+	size_t base = stream_hash(ev->pid, d->source, d->sock_id, d->fd) & (SCRUB_STREAMS - 1);
+	struct scrub_stream *old = NULL;
+
+	for (size_t w = 0; w < SCRUB_WAYS; w++) {
+		struct scrub_stream *st = &s->streams[(base + w) & (SCRUB_STREAMS - 1)];
+
+		if (st->used && st->pid == ev->pid && st->source == d->source &&
+		    st->sock_id == d->sock_id && st->fd == d->fd)
+			return st;
+		if (!old || st->used < old->used)
+			old = st;
+	}
+	if (old->used)
+		s->evicted++;
+	memset(old, 0, sizeof(*old));
+	old->pid = ev->pid;
+	old->source = d->source;
+	old->sock_id = d->sock_id;
+	old->fd = d->fd;
+	return old;
+}
+
+/* a data record's payload (at buf + off, in s->buf) */
+static void scrub_data(struct scrub *s, const struct event *ev, size_t off)
+{
+	const struct event_data *d = &ev->data;
+	uint8_t *p = s->buf + off;
+	struct scrub_stream *st;
+
+	if (d->source == AM_DATA_SOCK_RECV) { /* DNS answers: no headers */
+		s->masked += redact_keys_mask((char *)p, d->cap_len);
+		return;
+	}
+	st = stream_get(s, ev);
+	st->used = ++s->uses;
+	s->masked += mask_lines(st, p, d->cap_len);
+	s->masked += redact_keys_mask((char *)p, d->cap_len);
+	if (d->ret < 0 || (uint64_t)d->ret > d->cap_len) {
+		st->state = L_START; /* bytes not seen: the next record starts a line */
+		st->name_len = 0;
+		st->folded = false;
+	}
+}
+
+/* an exec record rebuilt with each argument redacted; its new size, 0 when it does not fit */
+static size_t scrub_exec(struct scrub *s, const uint8_t *rec, const struct event *ev)
+{
+	const struct event_exec *x = &ev->exec;
+	struct am_exec e;
+	size_t fl = strlen(x->filename) + 1, cl = x->cwd ? strlen(x->cwd) + 1 : 0;
+	size_t o = sizeof(e) + fl, in = 0, end = sizeof(s->buf) - cl;
+
+	memcpy(&e, rec, sizeof(e));
+	memcpy(s->buf + sizeof(e), x->filename, fl);
+	for (uint32_t i = 0; i < x->argc && in < x->argv_len; i++) {
+		size_t len = strnlen(x->argv + in, x->argv_len - in);
+
+		if (o + 1 >= end)
+			return 0;
+		o += redact_arg(x->argv + in, len, (char *)s->buf + o, end - o) + 1;
+		in += len + 1;
+	}
+	if (o > end || o - sizeof(e) - fl > UINT16_MAX)
+		return 0;
+	memcpy(s->buf + o, x->cwd ? x->cwd : "", cl);
+	e.filename_len = (uint16_t)fl;
+	e.cwd_len = (uint16_t)cl;
+	e.argv_len = (uint16_t)(o - sizeof(e) - fl);
+	e.hdr.size = (uint16_t)(o + cl);
+	memcpy(s->buf, &e, sizeof(e));
+	return o + cl;
+}
+
+/* what did not decode: its bytes past the header as one stream of their own */
+static void scrub_raw(struct scrub *s, size_t size)
+{
+	struct scrub_stream st = { .state = L_START };
+
+	if (size <= sizeof(struct am_hdr))
+		return;
+	s->masked += mask_lines(&st, s->buf + sizeof(struct am_hdr), size - sizeof(struct am_hdr));
+	s->masked += redact_keys_mask((char *)s->buf + sizeof(struct am_hdr),
+				      size - sizeof(struct am_hdr));
+}
+
+const void *scrub_record(struct scrub *s, const void *rec, size_t size, size_t *out_size)
+{
+	struct event ev;
+	const char *why;
+	size_t n;
+
+	*out_size = size;
+	if (size > sizeof(s->buf))
+		return NULL;
+	if (decode_record(rec, size, &ev, &why)) {
+		memcpy(s->buf, rec, size);
+		scrub_raw(s, size);
+		return s->buf;
+	}
+	switch (ev.type) {
+	case AM_EV_EXEC:
+		n = scrub_exec(s, rec, &ev);
+		*out_size = n;
+		return n ? s->buf : NULL;
+	case AM_EV_DATA:
+		memcpy(s->buf, rec, size);
+		scrub_data(s, &ev, (size_t)(ev.data.buf - (const uint8_t *)rec));
+		return s->buf;
+	default:
+		return rec;
+	}
+}

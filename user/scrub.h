@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * scrub.h - an agent's kernel record as a trace may store it: secrets are
+ * masked before the recorder copies it.  The output redacts what it prints
+ * (redact.h); traces are kept for days and must not hold what the output
+ * never shows.  A replay of the scrubbed record gives the same events and
+ * alerts: lengths and structure are kept wherever a parser looks.
+ *
+ *  - exec: each argument through redact_arg (argv_len and hdr.size change;
+ *    redact_arg of its own output gives the same output)
+ *  - data (socket sends, TLS plaintext both ways): the value of every
+ *    header line whose name is secret (redact_header_is_secret) is masked
+ *    with 'x' (blanks, CR and LF kept), the line followed across the
+ *    records of one stream (pid, source, socket): a value split between two
+ *    writes is masked in both; in a request line ("METHOD target"), the
+ *    values of secret query parameters (redact_param_is_secret) too; key
+ *    shapes masked (redact_keys_mask).
+ *    Bytes the kernel did not capture (cap_len < ret) end the line: the
+ *    next record starts a new one.
+ *  - a record that does not decode: the key shapes and secret header lines
+ *    of its bytes past the header, as one stream of its own.
+ *
+ * Not parsed: HTTP/2 header blocks (HPACK, often Huffman-coded) - their
+ * secret values are stored as sent; see README "Traces and kernel buffers".
+ *
+ * Library code: no printing; struct scrub is the caller's (embedded).
+ */
+#ifndef AGENTMON_SCRUB_H
+#define AGENTMON_SCRUB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../bpf/agentmon.h"
+
+#define SCRUB_STREAMS  4096   /* streams whose line state is kept (power of 2) */
+#define SCRUB_WAYS     4      /* slots a stream may take */
+#define SCRUB_NAME_MAX 64     /* header name bytes kept; a longer name is secret */
+/* the largest record scrubbed: an exec whose arguments all grew */
+#define SCRUB_REC_MAX  (AM_EXEC_MAX + AM_ARGC_MAX * 32)
+
+struct scrub_stream {
+	uint64_t sock_id;
+	uint64_t used;             /* scrub.uses at the last record; 0: free */
+	uint32_t pid, fd;
+	uint8_t source;
+	uint8_t state;             /* enum in scrub.c: line start, name, secret, rest */
+	uint8_t name_len;          /* SCRUB_NAME_MAX + 1: longer */
+	bool folded;               /* the last line was a secret header (obs-fold) */
+	char name[SCRUB_NAME_MAX];
+};
+
+struct scrub {
+	struct scrub_stream *streams; /* SCRUB_STREAMS */
+	uint64_t uses;
+	uint64_t masked;           /* bytes masked, all records */
+	uint64_t evicted;          /* streams forgotten to make room */
+	uint8_t buf[SCRUB_REC_MAX];
+};
+
+/* 0 or -ENOMEM */
+int scrub_init(struct scrub *s);
+void scrub_release(struct scrub *s);
+
+/*
+ * scrub_record - rec (size bytes) as it may be stored: rec itself when it
+ * holds nothing to mask, else a copy in s->buf (valid until the next call)
+ * with *out_size set.  NULL when it is too large to be scrubbed (not to be
+ * stored).
+ */
+const void *scrub_record(struct scrub *s, const void *rec, size_t size, size_t *out_size);
+
+#endif
