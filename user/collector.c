@@ -121,8 +121,10 @@ static int write_tag(void *arg, const struct tag_entry *e)
 	agent_hooks_on(c); /* before the process can connect */
 	save_agents(c); /* the name of agent_id before the first use of it */
 	ret = loader_tag(c->loader, e->tgid, &t);
-	if (!ret)
+	if (!ret) {
+		loader_tls_root(c->loader, e->tgid); /* before it runs (launch) */
 		recorder_tag(c->rec, e->tgid, e->agent_pid, e->agent_id);
+	}
 	else
 		tag_write_failed(c, e->tgid, ret);
 	return ret;
@@ -164,6 +166,7 @@ static void sweep(struct collector *c, uint64_t boot_ns)
 	c->swept = boot_ns;
 	if ((n = tagstore_sweep(&c->tags)) > 0)
 		am_debug("%d stale tag%s removed (the process is gone)", n, n == 1 ? "" : "s");
+	loader_tls_sweep(c->loader);
 }
 
 /* every event the pipeline shows: the output stream and the tail clients */
@@ -201,6 +204,17 @@ static int tls_on_hello(void *arg, struct event *ev)
 	return how == RULES_TLS_NONE ? RULES_TLS_HOOKED : how;
 }
 
+/* the TLS uprobes follow the tagged processes: tagged at exec, forked, gone */
+static void tls_follow(struct collector *c, const struct am_hdr *h)
+{
+	if (h->type == AM_EV_EXEC && (h->flags & AM_F_NEW_TAG))
+		loader_tls_root(c->loader, h->pid);
+	else if (h->type == AM_EV_FORK)
+		loader_tls_fork(c->loader, h->ppid, h->pid, h->ts_ns);
+	else if (h->type == AM_EV_EXIT)
+		loader_tls_exit(c->loader, h->pid);
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct collector *c = ctx;
@@ -210,6 +224,8 @@ static int on_record(void *ctx, void *data, size_t size)
 
 	if (size >= sizeof(*h) && h->agent_id != AM_AGENT_NONE && !loader_agent_hooks_on(c->loader))
 		agent_hooks_on(c); /* the kernel tagged an agent at exec */
+	if (size >= sizeof(*h))
+		tls_follow(c, h);
 	if (pipeline_record(c->pl, data, size, &why)) {
 		pipeline_records(c->pl, &bad);
 		if (bad <= 10)
