@@ -26,7 +26,7 @@
 #define TLS_FN_BORING_WRITE 6
 #define TLS_BIN_MAX   4096   /* binaries whose verdict is cached */
 #define TLS_PROBES_MAX 16     /* tracefs uprobe events of the shared libraries */
-#define TLS_SCOPE_FDS 2048    /* perf event fds of per-process TLS uprobes, at most */
+#define TLS_SCOPE_FDS 8192    /* perf event fds of per-process TLS uprobes, at most */
 
 /* what skel_load loads besides the tracepoints */
 #define LOAD_SOCK 1          /* cgroup sock_addr hooks */

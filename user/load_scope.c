@@ -21,7 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -246,9 +246,35 @@ static int scope_attach(void *arg, uint32_t tgid, int budget, struct tls_cover_f
 
 static const struct tls_cover_ops scope_ops = { scope_attach, scope_detach };
 
+/*
+ * the fd budget: the per-process events hold one fd per probe and thread
+ * of each covering attach; the soft fd limit is raised to the hard one (up
+ * to 64 Ki) once, and half of it is the budget (TLS_SCOPE_FDS at most)
+ */
+static int scope_budget(void)
+{
+	static int budget;
+	struct rlimit r;
+
+	if (budget)
+		return budget;
+	budget = 256;
+	if (getrlimit(RLIMIT_NOFILE, &r))
+		return budget;
+	if (r.rlim_cur < r.rlim_max) {
+		struct rlimit want = { r.rlim_max < 65536 ? r.rlim_max : 65536, r.rlim_max };
+
+		if (want.rlim_cur > r.rlim_cur && !setrlimit(RLIMIT_NOFILE, &want))
+			r = want;
+	}
+	if (r.rlim_cur / 2 > (rlim_t)budget)
+		budget = r.rlim_cur / 2 < TLS_SCOPE_FDS ? (int)(r.rlim_cur / 2) : TLS_SCOPE_FDS;
+	return budget;
+}
+
 void load_scope_init(struct loader *l)
 {
-	tls_cover_init(&l->cover, &scope_ops, l, TLS_SCOPE_FDS);
+	tls_cover_init(&l->cover, &scope_ops, l, scope_budget());
 }
 
 /* ---- public (load.h) ---- */
