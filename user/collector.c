@@ -122,7 +122,8 @@ static int write_tag(void *arg, const struct tag_entry *e)
 	save_agents(c); /* the name of agent_id before the first use of it */
 	ret = loader_tag(c->loader, e->tgid, &t);
 	if (!ret) {
-		loader_tls_root(c->loader, e->tgid); /* before it runs (launch) */
+		if (loader_tls_root(c->loader, e->tgid)) /* before it runs (launch) */
+			am_debug("tls uprobes: process %u attached", e->tgid);
 		recorder_tag(c->rec, e->tgid, e->agent_pid, e->agent_id);
 	}
 	else
@@ -207,12 +208,17 @@ static int tls_on_hello(void *arg, struct event *ev)
 /* the TLS uprobes follow the tagged processes: tagged at exec, forked, gone */
 static void tls_follow(struct collector *c, const struct am_hdr *h)
 {
-	if (h->type == AM_EV_EXEC && (h->flags & AM_F_NEW_TAG))
-		loader_tls_root(c->loader, h->pid);
-	else if (h->type == AM_EV_FORK)
-		loader_tls_fork(c->loader, h->ppid, h->pid, h->ts_ns);
-	else if (h->type == AM_EV_EXIT)
-		loader_tls_exit(c->loader, h->pid);
+	uint32_t root;
+	uint64_t t0 = am_now_ns(CLOCK_BOOTTIME);
+
+	if ((h->type == AM_EV_EXEC && (h->flags & AM_F_NEW_TAG) &&
+	     loader_tls_root(c->loader, h->pid)) ||
+	    (h->type == AM_EV_FORK && loader_tls_fork(c->loader, h->ppid, h->pid, h->ts_ns)))
+		am_debug("tls uprobes: process %u attached (%llu us after its record, in %llu us)", h->pid,
+			 (unsigned long long)(t0 - h->ts_ns) / 1000,
+			 (unsigned long long)(am_now_ns(CLOCK_BOOTTIME) - t0) / 1000);
+	else if (h->type == AM_EV_EXIT && (root = loader_tls_exit(c->loader, h->pid)))
+		am_debug("tls uprobes: process %u's attach released", root);
 }
 
 static int on_record(void *ctx, void *data, size_t size)

@@ -157,9 +157,11 @@ struct loader_tls_scope {
 	char wide_why[160];           /* why system-wide */
 	struct tls_cover_stats cover;
 };
-void loader_tls_root(struct loader *l, uint32_t tgid);
-void loader_tls_fork(struct loader *l, uint32_t ppid, uint32_t tgid, uint64_t fork_ns);
-void loader_tls_exit(struct loader *l, uint32_t tgid);
+/* root and fork return 1 when tgid got an attach of its own, else 0; exit
+ * returns the process whose attach it released, or 0 */
+int loader_tls_root(struct loader *l, uint32_t tgid);
+int loader_tls_fork(struct loader *l, uint32_t ppid, uint32_t tgid, uint64_t fork_ns);
+uint32_t loader_tls_exit(struct loader *l, uint32_t tgid);
 /* release the processes no longer tagged (exit events lost); how many */
 size_t loader_tls_sweep(struct loader *l);
 void loader_tls_scope(const struct loader *l, struct loader_tls_scope *s);

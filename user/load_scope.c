@@ -133,7 +133,7 @@ struct bpf_link *load_scope_probe(struct loader *l, const char *fdpath, long off
 		return NULL;
 	}
 	snprintf(group, sizeof(group), "agentmon_%d", (int)getpid());
-	snprintf(name, sizeof(name), "g%u_%d", l->scope_gen, l->n_probes);
+	snprintf(name, sizeof(name), "p%d_%u_%d", (int)getpid(), l->scope_gen, l->n_probes);
 	snprintf(cmd, sizeof(cmd), "%c:%s/%s %s:0x%lx\n", ret ? 'r' : 'p', group, name, fdpath,
 		 (unsigned long)off);
 	if ((rc = uprobe_events_write(cmd)) || (id = event_id(group, name)) < 0) {
@@ -183,7 +183,7 @@ static int attach_threads(struct loader *l, uint32_t tgid, pid_t *tids, int *nt,
 
 	snprintf(path, sizeof(path), "/proc/%u/task", tgid);
 	if (!(dir = opendir(path)))
-		return -errno;
+		return errno == ENOENT ? -ESRCH : -errno;
 	while (!rc && (d = readdir(dir))) {
 		pid_t tid = (pid_t)atoi(d->d_name);
 
@@ -228,7 +228,7 @@ static int scope_attach(void *arg, uint32_t tgid, int budget, struct tls_cover_f
 	out->n = 0;
 	out->fd = malloc((size_t)(cap > 0 ? cap : 1) * sizeof(int));
 	if (!tids || !out->fd || !l->n_probes)
-		rc = l->n_probes ? -ENOMEM : -ENOENT;
+		rc = l->n_probes ? -ENOMEM : -ENODEV;
 	for (int pass = 0; !rc && pass < 4; pass++) {
 		rc = attach_threads(l, tgid, tids, &nt, cap, out);
 		if (rc > 0)
@@ -289,26 +289,36 @@ static void scope_failed(struct loader *l, uint32_t tgid, int err)
 	load_tls_widen(l, why);
 }
 
-void loader_tls_root(struct loader *l, uint32_t tgid)
+/* 1: an attach of its own, 0: none needed or possible */
+static int scope_made(struct loader *l, uint32_t tgid, uint64_t attached0, int rc)
 {
-	int rc;
-
-	if (l->tls_scoped && (rc = tls_cover_root(&l->cover, tgid, am_now_ns(CLOCK_BOOTTIME))))
+	if (rc)
 		scope_failed(l, tgid, rc);
+	return !rc && l->cover.st.attached > attached0;
 }
 
-void loader_tls_fork(struct loader *l, uint32_t ppid, uint32_t tgid, uint64_t fork_ns)
+int loader_tls_root(struct loader *l, uint32_t tgid)
 {
-	int rc;
+	uint64_t a0 = l->cover.st.attached;
 
-	if (l->tls_scoped &&
-	    (rc = tls_cover_fork(&l->cover, ppid, tgid, fork_ns, am_now_ns(CLOCK_BOOTTIME))))
-		scope_failed(l, tgid, rc);
+	if (!l->tls_scoped)
+		return 0;
+	return scope_made(l, tgid, a0, tls_cover_root(&l->cover, tgid, am_now_ns(CLOCK_BOOTTIME)));
 }
 
-void loader_tls_exit(struct loader *l, uint32_t tgid)
+int loader_tls_fork(struct loader *l, uint32_t ppid, uint32_t tgid, uint64_t fork_ns)
 {
-	tls_cover_exit(&l->cover, tgid);
+	uint64_t a0 = l->cover.st.attached;
+
+	if (!l->tls_scoped)
+		return 0;
+	return scope_made(l, tgid, a0, tls_cover_fork(&l->cover, ppid, tgid, fork_ns,
+						       am_now_ns(CLOCK_BOOTTIME)));
+}
+
+uint32_t loader_tls_exit(struct loader *l, uint32_t tgid)
+{
+	return tls_cover_exit(&l->cover, tgid);
 }
 
 static bool still_tagged(void *arg, uint32_t tgid)

@@ -109,9 +109,12 @@ static int attach(struct tls_cover *c, uint32_t tgid, uint64_t now_ns)
 	if (c->st.fds >= c->st.fd_max)
 		return failed(c, -EMFILE);
 	rc = c->ops->attach(c->arg, tgid, c->st.fd_max - c->st.fds, &fds);
+	if (rc == -ESRCH)
+		return 0; /* gone already: nothing to cover */
 	if (rc)
 		return failed(c, rc);
-	c->roots[r] = (struct tls_cover_root){ .fds = fds, .done_ns = now_ns, .used = true };
+	c->roots[r] = (struct tls_cover_root){ .fds = fds, .done_ns = now_ns, .tgid = tgid,
+					       .used = true };
 	c->st.fds += fds.n;
 	c->st.roots++;
 	c->st.attached++;
@@ -144,23 +147,24 @@ int tls_cover_fork(struct tls_cover *c, uint32_t ppid, uint32_t tgid, uint64_t f
 	return attach(c, tgid, now_ns);
 }
 
-/* forget procs[i] */
-static void proc_del(struct tls_cover *c, size_t i)
+/* forget procs[i]; the process of the attach released, or 0 */
+static uint32_t proc_del(struct tls_cover *c, size_t i)
 {
-	uint32_t r = c->procs[i].root;
+	uint32_t r = c->procs[i].root, root = c->roots[r].tgid;
 
 	c->procs[i] = c->procs[--c->n_procs];
 	c->st.procs--;
-	if (!--c->roots[r].refs)
-		root_release(c, r);
+	if (--c->roots[r].refs)
+		return 0;
+	root_release(c, r);
+	return root;
 }
 
-void tls_cover_exit(struct tls_cover *c, uint32_t tgid)
+uint32_t tls_cover_exit(struct tls_cover *c, uint32_t tgid)
 {
 	struct tls_cover_proc *p = proc_find(c, tgid);
 
-	if (p)
-		proc_del(c, (size_t)(p - c->procs));
+	return p ? proc_del(c, (size_t)(p - c->procs)) : 0;
 }
 
 size_t tls_cover_sweep(struct tls_cover *c, bool (*alive)(void *arg, uint32_t tgid), void *arg)

@@ -33,7 +33,8 @@ struct tls_cover_fds {
 
 struct tls_cover_ops {
 	/* attach to process tgid (all its threads) using at most budget fds;
-	 * fills out (out->n may be 0 only with an error); 0 or -errno */
+	 * fills out (out->n may be 0 only with an error); 0, -ESRCH when the
+	 * process is gone (nothing to cover), or -errno */
 	int (*attach)(void *arg, uint32_t tgid, int budget, struct tls_cover_fds *out);
 	/* release them (close the fds; free out->fd) */
 	void (*detach)(void *arg, struct tls_cover_fds *fds);
@@ -42,6 +43,7 @@ struct tls_cover_ops {
 struct tls_cover_root {
 	struct tls_cover_fds fds;
 	uint64_t done_ns;             /* when its attach was complete */
+	uint32_t tgid;                /* the process it was made for */
 	uint32_t refs;                /* processes it covers, alive */
 	bool used;
 };
@@ -82,8 +84,9 @@ int tls_cover_root(struct tls_cover *c, uint32_t tgid, uint64_t now_ns);
  * parent's attach, or attached on its own.  0 or -errno (counted) */
 int tls_cover_fork(struct tls_cover *c, uint32_t ppid, uint32_t tgid, uint64_t fork_ns,
 		   uint64_t now_ns);
-/* tgid exited: its attach is released when nothing else it covers lives */
-void tls_cover_exit(struct tls_cover *c, uint32_t tgid);
+/* tgid exited: its attach is released when nothing else it covers lives;
+ * returns the process that attach was made for, or 0 (none released) */
+uint32_t tls_cover_exit(struct tls_cover *c, uint32_t tgid);
 /* cb says which covered processes are gone (exit events lost): released */
 size_t tls_cover_sweep(struct tls_cover *c, bool (*alive)(void *arg, uint32_t tgid), void *arg);
 bool tls_cover_covered(const struct tls_cover *c, uint32_t tgid);
