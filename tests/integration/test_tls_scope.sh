@@ -18,12 +18,8 @@ PROFILE=/sys/kernel/tracing/uprobe_profile
 N_SHELL=${N_SHELL:-40}   # curl POSTs of the launched shell
 N_EXEC=${N_EXEC:-10}     # claude shells, one curl POST each
 
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -days 2 \
-	-subj /CN=tls.scope.example 2>/dev/null || fail "cannot make a certificate"
-bg "$PY" "$HELPERS/https_server.py" --port-file "$T/tport" --log "$T/tls.log" \
-	--cert "$T/cert.pem" --key "$T/key.pem" >/dev/null 2>&1
-wait_file "$T/tport"
-tport=$(cat "$T/tport")
+tls_server tls.scope.example
+tport=$TPORT
 start_collector -v
 
 # scoped KEY: a field of status --json's tls_uprobes
