@@ -218,7 +218,8 @@ static void tls_follow(struct collector *c, const struct am_hdr *h)
 			 (unsigned long long)(t0 - h->ts_ns) / 1000,
 			 (unsigned long long)(am_now_ns(CLOCK_BOOTTIME) - t0) / 1000);
 	else if (h->type == AM_EV_EXIT && (root = loader_tls_exit(c->loader, h->pid)))
-		am_debug("tls uprobes: process %u's attach released", root);
+		am_debug("tls uprobes: process %u's attach released (in %llu us)", root,
+			 (unsigned long long)(am_now_ns(CLOCK_BOOTTIME) - t0) / 1000);
 }
 
 static int on_record(void *ctx, void *data, size_t size)

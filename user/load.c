@@ -385,8 +385,7 @@ void loader_close(struct loader *l)
 		bpf_link__destroy(l->data_links[i]);
 	if (l->teardown_fd >= 0)
 		close(l->teardown_fd);
-	tls_cover_free(&l->cover);
-	close(load_destroy_links(l->tls_links, l->n_tls_links));
+	close(load_scope_release(l, l->tls_links, l->n_tls_links));
 	load_scope_close(l); /* what is still busy: the next collector's start */
 	free(l->tls_links);
 	free(l->bins);

@@ -108,6 +108,9 @@ void load_tls_detach(struct loader *l);
 /* load_util.c: destroy links without making the caller wait for uprobe RCU (a
  * grandchild does); returns an fd that reads EOF once they are gone, or -1 */
 int load_destroy_links(struct bpf_link **links, size_t n);
+/* load_util.c: the same, and the fds closed too (per-process perf events:
+ * closing one on a live process takes its int3 out, ms each) */
+int load_destroy_all(struct bpf_link **links, size_t n, const int *fds, size_t nfds);
 /* load_pin.c: mount bpffs when missing, create opts.pin_dir, open or
  * create the pinned agent_names; when that fails, pin nothing (opts.pin_dir
  * NULL) and say why in l->pin_note */
@@ -124,6 +127,9 @@ int load_scope_begin(struct loader *l);
 struct bpf_link *load_scope_probe(struct loader *l, const char *fdpath, long off, bool ret,
 				  struct bpf_program *prog);
 void load_scope_init(struct loader *l);
+/* links and every per-process event closed in the background (see
+ * load_destroy_all; its fd returned), the books emptied */
+int load_scope_release(struct loader *l, struct bpf_link **links, size_t n);
 void load_scope_end(struct loader *l);
 void load_scope_close(struct loader *l);
 #define TEARDOWN_WAIT_MS 5000   /* re-attaching waits this long at most for it */

@@ -83,10 +83,19 @@ int load_scope_begin(struct loader *l)
 	return 0;
 }
 
+int load_scope_release(struct loader *l, struct bpf_link **links, size_t n)
+{
+	size_t nfd;
+	int *fds = tls_cover_surrender(&l->cover, &nfd);
+	int done = load_destroy_all(links, n, fds, nfd);
+
+	free(fds);
+	return done;
+}
+
 void load_scope_end(struct loader *l)
 {
-	tls_cover_free(&l->cover);
-	load_scope_init(l);
+	tls_cover_free(&l->cover); /* the counts since start stay */
 	l->n_probes = 0;
 }
 

@@ -403,8 +403,7 @@ void load_tls_widen(struct loader *l, const char *why)
 	snprintf(l->tls_wide_why, sizeof(l->tls_wide_why), "%s", why);
 	load_tls_fns(l->skel, fns);
 	attach_libs(l, fns, false, msg, sizeof(msg));
-	tls_cover_free(&l->cover);
-	load_scope_init(l);
+	close(load_scope_release(l, NULL, 0));
 }
 
 /*
@@ -430,7 +429,7 @@ void load_tls_detach(struct loader *l)
 {
 	if (l->teardown_fd >= 0)
 		close(l->teardown_fd);
-	l->teardown_fd = load_destroy_links(l->tls_links, l->n_tls_links);
+	l->teardown_fd = load_scope_release(l, l->tls_links, l->n_tls_links);
 	l->n_tls_links = 0;
 	load_scope_end(l); /* the carriers went with the links */
 	for (size_t i = 0; i < l->n_bins; i++)

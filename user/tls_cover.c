@@ -41,6 +41,29 @@ void tls_cover_free(struct tls_cover *c)
 	c->st.procs = 0;
 }
 
+int *tls_cover_surrender(struct tls_cover *c, size_t *n)
+{
+	size_t total = 0;
+	int *fds;
+
+	*n = 0;
+	for (size_t r = 0; r < c->n_roots; r++)
+		total += c->roots[r].used ? (size_t)c->roots[r].fds.n : 0;
+	fds = total ? malloc(total * sizeof(*fds)) : NULL;
+	for (size_t r = 0; fds && r < c->n_roots; r++) {
+		struct tls_cover_fds *f = &c->roots[r].fds;
+
+		if (!c->roots[r].used)
+			continue;
+		memcpy(fds + *n, f->fd, (size_t)f->n * sizeof(*fds));
+		*n += (size_t)f->n;
+		c->st.fds -= f->n;
+		f->n = 0; /* detach frees the array, closes none */
+	}
+	tls_cover_free(c);
+	return fds;
+}
+
 static struct tls_cover_proc *proc_find(const struct tls_cover *c, uint32_t tgid)
 {
 	for (size_t i = 0; i < c->n_procs; i++)

@@ -77,6 +77,10 @@ struct tls_cover {
 void tls_cover_init(struct tls_cover *c, const struct tls_cover_ops *ops, void *arg, int fd_max);
 /* release every attach and free the books (init again to reuse) */
 void tls_cover_free(struct tls_cover *c);
+/* every fd the attaches hold, in one array (malloc'd, NULL when none or
+ * out of memory: then they are detached here), for the caller to close;
+ * the books emptied as by tls_cover_free */
+int *tls_cover_surrender(struct tls_cover *c, size_t *n);
 /* tgid was tagged other than by fork, now_ns (boot clock): attach to it
  * unless covered already.  0 or -errno (counted in failed) */
 int tls_cover_root(struct tls_cover *c, uint32_t tgid, uint64_t now_ns);

@@ -153,6 +153,37 @@ static void test_budget_and_failures(void **state)
 	tls_cover_free(&c);
 }
 
+/* the fds handed over at once (closed in the background by the caller) */
+static void test_surrender(void **state)
+{
+	struct fake f = { .per_attach = 3 };
+	struct tls_cover c;
+	struct tls_cover_stats st;
+	size_t n;
+	int *fds;
+
+	(void)state;
+	tls_cover_init(&c, &ops, &f, 100);
+	assert_int_equal(tls_cover_root(&c, 1, 0), 0);
+	assert_int_equal(tls_cover_root(&c, 2, 0), 0);
+	assert_int_equal(tls_cover_exit(&c, 1), 1);
+	assert_int_equal(tls_cover_root(&c, 3, 0), 0);
+	fds = tls_cover_surrender(&c, &n);
+	assert_non_null(fds);
+	assert_int_equal(n, 6);
+	assert_int_equal(f.detached, 3); /* the books let go of all three */
+	tls_cover_stats(&c, &st);
+	assert_int_equal(st.fds, 0);
+	assert_int_equal(st.roots, 0);
+	assert_int_equal(st.procs, 0);
+	assert_int_equal(st.attached, 3); /* the counts since start stay */
+	assert_false(tls_cover_covered(&c, 2));
+	free(fds);
+	assert_null(tls_cover_surrender(&c, &n));
+	assert_int_equal(n, 0);
+	tls_cover_free(&c);
+}
+
 static bool alive_even(void *arg, uint32_t tgid)
 {
 	(void)arg;
@@ -189,6 +220,7 @@ int main(void)
 		cmocka_unit_test(test_early_and_unknown_parent),
 		cmocka_unit_test(test_budget_and_failures),
 		cmocka_unit_test(test_sweep),
+		cmocka_unit_test(test_surrender),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
