@@ -310,8 +310,8 @@ int loader_tls_root(struct loader *l, uint32_t tgid)
 {
 	uint64_t a0 = l->cover.st.attached;
 
-	if (!l->tls_scoped)
-		return 0;
+	if (!l->tls_scoped || !l->n_probes)
+		return 0; /* system-wide, or no library to hook */
 	return scope_made(l, tgid, a0, tls_cover_root(&l->cover, tgid, am_now_ns(CLOCK_BOOTTIME)));
 }
 
@@ -319,7 +319,7 @@ int loader_tls_fork(struct loader *l, uint32_t ppid, uint32_t tgid, uint64_t for
 {
 	uint64_t a0 = l->cover.st.attached;
 
-	if (!l->tls_scoped)
+	if (!l->tls_scoped || !l->n_probes)
 		return 0;
 	return scope_made(l, tgid, a0, tls_cover_fork(&l->cover, ppid, tgid, fork_ns,
 						       am_now_ns(CLOCK_BOOTTIME)));
