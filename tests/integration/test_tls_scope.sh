@@ -9,7 +9,10 @@
 #      an http event, in plaintext (method and path), and so are those of a
 #      shell the kernel tags at exec (a `claude` executable);
 #  (c) the per-process uprobes are released when the agent processes they
-#      cover have exited (the collector says so with -v).
+#      cover have exited (the collector says so with -v);
+#  (d) fail closed: a collector whose fd budget cannot hold its agents' perf
+#      events puts the uprobes on every process, status says why and counts
+#      what was not covered, and an agent's POST is still seen.
 . "$(dirname "$0")/lib.sh"
 
 command -v curl >/dev/null || skip "needs curl"
@@ -127,5 +130,30 @@ each_once() {
 }
 each_once "$N_SHELL" shellbot shell
 each_once "$N_EXEC" claude exec
-expect_none type=alert rule=monitor_degraded agent=shellbot
-pass "$untagged (tagged: $((h2 - h1))); $N_SHELL curl POSTs of an agent's shell and $N_EXEC of exec-tagged shells all seen in plaintext (${t_b} ms); the $n_att attaches of a holder's 3 processes released at exit"
+
+# ---- (d) fail closed: over the fd budget, the uprobes go system-wide ----
+# a hard fd limit of 160: the collector's budget is 80 perf fds, and each
+# holder takes 12 (4 libssl and 2 libgnutls functions, entry and return)
+ulimit -n 160 || fail "cannot lower the fd limit"
+start_collector
+holders=()
+for i in $(seq 8); do
+	"$AGENTMON" launch --socket "$SOCK" --agent many -- sleep 30 >/dev/null 2>&1 &
+	holders+=($!)
+done
+for _ in $(seq 100); do
+	[ "$(scoped scope)" = system ] && break
+	sleep 0.1
+done
+[ "$(scoped scope)" = system ] ||
+	fail "8 agents over an 80-fd budget: tls uprobes still '$(scoped scope)' ($(scoped perf_fds) fds)"
+why=$(scoped system_wide_why)
+case "$why" in *"could not be covered"*) ;; *) fail "system-wide for another reason: $why" ;; esac
+[ "$(scoped not_covered)" -ge 1 ] || fail "status counts no process not covered"
+launch lateshell bash -c "curl -sk -X POST -d hello https://127.0.0.1:$tport/late >/dev/null" ||
+	fail "curl after the fallback failed"
+kill "${holders[@]}" 2>/dev/null
+sentinel
+stop_collector
+expect 1 type=http method=POST agent=lateshell path=/late
+pass "$untagged (tagged: $((h2 - h1))); $N_SHELL curl POSTs of an agent's shell and $N_EXEC of exec-tagged shells all seen in plaintext (${t_b} ms); the $n_att attaches of a holder's 3 processes released at exit; over the fd budget: system-wide ($why), still seen"
