@@ -22,6 +22,7 @@
 
 /* ---- limits and defaults, defined once for both sides ---- */
 #define AM_COMM_LEN        16      /* task->comm */
+#define AM_FORK_WAKE_NS    (200ull * 1000 * 1000) /* fork records of younger parents wake the collector */
 #define AM_NAME_MAX        64      /* agent executable basename key */
 #define AM_PATH_MAX        4096    /* one path, including its NUL */
 #define AM_ARGV_MAX        4096    /* argv bytes kept per exec (power of 2) */

@@ -435,7 +435,9 @@ static __always_inline void drop_count(__u32 type)
 /*
  * emit - copy size bytes of a built record into the ring buffer.  Wakeups
  * are batched: none for ordinary records, forced when the backlog exceeds
- * wakeup_bytes, normal for urgent (rare, latency-relevant) records.
+ * wakeup_bytes, and for urgent (rare, latency-relevant) records: forced
+ * (the kernel's own choice wakes only a consumer that had caught up, and
+ * ordinary records before an urgent one would hold it until the poll timeout).
  * A failure is counted in drops[type].
  */
 static __always_inline void emit(void *rec, __u64 size, __u32 type, bool urgent)
@@ -443,7 +445,7 @@ static __always_inline void emit(void *rec, __u64 size, __u32 type, bool urgent)
 	__u64 flags = BPF_RB_NO_WAKEUP;
 
 	if (urgent)
-		flags = 0;
+		flags = BPF_RB_FORCE_WAKEUP;
 	else if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > wakeup_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
 	if (bpf_ringbuf_output(&events, rec, size, flags))

@@ -2,7 +2,8 @@
 /*
  * proc.bpf.c - process lifecycle, on scheduler tracepoints (not per syscall):
  *   proc_fork  owns tag inheritance: a tagged parent's new thread group gets
- *              the same tag (AM_EV_FORK);
+ *              the same tag (AM_EV_FORK; urgent when the parent is younger
+ *              than AM_FORK_WAKE_NS: see user/tls_cover.h);
  *   proc_exec  owns exec records and tagging by executable basename
  *              (agent_exe rules, candidates for userspace);
  *   proc_exit  owns AM_EV_EXIT and removing a dead group from `tagged`.
@@ -34,7 +35,11 @@ int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
 	h.tid = ctgid;
 	h.ppid = ptgid;
 	BPF_CORE_READ_INTO(&h.comm, child, comm);
-	emit(&h, sizeof(h), AM_EV_FORK, false);
+	/* a young parent's child may need a TLS uprobe attach of its own, and
+	 * may speak TLS within ms: its record goes out at once */
+	emit(&h, sizeof(h), AM_EV_FORK,
+	     bpf_ktime_get_boot_ns() - BPF_CORE_READ(parent, group_leader, start_boottime) <
+		     AM_FORK_WAKE_NS);
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #   git       `git status` BENCH_GIT_RUNS (20) times in a generated repository
 #             of BENCH_GIT_FILES (20000) committed files (one modified, one
 #             untracked)
+#   agent     a Claude Code `-p` session, shell tool, mock API (tools/bench/agent.sh)
 # Each is timed inside the workload (make and git by `loop cmd`): ns per
 # operation, per build, per status.
 #
@@ -104,15 +105,17 @@
 #
 # env: BENCH_ROUNDS, BENCH_N_OPEN, BENCH_N_CONNECT, BENCH_N_FORKEXEC,
 #      BENCH_N_HTTPS, BENCH_MAKE_FILES, BENCH_GIT_FILES, BENCH_GIT_RUNS,
-#      BENCH_PEERS, BENCH_AUDIT_SCALE, BENCH_RATES, BENCH_RATE_SECONDS,
-#      BENCH_RATE_PROCS, BENCH_RATE_SMALL_RB, BENCH_STARTUP_RUNS, BENCH_N_LATENCY,
-#      BENCH_N_RECORD (default 500000), BENCH_REPLAY_RUNS (default 3),
+#      BENCH_PEERS, BENCH_CLAUDE (0: no agent row), BENCH_AUDIT_SCALE, BENCH_RATES,
+#      BENCH_RATE_SECONDS, BENCH_RATE_PROCS, BENCH_RATE_SMALL_RB, BENCH_STARTUP_RUNS,
+#      BENCH_N_LATENCY, BENCH_N_RECORD (default 500000), BENCH_REPLAY_RUNS (default 3),
 #      BENCH_SAVE (a directory: the raw figures are copied there),
 #      AGENTMON (default build/agentmon), CC
 set -u
 cd "$(dirname "$0")/.." || exit 1
 ROUNDS=${BENCH_ROUNDS:-5}
 MODES=(open connect forkexec https make git)
+CLAUDE=${BENCH_CLAUDE:-/var/cache/agentmon-test/agents/claude/node_modules/.bin/claude}
+[ "$CLAUDE" != 0 ] && [ -x "$CLAUDE" ] && MODES+=(agent) # installed: tests/agents/install.sh
 declare -A N=([open]=${BENCH_N_OPEN:-500000} [connect]=${BENCH_N_CONNECT:-20000}
 	[forkexec]=${BENCH_N_FORKEXEC:-1000} [https]=${BENCH_N_HTTPS:-2000})
 MAKE_FILES=${BENCH_MAKE_FILES:-200}
@@ -150,13 +153,9 @@ for c in git make cc; do command -v "$c" >/dev/null || die "needs $c"; done
 
 W=$(mktemp -d /tmp/agentmon-bench.XXXXXX) || die mktemp
 SOCK=$W/agentmon.sock
-CPID=
-IDLE_PID=
-BT_PID=
-AUDITD_PID=
+CPID= IDLE_PID= BT_PID= AUDITD_PID= SERVERS=()
 AUDIT_ON=       # our rule is in the kernel: audit_stop puts things back
 AUDIT_PREV=()   # enabled backlog_limit backlog_wait_time failure, before us
-SERVERS=()
 # a stopped collector leaves a detached process that detaches its uprobes
 # (user/load.c, load_destroy_links), and so does an idle detach: wait for
 # it, so that no hook of ours is left for the next measurement, nor once the
@@ -369,6 +368,7 @@ measure() {
 	https) cmd=("$PY" tools/bench/https_post.py posts "$HTTPS_PORT" "$n") ;;
 	make) make -s -C "$PROJ" clean >/dev/null; cmd=("$LOOP" cmd 1 make -s -j2 -C "$PROJ") ;;
 	git) cmd=("$LOOP" cmd "$GIT_RUNS" git -C "$REPO" status) ;;
+	agent) cmd=(tools/bench/agent.sh "$CLAUDE" "$W/agent") ;;
 	esac
 	case $how in
 	tagged) v=$("$AGENTMON" launch --socket "$SOCK" --agent bench -- "${cmd[@]}") ;;

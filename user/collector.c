@@ -122,8 +122,11 @@ static int write_tag(void *arg, const struct tag_entry *e)
 	agent_hooks_on(c); /* before the process can connect */
 	save_agents(c); /* the name of agent_id before the first use of it */
 	ret = loader_tag(c->loader, e->tgid, &t);
-	if (!ret)
+	if (!ret) {
+		if (loader_tls_root(c->loader, e->tgid)) /* before it runs (launch) */
+			am_debug("tls uprobes: process %u attached", e->tgid);
 		recorder_tag(c->rec, e->tgid, e->agent_pid, e->agent_id);
+	}
 	else
 		tag_write_failed(c, e->tgid, ret);
 	return ret;
@@ -177,6 +180,7 @@ static void sweep(struct collector *c, uint64_t boot_ns)
 	c->swept = boot_ns;
 	if ((n = tagstore_sweep(&c->tags)) > 0)
 		am_debug("%d stale tag%s removed (the process is gone)", n, n == 1 ? "" : "s");
+	loader_tls_sweep(c->loader);
 }
 
 /* every event the pipeline shows: the output stream and the tail clients */
@@ -214,6 +218,23 @@ static int tls_on_hello(void *arg, struct event *ev)
 	return how == RULES_TLS_NONE ? RULES_TLS_HOOKED : how;
 }
 
+/* the TLS uprobes follow the tagged processes: tagged at exec, forked, gone */
+static void tls_follow(struct collector *c, const struct am_hdr *h)
+{
+	uint32_t root;
+	uint64_t t0 = am_now_ns(CLOCK_BOOTTIME);
+
+	if ((h->type == AM_EV_EXEC && (h->flags & AM_F_NEW_TAG) &&
+	     loader_tls_root(c->loader, h->pid)) ||
+	    (h->type == AM_EV_FORK && loader_tls_fork(c->loader, h->ppid, h->pid, h->ts_ns)))
+		am_debug("tls uprobes: process %u attached (%llu us after its record, in %llu us)", h->pid,
+			 (unsigned long long)(t0 - h->ts_ns) / 1000,
+			 (unsigned long long)(am_now_ns(CLOCK_BOOTTIME) - t0) / 1000);
+	else if (h->type == AM_EV_EXIT && (root = loader_tls_exit(c->loader, h->pid)))
+		am_debug("tls uprobes: process %u's attach released (in %llu us)", root,
+			 (unsigned long long)(am_now_ns(CLOCK_BOOTTIME) - t0) / 1000);
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct collector *c = ctx;
@@ -223,6 +244,8 @@ static int on_record(void *ctx, void *data, size_t size)
 
 	if (size >= sizeof(*h) && h->agent_id != AM_AGENT_NONE && !loader_agent_hooks_on(c->loader))
 		agent_hooks_on(c); /* the kernel tagged an agent at exec */
+	if (size >= sizeof(*h))
+		tls_follow(c, h);
 	if (pipeline_record(c->pl, data, size, &why)) {
 		pipeline_records(c->pl, &bad);
 		if (bad <= 10)

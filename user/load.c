@@ -361,6 +361,7 @@ int loader_open(struct loader **out, const struct loader_opts *opts,
 	l->opts = *opts;
 	l->teardown_fd = -1;
 	l->names_fd = -1;
+	load_scope_init(l);
 	trc = tracefs_ensure();
 	load_pin_start(l);
 	rc = loader_start(l, opts, err, errlen);
@@ -384,7 +385,8 @@ void loader_close(struct loader *l)
 		bpf_link__destroy(l->data_links[i]);
 	if (l->teardown_fd >= 0)
 		close(l->teardown_fd);
-	close(load_destroy_links(l->tls_links, l->n_tls_links));
+	close(load_scope_release(l, l->tls_links, l->n_tls_links));
+	load_scope_close(l); /* what is still busy: the next collector's start */
 	free(l->tls_links);
 	free(l->bins);
 	if (l->bits)

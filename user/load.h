@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "../bpf/agentmon.h"
+#include "tls_cover.h"
 
 struct loader;
 struct ring_buffer;
@@ -142,6 +143,28 @@ int loader_agent_hooks(struct loader *l, bool on);
 bool loader_agent_hooks_on(const struct loader *l);
 /* whether the kernel holds any tagged process now (its tag bitmap) */
 bool loader_any_tagged(const struct loader *l);
+
+/*
+ * The shared libraries' TLS uprobes per tagged process (tls_cover.h): the
+ * collector tells the loader which processes were tagged other than by fork
+ * (root), which tagged ones were forked and which exited.  When one cannot
+ * be covered (fd budget, an error) the uprobes go system-wide until the
+ * hooks are detached (fail closed), and the reason is kept.
+ */
+struct loader_tls_scope {
+	bool hooked;                  /* the shared libraries are hooked now */
+	bool scoped;                  /* per agent process; else system-wide */
+	char wide_why[160];           /* why system-wide */
+	struct tls_cover_stats cover;
+};
+/* root and fork return 1 when tgid got an attach of its own, else 0; exit
+ * returns the process whose attach it released, or 0 */
+int loader_tls_root(struct loader *l, uint32_t tgid);
+int loader_tls_fork(struct loader *l, uint32_t ppid, uint32_t tgid, uint64_t fork_ns);
+uint32_t loader_tls_exit(struct loader *l, uint32_t tgid);
+/* release the processes no longer tagged (exit events lost); how many */
+size_t loader_tls_sweep(struct loader *l);
+void loader_tls_scope(const struct loader *l, struct loader_tls_scope *s);
 
 /* one line describing attached hooks and fallbacks, for logs and status */
 const char *loader_status(const struct loader *l);

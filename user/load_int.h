@@ -14,6 +14,7 @@
 
 #include "load.h"
 #include "agentmon.skel.h"
+#include "tls_cover.h"
 
 #define TRACEFS_DIR   "/sys/kernel/tracing"
 #define TRACEFS_MAGIC 0x74726163
@@ -24,6 +25,8 @@
 				BoringSSL's tls_write_app_data (located) */
 #define TLS_FN_BORING_WRITE 6
 #define TLS_BIN_MAX   4096   /* binaries whose verdict is cached */
+#define TLS_PROBES_MAX 16     /* tracefs uprobe events of the shared libraries */
+#define TLS_SCOPE_FDS 8192    /* perf event fds of per-process TLS uprobes, at most */
 
 /* what skel_load loads besides the tracepoints */
 #define LOAD_SOCK 1          /* cgroup sock_addr hooks */
@@ -61,6 +64,13 @@ struct loader {
 	struct tls_bin *bins;         /* binary verdicts, TLS_BIN_MAX at most */
 	size_t n_bins, cap_bins;
 	char tls_libs[256];           /* the shared libraries hooked, for messages */
+	bool tls_scoped;              /* the libraries' uprobes are per tagged process
+				       * (load_scope.c); else system-wide */
+	char tls_wide_why[160];       /* why they are system-wide */
+	int probes[TLS_PROBES_MAX];   /* tracefs event ids of the scoped uprobes */
+	int n_probes;
+	unsigned scope_gen;           /* names this attach's tracefs events */
+	struct tls_cover cover;       /* the processes they cover */
 	uint64_t *bits;               /* tagged_bits, mmapped */
 	size_t bits_len;
 	bool adopted;                 /* tagged, tagged_bits were pinned by an earlier run */
@@ -85,6 +95,9 @@ void load_status_add(struct loader *l, const char *fmt, ...)
 
 /* load_tls.c: uprobes on the shared TLS libraries, for every process */
 void load_tls_attach_libs(struct loader *l);
+/* load_tls.c: the per-process uprobes failed (why): attach the libraries'
+ * system-wide as well, close the per-process events */
+void load_tls_widen(struct loader *l, const char *why);
 /* load_tls.c: the usual node binaries (their own OpenSSL), hooked at start */
 void load_tls_attach_known(struct loader *l);
 /* load_tls.c: the TLS functions of the skeleton, N_TLS_FNS of them */
@@ -95,6 +108,9 @@ void load_tls_detach(struct loader *l);
 /* load_util.c: destroy links without making the caller wait for uprobe RCU (a
  * grandchild does); returns an fd that reads EOF once they are gone, or -1 */
 int load_destroy_links(struct bpf_link **links, size_t n);
+/* load_util.c: the same, and the fds closed too (per-process perf events:
+ * closing one on a live process takes its int3 out, ms each) */
+int load_destroy_all(struct bpf_link **links, size_t n, const int *fds, size_t nfds);
 /* load_pin.c: mount bpffs when missing, create opts.pin_dir, open or
  * create the pinned agent_names; when that fails, pin nothing (opts.pin_dir
  * NULL) and say why in l->pin_note */
@@ -102,6 +118,20 @@ void load_pin_start(struct loader *l);
 /* load_pin.c: before load, adopt the pinned tag maps that fit (else unpin
  * them) and pin them after load; sets l->adopted.  0 or -errno */
 int load_pin_maps(struct loader *l, struct agentmon_bpf *s);
+/* load_scope.c: per-process TLS uprobes (tracefs uprobe events, perf
+ * events with inherit).  begin: before the libraries' probes (0: usable,
+ * -errno); probe: one tracefs event carrying prog, its link (NULL, errno);
+ * end: every per-process event closed, the books emptied (init: the books
+ * set up); close: also the tracefs events removed */
+int load_scope_begin(struct loader *l);
+struct bpf_link *load_scope_probe(struct loader *l, const char *fdpath, long off, bool ret,
+				  struct bpf_program *prog);
+void load_scope_init(struct loader *l);
+/* links and every per-process event closed in the background (see
+ * load_destroy_all; its fd returned), the books emptied */
+int load_scope_release(struct loader *l, struct bpf_link **links, size_t n);
+void load_scope_end(struct loader *l);
+void load_scope_close(struct loader *l);
 #define TEARDOWN_WAIT_MS 5000   /* re-attaching waits this long at most for it */
 
 #endif

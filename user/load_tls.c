@@ -18,6 +18,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "common.h"
 #include "load_int.h"
 #include "tls_locate.h"
 
@@ -227,6 +228,16 @@ static void drop_links_since(struct loader *l, size_t n0)
 		bpf_link__destroy(l->tls_links[--l->n_tls_links]);
 }
 
+/* one uprobe (ret: a uretprobe) at off of f, for every process, or for the
+ * processes the per-process events cover (scoped) */
+static struct bpf_link *attach_one(struct loader *l, const struct tls_file *f,
+				   struct bpf_program *prog, long off, bool ret, bool scoped)
+{
+	if (scoped)
+		return load_scope_probe(l, f->fdpath, off, ret, prog);
+	return bpf_program__attach_uprobe(prog, ret, -1, f->fdpath, (size_t)off);
+}
+
 /*
  * attach entry and return uprobes of every function of library lib (0: any)
  * that the scan found, through f's fd; when f changed meanwhile (size,
@@ -234,23 +245,22 @@ static void drop_links_since(struct loader *l, size_t n0)
  * attached or -errno
  */
 static int attach_tls_fns(struct loader *l, const struct tls_file *f, const struct tls_fn *fns,
-			  const struct elf_tls *et, int lib)
+			  const struct elf_tls *et, int lib, bool scoped)
 {
 	size_t n0 = l->n_tls_links;
-	int n = 0, rc = 0;
+	int n = 0, rc = 0, p0 = l->n_probes;
 
 	for (int j = 0; j < N_TLS_FNS; j++) {
 		struct bpf_link *in, *ret;
 
 		if (et->off[j] < 0 || (lib && fns[j].lib != lib))
 			continue;
-		in = bpf_program__attach_uprobe(fns[j].prog, false, -1, f->fdpath, (size_t)et->off[j]);
+		in = attach_one(l, f, fns[j].prog, et->off[j], false, scoped);
 		if (!in) {
 			rc = -errno;
 			continue;
 		}
-		ret = bpf_program__attach_uprobe(l->skel->progs.tls_ret, true, -1, f->fdpath,
-						 (size_t)et->off[j]);
+		ret = attach_one(l, f, l->skel->progs.tls_ret, et->off[j], true, scoped);
 		if (!ret) {
 			rc = -errno;
 			bpf_link__destroy(in);
@@ -262,6 +272,7 @@ static int attach_tls_fns(struct loader *l, const struct tls_file *f, const stru
 	}
 	if (n && !tls_file_same(f)) {
 		drop_links_since(l, n0);
+		l->n_probes = p0;
 		return -ESTALE;
 	}
 	return n ? n : rc;
@@ -285,24 +296,20 @@ static bool find_lib(const char *name, char *buf, size_t len, struct stat *st)
 	return false;
 }
 
-/* uprobes on the shared TLS libraries, for every process */
-void load_tls_attach_libs(struct loader *l)
+/* the shared TLS libraries, each attached once (one inode under several
+ * names); into msg what each got; whether a scoped attach failed */
+static bool attach_libs(struct loader *l, const struct tls_fn *fns, bool scoped, char *msg,
+			size_t len)
 {
 	static const struct { const char *name; int lib; } libs[] = {
 		{ "libssl.so.3", AM_TLS_OPENSSL }, { "libssl.so.1.1", AM_TLS_OPENSSL },
 		{ "libgnutls.so.30", AM_TLS_GNUTLS },
 	};
-	struct tls_fn fns[N_TLS_FNS];
 	struct stat seen[3];
 	int nseen = 0;
+	bool bad = false;
 
-	if (!bpf_program__autoload(l->skel->progs.tls_ret)) {
-		load_status_add(l, "; tls uprobes: not loadable on this kernel");
-		return;
-	}
-	load_tls_fns(l->skel, fns);
-	l->tls_libs[0] = '\0';
-	load_status_add(l, "; tls uprobes:");
+	l->tls_libs[0] = msg[0] = '\0';
 	for (size_t i = 0; i < sizeof(libs) / sizeof(libs[0]); i++) {
 		char path[512];
 		struct tls_file f;
@@ -310,6 +317,7 @@ void load_tls_attach_libs(struct loader *l)
 		struct stat st;
 		bool dup = false;
 		int want = libs[i].lib == AM_TLS_OPENSSL ? 4 : 2, rc;
+		size_t n = strlen(msg);
 
 		if (!find_lib(libs[i].name, path, sizeof(path), &st))
 			continue;
@@ -322,19 +330,80 @@ void load_tls_attach_libs(struct loader *l)
 		if (!rc)
 			rc = elf_scan(f.fd, fns, &et);
 		if (!rc)
-			rc = attach_tls_fns(l, &f, fns, &et, libs[i].lib);
+			rc = attach_tls_fns(l, &f, fns, &et, libs[i].lib, scoped);
 		tls_file_close(&f);
+		bad |= scoped && rc < 0 && rc != -ESTALE;
 		if (rc > 0) {
-			size_t n = strlen(l->tls_libs);
+			size_t k = strlen(l->tls_libs);
 
-			snprintf(l->tls_libs + n, sizeof(l->tls_libs) - n, "%s%s", n ? ", " : "",
+			snprintf(l->tls_libs + k, sizeof(l->tls_libs) - k, "%s%s", k ? ", " : "",
 				 libs[i].name);
 		}
-		load_status_add(l, " %s %d/%d%s%s", path, rc > 0 ? rc : 0, want,
-			   rc < 0 ? " failed: " : "", rc < 0 ? strerror(-rc) : "");
+		snprintf(msg + n, len - n, " %s %d/%d%s%s", path, rc > 0 ? rc : 0, want,
+			 rc < 0 ? " failed: " : "", rc < 0 ? strerror(-rc) : "");
 	}
 	if (!nseen)
-		load_status_add(l, " no libssl or libgnutls found");
+		snprintf(msg, len, " no libssl or libgnutls found");
+	return bad;
+}
+
+/* cover a process tagged before the hooks were on (adopted, scanned) */
+static int cover_tagged(void *arg, uint32_t tgid, const struct am_tag *tag)
+{
+	(void)tag;
+	tls_cover_root(&((struct loader *)arg)->cover, tgid, am_now_ns(CLOCK_BOOTTIME));
+	return 0;
+}
+
+/*
+ * uprobes on the shared TLS libraries: per tagged process when tracefs
+ * uprobe events can be made (load_scope.c), else (or when that fails) for
+ * every process
+ */
+void load_tls_attach_libs(struct loader *l)
+{
+	struct tls_fn fns[N_TLS_FNS];
+	size_t n0 = l->n_tls_links;
+	char msg[768];
+	int rc;
+
+	if (!bpf_program__autoload(l->skel->progs.tls_ret)) {
+		load_status_add(l, "; tls uprobes: not loadable on this kernel");
+		return;
+	}
+	load_tls_fns(l->skel, fns);
+	rc = load_scope_begin(l);
+	l->tls_scoped = !rc;
+	if (rc)
+		snprintf(l->tls_wide_why, sizeof(l->tls_wide_why), "no tracefs uprobe events: %s",
+			 strerror(-rc));
+	if (l->tls_scoped && attach_libs(l, fns, true, msg, sizeof(msg))) {
+		drop_links_since(l, n0);
+		load_scope_end(l);
+		l->tls_scoped = false;
+		snprintf(l->tls_wide_why, sizeof(l->tls_wide_why), "tracefs uprobe events failed:%.120s",
+			 msg);
+	}
+	if (!l->tls_scoped)
+		attach_libs(l, fns, false, msg, sizeof(msg));
+	load_status_add(l, "; tls uprobes (%s):%s", l->tls_scoped ? "per agent process" :
+			"system-wide", msg);
+	if (l->tls_scoped)
+		loader_tags_each(l, cover_tagged, l);
+}
+
+void load_tls_widen(struct loader *l, const char *why)
+{
+	struct tls_fn fns[N_TLS_FNS];
+	char msg[768];
+
+	if (!l->tls_scoped)
+		return;
+	l->tls_scoped = false;
+	snprintf(l->tls_wide_why, sizeof(l->tls_wide_why), "%s", why);
+	load_tls_fns(l->skel, fns);
+	attach_libs(l, fns, false, msg, sizeof(msg));
+	close(load_scope_release(l, NULL, 0));
 }
 
 /*
@@ -360,8 +429,9 @@ void load_tls_detach(struct loader *l)
 {
 	if (l->teardown_fd >= 0)
 		close(l->teardown_fd);
-	l->teardown_fd = load_destroy_links(l->tls_links, l->n_tls_links);
+	l->teardown_fd = load_scope_release(l, l->tls_links, l->n_tls_links);
 	l->n_tls_links = 0;
+	load_scope_end(l); /* the carriers went with the links */
 	for (size_t i = 0; i < l->n_bins; i++)
 		l->bins[i].attached = false;
 }
@@ -377,7 +447,7 @@ static int reattach_bin(struct loader *l, const struct tls_file *f, struct tls_b
 		return c->rc;
 	load_tls_fns(l->skel, fns);
 	memcpy(et.off, c->off, sizeof(et.off));
-	rc = attach_tls_fns(l, f, fns, &et, AM_TLS_OPENSSL);
+	rc = attach_tls_fns(l, f, fns, &et, AM_TLS_OPENSSL, false);
 	c->attached = rc > 0;
 	return rc > 0 ? 0 : rc;
 }
@@ -392,7 +462,7 @@ static void own_openssl(struct loader *l, const char *path, const struct tls_fil
 	load_tls_fns(l->skel, fns);
 	memcpy(b->off, et->off, sizeof(b->off));
 	if (l->hooks_on)
-		rc = attach_tls_fns(l, f, fns, et, AM_TLS_OPENSSL);
+		rc = attach_tls_fns(l, f, fns, et, AM_TLS_OPENSSL, false);
 	b->rc = rc > 0 ? 0 : rc;
 	b->attached = l->hooks_on && rc > 0;
 	if (rc > 0)

@@ -48,10 +48,15 @@ void load_status_add(struct loader *l, const char *fmt, ...)
  */
 int load_destroy_links(struct bpf_link **links, size_t n)
 {
+	return load_destroy_all(links, n, NULL, 0);
+}
+
+int load_destroy_all(struct bpf_link **links, size_t n, const int *fds, size_t nfds)
+{
 	int p[2] = { -1, -1 }, done[2] = { -1, -1 };
 	pid_t c = -1;
 
-	if (n > 2 && !pipe2(p, O_CLOEXEC) && !pipe2(done, O_CLOEXEC))
+	if (n + nfds > 2 && !pipe2(p, O_CLOEXEC) && !pipe2(done, O_CLOEXEC))
 		c = fork();
 	if (c == 0) {
 		if (fork() == 0) {
@@ -63,6 +68,8 @@ int load_destroy_links(struct bpf_link **links, size_t n)
 				;
 			for (size_t i = 0; i < n; i++)
 				bpf_link__destroy(links[i]);
+			for (size_t i = 0; i < nfds; i++)
+				close(fds[i]);
 		}
 		_exit(0); /* done[1] closes with the last of us: the teardown is over */
 	}
@@ -73,6 +80,8 @@ int load_destroy_links(struct bpf_link **links, size_t n)
 	/* with the grandchild holding the same fds, these closes are cheap */
 	for (size_t i = 0; i < n; i++)
 		bpf_link__destroy(links[i]);
+	for (size_t i = 0; i < nfds; i++)
+		close(fds[i]);
 	close(p[1]);
 	if (c <= 0) {
 		close(done[0]);

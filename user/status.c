@@ -222,8 +222,23 @@ static void text_degraded(const struct status_degraded *d, struct jw *out)
 	     (unsigned long long)d->tags_lost, (unsigned long long)d->tag_writes_failed);
 }
 
+static void text_uprobes(const struct status_tls_uprobes *u, struct jw *out)
+{
+	if (!u->hooked)
+		line(out, 0, "tls uprobes", "none attached");
+	else if (!u->scoped)
+		line(out, 0, "tls uprobes", "system-wide (every process traps on TLS calls: %s)",
+		     u->wide_why);
+	else
+		line(out, 0, "tls uprobes", "per agent process: %u covered by %u attaches (%d of %d "
+		     "perf fds); since start %llu attaches, %llu covered at fork, %llu not covered",
+		     u->processes, u->attaches, u->fds, u->fd_max, (unsigned long long)u->attached,
+		     (unsigned long long)u->inherited, (unsigned long long)u->failed);
+}
+
 static void text_tls(const struct status *s, struct jw *out)
 {
+	text_uprobes(&s->tls_uprobes, out);
 	line(out, 0, "tls binaries", "%zu (hooked: plaintext read; unseen: judged by bytes, "
 	     "unseen_tls)", s->n_tls_bins);
 	for (size_t i = 0; i < s->n_tls_bins; i++)
@@ -374,8 +389,24 @@ static void json_degraded(const struct status_degraded *d, struct jw *w)
 	jw_obj_end(w);
 }
 
+static void json_uprobes(const struct status_tls_uprobes *u, struct jw *w)
+{
+	const struct figure f[] = { { "processes", u->processes }, { "attaches", u->attaches },
+		{ "perf_fds", (uint64_t)u->fds }, { "perf_fd_max", (uint64_t)u->fd_max },
+		{ "attached", u->attached }, { "covered_at_fork", u->inherited },
+		{ "not_covered", u->failed } };
+
+	jw_key(w, "tls_uprobes");
+	jw_obj_begin(w);
+	js(w, "scope", !u->hooked ? "none" : u->scoped ? "process" : "system");
+	js(w, "system_wide_why", u->hooked && !u->scoped ? u->wide_why : "");
+	ju_all(w, f, sizeof(f) / sizeof(f[0]));
+	jw_obj_end(w);
+}
+
 static void json_tls(const struct status *s, struct jw *w)
 {
+	json_uprobes(&s->tls_uprobes, w);
 	jw_key(w, "tls_binaries");
 	jw_arr_begin(w);
 	for (size_t i = 0; i < s->n_tls_bins; i++) {

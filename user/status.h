@@ -75,6 +75,18 @@ struct status_degraded {
 	uint64_t tag_writes_failed;   /* tags the collector could not write to the kernel */
 };
 
+/* the shared libraries' TLS uprobes: per agent process or system-wide */
+struct status_tls_uprobes {
+	bool hooked;                  /* libssl or libgnutls hooked now */
+	bool scoped;                  /* per agent process; else system-wide */
+	char wide_why[160];           /* why system-wide */
+	uint32_t processes, attaches; /* covered now; covering attaches held now */
+	int fds, fd_max;              /* perf event fds they hold; the budget */
+	uint64_t attached, inherited; /* since start: attaches made; processes
+				       * covered by their parent's (fork) */
+	uint64_t failed;              /* tagged processes that could not be covered */
+};
+
 struct status {
 	uint32_t pid;                 /* the collector's */
 	uint64_t started_ns;          /* wall clock */
@@ -91,6 +103,7 @@ struct status {
 	struct status_webhooks webhooks;
 	struct status_http http;
 	struct status_degraded degraded;
+	struct status_tls_uprobes tls_uprobes;
 	const struct tls_watch_bin *tls_bins; /* agent binaries' TLS verdicts (n_tls_bins) */
 	size_t n_tls_bins;
 	bool own_uid;                 /* agents: only the processes of uid (asked by */

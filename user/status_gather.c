@@ -35,6 +35,23 @@ static void gather_recording(const struct status_sources *src, struct status_rec
 	snprintf(r->reason, sizeof(r->reason), "%s", rs.reason);
 }
 
+static void gather_uprobes(struct loader *l, struct status_tls_uprobes *u)
+{
+	struct loader_tls_scope t;
+
+	loader_tls_scope(l, &t);
+	u->hooked = t.hooked;
+	u->scoped = t.scoped;
+	snprintf(u->wide_why, sizeof(u->wide_why), "%s", t.wide_why);
+	u->processes = t.cover.procs;
+	u->attaches = t.cover.roots;
+	u->fds = t.cover.fds;
+	u->fd_max = t.cover.fd_max;
+	u->attached = t.cover.attached;
+	u->inherited = t.cover.inherited;
+	u->failed = t.cover.failed;
+}
+
 int status_gather(struct status *s, const struct status_sources *src)
 {
 	s->pid = src->pid;
@@ -52,6 +69,7 @@ int status_gather(struct status *s, const struct status_sources *src)
 	pipeline_records(src->pl, &s->degraded.undecodable);
 	s->degraded.tags_lost = loader_faults(src->loader, AM_FAULT_TAG_FULL);
 	s->degraded.tag_writes_failed = src->tag_writes_failed;
+	gather_uprobes(src->loader, &s->tls_uprobes);
 	s->tls_bins = tls_watch_bins(src->tls, &s->n_tls_bins);
 	s->own_uid = src->own_uid;
 	s->uid = src->uid;

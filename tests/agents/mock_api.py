@@ -7,6 +7,9 @@ Answers, with one short text reply ("hi from the mock"):
   POST */v1/messages                Anthropic Messages (stream or not)
   POST */chat/completions           OpenAI Chat Completions (stream or not)
   POST */responses                  OpenAI Responses (stream or not)
+With MOCK_BASH set in its environment, an Anthropic Messages request that
+offers a Bash tool and holds no tool result yet is answered by one tool_use
+of Bash running MOCK_BASH (a shell-tool session for the bench).
 Anything else: 404 with a JSON error.  Each request is logged to LOG as one
 JSON line {"method","path","host","len"} (bodies are not kept: they hold
 the agent's prompt).  Plain HTTP: agents are pointed at it by their base
@@ -27,11 +30,46 @@ def sse(events):
     return "".join("event: %s\ndata: %s\n\n" % (e, json.dumps(d)) for e, d in events)
 
 
+def wants_bash(req):
+    """MOCK_BASH set, a Bash tool offered and no tool result in the request"""
+    if not os.environ.get("MOCK_BASH") or \
+            not any(t.get("name") == "Bash" for t in req.get("tools") or []):
+        return False
+    for m in req.get("messages") or []:
+        c = m.get("content")
+        if isinstance(c, list) and any(b.get("type") == "tool_result" for b in c):
+            return False
+    return True
+
+
+def anthropic_bash(msg, stream):
+    call = {"type": "tool_use", "id": "toolu_mock", "name": "Bash",
+            "input": {"command": os.environ["MOCK_BASH"], "description": "mock command"}}
+    if not stream:
+        msg.update(content=[call], stop_reason="tool_use")
+        return "application/json", json.dumps(msg)
+    return "text/event-stream", sse([
+        ("message_start", {"type": "message_start", "message": msg}),
+        ("content_block_start", {"type": "content_block_start", "index": 0,
+                                 "content_block": dict(call, input={})}),
+        ("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                 "delta": {"type": "input_json_delta",
+                                           "partial_json": json.dumps(call["input"])}}),
+        ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+        ("message_delta", {"type": "message_delta",
+                           "delta": {"stop_reason": "tool_use", "stop_sequence": None},
+                           "usage": {"output_tokens": 4}}),
+        ("message_stop", {"type": "message_stop"}),
+    ])
+
+
 def anthropic(req, stream):
     model = req.get("model", "mock")
     msg = {"id": "msg_mock", "type": "message", "role": "assistant", "model": model,
            "content": [], "stop_reason": None, "stop_sequence": None,
            "usage": {"input_tokens": 1, "output_tokens": 1}}
+    if wants_bash(req):
+        return anthropic_bash(msg, stream)
     if not stream:
         msg.update(content=[{"type": "text", "text": REPLY}], stop_reason="end_turn")
         return "application/json", json.dumps(msg)

@@ -118,12 +118,8 @@ if [ $? -eq 3 ]; then
 	skip_part "no libcurl-nss.so.4 (package libcurl3-nss): case 7, a POST through NSS, is not tested"
 else
 	command -v openssl >/dev/null || skip "needs openssl"
-	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -days 2 \
-		-subj /CN=paste.example.net 2>/dev/null || fail "cannot make a certificate"
-	bg "$PY" "$HELPERS/https_server.py" --port-file "$T/tport" --log "$T/tls.log" \
-		--cert "$T/cert.pem" --key "$T/key.pem" >/dev/null 2>&1
-	wait_file "$T/tport"
-	tport=$(cat "$T/tport")
+	tls_server paste.example.net
+	tport=$TPORT
 	resolve=paste.example.net:$tport:127.0.0.1
 	launch nss-small "$nss_post" "https://paste.example.net:$tport/small" 1000 "$resolve" ||
 		fail "POST through NSS failed"

@@ -247,6 +247,17 @@ sentinel() {
 		fail "the sentinel's open of $SENTINEL_PATH not seen within ${SENTINEL_TIMEOUT}s"
 }
 
+# tls_server CN: an HTTPS server (helpers/https_server.py, logging to
+# $T/tls.log) with a fresh self-signed certificate for CN; its port in TPORT
+tls_server() {
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" \
+		-days 2 -subj "/CN=$1" 2>/dev/null || fail "cannot make a certificate"
+	bg "$PY" "$HELPERS/https_server.py" --port-file "$T/tport" --log "$T/tls.log" \
+		--cert "$T/cert.pem" --key "$T/key.pem" >/dev/null 2>&1
+	wait_file "$T/tport"
+	TPORT=$(cat "$T/tport")
+}
+
 # field NAME FILTER...: prints NAME of the first match; use as v=$(field ...)
 # || exit 1 (fail inside $() only ends the subshell, so it prints to stderr)
 field() {

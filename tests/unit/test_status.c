@@ -47,6 +47,9 @@ static void sample(struct status *s)
 						 .tag_writes_failed = 1 };
 	s->tls_bins = tls_sample;
 	s->n_tls_bins = 2;
+	s->tls_uprobes = (struct status_tls_uprobes){ .hooked = true, .scoped = true,
+		.processes = 3, .attaches = 2, .fds = 24, .fd_max = 8192, .attached = 5,
+		.inherited = 7, .failed = 1 };
 }
 
 static void test_agents_sorted_counted(void **state)
@@ -136,10 +139,19 @@ static void test_text(void **state)
 				      "0 failed attempts, 0 rejected\n  last error:   connect: refused\n"));
 	assert_non_null(strstr(w.buf, "degraded:       3 undecodable records, 2 tags lost "
 				      "(tagged map full), 1 tag writes failed\n"));
+	assert_non_null(strstr(w.buf, "tls uprobes:    per agent process: 3 covered by 2 attaches "
+				      "(24 of 8192 perf fds); since start 5 attaches, 7 covered at "
+				      "fork, 1 not covered\n"));
 	assert_non_null(strstr(w.buf, "tls binaries:   2 (hooked: plaintext read; unseen: judged "
 				      "by bytes, unseen_tls)\n  hooked:       /usr/bin/node (its own "
 				      "OpenSSL/BoringSSL, hooked)\n  unseen:       /opt/x/claude (no TLS "
 				      "library agentmon hooks)\n"));
+	jw_reset(&w);
+	s.tls_uprobes.scoped = false;
+	strcpy(s.tls_uprobes.wide_why, "no tracefs uprobe events: Permission denied");
+	status_format(&s, false, &w);
+	assert_non_null(strstr(w.buf, "tls uprobes:    system-wide (every process traps on TLS "
+				      "calls: no tracefs uprobe events: Permission denied)\n"));
 	jw_reset(&w);
 	s.recording = (struct status_recording){ .enabled = true, .dir = "/var/t",
 		.file = "/var/t/a.amtrace", .bytes = 4096, .files = 1 };
@@ -180,7 +192,10 @@ static void test_json(void **state)
 		"\"http\":{\"heads_incomplete\":3,\"heads_evicted\":0,\"heads_budget\":0,"
 		"\"conns_evicted\":1,\"uploads_evicted\":0},"
 		"\"degraded\":{\"undecodable_records\":3,\"tags_lost\":2,"
-		"\"tag_writes_failed\":1},\"tls_binaries\":["
+		"\"tag_writes_failed\":1},\"tls_uprobes\":{\"scope\":\"process\","
+		"\"system_wide_why\":null,\"processes\":3,\"attaches\":2,\"perf_fds\":24,"
+		"\"perf_fd_max\":8192,\"attached\":5,\"covered_at_fork\":7,\"not_covered\":1},"
+		"\"tls_binaries\":["
 		"{\"exe\":\"/usr/bin/node\",\"verdict\":\"hooked\","
 		"\"why\":\"its own OpenSSL/BoringSSL, hooked\"},"
 		"{\"exe\":\"/opt/x/claude\",\"verdict\":\"unseen\","

@@ -29,6 +29,7 @@ UNITS = {  # mode: (divisor of ns, unit, format)
     "https": (1e3, "us/req", "%.0f"),
     "make": (1e9, "s/build", "%.2f"),
     "git": (1e6, "ms/status", "%.1f"),
+    "agent": (1e9, "s/session", "%.2f"),
 }
 TITLES = {
     "open": "open/close",
@@ -37,6 +38,7 @@ TITLES = {
     "https": "HTTPS POST (keep-alive)",
     "make": "make -j2 (C files)",
     "git": "git status (files)",
+    "agent": "Claude Code -p (shell tool)",
 }
 TARGETS = {"untagged": 1.10, "tagged": 1.5, "idle": 1.02}
 TARGET_RATE = 200000

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* test_tls_cover.c - the books of the per-process TLS uprobes, with fake attaches. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tls_cover.h"
+
+#define MS 1000000ull
+
+struct fake {
+	int per_attach;               /* fds each attach takes */
+	int fail;                     /* attach returns this when non-zero */
+	int attached, detached;       /* calls */
+	int open;                     /* fds held */
+	uint32_t last;                /* the last tgid attached */
+	uint32_t gone;                /* attach says this one is gone */
+};
+
+static int fake_attach(void *arg, uint32_t tgid, int budget, struct tls_cover_fds *out)
+{
+	struct fake *f = arg;
+
+	if (f->fail)
+		return f->fail;
+	if (tgid == f->gone)
+		return -ESRCH;
+	if (f->per_attach > budget)
+		return -EMFILE;
+	out->fd = calloc((size_t)f->per_attach, sizeof(int));
+	out->n = f->per_attach;
+	f->attached++;
+	f->open += f->per_attach;
+	f->last = tgid;
+	return 0;
+}
+
+static void fake_detach(void *arg, struct tls_cover_fds *fds)
+{
+	struct fake *f = arg;
+
+	f->detached++;
+	f->open -= fds->n;
+	free(fds->fd);
+	fds->fd = NULL;
+	fds->n = 0;
+}
+
+static const struct tls_cover_ops ops = { fake_attach, fake_detach };
+
+/* a root covers the children it forks after its attach; its attach goes
+ * with the last of them, not with the root */
+static void test_inherit_and_release(void **state)
+{
+	struct fake f = { .per_attach = 12 };
+	struct tls_cover c;
+	struct tls_cover_stats st;
+
+	(void)state;
+	tls_cover_init(&c, &ops, &f, 100);
+	assert_int_equal(tls_cover_root(&c, 100, 1000 * MS), 0);
+	assert_int_equal(tls_cover_root(&c, 100, 1001 * MS), 0); /* covered already */
+	assert_int_equal(f.attached, 1);
+	/* forked well after the attach: inherited */
+	assert_int_equal(tls_cover_fork(&c, 100, 101, 1500 * MS, 1500 * MS), 0);
+	assert_int_equal(tls_cover_fork(&c, 101, 102, 1600 * MS, 1600 * MS), 0);
+	assert_int_equal(f.attached, 1);
+	assert_true(tls_cover_covered(&c, 102));
+	tls_cover_stats(&c, &st);
+	assert_int_equal(st.procs, 3);
+	assert_int_equal(st.roots, 1);
+	assert_int_equal(st.inherited, 2);
+	assert_int_equal(st.fds, 12);
+	/* the root exits first: its children still need its events */
+	assert_int_equal(tls_cover_exit(&c, 100), 0);
+	assert_int_equal(tls_cover_exit(&c, 101), 0);
+	assert_int_equal(f.detached, 0);
+	assert_int_equal(tls_cover_exit(&c, 102), 100); /* the last: released */
+	assert_int_equal(f.detached, 1);
+	assert_int_equal(f.open, 0);
+	assert_int_equal(tls_cover_exit(&c, 102), 0); /* unknown now */
+	tls_cover_stats(&c, &st);
+	assert_int_equal(st.procs, 0);
+	assert_int_equal(st.roots, 0);
+	assert_int_equal(st.fds, 0);
+	tls_cover_free(&c);
+}
+
+/* a fork that may have raced its parent's attach, or whose parent is not
+ * covered, gets an attach of its own */
+static void test_early_and_unknown_parent(void **state)
+{
+	struct fake f = { .per_attach = 2 };
+	struct tls_cover c;
+	struct tls_cover_stats st;
+
+	(void)state;
+	tls_cover_init(&c, &ops, &f, 100);
+	assert_int_equal(tls_cover_root(&c, 200, 1000 * MS), 0);
+	/* forked before, or just after, the parent's attach was complete */
+	assert_int_equal(tls_cover_fork(&c, 200, 201, 999 * MS, 1002 * MS), 0);
+	assert_int_equal(f.last, 201);
+	assert_int_equal(tls_cover_fork(&c, 200, 202, 1000 * MS + TLS_COVER_EARLY_NS, 1200 * MS), 0);
+	assert_int_equal(f.last, 202);
+	/* its parent unknown */
+	assert_int_equal(tls_cover_fork(&c, 999, 300, 5000 * MS, 5000 * MS), 0);
+	assert_int_equal(f.last, 300);
+	assert_int_equal(f.attached, 4);
+	/* the children of an early child inherit from the child's attach */
+	assert_int_equal(tls_cover_fork(&c, 201, 203, 2000 * MS, 2000 * MS), 0);
+	assert_int_equal(f.attached, 4);
+	assert_int_equal(tls_cover_exit(&c, 201), 0);
+	assert_int_equal(tls_cover_exit(&c, 203), 201);
+	tls_cover_stats(&c, &st);
+	assert_int_equal(st.attached, 4);
+	assert_int_equal(st.released, 1);
+	assert_int_equal(st.roots, 3);
+	tls_cover_free(&c);
+	assert_int_equal(f.open, 0);
+	assert_int_equal(f.detached, 4);
+}
+
+/* over the fd budget or an attach error: counted, the caller told; a
+ * process gone before its attach is neither */
+static void test_budget_and_failures(void **state)
+{
+	struct fake f = { .per_attach = 40 };
+	struct tls_cover c;
+	struct tls_cover_stats st;
+
+	(void)state;
+	tls_cover_init(&c, &ops, &f, 100);
+	assert_int_equal(tls_cover_root(&c, 1, 0), 0);
+	assert_int_equal(tls_cover_root(&c, 2, 0), 0);
+	assert_int_equal(tls_cover_root(&c, 3, 0), -EMFILE); /* 80 of 100 held */
+	assert_false(tls_cover_covered(&c, 3));
+	f.gone = 4;
+	assert_int_equal(tls_cover_root(&c, 4, 0), 0);
+	assert_false(tls_cover_covered(&c, 4));
+	assert_int_equal(tls_cover_exit(&c, 1), 1);
+	f.fail = -EPERM;
+	assert_int_equal(tls_cover_fork(&c, 77, 5, 0, 0), -EPERM);
+	tls_cover_stats(&c, &st);
+	assert_int_equal(st.failed, 2);
+	assert_int_equal(st.last_err, -EPERM);
+	assert_int_equal(st.fds, 40);
+	assert_int_equal(st.fd_max, 100);
+	tls_cover_free(&c);
+}
+
+/* the fds handed over at once (closed in the background by the caller) */
+static void test_surrender(void **state)
+{
+	struct fake f = { .per_attach = 3 };
+	struct tls_cover c;
+	struct tls_cover_stats st;
+	size_t n;
+	int *fds;
+
+	(void)state;
+	tls_cover_init(&c, &ops, &f, 100);
+	assert_int_equal(tls_cover_root(&c, 1, 0), 0);
+	assert_int_equal(tls_cover_root(&c, 2, 0), 0);
+	assert_int_equal(tls_cover_exit(&c, 1), 1);
+	assert_int_equal(tls_cover_root(&c, 3, 0), 0);
+	fds = tls_cover_surrender(&c, &n);
+	assert_non_null(fds);
+	assert_int_equal(n, 6);
+	assert_int_equal(f.detached, 3); /* the books let go of all three */
+	tls_cover_stats(&c, &st);
+	assert_int_equal(st.fds, 0);
+	assert_int_equal(st.roots, 0);
+	assert_int_equal(st.procs, 0);
+	assert_int_equal(st.attached, 3); /* the counts since start stay */
+	assert_false(tls_cover_covered(&c, 2));
+	free(fds);
+	assert_null(tls_cover_surrender(&c, &n));
+	assert_int_equal(n, 0);
+	tls_cover_free(&c);
+}
+
+static bool alive_even(void *arg, uint32_t tgid)
+{
+	(void)arg;
+	return !(tgid & 1);
+}
+
+/* exits lost: the sweep releases what is no longer alive */
+static void test_sweep(void **state)
+{
+	struct fake f = { .per_attach = 1 };
+	struct tls_cover c;
+	struct tls_cover_stats st;
+
+	(void)state;
+	tls_cover_init(&c, &ops, &f, 1000);
+	for (uint32_t t = 10; t < 20; t++)
+		assert_int_equal(tls_cover_root(&c, t, 0), 0);
+	assert_int_equal(tls_cover_fork(&c, 10, 21, 10000 * MS, 10000 * MS), 0); /* inherited */
+	assert_int_equal(tls_cover_sweep(&c, alive_even, NULL), 6);
+	tls_cover_stats(&c, &st);
+	assert_int_equal(st.procs, 5);
+	assert_int_equal(st.roots, 5);
+	assert_int_equal(f.open, 5);
+	for (uint32_t t = 10; t < 20; t += 2)
+		assert_true(tls_cover_covered(&c, t));
+	tls_cover_free(&c);
+	assert_int_equal(f.open, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_inherit_and_release),
+		cmocka_unit_test(test_early_and_unknown_parent),
+		cmocka_unit_test(test_budget_and_failures),
+		cmocka_unit_test(test_sweep),
+		cmocka_unit_test(test_surrender),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
