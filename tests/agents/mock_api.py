@@ -70,9 +70,16 @@ def has_part(msg, kinds):
             for p in parts)
 
 
+def last_turn(msgs):
+    """the last message not the model's own nor a system one"""
+    turns = [m for m in msgs or [] if isinstance(m, dict) and
+             m.get("role") not in ("system", "developer", "assistant", "model")]
+    return turns[-1] if turns else {}
+
+
 def anthropic(req, stream):
     model = req.get("model", "mock")
-    last = (req.get("messages") or [{}])[-1]
+    last = last_turn(req.get("messages"))
     call = None if has_part(last, {"tool_result"}) else shell_call(
         last, [(t.get("name", ""), t.get("input_schema")) for t in req.get("tools") or []])
     block = {"type": "text", "text": REPLY}
@@ -105,7 +112,7 @@ def anthropic(req, stream):
 
 def chat(req, stream):
     model = req.get("model", "mock")
-    last = (req.get("messages") or [{}])[-1]
+    last = last_turn(req.get("messages"))
     call = None if has_part(last, {"tool"}) else shell_call(
         last, [(t.get("function", {}).get("name", ""), t.get("function", {}).get("parameters"))
                for t in req.get("tools") or []])
@@ -129,18 +136,41 @@ def chat(req, stream):
         "data: [DONE]\n\n"
 
 
+def responses_tools(req):
+    """the tools a Responses request offers, namespaces (codex's
+    additional_tools input items) flattened"""
+    todo = list(req.get("tools") or [])
+    todo += [t for it in req.get("input") or [] if isinstance(it, dict)
+             and it.get("type") == "additional_tools" for t in it.get("tools") or []]
+    out = []
+    while todo:
+        t = todo.pop(0)
+        if isinstance(t, dict):
+            todo += t.get("tools") or []
+            out.append(t)
+    return out
+
+
 def responses(req, stream):
     model = req.get("model", "mock")
     inp = req.get("input")
-    last = inp[-1] if isinstance(inp, list) and inp else {"content": inp}
-    call = None if has_part(last, {"function_call_output", "custom_tool_call_output"}) \
-        else shell_call(last, [(t.get("name", ""), t.get("parameters"))
-                               for t in req.get("tools") or []])
+    last = last_turn(inp) if isinstance(inp, list) else {"content": inp}
+    tools = responses_tools(req)
+    done = has_part(last, {"function_call_output", "custom_tool_call_output"})
+    call = None if done else shell_call(last, [(t.get("name", ""), t.get("parameters"))
+                                               for t in tools if t.get("type") == "function"])
     item = {"id": "msg_mock", "type": "message", "role": "assistant", "status": "completed",
             "content": [{"type": "output_text", "text": REPLY, "annotations": []}]}
+    m = None if done else SHELL.search(json.dumps(last))
     if call:
         item = {"id": "fc_mock", "type": "function_call", "status": "completed",
                 "call_id": "call_mock1", "name": call[0], "arguments": json.dumps(call[1])}
+    elif m and any(t.get("type") == "custom" and t.get("name") == "exec" for t in tools):
+        # codex's code mode: JavaScript that calls its shell tool
+        js = "text(JSON.stringify(await tools.exec_command({cmd: %s})));" % \
+            json.dumps(m.group(1))
+        item = {"id": "ctc_mock", "type": "custom_tool_call", "status": "completed",
+                "call_id": "call_mock1", "name": "exec", "input": js}
     resp = {"id": "resp_mock", "object": "response", "created_at": 0, "model": model,
             "status": "completed", "output": [item],
             "usage": {"input_tokens": 1, "output_tokens": 4, "total_tokens": 5,
@@ -170,7 +200,7 @@ def sample(schema):
 
 
 def gemini(req, stream):
-    last = (req.get("contents") or [{}])[-1]
+    last = last_turn(req.get("contents"))
     decls = [d for t in req.get("tools") or [] for d in t.get("functionDeclarations") or []]
     call = None if has_part(last, {"functionResponse"}) else shell_call(
         last, [(d.get("name", ""), d.get("parameters") or d.get("parametersJsonSchema"))
