@@ -15,6 +15,7 @@
 #      call of the agent's shell tool: that POST to an unlisted host raises
 #      outbound_post, naming the agent, and nothing else is raised.
 # An agent that is not installed (registry not reachable) is skipped.
+# AGENTS_ONLY="NAME..." runs only those.
 . "$(dirname "$0")/lib.sh"
 
 HOSTS=$T/hosts
@@ -45,7 +46,7 @@ in_world() {
 		"$AG/with_mock.sh" --world "$T/ca" 443 "$RUN.log" "$@") >"$RUN.out" 2>&1 </dev/null &
 	RUN_PID=$!
 	BG_PIDS+=("$RUN_PID")
-	WAIT_WHY="tail -n 5 $RUN.out" wait_for 90 "$name (pid $RUN_PID) to exit" exited "$RUN_PID"
+	WAIT_WHY="tail -n 5 $RUN.out" wait_for 150 "$name (pid $RUN_PID) to exit" exited "$RUN_PID"
 	wait "$RUN_PID"
 	RUN_RC=$?
 	[ "$RUN_RC" -ne 125 ] || fail "$name: no namespace or no mock: $(tail -n 3 "$RUN.out")"
@@ -102,6 +103,7 @@ answers() { case $1 in claude | codex | opencode | pi | gemini | qwen) ;; *) ret
 
 names=()
 while read -r name _pkg _ver bin; do
+	case " ${AGENTS_ONLY:-$name} " in *" $name "*) ;; *) continue ;; esac
 	if [ -e "$CACHE/$name/node_modules/.bin/$bin" ]; then
 		names+=("$name")
 	else
@@ -111,14 +113,27 @@ done < <(grep -v '^[[:space:]]*\(#\|$\)' "$AG/versions")
 
 start_collector
 
-# 1. default runs: each agent's own model request, then no alert at all
-pids=()
+# one run each: the default run, its prompt asking the shell tool for a POST
+# to an unlisted host where the mock can drive that tool
+pids=() want=() took=()
 for name in "${names[@]}"; do
-	agent "$name" "say hi"
+	t0=$SECONDS
+	if args=$(shell_args "$name"); then
+		# shellcheck disable=SC2086 # the agent's words
+		agent "$name" "$SHELL_PROMPT" $args
+		grep -q '"POST", "path": "/upload", "host": "exfil.example"' "$RUN.log" ||
+			fail "$name: its shell tool did not POST: $(tail -n 5 "$RUN.out")"
+		wait_event 10 type=alert rule=outbound_post agent="$name" agent_pid="$RUN_PID" \
+			host=exfil.example method=POST path=/upload
+		want+=(1)
+	else
+		agent "$name" "say hi"
+		want+=(0)
+	fi
 	pids+=("$RUN_PID")
-	if answers "$name"; then
-		[ "$RUN_RC" -eq 0 ] && grep -q 'hi from the mock' "$RUN.out" ||
-			fail "$name: no answer from the mock (exit $RUN_RC): $(tail -n 5 "$RUN.out")"
+	took+=("$name $((SECONDS - t0))s")
+	if answers "$name" && { [ "$RUN_RC" -ne 0 ] || ! grep -q 'hi from the mock' "$RUN.out"; }; then
+		fail "$name: no answer from the mock (exit $RUN_RC): $(tail -n 5 "$RUN.out")"
 	fi
 	mine="agent=$name agent_pid=$RUN_PID"
 	# shellcheck disable=SC2046,SC2086 # filter words
@@ -134,24 +149,8 @@ for name in "${names[@]}"; do
 	*) wait_event 10 type=http $mine tls=true $(own_api "$name") ;;
 	esac
 done
+# nothing else: the agents' default traffic raises no alert
 sentinel
-for p in "${pids[@]}"; do expect_none type=alert agent_pid="$p"; done
-
-# 2. a shell-tool POST to an unlisted host: outbound_post, and nothing else
-n=0
-pids=()
-for name in "${names[@]}"; do
-	args=$(shell_args "$name") || continue
-	# shellcheck disable=SC2086 # the agent's words
-	agent "$name" "$SHELL_PROMPT" $args
-	pids+=("$RUN_PID")
-	grep -q '"POST", "path": "/upload", "host": "exfil.example"' "$RUN.log" ||
-		fail "$name: its shell tool did not POST: $(tail -n 5 "$RUN.out")"
-	wait_event 10 type=alert rule=outbound_post agent="$name" agent_pid="$RUN_PID" \
-		host=exfil.example method=POST path=/upload
-	n=$((n + 1))
-done
-sentinel
-for p in "${pids[@]}"; do expect 1 type=alert agent_pid="$p"; done
+for i in "${!pids[@]}"; do expect "${want[$i]}" type=alert agent_pid="${pids[$i]}"; done
 stop_collector
-pass "${#names[@]} agents quiet by default (${names[*]}); $n shell-tool POSTs alerted"
+pass "${#names[@]} agents raise nothing by default (${names[*]}); the shell tool's POST alerted for $(grep -c 1 <<<"$(printf '%s\n' "${want[@]}")") of them (${took[*]})"
