@@ -85,6 +85,20 @@ own_api() {
 	esac
 }
 
+# a request each agent's default run makes besides its model call (usage
+# statistics, a model list), as the mock logs it: made, so that no alert
+# means the default policy covers it (tests/agents/README.md)
+side_request() {
+	case $1 in
+	claude) echo "POST /api/event_logging/ api.anthropic.com" ;;
+	codex) echo "POST /otlp/v1/ ab.chatgpt.com" ;;
+	opencode) echo "GET /api.json models.opencode.ai" ;;
+	gemini) echo "POST /log play.googleapis.com" ;;
+	qwen) echo "POST / gb4w8c3ygj-default-sea.rum.aliyuncs.com" ;;
+	*) return 1 ;;
+	esac
+}
+
 # what lets each agent's shell tool run the command unattended; agents the
 # mock cannot drive (their own backends: amp, auggie, copilot) have none
 shell_args() {
@@ -134,6 +148,10 @@ for name in "${names[@]}"; do
 	took+=("$name $((SECONDS - t0))s")
 	if answers "$name" && { [ "$RUN_RC" -ne 0 ] || ! grep -q 'hi from the mock' "$RUN.out"; }; then
 		fail "$name: no answer from the mock (exit $RUN_RC): $(tail -n 5 "$RUN.out")"
+	fi
+	if read -r sm sp sh < <(side_request "$name") &&
+		! grep -qE "\"method\": \"$sm\", \"path\": \"${sp//./\\.}[^\"]*\", \"host\": \"${sh//./\\.}\"" "$RUN.log"; then
+		fail "$name: no $sm $sh$sp... in the mock's log: $(grep -v '"dns"' "$RUN.log" | head)"
 	fi
 	mine="agent=$name agent_pid=$RUN_PID"
 	# shellcheck disable=SC2046,SC2086 # filter words
