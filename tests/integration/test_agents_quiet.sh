@@ -7,13 +7,18 @@
 # resolves any name to it, and it serves HTTPS for any name with a test CA
 # the agent trusts.  So everything an agent sends by default is really sent
 # to the host it names (tests/agents/README.md lists them), and judged by
-# the default policy.
-#   1. the default runs of all agents raise no alert at all (after a
-#      sentinel), and each agent's own model request is an http event where
-#      agentmon reads that agent's TLS (node and Bun agents);
-#   2. a prompt "mock-shell: curl -X POST ..." makes the mock answer with a
-#      call of the agent's shell tool: that POST to an unlisted host raises
-#      outbound_post, naming the agent, and nothing else is raised.
+# the default policy.  One run per agent (to keep the test short):
+#   - its own model request is an http event where agentmon reads that
+#     agent's TLS (node and Bun agents; codex and copilot: the connect);
+#   - its default side traffic (usage statistics of claude, codex, gemini
+#     and qwen, opencode's model list) really reached the mock, so that no
+#     alert means the default policy covers it;
+#   - where the mock can drive the agent's shell tool (all but amp, auggie
+#     and copilot, whose backends are their own), the prompt "mock-shell:
+#     curl -X POST ..." makes the mock answer with a call of that tool (its
+#     permission flag given): the POST to an unlisted host raises
+#     outbound_post naming the agent;
+#   - after a sentinel: no other alert for any of the runs.
 # An agent that is not installed (registry not reachable) is skipped.
 # AGENTS_ONLY="NAME..." runs only those.
 . "$(dirname "$0")/lib.sh"
