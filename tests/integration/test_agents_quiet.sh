@@ -174,6 +174,10 @@ for name in "${names[@]}"; do
 done
 # nothing else: the agents' default traffic raises no alert
 sentinel
-for i in "${!pids[@]}"; do expect "${want[$i]}" type=alert agent_pid="${pids[$i]}"; done
+for i in "${!pids[@]}"; do
+	got=$(jq count type=alert agent_pid="${pids[$i]}")
+	[ "$got" = "${want[$i]}" ] || fail "pid ${pids[$i]}: $got alerts, want ${want[$i]}:
+$(jq dump type=alert agent_pid="${pids[$i]}" | cut -c1-600)"
+done
 stop_collector
 pass "${#names[@]} agents raise nothing by default (${names[*]}); the shell tool's POST alerted for $(grep -c 1 <<<"$(printf '%s\n' "${want[@]}")") of them (${took[*]})"
