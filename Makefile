@@ -134,11 +134,12 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tools/bench.sh
 
-# the real-agent tagging test against the newest release of each agent on
+# the real-agent tests (tagging; quiet by default) against the newest release of each agent on
 # the npm registry (tests/agents/versions pins the ones `make test` uses)
 .PHONY: agents-latest
 agents-latest: all
 	$(Q)AGENTS_LATEST=1 bash tests/integration/test_agents_tagging.sh
+	$(Q)AGENTS_LATEST=1 bash tests/integration/test_agents_quiet.sh
 
 clean:
 	$(Q)rm -rf $(BUILD)

@@ -220,8 +220,11 @@ static int cmd_check_config(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return AM_EXIT_USAGE;
 	}
-	printf("%s: ok (%zu agents, %zu allow rules, %zu webhooks)\n", argv[1],
-	       agents_count(p->agents), p->n_allow, p->n_webhooks);
+	printf("%s: ok (%zu agents, %zu allow rules, ", argv[1], agents_count(p->agents),
+	       p->n_allow);
+	if (p->n_deny)
+		printf("%zu deny rules, ", p->n_deny);
+	printf("%zu webhooks)\n", p->n_webhooks);
 	policy_free(p);
 	return AM_EXIT_OK;
 }

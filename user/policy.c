@@ -389,6 +389,7 @@ static int allow_paths(struct pctx *c, yaml_node_t *n, const char *where, void *
 	return each_item(c, n, where, true, allow_path, arg);
 }
 
+/* one allow entry, or (arg not NULL) one deny entry: the same keys */
 static int allow_item(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
 	static const struct key_fn keys[] = {
@@ -397,7 +398,8 @@ static int allow_item(struct pctx *c, yaml_node_t *n, const char *where, void *a
 		{ "paths", allow_paths },     { NULL, NULL },
 	};
 	struct policy *p = c->p;
-	struct policy_allow *a = grow(&p->allow, &p->n_allow, sizeof(*a));
+	struct policy_allow *a = arg ? grow(&p->deny, &p->n_deny, sizeof(*a)) :
+				       grow(&p->allow, &p->n_allow, sizeof(*a));
 	int r;
 
 	if (!a)
@@ -415,6 +417,11 @@ static int allow_item(struct pctx *c, yaml_node_t *n, const char *where, void *a
 static int sec_allow(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
 	return each_item(c, n, where, false, allow_item, NULL);
+}
+
+static int sec_deny(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
+{
+	return each_item(c, n, where, false, allow_item, c);
 }
 
 /* ---- alerts ---- */
@@ -632,7 +639,8 @@ static int load_doc(struct pctx *c, const char *yaml, size_t len, yaml_document_
 static int parse_into(struct pctx *c, const char *yaml, size_t len)
 {
 	static const struct key_fn keys[] = {
-		{ "agents", sec_agents }, { "allow", sec_allow }, { "alerts", sec_alerts },
+		{ "agents", sec_agents }, { "allow", sec_allow }, { "deny", sec_deny },
+		{ "alerts", sec_alerts },
 		{ "record", sec_record }, { NULL, NULL },
 	};
 	yaml_document_t doc;
@@ -656,24 +664,28 @@ static int parse_into(struct pctx *c, const char *yaml, size_t len)
 
 /* ---- public ---- */
 
+static void entries_free(struct policy_allow *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(e[i].host);
+		free(e[i].ports);
+		for (size_t j = 0; j < e[i].n_methods; j++)
+			free(e[i].methods[j]);
+		free(e[i].methods);
+		for (size_t j = 0; j < e[i].n_paths; j++)
+			free(e[i].paths[j]);
+		free(e[i].paths);
+	}
+	free(e);
+}
+
 void policy_free(struct policy *p)
 {
 	if (!p)
 		return;
 	agents_free(p->agents);
-	for (size_t i = 0; i < p->n_allow; i++) {
-		struct policy_allow *a = &p->allow[i];
-
-		free(a->host);
-		free(a->ports);
-		for (size_t j = 0; j < a->n_methods; j++)
-			free(a->methods[j]);
-		free(a->methods);
-		for (size_t j = 0; j < a->n_paths; j++)
-			free(a->paths[j]);
-		free(a->paths);
-	}
-	free(p->allow);
+	entries_free(p->allow, p->n_allow);
+	entries_free(p->deny, p->n_deny);
 	for (size_t i = 0; i < p->n_webhooks; i++) {
 		free(p->webhooks[i].url);
 		free(p->webhooks[i].secret_file);

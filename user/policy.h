@@ -35,6 +35,7 @@ struct policy {
 	char *source;          /* file name, or "<default>" */
 	struct agents *agents; /* defaults plus the file's agents: */
 	struct policy_allow *allow;     size_t n_allow;
+	struct policy_allow *deny;      size_t n_deny;  /* deny: wins over allow */
 	struct policy_webhook *webhooks; size_t n_webhooks;
 	/* alerts: settings; 0/NULL: the module's default */
 	uint64_t alert_window_s;     /* window: suppression window, seconds */

@@ -168,6 +168,9 @@ enum rules_match rules_judge(const struct policy *p, const struct rules_dest *d)
 
 	if (rules_is_local(d))
 		return RULES_ALLOWED;
+	for (size_t i = 0; p && i < p->n_deny; i++)
+		if (entry_judge(&p->deny[i], d) == RULES_ALLOWED)
+			return RULES_DENIED;
 	for (size_t i = 0; p && i < p->n_allow && best != RULES_ALLOWED; i++) {
 		enum rules_match m = entry_judge(&p->allow[i], d);
 
@@ -251,6 +254,8 @@ bool rules_outbound_post(const struct policy *p, const struct event *ev,
 		return verdict(v, "outbound_post", "high", "host not allowed for %s", m);
 	case RULES_NO_PATH:
 		return verdict(v, "outbound_post", "high", "path not allowed for %s", m);
+	case RULES_DENIED:
+		return verdict(v, "outbound_post", "high", "denied by the policy for %s", m);
 	default:
 		return verdict(v, "outbound_post", "high",
 			       d.host ? "host not in the allow list%s" :

@@ -70,13 +70,15 @@ struct rules_dest {
 
 /* how far the best allow entry got; RULES_ALLOWED when one matched whole */
 enum rules_match {
-	RULES_NO_DEST = 0,     /* no entry names this host/address and port */
+	RULES_DENIED = 0,      /* a deny entry matches it whole */
+	RULES_NO_DEST,         /* no entry names this host/address and port */
 	RULES_NO_METHOD,       /* the destination is listed, not for the method */
 	RULES_NO_PATH,         /* destination and method listed, not this path */
 	RULES_ALLOWED,
 };
 
-/* judge d against p's allow list (local destinations are RULES_ALLOWED) */
+/* judge d against p's deny, then allow list (local destinations are
+ * RULES_ALLOWED) */
 enum rules_match rules_judge(const struct policy *p, const struct rules_dest *d);
 /* true for "localhost" (any case) or a loopback address when d has no name */
 bool rules_is_local(const struct rules_dest *d);

@@ -353,6 +353,27 @@ local_names() {
 }
 in_ns() { unshare -m sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$T/hosts" "$@"; }
 
+# ---- real agents (tests/agents) ----
+# agents_install: install the pinned agent CLIs (tests/agents/install.sh,
+# needs the network: run it before any agent) into AGENTS_CACHE (default
+# /var/cache/agentmon-test/agents; its latest/ with AGENTS_LATEST=1, as
+# `make agents-latest` sets); sets AG (tests/agents) and CACHE.  Status 1,
+# after a SKIP-PART line, when the registry cannot be reached.
+agents_install() {
+	AG=$TOP/tests/agents
+	CACHE=${AGENTS_CACHE:-/var/cache/agentmon-test/agents}
+	[ "${AGENTS_LATEST:-0}" = 1 ] && CACHE=$CACHE/latest
+	"$AG/install.sh" >"$T/install.log" 2>&1
+	case $? in
+	0) return 0 ;;
+	77) skip_part "real agents: $(tail -n 1 "$T/install.log")"; return 1 ;;
+	*) cat "$T/install.log"; fail "tests/agents/install.sh failed" ;;
+	esac
+}
+
+# exited PID: whether it has exited (gone, or a zombie not yet reaped)
+exited() { [ ! -e "/proc/$1" ] || [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+
 # ---- on sourcing ----
 [ "$(id -u)" -eq 0 ] || skip "needs root (loads BPF programs)"
 [ -x "$AGENTMON" ] || skip "$AGENTMON not built (run make)"

@@ -18,26 +18,13 @@
 # directory is not.
 . "$(dirname "$0")/lib.sh"
 
-AG=$TOP/tests/agents
-CACHE=${AGENTS_CACHE:-/var/cache/agentmon-test/agents}
-# AGENTS_LATEST=1 (make agents-latest): the newest releases, as install.sh puts them
-[ "${AGENTS_LATEST:-0}" = 1 ] && CACHE=$CACHE/latest
 HOSTS=$T/hosts
 printf '127.0.0.1 localhost\n::1 localhost\n' >"$HOSTS"
 mkdir -p "$T/home"
 
 # install first: npm needs the network, the agents never get it
 real=1
-"$AG/install.sh" >"$T/install.log" 2>&1
-case $? in
-0) ;;
-77) real=0; skip_part "real agents: $(tail -n 1 "$T/install.log")" ;;
-*) cat "$T/install.log"; fail "tests/agents/install.sh failed" ;;
-esac
-
-# whether pid has exited (gone or a zombie not yet reaped); for wait_for
-# shellcheck disable=SC2317
-exited() { [ ! -e "/proc/$1" ] || [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+agents_install || real=0
 
 # run_agent NAME CMD...: run CMD in the namespace as the agent NAME would be
 # run, wait for it (RUN_PID), and check its exec event is tagged NAME

@@ -156,6 +156,8 @@ static void test_errors(void **state)
 	    "2: allow[0].cidr: '10.0.0/8' is not an IPv4 or IPv6 network (ADDR/PREFIX)");
 	bad("allow:\n  - host: a\n    cidr: 10.0.0.0/8\n", "2: allow[0]: host and cidr exclude each other");
 	bad("allow:\n  - ports: [1]\n", "2: allow[0]: needs a host or a cidr");
+	bad("deny:\n  - host: a.example\n  - methods: [POST]\n", "3: deny[1]: needs a host or a cidr");
+	bad("deny:\n  - host: a.example\n    verbs: [POST]\n", "3: deny[0]: unknown key 'verbs'");
 	bad("allow:\n  - host: a\n    paths: [x]\n",
 	    "3: allow[0].paths[0]: 'x' is not a path glob (starts with / or *)");
 	bad("allow:\n  - host: a\n    port: [1]\n", "3: allow[0]: unknown key 'port'");

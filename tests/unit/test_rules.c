@@ -669,6 +669,55 @@ static void test_default_policy(void **state)
 	assert_true(rules_outbound_post(p, &ev, &v));
 	ev = http_ev("POST", "forum.corp.example", "/api/posts");
 	assert_true(rules_outbound_post(p, &ev, &v));
+	/* the agents' default telemetry: one vendor host and path each */
+	ev = http_ev("POST", "play.googleapis.com", "/log?format=json");
+	assert_false(rules_outbound_post(p, &ev, &v));
+	ev = http_ev("POST", "play.googleapis.com", "/upload");
+	assert_true(rules_outbound_post(p, &ev, &v));
+	ev = http_ev("POST", "ab.chatgpt.com", "/otlp/v1/metrics");
+	assert_false(rules_outbound_post(p, &ev, &v));
+	ev = http_ev("PUT", "ab.chatgpt.com", "/otlp/v1/metrics");
+	assert_true(rules_outbound_post(p, &ev, &v));
+	ev = http_ev("POST", "gb4w8c3ygj-default-sea.rum.aliyuncs.com", "/");
+	assert_false(rules_outbound_post(p, &ev, &v));
+	ev = http_ev("POST", "attacker-default-sea.rum.aliyuncs.com", "/");
+	assert_true(rules_outbound_post(p, &ev, &v));
+	ev = http_ev("POST", "d1.api.augmentcode.com", "/chat-stream");
+	assert_false(rules_outbound_post(p, &ev, &v));
+	ev = http_ev("POST", "models.opencode.ai", "/api.json");   /* reads only */
+	assert_true(rules_outbound_post(p, &ev, &v));
+	policy_free(p);
+}
+
+/* deny entries win over allow entries, the built-in ones included */
+static void test_deny(void **state)
+{
+	static const char y[] = "deny:\n"
+				"  - host: play.googleapis.com\n"
+				"    methods: [POST]\n"
+				"  - host: \"*.anthropic.com\"\n"
+				"    paths: [\"/api/event_logging/*\"]\n";
+	struct rules_dest d = { .host = "play.googleapis.com", .port = 443 };
+	struct policy *p = NULL;
+	struct rules_verdict v;
+	char err[128];
+	struct event ev;
+
+	assert_int_equal(policy_load_buffer("d.yaml", y, strlen(y), &p, err, sizeof(err)), 0);
+	assert_int_equal(p->n_deny, 2);
+	ev = http_ev("POST", "play.googleapis.com", "/log");
+	assert_true(rules_outbound_post(p, &ev, &v));
+	assert_string_equal(v.reason, "denied by the policy for POST");
+	ev = http_ev("GET", "play.googleapis.com", "/log");     /* reads never alert */
+	assert_false(rules_outbound_post(p, &ev, &v));
+	ev = http_ev("POST", "api.anthropic.com", "/api/event_logging/v2/batch");
+	assert_true(rules_outbound_post(p, &ev, &v));
+	ev = http_ev("POST", "api.anthropic.com", "/v1/messages");
+	assert_false(rules_outbound_post(p, &ev, &v));
+	/* bytes whose request is not seen: the host alone decides */
+	assert_int_equal(rules_judge(p, &d), RULES_DENIED);
+	d.host = "localhost";
+	assert_int_equal(rules_judge(p, &d), RULES_ALLOWED);
 	policy_free(p);
 }
 
@@ -691,6 +740,7 @@ int main(void)
 		cmocka_unit_test(test_unseen_tls_pending),
 		cmocka_unit_test(test_tls_hooked_blind),
 		cmocka_unit_test(test_default_policy),
+		cmocka_unit_test(test_deny),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
