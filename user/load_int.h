@@ -20,9 +20,11 @@
 #define BTF_VMLINUX   "/sys/kernel/btf/vmlinux"
 #define N_SOCK_PROGS  4
 #define N_DATA_PROGS  2
-#define N_TLS_FNS     7      /* SSL_write(_ex), SSL_read(_ex), gnutls send/recv,
-				BoringSSL's tls_write_app_data (located) */
+#define N_TLS_FNS     8      /* SSL_write(_ex), SSL_read(_ex), gnutls send/recv,
+				BoringSSL's tls_write_app_data, aws-lc's
+				EVP_AEAD_CTX_seal (both located) */
 #define TLS_FN_BORING_WRITE 6
+#define TLS_FN_AWSLC_SEAL   7
 #define TLS_BIN_MAX   4096   /* binaries whose verdict is cached */
 
 /* what skel_load loads besides the tracepoints */
@@ -74,6 +76,8 @@ struct tls_fn {
 	const char *sym;
 	struct bpf_program *prog;
 	int lib;                      /* AM_TLS_OPENSSL or AM_TLS_GNUTLS */
+	bool entry_only;              /* no uretprobe (tls_ret): the entry program
+				       * reads everything */
 };
 
 /* write the one-line reason into err and return rc (a negative errno) */

@@ -23,15 +23,17 @@
 
 void load_tls_fns(struct agentmon_bpf *s, struct tls_fn *f)
 {
-	f[0] = (struct tls_fn){ "SSL_write", s->progs.ossl_write, AM_TLS_OPENSSL };
-	f[1] = (struct tls_fn){ "SSL_write_ex", s->progs.ossl_write_ex, AM_TLS_OPENSSL };
-	f[2] = (struct tls_fn){ "SSL_read", s->progs.ossl_read, AM_TLS_OPENSSL };
-	f[3] = (struct tls_fn){ "SSL_read_ex", s->progs.ossl_read_ex, AM_TLS_OPENSSL };
-	f[4] = (struct tls_fn){ "gnutls_record_send", s->progs.gtls_send, AM_TLS_GNUTLS };
-	f[5] = (struct tls_fn){ "gnutls_record_recv", s->progs.gtls_recv, AM_TLS_GNUTLS };
+	f[0] = (struct tls_fn){ "SSL_write", s->progs.ossl_write, AM_TLS_OPENSSL, false };
+	f[1] = (struct tls_fn){ "SSL_write_ex", s->progs.ossl_write_ex, AM_TLS_OPENSSL, false };
+	f[2] = (struct tls_fn){ "SSL_read", s->progs.ossl_read, AM_TLS_OPENSSL, false };
+	f[3] = (struct tls_fn){ "SSL_read_ex", s->progs.ossl_read_ex, AM_TLS_OPENSSL, false };
+	f[4] = (struct tls_fn){ "gnutls_record_send", s->progs.gtls_send, AM_TLS_GNUTLS, false };
+	f[5] = (struct tls_fn){ "gnutls_record_recv", s->progs.gtls_recv, AM_TLS_GNUTLS, false };
 	/* no symbol: tls_locate finds it; the name is one no symbol table holds */
 	f[TLS_FN_BORING_WRITE] = (struct tls_fn){ "\001tls_write_app_data", s->progs.bssl_write_app,
-						  AM_TLS_OPENSSL };
+						  AM_TLS_OPENSSL, false };
+	f[TLS_FN_AWSLC_SEAL] = (struct tls_fn){ "\001EVP_AEAD_CTX_seal", s->progs.awslc_seal,
+						AM_TLS_OPENSSL, true };
 }
 
 /* ---- TLS uprobes ---- */
@@ -249,14 +251,15 @@ static int attach_tls_fns(struct loader *l, const struct tls_file *f, const stru
 			rc = -errno;
 			continue;
 		}
-		ret = bpf_program__attach_uprobe(l->skel->progs.tls_ret, true, -1, f->fdpath,
+		ret = fns[j].entry_only ? NULL :
+		      bpf_program__attach_uprobe(l->skel->progs.tls_ret, true, -1, f->fdpath,
 						 (size_t)et->off[j]);
-		if (!ret) {
+		if (!ret && !fns[j].entry_only) {
 			rc = -errno;
 			bpf_link__destroy(in);
 			continue;
 		}
-		if (keep_link(l, in) || keep_link(l, ret))
+		if (keep_link(l, in) || (ret && keep_link(l, ret)))
 			return -ENOMEM;
 		n++;
 	}
@@ -406,33 +409,36 @@ static void own_openssl(struct loader *l, const char *path, const struct tls_fil
 }
 
 /*
- * a stripped binary with BoringSSL inside (Bun: Claude Code, opencode):
- * locate tls_write_app_data in the file f (read by fd, bounded) and hook it
- * like the OpenSSL functions; false when the file holds no BoringSSL.  Not
- * located: b->rc -ENOENT, the reason in b->msg (a ClientHello of the binary
- * then warns that its plaintext is not visible)
+ * a stripped binary with BoringSSL inside (Bun: Claude Code, opencode) or
+ * aws-lc (rustls on aws-lc-rs: Codex): locate tls_write_app_data or
+ * EVP_AEAD_CTX_seal in the file f (read by fd, bounded) and hook it like
+ * the OpenSSL functions; false when the file holds neither.  Not located:
+ * b->rc -ENOENT, the reason in b->msg (a ClientHello of the binary then
+ * warns that its plaintext is not visible)
  */
 static bool own_boring(struct loader *l, const char *path, const struct tls_file *f,
 		       struct elf_tls *et, struct tls_bin *b)
 {
 	struct tls_locate t;
 	int rc = tls_locate_fd(&t, f->fd);
+	bool awslc = t.lib == TLS_LOC_AWSLC;
+	enum tls_loc_fn w = awslc ? TLS_LOC_SEAL : TLS_LOC_WRITE;
 	size_t n;
 
 	if (rc == -ENOENT || rc == -ENOEXEC || rc == -ENOTSUP)
 		return false;
 	if (rc) {
 		b->rc = -ENOENT;
-		snprintf(b->msg, sizeof(b->msg), "%s: BoringSSL linked in, %s; its TLS plaintext is not visible (SNI and DNS only)",
-			 path, t.why);
+		snprintf(b->msg, sizeof(b->msg), "%s: %s linked in, %s; its TLS plaintext is not visible (SNI and DNS only)",
+			 path, awslc ? "aws-lc" : "BoringSSL", t.why);
 		return true;
 	}
-	et->off[TLS_FN_BORING_WRITE] = (long)t.off[TLS_LOC_WRITE];
+	et->off[awslc ? TLS_FN_AWSLC_SEAL : TLS_FN_BORING_WRITE] = (long)t.off[w];
 	own_openssl(l, path, f, et, b);
 	n = strlen(b->msg);
 	snprintf(b->msg + n, sizeof(b->msg) - n, " (located %s at 0x%llx, file offset 0x%llx)",
-		 tls_locate_name(TLS_LOC_WRITE), (unsigned long long)t.vaddr[TLS_LOC_WRITE],
-		 (unsigned long long)t.off[TLS_LOC_WRITE]);
+		 tls_locate_name(w), (unsigned long long)t.vaddr[w],
+		 (unsigned long long)t.off[w]);
 	return true;
 }
 

@@ -16,13 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eh_frame.h"
 #include "tls_locate.h"
 
-#define FILE_SUFFIX   "/ssl/s3_pkt.cc"
 #define NAME_MAX_LEN  256             /* longest file name string accepted */
 #define ADDRS_MAX     8               /* copies of the string */
-#define ERR_LIB_SSL   16
-#define FP_MAX        4
+#define FP_MAX        5
 
 /* a function's fingerprint: its sites' reason codes in line order */
 static const struct {
@@ -32,10 +31,27 @@ static const struct {
 } fps[TLS_LOC_N] = {
 	[TLS_LOC_WRITE] = { 2, { 194, 111 }, "tls_write_app_data" },
 	[TLS_LOC_READ] = { 3, { 182, 225, 300 }, "tls_open_app_data" },
+	/* aws-lc's CIPHER_R_TOO_LARGE, _BUFFER_TOO_SMALL, _OUTPUT_ALIASES_INPUT */
+	[TLS_LOC_SEAL] = { 3, { 117, 103, 115 }, "EVP_AEAD_CTX_seal" },
+	/* _OUTPUT_ALIASES_INPUT, _BAD_DECRYPT, _BUFFER_TOO_SMALL, then those of
+	 * EVP_AEAD_CTX_open_gather inlined: _OUTPUT_ALIASES_INPUT, _CTRL_NOT_IMPLEMENTED */
+	[TLS_LOC_OPEN] = { 5, { 115, 101, 103, 115, 104 }, "EVP_AEAD_CTX_open" },
 };
 
-struct fde {
-	uint64_t lo, hi;              /* [lo, hi) */
+/*
+ * what is searched for in one library: the source file whose error sites
+ * carry the fingerprints, its ERR_LIB_ code, the functions (the first is the
+ * one hooked)
+ */
+static const struct profile {
+	const char *suffix;
+	unsigned err_lib;
+	enum tls_loc_fn fn[2];
+	const char *what;
+} profiles[] = {
+	[TLS_LOC_BORINGSSL] = { "/ssl/s3_pkt.cc", 16, { TLS_LOC_WRITE, TLS_LOC_READ }, "BoringSSL" },
+	[TLS_LOC_AWSLC] = { "/crypto/fipsmodule/cipher/aead.c", 30, { TLS_LOC_SEAL, TLS_LOC_OPEN },
+			    "aws-lc" },
 };
 
 struct site {
@@ -49,10 +65,10 @@ struct site {
 struct loc {
 	Elf *e;
 	struct tls_locate *t;
+	const struct profile *pf;
 	uint64_t addrs[ADDRS_MAX];    /* virtual addresses of the file name */
 	unsigned n_addrs;
-	struct fde *fdes;
-	size_t n_fdes, cap_fdes;
+	struct eh_frame fdes;
 	struct site *sites;
 	size_t n_sites;
 };
@@ -88,10 +104,11 @@ static const uint8_t *scn_bytes(Elf_Scn *scn, const GElf_Shdr *sh, size_t *len)
 
 /* ---- the file name string ---- */
 
-/* every NUL-terminated string ending in FILE_SUFFIX in the read-only data */
+/* every NUL-terminated string ending in the profile's suffix in the read-only data */
 static void find_names(struct loc *L)
 {
-	const size_t sl = sizeof(FILE_SUFFIX); /* with its NUL */
+	const char *suffix = L->pf->suffix;
+	const size_t sl = strlen(suffix) + 1; /* with its NUL */
 	Elf_Scn *scn = NULL;
 
 	while ((scn = elf_nextscn(L->e, scn)) && L->n_addrs < ADDRS_MAX) {
@@ -102,7 +119,7 @@ static void find_names(struct loc *L)
 		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC) ||
 		    (sh.sh_flags & (SHF_EXECINSTR | SHF_WRITE)) || !(b = scn_bytes(scn, &sh, &len)))
 			continue;
-		for (p = b; len >= sl && (p = memmem(p, len - (size_t)(p - b), FILE_SUFFIX, sl));
+		for (p = b; len >= sl && (p = memmem(p, len - (size_t)(p - b), suffix, sl));
 		     p++) {
 			const uint8_t *s = p;
 
@@ -114,216 +131,6 @@ static void find_names(struct loc *L)
 				break;
 		}
 	}
-}
-
-/* ---- .eh_frame: function bounds ---- */
-
-struct rd {
-	const uint8_t *p, *end;
-	uint64_t vaddr;               /* of p */
-	bool bad;
-};
-
-static uint64_t rd_n(struct rd *r, unsigned n)
-{
-	uint64_t v = 0;
-
-	if (r->bad || (size_t)(r->end - r->p) < n) {
-		r->bad = true;
-		return 0;
-	}
-	for (unsigned i = 0; i < n; i++)
-		v |= (uint64_t)r->p[i] << (8 * i);
-	r->p += n;
-	r->vaddr += n;
-	return v;
-}
-
-static uint64_t rd_leb(struct rd *r, bool sign)
-{
-	uint64_t v = 0;
-	unsigned shift = 0;
-	uint8_t b;
-
-	do {
-		b = (uint8_t)rd_n(r, 1);
-		if (shift < 64)
-			v |= (uint64_t)(b & 0x7f) << shift;
-		shift += 7;
-	} while ((b & 0x80) && !r->bad);
-	if (sign && shift < 64 && (b & 0x40))
-		v |= ~0ull << shift;
-	return v;
-}
-
-/* a DW_EH_PE-encoded pointer; absolute or pc-relative only */
-static uint64_t rd_enc(struct rd *r, uint8_t enc)
-{
-	uint64_t at = r->vaddr, v;
-
-	switch (enc & 0x0f) {
-	case 0x00: v = rd_n(r, 8); break;
-	case 0x01: v = rd_leb(r, false); break;
-	case 0x02: v = rd_n(r, 2); break;
-	case 0x03: v = rd_n(r, 4); break;
-	case 0x04: case 0x0c: v = rd_n(r, 8); break;
-	case 0x09: v = rd_leb(r, true); break;
-	case 0x0a: v = (uint64_t)(int64_t)(int16_t)rd_n(r, 2); break;
-	case 0x0b: v = (uint64_t)(int64_t)(int32_t)rd_n(r, 4); break;
-	default: r->bad = true; return 0;
-	}
-	if ((enc & 0x70) == 0x10)
-		v += at;
-	else if (enc & 0x70)
-		r->bad = true;
-	return v;
-}
-
-/* the FDE pointer encoding of the CIE whose body (after its id) r reads */
-static int cie_encoding(struct rd r)
-{
-	const uint8_t *aug;
-	uint8_t ver, enc = 0;
-
-	ver = (uint8_t)rd_n(&r, 1);
-	aug = r.p;
-	while (!r.bad && rd_n(&r, 1))
-		;
-	if (r.bad)
-		return -1; /* aug[] is a string inside the CIE from here on */
-	rd_leb(&r, false);
-	rd_leb(&r, true);
-	if (ver == 1)
-		rd_n(&r, 1);
-	else
-		rd_leb(&r, false);
-	if (r.bad || aug[0] != 'z')
-		return r.bad || aug[0] ? -1 : 0; /* no augmentation: absolute pointers */
-	rd_leb(&r, false);
-	for (const uint8_t *a = aug + 1; *a && !r.bad; a++) {
-		if (*a == 'R')
-			enc = (uint8_t)rd_n(&r, 1);
-		else if (*a == 'P')
-			rd_enc(&r, (uint8_t)rd_n(&r, 1) & 0x7f);
-		else if (*a == 'L')
-			rd_n(&r, 1);
-		else if (*a != 'S' && *a != 'B')
-			return -1;
-	}
-	return r.bad ? -1 : enc;
-}
-
-static int add_fde(struct loc *L, uint64_t lo, uint64_t len)
-{
-	if (!len || lo + len < lo)
-		return 0;
-	if (L->n_fdes == L->cap_fdes) {
-		size_t cap = L->cap_fdes ? 2 * L->cap_fdes : 1024;
-		struct fde *p;
-
-		if (cap > TLS_LOC_FDES_MAX)
-			return -E2BIG;
-		p = realloc(L->fdes, cap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		L->fdes = p;
-		L->cap_fdes = cap;
-	}
-	L->fdes[L->n_fdes++] = (struct fde){ lo, lo + len };
-	return 0;
-}
-
-/* every FDE of one .eh_frame section b (at vaddr base) into L->fdes */
-static int parse_eh_frame(struct loc *L, const uint8_t *b, size_t len, uint64_t base)
-{
-	size_t off = 0, cie_off = (size_t)-1;
-	int enc = -1, rc;
-
-	while (len - off >= 8) {
-		struct rd r = { b + off, b + len, base + off, false };
-		uint64_t n = rd_n(&r, 4), id_at, id;
-
-		if (!n)
-			break;
-		if (n == 0xffffffffu)
-			n = rd_n(&r, 8);
-		id_at = (uint64_t)(r.p - b);
-		if (n < 4 || n > len - id_at)
-			return -EINVAL;
-		r.end = r.p + n;
-		off = (size_t)(id_at + n);
-		id = rd_n(&r, 4);
-		if (!id || id > id_at)
-			continue; /* a CIE, or an FDE whose CIE is outside */
-		if (id_at - id != cie_off) {
-			struct rd c = { b + id_at - id, b + len, base + id_at - id, false };
-			uint64_t cn = rd_n(&c, 4);
-
-			cie_off = (size_t)(id_at - id);
-			enc = -1;
-			if (cn >= 4 && cn != 0xffffffffu && cn <= len - cie_off - 4) {
-				c.end = c.p + cn;
-				if (!rd_n(&c, 4) && !c.bad)
-					enc = cie_encoding(c);
-			}
-		}
-		if (enc < 0)
-			continue;
-		uint64_t lo = rd_enc(&r, (uint8_t)enc), sz = rd_enc(&r, (uint8_t)enc & 0x0f);
-
-		if (!r.bad && (rc = add_fde(L, lo, sz)))
-			return rc;
-	}
-	return 0;
-}
-
-static int fde_cmp(const void *a, const void *b)
-{
-	const struct fde *x = a, *y = b;
-
-	return x->lo < y->lo ? -1 : x->lo > y->lo;
-}
-
-/* the FDEs of every .eh_frame section, sorted by start */
-static int load_fdes(struct loc *L)
-{
-	Elf_Scn *scn = NULL;
-	size_t shstr;
-	int rc;
-
-	if (elf_getshdrstrndx(L->e, &shstr))
-		return -ENOEXEC;
-	while ((scn = elf_nextscn(L->e, scn))) {
-		const uint8_t *b;
-		const char *name;
-		GElf_Shdr sh;
-		size_t len;
-
-		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(L->e, shstr, sh.sh_name)) ||
-		    strcmp(name, ".eh_frame") || !(b = scn_bytes(scn, &sh, &len)))
-			continue;
-		if ((rc = parse_eh_frame(L, b, len, sh.sh_addr)))
-			return rc;
-	}
-	if (L->n_fdes)
-		qsort(L->fdes, L->n_fdes, sizeof(*L->fdes), fde_cmp);
-	return 0;
-}
-
-/* the FDE holding address a (the innermost start at or below it), or NULL */
-static const struct fde *fde_at(const struct loc *L, uint64_t a)
-{
-	size_t lo = 0, hi = L->n_fdes;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (L->fdes[mid].lo <= a)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo && a < L->fdes[lo - 1].hi ? &L->fdes[lo - 1] : NULL;
 }
 
 /* ---- the error sites ---- */
@@ -391,7 +198,7 @@ static void keep_load(const struct load *ld, uint64_t *v, bool *have)
  *   (lib, unused, reason, file, line)  edi 16, esi 0, edx reason, ecx file, r8d line
  */
 static bool decode_site(const uint8_t *b, size_t len, size_t i, uint64_t base,
-			unsigned file_reg, struct site *s)
+			unsigned file_reg, unsigned err_lib, struct site *s)
 {
 	uint64_t v[16];
 	bool have[16] = { false };
@@ -411,7 +218,7 @@ static bool decode_site(const uint8_t *b, size_t len, size_t i, uint64_t base,
 				found = 1;
 			}
 	}
-	if (!have[R_EDI] || v[R_EDI] != ERR_LIB_SSL)
+	if (!have[R_EDI] || v[R_EDI] != err_lib)
 		return false;
 	if (file_reg == R_EDX && have[R_ESI] && have[R_ECX]) {
 		s->reason = (uint32_t)v[R_ESI];
@@ -458,7 +265,7 @@ static void find_sites(struct loc *L)
 				continue;
 			L->t->refs++;
 			if (L->n_sites < TLS_LOC_SITES_MAX &&
-			    decode_site(b, len, i, sh.sh_addr, ld.reg, &s))
+			    decode_site(b, len, i, sh.sh_addr, ld.reg, L->pf->err_lib, &s))
 				L->sites[L->n_sites++] = s;
 		}
 	}
@@ -473,7 +280,7 @@ static size_t bounds_fde(struct loc *L)
 
 	for (size_t i = 0; i < L->n_sites; i++) {
 		struct site *s = &L->sites[i];
-		const struct fde *f = fde_at(L, s->addr);
+		const struct eh_fde *f = eh_frame_at(&L->fdes, s->addr);
 
 		if (!f) {
 			n++;
@@ -643,55 +450,53 @@ static bool write_shape(Elf *e, uint64_t off)
 	return false;
 }
 
-/* match every function group; fill t; 0 or -ESRCH with the reason */
+/* match every function group against the profile's fingerprints; fill t;
+ * 0 or -ESRCH with the reason */
 static int match(struct loc *L)
 {
 	struct tls_locate *t = L->t;
-	unsigned hits[TLS_LOC_N] = { 0 };
-	uint64_t at[TLS_LOC_N] = { 0 };
+	const enum tls_loc_fn *fn = L->pf->fn, w = fn[0];
+	unsigned hits[2] = { 0 };
+	uint64_t at[2] = { 0 };
 
 	qsort(L->sites, L->n_sites, sizeof(*L->sites), site_cmp);
 	for (size_t i = 0, j; i < L->n_sites; i = j) {
 		for (j = i + 1; j < L->n_sites && L->sites[j].fn_lo == L->sites[i].fn_lo; j++)
 			;
-		for (int f = 0; f < TLS_LOC_N; f++)
-			if (group_is(&L->sites[i], j - i, f)) {
+		for (int f = 0; f < 2; f++)
+			if (group_is(&L->sites[i], j - i, fn[f])) {
 				hits[f]++;
 				at[f] = L->sites[i].fn_lo;
 			}
 	}
-	for (int f = 0; f < TLS_LOC_N; f++)
-		if (hits[f] == 1 && file_off(L->e, at[f], &t->off[f]))
-			t->vaddr[f] = at[f];
-	if (hits[TLS_LOC_WRITE] != 1)
+	for (int f = 0; f < 2; f++)
+		if (hits[f] == 1 && file_off(L->e, at[f], &t->off[fn[f]]))
+			t->vaddr[fn[f]] = at[f];
+	if (hits[0] != 1)
 		return fail(t, -ESRCH, "not located: %u functions carry the %s fingerprint (%u references, %u error sites)",
-			    hits[TLS_LOC_WRITE], fps[TLS_LOC_WRITE].name, t->refs, t->sites);
-	if (!t->vaddr[TLS_LOC_WRITE])
+			    hits[0], fps[w].name, t->refs, t->sites);
+	if (!t->vaddr[w])
 		return fail(t, -ESRCH, "not located: %s at 0x%llx is outside the loaded segments",
-			    fps[TLS_LOC_WRITE].name, (unsigned long long)at[TLS_LOC_WRITE]);
-	if (!write_shape(L->e, t->off[TLS_LOC_WRITE])) {
-		t->vaddr[TLS_LOC_WRITE] = t->off[TLS_LOC_WRITE] = 0;
+			    fps[w].name, (unsigned long long)at[0]);
+	if (w == TLS_LOC_WRITE && !write_shape(L->e, t->off[w])) {
+		t->vaddr[w] = t->off[w] = 0;
 		return fail(t, -ESRCH, "not located: the %s candidate at 0x%llx does not clear its bool * argument first (argument layout unproven)",
-			    fps[TLS_LOC_WRITE].name, (unsigned long long)at[TLS_LOC_WRITE]);
+			    fps[w].name, (unsigned long long)at[0]);
 	}
 	return 0;
 }
 
-/* every stage on an open Elf */
-static int locate(struct tls_locate *t, Elf *e)
+/* the stages for one profile on an open Elf; -ENOENT: its file name is absent */
+static int locate_lib(struct tls_locate *t, Elf *e, enum tls_loc_lib lib)
 {
-	struct loc L = { .e = e, .t = t };
-	GElf_Ehdr eh;
+	struct loc L = { .e = e, .t = t, .pf = &profiles[lib] };
 	int rc;
 
-	if (!e || elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh))
-		return fail(t, -ENOEXEC, "not an ELF file");
-	if (gelf_getclass(e) != ELFCLASS64 || eh.e_machine != EM_X86_64)
-		return fail(t, -ENOTSUP, "not an x86-64 ELF file (machine %u)", eh.e_machine);
 	find_names(&L);
 	if (!L.n_addrs)
-		return fail(t, -ENOENT, "no BoringSSL (no ..." FILE_SUFFIX " string)");
-	rc = load_fdes(&L);
+		return fail(t, -ENOENT, "no %s (no ...%s string)", L.pf->what, L.pf->suffix);
+	t->lib = lib;
+	rc = eh_frame_load(&L.fdes, e);
 	if (rc)
 		rc = fail(t, rc, "not located: .eh_frame unreadable (%s)", strerror(-rc));
 	else if (!(L.sites = calloc(TLS_LOC_SITES_MAX, sizeof(*L.sites))))
@@ -704,7 +509,27 @@ static int locate(struct tls_locate *t, Elf *e)
 		rc = match(&L);
 	}
 	free(L.sites);
-	free(L.fdes);
+	eh_frame_free(&L.fdes);
+	return rc;
+}
+
+/* BoringSSL's record layer, else aws-lc's AEAD: the first library whose
+ * file name the binary holds decides */
+static int locate(struct tls_locate *t, Elf *e)
+{
+	GElf_Ehdr eh;
+	int rc;
+
+	if (!e || elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh))
+		return fail(t, -ENOEXEC, "not an ELF file");
+	if (gelf_getclass(e) != ELFCLASS64 || eh.e_machine != EM_X86_64)
+		return fail(t, -ENOTSUP, "not an x86-64 ELF file (machine %u)", eh.e_machine);
+	rc = locate_lib(t, e, TLS_LOC_BORINGSSL);
+	if (rc == -ENOENT)
+		rc = locate_lib(t, e, TLS_LOC_AWSLC);
+	if (rc == -ENOENT)
+		return fail(t, -ENOENT, "no BoringSSL or aws-lc (no ...%s or ...%s string)",
+			    profiles[TLS_LOC_BORINGSSL].suffix, profiles[TLS_LOC_AWSLC].suffix);
 	return rc;
 }
 

@@ -20,6 +20,16 @@
  * (*out_needs_handshake = false), which proves the argument layout the uprobe
  * reads (data in rcx, length in r8, bytes written through rdx).
  *
+ * Rust binaries with rustls on aws-lc-rs (Codex, Copilot's runtime.node;
+ * static-pie, so references are RIP-relative) carry no BoringSSL ssl/ but
+ * aws-lc's AEAD layer, whose errors are OPENSSL_PUT_ERROR(CIPHER, reason)
+ * (30, ERR_LIB_CIPHER) in ".../crypto/fipsmodule/cipher/aead.c":
+ *   EVP_AEAD_CTX_seal(ctx, out, out_len, max_out_len, nonce, nonce_len,
+ *                     in, in_len, ad, ad_len)       118, 103, 116
+ *   EVP_AEAD_CTX_open(same arguments)               116, 101, 103
+ * The seal's arguments are aws-lc's public API: in and in_len are the 7th
+ * and 8th, on the stack at entry ([rsp+8], [rsp+16]).
+ *
  * The file is hostile input: every read is bounded by the section it is in,
  * counts are capped, and nothing is executed or trusted beyond what is
  * checked.
@@ -33,32 +43,41 @@
 enum tls_loc_fn {
 	TLS_LOC_WRITE,                /* tls_write_app_data: plaintext at entry */
 	TLS_LOC_READ,                 /* tls_open_app_data (located, not hooked) */
+	TLS_LOC_SEAL,                 /* aws-lc EVP_AEAD_CTX_seal: plaintext at entry */
+	TLS_LOC_OPEN,                 /* aws-lc EVP_AEAD_CTX_open: plaintext at return */
 	TLS_LOC_N,
 };
 
+/* the library located: its first function (WRITE, SEAL) is the one hooked */
+enum tls_loc_lib {
+	TLS_LOC_BORINGSSL,
+	TLS_LOC_AWSLC,
+};
+
 #define TLS_LOC_SITES_MAX  4096   /* error sites kept per file */
-#define TLS_LOC_FDES_MAX   (8u << 20)
 
 struct tls_locate {
 	uint64_t vaddr[TLS_LOC_N];    /* 0: not located */
 	uint64_t off[TLS_LOC_N];      /* file offset, what a uprobe takes */
 	unsigned refs;                /* references to the file name found */
 	unsigned sites;               /* of them, decoded as error sites in a function */
+	enum tls_loc_lib lib;         /* whose file name was found */
 	char why[200];                /* when vaddr[TLS_LOC_WRITE] is 0: the reason */
 };
 
 /*
  * locate in the ELF file open at fd (read only through libelf's map of it);
- * returns 0 when tls_write_app_data was located, -ENOENT when the file holds
- * no BoringSSL ssl/s3_pkt.cc (not a BoringSSL binary), -ESRCH when it does
- * but the function is not located uniquely, -ENOEXEC / -ENOTSUP for a file
+ * returns 0 when tls_write_app_data (BoringSSL) or EVP_AEAD_CTX_seal
+ * (aws-lc, t->lib says which) was located, -ENOENT when the file holds
+ * neither BoringSSL's ssl/s3_pkt.cc nor aws-lc's crypto/fipsmodule/cipher/
+ * aead.c, -ESRCH when it does but the function is not located uniquely, -ENOEXEC / -ENOTSUP for a file
  * that is not a 64-bit x86-64 ELF, -ENOMEM; t->why says which, and t's
  * other fields hold what was found either way
  */
 int tls_locate_fd(struct tls_locate *t, int fd);
 /* the same on an ELF image in memory (tests, fuzzing) */
 int tls_locate_mem(struct tls_locate *t, const void *image, size_t len);
-/* "tls_write_app_data" or "tls_open_app_data" */
+/* "tls_write_app_data", "tls_open_app_data", "EVP_AEAD_CTX_seal", ... */
 const char *tls_locate_name(enum tls_loc_fn fn);
 
 #endif
