@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """mock_api.py - a mock model API for real agents on loopback.
 
-    mock_api.py ADDR PORT LOG
+    mock_api.py ADDR PORT LOG [CERT KEY]
 
 Answers, with one short text reply ("hi from the mock"):
   POST */v1/messages                Anthropic Messages (stream or not)
@@ -9,12 +9,13 @@ Answers, with one short text reply ("hi from the mock"):
   POST */responses                  OpenAI Responses (stream or not)
 Anything else: 404 with a JSON error.  Each request is logged to LOG as one
 JSON line {"method","path","host","len"} (bodies are not kept: they hold
-the agent's prompt).  Plain HTTP: agents are pointed at it by their base
-URL settings.  Prints "ready PORT" once listening.  Exits when its parent
+the agent's prompt).  Plain HTTP, or HTTPS with CERT and KEY (PEM files):
+agents are pointed at it by their base URL settings.  Prints "ready PORT" once listening.  Exits when its parent
 does (it is started by the process that then execs the agent).
 """
 import json
 import os
+import ssl
 import sys
 import threading
 import time
@@ -143,10 +144,14 @@ def exit_with_parent():
 
 
 def main():
-    if len(sys.argv) != 4:
-        sys.exit("usage: mock_api.py ADDR PORT LOG")
+    if len(sys.argv) not in (4, 6):
+        sys.exit("usage: mock_api.py ADDR PORT LOG [CERT KEY]")
     srv = Server((sys.argv[1], int(sys.argv[2])), Handler)
     srv.log_path = sys.argv[3]
+    if len(sys.argv) == 6:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(sys.argv[4], sys.argv[5])
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     threading.Thread(target=exit_with_parent, daemon=True).start()
     print("ready %d" % srv.server_address[1], flush=True)
     srv.serve_forever()
