@@ -205,7 +205,11 @@ int eh_frame_load(struct eh_frame *f, Elf *e)
 		size_t len;
 
 		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(e, shstr, sh.sh_name)) ||
-		    strcmp(name, ".eh_frame") || !(b = scn_bytes(scn, &sh, &len)))
+		    strcmp(name, ".eh_frame"))
+			continue;
+		if (sh.sh_size > EH_FRAME_SECTION_MAX)
+			return -E2BIG; /* read whole (CIEs are found by offset) */
+		if (!(b = scn_bytes(scn, &sh, &len)))
 			continue;
 		if ((rc = parse_eh_frame(f, b, len, sh.sh_addr)))
 			return rc;

@@ -12,7 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define EH_FRAME_FDES_MAX (8u << 20)
+#define EH_FRAME_FDES_MAX    (8u << 20)
+#define EH_FRAME_SECTION_MAX (128u << 20) /* an .eh_frame is read whole */
 
 struct eh_fde {
 	uint64_t lo, hi;              /* [lo, hi) */
@@ -24,7 +25,7 @@ struct eh_frame {
 };
 
 /* the FDEs of every .eh_frame section of e; 0, -EINVAL (malformed length),
- * -E2BIG (over EH_FRAME_FDES_MAX), -ENOEXEC, -ENOMEM */
+ * -E2BIG (over EH_FRAME_FDES_MAX or EH_FRAME_SECTION_MAX), -ENOEXEC, -ENOMEM */
 int eh_frame_load(struct eh_frame *f, Elf *e);
 /* the FDE holding address a (the innermost start at or below it), or NULL */
 const struct eh_fde *eh_frame_at(const struct eh_frame *f, uint64_t a);

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "eh_frame.h"
 #include "tls_locate.h"
@@ -61,9 +63,25 @@ struct site {
 	uint32_t reason, line;
 };
 
+/* the file read: by pread on fd, or an image in memory (mem non-NULL) */
+struct src {
+	int fd;
+	const uint8_t *mem;
+	size_t len;
+};
+
+#define WIN            (1u << 20)   /* section bytes read at once */
+#define OVL            512u         /* context read on either side (> NAME_MAX_LEN) */
+#define SCAN_BUDGET_NS (10ull * 1000000000ull) /* one file, at most */
+
 /* one ELF being searched */
 struct loc {
 	Elf *e;
+	struct src src;
+	uint8_t *buf;                 /* WIN + 2 * OVL bytes: one window */
+	uint64_t deadline;            /* mono_ns() */
+	uint64_t scn_lo, scn_hi;      /* the section being scanned, vaddr */
+	uint64_t ptr_lo, ptr_hi;      /* code pointers looked for, near the sites */
 	struct tls_locate *t;
 	const struct profile *pf;
 	uint64_t addrs[ADDRS_MAX];    /* virtual addresses of the file name */
@@ -72,6 +90,16 @@ struct loc {
 	struct site *sites;
 	size_t n_sites;
 };
+
+/* a window of a section: b[0, len) holds the bytes at vaddr addr; the
+ * scanner owns the positions [lo, hi), the rest is context */
+struct win {
+	const uint8_t *b;
+	size_t len, lo, hi;
+	uint64_t addr;
+};
+
+typedef void (*win_fn)(struct loc *L, const struct win *w);
 
 const char *tls_locate_name(enum tls_loc_fn fn)
 {
@@ -91,45 +119,103 @@ static int fail(struct tls_locate *t, int rc, const char *fmt, ...)
 	return rc;
 }
 
-/* a section's bytes, or NULL when it has none in the file */
-static const uint8_t *scn_bytes(Elf_Scn *scn, const GElf_Shdr *sh, size_t *len)
+static uint64_t mono_ns(void)
 {
-	Elf_Data *d;
+	struct timespec ts;
 
-	if (sh->sh_type == SHT_NOBITS || !(d = elf_rawdata(scn, NULL)) || !d->d_buf)
-		return NULL;
-	*len = d->d_size < sh->sh_size ? d->d_size : sh->sh_size;
-	return d->d_buf;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* n bytes at file offset off into buf; 0, -EIO when the file has fewer */
+static int src_read(const struct src *f, uint64_t off, uint8_t *buf, size_t n)
+{
+	if (f->mem) {
+		if (off > f->len || n > f->len - off)
+			return -EIO;
+		memcpy(buf, f->mem + off, n);
+		return 0;
+	}
+	while (n) {
+		ssize_t r = off > INT64_MAX - n ? -1 : pread(f->fd, buf, n, (off_t)off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -EIO;
+		buf += r;
+		off += (uint64_t)r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/*
+ * fn over the bytes of section sh, read in windows of WIN bytes with OVL
+ * bytes of context on either side; 0, -EIO (the file is shorter than its
+ * headers say), -ETIME (over the scan budget)
+ */
+static int scan_scn(struct loc *L, const GElf_Shdr *sh, win_fn fn)
+{
+	uint64_t size = sh->sh_size;
+
+	if (sh->sh_type == SHT_NOBITS)
+		return 0;
+	L->scn_lo = sh->sh_addr;
+	L->scn_hi = sh->sh_addr + size;
+	for (uint64_t at = 0; at < size; at += WIN) {
+		uint64_t from = at > OVL ? at - OVL : 0;
+		uint64_t to = size - at > WIN + OVL ? at + WIN + OVL : size;
+		struct win w = { L->buf, (size_t)(to - from), (size_t)(at - from),
+				 (size_t)((size - at > WIN ? at + WIN : size) - from), sh->sh_addr + from };
+		int rc;
+
+		if (mono_ns() > L->deadline)
+			return -ETIME;
+		if ((rc = src_read(&L->src, sh->sh_offset + from, L->buf, w.len)))
+			return rc;
+		fn(L, &w);
+	}
+	return 0;
+}
+
+/* fn over every allocated section with all flags in want and none in deny */
+static int scan_scns(struct loc *L, uint64_t want, uint64_t deny, win_fn fn)
+{
+	Elf_Scn *scn = NULL;
+	int rc = 0;
+
+	while (!rc && (scn = elf_nextscn(L->e, scn))) {
+		GElf_Shdr sh;
+
+		if (gelf_getshdr(scn, &sh) && (sh.sh_flags & (want | SHF_ALLOC)) == (want | SHF_ALLOC) &&
+		    !(sh.sh_flags & deny))
+			rc = scan_scn(L, &sh, fn);
+	}
+	return rc;
 }
 
 /* ---- the file name string ---- */
 
-/* every NUL-terminated string ending in the profile's suffix in the read-only data */
-static void find_names(struct loc *L)
+/* every NUL-terminated string ending in the profile's suffix in one window
+ * of the read-only data */
+static void names_in(struct loc *L, const struct win *w)
 {
 	const char *suffix = L->pf->suffix;
 	const size_t sl = strlen(suffix) + 1; /* with its NUL */
-	Elf_Scn *scn = NULL;
+	const uint8_t *b = w->b;
 
-	while ((scn = elf_nextscn(L->e, scn)) && L->n_addrs < ADDRS_MAX) {
-		const uint8_t *b, *p;
-		GElf_Shdr sh;
-		size_t len;
+	for (size_t i = w->lo; i < w->hi && L->n_addrs < ADDRS_MAX; i++) {
+		const uint8_t *p = memmem(b + i, w->len - i, suffix, sl), *s;
 
-		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC) ||
-		    (sh.sh_flags & (SHF_EXECINSTR | SHF_WRITE)) || !(b = scn_bytes(scn, &sh, &len)))
-			continue;
-		for (p = b; len >= sl && (p = memmem(p, len - (size_t)(p - b), suffix, sl));
-		     p++) {
-			const uint8_t *s = p;
-
-			while (s > b && s[-1] && p - s < NAME_MAX_LEN)
-				s--;
-			if ((s == b || !s[-1]) && L->n_addrs < ADDRS_MAX)
-				L->addrs[L->n_addrs++] = sh.sh_addr + (uint64_t)(s - b);
-			if ((size_t)(p - b) + sl >= len)
-				break;
-		}
+		if (!p || (size_t)(p - b) >= w->hi)
+			break;
+		i = (size_t)(p - b);
+		for (s = p; s > b && s[-1] && p - s < NAME_MAX_LEN; s--)
+			;
+		/* s reaches b only in a section's first window (OVL > NAME_MAX_LEN) */
+		if (s == b || !s[-1])
+			L->addrs[L->n_addrs++] = w->addr + (uint64_t)(s - b);
 	}
 }
 
@@ -241,33 +327,24 @@ static bool is_name(const struct loc *L, uint64_t a)
 	return false;
 }
 
-/* every load of the string into edx or ecx in executable sections, as a site */
-static void find_sites(struct loc *L)
+/* every load of the string into edx or ecx in one window of code, as a site */
+static void sites_in(struct loc *L, const struct win *w)
 {
-	Elf_Scn *scn = NULL;
+	const uint8_t *b = w->b;
 
-	while ((scn = elf_nextscn(L->e, scn))) {
-		const uint8_t *b;
-		GElf_Shdr sh;
-		size_t len;
+	for (size_t i = w->lo; i < w->hi; i++) {
+		struct load ld;
+		struct site s = { .addr = w->addr + i };
 
-		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_EXECINSTR) ||
-		    !(b = scn_bytes(scn, &sh, &len)))
+		if (b[i] != 0xb9 && b[i] != 0xba && b[i] != 0x48)
+			continue; /* mov ecx/edx, imm32; lea (REX.W) */
+		if (!load_at(b + i, w->len - i, w->addr + i, &ld) ||
+		    (ld.reg != R_ECX && ld.reg != R_EDX) || !is_name(L, ld.val))
 			continue;
-		for (size_t i = 0; i < len; i++) {
-			struct load ld;
-			struct site s = { .addr = sh.sh_addr + i };
-
-			if (b[i] != 0xb9 && b[i] != 0xba && b[i] != 0x48)
-				continue; /* mov ecx/edx, imm32; lea (REX.W) */
-			if (!load_at(b + i, len - i, sh.sh_addr + i, &ld) ||
-			    (ld.reg != R_ECX && ld.reg != R_EDX) || !is_name(L, ld.val))
-				continue;
-			L->t->refs++;
-			if (L->n_sites < TLS_LOC_SITES_MAX &&
-			    decode_site(b, len, i, sh.sh_addr, ld.reg, L->pf->err_lib, &s))
-				L->sites[L->n_sites++] = s;
-		}
+		L->t->refs++;
+		if (L->n_sites < TLS_LOC_SITES_MAX &&
+		    decode_site(b, w->len, i, w->addr, ld.reg, L->pf->err_lib, &s))
+			L->sites[L->n_sites++] = s;
 	}
 }
 
@@ -323,30 +400,35 @@ static bool in_text(struct loc *L, uint64_t a)
 	return false;
 }
 
-/* the direct calls (call rel32) of one executable section */
-static void calls_in(struct loc *L, const uint8_t *b, size_t len, uint64_t base)
+/* the direct calls (call rel32) into the section of one window of code */
+static void calls_in(struct loc *L, const struct win *w)
 {
-	for (size_t i = 0; i + 5 <= len; i++) {
+	const uint8_t *b = w->b;
+
+	for (size_t i = w->lo; i < w->hi && i + 5 <= w->len; i++) {
 		uint64_t a;
 
 		if (b[i] != 0xe8)
 			continue;
-		a = base + i + 5 + (uint64_t)(int64_t)(int32_t)(b[i + 1] | b[i + 2] << 8 |
-							       b[i + 3] << 16 | (uint32_t)b[i + 4] << 24);
-		if (!(a & 15) && a >= base && a - base < len)
+		a = w->addr + i + 5 + (uint64_t)(int64_t)(int32_t)le32(b + i + 1);
+		if (!(a & 15) && a >= L->scn_lo && a < L->scn_hi)
 			call_target(L, a);
 	}
 }
 
-/* the code pointers (method tables) of one data section */
-static void pointers_in(struct loc *L, const uint8_t *b, size_t len, uint64_t lo, uint64_t hi)
+/* the code pointers near the sites (method tables) in one window of data */
+static void pointers_in(struct loc *L, const struct win *w)
 {
-	for (size_t i = 0; i + 8 <= len; i += 8) {
+	const uint8_t *b = w->b;
+
+	if (L->scn_lo & 7)
+		return;
+	for (size_t i = w->lo; i < w->hi && i + 8 <= w->len; i += 8) {
 		uint64_t a = 0;
 
 		for (int k = 7; k >= 0; k--)
 			a = a << 8 | b[i + k];
-		if (!(a & 15) && a >= lo && a < hi && in_text(L, a))
+		if (!(a & 15) && a >= L->ptr_lo && a < L->ptr_hi && in_text(L, a))
 			call_target(L, a);
 	}
 }
@@ -359,37 +441,28 @@ static void pointers_in(struct loc *L, const uint8_t *b, size_t len, uint64_t lo
  * is not PIE) points, and ends where
  * the next one starts; a site without a start on both sides goes.  A false
  * start between a function's entry and its sites shifts its entry: the shape
- * check of the write side then fails, closed.
+ * check of the write side then fails, closed.  0 or a read error
  */
-static void bounds_calls(struct loc *L)
+static int bounds_calls(struct loc *L)
 {
 	uint64_t lo = UINT64_MAX, hi = 0;
-	Elf_Scn *scn = NULL;
 	size_t n = 0;
+	int rc;
 
 	for (size_t i = 0; i < L->n_sites; i++) {
 		lo = L->sites[i].addr < lo ? L->sites[i].addr : lo;
 		hi = L->sites[i].addr > hi ? L->sites[i].addr : hi;
 	}
-	lo = lo > (1u << 20) ? lo - (1u << 20) : 0; /* only pointers near the sites */
-	hi = hi + (1u << 20);
-	while ((scn = elf_nextscn(L->e, scn))) {
-		const uint8_t *b;
-		GElf_Shdr sh;
-		size_t len;
-
-		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC) ||
-		    !(b = scn_bytes(scn, &sh, &len)))
-			continue;
-		if (sh.sh_flags & SHF_EXECINSTR)
-			calls_in(L, b, len, sh.sh_addr);
-		else if (!(sh.sh_addr & 7))
-			pointers_in(L, b, len, lo, hi);
-	}
+	L->ptr_lo = lo > (1u << 20) ? lo - (1u << 20) : 0; /* only pointers near the sites */
+	L->ptr_hi = hi + (1u << 20);
+	rc = scan_scns(L, SHF_EXECINSTR, 0, calls_in);
+	if (!rc)
+		rc = scan_scns(L, 0, SHF_EXECINSTR, pointers_in);
 	for (size_t i = 0; i < L->n_sites; i++)
 		if (L->sites[i].fn_lo && L->sites[i].fn_hi)
 			L->sites[n++] = L->sites[i];
 	L->n_sites = n;
+	return rc;
 }
 
 /* ---- fingerprints ---- */
@@ -437,15 +510,14 @@ static bool file_off(Elf *e, uint64_t va, uint64_t *off)
 }
 
 /* the write side's self-check: mov byte [rsi], 0 in its first 32 bytes */
-static bool write_shape(Elf *e, uint64_t off)
+static bool write_shape(struct loc *L, uint64_t off)
 {
-	size_t size;
-	const uint8_t *img = (const uint8_t *)elf_rawfile(e, &size);
+	uint8_t b[34];
 
-	if (!img || off >= size)
+	if (src_read(&L->src, off, b, sizeof(b)))
 		return false;
-	for (size_t i = (size_t)off; i + 3 <= size && i < off + 32; i++)
-		if (img[i] == 0xc6 && img[i + 1] == 0x06 && img[i + 2] == 0x00)
+	for (size_t i = 0; i + 3 <= sizeof(b); i++)
+		if (b[i] == 0xc6 && b[i + 1] == 0x06 && b[i + 2] == 0x00)
 			return true;
 	return false;
 }
@@ -478,7 +550,7 @@ static int match(struct loc *L)
 	if (!t->vaddr[w])
 		return fail(t, -ESRCH, "not located: %s at 0x%llx is outside the loaded segments",
 			    fps[w].name, (unsigned long long)at[0]);
-	if (w == TLS_LOC_WRITE && !write_shape(L->e, t->off[w])) {
+	if (w == TLS_LOC_WRITE && !write_shape(L, t->off[w])) {
 		t->vaddr[w] = t->off[w] = 0;
 		return fail(t, -ESRCH, "not located: the %s candidate at 0x%llx does not clear its bool * argument first (argument layout unproven)",
 			    fps[w].name, (unsigned long long)at[0]);
@@ -486,37 +558,41 @@ static int match(struct loc *L)
 	return 0;
 }
 
-/* the stages for one profile on an open Elf; -ENOENT: its file name is absent */
-static int locate_lib(struct tls_locate *t, Elf *e, enum tls_loc_lib lib)
+/* a read of the file failed or ran over the budget: the reason */
+static int read_fail(struct tls_locate *t, int rc)
 {
-	struct loc L = { .e = e, .t = t, .pf = &profiles[lib] };
-	int rc;
+	return fail(t, rc, "not located: %s", rc == -ETIME ? "scan over its time budget" :
+		    "the file is shorter than its section headers say");
+}
 
-	find_names(&L);
-	if (!L.n_addrs)
-		return fail(t, -ENOENT, "no %s (no ...%s string)", L.pf->what, L.pf->suffix);
-	t->lib = lib;
-	rc = eh_frame_load(&L.fdes, e);
+/* the stages for one profile (L->pf); -ENOENT: its file name is absent */
+static int locate_lib(struct loc *L)
+{
+	struct tls_locate *t = L->t;
+	int rc = scan_scns(L, 0, SHF_EXECINSTR | SHF_WRITE, names_in);
+
 	if (rc)
-		rc = fail(t, rc, "not located: .eh_frame unreadable (%s)", strerror(-rc));
-	else if (!(L.sites = calloc(TLS_LOC_SITES_MAX, sizeof(*L.sites))))
-		rc = fail(t, -ENOMEM, "out of memory");
-	if (!rc) {
-		find_sites(&L);
-		if (bounds_fde(&L))
-			bounds_calls(&L);
-		t->sites = (unsigned)L.n_sites;
-		rc = match(&L);
-	}
-	free(L.sites);
-	eh_frame_free(&L.fdes);
-	return rc;
+		return read_fail(t, rc);
+	if (!L->n_addrs)
+		return fail(t, -ENOENT, "no %s (no ...%s string)", L->pf->what, L->pf->suffix);
+	t->lib = (enum tls_loc_lib)(L->pf - profiles);
+	rc = eh_frame_load(&L->fdes, L->e);
+	if (rc)
+		return fail(t, rc, "not located: .eh_frame unreadable (%s)", strerror(-rc));
+	rc = scan_scns(L, SHF_EXECINSTR, 0, sites_in);
+	if (!rc && bounds_fde(L))
+		rc = bounds_calls(L);
+	if (rc)
+		return read_fail(t, rc);
+	t->sites = (unsigned)L->n_sites;
+	return match(L);
 }
 
 /* BoringSSL's record layer, else aws-lc's AEAD: the first library whose
  * file name the binary holds decides */
-static int locate(struct tls_locate *t, Elf *e)
+static int locate(struct tls_locate *t, Elf *e, struct src f)
 {
+	struct loc L = { .e = e, .src = f, .t = t, .deadline = mono_ns() + SCAN_BUDGET_NS };
 	GElf_Ehdr eh;
 	int rc;
 
@@ -524,12 +600,20 @@ static int locate(struct tls_locate *t, Elf *e)
 		return fail(t, -ENOEXEC, "not an ELF file");
 	if (gelf_getclass(e) != ELFCLASS64 || eh.e_machine != EM_X86_64)
 		return fail(t, -ENOTSUP, "not an x86-64 ELF file (machine %u)", eh.e_machine);
-	rc = locate_lib(t, e, TLS_LOC_BORINGSSL);
+	L.buf = malloc(WIN + 2 * OVL);
+	L.sites = calloc(TLS_LOC_SITES_MAX, sizeof(*L.sites));
+	rc = L.buf && L.sites ? -ENOENT : fail(t, -ENOMEM, "out of memory");
+	for (unsigned lib = 0; rc == -ENOENT && lib < sizeof(profiles) / sizeof(profiles[0]); lib++) {
+		L.pf = &profiles[lib];
+		L.n_addrs = 0;
+		rc = locate_lib(&L);
+	}
 	if (rc == -ENOENT)
-		rc = locate_lib(t, e, TLS_LOC_AWSLC);
-	if (rc == -ENOENT)
-		return fail(t, -ENOENT, "no BoringSSL or aws-lc (no ...%s or ...%s string)",
-			    profiles[TLS_LOC_BORINGSSL].suffix, profiles[TLS_LOC_AWSLC].suffix);
+		rc = fail(t, -ENOENT, "no BoringSSL or aws-lc (no ...%s or ...%s string)",
+			  profiles[TLS_LOC_BORINGSSL].suffix, profiles[TLS_LOC_AWSLC].suffix);
+	free(L.buf);
+	free(L.sites);
+	eh_frame_free(&L.fdes);
 	return rc;
 }
 
@@ -542,7 +626,7 @@ int tls_locate_mem(struct tls_locate *t, const void *image, size_t len)
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return fail(t, -ENOTSUP, "libelf: %s", elf_errmsg(-1));
 	e = elf_memory((char *)image, len);
-	rc = locate(t, e);
+	rc = locate(t, e, (struct src){ -1, image, len });
 	if (e)
 		elf_end(e);
 	return rc;
@@ -556,8 +640,8 @@ int tls_locate_fd(struct tls_locate *t, int fd)
 	memset(t, 0, sizeof(*t));
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return fail(t, -ENOTSUP, "libelf: %s", elf_errmsg(-1));
-	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	rc = locate(t, e);
+	e = elf_begin(fd, ELF_C_READ, NULL); /* pread, never mmap: see tls_locate.h */
+	rc = locate(t, e, (struct src){ fd, NULL, 0 });
 	if (e)
 		elf_end(e);
 	return rc;

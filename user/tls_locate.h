@@ -30,9 +30,11 @@
  * The seal's arguments are aws-lc's public API: in and in_len are the 7th
  * and 8th, on the stack at entry ([rsp+8], [rsp+16]).
  *
- * The file is hostile input: every read is bounded by the section it is in,
- * counts are capped, and nothing is executed or trusted beyond what is
- * checked.
+ * The file is hostile input: it is read by pread (never mmapped: a file
+ * truncated while it is read is an error, not a SIGBUS), sections in windows
+ * of 1 MiB (the .eh_frame whole, up to 128 MiB), within a time budget; every
+ * read is bounded by the section it is in, counts are capped, and nothing is
+ * executed or trusted beyond what is checked.
  */
 #ifndef AGENTMON_TLS_LOCATE_H
 #define AGENTMON_TLS_LOCATE_H
@@ -66,7 +68,7 @@ struct tls_locate {
 };
 
 /*
- * locate in the ELF file open at fd (read only through libelf's map of it);
+ * locate in the ELF file open at fd (read by pread only);
  * returns 0 when tls_write_app_data (BoringSSL) or EVP_AEAD_CTX_seal
  * (aws-lc, t->lib says which) was located, -ENOENT when the file holds
  * neither BoringSSL's ssl/s3_pkt.cc nor aws-lc's crypto/fipsmodule/cipher/
