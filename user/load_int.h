@@ -44,7 +44,9 @@ struct tls_bin {
 	ino_t ino;
 	off_t size;
 	int64_t mtime, mtime_ns;      /* size and mtime: a rewritten file is another */
-	int rc;                       /* what loader_attach_tls_binary returns */
+	int rc;                       /* what loader_attach_tls_binary returns;
+				       * objects: -ENODATA carries no TLS library */
+	bool object;                  /* judged as a shared object (locator only) */
 	bool attached;                /* rc 0: its uprobes are attached now */
 	long off[N_TLS_FNS];          /* rc 0: file offsets of its TLS functions */
 	char msg[512];

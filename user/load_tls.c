@@ -442,13 +442,13 @@ static bool own_boring(struct loader *l, const char *path, const struct tls_file
 	return true;
 }
 
-/* the cached verdict on the file f, or NULL */
-static struct tls_bin *cached_bin(struct loader *l, const struct tls_file *f)
+/* the cached verdict on the file f (as a binary or as an object), or NULL */
+static struct tls_bin *cached_bin(struct loader *l, const struct tls_file *f, bool object)
 {
 	for (size_t i = 0; i < l->n_bins; i++) {
 		struct tls_bin *c = &l->bins[i];
 
-		if (c->dev == f->st.st_dev && c->ino == f->st.st_ino && c->size == f->st.st_size &&
+		if (c->object == object && c->dev == f->st.st_dev && c->ino == f->st.st_ino && c->size == f->st.st_size &&
 		    c->mtime == f->st.st_mtim.tv_sec && c->mtime_ns == f->st.st_mtim.tv_nsec)
 			return c;
 	}
@@ -507,17 +507,36 @@ static void judge_bin(struct loader *l, const char *path, const struct tls_file 
 	}
 }
 
-int loader_attach_tls_binary(struct loader *l, const char *path, char *err, size_t errlen)
+/* a shared object: only its own BoringSSL or aws-lc is looked for (the
+ * shared libssl and libgnutls are hooked for every process already) */
+static void judge_obj(struct loader *l, const char *path, const struct tls_file *f,
+		      struct tls_bin *b)
 {
-	struct tls_bin b = {}, *c;
+	struct elf_tls et = { .imports = false };
+
+	for (int i = 0; i < N_TLS_FNS; i++)
+		et.off[i] = -1;
+	if (!bpf_program__autoload(l->skel->progs.tls_ret)) {
+		b->rc = -ENOTSUP;
+		snprintf(b->msg, sizeof(b->msg), "%s: tls uprobes not loadable on this kernel", path);
+	} else if (!own_boring(l, path, f, &et, b)) {
+		b->rc = -ENODATA;
+		snprintf(b->msg, sizeof(b->msg), "%s: no TLS library of its own", path);
+	}
+}
+
+/* the verdict on the file at path (opened there; show: its name in messages) */
+static int attach_file(struct loader *l, const char *path, const char *show, bool object,
+		       char *err, size_t errlen)
+{
+	struct tls_bin b = { .object = object }, *c;
 	struct tls_file f;
 	int rc = tls_file_open(path, &f);
 
-	if (rc == -ENOEXEC)
-		return load_fail(err, errlen, -ENOENT, "%s: not a regular file", path);
-	if (rc)
-		return load_fail(err, errlen, -ENOENT, "%s: %s", path, strerror(-rc));
-	if ((c = cached_bin(l, &f))) {
+	if (rc) /* an object unmapped meanwhile is no longer used */
+		return load_fail(err, errlen, object ? -ENODATA : -ENOENT, "%s: %s", show,
+				 rc == -ENOEXEC ? "not a regular file" : strerror(-rc));
+	if ((c = cached_bin(l, &f, object))) {
 		load_fail(err, errlen, 0, "%s", c->msg);
 		rc = reattach_bin(l, &f, c);
 		tls_file_close(&f);
@@ -528,7 +547,10 @@ int loader_attach_tls_binary(struct loader *l, const char *path, char *err, size
 	b.size = f.st.st_size;
 	b.mtime = f.st.st_mtim.tv_sec;
 	b.mtime_ns = f.st.st_mtim.tv_nsec;
-	judge_bin(l, path, &f, &b);
+	if (object)
+		judge_obj(l, show, &f, &b);
+	else
+		judge_bin(l, show, &f, &b);
 	tls_file_close(&f);
 	/* a file changing: try again later; one too slow to read stays unread
 	 * (its TLS is unseen) rather than stall the loop at each exec */
@@ -536,4 +558,68 @@ int loader_attach_tls_binary(struct loader *l, const char *path, char *err, size
 		cache_bin(l, &b);
 	load_fail(err, errlen, 0, "%s", b.msg);
 	return b.rc;
+}
+
+int loader_attach_tls_binary(struct loader *l, const char *path, char *err, size_t errlen)
+{
+	return attach_file(l, path, path, false, err, errlen);
+}
+
+#define OBJS_MAX 128 /* mappings of one process looked at */
+
+/* one line of /proc/PID/maps: an executable mapping of a file other than
+ * the main binary (inode exe) not seen yet; its range and path */
+static bool obj_line(const char *line, ino_t exe, unsigned long *seen, size_t *n,
+		     unsigned long *lo, unsigned long *hi, const char **name)
+{
+	unsigned long ino;
+	char perms[5];
+	int at = 0;
+
+	if (sscanf(line, "%lx-%lx %4s %*s %*s %lu %n", lo, hi, perms, &ino, &at) != 4 ||
+	    perms[2] != 'x' || !ino || ino == exe || *n >= OBJS_MAX || !at)
+		return false;
+	for (size_t i = 0; i < *n; i++)
+		if (seen[i] == ino)
+			return false;
+	seen[(*n)++] = ino;
+	*name = line + at;
+	return true;
+}
+
+int loader_attach_tls_objects(struct loader *l, uint32_t pid, char *err, size_t errlen)
+{
+	unsigned long seen[OBJS_MAX], lo, hi;
+	char path[64], line[512];
+	const char *name;
+	struct stat exe;
+	size_t n = 0;
+	int out = 0;
+	FILE *f;
+
+	load_fail(err, errlen, 0, "no shared object with its own TLS library");
+	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
+	if (stat(path, &exe))
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
+	if (!(f = fopen(path, "re")))
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char obj[96], msg[512];
+		int rc;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (!obj_line(line, exe.st_ino, seen, &n, &lo, &hi, &name))
+			continue;
+		snprintf(obj, sizeof(obj), "/proc/%u/map_files/%lx-%lx", pid, lo, hi);
+		rc = attach_file(l, obj, name, true, msg, sizeof(msg));
+		if (rc == 0 && out == 0)
+			out = 1;
+		if (rc == -ENOENT || (rc < 0 && rc != -ENODATA && rc != -ENOTSUP)) {
+			out = -ENOENT;
+			load_fail(err, errlen, 0, "%s", msg);
+		}
+	}
+	fclose(f);
+	return out;
 }
