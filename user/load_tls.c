@@ -613,8 +613,10 @@ int loader_attach_tls_objects(struct loader *l, uint32_t pid, char *err, size_t 
 			continue;
 		snprintf(obj, sizeof(obj), "/proc/%u/map_files/%lx-%lx", pid, lo, hi);
 		rc = attach_file(l, obj, name, true, msg, sizeof(msg));
-		if (rc == 0 && out == 0)
+		if (rc == 0 && out == 0) {
 			out = 1;
+			load_fail(err, errlen, 0, "%s", msg);
+		}
 		if (rc == -ENOENT || (rc < 0 && rc != -ENODATA && rc != -ENOTSUP)) {
 			out = -ENOENT;
 			load_fail(err, errlen, 0, "%s", msg);

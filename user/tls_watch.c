@@ -159,6 +159,8 @@ enum rules_tls tls_watch_hello(struct tls_watch *w, const struct event *ev, char
 		return known_verdict(w, exe_of(ev)); /* gone: its libraries cannot be told */
 	rc = loader_verdict(w, ev->pid, msg, sizeof(msg));
 	orc = objects_verdict(w, ev->pid, omsg, sizeof(omsg));
+	if (orc > 0)
+		am_debug("%s", omsg);
 	if (orc != -ENOENT && (rc == 0 || rc == 1 || orc > 0 ||
 			       (rc == -ENOENT && maps_hooked_tls(ev->pid)))) {
 		hooked(w, exe_of(ev), rc == 0 || rc == 1 ? rc : orc > 0 ? 2 : -1);
