@@ -429,8 +429,9 @@ static bool own_boring(struct loader *l, const char *path, const struct tls_file
 		return false;
 	if (rc) {
 		b->rc = -ENOENT;
-		snprintf(b->msg, sizeof(b->msg), "%s: %s linked in, %s; its TLS plaintext is not visible (SNI and DNS only)",
-			 path, awslc ? "aws-lc" : "BoringSSL", t.why);
+		snprintf(b->msg, sizeof(b->msg), "%s: %s, %s; its TLS plaintext is not visible (SNI and DNS only)",
+			 path, rc == -EIO || rc == -ETIME ? "TLS library unknown" :
+			 awslc ? "aws-lc linked in" : "BoringSSL linked in", t.why);
 		return true;
 	}
 	et->off[awslc ? TLS_FN_AWSLC_SEAL : TLS_FN_BORING_WRITE] = (long)t.off[w];

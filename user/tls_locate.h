@@ -72,9 +72,12 @@ struct tls_locate {
  * returns 0 when tls_write_app_data (BoringSSL) or EVP_AEAD_CTX_seal
  * (aws-lc, t->lib says which) was located, -ENOENT when the file holds
  * neither BoringSSL's ssl/s3_pkt.cc nor aws-lc's crypto/fipsmodule/cipher/
- * aead.c, -ESRCH when it does but the function is not located uniquely, -ENOEXEC / -ENOTSUP for a file
- * that is not a 64-bit x86-64 ELF, -ENOMEM; t->why says which, and t's
- * other fields hold what was found either way
+ * aead.c, -ESRCH when it does but the function is not located uniquely,
+ * -ENOEXEC / -ENOTSUP for a file that is not a 64-bit x86-64 ELF, -EIO when
+ * the file is shorter than its section headers say (truncated while read),
+ * -ETIME over the time budget, -E2BIG / -EINVAL for an .eh_frame too large
+ * or malformed, -ENOMEM; t->why says which, and t's other fields hold what
+ * was found either way
  */
 int tls_locate_fd(struct tls_locate *t, int fd);
 /* the same on an ELF image in memory (tests, fuzzing) */
