@@ -9,6 +9,8 @@
  *                    (Bun; located by user/tls_locate.c): for tagged
  *                    tgids only (tagged_bits first), save buf (and the
  *                    size_t * of the _ex variants) per thread in tls_calls
+ *   ossl_write_int   OpenSSL 3's ssl_write_internal in stripped static
+ *                    builds (Copilot's runtime.node), entry + tls_ret
  *   awslc_seal       aws-lc's EVP_AEAD_CTX_seal in stripped Rust binaries
  *                    (rustls on aws-lc-rs: Codex), entry only: a TLS 1.3
  *                    application data record's plaintext, pending
@@ -110,6 +112,19 @@ SEC("uprobe")
 int BPF_KPROBE(bssl_write_app, void *ssl, void *needs_hs, void *written, const void *data)
 {
 	return tls_enter(data, written, AM_DATA_TLS_SEND, AM_TLS_OPENSSL);
+}
+
+/*
+ * OpenSSL 3's int ssl_write_internal(SSL *, const void *buf, size_t num,
+ * uint64_t flags, size_t *written), located in stripped static builds
+ * (Copilot's runtime.node): like SSL_write_ex, returns 1 and the bytes
+ * written through its 5th argument
+ */
+SEC("uprobe")
+int BPF_KPROBE(ossl_write_int, void *ssl, const void *buf, __u64 num, __u64 flags,
+	       void *written)
+{
+	return tls_enter(buf, written, AM_DATA_TLS_SEND, AM_TLS_OPENSSL);
 }
 
 /* addresses, ports, protocol and cookie of the socket sk */

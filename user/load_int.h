@@ -20,11 +20,13 @@
 #define BTF_VMLINUX   "/sys/kernel/btf/vmlinux"
 #define N_SOCK_PROGS  4
 #define N_DATA_PROGS  2
-#define N_TLS_FNS     8      /* SSL_write(_ex), SSL_read(_ex), gnutls send/recv,
+#define N_TLS_FNS     9      /* SSL_write(_ex), SSL_read(_ex), gnutls send/recv,
 				BoringSSL's tls_write_app_data, aws-lc's
-				EVP_AEAD_CTX_seal (both located) */
+				EVP_AEAD_CTX_seal, OpenSSL 3's ssl_write_internal
+				(the last three located) */
 #define TLS_FN_BORING_WRITE 6
 #define TLS_FN_AWSLC_SEAL   7
+#define TLS_FN_OSSL3_WRITE  8
 #define TLS_BIN_MAX   4096   /* binaries whose verdict is cached */
 
 /* what skel_load loads besides the tracepoints */

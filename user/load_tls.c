@@ -34,6 +34,8 @@ void load_tls_fns(struct agentmon_bpf *s, struct tls_fn *f)
 						  AM_TLS_OPENSSL, false };
 	f[TLS_FN_AWSLC_SEAL] = (struct tls_fn){ "\001EVP_AEAD_CTX_seal", s->progs.awslc_seal,
 						AM_TLS_OPENSSL, true };
+	f[TLS_FN_OSSL3_WRITE] = (struct tls_fn){ "\001ssl_write_internal", s->progs.ossl_write_int,
+						 AM_TLS_OPENSSL, false };
 }
 
 /* ---- TLS uprobes ---- */
@@ -408,38 +410,55 @@ static void own_openssl(struct loader *l, const char *path, const struct tls_fil
 			 path, strerror(-rc));
 }
 
+/* the write-side functions tls_locate finds, and their uprobe slots */
+static const struct {
+	enum tls_loc_fn loc;
+	int fn;
+} located_fns[] = {
+	{ TLS_LOC_WRITE, TLS_FN_BORING_WRITE },
+	{ TLS_LOC_SEAL, TLS_FN_AWSLC_SEAL },
+	{ TLS_LOC_OSSL_WRITE, TLS_FN_OSSL3_WRITE },
+};
+
 /*
- * a stripped binary with BoringSSL inside (Bun: Claude Code, opencode) or
- * aws-lc (rustls on aws-lc-rs: Codex): locate tls_write_app_data or
- * EVP_AEAD_CTX_seal in the file f (read by fd, bounded) and hook it like
- * the OpenSSL functions; false when the file holds neither.  Not located:
- * b->rc -ENOENT, the reason in b->msg (a ClientHello of the binary then
- * warns that its plaintext is not visible)
+ * a stripped binary with BoringSSL inside (Bun: Claude Code, opencode),
+ * aws-lc (rustls on aws-lc-rs: Codex) or a static OpenSSL 3 (Copilot's
+ * runtime.node): locate tls_write_app_data, EVP_AEAD_CTX_seal and
+ * ssl_write_internal in the file f (read by fd, bounded) and hook those
+ * found like the OpenSSL functions; false when the file holds none.  Not
+ * located: b->rc -ENOENT, the reason in b->msg (a ClientHello of the binary
+ * then warns that its plaintext is not visible)
  */
 static bool own_boring(struct loader *l, const char *path, const struct tls_file *f,
 		       struct elf_tls *et, struct tls_bin *b)
 {
+	static const char *const libs[] = { "BoringSSL", "aws-lc", "OpenSSL 3" };
 	struct tls_locate t;
 	int rc = tls_locate_fd(&t, f->fd);
-	bool awslc = t.lib == TLS_LOC_AWSLC;
-	enum tls_loc_fn w = awslc ? TLS_LOC_SEAL : TLS_LOC_WRITE;
 	size_t n;
 
 	if (rc == -ENOENT || rc == -ENOEXEC || rc == -ENOTSUP)
 		return false;
 	if (rc) {
 		b->rc = -ENOENT;
-		snprintf(b->msg, sizeof(b->msg), "%s: %s, %s; its TLS plaintext is not visible (SNI and DNS only)",
-			 path, rc == -EIO || rc == -ETIME ? "TLS library unknown" :
-			 awslc ? "aws-lc linked in" : "BoringSSL linked in", t.why);
+		snprintf(b->msg, sizeof(b->msg), "%s: %s%s, %s; its TLS plaintext is not visible (SNI and DNS only)",
+			 path, rc == -EIO || rc == -ETIME ? "TLS library unknown" : libs[t.lib],
+			 rc == -EIO || rc == -ETIME ? "" : " linked in", t.why);
 		return true;
 	}
-	et->off[awslc ? TLS_FN_AWSLC_SEAL : TLS_FN_BORING_WRITE] = (long)t.off[w];
+	for (size_t i = 0; i < sizeof(located_fns) / sizeof(located_fns[0]); i++)
+		if (t.vaddr[located_fns[i].loc])
+			et->off[located_fns[i].fn] = (long)t.off[located_fns[i].loc];
 	own_openssl(l, path, f, et, b);
-	n = strlen(b->msg);
-	snprintf(b->msg + n, sizeof(b->msg) - n, " (located %s at 0x%llx, file offset 0x%llx)",
-		 tls_locate_name(w), (unsigned long long)t.vaddr[w],
-		 (unsigned long long)t.off[w]);
+	for (size_t i = 0; i < sizeof(located_fns) / sizeof(located_fns[0]); i++) {
+		enum tls_loc_fn w = located_fns[i].loc;
+
+		n = strlen(b->msg);
+		if (t.vaddr[w])
+			snprintf(b->msg + n, sizeof(b->msg) - n, " (located %s at 0x%llx, file offset 0x%llx)",
+				 tls_locate_name(w), (unsigned long long)t.vaddr[w],
+				 (unsigned long long)t.off[w]);
+	}
 	return true;
 }
 
@@ -513,13 +532,16 @@ static void judge_bin(struct loader *l, const char *path, const struct tls_file 
 static void judge_obj(struct loader *l, const char *path, const struct tls_file *f,
 		      struct tls_bin *b)
 {
-	struct elf_tls et = { .imports = false };
+	struct tls_fn fns[N_TLS_FNS];
+	struct elf_tls et;
 
-	for (int i = 0; i < N_TLS_FNS; i++)
-		et.off[i] = -1;
+	load_tls_fns(l->skel, fns);
 	if (!bpf_program__autoload(l->skel->progs.tls_ret)) {
 		b->rc = -ENOTSUP;
 		snprintf(b->msg, sizeof(b->msg), "%s: tls uprobes not loadable on this kernel", path);
+	} else if (elf_scan(f->fd, fns, &et) || et.off[0] >= 0 || et.imports) {
+		b->rc = -ENODATA; /* libssl itself (hooked by name), or a user of it */
+		snprintf(b->msg, sizeof(b->msg), "%s: no TLS library of its own to locate", path);
 	} else if (!own_boring(l, path, f, &et, b)) {
 		b->rc = -ENODATA;
 		snprintf(b->msg, sizeof(b->msg), "%s: no TLS library of its own", path);

@@ -38,22 +38,29 @@ static const struct {
 	/* _OUTPUT_ALIASES_INPUT, _BAD_DECRYPT, _BUFFER_TOO_SMALL, then those of
 	 * EVP_AEAD_CTX_open_gather inlined: _OUTPUT_ALIASES_INPUT, _CTRL_NOT_IMPLEMENTED */
 	[TLS_LOC_OPEN] = { 5, { 115, 101, 103, 115, 104 }, "EVP_AEAD_CTX_open" },
+	/* OpenSSL 3: named by its own __func__ string, no fingerprint */
+	[TLS_LOC_OSSL_WRITE] = { 0, { 0 }, "ssl_write_internal" },
 };
 
 /*
  * what is searched for in one library: the source file whose error sites
  * carry the fingerprints, its ERR_LIB_ code, the functions (the first is the
- * one hooked)
+ * one hooked); or (func_name) the function's own name, which OpenSSL 3's
+ * ERR_raise passes to ERR_set_debug (lea rdx, [its __func__])
  */
 static const struct profile {
 	const char *suffix;
 	unsigned err_lib;
 	enum tls_loc_fn fn[2];
 	const char *what;
+	bool func_name;
 } profiles[] = {
-	[TLS_LOC_BORINGSSL] = { "/ssl/s3_pkt.cc", 16, { TLS_LOC_WRITE, TLS_LOC_READ }, "BoringSSL" },
+	[TLS_LOC_BORINGSSL] = { "/ssl/s3_pkt.cc", 16, { TLS_LOC_WRITE, TLS_LOC_READ }, "BoringSSL",
+				false },
 	[TLS_LOC_AWSLC] = { "/crypto/fipsmodule/cipher/aead.c", 30, { TLS_LOC_SEAL, TLS_LOC_OPEN },
-			    "aws-lc" },
+			    "aws-lc", false },
+	[TLS_LOC_OPENSSL3] = { "ssl_write_internal", 20, { TLS_LOC_OSSL_WRITE, TLS_LOC_OSSL_WRITE },
+			       "OpenSSL 3", true },
 };
 
 struct site {
@@ -87,6 +94,7 @@ struct loc {
 	uint64_t addrs[ADDRS_MAX];    /* virtual addresses of the file name */
 	unsigned n_addrs;
 	struct eh_frame fdes;
+	int fdes_rc;                  /* eh_frame_load's error, kept */
 	struct site *sites;
 	size_t n_sites;
 };
@@ -214,7 +222,7 @@ static void names_in(struct loc *L, const struct win *w)
 		for (s = p; s > b && s[-1] && p - s < NAME_MAX_LEN; s--)
 			;
 		/* s reaches b only in a section's first window (OVL > NAME_MAX_LEN) */
-		if (s == b || !s[-1])
+		if ((s == b || !s[-1]) && (!L->pf->func_name || s == p))
 			L->addrs[L->n_addrs++] = w->addr + (uint64_t)(s - b);
 	}
 }
@@ -341,9 +349,12 @@ static void sites_in(struct loc *L, const struct win *w)
 		if (!load_at(b + i, w->len - i, w->addr + i, &ld) ||
 		    (ld.reg != R_ECX && ld.reg != R_EDX) || !is_name(L, ld.val))
 			continue;
+		if (L->pf->func_name && ld.reg != R_EDX)
+			continue; /* ERR_set_debug(file, line, func) */
 		L->t->refs++;
 		if (L->n_sites < TLS_LOC_SITES_MAX &&
-		    decode_site(b, w->len, i, w->addr, ld.reg, L->pf->err_lib, &s))
+		    (L->pf->func_name ||
+		     decode_site(b, w->len, i, w->addr, ld.reg, L->pf->err_lib, &s)))
 			L->sites[L->n_sites++] = s;
 	}
 }
@@ -522,6 +533,24 @@ static bool write_shape(struct loc *L, uint64_t off)
 	return false;
 }
 
+/* the profile's function is the one function (all) its name's references are in */
+static int match_func(struct loc *L)
+{
+	struct tls_locate *t = L->t;
+	enum tls_loc_fn w = L->pf->fn[0];
+	unsigned fns = 0;
+
+	for (size_t i = 0; i < L->n_sites; i++)
+		fns += !i || L->sites[i].fn_lo != L->sites[i - 1].fn_lo;
+	if (fns != 1)
+		return fail(t, -ESRCH, "not located: references to %s in %u functions", fps[w].name,
+			    fns);
+	if (!file_off(L->e, L->sites[0].fn_lo, &t->off[w]))
+		return fail(t, -ESRCH, "not located: %s outside the loaded segments", fps[w].name);
+	t->vaddr[w] = L->sites[0].fn_lo;
+	return 0;
+}
+
 /* match every function group against the profile's fingerprints; fill t;
  * 0 or -ESRCH with the reason */
 static int match(struct loc *L)
@@ -532,6 +561,8 @@ static int match(struct loc *L)
 	uint64_t at[2] = { 0 };
 
 	qsort(L->sites, L->n_sites, sizeof(*L->sites), site_cmp);
+	if (L->pf->func_name)
+		return match_func(L);
 	for (size_t i = 0, j; i < L->n_sites; i = j) {
 		for (j = i + 1; j < L->n_sites && L->sites[j].fn_lo == L->sites[i].fn_lo; j++)
 			;
@@ -576,7 +607,8 @@ static int locate_lib(struct loc *L)
 	if (!L->n_addrs)
 		return fail(t, -ENOENT, "no %s (no ...%s string)", L->pf->what, L->pf->suffix);
 	t->lib = (enum tls_loc_lib)(L->pf - profiles);
-	rc = eh_frame_load(&L->fdes, L->e);
+	rc = L->fdes_rc ? L->fdes_rc : L->fdes.n ? 0 : eh_frame_load(&L->fdes, L->e);
+	L->fdes_rc = rc; /* loaded once for every profile */
 	if (rc)
 		return fail(t, rc, "not located: .eh_frame unreadable (%s)", strerror(-rc));
 	rc = scan_scns(L, SHF_EXECINSTR, 0, sites_in);
@@ -588,13 +620,18 @@ static int locate_lib(struct loc *L)
 	return match(L);
 }
 
-/* BoringSSL's record layer, else aws-lc's AEAD: the first library whose
- * file name the binary holds decides */
+/*
+ * every profile: BoringSSL's record layer or aws-lc's AEAD, and OpenSSL 3
+ * (Copilot's runtime.node carries aws-lc and OpenSSL 3, whose HTTP goes
+ * through the latter); 0 when one was located (t->lib: the first), else the
+ * first failure other than -ENOENT, else -ENOENT
+ */
 static int locate(struct tls_locate *t, Elf *e, struct src f)
 {
 	struct loc L = { .e = e, .src = f, .t = t, .deadline = mono_ns() + SCAN_BUDGET_NS };
+	int rc, out = -ENOENT, lib0 = -1;
+	char why[sizeof(t->why)] = "";
 	GElf_Ehdr eh;
-	int rc;
 
 	if (!e || elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh))
 		return fail(t, -ENOEXEC, "not an ELF file");
@@ -602,19 +639,37 @@ static int locate(struct tls_locate *t, Elf *e, struct src f)
 		return fail(t, -ENOTSUP, "not an x86-64 ELF file (machine %u)", eh.e_machine);
 	L.buf = malloc(WIN + 2 * OVL);
 	L.sites = calloc(TLS_LOC_SITES_MAX, sizeof(*L.sites));
-	rc = L.buf && L.sites ? -ENOENT : fail(t, -ENOMEM, "out of memory");
-	for (unsigned lib = 0; rc == -ENOENT && lib < sizeof(profiles) / sizeof(profiles[0]); lib++) {
+	if (!L.buf || !L.sites)
+		out = fail(t, -ENOMEM, "out of memory");
+	for (unsigned lib = 0; out != -ENOMEM && lib < sizeof(profiles) / sizeof(profiles[0]);
+	     lib++) {
 		L.pf = &profiles[lib];
 		L.n_addrs = 0;
+		L.n_sites = 0;
 		rc = locate_lib(&L);
+		if (!rc && lib0 < 0)
+			lib0 = (int)lib;
+		if (rc && rc != -ENOENT && out == -ENOENT) {
+			out = rc; /* the first failure is the one told */
+			snprintf(why, sizeof(why), "%s", t->why);
+		}
+		if (rc == -ETIME || rc == -EIO)
+			break;
 	}
-	if (rc == -ENOENT)
-		rc = fail(t, -ENOENT, "no BoringSSL or aws-lc (no ...%s or ...%s string)",
-			  profiles[TLS_LOC_BORINGSSL].suffix, profiles[TLS_LOC_AWSLC].suffix);
+	if (lib0 >= 0) {
+		t->lib = (enum tls_loc_lib)lib0;
+		out = 0;
+	} else if (out == -ENOENT) {
+		out = fail(t, -ENOENT, "no BoringSSL, aws-lc or stripped OpenSSL 3 (no ...%s, ...%s or %s string)",
+			   profiles[TLS_LOC_BORINGSSL].suffix, profiles[TLS_LOC_AWSLC].suffix,
+			   profiles[TLS_LOC_OPENSSL3].suffix);
+	} else if (out != -ENOMEM) {
+		snprintf(t->why, sizeof(t->why), "%s", why);
+	}
 	free(L.buf);
 	free(L.sites);
 	eh_frame_free(&L.fdes);
-	return rc;
+	return out;
 }
 
 int tls_locate_mem(struct tls_locate *t, const void *image, size_t len)

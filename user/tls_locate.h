@@ -30,6 +30,15 @@
  * The seal's arguments are aws-lc's public API: in and in_len are the 7th
  * and 8th, on the stack at entry ([rsp+8], [rsp+16]).
  *
+ * A stripped static OpenSSL 3 (Copilot's runtime.node: rust-openssl under
+ * native-tls; its HTTP goes there) names its functions in its errors:
+ * ERR_raise passes __func__ to ERR_set_debug (lea rdx, [string]).  The
+ * one function holding every reference to "ssl_write_internal" is
+ *   ssl_write_internal(SSL *, const void *buf, size_t num, uint64_t flags,
+ *                      size_t *written)
+ * (not located when inlined into several callers).  Every library is tried;
+ * all that are located are reported.
+ *
  * The file is hostile input: it is read by pread (never mmapped: a file
  * truncated while it is read is an error, not a SIGBUS), sections in windows
  * of 1 MiB (the .eh_frame whole, up to 128 MiB), within a time budget; every
@@ -47,6 +56,7 @@ enum tls_loc_fn {
 	TLS_LOC_READ,                 /* tls_open_app_data (located, not hooked) */
 	TLS_LOC_SEAL,                 /* aws-lc EVP_AEAD_CTX_seal: plaintext at entry */
 	TLS_LOC_OPEN,                 /* aws-lc EVP_AEAD_CTX_open: plaintext at return */
+	TLS_LOC_OSSL_WRITE,           /* OpenSSL 3 ssl_write_internal: plaintext at entry */
 	TLS_LOC_N,
 };
 
@@ -54,6 +64,7 @@ enum tls_loc_fn {
 enum tls_loc_lib {
 	TLS_LOC_BORINGSSL,
 	TLS_LOC_AWSLC,
+	TLS_LOC_OPENSSL3,
 };
 
 #define TLS_LOC_SITES_MAX  4096   /* error sites kept per file */
@@ -69,10 +80,10 @@ struct tls_locate {
 
 /*
  * locate in the ELF file open at fd (read by pread only);
- * returns 0 when tls_write_app_data (BoringSSL) or EVP_AEAD_CTX_seal
- * (aws-lc, t->lib says which) was located, -ENOENT when the file holds
- * neither BoringSSL's ssl/s3_pkt.cc nor aws-lc's crypto/fipsmodule/cipher/
- * aead.c, -ESRCH when it does but the function is not located uniquely,
+ * returns 0 when tls_write_app_data (BoringSSL), EVP_AEAD_CTX_seal (aws-lc)
+ * or ssl_write_internal (OpenSSL 3) was located (t->vaddr says which; t->lib
+ * the first), -ENOENT when the file holds none of BoringSSL's ssl/s3_pkt.cc,
+ * aws-lc's crypto/fipsmodule/cipher/aead.c or "ssl_write_internal", -ESRCH when it does but the function is not located uniquely,
  * -ENOEXEC / -ENOTSUP for a file that is not a 64-bit x86-64 ELF, -EIO when
  * the file is shorter than its section headers say (truncated while read),
  * -ETIME over the time budget, -E2BIG / -EINVAL for an .eh_frame too large

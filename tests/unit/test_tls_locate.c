@@ -41,6 +41,7 @@ enum layout { OLD, NEW, OLD_PIE, NEW_PIE, NEW_REORDERED };
 
 #define BSSL_NAME  "../../vendor/boringssl/ssl/s3_pkt.cc"
 #define AWSLC_NAME "/aws-lc/crypto/fipsmodule/cipher/aead.c"
+#define OSSL3_NAME "ssl_write_internal"
 
 static unsigned err_lib = 16;          /* ERR_LIB_SSL; 30: ERR_LIB_CIPHER */
 static const char *file_name = BSSL_NAME;
@@ -460,6 +461,56 @@ static void test_awslc_wrong_lib(void **state)
 	free(m);
 }
 
+/* ---- OpenSSL 3 ---- */
+
+/* ERR_set_debug(file, line, file_name) sites in the function at FN_W, and
+ * in a second one at other (0: none) */
+static struct img *build_ossl3(size_t other)
+{
+	static const size_t fns[] = { FN_W, FN_R };
+	struct img *m = calloc(1, sizeof(*m));
+
+	assert_non_null(m);
+	for (int f = 0; f < 2; f++) {
+		m->at = f ? other : FN_W;
+		for (int k = 0; k < 2 && m->at; k++) {
+			ref(m, 2, true);        /* lea rdx, [func] */
+			mov(m, 0xbe, 0x9f4);    /* mov esi, line */
+			emit(m, "\xc3", 1);
+		}
+	}
+	eh_frame(m, fns, 2);
+	finish(m, true);
+	return m;
+}
+
+static void test_ossl3(void **state)
+{
+	struct img *m;
+	struct tls_locate t;
+
+	file_name = OSSL3_NAME;
+	m = build_ossl3(0);
+	assert_int_equal(tls_locate_mem(&t, m->b, sizeof(m->b)), 0);
+	assert_int_equal(t.lib, TLS_LOC_OPENSSL3);
+	assert_int_equal(t.vaddr[TLS_LOC_OSSL_WRITE], BASE + FN_W);
+	assert_int_equal(t.off[TLS_LOC_OSSL_WRITE], FN_W);
+	assert_int_equal(t.vaddr[TLS_LOC_WRITE], 0);
+	assert_string_equal(tls_locate_name(TLS_LOC_OSSL_WRITE), "ssl_write_internal");
+	free(m);
+	/* inlined into two callers: not located */
+	m = build_ossl3(FN_R);
+	assert_int_equal(tls_locate_mem(&t, m->b, sizeof(m->b)), -ESRCH);
+	assert_int_equal(t.vaddr[TLS_LOC_OSSL_WRITE], 0);
+	assert_non_null(strstr(t.why, "in 2 functions"));
+	free(m);
+	/* a longer name ending in it is not its name */
+	file_name = "xssl_write_internal";
+	m = build_ossl3(0);
+	assert_int_equal(tls_locate_mem(&t, m->b, sizeof(m->b)), -ENOENT);
+	free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -474,6 +525,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_awslc, awslc_teardown),
 		cmocka_unit_test_teardown(test_awslc_ambiguous, awslc_teardown),
 		cmocka_unit_test_teardown(test_awslc_wrong_lib, awslc_teardown),
+		cmocka_unit_test_teardown(test_ossl3, awslc_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
