@@ -8,7 +8,9 @@
 # (user/tls_locate.c) and hooked, once per inode.  Here a tagged python maps
 # the real runtime.node executable (extracted by `copilot --version` in a
 # loopback-only namespace) and makes one TLS connection: the collector's
-# verdict line names the object and where EVP_AEAD_CTX_seal was located.
+# verdict line names the object and where EVP_AEAD_CTX_seal (aws-lc) and
+# ssl_write_internal (its static OpenSSL 3, which carries Copilot's HTTP)
+# were located.
 #
 # Copilot: COPILOT_BIN, else the real-agent cache of tests/agents
 # (AGENTS_CACHE, default /var/cache/agentmon-test/agents); RUNTIME_NODE: an
@@ -38,10 +40,11 @@ bg "$PY" "$HELPERS/https_server.py" --port-file "$T/port" --log "$T/tls.log" \
 wait_file "$T/port"
 start_collector --verbose   # the loader's verdicts on objects are debug lines
 
-# map the object executable (as dlopen does, without running it), then
-# make a TLS connection N times
+# map the object executable (as dlopen does, without running it), make a
+# TLS connection N times, then stay S seconds (the collector reads the
+# process's maps when it judges the ClientHello)
 cat >"$T/mapper.py" <<'PY'
-import mmap, os, socket, ssl, sys
+import mmap, os, socket, ssl, sys, time
 fd = os.open(sys.argv[1], os.O_RDONLY)
 m = mmap.mmap(fd, 0, mmap.MAP_PRIVATE, mmap.PROT_READ | mmap.PROT_EXEC)
 ctx = ssl.create_default_context()
@@ -53,14 +56,15 @@ for _ in range(int(sys.argv[3])):
     s.sendall(b"GET /obj HTTP/1.1\r\nHost: objects.example\r\nConnection: close\r\n\r\n")
     s.recv(4096)
     s.close()
+time.sleep(float(sys.argv[4]))
 PY
-launch objtest "$PY" "$T/mapper.py" "$obj" "$(cat "$T/port")" 2 || fail "the mapper failed"
+launch objtest "$PY" "$T/mapper.py" "$obj" "$(cat "$T/port")" 2 3 || fail "the mapper failed"
 wait_event 10 type=http agent=objtest method=GET path=/obj
-located() { grep -q "$(basename "$obj"): OpenSSL/BoringSSL linked in, hooked (located EVP_AEAD_CTX_seal at 0x" "$ERR"; }
+located() { grep "$(basename "$obj"): OpenSSL/BoringSSL linked in, hooked (located EVP_AEAD_CTX_seal at 0x" "$ERR" | grep -q "(located ssl_write_internal at 0x"; }
 WAIT_WHY="grep -i -e runtime.node -e aws-lc -e map_files $ERR"
 wait_for 20 "runtime.node located" located
 sentinel
 stop_collector
 n=$(grep -c "located EVP_AEAD_CTX_seal" "$ERR")
 [ "$n" -ge 1 ] || fail "no located line"
-pass "a mapped shared object with aws-lc (runtime.node) located and hooked at its process's ClientHello"
+pass "a mapped shared object (runtime.node): aws-lc and OpenSSL 3 located and hooked at its process's ClientHello"
