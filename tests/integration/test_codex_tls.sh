@@ -24,16 +24,7 @@ command -v ip >/dev/null || skip "needs ip (iproute2) for the loopback-only name
 command -v openssl >/dev/null || skip "needs openssl"
 unshare -n -m true 2>/dev/null || skip "cannot make network namespaces"
 
-# rustls (webpki) takes no self-signed end-entity certificate: a test CA
-# and a server certificate it signs
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/ca.key" -out "$T/ca.pem" -days 2 \
-	-subj "/CN=agentmon test CA" 2>/dev/null || fail "cannot make the test CA"
-openssl req -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/srv.csr" \
-	-subj /CN=api.openai.com 2>/dev/null || fail "cannot make a certificate request"
-printf '%s\n' "subjectAltName=DNS:api.openai.com,DNS:paste.codexmock.test" \
-	basicConstraints=CA:FALSE extendedKeyUsage=serverAuth >"$T/ext.cnf"
-openssl x509 -req -in "$T/srv.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial \
-	-out "$T/cert.pem" -days 2 -extfile "$T/ext.cnf" 2>/dev/null || fail "cannot sign the certificate"
+ca_names api.openai.com paste.codexmock.test
 { cat /etc/hosts; echo "127.0.0.1 api.openai.com"; echo "127.0.0.2 paste.codexmock.test"; } >"$T/hosts"
 
 # inside the namespace: the mock on every loopback address, then codex exec
@@ -85,8 +76,9 @@ T=$T "$TOP/tests/agents/netns.sh" "$T/hosts" \
 wait_for 30 "codex located" located
 run_codex api.openai.com
 wait_event 10 type=http agent=codex method=POST host=api.openai.com "path~^/v1/responses" tls=true
+apid=$(field agent_pid type=http agent=codex method=POST "path~^/v1/responses") || exit 1
 sentinel
-expect_none type=alert agent=codex
+expect_none type=alert agent_pid="$apid"   # (other codex runs on the host are tagged too)
 
 # the same client pointed at an unlisted host
 run_codex paste.codexmock.test
