@@ -520,6 +520,17 @@ static bool file_off(Elf *e, uint64_t va, uint64_t *off)
 	return false;
 }
 
+/* the vaddr's file offset, a byte the file has (headers can lie) */
+static bool fn_off(struct loc *L, uint64_t va, uint64_t *off)
+{
+	uint8_t b;
+
+	if (file_off(L->e, va, off) && !src_read(&L->src, *off, &b, 1))
+		return true;
+	*off = 0;
+	return false;
+}
+
 /* the write side's self-check: mov byte [rsi], 0 in its first 32 bytes */
 static bool write_shape(struct loc *L, uint64_t off)
 {
@@ -545,7 +556,7 @@ static int match_func(struct loc *L)
 	if (fns != 1)
 		return fail(t, -ESRCH, "not located: references to %s in %u functions", fps[w].name,
 			    fns);
-	if (!file_off(L->e, L->sites[0].fn_lo, &t->off[w]))
+	if (!fn_off(L, L->sites[0].fn_lo, &t->off[w]))
 		return fail(t, -ESRCH, "not located: %s outside the loaded segments", fps[w].name);
 	t->vaddr[w] = L->sites[0].fn_lo;
 	return 0;
@@ -573,7 +584,7 @@ static int match(struct loc *L)
 			}
 	}
 	for (int f = 0; f < 2; f++)
-		if (hits[f] == 1 && file_off(L->e, at[f], &t->off[fn[f]]))
+		if (hits[f] == 1 && fn_off(L, at[f], &t->off[fn[f]]))
 			t->vaddr[fn[f]] = at[f];
 	if (hits[0] != 1)
 		return fail(t, -ESRCH, "not located: %u functions carry the %s fingerprint (%u references, %u error sites)",
