@@ -9,6 +9,11 @@
  *                    (Bun; located by user/tls_locate.c): for tagged
  *                    tgids only (tagged_bits first), save buf (and the
  *                    size_t * of the _ex variants) per thread in tls_calls
+ *   ossl_write_int   OpenSSL 3's ssl_write_internal in stripped static
+ *                    builds (Copilot's runtime.node), entry + tls_ret
+ *   awslc_seal       aws-lc's EVP_AEAD_CTX_seal in stripped Rust binaries
+ *                    (rustls on aws-lc-rs: Codex), entry only: a TLS 1.3
+ *                    application data record's plaintext, pending
  *   tls_ret          the one uretprobe: AM_EV_DATA, AM_DATA_TLS_SEND with
  *                    the first bytes written or AM_DATA_TLS_RECV with the
  *                    first bytes read, ret = bytes moved; deletes the state
@@ -37,6 +42,9 @@
  */
 #include "common.bpf.h"
 #include "head.bpf.h"
+
+/* a TLS 1.3 record's inner plaintext: 2^14 bytes, its content type, padding */
+#define AM_TLS13_INNER_MAX (16384 + 256)
 
 static __always_inline int tls_enter(const void *buf, const void *out, __u8 source, __u8 lib)
 {
@@ -106,6 +114,19 @@ int BPF_KPROBE(bssl_write_app, void *ssl, void *needs_hs, void *written, const v
 	return tls_enter(data, written, AM_DATA_TLS_SEND, AM_TLS_OPENSSL);
 }
 
+/*
+ * OpenSSL 3's int ssl_write_internal(SSL *, const void *buf, size_t num,
+ * uint64_t flags, size_t *written), located in stripped static builds
+ * (Copilot's runtime.node): like SSL_write_ex, returns 1 and the bytes
+ * written through its 5th argument
+ */
+SEC("uprobe")
+int BPF_KPROBE(ossl_write_int, void *ssl, const void *buf, __u64 num, __u64 flags,
+	       void *written)
+{
+	return tls_enter(buf, written, AM_DATA_TLS_SEND, AM_TLS_OPENSSL);
+}
+
 /* addresses, ports, protocol and cookie of the socket sk */
 static __always_inline void sk_addrs(struct am_data *d, struct sock *sk)
 {
@@ -173,6 +194,93 @@ static __always_inline void pend_flush(__u64 pt, __u8 n, struct sock *sk, int fd
 	}
 }
 
+/*
+ * the record d (no socket yet) waits in tls_pend, after the n waiting, for
+ * thread pt's next socket write (when n is full the waiting ones go out
+ * without a socket first); false when it cannot wait: emit it now
+ */
+static __always_inline bool pend_add(__u64 pt, struct am_data *d, __u8 n)
+{
+	struct tls_pend_key k = { .pt = pt, .slot = n };
+	struct tls_call p = { .fd = -1 }, *old;
+
+	if (n >= AM_TLS_PEND_MAX) {
+		pend_flush(pt, n, NULL, -1); /* they never met their socket */
+		k.slot = 0;
+	}
+	old = bpf_map_lookup_elem(&tls_calls, &pt);
+	if (old)
+		p = *old; /* a call in progress on this thread stays */
+	p.pending = (__u8)k.slot + 1;
+	if (!bpf_map_update_elem(&tls_pend, &k, d, BPF_ANY)) {
+		if (!bpf_map_update_elem(&tls_calls, &pt, &p, BPF_ANY))
+			return true; /* sent by h_tls at the thread's next socket write */
+		bpf_map_delete_elem(&tls_pend, &k);
+	}
+	return false;
+}
+
+/* a TLS_SEND record of tag's thread, moved bytes at buf, socket unknown:
+ * its head in d (up to data_cap, up to AM_DATA_CAP_MAX for a request
+ * head); the size of what it captured */
+static __always_inline __u32 send_fill(struct am_data *d, struct am_tag *tag, __u64 buf,
+				       __s64 moved, __u8 lib)
+{
+	__u32 cap;
+
+	__builtin_memset(d, 0, sizeof(*d));
+	hdr_fill(&d->hdr, AM_EV_DATA, 0, tag);
+	d->ret = moved;
+	d->fd = -1;
+	d->source = AM_DATA_TLS_SEND;
+	d->lib = lib;
+	cap = capture(d, buf, moved, data_cap);
+	if (head_start((__u8 *)d + sizeof(*d), cap) && cap < moved && cap < AM_DATA_CAP_MAX)
+		cap = capture(d, buf, moved, AM_DATA_CAP_MAX);
+	return cap;
+}
+
+/*
+ * aws-lc's int EVP_AEAD_CTX_seal(ctx, out, out_len, max_out_len, nonce,
+ * nonce_len, in, in_len, ad, ad_len), located by user/tls_locate.c in Rust
+ * binaries with rustls on aws-lc-rs (Codex, Copilot's runtime.node): one
+ * TLS record's plaintext is the 7th and 8th arguments, on the stack at
+ * entry, and is read there (rustls seals in place: at return it is
+ * ciphertext).  A TLS 1.3 record ends in its inner content type: only
+ * application data (23) goes out, in_len - 1 bytes, as a pending record
+ * tied to the thread's next socket write (tokio writes right after
+ * sealing); handshake (22) and alert (21) records do not.  No uretprobe.
+ */
+SEC("uprobe")
+int BPF_KPROBE(awslc_seal)
+{
+	__u64 pt = bpf_get_current_pid_tgid(), sp = PT_REGS_SP(ctx), in = 0, len = 0;
+	__u32 tgid = pt >> 32;
+	struct tls_call *c;
+	struct am_tag *tag;
+	struct am_data *d;
+	__u8 type = 0, n;
+	__u32 cap;
+
+	if (!tgid_bit(tgid) || bpf_probe_read_user(&in, sizeof(in), (void *)(sp + 8)) ||
+	    bpf_probe_read_user(&len, sizeof(len), (void *)(sp + 16)))
+		return 0;
+	if (!in || len < 2 || len > AM_TLS13_INNER_MAX ||
+	    bpf_probe_read_user(&type, 1, (void *)(in + len - 1)) || type != 23)
+		return 0;
+	tag = bpf_map_lookup_elem(&tagged, &tgid);
+	d = tag ? scratch_get(AM_EV_DATA) : NULL;
+	if (!d)
+		return 0;
+	cap = send_fill(d, tag, in, (__s64)len - 1, AM_TLS_OPENSSL);
+	c = bpf_map_lookup_elem(&tls_calls, &pt);
+	n = c ? c->pending : 0;
+	if (!pend_add(pt, d, n))
+		emit(d, sizeof(*d) + cap_clamp(cap), AM_EV_DATA, false);
+	scratch_put(d);
+	return 0;
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(h_tls, struct pt_regs *regs, long ret)
 {
@@ -223,19 +331,8 @@ static __always_inline void tls_record(struct am_data *d, const struct tls_call 
 	if (head && cap < moved && cap < AM_DATA_CAP_MAX)
 		cap = capture(d, c.buf, moved, AM_DATA_CAP_MAX);
 	if (c.fd < 0 && c.source == AM_DATA_TLS_SEND) {
-		struct tls_pend_key k = { .pt = pt, .slot = c.pending };
-		struct tls_call p = { .fd = -1 };
-
-		if (c.pending >= AM_TLS_PEND_MAX) {
-			pend_flush(pt, c.pending, NULL, -1); /* they never met their socket */
-			k.slot = 0;
-		}
-		p.pending = (__u8)k.slot + 1;
-		if (!bpf_map_update_elem(&tls_pend, &k, d, BPF_ANY)) {
-			if (!bpf_map_update_elem(&tls_calls, &pt, &p, BPF_ANY))
-				return; /* sent by h_tls at the thread's next socket write */
-			bpf_map_delete_elem(&tls_pend, &k);
-		}
+		if (pend_add(pt, d, c.pending))
+			return; /* sent by h_tls at the thread's next socket write */
 	} else if (head) {
 		head_emit(d, c.buf, moved);
 		return;

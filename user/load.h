@@ -128,6 +128,17 @@ uint64_t loader_faults(struct loader *l, uint32_t fault);
  *   other -errno: it could not be read or the attach failed.
  */
 int loader_attach_tls_binary(struct loader *l, const char *path, char *err, size_t errlen);
+/*
+ * loader_attach_tls_objects - the shared objects process pid has mapped
+ * executable (not its main binary): one that carries its own BoringSSL or
+ * aws-lc (Copilot's runtime.node, dlopened by node) is located and hooked
+ * like a binary, opened through /proc/PID/map_files (the inode mapped, not
+ * a path the process can rename); verdicts cached per file like binaries.
+ * Returns 1 when one or more are hooked and none is unseen, 0 when none
+ * carries such a library, -ENOENT when one does but is not hooked (err
+ * says which and why).
+ */
+int loader_attach_tls_objects(struct loader *l, uint32_t pid, char *err, size_t errlen);
 
 /*
  * loader_agent_hooks - attach (on) or detach (off) the hooks that only

@@ -21,9 +21,13 @@
 #define BTF_VMLINUX   "/sys/kernel/btf/vmlinux"
 #define N_SOCK_PROGS  4
 #define N_DATA_PROGS  2
-#define N_TLS_FNS     7      /* SSL_write(_ex), SSL_read(_ex), gnutls send/recv,
-				BoringSSL's tls_write_app_data (located) */
+#define N_TLS_FNS     9      /* SSL_write(_ex), SSL_read(_ex), gnutls send/recv,
+				BoringSSL's tls_write_app_data, aws-lc's
+				EVP_AEAD_CTX_seal, OpenSSL 3's ssl_write_internal
+				(the last three located) */
 #define TLS_FN_BORING_WRITE 6
+#define TLS_FN_AWSLC_SEAL   7
+#define TLS_FN_OSSL3_WRITE  8
 #define TLS_BIN_MAX   4096   /* binaries whose verdict is cached */
 #define TLS_PROBES_MAX 16     /* tracefs uprobe events of the shared libraries */
 #define TLS_SCOPE_FDS 8192    /* perf event fds of per-process TLS uprobes, at most */
@@ -45,7 +49,9 @@ struct tls_bin {
 	ino_t ino;
 	off_t size;
 	int64_t mtime, mtime_ns;      /* size and mtime: a rewritten file is another */
-	int rc;                       /* what loader_attach_tls_binary returns */
+	int rc;                       /* what loader_attach_tls_binary returns;
+				       * objects: -ENODATA carries no TLS library */
+	bool object;                  /* judged as a shared object (locator only) */
 	bool attached;                /* rc 0: its uprobes are attached now */
 	long off[N_TLS_FNS];          /* rc 0: file offsets of its TLS functions */
 	char msg[512];
@@ -84,6 +90,8 @@ struct tls_fn {
 	const char *sym;
 	struct bpf_program *prog;
 	int lib;                      /* AM_TLS_OPENSSL or AM_TLS_GNUTLS */
+	bool entry_only;              /* no uretprobe (tls_ret): the entry program
+				       * reads everything */
 };
 
 /* write the one-line reason into err and return rc (a negative errno) */

@@ -24,15 +24,19 @@
 
 void load_tls_fns(struct agentmon_bpf *s, struct tls_fn *f)
 {
-	f[0] = (struct tls_fn){ "SSL_write", s->progs.ossl_write, AM_TLS_OPENSSL };
-	f[1] = (struct tls_fn){ "SSL_write_ex", s->progs.ossl_write_ex, AM_TLS_OPENSSL };
-	f[2] = (struct tls_fn){ "SSL_read", s->progs.ossl_read, AM_TLS_OPENSSL };
-	f[3] = (struct tls_fn){ "SSL_read_ex", s->progs.ossl_read_ex, AM_TLS_OPENSSL };
-	f[4] = (struct tls_fn){ "gnutls_record_send", s->progs.gtls_send, AM_TLS_GNUTLS };
-	f[5] = (struct tls_fn){ "gnutls_record_recv", s->progs.gtls_recv, AM_TLS_GNUTLS };
+	f[0] = (struct tls_fn){ "SSL_write", s->progs.ossl_write, AM_TLS_OPENSSL, false };
+	f[1] = (struct tls_fn){ "SSL_write_ex", s->progs.ossl_write_ex, AM_TLS_OPENSSL, false };
+	f[2] = (struct tls_fn){ "SSL_read", s->progs.ossl_read, AM_TLS_OPENSSL, false };
+	f[3] = (struct tls_fn){ "SSL_read_ex", s->progs.ossl_read_ex, AM_TLS_OPENSSL, false };
+	f[4] = (struct tls_fn){ "gnutls_record_send", s->progs.gtls_send, AM_TLS_GNUTLS, false };
+	f[5] = (struct tls_fn){ "gnutls_record_recv", s->progs.gtls_recv, AM_TLS_GNUTLS, false };
 	/* no symbol: tls_locate finds it; the name is one no symbol table holds */
 	f[TLS_FN_BORING_WRITE] = (struct tls_fn){ "\001tls_write_app_data", s->progs.bssl_write_app,
-						  AM_TLS_OPENSSL };
+						  AM_TLS_OPENSSL, false };
+	f[TLS_FN_AWSLC_SEAL] = (struct tls_fn){ "\001EVP_AEAD_CTX_seal", s->progs.awslc_seal,
+						AM_TLS_OPENSSL, true };
+	f[TLS_FN_OSSL3_WRITE] = (struct tls_fn){ "\001ssl_write_internal", s->progs.ossl_write_int,
+						 AM_TLS_OPENSSL, false };
 }
 
 /* ---- TLS uprobes ---- */
@@ -260,13 +264,14 @@ static int attach_tls_fns(struct loader *l, const struct tls_file *f, const stru
 			rc = -errno;
 			continue;
 		}
-		ret = attach_one(l, f, l->skel->progs.tls_ret, et->off[j], true, scoped);
-		if (!ret) {
+		ret = fns[j].entry_only ? NULL :
+		      attach_one(l, f, l->skel->progs.tls_ret, et->off[j], true, scoped);
+		if (!ret && !fns[j].entry_only) {
 			rc = -errno;
 			bpf_link__destroy(in);
 			continue;
 		}
-		if (keep_link(l, in) || keep_link(l, ret))
+		if (keep_link(l, in) || (ret && keep_link(l, ret)))
 			return -ENOMEM;
 		n++;
 	}
@@ -475,16 +480,29 @@ static void own_openssl(struct loader *l, const char *path, const struct tls_fil
 			 path, strerror(-rc));
 }
 
+/* the write-side functions tls_locate finds, and their uprobe slots */
+static const struct {
+	enum tls_loc_fn loc;
+	int fn;
+} located_fns[] = {
+	{ TLS_LOC_WRITE, TLS_FN_BORING_WRITE },
+	{ TLS_LOC_SEAL, TLS_FN_AWSLC_SEAL },
+	{ TLS_LOC_OSSL_WRITE, TLS_FN_OSSL3_WRITE },
+};
+
 /*
- * a stripped binary with BoringSSL inside (Bun: Claude Code, opencode):
- * locate tls_write_app_data in the file f (read by fd, bounded) and hook it
- * like the OpenSSL functions; false when the file holds no BoringSSL.  Not
+ * a stripped binary with BoringSSL inside (Bun: Claude Code, opencode),
+ * aws-lc (rustls on aws-lc-rs: Codex) or a static OpenSSL 3 (Copilot's
+ * runtime.node): locate tls_write_app_data, EVP_AEAD_CTX_seal and
+ * ssl_write_internal in the file f (read by fd, bounded) and hook those
+ * found like the OpenSSL functions; false when the file holds none.  Not
  * located: b->rc -ENOENT, the reason in b->msg (a ClientHello of the binary
  * then warns that its plaintext is not visible)
  */
 static bool own_boring(struct loader *l, const char *path, const struct tls_file *f,
 		       struct elf_tls *et, struct tls_bin *b)
 {
+	static const char *const libs[] = { "BoringSSL", "aws-lc", "OpenSSL 3" };
 	struct tls_locate t;
 	int rc = tls_locate_fd(&t, f->fd);
 	size_t n;
@@ -493,26 +511,34 @@ static bool own_boring(struct loader *l, const char *path, const struct tls_file
 		return false;
 	if (rc) {
 		b->rc = -ENOENT;
-		snprintf(b->msg, sizeof(b->msg), "%s: BoringSSL linked in, %s; its TLS plaintext is not visible (SNI and DNS only)",
-			 path, t.why);
+		snprintf(b->msg, sizeof(b->msg), "%s: %s%s, %s; its TLS plaintext is not visible (SNI and DNS only)",
+			 path, rc == -EIO || rc == -ETIME ? "TLS library unknown" : libs[t.lib],
+			 rc == -EIO || rc == -ETIME ? "" : " linked in", t.why);
 		return true;
 	}
-	et->off[TLS_FN_BORING_WRITE] = (long)t.off[TLS_LOC_WRITE];
+	for (size_t i = 0; i < sizeof(located_fns) / sizeof(located_fns[0]); i++)
+		if (t.vaddr[located_fns[i].loc])
+			et->off[located_fns[i].fn] = (long)t.off[located_fns[i].loc];
 	own_openssl(l, path, f, et, b);
-	n = strlen(b->msg);
-	snprintf(b->msg + n, sizeof(b->msg) - n, " (located %s at 0x%llx, file offset 0x%llx)",
-		 tls_locate_name(TLS_LOC_WRITE), (unsigned long long)t.vaddr[TLS_LOC_WRITE],
-		 (unsigned long long)t.off[TLS_LOC_WRITE]);
+	for (size_t i = 0; i < sizeof(located_fns) / sizeof(located_fns[0]); i++) {
+		enum tls_loc_fn w = located_fns[i].loc;
+
+		n = strlen(b->msg);
+		if (t.vaddr[w])
+			snprintf(b->msg + n, sizeof(b->msg) - n, " (located %s at 0x%llx, file offset 0x%llx)",
+				 tls_locate_name(w), (unsigned long long)t.vaddr[w],
+				 (unsigned long long)t.off[w]);
+	}
 	return true;
 }
 
-/* the cached verdict on the file f, or NULL */
-static struct tls_bin *cached_bin(struct loader *l, const struct tls_file *f)
+/* the cached verdict on the file f (as a binary or as an object), or NULL */
+static struct tls_bin *cached_bin(struct loader *l, const struct tls_file *f, bool object)
 {
 	for (size_t i = 0; i < l->n_bins; i++) {
 		struct tls_bin *c = &l->bins[i];
 
-		if (c->dev == f->st.st_dev && c->ino == f->st.st_ino && c->size == f->st.st_size &&
+		if (c->object == object && c->dev == f->st.st_dev && c->ino == f->st.st_ino && c->size == f->st.st_size &&
 		    c->mtime == f->st.st_mtim.tv_sec && c->mtime_ns == f->st.st_mtim.tv_nsec)
 			return c;
 	}
@@ -571,17 +597,39 @@ static void judge_bin(struct loader *l, const char *path, const struct tls_file 
 	}
 }
 
-int loader_attach_tls_binary(struct loader *l, const char *path, char *err, size_t errlen)
+/* a shared object: only its own BoringSSL or aws-lc is looked for (the
+ * shared libssl and libgnutls are hooked for every process already) */
+static void judge_obj(struct loader *l, const char *path, const struct tls_file *f,
+		      struct tls_bin *b)
 {
-	struct tls_bin b = {}, *c;
+	struct tls_fn fns[N_TLS_FNS];
+	struct elf_tls et;
+
+	load_tls_fns(l->skel, fns);
+	if (!bpf_program__autoload(l->skel->progs.tls_ret)) {
+		b->rc = -ENOTSUP;
+		snprintf(b->msg, sizeof(b->msg), "%s: tls uprobes not loadable on this kernel", path);
+	} else if (elf_scan(f->fd, fns, &et) || et.off[0] >= 0 || et.imports) {
+		b->rc = -ENODATA; /* libssl itself (hooked by name), or a user of it */
+		snprintf(b->msg, sizeof(b->msg), "%s: no TLS library of its own to locate", path);
+	} else if (!own_boring(l, path, f, &et, b)) {
+		b->rc = -ENODATA;
+		snprintf(b->msg, sizeof(b->msg), "%s: no TLS library of its own", path);
+	}
+}
+
+/* the verdict on the file at path (opened there; show: its name in messages) */
+static int attach_file(struct loader *l, const char *path, const char *show, bool object,
+		       char *err, size_t errlen)
+{
+	struct tls_bin b = { .object = object }, *c;
 	struct tls_file f;
 	int rc = tls_file_open(path, &f);
 
-	if (rc == -ENOEXEC)
-		return load_fail(err, errlen, -ENOENT, "%s: not a regular file", path);
-	if (rc)
-		return load_fail(err, errlen, -ENOENT, "%s: %s", path, strerror(-rc));
-	if ((c = cached_bin(l, &f))) {
+	if (rc) /* an object unmapped meanwhile is no longer used */
+		return load_fail(err, errlen, object ? -ENODATA : -ENOENT, "%s: %s", show,
+				 rc == -ENOEXEC ? "not a regular file" : strerror(-rc));
+	if ((c = cached_bin(l, &f, object))) {
 		load_fail(err, errlen, 0, "%s", c->msg);
 		rc = reattach_bin(l, &f, c);
 		tls_file_close(&f);
@@ -592,7 +640,10 @@ int loader_attach_tls_binary(struct loader *l, const char *path, char *err, size
 	b.size = f.st.st_size;
 	b.mtime = f.st.st_mtim.tv_sec;
 	b.mtime_ns = f.st.st_mtim.tv_nsec;
-	judge_bin(l, path, &f, &b);
+	if (object)
+		judge_obj(l, show, &f, &b);
+	else
+		judge_bin(l, show, &f, &b);
 	tls_file_close(&f);
 	/* a file changing: try again later; one too slow to read stays unread
 	 * (its TLS is unseen) rather than stall the loop at each exec */
@@ -600,4 +651,70 @@ int loader_attach_tls_binary(struct loader *l, const char *path, char *err, size
 		cache_bin(l, &b);
 	load_fail(err, errlen, 0, "%s", b.msg);
 	return b.rc;
+}
+
+int loader_attach_tls_binary(struct loader *l, const char *path, char *err, size_t errlen)
+{
+	return attach_file(l, path, path, false, err, errlen);
+}
+
+#define OBJS_MAX 128 /* mappings of one process looked at */
+
+/* one line of /proc/PID/maps: an executable mapping of a file other than
+ * the main binary (inode exe) not seen yet; its range and path */
+static bool obj_line(const char *line, ino_t exe, unsigned long *seen, size_t *n,
+		     unsigned long *lo, unsigned long *hi, const char **name)
+{
+	unsigned long ino;
+	char perms[5];
+	int at = 0;
+
+	if (sscanf(line, "%lx-%lx %4s %*s %*s %lu %n", lo, hi, perms, &ino, &at) != 4 ||
+	    perms[2] != 'x' || !ino || ino == exe || *n >= OBJS_MAX || !at)
+		return false;
+	for (size_t i = 0; i < *n; i++)
+		if (seen[i] == ino)
+			return false;
+	seen[(*n)++] = ino;
+	*name = line + at;
+	return true;
+}
+
+int loader_attach_tls_objects(struct loader *l, uint32_t pid, char *err, size_t errlen)
+{
+	unsigned long seen[OBJS_MAX], lo, hi;
+	char path[64], line[512];
+	const char *name;
+	struct stat exe;
+	size_t n = 0;
+	int out = 0;
+	FILE *f;
+
+	load_fail(err, errlen, 0, "no shared object with its own TLS library");
+	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
+	if (stat(path, &exe))
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
+	if (!(f = fopen(path, "re")))
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char obj[96], msg[512];
+		int rc;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (!obj_line(line, exe.st_ino, seen, &n, &lo, &hi, &name))
+			continue;
+		snprintf(obj, sizeof(obj), "/proc/%u/map_files/%lx-%lx", pid, lo, hi);
+		rc = attach_file(l, obj, name, true, msg, sizeof(msg));
+		if (rc == 0 && out == 0) {
+			out = 1;
+			load_fail(err, errlen, 0, "%s", msg);
+		}
+		if (rc == -ENOENT || (rc < 0 && rc != -ENODATA && rc != -ENOTSUP)) {
+			out = -ENOENT;
+			load_fail(err, errlen, 0, "%s", msg);
+		}
+	}
+	fclose(f);
+	return out;
 }

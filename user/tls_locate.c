@@ -15,14 +15,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "eh_frame.h"
 #include "tls_locate.h"
 
-#define FILE_SUFFIX   "/ssl/s3_pkt.cc"
 #define NAME_MAX_LEN  256             /* longest file name string accepted */
 #define ADDRS_MAX     8               /* copies of the string */
-#define ERR_LIB_SSL   16
-#define FP_MAX        4
+#define FP_MAX        5
 
 /* a function's fingerprint: its sites' reason codes in line order */
 static const struct {
@@ -32,10 +33,34 @@ static const struct {
 } fps[TLS_LOC_N] = {
 	[TLS_LOC_WRITE] = { 2, { 194, 111 }, "tls_write_app_data" },
 	[TLS_LOC_READ] = { 3, { 182, 225, 300 }, "tls_open_app_data" },
+	/* aws-lc's CIPHER_R_TOO_LARGE, _BUFFER_TOO_SMALL, _OUTPUT_ALIASES_INPUT */
+	[TLS_LOC_SEAL] = { 3, { 117, 103, 115 }, "EVP_AEAD_CTX_seal" },
+	/* _OUTPUT_ALIASES_INPUT, _BAD_DECRYPT, _BUFFER_TOO_SMALL, then those of
+	 * EVP_AEAD_CTX_open_gather inlined: _OUTPUT_ALIASES_INPUT, _CTRL_NOT_IMPLEMENTED */
+	[TLS_LOC_OPEN] = { 5, { 115, 101, 103, 115, 104 }, "EVP_AEAD_CTX_open" },
+	/* OpenSSL 3: named by its own __func__ string, no fingerprint */
+	[TLS_LOC_OSSL_WRITE] = { 0, { 0 }, "ssl_write_internal" },
 };
 
-struct fde {
-	uint64_t lo, hi;              /* [lo, hi) */
+/*
+ * what is searched for in one library: the source file whose error sites
+ * carry the fingerprints, its ERR_LIB_ code, the functions (the first is the
+ * one hooked); or (func_name) the function's own name, which OpenSSL 3's
+ * ERR_raise passes to ERR_set_debug (lea rdx, [its __func__])
+ */
+static const struct profile {
+	const char *suffix;
+	unsigned err_lib;
+	enum tls_loc_fn fn[2];
+	const char *what;
+	bool func_name;
+} profiles[] = {
+	[TLS_LOC_BORINGSSL] = { "/ssl/s3_pkt.cc", 16, { TLS_LOC_WRITE, TLS_LOC_READ }, "BoringSSL",
+				false },
+	[TLS_LOC_AWSLC] = { "/crypto/fipsmodule/cipher/aead.c", 30, { TLS_LOC_SEAL, TLS_LOC_OPEN },
+			    "aws-lc", false },
+	[TLS_LOC_OPENSSL3] = { "ssl_write_internal", 20, { TLS_LOC_OSSL_WRITE, TLS_LOC_OSSL_WRITE },
+			       "OpenSSL 3", true },
 };
 
 struct site {
@@ -45,17 +70,44 @@ struct site {
 	uint32_t reason, line;
 };
 
+/* the file read: by pread on fd, or an image in memory (mem non-NULL) */
+struct src {
+	int fd;
+	const uint8_t *mem;
+	size_t len;
+};
+
+#define WIN            (1u << 20)   /* section bytes read at once */
+#define OVL            512u         /* context read on either side (> NAME_MAX_LEN) */
+#define SCAN_BUDGET_NS (10ull * 1000000000ull) /* one file, at most */
+
 /* one ELF being searched */
 struct loc {
 	Elf *e;
+	struct src src;
+	uint8_t *buf;                 /* WIN + 2 * OVL bytes: one window */
+	uint64_t deadline;            /* mono_ns() */
+	uint64_t scn_lo, scn_hi;      /* the section being scanned, vaddr */
+	uint64_t ptr_lo, ptr_hi;      /* code pointers looked for, near the sites */
 	struct tls_locate *t;
+	const struct profile *pf;
 	uint64_t addrs[ADDRS_MAX];    /* virtual addresses of the file name */
 	unsigned n_addrs;
-	struct fde *fdes;
-	size_t n_fdes, cap_fdes;
+	struct eh_frame fdes;
+	int fdes_rc;                  /* eh_frame_load's error, kept */
 	struct site *sites;
 	size_t n_sites;
 };
+
+/* a window of a section: b[0, len) holds the bytes at vaddr addr; the
+ * scanner owns the positions [lo, hi), the rest is context */
+struct win {
+	const uint8_t *b;
+	size_t len, lo, hi;
+	uint64_t addr;
+};
+
+typedef void (*win_fn)(struct loc *L, const struct win *w);
 
 const char *tls_locate_name(enum tls_loc_fn fn)
 {
@@ -75,255 +127,104 @@ static int fail(struct tls_locate *t, int rc, const char *fmt, ...)
 	return rc;
 }
 
-/* a section's bytes, or NULL when it has none in the file */
-static const uint8_t *scn_bytes(Elf_Scn *scn, const GElf_Shdr *sh, size_t *len)
+static uint64_t mono_ns(void)
 {
-	Elf_Data *d;
+	struct timespec ts;
 
-	if (sh->sh_type == SHT_NOBITS || !(d = elf_rawdata(scn, NULL)) || !d->d_buf)
-		return NULL;
-	*len = d->d_size < sh->sh_size ? d->d_size : sh->sh_size;
-	return d->d_buf;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* n bytes at file offset off into buf; 0, -EIO when the file has fewer */
+static int src_read(const struct src *f, uint64_t off, uint8_t *buf, size_t n)
+{
+	if (f->mem) {
+		if (off > f->len || n > f->len - off)
+			return -EIO;
+		memcpy(buf, f->mem + off, n);
+		return 0;
+	}
+	while (n) {
+		ssize_t r = off > INT64_MAX - n ? -1 : pread(f->fd, buf, n, (off_t)off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -EIO;
+		buf += r;
+		off += (uint64_t)r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/*
+ * fn over the bytes of section sh, read in windows of WIN bytes with OVL
+ * bytes of context on either side; 0, -EIO (the file is shorter than its
+ * headers say), -ETIME (over the scan budget)
+ */
+static int scan_scn(struct loc *L, const GElf_Shdr *sh, win_fn fn)
+{
+	uint64_t size = sh->sh_size;
+
+	if (sh->sh_type == SHT_NOBITS)
+		return 0;
+	L->scn_lo = sh->sh_addr;
+	L->scn_hi = sh->sh_addr + size;
+	for (uint64_t at = 0; at < size; at += WIN) {
+		uint64_t from = at > OVL ? at - OVL : 0;
+		uint64_t to = size - at > WIN + OVL ? at + WIN + OVL : size;
+		struct win w = { L->buf, (size_t)(to - from), (size_t)(at - from),
+				 (size_t)((size - at > WIN ? at + WIN : size) - from), sh->sh_addr + from };
+		int rc;
+
+		if (mono_ns() > L->deadline)
+			return -ETIME;
+		if ((rc = src_read(&L->src, sh->sh_offset + from, L->buf, w.len)))
+			return rc;
+		fn(L, &w);
+	}
+	return 0;
+}
+
+/* fn over every allocated section with all flags in want and none in deny */
+static int scan_scns(struct loc *L, uint64_t want, uint64_t deny, win_fn fn)
+{
+	Elf_Scn *scn = NULL;
+	int rc = 0;
+
+	while (!rc && (scn = elf_nextscn(L->e, scn))) {
+		GElf_Shdr sh;
+
+		if (gelf_getshdr(scn, &sh) && (sh.sh_flags & (want | SHF_ALLOC)) == (want | SHF_ALLOC) &&
+		    !(sh.sh_flags & deny))
+			rc = scan_scn(L, &sh, fn);
+	}
+	return rc;
 }
 
 /* ---- the file name string ---- */
 
-/* every NUL-terminated string ending in FILE_SUFFIX in the read-only data */
-static void find_names(struct loc *L)
+/* every NUL-terminated string ending in the profile's suffix in one window
+ * of the read-only data */
+static void names_in(struct loc *L, const struct win *w)
 {
-	const size_t sl = sizeof(FILE_SUFFIX); /* with its NUL */
-	Elf_Scn *scn = NULL;
+	const char *suffix = L->pf->suffix;
+	const size_t sl = strlen(suffix) + 1; /* with its NUL */
+	const uint8_t *b = w->b;
 
-	while ((scn = elf_nextscn(L->e, scn)) && L->n_addrs < ADDRS_MAX) {
-		const uint8_t *b, *p;
-		GElf_Shdr sh;
-		size_t len;
+	for (size_t i = w->lo; i < w->hi && L->n_addrs < ADDRS_MAX; i++) {
+		const uint8_t *p = memmem(b + i, w->len - i, suffix, sl), *s;
 
-		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC) ||
-		    (sh.sh_flags & (SHF_EXECINSTR | SHF_WRITE)) || !(b = scn_bytes(scn, &sh, &len)))
-			continue;
-		for (p = b; len >= sl && (p = memmem(p, len - (size_t)(p - b), FILE_SUFFIX, sl));
-		     p++) {
-			const uint8_t *s = p;
-
-			while (s > b && s[-1] && p - s < NAME_MAX_LEN)
-				s--;
-			if ((s == b || !s[-1]) && L->n_addrs < ADDRS_MAX)
-				L->addrs[L->n_addrs++] = sh.sh_addr + (uint64_t)(s - b);
-			if ((size_t)(p - b) + sl >= len)
-				break;
-		}
-	}
-}
-
-/* ---- .eh_frame: function bounds ---- */
-
-struct rd {
-	const uint8_t *p, *end;
-	uint64_t vaddr;               /* of p */
-	bool bad;
-};
-
-static uint64_t rd_n(struct rd *r, unsigned n)
-{
-	uint64_t v = 0;
-
-	if (r->bad || (size_t)(r->end - r->p) < n) {
-		r->bad = true;
-		return 0;
-	}
-	for (unsigned i = 0; i < n; i++)
-		v |= (uint64_t)r->p[i] << (8 * i);
-	r->p += n;
-	r->vaddr += n;
-	return v;
-}
-
-static uint64_t rd_leb(struct rd *r, bool sign)
-{
-	uint64_t v = 0;
-	unsigned shift = 0;
-	uint8_t b;
-
-	do {
-		b = (uint8_t)rd_n(r, 1);
-		if (shift < 64)
-			v |= (uint64_t)(b & 0x7f) << shift;
-		shift += 7;
-	} while ((b & 0x80) && !r->bad);
-	if (sign && shift < 64 && (b & 0x40))
-		v |= ~0ull << shift;
-	return v;
-}
-
-/* a DW_EH_PE-encoded pointer; absolute or pc-relative only */
-static uint64_t rd_enc(struct rd *r, uint8_t enc)
-{
-	uint64_t at = r->vaddr, v;
-
-	switch (enc & 0x0f) {
-	case 0x00: v = rd_n(r, 8); break;
-	case 0x01: v = rd_leb(r, false); break;
-	case 0x02: v = rd_n(r, 2); break;
-	case 0x03: v = rd_n(r, 4); break;
-	case 0x04: case 0x0c: v = rd_n(r, 8); break;
-	case 0x09: v = rd_leb(r, true); break;
-	case 0x0a: v = (uint64_t)(int64_t)(int16_t)rd_n(r, 2); break;
-	case 0x0b: v = (uint64_t)(int64_t)(int32_t)rd_n(r, 4); break;
-	default: r->bad = true; return 0;
-	}
-	if ((enc & 0x70) == 0x10)
-		v += at;
-	else if (enc & 0x70)
-		r->bad = true;
-	return v;
-}
-
-/* the FDE pointer encoding of the CIE whose body (after its id) r reads */
-static int cie_encoding(struct rd r)
-{
-	const uint8_t *aug;
-	uint8_t ver, enc = 0;
-
-	ver = (uint8_t)rd_n(&r, 1);
-	aug = r.p;
-	while (!r.bad && rd_n(&r, 1))
-		;
-	if (r.bad)
-		return -1; /* aug[] is a string inside the CIE from here on */
-	rd_leb(&r, false);
-	rd_leb(&r, true);
-	if (ver == 1)
-		rd_n(&r, 1);
-	else
-		rd_leb(&r, false);
-	if (r.bad || aug[0] != 'z')
-		return r.bad || aug[0] ? -1 : 0; /* no augmentation: absolute pointers */
-	rd_leb(&r, false);
-	for (const uint8_t *a = aug + 1; *a && !r.bad; a++) {
-		if (*a == 'R')
-			enc = (uint8_t)rd_n(&r, 1);
-		else if (*a == 'P')
-			rd_enc(&r, (uint8_t)rd_n(&r, 1) & 0x7f);
-		else if (*a == 'L')
-			rd_n(&r, 1);
-		else if (*a != 'S' && *a != 'B')
-			return -1;
-	}
-	return r.bad ? -1 : enc;
-}
-
-static int add_fde(struct loc *L, uint64_t lo, uint64_t len)
-{
-	if (!len || lo + len < lo)
-		return 0;
-	if (L->n_fdes == L->cap_fdes) {
-		size_t cap = L->cap_fdes ? 2 * L->cap_fdes : 1024;
-		struct fde *p;
-
-		if (cap > TLS_LOC_FDES_MAX)
-			return -E2BIG;
-		p = realloc(L->fdes, cap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		L->fdes = p;
-		L->cap_fdes = cap;
-	}
-	L->fdes[L->n_fdes++] = (struct fde){ lo, lo + len };
-	return 0;
-}
-
-/* every FDE of one .eh_frame section b (at vaddr base) into L->fdes */
-static int parse_eh_frame(struct loc *L, const uint8_t *b, size_t len, uint64_t base)
-{
-	size_t off = 0, cie_off = (size_t)-1;
-	int enc = -1, rc;
-
-	while (len - off >= 8) {
-		struct rd r = { b + off, b + len, base + off, false };
-		uint64_t n = rd_n(&r, 4), id_at, id;
-
-		if (!n)
+		if (!p || (size_t)(p - b) >= w->hi)
 			break;
-		if (n == 0xffffffffu)
-			n = rd_n(&r, 8);
-		id_at = (uint64_t)(r.p - b);
-		if (n < 4 || n > len - id_at)
-			return -EINVAL;
-		r.end = r.p + n;
-		off = (size_t)(id_at + n);
-		id = rd_n(&r, 4);
-		if (!id || id > id_at)
-			continue; /* a CIE, or an FDE whose CIE is outside */
-		if (id_at - id != cie_off) {
-			struct rd c = { b + id_at - id, b + len, base + id_at - id, false };
-			uint64_t cn = rd_n(&c, 4);
-
-			cie_off = (size_t)(id_at - id);
-			enc = -1;
-			if (cn >= 4 && cn != 0xffffffffu && cn <= len - cie_off - 4) {
-				c.end = c.p + cn;
-				if (!rd_n(&c, 4) && !c.bad)
-					enc = cie_encoding(c);
-			}
-		}
-		if (enc < 0)
-			continue;
-		uint64_t lo = rd_enc(&r, (uint8_t)enc), sz = rd_enc(&r, (uint8_t)enc & 0x0f);
-
-		if (!r.bad && (rc = add_fde(L, lo, sz)))
-			return rc;
+		i = (size_t)(p - b);
+		for (s = p; s > b && s[-1] && p - s < NAME_MAX_LEN; s--)
+			;
+		/* s reaches b only in a section's first window (OVL > NAME_MAX_LEN) */
+		if ((s == b || !s[-1]) && (!L->pf->func_name || s == p))
+			L->addrs[L->n_addrs++] = w->addr + (uint64_t)(s - b);
 	}
-	return 0;
-}
-
-static int fde_cmp(const void *a, const void *b)
-{
-	const struct fde *x = a, *y = b;
-
-	return x->lo < y->lo ? -1 : x->lo > y->lo;
-}
-
-/* the FDEs of every .eh_frame section, sorted by start */
-static int load_fdes(struct loc *L)
-{
-	Elf_Scn *scn = NULL;
-	size_t shstr;
-	int rc;
-
-	if (elf_getshdrstrndx(L->e, &shstr))
-		return -ENOEXEC;
-	while ((scn = elf_nextscn(L->e, scn))) {
-		const uint8_t *b;
-		const char *name;
-		GElf_Shdr sh;
-		size_t len;
-
-		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(L->e, shstr, sh.sh_name)) ||
-		    strcmp(name, ".eh_frame") || !(b = scn_bytes(scn, &sh, &len)))
-			continue;
-		if ((rc = parse_eh_frame(L, b, len, sh.sh_addr)))
-			return rc;
-	}
-	if (L->n_fdes)
-		qsort(L->fdes, L->n_fdes, sizeof(*L->fdes), fde_cmp);
-	return 0;
-}
-
-/* the FDE holding address a (the innermost start at or below it), or NULL */
-static const struct fde *fde_at(const struct loc *L, uint64_t a)
-{
-	size_t lo = 0, hi = L->n_fdes;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (L->fdes[mid].lo <= a)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo && a < L->fdes[lo - 1].hi ? &L->fdes[lo - 1] : NULL;
 }
 
 /* ---- the error sites ---- */
@@ -391,7 +292,7 @@ static void keep_load(const struct load *ld, uint64_t *v, bool *have)
  *   (lib, unused, reason, file, line)  edi 16, esi 0, edx reason, ecx file, r8d line
  */
 static bool decode_site(const uint8_t *b, size_t len, size_t i, uint64_t base,
-			unsigned file_reg, struct site *s)
+			unsigned file_reg, unsigned err_lib, struct site *s)
 {
 	uint64_t v[16];
 	bool have[16] = { false };
@@ -411,7 +312,7 @@ static bool decode_site(const uint8_t *b, size_t len, size_t i, uint64_t base,
 				found = 1;
 			}
 	}
-	if (!have[R_EDI] || v[R_EDI] != ERR_LIB_SSL)
+	if (!have[R_EDI] || v[R_EDI] != err_lib)
 		return false;
 	if (file_reg == R_EDX && have[R_ESI] && have[R_ECX]) {
 		s->reason = (uint32_t)v[R_ESI];
@@ -434,33 +335,27 @@ static bool is_name(const struct loc *L, uint64_t a)
 	return false;
 }
 
-/* every load of the string into edx or ecx in executable sections, as a site */
-static void find_sites(struct loc *L)
+/* every load of the string into edx or ecx in one window of code, as a site */
+static void sites_in(struct loc *L, const struct win *w)
 {
-	Elf_Scn *scn = NULL;
+	const uint8_t *b = w->b;
 
-	while ((scn = elf_nextscn(L->e, scn))) {
-		const uint8_t *b;
-		GElf_Shdr sh;
-		size_t len;
+	for (size_t i = w->lo; i < w->hi; i++) {
+		struct load ld;
+		struct site s = { .addr = w->addr + i };
 
-		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_EXECINSTR) ||
-		    !(b = scn_bytes(scn, &sh, &len)))
+		if (b[i] != 0xb9 && b[i] != 0xba && b[i] != 0x48)
+			continue; /* mov ecx/edx, imm32; lea (REX.W) */
+		if (!load_at(b + i, w->len - i, w->addr + i, &ld) ||
+		    (ld.reg != R_ECX && ld.reg != R_EDX) || !is_name(L, ld.val))
 			continue;
-		for (size_t i = 0; i < len; i++) {
-			struct load ld;
-			struct site s = { .addr = sh.sh_addr + i };
-
-			if (b[i] != 0xb9 && b[i] != 0xba && b[i] != 0x48)
-				continue; /* mov ecx/edx, imm32; lea (REX.W) */
-			if (!load_at(b + i, len - i, sh.sh_addr + i, &ld) ||
-			    (ld.reg != R_ECX && ld.reg != R_EDX) || !is_name(L, ld.val))
-				continue;
-			L->t->refs++;
-			if (L->n_sites < TLS_LOC_SITES_MAX &&
-			    decode_site(b, len, i, sh.sh_addr, ld.reg, &s))
-				L->sites[L->n_sites++] = s;
-		}
+		if (L->pf->func_name && ld.reg != R_EDX)
+			continue; /* ERR_set_debug(file, line, func) */
+		L->t->refs++;
+		if (L->n_sites < TLS_LOC_SITES_MAX &&
+		    (L->pf->func_name ||
+		     decode_site(b, w->len, i, w->addr, ld.reg, L->pf->err_lib, &s)))
+			L->sites[L->n_sites++] = s;
 	}
 }
 
@@ -473,7 +368,7 @@ static size_t bounds_fde(struct loc *L)
 
 	for (size_t i = 0; i < L->n_sites; i++) {
 		struct site *s = &L->sites[i];
-		const struct fde *f = fde_at(L, s->addr);
+		const struct eh_fde *f = eh_frame_at(&L->fdes, s->addr);
 
 		if (!f) {
 			n++;
@@ -516,30 +411,35 @@ static bool in_text(struct loc *L, uint64_t a)
 	return false;
 }
 
-/* the direct calls (call rel32) of one executable section */
-static void calls_in(struct loc *L, const uint8_t *b, size_t len, uint64_t base)
+/* the direct calls (call rel32) into the section of one window of code */
+static void calls_in(struct loc *L, const struct win *w)
 {
-	for (size_t i = 0; i + 5 <= len; i++) {
+	const uint8_t *b = w->b;
+
+	for (size_t i = w->lo; i < w->hi && i + 5 <= w->len; i++) {
 		uint64_t a;
 
 		if (b[i] != 0xe8)
 			continue;
-		a = base + i + 5 + (uint64_t)(int64_t)(int32_t)(b[i + 1] | b[i + 2] << 8 |
-							       b[i + 3] << 16 | (uint32_t)b[i + 4] << 24);
-		if (!(a & 15) && a >= base && a - base < len)
+		a = w->addr + i + 5 + (uint64_t)(int64_t)(int32_t)le32(b + i + 1);
+		if (!(a & 15) && a >= L->scn_lo && a < L->scn_hi)
 			call_target(L, a);
 	}
 }
 
-/* the code pointers (method tables) of one data section */
-static void pointers_in(struct loc *L, const uint8_t *b, size_t len, uint64_t lo, uint64_t hi)
+/* the code pointers near the sites (method tables) in one window of data */
+static void pointers_in(struct loc *L, const struct win *w)
 {
-	for (size_t i = 0; i + 8 <= len; i += 8) {
+	const uint8_t *b = w->b;
+
+	if (L->scn_lo & 7)
+		return;
+	for (size_t i = w->lo; i < w->hi && i + 8 <= w->len; i += 8) {
 		uint64_t a = 0;
 
 		for (int k = 7; k >= 0; k--)
 			a = a << 8 | b[i + k];
-		if (!(a & 15) && a >= lo && a < hi && in_text(L, a))
+		if (!(a & 15) && a >= L->ptr_lo && a < L->ptr_hi && in_text(L, a))
 			call_target(L, a);
 	}
 }
@@ -552,37 +452,28 @@ static void pointers_in(struct loc *L, const uint8_t *b, size_t len, uint64_t lo
  * is not PIE) points, and ends where
  * the next one starts; a site without a start on both sides goes.  A false
  * start between a function's entry and its sites shifts its entry: the shape
- * check of the write side then fails, closed.
+ * check of the write side then fails, closed.  0 or a read error
  */
-static void bounds_calls(struct loc *L)
+static int bounds_calls(struct loc *L)
 {
 	uint64_t lo = UINT64_MAX, hi = 0;
-	Elf_Scn *scn = NULL;
 	size_t n = 0;
+	int rc;
 
 	for (size_t i = 0; i < L->n_sites; i++) {
 		lo = L->sites[i].addr < lo ? L->sites[i].addr : lo;
 		hi = L->sites[i].addr > hi ? L->sites[i].addr : hi;
 	}
-	lo = lo > (1u << 20) ? lo - (1u << 20) : 0; /* only pointers near the sites */
-	hi = hi + (1u << 20);
-	while ((scn = elf_nextscn(L->e, scn))) {
-		const uint8_t *b;
-		GElf_Shdr sh;
-		size_t len;
-
-		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC) ||
-		    !(b = scn_bytes(scn, &sh, &len)))
-			continue;
-		if (sh.sh_flags & SHF_EXECINSTR)
-			calls_in(L, b, len, sh.sh_addr);
-		else if (!(sh.sh_addr & 7))
-			pointers_in(L, b, len, lo, hi);
-	}
+	L->ptr_lo = lo > (1u << 20) ? lo - (1u << 20) : 0; /* only pointers near the sites */
+	L->ptr_hi = hi + (1u << 20);
+	rc = scan_scns(L, SHF_EXECINSTR, 0, calls_in);
+	if (!rc)
+		rc = scan_scns(L, 0, SHF_EXECINSTR, pointers_in);
 	for (size_t i = 0; i < L->n_sites; i++)
 		if (L->sites[i].fn_lo && L->sites[i].fn_hi)
 			L->sites[n++] = L->sites[i];
 	L->n_sites = n;
+	return rc;
 }
 
 /* ---- fingerprints ---- */
@@ -629,83 +520,167 @@ static bool file_off(Elf *e, uint64_t va, uint64_t *off)
 	return false;
 }
 
-/* the write side's self-check: mov byte [rsi], 0 in its first 32 bytes */
-static bool write_shape(Elf *e, uint64_t off)
+/* the vaddr's file offset, a byte the file has (headers can lie) */
+static bool fn_off(struct loc *L, uint64_t va, uint64_t *off)
 {
-	size_t size;
-	const uint8_t *img = (const uint8_t *)elf_rawfile(e, &size);
+	uint8_t b;
 
-	if (!img || off >= size)
+	if (file_off(L->e, va, off) && !src_read(&L->src, *off, &b, 1))
+		return true;
+	*off = 0;
+	return false;
+}
+
+/* the write side's self-check: mov byte [rsi], 0 in its first 32 bytes */
+static bool write_shape(struct loc *L, uint64_t off)
+{
+	uint8_t b[34];
+
+	if (src_read(&L->src, off, b, sizeof(b)))
 		return false;
-	for (size_t i = (size_t)off; i + 3 <= size && i < off + 32; i++)
-		if (img[i] == 0xc6 && img[i + 1] == 0x06 && img[i + 2] == 0x00)
+	for (size_t i = 0; i + 3 <= sizeof(b); i++)
+		if (b[i] == 0xc6 && b[i + 1] == 0x06 && b[i + 2] == 0x00)
 			return true;
 	return false;
 }
 
-/* match every function group; fill t; 0 or -ESRCH with the reason */
+/* the profile's function is the one function (all) its name's references are in */
+static int match_func(struct loc *L)
+{
+	struct tls_locate *t = L->t;
+	enum tls_loc_fn w = L->pf->fn[0];
+	unsigned fns = 0;
+
+	for (size_t i = 0; i < L->n_sites; i++)
+		fns += !i || L->sites[i].fn_lo != L->sites[i - 1].fn_lo;
+	if (fns != 1)
+		return fail(t, -ESRCH, "not located: references to %s in %u functions", fps[w].name,
+			    fns);
+	if (!fn_off(L, L->sites[0].fn_lo, &t->off[w]))
+		return fail(t, -ESRCH, "not located: %s outside the loaded segments", fps[w].name);
+	t->vaddr[w] = L->sites[0].fn_lo;
+	return 0;
+}
+
+/* match every function group against the profile's fingerprints; fill t;
+ * 0 or -ESRCH with the reason */
 static int match(struct loc *L)
 {
 	struct tls_locate *t = L->t;
-	unsigned hits[TLS_LOC_N] = { 0 };
-	uint64_t at[TLS_LOC_N] = { 0 };
+	const enum tls_loc_fn *fn = L->pf->fn, w = fn[0];
+	unsigned hits[2] = { 0 };
+	uint64_t at[2] = { 0 };
 
 	qsort(L->sites, L->n_sites, sizeof(*L->sites), site_cmp);
+	if (L->pf->func_name)
+		return match_func(L);
 	for (size_t i = 0, j; i < L->n_sites; i = j) {
 		for (j = i + 1; j < L->n_sites && L->sites[j].fn_lo == L->sites[i].fn_lo; j++)
 			;
-		for (int f = 0; f < TLS_LOC_N; f++)
-			if (group_is(&L->sites[i], j - i, f)) {
+		for (int f = 0; f < 2; f++)
+			if (group_is(&L->sites[i], j - i, fn[f])) {
 				hits[f]++;
 				at[f] = L->sites[i].fn_lo;
 			}
 	}
-	for (int f = 0; f < TLS_LOC_N; f++)
-		if (hits[f] == 1 && file_off(L->e, at[f], &t->off[f]))
-			t->vaddr[f] = at[f];
-	if (hits[TLS_LOC_WRITE] != 1)
+	for (int f = 0; f < 2; f++)
+		if (hits[f] == 1 && fn_off(L, at[f], &t->off[fn[f]]))
+			t->vaddr[fn[f]] = at[f];
+	if (hits[0] != 1)
 		return fail(t, -ESRCH, "not located: %u functions carry the %s fingerprint (%u references, %u error sites)",
-			    hits[TLS_LOC_WRITE], fps[TLS_LOC_WRITE].name, t->refs, t->sites);
-	if (!t->vaddr[TLS_LOC_WRITE])
+			    hits[0], fps[w].name, t->refs, t->sites);
+	if (!t->vaddr[w])
 		return fail(t, -ESRCH, "not located: %s at 0x%llx is outside the loaded segments",
-			    fps[TLS_LOC_WRITE].name, (unsigned long long)at[TLS_LOC_WRITE]);
-	if (!write_shape(L->e, t->off[TLS_LOC_WRITE])) {
-		t->vaddr[TLS_LOC_WRITE] = t->off[TLS_LOC_WRITE] = 0;
+			    fps[w].name, (unsigned long long)at[0]);
+	if (w == TLS_LOC_WRITE && !write_shape(L, t->off[w])) {
+		t->vaddr[w] = t->off[w] = 0;
 		return fail(t, -ESRCH, "not located: the %s candidate at 0x%llx does not clear its bool * argument first (argument layout unproven)",
-			    fps[TLS_LOC_WRITE].name, (unsigned long long)at[TLS_LOC_WRITE]);
+			    fps[w].name, (unsigned long long)at[0]);
 	}
 	return 0;
 }
 
-/* every stage on an open Elf */
-static int locate(struct tls_locate *t, Elf *e)
+/* a read of the file failed or ran over the budget: the reason */
+static int read_fail(struct tls_locate *t, int rc)
 {
-	struct loc L = { .e = e, .t = t };
+	return fail(t, rc, "not located: %s", rc == -ETIME ? "scan over its time budget" :
+		    "the file is shorter than its section headers say");
+}
+
+/* the stages for one profile (L->pf); -ENOENT: its file name is absent */
+static int locate_lib(struct loc *L)
+{
+	struct tls_locate *t = L->t;
+	int rc = scan_scns(L, 0, SHF_EXECINSTR | SHF_WRITE, names_in);
+
+	if (rc)
+		return read_fail(t, rc);
+	if (!L->n_addrs)
+		return fail(t, -ENOENT, "no %s (no ...%s string)", L->pf->what, L->pf->suffix);
+	t->lib = (enum tls_loc_lib)(L->pf - profiles);
+	rc = L->fdes_rc ? L->fdes_rc : L->fdes.n ? 0 : eh_frame_load(&L->fdes, L->e);
+	L->fdes_rc = rc; /* loaded once for every profile */
+	if (rc)
+		return fail(t, rc, "not located: .eh_frame unreadable (%s)", strerror(-rc));
+	rc = scan_scns(L, SHF_EXECINSTR, 0, sites_in);
+	if (!rc && bounds_fde(L))
+		rc = bounds_calls(L);
+	if (rc)
+		return read_fail(t, rc);
+	t->sites = (unsigned)L->n_sites;
+	return match(L);
+}
+
+/*
+ * every profile: BoringSSL's record layer or aws-lc's AEAD, and OpenSSL 3
+ * (Copilot's runtime.node carries aws-lc and OpenSSL 3, whose HTTP goes
+ * through the latter); 0 when one was located (t->lib: the first), else the
+ * first failure other than -ENOENT, else -ENOENT
+ */
+static int locate(struct tls_locate *t, Elf *e, struct src f)
+{
+	struct loc L = { .e = e, .src = f, .t = t, .deadline = mono_ns() + SCAN_BUDGET_NS };
+	int rc, out = -ENOENT, lib0 = -1;
+	char why[sizeof(t->why)] = "";
 	GElf_Ehdr eh;
-	int rc;
 
 	if (!e || elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh))
 		return fail(t, -ENOEXEC, "not an ELF file");
 	if (gelf_getclass(e) != ELFCLASS64 || eh.e_machine != EM_X86_64)
 		return fail(t, -ENOTSUP, "not an x86-64 ELF file (machine %u)", eh.e_machine);
-	find_names(&L);
-	if (!L.n_addrs)
-		return fail(t, -ENOENT, "no BoringSSL (no ..." FILE_SUFFIX " string)");
-	rc = load_fdes(&L);
-	if (rc)
-		rc = fail(t, rc, "not located: .eh_frame unreadable (%s)", strerror(-rc));
-	else if (!(L.sites = calloc(TLS_LOC_SITES_MAX, sizeof(*L.sites))))
-		rc = fail(t, -ENOMEM, "out of memory");
-	if (!rc) {
-		find_sites(&L);
-		if (bounds_fde(&L))
-			bounds_calls(&L);
-		t->sites = (unsigned)L.n_sites;
-		rc = match(&L);
+	L.buf = malloc(WIN + 2 * OVL);
+	L.sites = calloc(TLS_LOC_SITES_MAX, sizeof(*L.sites));
+	if (!L.buf || !L.sites)
+		out = fail(t, -ENOMEM, "out of memory");
+	for (unsigned lib = 0; out != -ENOMEM && lib < sizeof(profiles) / sizeof(profiles[0]);
+	     lib++) {
+		L.pf = &profiles[lib];
+		L.n_addrs = 0;
+		L.n_sites = 0;
+		rc = locate_lib(&L);
+		if (!rc && lib0 < 0)
+			lib0 = (int)lib;
+		if (rc && rc != -ENOENT && out == -ENOENT) {
+			out = rc; /* the first failure is the one told */
+			snprintf(why, sizeof(why), "%s", t->why);
+		}
+		if (rc == -ETIME || rc == -EIO)
+			break;
 	}
+	if (lib0 >= 0) {
+		t->lib = (enum tls_loc_lib)lib0;
+		out = 0;
+	} else if (out == -ENOENT) {
+		out = fail(t, -ENOENT, "no BoringSSL, aws-lc or stripped OpenSSL 3 (no ...%s, ...%s or %s string)",
+			   profiles[TLS_LOC_BORINGSSL].suffix, profiles[TLS_LOC_AWSLC].suffix,
+			   profiles[TLS_LOC_OPENSSL3].suffix);
+	} else if (out != -ENOMEM) {
+		snprintf(t->why, sizeof(t->why), "%s", why);
+	}
+	free(L.buf);
 	free(L.sites);
-	free(L.fdes);
-	return rc;
+	eh_frame_free(&L.fdes);
+	return out;
 }
 
 int tls_locate_mem(struct tls_locate *t, const void *image, size_t len)
@@ -717,7 +692,7 @@ int tls_locate_mem(struct tls_locate *t, const void *image, size_t len)
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return fail(t, -ENOTSUP, "libelf: %s", elf_errmsg(-1));
 	e = elf_memory((char *)image, len);
-	rc = locate(t, e);
+	rc = locate(t, e, (struct src){ -1, image, len });
 	if (e)
 		elf_end(e);
 	return rc;
@@ -731,8 +706,8 @@ int tls_locate_fd(struct tls_locate *t, int fd)
 	memset(t, 0, sizeof(*t));
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return fail(t, -ENOTSUP, "libelf: %s", elf_errmsg(-1));
-	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	rc = locate(t, e);
+	e = elf_begin(fd, ELF_C_READ, NULL); /* pread, never mmap: see tls_locate.h */
+	rc = locate(t, e, (struct src){ fd, NULL, 0 });
 	if (e)
 		elf_end(e);
 	return rc;

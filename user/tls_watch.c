@@ -99,7 +99,8 @@ static const char *exe_of(const struct event *ev)
 	return ev->exe && ev->exe[0] ? ev->exe : ev->comm;
 }
 
-/* exe's TLS is read: by what it links (rc 0, 1), or by a library it loaded */
+/* exe's TLS is read: by what it links (rc 0, 1), by a shared object with
+ * its own TLS library it loaded (2), or by a shared library it loaded late */
 static void hooked(struct tls_watch *w, const char *exe, int rc)
 {
 	size_t i = bin_of(w, exe);
@@ -108,7 +109,18 @@ static void hooked(struct tls_watch *w, const char *exe, int rc)
 	w->fixed[i] = rc == 0 || rc == 1;
 	snprintf(w->bins[i].why, sizeof(w->bins[i].why), "%s",
 		 rc == 0 ? "its own OpenSSL/BoringSSL, hooked" :
-		 rc == 1 ? "a shared TLS library" : "a shared TLS library, loaded late");
+		 rc == 1 ? "a shared TLS library" :
+		 rc == 2 ? "its own TLS library in a shared object it loaded, hooked" :
+		 "a shared TLS library, loaded late");
+}
+
+/* the shared objects pid loaded (Copilot's runtime.node): 1 one with its
+ * own TLS library is hooked, 0 none has one, -ENOENT one is not hooked */
+static int objects_verdict(struct tls_watch *w, uint32_t pid, char *msg, size_t len)
+{
+	if (!w->loader)
+		return 0;
+	return loader_attach_tls_objects(w->loader, pid, msg, len);
 }
 
 void tls_watch_exec(struct tls_watch *w, const struct event *ev)
@@ -136,19 +148,27 @@ static enum rules_tls known_verdict(struct tls_watch *w, const char *exe)
 enum rules_tls tls_watch_hello(struct tls_watch *w, const struct event *ev, char *warn,
 			       size_t len)
 {
-	char msg[TLS_MSG_MAX], path[64];
+	char msg[TLS_MSG_MAX], omsg[TLS_MSG_MAX], path[64];
 	struct tls_watch_bin *b;
 	size_t i;
-	int rc;
+	int rc, orc;
 
 	warn[0] = '\0';
 	snprintf(path, sizeof(path), "/proc/%u/exe", ev->pid);
 	if (access(path, F_OK))
 		return known_verdict(w, exe_of(ev)); /* gone: its libraries cannot be told */
 	rc = loader_verdict(w, ev->pid, msg, sizeof(msg));
-	if (rc == 0 || rc == 1 || (rc == -ENOENT && maps_hooked_tls(ev->pid))) {
-		hooked(w, exe_of(ev), rc);
+	orc = objects_verdict(w, ev->pid, omsg, sizeof(omsg));
+	if (orc > 0)
+		am_debug("%s", omsg);
+	if (orc != -ENOENT && (rc == 0 || rc == 1 || orc > 0 ||
+			       (rc == -ENOENT && maps_hooked_tls(ev->pid)))) {
+		hooked(w, exe_of(ev), rc == 0 || rc == 1 ? rc : orc > 0 ? 2 : -1);
 		return RULES_TLS_NONE;
+	}
+	if (orc == -ENOENT) { /* a TLS library of its own in an object, not hooked */
+		rc = -ENOENT;
+		snprintf(msg, sizeof(msg), "%s", omsg);
 	}
 	/* no library recognised, or one that could not be read or hooked */
 	i = bin_of(w, exe_of(ev));

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """mock_api.py - a mock model API for real agents on loopback.
 
-    mock_api.py ADDR PORT LOG [--world CADIR]
+    mock_api.py ADDR PORT LOG [CERT KEY] [--world CADIR]
 
 Answers, with one short text reply ("hi from the mock"):
   POST */v1/messages                Anthropic Messages (stream or not)
@@ -14,8 +14,8 @@ offers whose name says bash, shell or command) running CMD; the request that
 carries that tool's result gets the text reply.
 Anything else: 404 with a JSON error.  Each request is logged to LOG as one
 JSON line {"method","path","host","len"} (bodies are not kept: they hold
-the agent's prompt).  Plain HTTP: agents are pointed at it by their base
-URL settings.  Prints "ready PORT" once listening.  Exits when its parent
+the agent's prompt).  Plain HTTP, or HTTPS with CERT and KEY (PEM files):
+agents are pointed at it by their base URL settings.  Prints "ready PORT" once listening.  Exits when its parent
 does (it is started by the process that then execs the agent).
 
 --world CADIR: the whole internet instead (mock_world.py): HTTPS with a
@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import re
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -309,14 +310,21 @@ def exit_with_parent():
 
 
 def main():
-    ap = argparse.ArgumentParser(usage="mock_api.py ADDR PORT LOG [--world CADIR]")
+    ap = argparse.ArgumentParser(usage="mock_api.py ADDR PORT LOG [CERT KEY] [--world CADIR]")
     ap.add_argument("addr")
     ap.add_argument("port", type=int)
     ap.add_argument("log")
+    ap.add_argument("tls", nargs="*", metavar="CERT KEY")
     ap.add_argument("--world", metavar="CADIR")
     a = ap.parse_args()
+    if len(a.tls) not in (0, 2) or (a.tls and a.world):
+        ap.error("CERT and KEY come together, and not with --world")
     srv = Server((a.addr, a.port), Handler)
     srv.log_path = a.log
+    if a.tls:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.tls[0], a.tls[1])
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     if a.world:
         import mock_world
         srv.certs = mock_world.Certs(a.world)

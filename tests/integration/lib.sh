@@ -374,6 +374,23 @@ agents_install() {
 # exited PID: whether it has exited (gone, or a zombie not yet reaped)
 exited() { [ ! -e "/proc/$1" ] || [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" = Z ]; }
 
+# ca_names NAME...: a test CA ($T/ca.pem) and a server certificate it signs
+# for the names ($T/cert.pem, $T/key.pem; CN the first): rustls (webpki)
+# takes no self-signed end-entity certificate, as local_names makes
+ca_names() {
+	local san=DNS:$1 n
+	for n in "${@:2}"; do san=$san,DNS:$n; done
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/ca.key" -out "$T/ca.pem" -days 2 \
+		-subj "/CN=agentmon test CA" 2>/dev/null || fail "cannot make the test CA"
+	openssl req -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/srv.csr" \
+		-subj "/CN=$1" 2>/dev/null || fail "cannot make a certificate request"
+	printf '%s\n' "subjectAltName=$san" basicConstraints=CA:FALSE \
+		extendedKeyUsage=serverAuth >"$T/ext.cnf"
+	openssl x509 -req -in "$T/srv.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial \
+		-out "$T/cert.pem" -days 2 -extfile "$T/ext.cnf" 2>/dev/null ||
+		fail "cannot sign the certificate"
+}
+
 # ---- on sourcing ----
 [ "$(id -u)" -eq 0 ] || skip "needs root (loads BPF programs)"
 [ -x "$AGENTMON" ] || skip "$AGENTMON not built (run make)"

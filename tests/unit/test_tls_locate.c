@@ -3,7 +3,8 @@
  * test_tls_locate.c - BoringSSL's record-layer functions located in small
  * ELF images built here byte by byte: both ERR_put_error layouts, absolute
  * and RIP-relative references, bounds from .eh_frame or from call targets;
- * ambiguous, unproven and hostile images are refused with a reason.
+ * ambiguous, unproven and hostile images are refused with a reason.  aws-lc's
+ * EVP_AEAD_CTX_seal / _open (Codex) from its aead.c CIPHER error sites.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -37,6 +38,13 @@
 #define FN_C     (TEXT + 0x300)      /* calls the others (no .eh_frame case) */
 
 enum layout { OLD, NEW, OLD_PIE, NEW_PIE, NEW_REORDERED };
+
+#define BSSL_NAME  "../../vendor/boringssl/ssl/s3_pkt.cc"
+#define AWSLC_NAME "/aws-lc/crypto/fipsmodule/cipher/aead.c"
+#define OSSL3_NAME "ssl_write_internal"
+
+static unsigned err_lib = 16;          /* ERR_LIB_SSL; 30: ERR_LIB_CIPHER */
+static const char *file_name = BSSL_NAME;
 
 struct img {
 	uint8_t b[IMG_LEN];
@@ -84,17 +92,17 @@ static void site(struct img *m, enum layout l, uint32_t reason, uint32_t line)
 
 	if (l == OLD || l == OLD_PIE) {
 		ref(m, 2, l == OLD_PIE);
-		mov(m, 0xbf, 16);
+		mov(m, 0xbf, err_lib);
 		mov(m, 0xbe, reason);
 		mov(m, 0xb9, line);
 	} else {
 		if (l == NEW_REORDERED) { /* the loads before the reference */
-			mov(m, 0xbf, 16);
+			mov(m, 0xbf, err_lib);
 			emit(m, xor_esi, 2);
 		}
 		ref(m, 1, l == NEW_PIE);
 		if (l != NEW_REORDERED) {
-			mov(m, 0xbf, 16);
+			mov(m, 0xbf, err_lib);
 			emit(m, xor_esi, 2);
 		}
 		mov(m, 0xba, reason);
@@ -127,8 +135,8 @@ static void fn_read(struct img *m, enum layout l, size_t at)
 	emit(m, "\xc3", 1);
 }
 
-/* CIE (zR, pcrel sdata4) then one FDE per function start in fns, 0x80 long */
-static void eh_frame(struct img *m, const size_t *fns, int n)
+/* CIE (zR, pcrel sdata4) then one FDE per function start in fns, len long */
+static void eh_frame_len(struct img *m, const size_t *fns, int n, uint32_t len)
 {
 	static const uint8_t cie[] = { 16, 0, 0, 0, 0, 0, 0, 0, 1, 'z', 'R', 0, 1, 0x78, 16, 1,
 				       0x1b, 0, 0, 0 };
@@ -143,10 +151,15 @@ static void eh_frame(struct img *m, const size_t *fns, int n)
 		put32(f, 16);
 		put32(f + 4, (uint32_t)(m->eh + 4)); /* back to the CIE at 0 */
 		put32(f + 8, (uint32_t)(fns[i] - (EHFRAME + m->eh + 8)));
-		put32(f + 12, 0x80);
+		put32(f + 12, len);
 		m->eh += 20;
 	}
 	m->eh += 4; /* the zero terminator */
+}
+
+static void eh_frame(struct img *m, const size_t *fns, int n)
+{
+	eh_frame_len(m, fns, n, 0x80);
 }
 
 static void shdr(struct img *m, int i, uint32_t name, uint32_t type, uint64_t flags,
@@ -184,8 +197,10 @@ static void finish(struct img *m, bool with_name)
 	*ph = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_vaddr = BASE,
 			    .p_paddr = BASE, .p_filesz = IMG_LEN, .p_memsz = IMG_LEN,
 			    .p_align = 0x1000 };
-	memcpy(m->b + RODATA, with_name ? "x\0../../vendor/boringssl/ssl/s3_pkt.cc" :
-					  "x\0../../vendor/boringssl/ssl/s3_srv.cc", 39);
+	memset(m->b + RODATA, 0, 0x100);
+	memcpy(m->b + RODATA, "x", 2);
+	memcpy(m->b + RODATA + 2, with_name ? file_name : "../../vendor/boringssl/ssl/s3_srv.cc",
+	       strlen(with_name ? file_name : "../../vendor/boringssl/ssl/s3_srv.cc"));
 	memcpy(m->b + SHSTR, names, sizeof(names));
 	shdr(m, 1, 1, SHT_PROGBITS, SHF_ALLOC, RODATA, 0x100);
 	if (m->eh)
@@ -333,7 +348,7 @@ static void test_hostile(void **state)
 	free(m);
 }
 
-/* the same through an fd */
+/* the same through an fd, read by pread */
 static void test_fd(void **state)
 {
 	struct img *m = build(NEW_PIE);
@@ -346,8 +361,153 @@ static void test_fd(void **state)
 	assert_int_equal(write(fd, m->b, sizeof(m->b)), (ssize_t)sizeof(m->b));
 	assert_int_equal(tls_locate_fd(&t, fd), 0);
 	assert_int_equal(t.off[TLS_LOC_WRITE], FN_W);
+	/* a section larger than the file (truncated while read): an error
+	 * naming it, by pread and in memory */
+	((Elf64_Shdr *)(m->b + SHDRS))[3].sh_size = 0x100000; /* .text */
+	assert_int_equal(pwrite(fd, m->b, sizeof(m->b), 0), (ssize_t)sizeof(m->b));
+	assert_int_equal(tls_locate_fd(&t, fd), -EIO);
+	assert_non_null(strstr(t.why, "shorter"));
+	assert_int_equal(tls_locate_mem(&t, m->b, sizeof(m->b)), -EIO);
 	close(fd);
 	assert_true(tls_locate_fd(&t, -1) < 0);
+	free(m);
+}
+
+/* ---- aws-lc ---- */
+
+/* EVP_AEAD_CTX_seal at FN_W, _open (with _open_gather inlined) at FN_R,
+ * _seal_scatter at FN_D + 0x100, as in Codex 0.171.0 (static-pie: lea rcx) */
+static struct img *build_awslc(void)
+{
+	static const size_t fns[] = { FN_W, FN_R, FN_D + 0x100 };
+	struct img *m = calloc(1, sizeof(*m));
+
+	assert_non_null(m);
+	err_lib = 30;
+	file_name = AWSLC_NAME;
+	m->at = FN_W;
+	site(m, NEW_PIE, 117, 172);
+	site(m, NEW_PIE, 103, 177);
+	site(m, NEW_PIE, 115, 182);
+	m->at = FN_R;
+	site(m, NEW_PIE, 115, 244);
+	site(m, NEW_PIE, 101, 261);
+	site(m, NEW_PIE, 103, 267);
+	site(m, NEW_PIE, 115, 292);
+	site(m, NEW_PIE, 104, 297);
+	m->at = FN_D + 0x100;
+	site(m, NEW_PIE, 115, 214);
+	site(m, NEW_PIE, 112, 219);
+	eh_frame_len(m, fns, 3, 0x100);
+	finish(m, true);
+	return m;
+}
+
+static int awslc_teardown(void **state)
+{
+	err_lib = 16;
+	file_name = BSSL_NAME;
+	return 0;
+}
+
+static void test_awslc(void **state)
+{
+	struct img *m = build_awslc();
+	struct tls_locate t;
+
+	assert_int_equal(tls_locate_mem(&t, m->b, sizeof(m->b)), 0);
+	assert_int_equal(t.lib, TLS_LOC_AWSLC);
+	assert_int_equal(t.vaddr[TLS_LOC_SEAL], BASE + FN_W);
+	assert_int_equal(t.off[TLS_LOC_SEAL], FN_W);
+	assert_int_equal(t.vaddr[TLS_LOC_OPEN], BASE + FN_R);
+	assert_int_equal(t.vaddr[TLS_LOC_WRITE], 0);
+	assert_int_equal(t.refs, 10);
+	assert_int_equal(t.sites, 10);
+	assert_string_equal(tls_locate_name(TLS_LOC_SEAL), "EVP_AEAD_CTX_seal");
+	free(m);
+}
+
+/* a second function with the seal's sites: not located, and says so */
+static void test_awslc_ambiguous(void **state)
+{
+	struct img *m = build_awslc();
+	static const size_t fns[] = { FN_W, FN_R, FN_D + 0x100, FN_D + 0x180 };
+	struct tls_locate t;
+
+	m->at = FN_D + 0x180;
+	site(m, NEW_PIE, 117, 172);
+	site(m, NEW_PIE, 103, 177);
+	site(m, NEW_PIE, 115, 182);
+	eh_frame_len(m, fns, 4, 0x80);
+	finish(m, true);
+	assert_int_equal(tls_locate_mem(&t, m->b, sizeof(m->b)), -ESRCH);
+	assert_int_equal(t.vaddr[TLS_LOC_SEAL], 0);
+	assert_non_null(strstr(t.why, "2 functions carry the EVP_AEAD_CTX_seal"));
+	free(m);
+}
+
+/* the right sites under another library code (29, not ERR_LIB_CIPHER) are none */
+static void test_awslc_wrong_lib(void **state)
+{
+	struct img *m = build_awslc();
+	struct tls_locate t;
+
+	for (size_t i = TEXT; i + 5 <= TEXT + TEXT_LEN; i++)
+		if (m->b[i] == 0xbf && m->b[i + 1] == 30 && !m->b[i + 2])
+			m->b[i + 1] = 29;
+	assert_int_equal(tls_locate_mem(&t, m->b, sizeof(m->b)), -ESRCH);
+	assert_int_equal(t.refs, 10);
+	assert_int_equal(t.sites, 0);
+	free(m);
+}
+
+/* ---- OpenSSL 3 ---- */
+
+/* ERR_set_debug(file, line, file_name) sites in the function at FN_W, and
+ * in a second one at other (0: none) */
+static struct img *build_ossl3(size_t other)
+{
+	static const size_t fns[] = { FN_W, FN_R };
+	struct img *m = calloc(1, sizeof(*m));
+
+	assert_non_null(m);
+	for (int f = 0; f < 2; f++) {
+		m->at = f ? other : FN_W;
+		for (int k = 0; k < 2 && m->at; k++) {
+			ref(m, 2, true);        /* lea rdx, [func] */
+			mov(m, 0xbe, 0x9f4);    /* mov esi, line */
+			emit(m, "\xc3", 1);
+		}
+	}
+	eh_frame(m, fns, 2);
+	finish(m, true);
+	return m;
+}
+
+static void test_ossl3(void **state)
+{
+	struct img *m;
+	struct tls_locate t;
+
+	file_name = OSSL3_NAME;
+	m = build_ossl3(0);
+	assert_int_equal(tls_locate_mem(&t, m->b, sizeof(m->b)), 0);
+	assert_int_equal(t.lib, TLS_LOC_OPENSSL3);
+	assert_int_equal(t.vaddr[TLS_LOC_OSSL_WRITE], BASE + FN_W);
+	assert_int_equal(t.off[TLS_LOC_OSSL_WRITE], FN_W);
+	assert_int_equal(t.vaddr[TLS_LOC_WRITE], 0);
+	assert_string_equal(tls_locate_name(TLS_LOC_OSSL_WRITE), "ssl_write_internal");
+	free(m);
+	/* inlined into two callers: not located */
+	m = build_ossl3(FN_R);
+	assert_int_equal(tls_locate_mem(&t, m->b, sizeof(m->b)), -ESRCH);
+	assert_int_equal(t.vaddr[TLS_LOC_OSSL_WRITE], 0);
+	assert_non_null(strstr(t.why, "in 2 functions"));
+	free(m);
+	/* a longer name ending in it is not its name */
+	file_name = "xssl_write_internal";
+	m = build_ossl3(0);
+	assert_int_equal(tls_locate_mem(&t, m->b, sizeof(m->b)), -ENOENT);
 	free(m);
 }
 
@@ -362,6 +522,10 @@ int main(void)
 		cmocka_unit_test(test_not_boringssl),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_fd),
+		cmocka_unit_test_teardown(test_awslc, awslc_teardown),
+		cmocka_unit_test_teardown(test_awslc_ambiguous, awslc_teardown),
+		cmocka_unit_test_teardown(test_awslc_wrong_lib, awslc_teardown),
+		cmocka_unit_test_teardown(test_ossl3, awslc_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
