@@ -6,7 +6,7 @@
 # On sourcing: requires root and build/agentmon (else the test SKIPs with
 # exit 77), makes a private temp dir $T and registers a cleanup trap that
 # stops every collector and background process the test started and removes
-# $T.  Tests then use:
+# $T (kept when KEEP_T is set, to read a failed run's files).  Tests then use:
 #
 #   start_collector [RUN-ARGS...]  collector on $SOCK, JSON to $OUT, stderr
 #                                  to $ERR; waits for "ready"; --no-record
@@ -130,7 +130,7 @@ _cleanup() {
 	for p in "${BG_PIDS[@]}"; do
 		{ kill -KILL "$p" && wait "$p"; } 2>/dev/null
 	done
-	[ -n "$T" ] && rm -rf "$T"
+	[ -n "$T" ] && [ -z "${KEEP_T:-}" ] && rm -rf "$T"
 	[ -n "$PIN_DIR" ] && rm -rf "$PIN_DIR"
 	exit "$rc"
 }
