@@ -60,6 +60,7 @@ enum am_type {
 	AM_EV_HTTP     = 34,
 	AM_EV_ALERT    = 35,
 	AM_EV_TAG      = 36, /* a process tagged with a past nobody watched (/proc scan) */
+	AM_EV_LLM      = 37, /* one exchange with a model API (user/llm.h) */
 };
 
 /* ---- hdr.flags ---- */

@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "intent.h"
 #include "output.h"
 
 #define OUT_FLUSH_AT (64u << 10)
@@ -355,6 +356,8 @@ static void json_alert(struct jw *w, const struct event_alert *al)
 	jw_key(w, "chain");    jw_str(w, al->chain);
 	jw_key(w, "count");    jw_uint(w, al->count);
 	jw_key(w, "cause");    jw_str(w, event_type_name(al->cause_type));
+	if (al->intent)
+		intent_json(w, al->intent);
 }
 
 static void json_tag(struct jw *w, const struct event_tag *t)
@@ -407,6 +410,9 @@ static void json_fields(struct jw *w, uint32_t type, const struct event *ev)
 		break;
 	case AM_EV_DNS:
 		json_dns(w, &ev->dns);
+		break;
+	case AM_EV_LLM:
+		intent_llm_json(w, &ev->llm);
 		break;
 	default:
 		break;
@@ -621,6 +627,12 @@ static void text_details(struct jw *b, const struct event *ev)
 	case AM_EV_DNS:
 		text_dns(b, &ev->dns);
 		break;
+	case AM_EV_LLM: {
+		char t[1024];
+
+		add_str(b, (intent_llm_text(&ev->llm, t, sizeof(t)), t));
+		break;
+	}
 	case AM_EV_TAG: {
 		char ts[40];
 
@@ -654,6 +666,13 @@ static void text_alert(struct jw *b, bool color, const struct event_alert *al)
 		jw_raw(b, " [", 2);
 		add_str(b, al->chain);
 		jw_raw(b, "]", 1);
+	}
+	if (al->intent) {
+		char t[1024];
+
+		intent_text(al->intent, t, sizeof(t));
+		jw_raw(b, "\n    ", 5);
+		add_str(b, t);
 	}
 }
 

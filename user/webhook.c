@@ -30,6 +30,7 @@
 #include "json.h"
 #include "output.h"
 #include "spool.h"
+#include "intent.h"
 #include "webhook.h"
 
 #define SECRET_MAX 4096
@@ -112,10 +113,14 @@ static int build_body(struct webhook *w, const struct event *alert, struct item 
 		output_event_json(&j, alert);
 	} else {
 		const struct event_alert *a = alert->alert;
-		char text[1024];
+		char text[2048];
+		int n = snprintf(text, sizeof(text), "ALERT %s %s: %s [%s]", a->severity, a->rule,
+				 a->summary, a->chain ? a->chain : "");
 
-		snprintf(text, sizeof(text), "ALERT %s %s: %s [%s]", a->severity, a->rule,
-			 a->summary, a->chain ? a->chain : "");
+		if (a->intent && n > 0 && (size_t)n + 1 < sizeof(text)) {
+			text[n++] = '\n';
+			intent_text(a->intent, text + n, sizeof(text) - (size_t)n);
+		}
 		jw_obj_begin(&j);
 		jw_key(&j, "text");
 		jw_str(&j, text);
