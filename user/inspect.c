@@ -639,7 +639,7 @@ void inspect_data(struct inspect *in, const struct event *ev)
 	struct conn_key k = key_of(d);
 	struct conn *c;
 
-	if (d->source == AM_DATA_SOCK_RECV) {
+	if (d->source == AM_DATA_SOCK_RECV && d->proto != 6) {
 		dns_answer(in, ev);
 		return;
 	}
@@ -666,6 +666,10 @@ void inspect_data(struct inspect *in, const struct event *ev)
 	case AM_DATA_TLS_SEND:
 		c->tls = true;
 		tally(in, ev, c, requests(in, ev, c, &c->plain), true);
+		break;
+	case AM_DATA_SOCK_RECV: /* the answer to a cleartext POST */
+		if (!c->tls)
+			responses(in, c, d);
 		break;
 	case AM_DATA_TLS_RECV:
 		responses(in, c, d);

@@ -414,17 +414,23 @@ int llm_response(struct llm *x, const char *body, size_t len)
 
 /* ---- requests ---- */
 
-/* append the text of one content element (a string, or a text part) */
-static void prompt_add(struct llm *x, const json_t *part)
+/* the text of one content element (a string, or a text part), or NULL */
+static const json_t *part_text(const json_t *part)
 {
 	const json_t *t = json_is_string(part) ? part : json_object_get(part, "text");
-	size_t have = strlen(x->prompt);
 
 	if (!json_is_string(t) || !json_string_length(t))
-		return;
+		return NULL;
 	if (json_is_object(part) && json_object_get(part, "type") && !type_is(part, "text") &&
 	    !type_is(part, "input_text"))
-		return;
+		return NULL;
+	return t;
+}
+
+static void prompt_add(struct llm *x, const json_t *t)
+{
+	size_t have = strlen(x->prompt);
+
 	if (have && have + 1 < sizeof(x->prompt))
 		x->prompt[have++] = '\n';
 	if (put(x->prompt + have, sizeof(x->prompt) - have, json_string_value(t),
@@ -432,10 +438,19 @@ static void prompt_add(struct llm *x, const json_t *part)
 		x->prompt_cut = true;
 }
 
-/* the text of a message's content (string, or array of parts) */
+/* reminders an agent adds to the user's message (Claude Code, Qwen Code) */
+static bool reminder(const json_t *t)
+{
+	return !strncmp(json_string_value(t), "<system-reminder>", 17);
+}
+
+/*
+ * the text of a message's content: a string, or of an array of parts the
+ * last one the agent did not add (else all of them)
+ */
 static bool content_text(struct llm *x, const json_t *content)
 {
-	const json_t *p;
+	const json_t *p, *t, *last = NULL;
 	size_t i;
 
 	x->prompt[0] = '\0';
@@ -443,7 +458,14 @@ static bool content_text(struct llm *x, const json_t *content)
 	if (json_is_string(content))
 		prompt_add(x, content);
 	json_array_foreach(content, i, p)
-		prompt_add(x, p);
+		if ((t = part_text(p)) && !reminder(t))
+			last = t;
+	if (last)
+		prompt_add(x, last);
+	else
+		json_array_foreach(content, i, p)
+			if ((t = part_text(p)))
+				prompt_add(x, t);
 	return x->prompt[0] != '\0';
 }
 

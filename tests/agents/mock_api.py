@@ -7,6 +7,9 @@ Answers, with one short text reply ("hi from the mock"):
   POST */v1/messages                Anthropic Messages (stream or not)
   POST */chat/completions           OpenAI Chat Completions (stream or not)
   POST */responses                  OpenAI Responses (stream or not)
+With MOCK_TOOL set ({"name": ..., "args": {...}}), Chat Completions answers
+a request whose last message is not a tool result with that tool call
+instead (the agent runs it, then gets the text reply).
 Anything else: 404 with a JSON error.  Each request is logged to LOG as one
 JSON line {"method","path","host","len"} (bodies are not kept: they hold
 the agent's prompt).  Plain HTTP: agents are pointed at it by their base
@@ -49,8 +52,28 @@ def anthropic(req, stream):
     ])
 
 
+def tool_call(req):
+    """the MOCK_TOOL call, when the last message asks for one"""
+    tool = os.environ.get("MOCK_TOOL")
+    msgs = req.get("messages") or [{}]
+    if not tool or msgs[-1].get("role") == "tool":
+        return None
+    tool = json.loads(tool)
+    return {"index": 0, "id": "call_mock", "type": "function",
+            "function": {"name": tool["name"], "arguments": json.dumps(tool["args"])}}
+
+
 def chat(req, stream):
     model = req.get("model", "mock")
+    call = tool_call(req)
+    if call:
+        chunk = {"id": "chatcmpl-mock", "object": "chat.completion.chunk", "model": model,
+                 "choices": [{"index": 0, "delta": {"role": "assistant", "tool_calls": [call]},
+                              "finish_reason": "tool_calls"}]}
+        if not stream:
+            chunk["choices"][0]["message"] = chunk["choices"][0].pop("delta")
+            return "application/json", json.dumps(chunk)
+        return "text/event-stream", "data: %s\n\ndata: [DONE]\n\n" % json.dumps(chunk)
     if not stream:
         return "application/json", json.dumps({
             "id": "chatcmpl-mock", "object": "chat.completion", "created": 0, "model": model,

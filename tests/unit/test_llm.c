@@ -65,7 +65,14 @@ static void test_requests(void **state)
 			     "\"content\":\"sys\"},{\"role\":\"user\",\"content\":[{\"type\":\"text\","
 			     "\"text\":\"a\"},{\"type\":\"image_url\",\"text\":\"no\"},{\"type\":\"text\","
 			     "\"text\":\"b\"}]}]}"), 1);
-	assert_string_equal(x.prompt, "a\nb");
+	assert_string_equal(x.prompt, "b"); /* the last text part */
+	assert_int_equal(ask(LLM_OPENAI_CHAT, "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\","
+			     "\"text\":\"<system-reminder>x</system-reminder>\"},{\"type\":\"text\",\"text\":\"mine\"},"
+			     "{\"type\":\"text\",\"text\":\"<system-reminder>y\"}]}]}"), 1);
+	assert_string_equal(x.prompt, "mine"); /* what the agent added is not the request */
+	assert_int_equal(ask(LLM_OPENAI_CHAT, "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\","
+			     "\"text\":\"<system-reminder>x\"},{\"type\":\"text\",\"text\":\"<system-reminder>y\"}]}]}"), 1);
+	assert_string_equal(x.prompt, "<system-reminder>x\n<system-reminder>y");
 	assert_int_equal(ask(LLM_OPENAI_RESPONSES, "{\"model\":\"gpt-5\",\"input\":[{\"type\":\"message\","
 			     "\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"fix it\"}]},"
 			     "{\"type\":\"function_call_output\",\"output\":\"x\"}]}"), 1);
