@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "intent.h"
+#include "output.h"
 
 #define HOST_MAX 256
 #define SHOWN_MAX 512
@@ -132,32 +132,27 @@ const struct event_intent *intent_find(struct intent *in, const struct event *ev
 	return NULL;
 }
 
-/* "2026-11-25T12:00:00.123456789Z" */
-static void ts_text(uint64_t ns, char *buf, size_t len)
+/* "key": "value" members, NULL values as null */
+static void members(struct jw *w, const char *const kv[][2], size_t n)
 {
-	time_t sec = (time_t)(ns / 1000000000ull);
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&sec, &tm);
-	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, len - n, ".%09lluZ", (unsigned long long)(ns % 1000000000ull));
+	for (size_t i = 0; i < n; i++) {
+		jw_key(w, kv[i][0]);
+		jw_str(w, kv[i][1]);
+	}
 }
 
 void intent_json(struct jw *w, const struct event_intent *it)
 {
 	char ts[48];
+	const char *const kv[][2] = {
+		{ "tool", it->tool }, { "input", it->input }, { "prompt", it->prompt },
+		{ "model", it->model }, { "host", it->host }, { "ts", ts }, { "match", it->match },
+	};
 
-	ts_text(it->ts_ns, ts, sizeof(ts));
+	output_rfc3339(it->ts_ns, ts, sizeof(ts));
 	jw_key(w, "intent");
 	jw_obj_begin(w);
-	jw_key(w, "tool");   jw_str(w, it->tool);
-	jw_key(w, "input");  jw_str(w, it->input);
-	jw_key(w, "prompt"); jw_str(w, it->prompt);
-	jw_key(w, "model");  jw_str(w, it->model);
-	jw_key(w, "host");   jw_str(w, it->host);
-	jw_key(w, "ts");     jw_str(w, ts);
-	jw_key(w, "match");  jw_str(w, it->match);
+	members(w, kv, sizeof(kv) / sizeof(kv[0]));
 	jw_obj_end(w);
 }
 
@@ -172,14 +167,37 @@ size_t intent_text(const struct event_intent *it, char *buf, size_t len)
 	return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len ? len - 1 : 0;
 }
 
+/* what the llm event could not read whole */
+static void llm_cuts_json(struct jw *w, const struct event_llm *l)
+{
+	const struct llm *x = l->x;
+	const struct { const char *key; uint64_t n; } counts[] = {
+		{ "inputs", x->inputs_cut }, { "tools_dropped", x->tools_dropped },
+		{ "bad_json", x->bad_json }, { "bytes_missed", l->missed },
+	};
+
+	jw_key(w, "cut");
+	jw_obj_begin(w);
+	jw_key(w, "prompt");
+	jw_bool(w, x->prompt_cut);
+	jw_key(w, "request_partial");
+	jw_bool(w, x->prompt_partial);
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		jw_key(w, counts[i].key);
+		jw_uint(w, counts[i].n);
+	}
+	jw_obj_end(w);
+}
+
 void intent_llm_json(struct jw *w, const struct event_llm *l)
 {
 	const struct llm *x = l->x;
+	const char *const kv[][2] = {
+		{ "host", l->host }, { "api", llm_api_name(x->api) }, { "model", x->model },
+		{ "prompt", x->prompt },
+	};
 
-	jw_key(w, "host");   jw_str(w, l->host);
-	jw_key(w, "api");    jw_str(w, llm_api_name(x->api));
-	jw_key(w, "model");  jw_str(w, x->model);
-	jw_key(w, "prompt"); jw_str(w, x->prompt);
+	members(w, kv, sizeof(kv) / sizeof(kv[0]));
 	jw_key(w, "tools");
 	jw_arr_begin(w);
 	for (size_t i = 0; i < x->n_tools; i++) {
@@ -190,17 +208,8 @@ void intent_llm_json(struct jw *w, const struct event_llm *l)
 	}
 	jw_arr_end(w);
 	if (x->prompt_cut || x->prompt_partial || x->inputs_cut || x->tools_dropped ||
-	    x->bad_json || l->missed) {
-		jw_key(w, "cut");
-		jw_obj_begin(w);
-		jw_key(w, "prompt");        jw_bool(w, x->prompt_cut);
-		jw_key(w, "request_partial"); jw_bool(w, x->prompt_partial);
-		jw_key(w, "inputs");        jw_uint(w, x->inputs_cut);
-		jw_key(w, "tools_dropped"); jw_uint(w, x->tools_dropped);
-		jw_key(w, "bad_json");      jw_uint(w, x->bad_json);
-		jw_key(w, "bytes_missed");  jw_uint(w, l->missed);
-		jw_obj_end(w);
-	}
+	    x->bad_json || l->missed)
+		llm_cuts_json(w, l);
 }
 
 size_t intent_llm_text(const struct event_llm *l, char *buf, size_t len)

@@ -189,7 +189,7 @@ const char *output_http_url(const struct event_http *h, char *buf, size_t len)
 }
 
 /* "2026-11-25T12:00:00.123456789Z" */
-static void ts_rfc3339(uint64_t ns, char *buf, size_t len)
+void output_rfc3339(uint64_t ns, char *buf, size_t len)
 {
 	time_t sec = (time_t)(ns / 1000000000ull);
 	struct tm tm;
@@ -206,7 +206,7 @@ static void json_common(struct jw *w, const struct event *ev)
 {
 	char ts[48];
 
-	ts_rfc3339(ev->ts_ns, ts, sizeof(ts));
+	output_rfc3339(ev->ts_ns, ts, sizeof(ts));
 	jw_key(w, "ts");        jw_str(w, ts);
 	jw_key(w, "type");      jw_str(w, event_type_name(ev->type));
 	jw_key(w, "pid");       jw_uint(w, ev->pid);
@@ -364,7 +364,7 @@ static void json_tag(struct jw *w, const struct event_tag *t)
 {
 	char ts[40];
 
-	ts_rfc3339(t->since_ns, ts, sizeof(ts));
+	output_rfc3339(t->since_ns, ts, sizeof(ts));
 	jw_key(w, "how");       jw_str(w, t->how);
 	jw_key(w, "since");     jw_str(w, ts);
 	jw_key(w, "unwatched"); jw_bool(w, true);
@@ -636,7 +636,7 @@ static void text_details(struct jw *b, const struct event *ev)
 	case AM_EV_TAG: {
 		char ts[40];
 
-		ts_rfc3339(ev->tag.since_ns, ts, sizeof(ts));
+		output_rfc3339(ev->tag.since_ns, ts, sizeof(ts));
 		addf(b, " %s: running since %s; its activity before was not watched",
 		     ev->tag.how ? ev->tag.how : "?", ts);
 		break;
@@ -711,7 +711,7 @@ size_t output_missed_line(char *buf, size_t len, enum output_format fmt, uint64_
 	char ts[48];
 	int n;
 
-	ts_rfc3339(ts_ns, ts, sizeof(ts));
+	output_rfc3339(ts_ns, ts, sizeof(ts));
 	if (fmt == OUTPUT_JSON)
 		n = snprintf(buf, len, "{\"ts\":\"%s\",\"type\":\"missed\",\"missed\":%llu}\n",
 			     ts, (unsigned long long)missed);
