@@ -113,10 +113,12 @@ static void test_prompt_cut_redacted(void **state)
 {
 	size_t n = LLM_PROMPT_MAX * 3;
 	char *body = malloc(n + 100);
+	size_t at;
 
 	strcpy(body, "{\"messages\":[{\"role\":\"user\",\"content\":\"key sk-ant-abcdefghijklmnopqrstuvwxyz0123 ");
-	memset(body + strlen(body), 'a', n);
-	strcpy(body + strlen(body) - 10, "\"}]}");
+	at = strlen(body);
+	memset(body + at, 'a', n);
+	strcpy(body + at + n, "\"}]}");
 	assert_int_equal(ask(LLM_ANTHROPIC, body), 1);
 	assert_true(x.prompt_cut);
 	assert_int_equal(strlen(x.prompt), LLM_PROMPT_MAX - 1);
