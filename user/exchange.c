@@ -14,6 +14,7 @@ struct body {
 
 struct exchange {
 	enum llm_api api;
+	uint64_t *held;        /* the shared budget's bytes held */
 	char path[512];
 	int64_t req_len;       /* request Content-Length, -1 unknown */
 	uint64_t req_seen;     /* request body bytes that went by */
@@ -24,7 +25,7 @@ struct exchange {
 };
 
 struct exchange *exchange_new(enum llm_api api, const char *path, size_t path_len,
-			      int64_t content_length)
+			      int64_t content_length, uint64_t *held)
 {
 	struct exchange *x = calloc(1, sizeof(*x));
 
@@ -36,6 +37,7 @@ struct exchange *exchange_new(enum llm_api api, const char *path, size_t path_le
 	memcpy(x->path, path, path_len);
 	x->req_len = content_length;
 	x->resp_len = -1;
+	x->held = held;
 	return x;
 }
 
@@ -43,13 +45,15 @@ void exchange_free(struct exchange *x)
 {
 	if (!x)
 		return;
+	*x->held -= x->req.cap + x->resp.cap;
 	free(x->req.buf);
 	free(x->resp.buf);
 	free(x);
 }
 
-/* keep cap bytes of a piece of ret bytes; the rest is missed */
-static void body_add(struct body *b, const uint8_t *buf, size_t cap, uint64_t ret)
+/* keep cap bytes of a piece of ret bytes (within the budget of held); the
+ * rest is missed */
+static void body_add(struct body *b, uint64_t *held, const uint8_t *buf, size_t cap, uint64_t ret)
 {
 	size_t n = cap;
 
@@ -57,6 +61,10 @@ static void body_add(struct body *b, const uint8_t *buf, size_t cap, uint64_t re
 		n = cap = (size_t)ret;
 	if (b->len + n > LLM_BODY_MAX)
 		n = LLM_BODY_MAX - b->len;
+	if (!n) { /* nothing captured (a count-only record), or past the bound */
+		b->missed += ret;
+		return;
+	}
 	if (b->len + n > b->cap) {
 		size_t want = b->cap ? b->cap : 4096;
 		char *p;
@@ -65,15 +73,15 @@ static void body_add(struct body *b, const uint8_t *buf, size_t cap, uint64_t re
 			want *= 2;
 		if (want > LLM_BODY_MAX)
 			want = LLM_BODY_MAX;
-		if (!(p = realloc(b->buf, want + 1))) {
+		if (*held + want - b->cap > EXCHANGE_BUDGET || !(p = realloc(b->buf, want + 1))) {
 			b->missed += ret;
 			return;
 		}
+		*held += want - b->cap;
 		b->buf = p;
 		b->cap = want;
 	}
-	if (n)
-		memcpy(b->buf + b->len, buf, n);
+	memcpy(b->buf + b->len, buf, n);
 	b->len += n;
 	b->buf[b->len] = '\0';
 	b->missed += ret - n;
@@ -84,7 +92,7 @@ void exchange_send(struct exchange *x, const uint8_t *buf, size_t cap, uint64_t 
 	if (x->resp.len || x->resp.missed)
 		return; /* a later request's bytes: the caller starts another exchange */
 	x->req_seen += ret;
-	body_add(&x->req, buf, cap, ret);
+	body_add(&x->req, x->held, buf, cap, ret);
 }
 
 /* the value of header name in the head h (n bytes), or NULL */
@@ -118,7 +126,7 @@ static void resp_head(struct exchange *x)
 
 void exchange_recv(struct exchange *x, const uint8_t *buf, size_t cap, uint64_t ret)
 {
-	body_add(&x->resp, buf, cap, ret);
+	body_add(&x->resp, x->held, buf, cap, ret);
 	resp_head(x);
 }
 

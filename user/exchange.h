@@ -23,10 +23,13 @@ struct exchange_stats {
 	uint64_t missed;       /* body bytes not captured or past the bound */
 };
 
+#define EXCHANGE_BUDGET (16u << 20) /* bytes all exchanges sharing a budget hold */
+
 /* a request head seen: api and path (for Gemini's model), its
- * Content-Length (-1: none).  NULL on ENOMEM */
+ * Content-Length (-1: none); *held counts the bytes the exchanges sharing
+ * it hold (at most EXCHANGE_BUDGET; past it bytes are missed).  NULL on ENOMEM */
 struct exchange *exchange_new(enum llm_api api, const char *path, size_t path_len,
-			      int64_t content_length);
+			      int64_t content_length, uint64_t *held);
 void exchange_free(struct exchange *x);
 /* bytes the client sent after the head */
 void exchange_send(struct exchange *x, const uint8_t *buf, size_t cap, uint64_t ret);

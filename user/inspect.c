@@ -73,6 +73,7 @@ struct inspect {
 	inspect_emit_fn print, judge, hello, llm;
 	inspect_is_llm_fn is_llm;
 	struct llm *llm_out;       /* the exchange being emitted (large) */
+	uint64_t llm_held;         /* bytes the exchanges hold (EXCHANGE_BUDGET) */
 	void *arg;
 	uint64_t now_ns;           /* boot ns of the pipeline's clock; 0: the host's */
 	/* the feed in progress, for the HTTP/2 callbacks */
@@ -466,7 +467,7 @@ static void llm_start(struct inspect *in, struct conn *c, const struct http1_req
 		return;
 	llm_end(in, c);
 	if (!(p = calloc(1, sizeof(*p))) ||
-	    !(p->x = exchange_new(api, r->path, r->path_len, r->content_length))) {
+	    !(p->x = exchange_new(api, r->path, r->path_len, r->content_length, &in->llm_held))) {
 		free(p);
 		return;
 	}

@@ -16,6 +16,7 @@ static const char REQ[] = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"c
 static const char SSE[] = "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":"
 			  "{\"name\":\"sh\",\"arguments\":\"{}\"}}]}}]}\n\n";
 static struct llm x;
+static uint64_t held;
 
 static void send_str(struct exchange *e, const char *s)
 {
@@ -31,7 +32,7 @@ static void recv_str(struct exchange *e, const char *s)
 static void test_sized(void **state)
 {
 	struct exchange *e = exchange_new(LLM_OPENAI_CHAT, "/v1/chat/completions", 20,
-					  (int64_t)strlen(REQ));
+					  (int64_t)strlen(REQ), &held);
 	char head[128];
 
 	send_str(e, REQ);
@@ -51,7 +52,7 @@ static void test_sized(void **state)
 /* chunked, the chunk split across pieces; a gap in the request: partial */
 static void test_chunked_and_gap(void **state)
 {
-	struct exchange *e = exchange_new(LLM_OPENAI_CHAT, "/v1/chat/completions", 20, 1000);
+	struct exchange *e = exchange_new(LLM_OPENAI_CHAT, "/v1/chat/completions", 20, 1000, &held);
 	char resp[512];
 	size_t n;
 
@@ -71,19 +72,43 @@ static void test_chunked_and_gap(void **state)
 /* more than LLM_BODY_MAX: kept up to it, the rest counted; no answer: none */
 static void test_bound(void **state)
 {
-	struct exchange *e = exchange_new(LLM_ANTHROPIC, "/v1/messages", 12, -1);
+	struct exchange *e = exchange_new(LLM_ANTHROPIC, "/v1/messages", 12, -1, &held);
 	static uint8_t big[256 << 10];
 
 	memset(big, 'a', sizeof(big));
+	exchange_send(e, big, 0, 100); /* a count-only record first */
 	for (int i = 0; i < 5; i++)
 		exchange_send(e, big, sizeof(big), sizeof(big));
 	assert_false(exchange_answered(e));
 	assert_false(exchange_done(e));
-	assert_int_equal(exchange_decode(e, &x), 5 * sizeof(big) - LLM_BODY_MAX);
+	assert_int_equal(exchange_decode(e, &x), 100 + 5 * sizeof(big) - LLM_BODY_MAX);
 	assert_true(x.prompt_partial);
 	assert_int_equal(x.n_tools, 0);
+	assert_true(held >= LLM_BODY_MAX);
 	exchange_free(e);
 	exchange_free(NULL);
+	assert_int_equal(held, 0);
+}
+
+/* many exchanges at once hold at most EXCHANGE_BUDGET; the rest is missed */
+static void test_budget(void **state)
+{
+	enum { N = EXCHANGE_BUDGET / LLM_BODY_MAX + 4 };
+	static uint8_t big[LLM_BODY_MAX];
+	struct exchange *e[N];
+	uint64_t missed = 0;
+
+	for (int i = 0; i < N; i++) {
+		e[i] = exchange_new(LLM_ANTHROPIC, "/v1/messages", 12, -1, &held);
+		exchange_send(e[i], big, sizeof(big), sizeof(big));
+	}
+	assert_true(held <= EXCHANGE_BUDGET);
+	for (int i = 0; i < N; i++) {
+		missed += exchange_decode(e[i], &x);
+		exchange_free(e[i]);
+	}
+	assert_true(missed >= 4ull * LLM_BODY_MAX);
+	assert_int_equal(held, 0);
 }
 
 int main(void)
@@ -92,6 +117,7 @@ int main(void)
 		cmocka_unit_test(test_sized),
 		cmocka_unit_test(test_chunked_and_gap),
 		cmocka_unit_test(test_bound),
+		cmocka_unit_test(test_budget),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
