@@ -591,6 +591,8 @@ static int llm_host(struct pctx *c, yaml_node_t *n, const char *where, void *arg
 	const char *s = NULL;
 	int r = scalar(c, n, where, &s);
 
+	if (!r && !host_ok(s))
+		r = perr(c, n, "%s: '%s' is not a host name or *.suffix", where, s);
 	return r ? r : add_str(&c->p->llm_hosts, &c->p->n_llm_hosts, s);
 }
 

@@ -249,6 +249,7 @@ static void test_llm_settings(void **state)
 	static const char y[] = "llm_hosts: [llm-gw.corp.example, \"*.llm.test\"]\nalerts:\n  intent: false\n";
 	static const char bad[] = "alerts:\n  intent: maybe\n";
 	static const char bad2[] = "llm_hosts: llm.test\n";
+	static const char bad3[] = "llm_hosts: [\"*-aiplatform.googleapis.com\"]\n";
 	struct policy *p = NULL;
 	char err[256];
 	bool anthropic = false;
@@ -268,6 +269,8 @@ static void test_llm_settings(void **state)
 	assert_int_equal(policy_load_buffer("b.yaml", bad, strlen(bad), &p, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "not true or false"));
 	assert_int_equal(policy_load_buffer("c.yaml", bad2, strlen(bad2), &p, err, sizeof(err)), -EINVAL);
+	assert_int_equal(policy_load_buffer("d.yaml", bad3, strlen(bad3), &p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "not a host name"));
 }
 
 static void test_record_settings(void **state)
