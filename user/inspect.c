@@ -74,6 +74,7 @@ struct inspect {
 	inspect_is_llm_fn is_llm;
 	struct llm *llm_out;       /* the exchange being emitted (large) */
 	uint64_t llm_held;         /* bytes the exchanges hold (EXCHANGE_BUDGET) */
+	uint32_t llm_open;         /* exchanges being read */
 	void *arg;
 	uint64_t now_ns;           /* boot ns of the pipeline's clock; 0: the host's */
 	/* the feed in progress, for the HTTP/2 callbacks */
@@ -108,6 +109,7 @@ static void llm_end(struct inspect *in, struct conn *c)
 	if (!p)
 		return;
 	c->llm = NULL;
+	in->llm_open--;
 	ev = p->ev;
 	ev.type = AM_EV_LLM;
 	memset(&ev.llm, 0, sizeof(ev.llm));
@@ -479,6 +481,7 @@ static void llm_start(struct inspect *in, struct conn *c, const struct http1_req
 	p->ev.exe = ev->exe ? p->exe : NULL;
 	p->ev.agent = p->agent;
 	c->llm = p;
+	in->llm_open++;
 	c->llm_fed = true;
 	end = memmem(d->buf, d->cap_len, "\r\n\r\n", 4);
 	off = end ? (size_t)(end + 4 - d->buf) : d->cap_len;
@@ -634,6 +637,44 @@ void inspect_tick(struct inspect *in, uint64_t now_boot_ns)
 	table_each(in->conns, tick_one, &t);
 }
 
+struct answer_of {
+	uint32_t pid;
+	struct conn *c;            /* the one exchange of pid awaiting bytes */
+	unsigned n;                /* how many there are */
+};
+
+static bool answer_one(const void *key, void *val, void *arg)
+{
+	struct answer_of *a = arg;
+	struct conn *c = val;
+
+	if (c->llm && c->llm->ev.pid == a->pid && c->tls) {
+		a->c = c;
+		a->n++;
+	}
+	return false;
+}
+
+/*
+ * TLS plaintext a process read with no socket known (node reads through a
+ * memory BIO): the answer of its one open model API exchange over TLS, if
+ * it has exactly one (else it is not known whose: not used)
+ */
+static bool socketless_answer(struct inspect *in, const struct event *ev)
+{
+	struct answer_of a = { .pid = ev->pid };
+
+	if (ev->data.source != AM_DATA_TLS_RECV || ev->data.family || !in->llm_open)
+		return false;
+	table_each(in->conns, answer_one, &a);
+	if (a.n != 1)
+		return a.n > 0;
+	in->cur = ev;
+	llm_piece(in, a.c, &ev->data, false);
+	in->cur = NULL;
+	return true;
+}
+
 void inspect_data(struct inspect *in, const struct event *ev)
 {
 	const struct event_data *d = &ev->data;
@@ -648,6 +689,8 @@ void inspect_data(struct inspect *in, const struct event *ev)
 		udp_connected_send(in, ev);
 		return;
 	}
+	if (socketless_answer(in, ev))
+		return;
 	if (d->proto != 6 || !(c = table_put(in->conns, &k, NULL)))
 		return; /* other UDP sends are judged as send events */
 	in->cur = ev;

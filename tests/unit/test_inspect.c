@@ -472,6 +472,42 @@ static void test_llm_exchange(void **state)
 		assert_int_not_equal(f->out[i].type, AM_EV_LLM);
 }
 
+/* node reads TLS through a memory BIO: its answer comes with no socket and
+ * goes to the one exchange of that process awaiting bytes */
+static void test_llm_socketless_answer(void **state)
+{
+	static const char head[] = "POST /v1/chat/completions HTTP/1.1\r\nHost: api.anthropic.com\r\n"
+				   "Content-Length: 2\r\n\r\n{}";
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 86\r\n\r\n"
+		"{\"choices\":[{\"message\":{\"tool_calls\":[{\"function\":{\"name\":\"sh\",\"arguments\":\"{}\"}}]}}]}";
+	struct fixture *f = *state;
+	uint8_t hello[256];
+	size_t n = client_hello(hello, "api.anthropic.com");
+	struct event ev = data_event(AM_DATA_SOCK_SEND, hello, n, (int64_t)n, 443);
+
+	inspect_on_llm(f->in, is_llm, print);
+	inspect_data(f->in, &ev);
+	ev = data_event(AM_DATA_TLS_SEND, head, sizeof(head) - 1, sizeof(head) - 1, 443);
+	inspect_data(f->in, &ev);
+	ev = data_event(AM_DATA_TLS_RECV, resp, sizeof(resp) - 1, sizeof(resp) - 1, 0);
+	ev.data.family = 0;
+	ev.data.proto = 0;
+	memset(ev.data.daddr, 0, sizeof(ev.data.daddr));
+	inspect_data(f->in, &ev);
+	assert_int_equal(f->n, 1);
+	assert_int_equal(f->out[0].type, AM_EV_LLM);
+	assert_string_equal(f->out[0].tool, "sh");
+	/* another process's socketless read is no answer of it */
+	ev = data_event(AM_DATA_TLS_SEND, head, sizeof(head) - 1, sizeof(head) - 1, 443);
+	inspect_data(f->in, &ev);
+	ev = data_event(AM_DATA_TLS_RECV, resp, sizeof(resp) - 1, sizeof(resp) - 1, 0);
+	ev.data.family = 0;
+	ev.pid = 101;
+	inspect_data(f->in, &ev);
+	assert_int_equal(f->n, 2); /* the first request's http event, shown at the second */
+	assert_int_equal(f->out[1].type, AM_EV_HTTP);
+}
+
 /* a target longer than the capture: judged, method unknown; the rest counted */
 static void test_cut_head(void **state)
 {
@@ -550,6 +586,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cut_head, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_tunnel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_llm_exchange, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_llm_socketless_answer, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
