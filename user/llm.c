@@ -500,48 +500,91 @@ static bool request_obj(struct llm *x, const json_t *o)
 	return last_user(x, in, "content");
 }
 
-/* the JSON string literal starting at s (a '"'), decoded into the prompt */
-static bool literal_prompt(struct llm *x, const char *s, const char *end)
+/* the JSON string literal starting at s (a '"') decoded, *next after it;
+ * NULL when it does not end before end or does not decode */
+static json_t *literal(const char *s, const char *end, const char **next)
 {
 	const char *p = s + 1;
 	json_error_t err;
-	json_t *v;
-	bool ok;
 
 	while (p < end && *p != '"')
 		p += *p == '\\' ? 2 : 1;
-	if (p >= end) {
-		x->prompt_cut = true;
-		return false;
-	}
-	if (!(v = json_loadb(s, (size_t)(p + 1 - s), JFLAGS, &err)))
-		return false;
-	ok = content_text(x, v);
-	json_decref(v);
-	return ok;
+	if (p >= end)
+		return NULL;
+	*next = p + 1;
+	return json_loadb(s, (size_t)(p + 1 - s), JFLAGS, &err);
 }
 
-/* a body not read whole: the first text string after the last user role */
+/* the bytes of a `"text":"` or `"content":"` key at p (through the value's
+ * quote, excluded), else 0 */
+static size_t text_key(const char *p, const char *end)
+{
+	static const char *const keys[] = { "\"text\":", "\"content\":", "\"text\": ",
+					    "\"content\": " };
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		size_t n = strlen(keys[i]);
+
+		if ((size_t)(end - p) > n && !memcmp(p, keys[i], n) && p[n] == '"')
+			return n;
+	}
+	return 0;
+}
+
+/* a body's "model" string, wherever it is */
+static void tail_model(struct llm *x, const char *s, const char *end)
+{
+	const char *p = find(s, (size_t)(end - s), "\"model\":"), *next;
+	json_t *v;
+
+	if (!p)
+		return;
+	p += 8;
+	p += p < end && *p == ' ';
+	if (p < end && *p == '"' && (v = literal(p, end, &next))) {
+		model_set(x, json_string_value(v));
+		json_decref(v);
+	}
+}
+
+/*
+ * a body not read whole: after the last user role, the last text string the
+ * agent did not add (else the first one)
+ */
 static bool tail_prompt(struct llm *x, const char *s, size_t len)
 {
 	static const char *const roles[] = { "\"role\":\"user\"", "\"role\": \"user\"" };
-	static const char *const keys[] = { "\"text\":\"", "\"content\":\"", "\"text\": \"",
-					    "\"content\": \"" };
-	const char *end = s + len, *from = NULL, *best = NULL;
+	const char *end = s + len, *from = NULL, *p;
+	json_t *first = NULL, *last = NULL, *v;
+	bool ok;
 
+	tail_model(x, s, end);
 	for (size_t i = 0; i < 2; i++)
-		for (const char *p = s; (p = find(p, (size_t)(end - p), roles[i])); p++)
+		for (p = s; (p = find(p, (size_t)(end - p), roles[i])); p++)
 			if (p > from)
 				from = p;
-	if (!from)
-		return false;
-	for (size_t i = 0; i < 4; i++) {
-		const char *k = find(from, (size_t)(end - from), keys[i]);
+	for (p = from; p && p < end && (p = memchr(p, '"', (size_t)(end - p)));) {
+		size_t k = text_key(p, end);
 
-		if (k && (!best || k < best))
-			best = k + strlen(keys[i]) - 1;
+		if (!k) {
+			p++;
+			continue;
+		}
+		if (!(v = literal(p + k, end, &p)))
+			break; /* cut: the rest was not read */
+		if (json_is_string(v) && !reminder(v)) {
+			json_decref(last);
+			last = v;
+		} else if (!first && json_is_string(v)) {
+			first = v;
+		} else {
+			json_decref(v);
+		}
 	}
-	return best && literal_prompt(x, best, end);
+	ok = (last || first) && content_text(x, last ? last : first);
+	json_decref(first);
+	json_decref(last);
+	return ok;
 }
 
 int llm_request(struct llm *x, const char *body, size_t len, bool whole)

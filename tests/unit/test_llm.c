@@ -107,6 +107,15 @@ static void test_request_tail(void **state)
 	assert_int_equal(llm_request(&x, tail, 60, false), -1); /* cut inside the string */
 	assert_true(x.prompt_partial);
 	assert_string_equal(x.prompt, "");
+	/* the agent's reminders before the user's words; the model wherever it is */
+	tail = "{\"model\": \"claude-x\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\","
+	       "\"text\":\"<system-reminder>ctx\"},{\"type\":\"text\",\"text\":\"say hi\"},{\"type\":"
+	       "\"text\",\"text\":\"<system-reminder>more\"}]}],\"system\":[{\"text\":\"cu";
+	llm_init(&x, LLM_ANTHROPIC, NULL, 0);
+	assert_int_equal(llm_request(&x, tail, strlen(tail), false), 1);
+	assert_string_equal(x.prompt, "say hi");
+	assert_string_equal(x.model, "claude-x");
+	assert_true(x.prompt_partial);
 }
 
 static void test_prompt_cut_redacted(void **state)
