@@ -547,6 +547,23 @@ static void tail_model(struct llm *x, const char *s, const char *end)
 	}
 }
 
+/* where the message starting at from ends, as far as it can be told: the
+ * next role, or the request's system prompt or tools after the messages */
+static const char *message_end(const char *from, const char *end)
+{
+	static const char *const keys[] = { "\"role\":", "\"system\":", "\"tools\":",
+					    "\"systemInstruction\":" };
+	const char *stop = end;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *k = find(from + 1, (size_t)(stop - from - 1), keys[i]);
+
+		if (k)
+			stop = k;
+	}
+	return stop;
+}
+
 /*
  * a body not read whole: after the last user role, the last text string the
  * agent did not add (else the first one)
@@ -563,6 +580,7 @@ static bool tail_prompt(struct llm *x, const char *s, size_t len)
 		for (p = s; (p = find(p, (size_t)(end - p), roles[i])); p++)
 			if (p > from)
 				from = p;
+	end = from ? message_end(from, end) : end;
 	for (p = from; p && p < end && (p = memchr(p, '"', (size_t)(end - p)));) {
 		size_t k = text_key(p, end);
 

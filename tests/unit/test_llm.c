@@ -110,7 +110,7 @@ static void test_request_tail(void **state)
 	/* the agent's reminders before the user's words; the model wherever it is */
 	tail = "{\"model\": \"claude-x\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\","
 	       "\"text\":\"<system-reminder>ctx\"},{\"type\":\"text\",\"text\":\"say hi\"},{\"type\":"
-	       "\"text\",\"text\":\"<system-reminder>more\"}]}],\"system\":[{\"text\":\"cu";
+	       "\"text\",\"text\":\"<system-reminder>more\"}]}],\"system\":[{\"text\":\"sys\"},{\"text\":\"cu";
 	llm_init(&x, LLM_ANTHROPIC, NULL, 0);
 	assert_int_equal(llm_request(&x, tail, strlen(tail), false), 1);
 	assert_string_equal(x.prompt, "say hi");
