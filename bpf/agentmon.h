@@ -61,6 +61,7 @@ enum am_type {
 	AM_EV_HTTP     = 34,
 	AM_EV_ALERT    = 35,
 	AM_EV_TAG      = 36, /* a process tagged with a past nobody watched (/proc scan) */
+	AM_EV_LLM      = 37, /* one exchange with a model API (user/llm.h) */
 };
 
 /* ---- hdr.flags ---- */
@@ -150,7 +151,8 @@ struct am_net {
 /* am_data.source: where the bytes were seen */
 enum am_data_source {
 	AM_DATA_SOCK_SEND = 1, /* write, writev, send, sendmsg on a TCP or UDP socket */
-	AM_DATA_SOCK_RECV = 2, /* read, recv, recvmsg on a UDP socket from port 53 (DNS) */
+	AM_DATA_SOCK_RECV = 2, /* a UDP answer from port 53 (DNS); the answer to a
+				* cleartext TCP POST (its first AM_HEAD_MAX bytes) */
 	AM_DATA_TLS_SEND  = 3, /* plaintext handed to SSL_write(_ex), gnutls_record_send */
 	AM_DATA_TLS_RECV  = 4, /* plaintext returned by SSL_read(_ex), gnutls_record_recv */
 };

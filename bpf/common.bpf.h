@@ -153,6 +153,8 @@ struct am_sk {
 	__u8  comm[AM_COMM_LEN];
 	__u32 head_left;     /* bytes still captured whole after a request head began
 				(data.bpf.c, head.bpf.h) */
+	__u32 rx_left;       /* bytes of the answer to a cleartext POST still
+				captured (data.bpf.c) */
 };
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);

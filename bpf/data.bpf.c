@@ -24,7 +24,9 @@
  * plaintext comes from tls.bpf.c.
  *
  * Request heads (head.bpf.h): a captured packet whose payload starts one opens
- * a head budget of AM_HEAD_MAX bytes on the socket; while it lasts, packets
+ * a head budget of AM_HEAD_MAX bytes on the socket (AM_POST_MAX for a POST,
+ * whose body a model API reads: llm events, and the first AM_HEAD_MAX bytes
+ * of its answer are captured too, AM_DATA_SOCK_RECV); while it lasts, packets
  * (in the window or not) are captured whole, as consecutive records of up to
  * AM_DATA_CAP_MAX bytes (ret of each = its bytes, the last one's also counts
  * what was not captured), so a head longer than data_cap, or spread over
@@ -36,6 +38,8 @@
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
 #define TLS_APPDATA_CAP 8
+#define AM_POST_MAX   (128u << 10) /* a cleartext POST: head and body captured */
+#define AM_PKT_CHUNKS 16           /* records of one packet (64 KiB) */
 
 /* set by the loader before load */
 const volatile __u32 data_cap = AM_DATA_CAP_DEFAULT;
@@ -196,14 +200,11 @@ static __always_inline void data_emit(struct __sk_buff *skb, struct am_sk *st,
  * a packet of a request head: its first st->head_left bytes whole, in
  * records of AM_DATA_CAP_MAX (the last record's ret also counts the rest)
  */
-static __always_inline void head_emit(struct __sk_buff *skb, struct am_sk *st,
-				      const struct pkt *p)
+static __always_inline __u32 chunks_emit(struct __sk_buff *skb, struct am_sk *st,
+					 const struct pkt *p, __u8 source, __u32 left)
 {
-	__u32 left = st->head_left;
-
-	st->head_left = p->len < left ? left - p->len : 0;
 #pragma clang loop unroll(disable)
-	for (int i = 0; i < AM_HEAD_CHUNKS; i++) {
+	for (int i = 0; i < AM_PKT_CHUNKS; i++) {
 		__u32 at = i * AM_DATA_CAP_MAX, cap = AM_DATA_CAP_MAX;
 		struct am_data *d;
 		bool last;
@@ -214,11 +215,25 @@ static __always_inline void head_emit(struct __sk_buff *skb, struct am_sk *st,
 			cap = p->len - at;
 		if (left - at < cap)
 			cap = left - at;
-		last = at + cap >= p->len || at + cap >= left || i == AM_HEAD_CHUNKS - 1;
-		d = data_fill(skb, st, p, AM_DATA_SOCK_SEND, last ? p->len - at : cap, at, cap);
+		last = at + cap >= p->len || at + cap >= left || i == AM_PKT_CHUNKS - 1;
+		d = data_fill(skb, st, p, source, last ? p->len - at : cap, at, cap);
 		if (d)
 			data_send(d);
 	}
+	return p->len < left ? left - p->len : 0;
+}
+
+static __always_inline void head_emit(struct __sk_buff *skb, struct am_sk *st,
+				      const struct pkt *p)
+{
+	st->head_left = chunks_emit(skb, st, p, AM_DATA_SOCK_SEND, st->head_left);
+}
+
+/* a cleartext POST request starts at p (n captured bytes): its answer is
+ * captured too (a model API's tool calls; llm events) */
+static __always_inline bool post_head(const __u8 *p, __u32 n)
+{
+	return n > 5 && p[0] == 'P' && p[1] == 'O' && p[2] == 'S' && p[3] == 'T' && p[4] == ' ';
 }
 
 /* the bytes of this packet worth capturing */
@@ -241,6 +256,7 @@ static __always_inline void send_emit(struct __sk_buff *skb, struct am_sk *st,
 				      const struct pkt *p)
 {
 	struct am_data *d;
+	__u32 budget;
 	bool head;
 
 	if (!st->head_left) {
@@ -249,14 +265,18 @@ static __always_inline void send_emit(struct __sk_buff *skb, struct am_sk *st,
 			return;
 		head = p->proto == IPPROTO_TCP &&
 		       head_start((__u8 *)d + sizeof(*d), cap_clamp(d->cap_len));
+		budget = head && post_head((__u8 *)d + sizeof(*d), cap_clamp(d->cap_len)) ?
+			 AM_POST_MAX : AM_HEAD_MAX;
+		if (head)
+			st->rx_left = budget == AM_POST_MAX ? AM_HEAD_MAX : 0;
 		if (!head || p->len <= d->cap_len) {
 			if (head) /* whole here; the head may go on in the next packets */
-				st->head_left = AM_HEAD_MAX - p->len;
+				st->head_left = budget - p->len;
 			data_send(d);
 			return;
 		}
 		scratch_put(d); /* not sent: head_emit sends the head in chunks */
-		st->head_left = AM_HEAD_MAX;
+		st->head_left = budget;
 	}
 	head_emit(skb, st, p);
 }
@@ -312,6 +332,8 @@ int data_ingress(struct __sk_buff *skb)
 	if (p.proto == IPPROTO_TCP) {
 		if (!st->rx_turn)
 			st->rx_turn = 1;
+		if (st->rx_left)
+			st->rx_left = chunks_emit(skb, st, &p, AM_DATA_SOCK_RECV, st->rx_left);
 	} else if (p.sport == 53) {
 		data_emit(skb, st, &p, AM_DATA_SOCK_RECV, p.len,
 			  p.len < data_cap ? p.len : data_cap);

@@ -33,7 +33,9 @@
  * the thread never writes).
  * TLS_RECV records without a socket syscall go out with fd 0xffffffff.
  *
- * A TLS_SEND whose first bytes start a request head (head.bpf.h) is captured
+ * A TLS_SEND whose first bytes start a request head (head.bpf.h), and a
+ * TLS_RECV whose first bytes start an HTTP/1 response or server-sent events
+ * (answer_start: a model API's answer, for llm events), is captured
  * further: its first AM_HEAD_MAX bytes go out as consecutive records of
  * AM_DATA_CAP_MAX bytes each, as if the call had written them one after the
  * other (ret of each = its bytes; the last one's ret also counts what was not
@@ -306,6 +308,20 @@ int BPF_PROG(h_tls, struct pt_regs *regs, long ret)
 	return 0;
 }
 
+/*
+ * a read that starts an HTTP/1 response or server-sent events (a model
+ * API's streamed answer): captured like a head write, up to AM_HEAD_MAX
+ */
+static __always_inline bool answer_start(const __u8 *p, __u32 n)
+{
+	if (n < 6)
+		return false;
+	return (p[0] == 'H' && p[1] == 'T' && p[2] == 'T' && p[3] == 'P' && p[4] == '/') ||
+	       (p[0] == 'd' && p[1] == 'a' && p[2] == 't' && p[3] == 'a' && p[4] == ':') ||
+	       (p[0] == 'e' && p[1] == 'v' && p[2] == 'e' && p[3] == 'n' && p[4] == 't' &&
+		p[5] == ':');
+}
+
 /* the record of a TLS call that moved bytes, built in d (a held scratch
  * buffer): emitted, or left pending for the thread's next socket write */
 static __always_inline void tls_record(struct am_data *d, const struct tls_call *cc,
@@ -327,7 +343,8 @@ static __always_inline void tls_record(struct am_data *d, const struct tls_call 
 	if (c.fd >= 0 && (sk = fd_sock(task, c.fd)))
 		sk_addrs(d, sk);
 	cap = capture(d, c.buf, moved, data_cap);
-	head = c.source == AM_DATA_TLS_SEND && head_start((__u8 *)d + sizeof(*d), cap);
+	head = c.source == AM_DATA_TLS_SEND ? head_start((__u8 *)d + sizeof(*d), cap) :
+	       answer_start((__u8 *)d + sizeof(*d), cap);
 	if (head && cap < moved && cap < AM_DATA_CAP_MAX)
 		cap = capture(d, c.buf, moved, AM_DATA_CAP_MAX);
 	if (c.fd < 0 && c.source == AM_DATA_TLS_SEND) {

@@ -8,6 +8,7 @@
 #include "alert.h"
 #include "common.h"
 #include "detect.h"
+#include "intent.h"
 #include "rules.h"
 #include "status.h"
 #include "webhook.h"
@@ -21,6 +22,7 @@ struct detect {
 	void *sink_arg;
 	struct rules_uploads *uploads;
 	struct alerter *alerter;
+	struct intent *intent;     /* recent tool calls, for alerts' intent */
 	bool use_webhooks;
 	struct webhook **hooks;
 	size_t n_hooks;
@@ -32,9 +34,16 @@ struct detect {
 };
 
 /* every alert: to the output stream, then to each webhook's queue */
-static void on_alert(const struct event *alert, void *arg)
+static void on_alert(const struct event *cause, void *arg)
 {
 	struct detect *d = arg;
+	struct event ev = *cause;
+	struct event_alert al = *cause->alert;
+	const struct event *alert = &ev;
+
+	if (!d->policy->intent_off)
+		al.intent = intent_find(d->intent, cause);
+	ev.alert = &al;
 
 	d->alerts++;
 	d->sink(d->sink_arg, alert);
@@ -130,6 +139,11 @@ int detect_new(struct detect **out_d, const struct policy *p, struct proc_cache 
 		return -ENOMEM;
 	}
 	d->cache = pc;
+	if (!(d->intent = intent_new())) {
+		free(d);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	d->sink = sink;
 	d->sink_arg = sink_arg;
 	d->use_webhooks = webhooks;
@@ -153,7 +167,21 @@ void detect_free(struct detect *d)
 	hooks_free(d);
 	alerter_free(d->alerter);
 	rules_uploads_free(d->uploads);
+	intent_free(d->intent);
 	free(d);
+}
+
+bool detect_is_llm(const struct detect *d, const char *host)
+{
+	for (size_t i = 0; i < d->policy->n_llm_hosts; i++)
+		if (rules_host_match(d->policy->llm_hosts[i], host))
+			return true;
+	return false;
+}
+
+void detect_llm(struct detect *d, const struct event *ev)
+{
+	intent_add(d->intent, ev);
 }
 
 static void raise_if(struct detect *d, const struct event *ev, bool hit,

@@ -41,6 +41,10 @@ void detect_tick(struct detect *d, uint64_t now_ns);
 /* ev (a data event with a ClientHello) opened TLS whose plaintext is not
  * visible (or not known, how): its connection's bytes count for unseen_tls */
 void detect_tls(struct detect *d, const struct event *ev, enum rules_tls how);
+/* host is a model API of the policy (llm_hosts) */
+bool detect_is_llm(const struct detect *d, const char *host);
+/* an llm event: its tool calls may explain later alerts (intent.h) */
+void detect_llm(struct detect *d, const struct event *ev);
 /* ev, a data event of TLS plaintext from a hooked library, was seen */
 void detect_tls_plain(struct detect *d, const struct event *ev);
 /* exe's hooked TLS showed application data and no plaintext (it was raised

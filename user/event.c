@@ -16,7 +16,7 @@ static const struct {
 	{ AM_EV_DROP, "drop" },       { AM_EV_DNS, "dns" },
 	{ AM_EV_HTTP, "http" },       { AM_EV_ALERT, "alert" },
 	{ AM_EV_SYSCALL, "syscall" },
-	{ AM_EV_TAG, "tag" },
+	{ AM_EV_TAG, "tag" },         { AM_EV_LLM, "llm" },
 };
 
 #define N_TYPES (sizeof(type_names) / sizeof(type_names[0]))

@@ -125,6 +125,20 @@ struct event_dns {
 	size_t n_answers;
 };
 
+/* AM_EV_LLM: one exchange of an agent with its model API */
+struct event_llm {
+	const char *host;      /* the model API */
+	const struct llm *x;   /* model, prompt, tool calls (redacted) */
+	uint64_t missed;       /* body bytes not read (not captured, past the bound) */
+};
+
+/* an alert's intent: the tool call that led to it (intent.h) */
+struct event_intent {
+	const char *tool, *input, *prompt, *model, *host;
+	const char *match;     /* "named": the input names the alert's target; "last" */
+	uint64_t ts_ns;        /* the model's answer (wall ns) */
+};
+
 /* AM_EV_ALERT: the event carries its cause's fields (cause_type says which) */
 struct event_alert {
 	const char *rule;      /* outbound_post, unexpected_upload, uring_network */
@@ -133,6 +147,7 @@ struct event_alert {
 	const char *chain;     /* process chain up to the agent root */
 	uint32_t cause_type;   /* the type of the event that raised it */
 	uint32_t count;        /* occurrences folded into this alert (>= 1) */
+	const struct event_intent *intent; /* NULL: none known */
 };
 
 struct event {
@@ -156,6 +171,7 @@ struct event {
 		struct event_http http;
 		struct event_dns dns;
 		struct event_syscall sys;
+		struct event_llm llm;
 	};
 	const struct event_alert *alert; /* set when type == AM_EV_ALERT */
 };

@@ -9,6 +9,7 @@
 
 #include "common.h"
 #include "dns.h"
+#include "exchange.h"
 #include "http1.h"
 #include "http2.h"
 #include "inspect.h"
@@ -41,7 +42,20 @@ struct held {
 	char agent[AM_NAME_MAX];   /* the policy (and its names) may be reloaded */
 };
 
+/* a model API exchange being read, with who made it */
+struct llm_pend {
+	struct exchange *x;
+	uint64_t last_ns;          /* boot ns of its last bytes */
+	uint64_t answer_ts;        /* wall ns of the last answer bytes, 0: none */
+	struct event ev;           /* the request's event; strings below */
+	char host[HOST_MAX];
+	char exe[PATH_OUT];
+	char agent[AM_NAME_MAX];
+};
+
 struct conn {
+	struct llm_pend *llm;      /* NULL: none being read */
+	bool llm_fed;              /* the piece being fed went to llm already */
 	bool tls;                  /* a ClientHello or TLS plaintext was seen */
 	bool h2;                   /* HTTP/2 (preface or ALPN h2 and frames) */
 	char sni[HOST_MAX];
@@ -56,7 +70,11 @@ struct inspect {
 	struct reasm *reasm;
 	uint64_t conns_evicted;    /* connections forgotten while open (table full) */
 	struct names *names;
-	inspect_emit_fn print, judge, hello;
+	inspect_emit_fn print, judge, hello, llm;
+	inspect_is_llm_fn is_llm;
+	struct llm *llm_out;       /* the exchange being emitted (large) */
+	uint64_t llm_held;         /* bytes the exchanges hold (EXCHANGE_BUDGET) */
+	uint32_t llm_open;         /* exchanges being read */
 	void *arg;
 	uint64_t now_ns;           /* boot ns of the pipeline's clock; 0: the host's */
 	/* the feed in progress, for the HTTP/2 callbacks */
@@ -82,6 +100,29 @@ static void held_show(struct inspect *in, struct conn *c, int status)
 	in->print(in->arg, &h->ev);
 }
 
+/* the exchange c was reading is over: its llm event */
+static void llm_end(struct inspect *in, struct conn *c)
+{
+	struct llm_pend *p = c->llm;
+	struct event ev;
+
+	if (!p)
+		return;
+	c->llm = NULL;
+	in->llm_open--;
+	ev = p->ev;
+	ev.type = AM_EV_LLM;
+	memset(&ev.llm, 0, sizeof(ev.llm));
+	ev.llm.host = p->host;
+	ev.llm.missed = exchange_decode(p->x, in->llm_out);
+	ev.llm.x = in->llm_out;
+	if (p->answer_ts)
+		ev.ts_ns = p->answer_ts;
+	in->llm(in->arg, &ev);
+	exchange_free(p->x);
+	free(p);
+}
+
 /* a connection evicted or freed: what it holds is shown first */
 static void conn_release(void *val, void *arg)
 {
@@ -91,6 +132,7 @@ static void conn_release(void *val, void *arg)
 	if (!in->freeing)
 		in->conns_evicted++;
 	held_show(in, c, 0);
+	llm_end(in, c);
 	reasm_release(in->reasm, &c->wire);
 	reasm_release(in->reasm, &c->plain);
 	free(c->held);
@@ -121,6 +163,14 @@ struct inspect *inspect_new(struct names *names, inspect_emit_fn print,
 	return in;
 }
 
+void inspect_on_llm(struct inspect *in, inspect_is_llm_fn is_llm, inspect_emit_fn llm)
+{
+	if (!in->llm_out && !(in->llm_out = calloc(1, sizeof(*in->llm_out))))
+		return; /* no exchange is read */
+	in->is_llm = is_llm;
+	in->llm = llm;
+}
+
 void inspect_on_hello(struct inspect *in, inspect_emit_fn hello)
 {
 	in->hello = hello;
@@ -133,6 +183,7 @@ void inspect_free(struct inspect *in)
 	in->freeing = true;
 	table_free(in->conns); /* what connections still hold is shown */
 	reasm_free(in->reasm);
+	free(in->llm_out);
 	free(in);
 }
 
@@ -395,6 +446,68 @@ static const char *const incomplete_why[] = {
 	[REASM_CUT] = "cut", [REASM_OVERFLOW] = "overflow", [REASM_MALFORMED] = "malformed",
 };
 
+static void copy_str(char *dst, size_t size, const char *s)
+{
+	copy_cut(dst, size, s, s ? strlen(s) : 0);
+}
+
+/*
+ * a whole POST head r on c (in->cur): when it is a tagged agent's call to a
+ * model API, read its exchange, from the bytes after the head in this piece
+ */
+static void llm_start(struct inspect *in, struct conn *c, const struct http1_req *r)
+{
+	const struct event *ev = in->cur;
+	const struct event_data *d = &ev->data;
+	enum llm_api api = llm_api_of(r->path, r->path_len);
+	const char *host = dest_name(in, c, d, in->host);
+	const uint8_t *end;
+	struct llm_pend *p;
+	size_t off;
+
+	if (!in->llm || !ev->agent || api == LLM_NONE || !host || !in->is_llm(in->arg, host))
+		return;
+	llm_end(in, c);
+	if (!(p = calloc(1, sizeof(*p))) ||
+	    !(p->x = exchange_new(api, r->path, r->path_len, r->content_length, &in->llm_held))) {
+		free(p);
+		return;
+	}
+	p->ev = *ev;
+	p->last_ns = now_ns(in);
+	copy_str(p->host, sizeof(p->host), host);
+	copy_str(p->exe, sizeof(p->exe), ev->exe);
+	copy_str(p->agent, sizeof(p->agent), ev->agent);
+	p->ev.exe = ev->exe ? p->exe : NULL;
+	p->ev.agent = p->agent;
+	c->llm = p;
+	in->llm_open++;
+	c->llm_fed = true;
+	end = memmem(d->buf, d->cap_len, "\r\n\r\n", 4);
+	off = end ? (size_t)(end + 4 - d->buf) : d->cap_len;
+	if (d->ret > 0 && (uint64_t)d->ret > off)
+		exchange_send(p->x, d->buf + off, d->cap_len - off, (uint64_t)d->ret - off);
+}
+
+/* the client sent (fed) or read (!send) a piece on c: to its exchange */
+static void llm_piece(struct inspect *in, struct conn *c, const struct event_data *d, bool send)
+{
+	struct llm_pend *p = c->llm;
+	uint64_t ret = d->ret > 0 ? (uint64_t)d->ret : 0;
+
+	if (!p || (send && c->llm_fed))
+		return;
+	p->last_ns = now_ns(in);
+	if (send) {
+		exchange_send(p->x, d->buf, d->cap_len, ret);
+		return;
+	}
+	p->answer_ts = in->cur->ts_ns;
+	exchange_recv(p->x, d->buf, d->cap_len, ret);
+	if (exchange_done(p->x))
+		llm_end(in, c);
+}
+
 /* an HTTP/1 head the stream found (of in->cur on in->cur_conn) */
 static void h1_head(void *arg, const struct reasm_head *h)
 {
@@ -410,6 +523,8 @@ static void h1_head(void *arg, const struct reasm_head *h)
 	emit_http(in, in->cur, c, whole ? in->method : NULL, in->host, r->path, r->path_len,
 		  body, r->version ? r->version : 11, 0);
 	in->incomplete = NULL;
+	if (whole && !strcmp(in->method, "POST"))
+		llm_start(in, c, r);
 	if (whole && !strcmp(in->method, "CONNECT") && !c->tls)
 		snprintf(c->tunnel, sizeof(c->tunnel), "%s", in->host);
 }
@@ -428,7 +543,10 @@ static uint64_t requests(struct inspect *in, const struct event *ev, struct conn
 		c->h2 = true;
 		return h2_feed(in, c, d, true) ? 0 : ret;
 	}
-	return reasm_feed(in->reasm, s, d->buf, d->cap_len, ret, h1_head, in);
+	c->llm_fed = false;
+	ret = reasm_feed(in->reasm, s, d->buf, d->cap_len, ret, h1_head, in);
+	llm_piece(in, c, d, true);
+	return ret;
 }
 
 /* the first bytes of a TLS connection name its server */
@@ -480,6 +598,7 @@ static void responses(struct inspect *in, struct conn *c, const struct event_dat
 {
 	int status;
 
+	llm_piece(in, c, d, false);
 	if (c->h2)
 		h2_feed(in, c, d, false);
 	else if (c->held && c->held->since_ns && http1_parse_status(d->buf, d->cap_len, &status) == 1)
@@ -498,6 +617,8 @@ static bool tick_one(const void *key, void *val, void *arg)
 
 	if (c->held && c->held->since_ns && c->held->since_ns + INSPECT_HOLD_NS <= t->now)
 		held_show(t->in, c, 0);
+	if (c->llm && c->llm->last_ns + INSPECT_LLM_IDLE_NS <= t->now)
+		llm_end(t->in, c);
 	return false;
 }
 
@@ -516,13 +637,51 @@ void inspect_tick(struct inspect *in, uint64_t now_boot_ns)
 	table_each(in->conns, tick_one, &t);
 }
 
+struct answer_of {
+	uint32_t pid;
+	struct conn *c;            /* the one exchange of pid awaiting bytes */
+	unsigned n;                /* how many there are */
+};
+
+static bool answer_one(const void *key, void *val, void *arg)
+{
+	struct answer_of *a = arg;
+	struct conn *c = val;
+
+	if (c->llm && c->llm->ev.pid == a->pid && c->tls) {
+		a->c = c;
+		a->n++;
+	}
+	return false;
+}
+
+/*
+ * TLS plaintext a process read with no socket known (node reads through a
+ * memory BIO): the answer of its one open model API exchange over TLS, if
+ * it has exactly one (else it is not known whose: not used)
+ */
+static bool socketless_answer(struct inspect *in, const struct event *ev)
+{
+	struct answer_of a = { .pid = ev->pid };
+
+	if (ev->data.source != AM_DATA_TLS_RECV || ev->data.family || !in->llm_open)
+		return false;
+	table_each(in->conns, answer_one, &a);
+	if (a.n != 1)
+		return a.n > 0;
+	in->cur = ev;
+	llm_piece(in, a.c, &ev->data, false);
+	in->cur = NULL;
+	return true;
+}
+
 void inspect_data(struct inspect *in, const struct event *ev)
 {
 	const struct event_data *d = &ev->data;
 	struct conn_key k = key_of(d);
 	struct conn *c;
 
-	if (d->source == AM_DATA_SOCK_RECV) {
+	if (d->source == AM_DATA_SOCK_RECV && d->proto != 6) {
 		dns_answer(in, ev);
 		return;
 	}
@@ -530,6 +689,8 @@ void inspect_data(struct inspect *in, const struct event *ev)
 		udp_connected_send(in, ev);
 		return;
 	}
+	if (socketless_answer(in, ev))
+		return;
 	if (d->proto != 6 || !(c = table_put(in->conns, &k, NULL)))
 		return; /* other UDP sends are judged as send events */
 	in->cur = ev;
@@ -549,6 +710,10 @@ void inspect_data(struct inspect *in, const struct event *ev)
 	case AM_DATA_TLS_SEND:
 		c->tls = true;
 		tally(in, ev, c, requests(in, ev, c, &c->plain), true);
+		break;
+	case AM_DATA_SOCK_RECV: /* the answer to a cleartext POST */
+		if (!c->tls)
+			responses(in, c, d);
 		break;
 	case AM_DATA_TLS_RECV:
 		responses(in, c, d);

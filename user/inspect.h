@@ -11,6 +11,7 @@
 #ifndef AGENTMON_INSPECT_H
 #define AGENTMON_INSPECT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "event.h"
@@ -35,6 +36,16 @@ void inspect_free(struct inspect *in);
 /* also call hello with the data event that carried a TLS ClientHello (to
  * tell whether the client's TLS library is one whose plaintext is seen) */
 void inspect_on_hello(struct inspect *in, inspect_emit_fn hello);
+/*
+ * read the exchanges of tagged agents with model APIs: a POST to an API path
+ * (llm.h) on a connection to a host is_llm accepts has its bodies kept
+ * (exchange.h) and decoded into an AM_EV_LLM event for llm when its answer
+ * ended (length, last chunk, next request, INSPECT_LLM_IDLE_NS without
+ * bytes, connection gone).  The event's strings live until llm returns.
+ */
+#define INSPECT_LLM_IDLE_NS (10ull * 1000 * 1000 * 1000)
+typedef bool (*inspect_is_llm_fn)(void *arg, const char *host);
+void inspect_on_llm(struct inspect *in, inspect_is_llm_fn is_llm, inspect_emit_fn llm);
 /* during hello: the server name the ClientHello carried, or NULL */
 const char *inspect_hello_sni(const struct inspect *in);
 

@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "escape.h"
+#include "intent.h"
 #include "output.h"
 
 #define OUT_FLUSH_AT (64u << 10)
@@ -189,7 +190,7 @@ const char *output_http_url(const struct event_http *h, char *buf, size_t len)
 }
 
 /* "2026-11-25T12:00:00.123456789Z" */
-static void ts_rfc3339(uint64_t ns, char *buf, size_t len)
+void output_rfc3339(uint64_t ns, char *buf, size_t len)
 {
 	time_t sec = (time_t)(ns / 1000000000ull);
 	struct tm tm;
@@ -206,7 +207,7 @@ static void json_common(struct jw *w, const struct event *ev)
 {
 	char ts[48];
 
-	ts_rfc3339(ev->ts_ns, ts, sizeof(ts));
+	output_rfc3339(ev->ts_ns, ts, sizeof(ts));
 	jw_key(w, "ts");        jw_str(w, ts);
 	jw_key(w, "type");      jw_str(w, event_type_name(ev->type));
 	jw_key(w, "pid");       jw_uint(w, ev->pid);
@@ -356,13 +357,15 @@ static void json_alert(struct jw *w, const struct event_alert *al)
 	jw_key(w, "chain");    jw_str(w, al->chain);
 	jw_key(w, "count");    jw_uint(w, al->count);
 	jw_key(w, "cause");    jw_str(w, event_type_name(al->cause_type));
+	if (al->intent)
+		intent_json(w, al->intent);
 }
 
 static void json_tag(struct jw *w, const struct event_tag *t)
 {
 	char ts[40];
 
-	ts_rfc3339(t->since_ns, ts, sizeof(ts));
+	output_rfc3339(t->since_ns, ts, sizeof(ts));
 	jw_key(w, "how");       jw_str(w, t->how);
 	jw_key(w, "since");     jw_str(w, ts);
 	jw_key(w, "unwatched"); jw_bool(w, true);
@@ -408,6 +411,9 @@ static void json_fields(struct jw *w, uint32_t type, const struct event *ev)
 		break;
 	case AM_EV_DNS:
 		json_dns(w, &ev->dns);
+		break;
+	case AM_EV_LLM:
+		intent_llm_json(w, &ev->llm);
 		break;
 	default:
 		break;
@@ -619,10 +625,16 @@ static void text_details(struct jw *b, const struct event *ev)
 	case AM_EV_DNS:
 		text_dns(b, &ev->dns);
 		break;
+	case AM_EV_LLM: {
+		char t[1024];
+
+		add_str(b, (intent_llm_text(&ev->llm, t, sizeof(t)), t));
+		break;
+	}
 	case AM_EV_TAG: {
 		char ts[40];
 
-		ts_rfc3339(ev->tag.since_ns, ts, sizeof(ts));
+		output_rfc3339(ev->tag.since_ns, ts, sizeof(ts));
 		addf(b, " %s: running since %s; its activity before was not watched",
 		     ev->tag.how ? ev->tag.how : "?", ts);
 		break;
@@ -652,6 +664,13 @@ static void text_alert(struct jw *b, bool color, const struct event_alert *al)
 		jw_raw(b, " [", 2);
 		add_str(b, al->chain);
 		jw_raw(b, "]", 1);
+	}
+	if (al->intent) {
+		char t[1024];
+
+		intent_text(al->intent, t, sizeof(t));
+		jw_raw(b, "\n    ", 5);
+		add_str(b, t);
 	}
 }
 
@@ -690,7 +709,7 @@ size_t output_missed_line(char *buf, size_t len, enum output_format fmt, uint64_
 	char ts[48];
 	int n;
 
-	ts_rfc3339(ts_ns, ts, sizeof(ts));
+	output_rfc3339(ts_ns, ts, sizeof(ts));
 	if (fmt == OUTPUT_JSON)
 		n = snprintf(buf, len, "{\"ts\":\"%s\",\"type\":\"missed\",\"missed\":%llu}\n",
 			     ts, (unsigned long long)missed);

@@ -21,6 +21,9 @@ void output_free(struct output *o);
 /* parse "text"/"json"; -EINVAL for anything else */
 int output_parse_format(const char *s, enum output_format *fmt);
 
+/* wall ns as "2026-11-25T12:00:00.123456789Z" */
+void output_rfc3339(uint64_t ns, char *buf, size_t len);
+
 /*
  * output_line - ev (ts_ns already realtime) as one line, newline included,
  * appended to w: JSON Lines, or text (with terminal colours when color).

@@ -58,6 +58,20 @@ static void on_alert(void *arg, const struct event *ev)
 	pl->hooks.show(pl->hooks.arg, ev);
 }
 
+static bool is_llm(void *arg, const char *host)
+{
+	return detect_is_llm(((struct pipeline *)arg)->detect, host);
+}
+
+/* an exchange with a model API: shown, and kept for alerts' intent */
+static void on_llm(void *arg, struct event *ev)
+{
+	struct pipeline *pl = arg;
+
+	print(pl, ev);
+	detect_llm(pl->detect, ev);
+}
+
 /* a TLS ClientHello of a tagged process: its connect (held) is named by its SNI first */
 static void on_hello(void *arg, struct event *ev)
 {
@@ -126,6 +140,7 @@ static int stages_new(struct pipeline *pl, const struct policy *p, const struct 
 		return -ENOMEM;
 	}
 	inspect_on_hello(pl->inspect, on_hello);
+	inspect_on_llm(pl->inspect, is_llm, on_llm);
 	pl->tagger = (struct tagger){ .cache = pl->cache, .agents = p->agents,
 		.procfs = o->procfs, .self_pid = o->self_pid,
 		.write = o->tag_write, .write_arg = o->tag_arg };

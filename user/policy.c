@@ -581,12 +581,39 @@ static int sec_record(struct pctx *c, yaml_node_t *n, const char *where, void *a
 	return is_null(n) ? 0 : each_key(c, n, where, keys, NULL);
 }
 
+static int alerts_intent(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
+{
+	const char *s = NULL;
+	int r = scalar(c, n, where, &s);
+
+	if (!r && strcmp(s, "true") && strcmp(s, "false"))
+		r = perr(c, n, "%s: '%s' is not true or false", where, s);
+	if (!r)
+		c->p->intent_off = !strcmp(s, "false");
+	return r;
+}
+
+static int llm_host(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
+{
+	const char *s = NULL;
+	int r = scalar(c, n, where, &s);
+
+	if (!r && !host_ok(s))
+		r = perr(c, n, "%s: '%s' is not a host name or *.suffix", where, s);
+	return r ? r : add_str(&c->p->llm_hosts, &c->p->n_llm_hosts, s);
+}
+
+static int sec_llm_hosts(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
+{
+	return each_item(c, n, where, false, llm_host, NULL);
+}
+
 static int sec_alerts(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
 	static const struct key_fn keys[] = {
 		{ "webhooks", alerts_webhooks }, { "window", alerts_window },
 		{ "upload_threshold", alerts_upload }, { "spool_dir", alerts_spool },
-		{ "unseen_tls_threshold", alerts_unseen },
+		{ "unseen_tls_threshold", alerts_unseen }, { "intent", alerts_intent },
 		{ NULL, NULL },
 	};
 
@@ -640,8 +667,8 @@ static int parse_into(struct pctx *c, const char *yaml, size_t len)
 {
 	static const struct key_fn keys[] = {
 		{ "agents", sec_agents }, { "allow", sec_allow }, { "deny", sec_deny },
-		{ "alerts", sec_alerts },
-		{ "record", sec_record }, { NULL, NULL },
+		{ "alerts", sec_alerts }, { "record", sec_record }, { "llm_hosts", sec_llm_hosts },
+		{ NULL, NULL },
 	};
 	yaml_document_t doc;
 	yaml_node_t *root;
@@ -692,6 +719,9 @@ void policy_free(struct policy *p)
 	}
 	free(p->webhooks);
 	free(p->spool_dir);
+	for (size_t i = 0; i < p->n_llm_hosts; i++)
+		free(p->llm_hosts[i]);
+	free(p->llm_hosts);
 	free(p->record.dir);
 	free(p->source);
 	free(p);

@@ -42,6 +42,10 @@ struct policy {
 	uint64_t upload_threshold;   /* upload_threshold: bytes (k/m/g suffixes) */
 	uint64_t unseen_tls_threshold; /* unseen_tls_threshold: bytes; 0: 4 KiB */
 	char *spool_dir;             /* spool_dir: webhook spool directory */
+	bool intent_off;             /* intent: false: alerts carry no intent */
+	/* llm_hosts: model API hosts (rules_host_match patterns) whose exchanges
+	 * with tagged agents are read (llm events, alert intent); appended */
+	char **llm_hosts;            size_t n_llm_hosts;
 	/* record: trace files; 0/NULL: the recorder's default */
 	struct {
 		char *dir;               /* dir: absolute path */

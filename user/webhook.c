@@ -33,6 +33,7 @@
 #include "json.h"
 #include "output.h"
 #include "spool.h"
+#include "intent.h"
 #include "webhook.h"
 
 #define SECRET_MAX 4096
@@ -115,10 +116,14 @@ static int build_body(struct webhook *w, const struct event *alert, struct item 
 		output_event_json(&j, alert);
 	} else {
 		const struct event_alert *a = alert->alert;
-		char text[1024], safe[4 * sizeof(text)];
+		char text[2048], safe[4 * sizeof(text)];
+		int n = snprintf(text, sizeof(text), "ALERT %s %s: %s [%s]", a->severity, a->rule,
+				 a->summary, a->chain ? a->chain : "");
 
-		snprintf(text, sizeof(text), "ALERT %s %s: %s [%s]", a->severity, a->rule,
-			 a->summary, a->chain ? a->chain : "");
+		if (a->intent && n > 0 && (size_t)n + 1 < sizeof(text)) {
+			text[n++] = '\n';
+			intent_text(a->intent, text + n, sizeof(text) - (size_t)n);
+		}
 		escape_slack(safe, sizeof(safe), text); /* "<!channel>" is not Slack's to act on */
 		jw_obj_begin(&j);
 		jw_key(&j, "text");

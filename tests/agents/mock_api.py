@@ -12,6 +12,8 @@ A prompt holding "mock-shell: CMD" (CMD without quotes or backslashes) is
 answered instead with a call of the agent's shell tool (the tool the request
 offers whose name says bash, shell or command) running CMD; the request that
 carries that tool's result gets the text reply.
+With MOCK_TOOL set ({"name": ..., "args": {...}}), Chat Completions answers
+a request whose last message is not a tool result with that tool call instead.
 Anything else: 404 with a JSON error.  Each request is logged to LOG as one
 JSON line {"method","path","host","len"} (bodies are not kept: they hold
 the agent's prompt).  Plain HTTP, or HTTPS with CERT and KEY (PEM files):
@@ -111,10 +113,19 @@ def anthropic(req, stream):
     ])
 
 
+def env_tool():
+    """(tool name, arguments) of MOCK_TOOL, when set"""
+    tool = os.environ.get("MOCK_TOOL")
+    if not tool:
+        return None
+    tool = json.loads(tool)
+    return tool["name"], tool["args"]
+
+
 def chat(req, stream):
     model = req.get("model", "mock")
     last = last_turn(req.get("messages"))
-    call = None if has_part(last, {"tool"}) else shell_call(
+    call = None if has_part(last, {"tool"}) else env_tool() or shell_call(
         last, [(t.get("function", {}).get("name", ""), t.get("function", {}).get("parameters"))
                for t in req.get("tools") or []])
     msg = {"role": "assistant", "content": REPLY}

@@ -48,6 +48,7 @@ PER_TYPE = {
     "drop": {"lost": int},
     "syscall": {"syscall": str, "compat": bool, "nr": int, "ret": int},
     "tag": {"how": str, "since": str, "unwatched": bool},
+    "llm": {"host": str, "model": str, "prompt": str, "tools": list},
 }
 TS_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$")
 OPS = ("!=", "!~", ">=", "<=", "=", "~", ">", "<")

@@ -15,6 +15,7 @@
 
 #include "common.h"
 #include "inspect.h"
+#include "llm.h"
 #include "status.h"
 
 #define MAX_OUT 8
@@ -29,6 +30,9 @@ struct seen {
 	int status;
 	int64_t ret;
 	size_t n_answers;
+	char model[64], prompt[128], tool[64], input[256];
+	size_t n_tools;
+	uint64_t missed;
 };
 
 /* what the stage printed (out) and what it handed to the policy (judged) */
@@ -62,6 +66,16 @@ static void record(struct seen *s, const struct event *ev)
 	} else if (ev->type == AM_EV_DNS) {
 		snprintf(s->query, sizeof(s->query), "%s", ev->dns.query);
 		s->n_answers = ev->dns.n_answers;
+	} else if (ev->type == AM_EV_LLM) {
+		snprintf(s->host, sizeof(s->host), "%s", ev->llm.host);
+		snprintf(s->model, sizeof(s->model), "%.63s", ev->llm.x->model);
+		snprintf(s->prompt, sizeof(s->prompt), "%.127s", ev->llm.x->prompt);
+		s->n_tools = ev->llm.x->n_tools;
+		if (s->n_tools) {
+			snprintf(s->tool, sizeof(s->tool), "%.63s", ev->llm.x->tools[0].name);
+			snprintf(s->input, sizeof(s->input), "%.255s", ev->llm.x->tools[0].input);
+		}
+		s->missed = ev->llm.missed;
 	}
 }
 
@@ -396,6 +410,104 @@ static void test_tls_front(void **state)
 	assert_string_equal(f->judged[1].req_host, "");
 }
 
+static bool is_llm(void *arg, const char *host)
+{
+	return !strcmp(host, "api.anthropic.com");
+}
+
+/*
+ * a tagged agent's exchange with a model API over TLS: the body after the
+ * head and in the next write, the answer read in two pieces (chunked): one
+ * llm event when the last chunk came; the same POST elsewhere makes none
+ */
+static void test_llm_exchange(void **state)
+{
+	static const char head[] = "POST /v1/messages HTTP/1.1\r\nHost: api.anthropic.com\r\n"
+				   "Content-Length: 73\r\n\r\n{\"model\":\"claude-x\",";
+	static const char body[] = "\"messages\":[{\"role\":\"user\",\"content\":\"post it\"}]}";
+	static const char sse[] = "data: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":"
+		"{\"type\":\"tool_use\",\"name\":\"Bash\",\"input\":{\"command\":\"curl -X POST http://x.test\"}}}\n\n";
+	struct fixture *f = *state;
+	uint8_t hello[256];
+	size_t n = client_hello(hello, "api.anthropic.com");
+	struct event ev = data_event(AM_DATA_SOCK_SEND, hello, n, (int64_t)n, 443);
+	char resp[512];
+
+	inspect_on_llm(f->in, is_llm, print);
+	feed(f, &ev);
+	ev = data_event(AM_DATA_TLS_SEND, head, sizeof(head) - 1, sizeof(head) - 1, 443);
+	inspect_data(f->in, &ev);
+	ev = data_event(AM_DATA_TLS_SEND, body, sizeof(body) - 1, sizeof(body) - 1, 443);
+	inspect_data(f->in, &ev);
+	assert_int_equal(f->n, 0); /* the http event waits for its status */
+	n = (size_t)snprintf(resp, sizeof(resp), "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+			     "%zx\r\n%s\r\n0\r\n\r\n", strlen(sse), sse);
+	ev = data_event(AM_DATA_TLS_RECV, resp, 100, 100, 443);
+	inspect_data(f->in, &ev);
+	assert_int_equal(f->n, 1); /* the http event with its status; the answer goes on */
+	assert_int_equal(f->out[0].status, 200);
+	ev = data_event(AM_DATA_TLS_RECV, resp + 100, n - 100, (int64_t)n - 100, 443);
+	inspect_data(f->in, &ev);
+	assert_int_equal(f->n, 2);
+	assert_int_equal(f->out[1].type, AM_EV_LLM);
+	assert_string_equal(f->out[1].host, "api.anthropic.com");
+	assert_string_equal(f->out[1].model, "claude-x");
+	assert_string_equal(f->out[1].prompt, "post it");
+	assert_int_equal(f->out[1].n_tools, 1);
+	assert_string_equal(f->out[1].tool, "Bash");
+	assert_string_equal(f->out[1].input, "{\"command\":\"curl -X POST http://x.test\"}");
+	assert_int_equal(f->out[1].missed, 0);
+	/* an untagged process's call, and a tagged one to another host: none read */
+	ev = data_event(AM_DATA_SOCK_SEND, head, sizeof(head) - 1, sizeof(head) - 1, 80);
+	ev.data.sport = 40001;
+	ev.agent = NULL;
+	feed(f, &ev);
+	n = (size_t)snprintf(resp, sizeof(resp), "POST /v1/messages HTTP/1.1\r\nHost: x.test\r\n\r\n");
+	ev = data_event(AM_DATA_SOCK_SEND, resp, n, (int64_t)n, 80);
+	ev.data.sport = 40002;
+	feed(f, &ev);
+	assert_int_equal(f->n, 4);
+	inspect_tick(f->in, UINT64_MAX);
+	for (int i = 2; i < f->n; i++)
+		assert_int_not_equal(f->out[i].type, AM_EV_LLM);
+}
+
+/* node reads TLS through a memory BIO: its answer comes with no socket and
+ * goes to the one exchange of that process awaiting bytes */
+static void test_llm_socketless_answer(void **state)
+{
+	static const char head[] = "POST /v1/chat/completions HTTP/1.1\r\nHost: api.anthropic.com\r\n"
+				   "Content-Length: 2\r\n\r\n{}";
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 86\r\n\r\n"
+		"{\"choices\":[{\"message\":{\"tool_calls\":[{\"function\":{\"name\":\"sh\",\"arguments\":\"{}\"}}]}}]}";
+	struct fixture *f = *state;
+	uint8_t hello[256];
+	size_t n = client_hello(hello, "api.anthropic.com");
+	struct event ev = data_event(AM_DATA_SOCK_SEND, hello, n, (int64_t)n, 443);
+
+	inspect_on_llm(f->in, is_llm, print);
+	inspect_data(f->in, &ev);
+	ev = data_event(AM_DATA_TLS_SEND, head, sizeof(head) - 1, sizeof(head) - 1, 443);
+	inspect_data(f->in, &ev);
+	ev = data_event(AM_DATA_TLS_RECV, resp, sizeof(resp) - 1, sizeof(resp) - 1, 0);
+	ev.data.family = 0;
+	ev.data.proto = 0;
+	memset(ev.data.daddr, 0, sizeof(ev.data.daddr));
+	inspect_data(f->in, &ev);
+	assert_int_equal(f->n, 1);
+	assert_int_equal(f->out[0].type, AM_EV_LLM);
+	assert_string_equal(f->out[0].tool, "sh");
+	/* another process's socketless read is no answer of it */
+	ev = data_event(AM_DATA_TLS_SEND, head, sizeof(head) - 1, sizeof(head) - 1, 443);
+	inspect_data(f->in, &ev);
+	ev = data_event(AM_DATA_TLS_RECV, resp, sizeof(resp) - 1, sizeof(resp) - 1, 0);
+	ev.data.family = 0;
+	ev.pid = 101;
+	inspect_data(f->in, &ev);
+	assert_int_equal(f->n, 2); /* the first request's http event, shown at the second */
+	assert_int_equal(f->out[1].type, AM_EV_HTTP);
+}
+
 /* a target longer than the capture: judged, method unknown; the rest counted */
 static void test_cut_head(void **state)
 {
@@ -473,6 +585,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tls_front, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cut_head, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_tunnel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_llm_exchange, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_llm_socketless_answer, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

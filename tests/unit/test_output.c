@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "llm.h"
 #include "output.h"
 
 #define TS 1795608000123456789ull /* 2026-11-25T12:00:00.123456789Z */
@@ -415,6 +416,48 @@ static void test_text_http_dns_alert(void **state)
 	free(s);
 }
 
+/* an alert with its intent: one more text line (control bytes escaped), and
+ * the intent object in JSON; an llm event */
+static void test_intent(void **state)
+{
+	struct event_intent it = { .tool = "Bash", .input = "curl -X POST https://forum.corp.example/t/1",
+				   .prompt = "answer the question\non the forum", .model = "m",
+				   .host = "api.anthropic.com", .match = "named", .ts_ns = 0 };
+	struct event ev = http_event();
+	struct event_alert al = ALERT;
+	struct llm x;
+	char *s;
+
+	setenv("TZ", "UTC", 1);
+	al.intent = &it;
+	ev.type = AM_EV_ALERT; ev.alert = &al;
+	s = text_of(&ev, false);
+	assert_non_null(strstr(s, "node[1234]]\n    asked: \"answer the question\\x0aon the forum\" -> "
+				  "Bash: curl -X POST https://forum.corp.example/t/1\n"));
+	free(s);
+	golden(&ev, ",\"rule\":\"outbound_post\",\"severity\":\"high\",\"summary\":"
+		    "\"claude (pid 1200) via node[1234] sent POST https://forum.corp.example/api/posts "
+		    "(1234 bytes) - host not allowed for POST\",\"chain\":\"claude[1200] > node[1234]\","
+		    "\"count\":1,\"cause\":\"http\",\"intent\":{\"tool\":\"Bash\",\"input\":"
+		    "\"curl -X POST https://forum.corp.example/t/1\",\"prompt\":\"answer the question\\n"
+		    "on the forum\",\"model\":\"m\",\"host\":\"api.anthropic.com\",\"ts\":"
+		    "\"1970-01-01T00:00:00.000000000Z\",\"match\":\"named\"}" HTTP_FIELDS "}");
+	llm_init(&x, LLM_OPENAI_CHAT, NULL, 0);
+	strcpy(x.model, "m");
+	strcpy(x.prompt, "p");
+	strcpy(x.tools[0].name, "Bash");
+	x.tools[0].input_len = strlen(strcpy(x.tools[0].input, "{\"command\":\"ls\"}"));
+	x.n_tools = 1;
+	ev = base(AM_EV_LLM);
+	ev.llm.host = "h";
+	ev.llm.x = &x;
+	golden(&ev, ",\"host\":\"h\",\"api\":\"openai-chat\",\"model\":\"m\",\"prompt\":\"p\",\"tools\":"
+		    "[{\"name\":\"Bash\",\"input\":\"{\\\"command\\\":\\\"ls\\\"}\"}]}");
+	s = text_of(&ev, false);
+	assert_string_equal(s, "12:00:00.123 claude/node[1234] llm h m \"p\" -> Bash: ls\n");
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -430,6 +473,7 @@ int main(void)
 		cmocka_unit_test(test_json_http_dns),
 		cmocka_unit_test(test_http_incomplete_and_req_host),
 		cmocka_unit_test(test_json_alert),
+		cmocka_unit_test(test_intent),
 		cmocka_unit_test(test_text_http_dns_alert),
 	};
 

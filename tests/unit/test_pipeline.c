@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "llm.h"
 #include "pipeline.h"
 
 #define MAX_SHOWN 16
@@ -25,6 +26,8 @@ struct shown {
 	uint64_t lost;
 	char reason[256];   /* drop reason, or alert rule */
 	char summary[384];
+	char match[16];     /* alert: its intent's match, "" when none */
+	char tool[32];      /* alert: its intent's tool; llm: its first tool */
 };
 
 struct fixture {
@@ -48,6 +51,12 @@ static void show(void *arg, const struct event *ev)
 	} else if (ev->type == AM_EV_ALERT) {
 		snprintf(s->reason, sizeof(s->reason), "%s", ev->alert->rule);
 		snprintf(s->summary, sizeof(s->summary), "%s", ev->alert->summary);
+		if (ev->alert->intent) {
+			snprintf(s->match, sizeof(s->match), "%s", ev->alert->intent->match);
+			snprintf(s->tool, sizeof(s->tool), "%s", ev->alert->intent->tool);
+		}
+	} else if (ev->type == AM_EV_LLM && ev->llm.x->n_tools) {
+		snprintf(s->tool, sizeof(s->tool), "%.31s", ev->llm.x->tools[0].name);
 	}
 }
 
@@ -205,6 +214,84 @@ static void test_agent_record(void **state)
 	assert_false(pipeline_agent_record(f->pl, rec, 8));
 }
 
+/* a data record of pid (agent session 4241) on local port sport: bytes s */
+static void data(struct fixture *f, uint32_t pid, uint8_t source, uint16_t sport, const char *s)
+{
+	static _Alignas(8) unsigned char buf[2048];
+	struct am_data d = { 0 };
+	size_t n = strlen(s);
+
+	d.hdr = (struct am_hdr){ .ts_ns = 1000, .pid = pid, .tid = pid, .ppid = 4241,
+		.agent_pid = 4241, .agent_id = 0, .type = AM_EV_DATA };
+	d.hdr.size = (uint16_t)(sizeof(d) + n);
+	d.ret = (int64_t)n;
+	d.cap_len = (uint16_t)n;
+	d.daddr[0] = 10; d.daddr[3] = 3;
+	d.saddr[0] = 10; d.saddr[3] = 9;
+	d.fd = 0xffffffff;
+	d.dport = 80;
+	d.sport = sport;
+	d.family = 2;
+	d.proto = 6;
+	d.source = source;
+	assert_true(sizeof(d) + n <= sizeof(buf));
+	memcpy(buf, &d, sizeof(d));
+	memcpy(buf + sizeof(d), s, n);
+	assert_int_equal(pipeline_record(f->pl, buf, sizeof(d) + n, NULL), 0);
+}
+
+static const struct shown *last_of(const struct fixture *f, uint32_t type)
+{
+	for (int i = (f->n < MAX_SHOWN ? f->n : MAX_SHOWN) - 1; i >= 0; i--)
+		if (f->shown[i].type == type)
+			return &f->shown[i];
+	return NULL;
+}
+
+/*
+ * an agent's cleartext exchange with a model API of the default policy: an
+ * llm event; its tool call explains the POST that follows ("named"), and a
+ * POST elsewhere ("last"); with alerts.intent: false the alert has none
+ */
+static void test_llm_and_intent(void **state)
+{
+	static const char body[] = "{\"model\":\"claude-x\",\"messages\":[{\"role\":\"user\","
+				   "\"content\":\"answer the forum\"}]}";
+	static const char answer[] = "{\"type\":\"message\",\"content\":[{\"type\":\"tool_use\","
+				     "\"name\":\"Bash\",\"input\":{\"command\":\"curl -X POST "
+				     "http://forum.corp.example/t/1\"}}]}";
+	static const char off[] = "alerts:\n  intent: false\n";
+	struct fixture *f = *state;
+	struct policy *p = NULL;
+	char msg[1024], err[256];
+
+	snprintf(msg, sizeof(msg), "POST /v1/messages HTTP/1.1\r\nHost: api.anthropic.com\r\n"
+		 "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+	data(f, 4242, AM_DATA_SOCK_SEND, 40000, msg);
+	snprintf(msg, sizeof(msg), "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n%s",
+		 strlen(answer), answer);
+	data(f, 4242, AM_DATA_SOCK_RECV, 40000, msg);
+	assert_non_null(last_of(f, AM_EV_LLM));
+	assert_string_equal(last_of(f, AM_EV_LLM)->tool, "Bash");
+	assert_int_equal(count(f, AM_EV_ALERT, NULL), 0);
+	data(f, 4250, AM_DATA_SOCK_SEND, 40001,
+	     "POST /t/1 HTTP/1.1\r\nHost: forum.corp.example\r\nContent-Length: 1\r\n\r\nx");
+	assert_string_equal(last_of(f, AM_EV_ALERT)->match, "named");
+	assert_string_equal(last_of(f, AM_EV_ALERT)->tool, "Bash");
+	data(f, 4251, AM_DATA_SOCK_SEND, 40002,
+	     "POST /x HTTP/1.1\r\nHost: paste.example\r\nContent-Length: 1\r\n\r\nx");
+	assert_string_equal(last_of(f, AM_EV_ALERT)->match, "last");
+	assert_int_equal(policy_load_buffer("off.yaml", off, strlen(off), &p, err, sizeof(err)), 0);
+	assert_int_equal(pipeline_set_policy(f->pl, p, err, sizeof(err)), 0);
+	data(f, 4252, AM_DATA_SOCK_SEND, 40003,
+	     "POST /t/1 HTTP/1.1\r\nHost: forum2.corp.example\r\nContent-Length: 1\r\n\r\nx");
+	assert_int_equal(count(f, AM_EV_ALERT, "outbound_post"), 3);
+	assert_string_equal(last_of(f, AM_EV_ALERT)->match, "");
+	pipeline_free(f->pl);
+	f->pl = NULL;
+	policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -213,6 +300,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kernel_drop_has_no_reason, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tag_lost_alerts_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_agent_record, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_llm_and_intent, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -245,6 +245,36 @@ static void test_alert_settings(void **state)
 	policy_free(p);
 }
 
+/* llm_hosts: the built-in model APIs plus the file's; alerts.intent */
+static void test_llm_settings(void **state)
+{
+	static const char y[] = "llm_hosts: [llm-gw.corp.example, \"*.llm.test\"]\nalerts:\n  intent: false\n";
+	static const char bad[] = "alerts:\n  intent: maybe\n";
+	static const char bad2[] = "llm_hosts: llm.test\n";
+	static const char bad3[] = "llm_hosts: [\"*-aiplatform.googleapis.com\"]\n";
+	struct policy *p = NULL;
+	char err[256];
+	bool anthropic = false;
+
+	assert_int_equal(policy_load_buffer(NULL, NULL, 0, &p, err, sizeof(err)), 0);
+	assert_false(p->intent_off);
+	for (size_t i = 0; i < p->n_llm_hosts; i++)
+		anthropic |= !strcmp(p->llm_hosts[i], "api.anthropic.com");
+	assert_true(anthropic);
+	policy_free(p);
+	assert_int_equal(policy_load_buffer("a.yaml", y, strlen(y), &p, err, sizeof(err)), 0);
+	assert_true(p->intent_off);
+	assert_true(p->n_llm_hosts > 2);
+	assert_string_equal(p->llm_hosts[p->n_llm_hosts - 2], "llm-gw.corp.example");
+	assert_string_equal(p->llm_hosts[p->n_llm_hosts - 1], "*.llm.test");
+	policy_free(p);
+	assert_int_equal(policy_load_buffer("b.yaml", bad, strlen(bad), &p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "not true or false"));
+	assert_int_equal(policy_load_buffer("c.yaml", bad2, strlen(bad2), &p, err, sizeof(err)), -EINVAL);
+	assert_int_equal(policy_load_buffer("d.yaml", bad3, strlen(bad3), &p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "not a host name"));
+}
+
 static void test_record_settings(void **state)
 {
 	static const char y[] = "record:\n  dir: /srv/traces\n  rotate_bytes: 16M\n"
@@ -273,6 +303,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_empty_and_files),
 		cmocka_unit_test(test_alert_settings),
+		cmocka_unit_test(test_llm_settings),
 		cmocka_unit_test(test_record_settings),
 	};
 

@@ -1,0 +1,62 @@
+#!/bin/bash
+# Alert intent from a real agent (issue 12).  qwen-code (from npm, installed
+# by tests/agents/install.sh) runs in a loopback-only namespace against
+# tests/agents/mock_api.py, its model API at llm.test (listed in the test
+# policy's llm_hosts), whose answer is a tool call (MOCK_TOOL) making the
+# agent run `curl -X POST` to forum.corp.example, a host the policy does not
+# list.  Then:
+#   - the exchange is an llm event: host, model, the prompt, the tool call;
+#   - the outbound_post alert carries intent: the tool, its input (the curl
+#     command), the prompt quoted, model, host, match "named";
+#   - a replay of the recorded trace gives the same llm event and intent.
+# Without the agent installed the test skips.
+. "$(dirname "$0")/lib.sh"
+
+AG=$TOP/tests/agents
+CACHE=${AGENTS_CACHE:-/var/cache/agentmon-test/agents}
+QWEN=$CACHE/qwen/node_modules/.bin/qwen
+[ -x "$QWEN" ] || skip "qwen-code is not installed in $CACHE (tests/agents/install.sh)"
+PROMPT="answer the question on the forum"
+PORT=$(free_port)
+CMD="curl -s -X POST -d answer http://forum.corp.example:$PORT/t/1"
+printf '127.0.0.1 localhost llm.test forum.corp.example\n::1 localhost\n' >"$T/hosts"
+mkdir -p "$T/home"
+cat >"$T/policy.yaml" <<Y
+llm_hosts: [llm.test]
+allow:
+  - host: llm.test
+Y
+
+# whether pid has exited (gone or a zombie not yet reaped); for wait_for
+# shellcheck disable=SC2317
+exited() { [ ! -e "/proc/$1" ] || [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+
+start_collector --config "$T/policy.yaml" --record "$T/traces"
+HOME=$T/home MOCK_TOOL="{\"name\":\"run_shell_command\",\"args\":{\"command\":\"$CMD\"}}" \
+	"$AG/netns.sh" "$T/hosts" "$AG/with_mock.sh" "$PORT" "$T/mock.log" \
+	"$QWEN" --yolo --auth-type openai --openai-base-url "http://llm.test:$PORT/v1" \
+	--openai-api-key sk-test -m mock-model "$PROMPT" >"$T/run.out" 2>&1 &
+pid=$!
+BG_PIDS+=("$pid")
+wait_for 150 "qwen to exit" exited "$pid"
+wait "$pid" || { cat "$T/run.out"; fail "qwen exited $?"; }
+grep -q '"/t/1"' "$T/mock.log" || fail "the agent did not run the tool call: $(cat "$T/mock.log")"
+
+# the exchange, and the alert with the tool call behind it
+wait_event 10 type=llm host=llm.test model=mock-model prompt="$PROMPT" \
+	tools~'"name": "run_shell_command"' tools~"curl -s -X POST"
+wait_event 10 type=alert rule=outbound_post host=forum.corp.example \
+	intent~'"tool": "run_shell_command"' intent~"\"input\": \"$CMD\"" \
+	intent~"\"prompt\": \"$PROMPT\"" intent~'"model": "mock-model"' \
+	intent~'"host": "llm.test"' intent~'"match": "named"'
+stop_collector
+
+# the replay gives the same
+files=("$T"/traces/agentmon-*.amtrace)
+am replay --json --config "$T/policy.yaml" "${files[@]}" >"$T/replay.jsonl" 2>"$T/replay.err" ||
+	fail "replay exited $?: $(cat "$T/replay.err")"
+for kind in '"type":"llm"' '"type":"alert".*"intent"'; do
+	diff <(grep "$kind" "$OUT") <(grep "$kind" "$T/replay.jsonl") >"$T/diff" ||
+		fail "the replay's $kind lines differ from the live run's: $(head -c 2000 "$T/diff")"
+done
+pass "qwen-code's tool call (curl -X POST) explains its outbound_post alert, live and replayed"
