@@ -19,6 +19,7 @@
 #include "agents.h"
 #include "alert.h"
 #include "output.h"
+#include "storm.h"
 
 /* an event whose strings the alerter owns (in strs) */
 struct held {
@@ -47,6 +48,7 @@ struct alerter {
 	struct proc_cache *pc;
 	alert_emit_fn emit;
 	void *arg;
+	struct storm *storm;    /* the per-agent budget */
 };
 
 /* ---- text ---- */
@@ -229,12 +231,76 @@ static void held_clear(struct held *h)
 
 /* ---- emission and suppression ---- */
 
+/* the host or address text of ev's destination, "" when none */
+static void key_host(const struct event *ev, char *buf, size_t len)
+{
+	struct rules_dest d;
+
+	buf[0] = '\0';
+	if (ev->type != AM_EV_HTTP && ev->type != AM_EV_CONNECT && ev->type != AM_EV_SEND)
+		return;
+	rules_dest_of(ev, &d);
+	if (d.host)
+		snprintf(buf, len, "%s", d.host);
+	else if (d.addr)
+		inet_ntop(d.family, d.addr, buf, (socklen_t)len);
+}
+
+
+/* "claude (pid 4242): alert storm, 4970 alerts folded (outbound_post 4970)
+ * to a.example, b.example and 4962 more in 9 s" */
+static void storm_summary(const struct storm_info *st, char *buf, size_t len)
+{
+	size_t at = 0;
+
+	put(buf, len, &at, "%s (pid %u): alert storm, %llu alerts folded (", st->agent,
+	    st->agent_pid, (unsigned long long)st->alerts);
+	for (size_t i = 0; i < st->n_rules; i++)
+		put(buf, len, &at, "%s%s %llu", i ? ", " : "", st->rules[i].name,
+		    (unsigned long long)st->rules[i].count);
+	if (st->other_rules)
+		put(buf, len, &at, ", other rules %llu", (unsigned long long)st->other_rules);
+	put(buf, len, &at, ")");
+	for (size_t i = 0; i < st->n_hosts; i++)
+		put(buf, len, &at, "%s%s", i ? ", " : " to ", st->hosts[i]);
+	if (st->more_hosts)
+		put(buf, len, &at, " and %llu more", (unsigned long long)st->more_hosts);
+	put(buf, len, &at, " in %llu s", (unsigned long long)((st->last_ns - st->first_ns) /
+							       1000000000ull));
+}
+
+/* the alert_storm summary of an agent's storm (never itself budgeted) */
+static void storm_emit(const struct storm_info *st, void *arg)
+{
+	struct alerter *a = arg;
+	const char *hosts[STORM_HOSTS_MAX];
+	char summary[1536], chain[256];
+	struct event_alert ea = {
+		.rule = "alert_storm", .severity = st->severity ? st->severity : "high",
+		.summary = summary, .chain = chain, .cause_type = AM_EV_ALERT,
+		.count = st->alerts > UINT32_MAX ? UINT32_MAX : (uint32_t)st->alerts,
+		.hosts = hosts, .n_hosts = st->n_hosts,
+		.first_ns = st->first_ns, .last_ns = st->last_ns,
+	};
+	struct event out = st->cause;
+
+	for (size_t i = 0; i < st->n_hosts; i++)
+		hosts[i] = st->hosts[i];
+	out.agent = st->agent[0] ? st->agent : NULL;
+	out.ts_ns = st->last_ns;
+	storm_summary(st, summary, sizeof(summary));
+	alert_chain(a->pc, &out, chain, sizeof(chain));
+	out.type = AM_EV_ALERT;
+	out.alert = &ea;
+	a->emit(&out, a->arg);
+}
+
 /* emit the alert of cause; chain NULL: computed now; folded: a window's
  * summary of count repeats */
 static void emit(struct alerter *a, const struct event *cause, const struct rules_verdict *v,
 		 const char *chain, uint32_t count, bool folded)
 {
-	char summary[768], ch[256];
+	char summary[768], ch[256], host[256];
 	struct event_alert ea = { .rule = v->rule, .severity = v->severity, .summary = summary,
 				  .chain = chain, .cause_type = cause->type, .count = count };
 	struct event out = *cause;
@@ -253,7 +319,9 @@ static void emit(struct alerter *a, const struct event *cause, const struct rule
 	}
 	out.type = AM_EV_ALERT;
 	out.alert = &ea;
-	a->emit(&out, a->arg);
+	key_host(cause, host, sizeof(host));
+	if (storm_admit(a->storm, &out, host, storm_emit, a))
+		a->emit(&out, a->arg);
 }
 
 /* close k's window: its summary alert when repeats were folded */
@@ -265,21 +333,6 @@ static void key_close(struct alerter *a, struct akey *k)
 	}
 	held_clear(&k->held);
 	k->used = false;
-}
-
-/* the host or address text of ev's destination, "" when none */
-static void key_host(const struct event *ev, char *buf, size_t len)
-{
-	struct rules_dest d;
-
-	buf[0] = '\0';
-	if (ev->type != AM_EV_HTTP && ev->type != AM_EV_CONNECT && ev->type != AM_EV_SEND)
-		return;
-	rules_dest_of(ev, &d);
-	if (d.host)
-		snprintf(buf, len, "%s", d.host);
-	else if (d.addr)
-		inet_ntop(d.family, d.addr, buf, (socklen_t)len);
 }
 
 static bool key_is(const struct akey *k, const char *rule, const struct event *ev,
@@ -347,6 +400,7 @@ void alerter_tick(struct alerter *a, uint64_t now_ns)
 	for (size_t i = 0; i < a->n; i++)
 		if (a->keys[i].used && a->keys[i].until_ns <= now_ns)
 			key_close(a, &a->keys[i]);
+	storm_tick(a->storm, now_ns, storm_emit, a);
 }
 
 void alerter_flush(struct alerter *a)
@@ -354,6 +408,12 @@ void alerter_flush(struct alerter *a)
 	for (size_t i = 0; i < a->n; i++)
 		if (a->keys[i].used)
 			key_close(a, &a->keys[i]);
+	storm_tick(a->storm, UINT64_MAX, storm_emit, a);
+}
+
+uint64_t alerter_storm_folded(const struct alerter *a)
+{
+	return storm_folded(a->storm);
 }
 
 size_t alerter_keys(const struct alerter *a)
@@ -378,8 +438,9 @@ struct alerter *alerter_new(const struct alert_settings *s, struct proc_cache *p
 	a->emit = emit_fn;
 	a->arg = arg;
 	a->keys = calloc(a->n, sizeof(*a->keys));
-	if (!a->keys) {
-		free(a);
+	a->storm = storm_new(s ? s->budget : 0, a->window_ns, 0);
+	if (!a->keys || !a->storm) {
+		alerter_free(a);
 		return NULL;
 	}
 	return a;
@@ -389,8 +450,9 @@ void alerter_free(struct alerter *a)
 {
 	if (!a)
 		return;
-	for (size_t i = 0; i < a->n; i++)
+	for (size_t i = 0; a->keys && i < a->n; i++)
 		held_clear(&a->keys[i].held);
+	storm_free(a->storm);
 	free(a->keys);
 	free(a);
 }

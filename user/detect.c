@@ -88,7 +88,8 @@ static void uploads_due(struct detect *d, uint64_t now_ns)
 
 int detect_set_policy(struct detect *d, const struct policy *p, char *err, size_t errlen)
 {
-	struct alert_settings as = { .window_ns = p->alert_window_s * 1000000000ull };
+	struct alert_settings as = { .window_ns = p->alert_window_s * 1000000000ull,
+				     .budget = (uint32_t)p->alert_budget };
 	struct rules_uploads *u = rules_uploads_new(p->upload_threshold, as.window_ns, 0);
 	struct alerter *a;
 	int ret;

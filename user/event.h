@@ -133,6 +133,10 @@ struct event_alert {
 	const char *chain;     /* process chain up to the agent root */
 	uint32_t cause_type;   /* the type of the event that raised it */
 	uint32_t count;        /* occurrences folded into this alert (>= 1) */
+	/* alert_storm only (first_ns != 0): the hosts named, first and last ts */
+	const char *const *hosts;
+	size_t n_hosts;
+	uint64_t first_ns, last_ns;
 };
 
 struct event {
