@@ -198,9 +198,11 @@ static void text_webhooks(const struct status_webhooks *w, struct jw *out)
 		return;
 	}
 	line(out, 0, "webhooks", "%u: %llu delivered, %llu queued, %llu spooled, "
-	     "%llu failed attempts, %llu rejected", w->count, (unsigned long long)w->delivered,
+	     "%llu failed attempts, %llu rejected, %llu dropped (queue full), %llu expired",
+	     w->count, (unsigned long long)w->delivered,
 	     (unsigned long long)w->queued, (unsigned long long)w->spooled,
-	     (unsigned long long)w->failed, (unsigned long long)w->rejected);
+	     (unsigned long long)w->failed, (unsigned long long)w->rejected,
+	     (unsigned long long)w->dropped, (unsigned long long)w->expired);
 	if (w->last_error[0])
 		line(out, 2, "last error", "%s", w->last_error);
 }
@@ -238,7 +240,8 @@ static void status_text(const struct status *s, struct jw *out)
 	text_agents(s, out);
 	text_by_type(out, "events", s->events);
 	text_by_type(out, "drops", s->drops);
-	line(out, 0, "alerts", "%llu", (unsigned long long)s->alerts);
+	line(out, 0, "alerts", "%llu (%llu more folded into alert_storm summaries)",
+	     (unsigned long long)s->alerts, (unsigned long long)s->alerts_folded);
 	line(out, 0, "agent hooks", "%s", s->agent_hooks ? "attached" :
 	     "detached (no agent process alive: untagged processes pay nothing)");
 	line(out, 0, "tail clients", "%u connected, %llu served, %llu events missed, "
@@ -338,7 +341,7 @@ static void json_webhooks(const struct status_webhooks *h, struct jw *w)
 {
 	const struct figure f[] = { { "count", h->count }, { "queued", h->queued },
 		{ "delivered", h->delivered }, { "spooled", h->spooled }, { "failed", h->failed },
-		{ "rejected", h->rejected } };
+		{ "rejected", h->rejected }, { "dropped", h->dropped }, { "expired", h->expired } };
 
 	jw_key(w, "webhooks");
 	jw_obj_begin(w);
@@ -399,6 +402,7 @@ static void status_json(const struct status *s, struct jw *w)
 	json_by_type(w, "events", s->events);
 	json_by_type(w, "drops", s->drops);
 	ju(w, "alerts", s->alerts);
+	ju(w, "alerts_folded", s->alerts_folded);
 	jw_key(w, "agent_hooks");
 	jw_bool(w, s->agent_hooks);
 	json_tail(&s->tail, w);

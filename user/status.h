@@ -53,6 +53,8 @@ struct status_recording {
 struct status_webhooks {
 	uint32_t count;               /* webhooks configured */
 	uint64_t queued, delivered, spooled, failed, rejected;
+	uint64_t dropped;             /* let go at the queue bound (lowest first) */
+	uint64_t expired;             /* not delivered within alerts.ttl */
 	char last_error[128];
 };
 
@@ -82,6 +84,7 @@ struct status {
 	uint64_t events[STATUS_TYPES];  /* emitted to the output, by type */
 	uint64_t drops[STATUS_TYPES];   /* the kernel could not deliver, by type */
 	uint64_t alerts;
+	uint64_t alerts_folded;       /* into alert_storm summaries (alerts.budget) */
 	bool agent_hooks;             /* sock, packet and TLS hooks attached (an agent lives) */
 	struct status_tail tail;
 	struct status_recording recording;

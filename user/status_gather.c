@@ -44,6 +44,7 @@ int status_gather(struct status *s, const struct status_sources *src)
 	memcpy(s->events, src->shown, sizeof(s->events));
 	loader_drops(src->loader, s->drops);
 	s->alerts = detect_alerts(pipeline_detect(src->pl));
+	s->alerts_folded = detect_alerts_folded(pipeline_detect(src->pl));
 	s->agent_hooks = loader_agent_hooks_on(src->loader);
 	control_tail_status(src->ctl, &s->tail);
 	gather_recording(src, &s->recording);
