@@ -21,12 +21,6 @@
 #include "output.h"
 #include "storm.h"
 
-/* an event whose strings the alerter owns (in strs) */
-struct held {
-	struct event ev;
-	char *strs;
-};
-
 struct akey {
 	bool used;
 	char rule[24];
@@ -38,7 +32,7 @@ struct akey {
 	uint32_t count;         /* repeats folded */
 	struct rules_verdict v; /* of the first repeat */
 	char chain[256];        /* of the first repeat */
-	struct held held;       /* the first repeat, when count */
+	struct event_copy held;       /* the first repeat, when count */
 };
 
 struct alerter {
@@ -173,62 +167,6 @@ size_t alert_chain(struct proc_cache *pc, const struct event *cause, char *buf, 
 	return at;
 }
 
-/* ---- held events ---- */
-
-/* the string fields of ev worth keeping; the rest of its union is cleared */
-static size_t held_fields(struct event *ev, const char ***f)
-{
-	size_t n = 0;
-
-	f[n++] = &ev->agent;
-	f[n++] = &ev->exe;
-	if (ev->type == AM_EV_HTTP) {
-		f[n++] = &ev->http.method;
-		f[n++] = &ev->http.host;
-		f[n++] = &ev->http.path;
-		f[n++] = &ev->http.net.host;
-		f[n++] = &ev->http.req_host;
-	} else if (ev->type == AM_EV_CONNECT || ev->type == AM_EV_SEND) {
-		f[n++] = &ev->net.host;
-	} else {
-		memset(&ev->exec, 0, offsetof(struct event, alert) - offsetof(struct event, exec));
-	}
-	return n;
-}
-
-/* h := a deep copy of ev; -ENOMEM */
-static int held_set(struct held *h, const struct event *ev)
-{
-	const char **f[8];
-	size_t n, total = 1;
-	char *at;
-
-	h->ev = *ev;
-	h->ev.alert = NULL;
-	n = held_fields(&h->ev, f);
-	for (size_t i = 0; i < n; i++)
-		total += *f[i] ? strlen(*f[i]) + 1 : 0;
-	if (!(h->strs = at = malloc(total)))
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		size_t l;
-
-		if (!*f[i])
-			continue;
-		l = strlen(*f[i]) + 1;
-		memcpy(at, *f[i], l);
-		*f[i] = at;
-		at += l;
-	}
-	return 0;
-}
-
-static void held_clear(struct held *h)
-{
-	free(h->strs);
-	h->strs = NULL;
-}
-
 /* ---- emission and suppression ---- */
 
 /* the host or address text of ev's destination, "" when none */
@@ -277,12 +215,12 @@ static void storm_emit(const struct storm_info *st, void *arg)
 	char summary[1536], chain[256];
 	struct event_alert ea = {
 		.rule = "alert_storm", .severity = st->severity ? st->severity : "high",
-		.summary = summary, .chain = chain, .cause_type = AM_EV_ALERT,
+		.summary = summary, .chain = chain, .cause_type = st->cause_type,
 		.count = st->alerts > UINT32_MAX ? UINT32_MAX : (uint32_t)st->alerts,
 		.hosts = hosts, .n_hosts = st->n_hosts,
 		.first_ns = st->first_ns, .last_ns = st->last_ns,
 	};
-	struct event out = st->cause;
+	struct event out = st->cause.ev;
 
 	for (size_t i = 0; i < st->n_hosts; i++)
 		hosts[i] = st->hosts[i];
@@ -331,7 +269,7 @@ static void key_close(struct alerter *a, struct akey *k)
 		k->held.ev.ts_ns = k->last_ns;
 		emit(a, &k->held.ev, &k->v, k->chain, k->count, true);
 	}
-	held_clear(&k->held);
+	event_copy_clear(&k->held);
 	k->used = false;
 }
 
@@ -361,7 +299,7 @@ static int fold(struct alerter *a, struct akey *k, const struct event *cause,
 		const struct rules_verdict *v)
 {
 	if (!k->count) {
-		if (held_set(&k->held, cause)) {
+		if (event_copy_set(&k->held, cause)) {
 			emit(a, cause, v, NULL, 1, false);
 			return -ENOMEM;
 		}
@@ -451,7 +389,7 @@ void alerter_free(struct alerter *a)
 	if (!a)
 		return;
 	for (size_t i = 0; a->keys && i < a->n; i++)
-		held_clear(&a->keys[i].held);
+		event_copy_clear(&a->keys[i].held);
 	storm_free(a->storm);
 	free(a->keys);
 	free(a);

@@ -103,10 +103,12 @@ static ssize_t victim(const struct alertq *q)
 	return v;
 }
 
-static void mark_dead(struct alertq *q, size_t i)
+void alertq_kill(struct alertq *q, size_t i)
 {
-	q->v[i].dead = true;
-	q->live--;
+	if (i < q->n && !q->v[i].dead) {
+		q->v[i].dead = true;
+		q->live--;
+	}
 }
 
 int alertq_add(struct alertq *q, const struct alertq_item *it)
@@ -121,7 +123,7 @@ int alertq_add(struct alertq *q, const struct alertq_item *it)
 		q->evicted++;
 		if (v < 0 || lower(&n, &q->v[v]))
 			return -EAGAIN;
-		mark_dead(q, (size_t)v);
+		alertq_kill(q, (size_t)v);
 	}
 	if (q->n == q->cap) {
 		size_t cap = q->cap ? q->cap * 2 : 64;
@@ -174,16 +176,19 @@ ssize_t alertq_next(struct alertq *q, uint64_t now_ns, uint64_t *wake_ns)
 	return best;
 }
 
-ssize_t alertq_unspooled(const struct alertq *q)
+ssize_t alertq_unspooled(struct alertq *q)
 {
 	ssize_t best = -1;
 
 	for (size_t i = 0; i < q->n; i++) {
 		const struct alertq_item *c = &q->v[i];
 
-		if (!c->dead && !c->busy && !c->name[0] && (best < 0 || c->seq < q->v[best].seq))
+		if (!c->dead && !c->busy && !c->name[0] &&
+		    (best < 0 || rr_better(c, &q->v[best], q->last_spooled)))
 			best = (ssize_t)i;
 	}
+	if (best >= 0)
+		q->last_spooled = q->v[best].lane;
 	return best;
 }
 
@@ -194,7 +199,7 @@ size_t alertq_expire(struct alertq *q, uint64_t now_ns)
 	for (size_t i = 0; i < q->n; i++) {
 		if (!q->v[i].dead && now_ns - q->v[i].added_ns >= q->ttl_ns &&
 		    now_ns >= q->v[i].added_ns) {
-			mark_dead(q, i);
+			alertq_kill(q, i);
 			n++;
 		}
 	}

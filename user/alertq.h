@@ -56,6 +56,7 @@ struct alertq {
 	uint64_t ttl_ns;
 	uint64_t seq;
 	uint64_t last_lane;     /* the lane served last */
+	uint64_t last_spooled;  /* the lane spooled last */
 	uint64_t evicted;       /* dropped at the bound (the new one or a victim) */
 	uint64_t expired;       /* dropped at their ttl */
 };
@@ -84,12 +85,16 @@ int alertq_add(struct alertq *q, const struct alertq_item *it);
  * retry time among the waiting ones (0: none).
  */
 ssize_t alertq_next(struct alertq *q, uint64_t now_ns, uint64_t *wake_ns);
-/* the oldest live alert not yet spooled, not busy; -1 */
-ssize_t alertq_unspooled(const struct alertq *q);
+/* the next live alert to spool (not busy), in the same round robin over
+ * lanes as alertq_next: a storm held in memory does not hold up another
+ * agent's alert on its way to the spool either; -1 */
+ssize_t alertq_unspooled(struct alertq *q);
 /* mark dead what is older than ttl at now_ns; the number expired */
 size_t alertq_expire(struct alertq *q, uint64_t now_ns);
 /* a dead alert that is not busy; -1 */
 ssize_t alertq_dead(const struct alertq *q);
+/* mark item i dead (not counted: the owner counts why) */
+void alertq_kill(struct alertq *q, size_t i);
 /* forget item i (its body freed); other indexes may change */
 void alertq_remove(struct alertq *q, size_t i);
 /* item i failed: retry after its own backoff (doubling from min_ms up to

@@ -164,6 +164,18 @@ struct event {
 	const struct event_alert *alert; /* set when type == AM_EV_ALERT */
 };
 
+/* an event whose strings it owns (in strs): kept after the original is gone */
+struct event_copy {
+	struct event ev;
+	char *strs;
+};
+
+/* h := a deep copy of ev (the strings of its type, or of an alert's cause
+ * type; ev.alert is not kept); -ENOMEM */
+int event_copy_set(struct event_copy *h, const struct event *ev);
+/* free its strings (a zeroed copy is fine) */
+void event_copy_clear(struct event_copy *h);
+
 /* "exec", "open", ... for a type; "unknown" for anything else */
 const char *event_type_name(uint32_t type);
 /* the type for a name, or 0 */

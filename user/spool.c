@@ -171,8 +171,8 @@ static void new_name(struct spool *s, const char *id, char *name)
 	snprintf(name, SPOOL_NAME_LEN + 1, "%020llu-%.32s.json", (unsigned long long)ns, id);
 }
 
-int spool_put(struct spool *s, const char *id, const void *body, size_t len,
-	      char name[SPOOL_NAME_LEN + 1])
+int spool_stage(struct spool *s, const char *id, const void *body, size_t len,
+		char name[SPOOL_NAME_LEN + 1])
 {
 	char tmp[SPOOL_NAME_LEN + 8];
 	int fd, r;
@@ -185,18 +185,31 @@ int spool_put(struct spool *s, const char *id, const void *body, size_t len,
 	if (fd < 0)
 		return -errno;
 	r = write_all(fd, body, len);
-	if (!r && fsync(fd))
-		r = -errno;
 	if (close(fd) && !r)
 		r = -errno;
-	if (!r && renameat(s->dfd, tmp, s->dfd, name))
-		r = -errno;
-	if (r) {
+	if (r)
 		unlinkat(s->dfd, tmp, 0);
-		return r;
+	return r;
+}
+
+int spool_commit(struct spool *s, char (*names)[SPOOL_NAME_LEN + 1], size_t n)
+{
+	char tmp[SPOOL_NAME_LEN + 8];
+	int r = 0;
+
+	if (n && syncfs(s->dfd))
+		r = -errno;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(tmp, sizeof(tmp), ".tmp-%s", names[i]);
+		if (r || renameat(s->dfd, tmp, s->dfd, names[i])) {
+			r = r ? r : -errno;
+			unlinkat(s->dfd, tmp, 0);
+			names[i][0] = '\0';
+		}
 	}
-	fsync(s->dfd);
-	return 0;
+	if (n && fsync(s->dfd) && !r)
+		r = -errno;
+	return r;
 }
 
 /* the body of name into a new buffer; -errno */

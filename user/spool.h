@@ -29,6 +29,16 @@ void spool_free(struct spool *s);
  * return; -errno */
 int spool_put(struct spool *s, const char *id, const void *body, size_t len,
 	      char name[SPOOL_NAME_LEN + 1]);
+/*
+ * group commit: spool_stage writes body under a temporary name (its final
+ * name set), spool_commit makes n staged names durable at once (one sync of
+ * the file system, the renames, one sync of the directory).  A name that
+ * could not be committed is removed and set to "" (-errno returned).
+ */
+int spool_stage(struct spool *s, const char *id, const void *body, size_t len,
+		char name[SPOOL_NAME_LEN + 1]);
+int spool_commit(struct spool *s, char (*names)[SPOOL_NAME_LEN + 1], size_t n);
+
 /* the messages spool_open found, oldest first: the i-th, NULL past the end */
 const char *spool_found(const struct spool *s, size_t i);
 /* free that list */

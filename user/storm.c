@@ -55,6 +55,8 @@ void storm_free(struct storm *s)
 {
 	if (!s)
 		return;
+	for (size_t i = 0; i < s->n; i++)
+		event_copy_clear(&s->slots[i].st.cause);
 	free(s->slots);
 	free(s);
 }
@@ -69,6 +71,7 @@ static void slot_close(struct slot *sl, storm_fn fn, void *arg)
 {
 	if (sl->st.alerts && fn)
 		fn(&sl->st, arg);
+	event_copy_clear(&sl->st.cause);
 	sl->used = false;
 }
 
@@ -144,11 +147,15 @@ static void fold(struct storm_info *st, const struct event *alert, const char *h
 
 	if (!st->alerts) {
 		st->first_ns = alert->ts_ns;
-		st->cause = *alert;
-		memset(&st->cause.exec, 0, offsetof(struct event, alert) -
-					   offsetof(struct event, exec));
-		st->cause.agent = st->cause.exe = NULL;
-		st->cause.alert = NULL;
+		st->cause_type = a->cause_type;
+		if (event_copy_set(&st->cause, alert)) { /* its process alone */
+			st->cause.ev = *alert;
+			memset(&st->cause.ev.exec, 0, offsetof(struct event, alert) -
+						      offsetof(struct event, exec));
+			st->cause.ev.agent = st->cause.ev.exe = NULL;
+			st->cause.ev.alert = NULL;
+			st->cause_type = AM_EV_ALERT;
+		}
 	}
 	st->alerts++;
 	st->occurrences += count;

@@ -44,8 +44,8 @@ struct storm_info {
 	struct storm_rule rules[STORM_RULES_MAX];
 	size_t n_rules;
 	uint64_t other_rules;     /* occurrences of rules beyond the list */
-	struct event cause;       /* the first folded alert's process fields
-				     (pid, comm, ...; no strings) */
+	struct event_copy cause;  /* the first folded alert (its cause's fields) */
+	uint32_t cause_type;      /* its cause's type */
 };
 
 typedef void (*storm_fn)(const struct storm_info *st, void *arg);

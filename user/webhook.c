@@ -35,6 +35,7 @@
 #include "webhook.h"
 
 #define SECRET_MAX 4096
+#define WEBHOOK_SPOOL_BATCH 64   /* alerts spooled at once (one sync) */
 
 struct webhook {
 	char *url;
@@ -301,34 +302,69 @@ static void attempt(struct webhook *w, size_t i)
 	}
 }
 
-/* move the oldest alert held in memory to the spool (lock held, dropped for
- * the write); false when there is none */
-static bool spool_one(struct webhook *w)
-{
-	ssize_t i = alertq_unspooled(&w->q);
-	char name[SPOOL_NAME_LEN + 1], id[SPOOL_ID_LEN + 1];
-	struct alertq_item *it;
-	int r;
+/* the alerts of one group commit to the spool */
+struct batch {
+	size_t n;
+	size_t idx[WEBHOOK_SPOOL_BATCH];
+	char names[WEBHOOK_SPOOL_BATCH][SPOOL_NAME_LEN + 1];
+	struct { const char *body; size_t len; char id[SPOOL_ID_LEN + 1]; } it[WEBHOOK_SPOOL_BATCH];
+};
 
-	if (i < 0)
-		return false;
-	it = &w->q.v[i];
-	it->busy = true;
-	memcpy(id, it->id, sizeof(id));
-	pthread_mutex_unlock(&w->lock);
-	r = spool_put(w->spool, id, w->q.v[i].body, w->q.v[i].len, name);
-	pthread_mutex_lock(&w->lock);
-	it = &w->q.v[i];
-	it->busy = false;
-	if (r) {
-		w->st.rejected++;
-		snprintf(w->st.last_error, sizeof(w->st.last_error), "spool: %s", strerror(-r));
-		alertq_remove(&w->q, (size_t)i);
-		return true;
+/* write b's alerts to the spool, durable at once; b->names[k] "" for each
+ * that failed */
+static void batch_write(struct webhook *w, struct batch *b)
+{
+	size_t staged = 0, at[WEBHOOK_SPOOL_BATCH];
+	char names[WEBHOOK_SPOOL_BATCH][SPOOL_NAME_LEN + 1];
+
+	for (size_t k = 0; k < b->n; k++) {
+		b->names[k][0] = '\0';
+		if (!spool_stage(w->spool, b->it[k].id, b->it[k].body, b->it[k].len, names[staged]))
+			at[staged++] = k;
 	}
-	snprintf(it->name, sizeof(it->name), "%s", name);
-	free(it->body);
-	it->body = NULL;
+	spool_commit(w->spool, names, staged);
+	for (size_t k = 0; k < staged; k++)
+		memcpy(b->names[at[k]], names[k], sizeof(names[k]));
+}
+
+/*
+ * move up to WEBHOOK_SPOOL_BATCH alerts held in memory to the spool, in the
+ * fair order of alertq_unspooled (lock held, dropped for the writes); false
+ * when there was none
+ */
+static bool spool_batch(struct webhook *w)
+{
+	struct batch b;
+	ssize_t i;
+
+	for (b.n = 0; b.n < WEBHOOK_SPOOL_BATCH && (i = alertq_unspooled(&w->q)) >= 0; b.n++) {
+		struct alertq_item *it = &w->q.v[i];
+
+		it->busy = true;
+		b.idx[b.n] = (size_t)i;
+		b.it[b.n].body = it->body;
+		b.it[b.n].len = it->len;
+		memcpy(b.it[b.n].id, it->id, sizeof(b.it[b.n].id));
+	}
+	if (!b.n)
+		return false;
+	pthread_mutex_unlock(&w->lock);
+	batch_write(w, &b);
+	pthread_mutex_lock(&w->lock);
+	for (size_t k = 0; k < b.n; k++) {
+		struct alertq_item *it = &w->q.v[b.idx[k]];
+
+		it->busy = false;
+		free(it->body);
+		it->body = NULL;
+		if (b.names[k][0]) {
+			snprintf(it->name, sizeof(it->name), "%s", b.names[k]);
+			continue;
+		}
+		w->st.rejected++;
+		snprintf(w->st.last_error, sizeof(w->st.last_error), "spool: cannot write");
+		alertq_kill(&w->q, b.idx[k]);
+	}
 	return true;
 }
 
@@ -378,18 +414,23 @@ static void *worker(void *arg)
 		uint64_t now = now_ns(), wake = 0;
 		ssize_t i = -1;
 
+		bool spooled;
+
 		alertq_expire(&w->q, now);
-		if (clean_one(w) || spool_one(w))
+		if (clean_one(w))
 			continue;
-		if (w->stopping && (!w->q.live || now >= w->deadline_ns))
+		spooled = spool_batch(w); /* one batch, then one attempt */
+		if (w->stopping && (!w->q.live || now >= w->deadline_ns)) {
+			if (spooled)
+				continue; /* what is queued is always spooled */
 			break;
+		}
 		if (now >= w->hold_ns)
 			i = alertq_next(&w->q, now, &wake);
-		if (i >= 0) {
+		if (i >= 0)
 			attempt(w, (size_t)i);
-			continue;
-		}
-		wait_until(w, next_wake(w, now, wake));
+		else if (!spooled)
+			wait_until(w, next_wake(w, now, wake));
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
