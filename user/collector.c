@@ -572,6 +572,9 @@ static int start(struct collector *c)
 
 	c->started_wall = am_now_ns(CLOCK_REALTIME);
 	c->started_mono = am_now_ns(CLOCK_MONOTONIC);
+	/* uprobe links, tail clients and the spool all take descriptors: the
+	 * hard limit (the unit's LimitNOFILE), budgeted by load_links.c */
+	am_debug("descriptors: soft limit %llu", (unsigned long long)am_raise_nofile());
 	if ((ret = load_policy(c)) || (ret = start_loader(c)) || (ret = start_pipeline(c)))
 		return ret;
 	return start_serving(c, start_tags(c));

@@ -386,6 +386,7 @@ void loader_close(struct loader *l)
 		close(l->teardown_fd);
 	close(load_destroy_links(l->tls_links, l->n_tls_links));
 	free(l->tls_links);
+	free(l->tls_link_ids);
 	free(l->bins);
 	if (l->bits)
 		munmap(l->bits, l->bits_len);

@@ -143,6 +143,14 @@ bool loader_agent_hooks_on(const struct loader *l);
 /* whether the kernel holds any tagged process now (its tag bitmap) */
 bool loader_any_tagged(const struct loader *l);
 
+/* the TLS uprobe links and their descriptor budget (load_links.c) */
+struct loader_links {
+	size_t links, budget, per_binary;
+	uint64_t released;   /* links of binaries no process ran any more */
+	uint64_t refused;    /* links not attached: the budget was spent */
+};
+void loader_links(const struct loader *l, struct loader_links *out);
+
 /* one line describing attached hooks and fallbacks, for logs and status */
 const char *loader_status(const struct loader *l);
 

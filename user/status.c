@@ -223,6 +223,19 @@ static void text_degraded(const struct status_degraded *d, struct jw *out)
 	     (unsigned long long)d->tags_lost, (unsigned long long)d->tag_writes_failed);
 }
 
+static void text_resources(const struct status_resources *r, struct jw *out)
+{
+	line(out, 0, "descriptors", "%lld open of %llu; TLS uprobe links %llu of %llu "
+	     "(%llu a binary), %llu released, %llu refused", (long long)r->fds_open,
+	     (unsigned long long)r->fds_limit, (unsigned long long)r->links,
+	     (unsigned long long)r->link_budget, (unsigned long long)r->links_per_binary,
+	     (unsigned long long)r->links_released, (unsigned long long)r->links_refused);
+	line(out, 0, "memory", "%llu KiB resident; connections' state %llu of %llu KiB, "
+	     "%llu evicted", (unsigned long long)r->rss_bytes >> 10,
+	     (unsigned long long)r->conn_bytes >> 10, (unsigned long long)r->conn_budget >> 10,
+	     (unsigned long long)r->conn_evicted);
+}
+
 static void text_tls(const struct status *s, struct jw *out)
 {
 	line(out, 0, "tls binaries", "%zu (hooked: plaintext read; unseen: judged by bytes, "
@@ -252,6 +265,7 @@ static void status_text(const struct status *s, struct jw *out)
 	text_webhooks(&s->webhooks, out);
 	text_http(&s->http, out);
 	text_degraded(&s->degraded, out);
+	text_resources(&s->resources, out);
 	text_tls(s, out);
 }
 
@@ -373,6 +387,22 @@ static void json_degraded(const struct status_degraded *d, struct jw *w)
 	jw_obj_end(w);
 }
 
+static void json_resources(const struct status_resources *r, struct jw *w)
+{
+	const struct figure f[] = { { "fds_limit", r->fds_limit }, { "links", r->links },
+		{ "link_budget", r->link_budget }, { "links_per_binary", r->links_per_binary },
+		{ "links_released", r->links_released }, { "links_refused", r->links_refused },
+		{ "rss_bytes", r->rss_bytes }, { "conn_bytes", r->conn_bytes },
+		{ "conn_budget", r->conn_budget }, { "conn_evicted", r->conn_evicted } };
+
+	jw_key(w, "resources");
+	jw_obj_begin(w);
+	jw_key(w, "fds_open");
+	jw_int(w, r->fds_open);
+	ju_all(w, f, sizeof(f) / sizeof(f[0]));
+	jw_obj_end(w);
+}
+
 static void json_tls(const struct status *s, struct jw *w)
 {
 	jw_key(w, "tls_binaries");
@@ -410,6 +440,7 @@ static void status_json(const struct status *s, struct jw *w)
 	json_webhooks(&s->webhooks, w);
 	json_http(&s->http, w);
 	json_degraded(&s->degraded, w);
+	json_resources(&s->resources, w);
 	json_tls(s, w);
 	jw_obj_end(w);
 	jw_raw(w, "\n", 1);

@@ -68,6 +68,19 @@ struct status_http {
 };
 
 /* what the monitor lost sight of since start (each also raised monitor_degraded) */
+/* what an agent could try to exhaust: descriptors and memory */
+struct status_resources {
+	int64_t fds_open;             /* now; -1 unknown */
+	uint64_t fds_limit;           /* soft RLIMIT_NOFILE */
+	uint64_t links, link_budget, links_per_binary; /* TLS uprobe links */
+	uint64_t links_released;      /* of binaries no process ran any more */
+	uint64_t links_refused;       /* not attached: the budget was spent */
+	uint64_t rss_bytes;           /* the collector's resident memory */
+	uint64_t conn_bytes;          /* per-connection state held now */
+	uint64_t conn_budget;         /* its budget */
+	uint64_t conn_evicted;        /* connections' state evicted for the budget */
+};
+
 struct status_degraded {
 	uint64_t undecodable;         /* kernel records that did not decode (drop events) */
 	uint64_t tags_lost;           /* tags the kernel could not store: tagged map full */
@@ -91,6 +104,7 @@ struct status {
 	struct status_webhooks webhooks;
 	struct status_http http;
 	struct status_degraded degraded;
+	struct status_resources resources;
 	const struct tls_watch_bin *tls_bins; /* agent binaries' TLS verdicts (n_tls_bins) */
 	size_t n_tls_bins;
 };

@@ -7,6 +7,10 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "common.h"
 
 #include "control.h"
 #include "detect.h"
@@ -35,6 +39,30 @@ static void gather_recording(const struct status_sources *src, struct status_rec
 	snprintf(r->reason, sizeof(r->reason), "%s", rs.reason);
 }
 
+/* descriptors, uprobe links, memory */
+static void gather_resources(const struct status_sources *src, struct status_resources *r)
+{
+	struct loader_links ll;
+	struct rlimit lim;
+	unsigned long long pages, rss;
+	FILE *f;
+
+	r->fds_open = am_fds_open();
+	if (!getrlimit(RLIMIT_NOFILE, &lim))
+		r->fds_limit = lim.rlim_cur == RLIM_INFINITY ? UINT64_MAX : lim.rlim_cur;
+	loader_links(src->loader, &ll);
+	r->links = ll.links;
+	r->link_budget = ll.budget;
+	r->links_per_binary = ll.per_binary;
+	r->links_released = ll.released;
+	r->links_refused = ll.refused;
+	if ((f = fopen("/proc/self/statm", "re"))) {
+		if (fscanf(f, "%llu %llu", &pages, &rss) == 2)
+			r->rss_bytes = rss * (uint64_t)sysconf(_SC_PAGESIZE);
+		fclose(f);
+	}
+}
+
 int status_gather(struct status *s, const struct status_sources *src)
 {
 	s->pid = src->pid;
@@ -54,5 +82,6 @@ int status_gather(struct status *s, const struct status_sources *src)
 	s->degraded.tags_lost = loader_faults(src->loader, AM_FAULT_TAG_FULL);
 	s->degraded.tag_writes_failed = src->tag_writes_failed;
 	s->tls_bins = tls_watch_bins(src->tls, &s->n_tls_bins);
+	gather_resources(src, &s->resources);
 	return status_add_agents(s, pipeline_cache(src->pl), src->agents);
 }
