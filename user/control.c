@@ -88,6 +88,7 @@ int control_listen(struct control *c, const char *path, control_handler h,
 
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
+	c->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++)
 		c->clients[i].fd = -1;
 	fanout_init(&c->fan);
@@ -175,6 +176,9 @@ void control_close(struct control *c)
 		close(c->fd);
 		unlink(c->path);
 	}
+	if (c->spare_fd >= 0)
+		close(c->spare_fd);
+	c->spare_fd = -1;
 	fanout_free(&c->fan);
 	jw_free(&c->reply);
 	free(c->path);
@@ -223,6 +227,32 @@ static void reply_error(struct control *c, struct control_client *cl, const char
 	reply_close(c, cl, line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
+/*
+ * no descriptor left to accept with (EMFILE): give up the spare one, accept
+ * the client, tell it and close, take the spare back; otherwise the pending
+ * connection would keep the socket readable and poll would spin.  False when
+ * that did not work either.
+ */
+static bool refuse_no_fds(struct control *c)
+{
+	static const char msg[] = "error too many open files in the collector\n";
+	int fd;
+
+	if (c->spare_fd < 0)
+		return false;
+	close(c->spare_fd);
+	fd = accept4(c->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd >= 0) {
+		c->stats.refused++;
+		if (send(fd, msg, sizeof(msg) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+			/* gone already */
+		}
+		close(fd);
+	}
+	c->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return fd >= 0;
+}
+
 static void accept_clients(struct control *c)
 {
 	static const char full[] = "error too many clients\n";
@@ -232,6 +262,8 @@ static void accept_clients(struct control *c)
 		struct control_client *slot = NULL;
 		socklen_t sl = sizeof(struct ucred);
 
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE) && refuse_no_fds(c))
+			continue;
 		if (fd < 0)
 			return;
 		for (size_t i = 0; i < CONTROL_CLIENTS_MAX && !slot; i++)
