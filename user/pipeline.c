@@ -280,6 +280,11 @@ struct detect *pipeline_detect(struct pipeline *pl)
 	return pl->detect;
 }
 
+void pipeline_conn_mem(const struct pipeline *pl, struct inspect_mem *m)
+{
+	inspect_mem(pl->inspect, m);
+}
+
 void pipeline_http_status(const struct pipeline *pl, struct status_http *h)
 {
 	inspect_status(pl->inspect, h);

@@ -99,6 +99,9 @@ struct detect *pipeline_detect(struct pipeline *pl);
 /* records fed and records refused as malformed */
 /* what the protocol and policy stages could not keep, for status */
 struct status_http;
+/* the per-connection state's memory (inspect.h) */
+struct inspect_mem;
+void pipeline_conn_mem(const struct pipeline *pl, struct inspect_mem *m);
 void pipeline_http_status(const struct pipeline *pl, struct status_http *h);
 uint64_t pipeline_records(const struct pipeline *pl, uint64_t *bad);
 

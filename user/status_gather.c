@@ -14,6 +14,7 @@
 
 #include "control.h"
 #include "detect.h"
+#include "inspect.h"
 #include "load.h"
 #include "pipeline.h"
 #include "record.h"
@@ -47,6 +48,12 @@ static void gather_resources(const struct status_sources *src, struct status_res
 	unsigned long long pages, rss;
 	FILE *f;
 
+	struct inspect_mem m;
+
+	pipeline_conn_mem(src->pl, &m);
+	r->conn_bytes = m.bytes;
+	r->conn_budget = m.budget;
+	r->conn_evicted = m.evicted;
 	r->fds_open = am_fds_open();
 	if (!getrlimit(RLIMIT_NOFILE, &lim))
 		r->fds_limit = lim.rlim_cur == RLIM_INFINITY ? UINT64_MAX : lim.rlim_cur;
