@@ -497,7 +497,7 @@ static int start_pipeline(struct collector *c)
 		.on_hello = tls_on_hello, .arg = c };
 	struct pipeline_opts po = { .procfs = "/proc", .self_pid = (uint32_t)getpid(),
 		.tag_write = write_tag, .tag_arg = c, .webhooks = true,
-		.boot_to_real_ns = c->boot_to_real_ns };
+		.boot_to_real_ns = c->boot_to_real_ns, .conn_memory = c->opts->conn_memory };
 	struct tagger *t;
 	char err[512];
 

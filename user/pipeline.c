@@ -101,6 +101,8 @@ static int stages_new(struct pipeline *pl, const struct policy *p, const struct 
 	pl->cache = proc_cache_new();
 	pl->names = names_new(0);
 	pl->inspect = pl->names ? inspect_new(pl->names, print, judge, pl) : NULL;
+	if (pl->inspect)
+		inspect_set_mem_budget(pl->inspect, o->conn_memory);
 	if (!pl->cache || !pl->inspect) {
 		snprintf(err, errlen, "cannot set up the event pipeline: out of memory");
 		return -ENOMEM;

@@ -43,6 +43,7 @@ struct pipeline_opts {
 	void *tag_arg;
 	int64_t boot_to_real_ns;   /* add to boot ns to get wall ns */
 	bool webhooks;             /* deliver alerts to the policy's webhooks */
+	size_t conn_memory;        /* per-connection state budget (inspect.h); 0: default */
 };
 
 struct pipeline;
