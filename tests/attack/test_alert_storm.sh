@@ -9,48 +9,28 @@
 #     for the webhook: B's alert still overtakes them (fair delivery per
 #     agent) and is delivered within seconds.
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=helpers/webhook.sh
+. "$AT_HELPERS/webhook.sh"
 
 N=5000
-port_file=$T/port
-bg "$PY" "$HELPERS/https_server.py" --plain --port-file "$port_file" --log "$T/server.log"
-wait_file "$port_file"
-port=$(cat "$port_file")
-printf 'test-secret\n' >"$T/secret"
+web_up
 
 # storm BUDGET: a collector with that budget and a fresh webhook receiver;
 # A's storm, B's one POST; B's delivery delay in B_MS, A's in STORMER
 storm() {
-	local budget=$1 hook_port
-	hook_port=$(free_port)
-	rm -rf "$T/spool" "$T/hook.log"
-	cat >"$T/policy.yaml" <<Y
-alerts:
-  window: 6
-  budget: $budget
-  spool_dir: $T/spool
-  webhooks:
-    - url: http://127.0.0.1:$hook_port/hook
-      secret_file: $T/secret
-Y
-	bg "$PY" "$HELPERS/webhook_receiver.py" --port "$hook_port" --secret-file "$T/secret" \
-		--log "$T/hook.log"
-	receiver_up() { "$PY" -c "import socket; socket.create_connection(('127.0.0.1',$hook_port),0.2)" 2>/dev/null; }
-	wait_for 5 "the webhook receiver" receiver_up
+	local budget=$1
+	hook_up "  window: 6
+  budget: $budget"
 	start_collector --config "$T/policy.yaml"
 	bg "$AGENTMON" launch --socket "$SOCK" --agent stormer -- \
-		"$PY" "$AT_HELPERS/storm_poster.py" "$port" "$N" storm.example
+		"$PY" "$AT_HELPERS/storm_poster.py" "$PORT" "$N" storm.example
 	STORMER=$BG_PID
 	wait_count 20 "$2" type=alert rule=outbound_post agent=stormer
-	launch bystander "$PY" -c "
-import http.client
-c = http.client.HTTPConnection('127.0.0.1', $port, timeout=5)
-c.request('POST', '/api/b', body=b'one', headers={'Host': 'b.example'})
-c.getresponse().read()" || fail "the bystander's POST failed"
+	post_once bystander b.example || fail "the bystander's POST failed"
 	local b_done
 	b_done=$(now_ms)
 	wait_event 5 type=alert rule=outbound_post agent=bystander host=b.example
-	b_delivered() { grep -q '"agent": "bystander"' "$T/hook.log" 2>/dev/null; }
-	wait_for 10 "the bystander's alert delivered" b_delivered
+	wait_for 10 "the bystander's alert delivered" hook_got bystander
 	B_MS=$("$PY" - "$T/hook.log" "$b_done" <<'PYEOF'
 import json, sys
 for l in open(sys.argv[1]):

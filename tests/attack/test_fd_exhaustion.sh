@@ -10,28 +10,16 @@
 # spooled and delivered to the webhook, `status` answers, and the idle
 # collector does not spin.
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=helpers/webhook.sh
+. "$AT_HELPERS/webhook.sh"
 
 NBIN=200
 tiny=$(ev_build ssl_tiny "$AT_HELPERS/ssl_tiny.c") || fail "cannot build helpers/ssl_tiny.c"
 mkdir -p "$T/bins"
 for i in $(seq "$NBIN"); do cp "$tiny" "$T/bins/ssl_$i"; done
 
-port_file=$T/port
-bg "$PY" "$HELPERS/https_server.py" --plain --port-file "$port_file" --log "$T/server.log"
-wait_file "$port_file"
-port=$(cat "$port_file")
-hook_port=$(free_port)
-printf 'test-secret\n' >"$T/secret"
-cat >"$T/policy.yaml" <<Y
-alerts:
-  spool_dir: $T/spool
-  webhooks:
-    - url: http://127.0.0.1:$hook_port/hook
-      secret_file: $T/secret
-Y
-bg "$PY" "$HELPERS/webhook_receiver.py" --port "$hook_port" --secret-file "$T/secret" --log "$T/hook.log"
-receiver_up() { "$PY" -c "import socket; socket.create_connection(('127.0.0.1',$hook_port),0.2)" 2>/dev/null; }
-wait_for 5 "the webhook receiver" receiver_up
+web_up
+hook_up
 
 ulimit -n 512 || skip "cannot set a descriptor limit of 512"
 start_collector --config "$T/policy.yaml"
@@ -54,14 +42,9 @@ print(*(r[k] for k in ('link_budget','links','links_refused','links_released','f
 [ "$fds" -lt $((limit - 128)) ] || fail "$fds descriptors open of $limit"
 
 # an alert raised now is spooled (a file) and delivered
-launch poster "$PY" -c "
-import http.client
-c = http.client.HTTPConnection('127.0.0.1', $port, timeout=5)
-c.request('POST', '/api/x', body=b'one', headers={'Host': 'after.example'})
-c.getresponse().read()" || fail "the POST failed"
+post_once poster after.example || fail "the POST failed"
 wait_event 5 type=alert rule=outbound_post agent=poster host=after.example
-delivered() { grep -q '"agent": "poster"' "$T/hook.log" 2>/dev/null; }
-wait_for 10 "the alert after the attack delivered" delivered
+wait_for 10 "the alert after the attack delivered" hook_got poster
 failed=$(am status --json --socket "$SOCK" | "$PY" -c "import json,sys; print(json.load(sys.stdin)['webhooks']['rejected'])")
 [ "$failed" -eq 0 ] || fail "$failed alerts could not be spooled"
 
