@@ -71,7 +71,7 @@ $(BUILD)/agentmon.skel.h: $(BUILD)/agentmon.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name agentmon_bpf > $@
 
-$(BUILD)/user/load.o $(BUILD)/user/load_tls.o $(BUILD)/user/load_pin.o $(BUILD)/user/load_util.o $(BUILD)/user/status_gather.o: $(BUILD)/agentmon.skel.h
+$(BUILD)/user/load.o $(BUILD)/user/load_tls.o $(BUILD)/user/load_links.o $(BUILD)/user/load_pin.o $(BUILD)/user/load_util.o $(BUILD)/user/status_gather.o: $(BUILD)/agentmon.skel.h
 $(BUILD)/user/%.o: user/%.c | $(BUILD)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
