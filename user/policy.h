@@ -41,6 +41,10 @@ struct policy {
 	uint64_t upload_threshold;   /* upload_threshold: bytes (k/m/g suffixes) */
 	uint64_t unseen_tls_threshold; /* unseen_tls_threshold: bytes; 0: 4 KiB */
 	char *spool_dir;             /* spool_dir: webhook spool directory */
+	uint64_t alert_budget;       /* budget: alerts per agent per window, beyond
+					them one alert_storm summary; 0: 30 */
+	uint64_t alert_ttl_s;        /* ttl: a queued webhook alert expires after
+					(s/m/h/d); 0: 1 day */
 	/* record: trace files; 0/NULL: the recorder's default */
 	struct {
 		char *dir;               /* dir: absolute path */

@@ -97,4 +97,6 @@ const char policy_default_yaml[] =
 "  # window: 60                      # seconds: repeats per rule/agent/host are folded\n"
 "  # upload_threshold: 64k           # bytes to an unlisted host with no HTTP seen\n"
 "  # unseen_tls_threshold: 4k        # bytes over TLS agentmon cannot read, to an unlisted host\n"
-"  # spool_dir: /var/lib/agentmon/spool   # undelivered webhook alerts\n";
+"  # spool_dir: /var/lib/agentmon/spool   # undelivered webhook alerts\n"
+"  # budget: 30                      # alerts per agent per window; beyond, one alert_storm\n"
+"  # ttl: 1d                         # a webhook alert not delivered by then expires\n";
