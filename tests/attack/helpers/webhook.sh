@@ -19,6 +19,7 @@ hook_up() {
 	local hook_port
 	hook_port=$(free_port)
 	[ -s "$T/secret" ] || printf 'test-secret\n' >"$T/secret"
+	chmod 600 "$T/secret"
 	rm -rf "$T/spool" "$T/hook.log"
 	{
 		echo "alerts:"
