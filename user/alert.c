@@ -19,12 +19,7 @@
 #include "agents.h"
 #include "alert.h"
 #include "output.h"
-
-/* an event whose strings the alerter owns (in strs) */
-struct held {
-	struct event ev;
-	char *strs;
-};
+#include "storm.h"
 
 struct akey {
 	bool used;
@@ -37,7 +32,7 @@ struct akey {
 	uint32_t count;         /* repeats folded */
 	struct rules_verdict v; /* of the first repeat */
 	char chain[256];        /* of the first repeat */
-	struct held held;       /* the first repeat, when count */
+	struct event_copy held;       /* the first repeat, when count */
 };
 
 struct alerter {
@@ -47,6 +42,7 @@ struct alerter {
 	struct proc_cache *pc;
 	alert_emit_fn emit;
 	void *arg;
+	struct storm *storm;    /* the per-agent budget */
 };
 
 /* ---- text ---- */
@@ -171,70 +167,78 @@ size_t alert_chain(struct proc_cache *pc, const struct event *cause, char *buf, 
 	return at;
 }
 
-/* ---- held events ---- */
-
-/* the string fields of ev worth keeping; the rest of its union is cleared */
-static size_t held_fields(struct event *ev, const char ***f)
-{
-	size_t n = 0;
-
-	f[n++] = &ev->agent;
-	f[n++] = &ev->exe;
-	if (ev->type == AM_EV_HTTP) {
-		f[n++] = &ev->http.method;
-		f[n++] = &ev->http.host;
-		f[n++] = &ev->http.path;
-		f[n++] = &ev->http.net.host;
-		f[n++] = &ev->http.req_host;
-	} else if (ev->type == AM_EV_CONNECT || ev->type == AM_EV_SEND) {
-		f[n++] = &ev->net.host;
-	} else {
-		memset(&ev->exec, 0, offsetof(struct event, alert) - offsetof(struct event, exec));
-	}
-	return n;
-}
-
-/* h := a deep copy of ev; -ENOMEM */
-static int held_set(struct held *h, const struct event *ev)
-{
-	const char **f[8];
-	size_t n, total = 1;
-	char *at;
-
-	h->ev = *ev;
-	h->ev.alert = NULL;
-	n = held_fields(&h->ev, f);
-	for (size_t i = 0; i < n; i++)
-		total += *f[i] ? strlen(*f[i]) + 1 : 0;
-	if (!(h->strs = at = malloc(total)))
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		size_t l;
-
-		if (!*f[i])
-			continue;
-		l = strlen(*f[i]) + 1;
-		memcpy(at, *f[i], l);
-		*f[i] = at;
-		at += l;
-	}
-	return 0;
-}
-
-static void held_clear(struct held *h)
-{
-	free(h->strs);
-	h->strs = NULL;
-}
-
 /* ---- emission and suppression ---- */
+
+/* the host or address text of ev's destination, "" when none */
+static void key_host(const struct event *ev, char *buf, size_t len)
+{
+	struct rules_dest d;
+
+	buf[0] = '\0';
+	if (ev->type != AM_EV_HTTP && ev->type != AM_EV_CONNECT && ev->type != AM_EV_SEND)
+		return;
+	rules_dest_of(ev, &d);
+	if (d.host)
+		snprintf(buf, len, "%s", d.host);
+	else if (d.addr)
+		inet_ntop(d.family, d.addr, buf, (socklen_t)len);
+}
+
+
+/* "claude (pid 4242): alert storm, 4970 alerts folded (outbound_post 4970)
+ * to a.example, b.example and 4962 more in 9 s" */
+static void storm_summary(const struct storm_info *st, char *buf, size_t len)
+{
+	size_t at = 0;
+
+	put(buf, len, &at, "%s (pid %u): alert storm, %llu alerts folded (", st->agent,
+	    st->agent_pid, (unsigned long long)st->alerts);
+	for (size_t i = 0; i < st->n_rules; i++)
+		put(buf, len, &at, "%s%s %llu", i ? ", " : "", st->rules[i].name,
+		    (unsigned long long)st->rules[i].count);
+	if (st->other_rules)
+		put(buf, len, &at, ", other rules %llu", (unsigned long long)st->other_rules);
+	put(buf, len, &at, ")");
+	for (size_t i = 0; i < st->n_hosts; i++)
+		put(buf, len, &at, "%s%s", i ? ", " : " to ", st->hosts[i]);
+	if (st->more_hosts)
+		put(buf, len, &at, " and %llu more", (unsigned long long)st->more_hosts);
+	put(buf, len, &at, " in %llu s", (unsigned long long)((st->last_ns - st->first_ns) /
+							       1000000000ull));
+}
+
+/* the alert_storm summary of an agent's storm (never itself budgeted) */
+static void storm_emit(const struct storm_info *st, void *arg)
+{
+	struct alerter *a = arg;
+	const char *hosts[STORM_HOSTS_MAX];
+	char summary[1536], chain[256];
+	struct event_alert ea = {
+		.rule = "alert_storm", .severity = st->severity ? st->severity : "high",
+		.summary = summary, .chain = chain, .cause_type = st->cause_type,
+		.count = st->alerts > UINT32_MAX ? UINT32_MAX : (uint32_t)st->alerts,
+		.hosts = hosts, .n_hosts = st->n_hosts,
+		.first_ns = st->first_ns, .last_ns = st->last_ns,
+	};
+	struct event out = st->cause.ev;
+
+	for (size_t i = 0; i < st->n_hosts; i++)
+		hosts[i] = st->hosts[i];
+	out.agent = st->agent[0] ? st->agent : NULL;
+	out.ts_ns = st->last_ns;
+	storm_summary(st, summary, sizeof(summary));
+	alert_chain(a->pc, &out, chain, sizeof(chain));
+	out.type = AM_EV_ALERT;
+	out.alert = &ea;
+	a->emit(&out, a->arg);
+}
 
 /* emit the alert of cause; chain NULL: computed now; folded: a window's
  * summary of count repeats */
 static void emit(struct alerter *a, const struct event *cause, const struct rules_verdict *v,
 		 const char *chain, uint32_t count, bool folded)
 {
-	char summary[768], ch[256];
+	char summary[768], ch[256], host[256];
 	struct event_alert ea = { .rule = v->rule, .severity = v->severity, .summary = summary,
 				  .chain = chain, .cause_type = cause->type, .count = count };
 	struct event out = *cause;
@@ -253,7 +257,9 @@ static void emit(struct alerter *a, const struct event *cause, const struct rule
 	}
 	out.type = AM_EV_ALERT;
 	out.alert = &ea;
-	a->emit(&out, a->arg);
+	key_host(cause, host, sizeof(host));
+	if (storm_admit(a->storm, &out, host, storm_emit, a))
+		a->emit(&out, a->arg);
 }
 
 /* close k's window: its summary alert when repeats were folded */
@@ -263,23 +269,8 @@ static void key_close(struct alerter *a, struct akey *k)
 		k->held.ev.ts_ns = k->last_ns;
 		emit(a, &k->held.ev, &k->v, k->chain, k->count, true);
 	}
-	held_clear(&k->held);
+	event_copy_clear(&k->held);
 	k->used = false;
-}
-
-/* the host or address text of ev's destination, "" when none */
-static void key_host(const struct event *ev, char *buf, size_t len)
-{
-	struct rules_dest d;
-
-	buf[0] = '\0';
-	if (ev->type != AM_EV_HTTP && ev->type != AM_EV_CONNECT && ev->type != AM_EV_SEND)
-		return;
-	rules_dest_of(ev, &d);
-	if (d.host)
-		snprintf(buf, len, "%s", d.host);
-	else if (d.addr)
-		inet_ntop(d.family, d.addr, buf, (socklen_t)len);
 }
 
 static bool key_is(const struct akey *k, const char *rule, const struct event *ev,
@@ -308,7 +299,7 @@ static int fold(struct alerter *a, struct akey *k, const struct event *cause,
 		const struct rules_verdict *v)
 {
 	if (!k->count) {
-		if (held_set(&k->held, cause)) {
+		if (event_copy_set(&k->held, cause)) {
 			emit(a, cause, v, NULL, 1, false);
 			return -ENOMEM;
 		}
@@ -347,6 +338,7 @@ void alerter_tick(struct alerter *a, uint64_t now_ns)
 	for (size_t i = 0; i < a->n; i++)
 		if (a->keys[i].used && a->keys[i].until_ns <= now_ns)
 			key_close(a, &a->keys[i]);
+	storm_tick(a->storm, now_ns, storm_emit, a);
 }
 
 void alerter_flush(struct alerter *a)
@@ -354,6 +346,12 @@ void alerter_flush(struct alerter *a)
 	for (size_t i = 0; i < a->n; i++)
 		if (a->keys[i].used)
 			key_close(a, &a->keys[i]);
+	storm_tick(a->storm, UINT64_MAX, storm_emit, a);
+}
+
+uint64_t alerter_storm_folded(const struct alerter *a)
+{
+	return storm_folded(a->storm);
 }
 
 size_t alerter_keys(const struct alerter *a)
@@ -378,8 +376,9 @@ struct alerter *alerter_new(const struct alert_settings *s, struct proc_cache *p
 	a->emit = emit_fn;
 	a->arg = arg;
 	a->keys = calloc(a->n, sizeof(*a->keys));
-	if (!a->keys) {
-		free(a);
+	a->storm = storm_new(s ? s->budget : 0, a->window_ns, 0);
+	if (!a->keys || !a->storm) {
+		alerter_free(a);
 		return NULL;
 	}
 	return a;
@@ -389,8 +388,9 @@ void alerter_free(struct alerter *a)
 {
 	if (!a)
 		return;
-	for (size_t i = 0; i < a->n; i++)
-		held_clear(&a->keys[i].held);
+	for (size_t i = 0; a->keys && i < a->n; i++)
+		event_copy_clear(&a->keys[i].held);
+	storm_free(a->storm);
 	free(a->keys);
 	free(a);
 }

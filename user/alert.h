@@ -13,6 +13,10 @@
  * Time is the events' ts_ns (so a replay folds like the live run did);
  * alerter_tick() closes windows when no event comes.  At most max_keys keys
  * are held: when full, the key whose window closes first is closed early.
+ *
+ * Budget: what would be emitted (first alerts and window summaries alike)
+ * passes the per-agent budget of storm.h first; beyond it an agent's alerts
+ * fold into one alert_storm summary per window.
  */
 #ifndef AGENTMON_ALERT_H
 #define AGENTMON_ALERT_H
@@ -31,6 +35,7 @@
 struct alert_settings {
 	uint64_t window_ns;    /* 0: default; suppression window */
 	size_t max_keys;       /* 0: default */
+	uint32_t budget;       /* alerts per agent per window (storm.h); 0: default */
 };
 
 /* receives each alert; the event and its strings live until it returns */
@@ -55,6 +60,8 @@ int alerter_raise(struct alerter *a, const struct event *cause, const struct rul
 void alerter_tick(struct alerter *a, uint64_t now_ns);
 /* emit every pending summary now (shutdown, reload) */
 void alerter_flush(struct alerter *a);
+/* alerts folded into storms since start (storm.h) */
+uint64_t alerter_storm_folded(const struct alerter *a);
 /* keys held now */
 size_t alerter_keys(const struct alerter *a);
 

@@ -543,7 +543,7 @@ static int start_pipeline(struct collector *c)
 		.on_hello = tls_on_hello, .arg = c };
 	struct pipeline_opts po = { .procfs = "/proc", .self_pid = (uint32_t)getpid(),
 		.tag_write = write_tag, .tag_arg = c, .webhooks = true,
-		.boot_to_real_ns = c->boot_to_real_ns };
+		.boot_to_real_ns = c->boot_to_real_ns, .conn_memory = c->opts->conn_memory };
 	struct tagger *t;
 	char err[512];
 
@@ -621,6 +621,9 @@ static int start(struct collector *c)
 
 	c->started_wall = am_now_ns(CLOCK_REALTIME);
 	c->started_mono = am_now_ns(CLOCK_MONOTONIC);
+	/* uprobe links, tail clients and the spool all take descriptors: the
+	 * hard limit (the unit's LimitNOFILE), budgeted by load_links.c */
+	am_debug("descriptors: soft limit %llu", (unsigned long long)am_raise_nofile());
 	if ((ret = load_policy(c)) || (ret = start_loader(c)) || (ret = start_pipeline(c)))
 		return ret;
 	return start_serving(c, start_tags(c));

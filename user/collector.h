@@ -26,6 +26,7 @@ struct collector_opts {
 	enum collector_print print; /* PRINT_ALERTS: alerts and drops only (a service) */
 	uint32_t ringbuf_bytes;    /* 0: default */
 	uint32_t capture_bytes;    /* bytes of each write captured; 0: default */
+	size_t conn_memory;        /* per-connection state budget; 0: default */
 	uint64_t idle_detach_ns;   /* no agent this long: detach the agent hooks; 0: never */
 	uint64_t request_timeout_ns; /* control socket: a request line within; 0: default */
 	uint32_t max_tagged;       /* tagged map entries; 0: default (hidden test option) */

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* common.c - messages, libbpf print callback, signals, small helpers. */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -174,4 +176,33 @@ int am_mkdirs(const char *path, unsigned int parents, unsigned int leaf)
 		*p = '/';
 	}
 	return mkdir(buf, (mode_t)leaf) && errno != EEXIST ? -errno : 0;
+}
+
+uint64_t am_raise_nofile(void)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_NOFILE, &r))
+		return 0;
+	if (r.rlim_cur < r.rlim_max) {
+		struct rlimit up = { .rlim_cur = r.rlim_max, .rlim_max = r.rlim_max };
+
+		if (!setrlimit(RLIMIT_NOFILE, &up))
+			r = up;
+	}
+	return r.rlim_cur == RLIM_INFINITY ? UINT64_MAX : (uint64_t)r.rlim_cur;
+}
+
+long am_fds_open(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	long n = -1; /* the directory's own descriptor */
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
 }

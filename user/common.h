@@ -56,5 +56,10 @@ int am_mkdirs(const char *path, unsigned int parents, unsigned int leaf);
 
 /* monotonic / boot / realtime clocks in ns */
 uint64_t am_now_ns(int clock_id);
+/* raise the soft RLIMIT_NOFILE to the hard one; the soft limit now (0 when
+ * it cannot be read) */
+uint64_t am_raise_nofile(void);
+/* descriptors this process has open now (/proc/self/fd), -1 when unknown */
+long am_fds_open(void);
 
 #endif

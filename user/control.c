@@ -96,6 +96,7 @@ int control_listen(struct control *c, const char *path, control_handler h,
 
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
+	c->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++)
 		c->clients[i].fd = c->clients[i].peer.pidfd = -1;
 	c->request_timeout_ns = CONTROL_REQUEST_TIMEOUT_S * 1000000000ull;
@@ -191,6 +192,9 @@ void control_close(struct control *c)
 		close(c->fd);
 		unlink(c->path);
 	}
+	if (c->spare_fd >= 0)
+		close(c->spare_fd);
+	c->spare_fd = -1;
 	fanout_free(&c->fan);
 	jw_free(&c->reply);
 	free(c->path);
@@ -309,6 +313,29 @@ static int peer_init(struct control_peer *p, int fd)
 
 static void serve_request(struct control *c, struct control_client *cl);
 
+/*
+ * no descriptor left to accept with (EMFILE): give up the spare one, accept
+ * the client, tell it and close, take the spare back; otherwise the pending
+ * connection would keep the socket readable and poll would spin.  False when
+ * that did not work either.
+ */
+static bool refuse_no_fds(struct control *c)
+{
+	int fd;
+
+	if (c->spare_fd < 0)
+		return false;
+	close(c->spare_fd);
+	fd = accept4(c->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd >= 0) {
+		c->stats.refused++;
+		say(fd, "error too many open files in the collector\n");
+		close(fd);
+	}
+	c->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return fd >= 0;
+}
+
 static void accept_clients(struct control *c)
 {
 	for (;;) {
@@ -316,6 +343,8 @@ static void accept_clients(struct control *c)
 		uint64_t now = am_now_ns(CLOCK_MONOTONIC);
 		struct control_client *slot;
 
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE) && refuse_no_fds(c))
+			continue;
 		if (fd < 0)
 			return;
 		if (!(slot = free_slot(c, now))) {

@@ -85,6 +85,8 @@ struct control_client {
 
 struct control {
 	int fd;                       /* listening socket */
+	int spare_fd;                 /* given up to accept (and refuse) a client
+					 when the descriptors are spent; -1 */
 	char *path;
 	control_handler handler;      /* launch (and any request not tail/status) */
 	control_status_fn status;     /* NULL: status requests get an error */

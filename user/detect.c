@@ -27,6 +27,7 @@ struct detect {
 	struct webhook **hooks;
 	size_t n_hooks;
 	uint64_t alerts, unsent;
+	uint64_t folded;           /* by the alerters of earlier policies */
 	/* binaries whose hooked TLS showed no plaintext (monitor_degraded once
 	 * each); the oldest is forgotten when full */
 	char blind[DETECT_BLIND_MAX][256];
@@ -68,7 +69,8 @@ static void hooks_free(struct detect *d)
 
 static int hooks_new(struct detect *d, const struct policy *p, char *err, size_t errlen)
 {
-	struct webhook_settings s = { .spool_dir = p->spool_dir };
+	struct webhook_settings s = { .spool_dir = p->spool_dir,
+				      .ttl_ns = p->alert_ttl_s * 1000000000ull };
 
 	if (!d->use_webhooks || !p->n_webhooks)
 		return 0;
@@ -97,7 +99,8 @@ static void uploads_due(struct detect *d, uint64_t now_ns)
 
 int detect_set_policy(struct detect *d, const struct policy *p, char *err, size_t errlen)
 {
-	struct alert_settings as = { .window_ns = p->alert_window_s * 1000000000ull };
+	struct alert_settings as = { .window_ns = p->alert_window_s * 1000000000ull,
+				     .budget = (uint32_t)p->alert_budget };
 	struct rules_uploads *u = rules_uploads_new(p->upload_threshold, as.window_ns, 0);
 	struct alerter *a;
 	int ret;
@@ -116,6 +119,8 @@ int detect_set_policy(struct detect *d, const struct policy *p, char *err, size_
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	if (d->alerter)
+		d->folded += alerter_storm_folded(d->alerter);
 	alerter_free(d->alerter);
 	rules_uploads_free(d->uploads);
 	d->alerter = a;
@@ -293,6 +298,11 @@ uint64_t detect_alerts(const struct detect *d)
 	return d->alerts;
 }
 
+uint64_t detect_alerts_folded(const struct detect *d)
+{
+	return d->folded + alerter_storm_folded(d->alerter);
+}
+
 void detect_system_alert(struct detect *d, const char *rule, const char *severity,
 			 const char *summary, uint64_t wall_ns, uint32_t pid)
 {
@@ -322,6 +332,8 @@ void detect_webhook_status(struct detect *d, struct status_webhooks *st)
 		st->spooled += ws.spooled;
 		st->failed += ws.failed;
 		st->rejected += ws.rejected;
+		st->dropped += ws.dropped;
+		st->expired += ws.expired;
 		if (ws.last_error[0])
 			snprintf(st->last_error, sizeof(st->last_error), "%s", ws.last_error);
 	}

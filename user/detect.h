@@ -59,6 +59,8 @@ void detect_system_alert(struct detect *d, const char *rule, const char *severit
 			 const char *summary, uint64_t wall_ns, uint32_t pid);
 /* alerts raised so far, and those no sink could take */
 uint64_t detect_alerts(const struct detect *d);
+/* alerts folded into alert_storm summaries since start */
+uint64_t detect_alerts_folded(const struct detect *d);
 /* upload counts (agent session, destination) forgotten: the table was full */
 uint64_t detect_upload_evictions(const struct detect *d);
 /* the webhooks' delivery figures, summed over them (for status) */

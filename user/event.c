@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* event.c - names of event types, as in the JSON "type" field. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "event.h"
@@ -37,4 +40,59 @@ uint32_t event_type_from_name(const char *name)
 		if (strcmp(type_names[i].name, name) == 0)
 			return type_names[i].type;
 	return 0;
+}
+
+/* the string fields of ev worth keeping (an alert's: its cause's); the rest
+ * of its union is cleared */
+static size_t held_fields(struct event *ev, const char ***f)
+{
+	uint32_t type = ev->type == AM_EV_ALERT && ev->alert ? ev->alert->cause_type : ev->type;
+	size_t n = 0;
+
+	f[n++] = &ev->agent;
+	f[n++] = &ev->exe;
+	if (type == AM_EV_HTTP) {
+		f[n++] = &ev->http.method;
+		f[n++] = &ev->http.host;
+		f[n++] = &ev->http.path;
+		f[n++] = &ev->http.net.host;
+		f[n++] = &ev->http.req_host;
+	} else if (type == AM_EV_CONNECT || type == AM_EV_SEND) {
+		f[n++] = &ev->net.host;
+	} else {
+		memset(&ev->exec, 0, offsetof(struct event, alert) - offsetof(struct event, exec));
+	}
+	return n;
+}
+
+int event_copy_set(struct event_copy *h, const struct event *ev)
+{
+	const char **f[8];
+	size_t n, total = 1;
+	char *at;
+
+	h->ev = *ev;
+	n = held_fields(&h->ev, f);
+	h->ev.alert = NULL;
+	for (size_t i = 0; i < n; i++)
+		total += *f[i] ? strlen(*f[i]) + 1 : 0;
+	if (!(h->strs = at = malloc(total)))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		size_t l;
+
+		if (!*f[i])
+			continue;
+		l = strlen(*f[i]) + 1;
+		memcpy(at, *f[i], l);
+		*f[i] = at;
+		at += l;
+	}
+	return 0;
+}
+
+void event_copy_clear(struct event_copy *h)
+{
+	free(h->strs);
+	h->strs = NULL;
 }

@@ -148,6 +148,10 @@ struct event_alert {
 	uint32_t cause_type;   /* the type of the event that raised it */
 	uint32_t count;        /* occurrences folded into this alert (>= 1) */
 	const struct event_intent *intent; /* NULL: none known */
+	/* alert_storm only (first_ns != 0): the hosts named, first and last ts */
+	const char *const *hosts;
+	size_t n_hosts;
+	uint64_t first_ns, last_ns;
 };
 
 struct event {
@@ -175,6 +179,18 @@ struct event {
 	};
 	const struct event_alert *alert; /* set when type == AM_EV_ALERT */
 };
+
+/* an event whose strings it owns (in strs): kept after the original is gone */
+struct event_copy {
+	struct event ev;
+	char *strs;
+};
+
+/* h := a deep copy of ev (the strings of its type, or of an alert's cause
+ * type; ev.alert is not kept); -ENOMEM */
+int event_copy_set(struct event_copy *h, const struct event *ev);
+/* free its strings (a zeroed copy is fine) */
+void event_copy_clear(struct event_copy *h);
 
 /* "exec", "open", ... for a type; "unknown" for anything else */
 const char *event_type_name(uint32_t type);

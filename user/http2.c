@@ -110,6 +110,17 @@ static bool blk_room(struct http2_conn *c, size_t n)
 	return need <= cap;
 }
 
+#define INFLATER_BASE 512   /* an nghttp2 inflater without its table, about */
+
+size_t http2_conn_mem(const struct http2_conn *c)
+{
+	if (!c)
+		return 0;
+	return sizeof(*c) + c->blk_cap + 2 * INFLATER_BASE +
+	       (c->inflater ? nghttp2_hd_inflate_get_dynamic_table_size(c->inflater) : 0) +
+	       (c->scratch ? nghttp2_hd_inflate_get_dynamic_table_size(c->scratch) : 0);
+}
+
 bool http2_is_preface(const uint8_t *buf, size_t len)
 {
 	return !memcmp(buf, HTTP2_PREFACE, len < HTTP2_PREFACE_LEN ? len : HTTP2_PREFACE_LEN);

@@ -86,6 +86,8 @@ struct http2_conn;
 struct http2_conn *http2_conn_new(enum http2_dir dir, const struct http2_callbacks *cb,
 				  void *ctx);
 void http2_conn_free(struct http2_conn *c);
+/* bytes c holds: itself, its header block buffer, its HPACK tables */
+size_t http2_conn_mem(const struct http2_conn *c);
 
 /*
  * The next bytes of the direction: buf holds the first cap_len of the ret

@@ -63,6 +63,7 @@ struct conn {
 	struct reasm_stream wire, plain; /* HTTP/1 heads: cleartext on the wire, TLS plaintext */
 	struct http2_conn *h2tx, *h2rx;
 	struct held *held;         /* the last request, until its response */
+	size_t mem;                /* what it holds besides itself (conn_mem) */
 };
 
 struct inspect {
@@ -86,6 +87,9 @@ struct inspect {
 	char method[HTTP1_METHOD_MAX + 1];
 	const char *incomplete;    /* of the head being emitted (see event_http) */
 	bool freeing;              /* inspect_free: releases are not evictions */
+	size_t mem, mem_budget;    /* what connections hold besides themselves */
+	uint64_t mem_evicted;      /* connections evicted for the budget */
+	bool mem_evicting;
 };
 
 /* show what c holds, with the status when one came */
@@ -129,8 +133,11 @@ static void conn_release(void *val, void *arg)
 	struct inspect *in = arg;
 	struct conn *c = val;
 
-	if (!in->freeing)
+	if (in->mem_evicting)
+		in->mem_evicted++;
+	else if (!in->freeing)
 		in->conns_evicted++;
+	in->mem -= c->mem;
 	held_show(in, c, 0);
 	llm_end(in, c);
 	reasm_release(in->reasm, &c->wire);
@@ -156,6 +163,7 @@ struct inspect *inspect_new(struct names *names, inspect_emit_fn print,
 		free(in);
 		return NULL;
 	}
+	in->mem_budget = INSPECT_MEM_BUDGET;
 	in->names = names;
 	in->print = print;
 	in->judge = judge;
@@ -675,6 +683,45 @@ static bool socketless_answer(struct inspect *in, const struct event *ev)
 	return true;
 }
 
+void inspect_set_mem_budget(struct inspect *in, size_t bytes)
+{
+	in->mem_budget = bytes ? bytes : INSPECT_MEM_BUDGET;
+}
+
+/* all the per-connection state: the connections and what they hold */
+static size_t mem_total(const struct inspect *in)
+{
+	return in->mem + table_count(in->conns) * sizeof(struct conn);
+}
+
+void inspect_mem(const struct inspect *in, struct inspect_mem *m)
+{
+	m->bytes = in ? mem_total(in) : 0;
+	m->budget = in ? in->mem_budget : 0;
+	m->evicted = in ? in->mem_evicted : 0;
+}
+
+/* what c holds besides itself */
+static size_t conn_mem(const struct conn *c)
+{
+	return (c->held ? sizeof(*c->held) : 0) + c->wire.len + c->plain.len +
+	       http2_conn_mem(c->h2tx) + http2_conn_mem(c->h2rx);
+}
+
+/* c was fed: account for what it holds now, and evict the least recently
+ * used connections while all of them hold more than the budget */
+static void mem_account(struct inspect *in, struct conn *c)
+{
+	size_t now = conn_mem(c);
+
+	in->mem = in->mem - c->mem + now;
+	c->mem = now;
+	in->mem_evicting = true;
+	while (mem_total(in) > in->mem_budget && table_evict_lru(in->conns))
+		;
+	in->mem_evicting = false;
+}
+
 void inspect_data(struct inspect *in, const struct event *ev)
 {
 	const struct event_data *d = &ev->data;
@@ -723,4 +770,5 @@ void inspect_data(struct inspect *in, const struct event *ev)
 	}
 	in->cur = NULL;
 	in->cur_conn = NULL;
+	mem_account(in, c);
 }

@@ -59,6 +59,21 @@ void inspect_clock(struct inspect *in, uint64_t now_boot_ns);
 struct status_http;
 void inspect_status(const struct inspect *in, struct status_http *h);
 
+/*
+ * One memory budget for all per-connection state: tracked connections,
+ * their held requests, HTTP/1 head buffers, HTTP/2 header block buffers and
+ * HPACK tables.  Past it the least recently used connections are evicted
+ * (what they hold is shown first), counted.  Default INSPECT_MEM_BUDGET.
+ */
+#define INSPECT_MEM_BUDGET (32u << 20)
+void inspect_set_mem_budget(struct inspect *in, size_t bytes);
+struct inspect_mem {
+	uint64_t bytes;       /* held now */
+	uint64_t budget;
+	uint64_t evicted;     /* connections evicted for the budget */
+};
+void inspect_mem(const struct inspect *in, struct inspect_mem *m);
+
 /* print the requests held longer than INSPECT_HOLD_NS (boot ns; UINT64_MAX:
  * all of them, at shutdown) */
 void inspect_tick(struct inspect *in, uint64_t now_boot_ns);

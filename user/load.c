@@ -388,6 +388,7 @@ void loader_close(struct loader *l)
 	close(load_scope_release(l, l->tls_links, l->n_tls_links));
 	load_scope_close(l); /* what is still busy: the next collector's start */
 	free(l->tls_links);
+	free(l->tls_link_ids);
 	free(l->bins);
 	if (l->bits)
 		munmap(l->bits, l->bits_len);

@@ -176,6 +176,14 @@ uint32_t loader_tls_exit(struct loader *l, uint32_t tgid);
 /* release the processes no longer tagged (exit events lost); how many */
 size_t loader_tls_sweep(struct loader *l);
 void loader_tls_scope(const struct loader *l, struct loader_tls_scope *s);
+/* the TLS uprobe links and the descriptor budget they share with the
+ * per-process perf events (load_links.c; those are in loader_tls_scope) */
+struct loader_links {
+	size_t links, budget, per_binary;
+	uint64_t released;   /* links of binaries no process ran any more */
+	uint64_t refused;    /* links not attached: the budget was spent */
+};
+void loader_links(const struct loader *l, struct loader_links *out);
 
 /* one line describing attached hooks and fallbacks, for logs and status */
 const char *loader_status(const struct loader *l);

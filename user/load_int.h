@@ -30,7 +30,10 @@
 #define TLS_FN_OSSL3_WRITE  8
 #define TLS_BIN_MAX   4096   /* binaries whose verdict is cached */
 #define TLS_PROBES_MAX 16     /* tracefs uprobe events of the shared libraries */
-#define TLS_SCOPE_FDS 8192    /* perf event fds of per-process TLS uprobes, at most */
+#define TLS_BIN_LINKS 8       /* uprobe links one binary may hold (writes first) */
+#define TLS_LINKS_MAX 1024    /* uprobe links in all, at most (load_links.c) */
+#define TLS_UPROBE_FDS 8192   /* descriptors of all TLS uprobes (links and
+				 per-process perf events), at most */
 
 /* what skel_load loads besides the tracepoints */
 #define LOAD_SOCK 1          /* cgroup sock_addr hooks */
@@ -53,6 +56,7 @@ struct tls_bin {
 				       * objects: -ENODATA carries no TLS library */
 	bool object;                  /* judged as a shared object (locator only) */
 	bool attached;                /* rc 0: its uprobes are attached now */
+	bool running;                 /* load_links.c: some process runs it */
 	long off[N_TLS_FNS];          /* rc 0: file offsets of its TLS functions */
 	char msg[512];
 };
@@ -66,7 +70,12 @@ struct loader {
 	struct bpf_link *sock_links[N_SOCK_PROGS];
 	struct bpf_link *data_links[N_DATA_PROGS];
 	struct bpf_link **tls_links;  /* every uprobe link, libraries and binaries */
+	struct load_link_id *tls_link_ids; /* whose each is (parallel) */
 	size_t n_tls_links, cap_tls_links;
+	size_t link_budget;           /* links at most (0: not computed yet) */
+	uint64_t links_released;      /* of binaries nothing ran any more */
+	uint64_t links_refused;       /* not attached: the budget was spent */
+	uint64_t gc_quiet_until;      /* monotonic ns: no sweep before */
 	struct tls_bin *bins;         /* binary verdicts, TLS_BIN_MAX at most */
 	size_t n_bins, cap_bins;
 	char tls_libs[256];           /* the shared libraries hooked, for messages */
@@ -84,6 +93,30 @@ struct loader {
 	char pin_note[384];           /* why tags are not pinned, or pinned ones dropped */
 	char status[1024];
 };
+
+/* the file a uprobe link is on: a binary's (dev, ino), or ino 0 for a
+ * shared library (never released) */
+struct load_link_id {
+	dev_t dev;
+	ino_t ino;
+};
+
+/* load_links.c: the descriptors the limit allows the TLS uprobes, links and
+ * per-process perf events together (RLIMIT_NOFILE less a reserve, halved,
+ * at most TLS_UPROBE_FDS) */
+size_t load_links_budget(void);
+/* load_links.c: keep link (on dev/ino, ino 0: a library); -ENOMEM (the
+ * link is then destroyed) */
+int load_keep_link(struct loader *l, struct bpf_link *link, dev_t dev, ino_t ino);
+/* load_links.c: destroy the links kept since there were n0 */
+void load_drop_links_since(struct loader *l, size_t n0);
+/* load_links.c: whether want more links fit the budget, after releasing
+ * those of binaries no process runs when they do not */
+bool load_links_room(struct loader *l, size_t want);
+/* load_links.c: the perf fds the per-process events may hold in all: the
+ * budget less the links (those of binaries no process runs released first
+ * when the events have no room left) */
+int load_links_scope_room(struct loader *l);
 
 /* the TLS functions: symbol, entry program, library */
 struct tls_fn {
@@ -135,6 +168,8 @@ int load_scope_begin(struct loader *l);
 struct bpf_link *load_scope_probe(struct loader *l, const char *fdpath, long off, bool ret,
 				  struct bpf_program *prog);
 void load_scope_init(struct loader *l);
+/* cover tagged process tgid (tls_cover_root), within the budget's room */
+int load_scope_cover(struct loader *l, uint32_t tgid);
 /* links and every per-process event closed in the background (see
  * load_destroy_all; its fd returned), the books emptied */
 int load_scope_release(struct loader *l, struct bpf_link **links, size_t n);

@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -255,35 +254,18 @@ static int scope_attach(void *arg, uint32_t tgid, int budget, struct tls_cover_f
 
 static const struct tls_cover_ops scope_ops = { scope_attach, scope_detach };
 
-/*
- * the fd budget: the per-process events hold one fd per probe and thread
- * of each covering attach; the soft fd limit is raised to the hard one (up
- * to 64 Ki) once, and half of it is the budget (TLS_SCOPE_FDS at most)
- */
-static int scope_budget(void)
-{
-	static int budget;
-	struct rlimit r;
-
-	if (budget)
-		return budget;
-	budget = 256;
-	if (getrlimit(RLIMIT_NOFILE, &r))
-		return budget;
-	if (r.rlim_cur < r.rlim_max) {
-		struct rlimit want = { r.rlim_max < 65536 ? r.rlim_max : 65536, r.rlim_max };
-
-		if (want.rlim_cur > r.rlim_cur && !setrlimit(RLIMIT_NOFILE, &want))
-			r = want;
-	}
-	if (r.rlim_cur / 2 > (rlim_t)budget)
-		budget = r.rlim_cur / 2 < TLS_SCOPE_FDS ? (int)(r.rlim_cur / 2) : TLS_SCOPE_FDS;
-	return budget;
-}
-
+/* the per-process events hold one fd per probe and thread of each covering
+ * attach, within the descriptor budget they share with the links
+ * (load_links.c, which decides the room) */
 void load_scope_init(struct loader *l)
 {
-	tls_cover_init(&l->cover, &scope_ops, l, scope_budget());
+	tls_cover_init(&l->cover, &scope_ops, l, load_links_scope_room(l));
+}
+
+int load_scope_cover(struct loader *l, uint32_t tgid)
+{
+	tls_cover_budget(&l->cover, load_links_scope_room(l));
+	return tls_cover_root(&l->cover, tgid, am_now_ns(CLOCK_BOOTTIME));
 }
 
 /* ---- public (load.h) ---- */
@@ -312,7 +294,7 @@ int loader_tls_root(struct loader *l, uint32_t tgid)
 
 	if (!l->tls_scoped || !l->n_probes)
 		return 0; /* system-wide, or no library to hook */
-	return scope_made(l, tgid, a0, tls_cover_root(&l->cover, tgid, am_now_ns(CLOCK_BOOTTIME)));
+	return scope_made(l, tgid, a0, load_scope_cover(l, tgid));
 }
 
 int loader_tls_fork(struct loader *l, uint32_t ppid, uint32_t tgid, uint64_t fork_ns)
@@ -321,6 +303,7 @@ int loader_tls_fork(struct loader *l, uint32_t ppid, uint32_t tgid, uint64_t for
 
 	if (!l->tls_scoped || !l->n_probes)
 		return 0;
+	tls_cover_budget(&l->cover, load_links_scope_room(l));
 	return scope_made(l, tgid, a0, tls_cover_fork(&l->cover, ppid, tgid, fork_ns,
 						       am_now_ns(CLOCK_BOOTTIME)));
 }

@@ -208,30 +208,6 @@ static int elf_scan(int fd, const struct tls_fn *fns, struct elf_tls *out)
 	return rc;
 }
 
-static int keep_link(struct loader *l, struct bpf_link *link)
-{
-	if (l->n_tls_links == l->cap_tls_links) {
-		size_t cap = l->cap_tls_links ? 2 * l->cap_tls_links : 32;
-		struct bpf_link **p = realloc(l->tls_links, cap * sizeof(*p));
-
-		if (!p) {
-			bpf_link__destroy(link);
-			return -ENOMEM;
-		}
-		l->tls_links = p;
-		l->cap_tls_links = cap;
-	}
-	l->tls_links[l->n_tls_links++] = link;
-	return 0;
-}
-
-/* drop the links kept since there were n0 (a file changed under them) */
-static void drop_links_since(struct loader *l, size_t n0)
-{
-	while (l->n_tls_links > n0)
-		bpf_link__destroy(l->tls_links[--l->n_tls_links]);
-}
-
 /* one uprobe (ret: a uretprobe) at off of f, for every process, or for the
  * processes the per-process events cover (scoped) */
 static struct bpf_link *attach_one(struct loader *l, const struct tls_file *f,
@@ -242,41 +218,57 @@ static struct bpf_link *attach_one(struct loader *l, const struct tls_file *f,
 	return bpf_program__attach_uprobe(prog, ret, -1, f->fdpath, (size_t)off);
 }
 
+/* what a set of TLS uprobes is on (attach_tls_fns) */
+enum tls_on { TLS_ON_LIB, TLS_ON_SCOPED, TLS_ON_BIN };
+
 /*
  * attach entry and return uprobes of every function of library lib (0: any)
  * that the scan found, through f's fd; when f changed meanwhile (size,
- * mtime) they are detached again: -ESTALE.  Returns the number of functions
- * attached or -errno
+ * mtime) they are detached again: -ESTALE.  A library's links are
+ * system-wide (TLS_ON_LIB) or carry per-process events (TLS_ON_SCOPED); a
+ * binary's (TLS_ON_BIN, always system-wide) are on its inode, at most
+ * TLS_BIN_LINKS of them, writes first; every link must fit the descriptor
+ * budget (load_links.c; -EMFILE when none did).  Returns the number of
+ * functions attached or -errno
  */
 static int attach_tls_fns(struct loader *l, const struct tls_file *f, const struct tls_fn *fns,
-			  const struct elf_tls *et, int lib, bool scoped)
+			  const struct elf_tls *et, int lib, enum tls_on on)
 {
+	static const int order[N_TLS_FNS] = { 0, 1, TLS_FN_BORING_WRITE, 2, 3, 4, 5 };
 	size_t n0 = l->n_tls_links;
 	int n = 0, rc = 0, p0 = l->n_probes;
 
-	for (int j = 0; j < N_TLS_FNS; j++) {
+	for (int k = 0; k < N_TLS_FNS; k++) {
+		int j = order[k];
 		struct bpf_link *in, *ret;
 
 		if (et->off[j] < 0 || (lib && fns[j].lib != lib))
 			continue;
-		in = attach_one(l, f, fns[j].prog, et->off[j], false, scoped);
+		if ((on == TLS_ON_BIN && l->n_tls_links - n0 + 2 > TLS_BIN_LINKS) ||
+		    !load_links_room(l, 2)) {
+			l->links_refused += 2;
+			rc = n ? rc : -EMFILE;
+			continue;
+		}
+		in = attach_one(l, f, fns[j].prog, et->off[j], false, on == TLS_ON_SCOPED);
 		if (!in) {
 			rc = -errno;
 			continue;
 		}
 		ret = fns[j].entry_only ? NULL :
-		      attach_one(l, f, l->skel->progs.tls_ret, et->off[j], true, scoped);
+		      attach_one(l, f, l->skel->progs.tls_ret, et->off[j], true, on == TLS_ON_SCOPED);
 		if (!ret && !fns[j].entry_only) {
 			rc = -errno;
 			bpf_link__destroy(in);
 			continue;
 		}
-		if (keep_link(l, in) || (ret && keep_link(l, ret)))
+		if (load_keep_link(l, in, f->st.st_dev, on == TLS_ON_BIN ? f->st.st_ino : 0) ||
+		    (ret && load_keep_link(l, ret, f->st.st_dev, on == TLS_ON_BIN ? f->st.st_ino : 0)))
 			return -ENOMEM;
 		n++;
 	}
 	if (n && !tls_file_same(f)) {
-		drop_links_since(l, n0);
+		load_drop_links_since(l, n0);
 		l->n_probes = p0;
 		return -ESTALE;
 	}
@@ -335,7 +327,8 @@ static bool attach_libs(struct loader *l, const struct tls_fn *fns, bool scoped,
 		if (!rc)
 			rc = elf_scan(f.fd, fns, &et);
 		if (!rc)
-			rc = attach_tls_fns(l, &f, fns, &et, libs[i].lib, scoped);
+			rc = attach_tls_fns(l, &f, fns, &et, libs[i].lib,
+					    scoped ? TLS_ON_SCOPED : TLS_ON_LIB);
 		tls_file_close(&f);
 		bad |= scoped && rc < 0 && rc != -ESTALE;
 		if (rc > 0) {
@@ -356,7 +349,7 @@ static bool attach_libs(struct loader *l, const struct tls_fn *fns, bool scoped,
 static int cover_tagged(void *arg, uint32_t tgid, const struct am_tag *tag)
 {
 	(void)tag;
-	tls_cover_root(&((struct loader *)arg)->cover, tgid, am_now_ns(CLOCK_BOOTTIME));
+	load_scope_cover(arg, tgid);
 	return 0;
 }
 
@@ -383,7 +376,7 @@ void load_tls_attach_libs(struct loader *l)
 		snprintf(l->tls_wide_why, sizeof(l->tls_wide_why), "no tracefs uprobe events: %s",
 			 strerror(-rc));
 	if (l->tls_scoped && attach_libs(l, fns, true, msg, sizeof(msg))) {
-		drop_links_since(l, n0);
+		load_drop_links_since(l, n0);
 		load_scope_end(l);
 		l->tls_scoped = false;
 		snprintf(l->tls_wide_why, sizeof(l->tls_wide_why), "tracefs uprobe events failed:%.120s",
@@ -435,7 +428,7 @@ void load_tls_detach(struct loader *l)
 	if (l->teardown_fd >= 0)
 		close(l->teardown_fd);
 	l->teardown_fd = load_scope_release(l, l->tls_links, l->n_tls_links);
-	l->n_tls_links = 0;
+	l->n_tls_links = 0; /* the shared libraries' too: attached again with the hooks */
 	load_scope_end(l); /* the carriers went with the links */
 	for (size_t i = 0; i < l->n_bins; i++)
 		l->bins[i].attached = false;
@@ -448,12 +441,17 @@ static int reattach_bin(struct loader *l, const struct tls_file *f, struct tls_b
 	struct elf_tls et = { .imports = false };
 	int rc;
 
-	if (!l->hooks_on || c->rc || c->attached)
+	if (!l->hooks_on || (c->rc && c->rc != -EMFILE) || c->attached)
 		return c->rc;
 	load_tls_fns(l->skel, fns);
 	memcpy(et.off, c->off, sizeof(et.off));
-	rc = attach_tls_fns(l, f, fns, &et, AM_TLS_OPENSSL, false);
+	rc = attach_tls_fns(l, f, fns, &et, AM_TLS_OPENSSL, TLS_ON_BIN);
 	c->attached = rc > 0;
+	if (rc > 0 && c->rc == -EMFILE) { /* the budget has room again */
+		c->rc = 0;
+		snprintf(c->msg, sizeof(c->msg), "OpenSSL/BoringSSL linked in, hooked "
+			 "(once the uprobe budget had room)");
+	}
 	return rc > 0 ? 0 : rc;
 }
 
@@ -467,7 +465,7 @@ static void own_openssl(struct loader *l, const char *path, const struct tls_fil
 	load_tls_fns(l->skel, fns);
 	memcpy(b->off, et->off, sizeof(b->off));
 	if (l->hooks_on)
-		rc = attach_tls_fns(l, f, fns, et, AM_TLS_OPENSSL, false);
+		rc = attach_tls_fns(l, f, fns, et, AM_TLS_OPENSSL, TLS_ON_BIN);
 	b->rc = rc > 0 ? 0 : rc;
 	b->attached = l->hooks_on && rc > 0;
 	if (rc > 0)
@@ -475,6 +473,9 @@ static void own_openssl(struct loader *l, const char *path, const struct tls_fil
 	else if (rc == -ESTALE)
 		snprintf(b->msg, sizeof(b->msg), "%s: changed while its symbols were read; not hooked",
 			 path);
+	else if (rc == -EMFILE)
+		snprintf(b->msg, sizeof(b->msg), "%s: OpenSSL linked in, not hooked: the uprobe "
+			 "budget is spent (status: links refused); its TLS is judged unseen", path);
 	else
 		snprintf(b->msg, sizeof(b->msg), "%s: OpenSSL linked in, uprobe attach failed: %s",
 			 path, strerror(-rc));

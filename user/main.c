@@ -48,8 +48,9 @@ static int help(void)
 static const char RUN_USAGE[] =
 	"agentmon run [--config FILE] [--format text|json] [--record DIR | --no-record]\n"
 	"             [--socket PATH] [--socket-group GROUP] [--ringbuf-size BYTES]\n"
-	"             [--capture-bytes N] [--idle-detach T] [--print all|alerts|none]\n"
-	"             [--pin-dir DIR | --no-pin] [--request-timeout SECS] [-v]\n"
+	"             [--capture-bytes N] [--conn-memory BYTES] [--idle-detach T]\n"
+	"             [--print all|alerts|none] [--pin-dir DIR | --no-pin]\n"
+	"             [--request-timeout SECS] [-v]\n"
 	"  Load the BPF programs, tag agents and print their events until SIGINT/SIGTERM.\n"
 	"  --config FILE        policy file (default " AM_DEFAULT_CONFIG " if present,\n"
 	"                       else the embedded default policy)\n"
@@ -63,6 +64,10 @@ static const char RUN_USAGE[] =
 	"  --ringbuf-size BYTES ring buffer size, power of two (default 16M; k/m/g suffixes)\n"
 	"  --capture-bytes N    bytes of each socket write or TLS call captured for\n"
 	"                       request parsing (64-4096, default 1024)\n"
+	"  --conn-memory BYTES  memory for all per-connection state (tracked connections,\n"
+	"                       request buffers, HTTP/2 header tables); past it the least\n"
+	"                       recently used connections are evicted, counted in status\n"
+	"                       (default 32m; 1m-1g, k/m/g suffixes)\n"
 	"  --idle-detach T      with no agent process alive for T (10s; 90s, 5m...), detach\n"
 	"                       the syscall, socket, packet and TLS hooks until one\n"
 	"                       appears, so that nobody pays for them (0: keep them)\n"
@@ -99,6 +104,7 @@ static int cmd_run(int argc, char **argv)
 		{ "record", required_argument, 0, 'r' }, { "no-record", no_argument, 0, 'n' },
 		{ "socket", required_argument, 0, 's' }, { "ringbuf-size", required_argument, 0, 'b' },
 		{ "capture-bytes", required_argument, 0, 'C' },
+		{ "conn-memory", required_argument, 0, 'M' },
 		{ "socket-group", required_argument, 0, 'g' },
 		{ "idle-detach", required_argument, 0, 'i' },
 		{ "print", required_argument, 0, 'p' },
@@ -112,7 +118,7 @@ static int cmd_run(int argc, char **argv)
 	uint64_t v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:f:r:ns:b:C:g:i:p:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:f:r:ns:b:C:M:g:i:p:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': o.config = optarg; break;
 		case 'f':
@@ -136,6 +142,11 @@ static int cmd_run(int argc, char **argv)
 			if (am_parse_u64(optarg, 64, AM_DATA_CAP_MAX, true, &v))
 				return usage_error("bad capture size '%s' (64-4096 bytes)", optarg);
 			o.capture_bytes = (uint32_t)v;
+			break;
+		case 'M':
+			if (am_parse_u64(optarg, 1u << 20, 1u << 30, true, &v))
+				return usage_error("bad --conn-memory '%s' (1m-1g)", optarg);
+			o.conn_memory = (size_t)v;
 			break;
 		case 'i':
 			if (am_parse_duration(optarg, &o.idle_detach_ns))

@@ -349,6 +349,24 @@ static void json_dns(struct jw *w, const struct event_dns *d)
 	jw_arr_end(w);
 }
 
+/* an alert_storm's hosts, first_ts and last_ts */
+static void json_storm(struct jw *w, const struct event_alert *al)
+{
+	char ts[40];
+
+	jw_key(w, "hosts");
+	jw_arr_begin(w);
+	for (size_t i = 0; al->hosts && i < al->n_hosts; i++)
+		jw_str(w, al->hosts[i]);
+	jw_arr_end(w);
+	output_rfc3339(al->first_ns, ts, sizeof(ts));
+	jw_key(w, "first_ts");
+	jw_str(w, ts);
+	output_rfc3339(al->last_ns, ts, sizeof(ts));
+	jw_key(w, "last_ts");
+	jw_str(w, ts);
+}
+
 static void json_alert(struct jw *w, const struct event_alert *al)
 {
 	jw_key(w, "rule");     jw_str(w, al->rule);
@@ -359,6 +377,8 @@ static void json_alert(struct jw *w, const struct event_alert *al)
 	jw_key(w, "cause");    jw_str(w, event_type_name(al->cause_type));
 	if (al->intent)
 		intent_json(w, al->intent);
+	if (al->first_ns)
+		json_storm(w, al);
 }
 
 static void json_tag(struct jw *w, const struct event_tag *t)

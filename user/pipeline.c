@@ -134,6 +134,8 @@ static int stages_new(struct pipeline *pl, const struct policy *p, const struct 
 	pl->cache = proc_cache_new();
 	pl->names = names_new(0);
 	pl->inspect = pl->names ? inspect_new(pl->names, print, judge, pl) : NULL;
+	if (pl->inspect)
+		inspect_set_mem_budget(pl->inspect, o->conn_memory);
 	pl->hold = connhold_new(unhold, pl);
 	if (!pl->cache || !pl->inspect || !pl->hold) {
 		snprintf(err, errlen, "cannot set up the event pipeline: out of memory");
@@ -328,6 +330,11 @@ struct tagger *pipeline_tagger(struct pipeline *pl)
 struct detect *pipeline_detect(struct pipeline *pl)
 {
 	return pl->detect;
+}
+
+void pipeline_conn_mem(const struct pipeline *pl, struct inspect_mem *m)
+{
+	inspect_mem(pl->inspect, m);
 }
 
 void pipeline_http_status(const struct pipeline *pl, struct status_http *h)

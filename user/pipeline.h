@@ -43,6 +43,7 @@ struct pipeline_opts {
 	void *tag_arg;
 	int64_t boot_to_real_ns;   /* add to boot ns to get wall ns */
 	bool webhooks;             /* deliver alerts to the policy's webhooks */
+	size_t conn_memory;        /* per-connection state budget (inspect.h); 0: default */
 };
 
 struct pipeline;
@@ -106,6 +107,9 @@ struct detect *pipeline_detect(struct pipeline *pl);
 /* records fed and records refused as malformed */
 /* what the protocol and policy stages could not keep, for status */
 struct status_http;
+/* the per-connection state's memory (inspect.h) */
+struct inspect_mem;
+void pipeline_conn_mem(const struct pipeline *pl, struct inspect_mem *m);
 void pipeline_http_status(const struct pipeline *pl, struct status_http *h);
 uint64_t pipeline_records(const struct pipeline *pl, uint64_t *bad);
 

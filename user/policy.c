@@ -510,6 +510,18 @@ static int alerts_unseen(struct pctx *c, yaml_node_t *n, const char *where, void
 	return number(c, n, where, 1, 1ull << 40, true, &c->p->unseen_tls_threshold);
 }
 
+static int alerts_budget(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
+{
+	return number(c, n, where, 1, 100000, false, &c->p->alert_budget);
+}
+
+static int duration(struct pctx *c, yaml_node_t *n, const char *where, uint64_t *out_s);
+
+static int alerts_ttl(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
+{
+	return duration(c, n, where, &c->p->alert_ttl_s);
+}
+
 
 /* an absolute path into *out */
 static int abs_path(struct pctx *c, yaml_node_t *n, const char *where, char **out)
@@ -614,7 +626,7 @@ static int sec_alerts(struct pctx *c, yaml_node_t *n, const char *where, void *a
 		{ "webhooks", alerts_webhooks }, { "window", alerts_window },
 		{ "upload_threshold", alerts_upload }, { "spool_dir", alerts_spool },
 		{ "unseen_tls_threshold", alerts_unseen }, { "intent", alerts_intent },
-		{ NULL, NULL },
+		{ "budget", alerts_budget }, { "ttl", alerts_ttl }, { NULL, NULL },
 	};
 
 	return is_null(n) ? 0 : each_key(c, n, where, keys, NULL);

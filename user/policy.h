@@ -46,6 +46,10 @@ struct policy {
 	/* llm_hosts: model API hosts (rules_host_match patterns) whose exchanges
 	 * with tagged agents are read (llm events, alert intent); appended */
 	char **llm_hosts;            size_t n_llm_hosts;
+	uint64_t alert_budget;       /* budget: alerts per agent per window, beyond
+					them one alert_storm summary; 0: 30 */
+	uint64_t alert_ttl_s;        /* ttl: a queued webhook alert expires after
+					(s/m/h/d); 0: 1 day */
 	/* record: trace files; 0/NULL: the recorder's default */
 	struct {
 		char *dir;               /* dir: absolute path */

@@ -116,6 +116,8 @@ const char policy_default_yaml[] =
 "  # unseen_tls_threshold: 4k        # bytes over TLS agentmon cannot read, to an unlisted host\n"
 "  # spool_dir: /var/lib/agentmon/spool   # undelivered webhook alerts\n"
 "  # intent: true                    # alerts carry the model's tool call behind them\n"
+"  # budget: 30                      # alerts per agent per window; beyond, one alert_storm\n"
+"  # ttl: 1d                         # a webhook alert not delivered by then expires\n"
 "\n"
 "# model APIs whose exchanges with tagged agents are read: llm events, and the\n"
 "# tool call behind an alert (intent).  A file's entries are added.\n"

@@ -22,14 +22,13 @@
 #include "common.h"
 #include "spool.h"
 
-#define SPOOL_NAME_LEN (20 + 1 + SPOOL_ID_LEN + 5)   /* ns-id.json */
 #define SPOOL_BODY_MAX (1u << 20)
 
 struct spool {
 	char *dir;
 	int dfd;
 	char (*names)[SPOOL_NAME_LEN + 1];
-	size_t n, cap, head;   /* pending are names[head..n) */
+	size_t n, cap;         /* the messages found by spool_open, oldest first */
 	uint64_t last_ns;
 };
 
@@ -172,9 +171,10 @@ static void new_name(struct spool *s, const char *id, char *name)
 	snprintf(name, SPOOL_NAME_LEN + 1, "%020llu-%.32s.json", (unsigned long long)ns, id);
 }
 
-int spool_put(struct spool *s, const char *id, const void *body, size_t len)
+int spool_stage(struct spool *s, const char *id, const void *body, size_t len,
+		char name[SPOOL_NAME_LEN + 1])
 {
-	char name[SPOOL_NAME_LEN + 1], tmp[SPOOL_NAME_LEN + 8];
+	char tmp[SPOOL_NAME_LEN + 8];
 	int fd, r;
 
 	if (strlen(id) != SPOOL_ID_LEN)
@@ -185,18 +185,31 @@ int spool_put(struct spool *s, const char *id, const void *body, size_t len)
 	if (fd < 0)
 		return -errno;
 	r = write_all(fd, body, len);
-	if (!r && fsync(fd))
-		r = -errno;
 	if (close(fd) && !r)
 		r = -errno;
-	if (!r && renameat(s->dfd, tmp, s->dfd, name))
-		r = -errno;
-	if (r) {
+	if (r)
 		unlinkat(s->dfd, tmp, 0);
-		return r;
+	return r;
+}
+
+int spool_commit(struct spool *s, char (*names)[SPOOL_NAME_LEN + 1], size_t n)
+{
+	char tmp[SPOOL_NAME_LEN + 8];
+	int r = 0;
+
+	if (n && syncfs(s->dfd))
+		r = -errno;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(tmp, sizeof(tmp), ".tmp-%s", names[i]);
+		if (r || renameat(s->dfd, tmp, s->dfd, names[i])) {
+			r = r ? r : -errno;
+			unlinkat(s->dfd, tmp, 0);
+			names[i][0] = '\0';
+		}
 	}
-	fsync(s->dfd);
-	return add_name(s, name);
+	if (n && fsync(s->dfd) && !r)
+		r = -errno;
+	return r;
 }
 
 /* the body of name into a new buffer; -errno */
@@ -223,62 +236,50 @@ static int read_body(struct spool *s, const char *name, char **body, size_t *len
 	return 0;
 }
 
-int spool_peek(struct spool *s, char **body, size_t *len, char id[SPOOL_ID_LEN + 1])
+const char *spool_found(const struct spool *s, size_t i)
 {
-	while (s->head < s->n) {
-		const char *name = s->names[s->head];
-
-		if (!read_body(s, name, body, len)) {
-			memcpy(id, name + 21, SPOOL_ID_LEN);
-			id[SPOOL_ID_LEN] = '\0';
-			return 0;
-		}
-		spool_reject(s);
-	}
-	return -ENOENT;
+	return i < s->n ? s->names[i] : NULL;
 }
 
-/* forget the oldest name; compact the array once half of it is gone */
-static void pop(struct spool *s)
+void spool_forget_found(struct spool *s)
 {
-	if (++s->head == s->n) {
-		s->head = s->n = 0;
-	} else if (s->head > s->cap / 2) {
-		memmove(s->names, s->names + s->head, (s->n - s->head) * sizeof(*s->names));
-		s->n -= s->head;
-		s->head = 0;
-	}
+	free(s->names);
+	s->names = NULL;
+	s->n = s->cap = 0;
 }
 
-int spool_done(struct spool *s)
+/* name is one of ours: a message name, no path */
+static bool ours(const char *name)
 {
-	int r = 0;
-
-	if (s->head >= s->n)
-		return -ENOENT;
-	if (unlinkat(s->dfd, s->names[s->head], 0) && errno != ENOENT)
-		r = -errno;
-	pop(s);
-	return r;
+	return is_message(name) && !strchr(name, '/');
 }
 
-int spool_reject(struct spool *s)
+int spool_read(struct spool *s, const char *name, char **body, size_t *len)
+{
+	return ours(name) ? read_body(s, name, body, len) : -EINVAL;
+}
+
+int spool_remove(struct spool *s, const char *name)
+{
+	if (!ours(name))
+		return -EINVAL;
+	return unlinkat(s->dfd, name, 0) && errno != ENOENT ? -errno : 0;
+}
+
+int spool_set_aside(struct spool *s, const char *name)
 {
 	char to[SPOOL_NAME_LEN + 16];
-	int r = 0;
 
-	if (s->head >= s->n)
-		return -ENOENT;
-	snprintf(to, sizeof(to), "%s.rejected", s->names[s->head]);
-	if (renameat(s->dfd, s->names[s->head], s->dfd, to) && errno != ENOENT)
-		r = -errno;
-	pop(s);
-	return r;
+	if (!ours(name))
+		return -EINVAL;
+	snprintf(to, sizeof(to), "%s.rejected", name);
+	return renameat(s->dfd, name, s->dfd, to) && errno != ENOENT ? -errno : 0;
 }
 
-size_t spool_count(const struct spool *s)
+void spool_id(const char *name, char id[SPOOL_ID_LEN + 1])
 {
-	return s->n - s->head;
+	memcpy(id, name + 21, SPOOL_ID_LEN);
+	id[SPOOL_ID_LEN] = '\0';
 }
 
 const char *spool_path(const struct spool *s)

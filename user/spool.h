@@ -3,7 +3,9 @@
  * spool.h - a directory of pending messages, oldest first, that survives
  * crashes: each message is one file "<20-digit ns>-<id>.json" written to
  * ".tmp-<name>", fsynced, renamed, and the directory fsynced.  Directory
- * 0700, files 0600.  Used by one thread at a time (the webhook worker).
+ * 0700, files 0600.  Used by one thread at a time (the webhook worker),
+ * which keeps the list of pending messages (alertq.h): the spool itself
+ * only lists what an earlier run left, at open.
  */
 #ifndef AGENTMON_SPOOL_H
 #define AGENTMON_SPOOL_H
@@ -11,6 +13,7 @@
 #include <stddef.h>
 
 #define SPOOL_ID_LEN 32   /* hex characters of an id */
+#define SPOOL_NAME_LEN (20 + 1 + SPOOL_ID_LEN + 5)   /* ns-id.json */
 
 struct spool;
 
@@ -22,16 +25,32 @@ struct spool;
 int spool_open(const char *dir, const char *sub, struct spool **out, char *err, size_t errlen);
 void spool_free(struct spool *s);
 
-/* add body with id (SPOOL_ID_LEN hex); durable on return; -errno */
-int spool_put(struct spool *s, const char *id, const void *body, size_t len);
-/* the oldest message: a malloc'd body (caller frees) and its id; -ENOENT
- * when empty; a file that cannot be read is set aside as *.rejected */
-int spool_peek(struct spool *s, char **body, size_t *len, char id[SPOOL_ID_LEN + 1]);
-/* remove the oldest message (delivered); -errno */
-int spool_done(struct spool *s);
-/* rename the oldest message to *.rejected and stop offering it; -errno */
-int spool_reject(struct spool *s);
-size_t spool_count(const struct spool *s);
+/* add body with id (SPOOL_ID_LEN hex) as the file name (set); durable on
+ * return; -errno */
+int spool_put(struct spool *s, const char *id, const void *body, size_t len,
+	      char name[SPOOL_NAME_LEN + 1]);
+/*
+ * group commit: spool_stage writes body under a temporary name (its final
+ * name set), spool_commit makes n staged names durable at once (one sync of
+ * the file system, the renames, one sync of the directory).  A name that
+ * could not be committed is removed and set to "" (-errno returned).
+ */
+int spool_stage(struct spool *s, const char *id, const void *body, size_t len,
+		char name[SPOOL_NAME_LEN + 1]);
+int spool_commit(struct spool *s, char (*names)[SPOOL_NAME_LEN + 1], size_t n);
+
+/* the messages spool_open found, oldest first: the i-th, NULL past the end */
+const char *spool_found(const struct spool *s, size_t i);
+/* free that list */
+void spool_forget_found(struct spool *s);
+/* the body of message name: malloc'd, NUL-terminated (caller frees); -errno */
+int spool_read(struct spool *s, const char *name, char **body, size_t *len);
+/* delete message name (delivered, expired, evicted); -errno */
+int spool_remove(struct spool *s, const char *name);
+/* rename message name to *.rejected (refused for good); -errno */
+int spool_set_aside(struct spool *s, const char *name);
+/* the id in a message name */
+void spool_id(const char *name, char id[SPOOL_ID_LEN + 1]);
 /* the path of the spool directory */
 const char *spool_path(const struct spool *s);
 

@@ -199,9 +199,11 @@ static void text_webhooks(const struct status_webhooks *w, struct jw *out)
 		return;
 	}
 	line(out, 0, "webhooks", "%u: %llu delivered, %llu queued, %llu spooled, "
-	     "%llu failed attempts, %llu rejected", w->count, (unsigned long long)w->delivered,
+	     "%llu failed attempts, %llu rejected, %llu dropped (queue full), %llu expired",
+	     w->count, (unsigned long long)w->delivered,
 	     (unsigned long long)w->queued, (unsigned long long)w->spooled,
-	     (unsigned long long)w->failed, (unsigned long long)w->rejected);
+	     (unsigned long long)w->failed, (unsigned long long)w->rejected,
+	     (unsigned long long)w->dropped, (unsigned long long)w->expired);
 	if (w->last_error[0])
 		line(out, 2, "last error", "%s", w->last_error);
 }
@@ -230,10 +232,24 @@ static void text_uprobes(const struct status_tls_uprobes *u, struct jw *out)
 		line(out, 0, "tls uprobes", "system-wide (every process traps on TLS calls: %s)",
 		     u->wide_why);
 	else
-		line(out, 0, "tls uprobes", "per agent process: %u covered by %u attaches (%d of %d "
+		line(out, 0, "tls uprobes", "per agent process: %u covered by %u attaches (%d "
 		     "perf fds); since start %llu attaches, %llu covered at fork, %llu not covered",
-		     u->processes, u->attaches, u->fds, u->fd_max, (unsigned long long)u->attached,
+		     u->processes, u->attaches, u->fds, (unsigned long long)u->attached,
 		     (unsigned long long)u->inherited, (unsigned long long)u->failed);
+}
+
+static void text_resources(const struct status_resources *r, struct jw *out)
+{
+	line(out, 0, "descriptors", "%lld open of %llu; TLS uprobe links %llu (%llu a "
+	     "binary) of a budget of %llu shared with the per-process perf fds, %llu released, "
+	     "%llu refused", (long long)r->fds_open,
+	     (unsigned long long)r->fds_limit, (unsigned long long)r->links,
+	     (unsigned long long)r->links_per_binary, (unsigned long long)r->link_budget,
+	     (unsigned long long)r->links_released, (unsigned long long)r->links_refused);
+	line(out, 0, "memory", "%llu KiB resident; connections' state %llu of %llu KiB, "
+	     "%llu evicted", (unsigned long long)r->rss_bytes >> 10,
+	     (unsigned long long)r->conn_bytes >> 10, (unsigned long long)r->conn_budget >> 10,
+	     (unsigned long long)r->conn_evicted);
 }
 
 static void text_tls(const struct status *s, struct jw *out)
@@ -254,7 +270,8 @@ static void status_text(const struct status *s, struct jw *out)
 	text_agents(s, out);
 	text_by_type(out, "events", s->events);
 	text_by_type(out, "drops", s->drops);
-	line(out, 0, "alerts", "%llu", (unsigned long long)s->alerts);
+	line(out, 0, "alerts", "%llu (%llu more folded into alert_storm summaries)",
+	     (unsigned long long)s->alerts, (unsigned long long)s->alerts_folded);
 	line(out, 0, "agent hooks", "%s", s->agent_hooks ? "attached" :
 	     "detached (no agent process alive: untagged processes pay nothing)");
 	line(out, 0, "tail clients", "%u connected, %llu served, %llu events missed, "
@@ -267,6 +284,7 @@ static void status_text(const struct status *s, struct jw *out)
 	text_webhooks(&s->webhooks, out);
 	text_http(&s->http, out);
 	text_degraded(&s->degraded, out);
+	text_resources(&s->resources, out);
 	text_tls(s, out);
 }
 
@@ -357,7 +375,7 @@ static void json_webhooks(const struct status_webhooks *h, struct jw *w)
 {
 	const struct figure f[] = { { "count", h->count }, { "queued", h->queued },
 		{ "delivered", h->delivered }, { "spooled", h->spooled }, { "failed", h->failed },
-		{ "rejected", h->rejected } };
+		{ "rejected", h->rejected }, { "dropped", h->dropped }, { "expired", h->expired } };
 
 	jw_key(w, "webhooks");
 	jw_obj_begin(w);
@@ -392,7 +410,7 @@ static void json_degraded(const struct status_degraded *d, struct jw *w)
 static void json_uprobes(const struct status_tls_uprobes *u, struct jw *w)
 {
 	const struct figure f[] = { { "processes", u->processes }, { "attaches", u->attaches },
-		{ "perf_fds", (uint64_t)u->fds }, { "perf_fd_max", (uint64_t)u->fd_max },
+		{ "perf_fds", (uint64_t)u->fds },
 		{ "attached", u->attached }, { "covered_at_fork", u->inherited },
 		{ "not_covered", u->failed } };
 
@@ -400,6 +418,22 @@ static void json_uprobes(const struct status_tls_uprobes *u, struct jw *w)
 	jw_obj_begin(w);
 	js(w, "scope", !u->hooked ? "none" : u->scoped ? "process" : "system");
 	js(w, "system_wide_why", u->hooked && !u->scoped ? u->wide_why : "");
+	ju_all(w, f, sizeof(f) / sizeof(f[0]));
+	jw_obj_end(w);
+}
+
+static void json_resources(const struct status_resources *r, struct jw *w)
+{
+	const struct figure f[] = { { "fds_limit", r->fds_limit }, { "links", r->links },
+		{ "link_budget", r->link_budget }, { "links_per_binary", r->links_per_binary },
+		{ "links_released", r->links_released }, { "links_refused", r->links_refused },
+		{ "rss_bytes", r->rss_bytes }, { "conn_bytes", r->conn_bytes },
+		{ "conn_budget", r->conn_budget }, { "conn_evicted", r->conn_evicted } };
+
+	jw_key(w, "resources");
+	jw_obj_begin(w);
+	jw_key(w, "fds_open");
+	jw_int(w, r->fds_open);
 	ju_all(w, f, sizeof(f) / sizeof(f[0]));
 	jw_obj_end(w);
 }
@@ -434,6 +468,7 @@ static void status_json(const struct status *s, struct jw *w)
 	json_by_type(w, "events", s->events);
 	json_by_type(w, "drops", s->drops);
 	ju(w, "alerts", s->alerts);
+	ju(w, "alerts_folded", s->alerts_folded);
 	jw_key(w, "agent_hooks");
 	jw_bool(w, s->agent_hooks);
 	json_tail(&s->tail, w);
@@ -441,6 +476,7 @@ static void status_json(const struct status *s, struct jw *w)
 	json_webhooks(&s->webhooks, w);
 	json_http(&s->http, w);
 	json_degraded(&s->degraded, w);
+	json_resources(&s->resources, w);
 	json_tls(s, w);
 	jw_obj_end(w);
 	jw_raw(w, "\n", 1);

@@ -56,6 +56,8 @@ struct status_recording {
 struct status_webhooks {
 	uint32_t count;               /* webhooks configured */
 	uint64_t queued, delivered, spooled, failed, rejected;
+	uint64_t dropped;             /* let go at the queue bound (lowest first) */
+	uint64_t expired;             /* not delivered within alerts.ttl */
 	char last_error[128];
 };
 
@@ -69,6 +71,19 @@ struct status_http {
 };
 
 /* what the monitor lost sight of since start (each also raised monitor_degraded) */
+/* what an agent could try to exhaust: descriptors and memory */
+struct status_resources {
+	int64_t fds_open;             /* now; -1 unknown */
+	uint64_t fds_limit;           /* soft RLIMIT_NOFILE */
+	uint64_t links, link_budget, links_per_binary; /* TLS uprobe links */
+	uint64_t links_released;      /* of binaries no process ran any more */
+	uint64_t links_refused;       /* not attached: the budget was spent */
+	uint64_t rss_bytes;           /* the collector's resident memory */
+	uint64_t conn_bytes;          /* per-connection state held now */
+	uint64_t conn_budget;         /* its budget */
+	uint64_t conn_evicted;        /* connections' state evicted for the budget */
+};
+
 struct status_degraded {
 	uint64_t undecodable;         /* kernel records that did not decode (drop events) */
 	uint64_t tags_lost;           /* tags the kernel could not store: tagged map full */
@@ -81,7 +96,8 @@ struct status_tls_uprobes {
 	bool scoped;                  /* per agent process; else system-wide */
 	char wide_why[160];           /* why system-wide */
 	uint32_t processes, attaches; /* covered now; covering attaches held now */
-	int fds, fd_max;              /* perf event fds they hold; the budget */
+	int fds;                      /* perf event fds they hold (within
+				       * resources.link_budget) */
 	uint64_t attached, inherited; /* since start: attaches made; processes
 				       * covered by their parent's (fork) */
 	uint64_t failed;              /* tagged processes that could not be covered */
@@ -97,6 +113,7 @@ struct status {
 	uint64_t events[STATUS_TYPES];  /* emitted to the output, by type */
 	uint64_t drops[STATUS_TYPES];   /* the kernel could not deliver, by type */
 	uint64_t alerts;
+	uint64_t alerts_folded;       /* into alert_storm summaries (alerts.budget) */
 	bool agent_hooks;             /* sock, packet and TLS hooks attached (an agent lives) */
 	struct status_tail tail;
 	struct status_recording recording;
@@ -104,6 +121,7 @@ struct status {
 	struct status_http http;
 	struct status_degraded degraded;
 	struct status_tls_uprobes tls_uprobes;
+	struct status_resources resources;
 	const struct tls_watch_bin *tls_bins; /* agent binaries' TLS verdicts (n_tls_bins) */
 	size_t n_tls_bins;
 	bool own_uid;                 /* agents: only the processes of uid (asked by */

@@ -7,9 +7,14 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "common.h"
 
 #include "control.h"
 #include "detect.h"
+#include "inspect.h"
 #include "load.h"
 #include "pipeline.h"
 #include "record.h"
@@ -46,10 +51,38 @@ static void gather_uprobes(struct loader *l, struct status_tls_uprobes *u)
 	u->processes = t.cover.procs;
 	u->attaches = t.cover.roots;
 	u->fds = t.cover.fds;
-	u->fd_max = t.cover.fd_max;
 	u->attached = t.cover.attached;
 	u->inherited = t.cover.inherited;
 	u->failed = t.cover.failed;
+}
+
+/* descriptors, uprobe links, memory */
+static void gather_resources(const struct status_sources *src, struct status_resources *r)
+{
+	struct loader_links ll;
+	struct rlimit lim;
+	unsigned long long pages, rss;
+	struct inspect_mem m;
+	FILE *f;
+
+	pipeline_conn_mem(src->pl, &m);
+	r->conn_bytes = m.bytes;
+	r->conn_budget = m.budget;
+	r->conn_evicted = m.evicted;
+	r->fds_open = am_fds_open();
+	if (!getrlimit(RLIMIT_NOFILE, &lim))
+		r->fds_limit = lim.rlim_cur == RLIM_INFINITY ? UINT64_MAX : lim.rlim_cur;
+	loader_links(src->loader, &ll);
+	r->links = ll.links;
+	r->link_budget = ll.budget;
+	r->links_per_binary = ll.per_binary;
+	r->links_released = ll.released;
+	r->links_refused = ll.refused;
+	if ((f = fopen("/proc/self/statm", "re"))) {
+		if (fscanf(f, "%llu %llu", &pages, &rss) == 2)
+			r->rss_bytes = rss * (uint64_t)sysconf(_SC_PAGESIZE);
+		fclose(f);
+	}
 }
 
 int status_gather(struct status *s, const struct status_sources *src)
@@ -61,6 +94,7 @@ int status_gather(struct status *s, const struct status_sources *src)
 	memcpy(s->events, src->shown, sizeof(s->events));
 	loader_drops(src->loader, s->drops);
 	s->alerts = detect_alerts(pipeline_detect(src->pl));
+	s->alerts_folded = detect_alerts_folded(pipeline_detect(src->pl));
 	s->agent_hooks = loader_agent_hooks_on(src->loader);
 	control_tail_status(src->ctl, &s->tail);
 	gather_recording(src, &s->recording);
@@ -73,5 +107,6 @@ int status_gather(struct status *s, const struct status_sources *src)
 	s->tls_bins = tls_watch_bins(src->tls, &s->n_tls_bins);
 	s->own_uid = src->own_uid;
 	s->uid = src->uid;
+	gather_resources(src, &s->resources);
 	return status_add_agents(s, pipeline_cache(src->pl), src->agents);
 }

@@ -204,6 +204,15 @@ void *table_put(struct table *t, const void *key, bool *created)
 	return val_of(t, e);
 }
 
+size_t table_evict_lru(struct table *t)
+{
+	size_t n = t->count;
+
+	if (n)
+		evict(t);
+	return n - t->count;
+}
+
 size_t table_count(const struct table *t)
 {
 	return t->count;

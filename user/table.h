@@ -28,6 +28,8 @@ void *table_get(struct table *t, const void *key);
 void *table_put(struct table *t, const void *key, bool *created);
 void table_del(struct table *t, const void *key);
 size_t table_count(const struct table *t);
+/* evict the least recently used eighth (at least one entry); how many */
+size_t table_evict_lru(struct table *t);
 /* visit every entry; cb returns true to delete it */
 void table_each(struct table *t, bool (*cb)(const void *key, void *val, void *arg), void *arg);
 

@@ -17,6 +17,11 @@ void tls_cover_init(struct tls_cover *c, const struct tls_cover_ops *ops, void *
 	c->st.fd_max = fd_max;
 }
 
+void tls_cover_budget(struct tls_cover *c, int fd_max)
+{
+	c->st.fd_max = fd_max;
+}
+
 static void root_release(struct tls_cover *c, uint32_t r)
 {
 	struct tls_cover_root *root = &c->roots[r];

@@ -75,6 +75,8 @@ struct tls_cover {
 };
 
 void tls_cover_init(struct tls_cover *c, const struct tls_cover_ops *ops, void *arg, int fd_max);
+/* the fds the attaches may hold from now on (a budget shared with others) */
+void tls_cover_budget(struct tls_cover *c, int fd_max);
 /* release every attach and free the books (init again to reuse) */
 void tls_cover_free(struct tls_cover *c);
 /* every fd the attaches hold, in one array (malloc'd, NULL when none or

@@ -28,21 +28,18 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "alertq.h"
 #include "common.h"
 #include "escape.h"
 #include "json.h"
 #include "output.h"
 #include "spool.h"
 #include "intent.h"
+#include "storm.h"
 #include "webhook.h"
 
 #define SECRET_MAX 4096
-
-struct item {
-	char *body;
-	size_t len;
-	char id[SPOOL_ID_LEN + 1];
-};
+#define WEBHOOK_SPOOL_BATCH 64   /* alerts spooled at once (one sync) */
 
 struct webhook {
 	char *url;
@@ -57,12 +54,12 @@ struct webhook {
 	bool started;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	struct item *queue;     /* ring of set.queue_max */
-	size_t q_head, q_len;
+	struct alertq q;        /* in memory and spooled, to deliver */
 	bool stopping;
 	uint64_t deadline_ns;   /* grace end, 0 until stopping */
-	uint64_t next_try_ns;   /* no attempt before */
-	unsigned backoff_ms;
+	uint64_t hold_ns;       /* the endpoint is unreachable: no attempt before */
+	unsigned backoff_ms;    /* of the hold */
+	unsigned unreachable;   /* transport failures in a row */
 	uint64_t rng;
 	struct webhook_status st;
 };
@@ -107,7 +104,7 @@ static void new_id(struct webhook *w, char id[SPOOL_ID_LEN + 1])
 }
 
 /* the body for alert: its JSON line, or Slack's {"text": ...} */
-static int build_body(struct webhook *w, const struct event *alert, struct item *it)
+static int build_body(struct webhook *w, const struct event *alert, struct alertq_item *it)
 {
 	struct jw j;
 
@@ -200,10 +197,11 @@ char *webhook_envelope(const char *id, uint64_t sent_ns, const char *body, size_
 /*
  * POST body with its alert_id and this attempt's send time inside (so that
  * the signature covers both); the HTTP status, or 0 with err set on a
- * transport failure
+ * transport failure, and *unreachable when the endpoint could not be
+ * reached at all (not resolved, refused)
  */
 static long post(struct webhook *w, const char *id, const char *spooled, size_t slen,
-		 char *err, size_t errlen)
+		 char *err, size_t errlen, bool *unreachable)
 {
 	size_t len = 0;
 	char *body = webhook_envelope(id, am_now_ns(CLOCK_REALTIME), spooled, slen, &len);
@@ -211,6 +209,7 @@ static long post(struct webhook *w, const char *id, const char *spooled, size_t 
 	CURLcode rc;
 	long status = 0;
 
+	*unreachable = false;
 	if (!body) {
 		snprintf(err, errlen, "cannot build the request body");
 		return 0;
@@ -224,6 +223,8 @@ static long post(struct webhook *w, const char *id, const char *spooled, size_t 
 		curl_easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE, &status);
 	else
 		snprintf(err, errlen, "%s", curl_easy_strerror(rc));
+	*unreachable = rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+		       rc == CURLE_COULDNT_RESOLVE_PROXY;
 	curl_easy_setopt(w->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(h);
 	free(body);
@@ -266,65 +267,162 @@ static uint64_t next_delay_ns(struct webhook *w)
 	return d * 1000000ull;
 }
 
-/* record the outcome of one attempt (lock held) */
-static void outcome(struct webhook *w, long status, const char *err)
+/* forget alert i and its spool file (lock held): delivered, or set aside
+ * (a permanent refusal, an unreadable file) */
+static void finish(struct webhook *w, size_t i, bool aside)
 {
-	if (status >= 200 && status < 300) {
-		spool_done(w->spool);
-		w->st.delivered++;
-		w->backoff_ms = 0;
-		w->next_try_ns = 0;
-		return;
-	}
+	char name[ALERTQ_NAME_LEN + 1];
+
+	snprintf(name, sizeof(name), "%s", w->q.v[i].name);
+	alertq_remove(&w->q, i);
+	if (name[0])
+		(aside ? spool_set_aside : spool_remove)(w->spool, name);
+}
+
+static void set_error(struct webhook *w, long status, const char *err)
+{
 	if (status)
 		snprintf(w->st.last_error, sizeof(w->st.last_error), "HTTP %ld", status);
 	else
 		snprintf(w->st.last_error, sizeof(w->st.last_error), "%s", err);
+}
+
+/*
+ * record the outcome of one attempt on alert i (lock held).  A failure
+ * delays that alert alone (its own backoff); only an endpoint that cannot
+ * be reached, or two transport failures in a row, hold every attempt.
+ */
+static void outcome(struct webhook *w, size_t i, long status, const char *err, bool unreachable)
+{
+	uint64_t now = now_ns();
+
+	if (status >= 200 && status < 300) {
+		finish(w, i, false);
+		w->st.delivered++;
+		w->backoff_ms = 0;
+		w->unreachable = 0;
+		return;
+	}
+	set_error(w, status, err);
 	if (permanent(status)) {
-		spool_reject(w->spool);
+		finish(w, i, true);
 		w->st.rejected++;
 		return;
 	}
 	w->st.failed++;
-	w->next_try_ns = now_ns() + next_delay_ns(w);
+	w->rng ^= w->rng << 13, w->rng ^= w->rng >> 7, w->rng ^= w->rng << 17;
+	alertq_retry(&w->q, i, now, w->set.backoff_min_ms, w->set.backoff_max_ms, w->rng);
+	w->unreachable = status ? 0 : w->unreachable + 1;
+	if (unreachable || w->unreachable >= 2)
+		w->hold_ns = now + next_delay_ns(w);
+	else if (status)
+		w->backoff_ms = 0;
 }
 
-/* deliver the oldest spooled alert once (lock held, dropped meanwhile) */
-static void attempt(struct webhook *w)
+/* deliver alert i once (lock held, dropped meanwhile) */
+static void attempt(struct webhook *w, size_t i)
 {
-	char id[SPOOL_ID_LEN + 1], err[128] = "";
+	char id[SPOOL_ID_LEN + 1], name[ALERTQ_NAME_LEN + 1], err[128] = "";
+	bool unreachable = false;
 	char *body = NULL;
 	size_t len = 0;
-	long status;
+	long status = 0;
+	int r;
 
-	if (spool_peek(w->spool, &body, &len, id))
-		return;
+	w->q.v[i].busy = true;
+	memcpy(id, w->q.v[i].id, sizeof(id));
+	memcpy(name, w->q.v[i].name, sizeof(name));
 	pthread_mutex_unlock(&w->lock);
-	status = post(w, id, body, len, err, sizeof(err));
+	r = spool_read(w->spool, name, &body, &len);
+	if (!r)
+		status = post(w, id, body, len, err, sizeof(err), &unreachable);
 	free(body);
 	pthread_mutex_lock(&w->lock);
-	outcome(w, status, err);
+	w->q.v[i].busy = false; /* the index held: only this thread removes */
+	if (r) {
+		snprintf(w->st.last_error, sizeof(w->st.last_error), "spool: %s", strerror(-r));
+		finish(w, i, true);
+		w->st.rejected++;
+	} else if (!w->q.v[i].dead || (status >= 200 && status < 300)) {
+		outcome(w, i, status, err, unreachable);
+	}
 }
 
-/* move queued bodies to the spool (lock held, dropped for each write) */
-static void drain(struct webhook *w)
-{
-	while (w->q_len) {
-		struct item it = w->queue[w->q_head];
-		int r;
+/* the alerts of one group commit to the spool */
+struct batch {
+	size_t n;
+	size_t idx[WEBHOOK_SPOOL_BATCH];
+	char names[WEBHOOK_SPOOL_BATCH][SPOOL_NAME_LEN + 1];
+	struct { const char *body; size_t len; char id[SPOOL_ID_LEN + 1]; } it[WEBHOOK_SPOOL_BATCH];
+};
 
-		w->q_head = (w->q_head + 1) % w->set.queue_max;
-		w->q_len--;
-		pthread_mutex_unlock(&w->lock);
-		r = spool_put(w->spool, it.id, it.body, it.len);
-		free(it.body);
-		pthread_mutex_lock(&w->lock);
-		if (r) {
-			w->st.rejected++;
-			snprintf(w->st.last_error, sizeof(w->st.last_error), "spool: %s",
-				 strerror(-r));
-		}
+/* write b's alerts to the spool, durable at once; b->names[k] "" for each
+ * that failed */
+static void batch_write(struct webhook *w, struct batch *b)
+{
+	size_t staged = 0, at[WEBHOOK_SPOOL_BATCH];
+	char names[WEBHOOK_SPOOL_BATCH][SPOOL_NAME_LEN + 1];
+
+	for (size_t k = 0; k < b->n; k++) {
+		b->names[k][0] = '\0';
+		if (!spool_stage(w->spool, b->it[k].id, b->it[k].body, b->it[k].len, names[staged]))
+			at[staged++] = k;
 	}
+	spool_commit(w->spool, names, staged);
+	for (size_t k = 0; k < staged; k++)
+		memcpy(b->names[at[k]], names[k], sizeof(names[k]));
+}
+
+/*
+ * move up to WEBHOOK_SPOOL_BATCH alerts held in memory to the spool, in the
+ * fair order of alertq_unspooled (lock held, dropped for the writes); false
+ * when there was none
+ */
+static bool spool_batch(struct webhook *w)
+{
+	struct batch b;
+	ssize_t i;
+
+	for (b.n = 0; b.n < WEBHOOK_SPOOL_BATCH && (i = alertq_unspooled(&w->q)) >= 0; b.n++) {
+		struct alertq_item *it = &w->q.v[i];
+
+		it->busy = true;
+		b.idx[b.n] = (size_t)i;
+		b.it[b.n].body = it->body;
+		b.it[b.n].len = it->len;
+		memcpy(b.it[b.n].id, it->id, sizeof(b.it[b.n].id));
+	}
+	if (!b.n)
+		return false;
+	pthread_mutex_unlock(&w->lock);
+	batch_write(w, &b);
+	pthread_mutex_lock(&w->lock);
+	for (size_t k = 0; k < b.n; k++) {
+		struct alertq_item *it = &w->q.v[b.idx[k]];
+
+		it->busy = false;
+		free(it->body);
+		it->body = NULL;
+		if (b.names[k][0]) {
+			snprintf(it->name, sizeof(it->name), "%s", b.names[k]);
+			continue;
+		}
+		w->st.rejected++;
+		snprintf(w->st.last_error, sizeof(w->st.last_error), "spool: cannot write");
+		alertq_kill(&w->q, b.idx[k]);
+	}
+	return true;
+}
+
+/* remove one evicted or expired alert (lock held); false when none */
+static bool clean_one(struct webhook *w)
+{
+	ssize_t i = alertq_dead(&w->q);
+
+	if (i < 0)
+		return false;
+	finish(w, (size_t)i, false);
+	return true;
 }
 
 static void wait_until(struct webhook *w, uint64_t until_ns)
@@ -340,28 +438,45 @@ static void wait_until(struct webhook *w, uint64_t until_ns)
 	pthread_cond_timedwait(&w->cond, &w->lock, &ts);
 }
 
+/* when the worker must look again: a retry, the hold, the next ttl check
+ * (each second while alerts wait), the end of the grace period */
+static uint64_t next_wake(struct webhook *w, uint64_t now, uint64_t wake)
+{
+	if (now < w->hold_ns)
+		wake = w->hold_ns;
+	if (w->q.live && (!wake || wake > now + 1000000000ull))
+		wake = now + 1000000000ull;
+	if (w->stopping && (!wake || w->deadline_ns < wake))
+		wake = w->deadline_ns;
+	return wake;
+}
+
 static void *worker(void *arg)
 {
 	struct webhook *w = arg;
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
-		uint64_t now, wake;
-		bool pending;
+		uint64_t now = now_ns(), wake = 0;
+		ssize_t i = -1;
 
-		drain(w);
-		pending = spool_count(w->spool) > 0;
-		now = now_ns();
-		if (w->stopping && (!pending || now >= w->deadline_ns))
-			break;
-		if (pending && now >= w->next_try_ns) {
-			attempt(w);
+		bool spooled;
+
+		alertq_expire(&w->q, now);
+		if (clean_one(w))
 			continue;
+		spooled = spool_batch(w); /* one batch, then one attempt */
+		if (w->stopping && (!w->q.live || now >= w->deadline_ns)) {
+			if (spooled)
+				continue; /* what is queued is always spooled */
+			break;
 		}
-		wake = pending ? w->next_try_ns : 0;
-		if (w->stopping && (!wake || w->deadline_ns < wake))
-			wake = w->deadline_ns;
-		wait_until(w, wake);
+		if (now >= w->hold_ns)
+			i = alertq_next(&w->q, now, &wake);
+		if (i >= 0)
+			attempt(w, (size_t)i);
+		else if (!spooled)
+			wait_until(w, next_wake(w, now, wake));
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
@@ -369,60 +484,41 @@ static void *worker(void *arg)
 
 /* ---- public ---- */
 
-/*
- * a burst outran the worker's spooling: double the ring (lock held) rather
- * than refuse an alert; -ENOMEM when that fails
- */
-static int queue_grow(struct webhook *w)
-{
-	size_t cap = w->set.queue_max * 2;
-	struct item *q = calloc(cap, sizeof(*q));
-
-	if (!q)
-		return -ENOMEM;
-	for (size_t i = 0; i < w->q_len; i++)
-		q[i] = w->queue[(w->q_head + i) % w->set.queue_max];
-	free(w->queue);
-	w->queue = q;
-	w->q_head = 0;
-	w->set.queue_max = cap;
-	return 0;
-}
-
 int webhook_send(struct webhook *w, const struct event *alert)
 {
-	struct item it = { 0 };
+	struct alertq_item it = { 0 };
 	int r;
 
 	if (alert->type != AM_EV_ALERT || !alert->alert)
 		return -EINVAL;
 	if ((r = build_body(w, alert, &it)))
 		return r;
+	it.lane = alertq_lane(alert->agent, alert->agent_pid);
+	it.sev = storm_severity_rank(alert->alert->severity);
+	it.count = alert->alert->count;
+	it.added_ns = now_ns();
 	pthread_mutex_lock(&w->lock);
 	new_id(w, it.id);
-	if (w->stopping)
-		r = -ESHUTDOWN;
-	else if (w->q_len + spool_count(w->spool) >= w->set.spool_max)
-		r = -EAGAIN; /* the bound on disk: nothing else refuses an alert */
-	else if (w->q_len == w->set.queue_max)
-		r = queue_grow(w);
-	if (!r) {
-		w->queue[(w->q_head + w->q_len++) % w->set.queue_max] = it;
+	r = w->stopping ? -ESHUTDOWN : alertq_add(&w->q, &it);
+	if (!r)
 		pthread_cond_signal(&w->cond);
-	} else {
-		w->st.rejected++;
-		free(it.body);
-	}
 	pthread_mutex_unlock(&w->lock);
+	if (r)
+		free(it.body);
 	return r;
 }
 
 void webhook_status(struct webhook *w, struct webhook_status *st)
 {
+	size_t spooled, queued;
+
 	pthread_mutex_lock(&w->lock);
 	*st = w->st;
-	st->queued = w->q_len;
-	st->spooled = spool_count(w->spool);
+	alertq_counts(&w->q, &spooled, &queued);
+	st->queued = queued;
+	st->spooled = spooled;
+	st->dropped = w->q.evicted;
+	st->expired = w->q.expired;
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -445,9 +541,7 @@ void webhook_free(struct webhook *w)
 	if (!w)
 		return;
 	webhook_stop(w);
-	for (size_t i = 0; w->queue && i < w->q_len; i++)
-		free(w->queue[(w->q_head + i) % w->set.queue_max].body);
-	free(w->queue);
+	alertq_free(&w->q);
 	if (w->curl)
 		curl_easy_cleanup(w->curl);
 	spool_free(w->spool);
@@ -479,8 +573,6 @@ static void defaults(struct webhook_settings *s)
 		s->backoff_max_ms = s->backoff_min_ms;
 	if (!s->grace_ms)
 		s->grace_ms = 2000;
-	if (!s->queue_max)
-		s->queue_max = 256;
 	if (!s->spool_max)
 		s->spool_max = 10000;
 }
@@ -563,6 +655,38 @@ static void curl_init(void)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
+/* the alerts an earlier run left in the spool, aged by their file names */
+static int restore(struct webhook *w)
+{
+	uint64_t now = now_ns(), wall = am_now_ns(CLOCK_REALTIME);
+	const char *name;
+	int r = 0;
+
+	for (size_t i = 0; !r && (name = spool_found(w->spool, i)); i++) {
+		struct alertq_item it = { 0 };
+		uint64_t at = strtoull(name, NULL, 10), age = wall > at ? wall - at : 0;
+		char *body = NULL;
+		size_t len = 0;
+
+		if (spool_read(w->spool, name, &body, &len)) {
+			spool_set_aside(w->spool, name);
+			continue;
+		}
+		alertq_meta_of_body(&it, body, len);
+		free(body);
+		it.added_ns = now > age ? now - age : 0;
+		spool_id(name, it.id);
+		snprintf(it.name, sizeof(it.name), "%s", name);
+		r = alertq_add(&w->q, &it);
+		if (r == -EAGAIN) { /* over the bound: dropped (counted) */
+			spool_remove(w->spool, name);
+			r = 0;
+		}
+	}
+	spool_forget_found(w->spool);
+	return r == -ENOMEM ? r : 0;
+}
+
 /* everything but the thread; -errno with err set */
 static int setup(struct webhook *w, const struct policy_webhook *cfg, char *err, size_t errlen)
 {
@@ -572,13 +696,16 @@ static int setup(struct webhook *w, const struct policy_webhook *cfg, char *err,
 	pthread_once(&curl_once, curl_init);
 	w->slack = cfg->slack;
 	w->rng = now_ns() | 1;
-	if (!(w->url = strdup(cfg->url)) || !(w->queue = calloc(w->set.queue_max, sizeof(*w->queue))))
+	alertq_init(&w->q, w->set.spool_max, w->set.ttl_ns);
+	if (!(w->url = strdup(cfg->url)))
 		goto oom;
 	if (cfg->secret_file && (r = read_secret(w, cfg->secret_file, err, errlen)))
 		return r;
 	spool_sub(cfg->url, sub);
 	if ((r = spool_open(w->set.spool_dir, sub, &w->spool, err, errlen)))
 		return r;
+	if (restore(w))
+		goto oom;
 	if (curl_setup(w))
 		goto oom;
 	return 0;

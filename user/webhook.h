@@ -45,9 +45,9 @@ struct webhook_settings {
 	unsigned backoff_min_ms;     /* first retry delay; 0: 1000 */
 	unsigned backoff_max_ms;     /* cap; 0: 300000 (5 min) */
 	unsigned grace_ms;           /* webhook_stop: time left to deliver; 0: 2000 */
-	size_t queue_max;            /* first size of the queue to the worker
-					(grown in a burst); 0: 256 */
-	size_t spool_max;            /* alerts held on disk; 0: 10000 */
+	size_t spool_max;            /* alerts held (memory and disk); 0: 10000 */
+	uint64_t ttl_ns;             /* an alert not delivered by then expires;
+					0: one day */
 };
 
 struct webhook_status {
@@ -55,7 +55,9 @@ struct webhook_status {
 	uint64_t spooled;     /* on disk, awaiting delivery */
 	uint64_t delivered;   /* 2xx received (since start) */
 	uint64_t failed;      /* failed attempts (each retry counts) */
-	uint64_t rejected;    /* refused for good (4xx) or not queued (full) */
+	uint64_t rejected;    /* refused for good (4xx), or could not be spooled */
+	uint64_t dropped;     /* let go at the bound (alertq.h: lowest first) */
+	uint64_t expired;     /* not delivered within the ttl */
 	char last_error[128]; /* "" when none */
 };
 

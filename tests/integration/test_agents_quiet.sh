@@ -189,4 +189,4 @@ $(jq dump type=alert agent_pid="${pids[$i]}" | cut -c1-600)"
 done
 [ "$blind" -eq 0 ] || echo "KNOWN DEFECT: codex: $blind own request judged blind (monitor_degraded), see README Known limits"
 stop_collector
-pass "${#names[@]} agents raise nothing by default (${names[*]}); the shell tool's POST alerted for $(grep -c 1 <<<"$(printf '%s\n' "${want[@]}")") of them (${took[*]})${blind/#[1-9]*/; KNOWN DEFECT: codex requests judged blind: $blind}"
+pass "${#names[@]} agents raise nothing by default (${names[*]}); the shell tool's POST alerted for $(grep -c 1 <<<"$(printf '%s\n' "${want[@]}")") of them (${took[*]})$([ "$blind" -eq 0 ] || echo "; KNOWN DEFECT: codex requests judged blind: $blind")"

@@ -60,6 +60,12 @@ extra=$(cd "$R" && find . -type f | sed 's/^\.//' | grep -vxF -e "$SBIN/agentmon
 grep -qx "ExecStart=$SBIN/agentmon run --print alerts" "$R$UNIT" ||
 	problem "unit: no 'ExecStart=$SBIN/agentmon run --print alerts': $(grep Exec "$R$UNIT")"
 ! grep -qE '@[A-Z_]+@' "$R$UNIT" || problem "unit: unsubstituted @VAR@: $(grep -E '@[A-Z_]+@' "$R$UNIT")"
+# under attack (issue 11): descriptors and memory bounded, not the OOM
+# killer's first choice, alerts never dropped by journald's rate limit
+for want in '^LimitNOFILE=[0-9]{5,}$' '^MemoryHigh=[0-9]+[MG]$' '^MemoryMax=[0-9]+[MG]$' \
+	'^OOMScoreAdjust=-[0-9]+$' '^LogRateLimitIntervalSec=0$'; do
+	grep -qE "$want" "$R$UNIT" || problem "unit: no line matching $want"
+done
 
 # ---- the unit, as systemd sees it ----
 # verify wants ExecStart's binary at its absolute path, and man:agentmon(8)

@@ -132,8 +132,10 @@ each_once "$N_SHELL" shellbot shell
 each_once "$N_EXEC" claude exec
 
 # ---- (d) fail closed: over the fd budget, the uprobes go system-wide ----
-# a hard fd limit of 160: the collector's budget is 80 perf fds, and each
-# holder takes 12 (4 libssl and 2 libgnutls functions, entry and return)
+# a hard fd limit of 160: the TLS uprobes' descriptor budget is 40 (a quarter
+# of a limit under 512, load_links.c), shared by the libraries' 12 links and
+# the perf fds, and each holder takes 12 (4 libssl and 2 libgnutls
+# functions, entry and return)
 ulimit -n 160 || fail "cannot lower the fd limit"
 start_collector
 holders=()
@@ -146,10 +148,16 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 [ "$(scoped scope)" = system ] ||
-	fail "8 agents over an 80-fd budget: tls uprobes still '$(scoped scope)' ($(scoped perf_fds) fds)"
+	fail "8 agents over a 40-fd budget: tls uprobes still '$(scoped scope)' ($(scoped perf_fds) fds)"
 why=$(scoped system_wide_why)
 case "$why" in *"could not be covered"*) ;; *) fail "system-wide for another reason: $why" ;; esac
 [ "$(scoped not_covered)" -ge 1 ] || fail "status counts no process not covered"
+# the perf fds had only what the links left of the one budget
+budget=$(am status --json --socket "$SOCK" |
+	"$PY" -c 'import json,sys; print(json.load(sys.stdin)["resources"]["link_budget"])')
+[ "$budget" -eq 40 ] || fail "descriptor budget $budget under a limit of 160, not 40"
+[ "$(scoped attached)" -le $(((budget - 12) / 12)) ] ||
+	fail "$(scoped attached) holders covered: more perf fds than the budget less the links"
 launch lateshell bash -c "curl -sk -X POST -d hello https://127.0.0.1:$tport/late >/dev/null" ||
 	fail "curl after the fallback failed"
 kill "${holders[@]}" 2>/dev/null

@@ -253,6 +253,41 @@ static void test_owned_copy(void **state)
 	alerter_free(a);
 }
 
+/* one agent over its budget: a storm summary; another agent: at once */
+static void test_storm(void **state)
+{
+	struct alert_settings s = { .window_ns = 10 * SEC, .budget = 2 };
+	struct seen seen = { 0 };
+	struct alerter *a = alerter_new(&s, NULL, on_alert, &seen);
+	char host[32];
+
+	assert_non_null(a);
+	for (int i = 0; i < 500; i++) {
+		struct event ev = post(4251, "curl", host, 100 * SEC + (uint64_t)i);
+
+		snprintf(host, sizeof(host), "h%d.example", i);
+		alerter_raise(a, &ev, &V);
+	}
+	assert_int_equal(seen.n, 2);
+	{
+		struct event b = post(5151, "codex", "b.example", 101 * SEC);
+
+		b.agent = "codex";
+		b.agent_pid = 5150;
+		alerter_raise(a, &b, &V);
+	}
+	assert_int_equal(seen.n, 3);
+	assert_string_equal(seen.host[2], "b.example");
+	alerter_tick(a, 110 * SEC);
+	assert_int_equal(seen.n, 4);
+	assert_int_equal(seen.count[3], 498);
+	assert_int_equal(alerter_storm_folded(a), 498);
+	assert_non_null(strstr(seen.summary[3], "claude (pid 4242): alert storm, 498 alerts folded "
+						"(outbound_post 498) to h2.example, h3.example"));
+	assert_non_null(strstr(seen.summary[3], "and 490 more in 0 s"));
+	alerter_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -262,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_suppression),
 		cmocka_unit_test(test_upload_bytes),
 		cmocka_unit_test(test_owned_copy),
+		cmocka_unit_test(test_storm),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

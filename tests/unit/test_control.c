@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +139,49 @@ static void test_overlong_request(void **state)
 	memset(line, 'a', sizeof(line) - 1);
 	line[sizeof(line) - 1] = '\0';
 	assert_int_equal(call_in_child(&c, line, "error request too long or empty"), 0);
+	control_close(&c);
+}
+
+/* out of descriptors: the client is told and the socket does not stay
+ * readable (a pending connection would make poll spin) */
+static void test_no_fds_left(void **state)
+{
+	struct rlimit was, low;
+	struct control c;
+	char err[256];
+	int hog[256], n = 0, status;
+	pid_t pid;
+
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &was), 0);
+	low = (struct rlimit){ .rlim_cur = 128, .rlim_max = was.rlim_max };
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	assert_int_equal(control_listen(&c, sock, handler, NULL, err, sizeof(err)), 0);
+	while (n < 256 && (hog[n] = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+		n++;
+	assert_true(n < 256); /* EMFILE reached */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char reply[CONTROL_LINE_MAX];
+
+		for (int i = 0; i < 8; i++)
+			close(hog[i]);
+		alarm(5); /* never answered: killed, the test fails */
+		if (control_call(sock, "status", reply, sizeof(reply), err, sizeof(err)))
+			_exit(strstr(err, "too many open files") ? 0 : 2);
+		_exit(strstr(reply, "too many open files") ? 0 : 1);
+	}
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		control_serve(&c);
+		usleep(1000);
+	}
+	while (n)
+		close(hog[--n]);
+	setrlimit(RLIMIT_NOFILE, &was);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(c.stats.refused, 1);
+	assert_true(c.spare_fd >= 0);
 	control_close(&c);
 }
 
@@ -563,6 +608,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stale_socket_replaced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_collector, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overlong_request, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_fds_left, setup, teardown),
 		cmocka_unit_test(test_filter_parse),
 		cmocka_unit_test(test_filter_match),
 		cmocka_unit_test(test_queue_wraps),

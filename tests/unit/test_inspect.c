@@ -14,6 +14,7 @@
 #include <nghttp2/nghttp2.h>
 
 #include "common.h"
+#include "http2.h"
 #include "inspect.h"
 #include "llm.h"
 #include "status.h"
@@ -272,6 +273,49 @@ static void test_tls_plaintext_http2(void **state)
 	assert_string_equal(f->out[0].host, "forum.corp.example");
 	assert_string_equal(f->out[0].path, "/api/posts/7");
 	assert_int_equal(f->out[0].version, 20);
+}
+
+static void count_only(void *arg, struct event *ev)
+{
+	(*(int *)arg)++;
+}
+
+/*
+ * thousands of connections each holding a partial HTTP/2 header block: the
+ * per-connection state stays within the memory budget, the least recently
+ * used connections evicted and counted
+ */
+static void test_memory_budget(void **state)
+{
+	struct names *names = names_new(64);
+	int shown = 0;
+	struct inspect *in = inspect_new(names, count_only, count_only, &shown);
+	struct inspect_mem m;
+	uint8_t buf[1024];
+	size_t n;
+
+	assert_non_null(in);
+	inspect_set_mem_budget(in, 256 << 10);
+	memcpy(buf, HTTP2_PREFACE "\0\0\0\x04\0\0\0\0\0", 33);
+	/* HEADERS of 16000 bytes, stream 1, no END_HEADERS: 900 of them sent */
+	memcpy(buf + 33, "\0\x3e\x80\x01\0\0\0\0\x01", 9);
+	memset(buf + 42, 0x40, 900);
+	n = 42 + 900;
+	for (int i = 0; i < 2000; i++) {
+		struct event ev = data_event(AM_DATA_SOCK_SEND, buf, n, (int64_t)n, 80);
+
+		ev.data.sport = (uint16_t)(20000 + i);
+		inspect_data(in, &ev);
+		inspect_mem(in, &m);
+		assert_true(m.bytes <= m.budget);
+	}
+	assert_int_equal(m.budget, 256 << 10);
+	assert_true(m.bytes > 128 << 10);     /* used, not emptied */
+	assert_true(m.evicted > 1000);
+	inspect_free(in);
+	inspect_mem(NULL, &m);
+	assert_int_equal(m.bytes, 0);
+	names_free(names);
 }
 
 /* an HTTP/2 header block not captured (a gap over it): a request, method unknown */
@@ -576,6 +620,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tls_plaintext_http1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tls_plaintext_http2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tls_http2_cut_block, setup, teardown),
+		cmocka_unit_test(test_memory_budget),
 		cmocka_unit_test_setup_teardown(test_dns_answer_names_addresses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_is_tallied_not_shown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_shown_at_free, setup, teardown),

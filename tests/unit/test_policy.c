@@ -178,6 +178,8 @@ static void test_errors(void **state)
 	bad("alerts:\n  upload_threshold: 5x\n",
 	    "2: alerts.upload_threshold: '5x' is not a number in 1-1099511627776 (k, m, g)");
 	bad("alerts:\n  spool_dir: rel/dir\n", "2: alerts.spool_dir: 'rel/dir' is not an absolute path");
+	bad("alerts:\n  budget: 0\n", "2: alerts.budget: '0' is not a number in 1-100000");
+	bad("alerts:\n  ttl: 0s\n", "2: alerts.ttl: '0s' is not a duration from 1s to 3650d (s, m, h, d)");
 	bad("- a\n- b\n", "1: the policy must be a mapping (agents, allow, alerts, record)");
 	bad("record:\n  dir: traces\n", "2: record.dir: 'traces' is not an absolute path");
 	bad("record:\n  rotate_bytes: 1k\n",
@@ -229,7 +231,7 @@ static void test_empty_and_files(void **state)
 static void test_alert_settings(void **state)
 {
 	static const char y[] = "alerts:\n  window: 120\n  upload_threshold: 256k\n"
-				"  spool_dir: /var/tmp/spool\n";
+				"  spool_dir: /var/tmp/spool\n  budget: 50\n  ttl: 2h\n";
 	struct policy *p = NULL;
 	char err[256];
 
@@ -237,11 +239,15 @@ static void test_alert_settings(void **state)
 	assert_int_equal(p->alert_window_s, 120);
 	assert_int_equal(p->upload_threshold, 256 << 10);
 	assert_string_equal(p->spool_dir, "/var/tmp/spool");
+	assert_int_equal(p->alert_budget, 50);
+	assert_int_equal(p->alert_ttl_s, 7200);
 	policy_free(p);
 	assert_int_equal(policy_load_buffer(NULL, NULL, 0, &p, err, sizeof(err)), 0);
 	assert_int_equal(p->alert_window_s, 0);
 	assert_int_equal(p->upload_threshold, 0);
 	assert_null(p->spool_dir);
+	assert_int_equal(p->alert_budget, 0);
+	assert_int_equal(p->alert_ttl_s, 0);
 	policy_free(p);
 }
 

@@ -48,7 +48,7 @@ static void sample(struct status *s)
 	s->tls_bins = tls_sample;
 	s->n_tls_bins = 2;
 	s->tls_uprobes = (struct status_tls_uprobes){ .hooked = true, .scoped = true,
-		.processes = 3, .attaches = 2, .fds = 24, .fd_max = 8192, .attached = 5,
+		.processes = 3, .attaches = 2, .fds = 24, .attached = 5,
 		.inherited = 7, .failed = 1 };
 }
 
@@ -128,7 +128,7 @@ static void test_text(void **state)
 	assert_non_null(strstr(w.buf, "events:         50004\n  exec:         3\n"
 				      "  open:         50000\n  drop:         1\n"));
 	assert_non_null(strstr(w.buf, "drops:          12\n  open:         12\nalerts:"));
-	assert_non_null(strstr(w.buf, "alerts:         2\n"));
+	assert_non_null(strstr(w.buf, "alerts:         2 (0 more folded into alert_storm summaries)\n"));
 	assert_non_null(strstr(w.buf, "tail clients:   2 connected, 5 served, 77 events missed, "
 				      "3 gone, 0 refused\n"));
 	assert_non_null(strstr(w.buf, "recording:      off\n"));
@@ -136,11 +136,12 @@ static void test_text(void **state)
 			       "evicted, 0 cut by the budget, 1 connections evicted, 0 upload "
 			       "counts evicted\n"));
 	assert_non_null(strstr(w.buf, "webhooks:       1: 2 delivered, 0 queued, 1 spooled, "
-				      "0 failed attempts, 0 rejected\n  last error:   connect: refused\n"));
+				      "0 failed attempts, 0 rejected, 0 dropped (queue full), 0 expired\n"
+				      "  last error:   connect: refused\n"));
 	assert_non_null(strstr(w.buf, "degraded:       3 undecodable records, 2 tags lost "
 				      "(tagged map full), 1 tag writes failed\n"));
 	assert_non_null(strstr(w.buf, "tls uprobes:    per agent process: 3 covered by 2 attaches "
-				      "(24 of 8192 perf fds); since start 5 attaches, 7 covered at "
+				      "(24 perf fds); since start 5 attaches, 7 covered at "
 				      "fork, 1 not covered\n"));
 	assert_non_null(strstr(w.buf, "tls binaries:   2 (hooked: plaintext read; unseen: judged "
 				      "by bytes, unseen_tls)\n  hooked:       /usr/bin/node (its own "
@@ -182,19 +183,23 @@ static void test_json(void **state)
 		"{\"name\":\"claude\",\"agent_pid\":200,\"processes\":2},"
 		"{\"name\":\"codex\",\"agent_pid\":300,\"processes\":1}],"
 		"\"events\":{\"total\":50004,\"exec\":3,\"open\":50000,\"drop\":1},"
-		"\"drops\":{\"total\":12,\"open\":12},\"alerts\":2,\"agent_hooks\":false,"
+		"\"drops\":{\"total\":12,\"open\":12},\"alerts\":2,\"alerts_folded\":0,\"agent_hooks\":false,"
 		"\"tail\":{\"connected\":2,\"served\":5,\"missed\":77,\"gone\":3,\"refused\":0,"
 		"\"timed_out\":0,\"evicted\":0},"
 		"\"recording\":{\"enabled\":false,\"dir\":null,\"file\":null,\"bytes\":0,"
 		"\"files\":0,\"entries\":0,\"lost\":0,\"pruned\":0,\"failed\":false,\"reason\":null},"
 		"\"webhooks\":{\"count\":1,\"queued\":0,\"delivered\":2,\"spooled\":1,\"failed\":0,"
-		"\"rejected\":0,\"last_error\":\"connect: refused\"},"
+		"\"rejected\":0,\"dropped\":0,\"expired\":0,\"last_error\":\"connect: refused\"},"
 		"\"http\":{\"heads_incomplete\":3,\"heads_evicted\":0,\"heads_budget\":0,"
 		"\"conns_evicted\":1,\"uploads_evicted\":0},"
 		"\"degraded\":{\"undecodable_records\":3,\"tags_lost\":2,"
-		"\"tag_writes_failed\":1},\"tls_uprobes\":{\"scope\":\"process\","
+		"\"tag_writes_failed\":1},"
+		"\"resources\":{\"fds_open\":0,\"fds_limit\":0,\"links\":0,\"link_budget\":0,"
+		"\"links_per_binary\":0,\"links_released\":0,\"links_refused\":0,\"rss_bytes\":0,"
+		"\"conn_bytes\":0,\"conn_budget\":0,\"conn_evicted\":0},"
+		"\"tls_uprobes\":{\"scope\":\"process\","
 		"\"system_wide_why\":null,\"processes\":3,\"attaches\":2,\"perf_fds\":24,"
-		"\"perf_fd_max\":8192,\"attached\":5,\"covered_at_fork\":7,\"not_covered\":1},"
+		"\"attached\":5,\"covered_at_fork\":7,\"not_covered\":1},"
 		"\"tls_binaries\":["
 		"{\"exe\":\"/usr/bin/node\",\"verdict\":\"hooked\","
 		"\"why\":\"its own OpenSSL/BoringSSL, hooked\"},"

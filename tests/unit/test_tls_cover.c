@@ -153,6 +153,27 @@ static void test_budget_and_failures(void **state)
 	tls_cover_free(&c);
 }
 
+/* a budget shared with others: lowered, the next attach has only what is
+ * left of it; raised again, it fits */
+static void test_shared_budget(void **state)
+{
+	struct fake f = { .per_attach = 40 };
+	struct tls_cover c;
+
+	(void)state;
+	tls_cover_init(&c, &ops, &f, 100);
+	assert_int_equal(tls_cover_root(&c, 1, 0), 0);
+	tls_cover_budget(&c, 70); /* others took 30 */
+	assert_int_equal(tls_cover_root(&c, 2, 0), -EMFILE);
+	assert_false(tls_cover_covered(&c, 2));
+	tls_cover_budget(&c, 80);
+	assert_int_equal(tls_cover_root(&c, 2, 0), 0);
+	tls_cover_budget(&c, 40); /* held ones stay: only new attaches are refused */
+	assert_true(tls_cover_covered(&c, 1));
+	assert_int_equal(tls_cover_root(&c, 3, 0), -EMFILE);
+	tls_cover_free(&c);
+}
+
 /* the fds handed over at once (closed in the background by the caller) */
 static void test_surrender(void **state)
 {
@@ -219,6 +240,7 @@ int main(void)
 		cmocka_unit_test(test_inherit_and_release),
 		cmocka_unit_test(test_early_and_unknown_parent),
 		cmocka_unit_test(test_budget_and_failures),
+		cmocka_unit_test(test_shared_budget),
 		cmocka_unit_test(test_sweep),
 		cmocka_unit_test(test_surrender),
 	};

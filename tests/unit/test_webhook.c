@@ -44,6 +44,7 @@ struct receiver {
 	int lfd;
 	uint16_t port;
 	int status;             /* reply */
+	const char *poison;     /* a body containing it: 503, and not counted */
 	volatile bool stop;
 	pthread_t thread;
 	pthread_mutex_t lock;
@@ -99,12 +100,14 @@ static void serve_one(struct receiver *r, int fd)
 	g.body[at] = '\0';
 	webhook_sign(SECRET, strlen(SECRET), g.body, at, want);
 	g.sig_ok = !strcmp(sig, want);
+	bool poisoned = r->poison && strstr(g.body, r->poison);
+
 	pthread_mutex_lock(&r->lock);
-	if (r->n < MAX_GOT)
+	if (r->n < MAX_GOT && !poisoned)
 		r->got[r->n++] = g;
 	pthread_mutex_unlock(&r->lock);
 	snprintf(reply, sizeof(reply), "HTTP/1.1 %d X\r\nContent-Length: 0\r\n"
-		 "Connection: close\r\n\r\n", r->status);
+		 "Connection: close\r\n\r\n", poisoned ? 503 : r->status);
 	if (write(fd, reply, strlen(reply)) < 0)
 		return;
 }
@@ -213,10 +216,10 @@ static struct webhook *start(struct fixture *f)
 	return w;
 }
 
-static void send_alert(struct webhook *w, int i)
+static void send_summary(struct webhook *w, int i, const char *summary)
 {
 	struct event_alert al = { .rule = "outbound_post", .severity = "high",
-				  .summary = "claude (pid 1) sent POST https://x/y - nope",
+				  .summary = summary,
 				  .chain = "claude[1]", .cause_type = AM_EV_HTTP, .count = 1 };
 	struct event ev;
 
@@ -229,6 +232,11 @@ static void send_alert(struct webhook *w, int i)
 	ev.http.host = "x";
 	ev.http.path = "/y";
 	assert_int_equal(webhook_send(w, &ev), 0);
+}
+
+static void send_alert(struct webhook *w, int i)
+{
+	send_summary(w, i, "claude (pid 1) sent POST https://x/y - nope");
 }
 
 /* wait up to 10 s for the webhook's delivered (or spooled) count */
@@ -388,7 +396,6 @@ static void test_burst_spooled(void **state)
 	struct webhook *w;
 
 	fixture_init(&f, free_port());       /* nobody listens there */
-	f.set.queue_max = 2;
 	w = start(&f);
 	for (int i = 0; i < 50; i++)
 		send_alert(w, i);            /* asserts each was taken */
@@ -425,6 +432,78 @@ static void test_slack_and_refusal(void **state)
 	assert_non_null(strstr(r.got[0].body, "Z\",\"text\":\"ALERT high outbound_post: claude "
 					   "(pid 1) sent POST https://x/y - nope [claude[1]]\"}"));
 	assert_int_equal(count_files(f.dir, ".rejected"), 1);
+	fixture_done(&f);
+}
+
+/* an alert the receiver keeps failing (503) does not hold up the others */
+static void test_poison_no_block(void **state)
+{
+	struct receiver r = { 0 };
+	struct fixture f;
+	struct webhook *w;
+	struct webhook_status st;
+
+	r.poison = "POISON";
+	receiver_start(&r, 0, 200);
+	fixture_init(&f, r.port);
+	f.set.backoff_min_ms = 400;
+	f.set.backoff_max_ms = 400;
+	w = start(&f);
+	send_summary(w, 0, "POISON");
+	for (int i = 1; i <= 4; i++)
+		send_alert(w, i);
+	wait_for(w, 4, 1);
+	webhook_status(w, &st);
+	assert_int_equal(st.spooled, 1);     /* the poisoned one, still retried */
+	assert_int_equal(st.rejected, 0);
+	webhook_free(w);
+	receiver_stop(&r);
+	check_got(&r, 4);
+	assert_int_equal(count_files(f.dir, ".json"), 1);
+	fixture_done(&f);
+}
+
+/* endpoint down: alerts past their ttl expire, counted, files removed */
+static void test_ttl_expiry(void **state)
+{
+	struct fixture f;
+	struct webhook *w;
+	struct webhook_status st;
+
+	fixture_init(&f, free_port());
+	f.set.ttl_ns = 300000000ull;
+	w = start(&f);
+	for (int i = 0; i < 3; i++)
+		send_alert(w, i);
+	for (int i = 0; i < 300; i++) {
+		webhook_status(w, &st);
+		if (st.expired == 3 && !st.spooled)
+			break;
+		usleep(10000);
+	}
+	assert_int_equal(st.expired, 3);
+	assert_int_equal(st.spooled + st.queued, 0);
+	webhook_free(w);
+	assert_int_equal(count_files(f.dir, ".json"), 0);
+	fixture_done(&f);
+}
+
+/* the bound: a full queue lets the lowest go, counted as dropped */
+static void test_bound_dropped(void **state)
+{
+	struct fixture f;
+	struct webhook *w;
+	struct webhook_status st;
+
+	fixture_init(&f, free_port());
+	f.set.spool_max = 5;
+	w = start(&f);
+	for (int i = 0; i < 8; i++)
+		send_alert(w, i);            /* each taken: the oldest go */
+	webhook_status(w, &st);
+	assert_int_equal(st.dropped, 3);
+	webhook_free(w);
+	assert_int_equal(count_files(f.dir, ".json"), 5);
 	fixture_done(&f);
 }
 
@@ -523,6 +602,9 @@ int main(void)
 		cmocka_unit_test(test_restart),
 		cmocka_unit_test(test_burst_spooled),
 		cmocka_unit_test(test_slack_and_refusal),
+		cmocka_unit_test(test_poison_no_block),
+		cmocka_unit_test(test_ttl_expiry),
+		cmocka_unit_test(test_bound_dropped),
 		cmocka_unit_test(test_bad_config), cmocka_unit_test(test_secret_mode),
 		cmocka_unit_test(test_url_insecure), cmocka_unit_test(test_envelope),
 	};
