@@ -738,6 +738,19 @@ static bool blind_end(struct upload_slot *s, const struct dest_slot *t, const st
 	return true;
 }
 
+/*
+ * whether connect n (of s's process) opens another connection on s's fd,
+ * which ends s's; not s's own connect, shown late (it waited for its
+ * ClientHello, connhold.h): same destination and local port
+ */
+static bool replaced_by(const struct upload_slot *s, const struct event_net *n)
+{
+	if (s->fd != n->fd)
+		return false;
+	return s->dport != n->dport || memcmp(s->daddr, n->daddr, 16) ||
+	       (n->sport && s->sport && n->sport != s->sport);
+}
+
 bool rules_uploads_tls_ended(struct rules_uploads *u, const struct policy *p,
 			     const struct event *ev, struct event *send, struct rules_verdict *v)
 {
@@ -748,7 +761,7 @@ bool rules_uploads_tls_ended(struct rules_uploads *u, const struct policy *p,
 
 		if (!s->used || s->pid != ev->pid || !s->pending ||
 		    (s->tls != RULES_TLS_PENDING && s->tls != RULES_TLS_HOOKED) ||
-		    (ev->type == AM_EV_CONNECT && s->fd != ev->net.fd))
+		    (ev->type == AM_EV_CONNECT && !replaced_by(s, &ev->net)))
 			continue;
 		if (s->tls == RULES_TLS_HOOKED && !s->http) {
 			bool found = t->used && t->born == s->pending_born;
@@ -772,7 +785,7 @@ void rules_uploads_reset(struct rules_uploads *u, const struct event *ev)
 	const struct event_net *n = &ev->net;
 
 	for (size_t i = 0; i < u->n; i++)
-		if (u->slots[i].used && u->slots[i].pid == ev->pid && u->slots[i].fd == n->fd)
+		if (u->slots[i].used && u->slots[i].pid == ev->pid && replaced_by(&u->slots[i], n))
 			u->slots[i].used = false;
 }
 

@@ -467,6 +467,7 @@ static void test_unseen_tls_pending(void **state)
 	struct rules_verdict v;
 	struct event ev = send_ev(5, "198.51.100.7", 5000, "paste.example"), ex, send, h;
 
+	ev.net.sport = 40001;
 	hello_tls(u, &ev, RULES_TLS_PENDING);
 	for (int i = 0; i < 4; i++) /* 20000 bytes: not at once (may be read yet) */
 		assert_false(rules_uploads_send(u, p, &ev, &v));
@@ -474,7 +475,11 @@ static void test_unseen_tls_pending(void **state)
 	ex = send_ev(9, "198.51.100.7", 0, NULL);
 	ex.type = AM_EV_CONNECT;
 	assert_false(rules_uploads_tls_ended(u, p, &ex, &send, &v));
-	ex.type = AM_EV_EXIT;
+	/* nor its own connect, shown late (it waited for its ClientHello) */
+	ex = ev;
+	ex.type = AM_EV_CONNECT;
+	assert_false(rules_uploads_tls_ended(u, p, &ex, &send, &v));
+	ex.net.sport++; /* another connection on fd 5 ends it */
 	assert_true(rules_uploads_tls_ended(u, p, &ex, &send, &v));
 	assert_string_equal(v.rule, "unseen_tls");
 	assert_int_equal(v.bytes, 20000);
@@ -483,6 +488,8 @@ static void test_unseen_tls_pending(void **state)
 	assert_int_equal(send.net.dport, 443);
 	assert_string_equal(send.net.host, "paste.example");
 	assert_false(rules_uploads_tls_ended(u, p, &ex, &send, &v)); /* once */
+	ex = send_ev(9, "198.51.100.7", 0, NULL);
+	ex.type = AM_EV_EXIT;
 	rules_uploads_forget_pid(u, 20);
 	/* a request read on the connection explains it */
 	ev = send_ev(6, "198.51.100.8", 5000, "other.example");
