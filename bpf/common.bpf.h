@@ -286,6 +286,10 @@ static const __u32 zero_key;
 /* backlog above which a record forces a wakeup: the loader sets it to
  * min(AM_WAKEUP_BYTES, ring size / 4); defined in sys.bpf.c */
 extern const volatile __u64 wakeup_bytes;
+/* urgent records force their wakeup: set by the loader for per-process TLS
+ * uprobes (--tls-uprobes process), whose attaches race the tagged children;
+ * defined in sys.bpf.c */
+extern const volatile __u8 urgent_force;
 /* bytes of data captured per record (<= AM_DATA_CAP_MAX); defined in data.bpf.c */
 extern const volatile __u32 data_cap;
 
@@ -437,9 +441,10 @@ static __always_inline void drop_count(__u32 type)
 /*
  * emit - copy size bytes of a built record into the ring buffer.  Wakeups
  * are batched: none for ordinary records, forced when the backlog exceeds
- * wakeup_bytes, and for urgent (rare, latency-relevant) records: forced
- * (the kernel's own choice wakes only a consumer that had caught up, and
- * ordinary records before an urgent one would hold it until the poll timeout).
+ * wakeup_bytes, normal for urgent (rare, latency-relevant) records (the
+ * kernel's own choice: it wakes a consumer that had caught up), forced when
+ * urgent_force (per-process TLS uprobes: a tagged child's attach must not
+ * wait for the poll timeout behind ordinary records).
  * A failure is counted in drops[type].
  */
 static __always_inline void emit(void *rec, __u64 size, __u32 type, bool urgent)
@@ -447,7 +452,7 @@ static __always_inline void emit(void *rec, __u64 size, __u32 type, bool urgent)
 	__u64 flags = BPF_RB_NO_WAKEUP;
 
 	if (urgent)
-		flags = BPF_RB_FORCE_WAKEUP;
+		flags = urgent_force ? BPF_RB_FORCE_WAKEUP : 0;
 	else if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > wakeup_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
 	if (bpf_ringbuf_output(&events, rec, size, flags))

@@ -16,6 +16,7 @@
 #include "common.bpf.h"
 
 const volatile __u64 wakeup_bytes = AM_WAKEUP_BYTES;
+const volatile __u8 urgent_force;
 
 #define H_RW 100 /* read/write family: only the TLS fd is recorded */
 

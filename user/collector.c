@@ -513,6 +513,7 @@ static int start_loader(struct collector *c)
 		.data_cap = c->opts->capture_bytes,
 		.collector_pid = (uint32_t)getpid(),
 		.max_tagged = c->opts->max_tagged,
+		.tls_per_process = c->opts->tls_per_process,
 	};
 	char err[512];
 

@@ -27,6 +27,8 @@ struct collector_opts {
 	uint32_t ringbuf_bytes;    /* 0: default */
 	uint32_t capture_bytes;    /* bytes of each write captured; 0: default */
 	size_t conn_memory;        /* per-connection state budget; 0: default */
+	bool tls_per_process;      /* --tls-uprobes process: shared TLS libraries'
+				      uprobes on tagged processes only */
 	uint64_t idle_detach_ns;   /* no agent this long: detach the agent hooks; 0: never */
 	uint64_t request_timeout_ns; /* control socket: a request line within; 0: default */
 	uint32_t max_tagged;       /* tagged map entries; 0: default (hidden test option) */

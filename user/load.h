@@ -33,6 +33,9 @@ struct loader_opts {
 				     counted); 0: AM_DATA_WINDOW_DEFAULT (64 KiB) */
 	uint32_t max_tagged;      /* entries of the tagged map; 0: AM_MAX_TAGGED (tests
 				     make it tiny to fill it) */
+	bool tls_per_process;     /* the shared TLS libraries' uprobes on tagged
+				     processes only (load_scope.c); false: on every
+				     process (the default) */
 };
 
 /*

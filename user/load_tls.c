@@ -234,19 +234,24 @@ enum tls_on { TLS_ON_LIB, TLS_ON_SCOPED, TLS_ON_BIN };
 static int attach_tls_fns(struct loader *l, const struct tls_file *f, const struct tls_fn *fns,
 			  const struct elf_tls *et, int lib, enum tls_on on)
 {
-	static const int order[N_TLS_FNS] = { 0, 1, TLS_FN_BORING_WRITE, 2, 3, 4, 5 };
+	/* writes first: SSL_write(_ex), the located ones, gnutls send; then reads */
+	static const int order[] = { 0, 1, TLS_FN_BORING_WRITE, TLS_FN_AWSLC_SEAL,
+				     TLS_FN_OSSL3_WRITE, 4, 2, 3, 5 };
+	_Static_assert(sizeof(order) / sizeof(order[0]) == N_TLS_FNS,
+		       "every TLS function has its place in the attach order");
 	size_t n0 = l->n_tls_links;
 	int n = 0, rc = 0, p0 = l->n_probes;
 
 	for (int k = 0; k < N_TLS_FNS; k++) {
 		int j = order[k];
 		struct bpf_link *in, *ret;
+		int need = fns[j].entry_only ? 1 : 2;
 
 		if (et->off[j] < 0 || (lib && fns[j].lib != lib))
 			continue;
-		if ((on == TLS_ON_BIN && l->n_tls_links - n0 + 2 > TLS_BIN_LINKS) ||
-		    !load_links_room(l, 2)) {
-			l->links_refused += 2;
+		if ((on == TLS_ON_BIN && l->n_tls_links - n0 + need > TLS_BIN_LINKS) ||
+		    !load_links_room(l, need)) {
+			l->links_refused += need;
 			rc = n ? rc : -EMFILE;
 			continue;
 		}
@@ -370,9 +375,11 @@ void load_tls_attach_libs(struct loader *l)
 		return;
 	}
 	load_tls_fns(l->skel, fns);
-	rc = load_scope_begin(l);
+	rc = l->opts.tls_per_process ? load_scope_begin(l) : -ECANCELED;
 	l->tls_scoped = !rc;
-	if (rc)
+	if (rc == -ECANCELED)
+		snprintf(l->tls_wide_why, sizeof(l->tls_wide_why), "the default (--tls-uprobes system)");
+	else if (rc)
 		snprintf(l->tls_wide_why, sizeof(l->tls_wide_why), "no tracefs uprobe events: %s",
 			 strerror(-rc));
 	if (l->tls_scoped && attach_libs(l, fns, true, msg, sizeof(msg))) {

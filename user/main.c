@@ -50,7 +50,7 @@ static const char RUN_USAGE[] =
 	"             [--socket PATH] [--socket-group GROUP] [--ringbuf-size BYTES]\n"
 	"             [--capture-bytes N] [--conn-memory BYTES] [--idle-detach T]\n"
 	"             [--print all|alerts|none] [--pin-dir DIR | --no-pin]\n"
-	"             [--request-timeout SECS] [-v]\n"
+	"             [--request-timeout SECS] [--tls-uprobes system|process] [-v]\n"
 	"  Load the BPF programs, tag agents and print their events until SIGINT/SIGTERM.\n"
 	"  --config FILE        policy file (default " AM_DEFAULT_CONFIG " if present,\n"
 	"                       else the embedded default policy)\n"
@@ -68,6 +68,10 @@ static const char RUN_USAGE[] =
 	"                       request buffers, HTTP/2 header tables); past it the least\n"
 	"                       recently used connections are evicted, counted in status\n"
 	"                       (default 32m; 1m-1g, k/m/g suffixes)\n"
+	"  --tls-uprobes MODE   the uprobes on the shared TLS libraries: system (default:\n"
+	"                       every process traps, agents' calls are read) or process\n"
+	"                       (only tagged processes trap; may miss a child's first\n"
+	"                       calls, see README Known limits)\n"
 	"  --idle-detach T      with no agent process alive for T (10s; 90s, 5m...), detach\n"
 	"                       the syscall, socket, packet and TLS hooks until one\n"
 	"                       appears, so that nobody pays for them (0: keep them)\n"
@@ -111,6 +115,7 @@ static int cmd_run(int argc, char **argv)
 		{ "max-tagged", required_argument, 0, 'T' }, /* hidden: tests fill the map */
 		{ "pin-dir", required_argument, 0, 'P' }, { "no-pin", no_argument, 0, 'N' },
 		{ "request-timeout", required_argument, 0, 'R' },
+		{ "tls-uprobes", required_argument, 0, 'U' },
 		{ "verbose", no_argument, 0, 'v' }, { "help", no_argument, 0, 'h' }, { 0 },
 	};
 	struct collector_opts o = { .socket = AM_DEFAULT_SOCKET, .format = OUTPUT_TEXT,
@@ -142,6 +147,11 @@ static int cmd_run(int argc, char **argv)
 			if (am_parse_u64(optarg, 64, AM_DATA_CAP_MAX, true, &v))
 				return usage_error("bad capture size '%s' (64-4096 bytes)", optarg);
 			o.capture_bytes = (uint32_t)v;
+			break;
+		case 'U':
+			if (strcmp(optarg, "system") && strcmp(optarg, "process"))
+				return usage_error("bad --tls-uprobes '%s' (system or process)", optarg);
+			o.tls_per_process = !strcmp(optarg, "process");
 			break;
 		case 'M':
 			if (am_parse_u64(optarg, 1u << 20, 1u << 30, true, &v))

@@ -704,17 +704,20 @@ static void stand_in(const struct upload_slot *s, const struct event *ev, const 
 	send->net.host = host;
 }
 
-/* s (pending) ended: its bytes to t count as unseen; when they pass the
- * threshold (or all bytes upload_threshold), *send stands for the connection */
+/* s (pending) ended: its bytes to t count as unseen, unless its plaintext
+ * was seen after all (python loads libssl late: its ClientHello may be
+ * judged after it exited); when they pass the threshold (or all bytes
+ * upload_threshold), *send stands for the connection */
 static bool pending_end(struct rules_uploads *u, struct upload_slot *s,
 			struct dest_slot *t, const struct policy *p, const struct event *ev,
 			struct event *send, struct rules_verdict *v)
 {
 	struct rules_dest d = { .host = t->host[0] ? t->host : NULL };
 
-	t->unseen_bytes += s->pending;
+	if (!s->plain)
+		t->unseen_bytes += s->pending;
 	s->pending = 0;
-	if (s->listed || (!unseen_tls(p, t, &d, v) && !unexpected(u, t, &d, v)))
+	if (s->listed || ((s->plain || !unseen_tls(p, t, &d, v)) && !unexpected(u, t, &d, v)))
 		return false;
 	stand_in(s, ev, d.host, v->bytes, send);
 	return true;

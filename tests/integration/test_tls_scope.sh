@@ -23,7 +23,7 @@ N_EXEC=${N_EXEC:-10}     # claude shells, one curl POST each
 
 tls_server tls.scope.example
 tport=$TPORT
-start_collector -v
+start_collector -v --tls-uprobes process
 
 # scoped KEY: a field of status --json's tls_uprobes
 scoped() {
@@ -137,7 +137,7 @@ each_once "$N_EXEC" claude exec
 # the perf fds, and each holder takes 12 (4 libssl and 2 libgnutls
 # functions, entry and return)
 ulimit -n 160 || fail "cannot lower the fd limit"
-start_collector
+start_collector --tls-uprobes process
 holders=()
 for i in $(seq 8); do
 	"$AGENTMON" launch --socket "$SOCK" --agent many -- sleep 30 >/dev/null 2>&1 &

@@ -522,6 +522,43 @@ static void test_unseen_tls_pending(void **state)
 	policy_free(p);
 }
 
+/* connections judged pending (their process was gone at the ClientHello:
+ * python loads libssl late) whose plaintext was seen after all: their bytes
+ * are readable, counted toward unexpected_upload, never unseen_tls */
+static void test_pending_plain(void **state)
+{
+	struct policy *p = load();
+	struct rules_uploads *u = rules_uploads_new(10000, 60 * SEC, 0);
+	struct rules_verdict v;
+	struct event ev, ex, send, d;
+	bool alerted = false;
+
+	(void)state;
+	for (uint32_t fd = 3; fd < 15; fd++) { /* 12 connections of 2100 bytes */
+		ev = send_ev(fd, "198.51.100.7", 2100, "paste.example");
+		ev.net.sport = (uint16_t)(40000 + fd);
+		hello_tls(u, &ev, RULES_TLS_PENDING);
+		memset(&d, 0, sizeof(d));
+		d.type = AM_EV_DATA;
+		d.pid = 20; d.agent = "codex"; d.data.fd = fd; d.data.dport = 443;
+		d.data.sport = ev.net.sport;
+		memcpy(d.data.daddr, ev.net.daddr, 16);
+		rules_uploads_plain(u, &d);
+		assert_false(rules_uploads_send(u, p, &ev, &v));
+		ex = ev;
+		ex.type = AM_EV_CONNECT;
+		ex.net.sport++; /* the next connection on this fd ends it */
+		if (rules_uploads_tls_ended(u, p, &ex, &send, &v)) {
+			assert_string_equal(v.rule, "unexpected_upload");
+			assert_false(alerted);
+			alerted = true;
+		}
+	}
+	assert_true(alerted);
+	rules_uploads_free(u);
+	policy_free(p);
+}
+
 /* a hooked library's connection that sent application data and showed no
  * plaintext: monitor_degraded when it ends (wherever it went); plaintext
  * seen, or a request read, or a small amount: nothing */
@@ -746,6 +783,7 @@ int main(void)
 		cmocka_unit_test(test_unseen_tls),
 		cmocka_unit_test(test_unseen_tls_pending),
 		cmocka_unit_test(test_tls_hooked_blind),
+		cmocka_unit_test(test_pending_plain),
 		cmocka_unit_test(test_default_policy),
 		cmocka_unit_test(test_deny),
 	};
