@@ -680,10 +680,18 @@ bool rules_uploads_due(struct rules_uploads *u, const struct policy *p, uint64_t
 
 void rules_uploads_plain(struct rules_uploads *u, const struct event *ev)
 {
-	struct upload_slot *s;
+	const struct event_data *d = &ev->data;
 
-	if (ev->type == AM_EV_DATA && (s = slot_of(u, ev, false)))
-		s->plain = true;
+	if (ev->type != AM_EV_DATA)
+		return;
+	/* every slot of its connection: the wire's may have no fd (cgroup skb) */
+	for (size_t i = 0; i < u->n; i++) {
+		struct upload_slot *s = &u->slots[i];
+
+		if (s->used && s->pid == ev->pid && s->dport == d->dport && s->sport == d->sport &&
+		    !memcmp(s->daddr, d->daddr, 16) && (s->fd == d->fd || s->fd == UINT32_MAX))
+			s->plain = true;
+	}
 }
 
 /* *send: a send event of ev's process standing for s's connection to host */
