@@ -680,17 +680,20 @@ bool rules_uploads_due(struct rules_uploads *u, const struct policy *p, uint64_t
 
 void rules_uploads_plain(struct rules_uploads *u, const struct event *ev)
 {
-	const struct event_data *d = &ev->data;
+	struct conn_key k, wire;
 
 	if (ev->type != AM_EV_DATA)
 		return;
-	/* every slot of its connection: the wire's may have no fd (cgroup skb) */
+	key_of(ev, &k);
+	wire = k;
+	wire.fd = UINT32_MAX; /* the wire's slot of the connection (cgroup skb: no fd) */
 	for (size_t i = 0; i < u->n; i++) {
 		struct upload_slot *s = &u->slots[i];
 
-		if (s->used && s->pid == ev->pid && s->dport == d->dport && s->sport == d->sport &&
-		    !memcmp(s->daddr, d->daddr, 16) && (s->fd == d->fd || s->fd == UINT32_MAX))
+		if (slot_is(s, &k) || slot_is(s, &wire)) {
 			s->plain = true;
+			s->last_use = ++u->clock;
+		}
 	}
 }
 

@@ -559,6 +559,33 @@ static void test_pending_plain(void **state)
 	policy_free(p);
 }
 
+/* the wire's slot of a connection has no fd (cgroup skb): the plaintext of
+ * the same connection (fd known) still marks it read, so no unseen_tls */
+static void test_pending_plain_wire(void **state)
+{
+	struct policy *p = load();
+	struct rules_uploads *u = rules_uploads_new(0, 0, 0);
+	struct rules_verdict v;
+	struct event ev = send_ev(UINT32_MAX, "198.51.100.7", 5000, "paste.example"), ex, send, d;
+
+	(void)state;
+	ev.net.sport = 40001;
+	hello_tls(u, &ev, RULES_TLS_PENDING);
+	memset(&d, 0, sizeof(d));
+	d.type = AM_EV_DATA;
+	d.pid = 20; d.agent = "codex"; d.data.fd = 3; d.data.dport = 443;
+	d.data.sport = ev.net.sport;
+	memcpy(d.data.daddr, ev.net.daddr, 16);
+	rules_uploads_plain(u, &d);
+	for (int i = 0; i < 4; i++) /* 20000 bytes: over the unseen threshold */
+		assert_false(rules_uploads_send(u, p, &ev, &v));
+	ex = send_ev(9, "198.51.100.7", 0, NULL);
+	ex.type = AM_EV_EXIT;
+	assert_false(rules_uploads_tls_ended(u, p, &ex, &send, &v));
+	rules_uploads_free(u);
+	policy_free(p);
+}
+
 /* a hooked library's connection that sent application data and showed no
  * plaintext: monitor_degraded when it ends (wherever it went); plaintext
  * seen, or a request read, or a small amount: nothing */
@@ -784,6 +811,7 @@ int main(void)
 		cmocka_unit_test(test_unseen_tls_pending),
 		cmocka_unit_test(test_tls_hooked_blind),
 		cmocka_unit_test(test_pending_plain),
+		cmocka_unit_test(test_pending_plain_wire),
 		cmocka_unit_test(test_default_policy),
 		cmocka_unit_test(test_deny),
 	};
