@@ -121,13 +121,18 @@ shell_args() {
 # lets them (the mock's "{}" is no login): their startup traffic still counts
 answers() { case $1 in claude | codex | opencode | pi | gemini | qwen) ;; *) return 1 ;; esac; }
 
-# codex_seen PID: codex's own model request is an http event, or a
-# monitor_degraded says it was hooked and blind (README Known limits)
+# codex_blind PID: how many of codex's own requests were judged blind (the
+# known defect, README Known limits): monitor_degraded "hooked, no plaintext"
+codex_blind() {
+	jq count type=alert agent=codex agent_pid="$1" rule=monitor_degraded \
+		summary~'TLS hooked, yet no plaintext seen'
+}
+
+# codex_seen PID: codex's own model request is an http event, or judged blind
 # shellcheck disable=SC2046 # filter words
 codex_seen() {
 	[ "$(jq count type=http agent=codex agent_pid="$1" tls=true $(own_api codex))" -gt 0 ] ||
-		[ "$(jq count type=alert agent=codex agent_pid="$1" rule=monitor_degraded \
-			summary~'TLS hooked, yet no plaintext seen')" -gt 0 ]
+		[ "$(codex_blind "$1")" -gt 0 ]
 }
 
 names=()
@@ -193,8 +198,7 @@ sentinel
 # That one alert is reported here, not hidden: counted apart and printed.
 blind=0
 for i in "${!pids[@]}"; do
-	b=$(jq count type=alert agent=codex agent_pid="${pids[$i]}" rule=monitor_degraded \
-		summary~'TLS hooked, yet no plaintext seen')
+	b=$(codex_blind "${pids[$i]}")
 	[ "$b" -le 1 ] || b=0
 	blind=$((blind + b))
 	got=$(($(jq count type=alert agent_pid="${pids[$i]}") - b))

@@ -27,10 +27,6 @@ allow:
   - host: llm.test
 Y
 
-# whether pid has exited (gone or a zombie not yet reaped); for wait_for
-# shellcheck disable=SC2317
-exited() { [ ! -e "/proc/$1" ] || [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" = Z ]; }
-
 start_collector --config "$T/policy.yaml" --record "$T/traces"
 HOME=$T/home MOCK_TOOL="{\"name\":\"run_shell_command\",\"args\":{\"command\":\"$CMD\"}}" \
 	"$AG/netns.sh" "$T/hosts" "$AG/with_mock.sh" "$PORT" "$T/mock.log" \
