@@ -20,6 +20,10 @@
 #define INDEX_MAX (REPORT_SESSIONS_MAX * (REPORT_PROCS_MAX + REPORT_DESTS_MAX + \
 					  REPORT_FILES_MAX) + REPORT_SESSIONS_MAX + 64)
 
+/* entries past the caps remembered, so that each is counted once; past this
+ * the least recently seen are forgotten (and may be counted again) */
+#define CUT_MAX (1u << 18)
+
 enum key_kind { KEY_SESSION = 1, KEY_PROC, KEY_DEST, KEY_FILE };
 
 static const char *const METHODS[REPORT_METHODS] = {
@@ -174,6 +178,15 @@ static uint32_t sess_no(const struct report *r, const struct report_session *s)
 	return (uint32_t)(s - r->sessions);
 }
 
+/* an entry past its list's cap: counted once (while the cut index holds it) */
+static void cut_count(struct report *r, struct ikey k, uint32_t *cut)
+{
+	bool created = true;
+
+	if (!table_put(r->cut, &k, &created) || created)
+		(*cut)++;
+}
+
 /* find or add an entry of kind k in s's array; NULL when cut */
 static void *entry_of(struct report *r, struct report_session *s, enum key_kind kind,
 		      const void *key, size_t kn, void **arr, uint32_t *n, uint32_t max,
@@ -188,9 +201,9 @@ static void *entry_of(struct report *r, struct report_session *s, enum key_kind 
 		return (char *)*arr + (size_t)i * sz;
 	e = i == -1 ? grow(arr, *n, max, sz) : NULL;
 	if (!e) {
-		(*cut)++;
 		if (slot)
 			table_del(r->index, &k);
+		cut_count(r, k, cut);
 		return NULL;
 	}
 	*slot = (*n)++;
@@ -545,7 +558,8 @@ struct report *report_new(const struct policy *p)
 	r->policy = p;
 	r->sessions = calloc(REPORT_SESSIONS_MAX, sizeof(*r->sessions));
 	r->index = table_new(sizeof(struct ikey), sizeof(uint32_t), INDEX_MAX, NULL, NULL);
-	if (!r->sessions || !r->index) {
+	r->cut = table_new(sizeof(struct ikey), 1, CUT_MAX, NULL, NULL);
+	if (!r->sessions || !r->index || !r->cut) {
 		report_free(r);
 		return NULL;
 	}
@@ -646,6 +660,7 @@ void report_free(struct report *r)
 		free(r->notes[i]);
 	free(r->sessions);
 	table_free(r->index);
+	table_free(r->cut);
 	free(r);
 }
 

@@ -118,6 +118,7 @@ struct report {
 	uint32_t n_notes, notes_cut;
 	uint64_t generated_ns;
 	struct table *index;          /* (session, kind, key) -> entry */
+	struct table *cut;            /* keys of the entries past the caps */
 };
 
 /* a report judged by policy p (not owned, may be NULL); NULL on ENOMEM */
