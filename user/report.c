@@ -419,6 +419,7 @@ static void on_http(struct report *r, struct report_session *s, const struct eve
 		d->requests++;
 		d->methods |= (uint16_t)(1u << method_bit(h->method));
 		d->body_bytes += h->bytes;
+		d->bytes_sent += h->bytes;
 		d->tls |= h->tls;
 		if (h->path)
 			dest_path(d, h->path);

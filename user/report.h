@@ -67,7 +67,8 @@ struct report_dest {
 	char *paths[REPORT_PATHS_MAX];
 	uint32_t n_paths, paths_cut;
 	uint64_t requests, connects, sends;
-	uint64_t bytes_sent;       /* send events' bytes */
+	uint64_t bytes_sent;       /* request bodies and the bytes of send events (what
+				    * no request explains) */
 	uint64_t body_bytes;       /* request bodies */
 	uint64_t bytes_received;   /* TLS plaintext read (when the library is hooked) */
 	uint32_t alerts;

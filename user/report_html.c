@@ -35,6 +35,7 @@ static const char HEAD[] =
 	".cut{color:#666;font-style:italic}.tree div{white-space:pre-wrap}\n"
 	".k-alert td{background:#fee}.k-exec td:nth-child(3){color:#036}\n"
 	".bad{color:#b00;font-weight:bold}.ok{color:#070}\n"
+	".tl td:nth-child(-n+3),.files td:nth-child(3){white-space:nowrap;word-break:normal}\n"
 	"</style></head><body>\n";
 
 static const char SCRIPT_BODY[] =
@@ -194,7 +195,7 @@ static void files(FILE *f, const struct report_session *s)
 
 	fprintf(f, "<h3>Files written or deleted (%u)</h3>\n", s->n_files + s->files_cut);
 	if (s->n_files)
-		fputs("<table><thead><tr><th>path</th><th>what</th><th>last</th></tr></thead>"
+		fputs("<table class=\"files\"><thead><tr><th>path</th><th>what</th><th>last</th></tr></thead>"
 		      "<tbody>\n", f);
 	for (uint32_t i = 0; i < s->n_files; i++) {
 		const struct report_file *x = &s->files[i];
@@ -246,7 +247,7 @@ static void timeline(FILE *f, const struct report_session *s, unsigned no)
 	uint64_t c = 0;
 
 	fprintf(f, "<h3>Timeline</h3>\n<p>filter: <input class=\"filter\" data-table=\"tl%u\" "
-		"placeholder=\"text\"></p>\n<table id=\"tl%u\"><thead><tr><th>time</th><th>pid</th>"
+		"placeholder=\"text\"></p>\n<table class=\"tl\" id=\"tl%u\"><thead><tr><th>time</th><th>pid</th>"
 		"<th>what</th><th>detail</th></tr></thead><tbody>\n", no, no);
 	for (uint32_t i = 0; i < s->n_items; i++) {
 		const struct report_item *it = &s->items[i];

@@ -147,6 +147,7 @@ static void test_dest_alert(void **state)
 	assert_int_equal(d->requests, 2);
 	assert_int_equal(d->methods, 3); /* GET POST */
 	assert_int_equal(d->body_bytes, 84);
+	assert_int_equal(d->bytes_sent, 84);
 	assert_int_equal(d->bytes_received, 1000);
 	assert_int_equal(r->sessions[0].unattributed_received, 7);
 	assert_int_equal(d->alerts, 1);
