@@ -157,10 +157,12 @@ static struct report_session *session_of(struct report *r, const struct event *e
 	uint32_t *slot;
 	int64_t i = index_find(r, k, &slot);
 
-	if (i >= 0)
+	/* the root's pid execs again after the root exited: pid reuse, a new session */
+	if (i >= 0 && !(r->sessions[i].ended && ev->pid == ev->agent_pid &&
+			ev->type == AM_EV_EXEC))
 		return &r->sessions[i];
 	if (i == -2 || r->n_sessions >= REPORT_SESSIONS_MAX) {
-		if (slot)
+		if (i == -1)
 			table_del(r->index, &k);
 		return NULL;
 	}
@@ -455,7 +457,7 @@ void report_received(struct report *r, uint32_t agent_pid, const struct report_p
 	struct ikey k;
 	uint32_t *v;
 
-	for (uint32_t i = 0; i < r->n_sessions && !s; i++)
+	for (uint32_t i = r->n_sessions; i-- > 0 && !s;) /* the latest of a reused pid */
 		if (r->sessions[i].root_pid == agent_pid)
 			s = &r->sessions[i];
 	if (!s)
@@ -593,7 +595,10 @@ int report_event(struct report *r, const struct event *ev)
 		proc_of(r, s, ev);
 	switch (ev->type) {
 	case AM_EV_EXEC: on_exec(r, s, ev); break;
-	case AM_EV_EXIT: on_exit_ev(r, s, ev); break;
+	case AM_EV_EXIT:
+		on_exit_ev(r, s, ev);
+		s->ended |= ev->pid == s->root_pid;
+		break;
 	case AM_EV_OPEN: case AM_EV_UNLINK: case AM_EV_RENAME: case AM_EV_CHMOD:
 		on_file(r, s, ev);
 		break;

@@ -4,7 +4,8 @@
  * the events and alerts a replay's pipeline shows.
  *
  * A session is one agent name and root pid (agent_pid), from its first event
- * to its last.  Per session: the process tree with its commands, a timeline
+ * to its last; an exec of the root's pid after the root's exit starts
+ * another (the pid was reused).  Per session: the process tree with its commands, a timeline
  * of execs, writes, requests and alerts, every destination with methods,
  * paths, bytes and the policy's verdict, the files written or deleted, and
  * each alert with its intent.  Memory is bounded: every list has a cap past
@@ -107,6 +108,7 @@ struct report_session {
 	struct report_alert *alerts;
 	uint32_t n_alerts, alerts_cut;
 	uint64_t unattributed_received; /* TLS reads with no known destination */
+	bool ended;                /* its root exited (its pid may be reused) */
 };
 
 struct report {

@@ -251,6 +251,26 @@ static void test_sessions(void **state)
 	report_free(r);
 }
 
+/* the root exits, its pid is reused by a new root: two sessions */
+static void test_pid_reuse(void **state)
+{
+	struct report *r = report_new(NULL);
+	struct event ev = base(AM_EV_EXIT, 100, 1);
+
+	(void)state;
+	exec_ev(r, 100, 1, "a", 2, 1);
+	report_event(r, &ev);
+	ev = base(AM_EV_EXIT, 101, 1); /* a child outliving the root: the same session */
+	report_event(r, &ev);
+	assert_int_equal(r->n_sessions, 1);
+	exec_ev(r, 100, 1, "b", 2, 1);
+	assert_int_equal(r->n_sessions, 2);
+	assert_int_equal(r->sessions[0].n_procs, 2);
+	assert_int_equal(r->sessions[1].n_procs, 1);
+	assert_string_equal(r->sessions[1].procs[0].cmds[0], "b");
+	report_free(r);
+}
+
 #define HOSTILE "<script>alert(1)</script>"
 
 static void test_hostile(void **state)
@@ -301,7 +321,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tree), cmocka_unit_test(test_dest_alert),
 		cmocka_unit_test(test_files), cmocka_unit_test(test_cuts),
-		cmocka_unit_test(test_sessions), cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_sessions), cmocka_unit_test(test_pid_reuse),
+		cmocka_unit_test(test_hostile),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
