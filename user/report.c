@@ -301,6 +301,12 @@ static struct report_file *file_of(struct report *r, struct report_session *s, c
 	return f;
 }
 
+/* /dev/null, a tty...: written to, not a file written (/dev/shm holds files) */
+static bool is_device(const char *path)
+{
+	return path && !strncmp(path, "/dev/", 5) && strncmp(path, "/dev/shm/", 9);
+}
+
 static void on_file(struct report *r, struct report_session *s, const struct event *ev)
 {
 	const struct event_file *e = &ev->file;
@@ -309,7 +315,7 @@ static void on_file(struct report *r, struct report_session *s, const struct eve
 	struct report_file *f;
 	char *path, *np = NULL;
 
-	if (ev->type == AM_EV_OPEN && !e->write) {
+	if (ev->type == AM_EV_OPEN && (!e->write || is_device(e->path))) {
 		s->reads++;
 		return;
 	}

@@ -95,7 +95,8 @@ struct report_session {
 	char *agent;
 	uint32_t root_pid;
 	uint64_t start_ns, end_ns;
-	uint64_t events, by_kind[REPORT_KINDS], reads;
+	uint64_t events, by_kind[REPORT_KINDS];
+	uint64_t reads;             /* folded: read-only opens, writes to devices */
 	struct report_proc *procs;
 	uint32_t n_procs, procs_cut;
 	struct report_item *items;

@@ -28,7 +28,8 @@ static const char HEAD[] =
 	"h1{font-size:1.5em}h2{margin-top:2em;border-bottom:2px solid #446;padding-bottom:.2em}\n"
 	"h3{margin-bottom:.3em}code,.mono,td{font-family:ui-monospace,monospace;font-size:13px}\n"
 	"table{border-collapse:collapse;margin:.3em 0}td,th{border:1px solid #ccc;padding:2px 6px;"
-	"text-align:left;vertical-align:top;word-break:break-all}th{background:#e8e8f0}\n"
+	"text-align:left;vertical-align:top;word-break:break-all}\n"
+	"th{background:#e8e8f0;word-break:normal}\n"
 	".alert{border-left:5px solid #c00;background:#fee;padding:.4em .8em;margin:.5em 0}\n"
 	".sev-critical,.sev-high{color:#b00;font-weight:bold}.sev-medium{color:#a60}\n"
 	".warn{background:#ffd;border:1px solid #cc6;padding:.4em .8em}\n"
@@ -278,7 +279,7 @@ static void session(FILE *f, const struct report_session *s, unsigned no)
 	fprintf(f, "</span>, root pid %u</h2>\n", s->root_pid);
 	fprintf(f, "<p>%s to %s: %" PRIu64 " events, %" PRIu64 " execs, %" PRIu64
 		" writes, %" PRIu64 " requests, %" PRIu64 " alerts, %" PRIu64
-		" read-only opens (folded)</p>\n", report_time(s->start_ns, a, sizeof(a)),
+		" read-only opens and device writes (folded)</p>\n", report_time(s->start_ns, a, sizeof(a)),
 		report_time(s->end_ns, b, sizeof(b)), s->events, s->by_kind[REPORT_EXEC],
 		s->by_kind[REPORT_WRITE], s->by_kind[REPORT_REQUEST], s->by_kind[REPORT_ALERT],
 		s->reads);

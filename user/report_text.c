@@ -105,7 +105,7 @@ static void text_session(FILE *f, const struct report_session *s)
 	uint64_t c = 0;
 
 	fprintf(f, "\n== agent %s, root pid %u: %s to %s, %" PRIu64 " events (%" PRIu64
-		" read-only opens folded)\n", s->agent, s->root_pid,
+		" read-only opens and device writes folded)\n", s->agent, s->root_pid,
 		report_time(s->start_ns, a, sizeof(a)), report_time(s->end_ns, b, sizeof(b)),
 		s->events, s->reads);
 	text_alerts(f, s);

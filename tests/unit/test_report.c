@@ -170,6 +170,7 @@ static void test_files(void **state)
 
 	(void)state;
 	file_ev(r, AM_EV_OPEN, "/lib/libc.so.6", false);
+	file_ev(r, AM_EV_OPEN, "/dev/null", true);
 	file_ev(r, AM_EV_OPEN, "/w/out.txt", true);
 	file_ev(r, AM_EV_OPEN, "/w/out.txt", true);
 	file_ev(r, AM_EV_UNLINK, "/w/old.txt", false);
@@ -182,7 +183,7 @@ static void test_files(void **state)
 	ev.file.ret = -2;
 	report_event(r, &ev);
 	s = &r->sessions[0];
-	assert_int_equal(s->reads, 1);
+	assert_int_equal(s->reads, 2);
 	assert_int_equal(s->n_files, 3); /* the failed unlink is in the timeline only */
 	assert_string_equal(s->files[0].path, "/w/out.txt");
 	assert_int_equal(s->files[0].written, 2);
