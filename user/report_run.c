@@ -128,7 +128,7 @@ static int write_out(const struct run *run)
 
 	if (run->o->out) {
 		fd = open(run->o->out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		if (fd < 0 || fchmod(fd, 0600) || !(f = fdopen(fd, "w"))) {
 			am_err("report: %s: %s", run->o->out, strerror(errno));
 			if (fd >= 0)
 				close(fd);
@@ -183,6 +183,8 @@ int report_run(const struct report_opts *o)
 		return AM_EXIT_RUNTIME;
 	}
 	ret = replay_into(&run);
+	if (am_exiting)
+		report_note(run.r, "interrupted: the traces were not read to their end");
 	/* a trace read in part still gives a report of what it holds */
 	if (ret == 0 || run.r->n_notes) {
 		run.r->generated_ns = am_now_ns(CLOCK_REALTIME);
