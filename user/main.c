@@ -15,6 +15,7 @@
 #include "policy.h"
 #include "tail.h"
 #include "replay.h"
+#include "report.h"
 
 struct command {
 	const char *name;
@@ -299,6 +300,58 @@ static int cmd_replay(int argc, char **argv)
 	return replay_run(&o);
 }
 
+static const char REPORT_USAGE[] =
+	"agentmon report [--agent NAME] [--since T] [--until T] [--format html|text|json]\n"
+	"                [-o FILE] [--config FILE] [--record DIR] [TRACE...]\n"
+	"  A report per agent session from traces: process tree with commands, a\n"
+	"  timeline of execs, writes, requests and alerts, every destination with\n"
+	"  methods, paths, bytes and the policy's verdict, files written or deleted,\n"
+	"  alerts with their intent.  HTML is one self-contained file.\n"
+	"  --format F      html (default), text or json\n"
+	"  -o, --output FILE  write there (mode 0600) instead of stdout\n"
+	"  --agent NAME    only this agent's sessions\n"
+	"  --since T       from this time: RFC 3339 or an age (10m, 2h, 3d)\n"
+	"  --until T       up to this time, same forms\n"
+	"  --config FILE   policy for the verdicts (default: the embedded default policy)\n"
+	"  --record DIR    with no TRACE: the traces of DIR (default: the policy's\n"
+	"                  record.dir, else " AM_DEFAULT_TRACES "), touched since --since\n";
+
+static int cmd_report(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "agent", required_argument, 0, 'A' }, { "since", required_argument, 0, 'S' },
+		{ "until", required_argument, 0, 'U' }, { "format", required_argument, 0, 'f' },
+		{ "output", required_argument, 0, 'o' }, { "config", required_argument, 0, 'c' },
+		{ "record", required_argument, 0, 'r' }, { "help", no_argument, 0, 'h' }, { 0 },
+	};
+	struct report_opts o = { .format = REPORT_HTML };
+	uint64_t now = am_now_ns(CLOCK_REALTIME);
+	int c;
+
+	while ((c = getopt_long(argc, argv, "A:S:U:f:o:c:r:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'A': o.agent = optarg; break;
+		case 'S':
+		case 'U':
+			if (replay_parse_time(optarg, now, c == 'S' ? &o.since_ns : &o.until_ns))
+				return usage_error("bad time '%s' (RFC 3339, or an age like 10m)", optarg);
+			break;
+		case 'f':
+			if (report_parse_format(optarg, &o.format))
+				return usage_error("unknown format '%s' (html, text or json)", optarg);
+			break;
+		case 'o': o.out = optarg; break;
+		case 'c': o.config = optarg; break;
+		case 'r': o.record_dir = optarg; break;
+		case 'h': return help();
+		default: return bad_option(argv);
+		}
+	}
+	o.files = argv + optind;
+	o.n_files = argc - optind;
+	return report_run(&o);
+}
+
 static const char TAIL_USAGE[] =
 	"agentmon tail [--json] [--agent NAME] [--type T[,T...]] [--pid PID] [--alerts]\n"
 	"              [--socket PATH]\n"
@@ -378,6 +431,7 @@ static const struct command commands[] = {
 	{ "tail", cmd_tail, TAIL_USAGE },
 	{ "status", cmd_status, STATUS_USAGE },
 	{ "replay", cmd_replay, REPLAY_USAGE },
+	{ "report", cmd_report, REPORT_USAGE },
 };
 
 static int main_usage(void)

@@ -97,7 +97,11 @@ static void show(void *arg, const struct event *ev)
 {
 	struct replay *rp = arg;
 
-	if (wanted(rp->o, ev) && output_event(rp->out, ev) == -EPIPE)
+	if (!wanted(rp->o, ev))
+		return;
+	if (rp->o->sink)
+		rp->o->sink->show(rp->o->sink->arg, ev);
+	else if (output_event(rp->out, ev) == -EPIPE)
 		am_exiting = 1; /* nobody reads any more */
 }
 
@@ -143,6 +147,8 @@ static void apply_record(struct replay *rp, const struct trace_entry *e)
 	rp->records++;
 	if (pipeline_record(rp->pl, e->data, e->len, &why) && rp->bad++ < BAD_WARN_MAX)
 		am_warn("replay: bad record (%zu bytes): %s", e->len, why);
+	if (rp->o->sink && rp->o->sink->record)
+		rp->o->sink->record(rp->o->sink->arg, e->data, e->len);
 }
 
 /* one entry into the pipeline; malformed state entries are skipped */
@@ -198,6 +204,8 @@ static void replay_file(struct replay *rp, struct replay_file *f)
 	pipeline_set_boot(rp->pl, trace_reader_info(f->r)->boot_to_real_ns);
 	while (!am_exiting && (ret = trace_reader_next(f->r, &e, err, sizeof(err))) == 1)
 		apply(rp, &e);
+	if (ret < 0 && rp->o->sink && rp->o->sink->damage)
+		rp->o->sink->damage(rp->o->sink->arg, f->path, err, trace_reader_blocks(f->r));
 	if (ret == -ENODATA) {
 		am_warn("replay: %s: %s; replayed the %llu whole blocks before it", f->path, err,
 			(unsigned long long)trace_reader_blocks(f->r));
@@ -251,8 +259,9 @@ static int setup(struct replay *rp)
 	if ((ret = open_files(rp)))
 		return ret;
 	rp->agents = agents_new();
-	rp->out = output_new(stdout, rp->o->format, isatty(STDOUT_FILENO));
-	if (!rp->agents || !rp->out)
+	if (!rp->o->sink)
+		rp->out = output_new(stdout, rp->o->format, isatty(STDOUT_FILENO));
+	if (!rp->agents || (!rp->o->sink && !rp->out))
 		return AM_EXIT_RUNTIME;
 	if (pipeline_new(&rp->pl, rp->policy, &po, &hooks, err, sizeof(err))) {
 		am_err("replay: %s", err);

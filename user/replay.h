@@ -12,6 +12,17 @@
 
 #include "output.h"
 
+/* a caller's own sinks instead of stdout (agentmon report) */
+struct replay_sink {
+	/* every event the pipeline shows that passes the filters */
+	void (*show)(void *arg, const struct event *ev);
+	/* every record, after the pipeline took it (e.g. TLS reads, never shown) */
+	void (*record)(void *arg, const void *data, size_t len);
+	/* a file could not be read whole: what was not replayed, and why */
+	void (*damage)(void *arg, const char *path, const char *why, uint64_t whole_blocks);
+	void *arg;
+};
+
 struct replay_opts {
 	char **files;              /* trace files, replayed in time order */
 	int n_files;
@@ -20,6 +31,7 @@ struct replay_opts {
 	uint64_t since_ns, until_ns; /* wall ns window of shown events; 0: open */
 	enum output_format format;
 	bool alerts_only;
+	const struct replay_sink *sink; /* NULL: print to stdout in format */
 };
 
 /* replay; returns the exit status (0; 2 for a file that is not a whole trace) */
