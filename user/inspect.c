@@ -638,6 +638,7 @@ void inspect_mem(const struct inspect *in, struct inspect_mem *m)
 	m->bytes = in ? mem_total(in) : 0;
 	m->budget = in ? in->mem_budget : 0;
 	m->evicted = in ? in->mem_evicted : 0;
+	m->llm_evicted = in ? in->llm.evicted : 0;
 }
 
 /* what c holds besides itself */

@@ -62,7 +62,7 @@ void inspect_status(const struct inspect *in, struct status_http *h);
 /*
  * One memory budget for all per-connection state: tracked connections,
  * their held requests, HTTP/1 head buffers, HTTP/2 header block buffers and
- * HPACK tables.  Past it the least recently used connections are evicted
+ * HPACK tables, the model API exchanges being read (their bodies).  Past it the least recently used connections are evicted
  * (what they hold is shown first), counted.  Default INSPECT_MEM_BUDGET.
  */
 #define INSPECT_MEM_BUDGET (32u << 20)
@@ -71,6 +71,7 @@ struct inspect_mem {
 	uint64_t bytes;       /* held now */
 	uint64_t budget;
 	uint64_t evicted;     /* connections evicted for the budget */
+	uint64_t llm_evicted; /* model API exchanges those (or a full table) cut */
 };
 void inspect_mem(const struct inspect *in, struct inspect_mem *m);
 

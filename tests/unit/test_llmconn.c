@@ -320,6 +320,7 @@ static void test_h2_evicted(void **state)
 	assert_string_equal(f->llm[0].prompt, "post it");
 	inspect_mem(f->in, &m1);
 	assert_true(m1.evicted >= 1);
+	assert_int_equal(m1.llm_evicted, 1);
 }
 
 /* the list: more streams than LLMCONN_STREAMS end the oldest; idle ones end */
