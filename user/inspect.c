@@ -141,6 +141,13 @@ void inspect_on_llm(struct inspect *in, inspect_is_llm_fn is_llm, inspect_emit_f
 		in->is_llm = is_llm; /* else no exchange is read */
 }
 
+void inspect_on_llm_watch(struct inspect *in, void (*watch)(void *arg, uint32_t pid,
+							     uint64_t bytes), void *arg)
+{
+	in->llm.watch = watch;
+	in->llm.watch_arg = arg;
+}
+
 void inspect_on_hello(struct inspect *in, inspect_emit_fn hello)
 {
 	in->hello = hello;
@@ -392,6 +399,7 @@ static bool llm_start(struct inspect *in, struct conn *c, const char *req_host,
 	struct llmconn_req r = {
 		.ev = ev, .api = llm_api_of(path, path_len), .path = path, .path_len = path_len,
 		.content_length = content_length, .stream = stream, .now_ns = now_ns(in),
+		.tls = c->tls,
 	};
 
 	r.host = dest_name(in, c, &ev->data, req_host);

@@ -46,6 +46,11 @@ void inspect_on_hello(struct inspect *in, inspect_emit_fn hello);
 #define INSPECT_LLM_IDLE_NS (10ull * 1000 * 1000 * 1000)
 typedef bool (*inspect_is_llm_fn)(void *arg, const char *host);
 void inspect_on_llm(struct inspect *in, inspect_is_llm_fn is_llm, inspect_emit_fn llm);
+/* while a process has exchanges over TLS being read, watch(arg, pid, bytes)
+ * asks the kernel to capture that many bytes of its TLS reads whole (0: no
+ * more); see llmconn.h */
+void inspect_on_llm_watch(struct inspect *in, void (*watch)(void *arg, uint32_t pid,
+							     uint64_t bytes), void *arg);
 /* during hello: the server name the ClientHello carried, or NULL */
 const char *inspect_hello_sni(const struct inspect *in);
 

@@ -15,6 +15,7 @@ struct llmconn_pend {
 	struct llmconn_pend *next;
 	struct exchange *x;
 	uint32_t stream;           /* HTTP/2 stream id, 0: HTTP/1 */
+	bool watched;              /* counted in L->watched */
 	uint64_t last_ns;          /* boot ns of its last bytes */
 	uint64_t answer_ts;        /* wall ns of the last answer bytes, 0: none */
 	struct event ev;           /* the request's event; strings below */
@@ -38,10 +39,41 @@ void llmconn_fini(struct llmconn *L)
 	L->out = NULL;
 }
 
+/* the slot of pid in L->watched, else a free one (LLMCONN_WATCHED: none) */
+static size_t watch_slot(const struct llmconn *L, uint32_t pid)
+{
+	size_t free_at = LLMCONN_WATCHED;
+
+	for (size_t i = 0; i < LLMCONN_WATCHED; i++) {
+		if (L->watched[i].open && L->watched[i].pid == pid)
+			return i;
+		if (!L->watched[i].open && free_at == LLMCONN_WATCHED)
+			free_at = i;
+	}
+	return free_at;
+}
+
+/* one more (up: true) or one less exchange of pid over TLS; false when no
+ * slot was free */
+static bool watch_count(struct llmconn *L, uint32_t pid, bool up)
+{
+	size_t i = watch_slot(L, pid);
+
+	if (!L->watch || i == LLMCONN_WATCHED || (!up && !L->watched[i].open))
+		return false;
+	L->watched[i].pid = pid;
+	L->watched[i].open += up ? 1 : -1;
+	L->watch(L->watch_arg, pid, (uint64_t)L->watched[i].open * LLMCONN_WATCH_BYTES);
+	return true;
+}
+
 /* p (unlinked) is over: its llm event */
 static void pend_end(struct llmconn *L, struct llmconn_pend *p, bool evicted)
 {
 	struct event ev = p->ev;
+
+	if (p->watched)
+		watch_count(L, p->ev.pid, false);
 
 	L->open--;
 	L->evicted += evicted;
@@ -128,6 +160,7 @@ bool llmconn_start(struct llmconn *L, struct llmconn_pend **list, const struct l
 	p->next = *list;
 	*list = p;
 	L->open++;
+	p->watched = r->tls && watch_count(L, p->ev.pid, true);
 	return true;
 }
 

@@ -10,6 +10,14 @@
  *
  * A connection's exchanges are a list whose head (struct llmconn_pend *,
  * NULL: none) the caller keeps with the connection.
+ *
+ * Watching: the kernel captures a TLS read whole only when it starts like
+ * an answer (HTTP/, data:, event:), so an answer's later reads, and every
+ * HTTP/2 frame, would be cut to the first bytes.  A process with exchanges
+ * over TLS being read (at most LLMCONN_WATCHED processes) is watched: watch
+ * is called with its pid and the bytes of TLS reads to capture whole
+ * (LLMCONN_WATCH_BYTES per exchange open), and with 0 when its last one
+ * ended.  What is read past that is cut and counted (bytes_missed).
  */
 #ifndef AGENTMON_LLMCONN_H
 #define AGENTMON_LLMCONN_H
@@ -22,9 +30,12 @@
 #include "llm.h"
 
 #define LLMCONN_STREAMS 8
+#define LLMCONN_WATCHED 64
+#define LLMCONN_WATCH_BYTES LLM_BODY_MAX
 
 struct llmconn_pend;
 typedef void (*llmconn_emit_fn)(void *arg, struct event *ev);
+typedef void (*llmconn_watch_fn)(void *arg, uint32_t pid, uint64_t bytes);
 
 struct llmconn {
 	llmconn_emit_fn emit;
@@ -33,6 +44,9 @@ struct llmconn {
 	uint64_t held;             /* bytes the exchanges hold (EXCHANGE_BUDGET) */
 	uint32_t open;             /* exchanges being read */
 	uint64_t evicted;          /* exchanges ended by a connection's eviction */
+	llmconn_watch_fn watch;    /* NULL: none (a replay) */
+	void *watch_arg;
+	struct { uint32_t pid, open; } watched[LLMCONN_WATCHED]; /* open 0: free */
 };
 
 /* 0, or -ENOMEM */
@@ -50,6 +64,7 @@ struct llmconn_req {
 	int64_t content_length;
 	uint32_t stream;           /* HTTP/2 stream id, 0: HTTP/1 */
 	uint64_t now_ns;           /* boot ns */
+	bool tls;                  /* over TLS: its process is watched */
 };
 /* a request on the connection of *list: its exchange (the one of the same
  * stream before it ends).  false when out of memory */

@@ -329,6 +329,47 @@ static void emit_count(void *arg, struct event *ev)
 	(*(int *)arg)++;
 }
 
+static uint32_t watch_pid;
+static uint64_t watch_bytes;
+static int watch_calls;
+
+static void watch(void *arg, uint32_t pid, uint64_t bytes)
+{
+	watch_pid = pid;
+	watch_bytes = bytes;
+	watch_calls++;
+}
+
+/* exchanges over TLS watch their process: the budget grows with each one
+ * open and goes when the last ended; cleartext ones do not */
+static void test_watch(void **state)
+{
+	struct llmconn L = { .watch = watch };
+	struct llmconn_pend *a = NULL, *b = NULL;
+	struct event ev = { .agent = "a", .pid = 9 };
+	struct llmconn_req r = { .ev = &ev, .host = "h", .api = LLM_ANTHROPIC, .path = "/v1/messages",
+				 .path_len = 12, .content_length = -1, .tls = true };
+	int emitted = 0;
+
+	assert_int_equal(llmconn_init(&L, emit_count, &emitted), 0);
+	assert_true(llmconn_start(&L, &a, &r));
+	assert_int_equal(watch_pid, 9);
+	assert_int_equal(watch_bytes, LLMCONN_WATCH_BYTES);
+	assert_true(llmconn_start(&L, &b, &r));
+	assert_int_equal(watch_bytes, 2 * LLMCONN_WATCH_BYTES);
+	r.tls = false;
+	r.stream = 3;
+	assert_true(llmconn_start(&L, &b, &r));
+	assert_int_equal(watch_calls, 2);
+	llmconn_end_all(&L, &a, false);
+	assert_int_equal(watch_bytes, LLMCONN_WATCH_BYTES);
+	llmconn_end_all(&L, &b, false);
+	assert_int_equal(watch_bytes, 0);
+	assert_int_equal(watch_calls, 4);
+	assert_int_equal(emitted, 3);
+	llmconn_fini(&L);
+}
+
 static void test_list(void **state)
 {
 	struct llmconn L = { 0 };
@@ -370,6 +411,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_h2_cut_and_unlisted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_h2_evicted, setup, teardown),
 		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_watch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,8 @@
 // tests: answers every request with 200 and logs one JSON line per request.
 // With ANSWER (a file of server-sent events), a POST to a model API path
 // (/v1/messages, /v1/responses, /chat/completions) is answered with it as
-// text/event-stream, one event per DATA frame, 10 ms apart.
+// text/event-stream, one event per write, 10 ms apart (all in one write when
+// the query has "whole").
 // usage: node h2_server.js PORT_FILE LOG CERT KEY [ANSWER]
 'use strict';
 const fs = require('fs');
@@ -11,8 +12,9 @@ const [portFile, log, cert, key, answer] = process.argv.slice(2);
 const MODEL_PATH = /\/(v1\/messages|v1\/responses|chat\/completions)$/;
 
 // the events of ANSWER, one write each, then the end
-function stream(res) {
-	const events = fs.readFileSync(answer, 'utf8').split(/(?<=\n\n)/);
+function stream(req, res) {
+	const text = fs.readFileSync(answer, 'utf8');
+	const events = /[?&]whole/.test(req.url) ? [text] : text.split(/(?<=\n\n)/);
 	res.writeHead(200, { 'content-type': 'text/event-stream' });
 	const next = () => {
 		if (!events.length)
@@ -35,7 +37,7 @@ const srv = http2.createSecureServer({
 			version: req.httpVersion,
 		}) + '\n');
 		if (answer && req.method === 'POST' && MODEL_PATH.test(req.url.split('?')[0]))
-			return stream(res);
+			return stream(req, res);
 		res.writeHead(200, { 'content-type': 'application/json' });
 		res.end('{"ok":true}\n');
 	});
