@@ -89,13 +89,22 @@ static bool is_llm(void *arg, const char *host)
 	return !strcmp(host, "api.anthropic.com") || !strcmp(host, "api.openai.com");
 }
 
+/* a fresh stage reading model exchanges, nothing seen yet */
+static void stage_new(struct fixture *f)
+{
+	inspect_free(f->in);
+	f->in = inspect_new(f->names, ignore, ignore, f);
+	assert_non_null(f->in);
+	inspect_on_llm(f->in, is_llm, on_llm);
+	f->n = 0;
+}
+
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	f->names = names_new(64);
-	f->in = inspect_new(f->names, ignore, ignore, f);
-	inspect_on_llm(f->in, is_llm, on_llm);
+	stage_new(f);
 	*state = f;
 	return 0;
 }
@@ -103,10 +112,11 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
+	struct names *names = f->names;
 
-	inspect_free(f->in);
-	names_free(f->names);
+	inspect_free(f->in); /* what is still read is shown (to f) */
 	free(f);
+	names_free(names);
 	return 0;
 }
 
@@ -250,10 +260,7 @@ static void test_h2_two_streams(void **state)
 	for (size_t i = 0; i < sizeof(pieces) / sizeof(pieces[0]); i++) {
 		const struct got *a, *o;
 
-		inspect_free(f->in);
-		f->in = inspect_new(f->names, ignore, ignore, f);
-		inspect_on_llm(f->in, is_llm, on_llm);
-		f->n = 0;
+		stage_new(f);
 		converse(f, "api.anthropic.com", 2, 40);
 		feed(f, AM_DATA_TLS_SEND, f->cli, f->n_cli, pieces[i], WIRE);
 		assert_int_equal(f->n, 0);
@@ -290,14 +297,12 @@ static void test_h2_cut_and_unlisted(void **state)
 	assert_int_equal(f->n, 1);
 	assert_true(f->llm[0].missed > 0);
 	assert_string_equal(f->llm[0].prompt, "post it");
-	inspect_free(f->in);
-	f->in = inspect_new(f->names, ignore, ignore, f);
-	inspect_on_llm(f->in, is_llm, on_llm);
+	stage_new(f);
 	converse(f, "forum.example", 1, 64);
 	feed(f, AM_DATA_TLS_SEND, f->cli, f->n_cli, WIRE, WIRE);
 	feed(f, AM_DATA_TLS_RECV, f->srv, f->n_srv, WIRE, WIRE);
 	inspect_tick(f->in, UINT64_MAX);
-	assert_int_equal(f->n, 1);
+	assert_int_equal(f->n, 0);
 }
 
 /* a connection evicted for the memory budget while its answer is read: its
