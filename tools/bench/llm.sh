@@ -15,7 +15,7 @@ RUNS=${BENCH_REPLAY_RUNS:-3}
 if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
 die() { echo "bench llm: $*" >&2; exit 1; }
 
-[ -x "$AGENTMON" ] && [ -f build/libagentmon.a ] || die "run make first"
+{ [ -x "$AGENTMON" ] && [ -f build/libagentmon.a ]; } || die "run make first"
 mkdir -p build/bench
 # shellcheck disable=SC2046 # pkg-config's words
 "${CC:-cc}" -O2 -Wall -Wextra -Iuser -Ibpf -o build/bench/llm_trace tools/bench/llm_trace.c \
