@@ -214,6 +214,8 @@ static void converse(struct fixture *f, const char *host, int n, size_t chunk)
 	nghttp2_session_callbacks_del(cb);
 }
 
+static bool socketless; /* reads come with no socket (node's memory BIO) */
+
 /* bytes of one side into the stage in pieces of piece bytes; of each, only
  * the first cap bytes captured */
 static void feed(struct fixture *f, uint8_t source, const uint8_t *b, size_t n, size_t piece,
@@ -237,6 +239,11 @@ static void feed(struct fixture *f, uint8_t source, const uint8_t *b, size_t n, 
 		ev.data.sport = 40000;
 		inet_pton(AF_INET, "10.1.2.3", ev.data.daddr);
 		inet_pton(AF_INET, "10.0.0.9", ev.data.saddr);
+		if (socketless && source == AM_DATA_TLS_RECV) {
+			memset(&ev.data.daddr, 0, sizeof(ev.data.daddr));
+			ev.data.family = ev.data.proto = 0;
+			ev.data.dport = ev.data.sport = 0;
+		}
 		inspect_data(f->in, &ev);
 	}
 }
@@ -303,6 +310,22 @@ static void test_h2_cut_and_unlisted(void **state)
 	feed(f, AM_DATA_TLS_RECV, f->srv, f->n_srv, WIRE, WIRE);
 	inspect_tick(f->in, UINT64_MAX);
 	assert_int_equal(f->n, 0);
+}
+
+/* node reads TLS with no socket known: the frames go to the one HTTP/2
+ * connection of the process with exchanges being read */
+static void test_h2_socketless(void **state)
+{
+	struct fixture *f = *state;
+
+	converse(f, "api.anthropic.com", 2, 100);
+	socketless = true;
+	feed(f, AM_DATA_TLS_SEND, f->cli, f->n_cli, 1024, WIRE);
+	feed(f, AM_DATA_TLS_RECV, f->srv, f->n_srv, 1024, WIRE);
+	socketless = false;
+	assert_int_equal(f->n, 2);
+	assert_string_equal(by_host(f, "api.anthropic.com")->tool, "Bash");
+	assert_string_equal(by_host(f, "api.openai.com")->tool, "shell");
 }
 
 /* a connection evicted for the memory budget while its answer is read: its
@@ -415,6 +438,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_h2_two_streams, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_h2_cut_and_unlisted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_h2_evicted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_h2_socketless, setup, teardown),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_watch),
 	};
