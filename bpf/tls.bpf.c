@@ -41,6 +41,12 @@
  * other (ret of each = its bytes; the last one's ret also counts what was not
  * captured), so the sum of ret is still the bytes the call moved.  A pending
  * record (no socket yet) is one record: the first AM_DATA_CAP_MAX bytes.
+ * Every TLS_RECV of a process in llm_rx is captured the same way while its
+ * byte budget there lasts: a TLS_SEND that starts a POST head (HTTP/1) or an
+ * HTTP/2 header block gives its process AM_ANSWER_ARM bytes at once (the
+ * answer may come before the collector read the request), and the
+ * collector sets it while it reads a model API exchange of the process
+ * over TLS (an answer's later reads, HTTP/2 frames), deletes it after.
  */
 #include "common.bpf.h"
 #include "head.bpf.h"
@@ -322,6 +328,48 @@ static __always_inline bool answer_start(const __u8 *p, __u32 n)
 		p[5] == ':');
 }
 
+/*
+ * tgid -> bytes of TLS reads still captured whole (head_emit): armed by a
+ * request head written, set by the collector while it reads a model API
+ * exchange of the process over TLS (user/llmconn.h), deleted when it has
+ * none; LRU: a stale entry goes
+ */
+#define AM_ANSWER_ARM (128 << 10)
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, __s64);
+} llm_rx SEC(".maps");
+
+/* a read of a process whose model API answer is being read: true while the
+ * budget lasts (moved bytes taken from it) */
+static __always_inline bool answer_watched(__u32 tgid, __s64 moved)
+{
+	__s64 *left = bpf_map_lookup_elem(&llm_rx, &tgid);
+
+	if (!left || *left <= 0)
+		return false;
+	__sync_fetch_and_add(left, -moved);
+	return true;
+}
+
+/* a request head was written (p: its first n bytes): an HTTP/1 POST or an
+ * HTTP/2 header block arms the capture of the process's answer */
+static __always_inline void answer_arm(__u32 tgid, const __u8 *p, __u32 n)
+{
+	bool post = n >= 5 && p[0] == 'P' && p[1] == 'O' && p[2] == 'S' && p[3] == 'T' && p[4] == ' ';
+	__s64 arm = AM_ANSWER_ARM, *left;
+
+	if (!post && h1_head(p, n))
+		return; /* HTTP/1 other than POST */
+	left = bpf_map_lookup_elem(&llm_rx, &tgid);
+	if (!left)
+		bpf_map_update_elem(&llm_rx, &tgid, &arm, BPF_ANY);
+	else if (*left < arm)
+		*left = arm;
+}
+
 /* the record of a TLS call that moved bytes, built in d (a held scratch
  * buffer): emitted, or left pending for the thread's next socket write */
 static __always_inline void tls_record(struct am_data *d, const struct tls_call *cc,
@@ -344,7 +392,9 @@ static __always_inline void tls_record(struct am_data *d, const struct tls_call 
 		sk_addrs(d, sk);
 	cap = capture(d, c.buf, moved, data_cap);
 	head = c.source == AM_DATA_TLS_SEND ? head_start((__u8 *)d + sizeof(*d), cap) :
-	       answer_start((__u8 *)d + sizeof(*d), cap);
+	       answer_start((__u8 *)d + sizeof(*d), cap) || answer_watched(pt >> 32, moved);
+	if (head && c.source == AM_DATA_TLS_SEND)
+		answer_arm(pt >> 32, (__u8 *)d + sizeof(*d), cap);
 	if (head && cap < moved && cap < AM_DATA_CAP_MAX)
 		cap = capture(d, c.buf, moved, AM_DATA_CAP_MAX);
 	if (c.fd < 0 && c.source == AM_DATA_TLS_SEND) {

@@ -788,6 +788,7 @@ for how in ("json", "alerts"):
           "%.0f (%.0f-%.0f)" % (statistics.median(rate), min(rate), max(rate)),
           "%.2f (%.2f-%.2f)" % (statistics.median(t), min(t), max(t))))
 PYEOF
+tools/bench/llm.sh "$AGENTMON" || note "no model traffic row"   # CPU per MB of llm exchanges
 latency
 "$PY" "$REPORT" targets "$W/results" "$W/rate" "$W/hwm" "${MODES[@]}"
 if [ -n "${BENCH_SAVE:-}" ]; then   # the raw figures, for report.py

@@ -538,13 +538,23 @@ static int start_loader(struct collector *c)
 	return 0;
 }
 
+/* the kernel captures the TLS reads of a process whose model API answer is
+ * read (a failure leaves them cut: counted in the llm event's bytes_missed) */
+static void llm_watch(void *arg, uint32_t pid, uint64_t bytes)
+{
+	struct collector *c = arg;
+
+	loader_llm_watch(c->loader, pid, bytes);
+}
+
 static int start_pipeline(struct collector *c)
 {
 	struct pipeline_hooks hooks = { .show = show, .on_exec = tls_on_exec,
 		.on_hello = tls_on_hello, .arg = c };
 	struct pipeline_opts po = { .procfs = "/proc", .self_pid = (uint32_t)getpid(),
 		.tag_write = write_tag, .tag_arg = c, .webhooks = true,
-		.boot_to_real_ns = c->boot_to_real_ns, .conn_memory = c->opts->conn_memory };
+		.boot_to_real_ns = c->boot_to_real_ns, .conn_memory = c->opts->conn_memory,
+		.llm_watch = llm_watch, .llm_watch_arg = c };
 	struct tagger *t;
 	char err[512];
 

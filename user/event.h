@@ -130,6 +130,8 @@ struct event_llm {
 	const char *host;      /* the model API */
 	const struct llm *x;   /* model, prompt, tool calls (redacted) */
 	uint64_t missed;       /* body bytes not read (not captured, past the bound) */
+	bool evicted;          /* its connection was forgotten before the answer ended
+				* (inspect memory budget, connection table full) */
 };
 
 /* an alert's intent: the tool call that led to it (intent.h) */

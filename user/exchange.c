@@ -22,6 +22,7 @@ struct exchange {
 	int64_t resp_len;      /* response body Content-Length, -1 unknown */
 	size_t resp_head;      /* bytes of the response head, 0 until it ended */
 	bool chunked;
+	bool h2;               /* bodies only (HTTP/2 DATA): no head, no chunks */
 };
 
 struct exchange *exchange_new(enum llm_api api, const char *path, size_t path_len,
@@ -39,6 +40,21 @@ struct exchange *exchange_new(enum llm_api api, const char *path, size_t path_le
 	x->resp_len = -1;
 	x->held = held;
 	return x;
+}
+
+struct exchange *exchange_new_h2(enum llm_api api, const char *path, size_t path_len,
+				 uint64_t *held)
+{
+	struct exchange *x = exchange_new(api, path, path_len, -1, held);
+
+	if (x)
+		x->h2 = true;
+	return x;
+}
+
+size_t exchange_mem(const struct exchange *x)
+{
+	return x ? sizeof(*x) + x->req.cap + x->resp.cap : 0;
 }
 
 void exchange_free(struct exchange *x)
@@ -127,7 +143,8 @@ static void resp_head(struct exchange *x)
 void exchange_recv(struct exchange *x, const uint8_t *buf, size_t cap, uint64_t ret)
 {
 	body_add(&x->resp, x->held, buf, cap, ret);
-	resp_head(x);
+	if (!x->h2)
+		resp_head(x);
 }
 
 bool exchange_answered(const struct exchange *x)
@@ -140,7 +157,7 @@ bool exchange_done(const struct exchange *x)
 	uint64_t body;
 
 	if (!x->resp_head)
-		return false;
+		return false; /* HTTP/2: never (the stream's end says) */
 	body = x->resp.len - x->resp_head + x->resp.missed;
 	if (x->resp_len >= 0)
 		return body >= (uint64_t)x->resp_len;
@@ -180,7 +197,7 @@ uint64_t exchange_decode(struct exchange *x, struct llm *out)
 	llm_init(out, x->api, x->path, strlen(x->path));
 	if (x->req.len)
 		llm_request(out, x->req.buf, x->req.len, whole);
-	if (x->resp_head && x->resp.len > x->resp_head) {
+	if ((x->resp_head || x->h2) && x->resp.len > x->resp_head) {
 		char *b = x->resp.buf + x->resp_head;
 		size_t n = x->resp.len - x->resp_head;
 

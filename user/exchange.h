@@ -30,6 +30,10 @@ struct exchange_stats {
  * it hold (at most EXCHANGE_BUDGET; past it bytes are missed).  NULL on ENOMEM */
 struct exchange *exchange_new(enum llm_api api, const char *path, size_t path_len,
 			      int64_t content_length, uint64_t *held);
+/* an HTTP/2 stream's exchange: the bytes sent and read are its DATA
+ * payloads, bodies without heads or chunks; it ends when the caller says */
+struct exchange *exchange_new_h2(enum llm_api api, const char *path, size_t path_len,
+				 uint64_t *held);
 void exchange_free(struct exchange *x);
 /* bytes the client sent after the head */
 void exchange_send(struct exchange *x, const uint8_t *buf, size_t cap, uint64_t ret);
@@ -39,6 +43,8 @@ void exchange_recv(struct exchange *x, const uint8_t *buf, size_t cap, uint64_t 
 bool exchange_done(const struct exchange *x);
 /* bytes were read since the request */
 bool exchange_answered(const struct exchange *x);
+/* bytes x holds (itself and its buffers) */
+size_t exchange_mem(const struct exchange *x);
 /* decode what was kept into out (llm_finish done); the bytes missed */
 uint64_t exchange_decode(struct exchange *x, struct llm *out);
 

@@ -567,11 +567,8 @@ static void frame_end(struct http2_conn *c)
 		s->bytes += c->flen - (c->fpad >= 0 && (uint32_t)c->fpad < c->flen ? c->fpad + 1u : 0u);
 		if (c->fflags & F_END_STREAM)
 			stream_end(c, c->fstream);
-	} else if (c->ftype == T_RST) {
-		struct stream *s = stream_get(c, c->fstream, false);
-
-		if (s)
-			s->id = 0;
+	} else if (c->ftype == T_RST && stream_get(c, c->fstream, false)) {
+		stream_end(c, c->fstream);
 	}
 }
 
@@ -601,11 +598,35 @@ static bool frame_begin(struct http2_conn *c)
 	return true;
 }
 
+/*
+ * payload bytes [fgot, fgot + n) of a DATA frame to the data callback: those
+ * of the data, between the pad length byte and the padding (when the pad
+ * length was not captured, the padding is taken for data)
+ */
+static void data_bytes(struct http2_conn *c, const uint8_t *p, size_t n)
+{
+	size_t from = c->fgot, to = from + n;
+	size_t lo = c->fflags & F_PADDED ? 1 : 0, hi = c->flen;
+
+	if (c->fpad >= 0)
+		hi = (size_t)c->fpad + lo <= c->flen ? c->flen - (size_t)c->fpad : lo;
+	if (from < lo)
+		from = lo;
+	if (to > hi)
+		to = hi;
+	if (from >= to)
+		return;
+	c->cb.data(c->ctx, c->fstream, p ? p + (from - c->fgot) : NULL, p ? to - from : 0,
+		   to - from);
+}
+
 /* payload bytes, captured (p) or not (p NULL) */
 static void payload(struct http2_conn *c, const uint8_t *p, size_t n)
 {
 	if (c->ftype == T_DATA && c->fflags & F_PADDED && !c->fgot && p)
 		c->fpad = p[0];
+	if (c->ftype == T_DATA && c->cb.data)
+		data_bytes(c, p, n);
 	if (keeps_block(c)) {
 		if (p)
 			blk_add(c, p, n);

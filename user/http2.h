@@ -63,8 +63,13 @@ struct http2_req {
 struct http2_callbacks {
 	void (*request)(void *ctx, const struct http2_req *req);           /* client */
 	void (*response)(void *ctx, uint32_t stream_id, int status);       /* server */
-	/* a stream ended (END_STREAM): the DATA payload bytes it carried */
+	/* a stream ended (END_STREAM, or RST_STREAM): the DATA payload bytes it carried */
 	void (*body_end)(void *ctx, uint32_t stream_id, uint64_t bytes);
+	/*
+	 * n bytes of a DATA frame's payload (padding aside), in order: p holds
+	 * the first cap of them, cap < n when the rest was not captured
+	 */
+	void (*data)(void *ctx, uint32_t stream_id, const uint8_t *p, size_t cap, uint64_t n);
 };
 
 struct http2_stats {

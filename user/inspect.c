@@ -9,10 +9,10 @@
 
 #include "common.h"
 #include "dns.h"
-#include "exchange.h"
 #include "http1.h"
 #include "http2.h"
 #include "inspect.h"
+#include "llmconn.h"
 #include "reasm.h"
 #include "redact.h"
 #include "status.h"
@@ -42,19 +42,8 @@ struct held {
 	char agent[AM_NAME_MAX];   /* the policy (and its names) may be reloaded */
 };
 
-/* a model API exchange being read, with who made it */
-struct llm_pend {
-	struct exchange *x;
-	uint64_t last_ns;          /* boot ns of its last bytes */
-	uint64_t answer_ts;        /* wall ns of the last answer bytes, 0: none */
-	struct event ev;           /* the request's event; strings below */
-	char host[HOST_MAX];
-	char exe[PATH_OUT];
-	char agent[AM_NAME_MAX];
-};
-
 struct conn {
-	struct llm_pend *llm;      /* NULL: none being read */
+	struct llmconn_pend *llm;  /* model API exchanges being read, NULL: none */
 	bool llm_fed;              /* the piece being fed went to llm already */
 	bool tls;                  /* a ClientHello or TLS plaintext was seen */
 	bool h2;                   /* HTTP/2 (preface or ALPN h2 and frames) */
@@ -71,11 +60,9 @@ struct inspect {
 	struct reasm *reasm;
 	uint64_t conns_evicted;    /* connections forgotten while open (table full) */
 	struct names *names;
-	inspect_emit_fn print, judge, hello, llm;
-	inspect_is_llm_fn is_llm;
-	struct llm *llm_out;       /* the exchange being emitted (large) */
-	uint64_t llm_held;         /* bytes the exchanges hold (EXCHANGE_BUDGET) */
-	uint32_t llm_open;         /* exchanges being read */
+	inspect_emit_fn print, judge, hello;
+	inspect_is_llm_fn is_llm;  /* NULL: no exchange is read */
+	struct llmconn llm;
 	void *arg;
 	uint64_t now_ns;           /* boot ns of the pipeline's clock; 0: the host's */
 	/* the feed in progress, for the HTTP/2 callbacks */
@@ -104,29 +91,6 @@ static void held_show(struct inspect *in, struct conn *c, int status)
 	in->print(in->arg, &h->ev);
 }
 
-/* the exchange c was reading is over: its llm event */
-static void llm_end(struct inspect *in, struct conn *c)
-{
-	struct llm_pend *p = c->llm;
-	struct event ev;
-
-	if (!p)
-		return;
-	c->llm = NULL;
-	in->llm_open--;
-	ev = p->ev;
-	ev.type = AM_EV_LLM;
-	memset(&ev.llm, 0, sizeof(ev.llm));
-	ev.llm.host = p->host;
-	ev.llm.missed = exchange_decode(p->x, in->llm_out);
-	ev.llm.x = in->llm_out;
-	if (p->answer_ts)
-		ev.ts_ns = p->answer_ts;
-	in->llm(in->arg, &ev);
-	exchange_free(p->x);
-	free(p);
-}
-
 /* a connection evicted or freed: what it holds is shown first */
 static void conn_release(void *val, void *arg)
 {
@@ -139,7 +103,7 @@ static void conn_release(void *val, void *arg)
 		in->conns_evicted++;
 	in->mem -= c->mem;
 	held_show(in, c, 0);
-	llm_end(in, c);
+	llmconn_end_all(&in->llm, &c->llm, !in->freeing);
 	reasm_release(in->reasm, &c->wire);
 	reasm_release(in->reasm, &c->plain);
 	free(c->held);
@@ -173,10 +137,15 @@ struct inspect *inspect_new(struct names *names, inspect_emit_fn print,
 
 void inspect_on_llm(struct inspect *in, inspect_is_llm_fn is_llm, inspect_emit_fn llm)
 {
-	if (!in->llm_out && !(in->llm_out = calloc(1, sizeof(*in->llm_out))))
-		return; /* no exchange is read */
-	in->is_llm = is_llm;
-	in->llm = llm;
+	if (!llmconn_init(&in->llm, llm, in->arg))
+		in->is_llm = is_llm; /* else no exchange is read */
+}
+
+void inspect_on_llm_watch(struct inspect *in, void (*watch)(void *arg, uint32_t pid,
+							     uint64_t bytes), void *arg)
+{
+	in->llm.watch = watch;
+	in->llm.watch_arg = arg;
 }
 
 void inspect_on_hello(struct inspect *in, inspect_emit_fn hello)
@@ -191,7 +160,7 @@ void inspect_free(struct inspect *in)
 	in->freeing = true;
 	table_free(in->conns); /* what connections still hold is shown */
 	reasm_free(in->reasm);
-	free(in->llm_out);
+	llmconn_fini(&in->llm);
 	free(in);
 }
 
@@ -418,15 +387,63 @@ static void udp_connected_send(struct inspect *in, const struct event *data)
 	in->judge(in->arg, &ev);
 }
 
+/*
+ * a POST to path of stream (0: HTTP/1) on c (in->cur): when it is a tagged
+ * agent's call to a model API, read its exchange.  req_host: the host the
+ * request names.  False when it is not read.
+ */
+static bool llm_start(struct inspect *in, struct conn *c, const char *req_host,
+		      const char *path, size_t path_len, int64_t content_length, uint32_t stream)
+{
+	const struct event *ev = in->cur;
+	struct llmconn_req r = {
+		.ev = ev, .api = llm_api_of(path, path_len), .path = path, .path_len = path_len,
+		.content_length = content_length, .stream = stream, .now_ns = now_ns(in),
+		.tls = c->tls,
+	};
+
+	r.host = dest_name(in, c, &ev->data, req_host);
+	if (!in->is_llm || !ev->agent || r.api == LLM_NONE || !r.host ||
+	    !in->is_llm(in->arg, r.host))
+		return false;
+	if (!stream)
+		llmconn_end_all(&in->llm, &c->llm, false);
+	return llmconn_start(&in->llm, &c->llm, &r);
+}
+
 /* every client header block is a request: one cut or undecodable has method NULL (unknown) */
 static void h2_request(void *ctx, const struct http2_req *r)
 {
 	struct inspect *in = ctx;
+	const char *path = r->path ? r->path : "";
 
 	if (r->method)
 		copy_cut(in->method, sizeof(in->method), r->method, strlen(r->method));
 	emit_http(in, in->cur, in->cur_conn, r->method ? in->method : NULL, r->authority,
-		  r->path ? r->path : "", r->path ? strlen(r->path) : 0, 0, 20, r->stream_id);
+		  path, strlen(path), 0, 20, r->stream_id);
+	if (r->method && !strcmp(r->method, "POST"))
+		llm_start(in, in->cur_conn, r->authority, path, strlen(path), -1, r->stream_id);
+}
+
+/* DATA of a stream: to its exchange (the bytes the client sent or read) */
+static void h2_data(void *ctx, uint32_t stream, const uint8_t *p, size_t cap, uint64_t n)
+{
+	struct inspect *in = ctx;
+	struct conn *c = in->cur_conn;
+
+	llmconn_bytes(&in->llm, &c->llm, stream, in->cur->data.source == AM_DATA_TLS_SEND ||
+		      in->cur->data.source == AM_DATA_SOCK_SEND, p, cap, n, now_ns(in),
+		      in->cur->ts_ns);
+}
+
+/* a stream the server ended: its exchange is over */
+static void h2_end(void *ctx, uint32_t stream, uint64_t bytes)
+{
+	struct inspect *in = ctx;
+	const struct event_data *d = &in->cur->data;
+
+	if (d->source == AM_DATA_TLS_RECV || d->source == AM_DATA_SOCK_RECV)
+		llmconn_end(&in->llm, &in->cur_conn->llm, stream);
 }
 
 static void h2_response(void *ctx, uint32_t stream_id, int status)
@@ -438,7 +455,9 @@ static void h2_response(void *ctx, uint32_t stream_id, int status)
 		held_show(in, in->cur_conn, status);
 }
 
-static const struct http2_callbacks h2_cb = { .request = h2_request, .response = h2_response };
+static const struct http2_callbacks h2_cb = {
+	.request = h2_request, .response = h2_response, .data = h2_data, .body_end = h2_end,
+};
 
 static bool h2_feed(struct inspect *in, struct conn *c, const struct event_data *d, bool tx)
 {
@@ -454,66 +473,30 @@ static const char *const incomplete_why[] = {
 	[REASM_CUT] = "cut", [REASM_OVERFLOW] = "overflow", [REASM_MALFORMED] = "malformed",
 };
 
-static void copy_str(char *dst, size_t size, const char *s)
+/* the client sent (fed) or read (!send) a piece on c: to its exchange */
+static void llm_piece(struct inspect *in, struct conn *c, const struct event_data *d, bool send)
 {
-	copy_cut(dst, size, s, s ? strlen(s) : 0);
+	if (!send || !c->llm_fed)
+		llmconn_bytes(&in->llm, &c->llm, 0, send, d->buf, d->cap_len,
+			      d->ret > 0 ? (uint64_t)d->ret : 0, now_ns(in), in->cur->ts_ns);
 }
 
-/*
- * a whole POST head r on c (in->cur): when it is a tagged agent's call to a
- * model API, read its exchange, from the bytes after the head in this piece
- */
-static void llm_start(struct inspect *in, struct conn *c, const struct http1_req *r)
+/* a whole POST head r of in->cur on c: its exchange, from the bytes after
+ * the head in this piece */
+static void llm_h1(struct inspect *in, struct conn *c, const struct http1_req *r)
 {
-	const struct event *ev = in->cur;
-	const struct event_data *d = &ev->data;
-	enum llm_api api = llm_api_of(r->path, r->path_len);
-	const char *host = dest_name(in, c, d, in->host);
+	const struct event_data *d = &in->cur->data;
 	const uint8_t *end;
-	struct llm_pend *p;
 	size_t off;
 
-	if (!in->llm || !ev->agent || api == LLM_NONE || !host || !in->is_llm(in->arg, host))
+	if (!llm_start(in, c, in->host, r->path, r->path_len, r->content_length, 0))
 		return;
-	llm_end(in, c);
-	if (!(p = calloc(1, sizeof(*p))) ||
-	    !(p->x = exchange_new(api, r->path, r->path_len, r->content_length, &in->llm_held))) {
-		free(p);
-		return;
-	}
-	p->ev = *ev;
-	p->last_ns = now_ns(in);
-	copy_str(p->host, sizeof(p->host), host);
-	copy_str(p->exe, sizeof(p->exe), ev->exe);
-	copy_str(p->agent, sizeof(p->agent), ev->agent);
-	p->ev.exe = ev->exe ? p->exe : NULL;
-	p->ev.agent = p->agent;
-	c->llm = p;
-	in->llm_open++;
 	c->llm_fed = true;
 	end = memmem(d->buf, d->cap_len, "\r\n\r\n", 4);
 	off = end ? (size_t)(end + 4 - d->buf) : d->cap_len;
 	if (d->ret > 0 && (uint64_t)d->ret > off)
-		exchange_send(p->x, d->buf + off, d->cap_len - off, (uint64_t)d->ret - off);
-}
-
-/* the client sent (fed) or read (!send) a piece on c: to its exchange */
-static void llm_piece(struct inspect *in, struct conn *c, const struct event_data *d, bool send)
-{
-	struct llm_pend *p = c->llm;
-	uint64_t ret = d->ret > 0 ? (uint64_t)d->ret : 0;
-
-	if (!p || (send && c->llm_fed))
-		return;
-	p->last_ns = now_ns(in);
-	if (send) {
-		exchange_send(p->x, d->buf, d->cap_len, ret);
-		return;
-	}
-	p->answer_ts = in->cur->ts_ns;
-	exchange_recv(p->x, d->buf, d->cap_len, ret);
-	if (exchange_done(p->x))
-		llm_end(in, c);
+		llmconn_bytes(&in->llm, &c->llm, 0, true, d->buf + off, d->cap_len - off,
+			      (uint64_t)d->ret - off, now_ns(in), in->cur->ts_ns);
 }
 
 /* an HTTP/1 head the stream found (of in->cur on in->cur_conn) */
@@ -532,7 +515,7 @@ static void h1_head(void *arg, const struct reasm_head *h)
 		  body, r->version ? r->version : 11, 0);
 	in->incomplete = NULL;
 	if (whole && !strcmp(in->method, "POST"))
-		llm_start(in, c, r);
+		llm_h1(in, c, r);
 	if (whole && !strcmp(in->method, "CONNECT") && !c->tls)
 		snprintf(c->tunnel, sizeof(c->tunnel), "%s", in->host);
 }
@@ -606,10 +589,12 @@ static void responses(struct inspect *in, struct conn *c, const struct event_dat
 {
 	int status;
 
-	llm_piece(in, c, d, false);
-	if (c->h2)
+	if (c->h2) {
 		h2_feed(in, c, d, false);
-	else if (c->held && c->held->since_ns && http1_parse_status(d->buf, d->cap_len, &status) == 1)
+		return;
+	}
+	llm_piece(in, c, d, false);
+	if (c->held && c->held->since_ns && http1_parse_status(d->buf, d->cap_len, &status) == 1)
 		held_show(in, c, status);
 }
 
@@ -625,8 +610,8 @@ static bool tick_one(const void *key, void *val, void *arg)
 
 	if (c->held && c->held->since_ns && c->held->since_ns + INSPECT_HOLD_NS <= t->now)
 		held_show(t->in, c, 0);
-	if (c->llm && c->llm->last_ns + INSPECT_LLM_IDLE_NS <= t->now)
-		llm_end(t->in, c);
+	if (t->now > INSPECT_LLM_IDLE_NS)
+		llmconn_idle(&t->in->llm, &c->llm, t->now - INSPECT_LLM_IDLE_NS);
 	return false;
 }
 
@@ -645,44 +630,6 @@ void inspect_tick(struct inspect *in, uint64_t now_boot_ns)
 	table_each(in->conns, tick_one, &t);
 }
 
-struct answer_of {
-	uint32_t pid;
-	struct conn *c;            /* the one exchange of pid awaiting bytes */
-	unsigned n;                /* how many there are */
-};
-
-static bool answer_one(const void *key, void *val, void *arg)
-{
-	struct answer_of *a = arg;
-	struct conn *c = val;
-
-	if (c->llm && c->llm->ev.pid == a->pid && c->tls) {
-		a->c = c;
-		a->n++;
-	}
-	return false;
-}
-
-/*
- * TLS plaintext a process read with no socket known (node reads through a
- * memory BIO): the answer of its one open model API exchange over TLS, if
- * it has exactly one (else it is not known whose: not used)
- */
-static bool socketless_answer(struct inspect *in, const struct event *ev)
-{
-	struct answer_of a = { .pid = ev->pid };
-
-	if (ev->data.source != AM_DATA_TLS_RECV || ev->data.family || !in->llm_open)
-		return false;
-	table_each(in->conns, answer_one, &a);
-	if (a.n != 1)
-		return a.n > 0;
-	in->cur = ev;
-	llm_piece(in, a.c, &ev->data, false);
-	in->cur = NULL;
-	return true;
-}
-
 void inspect_set_mem_budget(struct inspect *in, size_t bytes)
 {
 	in->mem_budget = bytes ? bytes : INSPECT_MEM_BUDGET;
@@ -699,13 +646,14 @@ void inspect_mem(const struct inspect *in, struct inspect_mem *m)
 	m->bytes = in ? mem_total(in) : 0;
 	m->budget = in ? in->mem_budget : 0;
 	m->evicted = in ? in->mem_evicted : 0;
+	m->llm_evicted = in ? in->llm.evicted : 0;
 }
 
 /* what c holds besides itself */
 static size_t conn_mem(const struct conn *c)
 {
 	return (c->held ? sizeof(*c->held) : 0) + c->wire.len + c->plain.len +
-	       http2_conn_mem(c->h2tx) + http2_conn_mem(c->h2rx);
+	       http2_conn_mem(c->h2tx) + http2_conn_mem(c->h2rx) + llmconn_mem(c->llm);
 }
 
 /* c was fed: account for what it holds now, and evict the least recently
@@ -720,6 +668,50 @@ static void mem_account(struct inspect *in, struct conn *c)
 	while (mem_total(in) > in->mem_budget && table_evict_lru(in->conns))
 		;
 	in->mem_evicting = false;
+}
+
+struct answer_of {
+	uint32_t pid;
+	struct conn *c;            /* the one exchange of pid awaiting bytes */
+	unsigned n;                /* how many there are */
+};
+
+static bool answer_one(const void *key, void *val, void *arg)
+{
+	struct answer_of *a = arg;
+	struct conn *c = val;
+
+	if (c->tls && llmconn_has_pid(c->llm, a->pid)) {
+		a->c = c;
+		a->n++;
+	}
+	return false;
+}
+
+/*
+ * TLS plaintext a process read with no socket known (node reads through a
+ * memory BIO): the answer of its one open model API exchange over TLS, if
+ * it has exactly one (else it is not known whose: not used)
+ */
+static bool socketless_answer(struct inspect *in, const struct event *ev)
+{
+	struct answer_of a = { .pid = ev->pid };
+
+	if (ev->data.source != AM_DATA_TLS_RECV || ev->data.family || !in->llm.open)
+		return false;
+	table_each(in->conns, answer_one, &a);
+	if (a.n != 1)
+		return a.n > 0;
+	in->cur = ev;
+	in->cur_conn = a.c;
+	if (a.c->h2)
+		h2_feed(in, a.c, &ev->data, false);
+	else
+		llm_piece(in, a.c, &ev->data, false);
+	in->cur = NULL;
+	in->cur_conn = NULL;
+	mem_account(in, a.c);
+	return true;
 }
 
 void inspect_data(struct inspect *in, const struct event *ev)

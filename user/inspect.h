@@ -46,6 +46,11 @@ void inspect_on_hello(struct inspect *in, inspect_emit_fn hello);
 #define INSPECT_LLM_IDLE_NS (10ull * 1000 * 1000 * 1000)
 typedef bool (*inspect_is_llm_fn)(void *arg, const char *host);
 void inspect_on_llm(struct inspect *in, inspect_is_llm_fn is_llm, inspect_emit_fn llm);
+/* while a process has exchanges over TLS being read, watch(arg, pid, bytes)
+ * asks the kernel to capture that many bytes of its TLS reads whole (0: no
+ * more); see llmconn.h */
+void inspect_on_llm_watch(struct inspect *in, void (*watch)(void *arg, uint32_t pid,
+							     uint64_t bytes), void *arg);
 /* during hello: the server name the ClientHello carried, or NULL */
 const char *inspect_hello_sni(const struct inspect *in);
 
@@ -62,7 +67,7 @@ void inspect_status(const struct inspect *in, struct status_http *h);
 /*
  * One memory budget for all per-connection state: tracked connections,
  * their held requests, HTTP/1 head buffers, HTTP/2 header block buffers and
- * HPACK tables.  Past it the least recently used connections are evicted
+ * HPACK tables, the model API exchanges being read (their bodies).  Past it the least recently used connections are evicted
  * (what they hold is shown first), counted.  Default INSPECT_MEM_BUDGET.
  */
 #define INSPECT_MEM_BUDGET (32u << 20)
@@ -71,6 +76,7 @@ struct inspect_mem {
 	uint64_t bytes;       /* held now */
 	uint64_t budget;
 	uint64_t evicted;     /* connections evicted for the budget */
+	uint64_t llm_evicted; /* model API exchanges those (or a full table) cut */
 };
 void inspect_mem(const struct inspect *in, struct inspect_mem *m);
 

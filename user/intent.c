@@ -182,6 +182,10 @@ static void llm_cuts_json(struct jw *w, const struct event_llm *l)
 	jw_bool(w, x->prompt_cut);
 	jw_key(w, "request_partial");
 	jw_bool(w, x->prompt_partial);
+	if (l->evicted) {
+		jw_key(w, "evicted");
+		jw_bool(w, true);
+	}
 	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
 		jw_key(w, counts[i].key);
 		jw_uint(w, counts[i].n);
@@ -208,7 +212,7 @@ void intent_llm_json(struct jw *w, const struct event_llm *l)
 	}
 	jw_arr_end(w);
 	if (x->prompt_cut || x->prompt_partial || x->inputs_cut || x->tools_dropped ||
-	    x->bad_json || l->missed)
+	    x->bad_json || l->missed || l->evicted)
 		llm_cuts_json(w, l);
 }
 

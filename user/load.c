@@ -459,6 +459,16 @@ int loader_untag_if(struct loader *l, uint32_t tgid, uint64_t start_ns)
 	return t.start_ns == start_ns ? loader_untag(l, tgid) : -ESTALE;
 }
 
+int loader_llm_watch(struct loader *l, uint32_t tgid, uint64_t bytes)
+{
+	int fd = bpf_map__fd(l->skel->maps.llm_rx);
+	int64_t left = bytes > INT64_MAX ? INT64_MAX : (int64_t)bytes;
+
+	if (!bytes)
+		return bpf_map_delete_elem(fd, &tgid) && errno != ENOENT ? -errno : 0;
+	return rc_errno(bpf_map_update_elem(fd, &tgid, &left, BPF_ANY));
+}
+
 int loader_lookup(struct loader *l, uint32_t tgid, struct am_tag *tag)
 {
 	return rc_errno(bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.tagged), &tgid, tag));

@@ -79,6 +79,9 @@ int loader_untag_if(struct loader *l, uint32_t tgid, uint64_t start_ns);
 int loader_lookup(struct loader *l, uint32_t tgid, struct am_tag *tag);
 /* whether tgid is tagged now (its bit: no syscall) */
 bool loader_tagged(const struct loader *l, uint32_t tgid);
+/* capture bytes of tgid's TLS reads whole (a model API answer is being
+ * read, llmconn.h); 0: no more.  0 or -errno */
+int loader_llm_watch(struct loader *l, uint32_t tgid, uint64_t bytes);
 /* cb for every entry of `tagged` (cb must not untag); stops when cb
  * returns non-zero.  Returns the number of entries visited */
 size_t loader_tags_each(struct loader *l,

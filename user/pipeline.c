@@ -134,8 +134,10 @@ static int stages_new(struct pipeline *pl, const struct policy *p, const struct 
 	pl->cache = proc_cache_new();
 	pl->names = names_new(0);
 	pl->inspect = pl->names ? inspect_new(pl->names, print, judge, pl) : NULL;
-	if (pl->inspect)
+	if (pl->inspect) {
 		inspect_set_mem_budget(pl->inspect, o->conn_memory);
+		inspect_on_llm_watch(pl->inspect, o->llm_watch, o->llm_watch_arg);
+	}
 	pl->hold = connhold_new(unhold, pl);
 	if (!pl->cache || !pl->inspect || !pl->hold) {
 		snprintf(err, errlen, "cannot set up the event pipeline: out of memory");

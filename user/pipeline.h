@@ -44,6 +44,9 @@ struct pipeline_opts {
 	int64_t boot_to_real_ns;   /* add to boot ns to get wall ns */
 	bool webhooks;             /* deliver alerts to the policy's webhooks */
 	size_t conn_memory;        /* per-connection state budget (inspect.h); 0: default */
+	/* the kernel side of inspect_on_llm_watch; NULL in a replay */
+	void (*llm_watch)(void *arg, uint32_t pid, uint64_t bytes);
+	void *llm_watch_arg;
 };
 
 struct pipeline;

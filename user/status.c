@@ -247,9 +247,9 @@ static void text_resources(const struct status_resources *r, struct jw *out)
 	     (unsigned long long)r->links_per_binary, (unsigned long long)r->link_budget,
 	     (unsigned long long)r->links_released, (unsigned long long)r->links_refused);
 	line(out, 0, "memory", "%llu KiB resident; connections' state %llu of %llu KiB, "
-	     "%llu evicted", (unsigned long long)r->rss_bytes >> 10,
+	     "%llu evicted (%llu model exchanges cut)", (unsigned long long)r->rss_bytes >> 10,
 	     (unsigned long long)r->conn_bytes >> 10, (unsigned long long)r->conn_budget >> 10,
-	     (unsigned long long)r->conn_evicted);
+	     (unsigned long long)r->conn_evicted, (unsigned long long)r->llm_evicted);
 }
 
 static void text_tls(const struct status *s, struct jw *out)
@@ -428,7 +428,8 @@ static void json_resources(const struct status_resources *r, struct jw *w)
 		{ "link_budget", r->link_budget }, { "links_per_binary", r->links_per_binary },
 		{ "links_released", r->links_released }, { "links_refused", r->links_refused },
 		{ "rss_bytes", r->rss_bytes }, { "conn_bytes", r->conn_bytes },
-		{ "conn_budget", r->conn_budget }, { "conn_evicted", r->conn_evicted } };
+		{ "conn_budget", r->conn_budget }, { "conn_evicted", r->conn_evicted },
+		{ "llm_evicted", r->llm_evicted } };
 
 	jw_key(w, "resources");
 	jw_obj_begin(w);

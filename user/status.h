@@ -82,6 +82,7 @@ struct status_resources {
 	uint64_t conn_bytes;          /* per-connection state held now */
 	uint64_t conn_budget;         /* its budget */
 	uint64_t conn_evicted;        /* connections' state evicted for the budget */
+	uint64_t llm_evicted;         /* model API exchanges cut by those evictions */
 };
 
 struct status_degraded {

@@ -69,6 +69,7 @@ static void gather_resources(const struct status_sources *src, struct status_res
 	r->conn_bytes = m.bytes;
 	r->conn_budget = m.budget;
 	r->conn_evicted = m.evicted;
+	r->llm_evicted = m.llm_evicted;
 	r->fds_open = am_fds_open();
 	if (!getrlimit(RLIMIT_NOFILE, &lim))
 		r->fds_limit = lim.rlim_cur == RLIM_INFINITY ? UINT64_MAX : lim.rlim_cur;

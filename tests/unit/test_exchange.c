@@ -111,6 +111,27 @@ static void test_budget(void **state)
 	assert_int_equal(held, 0);
 }
 
+/* an HTTP/2 stream's bodies: no head, never done by itself (the stream's
+ * end says); what it holds is counted */
+static void test_h2(void **state)
+{
+	struct exchange *e = exchange_new_h2(LLM_OPENAI_CHAT, "/v1/chat/completions", 20, &held);
+	size_t mem = exchange_mem(e);
+
+	send_str(e, REQ);
+	recv_str(e, "HTTP/1.1 200 OK\r\n\r\n"); /* no head in DATA: body bytes */
+	recv_str(e, SSE);
+	assert_true(exchange_answered(e));
+	assert_false(exchange_done(e));
+	assert_true(exchange_mem(e) > mem);
+	assert_int_equal(exchange_decode(e, &x), 0);
+	assert_string_equal(x.prompt, "do it");
+	assert_int_equal(x.n_tools, 1);      /* the garbage line aside */
+	assert_int_equal(x.bad_json, 0);
+	exchange_free(e);
+	assert_int_equal(exchange_mem(NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -118,6 +139,7 @@ int main(void)
 		cmocka_unit_test(test_chunked_and_gap),
 		cmocka_unit_test(test_bound),
 		cmocka_unit_test(test_budget),
+		cmocka_unit_test(test_h2),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

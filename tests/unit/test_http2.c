@@ -31,6 +31,9 @@ struct seen {
 	uint64_t body[MAXREQ];
 	uint32_t body_id[MAXREQ];
 	size_t n_body;
+	char data[1024];        /* DATA payload bytes captured, '.' for each not */
+	size_t n_data;
+	uint64_t data_bytes;    /* DATA payload bytes, captured or not */
 };
 
 static void on_req(void *ctx, const struct http2_req *r)
@@ -67,7 +70,16 @@ static void on_body(void *ctx, uint32_t id, uint64_t bytes)
 	}
 }
 
-static const struct http2_callbacks cbs = { on_req, on_status, on_body };
+static void on_data(void *ctx, uint32_t id, const uint8_t *p, size_t cap, uint64_t n)
+{
+	struct seen *s = ctx;
+
+	s->data_bytes += n;
+	for (uint64_t i = 0; i < n && s->n_data + 1 < sizeof(s->data); i++)
+		s->data[s->n_data++] = i < cap ? (char)p[i] : '.';
+}
+
+static const struct http2_callbacks cbs = { on_req, on_status, on_body, on_data };
 
 /* ---- building a client's bytes ---- */
 
@@ -232,6 +244,7 @@ static void test_padded_continuation(void **state)
 	assert_false(s.req[0].partial);
 	assert_int_equal(s.n_body, 1);
 	assert_int_equal(s.body[0], 2);
+	assert_string_equal(s.data, "hi");          /* neither pad length nor padding */
 	nghttp2_hd_deflate_del(d);
 	http2_conn_free(c);
 }
@@ -249,6 +262,10 @@ static void test_cut_data(void **state)
 	feed(c, wire + data_at + 20, 10, 300 + 9 - 20, 0);   /* 10 of 289 captured */
 	feed(c, wire + second, wlen - second, wlen - second, 0);
 	check_two(&s, false);
+	assert_int_equal(s.data_bytes, 300);                 /* every byte said, in order */
+	assert_int_equal(s.n_data, 300);
+	assert_int_equal(strspn(s.data, "x"), 21);
+	assert_int_equal(strspn(s.data + 21, "."), 279);
 	http2_conn_free(c);
 }
 

@@ -1,10 +1,30 @@
 // Local HTTP/2 (TLS, ALPN h2 and http/1.1) test server for the detection
 // tests: answers every request with 200 and logs one JSON line per request.
-// usage: node h2_server.js PORT_FILE LOG CERT KEY
+// With ANSWER (a file of server-sent events), a POST to a model API path
+// (/v1/messages, /v1/responses, /chat/completions) is answered with it as
+// text/event-stream, one event per write, 10 ms apart (all in one write when
+// the query has "whole").
+// usage: node h2_server.js PORT_FILE LOG CERT KEY [ANSWER]
 'use strict';
 const fs = require('fs');
 const http2 = require('http2');
-const [portFile, log, cert, key] = process.argv.slice(2);
+const [portFile, log, cert, key, answer] = process.argv.slice(2);
+const MODEL_PATH = /\/(v1\/messages|v1\/responses|chat\/completions)$/;
+
+// the events of ANSWER, one write each, then the end
+function stream(req, res) {
+	const text = fs.readFileSync(answer, 'utf8');
+	const events = /[?&]whole/.test(req.url) ? [text] : text.split(/(?<=\n\n)/);
+	res.writeHead(200, { 'content-type': 'text/event-stream' });
+	const next = () => {
+		if (!events.length)
+			return res.end();
+		res.write(events.shift());
+		setTimeout(next, 10);
+	};
+	next();
+}
+
 const srv = http2.createSecureServer({
 	cert: fs.readFileSync(cert), key: fs.readFileSync(key), allowHTTP1: true,
 }, (req, res) => {
@@ -16,6 +36,8 @@ const srv = http2.createSecureServer({
 			host: req.headers[':authority'] || req.headers.host,
 			version: req.httpVersion,
 		}) + '\n');
+		if (answer && req.method === 'POST' && MODEL_PATH.test(req.url.split('?')[0]))
+			return stream(req, res);
 		res.writeHead(200, { 'content-type': 'application/json' });
 		res.end('{"ok":true}\n');
 	});
