@@ -20,8 +20,9 @@
  *  - a record that does not decode: the key shapes and secret header lines
  *    of its bytes past the header, as one stream of its own.
  *
- * Not parsed: HTTP/2 header blocks (HPACK, often Huffman-coded) - their
- * secret values are stored as sent; see README "Traces and kernel buffers".
+ *  - HTTP/2 (a send stream that starts with the client preface, and the
+ *    TLS reads of the same connection): scrub_h2.h, secret header values
+ *    masked in the HPACK blocks so that they decode to as many octets.
  *
  * Library code: no printing; struct scrub is the caller's (embedded).
  */
@@ -33,6 +34,8 @@
 #include <stdint.h>
 
 #include "../bpf/agentmon.h"
+
+struct scrub_h2;
 
 #define SCRUB_STREAMS  4096   /* streams whose line state is kept (power of 2) */
 #define SCRUB_WAYS     4      /* slots a stream may take */
@@ -48,6 +51,8 @@ struct scrub_stream {
 	uint8_t state;             /* enum in scrub.c: line start, name, secret, rest */
 	uint8_t name_len;          /* SCRUB_NAME_MAX + 1: longer */
 	bool folded;               /* the last line was a secret header (obs-fold) */
+	bool begun;                /* a record was seen */
+	struct scrub_h2 *h2;       /* an HTTP/2 stream's state, NULL: lines */
 	char name[SCRUB_NAME_MAX];
 };
 
@@ -56,6 +61,7 @@ struct scrub {
 	uint64_t uses;
 	uint64_t masked;           /* bytes masked, all records */
 	uint64_t evicted;          /* streams forgotten to make room */
+	size_t h2_held;            /* bytes of the HTTP/2 streams' header tables */
 	uint8_t buf[SCRUB_REC_MAX];
 };
 
