@@ -207,11 +207,37 @@ static void stream_begin(struct scrub *s, struct scrub_stream *st, const uint8_t
 		st->h2 = scrub_h2_new(false, &s->h2_held);
 }
 
+/*
+ * key shapes in p (n bytes) masked; with the stream's tail before them, so
+ * that a key cut by the last record boundary is masked after the cut too;
+ * the tail kept for the next record (none when bytes were not captured)
+ */
+static size_t keys_mask(struct scrub *s, struct scrub_stream *st, uint8_t *p, size_t n,
+			bool all_seen)
+{
+	size_t masked = redact_keys_mask((char *)p, n), t = st->tail_len, keep;
+	char *tmp = s->keys;
+
+	memcpy(tmp, st->tail, t);
+	memcpy(tmp + t, p, n);
+	if (t && redact_keys_mask(tmp, t + n)) {
+		for (size_t i = 0; i < n; i++) {
+			masked += p[i] != (uint8_t)tmp[t + i];
+			p[i] = (uint8_t)tmp[t + i];
+		}
+	}
+	keep = t + n < SCRUB_TAIL ? t + n : SCRUB_TAIL;
+	memcpy(st->tail, tmp + t + n - keep, keep);
+	st->tail_len = all_seen ? (uint8_t)keep : 0;
+	return masked;
+}
+
 /* a data record's payload (at buf + off, in s->buf) */
 static void scrub_data(struct scrub *s, const struct event *ev, size_t off)
 {
 	const struct event_data *d = &ev->data;
 	uint8_t *p = s->buf + off;
+	bool all_seen = d->ret >= 0 && (uint64_t)d->ret <= d->cap_len;
 	struct scrub_stream *st;
 
 	if (d->source == AM_DATA_SOCK_RECV) { /* DNS answers: no headers */
@@ -222,14 +248,12 @@ static void scrub_data(struct scrub *s, const struct event *ev, size_t off)
 	st->used = ++s->uses;
 	if (!st->begun)
 		stream_begin(s, st, p, d->cap_len);
-	if (st->h2) { /* binary frames: no lines */
+	if (st->h2) /* binary frames: no lines */
 		s->masked += scrub_h2_feed(st->h2, p, d->cap_len, d->ret > 0 ? (uint64_t)d->ret : 0);
-		s->masked += redact_keys_mask((char *)p, d->cap_len);
-		return;
-	}
-	s->masked += mask_lines(st, p, d->cap_len);
-	s->masked += redact_keys_mask((char *)p, d->cap_len);
-	if (d->ret < 0 || (uint64_t)d->ret > d->cap_len) {
+	else
+		s->masked += mask_lines(st, p, d->cap_len);
+	s->masked += keys_mask(s, st, p, d->cap_len, all_seen);
+	if (!st->h2 && !all_seen) {
 		st->state = L_START; /* bytes not seen: the next record starts a line */
 		st->name_len = 0;
 		st->folded = false;

@@ -14,7 +14,10 @@
  *    records of one stream (pid, source, socket): a value split between two
  *    writes is masked in both; in a request line ("METHOD target"), the
  *    values of secret query parameters (redact_param_is_secret) too; key
- *    shapes masked (redact_keys_mask).
+ *    shapes masked (redact_keys_mask), also after a record boundary that
+ *    cuts one: the stream's last SCRUB_TAIL bytes are kept and read before
+ *    the next record's (the part before the cut is stored as it was when
+ *    shorter than a key at the end of a buffer needs).
  *    Bytes the kernel did not capture (cap_len < ret) end the line: the
  *    next record starts a new one.
  *  - a record that does not decode: the key shapes and secret header lines
@@ -40,6 +43,7 @@ struct scrub_h2;
 #define SCRUB_STREAMS  4096   /* streams whose line state is kept (power of 2) */
 #define SCRUB_WAYS     4      /* slots a stream may take */
 #define SCRUB_NAME_MAX 64     /* header name bytes kept; a longer name is secret */
+#define SCRUB_TAIL     128    /* a stream's last bytes, kept for a key cut by a record */
 /* the largest record scrubbed: an exec whose arguments all grew */
 #define SCRUB_REC_MAX  (AM_EXEC_MAX + AM_ARGC_MAX * 32)
 
@@ -52,6 +56,8 @@ struct scrub_stream {
 	uint8_t name_len;          /* SCRUB_NAME_MAX + 1: longer */
 	bool folded;               /* the last line was a secret header (obs-fold) */
 	bool begun;                /* a record was seen */
+	uint8_t tail_len;
+	char tail[SCRUB_TAIL];     /* the last bytes (masked) of the last record */
 	struct scrub_h2 *h2;       /* an HTTP/2 stream's state, NULL: lines */
 	char name[SCRUB_NAME_MAX];
 };
@@ -62,6 +68,7 @@ struct scrub {
 	uint64_t masked;           /* bytes masked, all records */
 	uint64_t evicted;          /* streams forgotten to make room */
 	size_t h2_held;            /* bytes of the HTTP/2 streams' header tables */
+	char keys[SCRUB_TAIL + SCRUB_REC_MAX]; /* a tail and a payload, scratch */
 	uint8_t buf[SCRUB_REC_MAX];
 };
 
