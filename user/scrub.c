@@ -248,10 +248,14 @@ static void scrub_data(struct scrub *s, const struct event *ev, size_t off)
 	st->used = ++s->uses;
 	if (!st->begun)
 		stream_begin(s, st, p, d->cap_len);
-	if (st->h2) /* binary frames: no lines */
+	if (st->h2) { /* binary frames: no lines */
+		uint64_t lost = scrub_h2_lost(st->h2);
+
 		s->masked += scrub_h2_feed(st->h2, p, d->cap_len, d->ret > 0 ? (uint64_t)d->ret : 0);
-	else
+		s->h2_lost += scrub_h2_lost(st->h2) - lost;
+	} else {
 		s->masked += mask_lines(st, p, d->cap_len);
+	}
 	s->masked += keys_mask(s, st, p, d->cap_len, all_seen);
 	if (!st->h2 && !all_seen) {
 		st->state = L_START; /* bytes not seen: the next record starts a line */

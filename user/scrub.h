@@ -68,6 +68,7 @@ struct scrub {
 	uint64_t masked;           /* bytes masked, all records */
 	uint64_t evicted;          /* streams forgotten to make room */
 	size_t h2_held;            /* bytes of the HTTP/2 streams' header tables */
+	uint64_t h2_lost;          /* times an HTTP/2 stream's header table was lost */
 	char keys[SCRUB_TAIL + SCRUB_REC_MAX]; /* a tail and a payload, scratch */
 	uint8_t buf[SCRUB_REC_MAX];
 };

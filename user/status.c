@@ -190,6 +190,10 @@ static void text_recording(const struct status_recording *r, struct jw *out)
 		line(out, 2, "entries", "%llu written, %llu lost, %llu files pruned",
 		     (unsigned long long)r->entries, (unsigned long long)r->lost,
 		     (unsigned long long)r->pruned);
+	if (r->enabled)
+		line(out, 2, "secrets", "%llu bytes masked; %llu streams' state evicted, "
+		     "%llu HTTP/2 header tables lost", (unsigned long long)r->masked,
+		     (unsigned long long)r->scrub_evicted, (unsigned long long)r->scrub_h2_lost);
 }
 
 static void text_webhooks(const struct status_webhooks *w, struct jw *out)
@@ -220,8 +224,9 @@ static void text_http(const struct status_http *h, struct jw *out)
 static void text_degraded(const struct status_degraded *d, struct jw *out)
 {
 	line(out, 0, "degraded", "%llu undecodable records, %llu tags lost (tagged map full), "
-	     "%llu tag writes failed", (unsigned long long)d->undecodable,
-	     (unsigned long long)d->tags_lost, (unsigned long long)d->tag_writes_failed);
+	     "%llu tag writes failed, %llu records lost (scratch buffers busy)",
+	     (unsigned long long)d->undecodable, (unsigned long long)d->tags_lost,
+	     (unsigned long long)d->tag_writes_failed, (unsigned long long)d->scratch_busy);
 }
 
 static void text_uprobes(const struct status_tls_uprobes *u, struct jw *out)
@@ -365,6 +370,9 @@ static void json_recording(const struct status_recording *r, struct jw *w)
 	ju(w, "entries", r->entries);
 	ju(w, "lost", r->lost);
 	ju(w, "pruned", r->pruned);
+	ju(w, "secrets_masked", r->masked);
+	ju(w, "scrub_evicted", r->scrub_evicted);
+	ju(w, "scrub_h2_lost", r->scrub_h2_lost);
 	jw_key(w, "failed");
 	jw_bool(w, r->failed);
 	js(w, "reason", r->reason);
@@ -399,7 +407,8 @@ static void json_http(const struct status_http *h, struct jw *w)
 static void json_degraded(const struct status_degraded *d, struct jw *w)
 {
 	const struct figure f[] = { { "undecodable_records", d->undecodable },
-		{ "tags_lost", d->tags_lost }, { "tag_writes_failed", d->tag_writes_failed } };
+		{ "tags_lost", d->tags_lost }, { "tag_writes_failed", d->tag_writes_failed },
+		{ "scratch_busy", d->scratch_busy } };
 
 	jw_key(w, "degraded");
 	jw_obj_begin(w);
