@@ -267,12 +267,11 @@ static void text_tls(const struct status *s, struct jw *out)
 		     s->tls_bins[i].why);
 }
 
-static void status_text(const struct status *s, struct jw *out)
+/* what only root sees: the monitor's own figures */
+static void text_figures(const struct status *s, struct jw *out)
 {
 	const struct status_tail *t = &s->tail;
 
-	text_uptime(s, out);
-	text_agents(s, out);
 	text_by_type(out, "events", s->events);
 	text_by_type(out, "drops", s->drops);
 	line(out, 0, "alerts", "%llu (%llu more folded into alert_storm summaries)",
@@ -291,6 +290,16 @@ static void status_text(const struct status *s, struct jw *out)
 	text_degraded(&s->degraded, out);
 	text_resources(&s->resources, out);
 	text_tls(s, out);
+}
+
+static void status_text(const struct status *s, struct jw *out)
+{
+	text_uptime(s, out);
+	text_agents(s, out);
+	if (s->own_uid)
+		line(out, 0, "figures", "monitor-wide figures are shown to root only");
+	else
+		text_figures(s, out);
 }
 
 /* ---- JSON ---- */
@@ -462,18 +471,9 @@ static void json_tls(const struct status *s, struct jw *w)
 	jw_arr_end(w);
 }
 
-static void status_json(const struct status *s, struct jw *w)
+/* what only root sees: the monitor's own figures */
+static void json_figures(const struct status *s, struct jw *w)
 {
-	char since[32];
-
-	wall_time(s->started_ns, since, sizeof(since));
-	w->comma = false;
-	jw_obj_begin(w);
-	ju(w, "pid", s->pid);
-	js(w, "started", since);
-	ju(w, "uptime_s", s->uptime_ns / 1000000000ull);
-	js(w, "socket", s->socket);
-	json_agents(s, w);
 	json_by_type(w, "events", s->events);
 	json_by_type(w, "drops", s->drops);
 	ju(w, "alerts", s->alerts);
@@ -487,6 +487,22 @@ static void status_json(const struct status *s, struct jw *w)
 	json_degraded(&s->degraded, w);
 	json_resources(&s->resources, w);
 	json_tls(s, w);
+}
+
+static void status_json(const struct status *s, struct jw *w)
+{
+	char since[32];
+
+	wall_time(s->started_ns, since, sizeof(since));
+	w->comma = false;
+	jw_obj_begin(w);
+	ju(w, "pid", s->pid);
+	js(w, "started", since);
+	ju(w, "uptime_s", s->uptime_ns / 1000000000ull);
+	js(w, "socket", s->socket);
+	json_agents(s, w);
+	if (!s->own_uid) /* a client that is not root: its agents only */
+		json_figures(s, w);
 	jw_obj_end(w);
 	jw_raw(w, "\n", 1);
 	w->comma = false;

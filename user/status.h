@@ -128,7 +128,7 @@ struct status {
 	struct status_resources resources;
 	const struct tls_watch_bin *tls_bins; /* agent binaries' TLS verdicts (n_tls_bins) */
 	size_t n_tls_bins;
-	bool own_uid;                 /* agents: only the processes of uid (asked by */
+	bool own_uid;                 /* agents: only the processes of uid, no monitor-wide figures (asked by */
 	uint32_t uid;                 /* a client that is not root) */
 };
 

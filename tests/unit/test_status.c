@@ -220,6 +220,34 @@ static void test_json(void **state)
 	status_release(&s);
 }
 
+/* a client that is not root: its agents, none of the monitor-wide figures */
+static void test_not_root(void **state)
+{
+	struct status s;
+	struct jw w;
+
+	sample(&s);
+	s.own_uid = true;
+	jw_init(&w);
+	status_format(&s, true, &w);
+	assert_non_null(strstr(w.buf, "\"agents\":["));
+	for (const char *const *k = (const char *const[]){ "events", "drops", "alerts", "tail",
+		"recording", "webhooks", "http", "degraded", "resources", "tls_uprobes",
+		"tls_binaries", NULL }; *k; k++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "\"%s\":", *k);
+		assert_null(strstr(w.buf, key));
+	}
+	jw_reset(&w);
+	status_format(&s, false, &w);
+	assert_non_null(strstr(w.buf, "figures:        monitor-wide figures are shown to root only\n"));
+	assert_null(strstr(w.buf, "degraded"));
+	assert_null(strstr(w.buf, "/opt/x/claude"));
+	jw_free(&w);
+	status_release(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -227,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_agents_from_cache),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_not_root),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
