@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * rules.c - allow-list judging and the alert rules (see rules.h).
+ * rules.c - the alert rules (see rules.h); destinations against the allow
+ * list are judged in rules_match.c.
  *
  * Everything here is a pure function of its arguments except struct
  * rules_uploads, a fixed array of connection slots searched linearly (a few
