@@ -135,6 +135,15 @@ uint32_t agents_intern(struct agents *a, const char *name)
 	return (uint32_t)a->n++;
 }
 
+bool agents_forget_newest(struct agents *a, uint32_t id)
+{
+	if (!a->n || id != a->n - 1 || a->v[id].n_pats)
+		return false;
+	free(a->v[id].name);
+	a->n--;
+	return true;
+}
+
 int agents_rebase(struct agents *a, const struct agents *old)
 {
 	struct agents t = { 0 };

@@ -44,6 +44,9 @@ uint32_t agents_intern(struct agents *a, const char *name);
 int agents_rebase(struct agents *a, const struct agents *old);
 /* add a match pattern to name (added if missing); 0 or -EINVAL/-ENOMEM */
 int agents_add_pattern(struct agents *a, const char *name, const char *pattern);
+/* id forgotten when it is the newest name and has no patterns (a launch that
+ * did not tag anything); true when it was */
+bool agents_forget_newest(struct agents *a, uint32_t id);
 /* name of id, or NULL */
 const char *agents_name(const struct agents *a, uint32_t id);
 size_t agents_count(const struct agents *a);

@@ -61,12 +61,6 @@ void connhold_free(struct connhold *h)
 	free(h);
 }
 
-static bool same_dest(const struct event_net *n, const struct event_data *d)
-{
-	return n->dport == d->dport && n->family == d->family &&
-	       !memcmp(n->daddr, d->daddr, n->family == AF_INET6 ? 16 : 4);
-}
-
 /*
  * the oldest connect of d's process to d's destination, on d's socket when
  * d names it (bytes from a write); from the wire (cgroup skb) the socket is
@@ -77,7 +71,9 @@ static int find(const struct connhold *h, const struct event *d)
 	for (unsigned i = 0; i < h->n; i++) {
 		const struct event *c = &h->slot[i].ev;
 
-		if (c->pid == d->pid && same_dest(&c->net, &d->data) &&
+		if (c->pid == d->pid &&
+		    event_same_dest(c->net.family, c->net.dport, c->net.daddr, d->data.family,
+				    d->data.dport, d->data.daddr) &&
 		    (d->data.fd == UINT32_MAX || d->data.fd == c->net.fd))
 			return (int)i;
 	}

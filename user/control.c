@@ -364,13 +364,24 @@ static void accept_clients(struct control *c)
 	}
 }
 
+/* the tails uid holds */
+static unsigned tails_of(const struct control *c, uid_t uid)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++)
+		n += c->clients[i].state == CONTROL_TAIL && c->clients[i].peer.cred.uid == uid;
+	return n;
+}
+
 /* "tail ARGS": subscribe cl, answer "ok" */
 static void start_tail(struct control *c, struct control_client *cl, const char *args)
 {
 	char err[CONTROL_LINE_MAX - 16];
 	struct tail_filter f;
 
-	if (c->tails >= CONTROL_TAILS_MAX) {
+	if (c->tails >= CONTROL_TAILS_MAX ||
+	    tails_of(c, cl->peer.cred.uid) >= CONTROL_TAILS_PER_UID) {
 		c->stats.refused++;
 		reply_error(c, cl, "too many clients");
 		return;

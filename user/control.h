@@ -16,7 +16,9 @@
  *   "status [json]\n" -> the status text (status.h), closed
  *   anything else     -> "error REASON\n", closed
  * Beyond CONTROL_CLIENTS_MAX connections, or CONTROL_TAILS_MAX tails (so
- * that launch always finds a slot), the reply is "error too many clients".
+ * that launch always finds a slot), or CONTROL_TAILS_PER_UID tails of the
+ * client's uid (so that one user cannot take every tail), the reply is
+ * "error too many clients".
  *
  * Under attack (a tagged agent holding connections open): a connection that
  * has not sent its request line (or not read its reply) within the request
@@ -25,7 +27,8 @@
  * CONTROL_EVICT_AFTER_NS is closed for the newcomer (counted evicted), so
  * idle and tail connections cannot starve `status` and `launch`, which
  * send their line at once.  A client that is not root sees only its own
- * uid's events (tail) and agents (status).
+ * uid's events (tail; no drop events: they count the whole monitor) and
+ * agents (status, without the monitor-wide figures).
  *
  * The collector trusts only the kernel's SO_PEERCRED pid, never a pid in
  * the request.  The socket is created 0600 (root only); control_set_group
@@ -47,6 +50,7 @@
 #define CONTROL_LINE_MAX 512
 #define CONTROL_CLIENTS_MAX 128
 #define CONTROL_TAILS_MAX 120
+#define CONTROL_TAILS_PER_UID 32  /* tails one uid may hold: others keep theirs */
 #define CONTROL_POLLFDS (1 + CONTROL_CLIENTS_MAX) /* control_pollfds() fills these */
 #define CONTROL_REQUEST_TIMEOUT_S 5  /* default: the request line, and reading a reply */
 /* a connection without its request this long may be closed for a new one */

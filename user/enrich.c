@@ -280,18 +280,14 @@ static void on_net_pre(struct enrich *e, struct event *ev)
 	p->seen_ns = ev->ts_ns ? ev->ts_ns : 1;
 }
 
-static bool same_dest(const struct event_net *a, const struct event_net *b)
-{
-	return a->dport == b->dport && a->family == b->family &&
-	       !memcmp(a->daddr, b->daddr, a->family == 10 ? 16 : 4);
-}
-
 /* a syscall exit's record: merge the held destination with the result */
 static void on_net_ret(struct enrich *e, struct event *ev)
 {
 	struct enrich_pending *p = pending_slot(e, ev->tid, false);
 
-	if (p && p->ev.type == ev->type && same_dest(&p->ev.net, &ev->net)) {
+	if (p && p->ev.type == ev->type &&
+	    event_same_dest(p->ev.net.family, p->ev.net.dport, p->ev.net.daddr, ev->net.family,
+			    ev->net.dport, ev->net.daddr)) {
 		ev->net.io_uring |= p->ev.net.io_uring;
 		if (!ev->net.proto)
 			ev->net.proto = p->ev.net.proto;

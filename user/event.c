@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* event.c - names of event types, as in the JSON "type" field. */
 #include <errno.h>
+#include <sys/socket.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,12 @@ static const struct {
 };
 
 #define N_TYPES (sizeof(type_names) / sizeof(type_names[0]))
+
+bool event_same_dest(uint16_t fa, uint16_t pa, const uint8_t *aa, uint16_t fb, uint16_t pb,
+		     const uint8_t *ab)
+{
+	return fa == fb && pa == pb && !memcmp(aa, ab, fa == AF_INET6 ? 16 : 4);
+}
 
 const char *event_type_name(uint32_t type)
 {

@@ -194,6 +194,11 @@ int event_copy_set(struct event_copy *h, const struct event *ev);
 /* free its strings (a zeroed copy is fine) */
 void event_copy_clear(struct event_copy *h);
 
+/* whether two destinations (family, port, address: 4 bytes for AF_INET, 16
+ * for AF_INET6) are one */
+bool event_same_dest(uint16_t fa, uint16_t pa, const uint8_t *aa, uint16_t fb, uint16_t pb,
+		     const uint8_t *ab);
+
 /* "exec", "open", ... for a type; "unknown" for anything else */
 const char *event_type_name(uint32_t type);
 /* the type for a name, or 0 */

@@ -64,17 +64,19 @@ bool launch_peer_alive(int pidfd, pid_t pid)
 	return p && strtol(p + 6, NULL, 10) == (long)pid;
 }
 
-/* whether pid holds a live tag of another agent than id: its name into who */
+/* whether pid holds a live tag of another agent than want: its name into who */
 static bool tagged_as_other(const struct agents *agents, struct tagger *tg, uint32_t pid,
-			    uint32_t id, char *who, size_t len)
+			    const char *want, char *who, size_t len)
 {
 	struct tag_entry e;
 	const char *name;
 
-	if (!tg->lookup || tg->lookup(tg->write_arg, pid, &e) || e.agent_id == id ||
+	if (!tg->lookup || tg->lookup(tg->write_arg, pid, &e) ||
 	    (tg->procfs && tagger_stale(tg->procfs, &e)))
 		return false;
 	name = agents_name(agents, e.agent_id);
+	if (name && !strcmp(name, want))
+		return false;
 	snprintf(who, len, "%s", name ? name : "?");
 	return true;
 }
@@ -100,6 +102,7 @@ int launch_serve(struct agents *agents, struct tagger *tg, const struct control_
 	const char *name = line + strlen(LAUNCH_VERB);
 	pid_t pid = peer->cred.pid;
 	char other[AM_NAME_MAX];
+	size_t new_name;
 	uint32_t id;
 	int ret;
 
@@ -120,15 +123,19 @@ int launch_serve(struct agents *agents, struct tagger *tg, const struct control_
 			 (int)pid);
 		return 0;
 	}
+	/* refused before the name is interned: a refusal leaves no name behind */
+	if (tagged_as_other(agents, tg, (uint32_t)pid, name, other, sizeof(other))) {
+		snprintf(reply, len, "error pid %d is already tagged as agent %s", (int)pid, other);
+		return 0;
+	}
+	new_name = agents_count(agents);
 	if ((id = agents_intern(agents, name)) == AM_AGENT_NONE) {
 		snprintf(reply, len, "error cannot tag pid %d", (int)pid);
 		return 0;
 	}
-	if (tagged_as_other(agents, tg, (uint32_t)pid, id, other, sizeof(other))) {
-		snprintf(reply, len, "error pid %d is already tagged as agent %s", (int)pid, other);
-		return 0;
-	}
 	if ((ret = tag_peer(tg, peer, id)) < 0) {
+		if (id == new_name)
+			agents_forget_newest(agents, id);
 		snprintf(reply, len, "error tagging pid %d: %s", (int)pid, strerror(-ret));
 		return 0;
 	}

@@ -2,10 +2,10 @@
 /*
  * policy.c - the policy file (see policy.h and SPEC.md "Policy file").
  *
- * The YAML is loaded with libyaml's document API and walked node by node;
- * every node carries its line, so each problem is reported as
- * "FILE:LINE: where: problem" (where is a path such as allow[2].ports, with
- * 0-based indexes).  A policy is built fresh (defaults, then the file) and
+ * The YAML is loaded with libyaml's document API and walked node by node
+ * (pctx.h: the node helpers); every node carries its line, so each problem
+ * is reported as "FILE:LINE: where: problem" (where is a path such as
+ * allow[2].ports, with 0-based indexes).  A policy is built fresh (defaults, then the file) and
  * handed out only when both parsed: on any error it is freed whole.
  *
  * The embedded default policy is in policy_default.c.
@@ -13,7 +13,6 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,161 +21,10 @@
 #include <yaml.h>
 
 #include "common.h"
+#include "pctx.h"
 #include "policy.h"
 
 #define POLICY_MAX_BYTES (1u << 20)
-
-/* one parse: the document, the policy being built, where errors go */
-struct pctx {
-	const char *name;
-	yaml_document_t *doc;
-	struct policy *p;
-	char *err;
-	size_t errlen;
-};
-
-typedef int (*item_fn)(struct pctx *c, yaml_node_t *n, const char *where, void *arg);
-
-/* ---- errors and node helpers ---- */
-
-static int perr(struct pctx *c, const yaml_node_t *n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int perr(struct pctx *c, const yaml_node_t *n, const char *fmt, ...)
-{
-	va_list ap;
-	int at;
-
-	at = snprintf(c->err, c->errlen, "%s:%zu: ", c->name, n ? n->start_mark.line + 1 : 1);
-	if (at < 0 || (size_t)at >= c->errlen)
-		return -EINVAL;
-	va_start(ap, fmt);
-	vsnprintf(c->err + at, c->errlen - (size_t)at, fmt, ap);
-	va_end(ap);
-	/* at the top level "where" is empty: drop its ": " */
-	if (!strncmp(c->err + at, ": ", 2))
-		memmove(c->err + at, c->err + at + 2, strlen(c->err + at + 2) + 1);
-	return -EINVAL;
-}
-
-static yaml_node_t *node_at(struct pctx *c, int i)
-{
-	return yaml_document_get_node(c->doc, i);
-}
-
-static bool is_null(const yaml_node_t *n)
-{
-	const char *v;
-
-	if (!n || n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return false;
-	v = (const char *)n->data.scalar.value;
-	return !*v || !strcmp(v, "~") || !strcmp(v, "null") || !strcmp(v, "Null") ||
-	       !strcmp(v, "NULL");
-}
-
-/* the text of a scalar node, or an error naming where */
-static int scalar(struct pctx *c, yaml_node_t *n, const char *where, const char **out)
-{
-	if (!n || n->type != YAML_SCALAR_NODE || is_null(n))
-		return perr(c, n, "%s: expected a string", where);
-	*out = (const char *)n->data.scalar.value;
-	if (strlen(*out) != n->data.scalar.length)
-		return perr(c, n, "%s: string contains a NUL byte", where);
-	return 0;
-}
-
-static int dup_scalar(struct pctx *c, yaml_node_t *n, const char *where, char **out)
-{
-	const char *s = NULL;
-	int r = scalar(c, n, where, &s);
-
-	if (r)
-		return r;
-	free(*out);
-	*out = strdup(s);
-	return *out ? 0 : -ENOMEM;
-}
-
-/* call fn for each item of a sequence (or for a single scalar when allowed) */
-static int each_item(struct pctx *c, yaml_node_t *n, const char *where, bool scalar_ok,
-		     item_fn fn, void *arg)
-{
-	char w[256];
-	int r;
-
-	if (is_null(n))
-		return 0;
-	if (scalar_ok && n->type == YAML_SCALAR_NODE)
-		return fn(c, n, where, arg);
-	if (n->type != YAML_SEQUENCE_NODE)
-		return perr(c, n, "%s: expected a list", where);
-	for (yaml_node_item_t *it = n->data.sequence.items.start;
-	     it < n->data.sequence.items.top; it++) {
-		snprintf(w, sizeof(w), "%s[%td]", where, it - n->data.sequence.items.start);
-		r = fn(c, node_at(c, *it), w, arg);
-		if (r)
-			return r;
-	}
-	return 0;
-}
-
-/* a mapping's known keys: one handler each */
-struct key_fn {
-	const char *key;
-	item_fn fn;
-};
-
-static int each_key(struct pctx *c, yaml_node_t *n, const char *where,
-		    const struct key_fn *keys, void *arg)
-{
-	char w[256];
-	int r;
-
-	if (n->type != YAML_MAPPING_NODE)
-		return perr(c, n, "%s: expected a mapping", where);
-	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
-		yaml_node_t *k = node_at(c, pr->key);
-		const struct key_fn *kf;
-		const char *ks = NULL;
-
-		if ((r = scalar(c, k, where, &ks)))
-			return r;
-		for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < pr; q++)
-			if (!strcmp((const char *)node_at(c, q->key)->data.scalar.value, ks))
-				return perr(c, k, "%s: duplicate key '%s'", where, ks);
-		for (kf = keys; kf->key && strcmp(kf->key, ks); kf++)
-			;
-		if (!kf->key)
-			return perr(c, k, "%s: unknown key '%s'", where, ks);
-		snprintf(w, sizeof(w), "%s%s%s", where, *where ? "." : "", ks);
-		if ((r = kf->fn(c, node_at(c, pr->value), w, arg)))
-			return r;
-	}
-	return 0;
-}
-
-/* append one zeroed element to *v (n elements of size sz); NULL on ENOMEM */
-static void *grow(void *vp, size_t *n, size_t sz)
-{
-	void **v = vp;
-	char *p = realloc(*v, (*n + 1) * sz);
-
-	if (!p)
-		return NULL;
-	*v = p;
-	memset(p + *n * sz, 0, sz);
-	return p + (*n)++ * sz;
-}
-
-static int add_str(char ***v, size_t *n, const char *s)
-{
-	char **slot = grow(v, n, sizeof(char *));
-
-	if (!slot)
-		return -ENOMEM;
-	*slot = strdup(s);
-	return *slot ? 0 : -ENOMEM;
-}
 
 /* ---- agents ---- */
 
@@ -189,10 +37,10 @@ struct agent_item {
 static int agent_name(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
 	struct agent_item *a = arg;
-	int r = dup_scalar(c, n, where, &a->name);
+	int r = pctx_dup_scalar(c, n, where, &a->name);
 
 	if (!r && (strlen(a->name) >= AM_NAME_MAX || strchr(a->name, '/')))
-		return perr(c, n, "%s: '%s' is not an agent name (1-%d characters, no '/')",
+		return pctx_err(c, n, "%s: '%s' is not an agent name (1-%d characters, no '/')",
 			    where, a->name, AM_NAME_MAX - 1);
 	return r;
 }
@@ -207,13 +55,13 @@ static int agent_pattern(struct pctx *c, yaml_node_t *n, const char *where, void
 {
 	struct agent_item *a = arg;
 	const char *s = NULL;
-	int r = scalar(c, n, where, &s);
+	int r = pctx_scalar(c, n, where, &s);
 
 	if (r)
 		return r;
 	r = agents_add_pattern(c->p->agents, a->name, s);
 	if (r == -EINVAL)
-		return perr(c, n, "%s: '%s' is not a match pattern", where, s);
+		return pctx_err(c, n, "%s: '%s' is not a match pattern", where, s);
 	return r;
 }
 
@@ -224,22 +72,22 @@ static int agent_item(struct pctx *c, yaml_node_t *n, const char *where, void *a
 	};
 	struct agent_item a = { .node = n };
 	char w[300];
-	int r = each_key(c, n, where, keys, &a);
+	int r = pctx_each_key(c, n, where, keys, &a);
 
 	if (!r && !a.name)
-		r = perr(c, n, "%s: missing name", where);
+		r = pctx_err(c, n, "%s: missing name", where);
 	if (!r && agents_intern(c->p->agents, a.name) == AM_AGENT_NONE)
 		r = -ENOMEM;
 	snprintf(w, sizeof(w), "%s.match", where);
 	if (!r && a.match)
-		r = each_item(c, a.match, w, true, agent_pattern, &a);
+		r = pctx_each_item(c, a.match, w, true, agent_pattern, &a);
 	free(a.name);
 	return r;
 }
 
 static int sec_agents(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
-	return each_item(c, n, where, false, agent_item, NULL);
+	return pctx_each_item(c, n, where, false, agent_item, NULL);
 }
 
 /* ---- allow ---- */
@@ -262,14 +110,14 @@ static bool host_ok(const char *h)
 static int allow_host(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
 	struct policy_allow *a = arg;
-	int r = dup_scalar(c, n, where, &a->host);
+	int r = pctx_dup_scalar(c, n, where, &a->host);
 
 	if (r)
 		return r;
 	for (char *s = a->host; *s; s++)
 		*s = (char)tolower((unsigned char)*s);
 	if (!host_ok(a->host))
-		return perr(c, n, "%s: '%s' is not a host name or *.suffix", where, a->host);
+		return pctx_err(c, n, "%s: '%s' is not a host name or *.suffix", where, a->host);
 	return 0;
 }
 
@@ -308,12 +156,12 @@ static bool parse_cidr(const char *s, struct policy_allow *a)
 static int allow_cidr(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
 	const char *s = NULL;
-	int r = scalar(c, n, where, &s);
+	int r = pctx_scalar(c, n, where, &s);
 
 	if (r)
 		return r;
 	if (!parse_cidr(s, arg))
-		return perr(c, n, "%s: '%s' is not an IPv4 or IPv6 network (ADDR/PREFIX)", where, s);
+		return pctx_err(c, n, "%s: '%s' is not an IPv4 or IPv6 network (ADDR/PREFIX)", where, s);
 	return 0;
 }
 
@@ -324,14 +172,14 @@ static int allow_port(struct pctx *c, yaml_node_t *n, const char *where, void *a
 	const char *s = NULL;
 	char *end;
 	long v;
-	int r = scalar(c, n, where, &s);
+	int r = pctx_scalar(c, n, where, &s);
 
 	if (r)
 		return r;
 	v = isdigit((unsigned char)*s) ? strtol(s, &end, 10) : 0;
 	if (!v || *end || v > 65535 || strlen(s) > 5)
-		return perr(c, n, "%s: %s is not a port (1-65535)", where, s);
-	slot = grow(&a->ports, &a->n_ports, sizeof(*slot));
+		return pctx_err(c, n, "%s: %s is not a port (1-65535)", where, s);
+	slot = pctx_grow(&a->ports, &a->n_ports, sizeof(*slot));
 	if (!slot)
 		return -ENOMEM;
 	*slot = (uint16_t)v;
@@ -340,7 +188,7 @@ static int allow_port(struct pctx *c, yaml_node_t *n, const char *where, void *a
 
 static int allow_ports(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
-	return each_item(c, n, where, true, allow_port, arg);
+	return pctx_each_item(c, n, where, true, allow_port, arg);
 }
 
 static int allow_method(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
@@ -352,7 +200,7 @@ static int allow_method(struct pctx *c, yaml_node_t *n, const char *where, void 
 	char up[16];
 	const char *s = NULL;
 	size_t i;
-	int r = scalar(c, n, where, &s);
+	int r = pctx_scalar(c, n, where, &s);
 
 	if (r)
 		return r;
@@ -362,31 +210,31 @@ static int allow_method(struct pctx *c, yaml_node_t *n, const char *where, void 
 	for (i = 0; methods[i] && (strcmp(methods[i], up) || strlen(s) != strlen(up)); i++)
 		;
 	if (!methods[i])
-		return perr(c, n, "%s: '%s' is not an HTTP method", where, s);
-	return add_str(&a->methods, &a->n_methods, up);
+		return pctx_err(c, n, "%s: '%s' is not an HTTP method", where, s);
+	return pctx_add_str(&a->methods, &a->n_methods, up);
 }
 
 static int allow_methods(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
-	return each_item(c, n, where, true, allow_method, arg);
+	return pctx_each_item(c, n, where, true, allow_method, arg);
 }
 
 static int allow_path(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
 	struct policy_allow *a = arg;
 	const char *s = NULL;
-	int r = scalar(c, n, where, &s);
+	int r = pctx_scalar(c, n, where, &s);
 
 	if (r)
 		return r;
 	if (*s != '/' && *s != '*')
-		return perr(c, n, "%s: '%s' is not a path glob (starts with / or *)", where, s);
-	return add_str(&a->paths, &a->n_paths, s);
+		return pctx_err(c, n, "%s: '%s' is not a path glob (starts with / or *)", where, s);
+	return pctx_add_str(&a->paths, &a->n_paths, s);
 }
 
 static int allow_paths(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
-	return each_item(c, n, where, true, allow_path, arg);
+	return pctx_each_item(c, n, where, true, allow_path, arg);
 }
 
 /* one allow entry, or (arg not NULL) one deny entry: the same keys */
@@ -398,30 +246,30 @@ static int allow_item(struct pctx *c, yaml_node_t *n, const char *where, void *a
 		{ "paths", allow_paths },     { NULL, NULL },
 	};
 	struct policy *p = c->p;
-	struct policy_allow *a = arg ? grow(&p->deny, &p->n_deny, sizeof(*a)) :
-				       grow(&p->allow, &p->n_allow, sizeof(*a));
+	struct policy_allow *a = arg ? pctx_grow(&p->deny, &p->n_deny, sizeof(*a)) :
+				       pctx_grow(&p->allow, &p->n_allow, sizeof(*a));
 	int r;
 
 	if (!a)
 		return -ENOMEM;
 	a->line = (int)n->start_mark.line + 1;
-	if ((r = each_key(c, n, where, keys, a)))
+	if ((r = pctx_each_key(c, n, where, keys, a)))
 		return r;
 	if (a->host && a->family)
-		return perr(c, n, "%s: host and cidr exclude each other", where);
+		return pctx_err(c, n, "%s: host and cidr exclude each other", where);
 	if (!a->host && !a->family)
-		return perr(c, n, "%s: needs a host or a cidr", where);
+		return pctx_err(c, n, "%s: needs a host or a cidr", where);
 	return 0;
 }
 
 static int sec_allow(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
-	return each_item(c, n, where, false, allow_item, NULL);
+	return pctx_each_item(c, n, where, false, allow_item, NULL);
 }
 
 static int sec_deny(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
-	return each_item(c, n, where, false, allow_item, c);
+	return pctx_each_item(c, n, where, false, allow_item, c);
 }
 
 /* ---- alerts ---- */
@@ -429,7 +277,7 @@ static int sec_deny(struct pctx *c, yaml_node_t *n, const char *where, void *arg
 static int hook_url(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
 	struct policy_webhook *h = arg;
-	int r = dup_scalar(c, n, where, &h->url);
+	int r = pctx_dup_scalar(c, n, where, &h->url);
 	const char *rest;
 
 	if (r)
@@ -437,24 +285,24 @@ static int hook_url(struct pctx *c, yaml_node_t *n, const char *where, void *arg
 	rest = !strncmp(h->url, "https://", 8) ? h->url + 8 :
 	       !strncmp(h->url, "http://", 7) ? h->url + 7 : NULL;
 	if (!rest || !*rest || *rest == '/')
-		return perr(c, n, "%s: '%s' is not an http:// or https:// URL", where, h->url);
+		return pctx_err(c, n, "%s: '%s' is not an http:// or https:// URL", where, h->url);
 	return 0;
 }
 
 static int hook_secret(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
-	return dup_scalar(c, n, where, &((struct policy_webhook *)arg)->secret_file);
+	return pctx_dup_scalar(c, n, where, &((struct policy_webhook *)arg)->secret_file);
 }
 
 static int hook_format(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
 	const char *s = NULL;
-	int r = scalar(c, n, where, &s);
+	int r = pctx_scalar(c, n, where, &s);
 
 	if (r)
 		return r;
 	if (strcmp(s, "json") && strcmp(s, "slack"))
-		return perr(c, n, "%s: '%s' is not a format (json or slack)", where, s);
+		return pctx_err(c, n, "%s: '%s' is not a format (json or slack)", where, s);
 	((struct policy_webhook *)arg)->slack = !strcmp(s, "slack");
 	return 0;
 }
@@ -466,120 +314,80 @@ static int hook_item(struct pctx *c, yaml_node_t *n, const char *where, void *ar
 		{ "format", hook_format }, { NULL, NULL },
 	};
 	struct policy *p = c->p;
-	struct policy_webhook *h = grow(&p->webhooks, &p->n_webhooks, sizeof(*h));
+	struct policy_webhook *h = pctx_grow(&p->webhooks, &p->n_webhooks, sizeof(*h));
 	int r;
 
 	if (!h)
 		return -ENOMEM;
 	h->line = (int)n->start_mark.line + 1;
-	if ((r = each_key(c, n, where, keys, h)))
+	if ((r = pctx_each_key(c, n, where, keys, h)))
 		return r;
-	return h->url ? 0 : perr(c, n, "%s: missing url", where);
+	return h->url ? 0 : pctx_err(c, n, "%s: missing url", where);
 }
 
 static int alerts_webhooks(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
-	return each_item(c, n, where, false, hook_item, NULL);
-}
-
-/* a number in [min, max] (with k/m/g when units) into *out */
-static int number(struct pctx *c, yaml_node_t *n, const char *where, uint64_t min, uint64_t max,
-		  bool units, uint64_t *out)
-{
-	const char *s = NULL;
-	int r = scalar(c, n, where, &s);
-
-	if (!r && am_parse_u64(s, min, max, units, out))
-		r = perr(c, n, "%s: '%s' is not a number in %llu-%llu%s", where, s,
-			 (unsigned long long)min, (unsigned long long)max, units ? " (k, m, g)" : "");
-	return r;
+	return pctx_each_item(c, n, where, false, hook_item, NULL);
 }
 
 static int alerts_window(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
-	return number(c, n, where, 1, 86400, false, &c->p->alert_window_s);
+	return pctx_number(c, n, where, 1, 86400, false, &c->p->alert_window_s);
 }
 
 static int alerts_upload(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
-	return number(c, n, where, 1, 1ull << 40, true, &c->p->upload_threshold);
+	return pctx_number(c, n, where, 1, 1ull << 40, true, &c->p->upload_threshold);
 }
 
 static int alerts_unseen(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
-	return number(c, n, where, 1, 1ull << 40, true, &c->p->unseen_tls_threshold);
+	return pctx_number(c, n, where, 1, 1ull << 40, true, &c->p->unseen_tls_threshold);
 }
 
 static int alerts_budget(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
-	return number(c, n, where, 1, 100000, false, &c->p->alert_budget);
+	return pctx_number(c, n, where, 1, 100000, false, &c->p->alert_budget);
 }
-
-static int duration(struct pctx *c, yaml_node_t *n, const char *where, uint64_t *out_s);
 
 static int alerts_ttl(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
-	return duration(c, n, where, &c->p->alert_ttl_s);
+	return pctx_duration(c, n, where, &c->p->alert_ttl_s);
 }
 
-
-/* an absolute path into *out */
-static int abs_path(struct pctx *c, yaml_node_t *n, const char *where, char **out)
-{
-	int r = dup_scalar(c, n, where, out);
-
-	if (!r && (*out)[0] != '/')
-		r = perr(c, n, "%s: '%s' is not an absolute path", where, *out);
-	return r;
-}
 
 static int alerts_spool(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
 	free(c->p->spool_dir);
 	c->p->spool_dir = NULL;
-	return abs_path(c, n, where, &c->p->spool_dir);
-}
-
-/* a duration ("90s", "10m", "1h", "7d"; plain seconds) in [1 s, 10 years] */
-static int duration(struct pctx *c, yaml_node_t *n, const char *where, uint64_t *out_s)
-{
-	const char *s = NULL;
-	uint64_t ns;
-	int r = scalar(c, n, where, &s);
-
-	if (!r && (am_parse_duration(s, &ns) || ns < 1000000000ull ||
-		   ns > 3650ull * 86400 * 1000000000ull))
-		r = perr(c, n, "%s: '%s' is not a duration from 1s to 3650d (s, m, h, d)", where, s);
-	if (!r)
-		*out_s = ns / 1000000000ull;
-	return r;
+	return pctx_abs_path(c, n, where, &c->p->spool_dir);
 }
 
 static int record_dir(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
 	free(c->p->record.dir);
 	c->p->record.dir = NULL;
-	return abs_path(c, n, where, &c->p->record.dir);
+	return pctx_abs_path(c, n, where, &c->p->record.dir);
 }
 
 static int record_rotate_bytes(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
-	return number(c, n, where, 64 << 10, 1ull << 40, true, &c->p->record.rotate_bytes);
+	return pctx_number(c, n, where, 64 << 10, 1ull << 40, true, &c->p->record.rotate_bytes);
 }
 
 static int record_rotate_age(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
-	return duration(c, n, where, &c->p->record.rotate_age_s);
+	return pctx_duration(c, n, where, &c->p->record.rotate_age_s);
 }
 
 static int record_keep_age(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
-	return duration(c, n, where, &c->p->record.keep_age_s);
+	return pctx_duration(c, n, where, &c->p->record.keep_age_s);
 }
 
 static int record_keep_bytes(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
-	return number(c, n, where, 64 << 10, 1ull << 50, true, &c->p->record.keep_bytes);
+	return pctx_number(c, n, where, 64 << 10, 1ull << 50, true, &c->p->record.keep_bytes);
 }
 
 static int sec_record(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
@@ -590,16 +398,16 @@ static int sec_record(struct pctx *c, yaml_node_t *n, const char *where, void *a
 		{ "keep_bytes", record_keep_bytes }, { NULL, NULL },
 	};
 
-	return is_null(n) ? 0 : each_key(c, n, where, keys, NULL);
+	return pctx_is_null(n) ? 0 : pctx_each_key(c, n, where, keys, NULL);
 }
 
 static int alerts_intent(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
 	const char *s = NULL;
-	int r = scalar(c, n, where, &s);
+	int r = pctx_scalar(c, n, where, &s);
 
 	if (!r && strcmp(s, "true") && strcmp(s, "false"))
-		r = perr(c, n, "%s: '%s' is not true or false", where, s);
+		r = pctx_err(c, n, "%s: '%s' is not true or false", where, s);
 	if (!r)
 		c->p->intent_off = !strcmp(s, "false");
 	return r;
@@ -608,16 +416,16 @@ static int alerts_intent(struct pctx *c, yaml_node_t *n, const char *where, void
 static int llm_host(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
 	const char *s = NULL;
-	int r = scalar(c, n, where, &s);
+	int r = pctx_scalar(c, n, where, &s);
 
 	if (!r && !host_ok(s))
-		r = perr(c, n, "%s: '%s' is not a host name or *.suffix", where, s);
-	return r ? r : add_str(&c->p->llm_hosts, &c->p->n_llm_hosts, s);
+		r = pctx_err(c, n, "%s: '%s' is not a host name or *.suffix", where, s);
+	return r ? r : pctx_add_str(&c->p->llm_hosts, &c->p->n_llm_hosts, s);
 }
 
 static int sec_llm_hosts(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
-	return each_item(c, n, where, false, llm_host, NULL);
+	return pctx_each_item(c, n, where, false, llm_host, NULL);
 }
 
 static int sec_alerts(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
@@ -629,7 +437,7 @@ static int sec_alerts(struct pctx *c, yaml_node_t *n, const char *where, void *a
 		{ "budget", alerts_budget }, { "ttl", alerts_ttl }, { NULL, NULL },
 	};
 
-	return is_null(n) ? 0 : each_key(c, n, where, keys, NULL);
+	return pctx_is_null(n) ? 0 : pctx_each_key(c, n, where, keys, NULL);
 }
 
 /* ---- documents ---- */
@@ -663,7 +471,7 @@ static int load_doc(struct pctx *c, const char *yaml, size_t len, yaml_document_
 		r = yaml_error(c, &ps);
 	} else {
 		if (yaml_document_get_root_node(&extra)) {
-			r = perr(c, yaml_document_get_root_node(&extra),
+			r = pctx_err(c, yaml_document_get_root_node(&extra),
 				 "only one YAML document is allowed");
 		}
 		yaml_document_delete(&extra);
@@ -694,9 +502,9 @@ static int parse_into(struct pctx *c, const char *yaml, size_t len)
 		return r;
 	c->doc = &doc;
 	root = yaml_document_get_root_node(&doc);
-	if (root && !is_null(root))
-		r = root->type == YAML_MAPPING_NODE ? each_key(c, root, "", keys, NULL) :
-			perr(c, root, "the policy must be a mapping (agents, allow, alerts, record)");
+	if (root && !pctx_is_null(root))
+		r = root->type == YAML_MAPPING_NODE ? pctx_each_key(c, root, "", keys, NULL) :
+			pctx_err(c, root, "the policy must be a mapping (agents, allow, alerts, record)");
 	yaml_document_delete(&doc);
 	return r;
 }

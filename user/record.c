@@ -421,6 +421,9 @@ void recorder_status(struct recorder *r, struct record_status *st)
 	*st = r->st;
 	st->failed = r->failed;
 	pthread_mutex_unlock(&r->lock);
+	st->masked = r->scrub.masked; /* the pipeline's thread, as status */
+	st->scrub_evicted = r->scrub.evicted;
+	st->scrub_h2_lost = r->scrub.h2_lost;
 }
 
 /* ---- set-up ---- */

@@ -59,6 +59,9 @@ struct record_status {
 	uint64_t entries;          /* entries written */
 	uint64_t lost;             /* entries not recorded (queue full, write error) */
 	uint64_t pruned;           /* files deleted by the age and size limits */
+	uint64_t masked;           /* secret bytes masked before recording (scrub.h) */
+	uint64_t scrub_evicted;    /* streams whose masking state was forgotten */
+	uint64_t scrub_h2_lost;    /* HTTP/2 header tables lost: their names masked */
 };
 
 /*

@@ -6,8 +6,10 @@
 
 #include "decode.h"
 #include "event.h"
+#include "http2.h"
 #include "redact.h"
 #include "scrub.h"
+#include "scrub_h2.h"
 
 /* where a line is: its start, a header name (or a method), a secret
  * header's value, the rest; in a request line's target, its path, a query
@@ -25,6 +27,8 @@ int scrub_init(struct scrub *s)
 
 void scrub_release(struct scrub *s)
 {
+	for (size_t i = 0; s->streams && i < SCRUB_STREAMS; i++)
+		scrub_h2_free(s->streams[i].h2);
 	free(s->streams);
 	s->streams = NULL;
 }
@@ -134,24 +138,50 @@ static uint64_t stream_hash(uint32_t pid, uint8_t source, uint64_t sock_id, uint
 	return h ^ (h >> 29);
 }
 
-/* the state of one stream: found, or a slot taken (the least recently used of its ways) */
-static struct scrub_stream *stream_get(struct scrub *s, const struct event *ev)
+static bool stream_is(const struct scrub_stream *st, uint32_t pid, uint8_t source,
+		      uint64_t sock_id, uint32_t fd)
 {
-	const struct event_data *d = &ev->data;
-	size_t base = stream_hash(ev->pid, d->source, d->sock_id, d->fd) & (SCRUB_STREAMS - 1);
-	struct scrub_stream *old = NULL;
+	return st->used && st->pid == pid && st->source == source && st->sock_id == sock_id &&
+	       st->fd == fd;
+}
+
+/* the slots a stream may take: the first */
+static size_t stream_base(uint32_t pid, uint8_t source, uint64_t sock_id, uint32_t fd)
+{
+	return stream_hash(pid, source, sock_id, fd) & (SCRUB_STREAMS - 1);
+}
+
+static struct scrub_stream *stream_find(struct scrub *s, uint32_t pid, uint8_t source,
+					uint64_t sock_id, uint32_t fd)
+{
+	size_t base = stream_base(pid, source, sock_id, fd);
 
 	for (size_t w = 0; w < SCRUB_WAYS; w++) {
 		struct scrub_stream *st = &s->streams[(base + w) & (SCRUB_STREAMS - 1)];
 
-		if (st->used && st->pid == ev->pid && st->source == d->source &&
-		    st->sock_id == d->sock_id && st->fd == d->fd)
+		if (stream_is(st, pid, source, sock_id, fd))
 			return st;
+	}
+	return NULL;
+}
+
+/* the state of one stream: found, or a slot taken (the least recently used of its ways) */
+static struct scrub_stream *stream_get(struct scrub *s, const struct event *ev)
+{
+	const struct event_data *d = &ev->data;
+	size_t base = stream_base(ev->pid, d->source, d->sock_id, d->fd);
+	struct scrub_stream *st = stream_find(s, ev->pid, d->source, d->sock_id, d->fd), *old = NULL;
+
+	if (st)
+		return st;
+	for (size_t w = 0; w < SCRUB_WAYS; w++) {
+		st = &s->streams[(base + w) & (SCRUB_STREAMS - 1)];
 		if (!old || st->used < old->used)
 			old = st;
 	}
 	if (old->used)
 		s->evicted++;
+	scrub_h2_free(old->h2);
 	memset(old, 0, sizeof(*old));
 	old->pid = ev->pid;
 	old->source = d->source;
@@ -160,11 +190,54 @@ static struct scrub_stream *stream_get(struct scrub *s, const struct event *ev)
 	return old;
 }
 
+/*
+ * a stream's first record: HTTP/2 when it is a client's preface, or what the
+ * client read on a connection whose writes are HTTP/2
+ */
+static void stream_begin(struct scrub *s, struct scrub_stream *st, const uint8_t *p, size_t n)
+{
+	const struct scrub_stream *tx;
+	bool send = st->source == AM_DATA_SOCK_SEND || st->source == AM_DATA_TLS_SEND;
+
+	st->begun = true;
+	if (send && n >= 4 && http2_is_preface(p, n))
+		st->h2 = scrub_h2_new(true, &s->h2_held);
+	else if (st->source == AM_DATA_TLS_RECV &&
+		 (tx = stream_find(s, st->pid, AM_DATA_TLS_SEND, st->sock_id, st->fd)) && tx->h2)
+		st->h2 = scrub_h2_new(false, &s->h2_held);
+}
+
+/*
+ * key shapes in p (n bytes) masked; with the stream's tail before them, so
+ * that a key cut by the last record boundary is masked after the cut too;
+ * the tail kept for the next record (none when bytes were not captured)
+ */
+static size_t keys_mask(struct scrub *s, struct scrub_stream *st, uint8_t *p, size_t n,
+			bool all_seen)
+{
+	size_t masked = redact_keys_mask((char *)p, n), t = st->tail_len, keep;
+	char *tmp = s->keys;
+
+	memcpy(tmp, st->tail, t);
+	memcpy(tmp + t, p, n);
+	if (t && redact_keys_mask(tmp, t + n)) {
+		for (size_t i = 0; i < n; i++) {
+			masked += p[i] != (uint8_t)tmp[t + i];
+			p[i] = (uint8_t)tmp[t + i];
+		}
+	}
+	keep = t + n < SCRUB_TAIL ? t + n : SCRUB_TAIL;
+	memcpy(st->tail, tmp + t + n - keep, keep);
+	st->tail_len = all_seen ? (uint8_t)keep : 0;
+	return masked;
+}
+
 /* a data record's payload (at buf + off, in s->buf) */
 static void scrub_data(struct scrub *s, const struct event *ev, size_t off)
 {
 	const struct event_data *d = &ev->data;
 	uint8_t *p = s->buf + off;
+	bool all_seen = d->ret >= 0 && (uint64_t)d->ret <= d->cap_len;
 	struct scrub_stream *st;
 
 	if (d->source == AM_DATA_SOCK_RECV) { /* DNS answers: no headers */
@@ -173,9 +246,18 @@ static void scrub_data(struct scrub *s, const struct event *ev, size_t off)
 	}
 	st = stream_get(s, ev);
 	st->used = ++s->uses;
-	s->masked += mask_lines(st, p, d->cap_len);
-	s->masked += redact_keys_mask((char *)p, d->cap_len);
-	if (d->ret < 0 || (uint64_t)d->ret > d->cap_len) {
+	if (!st->begun)
+		stream_begin(s, st, p, d->cap_len);
+	if (st->h2) { /* binary frames: no lines */
+		uint64_t lost = scrub_h2_lost(st->h2);
+
+		s->masked += scrub_h2_feed(st->h2, p, d->cap_len, d->ret > 0 ? (uint64_t)d->ret : 0);
+		s->h2_lost += scrub_h2_lost(st->h2) - lost;
+	} else {
+		s->masked += mask_lines(st, p, d->cap_len);
+	}
+	s->masked += keys_mask(s, st, p, d->cap_len, all_seen);
+	if (!st->h2 && !all_seen) {
 		st->state = L_START; /* bytes not seen: the next record starts a line */
 		st->name_len = 0;
 		st->folded = false;

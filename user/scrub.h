@@ -14,14 +14,18 @@
  *    records of one stream (pid, source, socket): a value split between two
  *    writes is masked in both; in a request line ("METHOD target"), the
  *    values of secret query parameters (redact_param_is_secret) too; key
- *    shapes masked (redact_keys_mask).
+ *    shapes masked (redact_keys_mask), also after a record boundary that
+ *    cuts one: the stream's last SCRUB_TAIL bytes are kept and read before
+ *    the next record's (the part before the cut is stored as it was when
+ *    shorter than a key at the end of a buffer needs).
  *    Bytes the kernel did not capture (cap_len < ret) end the line: the
  *    next record starts a new one.
  *  - a record that does not decode: the key shapes and secret header lines
  *    of its bytes past the header, as one stream of its own.
  *
- * Not parsed: HTTP/2 header blocks (HPACK, often Huffman-coded) - their
- * secret values are stored as sent; see README "Traces and kernel buffers".
+ *  - HTTP/2 (a send stream that starts with the client preface, and the
+ *    TLS reads of the same connection): scrub_h2.h, secret header values
+ *    masked in the HPACK blocks so that they decode to as many octets.
  *
  * Library code: no printing; struct scrub is the caller's (embedded).
  */
@@ -34,9 +38,12 @@
 
 #include "../bpf/agentmon.h"
 
+struct scrub_h2;
+
 #define SCRUB_STREAMS  4096   /* streams whose line state is kept (power of 2) */
 #define SCRUB_WAYS     4      /* slots a stream may take */
 #define SCRUB_NAME_MAX 64     /* header name bytes kept; a longer name is secret */
+#define SCRUB_TAIL     128    /* a stream's last bytes, kept for a key cut by a record */
 /* the largest record scrubbed: an exec whose arguments all grew */
 #define SCRUB_REC_MAX  (AM_EXEC_MAX + AM_ARGC_MAX * 32)
 
@@ -48,6 +55,10 @@ struct scrub_stream {
 	uint8_t state;             /* enum in scrub.c: line start, name, secret, rest */
 	uint8_t name_len;          /* SCRUB_NAME_MAX + 1: longer */
 	bool folded;               /* the last line was a secret header (obs-fold) */
+	bool begun;                /* a record was seen */
+	uint8_t tail_len;
+	char tail[SCRUB_TAIL];     /* the last bytes (masked) of the last record */
+	struct scrub_h2 *h2;       /* an HTTP/2 stream's state, NULL: lines */
 	char name[SCRUB_NAME_MAX];
 };
 
@@ -56,6 +67,9 @@ struct scrub {
 	uint64_t uses;
 	uint64_t masked;           /* bytes masked, all records */
 	uint64_t evicted;          /* streams forgotten to make room */
+	size_t h2_held;            /* bytes of the HTTP/2 streams' header tables */
+	uint64_t h2_lost;          /* times an HTTP/2 stream's header table was lost */
+	char keys[SCRUB_TAIL + SCRUB_REC_MAX]; /* a tail and a payload, scratch */
 	uint8_t buf[SCRUB_REC_MAX];
 };
 

@@ -190,6 +190,10 @@ static void text_recording(const struct status_recording *r, struct jw *out)
 		line(out, 2, "entries", "%llu written, %llu lost, %llu files pruned",
 		     (unsigned long long)r->entries, (unsigned long long)r->lost,
 		     (unsigned long long)r->pruned);
+	if (r->enabled)
+		line(out, 2, "secrets", "%llu bytes masked; %llu streams' state evicted, "
+		     "%llu HTTP/2 header tables lost", (unsigned long long)r->masked,
+		     (unsigned long long)r->scrub_evicted, (unsigned long long)r->scrub_h2_lost);
 }
 
 static void text_webhooks(const struct status_webhooks *w, struct jw *out)
@@ -220,8 +224,9 @@ static void text_http(const struct status_http *h, struct jw *out)
 static void text_degraded(const struct status_degraded *d, struct jw *out)
 {
 	line(out, 0, "degraded", "%llu undecodable records, %llu tags lost (tagged map full), "
-	     "%llu tag writes failed", (unsigned long long)d->undecodable,
-	     (unsigned long long)d->tags_lost, (unsigned long long)d->tag_writes_failed);
+	     "%llu tag writes failed, %llu records lost (scratch buffers busy)",
+	     (unsigned long long)d->undecodable, (unsigned long long)d->tags_lost,
+	     (unsigned long long)d->tag_writes_failed, (unsigned long long)d->scratch_busy);
 }
 
 static void text_uprobes(const struct status_tls_uprobes *u, struct jw *out)
@@ -262,12 +267,11 @@ static void text_tls(const struct status *s, struct jw *out)
 		     s->tls_bins[i].why);
 }
 
-static void status_text(const struct status *s, struct jw *out)
+/* what only root sees: the monitor's own figures */
+static void text_figures(const struct status *s, struct jw *out)
 {
 	const struct status_tail *t = &s->tail;
 
-	text_uptime(s, out);
-	text_agents(s, out);
 	text_by_type(out, "events", s->events);
 	text_by_type(out, "drops", s->drops);
 	line(out, 0, "alerts", "%llu (%llu more folded into alert_storm summaries)",
@@ -286,6 +290,16 @@ static void status_text(const struct status *s, struct jw *out)
 	text_degraded(&s->degraded, out);
 	text_resources(&s->resources, out);
 	text_tls(s, out);
+}
+
+static void status_text(const struct status *s, struct jw *out)
+{
+	text_uptime(s, out);
+	text_agents(s, out);
+	if (s->own_uid)
+		line(out, 0, "figures", "monitor-wide figures are shown to root only");
+	else
+		text_figures(s, out);
 }
 
 /* ---- JSON ---- */
@@ -365,6 +379,9 @@ static void json_recording(const struct status_recording *r, struct jw *w)
 	ju(w, "entries", r->entries);
 	ju(w, "lost", r->lost);
 	ju(w, "pruned", r->pruned);
+	ju(w, "secrets_masked", r->masked);
+	ju(w, "scrub_evicted", r->scrub_evicted);
+	ju(w, "scrub_h2_lost", r->scrub_h2_lost);
 	jw_key(w, "failed");
 	jw_bool(w, r->failed);
 	js(w, "reason", r->reason);
@@ -399,7 +416,8 @@ static void json_http(const struct status_http *h, struct jw *w)
 static void json_degraded(const struct status_degraded *d, struct jw *w)
 {
 	const struct figure f[] = { { "undecodable_records", d->undecodable },
-		{ "tags_lost", d->tags_lost }, { "tag_writes_failed", d->tag_writes_failed } };
+		{ "tags_lost", d->tags_lost }, { "tag_writes_failed", d->tag_writes_failed },
+		{ "scratch_busy", d->scratch_busy } };
 
 	jw_key(w, "degraded");
 	jw_obj_begin(w);
@@ -454,18 +472,9 @@ static void json_tls(const struct status *s, struct jw *w)
 	jw_arr_end(w);
 }
 
-static void status_json(const struct status *s, struct jw *w)
+/* what only root sees: the monitor's own figures */
+static void json_figures(const struct status *s, struct jw *w)
 {
-	char since[32];
-
-	wall_time(s->started_ns, since, sizeof(since));
-	w->comma = false;
-	jw_obj_begin(w);
-	ju(w, "pid", s->pid);
-	js(w, "started", since);
-	ju(w, "uptime_s", s->uptime_ns / 1000000000ull);
-	js(w, "socket", s->socket);
-	json_agents(s, w);
 	json_by_type(w, "events", s->events);
 	json_by_type(w, "drops", s->drops);
 	ju(w, "alerts", s->alerts);
@@ -479,6 +488,22 @@ static void status_json(const struct status *s, struct jw *w)
 	json_degraded(&s->degraded, w);
 	json_resources(&s->resources, w);
 	json_tls(s, w);
+}
+
+static void status_json(const struct status *s, struct jw *w)
+{
+	char since[32];
+
+	wall_time(s->started_ns, since, sizeof(since));
+	w->comma = false;
+	jw_obj_begin(w);
+	ju(w, "pid", s->pid);
+	js(w, "started", since);
+	ju(w, "uptime_s", s->uptime_ns / 1000000000ull);
+	js(w, "socket", s->socket);
+	json_agents(s, w);
+	if (!s->own_uid) /* a client that is not root: its agents only */
+		json_figures(s, w);
 	jw_obj_end(w);
 	jw_raw(w, "\n", 1);
 	w->comma = false;

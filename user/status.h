@@ -48,6 +48,9 @@ struct status_recording {
 	uint64_t entries;             /* entries written (records, state, clock) */
 	uint64_t lost;                /* entries not recorded: queue full, write error */
 	uint64_t pruned;              /* files deleted by the age and size limits */
+	uint64_t masked;              /* secret bytes masked before recording */
+	uint64_t scrub_evicted;       /* streams whose masking state was forgotten */
+	uint64_t scrub_h2_lost;       /* HTTP/2 header tables lost (names masked since) */
 	bool failed;                  /* recording stopped on an error */
 	char reason[640];             /* why, when failed */
 };
@@ -89,6 +92,7 @@ struct status_degraded {
 	uint64_t undecodable;         /* kernel records that did not decode (drop events) */
 	uint64_t tags_lost;           /* tags the kernel could not store: tagged map full */
 	uint64_t tag_writes_failed;   /* tags the collector could not write to the kernel */
+	uint64_t scratch_busy;        /* records lost: every scratch buffer of the CPU busy */
 };
 
 /* the shared libraries' TLS uprobes: per agent process or system-wide */
@@ -125,7 +129,7 @@ struct status {
 	struct status_resources resources;
 	const struct tls_watch_bin *tls_bins; /* agent binaries' TLS verdicts (n_tls_bins) */
 	size_t n_tls_bins;
-	bool own_uid;                 /* agents: only the processes of uid (asked by */
+	bool own_uid;                 /* agents: only the processes of uid, no monitor-wide figures (asked by */
 	uint32_t uid;                 /* a client that is not root) */
 };
 

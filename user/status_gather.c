@@ -36,6 +36,9 @@ static void gather_recording(const struct status_sources *src, struct status_rec
 	r->entries = rs.entries;
 	r->lost = rs.lost;
 	r->pruned = rs.pruned;
+	r->masked = rs.masked;
+	r->scrub_evicted = rs.scrub_evicted;
+	r->scrub_h2_lost = rs.scrub_h2_lost;
 	r->failed = rs.failed;
 	snprintf(r->reason, sizeof(r->reason), "%s", rs.reason);
 }
@@ -104,6 +107,7 @@ int status_gather(struct status *s, const struct status_sources *src)
 	pipeline_records(src->pl, &s->degraded.undecodable);
 	s->degraded.tags_lost = loader_faults(src->loader, AM_FAULT_TAG_FULL);
 	s->degraded.tag_writes_failed = src->tag_writes_failed;
+	s->degraded.scratch_busy = loader_faults(src->loader, AM_FAULT_SCRATCH_BUSY);
 	gather_uprobes(src->loader, &s->tls_uprobes);
 	s->tls_bins = tls_watch_bins(src->tls, &s->n_tls_bins);
 	s->own_uid = src->own_uid;

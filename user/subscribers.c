@@ -134,10 +134,10 @@ int tail_filter_request(const struct tail_filter *f, char *line, size_t len)
 
 bool tail_filter_match(const struct tail_filter *f, const struct event *ev)
 {
+	if (f->own_uid && ev->uid != f->uid) /* drops too: counts of the whole monitor */
+		return false;
 	if (ev->type == AM_EV_DROP)
 		return true;
-	if (f->own_uid && ev->uid != f->uid)
-		return false;
 	if (f->alerts && ev->type != AM_EV_ALERT)
 		return false;
 	if (f->types && (ev->type >= 64 || !(f->types & (1ull << ev->type))))

@@ -1,7 +1,8 @@
 #!/bin/bash
 # The control socket under a flood (issue 11, "Control socket"): a tagged
 # agent holds 130 idle connections (more than the collector's 128 slots),
-# then 125 tail streams it never reads.  Meanwhile `status` answers and
+# then 125 tail streams it never reads (32 are served: one uid's most),
+# and three other users do the same (32, 32, then the 24 left of 120).  Meanwhile `status` answers and
 # `launch` runs its command tagged; the idle connections are closed at the
 # request timeout (--request-timeout 2) or evicted for a newcomer, and
 # status counts both.  A client the collector refuses ("too many clients",
@@ -39,11 +40,22 @@ PYEOF
 grep -q "idle connections: .* timed out, .* evicted" <("$AGENTMON" status --socket "$SOCK") ||
 	fail "status text does not show the idle connections"
 
-# ---- 125 tail streams never read ----
+# ---- tail streams never read: 125 asked by root, then by three other users ----
+# one uid holds at most 32 tails, so root's flood leaves tails to the others
+command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
+chmod 0666 "$SOCK" && chmod 0711 "$T" && mkdir -m 0777 "$T/pub" || fail "cannot open the socket to other uids"
 bg "$AGENTMON" launch --socket "$SOCK" --agent tailflood -- \
-	"$PY" "$AT_HELPERS/ctl_hold.py" "$SOCK" tail 125 "$T/tails" 20
-wait_file "$T/tails" 10
-grep -q "^open 120" "$T/tails" || fail "want 120 tails open (the rest refused): $(cat "$T/tails")"
+	"$PY" "$AT_HELPERS/ctl_hold.py" "$SOCK" tail 125 "$T/pub/tails.0" 20
+wait_file "$T/pub/tails.0" 10
+grep -q "^open 32$" "$T/pub/tails.0" || fail "root: want 32 tails open (the rest refused): $(cat "$T/pub/tails.0")"
+for u in 65534 1000 1001; do
+	bg setpriv --reuid "$u" --regid "$u" --clear-groups "$AGENTMON" launch --socket "$SOCK" \
+		--agent "tailflood$u" -- "$PY" "$AT_HELPERS/ctl_hold.py" "$SOCK" tail 125 "$T/pub/tails.$u" 20
+	wait_file "$T/pub/tails.$u" 10
+done
+grep -q "^open 32$" "$T/pub/tails.65534" && grep -q "^open 32$" "$T/pub/tails.1000" ||
+	fail "another user's tails were starved: $(cat "$T"/pub/tails.*)"
+grep -q "^open 24$" "$T/pub/tails.1001" || fail "want 120 tails in all: $(cat "$T"/pub/tails.*)"
 for i in 1 2 3; do
 	launch "busy$i" /bin/true || fail "launch $i failed with 120 tails held"
 	status_ok || fail "status $i failed with 120 tails held: $(cat "$T/status.err")"
@@ -78,4 +90,4 @@ for i in $(seq 30); do
 	refused "tail $i" tail --socket "$T/fake.sock"
 done
 stop_collector
-pass "status and launch served in ${served_ms} ms under 130 idle connections, 128 closed (timed out or evicted); 120 unread tails starve neither; refused clients exit 1 with the message"
+pass "status and launch served in ${served_ms} ms under 130 idle connections, 128 closed (timed out or evicted); 120 unread tails (32 per uid: root's flood starved no other user) starve neither; refused clients exit 1 with the message"

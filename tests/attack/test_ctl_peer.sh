@@ -1,7 +1,7 @@
 #!/bin/bash
 # Who may do what on the control socket (issue 11, "Control socket"):
 # - a client that is not root sees only its own uid's agents: `status`
-#   lists them and not root's; `tail` streams their events and not root's
+#   lists them and not root's, and none of the monitor-wide figures; `tail` streams their events and not root's
 #   (the socket opened to everyone here, as --socket-group opens it to a
 #   group);
 # - an agent cannot relabel itself: `launch --agent other` from a process
@@ -28,6 +28,16 @@ wait_event 10 type=exec agent=nobodybot
 as_nobody "$AGENTMON" status --socket "$SOCK" >"$T/st.nobody" 2>&1 || fail "status as nobody failed: $(cat "$T/st.nobody")"
 grep -q nobodybot "$T/st.nobody" || fail "nobody's status misses its own agent: $(cat "$T/st.nobody")"
 grep -q rootbot "$T/st.nobody" && fail "nobody's status shows root's agent: $(cat "$T/st.nobody")"
+# nor the monitor-wide figures (counts of everyone's events, drops, TLS verdicts by path)
+grep -q "monitor-wide figures are shown to root only" "$T/st.nobody" ||
+	fail "nobody's status does not say the figures are root's: $(cat "$T/st.nobody")"
+grep -Eq "^(events|drops|degraded|tls binaries|recording):" "$T/st.nobody" &&
+	fail "nobody's status shows monitor-wide figures: $(cat "$T/st.nobody")"
+as_nobody "$AGENTMON" status --json --socket "$SOCK" >"$T/st.nobody.json" || fail "status --json as nobody failed"
+"$PY" -c 'import json, sys
+s = json.load(open(sys.argv[1]))
+assert "agents" in s and not {"events", "drops", "degraded", "tls_binaries", "resources"} & set(s), sorted(s)' \
+	"$T/st.nobody.json" || fail "nobody's JSON status shows monitor-wide figures: $(cat "$T/st.nobody.json")"
 "$AGENTMON" status --socket "$SOCK" >"$T/st.root" || fail "status as root failed"
 grep -q nobodybot "$T/st.root" && grep -q rootbot "$T/st.root" ||
 	fail "root's status misses an agent: $(cat "$T/st.root")"

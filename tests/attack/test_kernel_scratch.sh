@@ -42,6 +42,16 @@ def find(o):
                 return r
 print(find(json.load(open(sys.argv[1]))))' "$T/status.json")
 [ "$bad" = 0 ] || fail "status counts $bad undecodable records (want 0): $(cat "$T/status.json")"
+# records lost to busy scratch buffers are shown on their own, within the drops
+"$PY" -c 'import json, sys
+s = json.load(open(sys.argv[1]))
+busy = s["degraded"]["scratch_busy"]
+assert isinstance(busy, int) and 0 <= busy <= s["drops"]["total"], (busy, s["drops"])' \
+	"$T/status.json" || fail "status degraded.scratch_busy missing or over the drops: $(cat "$T/status.json")"
+am status --socket "$SOCK" | grep -q "records lost (scratch buffers busy)" ||
+	fail "status text lacks the records lost to busy scratch buffers"
+am status --socket "$SOCK" | grep -q "secrets: .* bytes masked" ||
+	fail "status text lacks the scrubber's figures"
 stop_collector TERM 15000 # drains what the kernel delivered
 expect_none type=drop reason~undecodable
 grep -q undecodable "$OUT" && fail "an undecodable record: $(grep undecodable "$OUT" | head -3)"

@@ -245,9 +245,30 @@ static void test_kernel_rules(void **state)
 	assert_true(agents_kernel_rules(A, collect, &s));
 }
 
+/* a launch that tagged nothing takes its new name back; only the newest, only without patterns */
+static void test_forget_newest(void **state)
+{
+	struct agents *a = agents_new_default();
+	size_t n = agents_count(a);
+	uint32_t x, y;
+
+	(void)state;
+	x = agents_intern(a, "launched-x");
+	y = agents_intern(a, "launched-y");
+	assert_false(agents_forget_newest(a, x));  /* not the newest */
+	assert_true(agents_forget_newest(a, y));
+	assert_int_equal(agents_count(a), n + 1);
+	assert_true(agents_forget_newest(a, x));
+	assert_int_equal(agents_count(a), n);
+	assert_false(agents_forget_newest(a, (uint32_t)n - 1)); /* a default, with patterns */
+	assert_int_equal(agents_intern(a, "launched-y"), n);
+	agents_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_forget_newest),
 		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plain_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interpreters, setup, teardown),

@@ -256,12 +256,12 @@ static void test_filter_match(void **state)
 
 	assert_int_equal(tail_filter_parse("", &f, err, sizeof(err)), 0);
 	assert_true(tail_filter_match(&f, &open_bot) && tail_filter_match(&f, &exec_other));
-	/* a client that is not root: its own uid's events (and drops) only */
+	/* a client that is not root: its own uid's events only, no monitor-wide drops */
 	exec_other.uid = 1000;
 	f.own_uid = true;
 	f.uid = 1000;
-	assert_true(tail_filter_match(&f, &exec_other) && tail_filter_match(&f, &drop));
-	assert_false(tail_filter_match(&f, &open_bot));
+	assert_true(tail_filter_match(&f, &exec_other));
+	assert_false(tail_filter_match(&f, &open_bot) || tail_filter_match(&f, &drop));
 	exec_other.uid = 0;
 	assert_int_equal(tail_filter_parse("agent=bot", &f, err, sizeof(err)), 0);
 	assert_true(tail_filter_match(&f, &open_bot));
@@ -369,6 +369,30 @@ static int client(struct control *c, const char *line)
 	control_serve(c); /* accept */
 	control_serve(c); /* read the request, answer */
 	return fd;
+}
+
+/* client() as euid uid (root may connect as anyone: SO_PEERCRED gives the euid) */
+static int client_as(struct control *c, const char *line, uid_t uid)
+{
+	char err[256], sub[160];
+	int fd;
+
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	assert_int_equal(chmod(dir, 0711) || chmod(sub, 0711) || chmod(sock, 0666), 0);
+	assert_int_equal(seteuid(uid), 0);
+	fd = control_connect(sock, err, sizeof(err));
+	assert_int_equal(seteuid(0), 0);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, line, strlen(line)), (ssize_t)strlen(line));
+	control_serve(c);
+	control_serve(c);
+	return fd;
+}
+
+/* the i-th of many tails: CONTROL_TAILS_PER_UID per uid */
+static int tail_client(struct control *c, int i)
+{
+	return client_as(c, "tail\n", 1000 + (uid_t)(i / CONTROL_TAILS_PER_UID));
 }
 
 /* read what fd has within 1 s, until want appears; NUL-terminated in buf */
@@ -508,14 +532,16 @@ static void test_too_many_clients(void **state)
 	char err[256], buf[256];
 	int fds[CONTROL_CLIENTS_MAX + 1], extra, launch;
 
+	if (geteuid())
+		skip(); /* the tails of several uids */
 	assert_int_equal(control_listen(&c, sock, handler, NULL, err, sizeof(err)), 0);
 	for (int i = 0; i < CONTROL_TAILS_MAX; i++) {
-		fds[i] = client(&c, "tail\n");
+		fds[i] = tail_client(&c, i);
 		read_until(&c, fds[i], buf, sizeof(buf), "\n");
 		assert_string_equal(buf, "ok\n");
 	}
-	/* one tail more is refused; launch still finds a slot */
-	extra = client(&c, "tail\n");
+	/* one tail more is refused (a uid with none yet too); launch still finds a slot */
+	extra = client_as(&c, "tail\n", 2000);
 	read_until(&c, extra, buf, sizeof(buf), "\n");
 	assert_string_equal(buf, "error too many clients\n");
 	launch = client(&c, "launch bot\n");
@@ -540,6 +566,34 @@ static void test_too_many_clients(void **state)
 	control_close(&c);
 }
 
+/* one uid holds at most CONTROL_TAILS_PER_UID tails; another uid still gets one */
+static void test_tails_per_uid(void **state)
+{
+	struct control c;
+	char err[256], buf[256];
+	int fds[CONTROL_TAILS_PER_UID], extra;
+
+	assert_int_equal(control_listen(&c, sock, handler, NULL, err, sizeof(err)), 0);
+	for (int i = 0; i < CONTROL_TAILS_PER_UID; i++) {
+		fds[i] = client(&c, "tail\n");
+		read_until(&c, fds[i], buf, sizeof(buf), "\n");
+		assert_string_equal(buf, "ok\n");
+	}
+	extra = client(&c, "tail\n");
+	read_until(&c, extra, buf, sizeof(buf), "\n");
+	assert_string_equal(buf, "error too many clients\n");
+	close(extra);
+	if (!geteuid()) {
+		extra = client_as(&c, "tail\n", 1000);
+		read_until(&c, extra, buf, sizeof(buf), "\n");
+		assert_string_equal(buf, "ok\n");
+		close(extra);
+	}
+	for (int i = 0; i < CONTROL_TAILS_PER_UID; i++)
+		close(fds[i]);
+	control_close(&c);
+}
+
 /* every slot held by tails and idle connections: launch still gets in, and
  * the idle ones are closed at the request timeout; both counted */
 static void test_idle_connections(void **state)
@@ -549,9 +603,11 @@ static void test_idle_connections(void **state)
 	char err[256], buf[256];
 	int fds[CONTROL_CLIENTS_MAX], launch;
 
+	if (geteuid())
+		skip(); /* the tails of several uids */
 	assert_int_equal(control_listen(&c, sock, handler, NULL, err, sizeof(err)), 0);
 	for (int i = 0; i < CONTROL_TAILS_MAX; i++) {
-		fds[i] = client(&c, "tail\n");
+		fds[i] = tail_client(&c, i);
 		read_until(&c, fds[i], buf, sizeof(buf), "\n");
 	}
 	for (int i = CONTROL_TAILS_MAX; i < CONTROL_CLIENTS_MAX; i++) {
@@ -616,6 +672,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tail_stream, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_client, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_request, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tails_per_uid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_many_clients, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_group, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_connections, setup, teardown),

@@ -130,6 +130,36 @@ static void test_gap_and_keys(void **state)
 	assert_string_equal(scrubbed(AM_DATA_SOCK_SEND, 9, line, 0) + 100, ": x\r\n");
 }
 
+/* a key shape cut anywhere by a record boundary: masked after the cut too */
+static void test_key_cut(void **state)
+{
+	const char *body = "{\"k\":\"sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123\",\"q\":\"hi\"}";
+	size_t k0 = (size_t)(strstr(body, "sk-") - body), kend = (size_t)(strstr(body, "\",\"q") - body);
+
+	for (size_t cut = 1; cut < strlen(body); cut++) {
+		char a[256], got[256];
+
+		memcpy(a, body, cut);
+		a[cut] = '\0';
+		strcpy(got, scrubbed(AM_DATA_TLS_SEND, 300 + cut, a, 0));
+		strcat(got, scrubbed(AM_DATA_TLS_SEND, 300 + cut, body + cut, 0));
+		/* before the cut, a part shorter than a key at a buffer's end is kept */
+		assert_int_equal(strlen(got), strlen(body));
+		assert_memory_equal(got, body, k0 + 3);
+		for (size_t i = cut > k0 + 7 ? cut : k0 + 7; i < kend; i++)
+			assert_int_equal(got[i], 'X');
+		assert_string_equal(got + kend, body + kend);
+	}
+	/* not carried over bytes that were not captured */
+	scrubbed(AM_DATA_TLS_SEND, 400, "x sk-ant-api03-abc", 9000);
+	assert_string_equal(scrubbed(AM_DATA_TLS_SEND, 400, "defghijklmnopqrstuvwxyz\"", 0),
+			    "defghijklmnopqrstuvwxyz\"");
+	/* a word before the prefix: not a key there, nor after a cut */
+	scrubbed(AM_DATA_TLS_SEND, 401, "task-ant-api03-abc", 0);
+	assert_string_equal(scrubbed(AM_DATA_TLS_SEND, 401, "defghijklmnopqrstuvwxyz\"", 0),
+			    "defghijklmnopqrstuvwxyz\"");
+}
+
 static void test_exec(void **state)
 {
 	static const char file[] = "/usr/bin/curl", cwd[] = "/home/u";
@@ -188,6 +218,7 @@ int main(void)
 		cmocka_unit_test(test_query),
 		cmocka_unit_test(test_split_writes),
 		cmocka_unit_test(test_gap_and_keys),
+		cmocka_unit_test(test_key_cut),
 		cmocka_unit_test(test_exec),
 		cmocka_unit_test(test_raw),
 	};

@@ -44,7 +44,7 @@ static void sample(struct status *s)
 						 .last_error = "connect: refused" };
 	s->http = (struct status_http){ .heads_incomplete = 3, .conns_evicted = 1 };
 	s->degraded = (struct status_degraded){ .undecodable = 3, .tags_lost = 2,
-						 .tag_writes_failed = 1 };
+						 .tag_writes_failed = 1, .scratch_busy = 4 };
 	s->tls_bins = tls_sample;
 	s->n_tls_bins = 2;
 	s->tls_uprobes = (struct status_tls_uprobes){ .hooked = true, .scoped = true,
@@ -139,7 +139,8 @@ static void test_text(void **state)
 				      "0 failed attempts, 0 rejected, 0 dropped (queue full), 0 expired\n"
 				      "  last error:   connect: refused\n"));
 	assert_non_null(strstr(w.buf, "degraded:       3 undecodable records, 2 tags lost "
-				      "(tagged map full), 1 tag writes failed\n"));
+				      "(tagged map full), 1 tag writes failed, 4 records lost "
+				      "(scratch buffers busy)\n"));
 	assert_non_null(strstr(w.buf, "tls uprobes:    per agent process: 3 covered by 2 attaches "
 				      "(24 perf fds); since start 5 attaches, 7 covered at "
 				      "fork, 1 not covered\n"));
@@ -155,10 +156,13 @@ static void test_text(void **state)
 				      "calls: no tracefs uprobe events: Permission denied)\n"));
 	jw_reset(&w);
 	s.recording = (struct status_recording){ .enabled = true, .dir = "/var/t",
-		.file = "/var/t/a.amtrace", .bytes = 4096, .files = 1 };
+		.file = "/var/t/a.amtrace", .bytes = 4096, .files = 1, .masked = 40,
+		.scrub_evicted = 2, .scrub_h2_lost = 1 };
 	status_format(&s, false, &w);
 	assert_non_null(strstr(w.buf, "recording:      on, /var/t, writing /var/t/a.amtrace, "
 				      "1 file, 4096 bytes\n"));
+	assert_non_null(strstr(w.buf, "  secrets:      40 bytes masked; 2 streams' state evicted, "
+				      "1 HTTP/2 header tables lost\n"));
 	jw_reset(&w);
 	s.recording.failed = true;
 	strcpy(s.recording.reason, "disk full");
@@ -187,13 +191,14 @@ static void test_json(void **state)
 		"\"tail\":{\"connected\":2,\"served\":5,\"missed\":77,\"gone\":3,\"refused\":0,"
 		"\"timed_out\":0,\"evicted\":0},"
 		"\"recording\":{\"enabled\":false,\"dir\":null,\"file\":null,\"bytes\":0,"
-		"\"files\":0,\"entries\":0,\"lost\":0,\"pruned\":0,\"failed\":false,\"reason\":null},"
+		"\"files\":0,\"entries\":0,\"lost\":0,\"pruned\":0,\"secrets_masked\":0,"
+		"\"scrub_evicted\":0,\"scrub_h2_lost\":0,\"failed\":false,\"reason\":null},"
 		"\"webhooks\":{\"count\":1,\"queued\":0,\"delivered\":2,\"spooled\":1,\"failed\":0,"
 		"\"rejected\":0,\"dropped\":0,\"expired\":0,\"last_error\":\"connect: refused\"},"
 		"\"http\":{\"heads_incomplete\":3,\"heads_evicted\":0,\"heads_budget\":0,"
 		"\"conns_evicted\":1,\"uploads_evicted\":0},"
 		"\"degraded\":{\"undecodable_records\":3,\"tags_lost\":2,"
-		"\"tag_writes_failed\":1},"
+		"\"tag_writes_failed\":1,\"scratch_busy\":4},"
 		"\"resources\":{\"fds_open\":0,\"fds_limit\":0,\"links\":0,\"link_budget\":0,"
 		"\"links_per_binary\":0,\"links_released\":0,\"links_refused\":0,\"rss_bytes\":0,"
 		"\"conn_bytes\":0,\"conn_budget\":0,\"conn_evicted\":0,\"llm_evicted\":0},"
@@ -215,6 +220,34 @@ static void test_json(void **state)
 	status_release(&s);
 }
 
+/* a client that is not root: its agents, none of the monitor-wide figures */
+static void test_not_root(void **state)
+{
+	struct status s;
+	struct jw w;
+
+	sample(&s);
+	s.own_uid = true;
+	jw_init(&w);
+	status_format(&s, true, &w);
+	assert_non_null(strstr(w.buf, "\"agents\":["));
+	for (const char *const *k = (const char *const[]){ "events", "drops", "alerts", "tail",
+		"recording", "webhooks", "http", "degraded", "resources", "tls_uprobes",
+		"tls_binaries", NULL }; *k; k++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "\"%s\":", *k);
+		assert_null(strstr(w.buf, key));
+	}
+	jw_reset(&w);
+	status_format(&s, false, &w);
+	assert_non_null(strstr(w.buf, "figures:        monitor-wide figures are shown to root only\n"));
+	assert_null(strstr(w.buf, "degraded"));
+	assert_null(strstr(w.buf, "/opt/x/claude"));
+	jw_free(&w);
+	status_release(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_agents_from_cache),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_not_root),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
