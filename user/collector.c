@@ -550,8 +550,8 @@ static int start_pipeline(struct collector *c)
 
 	c->rb = ring_buffer__new(loader_events_fd(c->loader), on_record, c, NULL);
 	c->tls = tls_watch_new(c->loader);
-	c->out = output_new(stdout, c->opts->format, isatty(STDOUT_FILENO));
-	if (!c->rb || !c->out || !c->tls) {
+	c->out = output_new(stdout, c->opts->format, am_color_ok(STDOUT_FILENO));
+	if (!c->rb || !c->out || !c->tls || (!c->opts->verbose && output_compact(c->out))) {
 		am_err("cannot set up the event pipeline: %s", strerror(errno));
 		return AM_EXIT_RUNTIME;
 	}

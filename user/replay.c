@@ -251,7 +251,7 @@ static int setup(struct replay *rp)
 	if ((ret = open_files(rp)))
 		return ret;
 	rp->agents = agents_new();
-	rp->out = output_new(stdout, rp->o->format, isatty(STDOUT_FILENO));
+	rp->out = output_new(stdout, rp->o->format, am_color_ok(STDOUT_FILENO));
 	if (!rp->agents || !rp->out)
 		return AM_EXIT_RUNTIME;
 	if (pipeline_new(&rp->pl, rp->policy, &po, &hooks, err, sizeof(err))) {
