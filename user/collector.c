@@ -664,8 +664,10 @@ static void stop(struct collector *c)
 	}
 	pipeline_free(c->pl); /* shows what it held; webhooks stopped (rest spooled) */
 	recorder_free(c->rec); /* what it holds is written */
-	if (c->out)
+	if (c->out) {
+		output_finish(c->out, am_now_ns(CLOCK_REALTIME));
 		output_flush(c->out);
+	}
 	ring_buffer__free(c->rb);
 	if (c->loader)
 		loader_close(c->loader); /* detaches every program */

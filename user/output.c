@@ -767,6 +767,12 @@ int output_event(struct output *o, const struct event *ev)
 	return o->buf.len >= OUT_FLUSH_AT ? output_flush(o) : 0;
 }
 
+void output_finish(struct output *o, uint64_t ts_ns)
+{
+	if (o->view)
+		view_flush(o->view, &o->buf, ts_ns);
+}
+
 int output_flush(struct output *o)
 {
 	int err = 0;

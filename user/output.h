@@ -45,6 +45,8 @@ int output_compact(struct output *o);
 /* format ev (ts_ns already realtime) and queue it; -errno on write failure */
 int output_event(struct output *o, const struct event *ev);
 int output_flush(struct output *o);
+/* the end of the stream: queue the compact view's fold lines still held */
+void output_finish(struct output *o, uint64_t ts_ns);
 
 /* the JSON object of ev, without newline, appended to w (used by every sink) */
 void output_event_json(struct jw *w, const struct event *ev);

@@ -30,6 +30,8 @@ struct view_proc {
 	char comm[AM_COMM_LEN + 1];
 	char agent[AM_NAME_MAX];
 	bool tagged;
+	bool execd;            /* its exec was seen (else a fork child: its reads
+				  count for the program it execs) */
 };
 
 /* an agent root's working tree */
@@ -458,7 +460,9 @@ void view_event(struct view *v, struct jw *w, const struct event *ev)
 	p = proc_get(v, w, ev);
 	switch (ev->type) {
 	case AM_EV_EXEC:
-		fold_line(v, w, ev->ts_ns, p); /* what the previous program read */
+		if (p->execd)
+			fold_line(v, w, ev->ts_ns, p); /* what the previous program read */
+		p->execd = true;
 		snprintf(p->comm, sizeof(p->comm), "%s", ev->comm);
 		p->serial = ++v->serial;
 		if (ev->agent && ev->pid == ev->agent_pid)

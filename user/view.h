@@ -17,7 +17,8 @@
  * and accepts show once per destination per process, DNS answers once per
  * name per process.  Read-only opens are folded (counted per process by
  * category, see view_classify) unless they matter; the counts are shown
- * as one "read N files (...)" line when the process exits or execs, when
+ * as one "read N files (...)" line when the process exits or execs (a
+ * fork child's reads before its first exec count for the program), when
  * its entry is evicted (VIEW_PROCS processes at once, least recently seen
  * first), or when it has folded VIEW_FOLD_FIRST, then 4 times as many...
  * Exit lines only for a non-zero status.  Text only: agent-chosen bytes go

@@ -193,6 +193,12 @@ static void test_exec_and_depth(void **state)
 			    "12:00:00.123   claude/git[1300] exec /usr/bin/x [git]\n");
 	assert_string_equal(exec_ev(v, 1301, 1300, "ssh", "/w"),
 			    "12:00:00.123     claude/ssh[1301] exec /usr/bin/x [ssh]\n");
+	/* a fork child's reads before its exec count for the program it execs */
+	open_ev(v, 1500, "bash", "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 3);
+	assert_string_equal(exec_ev(v, 1500, ROOT, "cat", "/w"),
+			    "12:00:00.123   claude/cat[1500] exec /usr/bin/x [cat]\n");
+	assert_string_equal(exit_ev(v, 1500, "cat", 0),
+			    "12:00:00.123   claude/cat[1500] read 1 file (1 system)\n");
 	/* a parent never seen: depth 1 */
 	assert_string_equal(exec_ev(v, 1400, 999, "curl", "/w"),
 			    "12:00:00.123   claude/curl[1400] exec /usr/bin/x [curl]\n");
