@@ -23,15 +23,9 @@
 
 static struct event base(uint32_t type, uint32_t pid, uint32_t ppid, const char *comm)
 {
-	struct event ev;
+	struct event ev = { .ts_ns = TS, .type = type, .pid = pid, .tid = pid, .ppid = ppid,
+			    .agent_pid = ROOT, .agent = "claude" };
 
-	memset(&ev, 0, sizeof(ev));
-	ev.ts_ns = TS;
-	ev.type = type;
-	ev.pid = ev.tid = pid;
-	ev.ppid = ppid;
-	ev.agent_pid = ROOT;
-	ev.agent = "claude";
 	snprintf(ev.comm, sizeof(ev.comm), "%s", comm);
 	return ev;
 }
