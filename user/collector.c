@@ -560,8 +560,8 @@ static int start_pipeline(struct collector *c)
 
 	c->rb = ring_buffer__new(loader_events_fd(c->loader), on_record, c, NULL);
 	c->tls = tls_watch_new(c->loader);
-	c->out = output_new(stdout, c->opts->format, isatty(STDOUT_FILENO));
-	if (!c->rb || !c->out || !c->tls) {
+	c->out = output_new(stdout, c->opts->format, am_color_ok(STDOUT_FILENO));
+	if (!c->rb || !c->out || !c->tls || (!c->opts->verbose && output_compact(c->out))) {
 		am_err("cannot set up the event pipeline: %s", strerror(errno));
 		return AM_EXIT_RUNTIME;
 	}
@@ -674,8 +674,10 @@ static void stop(struct collector *c)
 	}
 	pipeline_free(c->pl); /* shows what it held; webhooks stopped (rest spooled) */
 	recorder_free(c->rec); /* what it holds is written */
-	if (c->out)
+	if (c->out) {
+		output_finish(c->out, am_now_ns(CLOCK_REALTIME));
 		output_flush(c->out);
+	}
 	ring_buffer__free(c->rb);
 	if (c->loader)
 		loader_close(c->loader); /* detaches every program */

@@ -35,6 +35,7 @@ struct collector_opts {
 	const char *pin_dir;       /* bpffs dir of the tags that outlive the run; NULL: one
 				      per socket path (see collector.c pin_dir_of) */
 	bool no_record;
+	bool verbose;              /* text: every event, not the compact view */
 	bool no_pin;               /* pin nothing: tags end with the run */
 };
 

@@ -206,3 +206,10 @@ long am_fds_open(void)
 	closedir(d);
 	return n;
 }
+
+bool am_color_ok(int fd)
+{
+	const char *no = getenv("NO_COLOR");
+
+	return isatty(fd) && !(no && *no);
+}

@@ -25,6 +25,8 @@
 enum am_level { AM_LOG_ERR = 3, AM_LOG_WARN = 4, AM_LOG_INFO = 6, AM_LOG_DEBUG = 7 };
 
 extern bool am_verbose;
+/* whether to colour what goes to fd: a terminal, and NO_COLOR unset or empty */
+bool am_color_ok(int fd);
 
 void am_log(enum am_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define am_err(...)  am_log(AM_LOG_ERR, __VA_ARGS__)

@@ -565,9 +565,10 @@ void control_publish(struct control *c, const struct event *ev)
 
 		if (cl->state != CONTROL_TAIL || !tail_filter_match(&cl->sub.f, ev))
 			continue;
-		if (!(line = fanout_line(&c->fan, ev, &cl->sub.f)))
+		if (!(line = sub_line(&cl->sub, &c->fan, ev)))
 			return; /* out of memory: every client misses nothing more than now */
-		sub_offer(&cl->sub, line->buf, line->len);
+		if (line->len)
+			sub_offer(&cl->sub, line->buf, line->len);
 		if (cl->sub.unsent >= SEND_EARLY)
 			client_send(c, cl); /* also when blocked: it may have read since */
 	}

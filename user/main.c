@@ -55,7 +55,8 @@ static const char RUN_USAGE[] =
 	"  Load the BPF programs, tag agents and print their events until SIGINT/SIGTERM.\n"
 	"  --config FILE        policy file (default " AM_DEFAULT_CONFIG " if present,\n"
 	"                       else the embedded default policy)\n"
-	"  --format text|json   text for people (default), JSON Lines for machines\n"
+	"  --format text|json   text for people (default, compact: see --verbose), JSON\n"
+	"                       Lines for machines (every event)\n"
 	"  --record DIR         record traces in DIR (default: the policy's record.dir,\n"
 	"                       else " AM_DEFAULT_TRACES ")\n"
 	"  --no-record          do not record traces\n"
@@ -87,7 +88,9 @@ static const char RUN_USAGE[] =
 	"  --request-timeout SECS  a control socket connection that has not sent its\n"
 	"                       request line (or read its reply) within SECS is closed\n"
 	"                       and counted (1-300, default 5)\n"
-	"  -v, --verbose        debug messages, libbpf's included\n";
+	"  -v, --verbose        text: every event, not the compact view (library and\n"
+	"                       locale reads folded, see README); and debug messages,\n"
+	"                       libbpf's included, on stderr\n";
 
 static int parse_print(const char *s, enum collector_print *out)
 {
@@ -183,7 +186,7 @@ static int cmd_run(int argc, char **argv)
 				return usage_error("bad --request-timeout '%s' (1-300 seconds)", optarg);
 			o.request_timeout_ns = v * 1000000000ull;
 			break;
-		case 'v': am_verbose = true; break;
+		case 'v': am_verbose = o.verbose = true; break;
 		case 'h': return help();
 		default: return bad_option(argv);
 		}
@@ -354,15 +357,19 @@ static int cmd_report(int argc, char **argv)
 
 static const char TAIL_USAGE[] =
 	"agentmon tail [--json] [--agent NAME] [--type T[,T...]] [--pid PID] [--alerts]\n"
-	"              [--socket PATH]\n"
+	"              [--verbose] [--socket PATH]\n"
 	"  Stream the running collector's events and alerts as they happen, in the\n"
 	"  format of 'run'.  Drop events always pass the filters; a client that reads\n"
 	"  too slowly is told how many events it missed.  Ends on SIGINT/SIGTERM (0)\n"
 	"  or when the collector goes away (1).\n"
-	"  --json          JSON Lines (default: text, coloured on a terminal)\n"
+	"  --json          JSON Lines (default: text, coloured on a terminal unless\n"
+	"                  NO_COLOR is set; compact: library, locale and loader reads\n"
+	"                  folded into one line per process, one line per destination)\n"
+	"  --verbose       text: every event, as 'run --verbose' prints it\n"
 	"  --agent NAME    only this agent's events\n"
 	"  --type T[,T...] only these types: exec, exit, open, unlink, rename, chmod,\n"
-	"                  connect, accept, send, dns, http, alert, drop\n"
+	"                  connect, accept, send, dns, http, alert, drop; every event\n"
+	"                  of them is printed (text as with --verbose)\n"
 	"  --pid PID       only this process, or the tree of the agent rooted at PID\n"
 	"  --alerts        alerts only\n"
 	"  --socket PATH   the collector's socket (default " AM_DEFAULT_SOCKET ")\n";
@@ -373,18 +380,19 @@ static int cmd_tail(int argc, char **argv)
 		{ "json", no_argument, 0, 'j' }, { "agent", required_argument, 0, 'a' },
 		{ "type", required_argument, 0, 't' }, { "pid", required_argument, 0, 'p' },
 		{ "alerts", no_argument, 0, 'A' }, { "socket", required_argument, 0, 's' },
-		{ "help", no_argument, 0, 'h' }, { 0 },
+		{ "verbose", no_argument, 0, 'v' }, { "help", no_argument, 0, 'h' }, { 0 },
 	};
 	struct tail_opts o = { .socket = AM_DEFAULT_SOCKET };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "ja:t:p:As:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ja:t:p:As:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': o.json = true; break;
 		case 'a': o.agent = optarg; break;
 		case 't': o.types = optarg; break;
 		case 'p': o.pid = optarg; break;
 		case 'A': o.alerts = true; break;
+		case 'v': o.verbose = true; break;
 		case 's': o.socket = optarg; break;
 		case 'h': return help();
 		default: return bad_option(argv);

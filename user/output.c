@@ -26,6 +26,7 @@
 #include "escape.h"
 #include "intent.h"
 #include "output.h"
+#include "view.h"
 
 #define OUT_FLUSH_AT (64u << 10)
 
@@ -45,6 +46,7 @@ struct output {
 	enum output_format fmt;
 	bool color;
 	struct jw buf;   /* queued lines */
+	struct view *view; /* the compact text view, NULL: every event */
 };
 
 struct output *output_new(FILE *f, enum output_format fmt, bool color)
@@ -65,6 +67,7 @@ void output_free(struct output *o)
 	if (!o)
 		return;
 	jw_free(&o->buf);
+	view_free(o->view);
 	free(o);
 }
 
@@ -470,8 +473,7 @@ static void addf(struct jw *b, const char *fmt, ...)
 		jw_raw(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
-/* s (n bytes) with control bytes, C1 and invalid UTF-8 as \xNN (escape.h); "?" for NULL */
-static void add_safe(struct jw *b, const char *s, size_t n)
+void output_text_safe(struct jw *b, const char *s, size_t n)
 {
 	if (!s) {
 		jw_raw(b, "?", 1);
@@ -490,25 +492,26 @@ static void add_safe(struct jw *b, const char *s, size_t n)
 
 static void add_str(struct jw *b, const char *s)
 {
-	add_safe(b, s, s ? strlen(s) : 0);
+	output_text_safe(b, s, s ? strlen(s) : 0);
 }
 
-static void text_who(struct jw *b, bool color, const struct event *ev)
+void output_text_who(struct jw *b, const char *color, const char *agent, const char *comm,
+		     uint32_t pid)
 {
-	bool same = ev->agent && strcmp(ev->agent, ev->comm) == 0;
+	bool same = agent && strcmp(agent, comm) == 0;
 
-	if (ev->agent) {
+	if (agent) {
 		if (color)
-			jw_raw(b, "\033[1;36m", 7);
-		add_str(b, ev->agent);
+			jw_raw(b, color, strlen(color));
+		add_str(b, agent);
 		if (color)
 			jw_raw(b, "\033[0m", 4);
 		if (!same)
 			jw_raw(b, "/", 1);
 	}
 	if (!same)
-		add_str(b, ev->comm);
-	addf(b, "[%u] %s", ev->pid, event_type_name(ev->type));
+		add_str(b, comm);
+	addf(b, "[%u]", pid);
 }
 
 static void text_exec(struct jw *b, const struct event_exec *x)
@@ -523,7 +526,7 @@ static void text_exec(struct jw *b, const struct event_exec *x)
 
 		if (i)
 			jw_raw(b, " ", 1);
-		add_safe(b, a, n);
+		output_text_safe(b, a, n);
 		a += n + 1;
 	}
 	jw_raw(b, x->argv_trunc ? " ...]" : "]", x->argv_trunc ? 5 : 1);
@@ -606,7 +609,7 @@ static void text_dns(struct jw *b, const struct event_dns *d)
 		jw_raw(b, " (none)", 7);
 }
 
-static void text_details(struct jw *b, const struct event *ev)
+void output_text_details(struct jw *b, const struct event *ev)
 {
 	switch (ev->type) {
 	case AM_EV_EXEC:
@@ -664,8 +667,7 @@ static void text_details(struct jw *b, const struct event *ev)
 	}
 }
 
-/* "ALERT high outbound_post: SUMMARY [chain] (N times)", red/yellow on a tty */
-static void text_alert(struct jw *b, bool color, const struct event_alert *al)
+void output_text_alert(struct jw *b, bool color, const struct event_alert *al)
 {
 	bool hot = al->severity && (!strcmp(al->severity, "high") ||
 				    !strcmp(al->severity, "critical"));
@@ -694,19 +696,25 @@ static void text_alert(struct jw *b, bool color, const struct event_alert *al)
 	}
 }
 
-static void text_line(struct jw *b, bool color, const struct event *ev)
+void output_text_time(struct jw *b, uint64_t ts_ns)
 {
-	time_t sec = (time_t)(ev->ts_ns / 1000000000ull);
+	time_t sec = (time_t)(ts_ns / 1000000000ull);
 	struct tm tm;
 
 	localtime_r(&sec, &tm);
 	addf(b, "%02d:%02d:%02d.%03u ", tm.tm_hour, tm.tm_min, tm.tm_sec,
-	     (unsigned)(ev->ts_ns % 1000000000ull / 1000000));
+	     (unsigned)(ts_ns % 1000000000ull / 1000000));
+}
+
+static void text_line(struct jw *b, bool color, const struct event *ev)
+{
+	output_text_time(b, ev->ts_ns);
 	if (ev->type == AM_EV_ALERT && ev->alert) {
-		text_alert(b, color, ev->alert);
+		output_text_alert(b, color, ev->alert);
 	} else {
-		text_who(b, color, ev);
-		text_details(b, ev);
+		output_text_who(b, color ? "\033[1;36m" : NULL, ev->agent, ev->comm, ev->pid);
+		addf(b, " %s", event_type_name(ev->type));
+		output_text_details(b, ev);
 	}
 	jw_raw(b, "\n", 1);
 }
@@ -739,14 +747,30 @@ size_t output_missed_line(char *buf, size_t len, enum output_format fmt, uint64_
 	return n > 0 && (size_t)n < len ? (size_t)n : 0;
 }
 
+int output_compact(struct output *o)
+{
+	if (o->fmt != OUTPUT_TEXT || o->view)
+		return 0;
+	return (o->view = view_new(o->color)) ? 0 : -ENOMEM;
+}
+
 int output_event(struct output *o, const struct event *ev)
 {
-	output_line(&o->buf, ev, o->fmt, o->color);
+	if (o->view)
+		view_event(o->view, &o->buf, ev);
+	else
+		output_line(&o->buf, ev, o->fmt, o->color);
 	if (o->buf.oom) {
 		jw_reset(&o->buf);
 		return -ENOMEM;
 	}
 	return o->buf.len >= OUT_FLUSH_AT ? output_flush(o) : 0;
+}
+
+void output_finish(struct output *o, uint64_t ts_ns)
+{
+	if (o->view)
+		view_flush(o->view, &o->buf, ts_ns);
 }
 
 int output_flush(struct output *o)

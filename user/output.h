@@ -40,9 +40,13 @@ void output_line(struct jw *w, const struct event *ev, enum output_format fmt, b
 size_t output_missed_line(char *buf, size_t len, enum output_format fmt, uint64_t missed,
 			  uint64_t ts_ns);
 
+/* text through the compact view (view.h) from now on; JSON unchanged; -ENOMEM */
+int output_compact(struct output *o);
 /* format ev (ts_ns already realtime) and queue it; -errno on write failure */
 int output_event(struct output *o, const struct event *ev);
 int output_flush(struct output *o);
+/* the end of the stream: queue the compact view's fold lines still held */
+void output_finish(struct output *o, uint64_t ts_ns);
 
 /* the JSON object of ev, without newline, appended to w (used by every sink) */
 void output_event_json(struct jw *w, const struct event *ev);
@@ -50,6 +54,26 @@ void output_event_json(struct jw *w, const struct event *ev);
 const char *output_http_url(const struct event_http *h, char *buf, size_t len);
 /* "host:port", else "addr:port" ("[v6]:port") of a net destination */
 const char *output_net_dest(const struct event_net *n, char *buf, size_t len);
+/*
+ * The pieces of a text line, for other text views (view.h) to share:
+ * output_text_time - "12:00:00.123 " (local time) of a realtime ts;
+ * output_text_who - "AGENT/COMM[PID]" (AGENT alone when it equals COMM,
+ *   COMM alone when agent is NULL), the agent name wrapped in the terminal
+ *   colour sequence color unless color is NULL;
+ * output_text_details - what follows "who type" for ev (" /usr/bin/git
+ *   [git push]", " /etc/x O_RDONLY = 3" ...);
+ * output_text_alert - "ALERT high RULE: SUMMARY [chain]" and its intent on
+ *   a second line, red/yellow when color;
+ * output_text_safe - s (n bytes) with control bytes, C1 and invalid UTF-8
+ *   as \xNN (escape.h); "?" for NULL.
+ */
+void output_text_time(struct jw *b, uint64_t ts_ns);
+void output_text_who(struct jw *b, const char *color, const char *agent, const char *comm,
+		     uint32_t pid);
+void output_text_details(struct jw *b, const struct event *ev);
+void output_text_alert(struct jw *b, bool color, const struct event_alert *al);
+void output_text_safe(struct jw *b, const char *s, size_t n);
+
 /* "O_WRONLY|O_CREAT" for open flags into buf */
 const char *output_open_flags(uint32_t flags, char *buf, size_t len);
 

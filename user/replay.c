@@ -260,7 +260,7 @@ static int setup(struct replay *rp)
 		return ret;
 	rp->agents = agents_new();
 	if (!rp->o->sink)
-		rp->out = output_new(stdout, rp->o->format, isatty(STDOUT_FILENO));
+		rp->out = output_new(stdout, rp->o->format, am_color_ok(STDOUT_FILENO));
 	if (!rp->agents || (!rp->o->sink && !rp->out))
 		return AM_EXIT_RUNTIME;
 	if (pipeline_new(&rp->pl, rp->policy, &po, &hooks, err, sizeof(err))) {

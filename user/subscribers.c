@@ -12,6 +12,7 @@
 
 #include "common.h"
 #include "subscribers.h"
+#include "view.h"
 
 #define ARGS_MAX 512     /* a request line's arguments */
 #define NOTICE_MAX 160   /* one missed notice */
@@ -64,6 +65,8 @@ static int parse_word(char *w, struct tail_filter *f, char *err, size_t errlen)
 		f->json = true;
 	else if (!strcmp(w, "color"))
 		f->color = true;
+	else if (!strcmp(w, "verbose"))
+		f->verbose = true;
 	else if (!strcmp(w, "alerts"))
 		f->alerts = true;
 	else if (!strncmp(w, "agent=", 6))
@@ -119,6 +122,7 @@ int tail_filter_request(const struct tail_filter *f, char *line, size_t len)
 
 	ok = ok && (!f->json || add_word(line, len, &at, " %s", "json"));
 	ok = ok && (!f->color || add_word(line, len, &at, " %s", "color"));
+	ok = ok && (!f->verbose || add_word(line, len, &at, " %s", "verbose"));
 	ok = ok && (!f->agent[0] || add_word(line, len, &at, " agent=%s", f->agent));
 	for (uint32_t t = 1, first = 1; ok && t < 64; t++) {
 		if (!(f->types & (1ull << t)))
@@ -208,11 +212,19 @@ int sub_init(struct subscriber *s, const struct tail_filter *f)
 {
 	memset(s, 0, sizeof(*s));
 	s->f = *f;
-	return lq_init(&s->q, TAIL_QUEUE_BYTES);
+	if (!f->json && !f->verbose && !f->types && !(s->view = view_new(f->color)))
+		return -ENOMEM;
+	if (lq_init(&s->q, TAIL_QUEUE_BYTES)) {
+		view_free(s->view);
+		s->view = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void sub_free(struct subscriber *s)
 {
+	view_free(s->view);
 	lq_free(&s->q);
 	memset(s, 0, sizeof(*s));
 }
@@ -251,12 +263,14 @@ void fanout_init(struct fanout *fo)
 	memset(fo, 0, sizeof(*fo));
 	for (int k = 0; k < FANOUT_N; k++)
 		jw_init(&fo->line[k]);
+	jw_init(&fo->own);
 }
 
 void fanout_free(struct fanout *fo)
 {
 	for (int k = 0; k < FANOUT_N; k++)
 		jw_free(&fo->line[k]);
+	jw_free(&fo->own);
 }
 
 void fanout_begin(struct fanout *fo)
@@ -275,4 +289,13 @@ const struct jw *fanout_line(struct fanout *fo, const struct event *ev,
 		fo->have[k] = true;
 	}
 	return fo->line[k].oom ? NULL : &fo->line[k];
+}
+
+const struct jw *sub_line(struct subscriber *s, struct fanout *fo, const struct event *ev)
+{
+	if (!s->view)
+		return fanout_line(fo, ev, &s->f);
+	jw_reset(&fo->own);
+	view_event(s->view, &fo->own, ev);
+	return fo->own.oom ? NULL : &fo->own;
 }

@@ -6,11 +6,13 @@
  * lq_send(), which writes a queue to a socket without ever blocking.
  *
  * Request arguments (after "tail"), space separated, any order:
- *   json | color | agent=NAME | type=T[,T...] | pid=N | alerts
+ *   json | color | verbose | agent=NAME | type=T[,T...] | pid=N | alerts
  * Type names are event_type_name()'s (exec, open, alert, drop...).  An
  * event passes when every given filter holds; drop events always pass.
  * A client that is not root gets only the events of its own uid's
  * processes (own_uid: set from the peer's credentials, never requested).
+ * Text goes through a compact view of the client's own (view.h) unless
+ * verbose or type= is given: then every event is a line, as `run -v`.
  */
 #ifndef AGENTMON_SUBSCRIBERS_H
 #define AGENTMON_SUBSCRIBERS_H
@@ -32,6 +34,7 @@ struct tail_filter {
 	bool alerts;              /* alerts only */
 	bool json;                /* JSON Lines, else text */
 	bool color;               /* text with terminal colours */
+	bool verbose;             /* text: every event, not the compact view */
 	bool own_uid;             /* only events of processes of uid (set by the
 				     collector for a client that is not root) */
 	uint32_t uid;
@@ -78,6 +81,7 @@ struct subscriber {
 	uint64_t missed_total;  /* dropped since it connected */
 	size_t unsent;          /* bytes queued since the last send attempt */
 	bool blocked;           /* its socket was full: wait for POLLOUT */
+	struct view *view;      /* its compact text view; NULL: every event */
 };
 
 /* a subscriber for f with a TAIL_QUEUE_BYTES queue; -ENOMEM */
@@ -102,6 +106,7 @@ enum { FANOUT_TEXT, FANOUT_COLOR, FANOUT_JSON, FANOUT_N };
 struct fanout {
 	struct jw line[FANOUT_N];
 	bool have[FANOUT_N];
+	struct jw own;          /* the lines of one client's own view */
 };
 
 void fanout_init(struct fanout *fo);
@@ -111,5 +116,10 @@ void fanout_begin(struct fanout *fo);
 /* ev as a line for a client with filter f; NULL when out of memory */
 const struct jw *fanout_line(struct fanout *fo, const struct event *ev,
 			     const struct tail_filter *f);
+/*
+ * sub_line - ev as s's lines: its view's (maybe none: len 0) into fo->own,
+ * else the shared fanout_line(); NULL when out of memory
+ */
+const struct jw *sub_line(struct subscriber *s, struct fanout *fo, const struct event *ev);
 
 #endif

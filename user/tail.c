@@ -59,7 +59,8 @@ static int tail_request(const struct tail_opts *o, char *line, size_t len, char 
 		return ret;
 	f.alerts = o->alerts;
 	f.json = o->json;
-	f.color = !o->json && isatty(STDOUT_FILENO);
+	f.color = !o->json && am_color_ok(STDOUT_FILENO);
+	f.verbose = o->verbose;
 	if (tail_filter_request(&f, line, len)) {
 		snprintf(err, errlen, "request too long");
 		return -EINVAL;

@@ -15,6 +15,7 @@ struct tail_opts {
 	const char *pid;     /* the pid or agent_pid; NULL: any */
 	bool alerts;         /* alerts only */
 	bool json;           /* JSON Lines, else text (coloured on a terminal) */
+	bool verbose;        /* text: every event, not the compact view */
 };
 
 struct status_opts {

@@ -221,15 +221,15 @@ static void test_filter_parse(void **state)
 
 	assert_int_equal(tail_filter_parse("", &f, err, sizeof(err)), 0);
 	assert_false(f.json || f.color || f.alerts || f.pid || f.types || f.agent[0]);
-	assert_int_equal(tail_filter_parse(" json  agent=bot type=open,exec pid=42 alerts color",
+	assert_int_equal(tail_filter_parse(" json  agent=bot type=open,exec pid=42 alerts color verbose",
 					   &f, err, sizeof(err)), 0);
-	assert_true(f.json && f.color && f.alerts);
+	assert_true(f.json && f.color && f.alerts && f.verbose);
 	assert_string_equal(f.agent, "bot");
 	assert_int_equal(f.pid, 42);
 	assert_int_equal(f.types, (1ull << AM_EV_OPEN) | (1ull << AM_EV_EXEC));
 	/* the client's request line parses back to the same filter */
 	assert_int_equal(tail_filter_request(&f, line, sizeof(line)), 0);
-	assert_string_equal(line, "tail json color agent=bot type=exec,open pid=42 alerts");
+	assert_string_equal(line, "tail json color verbose agent=bot type=exec,open pid=42 alerts");
 	assert_int_equal(tail_filter_parse(line + 4, &g, err, sizeof(err)), 0);
 	assert_memory_equal(&f, &g, sizeof(f));
 	assert_int_equal(tail_filter_request(&f, line, 20), -ENAMETOOLONG);
@@ -242,7 +242,7 @@ static void test_filter_parse(void **state)
 	parse_bad("agent=", "bad agent name");
 	parse_bad("agent=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
 		  "bad agent name");
-	parse_bad("json verbose", "unknown tail option 'verbose'");
+	parse_bad("json loud", "unknown tail option 'loud'");
 }
 
 static void test_filter_match(void **state)
@@ -424,17 +424,18 @@ static void test_tail_stream(void **state)
 	struct status_tail st;
 	struct control c;
 	char err[256], buf[8192];
-	int json, text, bad;
+	int json, text, compact, bad;
 
 	drop.drop.lost = 7;
 	exec_bot.exec.filename = "/bin/true";
 	assert_int_equal(control_listen(&c, sock, handler, NULL, err, sizeof(err)), 0);
 	json = client(&c, "tail json type=open\n");
-	text = client(&c, "tail agent=bot\n");
+	text = client(&c, "tail agent=bot verbose\n");
+	compact = client(&c, "tail agent=bot\n");
 	bad = client(&c, "tail type=nope\n");
 	read_until(&c, bad, buf, sizeof(buf), "\n");
 	assert_non_null(strstr(buf, "error unknown event type 'nope'"));
-	assert_int_equal(c.tails, 2);
+	assert_int_equal(c.tails, 3);
 	control_publish(&c, &open_bot);
 	control_publish(&c, &exec_bot);
 	control_publish(&c, &drop);
@@ -446,12 +447,17 @@ static void test_tail_stream(void **state)
 	assert_non_null(strstr(buf, "bot/sh[11] open /dev/null"));
 	assert_non_null(strstr(buf, "bot/sh[11] exec /bin/true"));
 	assert_null(strstr(buf, "\033[")); /* colour only when asked */
+	/* the compact view: the read of /dev/null folded, the exec shown */
+	read_until(&c, compact, buf, sizeof(buf), "events lost");
+	assert_non_null(strstr(buf, "bot/sh[11] exec /bin/true"));
+	assert_null(strstr(buf, "open /dev/null"));
 	close(text); /* a client that vanishes is gone at once */
+	close(compact);
 	control_serve(&c);
 	control_tail_status(&c, &st);
 	assert_int_equal(st.connected, 1);
-	assert_int_equal(st.served, 2);
-	assert_int_equal(st.gone, 1);
+	assert_int_equal(st.served, 3);
+	assert_int_equal(st.gone, 2);
 	close(json);
 	close(bad);
 	control_close(&c);
