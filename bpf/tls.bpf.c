@@ -14,13 +14,18 @@
  *   awslc_seal       aws-lc's EVP_AEAD_CTX_seal in stripped Rust binaries
  *                    (rustls on aws-lc-rs: Codex), entry only: a TLS 1.3
  *                    application data record's plaintext, pending
+ *   bssl_open_app,   the read sides located with them (BoringSSL's
+ *   awslc_open       tls_open_app_data, aws-lc's EVP_AEAD_CTX_open): entry
+ *                    saves where the plaintext will be (tls_call.kind) and
+ *                    marks the tgid a reader (tls_readers); tls_ret emits it
  *   tls_ret          the one uretprobe: AM_EV_DATA, AM_DATA_TLS_SEND with
  *                    the first bytes written or AM_DATA_TLS_RECV with the
  *                    first bytes read, ret = bytes moved; deletes the state
  *   h_tls            tail-called by sys_exit_dispatch for a read/write/
  *                    send/recv syscall of a thread with a tls_calls entry:
  *                    records the fd when it is a socket; for a pending
- *                    record, emits it with the socket of this write
+ *                    record, emits it with the socket of this write; for a
+ *                    socket read of a reader tgid, records it (tls_lastrd)
  * The socket is the fd of the read/write/send/recv syscall made inside the
  * call; its addresses are read from the fd table.  Never library struct
  * offsets.  When a TLS_SEND call made no socket syscall (node: SSL_write
@@ -31,7 +36,10 @@
  * AM_TLS_PEND_MAX records wait per thread and go out in call order with its
  * socket (when more come, the waiting ones go out without a socket; lost if
  * the thread never writes).
- * TLS_RECV records without a socket syscall go out with fd 0xffffffff.
+ * A record of a located read function (no socket syscall inside: the bytes
+ * were read before) goes out with the socket of its thread's last read while
+ * that fd still holds that socket (cookie); other TLS_RECV records without a
+ * socket syscall go out with fd 0xffffffff.
  *
  * A TLS_SEND whose first bytes start a request head (head.bpf.h), and a
  * TLS_RECV whose first bytes start an HTTP/1 response or server-sent events
