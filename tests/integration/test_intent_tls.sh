@@ -119,11 +119,5 @@ fi
 stop_collector
 
 # the replay gives the same
-files=("$T"/traces/agentmon-*.amtrace)
-am replay --json "${files[@]}" >"$T/replay.jsonl" 2>"$T/replay.err" ||
-	fail "replay exited $?: $(cat "$T/replay.err")"
-for kind in '"type":"llm"' '"type":"alert".*"intent"'; do
-	diff <(grep "$kind" "$OUT") <(grep "$kind" "$T/replay.jsonl") >"$T/diff" ||
-		fail "the replay's $kind lines differ from the live run's: $(head -c 2000 "$T/diff")"
-done
+replay_same '"type":"llm"' '"type":"alert".*"intent"'
 pass "$n agents' shell tool calls (curl -X POST), read from their own TLS, explain their outbound_post alerts, live and replayed"
