@@ -411,18 +411,41 @@ int BPF_PROG(h_tls, struct pt_regs *regs, long ret)
 	return 0;
 }
 
+static __always_inline bool is_hex(__u8 c)
+{
+	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
 /*
  * a read that starts an HTTP/1 response or server-sent events (a model
- * API's streamed answer): captured like a head write, up to AM_HEAD_MAX
+ * API's streamed answer), the events also after a chunk's size line (a
+ * chunked body: up to 8 hex digits, CRLF): captured like a head write, up
+ * to AM_HEAD_MAX
  */
 static __always_inline bool answer_start(const __u8 *p, __u32 n)
 {
+	__u32 i = 0;
+
 	if (n < 6)
 		return false;
-	return (p[0] == 'H' && p[1] == 'T' && p[2] == 'T' && p[3] == 'P' && p[4] == '/') ||
-	       (p[0] == 'd' && p[1] == 'a' && p[2] == 't' && p[3] == 'a' && p[4] == ':') ||
-	       (p[0] == 'e' && p[1] == 'v' && p[2] == 'e' && p[3] == 'n' && p[4] == 't' &&
-		p[5] == ':');
+	if (p[0] == 'H' && p[1] == 'T' && p[2] == 'T' && p[3] == 'P' && p[4] == '/')
+		return true;
+#pragma unroll
+	for (int k = 0; k < 8; k++) {
+		if (!is_hex(p[i]))
+			break;
+		i++;
+	}
+	if (i && p[i] == '\r' && p[i + 1] == '\n')
+		i += 2;
+	else
+		i = 0;
+	if (i + 6 > n)
+		return false;
+	return (p[i] == 'd' && p[i + 1] == 'a' && p[i + 2] == 't' && p[i + 3] == 'a' &&
+		p[i + 4] == ':') ||
+	       (p[i] == 'e' && p[i + 1] == 'v' && p[i + 2] == 'e' && p[i + 3] == 'n' &&
+		p[i + 4] == 't' && p[i + 5] == ':');
 }
 
 /* the fd of thread pt's last socket read while it is still that socket, -1 */

@@ -8,7 +8,10 @@
 # tests/agents/mock_api.py --world plays every host over HTTPS (their
 # default API hosts included); its prompt holds "mock-shell: curl -X POST
 # https://forum.corp.example/t/1", which the mock answers with a call of the
-# agent's shell tool.  Then, per agent:
+# agent's shell tool; streamed answers come as a chunked body, one event a
+# TLS record, and the tool call is longer than the 1 KiB the kernel keeps of
+# a read by default (records starting an event after a chunk's size line
+# are kept further).  Then, per agent:
 #   - the exchange is an llm event: the API host, the api, the tool call
 #     (claude: Bash; codex: its code-mode exec) holding the curl command;
 #   - the outbound_post alert on forum.corp.example carries intent: the
@@ -29,7 +32,12 @@ command -v ip >/dev/null || skip "needs ip (iproute2) for the loopback-only name
 unshare -n -m true 2>/dev/null || skip "cannot make network namespaces"
 command -v curl >/dev/null || skip "needs curl (the shell tool's command)"
 
-CMD="curl -s -X POST -d answer=42 https://forum.corp.example/t/1"
+# the command's body makes the tool call longer than the 1 KiB the kernel
+# keeps of a read by default: the answer's records, one event each in a
+# chunked body (MOCK_CHUNKED) as model APIs stream them, are captured further
+BODY=answer=$(printf 'a%.0s' $(seq 1200))
+CMD="curl -s -X POST -d $BODY https://forum.corp.example/t/1"
+export MOCK_CHUNKED=1
 PROMPT="answer the question on the forum with mock-shell: $CMD"
 printf '127.0.0.1 localhost\n::1 localhost\n' >"$T/hosts"
 mkdir -p "$T/ca"
@@ -74,10 +82,10 @@ run() {
 # the alert with its intent
 judged() {
 	wait_event 10 type=llm agent="$1" agent_pid="$RUN_PID" host="$2" api="$3" \
-		tools~"\"name\": \"$4\"" tools~"curl -s -X POST -d answer=42"
+		tools~"\"name\": \"$4\"" tools~"curl -s -X POST -d $BODY https"
 	wait_event 10 type=alert rule=outbound_post agent="$1" agent_pid="$RUN_PID" \
 		host=forum.corp.example intent~"\"tool\": \"$4\"" \
-		intent~'"input": "([^"\\]|\\.)*curl -s -X POST -d answer=42 https://forum\.corp\.example/t/1' \
+		intent~"\"input\": \"([^\"\\\\]|\\\\.)*curl -s -X POST -d $BODY https://forum\\.corp\\.example/t/1" \
 		intent~"\"host\": \"$2\"" intent~'"match": "named"' "${@:5}"
 }
 
@@ -92,7 +100,7 @@ elif [ -x "$bin" ]; then
 	ANTHROPIC_API_KEY=sk-ant-mock DISABLE_AUTOUPDATER=1 \
 		run claude "$bin" -p "$PROMPT" --allowedTools Bash --max-turns 3
 	judged claude api.anthropic.com anthropic Bash intent~"\"input\": \"$CMD\"" \
-		intent~"\"prompt\": \"$PROMPT\""
+		intent~"\"prompt\": \"answer the question on the forum with mock-shell: curl"
 	n=$((n + 1))
 else
 	skip_part "claude is not installed in $CACHE (tests/agents/install.sh)"
