@@ -23,7 +23,9 @@
 # first run (`--version`) has it hooked before the run that is judged.
 # Codex's own request is at times not read (the known send-side defect,
 # README Known limits): that part then skips, saying so.
-# An agent not installed is skipped; AGENTS_ONLY="claude" runs one.
+# opencode (Bun, like claude) is slower to start: it runs only when asked,
+# AGENTS_ONLY="claude opencode codex" (the default: "claude codex").
+# An agent not installed is skipped.
 . "$(dirname "$0")/lib.sh"
 
 AG=$TOP/tests/agents
@@ -49,7 +51,7 @@ start_collector --verbose --record "$T/traces"
 hooked() {
 	local want
 	case $1 in
-	claude) want="located tls_write_app_data at 0x.*located tls_open_app_data at 0x" ;;
+	claude | opencode) want="located tls_write_app_data at 0x.*located tls_open_app_data at 0x" ;;
 	codex) want="located EVP_AEAD_CTX_seal at 0x.*located EVP_AEAD_CTX_open at 0x" ;;
 	esac
 	launch "$1" "$2" --version >/dev/null 2>&1 || fail "$1 --version failed"
@@ -91,39 +93,36 @@ judged() {
 
 want() { case " ${AGENTS_ONLY:-claude codex} " in *" $1 "*) ;; *) return 1 ;; esac; }
 
+# part NAME: NAME's run and its verdicts, when wanted and installed; counted in n
 n=0
-bin=$CACHE/claude/node_modules/.bin/claude
-if ! want claude; then
-	:
-elif [ -x "$bin" ]; then
-	hooked claude "$bin"
-	ANTHROPIC_API_KEY=sk-ant-mock DISABLE_AUTOUPDATER=1 \
-		run claude "$bin" -p "$PROMPT" --allowedTools Bash --max-turns 3
-	judged claude api.anthropic.com anthropic Bash intent~"\"input\": \"$CMD\"" \
-		intent~"\"prompt\": \"answer the question on the forum with mock-shell: curl"
+part() {
+	local bin=$CACHE/$1/node_modules/.bin/$1
+	want "$1" || return 0
+	[ -x "$bin" ] || { skip_part "$1 is not installed in $CACHE (tests/agents/install.sh)"; return 0; }
+	hooked "$1" "$bin"
+	case $1 in
+	claude)
+		ANTHROPIC_API_KEY=sk-ant-mock DISABLE_AUTOUPDATER=1 \
+			run claude "$bin" -p "$PROMPT" --allowedTools Bash --max-turns 3
+		judged claude api.anthropic.com anthropic Bash intent~"\"input\": \"$CMD\"" \
+			intent~"\"prompt\": \"answer the question on the forum with mock-shell: curl" ;;
+	opencode)
+		ANTHROPIC_API_KEY=sk-ant-mock run opencode "$bin" run "$PROMPT"
+		judged opencode api.anthropic.com anthropic bash intent~"\"input\": \"$CMD\"" ;;
+	codex)
+		OPENAI_API_KEY=sk-mock run codex "$bin" exec --skip-git-repo-check \
+			--dangerously-bypass-approvals-and-sandbox "$PROMPT"
+		[ "$(jq count type=http agent=codex agent_pid="$RUN_PID" method=POST \
+			host=api.openai.com 'path~/responses$')" -gt 0 ] || {
+			skip_part "KNOWN DEFECT: codex's own request was not read (README Known limits)"
+			return 0
+		}
+		judged codex api.openai.com openai-responses exec ;;
+	esac
 	n=$((n + 1))
-else
-	skip_part "claude is not installed in $CACHE (tests/agents/install.sh)"
-fi
-
-bin=$CACHE/codex/node_modules/.bin/codex
-if ! want codex; then
-	:
-elif [ -x "$bin" ]; then
-	hooked codex "$bin"
-	OPENAI_API_KEY=sk-mock run codex "$bin" exec --skip-git-repo-check \
-		--dangerously-bypass-approvals-and-sandbox "$PROMPT"
-	if [ "$(jq count type=http agent=codex agent_pid="$RUN_PID" method=POST host=api.openai.com \
-		'path~/responses$')" -gt 0 ]; then
-		judged codex api.openai.com openai-responses exec
-		n=$((n + 1))
-	else
-		skip_part "KNOWN DEFECT: codex's own request was not read (README Known limits)"
-	fi
-else
-	skip_part "codex is not installed in $CACHE (tests/agents/install.sh)"
-fi
-[ "$n" -gt 0 ] || skip "neither claude nor codex is installed (tests/agents/install.sh)"
+}
+for name in claude opencode codex; do part "$name"; done
+[ "$n" -gt 0 ] || skip "no agent of ${AGENTS_ONLY:-claude codex} is installed (tests/agents/install.sh)"
 stop_collector
 
 # the replay gives the same
