@@ -174,7 +174,17 @@ struct tls_call {
 	__u8  pending;       /* TLS_SENDs that made no socket write wait in tls_pend
 				for the thread's next socket write (node and Bun
 				write to a memory BIO, then to the socket): how many */
-	__u8  _pad[6];
+	__u8  kind;          /* AM_TLS_CALL_*: where the call's plaintext is at return */
+	__u8  tls13;         /* aws-lc open of a TLS 1.3 record: ends in its type */
+	__u8  _pad[4];
+};
+/* tls_call.kind */
+enum {
+	AM_TLS_CALL_BUF = 0,  /* buf, and out (size_t *) or the return value */
+	AM_TLS_CALL_SPAN = 1, /* out is a Span<uint8_t> * set at return 0
+				 (BoringSSL's tls_open_app_data: decrypted in place) */
+	AM_TLS_CALL_OPEN = 2, /* aws-lc's EVP_AEAD_CTX_open: buf = out, out = out_len,
+				 returns 1 */
 };
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -182,6 +192,35 @@ struct {
 	__type(key, __u64);
 	__type(value, struct tls_call);
 } tls_calls SEC(".maps") __weak;
+
+/*
+ * The read side's socket: a record decrypted by a located read function
+ * (BoringSSL's tls_open_app_data, aws-lc's EVP_AEAD_CTX_open) makes no
+ * socket syscall inside the call; its bytes came with the thread's last
+ * socket read (Bun's event loop and tokio read, then decrypt on the same
+ * thread).  tls_readers: tagged tgids whose threads called one (set at its
+ * entry, deleted at the group's exit); tls_lastrd: per thread of those, the
+ * socket of its last read with bytes (fd and socket cookie: a socket closed
+ * and its fd reused meanwhile does not match), deleted at the thread's exit
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} tls_readers SEC(".maps") __weak;
+struct tls_lastrd { __u64 cookie; __s32 fd; __u32 _pad; };
+/* a syscall that reads a socket's bytes (read, readv, recvfrom, recvmsg) */
+static __always_inline bool sc_reads(long nr)
+{
+	return nr == NR_read || nr == NR_readv || nr == NR_recvfrom || nr == NR_recvmsg;
+}
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, AM_MAX_INFLIGHT);
+	__type(key, __u64);
+	__type(value, struct tls_lastrd);
+} tls_lastrd SEC(".maps") __weak;
 
 /* TLS_SEND records waiting for their socket, per thread (pid_tgid) and
  * slot (0 .. the thread's tls_call.pending - 1, in call order) */

@@ -216,13 +216,16 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(proc_exit, struct task_struct *p)
 {
 	__u32 tgid = BPF_CORE_READ(p, tgid);
+	__u64 pt = bpf_get_current_pid_tgid();
 	struct am_tag *tag;
 	struct am_exit e;
 
 	if (!tgid_bit(tgid) || !(tag = bpf_map_lookup_elem(&tagged, &tgid)))
 		return 0;
+	bpf_map_delete_elem(&tls_lastrd, &pt); /* p is the current task */
 	if (BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0; /* other threads of the group still run */
+	bpf_map_delete_elem(&tls_readers, &tgid);
 	hdr_fill(&e.hdr, AM_EV_EXIT, sizeof(e), tag);
 	e.status = BPF_CORE_READ(p, exit_code);
 	if (e.status & 0x7f)

@@ -9,7 +9,8 @@
  * table goes to h_syscall (watch.bpf.c) instead.  For read/write/send/recv
  * calls of a thread inside a TLS library call (tls.bpf.c) it records the fd
  * in the call's state (tail call to h_tls, tls.bpf.c), which ties the
- * plaintext to its socket.  No sys_enter hook: the arguments are still in
+ * plaintext to its socket; so it does for the socket reads of a tgid in
+ * tls_readers (records decrypted after the read: tls_lastrd).  No sys_enter hook: the arguments are still in
  * pt_regs at exit.  No subprograms (tail calls and bpf-to-bpf calls cannot
  * mix before 5.10).
  */
@@ -85,8 +86,13 @@ int BPF_PROG(sys_exit_dispatch, struct pt_regs *regs, long ret)
 	if (h < 0)
 		return 0;
 	if (h == H_RW || h == AM_H_SEND) {
-		/* inside a TLS call: h_tls records the fd (and goes on to h_send) */
-		if (bpf_map_lookup_elem(&tls_calls, &pt))
+		__u32 tgid = pt >> 32;
+
+		/* inside a TLS call, or a read of a thread whose records are
+		 * decrypted after the read: h_tls records the fd (and goes on
+		 * to h_send) */
+		if (bpf_map_lookup_elem(&tls_calls, &pt) ||
+		    (ret > 0 && sc_reads(nr) && bpf_map_lookup_elem(&tls_readers, &tgid)))
 			bpf_tail_call(ctx, &handlers, AM_H_TLS);
 		if (h == H_RW)
 			return 0;

@@ -14,13 +14,18 @@
  *   awslc_seal       aws-lc's EVP_AEAD_CTX_seal in stripped Rust binaries
  *                    (rustls on aws-lc-rs: Codex), entry only: a TLS 1.3
  *                    application data record's plaintext, pending
+ *   bssl_open_app,   the read sides located with them (BoringSSL's
+ *   awslc_open       tls_open_app_data, aws-lc's EVP_AEAD_CTX_open): entry
+ *                    saves where the plaintext will be (tls_call.kind) and
+ *                    marks the tgid a reader (tls_readers); tls_ret emits it
  *   tls_ret          the one uretprobe: AM_EV_DATA, AM_DATA_TLS_SEND with
  *                    the first bytes written or AM_DATA_TLS_RECV with the
  *                    first bytes read, ret = bytes moved; deletes the state
  *   h_tls            tail-called by sys_exit_dispatch for a read/write/
  *                    send/recv syscall of a thread with a tls_calls entry:
  *                    records the fd when it is a socket; for a pending
- *                    record, emits it with the socket of this write
+ *                    record, emits it with the socket of this write; for a
+ *                    socket read of a reader tgid, records it (tls_lastrd)
  * The socket is the fd of the read/write/send/recv syscall made inside the
  * call; its addresses are read from the fd table.  Never library struct
  * offsets.  When a TLS_SEND call made no socket syscall (node: SSL_write
@@ -31,7 +36,10 @@
  * AM_TLS_PEND_MAX records wait per thread and go out in call order with its
  * socket (when more come, the waiting ones go out without a socket; lost if
  * the thread never writes).
- * TLS_RECV records without a socket syscall go out with fd 0xffffffff.
+ * A record of a located read function (no socket syscall inside: the bytes
+ * were read before) goes out with the socket of its thread's last read while
+ * that fd still holds that socket (cookie); other TLS_RECV records without a
+ * socket syscall go out with fd 0xffffffff.
  *
  * A TLS_SEND whose first bytes start a request head (head.bpf.h), and a
  * TLS_RECV whose first bytes start an HTTP/1 response or server-sent events
@@ -54,7 +62,10 @@
 /* a TLS 1.3 record's inner plaintext: 2^14 bytes, its content type, padding */
 #define AM_TLS13_INNER_MAX (16384 + 256)
 
-static __always_inline int tls_enter(const void *buf, const void *out, __u8 source, __u8 lib)
+/* a call of kind (AM_TLS_CALL_*) begins on the current thread (of a
+ * tagged tgid): its state in tls_calls until tls_ret */
+static __always_inline int tls_enter_as(const void *buf, const void *out, __u8 source, __u8 lib,
+					__u8 kind, __u8 tls13)
 {
 	__u64 pt = bpf_get_current_pid_tgid();
 	struct tls_call c = {}, *old;
@@ -70,8 +81,27 @@ static __always_inline int tls_enter(const void *buf, const void *out, __u8 sour
 	c.fd = -1;
 	c.source = source;
 	c.lib = lib;
+	c.kind = kind;
+	c.tls13 = tls13;
 	bpf_map_update_elem(&tls_calls, &pt, &c, BPF_ANY);
 	return 0;
+}
+
+static __always_inline int tls_enter(const void *buf, const void *out, __u8 source, __u8 lib)
+{
+	return tls_enter_as(buf, out, source, lib, AM_TLS_CALL_BUF, 0);
+}
+
+/* the current tagged tgid decrypts records after reading them (no socket
+ * syscall inside the call): its threads' socket reads are recorded from
+ * now on (h_tls, tls_lastrd) */
+static __always_inline void reader_mark(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u8 one = 1;
+
+	if (tgid_bit(tgid) && !bpf_map_lookup_elem(&tls_readers, &tgid))
+		bpf_map_update_elem(&tls_readers, &tgid, &one, BPF_ANY);
 }
 
 SEC("uprobe")
@@ -133,6 +163,72 @@ int BPF_KPROBE(ossl_write_int, void *ssl, const void *buf, __u64 num, __u64 flag
 	       void *written)
 {
 	return tls_enter(buf, written, AM_DATA_TLS_SEND, AM_TLS_OPENSSL);
+}
+
+/*
+ * BoringSSL's ssl_open_record_t tls_open_app_data(SSL *, Span<uint8_t> *out,
+ * size_t *out_consumed, uint8_t *out_alert, Span<uint8_t> in), located in
+ * Bun binaries: it opens one record in place; on success (0) *out spans its
+ * application data (handshake and alert records are not success, nor is an
+ * empty record).  No socket syscall inside: the record came with the
+ * thread's last socket read
+ */
+SEC("uprobe")
+int BPF_KPROBE(bssl_open_app, void *ssl, void *out)
+{
+	reader_mark();
+	return tls_enter_as(out, out, AM_DATA_TLS_RECV, AM_TLS_OPENSSL, AM_TLS_CALL_SPAN, 0);
+}
+
+/*
+ * aws-lc's int EVP_AEAD_CTX_open(ctx, out, out_len, max_out_len, nonce,
+ * nonce_len, in, in_len, ad, ad_len) (rustls on aws-lc-rs: Codex): one TLS
+ * record opened into out, *out_len bytes, returns 1.  The additional data
+ * tells the record: 5 bytes (its header) in TLS 1.3, whose plaintext ends in
+ * the inner content type (checked at return); 13 in TLS 1.2, the type at
+ * ad[8], application data (23) only.  ad and ad_len are the 9th and 10th
+ * arguments, on the stack at entry; other uses of the AEAD (other lengths)
+ * are not TLS records and are left alone
+ */
+SEC("uprobe")
+int BPF_KPROBE(awslc_open, void *actx, void *out, void *out_len)
+{
+	__u64 sp = PT_REGS_SP(ctx), ad = 0, ad_len = 0;
+	__u8 type = 0;
+
+	if (!tgid_bit(bpf_get_current_pid_tgid() >> 32) ||
+	    bpf_probe_read_user(&ad, sizeof(ad), (void *)(sp + 24)) ||
+	    bpf_probe_read_user(&ad_len, sizeof(ad_len), (void *)(sp + 32)))
+		return 0;
+	if (ad_len == 13 && (bpf_probe_read_user(&type, 1, (void *)(ad + 8)) || type != 23))
+		return 0;
+	if (ad_len != 5 && ad_len != 13)
+		return 0;
+	reader_mark();
+	return tls_enter_as(out, out_len, AM_DATA_TLS_RECV, AM_TLS_OPENSSL, AM_TLS_CALL_OPEN,
+			    ad_len == 5);
+}
+
+/*
+ * the application data in a TLS 1.3 record's inner plaintext of n bytes at
+ * buf (content, type, zero padding): its length when the type is 23, else 0
+ * (handshake, alert; padding past 32 bytes is not looked through)
+ */
+static __always_inline __s64 tls13_app_len(__u64 buf, __u64 n)
+{
+	__u8 tail[32];
+
+	if (!n || n > AM_TLS13_INNER_MAX || bpf_probe_read_user(tail, 1, (void *)(buf + n - 1)))
+		return 0;
+	if (tail[0])
+		return tail[0] == 23 ? (__s64)n - 1 : 0;
+	if (n < sizeof(tail) || bpf_probe_read_user(tail, sizeof(tail), (void *)(buf + n - sizeof(tail))))
+		return 0;
+#pragma unroll
+	for (int i = sizeof(tail) - 1; i >= 0; i--)
+		if (tail[i])
+			return tail[i] == 23 ? (__s64)(n - sizeof(tail)) + i : 0;
+	return 0;
 }
 
 /* addresses, ports, protocol and cookie of the socket sk */
@@ -294,11 +390,18 @@ int BPF_PROG(h_tls, struct pt_regs *regs, long ret)
 {
 	__u64 pt = bpf_get_current_pid_tgid();
 	struct tls_call *c = bpf_map_lookup_elem(&tls_calls, &pt);
+	struct sock *sk = fd_sock((void *)bpf_get_current_task(), SC_ARG0(regs));
+	__u32 tgid = pt >> 32;
 	long nr = SC_NR(regs);
 	int fd = SC_ARG0(regs);
-	struct sock *sk;
 
-	if (c && (sk = fd_sock((void *)bpf_get_current_task(), fd))) {
+	if (sk && ret > 0 && sc_reads(nr) && bpf_map_lookup_elem(&tls_readers, &tgid)) {
+		struct tls_lastrd r = { .cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter),
+					.fd = fd };
+
+		bpf_map_update_elem(&tls_lastrd, &pt, &r, BPF_ANY);
+	}
+	if (c && sk) {
 		if (c->in_call)
 			c->fd = fd;
 		if (c->pending && ret > 0 && (nr == NR_write || nr == NR_writev ||
@@ -314,18 +417,53 @@ int BPF_PROG(h_tls, struct pt_regs *regs, long ret)
 	return 0;
 }
 
+static __always_inline bool is_hex(__u8 c)
+{
+	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
 /*
  * a read that starts an HTTP/1 response or server-sent events (a model
- * API's streamed answer): captured like a head write, up to AM_HEAD_MAX
+ * API's streamed answer), the events also after a chunk's size line (a
+ * chunked body: up to 8 hex digits, CRLF): captured like a head write, up
+ * to AM_HEAD_MAX
  */
 static __always_inline bool answer_start(const __u8 *p, __u32 n)
 {
+	__u32 i = 0;
+
 	if (n < 6)
 		return false;
-	return (p[0] == 'H' && p[1] == 'T' && p[2] == 'T' && p[3] == 'P' && p[4] == '/') ||
-	       (p[0] == 'd' && p[1] == 'a' && p[2] == 't' && p[3] == 'a' && p[4] == ':') ||
-	       (p[0] == 'e' && p[1] == 'v' && p[2] == 'e' && p[3] == 'n' && p[4] == 't' &&
-		p[5] == ':');
+	if (p[0] == 'H' && p[1] == 'T' && p[2] == 'T' && p[3] == 'P' && p[4] == '/')
+		return true;
+#pragma unroll
+	for (int k = 0; k < 8; k++) {
+		if (!is_hex(p[i]))
+			break;
+		i++;
+	}
+	if (i && p[i] == '\r' && p[i + 1] == '\n')
+		i += 2;
+	else
+		i = 0;
+	if (i + 6 > n)
+		return false;
+	return (p[i] == 'd' && p[i + 1] == 'a' && p[i + 2] == 't' && p[i + 3] == 'a' &&
+		p[i + 4] == ':') ||
+	       (p[i] == 'e' && p[i + 1] == 'v' && p[i + 2] == 'e' && p[i + 3] == 'n' &&
+		p[i + 4] == 't' && p[i + 5] == ':');
+}
+
+/* the fd of thread pt's last socket read while it is still that socket, -1 */
+static __always_inline int last_read_fd(struct task_struct *task, __u64 pt)
+{
+	struct tls_lastrd *r = bpf_map_lookup_elem(&tls_lastrd, &pt);
+	struct sock *sk;
+
+	if (!r || !(sk = fd_sock(task, r->fd)) ||
+	    BPF_CORE_READ(sk, __sk_common.skc_cookie.counter) != r->cookie)
+		return -1;
+	return r->fd;
 }
 
 /*
@@ -384,10 +522,12 @@ static __always_inline void tls_record(struct am_data *d, const struct tls_call 
 	__builtin_memset(d, 0, sizeof(*d));
 	hdr_fill(&d->hdr, AM_EV_DATA, 0, tag);
 	d->ret = moved;
-	d->fd = c.fd;
 	d->source = c.source;
 	d->lib = c.lib;
 	task = (void *)bpf_get_current_task();
+	if (c.fd < 0 && c.kind != AM_TLS_CALL_BUF)
+		c.fd = last_read_fd(task, pt);
+	d->fd = c.fd;
 	if (c.fd >= 0 && (sk = fd_sock(task, c.fd)))
 		sk_addrs(d, sk);
 	cap = capture(d, c.buf, moved, data_cap);
@@ -432,12 +572,19 @@ int BPF_KRETPROBE(tls_ret, long rc)
 	if (c.lib == AM_TLS_OPENSSL)
 		rc = (int)rc; /* OpenSSL returns int */
 	moved = rc;
-	if (c.out) {
+	if (c.kind == AM_TLS_CALL_SPAN) {
+		struct { __u64 data, size; } span;
+
+		if (rc || bpf_probe_read_user(&span, sizeof(span), (void *)c.out))
+			return 0;
+		c.buf = span.data;
+		moved = span.size;
+	} else if (c.out) {
 		__u64 n = 0;
 
 		if (rc != 1 || bpf_probe_read_user(&n, sizeof(n), (void *)c.out))
 			return 0;
-		moved = n;
+		moved = c.tls13 ? tls13_app_len(c.buf, n) : n;
 	}
 	if (moved <= 0)
 		return 0;

@@ -45,7 +45,8 @@ void detect_tls(struct detect *d, const struct event *ev, enum rules_tls how);
 bool detect_is_llm(const struct detect *d, const char *host);
 /* an llm event: its tool calls may explain later alerts (intent.h) */
 void detect_llm(struct detect *d, const struct event *ev);
-/* ev, a data event of TLS plaintext from a hooked library, was seen */
+/* ev, a data event of TLS plaintext an agent sent through a hooked library (its
+ * connection is readable: its uploads are judged by their requests) */
 void detect_tls_plain(struct detect *d, const struct event *ev);
 /* exe's hooked TLS showed application data and no plaintext (it was raised
  * as monitor_degraded): its connections are unseen from now on */

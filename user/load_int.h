@@ -21,13 +21,16 @@
 #define BTF_VMLINUX   "/sys/kernel/btf/vmlinux"
 #define N_SOCK_PROGS  4
 #define N_DATA_PROGS  2
-#define N_TLS_FNS     9      /* SSL_write(_ex), SSL_read(_ex), gnutls send/recv,
+#define N_TLS_FNS     11     /* SSL_write(_ex), SSL_read(_ex), gnutls send/recv,
 				BoringSSL's tls_write_app_data, aws-lc's
-				EVP_AEAD_CTX_seal, OpenSSL 3's ssl_write_internal
-				(the last three located) */
+				EVP_AEAD_CTX_seal, OpenSSL 3's ssl_write_internal,
+				BoringSSL's tls_open_app_data, aws-lc's
+				EVP_AEAD_CTX_open (the last five located) */
 #define TLS_FN_BORING_WRITE 6
 #define TLS_FN_AWSLC_SEAL   7
 #define TLS_FN_OSSL3_WRITE  8
+#define TLS_FN_BORING_READ  9
+#define TLS_FN_AWSLC_OPEN   10
 #define TLS_BIN_MAX   4096   /* binaries whose verdict is cached */
 #define TLS_PROBES_MAX 16     /* tracefs uprobe events of the shared libraries */
 #define TLS_BIN_LINKS 8       /* uprobe links one binary may hold (writes first) */

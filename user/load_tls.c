@@ -37,6 +37,10 @@ void load_tls_fns(struct agentmon_bpf *s, struct tls_fn *f)
 						AM_TLS_OPENSSL, true };
 	f[TLS_FN_OSSL3_WRITE] = (struct tls_fn){ "\001ssl_write_internal", s->progs.ossl_write_int,
 						 AM_TLS_OPENSSL, false };
+	f[TLS_FN_BORING_READ] = (struct tls_fn){ "\001tls_open_app_data", s->progs.bssl_open_app,
+						 AM_TLS_OPENSSL, false };
+	f[TLS_FN_AWSLC_OPEN] = (struct tls_fn){ "\001EVP_AEAD_CTX_open", s->progs.awslc_open,
+						AM_TLS_OPENSSL, false };
 }
 
 /* ---- TLS uprobes ---- */
@@ -236,7 +240,8 @@ static int attach_tls_fns(struct loader *l, const struct tls_file *f, const stru
 {
 	/* writes first: SSL_write(_ex), the located ones, gnutls send; then reads */
 	static const int order[] = { 0, 1, TLS_FN_BORING_WRITE, TLS_FN_AWSLC_SEAL,
-				     TLS_FN_OSSL3_WRITE, 4, 2, 3, 5 };
+				     TLS_FN_OSSL3_WRITE, 4, TLS_FN_BORING_READ,
+				     TLS_FN_AWSLC_OPEN, 2, 3, 5 };
 	_Static_assert(sizeof(order) / sizeof(order[0]) == N_TLS_FNS,
 		       "every TLS function has its place in the attach order");
 	size_t n0 = l->n_tls_links;
@@ -488,14 +493,18 @@ static void own_openssl(struct loader *l, const char *path, const struct tls_fil
 			 path, strerror(-rc));
 }
 
-/* the write-side functions tls_locate finds, and their uprobe slots */
+/* the functions tls_locate finds, and their uprobe slots; a read side is
+ * hooked only with its write side (the locator's write-side checks are the
+ * proof that the library is the one the programs expect) */
 static const struct {
-	enum tls_loc_fn loc;
+	enum tls_loc_fn loc, with;
 	int fn;
 } located_fns[] = {
-	{ TLS_LOC_WRITE, TLS_FN_BORING_WRITE },
-	{ TLS_LOC_SEAL, TLS_FN_AWSLC_SEAL },
-	{ TLS_LOC_OSSL_WRITE, TLS_FN_OSSL3_WRITE },
+	{ TLS_LOC_WRITE, TLS_LOC_WRITE, TLS_FN_BORING_WRITE },
+	{ TLS_LOC_SEAL, TLS_LOC_SEAL, TLS_FN_AWSLC_SEAL },
+	{ TLS_LOC_OSSL_WRITE, TLS_LOC_OSSL_WRITE, TLS_FN_OSSL3_WRITE },
+	{ TLS_LOC_READ, TLS_LOC_WRITE, TLS_FN_BORING_READ },
+	{ TLS_LOC_OPEN, TLS_LOC_SEAL, TLS_FN_AWSLC_OPEN },
 };
 
 /*
@@ -525,14 +534,14 @@ static bool own_boring(struct loader *l, const char *path, const struct tls_file
 		return true;
 	}
 	for (size_t i = 0; i < sizeof(located_fns) / sizeof(located_fns[0]); i++)
-		if (t.vaddr[located_fns[i].loc])
+		if (t.vaddr[located_fns[i].loc] && t.vaddr[located_fns[i].with])
 			et->off[located_fns[i].fn] = (long)t.off[located_fns[i].loc];
 	own_openssl(l, path, f, et, b);
 	for (size_t i = 0; i < sizeof(located_fns) / sizeof(located_fns[0]); i++) {
 		enum tls_loc_fn w = located_fns[i].loc;
 
 		n = strlen(b->msg);
-		if (t.vaddr[w])
+		if (et->off[located_fns[i].fn] >= 0)
 			snprintf(b->msg + n, sizeof(b->msg) - n, " (located %s at 0x%llx, file offset 0x%llx)",
 				 tls_locate_name(w), (unsigned long long)t.vaddr[w],
 				 (unsigned long long)t.off[w]);

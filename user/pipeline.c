@@ -111,8 +111,9 @@ static void emit(void *arg, struct event *ev)
 
 	connhold_tick(pl->hold, pl->last_boot_ns);
 	if (ev->type == AM_EV_DATA) {
-		if (ev->agent && (ev->data.source == AM_DATA_TLS_SEND ||
-				  ev->data.source == AM_DATA_TLS_RECV))
+		/* what the agent sent explains its uploads; an answer read does
+		 * not (a read side hooked with a blind send side: still blind) */
+		if (ev->agent && ev->data.source == AM_DATA_TLS_SEND)
 			detect_tls_plain(pl->detect, ev);
 		inspect_data(pl->inspect, ev); /* a ClientHello releases its connect */
 		if (ev->data.source == AM_DATA_SOCK_SEND)

@@ -53,7 +53,7 @@
 
 enum tls_loc_fn {
 	TLS_LOC_WRITE,                /* tls_write_app_data: plaintext at entry */
-	TLS_LOC_READ,                 /* tls_open_app_data (located, not hooked) */
+	TLS_LOC_READ,                 /* tls_open_app_data: plaintext at return (*out) */
 	TLS_LOC_SEAL,                 /* aws-lc EVP_AEAD_CTX_seal: plaintext at entry */
 	TLS_LOC_OPEN,                 /* aws-lc EVP_AEAD_CTX_open: plaintext at return */
 	TLS_LOC_OSSL_WRITE,           /* OpenSSL 3 ssl_write_internal: plaintext at entry */

@@ -14,6 +14,8 @@ offers whose name says bash, shell or command) running CMD; the request that
 carries that tool's result gets the text reply.
 With MOCK_TOOL set ({"name": ..., "args": {...}}), Chat Completions answers
 a request whose last message is not a tool result with that tool call instead.
+With MOCK_CHUNKED set, streamed answers are chunked, one event a chunk
+(one write, so one TLS record, each).
 Anything else: 404 with a JSON error.  Each request is logged to LOG as one
 JSON line {"method","path","host","len"} (bodies are not kept: they hold
 the agent's prompt).  Plain HTTP, or HTTPS with CERT and KEY (PEM files):
@@ -258,12 +260,27 @@ class Handler(BaseHTTPRequestHandler):
 
     def reply(self, code, ctype, body):
         data = body.encode()
+        if ctype == "text/event-stream" and os.environ.get("MOCK_CHUNKED"):
+            return self.reply_chunked(code, ctype, data)
         self.send_response(code)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
+
+    def reply_chunked(self, code, ctype, data):
+        """server-sent events as a chunked body, one event a chunk (a write
+        each: over TLS one record each, as model APIs stream)"""
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for ev in data.split(b"\n\n"):
+            if ev:
+                ev += b"\n\n"
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(ev), ev))
+        self.wfile.write(b"0\r\n\r\n")
 
     def handle_any(self):
         n = int(self.headers.get("Content-Length") or 0)

@@ -43,6 +43,8 @@
 #                                  with --unique-alerts, a rule+host+agent);
 #                                  else a message on stderr and status 1
 #   wait_deliveries LOG N [OPT]    until LOG holds N deliveries, else fail
+#   replay_same KIND... [-- ARGS]  the replay of $T/traces gives the live
+#                                  run's KIND lines (grep patterns)
 #   sentinel [CMD...]              proves the collector caught up: CMD PATH
 #                                  (launch sentinel /bin/cat) opens a fresh
 #                                  path, its open event is waited for; assert
@@ -369,6 +371,23 @@ agents_install() {
 	77) skip_part "real agents: $(tail -n 1 "$T/install.log")"; return 1 ;;
 	*) cat "$T/install.log"; fail "tests/agents/install.sh failed" ;;
 	esac
+}
+
+# replay_same KIND... [-- REPLAY-ARGS...]: replay the traces the collector
+# recorded in $T/traces (am replay --json REPLAY-ARGS, into $T/replay.jsonl)
+# and fail unless, for each KIND (a grep pattern), the replay's matching
+# lines are the live run's ($OUT; stop the collector first)
+replay_same() {
+	local kinds=() kind files
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do kinds+=("$1"); shift; done
+	[ $# -gt 0 ] && shift
+	files=("$T"/traces/agentmon-*.amtrace)
+	am replay --json "$@" "${files[@]}" >"$T/replay.jsonl" 2>"$T/replay.err" ||
+		fail "replay exited $?: $(cat "$T/replay.err")"
+	for kind in "${kinds[@]}"; do
+		diff <(grep "$kind" "$OUT") <(grep "$kind" "$T/replay.jsonl") >"$T/diff" ||
+			fail "the replay's $kind lines differ from the live run's: $(head -c 2000 "$T/diff")"
+	done
 }
 
 # exited PID: whether it has exited (gone, or a zombie not yet reaped)

@@ -48,11 +48,5 @@ wait_event 10 type=alert rule=outbound_post host=forum.corp.example \
 stop_collector
 
 # the replay gives the same
-files=("$T"/traces/agentmon-*.amtrace)
-am replay --json --config "$T/policy.yaml" "${files[@]}" >"$T/replay.jsonl" 2>"$T/replay.err" ||
-	fail "replay exited $?: $(cat "$T/replay.err")"
-for kind in '"type":"llm"' '"type":"alert".*"intent"'; do
-	diff <(grep "$kind" "$OUT") <(grep "$kind" "$T/replay.jsonl") >"$T/diff" ||
-		fail "the replay's $kind lines differ from the live run's: $(head -c 2000 "$T/diff")"
-done
+replay_same '"type":"llm"' '"type":"alert".*"intent"' -- --config "$T/policy.yaml"
 pass "qwen-code's tool call (curl -X POST) explains its outbound_post alert, live and replayed"
