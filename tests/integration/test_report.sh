@@ -6,9 +6,10 @@
 # with method, bytes and verdict, the files and the alert, never the secret.
 # The HTML opens in headless Chromium (no network) with no JavaScript error
 # and no element injected; its DOM text holds the same facts; a screenshot
-# is taken.  With no trace named, the record dir's traces are reported; a
-# trace cut short gives the report of its whole blocks and says so.  Perf
-# check (printed, not asserted): a report of a 1,000,000-event trace.
+# is taken.  With no trace named, the record dir's traces are reported (of
+# a running collector too); a trace cut short gives the report of its whole
+# blocks and says so.  Perf check (printed, not asserted): a report of a
+# 1,000,000-event trace.
 . "$(dirname "$0")/lib.sh"
 
 command -v curl >/dev/null || skip "needs curl"
@@ -40,6 +41,12 @@ S
 start_collector --config "$T/policy.yaml" --record "$T/traces"
 launch rptbot sh "$T/agent.sh" || fail "the agent session failed"
 wait_event 10 type=alert rule=outbound_post agent=rptbot
+# while the collector runs: its record dir's traces, the one being written too
+live_report() {
+	am report --format text --agent rptbot --record "$T/traces" >"$T/live.txt" 2>/dev/null
+	grep -q "ALERT outbound_post" "$T/live.txt"
+}
+wait_for 10 "the running collector's traces reported with the alert" live_report
 stop_collector
 files=("$T"/traces/agentmon-*.amtrace)
 [ -f "${files[0]}" ] || fail "no trace in $T/traces"
