@@ -22,7 +22,7 @@
 
 /* entries past the caps remembered, so that each is counted once; past this
  * the least recently seen are forgotten (and may be counted again) */
-#define CUT_MAX (1u << 18)
+#define CUT_MAX (1u << 16)
 
 enum key_kind { KEY_SESSION = 1, KEY_PROC, KEY_DEST, KEY_FILE };
 
@@ -185,7 +185,9 @@ static void cut_count(struct report *r, struct ikey k, uint32_t *cut)
 {
 	bool created = true;
 
-	if (!table_put(r->cut, &k, &created) || created)
+	if (!r->cut) /* made at the first cut: most reports have none */
+		r->cut = table_new(sizeof(struct ikey), 1, CUT_MAX, NULL, NULL);
+	if (!r->cut || !table_put(r->cut, &k, &created) || created)
 		(*cut)++;
 }
 
@@ -234,7 +236,7 @@ static void item_add(struct report_session *s, const struct event *ev, enum repo
 		     const char *fmt, ...)
 {
 	struct report_item *it;
-	char buf[REPORT_STR_MAX];
+	char buf[REPORT_STR_MAX * 2];
 	va_list ap;
 
 	s->by_kind[k]++;
@@ -246,7 +248,7 @@ static void item_add(struct report_session *s, const struct event *ev, enum repo
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	it->text = strdup(buf);
+	it->text = shown(buf, redact_keys); /* parts came unescaped: method, summary */
 	if (!it->text) {
 		s->items_cut[k]++;
 		return;
@@ -567,8 +569,7 @@ struct report *report_new(const struct policy *p)
 	r->policy = p;
 	r->sessions = calloc(REPORT_SESSIONS_MAX, sizeof(*r->sessions));
 	r->index = table_new(sizeof(struct ikey), sizeof(uint32_t), INDEX_MAX, NULL, NULL);
-	r->cut = table_new(sizeof(struct ikey), 1, CUT_MAX, NULL, NULL);
-	if (!r->sessions || !r->index || !r->cut) {
+	if (!r->sessions || !r->index) {
 		report_free(r);
 		return NULL;
 	}

@@ -60,9 +60,11 @@ static void on_record(void *arg, const void *data, size_t len)
 static void on_damage(void *arg, const char *path, const char *why, uint64_t blocks)
 {
 	struct run *run = arg;
+	bool live = run->n_found && !strcmp(path, run->found[run->n_found - 1]);
 
-	report_note(run->r, "%s: %s; the report holds the %llu whole blocks before it", path, why,
-		    (unsigned long long)blocks);
+	report_note(run->r, "%s: %s; the report holds the %llu whole blocks before it%s", path, why,
+		    (unsigned long long)blocks,
+		    live ? " (the newest trace: the collector may still be writing it)" : "");
 }
 
 static int by_name(const void *a, const void *b)
