@@ -44,6 +44,7 @@ struct scrub_h2;
 #define SCRUB_WAYS     4      /* slots a stream may take */
 #define SCRUB_NAME_MAX 64     /* header name bytes kept; a longer name is secret */
 #define SCRUB_TAIL     128    /* a stream's last bytes, kept for a key cut by a record */
+#define SCRUB_JUNCTION 256    /* a record's first bytes read with them */
 /* the largest record scrubbed: an exec whose arguments all grew */
 #define SCRUB_REC_MAX  (AM_EXEC_MAX + AM_ARGC_MAX * 32)
 
@@ -69,7 +70,6 @@ struct scrub {
 	uint64_t evicted;          /* streams forgotten to make room */
 	size_t h2_held;            /* bytes of the HTTP/2 streams' header tables */
 	uint64_t h2_lost;          /* times an HTTP/2 stream's header table was lost */
-	char keys[SCRUB_TAIL + SCRUB_REC_MAX]; /* a tail and a payload, scratch */
 	uint8_t buf[SCRUB_REC_MAX];
 };
 
