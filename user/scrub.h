@@ -15,9 +15,9 @@
  *    writes is masked in both; in a request line ("METHOD target"), the
  *    values of secret query parameters (redact_param_is_secret) too; key
  *    shapes masked (redact_keys_mask), also after a record boundary that
- *    cuts one: the stream's last SCRUB_TAIL bytes are kept and read before
- *    the next record's (the part before the cut is stored as it was when
- *    shorter than a key at the end of a buffer needs).
+ *    cuts one: the stream's last SCRUB_TAIL bytes are kept and read with
+ *    the next record's first SCRUB_JUNCTION (the part before the cut is
+ *    stored as it was when shorter than a key at the end of a buffer needs).
  *    Bytes the kernel did not capture (cap_len < ret) end the line: the
  *    next record starts a new one.
  *  - a record that does not decode: the key shapes and secret header lines
