@@ -207,28 +207,69 @@ static void stream_begin(struct scrub *s, struct scrub_stream *st, const uint8_t
 		st->h2 = scrub_h2_new(false, &s->h2_held);
 }
 
-/*
- * key shapes in p (n bytes) masked; with the stream's tail before them, so
- * that a key cut by the last record boundary is masked after the cut too;
- * the tail kept for the next record (none when bytes were not captured)
- */
-static size_t keys_mask(struct scrub *s, struct scrub_stream *st, uint8_t *p, size_t n,
-			bool all_seen)
+/* a byte a key shape may hold (redact.c's shapes: letters, digits, '_', '-') */
+static bool key_char(uint8_t c)
 {
-	size_t masked = redact_keys_mask((char *)p, n), t = st->tail_len, keep;
-	char *tmp = s->keys;
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       c == '_' || c == '-';
+}
 
+/*
+ * the rest of a key shape that starts in the stream's tail and goes on into
+ * p: the tail and p's first SCRUB_JUNCTION bytes are read as one, and the
+ * bytes of that key in p masked (past SCRUB_JUNCTION too, while it goes on)
+ */
+static size_t key_across(const struct scrub_stream *st, uint8_t *p, size_t n)
+{
+	char tmp[SCRUB_TAIL + SCRUB_JUNCTION];
+	size_t t = st->tail_len, j = n < SCRUB_JUNCTION ? n : SCRUB_JUNCTION, i, masked = 0;
+
+	if (!t || !n || !key_char(p[0]))
+		return 0;
 	memcpy(tmp, st->tail, t);
-	memcpy(tmp + t, p, n);
-	if (t && redact_keys_mask(tmp, t + n)) {
-		for (size_t i = 0; i < n; i++) {
-			masked += p[i] != (uint8_t)tmp[t + i];
-			p[i] = (uint8_t)tmp[t + i];
-		}
+	memcpy(tmp + t, p, j);
+	if (!redact_keys_mask(tmp, t + j))
+		return 0;
+	for (i = 0; i < j && key_char(p[i]); i++) {
+		masked += p[i] != (uint8_t)tmp[t + i];
+		p[i] = (uint8_t)tmp[t + i];
 	}
-	keep = t + n < SCRUB_TAIL ? t + n : SCRUB_TAIL;
-	memcpy(st->tail, tmp + t + n - keep, keep);
-	st->tail_len = all_seen ? (uint8_t)keep : 0;
+	if (i == j && (uint8_t)tmp[t + j - 1] == 'X')
+		for (; i < n && key_char(p[i]); i++, masked++)
+			p[i] = 'X';
+	return masked;
+}
+
+/* the stream's tail after p: its last SCRUB_TAIL bytes (none after bytes not captured) */
+static void tail_keep(struct scrub_stream *st, const uint8_t *p, size_t n, bool all_seen)
+{
+	size_t keep;
+
+	if (!all_seen) {
+		st->tail_len = 0;
+		return;
+	}
+	if (n >= SCRUB_TAIL) {
+		memcpy(st->tail, p + n - SCRUB_TAIL, SCRUB_TAIL);
+		st->tail_len = SCRUB_TAIL;
+		return;
+	}
+	keep = st->tail_len + n > SCRUB_TAIL ? SCRUB_TAIL - n : st->tail_len;
+	memmove(st->tail, st->tail + st->tail_len - keep, keep);
+	memcpy(st->tail + keep, p, n);
+	st->tail_len = (uint8_t)(keep + n);
+}
+
+/*
+ * key shapes in p (n bytes) masked, also the rest of one a record boundary
+ * cut (the stream's tail read before p); the tail kept for the next record
+ */
+static size_t keys_mask(struct scrub_stream *st, uint8_t *p, size_t n, bool all_seen)
+{
+	size_t masked = key_across(st, p, n);
+
+	masked += redact_keys_mask((char *)p, n);
+	tail_keep(st, p, n, all_seen);
 	return masked;
 }
 
@@ -256,7 +297,7 @@ static void scrub_data(struct scrub *s, const struct event *ev, size_t off)
 	} else {
 		s->masked += mask_lines(st, p, d->cap_len);
 	}
-	s->masked += keys_mask(s, st, p, d->cap_len, all_seen);
+	s->masked += keys_mask(st, p, d->cap_len, all_seen);
 	if (!st->h2 && !all_seen) {
 		st->state = L_START; /* bytes not seen: the next record starts a line */
 		st->name_len = 0;

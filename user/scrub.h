@@ -15,9 +15,9 @@
  *    writes is masked in both; in a request line ("METHOD target"), the
  *    values of secret query parameters (redact_param_is_secret) too; key
  *    shapes masked (redact_keys_mask), also after a record boundary that
- *    cuts one: the stream's last SCRUB_TAIL bytes are kept and read before
- *    the next record's (the part before the cut is stored as it was when
- *    shorter than a key at the end of a buffer needs).
+ *    cuts one: the stream's last SCRUB_TAIL bytes are kept and read with
+ *    the next record's first SCRUB_JUNCTION (the part before the cut is
+ *    stored as it was when shorter than a key at the end of a buffer needs).
  *    Bytes the kernel did not capture (cap_len < ret) end the line: the
  *    next record starts a new one.
  *  - a record that does not decode: the key shapes and secret header lines
@@ -44,6 +44,7 @@ struct scrub_h2;
 #define SCRUB_WAYS     4      /* slots a stream may take */
 #define SCRUB_NAME_MAX 64     /* header name bytes kept; a longer name is secret */
 #define SCRUB_TAIL     128    /* a stream's last bytes, kept for a key cut by a record */
+#define SCRUB_JUNCTION 256    /* a record's first bytes read with them */
 /* the largest record scrubbed: an exec whose arguments all grew */
 #define SCRUB_REC_MAX  (AM_EXEC_MAX + AM_ARGC_MAX * 32)
 
@@ -69,7 +70,6 @@ struct scrub {
 	uint64_t evicted;          /* streams forgotten to make room */
 	size_t h2_held;            /* bytes of the HTTP/2 streams' header tables */
 	uint64_t h2_lost;          /* times an HTTP/2 stream's header table was lost */
-	char keys[SCRUB_TAIL + SCRUB_REC_MAX]; /* a tail and a payload, scratch */
 	uint8_t buf[SCRUB_REC_MAX];
 };
 

@@ -11,7 +11,26 @@
 # in_netns, agent_in_netns; see there) and adds:
 #
 #   AT_HELPERS                      tests/attack/helpers
+#   trace_raw OUT FILE...           every block of the trace FILEs, decompressed,
+#                                   into OUT (to search what a trace holds)
 # shellcheck source=../evasion/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../evasion/lib.sh"
 
 AT_HELPERS=$TOP/tests/attack/helpers
+
+trace_raw() {
+	"$PY" - "$@" <<'P'
+import struct, sys, zlib
+out = open(sys.argv[1], "wb")
+for path in sys.argv[2:]:
+    b = open(path, "rb").read()
+    off = struct.unpack_from("<I", b, 12)[0]
+    while off + 16 <= len(b):
+        magic, stored, raw, _ = struct.unpack_from("<4sIII", b, off)
+        assert magic == b"AMBK", (path, off)
+        data = zlib.decompress(b[off + 16:off + 16 + stored])
+        assert len(data) == raw
+        out.write(data)
+        off += 16 + stored
+P
+}

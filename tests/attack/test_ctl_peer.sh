@@ -6,7 +6,8 @@
 #   group);
 # - an agent cannot relabel itself: `launch --agent other` from a process
 #   tagged as another agent is refused with the reason and status 1, its
-#   command not run; launching under its own name again works.
+#   command not run, its name not interned (not in the trace's agent
+#   table); launching under its own name again works.
 . "$(dirname "$0")/lib.sh"
 
 NOBODY=65534
@@ -14,7 +15,7 @@ NOBODY_CMD=(setpriv --reuid "$NOBODY" --regid "$NOBODY" --clear-groups)
 # a command, not a function: bg's pid is then the process itself (killed at exit)
 as_nobody() { "${NOBODY_CMD[@]}" "$@"; }
 command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
-start_collector
+start_collector --record "$T/traces"
 chmod 0666 "$SOCK" && chmod 0711 "$T" || fail "cannot open the socket to uid $NOBODY"
 pub=$(mktemp -d /tmp/agentmon-peer.XXXXXX) && chmod 0755 "$pub" || fail "mktemp"
 trap 'rm -rf "$pub"; _cleanup' EXIT
@@ -69,4 +70,17 @@ launch outer "$AGENTMON" launch --socket "$SOCK" --agent outer -- /bin/true ||
 sentinel
 expect_none agent=inner
 stop_collector
-pass "nobody sees only its agent (status, tail); an agent cannot relabel itself"
+# the refused name was not interned: the trace's agent table has outer, not inner
+trace_raw "$T/raw" "$T"/traces/agentmon-*.amtrace || fail "cannot decompress the traces"
+"$PY" - "$T/raw" >"$T/agents" <<'P' || fail "cannot read the trace's agent table"
+import struct, sys
+b, off = open(sys.argv[1], "rb").read(), 0
+while off + 8 <= len(b):
+    n, kind = struct.unpack_from("<IH", b, off)
+    if kind == 2:  # TRACE_AGENT: id, then the name
+        print(b[off + 12:off + 8 + n].split(b"\0")[0].decode())
+    off += 8 + (n + 7) // 8 * 8
+P
+grep -qx outer "$T/agents" || fail "the trace's agent table lacks outer: $(tr '\n' ' ' <"$T/agents")"
+grep -qx inner "$T/agents" && fail "a refused launch interned its name: $(tr '\n' ' ' <"$T/agents")"
+pass "nobody sees only its agent (status, tail); an agent cannot relabel itself, nor leave its name behind"

@@ -101,21 +101,7 @@ live=$OUT
 
 files=("$T"/traces/agentmon-*.amtrace)
 [ -f "${files[0]}" ] || fail "no trace file"
-# every block of every file, decompressed
-"$PY" - "$T/raw" "${files[@]}" <<'P' || fail "cannot decompress the traces"
-import struct, sys, zlib
-out = open(sys.argv[1], "wb")
-for path in sys.argv[2:]:
-    b = open(path, "rb").read()
-    off = struct.unpack_from("<I", b, 12)[0]
-    while off + 16 <= len(b):
-        magic, stored, raw, _ = struct.unpack_from("<4sIII", b, off)
-        assert magic == b"AMBK", (path, off)
-        data = zlib.decompress(b[off + 16:off + 16 + stored])
-        assert len(data) == raw
-        out.write(data)
-        off += 16 + stored
-P
+trace_raw "$T/raw" "${files[@]}" || fail "cannot decompress the traces"
 grep -aq "POST /plain" "$T/raw" && grep -aq "POST /tls" "$T/raw" && grep -aq paste.example "$T/raw" ||
 	fail "the decompressed traces lack the requests: the search below would prove nothing"
 grep -aq "Authori" "$T/raw" || fail "the decompressed traces lack the header names"

@@ -150,6 +150,11 @@ static void test_key_cut(void **state)
 			assert_int_equal(got[i], 'X');
 		assert_string_equal(got + kend, body + kend);
 	}
+	/* over three records, the middle one short: the tail holds both */
+	scrubbed(AM_DATA_TLS_SEND, 402, "x sk-ant-ap", 0);
+	assert_string_equal(scrubbed(AM_DATA_TLS_SEND, 402, "i03-abc", 0), "XXXXXXX");
+	assert_string_equal(scrubbed(AM_DATA_TLS_SEND, 402, "defghijklmnopqrstuvwxyz\" ok", 0),
+			    "XXXXXXXXXXXXXXXXXXXXXXX\" ok");
 	/* not carried over bytes that were not captured */
 	scrubbed(AM_DATA_TLS_SEND, 400, "x sk-ant-api03-abc", 9000);
 	assert_string_equal(scrubbed(AM_DATA_TLS_SEND, 400, "defghijklmnopqrstuvwxyz\"", 0),
