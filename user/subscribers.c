@@ -296,6 +296,11 @@ const struct jw *sub_line(struct subscriber *s, struct fanout *fo, const struct 
 	if (!s->view)
 		return fanout_line(fo, ev, &s->f);
 	jw_reset(&fo->own);
+	if (s->missed && s->q.len > s->q.cap / 2) {
+		s->missed++; /* sub_offer would drop it: not worth the view's work */
+		s->missed_total++;
+		return &fo->own;
+	}
 	view_event(s->view, &fo->own, ev);
 	return fo->own.oom ? NULL : &fo->own;
 }

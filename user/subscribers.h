@@ -118,7 +118,9 @@ const struct jw *fanout_line(struct fanout *fo, const struct event *ev,
 			     const struct tail_filter *f);
 /*
  * sub_line - ev as s's lines: its view's (maybe none: len 0) into fo->own,
- * else the shared fanout_line(); NULL when out of memory
+ * else the shared fanout_line(); NULL when out of memory.  A client whose
+ * view's lines would be dropped anyway (missing, queue not drained to half)
+ * gets ev counted as missed and len 0: a stalled client costs no view work.
  */
 const struct jw *sub_line(struct subscriber *s, struct fanout *fo, const struct event *ev);
 

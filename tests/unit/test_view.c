@@ -199,6 +199,25 @@ static void test_exec_and_depth(void **state)
 	view_free(v);
 }
 
+/* an agent whose root's exec was not seen: its first exec's directory is the tree */
+static void test_tree_fallback(void **state)
+{
+	struct view *v = view_new(false);
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	assert_string_equal(open_ev(v, 1300, "make", "/w2/Makefile", O_RDONLY, 3), "");
+	exec_ev(v, 1301, 1300, "cc", "/w2");
+	assert_string_equal(open_ev(v, 1301, "cc", "/w2/main.c", O_RDONLY, 3),
+			    "12:00:00.123     claude/cc[1301] open /w2/main.c O_RDONLY = 3\n");
+	/* the root's own exec, seen later, wins */
+	exec_ev(v, ROOT, 1, "bash", "/w3");
+	assert_string_equal(open_ev(v, 1301, "cc", "/w2/x.c", O_RDONLY, 3), "");
+	assert_string_equal(open_ev(v, 1301, "cc", "/w3/x.c", O_RDONLY, 3),
+			    "12:00:00.123     claude/cc[1301] open /w3/x.c O_RDONLY = 3\n");
+	view_free(v);
+}
+
 /* a long-lived process: a line at VIEW_FOLD_FIRST reads, the next at 4 times more */
 static void test_fold_bound(void **state)
 {
@@ -344,6 +363,7 @@ int main(void)
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_fold_at_exit),
 		cmocka_unit_test(test_exec_and_depth),
+		cmocka_unit_test(test_tree_fallback),
 		cmocka_unit_test(test_fold_bound),
 		cmocka_unit_test(test_eviction),
 		cmocka_unit_test(test_destinations),
