@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "llm.h"
 #include "view.h"
 
 #define TS 1795608000123456789ull /* 2026-11-25T12:00:00.123456789Z */
@@ -338,6 +339,33 @@ static void test_alert_color_escape(void **state)
 	view_free(v);
 }
 
+/* an llm exchange: one line, cut at a character boundary, " ..." after */
+static void test_llm_cut(void **state)
+{
+	static struct llm x;
+	struct view *v = view_new(false);
+	struct event ev = base(AM_EV_LLM, 1300, ROOT, "node");
+	const char *s, *nl;
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	strcpy(x.model, "claude-x");
+	for (size_t i = 0; i + 2 < 300; i += 2)
+		memcpy(x.prompt + i, "\xc3\xa9", 2); /* é, two bytes each */
+	ev.llm.host = "api.anthropic.com";
+	ev.llm.x = &x;
+	s = feed(v, &ev);
+	assert_true(!strncmp(s, "12:00:00.123   claude/node[1300] llm api.anthropic.com claude-x \"",
+			     strlen("12:00:00.123   claude/node[1300] llm api.anthropic.com claude-x \"")));
+	nl = strchr(s, '\n');
+	assert_non_null(nl);
+	assert_null(strchr(nl + 1, '\n')); /* one line */
+	assert_true(!strncmp(nl - 4, " ...", 4));
+	assert_null(strstr(s, "\\x")); /* no character cut in two */
+	assert_true(nl - s < 40 + 160 + 4);
+	view_free(v);
+}
+
 /* view_flush: every count still held, once */
 static void test_flush(void **state)
 {
@@ -368,6 +396,7 @@ int main(void)
 		cmocka_unit_test(test_eviction),
 		cmocka_unit_test(test_destinations),
 		cmocka_unit_test(test_alert_color_escape),
+		cmocka_unit_test(test_llm_cut),
 		cmocka_unit_test(test_flush),
 	};
 
