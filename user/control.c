@@ -392,7 +392,8 @@ static void start_tail(struct control *c, struct control_client *cl, const char 
 	}
 	f.own_uid = cl->peer.cred.uid != 0; /* not root: its own uid's events only */
 	f.uid = cl->peer.cred.uid;
-	if (sub_init(&cl->sub, &f)) {
+	if (sub_init(&cl->sub, &f) || sub_view(&cl->sub, &c->fan)) {
+		sub_free(&cl->sub);
 		reply_error(c, cl, "out of memory for a tail client");
 		return;
 	}

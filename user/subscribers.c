@@ -212,19 +212,59 @@ int sub_init(struct subscriber *s, const struct tail_filter *f)
 {
 	memset(s, 0, sizeof(*s));
 	s->f = *f;
-	if (!f->json && !f->verbose && !f->types && !(s->view = view_new(f->color)))
-		return -ENOMEM;
-	if (lq_init(&s->q, TAIL_QUEUE_BYTES)) {
-		view_free(s->view);
-		s->view = NULL;
-		return -ENOMEM;
+	return lq_init(&s->q, TAIL_QUEUE_BYTES);
+}
+
+/* whether clients with filters a and b see the same view */
+static bool same_view(const struct tail_filter *a, const struct tail_filter *b)
+{
+	return !strcmp(a->agent, b->agent) && a->pid == b->pid && a->alerts == b->alerts &&
+	       a->color == b->color && a->own_uid == b->own_uid && (!a->own_uid || a->uid == b->uid);
+}
+
+int sub_view(struct subscriber *s, struct fanout *fo)
+{
+	struct view_share *sh;
+
+	if (s->f.json || s->f.verbose || s->f.types)
+		return 0;
+	for (sh = fo->shares; sh && !same_view(&sh->key, &s->f); sh = sh->next)
+		;
+	if (!sh) {
+		if (!(sh = calloc(1, sizeof(*sh))) || !(sh->view = view_new(s->f.color))) {
+			free(sh);
+			return -ENOMEM;
+		}
+		jw_init(&sh->out);
+		sh->fo = fo;
+		sh->key = s->f;
+		sh->next = fo->shares;
+		fo->shares = sh;
 	}
+	sh->refs++;
+	s->share = sh;
 	return 0;
+}
+
+/* one client fewer for sh; the last one frees it */
+static void share_put(struct view_share *sh)
+{
+	struct view_share **pp = &sh->fo->shares;
+
+	if (--sh->refs)
+		return;
+	while (*pp != sh)
+		pp = &(*pp)->next;
+	*pp = sh->next;
+	view_free(sh->view);
+	jw_free(&sh->out);
+	free(sh);
 }
 
 void sub_free(struct subscriber *s)
 {
-	view_free(s->view);
+	if (s->share)
+		share_put(s->share);
 	lq_free(&s->q);
 	memset(s, 0, sizeof(*s));
 }
@@ -263,19 +303,23 @@ void fanout_init(struct fanout *fo)
 	memset(fo, 0, sizeof(*fo));
 	for (int k = 0; k < FANOUT_N; k++)
 		jw_init(&fo->line[k]);
-	jw_init(&fo->own);
 }
 
 void fanout_free(struct fanout *fo)
 {
 	for (int k = 0; k < FANOUT_N; k++)
 		jw_free(&fo->line[k]);
-	jw_free(&fo->own);
+	while (fo->shares) { /* none when every subscriber was freed */
+		fo->shares->refs = 1;
+		share_put(fo->shares);
+	}
 }
 
 void fanout_begin(struct fanout *fo)
 {
 	memset(fo->have, 0, sizeof(fo->have));
+	for (struct view_share *sh = fo->shares; sh; sh = sh->next)
+		sh->have = false;
 }
 
 const struct jw *fanout_line(struct fanout *fo, const struct event *ev,
@@ -293,9 +337,14 @@ const struct jw *fanout_line(struct fanout *fo, const struct event *ev,
 
 const struct jw *sub_line(struct subscriber *s, struct fanout *fo, const struct event *ev)
 {
-	if (!s->view)
+	struct view_share *sh = s->share;
+
+	if (!sh)
 		return fanout_line(fo, ev, &s->f);
-	jw_reset(&fo->own);
-	view_event(s->view, &fo->own, ev);
-	return fo->own.oom ? NULL : &fo->own;
+	if (!sh->have) {
+		jw_reset(&sh->out);
+		view_event(sh->view, &sh->out, ev);
+		sh->have = true;
+	}
+	return sh->out.oom ? NULL : &sh->out;
 }

@@ -11,8 +11,9 @@
  * event passes when every given filter holds; drop events always pass.
  * A client that is not root gets only the events of its own uid's
  * processes (own_uid: set from the peer's credentials, never requested).
- * Text goes through a compact view of the client's own (view.h) unless
- * verbose or type= is given: then every event is a line, as `run -v`.
+ * Text goes through a compact view (view.h) unless verbose or type= is
+ * given: then every event is a line, as `run -v`.  Clients with the same
+ * filter share one view (its state and its lines, made once per event).
  */
 #ifndef AGENTMON_SUBSCRIBERS_H
 #define AGENTMON_SUBSCRIBERS_H
@@ -81,11 +82,15 @@ struct subscriber {
 	uint64_t missed_total;  /* dropped since it connected */
 	size_t unsent;          /* bytes queued since the last send attempt */
 	bool blocked;           /* its socket was full: wait for POLLOUT */
-	struct view *view;      /* its compact text view; NULL: every event */
+	struct view_share *share; /* its compact text view; NULL: every event */
 };
 
 /* a subscriber for f with a TAIL_QUEUE_BYTES queue; -ENOMEM */
 int sub_init(struct subscriber *s, const struct tail_filter *f);
+struct fanout;
+/* s's compact view, shared with fo's clients of the same filter, when its
+ * filter wants one (text, not verbose, no type=); -ENOMEM */
+int sub_view(struct subscriber *s, struct fanout *fo);
 void sub_free(struct subscriber *s);
 /*
  * sub_offer - queue one formatted line (after the missed notice when one
@@ -106,7 +111,19 @@ enum { FANOUT_TEXT, FANOUT_COLOR, FANOUT_JSON, FANOUT_N };
 struct fanout {
 	struct jw line[FANOUT_N];
 	bool have[FANOUT_N];
-	struct jw own;          /* the lines of one client's own view */
+	struct view_share *shares; /* the compact views, one per filter */
+};
+
+/* one compact view and its lines for the current event, for the clients
+ * whose filter is key */
+struct view_share {
+	struct view_share *next;
+	struct fanout *fo;
+	struct tail_filter key;
+	struct view *view;
+	struct jw out;
+	unsigned refs;
+	bool have;             /* out holds the current event's lines */
 };
 
 void fanout_init(struct fanout *fo);
@@ -117,8 +134,8 @@ void fanout_begin(struct fanout *fo);
 const struct jw *fanout_line(struct fanout *fo, const struct event *ev,
 			     const struct tail_filter *f);
 /*
- * sub_line - ev as s's lines: its view's (maybe none: len 0) into fo->own,
- * else the shared fanout_line(); NULL when out of memory
+ * sub_line - ev as s's lines: its view's (maybe none: len 0), else the
+ * shared fanout_line(); NULL when out of memory
  */
 const struct jw *sub_line(struct subscriber *s, struct fanout *fo, const struct event *ev);
 

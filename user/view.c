@@ -17,6 +17,9 @@
 
 #define VIEW_DEPTH_MAX 8    /* deeper processes are indented as this deep */
 #define VIEW_LLM_CUT 160    /* bytes of an llm exchange's text shown */
+#define VIEW_HINTS 256      /* pid -> entry hints: most lookups scan nothing */
+
+_Static_assert(VIEW_PROCS <= 256, "a hint is a uint8_t index");
 
 /* one process's fold state */
 struct view_proc {
@@ -45,6 +48,7 @@ struct view {
 	bool color;
 	uint64_t tick, serial;
 	struct view_proc procs[VIEW_PROCS];
+	uint8_t hint[VIEW_HINTS];   /* pid % VIEW_HINTS -> a procs index to try first */
 	struct view_root roots[VIEW_ROOTS];
 	uint64_t dests[VIEW_DESTS];
 };
@@ -63,8 +67,19 @@ static bool has_prefix(const char *s, const char *p)
 
 static bool prefix_any(const char *s, const char *const *list)
 {
-	for (; *list; list++)
-		if (has_prefix(s, *list))
+	for (; *list; list++) /* the first two bytes reject most at once */
+		if (s[0] == (*list)[0] && s[0] && s[1] == (*list)[1] && has_prefix(s, *list))
+			return true;
+	return false;
+}
+
+/* s contains word (lower case), ignoring case; for short names */
+static bool has_word(const char *s, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (; *s; s++)
+		if ((*s | 0x20) == word[0] && !strncasecmp(s, word, n))
 			return true;
 	return false;
 }
@@ -159,12 +174,26 @@ static enum view_cat fold_cat(const char *path)
 	return system_path(path) ? VIEW_SYSTEM : VIEW_OTHER;
 }
 
-/* keys, tokens and credentials: always shown */
-static bool sensitive(const char *path)
+/* path is under a directory named one of names (".ssh", ".config/gh": dot-names) */
+static bool under_dot_dir(const char *path, const char *const *names)
+{
+	for (const char *c = strstr(path, "/."); c; c = strstr(c + 2, "/.")) {
+		for (const char *const *n = names; *n; n++) {
+			size_t len = strlen(*n);
+
+			if (!strncmp(c + 1, *n, len) && c[1 + len] == '/')
+				return true;
+		}
+	}
+	return false;
+}
+
+/* keys, tokens and credentials (path folded into cat otherwise): always shown */
+static bool sensitive(const char *path, enum view_cat cat)
 {
 	static const char *const dirs[] = {
 		".ssh", ".aws", ".gnupg", ".kube", ".docker", ".azure", ".password-store",
-		".config/gh", ".config/gcloud", "/etc/ssl/private", NULL,
+		".config/gh", ".config/gcloud", NULL,
 	};
 	static const char *const names[] = {
 		".netrc", ".npmrc", ".pypirc", ".git-credentials", ".pgpass", ".env", "shadow",
@@ -177,16 +206,16 @@ static bool sensitive(const char *path)
 	static const char *const certs[] = { "/etc/ssl/certs/", "/usr/share/ca-certificates/", NULL };
 	const char *b = base_name(path);
 
-	for (const char *const *d = dirs; *d; d++)
-		if (has_component(path, *d) && strcmp(b, base_name(*d)))
-			return true;
+	if (under_dot_dir(path, dirs) || has_prefix(path, "/etc/ssl/private/"))
+		return true;
 	for (const char *const *n = names; *n; n++)
-		if (!strcmp(b, *n) || (!strcmp(*n, ".env") && has_prefix(b, ".env.")))
+		if (b[0] == (*n)[0] && (!strcmp(b, *n) || (!strcmp(*n, ".env") &&
+							    has_prefix(b, ".env."))))
 			return true;
-	if (fold_cat(path) != VIEW_OTHER || prefix_any(path, certs))
+	if (cat != VIEW_OTHER || prefix_any(path, certs))
 		return false; /* tokenize.py, CA certificates: not secrets */
 	for (const char *const *w = words; *w; w++)
-		if (strcasestr(b, *w))
+		if (has_word(b, *w))
 			return true;
 	return false;
 }
@@ -194,15 +223,18 @@ static bool sensitive(const char *path)
 enum view_cat view_classify(const char *path, uint32_t flags, bool write, int64_t ret,
 			    const char *cwd)
 {
+	enum view_cat cat;
+
 	if (!path || !*path)
 		return VIEW_OTHER;
-	if (sensitive(path))
+	cat = fold_cat(path);
+	if (sensitive(path, cat))
 		return VIEW_SHOW;
 	if (write)
-		return system_path(path) ? VIEW_SYSTEM : VIEW_SHOW;
+		return cat == VIEW_SYSTEM ? VIEW_SYSTEM : VIEW_SHOW;
 	if (ret >= 0 && !(flags & O_DIRECTORY) && (in_tree(path, cwd) || home_dotfile(path)))
 		return VIEW_SHOW;
-	return fold_cat(path);
+	return cat;
 }
 
 /* ---- state ---- */
@@ -233,10 +265,10 @@ static struct view_root *root_of(struct view *v, uint32_t agent_pid)
 	return NULL;
 }
 
-/* remember the working tree of the agent rooted at ev's pid (its exec) */
+/* remember ev's cwd as the working tree of its agent (the root's exec) */
 static void root_set(struct view *v, const struct event *ev)
 {
-	struct view_root *r = root_of(v, ev->pid), *old = &v->roots[0];
+	struct view_root *r = root_of(v, ev->agent_pid), *old = &v->roots[0];
 	char *cwd;
 
 	if (!ev->exec.cwd || strlen(ev->exec.cwd) >= PATH_MAX || !(cwd = strdup(ev->exec.cwd)))
@@ -248,16 +280,25 @@ static void root_set(struct view *v, const struct event *ev)
 		r = old;
 	free(r->cwd);
 	r->cwd = cwd;
-	r->agent_pid = ev->pid;
+	r->agent_pid = ev->agent_pid;
 	r->used = ++v->tick;
 }
 
 /* the entry of pid, NULL when it has none */
 static struct view_proc *proc_find(struct view *v, uint32_t pid)
 {
-	for (size_t i = 0; pid && i < VIEW_PROCS; i++)
-		if (v->procs[i].pid == pid)
+	uint8_t *hint = &v->hint[pid % VIEW_HINTS];
+
+	if (!pid)
+		return NULL;
+	if (v->procs[*hint].pid == pid)
+		return &v->procs[*hint];
+	for (size_t i = 0; i < VIEW_PROCS; i++) {
+		if (v->procs[i].pid == pid) {
+			*hint = (uint8_t)i;
 			return &v->procs[i];
+		}
+	}
 	return NULL;
 }
 
@@ -316,6 +357,17 @@ static struct view_proc *proc_slot(struct view *v, struct jw *w, uint64_t ts_ns)
 	return old;
 }
 
+/* dst (len bytes) := s, cut; cheap when it holds s already */
+static void set_str(char *dst, size_t len, const char *s)
+{
+	size_t n = strnlen(s, len - 1);
+
+	if (strncmp(dst, s, len)) {
+		memcpy(dst, s, n);
+		dst[n] = '\0';
+	}
+}
+
 /* ev's process entry, created (its depth from its parent's) when new */
 static struct view_proc *proc_get(struct view *v, struct jw *w, const struct event *ev)
 {
@@ -325,6 +377,7 @@ static struct view_proc *proc_get(struct view *v, struct jw *w, const struct eve
 		p = proc_slot(v, w, ev->ts_ns);
 		memset(p, 0, sizeof(*p));
 		p->pid = ev->pid;
+		v->hint[ev->pid % VIEW_HINTS] = (uint8_t)(p - v->procs);
 		p->serial = ++v->serial;
 		p->bound = VIEW_FOLD_FIRST;
 		parent = ev->agent && ev->pid != ev->agent_pid ? proc_find(v, ev->ppid) : NULL;
@@ -335,9 +388,9 @@ static struct view_proc *proc_get(struct view *v, struct jw *w, const struct eve
 	p->used = ++v->tick;
 	p->agent_pid = ev->agent_pid;
 	p->tagged = ev->agent != NULL;
-	snprintf(p->agent, sizeof(p->agent), "%s", ev->agent ? ev->agent : "");
+	set_str(p->agent, sizeof(p->agent), ev->agent ? ev->agent : "");
 	if (ev->type != AM_EV_EXEC || !p->comm[0]) /* an exec's: after the fold line */
-		snprintf(p->comm, sizeof(p->comm), "%s", ev->comm);
+		set_str(p->comm, sizeof(p->comm), ev->comm);
 	return p;
 }
 
@@ -463,9 +516,11 @@ void view_event(struct view *v, struct jw *w, const struct event *ev)
 		if (p->execd)
 			fold_line(v, w, ev->ts_ns, p); /* what the previous program read */
 		p->execd = true;
-		snprintf(p->comm, sizeof(p->comm), "%s", ev->comm);
+		set_str(p->comm, sizeof(p->comm), ev->comm);
 		p->serial = ++v->serial;
-		if (ev->agent && ev->pid == ev->agent_pid)
+		/* the root's directory; until it is seen (a tail that came
+		 * later), the first exec's of the agent */
+		if (ev->agent && (ev->pid == ev->agent_pid || !root_of(v, ev->agent_pid)))
 			root_set(v, ev);
 		full_line(v, w, ev, p);
 		break;

@@ -21,6 +21,8 @@
  * fork child's reads before its first exec count for the program), when
  * its entry is evicted (VIEW_PROCS processes at once, least recently seen
  * first), or when it has folded VIEW_FOLD_FIRST, then 4 times as many...
+ * The working tree is the directory the agent's root process execs in (or,
+ * for an agent whose root's exec the view did not see, the first exec's).
  * Exit lines only for a non-zero status.  Text only: agent-chosen bytes go
  * through escape.h, never raw.
  */

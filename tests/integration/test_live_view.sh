@@ -7,6 +7,7 @@
 # and folds the library, loader and locale reads into "read N files" lines:
 # a handful of lines where `tail --verbose` has hundreds with every open.
 # `tail --type open` names what it wants: every open, as with --verbose.
+# `run --format text` prints the same compact view.
 # Absence is asserted after a sentinel: the same agent's last write and the
 # fold line at its exit.
 . "$(dirname "$0")/lib.sh"
@@ -71,4 +72,18 @@ nv=$(wc -l <"$V")
 grep -q "open /etc/ld.so.cache" "$T/opens.txt" || fail "tail --type open folded opens"
 grep -qvE " open " "$T/opens.txt" && fail "tail --type open shows other types: $(grep -vE ' open ' "$T/opens.txt" | head -n 3)"
 stop_collector
-pass "compact view: $n lines (verbose $nv): execs, the write, the tree's read, the POST, the alert; library and locale reads folded"
+
+# `run`'s own text is the compact view too; its exit shows the fold line and
+# a non-zero status (the sentinel: nothing of the agent comes after it)
+start_collector --format text
+launch "$NAME" bash -c "cat /etc/hostname >/dev/null; echo x >$T/work/run.txt; exit 3"
+wait_for 10 "the agent's exit in run's text" grep -qE "^[0-9:.]+ $NAME/bash\[[0-9]+\] exit 3$" "$OUT"
+kill -TERM "$COLLECTOR_PID" && wait "$COLLECTOR_PID" || fail "the text collector did not stop cleanly"
+COLLECTOR_PID=
+R=$(grep -F "$NAME/" "$OUT")
+for want in "$NAME/bash\[[0-9]+\] exec /usr/bin/bash" "  $NAME/cat\[[0-9]+\] read [0-9]+ files \([0-9]+ locale" \
+	"open $T/work/run.txt O_WRONLY" "$NAME/bash\[[0-9]+\] read [0-9]+ files"; do
+	grep -qE "$want" <<<"$R" || fail "run's text lacks /$want/: $R"
+done
+grep -qE " open (/etc/ld\.so\.cache|/usr/lib/locale|/etc/hostname)" <<<"$R" && fail "run's text shows folded reads: $R"
+pass "compact view: $n lines (verbose $nv): execs, the write, the tree's read, the POST, the alert; library and locale reads folded; run's text too"

@@ -424,7 +424,7 @@ static void test_tail_stream(void **state)
 	struct status_tail st;
 	struct control c;
 	char err[256], buf[8192];
-	int json, text, compact, bad;
+	int json, text, compact, twin, bad;
 
 	drop.drop.lost = 7;
 	exec_bot.exec.filename = "/bin/true";
@@ -432,10 +432,15 @@ static void test_tail_stream(void **state)
 	json = client(&c, "tail json type=open\n");
 	text = client(&c, "tail agent=bot verbose\n");
 	compact = client(&c, "tail agent=bot\n");
+	twin = client(&c, "tail agent=bot\n");
 	bad = client(&c, "tail type=nope\n");
 	read_until(&c, bad, buf, sizeof(buf), "\n");
 	assert_non_null(strstr(buf, "error unknown event type 'nope'"));
-	assert_int_equal(c.tails, 3);
+	assert_int_equal(c.tails, 4);
+	/* one view for the two clients of the same filter */
+	assert_non_null(c.fan.shares);
+	assert_null(c.fan.shares->next);
+	assert_int_equal(c.fan.shares->refs, 2);
 	control_publish(&c, &open_bot);
 	control_publish(&c, &exec_bot);
 	control_publish(&c, &drop);
@@ -451,13 +456,17 @@ static void test_tail_stream(void **state)
 	read_until(&c, compact, buf, sizeof(buf), "events lost");
 	assert_non_null(strstr(buf, "bot/sh[11] exec /bin/true"));
 	assert_null(strstr(buf, "open /dev/null"));
+	read_until(&c, twin, buf, sizeof(buf), "events lost");
+	assert_non_null(strstr(buf, "bot/sh[11] exec /bin/true"));
 	close(text); /* a client that vanishes is gone at once */
 	close(compact);
+	close(twin);
 	control_serve(&c);
 	control_tail_status(&c, &st);
 	assert_int_equal(st.connected, 1);
-	assert_int_equal(st.served, 3);
-	assert_int_equal(st.gone, 2);
+	assert_int_equal(st.served, 4);
+	assert_int_equal(st.gone, 3);
+	assert_null(c.fan.shares); /* the last client took its view along */
 	close(json);
 	close(bad);
 	control_close(&c);

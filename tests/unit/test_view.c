@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "llm.h"
 #include "view.h"
 
 #define TS 1795608000123456789ull /* 2026-11-25T12:00:00.123456789Z */
@@ -199,6 +200,25 @@ static void test_exec_and_depth(void **state)
 	view_free(v);
 }
 
+/* an agent whose root's exec was not seen: its first exec's directory is the tree */
+static void test_tree_fallback(void **state)
+{
+	struct view *v = view_new(false);
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	assert_string_equal(open_ev(v, 1300, "make", "/w2/Makefile", O_RDONLY, 3), "");
+	exec_ev(v, 1301, 1300, "cc", "/w2");
+	assert_string_equal(open_ev(v, 1301, "cc", "/w2/main.c", O_RDONLY, 3),
+			    "12:00:00.123     claude/cc[1301] open /w2/main.c O_RDONLY = 3\n");
+	/* the root's own exec, seen later, wins */
+	exec_ev(v, ROOT, 1, "bash", "/w3");
+	assert_string_equal(open_ev(v, 1301, "cc", "/w2/x.c", O_RDONLY, 3), "");
+	assert_string_equal(open_ev(v, 1301, "cc", "/w3/x.c", O_RDONLY, 3),
+			    "12:00:00.123     claude/cc[1301] open /w3/x.c O_RDONLY = 3\n");
+	view_free(v);
+}
+
 /* a long-lived process: a line at VIEW_FOLD_FIRST reads, the next at 4 times more */
 static void test_fold_bound(void **state)
 {
@@ -319,6 +339,33 @@ static void test_alert_color_escape(void **state)
 	view_free(v);
 }
 
+/* an llm exchange: one line, cut at a character boundary, " ..." after */
+static void test_llm_cut(void **state)
+{
+	static struct llm x;
+	struct view *v = view_new(false);
+	struct event ev = base(AM_EV_LLM, 1300, ROOT, "node");
+	const char *s, *nl;
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	strcpy(x.model, "claude-x");
+	for (size_t i = 0; i + 2 < 300; i += 2)
+		memcpy(x.prompt + i, "\xc3\xa9", 2); /* é, two bytes each */
+	ev.llm.host = "api.anthropic.com";
+	ev.llm.x = &x;
+	s = feed(v, &ev);
+	assert_true(!strncmp(s, "12:00:00.123   claude/node[1300] llm api.anthropic.com claude-x \"",
+			     strlen("12:00:00.123   claude/node[1300] llm api.anthropic.com claude-x \"")));
+	nl = strchr(s, '\n');
+	assert_non_null(nl);
+	assert_null(strchr(nl + 1, '\n')); /* one line */
+	assert_true(!strncmp(nl - 4, " ...", 4));
+	assert_null(strstr(s, "\\x")); /* no character cut in two */
+	assert_true(nl - s < 40 + 160 + 4);
+	view_free(v);
+}
+
 /* view_flush: every count still held, once */
 static void test_flush(void **state)
 {
@@ -344,10 +391,12 @@ int main(void)
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_fold_at_exit),
 		cmocka_unit_test(test_exec_and_depth),
+		cmocka_unit_test(test_tree_fallback),
 		cmocka_unit_test(test_fold_bound),
 		cmocka_unit_test(test_eviction),
 		cmocka_unit_test(test_destinations),
 		cmocka_unit_test(test_alert_color_escape),
+		cmocka_unit_test(test_llm_cut),
 		cmocka_unit_test(test_flush),
 	};
 
