@@ -200,7 +200,7 @@ struct {
  * socket read (Bun's event loop and tokio read, then decrypt on the same
  * thread).  tls_readers: tagged tgids whose threads called one (set at its
  * entry, deleted at the group's exit); tls_lastrd: per thread of those, the
- * socket of its last read with bytes (fd and socket cookie: a socket closed
+ * socket of its last TCP read with bytes (fd and socket cookie: a socket closed
  * and its fd reused meanwhile does not match), deleted at the thread's exit
  */
 struct {

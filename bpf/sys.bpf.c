@@ -10,9 +10,9 @@
  * calls of a thread inside a TLS library call (tls.bpf.c) it records the fd
  * in the call's state (tail call to h_tls, tls.bpf.c), which ties the
  * plaintext to its socket; so it does for the socket reads of a tgid in
- * tls_readers (records decrypted after the read: tls_lastrd).  No sys_enter hook: the arguments are still in
- * pt_regs at exit.  No subprograms (tail calls and bpf-to-bpf calls cannot
- * mix before 5.10).
+ * tls_readers (records decrypted after the read: tls_lastrd).  No sys_enter
+ * hook: the arguments are still in pt_regs at exit.  No subprograms (tail
+ * calls and bpf-to-bpf calls cannot mix before 5.10).
  */
 #include "common.bpf.h"
 

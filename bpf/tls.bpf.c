@@ -395,7 +395,8 @@ int BPF_PROG(h_tls, struct pt_regs *regs, long ret)
 	long nr = SC_NR(regs);
 	int fd = SC_ARG0(regs);
 
-	if (sk && ret > 0 && sc_reads(nr) && bpf_map_lookup_elem(&tls_readers, &tgid)) {
+	if (sk && ret > 0 && sc_reads(nr) && BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP &&
+	    bpf_map_lookup_elem(&tls_readers, &tgid)) {
 		struct tls_lastrd r = { .cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter),
 					.fd = fd };
 
