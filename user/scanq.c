@@ -46,7 +46,7 @@ static struct slot *next_waiting(struct scanq *q)
 	return best;
 }
 
-/* a finished job counted (locked) */
+/* a finished job counted once the loop took it (locked) */
 static void count_done(struct scanq *q, const struct tls_scan *s)
 {
 	q->st.done++;
@@ -77,7 +77,6 @@ static void *worker(void *arg)
 		pthread_mutex_lock(&q->lock);
 		s->job.scan = res;
 		s->state = SLOT_DONE;
-		count_done(q, &res);
 		if (write(q->efd, &one, sizeof(one)) < 0) {
 			/* a full counter still reads as readable: nothing lost */
 		}
@@ -201,6 +200,7 @@ bool scanq_pop(struct scanq *q, struct scanq_job *out)
 			continue;
 		*out = q->slots[i].job;
 		q->slots[i].state = SLOT_FREE;
+		count_done(q, &out->scan);
 		found = true;
 	}
 	pthread_mutex_unlock(&q->lock);

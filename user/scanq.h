@@ -41,9 +41,9 @@ struct scanq_job {
 };
 
 struct scanq_stats {
-	uint64_t depth;               /* waiting or running now */
+	uint64_t depth;               /* waiting, running or not popped now */
 	uint64_t queued;              /* pushed since start */
-	uint64_t done;                /* scanned */
+	uint64_t done;                /* scanned and popped */
 	uint64_t timed_out;           /* of them, cut by a time budget */
 	uint64_t failed;              /* of them, unreadable as they claim */
 	uint64_t dropped;             /* refused: the queue was full */
