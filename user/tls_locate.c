@@ -8,6 +8,7 @@
  * fingerprints.  Errors are returned with a reason in t->why; nothing prints.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdarg.h>
@@ -683,13 +684,29 @@ static int locate(struct tls_locate *t, Elf *e, struct src f)
 	return out;
 }
 
+/* libelf's version is process-wide: set once, whichever thread comes first
+ * (the scanner thread and the loop both read files) */
+static pthread_once_t elf_once = PTHREAD_ONCE_INIT;
+static bool elf_ok;
+
+static void elf_init(void)
+{
+	elf_ok = elf_version(EV_CURRENT) != EV_NONE;
+}
+
+bool tls_locate_elf_ready(void)
+{
+	pthread_once(&elf_once, elf_init);
+	return elf_ok;
+}
+
 int tls_locate_mem(struct tls_locate *t, const void *image, size_t len)
 {
 	Elf *e;
 	int rc;
 
 	memset(t, 0, sizeof(*t));
-	if (elf_version(EV_CURRENT) == EV_NONE)
+	if (!tls_locate_elf_ready())
 		return fail(t, -ENOTSUP, "libelf: %s", elf_errmsg(-1));
 	e = elf_memory((char *)image, len);
 	rc = locate(t, e, (struct src){ -1, image, len });
@@ -704,7 +721,7 @@ int tls_locate_fd(struct tls_locate *t, int fd)
 	int rc;
 
 	memset(t, 0, sizeof(*t));
-	if (elf_version(EV_CURRENT) == EV_NONE)
+	if (!tls_locate_elf_ready())
 		return fail(t, -ENOTSUP, "libelf: %s", elf_errmsg(-1));
 	e = elf_begin(fd, ELF_C_READ, NULL); /* pread, never mmap: see tls_locate.h */
 	rc = locate(t, e, (struct src){ fd, NULL, 0 });

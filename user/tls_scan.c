@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <gelf.h>
 #include <libelf.h>
-#include <pthread.h>
 #include <string.h>
 #include <time.h>
 
@@ -26,15 +25,6 @@ static uint64_t mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* libelf's version is process-wide: set once, whichever thread comes first */
-static pthread_once_t elf_once = PTHREAD_ONCE_INIT;
-static bool elf_ok;
-
-static void elf_init(void)
-{
-	elf_ok = elf_version(EV_CURRENT) != EV_NONE;
 }
 
 /* DT_NEEDED entries of a SHT_DYNAMIC section: a TLS library, or libcurl
@@ -110,8 +100,7 @@ int tls_scan_syms_fd(int fd, struct tls_scan *out)
 	for (int i = 0; i < TLS_SCAN_FNS; i++)
 		out->off[i] = -1;
 	out->loc_rc = -ENOENT;
-	pthread_once(&elf_once, elf_init);
-	if (!elf_ok)
+	if (!tls_locate_elf_ready())
 		return out->rc = -ENOTSUP;
 	e = elf_begin(fd, ELF_C_READ, NULL); /* pread, never mmap */
 	if (!e || elf_kind(e) != ELF_K_ELF) {
