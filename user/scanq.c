@@ -22,6 +22,7 @@ struct scanq {
 	pthread_cond_t wake;          /* a job waits, or stop */
 	pthread_t thread;
 	bool stop;
+	atomic_bool cancel;           /* read by the running scan, unlocked */
 	uint64_t seq;
 	struct slot slots[SCANQ_MAX];
 	struct scanq_stats st;
@@ -73,7 +74,7 @@ static void *worker(void *arg)
 			break;
 		s->state = SLOT_RUNNING;
 		pthread_mutex_unlock(&q->lock);
-		q->work(s->job.fd, &res); /* the fd is read, never changed, by the worker */
+		q->work(s->job.fd, &q->cancel, &res); /* the fd is read, never changed, by the worker */
 		pthread_mutex_lock(&q->lock);
 		s->job.scan = res;
 		s->state = SLOT_DONE;
@@ -93,7 +94,7 @@ int scanq_new(struct scanq **out, scanq_work_fn work)
 	*out = NULL;
 	if (!q)
 		return -ENOMEM;
-	q->work = work ? work : tls_scan_fd;
+	q->work = work ? work : tls_scan_fd_until;
 	q->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (q->efd < 0) {
 		rc = -errno;
@@ -118,6 +119,7 @@ void scanq_free(struct scanq *q)
 {
 	if (!q)
 		return;
+	atomic_store(&q->cancel, true);
 	pthread_mutex_lock(&q->lock);
 	q->stop = true;
 	pthread_cond_signal(&q->wake);

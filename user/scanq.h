@@ -13,13 +13,14 @@
  * running or finished-not-collected job per file); the queue is bounded
  * (SCANQ_MAX: a push beyond is refused and counted).  Every field shared
  * between the threads is under the queue's lock; a job belongs to the
- * worker only while it runs.  scanq_free waits for the running scan (its
- * own budget bounds it), closes what was never scanned or collected and
- * joins the thread.
+ * worker only while it runs.  scanq_free cancels the running scan (it
+ * stops within one 1 MiB window or 64K symbols), joins the thread and closes
+ * what was never scanned or collected.
  */
 #ifndef AGENTMON_SCANQ_H
 #define AGENTMON_SCANQ_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -51,14 +52,16 @@ struct scanq_stats {
 	uint64_t max_ns;              /* the longest scan */
 };
 
-/* what the worker runs on a job's fd (tests pass their own) */
-typedef void (*scanq_work_fn)(int fd, struct tls_scan *out);
+/* what the worker runs on a job's fd, to stop early once *cancel is set
+ * (tests pass their own) */
+typedef void (*scanq_work_fn)(int fd, const atomic_bool *cancel, struct tls_scan *out);
 
 struct scanq;
 
-/* a queue and its worker running work (NULL: tls_scan_fd); 0 or -errno */
+/* a queue and its worker running work (NULL: tls_scan_fd_until); 0 or -errno */
 int scanq_new(struct scanq **out, scanq_work_fn work);
-/* stop the worker (after the scan it runs), close every fd still held, join */
+/* stop the worker (the scan it runs is cancelled: it ends at its next
+ * window), join it, close every fd still held */
 void scanq_free(struct scanq *q);
 /*
  * scanq_push - queue job (its fd and identity; scan ignored).  0: queued,

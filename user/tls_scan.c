@@ -75,14 +75,14 @@ static void scan_sym(Elf *e, const GElf_Shdr *sh, const GElf_Sym *sym, struct tl
 	}
 }
 
-/* the symbols of one table, until the deadline; 0 or -ETIME */
+/* the symbols of one table, until the deadline or *cancel; 0 or -ETIME */
 static int scan_table(Elf *e, const GElf_Shdr *sh, Elf_Data *data, uint64_t deadline,
-		      struct tls_scan *out)
+		      const atomic_bool *cancel, struct tls_scan *out)
 {
 	for (size_t i = 0; i < sh->sh_size / sh->sh_entsize; i++) {
 		GElf_Sym sym;
 
-		if (!(i & 0xffff) && mono_ns() > deadline)
+		if (!(i & 0xffff) && (mono_ns() > deadline || (cancel && atomic_load(cancel))))
 			return -ETIME;
 		if (gelf_getsym(data, (int)i, &sym) && sym.st_name)
 			scan_sym(e, sh, &sym, out);
@@ -90,7 +90,8 @@ static int scan_table(Elf *e, const GElf_Shdr *sh, Elf_Data *data, uint64_t dead
 	return 0;
 }
 
-int tls_scan_syms_fd(int fd, struct tls_scan *out)
+/* the symbol scan (tls_scan_syms_fd), cut short once *cancel is set */
+static int syms_until(int fd, const atomic_bool *cancel, struct tls_scan *out)
 {
 	uint64_t deadline = mono_ns() + TLS_SCAN_BUDGET_NS;
 	Elf_Scn *scn = NULL;
@@ -119,19 +120,29 @@ int tls_scan_syms_fd(int fd, struct tls_scan *out)
 		if (sh.sh_type == SHT_DYNAMIC)
 			scan_needed(e, &sh, data, out);
 		else
-			out->rc = scan_table(e, &sh, data, deadline, out);
+			out->rc = scan_table(e, &sh, data, deadline, cancel, out);
 	}
 	elf_end(e);
 	return out->rc;
 }
 
-void tls_scan_fd(int fd, struct tls_scan *out)
+int tls_scan_syms_fd(int fd, struct tls_scan *out)
+{
+	return syms_until(fd, NULL, out);
+}
+
+void tls_scan_fd_until(int fd, const atomic_bool *cancel, struct tls_scan *out)
 {
 	uint64_t t0 = mono_ns();
 
-	if (!tls_scan_syms_fd(fd, out) && out->off[TLS_SCAN_SSL_WRITE] < 0 && !out->imports)
-		out->loc_rc = tls_locate_fd(&out->loc, fd);
+	if (!syms_until(fd, cancel, out) && out->off[TLS_SCAN_SSL_WRITE] < 0 && !out->imports)
+		out->loc_rc = tls_locate_fd_until(&out->loc, fd, cancel);
 	out->ns = mono_ns() - t0;
+}
+
+void tls_scan_fd(int fd, struct tls_scan *out)
+{
+	tls_scan_fd_until(fd, NULL, out);
 }
 
 bool tls_scan_timed_out(const struct tls_scan *s)

@@ -12,6 +12,7 @@
 #ifndef AGENTMON_TLS_SCAN_H
 #define AGENTMON_TLS_SCAN_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -43,6 +44,8 @@ struct tls_scan {
  * (rc 0, no SSL_write defined or imported) the locator.  Never fails: the
  * outcome is in out */
 void tls_scan_fd(int fd, struct tls_scan *out);
+/* the same, cut short (-ETIME) once *cancel is set (NULL: never) */
+void tls_scan_fd_until(int fd, const atomic_bool *cancel, struct tls_scan *out);
 /* the symbol scan alone (the shared libraries at start); returns out->rc */
 int tls_scan_syms_fd(int fd, struct tls_scan *out);
 /* the scan was cut by a time budget */
