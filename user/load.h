@@ -154,15 +154,15 @@ int loader_scan_tls_binary(struct loader *l, uint32_t pid, const char *label, ch
 int loader_attach_tls_objects(struct loader *l, uint32_t pid, const char *label, char *err,
 			      size_t errlen);
 /*
- * loader_scan_object - process pid opened path as its descriptor fd (a
- * shared object it is about to map: *.node, *.so): the file (that
- * descriptor's, else path's; regular files only) is handed to the scanner
- * now, so that its TLS library is hooked before its first connection.
- * Returns as loader_attach_tls_objects does for one object (-ENODATA: none
- * of its own).
+ * loader_scan_object - process pid opened path (absolute), a shared object
+ * it is about to map (*.node, *.so): the file there (regular files only,
+ * opened O_PATH first) is handed to the scanner now, so that its TLS
+ * library is hooked before its first connection.  Returns as
+ * loader_attach_tls_objects does for one object (-ENODATA: none of its
+ * own, or not a file).
  */
-int loader_scan_object(struct loader *l, uint32_t pid, int fd, const char *path,
-		       const char *label, char *err, size_t errlen);
+int loader_scan_object(struct loader *l, uint32_t pid, const char *path, const char *label,
+		       char *err, size_t errlen);
 
 /* a scan the scanner thread finished, judged and attached on the loop */
 struct loader_scanned {

@@ -45,20 +45,17 @@ int loader_scan_tls_binary(struct loader *l, uint32_t pid, const char *label, ch
 	return load_tls_file(l, path, &q, err, errlen);
 }
 
-int loader_scan_object(struct loader *l, uint32_t pid, int fd, const char *path,
-		       const char *label, char *err, size_t errlen)
+int loader_scan_object(struct loader *l, uint32_t pid, const char *path, const char *label,
+		       char *err, size_t errlen)
 {
 	struct load_scan_req q = { .show = path, .label = label, .pid = pid, .object = true };
-	char at[64];
-	int rc = -ENODATA;
 
-	if (fd >= 0) { /* the file it opened, when it still holds it */
-		snprintf(at, sizeof(at), "/proc/%u/fd/%d", pid, fd);
-		rc = load_tls_file(l, at, &q, err, errlen);
-	}
-	if (rc == -ENODATA && path[0] == '/')
-		rc = load_tls_file(l, path, &q, err, errlen);
-	return rc;
+	/* by its name: the descriptor it opened is often closed, and its
+	 * number reused, by the time the event is read; whatever file is
+	 * found there is read and attached through one descriptor anyway */
+	if (path[0] != '/')
+		return load_fail(err, errlen, -ENODATA, "%s: not an absolute path", path);
+	return load_tls_file(l, path, &q, err, errlen);
 }
 
 int loader_scan_fd(const struct loader *l)

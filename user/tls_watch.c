@@ -268,11 +268,11 @@ void tls_watch_open(struct tls_watch *w, const struct event *ev)
 	char msg[TLS_MSG_MAX];
 	const struct event_file *f = &ev->file;
 
-	if (!w->loader || ev->type != AM_EV_OPEN || !f->path || f->ret < 0 || f->ret > INT32_MAX ||
+	if (!w->loader || ev->type != AM_EV_OPEN || !f->path || f->ret < 0 ||
 	    f->write || !object_name(f->path))
 		return;
-	if (loader_scan_object(w->loader, ev->pid, (int)f->ret, f->path, exe_of(ev), msg,
-			       sizeof(msg)) == -EINPROGRESS)
+	if (loader_scan_object(w->loader, ev->pid, f->path, exe_of(ev), msg, sizeof(msg)) ==
+	    -EINPROGRESS)
 		am_debug("%s", msg);
 }
 
