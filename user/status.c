@@ -452,15 +452,13 @@ static void json_resources(const struct status_resources *r, struct jw *w)
 
 static void json_scans(const struct status_scans *c, struct jw *w)
 {
-	const struct figure f[] = { { "depth", c->depth }, { "queued", c->queued },
-		{ "done", c->done }, { "timed_out", c->timed_out }, { "failed", c->failed },
-		{ "dropped", c->dropped }, { "stale", c->stale }, { "max_ms", c->max_ms } };
-
 	jw_key(w, "tls_scans");
 	jw_obj_begin(w);
 	jw_key(w, "thread");
 	jw_bool(w, c->thread);
-	ju_all(w, f, sizeof(f) / sizeof(f[0]));
+	ju_all(w, (const struct figure[]){ { "depth", c->depth }, { "queued", c->queued },
+		   { "done", c->done }, { "timed_out", c->timed_out }, { "failed", c->failed },
+		   { "dropped", c->dropped }, { "stale", c->stale }, { "max_ms", c->max_ms } }, 8);
 	jw_obj_end(w);
 }
 
