@@ -135,14 +135,15 @@ static int objects_verdict(struct tls_watch *w, uint32_t pid, const char *label,
 }
 
 /* exe's binary or an object it loaded is being scanned (off the loop):
- * its connections are checked when they end, as hooked ones are */
+ * its connections are judged when they end, unseen unless their plaintext
+ * was read (RULES_TLS_PENDING) */
 static void scanning(struct tls_watch *w, const char *exe)
 {
 	size_t i = bin_of(w, exe);
 
 	w->bins[i].verdict = TLS_WATCH_SCANNING;
 	snprintf(w->bins[i].why, sizeof(w->bins[i].why), "being scanned; meanwhile a connection "
-		 "that shows no plaintext is monitor_degraded");
+		 "whose plaintext is not read counts as unseen when it ends");
 }
 
 void tls_watch_exec(struct tls_watch *w, const struct event *ev)
@@ -188,7 +189,7 @@ static enum rules_tls judge_pid(struct tls_watch *w, const struct event *ev, cha
 	}
 	if (orc != -ENOENT && (rc == -EINPROGRESS || orc == -EINPROGRESS)) {
 		scanning(w, exe); /* judged again when the scan ends */
-		return RULES_TLS_NONE;
+		return RULES_TLS_PENDING;
 	}
 	if (orc == -ENOENT) { /* a TLS library of its own in an object, not hooked */
 		rc = -ENOENT;

@@ -6,8 +6,9 @@
  * ClientHello.  A binary whose library is not recognised is "unseen": its
  * connections are judged by bytes (unseen_tls), warned once.  Files are
  * scanned off the loop (the loader's scanner thread): while one is, the
- * binary is "scanning" and its connections are judged as hooked ones (a
- * connection that shows no plaintext is monitor_degraded when it ends).
+ * binary is "scanning" and the ClientHello is RULES_TLS_PENDING: the
+ * connection's bytes count as unseen when it ends unless its plaintext was
+ * read (a hook attached meanwhile), the verdict on a process already gone.
  * Not thread-safe; the collector's loop owns it.
  */
 #ifndef AGENTMON_TLS_WATCH_H
@@ -26,8 +27,8 @@ enum tls_watch_verdict {
 	TLS_WATCH_HOOKED,             /* its own or a shared TLS library is hooked */
 	TLS_WATCH_UNSEEN,             /* a TLS library agentmon does not read */
 	TLS_WATCH_SCANNING,           /* its binary or an object it loaded is being
-				       * scanned: connections are checked when they
-				       * end (no plaintext: monitor_degraded) */
+				       * scanned: connections are judged when they
+				       * end (no plaintext read: unseen) */
 };
 
 #define TLS_WATCH_EXE_MAX 256         /* longest executable path kept (+1) */
@@ -53,7 +54,8 @@ void tls_watch_exec(struct tls_watch *w, const struct event *ev);
  * process: RULES_TLS_NONE when its plaintext is read, RULES_TLS_UNSEEN when
  * its binary is unseen (the first time for a binary, *warn gets a line to
  * say, else ""), RULES_TLS_PENDING when the process is gone and its binary
- * was never judged (its connection is judged when it ends).
+ * was never judged, or a file of it is being scanned (its connection is
+ * judged when it ends).
  */
 enum rules_tls tls_watch_hello(struct tls_watch *w, const struct event *ev, char *warn,
 			       size_t len);
