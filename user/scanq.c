@@ -36,13 +36,22 @@ bool scanq_same_file(const struct stat *a, const struct stat *b)
 	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
-/* the oldest waiting slot, or NULL (locked) */
+/* whether waiting slot a runs before b: executables first (an agent's own
+ * binary, not the many libraries a python loads), then the oldest */
+static bool before(const struct slot *a, const struct slot *b)
+{
+	if (a->job.object != b->job.object)
+		return !a->job.object;
+	return a->seq < b->seq;
+}
+
+/* the waiting slot to run next, or NULL (locked) */
 static struct slot *next_waiting(struct scanq *q)
 {
 	struct slot *best = NULL;
 
 	for (size_t i = 0; i < SCANQ_MAX; i++)
-		if (q->slots[i].state == SLOT_WAITING && (!best || q->slots[i].seq < best->seq))
+		if (q->slots[i].state == SLOT_WAITING && (!best || before(&q->slots[i], best)))
 			best = &q->slots[i];
 	return best;
 }

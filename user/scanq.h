@@ -6,7 +6,8 @@
  *
  * The loop opens a file once and hands the fd and its identity (dev, ino,
  * size, mtime) to scanq_push; the one worker thread reads it by fd
- * (tls_scan_fd: pread, bounded, time-budgeted) and hands the job back,
+ * (tls_scan_fd: pread, bounded, time-budgeted; executables before shared
+ * objects, then in push order) and hands the job back,
  * result filled, through scanq_pop, signalled on the eventfd scanq_fd the
  * loop polls.  The loop attaches through the same fd and checks the
  * identity again.  Jobs are de-duplicated per identity (one waiting,

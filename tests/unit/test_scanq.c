@@ -158,6 +158,36 @@ static void test_bounded_and_stop(void **state)
 	close(jobs[SCANQ_MAX].fd);
 }
 
+/* while one runs: an object pushed first, an executable after; the
+ * executable runs next */
+static void test_executables_first(void **state)
+{
+	struct scanq *q;
+	struct scanq_job first = job_of("f"), obj = job_of("o"), exe = job_of("e"), out;
+
+	(void)state;
+	obj.object = true;
+	assert_int_equal(scanq_new(&q, held_work), 0);
+	assert_int_equal(scanq_push(q, &first), 0);
+	wait_started();
+	assert_int_equal(scanq_push(q, &obj), 0);
+	assert_int_equal(scanq_push(q, &exe), 0);
+	assert_int_equal(write(gate[1], "x", 1), 1); /* first ends, the next starts */
+	wait_started();
+	assert_true(readable(scanq_fd(q), 5000));
+	assert_true(scanq_pop(q, &out));
+	assert_int_equal(out.fd, first.fd);
+	assert_int_equal(write(gate[1], "x", 1), 1);
+	wait_started();
+	for (int i = 0; i < 500 && !scanq_pop(q, &out); i++)
+		usleep(10000);
+	assert_int_equal(out.fd, exe.fd); /* before the object pushed earlier */
+	assert_int_equal(write(gate[1], "x", 1), 1);
+	scanq_free(q); /* the object's fd closed by the queue */
+	close(first.fd);
+	close(exe.fd);
+}
+
 static void test_scan_not_elf(void **state)
 {
 	struct scanq_job j = job_of("n");
@@ -178,6 +208,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_roundtrip_and_join, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bounded_and_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_executables_first, setup, teardown),
 		cmocka_unit_test(test_scan_not_elf),
 	};
 
