@@ -49,7 +49,7 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 EVASION_TESTS := $(wildcard tests/evasion/test_*.sh)
 ATTACK_TESTS := $(wildcard tests/attack/test_*.sh)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
-FUZZ_LIB  := $(filter-out user/main.c user/load.c user/load_tls.c user/load_scope.c user/load_links.c user/load_pin.c user/load_util.c user/status_gather.c user/tagstore.c user/collector.c user/tls_watch.c,$(USER_SRCS))
+FUZZ_LIB  := $(filter-out user/main.c user/load.c user/load_tls.c user/load_scan.c user/load_scope.c user/load_links.c user/load_pin.c user/load_util.c user/status_gather.c user/tagstore.c user/collector.c user/tls_watch.c,$(USER_SRCS))
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
               -D_GNU_SOURCE -Iuser -Ibpf
 FUZZ_TIME ?= 60
@@ -80,7 +80,7 @@ $(BUILD)/agentmon.skel.h: $(BUILD)/agentmon.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name agentmon_bpf > $@
 
-$(BUILD)/user/load.o $(BUILD)/user/load_scope.o $(BUILD)/user/load_links.o $(BUILD)/user/load_tls.o $(BUILD)/user/load_pin.o $(BUILD)/user/load_util.o $(BUILD)/user/status_gather.o: $(BUILD)/agentmon.skel.h
+$(BUILD)/user/load.o $(BUILD)/user/load_scan.o $(BUILD)/user/load_scope.o $(BUILD)/user/load_links.o $(BUILD)/user/load_tls.o $(BUILD)/user/load_pin.o $(BUILD)/user/load_util.o $(BUILD)/user/status_gather.o: $(BUILD)/agentmon.skel.h
 $(BUILD)/user/%.o: user/%.c | $(BUILD)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@

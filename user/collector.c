@@ -203,6 +203,24 @@ static void tls_on_exec(void *arg, const struct event *ev)
 	tls_watch_exec(((struct collector *)arg)->tls, ev);
 }
 
+/* an agent opens a file: a shared object is scanned before it is mapped */
+static void tls_on_open(void *arg, const struct event *ev)
+{
+	tls_watch_open(((struct collector *)arg)->tls, ev);
+}
+
+/* the scanner thread finished a file: its verdict (and attach) on the loop */
+static void tls_scanned(void *arg, const struct loader_scanned *r)
+{
+	struct collector *c = arg;
+	char warn[1024];
+
+	am_debug("%s (scanned in %llu ms)", r->msg, (unsigned long long)(r->ns / 1000000));
+	tls_watch_scanned(c->tls, r, warn, sizeof(warn));
+	if (warn[0])
+		am_warn("%s", warn);
+}
+
 /* a ClientHello: is its plaintext read (enum rules_tls; said once per
  * binary); a hooked binary that showed none before is unseen from now on */
 static int tls_on_hello(void *arg, struct event *ev)
@@ -550,7 +568,7 @@ static void llm_watch(void *arg, uint32_t pid, uint64_t bytes)
 static int start_pipeline(struct collector *c)
 {
 	struct pipeline_hooks hooks = { .show = show, .on_exec = tls_on_exec,
-		.on_hello = tls_on_hello, .arg = c };
+		.on_open = tls_on_open, .on_hello = tls_on_hello, .arg = c };
 	struct pipeline_opts po = { .procfs = "/proc", .self_pid = (uint32_t)getpid(),
 		.tag_write = write_tag, .tag_arg = c, .webhooks = true,
 		.boot_to_real_ns = c->boot_to_real_ns, .conn_memory = c->opts->conn_memory,
@@ -640,18 +658,25 @@ static int start(struct collector *c)
 	return start_serving(c, start_tags(c));
 }
 
-/* one round: wait for the ring buffer or a client, then drain and flush */
+/*
+ * one round: wait for the ring buffer, a client or the scanner thread, then
+ * attach what was scanned, drain and flush
+ */
 static void step(struct collector *c)
 {
-	struct pollfd pfd[1 + CONTROL_POLLFDS];
+	struct pollfd pfd[2 + CONTROL_POLLFDS];
 	uint64_t boot, wall;
 
 	pfd[0] = (struct pollfd){ .fd = ring_buffer__epoll_fd(c->rb), .events = POLLIN };
 	control_pollfds(&c->ctl, pfd + 1);
-	if (poll(pfd, 1 + CONTROL_POLLFDS, POLL_MS) > 0)
+	pfd[1 + CONTROL_POLLFDS] = (struct pollfd){ .fd = loader_scan_fd(c->loader),
+						    .events = POLLIN };
+	if (poll(pfd, 2 + CONTROL_POLLFDS, POLL_MS) > 0)
 		control_handle(&c->ctl, pfd + 1);
 	else
 		control_expire(&c->ctl); /* a quiet socket still times out idle clients */
+	if (pfd[1 + CONTROL_POLLFDS].revents & POLLIN) /* hooked before the records */
+		loader_scan_collect(c->loader, tls_scanned, c);
 	ring_buffer__consume(c->rb);
 	report_drops(c);
 	report_faults(c);

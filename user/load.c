@@ -372,6 +372,7 @@ int loader_open(struct loader **out, const struct loader_opts *opts,
 	}
 	if (trc)
 		load_status_add(l, "; tracefs not mounted: %s", strerror(-trc));
+	load_scan_start(l);
 	*out = l;
 	return 0;
 }
@@ -380,6 +381,7 @@ void loader_close(struct loader *l)
 {
 	if (!l)
 		return;
+	load_scan_stop(l); /* joined: nothing scans or attaches any more */
 	for (int i = 0; i < N_SOCK_PROGS; i++)
 		bpf_link__destroy(l->sock_links[i]);
 	for (int i = 0; i < N_DATA_PROGS; i++)

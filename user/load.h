@@ -123,9 +123,9 @@ uint64_t loader_faults(struct loader *l, uint32_t fault);
  * file renamed over path, or the process exec'ing another binary meanwhile,
  * cannot move the uprobes; a file whose size or mtime changed meanwhile is
  * detached again (-ESTALE).  The verdict is cached per file (dev, ino, size,
- * mtime): a repeated call costs one open and fstat.  The first call for a
- * binary reads its symbol tables (node: tens of ms; at most 3 s, then
- * -ETIME, kept like any verdict).  err always gets a one-line status.  Returns
+ * mtime): a repeated call costs one open and fstat.  This call reads the
+ * file on the caller's thread (at start); loader_scan_tls_binary hands it
+ * to the scanner thread.  err always gets a one-line status.  Returns
  *   0        its own TLS library is hooked (also when it was already);
  *   1        it links a shared TLS library (libssl, libgnutls): covered by
  *            the library hooks when that library is one loader_status lists;
@@ -135,16 +135,58 @@ uint64_t loader_faults(struct loader *l, uint32_t fault);
  */
 int loader_attach_tls_binary(struct loader *l, const char *path, char *err, size_t errlen);
 /*
+ * loader_scan_tls_binary - the same for the binary process pid runs, off
+ * the event loop: a file not judged yet is opened (/proc/PID/exe) and
+ * handed to the scanner thread, -EINPROGRESS (its verdict comes through
+ * loader_scan_collect; label, the process's executable, comes back with
+ * it), -EAGAIN when the scan queue is full (counted; fail closed: unseen)
+ */
+int loader_scan_tls_binary(struct loader *l, uint32_t pid, const char *label, char *err,
+			   size_t errlen);
+/*
  * loader_attach_tls_objects - the shared objects process pid has mapped
  * executable (not its main binary): one that carries its own BoringSSL or
  * aws-lc (Copilot's runtime.node, dlopened by node) is located and hooked
  * like a binary, opened through /proc/PID/map_files (the inode mapped, not
- * a path the process can rename); verdicts cached per file like binaries.
- * Returns 1 when one or more are hooked and none is unseen, 0 when none
- * carries such a library, -ENOENT when one does but is not hooked (err
- * says which and why).
+ * a path the process can rename); verdicts cached per file like binaries,
+ * files not judged yet handed to the scanner.  Returns 1 when one or more
+ * are hooked and none is unseen, 0 when none carries such a library,
+ * -EINPROGRESS when one is being scanned (and none is unseen), -ENOENT when
+ * one does but is not hooked (err says which and why).
  */
-int loader_attach_tls_objects(struct loader *l, uint32_t pid, char *err, size_t errlen);
+int loader_attach_tls_objects(struct loader *l, uint32_t pid, const char *label, char *err,
+			      size_t errlen);
+/*
+ * loader_scan_object - process pid opened path (absolute), a shared object
+ * it is about to map (*.node, *.so): the file there (regular files only,
+ * opened O_PATH first) is handed to the scanner now, so that its TLS
+ * library is hooked before its first connection.  Returns as
+ * loader_attach_tls_objects does for one object (-ENODATA: none of its
+ * own, or not a file).
+ */
+int loader_scan_object(struct loader *l, uint32_t pid, const char *path, const char *label,
+		       char *err, size_t errlen);
+
+/* a scan the scanner thread finished, judged and attached on the loop */
+struct loader_scanned {
+	const char *label;            /* as the request gave it */
+	uint32_t pid;                 /* the process that asked */
+	bool object;                  /* a shared object (else a binary) */
+	int rc;                       /* as loader_attach_tls_binary returns */
+	const char *msg;              /* the verdict line */
+	uint64_t ns;                  /* how long the scan took */
+};
+typedef void (*loader_scanned_fn)(void *arg, const struct loader_scanned *r);
+/* readable when the scanner finished files (-1: no scanner thread) */
+int loader_scan_fd(const struct loader *l);
+/* judge and attach what the scanner finished, cb told of each; how many */
+int loader_scan_collect(struct loader *l, loader_scanned_fn cb, void *arg);
+/* the scanner's figures (scanq.h), stale: changed before their attach */
+struct loader_scans {
+	bool thread;                  /* a scanner thread runs (else inline) */
+	uint64_t depth, queued, done, timed_out, failed, dropped, joined, stale, max_ns;
+};
+void loader_scans(struct loader *l, struct loader_scans *out);
 
 /*
  * loader_agent_hooks - attach (on) or detach (off) the hooks that only

@@ -14,6 +14,7 @@
 
 #include "load.h"
 #include "agentmon.skel.h"
+#include "scanq.h"
 #include "tls_cover.h"
 
 #define TRACEFS_DIR   "/sys/kernel/tracing"
@@ -94,6 +95,9 @@ struct loader {
 	bool adopted;                 /* tagged, tagged_bits were pinned by an earlier run */
 	int names_fd;                 /* agent_names (pinned), -1 when not pinning */
 	char pin_note[384];           /* why tags are not pinned, or pinned ones dropped */
+	struct scanq *scanq;          /* the scanner thread (load_scan.c); NULL: files
+				       * are scanned on the caller's thread */
+	uint64_t scan_stale;          /* scanned files that changed before their attach */
 	char status[1024];
 };
 
@@ -129,6 +133,28 @@ struct tls_fn {
 	bool entry_only;              /* no uretprobe (tls_ret): the entry program
 				       * reads everything */
 };
+
+/* load_tls.c: what load_tls_file is asked to judge */
+struct load_scan_req {
+	const char *show;             /* the file's name in messages */
+	const char *label;            /* the executable of the process that asked */
+	uint32_t pid;                 /* that process */
+	bool object;                  /* a shared object it loaded (else its binary) */
+	bool now;                     /* scan on this thread, not the scanner's */
+};
+/* load_tls.c: the TLS verdict on the file at path (loader_attach_tls_binary's
+ * returns), cached per file; a file not cached yet is handed to the scanner
+ * thread (-EINPROGRESS; -EAGAIN when its queue is full) unless q->now */
+int load_tls_file(struct loader *l, const char *path, const struct load_scan_req *q, char *err,
+		  size_t errlen);
+/* load_tls.c: the files the scanner finished, judged and attached (cb told of
+ * each); how many */
+int load_tls_scanned(struct loader *l, loader_scanned_fn cb, void *arg);
+
+/* load_scan.c: the scanner thread started (when it cannot be, files are
+ * read inline: said in the status line) and stopped, joined */
+void load_scan_start(struct loader *l);
+void load_scan_stop(struct loader *l);
 
 /* write the one-line reason into err and return rc (a negative errno) */
 int load_fail(char *err, size_t errlen, int rc, const char *fmt, ...)

@@ -20,38 +20,36 @@
 
 #include "common.h"
 #include "load_int.h"
+#include "scanq.h"
 #include "tls_locate.h"
+#include "tls_scan.h"
+
+_Static_assert(N_TLS_FNS == TLS_SCAN_FNS, "tls_scan.c names every TLS function");
 
 void load_tls_fns(struct agentmon_bpf *s, struct tls_fn *f)
 {
-	f[0] = (struct tls_fn){ "SSL_write", s->progs.ossl_write, AM_TLS_OPENSSL, false };
-	f[1] = (struct tls_fn){ "SSL_write_ex", s->progs.ossl_write_ex, AM_TLS_OPENSSL, false };
-	f[2] = (struct tls_fn){ "SSL_read", s->progs.ossl_read, AM_TLS_OPENSSL, false };
-	f[3] = (struct tls_fn){ "SSL_read_ex", s->progs.ossl_read_ex, AM_TLS_OPENSSL, false };
-	f[4] = (struct tls_fn){ "gnutls_record_send", s->progs.gtls_send, AM_TLS_GNUTLS, false };
-	f[5] = (struct tls_fn){ "gnutls_record_recv", s->progs.gtls_recv, AM_TLS_GNUTLS, false };
+	const char *const *n = tls_scan_syms;
+
+	f[0] = (struct tls_fn){ n[0], s->progs.ossl_write, AM_TLS_OPENSSL, false };
+	f[1] = (struct tls_fn){ n[1], s->progs.ossl_write_ex, AM_TLS_OPENSSL, false };
+	f[2] = (struct tls_fn){ n[2], s->progs.ossl_read, AM_TLS_OPENSSL, false };
+	f[3] = (struct tls_fn){ n[3], s->progs.ossl_read_ex, AM_TLS_OPENSSL, false };
+	f[TLS_SCAN_GTLS_SEND] = (struct tls_fn){ n[4], s->progs.gtls_send, AM_TLS_GNUTLS, false };
+	f[5] = (struct tls_fn){ n[5], s->progs.gtls_recv, AM_TLS_GNUTLS, false };
 	/* no symbol: tls_locate finds it; the name is one no symbol table holds */
-	f[TLS_FN_BORING_WRITE] = (struct tls_fn){ "\001tls_write_app_data", s->progs.bssl_write_app,
+	f[TLS_FN_BORING_WRITE] = (struct tls_fn){ n[TLS_FN_BORING_WRITE], s->progs.bssl_write_app,
 						  AM_TLS_OPENSSL, false };
-	f[TLS_FN_AWSLC_SEAL] = (struct tls_fn){ "\001EVP_AEAD_CTX_seal", s->progs.awslc_seal,
+	f[TLS_FN_AWSLC_SEAL] = (struct tls_fn){ n[TLS_FN_AWSLC_SEAL], s->progs.awslc_seal,
 						AM_TLS_OPENSSL, true };
-	f[TLS_FN_OSSL3_WRITE] = (struct tls_fn){ "\001ssl_write_internal", s->progs.ossl_write_int,
+	f[TLS_FN_OSSL3_WRITE] = (struct tls_fn){ n[TLS_FN_OSSL3_WRITE], s->progs.ossl_write_int,
 						 AM_TLS_OPENSSL, false };
-	f[TLS_FN_BORING_READ] = (struct tls_fn){ "\001tls_open_app_data", s->progs.bssl_open_app,
+	f[TLS_FN_BORING_READ] = (struct tls_fn){ n[TLS_FN_BORING_READ], s->progs.bssl_open_app,
 						 AM_TLS_OPENSSL, false };
-	f[TLS_FN_AWSLC_OPEN] = (struct tls_fn){ "\001EVP_AEAD_CTX_open", s->progs.awslc_open,
+	f[TLS_FN_AWSLC_OPEN] = (struct tls_fn){ n[TLS_FN_AWSLC_OPEN], s->progs.awslc_open,
 						AM_TLS_OPENSSL, false };
 }
 
 /* ---- TLS uprobes ---- */
-
-/* what an ELF file says about the TLS functions */
-struct elf_tls {
-	long off[N_TLS_FNS];          /* file offset of a defined function, -1 */
-	bool imports;                 /* it imports SSL_write or gnutls_record_send, or
-					 links libssl, libgnutls or libcurl */
-	bool go_tls;                  /* Go's crypto/tls (not hooked) */
-};
 
 /*
  * A binary opened once: it is read and attached through fd only, so that
@@ -67,25 +65,39 @@ struct tls_file {
 	char fdpath[32];              /* "/proc/self/fd/N" */
 };
 
-#define SCAN_BUDGET_NS   (3ull * 1000000000ull) /* one binary's symbol scan, at most */
-#define SCAN_SECTION_MAX (512ull << 20)          /* a symbol table larger is skipped */
-
-/* open path read-only (following /proc/PID/exe to the inode it runs) and
- * check it is a regular file; 0 or -errno (-ENOEXEC: not a regular file) */
+/*
+ * open path read-only (following /proc/PID/exe, /proc/PID/fd/N and
+ * map_files to the inode they name) when it is a regular file: it is first
+ * opened O_PATH (a FIFO or a device an agent named is never opened for
+ * reading) and checked, then reopened through that descriptor, so the file
+ * read is the file checked.  0 or -errno (-ENOEXEC: not a regular file)
+ */
 static int tls_file_open(const char *path, struct tls_file *f)
 {
-	f->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (f->fd < 0)
-		return -errno;
-	if (fstat(f->fd, &f->st) || !S_ISREG(f->st.st_mode)) {
-		int rc = S_ISREG(f->st.st_mode) ? -errno : -ENOEXEC;
+	int pfd = open(path, O_PATH | O_CLOEXEC), rc = 0;
+	struct stat st;
 
+	f->fd = -1;
+	if (pfd < 0)
+		return -errno;
+	if (fstat(pfd, &st))
+		rc = -errno;
+	else if (!S_ISREG(st.st_mode))
+		rc = -ENOEXEC;
+	if (!rc) {
+		snprintf(f->fdpath, sizeof(f->fdpath), "/proc/self/fd/%d", pfd);
+		f->fd = open(f->fdpath, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		rc = f->fd < 0 ? -errno : fstat(f->fd, &f->st) ? -errno :
+		     f->st.st_dev != st.st_dev || f->st.st_ino != st.st_ino ? -ESTALE : 0;
+	}
+	close(pfd);
+	if (rc && f->fd >= 0) {
 		close(f->fd);
 		f->fd = -1;
-		return rc;
 	}
-	snprintf(f->fdpath, sizeof(f->fdpath), "/proc/self/fd/%d", f->fd);
-	return 0;
+	if (!rc)
+		snprintf(f->fdpath, sizeof(f->fdpath), "/proc/self/fd/%d", f->fd);
+	return rc;
 }
 
 /* the file still has the size and mtime it had when opened (its content
@@ -104,112 +116,6 @@ static void tls_file_close(struct tls_file *f)
 	if (f->fd >= 0)
 		close(f->fd);
 	f->fd = -1;
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* DT_NEEDED entries of a SHT_DYNAMIC section: a TLS library, or libcurl
- * (which uses one) */
-static void scan_needed(Elf *e, const GElf_Shdr *sh, Elf_Data *data, struct elf_tls *out)
-{
-	for (size_t i = 0; i < sh->sh_size / sh->sh_entsize; i++) {
-		const char *lib;
-		GElf_Dyn dyn;
-
-		if (!gelf_getdyn(data, (int)i, &dyn) || dyn.d_tag != DT_NEEDED ||
-		    !(lib = elf_strptr(e, sh->sh_link, dyn.d_un.d_val)))
-			continue;
-		if (!strncmp(lib, "libssl.", 7) || !strncmp(lib, "libgnutls.", 10) ||
-		    (!strncmp(lib, "libcurl", 7) && strncmp(lib, "libcurl-nss", 11)))
-			out->imports = true;
-	}
-}
-
-/* one symbol: a TLS function defined or imported, Go's crypto/tls */
-static void scan_sym(Elf *e, const GElf_Shdr *sh, const GElf_Sym *sym, const struct tls_fn *fns,
-		     struct elf_tls *out)
-{
-	const char *name = elf_strptr(e, sh->sh_link, sym->st_name);
-
-	if (!name || (name[0] != 'S' && name[0] != 'g' && name[0] != 'c'))
-		return;
-	if (name[0] == 'c') {
-		if (!strcmp(name, "crypto/tls.(*Conn).Write"))
-			out->go_tls = true;
-		return;
-	}
-	if (GELF_ST_TYPE(sym->st_info) != STT_FUNC &&
-	    !(sym->st_shndx == SHN_UNDEF && GELF_ST_TYPE(sym->st_info) == STT_NOTYPE))
-		return;
-	for (int j = 0; j < N_TLS_FNS; j++) {
-		GElf_Shdr fs;
-
-		if (strcmp(name, fns[j].sym))
-			continue;
-		if (sym->st_shndx == SHN_UNDEF) {
-			out->imports |= j == 0 || j == 4;
-		} else if (out->off[j] < 0 && sym->st_shndx < SHN_LORESERVE &&
-			   gelf_getshdr(elf_getscn(e, sym->st_shndx), &fs) &&
-			   sym->st_value >= fs.sh_addr && sym->st_value - fs.sh_addr < fs.sh_size) {
-			out->off[j] = (long)(sym->st_value - fs.sh_addr + fs.sh_offset);
-		}
-		return;
-	}
-}
-
-/*
- * scan .symtab and .dynsym of the file open at fd once, by pread, within
- * SCAN_BUDGET_NS; 0, -ENOEXEC (not ELF), -ETIME (over budget), -ENOTSUP
- */
-static int elf_scan(int fd, const struct tls_fn *fns, struct elf_tls *out)
-{
-	uint64_t deadline = mono_ns() + SCAN_BUDGET_NS;
-	Elf_Scn *scn = NULL;
-	int rc = 0;
-	Elf *e;
-
-	for (int i = 0; i < N_TLS_FNS; i++)
-		out->off[i] = -1;
-	out->imports = out->go_tls = false;
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return -ENOTSUP;
-	e = elf_begin(fd, ELF_C_READ, NULL);
-	if (!e || elf_kind(e) != ELF_K_ELF) {
-		if (e)
-			elf_end(e);
-		return -ENOEXEC;
-	}
-	while (!rc && (scn = elf_nextscn(e, scn))) {
-		Elf_Data *data;
-		GElf_Shdr sh;
-
-		if (!gelf_getshdr(scn, &sh) || !sh.sh_entsize || sh.sh_size > SCAN_SECTION_MAX ||
-		    (sh.sh_type != SHT_DYNAMIC && sh.sh_type != SHT_SYMTAB &&
-		     sh.sh_type != SHT_DYNSYM) || !(data = elf_getdata(scn, NULL)))
-			continue;
-		if (sh.sh_type == SHT_DYNAMIC) {
-			scan_needed(e, &sh, data, out);
-			continue;
-		}
-		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
-			GElf_Sym sym;
-
-			if (!(i & 0xffff) && mono_ns() > deadline) {
-				rc = -ETIME;
-				break;
-			}
-			if (gelf_getsym(data, (int)i, &sym) && sym.st_name)
-				scan_sym(e, &sh, &sym, fns, out);
-		}
-	}
-	elf_end(e);
-	return rc;
 }
 
 /* one uprobe (ret: a uretprobe) at off of f, for every process, or for the
@@ -236,7 +142,7 @@ enum tls_on { TLS_ON_LIB, TLS_ON_SCOPED, TLS_ON_BIN };
  * functions attached or -errno
  */
 static int attach_tls_fns(struct loader *l, const struct tls_file *f, const struct tls_fn *fns,
-			  const struct elf_tls *et, int lib, enum tls_on on)
+			  const struct tls_scan *et, int lib, enum tls_on on)
 {
 	/* writes first: SSL_write(_ex), the located ones, gnutls send; then reads */
 	static const int order[] = { 0, 1, TLS_FN_BORING_WRITE, TLS_FN_AWSLC_SEAL,
@@ -320,7 +226,7 @@ static bool attach_libs(struct loader *l, const struct tls_fn *fns, bool scoped,
 	for (size_t i = 0; i < sizeof(libs) / sizeof(libs[0]); i++) {
 		char path[512];
 		struct tls_file f;
-		struct elf_tls et;
+		struct tls_scan et;
 		struct stat st;
 		bool dup = false;
 		int want = libs[i].lib == AM_TLS_OPENSSL ? 4 : 2, rc;
@@ -335,7 +241,7 @@ static bool attach_libs(struct loader *l, const struct tls_fn *fns, bool scoped,
 		seen[nseen++] = st;
 		rc = tls_file_open(path, &f);
 		if (!rc)
-			rc = elf_scan(f.fd, fns, &et);
+			rc = tls_scan_syms_fd(f.fd, &et);
 		if (!rc)
 			rc = attach_tls_fns(l, &f, fns, &et, libs[i].lib,
 					    scoped ? TLS_ON_SCOPED : TLS_ON_LIB);
@@ -450,7 +356,7 @@ void load_tls_detach(struct loader *l)
 static int reattach_bin(struct loader *l, const struct tls_file *f, struct tls_bin *c)
 {
 	struct tls_fn fns[N_TLS_FNS];
-	struct elf_tls et = { .imports = false };
+	struct tls_scan et = { .imports = false };
 	int rc;
 
 	if (!l->hooks_on || (c->rc && c->rc != -EMFILE) || c->attached)
@@ -469,7 +375,7 @@ static int reattach_bin(struct loader *l, const struct tls_file *f, struct tls_b
 
 /* the verdict on path's OpenSSL functions at et: attach them when the hooks are on */
 static void own_openssl(struct loader *l, const char *path, const struct tls_file *f,
-			const struct elf_tls *et, struct tls_bin *b)
+			const struct tls_scan *et, struct tls_bin *b)
 {
 	struct tls_fn fns[N_TLS_FNS];
 	int rc = 1;
@@ -510,18 +416,17 @@ static const struct {
 /*
  * a stripped binary with BoringSSL inside (Bun: Claude Code, opencode),
  * aws-lc (rustls on aws-lc-rs: Codex) or a static OpenSSL 3 (Copilot's
- * runtime.node): locate tls_write_app_data, EVP_AEAD_CTX_seal and
- * ssl_write_internal in the file f (read by fd, bounded) and hook those
- * found like the OpenSSL functions; false when the file holds none.  Not
- * located: b->rc -ENOENT, the reason in b->msg (a ClientHello of the binary
- * then warns that its plaintext is not visible)
+ * runtime.node): what the locator found in the file f (et->loc, scanned by
+ * fd, bounded: tls_scan.c) is hooked like the OpenSSL functions; false when
+ * the file holds none.  Not located: b->rc -ENOENT, the reason in b->msg (a
+ * ClientHello of the binary then warns that its plaintext is not visible)
  */
 static bool own_boring(struct loader *l, const char *path, const struct tls_file *f,
-		       struct elf_tls *et, struct tls_bin *b)
+		       struct tls_scan *et, struct tls_bin *b)
 {
 	static const char *const libs[] = { "BoringSSL", "aws-lc", "OpenSSL 3" };
-	struct tls_locate t;
-	int rc = tls_locate_fd(&t, f->fd);
+	const struct tls_locate *t = &et->loc;
+	int rc = et->loc_rc;
 	size_t n;
 
 	if (rc == -ENOENT || rc == -ENOEXEC || rc == -ENOTSUP)
@@ -529,13 +434,13 @@ static bool own_boring(struct loader *l, const char *path, const struct tls_file
 	if (rc) {
 		b->rc = -ENOENT;
 		snprintf(b->msg, sizeof(b->msg), "%s: %s%s, %s; its TLS plaintext is not visible (SNI and DNS only)",
-			 path, rc == -EIO || rc == -ETIME ? "TLS library unknown" : libs[t.lib],
-			 rc == -EIO || rc == -ETIME ? "" : " linked in", t.why);
+			 path, rc == -EIO || rc == -ETIME ? "TLS library unknown" : libs[t->lib],
+			 rc == -EIO || rc == -ETIME ? "" : " linked in", t->why);
 		return true;
 	}
 	for (size_t i = 0; i < sizeof(located_fns) / sizeof(located_fns[0]); i++)
-		if (t.vaddr[located_fns[i].loc] && t.vaddr[located_fns[i].with])
-			et->off[located_fns[i].fn] = (long)t.off[located_fns[i].loc];
+		if (t->vaddr[located_fns[i].loc] && t->vaddr[located_fns[i].with])
+			et->off[located_fns[i].fn] = (long)t->off[located_fns[i].loc];
 	own_openssl(l, path, f, et, b);
 	for (size_t i = 0; i < sizeof(located_fns) / sizeof(located_fns[0]); i++) {
 		enum tls_loc_fn w = located_fns[i].loc;
@@ -543,8 +448,8 @@ static bool own_boring(struct loader *l, const char *path, const struct tls_file
 		n = strlen(b->msg);
 		if (et->off[located_fns[i].fn] >= 0)
 			snprintf(b->msg + n, sizeof(b->msg) - n, " (located %s at 0x%llx, file offset 0x%llx)",
-				 tls_locate_name(w), (unsigned long long)t.vaddr[w],
-				 (unsigned long long)t.off[w]);
+				 tls_locate_name(w), (unsigned long long)t->vaddr[w],
+				 (unsigned long long)t->off[w]);
 	}
 	return true;
 }
@@ -578,160 +483,151 @@ static void cache_bin(struct loader *l, const struct tls_bin *b)
 		l->bins[l->n_bins++] = *b;
 }
 
-/* scan the file f (opened from path) and judge it into b */
-static void judge_bin(struct loader *l, const char *path, const struct tls_file *f,
-		      struct tls_bin *b)
+/* whether the TLS uprobes can be loaded at all (else nothing is scanned) */
+static bool tls_loadable(const struct loader *l)
 {
-	struct tls_fn fns[N_TLS_FNS];
-	struct elf_tls et;
-	int rc;
+	return bpf_program__autoload(l->skel->progs.tls_ret);
+}
 
-	if (!bpf_program__autoload(l->skel->progs.tls_ret)) {
+/* judge the file f (opened from path) by its scan et into b */
+static void judge_bin(struct loader *l, const char *path, const struct tls_file *f,
+		      struct tls_scan *et, struct tls_bin *b)
+{
+	if (!tls_loadable(l)) {
 		b->rc = -ENOTSUP;
 		snprintf(b->msg, sizeof(b->msg), "%s: tls uprobes not loadable on this kernel", path);
-		return;
-	}
-	load_tls_fns(l->skel, fns);
-	rc = elf_scan(f->fd, fns, &et);
-	if (rc == -ENOEXEC) {
+	} else if (et->rc == -ENOEXEC) {
 		b->rc = -ENOENT;
 		snprintf(b->msg, sizeof(b->msg), "%s: not an ELF file, no TLS library recognised", path);
-	} else if (rc) {
-		b->rc = rc;
-		snprintf(b->msg, sizeof(b->msg), "%s: cannot read: %s", path, strerror(-rc));
-	} else if (et.off[0] >= 0) {
-		own_openssl(l, path, f, &et, b);
-	} else if (et.imports) {
+	} else if (et->rc) {
+		b->rc = et->rc;
+		snprintf(b->msg, sizeof(b->msg), "%s: cannot read: %s", path, strerror(-et->rc));
+	} else if (et->off[0] >= 0) {
+		own_openssl(l, path, f, et, b);
+	} else if (et->imports) {
 		b->rc = 1;
 		snprintf(b->msg, sizeof(b->msg), "%s: uses a shared TLS library (hooked: %s)", path,
 			 l->tls_libs[0] ? l->tls_libs : "none");
-	} else if (own_boring(l, path, f, &et, b)) {
+	} else if (own_boring(l, path, f, et, b)) {
 		/* located, or BoringSSL not located: b says which */
 	} else {
 		b->rc = -ENOENT;
 		snprintf(b->msg, sizeof(b->msg), "%s: no TLS library recognised%s; unless it loads libssl or libgnutls later (python's _ssl does), its TLS plaintext is not visible (SNI and DNS only)",
-			 path, et.go_tls ? " (Go crypto/tls, not hooked)" : "");
+			 path, et->go_tls ? " (Go crypto/tls, not hooked)" : "");
 	}
 }
 
 /* a shared object: only its own BoringSSL or aws-lc is looked for (the
  * shared libssl and libgnutls are hooked for every process already) */
 static void judge_obj(struct loader *l, const char *path, const struct tls_file *f,
-		      struct tls_bin *b)
+		      struct tls_scan *et, struct tls_bin *b)
 {
-	struct tls_fn fns[N_TLS_FNS];
-	struct elf_tls et;
-
-	load_tls_fns(l->skel, fns);
-	if (!bpf_program__autoload(l->skel->progs.tls_ret)) {
+	if (!tls_loadable(l)) {
 		b->rc = -ENOTSUP;
 		snprintf(b->msg, sizeof(b->msg), "%s: tls uprobes not loadable on this kernel", path);
-	} else if (elf_scan(f->fd, fns, &et) || et.off[0] >= 0 || et.imports) {
+	} else if (et->rc || et->off[0] >= 0 || et->imports) {
 		b->rc = -ENODATA; /* libssl itself (hooked by name), or a user of it */
 		snprintf(b->msg, sizeof(b->msg), "%s: no TLS library of its own to locate", path);
-	} else if (!own_boring(l, path, f, &et, b)) {
+	} else if (!own_boring(l, path, f, et, b)) {
 		b->rc = -ENODATA;
 		snprintf(b->msg, sizeof(b->msg), "%s: no TLS library of its own", path);
 	}
 }
 
-/* the verdict on the file at path (opened there; show: its name in messages) */
-static int attach_file(struct loader *l, const char *path, const char *show, bool object,
-		       char *err, size_t errlen)
+/*
+ * the verdict b on the file f (shown as show) from its scan et, on the
+ * loop: f, read by fd, must be unchanged (dev, ino, size, mtime) before
+ * anything is attached through that fd, and again after (attach_tls_fns);
+ * a verdict is cached unless the file was changing
+ */
+static void judge(struct loader *l, const char *show, const struct tls_file *f, bool object,
+		  struct tls_scan *et, struct tls_bin *b)
 {
-	struct tls_bin b = { .object = object }, *c;
+	*b = (struct tls_bin){ .object = object, .dev = f->st.st_dev, .ino = f->st.st_ino,
+		.size = f->st.st_size, .mtime = f->st.st_mtim.tv_sec,
+		.mtime_ns = f->st.st_mtim.tv_nsec };
+	if (!tls_file_same(f)) {
+		b->rc = -ESTALE;
+		snprintf(b->msg, sizeof(b->msg), "%s: changed while it was read; not hooked", show);
+	} else if (object) {
+		judge_obj(l, show, f, et, b);
+	} else {
+		judge_bin(l, show, f, et, b);
+	}
+	/* a file changing: try again later; one too slow to read stays unread
+	 * (its TLS is unseen) rather than be read again at each exec */
+	if (b->rc == -ESTALE)
+		l->scan_stale++;
+	else
+		cache_bin(l, b);
+}
+
+/* hand the file f to the scanner thread (it owns f's fd once queued) */
+static int queue_scan(struct loader *l, struct tls_file *f, const struct load_scan_req *q,
+		      char *err, size_t errlen)
+{
+	struct scanq_job j = { .fd = f->fd, .st = f->st, .object = q->object, .pid = q->pid };
+	int rc;
+
+	snprintf(j.show, sizeof(j.show), "%s", q->show);
+	snprintf(j.label, sizeof(j.label), "%s", q->label ? q->label : "");
+	rc = scanq_push(l->scanq, &j);
+	if (!rc)
+		f->fd = -1;
+	tls_file_close(f);
+	if (!rc || rc == -EALREADY)
+		return load_fail(err, errlen, -EINPROGRESS, "%s: being scanned (off the event loop)",
+				 q->show);
+	return load_fail(err, errlen, -EAGAIN, "%s: not scanned, the scan queue is full (status: "
+			 "scans dropped); its TLS is judged unseen until it is", q->show);
+}
+
+int load_tls_file(struct loader *l, const char *path, const struct load_scan_req *q, char *err,
+		  size_t errlen)
+{
+	struct tls_scan et = { .rc = -ENOTSUP, .loc_rc = -ENOENT };
+	struct tls_bin b, *c;
 	struct tls_file f;
 	int rc = tls_file_open(path, &f);
 
 	if (rc) /* an object unmapped meanwhile is no longer used */
-		return load_fail(err, errlen, object ? -ENODATA : -ENOENT, "%s: %s", show,
+		return load_fail(err, errlen, q->object ? -ENODATA : -ENOENT, "%s: %s", q->show,
 				 rc == -ENOEXEC ? "not a regular file" : strerror(-rc));
-	if ((c = cached_bin(l, &f, object))) {
+	if ((c = cached_bin(l, &f, q->object))) {
 		load_fail(err, errlen, 0, "%s", c->msg);
 		rc = reattach_bin(l, &f, c);
 		tls_file_close(&f);
 		return rc;
 	}
-	b.dev = f.st.st_dev;
-	b.ino = f.st.st_ino;
-	b.size = f.st.st_size;
-	b.mtime = f.st.st_mtim.tv_sec;
-	b.mtime_ns = f.st.st_mtim.tv_nsec;
-	if (object)
-		judge_obj(l, show, &f, &b);
-	else
-		judge_bin(l, show, &f, &b);
+	if (!q->now && l->scanq && tls_loadable(l))
+		return queue_scan(l, &f, q, err, errlen);
+	if (tls_loadable(l))
+		tls_scan_fd(f.fd, &et);
+	judge(l, q->show, &f, q->object, &et, &b);
 	tls_file_close(&f);
-	/* a file changing: try again later; one too slow to read stays unread
-	 * (its TLS is unseen) rather than stall the loop at each exec */
-	if (b.rc != -ESTALE)
-		cache_bin(l, &b);
 	load_fail(err, errlen, 0, "%s", b.msg);
 	return b.rc;
 }
 
-int loader_attach_tls_binary(struct loader *l, const char *path, char *err, size_t errlen)
+int load_tls_scanned(struct loader *l, loader_scanned_fn cb, void *arg)
 {
-	return attach_file(l, path, path, false, err, errlen);
-}
+	struct scanq_job j;
+	int n = 0;
 
-#define OBJS_MAX 128 /* mappings of one process looked at */
+	while (l->scanq && scanq_pop(l->scanq, &j)) {
+		struct tls_file f = { .fd = j.fd, .st = j.st };
+		struct loader_scanned r = { .label = j.label, .pid = j.pid, .object = j.object,
+					    .ns = j.scan.ns };
+		struct tls_bin b;
 
-/* one line of /proc/PID/maps: an executable mapping of a file other than
- * the main binary (inode exe) not seen yet; its range and path */
-static bool obj_line(const char *line, ino_t exe, unsigned long *seen, size_t *n,
-		     unsigned long *lo, unsigned long *hi, const char **name)
-{
-	unsigned long ino;
-	char perms[5];
-	int at = 0;
-
-	if (sscanf(line, "%lx-%lx %4s %*s %*s %lu %n", lo, hi, perms, &ino, &at) != 4 ||
-	    perms[2] != 'x' || !ino || ino == exe || *n >= OBJS_MAX || !at)
-		return false;
-	for (size_t i = 0; i < *n; i++)
-		if (seen[i] == ino)
-			return false;
-	seen[(*n)++] = ino;
-	*name = line + at;
-	return true;
-}
-
-int loader_attach_tls_objects(struct loader *l, uint32_t pid, char *err, size_t errlen)
-{
-	unsigned long seen[OBJS_MAX], lo, hi;
-	char path[64], line[512];
-	const char *name;
-	struct stat exe;
-	size_t n = 0;
-	int out = 0;
-	FILE *f;
-
-	load_fail(err, errlen, 0, "no shared object with its own TLS library");
-	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
-	if (stat(path, &exe))
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
-	if (!(f = fopen(path, "re")))
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		char obj[96], msg[512];
-		int rc;
-
-		line[strcspn(line, "\n")] = '\0';
-		if (!obj_line(line, exe.st_ino, seen, &n, &lo, &hi, &name))
-			continue;
-		snprintf(obj, sizeof(obj), "/proc/%u/map_files/%lx-%lx", pid, lo, hi);
-		rc = attach_file(l, obj, name, true, msg, sizeof(msg));
-		if (rc == 0 && out == 0) {
-			out = 1;
-			load_fail(err, errlen, 0, "%s", msg);
-		}
-		if (rc == -ENOENT || (rc < 0 && rc != -ENODATA && rc != -ENOTSUP)) {
-			out = -ENOENT;
-			load_fail(err, errlen, 0, "%s", msg);
-		}
+		snprintf(f.fdpath, sizeof(f.fdpath), "/proc/self/fd/%d", f.fd);
+		judge(l, j.show, &f, j.object, &j.scan, &b);
+		tls_file_close(&f);
+		r.rc = b.rc;
+		r.msg = b.msg;
+		if (cb)
+			cb(arg, &r);
+		n++;
 	}
-	fclose(f);
-	return out;
+	return n;
 }

@@ -122,6 +122,8 @@ static void emit(void *arg, struct event *ev)
 	}
 	if (ev->type == AM_EV_EXEC && ev->agent && pl->hooks.on_exec)
 		pl->hooks.on_exec(pl->hooks.arg, ev);
+	if (ev->type == AM_EV_OPEN && ev->agent && pl->hooks.on_open)
+		pl->hooks.on_open(pl->hooks.arg, ev);
 	if (ev->type == AM_EV_EXIT)
 		connhold_exit(pl->hold, ev->pid);
 	else if (connhold_put(pl->hold, ev, pl->last_boot_ns))

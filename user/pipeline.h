@@ -30,6 +30,8 @@ struct pipeline_hooks {
 	void (*show)(void *arg, const struct event *ev);
 	/* live runs: an agent's exec (hook its TLS library) */
 	void (*on_exec)(void *arg, const struct event *ev);
+	/* live runs: an agent's open (a shared object it will map is scanned) */
+	void (*on_open)(void *arg, const struct event *ev);
 	/* live runs: a ClientHello was sent; is its plaintext read (enum
 	 * rules_tls: RULES_TLS_NONE yes, else unseen_tls judges the connection) */
 	int (*on_hello)(void *arg, struct event *ev);

@@ -257,9 +257,21 @@ static void text_resources(const struct status_resources *r, struct jw *out)
 	     (unsigned long long)r->conn_evicted, (unsigned long long)r->llm_evicted);
 }
 
+static void text_scans(const struct status_scans *c, struct jw *out)
+{
+	line(out, 0, "tls scans", "%s; %llu waiting, %llu queued, %llu done (%llu timed out, "
+	     "%llu failed), %llu dropped (queue full), %llu changed while read; longest %llu ms",
+	     c->thread ? "off the event loop" : "on the event loop (no scanner thread)",
+	     (unsigned long long)c->depth, (unsigned long long)c->queued,
+	     (unsigned long long)c->done, (unsigned long long)c->timed_out,
+	     (unsigned long long)c->failed, (unsigned long long)c->dropped,
+	     (unsigned long long)c->stale, (unsigned long long)c->max_ms);
+}
+
 static void text_tls(const struct status *s, struct jw *out)
 {
 	text_uprobes(&s->tls_uprobes, out);
+	text_scans(&s->scans, out);
 	line(out, 0, "tls binaries", "%zu (hooked: plaintext read; unseen: judged by bytes, "
 	     "unseen_tls)", s->n_tls_bins);
 	for (size_t i = 0; i < s->n_tls_bins; i++)
@@ -457,9 +469,22 @@ static void json_resources(const struct status_resources *r, struct jw *w)
 	jw_obj_end(w);
 }
 
+static void json_scans(const struct status_scans *c, struct jw *w)
+{
+	jw_key(w, "tls_scans");
+	jw_obj_begin(w);
+	jw_key(w, "thread");
+	jw_bool(w, c->thread);
+	ju_all(w, (const struct figure[]){ { "depth", c->depth }, { "queued", c->queued },
+		   { "done", c->done }, { "timed_out", c->timed_out }, { "failed", c->failed },
+		   { "dropped", c->dropped }, { "stale", c->stale }, { "max_ms", c->max_ms } }, 8);
+	jw_obj_end(w);
+}
+
 static void json_tls(const struct status *s, struct jw *w)
 {
 	json_uprobes(&s->tls_uprobes, w);
+	json_scans(&s->scans, w);
 	jw_key(w, "tls_binaries");
 	jw_arr_begin(w);
 	for (size_t i = 0; i < s->n_tls_bins; i++) {

@@ -108,6 +108,17 @@ struct status_tls_uprobes {
 	uint64_t failed;              /* tagged processes that could not be covered */
 };
 
+/* the scanner thread: ELF files read off the event loop (load.h loader_scans) */
+struct status_scans {
+	bool thread;                  /* it runs (else files are read inline) */
+	uint64_t depth;               /* waiting or being scanned now */
+	uint64_t queued, done;        /* since start */
+	uint64_t timed_out, failed;   /* of those done: over a time budget, unreadable */
+	uint64_t dropped;             /* refused, the queue full (judged unseen) */
+	uint64_t stale;               /* changed before their attach (not hooked) */
+	uint64_t max_ms;              /* the longest scan */
+};
+
 struct status {
 	uint32_t pid;                 /* the collector's */
 	uint64_t started_ns;          /* wall clock */
@@ -126,6 +137,7 @@ struct status {
 	struct status_http http;
 	struct status_degraded degraded;
 	struct status_tls_uprobes tls_uprobes;
+	struct status_scans scans;
 	struct status_resources resources;
 	const struct tls_watch_bin *tls_bins; /* agent binaries' TLS verdicts (n_tls_bins) */
 	size_t n_tls_bins;

@@ -59,6 +59,17 @@ static void gather_uprobes(struct loader *l, struct status_tls_uprobes *u)
 	u->failed = t.cover.failed;
 }
 
+/* the scanner thread's figures */
+static void gather_scans(struct loader *l, struct status_scans *c)
+{
+	struct loader_scans t;
+
+	loader_scans(l, &t);
+	*c = (struct status_scans){ .thread = t.thread, .depth = t.depth, .queued = t.queued,
+		.done = t.done, .timed_out = t.timed_out, .failed = t.failed,
+		.dropped = t.dropped, .stale = t.stale, .max_ms = t.max_ns / 1000000 };
+}
+
 /* descriptors, uprobe links, memory */
 static void gather_resources(const struct status_sources *src, struct status_resources *r)
 {
@@ -109,6 +120,7 @@ int status_gather(struct status *s, const struct status_sources *src)
 	s->degraded.tag_writes_failed = src->tag_writes_failed;
 	s->degraded.scratch_busy = loader_faults(src->loader, AM_FAULT_SCRATCH_BUSY);
 	gather_uprobes(src->loader, &s->tls_uprobes);
+	gather_scans(src->loader, &s->scans);
 	s->tls_bins = tls_watch_bins(src->tls, &s->n_tls_bins);
 	s->own_uid = src->own_uid;
 	s->uid = src->uid;

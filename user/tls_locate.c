@@ -8,6 +8,8 @@
  * fingerprints.  Errors are returned with a reason in t->why; nothing prints.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdarg.h>
@@ -87,6 +89,7 @@ struct loc {
 	struct src src;
 	uint8_t *buf;                 /* WIN + 2 * OVL bytes: one window */
 	uint64_t deadline;            /* mono_ns() */
+	const atomic_bool *cancel;    /* set: stop at the next window (NULL: none) */
 	uint64_t scn_lo, scn_hi;      /* the section being scanned, vaddr */
 	uint64_t ptr_lo, ptr_hi;      /* code pointers looked for, near the sites */
 	struct tls_locate *t;
@@ -178,7 +181,7 @@ static int scan_scn(struct loc *L, const GElf_Shdr *sh, win_fn fn)
 				 (size_t)((size - at > WIN ? at + WIN : size) - from), sh->sh_addr + from };
 		int rc;
 
-		if (mono_ns() > L->deadline)
+		if (mono_ns() > L->deadline || (L->cancel && atomic_load(L->cancel)))
 			return -ETIME;
 		if ((rc = src_read(&L->src, sh->sh_offset + from, L->buf, w.len)))
 			return rc;
@@ -637,9 +640,10 @@ static int locate_lib(struct loc *L)
  * through the latter); 0 when one was located (t->lib: the first), else the
  * first failure other than -ENOENT, else -ENOENT
  */
-static int locate(struct tls_locate *t, Elf *e, struct src f)
+static int locate(struct tls_locate *t, Elf *e, struct src f, const atomic_bool *cancel)
 {
-	struct loc L = { .e = e, .src = f, .t = t, .deadline = mono_ns() + SCAN_BUDGET_NS };
+	struct loc L = { .e = e, .src = f, .t = t, .deadline = mono_ns() + SCAN_BUDGET_NS,
+			 .cancel = cancel };
 	int rc, out = -ENOENT, lib0 = -1;
 	char why[sizeof(t->why)] = "";
 	GElf_Ehdr eh;
@@ -683,16 +687,32 @@ static int locate(struct tls_locate *t, Elf *e, struct src f)
 	return out;
 }
 
+/* libelf's version is process-wide: set once, whichever thread comes first
+ * (the scanner thread and the loop both read files) */
+static pthread_once_t elf_once = PTHREAD_ONCE_INIT;
+static bool elf_ok;
+
+static void elf_init(void)
+{
+	elf_ok = elf_version(EV_CURRENT) != EV_NONE;
+}
+
+bool tls_locate_elf_ready(void)
+{
+	pthread_once(&elf_once, elf_init);
+	return elf_ok;
+}
+
 int tls_locate_mem(struct tls_locate *t, const void *image, size_t len)
 {
 	Elf *e;
 	int rc;
 
 	memset(t, 0, sizeof(*t));
-	if (elf_version(EV_CURRENT) == EV_NONE)
+	if (!tls_locate_elf_ready())
 		return fail(t, -ENOTSUP, "libelf: %s", elf_errmsg(-1));
 	e = elf_memory((char *)image, len);
-	rc = locate(t, e, (struct src){ -1, image, len });
+	rc = locate(t, e, (struct src){ -1, image, len }, NULL);
 	if (e)
 		elf_end(e);
 	return rc;
@@ -700,14 +720,19 @@ int tls_locate_mem(struct tls_locate *t, const void *image, size_t len)
 
 int tls_locate_fd(struct tls_locate *t, int fd)
 {
+	return tls_locate_fd_until(t, fd, NULL);
+}
+
+int tls_locate_fd_until(struct tls_locate *t, int fd, const atomic_bool *cancel)
+{
 	Elf *e;
 	int rc;
 
 	memset(t, 0, sizeof(*t));
-	if (elf_version(EV_CURRENT) == EV_NONE)
+	if (!tls_locate_elf_ready())
 		return fail(t, -ENOTSUP, "libelf: %s", elf_errmsg(-1));
 	e = elf_begin(fd, ELF_C_READ, NULL); /* pread, never mmap: see tls_locate.h */
-	rc = locate(t, e, (struct src){ fd, NULL, 0 });
+	rc = locate(t, e, (struct src){ fd, NULL, 0 }, cancel);
 	if (e)
 		elf_end(e);
 	return rc;

@@ -48,6 +48,8 @@
 #ifndef AGENTMON_TLS_LOCATE_H
 #define AGENTMON_TLS_LOCATE_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -91,8 +93,12 @@ struct tls_locate {
  * was found either way
  */
 int tls_locate_fd(struct tls_locate *t, int fd);
+/* the same, cut short (-ETIME) once *cancel is set (checked per window) */
+int tls_locate_fd_until(struct tls_locate *t, int fd, const atomic_bool *cancel);
 /* the same on an ELF image in memory (tests, fuzzing) */
 int tls_locate_mem(struct tls_locate *t, const void *image, size_t len);
+/* libelf initialised (once, thread-safe); false when it cannot be */
+bool tls_locate_elf_ready(void);
 /* "tls_write_app_data", "tls_open_app_data", "EVP_AEAD_CTX_seal", ... */
 const char *tls_locate_name(enum tls_loc_fn fn);
 

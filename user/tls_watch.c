@@ -4,6 +4,7 @@
  * tls_watch.h), moved out of the collector's loop.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,14 +39,24 @@ void tls_watch_free(struct tls_watch *w)
 	free(w);
 }
 
-/* the entry of exe, made (replacing the oldest when full) */
-static size_t bin_of(struct tls_watch *w, const char *exe)
+/* the entry of exe when there is one, else w->n */
+static size_t find_bin(const struct tls_watch *w, const char *exe)
 {
 	size_t i;
 
 	for (i = 0; i < w->n; i++)
 		if (!strncmp(w->bins[i].exe, exe, TLS_WATCH_EXE_MAX - 1))
-			return i;
+			break;
+	return i;
+}
+
+/* the entry of exe, made (replacing the oldest when full) */
+static size_t bin_of(struct tls_watch *w, const char *exe)
+{
+	size_t i = find_bin(w, exe);
+
+	if (i < w->n)
+		return i;
 	if (w->n < TLS_WATCH_BINS) {
 		i = w->n++;
 	} else {
@@ -58,17 +69,16 @@ static size_t bin_of(struct tls_watch *w, const char *exe)
 	return i;
 }
 
-/* the loader's verdict on the binary pid runs (0, 1, -ENOENT, -errno) */
-static int loader_verdict(struct tls_watch *w, uint32_t pid, char *msg, size_t len)
+/* the loader's verdict on the binary pid runs (0, 1, -ENOENT, -EINPROGRESS
+ * while it is scanned, -errno) */
+static int loader_verdict(struct tls_watch *w, uint32_t pid, const char *label, char *msg,
+			  size_t len)
 {
-	char exe[64];
-
-	snprintf(exe, sizeof(exe), "/proc/%u/exe", pid);
 	if (!w->loader) {
-		snprintf(msg, len, "%s: no loader", exe);
+		snprintf(msg, len, "/proc/%u/exe: no loader", pid);
 		return -ENOENT;
 	}
-	return loader_attach_tls_binary(w->loader, exe, msg, len);
+	return loader_scan_tls_binary(w->loader, pid, label, msg, len);
 }
 
 /*
@@ -116,22 +126,36 @@ static void hooked(struct tls_watch *w, const char *exe, int rc)
 
 /* the shared objects pid loaded (Copilot's runtime.node): 1 one with its
  * own TLS library is hooked, 0 none has one, -ENOENT one is not hooked */
-static int objects_verdict(struct tls_watch *w, uint32_t pid, char *msg, size_t len)
+static int objects_verdict(struct tls_watch *w, uint32_t pid, const char *label, char *msg,
+			   size_t len)
 {
 	if (!w->loader)
 		return 0;
-	return loader_attach_tls_objects(w->loader, pid, msg, len);
+	return loader_attach_tls_objects(w->loader, pid, label, msg, len);
+}
+
+/* exe's binary or an object it loaded is being scanned (off the loop):
+ * its connections are judged when they end, unseen unless their plaintext
+ * was read (RULES_TLS_PENDING) */
+static void scanning(struct tls_watch *w, const char *exe)
+{
+	size_t i = bin_of(w, exe);
+
+	w->bins[i].verdict = TLS_WATCH_SCANNING;
+	snprintf(w->bins[i].why, sizeof(w->bins[i].why), "being scanned; meanwhile a connection "
+		 "whose plaintext is not read counts as unseen when it ends");
 }
 
 void tls_watch_exec(struct tls_watch *w, const struct event *ev)
 {
 	char msg[TLS_MSG_MAX];
-	int rc = loader_verdict(w, ev->pid, msg, sizeof(msg));
+	int rc = loader_verdict(w, ev->pid, exe_of(ev), msg, sizeof(msg));
 
-	if (rc == 0)
+	if (rc == 0 || rc == -EINPROGRESS)
 		am_debug("%s", msg);
 	if (rc != 0 && rc != 1)
-		return; /* told at its first ClientHello: python loads libssl late */
+		return; /* told at its first ClientHello: python loads libssl late;
+			 * a scan's verdict comes in tls_watch_scanned */
 	hooked(w, exe_of(ev), rc);
 }
 
@@ -145,33 +169,34 @@ static enum rules_tls known_verdict(struct tls_watch *w, const char *exe)
 	return RULES_TLS_PENDING;
 }
 
-enum rules_tls tls_watch_hello(struct tls_watch *w, const struct event *ev, char *warn,
-			       size_t len)
+/* the verdict on the TLS of live process ev->pid (tls_watch_hello) */
+static enum rules_tls judge_pid(struct tls_watch *w, const struct event *ev, char *warn,
+				size_t len)
 {
-	char msg[TLS_MSG_MAX], omsg[TLS_MSG_MAX], path[64];
+	char msg[TLS_MSG_MAX], omsg[TLS_MSG_MAX];
+	const char *exe = exe_of(ev);
 	struct tls_watch_bin *b;
 	size_t i;
-	int rc, orc;
+	int rc = loader_verdict(w, ev->pid, exe, msg, sizeof(msg));
+	int orc = objects_verdict(w, ev->pid, exe, omsg, sizeof(omsg));
 
-	warn[0] = '\0';
-	snprintf(path, sizeof(path), "/proc/%u/exe", ev->pid);
-	if (access(path, F_OK))
-		return known_verdict(w, exe_of(ev)); /* gone: its libraries cannot be told */
-	rc = loader_verdict(w, ev->pid, msg, sizeof(msg));
-	orc = objects_verdict(w, ev->pid, omsg, sizeof(omsg));
 	if (orc > 0)
 		am_debug("%s", omsg);
 	if (orc != -ENOENT && (rc == 0 || rc == 1 || orc > 0 ||
 			       (rc == -ENOENT && maps_hooked_tls(ev->pid)))) {
-		hooked(w, exe_of(ev), rc == 0 || rc == 1 ? rc : orc > 0 ? 2 : -1);
+		hooked(w, exe, rc == 0 || rc == 1 ? rc : orc > 0 ? 2 : -1);
 		return RULES_TLS_NONE;
+	}
+	if (orc != -ENOENT && (rc == -EINPROGRESS || orc == -EINPROGRESS)) {
+		scanning(w, exe); /* judged again when the scan ends */
+		return RULES_TLS_PENDING;
 	}
 	if (orc == -ENOENT) { /* a TLS library of its own in an object, not hooked */
 		rc = -ENOENT;
 		snprintf(msg, sizeof(msg), "%s", omsg);
 	}
 	/* no library recognised, or one that could not be read or hooked */
-	i = bin_of(w, exe_of(ev));
+	i = bin_of(w, exe);
 	b = &w->bins[i];
 	b->verdict = TLS_WATCH_UNSEEN;
 	snprintf(b->why, sizeof(b->why), "%s",
@@ -180,9 +205,76 @@ enum rules_tls tls_watch_hello(struct tls_watch *w, const struct event *ev, char
 		w->warned[i] = true;
 		snprintf(warn, len, "%s[%u] speaks TLS through a library agentmon does not "
 			 "recognise: %s; its requests are judged by SNI and DNS names and by the "
-			 "bytes it sends (unseen_tls)", exe_of(ev), ev->pid, msg);
+			 "bytes it sends (unseen_tls)", exe, ev->pid, msg);
 	}
 	return RULES_TLS_UNSEEN;
+}
+
+/* whether process pid runs (its libraries can be told) */
+static bool alive(uint32_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
+	return !access(path, F_OK);
+}
+
+enum rules_tls tls_watch_hello(struct tls_watch *w, const struct event *ev, char *warn,
+			       size_t len)
+{
+	warn[0] = '\0';
+	if (!alive(ev->pid))
+		return known_verdict(w, exe_of(ev)); /* gone: its libraries cannot be told */
+	return judge_pid(w, ev, warn, len);
+}
+
+void tls_watch_scanned(struct tls_watch *w, const struct loader_scanned *r, char *warn,
+		       size_t len)
+{
+	struct event ev = { .pid = r->pid, .exe = r->label };
+	size_t i = find_bin(w, r->label);
+	bool waiting = i < w->n && w->bins[i].verdict == TLS_WATCH_SCANNING;
+
+	warn[0] = '\0';
+	if (!r->label[0])
+		return;
+	if (waiting && alive(r->pid)) {
+		judge_pid(w, &ev, warn, len); /* all it maps, from the cache now */
+	} else if (r->rc == 0 || (r->rc == 1 && !r->object)) {
+		hooked(w, r->label, r->object ? 2 : r->rc);
+	} else if (waiting) {
+		w->bins[i].verdict = TLS_WATCH_UNKNOWN;
+		snprintf(w->bins[i].why, sizeof(w->bins[i].why), "scanned after its process "
+			 "ended: %.120s", r->msg);
+	}
+}
+
+/* a file name a process maps as a shared object: *.node, *.so, *.so.N[.N...] */
+static bool object_name(const char *path)
+{
+	const char *b = strrchr(path, '/'), *v;
+	size_t n;
+
+	b = b ? b + 1 : path;
+	n = strlen(b);
+	if ((n > 5 && !strcmp(b + n - 5, ".node")) || (n > 3 && !strcmp(b + n - 3, ".so")))
+		return true;
+	if (!(v = strstr(b, ".so.")) || !v[4])
+		return false;
+	return strspn(v + 4, "0123456789.") == strlen(v + 4); /* not ld.so.cache */
+}
+
+void tls_watch_open(struct tls_watch *w, const struct event *ev)
+{
+	char msg[TLS_MSG_MAX];
+	const struct event_file *f = &ev->file;
+
+	if (!w->loader || ev->type != AM_EV_OPEN || !f->path || f->ret < 0 ||
+	    f->write || !object_name(f->path))
+		return;
+	if (loader_scan_object(w->loader, ev->pid, f->path, exe_of(ev), msg, sizeof(msg)) ==
+	    -EINPROGRESS)
+		am_debug("%s", msg);
 }
 
 enum rules_tls tls_watch_blind(struct tls_watch *w, const struct event *ev, char *warn,

@@ -4,7 +4,11 @@
  * each agent binary (hooked / unseen / unknown library), asked at the
  * agent's exec (which hooks a TLS library the binary carries) and at each
  * ClientHello.  A binary whose library is not recognised is "unseen": its
- * connections are judged by bytes (unseen_tls), warned once.
+ * connections are judged by bytes (unseen_tls), warned once.  Files are
+ * scanned off the loop (the loader's scanner thread): while one is, the
+ * binary is "scanning" and the ClientHello is RULES_TLS_PENDING: the
+ * connection's bytes count as unseen when it ends unless its plaintext was
+ * read (a hook attached meanwhile), the verdict on a process already gone.
  * Not thread-safe; the collector's loop owns it.
  */
 #ifndef AGENTMON_TLS_WATCH_H
@@ -22,6 +26,9 @@ enum tls_watch_verdict {
 	TLS_WATCH_UNKNOWN = 0,        /* not judged yet, or no TLS seen */
 	TLS_WATCH_HOOKED,             /* its own or a shared TLS library is hooked */
 	TLS_WATCH_UNSEEN,             /* a TLS library agentmon does not read */
+	TLS_WATCH_SCANNING,           /* its binary or an object it loaded is being
+				       * scanned: connections are judged when they
+				       * end (no plaintext read: unseen) */
 };
 
 #define TLS_WATCH_EXE_MAX 256         /* longest executable path kept (+1) */
@@ -47,7 +54,8 @@ void tls_watch_exec(struct tls_watch *w, const struct event *ev);
  * process: RULES_TLS_NONE when its plaintext is read, RULES_TLS_UNSEEN when
  * its binary is unseen (the first time for a binary, *warn gets a line to
  * say, else ""), RULES_TLS_PENDING when the process is gone and its binary
- * was never judged (its connection is judged when it ends).
+ * was never judged, or a file of it is being scanned (its connection is
+ * judged when it ends).
  */
 enum rules_tls tls_watch_hello(struct tls_watch *w, const struct event *ev, char *warn,
 			       size_t len);
@@ -58,12 +66,25 @@ enum rules_tls tls_watch_hello(struct tls_watch *w, const struct event *ev, char
  */
 enum rules_tls tls_watch_blind(struct tls_watch *w, const struct event *ev, char *warn,
 			       size_t len);
+/*
+ * tls_watch_scanned - the scanner finished a file r->label's process asked
+ * for: a binary waiting in "scanning" is judged again (its files come from
+ * the cache now; *warn gets the unseen line the first time), one hooked is
+ * marked so
+ */
+struct loader_scanned;
+void tls_watch_scanned(struct tls_watch *w, const struct loader_scanned *r, char *warn,
+		       size_t len);
+/* an agent opened a file for reading: a shared object (*.node, *.so) is
+ * scanned at once, so that its TLS library is hooked before it connects */
+void tls_watch_open(struct tls_watch *w, const struct event *ev);
 /* the binaries judged (*n of them), valid until the next call on w */
 const struct tls_watch_bin *tls_watch_bins(const struct tls_watch *w, size_t *n);
 /* "hooked", "unseen", "unknown" (inline: status.c uses it without this module) */
 static inline const char *tls_watch_name(enum tls_watch_verdict v)
 {
-	return v == TLS_WATCH_HOOKED ? "hooked" : v == TLS_WATCH_UNSEEN ? "unseen" : "unknown";
+	return v == TLS_WATCH_HOOKED ? "hooked" : v == TLS_WATCH_UNSEEN ? "unseen" :
+	       v == TLS_WATCH_SCANNING ? "scanning" : "unknown";
 }
 
 #endif

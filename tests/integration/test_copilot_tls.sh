@@ -12,11 +12,14 @@
 #      names the object, EVP_AEAD_CTX_seal (aws-lc) and ssl_write_internal
 #      (OpenSSL 3) located and hooked;
 #   2. real Copilot (`copilot -p`, BYOK provider settings, same HOME: the
-#      same runtime.node, already hooked) runs tagged in a loopback-only
-#      network namespace against the mock OpenAI API over HTTPS
-#      (tests/agents/mock_api.py, a test CA): its POST /v1/chat/completions
-#      to api.openai.com is an http event decoded from the plaintext, and it
-#      raises nothing.
+#      same runtime.node) runs tagged in a loopback-only network namespace
+#      against the mock OpenAI API over HTTPS (tests/agents/mock_api.py, a
+#      test CA), under a second collector that has judged no file yet (its
+#      per-file cache is empty: a real first run).  runtime.node is scanned
+#      when copilot opens it (before it maps it, off the event loop), so it
+#      is hooked before the first request: its POST /v1/chat/completions to
+#      api.openai.com is an http event decoded from the plaintext, and it
+#      raises nothing, no monitor_degraded either.
 #
 # Copilot: COPILOT_BIN, else the real-agent cache of tests/agents
 # (AGENTS_CACHE, default /var/cache/agentmon-test/agents).  Skips when it is
@@ -69,7 +72,10 @@ located() {
 WAIT_WHY="grep -i -e runtime.node -e aws-lc -e map_files $ERR"
 wait_for 20 "runtime.node located" located
 
-# 2. Copilot itself, its runtime.node hooked from the start
+stop_collector
+# 2. Copilot itself, first run for a fresh collector: its runtime.node is
+# scanned at its open and hooked before the first request
+start_collector --verbose
 cat >"$T/run.sh" <<'SH'
 set -u
 python3 "$TOP/tests/agents/mock_api.py" 127.0.0.1 8443 "$T/requests.log" "$T/cert.pem" \
@@ -94,5 +100,7 @@ wait_event 10 type=http agent=copilot method=POST host=api.openai.com \
 apid=$(field agent_pid type=http agent=copilot method=POST "path~^/v1/chat/completions") || exit 1
 sentinel
 expect_none type=alert agent_pid="$apid"   # (other copilots on the host are tagged too)
+grep -q "runtime.node: OpenSSL/BoringSSL linked in, hooked (located .*(scanned in" "$ERR" ||
+	fail "runtime.node was not scanned and hooked by the scanner: $(grep runtime.node "$ERR")"
 stop_collector
-pass "runtime.node mapped: aws-lc and OpenSSL 3 located and hooked; copilot -p's POST /v1/chat/completions seen in plaintext, nothing raised"
+pass "runtime.node mapped: aws-lc and OpenSSL 3 located and hooked; copilot -p's first run (a fresh collector): POST /v1/chat/completions seen in plaintext, nothing raised"

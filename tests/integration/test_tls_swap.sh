@@ -4,7 +4,9 @@
 # file to read its symbols.  The uprobes must land in the agent's binary,
 # never in the victim: a uprobe in a running file's code shows as an
 # anonymous page (int3 written copy-on-write) in its text mapping
-# (/proc/PID/smaps), so the victim's text must stay all file-backed.
+# (/proc/PID/smaps), so the victim's text must stay all file-backed.  The
+# file is scanned by the collector's scanner thread while the victim runs:
+# the test waits for that scan to be judged and attached (status) first.
 . "$(dirname "$0")/lib.sh"
 
 command -v readelf >/dev/null || skip "needs readelf"
@@ -41,8 +43,9 @@ for _ in $(seq 100); do
 done
 [ -n "$vpid" ] || fail "the victim never ran: $(cat "$T/agent.err")"
 grep -q "opened by the collector" "$T/agent.err" || fail "the collector never held the agent's file open: $(cat "$T/agent.err")"
-# the collector is past the exec (its scan and attach are done)
+# the collector is past the exec, and its scan (off the loop) and attach are done
 sentinel
+wait_for 20 "the agent's file scanned and judged" scans_settled 1
 anon=$(awk -v f="$T/victim" '$NF == f && $2 ~ /x/ { m = 1; next } /^[0-9a-f]+-/ { m = 0 }
 	m && $1 == "Anonymous:" { s += $2 } END { print s + 0 }' "/proc/$vpid/smaps")
 wait "$lpid" || fail "the agent failed: $(cat "$T/agent.err")"

@@ -1,0 +1,53 @@
+#!/bin/bash
+# ELF scanning runs off the collector's event loop.  A tagged process opens
+# a large shared object (helpers/slow_elf.py: a sparse ELF whose .text the
+# locator decodes for seconds, as it does claude.exe's); the scan is queued
+# to the scanner thread at that open.  While status still shows it waiting
+# or running:
+#   - status answers, within a bound;
+#   - events keep flowing: a sentinel's open event (a later tagged process)
+#     reaches the output, and status afterwards still shows the scan pending,
+#     so the event was read while the file was being scanned.
+# Then the scan ends, is judged on the loop (a debug line names the file)
+# and status counts it done, nothing waiting.  A second such file, opened
+# just before the collector is stopped: the scan is cancelled and the
+# collector exits within stop_collector's 2 s.
+. "$(dirname "$0")/lib.sh"
+
+"$PY" "$HELPERS/slow_elf.py" "$T/big.node" 400 || fail "cannot make the slow ELF"
+cp --sparse=always "$T/big.node" "$T/big2.node" || fail "cannot copy the slow ELF"
+
+scan_depth() {
+	am status --json --socket "$SOCK" | "$PY" -c \
+		'import json, sys; print(json.load(sys.stdin)["tls_scans"]["depth"])'
+}
+scanning() {
+	[ "$(scan_depth)" -ge 1 ]
+}
+
+start_collector --verbose
+# the opener stays until it is killed (its file is not needed open: the
+# collector opened its own descriptor of it)
+bg launch scantest "$PY" -c 'import sys, time; f = open(sys.argv[1], "rb"); time.sleep(60)' \
+	"$T/big.node"
+wait_event 20 type=open agent=scantest "path=$T/big.node"
+WAIT_WHY="am status --socket $SOCK"
+wait_for 10 "the scan queued" scanning
+t0=$(date +%s%N)
+am status --socket "$SOCK" >"$T/status.txt" || fail "status failed while scanning"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$ms" -lt 1000 ] || fail "status took $ms ms while a file was scanned"
+grep -q "^tls scans: *off the event loop; [1-9][0-9]* waiting" "$T/status.txt" ||
+	fail "status does not show the scan waiting: $(grep 'tls scans' "$T/status.txt")"
+sentinel
+d=$(scan_depth)
+[ "$d" -ge 1 ] || fail "the scan ended before the sentinel was read: this run proves nothing (make the file larger)"
+wait_for 30 "the scan done" scans_settled 1
+grep -q "big.node: .*(scanned in [0-9]* ms)" "$ERR" || fail "no verdict line for big.node: $(grep -i big.node "$ERR")"
+# stopping in the middle of a scan
+bg launch scantest "$PY" -c 'import sys, time; f = open(sys.argv[1], "rb"); time.sleep(60)' \
+	"$T/big2.node"
+wait_event 20 type=open agent=scantest "path=$T/big2.node"
+wait_for 10 "the second scan queued" scanning
+stop_collector
+pass "status answered in $ms ms and a sentinel event was read while a 400 MB file was scanned; the scan then judged on the loop; a stop in the middle of a scan took $STOP_MS ms"

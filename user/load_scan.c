@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * load_scan.c - which files the TLS verdicts are asked of (see load.h): an
+ * agent's binary, the shared objects it mapped or opened, and the scanner
+ * thread (scanq.h) that reads them off the event loop; load_tls.c judges
+ * and attaches.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common.h"
+#include "load_int.h"
+
+void load_scan_start(struct loader *l)
+{
+	int rc = scanq_new(&l->scanq, NULL);
+
+	if (rc)
+		load_status_add(l, "; no scanner thread (%s): binaries are read on the event loop",
+				strerror(-rc));
+}
+
+void load_scan_stop(struct loader *l)
+{
+	scanq_free(l->scanq); /* before the skeleton goes: nothing is attached after */
+	l->scanq = NULL;
+}
+
+int loader_attach_tls_binary(struct loader *l, const char *path, char *err, size_t errlen)
+{
+	struct load_scan_req q = { .show = path, .now = true };
+
+	return load_tls_file(l, path, &q, err, errlen);
+}
+
+int loader_scan_tls_binary(struct loader *l, uint32_t pid, const char *label, char *err,
+			   size_t errlen)
+{
+	char path[64];
+	struct load_scan_req q = { .show = path, .label = label, .pid = pid };
+
+	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
+	return load_tls_file(l, path, &q, err, errlen);
+}
+
+int loader_scan_object(struct loader *l, uint32_t pid, const char *path, const char *label,
+		       char *err, size_t errlen)
+{
+	struct load_scan_req q = { .show = path, .label = label, .pid = pid, .object = true };
+
+	/* by its name: the descriptor it opened is often closed, and its
+	 * number reused, by the time the event is read; whatever file is
+	 * found there is read and attached through one descriptor anyway */
+	if (path[0] != '/')
+		return load_fail(err, errlen, -ENODATA, "%s: not an absolute path", path);
+	return load_tls_file(l, path, &q, err, errlen);
+}
+
+int loader_scan_fd(const struct loader *l)
+{
+	return l->scanq ? scanq_fd(l->scanq) : -1;
+}
+
+int loader_scan_collect(struct loader *l, loader_scanned_fn cb, void *arg)
+{
+	return load_tls_scanned(l, cb, arg);
+}
+
+void loader_scans(struct loader *l, struct loader_scans *out)
+{
+	struct scanq_stats s = { 0 };
+
+	if (l->scanq)
+		scanq_stats(l->scanq, &s);
+	*out = (struct loader_scans){ .thread = l->scanq != NULL, .depth = s.depth,
+		.queued = s.queued, .done = s.done, .timed_out = s.timed_out, .failed = s.failed,
+		.dropped = s.dropped, .joined = s.joined, .stale = l->scan_stale,
+		.max_ns = s.max_ns };
+}
+
+#define OBJS_MAX 128 /* mappings of one process looked at */
+
+/* one line of /proc/PID/maps: an executable mapping of a file other than
+ * the main binary (inode exe) not seen yet; its range and path */
+static bool obj_line(const char *line, ino_t exe, unsigned long *seen, size_t *n,
+		     unsigned long *lo, unsigned long *hi, const char **name)
+{
+	unsigned long ino;
+	char perms[5];
+	int at = 0;
+
+	if (sscanf(line, "%lx-%lx %4s %*s %*s %lu %n", lo, hi, perms, &ino, &at) != 4 ||
+	    perms[2] != 'x' || !ino || ino == exe || *n >= OBJS_MAX || !at)
+		return false;
+	for (size_t i = 0; i < *n; i++)
+		if (seen[i] == ino)
+			return false;
+	seen[(*n)++] = ino;
+	*name = line + at;
+	return true;
+}
+
+int loader_attach_tls_objects(struct loader *l, uint32_t pid, const char *label, char *err,
+			      size_t errlen)
+{
+	unsigned long seen[OBJS_MAX], lo, hi;
+	char path[64], line[512];
+	const char *name;
+	struct stat exe;
+	size_t n = 0;
+	int out = 0;
+	FILE *f;
+
+	load_fail(err, errlen, 0, "no shared object with its own TLS library");
+	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
+	if (stat(path, &exe))
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
+	if (!(f = fopen(path, "re")))
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char obj[96], msg[512];
+		struct load_scan_req q = { .label = label, .pid = pid, .object = true };
+		int rc;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (!obj_line(line, exe.st_ino, seen, &n, &lo, &hi, &name))
+			continue;
+		snprintf(obj, sizeof(obj), "/proc/%u/map_files/%lx-%lx", pid, lo, hi);
+		q.show = name;
+		rc = load_tls_file(l, obj, &q, msg, sizeof(msg));
+		if ((rc == 0 && (out == 0 || out == -EINPROGRESS)) || (rc == -EINPROGRESS && !out)) {
+			out = rc ? rc : 1;
+			load_fail(err, errlen, 0, "%s", msg);
+		}
+		if (rc == -ENOENT || (rc < 0 && rc != -ENODATA && rc != -ENOTSUP && rc != -EINPROGRESS)) {
+			out = -ENOENT;
+			load_fail(err, errlen, 0, "%s", msg);
+		}
+	}
+	fclose(f);
+	return out;
+}
