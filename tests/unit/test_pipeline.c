@@ -3,7 +3,8 @@
  * test_pipeline.c - what the shared pipeline (live and replay) shows for
  * records it cannot use: a record that does not decode is a drop event with
  * its reason, and monitor_degraded once per reason; a tag the kernel could
- * not store (AM_F_TAG_LOST) raises monitor_degraded once.
+ * not store (AM_F_TAG_LOST) raises monitor_degraded once; answers read on a
+ * hooked connection whose requests were not do not make it readable.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -214,17 +215,18 @@ static void test_agent_record(void **state)
 	assert_false(pipeline_agent_record(f->pl, rec, 8));
 }
 
-/* a data record of pid (agent session 4241) on local port sport: bytes s */
-static void data(struct fixture *f, uint32_t pid, uint8_t source, uint16_t sport, const char *s)
+/* a data record of pid (agent session 4241) on local port sport: the n
+ * bytes at s captured of ret moved */
+static void data_of(struct fixture *f, uint32_t pid, uint8_t source, uint16_t sport,
+		    const char *s, size_t n, int64_t ret)
 {
 	static _Alignas(8) unsigned char buf[2048];
 	struct am_data d = { 0 };
-	size_t n = strlen(s);
 
 	d.hdr = (struct am_hdr){ .ts_ns = 1000, .pid = pid, .tid = pid, .ppid = 4241,
 		.agent_pid = 4241, .agent_id = 0, .type = AM_EV_DATA };
 	d.hdr.size = (uint16_t)(sizeof(d) + n);
-	d.ret = (int64_t)n;
+	d.ret = ret;
 	d.cap_len = (uint16_t)n;
 	d.daddr[0] = 10; d.daddr[3] = 3;
 	d.saddr[0] = 10; d.saddr[3] = 9;
@@ -238,6 +240,12 @@ static void data(struct fixture *f, uint32_t pid, uint8_t source, uint16_t sport
 	memcpy(buf, &d, sizeof(d));
 	memcpy(buf + sizeof(d), s, n);
 	assert_int_equal(pipeline_record(f->pl, buf, sizeof(d) + n, NULL), 0);
+}
+
+/* the same, all of the string s */
+static void data(struct fixture *f, uint32_t pid, uint8_t source, uint16_t sport, const char *s)
+{
+	data_of(f, pid, source, sport, s, strlen(s), (int64_t)strlen(s));
 }
 
 static const struct shown *last_of(const struct fixture *f, uint32_t type)
@@ -292,6 +300,46 @@ static void test_llm_and_intent(void **state)
 	policy_free(p);
 }
 
+/* live runs: every ClientHello is of a library whose plaintext is hooked */
+static int hooked(void *arg, struct event *ev)
+{
+	(void)arg;
+	(void)ev;
+	return RULES_TLS_HOOKED;
+}
+
+/*
+ * an agent's TLS connection through a hooked library whose requests were not
+ * read (a blind send side) while its answers were (a hooked read side): the
+ * answers do not make it readable, its end raises monitor_degraded
+ */
+static void test_answers_leave_blind(void **state)
+{
+	/* a TLS 1.2 ClientHello for llm.example */
+	static const char hello[] = "\x16\x03\x01\x00\x43\x01\x00\x00\x3f\x03\x03"
+		"\x07\x07\x07\x07\x07\x07\x07\x07\x07\x07\x07\x07\x07\x07\x07\x07"
+		"\x07\x07\x07\x07\x07\x07\x07\x07\x07\x07\x07\x07\x07\x07\x07\x07"
+		"\x00\x00\x02\x13\x01\x01\x00\x00\x14\x00\x00\x00\x10\x00\x0e\x00\x00\x0b"
+		"llm.example";
+	struct fixture *f = *state;
+	struct pipeline_hooks h = { .show = show, .on_hello = hooked, .arg = f };
+	struct pipeline_opts o = { 0 };
+	struct am_exit x = { 0 };
+	char err[256];
+
+	pipeline_free(f->pl);
+	assert_int_equal(pipeline_new(&f->pl, f->policy, &o, &h, err, sizeof(err)), 0);
+	data_of(f, 4260, AM_DATA_SOCK_SEND, 40010, hello, sizeof(hello) - 1, sizeof(hello) - 1);
+	data_of(f, 4260, AM_DATA_SOCK_SEND, 40010, "\x17\x03\x03", 3, 20000);
+	data(f, 4260, AM_DATA_TLS_RECV, 40010, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+	assert_int_equal(count(f, AM_EV_ALERT, NULL), 0);
+	x.hdr = (struct am_hdr){ .ts_ns = 2000, .pid = 4260, .tid = 4260, .ppid = 4241,
+		.agent_pid = 4241, .agent_id = 0, .type = AM_EV_EXIT, .size = sizeof(x) };
+	assert_int_equal(pipeline_record(f->pl, &x, sizeof(x), NULL), 0);
+	assert_int_equal(count(f, AM_EV_ALERT, "monitor_degraded"), 1);
+	assert_non_null(strstr(last_of(f, AM_EV_ALERT)->summary, "no plaintext"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,6 +349,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tag_lost_alerts_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_agent_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_llm_and_intent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_answers_leave_blind, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
