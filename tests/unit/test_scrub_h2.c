@@ -62,7 +62,8 @@ static void frame(struct wire *w, uint8_t type, uint8_t flags, uint32_t sid, con
 	w->n += 9;
 	if (flags & 0x08)
 		w->b[w->n++] = pad;
-	memcpy(w->b + w->n, p, n);
+	if (n)
+		memcpy(w->b + w->n, p, n);
 	w->n += n;
 	if (flags & 0x08) {
 		memset(w->b + w->n, 0, pad);
