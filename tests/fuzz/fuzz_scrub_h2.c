@@ -45,6 +45,22 @@ static void on_body(void *ctx, uint32_t id, uint64_t bytes) {}
 
 static struct log live, kept;
 
+/* the next chunk at *at: its captured bytes (a copy, to free) and counts */
+static uint8_t *chunk(const uint8_t *data, size_t size, size_t *at, size_t *cap, size_t *lost)
+{
+	const uint8_t *h = data + *at;
+	uint8_t *copy;
+
+	*cap = (size_t)(h[0] << 8 | h[1]);
+	*lost = (size_t)(h[2] << 8 | h[3]);
+	*at += 4;
+	*cap = *cap < size - *at ? *cap : size - *at;
+	if ((copy = malloc(*cap + 1)))
+		memcpy(copy, data + *at, *cap);
+	*at += *cap;
+	return copy;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct http2_callbacks cb = { on_req, on_status, on_body };
@@ -60,23 +76,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	a = http2_conn_new(dir, &cb, &live);
 	b = http2_conn_new(dir, &cb, &kept);
 	while (a && b && at + 4 <= size) {
-		size_t cap = (size_t)(data[at] << 8 | data[at + 1]);
-		size_t lost = (size_t)(data[at + 2] << 8 | data[at + 3]);
-		uint8_t *copy;
+		size_t cap, lost;
+		uint8_t *copy = chunk(data, size, &at, &cap, &lost);
 
-		at += 4;
-		if (cap > size - at)
-			cap = size - at;
-		if (!h && !(h = scrub_h2_new(dir == HTTP2_CLIENT && cap >= 4 &&
-					     http2_is_preface(data + at, cap), &held)))
+		if (!copy || (!h && !(h = scrub_h2_new(dir == HTTP2_CLIENT && cap >= 4 &&
+							 http2_is_preface(copy, cap), &held)))) {
+			free(copy);
 			break;
-		copy = malloc(cap ? cap : 1);
-		memcpy(copy, data + at, cap);
+		}
 		http2_conn_feed(a, copy, cap, cap + lost);
 		scrub_h2_feed(h, copy, cap, cap + lost);
 		http2_conn_feed(b, copy, cap, cap + lost);
 		free(copy);
-		at += cap;
 	}
 	http2_conn_free(a);
 	http2_conn_free(b);

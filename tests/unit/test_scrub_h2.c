@@ -62,7 +62,8 @@ static void frame(struct wire *w, uint8_t type, uint8_t flags, uint32_t sid, con
 	w->n += 9;
 	if (flags & 0x08)
 		w->b[w->n++] = pad;
-	memcpy(w->b + w->n, p, n);
+	if (n)
+		memcpy(w->b + w->n, p, n);
 	w->n += n;
 	if (flags & 0x08) {
 		memset(w->b + w->n, 0, pad);
@@ -271,11 +272,13 @@ static void test_records(void **state)
 	free(sc);
 }
 
-/* the fields of the HEADERS frame at p in w (padded, one frame) through inf; field f's value */
-static void block_field(nghttp2_hd_inflater *inf, const struct wire *w, size_t p, int f,
-			nghttp2_nv *out)
+/* the fields of the HEADERS frame at p in w (padded, one frame) through inf; field f's
+ * value copied to value (128 bytes), its length */
+static size_t block_field(nghttp2_hd_inflater *inf, const struct wire *w, size_t p, int f,
+			  char *value)
 {
 	size_t len = (size_t)w->b[p + 1] << 8 | w->b[p + 2], s = p + 10, e = p + 9 + len - w->b[p + 9];
+	size_t got = 0;
 
 	for (int i = 0; s < e || i <= f; ) {
 		nghttp2_nv nv;
@@ -284,12 +287,16 @@ static void block_field(nghttp2_hd_inflater *inf, const struct wire *w, size_t p
 
 		assert_true(r >= 0);
 		s += (size_t)r;
-		if ((fl & NGHTTP2_HD_INFLATE_EMIT) && i++ == f)
-			*out = nv;
+		if ((fl & NGHTTP2_HD_INFLATE_EMIT) && i++ == f) {
+			assert_true(nv.valuelen < 128);
+			memcpy(value, nv.value, nv.valuelen);
+			got = nv.valuelen;
+		}
 		if (fl & NGHTTP2_HD_INFLATE_FINAL)
 			break;
 	}
 	nghttp2_hd_inflate_end_headers(inf);
+	return got;
 }
 
 /* field f of the block at p1 in w, decoded after the block at p0 of first: its value, length */
@@ -297,15 +304,13 @@ static size_t after_first(const struct wire *first, size_t p0, const struct wire
 			  int f, char *value)
 {
 	nghttp2_hd_inflater *inf;
-	nghttp2_nv nv;
+	size_t n;
 
 	assert_int_equal(nghttp2_hd_inflate_new(&inf), 0);
-	block_field(inf, first, p0, 0, &nv);
-	block_field(inf, w, p1, f, &nv);
-	assert_true(nv.valuelen < 128);
-	memcpy(value, nv.value, nv.valuelen);
+	block_field(inf, first, p0, 0, value);
+	n = block_field(inf, w, p1, f, value);
 	nghttp2_hd_inflate_del(inf);
-	return nv.valuelen;
+	return n;
 }
 
 /* bytes not captured inside a block: a value named by an entry it added is masked since */
