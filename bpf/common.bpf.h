@@ -202,7 +202,12 @@ struct {
  * and not yet tied to one (seq head .. tail - 1, at most AM_AWSLC_PEND_MAX)
  */
 #define AM_AWSLC_PEND_MAX 16
-struct awslc_ctx_key { __u32 tgid; __u32 _pad; __u64 ctx; };
+/* an LRU hash map of n entries from K to V */
+#define AWSLC_LRU(n, K, V) struct { \
+	__uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, n); \
+	__type(key, K); __type(value, V); }
+/* a process's address: of an EVP_AEAD_CTX (awslc_ctxs), of a buffer (awslc_bufs) */
+struct awslc_key { __u32 tgid; __u32 _pad; __u64 addr; };
 struct awslc_ctx {
 	__u64 sk;            /* struct sock * its records went to, 0 unknown */
 	__u64 cookie;        /* that socket's cookie */
@@ -211,44 +216,23 @@ struct awslc_ctx {
 	__u32 tail;          /* seq the next waiting record gets */
 	__u32 _pad;
 };
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, struct awslc_ctx_key);
-	__type(value, struct awslc_ctx);
-} awslc_ctxs SEC(".maps") __weak;
+AWSLC_LRU(4096, struct awslc_key, struct awslc_ctx) awslc_ctxs SEC(".maps") __weak;
 
 /* a waiting record: the address of its TLS record in the user's memory
  * (header, then the plaintext sealed in place: what a write sends), then
  * the record as it goes out */
 struct awslc_rec_key { __u32 tgid; __u32 seq; __u64 ctx; };
 struct awslc_rec { __u64 buf; __u8 b[sizeof(struct am_data) + AM_DATA_CAP_MAX]; };
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1024);
-	__type(key, struct awslc_rec_key);
-	__type(value, struct awslc_rec);
-} awslc_recs SEC(".maps") __weak;
+AWSLC_LRU(1024, struct awslc_rec_key, struct awslc_rec) awslc_recs SEC(".maps") __weak;
 
 /* the address of a waiting record's TLS record -> its context and seq */
-struct awslc_buf_key { __u32 tgid; __u32 _pad; __u64 buf; };
 struct awslc_buf { __u64 ctx; __u32 seq; __u32 _pad; };
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1024);
-	__type(key, struct awslc_buf_key);
-	__type(value, struct awslc_buf);
-} awslc_bufs SEC(".maps") __weak;
+AWSLC_LRU(1024, struct awslc_key, struct awslc_buf) awslc_bufs SEC(".maps") __weak;
 
 /* tgid -> its records waiting in awslc_recs: while there is an entry, the
  * process's socket writes go to h_awslc (deleted at exit, the records still
  * waiting then counted as dropped) */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, __s64);
-} awslc_wait SEC(".maps") __weak;
+AWSLC_LRU(4096, __u32, __s64) awslc_wait SEC(".maps") __weak;
 
 /* a syscall that writes a buffer to an fd (write, writev, sendto, sendmsg) */
 static __always_inline bool sc_is_write(long nr)

@@ -266,7 +266,7 @@ static __always_inline void awslc_wait_add(__u32 tgid, __s64 n)
  * known (else counted: AM_FAULT_TLS_NOSOCK); its buffer is forgotten */
 static __always_inline void awslc_out(struct awslc_rec *r, __u32 tgid, struct sock *sk, int fd)
 {
-	struct awslc_buf_key bk = { .tgid = tgid, .buf = r->buf };
+	struct awslc_key bk = { .tgid = tgid, .addr = r->buf };
 	struct am_data *d = (struct am_data *)r->b;
 
 	if (sk) {
@@ -281,14 +281,14 @@ static __always_inline void awslc_out(struct awslc_rec *r, __u32 tgid, struct so
 
 /* the waiting records of context ck, from its oldest up to (not
  * including) seq end, go out in seal order with sk (NULL: none) */
-static __always_inline void awslc_flush(const struct awslc_ctx_key *ck, struct awslc_ctx *st,
+static __always_inline void awslc_flush(const struct awslc_key *ck, struct awslc_ctx *st,
 					__u32 end, struct sock *sk, int fd)
 {
 	__s64 n = 0;
 
 #pragma clang loop unroll(disable)
 	for (__u32 i = 0; i < AM_AWSLC_PEND_MAX; i++) {
-		struct awslc_rec_key k = { .tgid = ck->tgid, .seq = st->head, .ctx = ck->ctx };
+		struct awslc_rec_key k = { .tgid = ck->tgid, .seq = st->head, .ctx = ck->addr };
 		struct awslc_rec *r;
 
 		if (st->head == end)
@@ -320,9 +320,9 @@ static __always_inline __u64 sk_cookie(struct sock *sk)
  */
 static __always_inline void awslc_put(__u32 tgid, __u64 aead, struct awslc_rec *r)
 {
-	struct awslc_ctx_key ck = { .tgid = tgid, .ctx = aead };
+	struct awslc_key ck = { .tgid = tgid, .addr = aead };
 	struct awslc_ctx fresh = { .fd = -1 }, *st;
-	struct awslc_buf_key bk = { .tgid = tgid, .buf = r->buf };
+	struct awslc_key bk = { .tgid = tgid, .addr = r->buf };
 	struct awslc_buf bv = { .ctx = aead };
 	struct awslc_rec_key rk = { .tgid = tgid, .ctx = aead };
 	struct sock *sk;
@@ -404,15 +404,15 @@ int BPF_KPROBE(awslc_seal, void *aead)
  * keeps sk */
 static __always_inline void awslc_sent(__u32 tgid, __u64 base, struct sock *sk, int fd)
 {
-	struct awslc_buf_key bk = { .tgid = tgid, .buf = base };
-	struct awslc_ctx_key ck = { .tgid = tgid };
+	struct awslc_key bk = { .tgid = tgid, .addr = base };
+	struct awslc_key ck = { .tgid = tgid };
 	struct awslc_ctx *st;
 	struct awslc_buf *b;
 
 	b = bpf_map_lookup_elem(&awslc_bufs, &bk);
 	if (!b)
 		return;
-	ck.ctx = b->ctx;
+	ck.addr = b->ctx;
 	st = bpf_map_lookup_elem(&awslc_ctxs, &ck);
 	if (!st || (__s32)(b->seq - st->head) < 0) {
 		bpf_map_delete_elem(&awslc_bufs, &bk); /* gone already */
