@@ -203,6 +203,9 @@ enum am_fault {
 	AM_FAULT_TAG_FULL = 0,  /* a tag not stored: the tagged map is full */
 	AM_FAULT_SCRATCH_BUSY = 1, /* a record not built: every scratch slot of the CPU
 				      was in use (also counted in drops) */
+	AM_FAULT_TLS_NOSOCK = 2, /* a sealed TLS record (aws-lc) sent without its socket:
+				    no write of it was seen before its context's next
+				    AM_AWSLC_PEND_MAX records */
 	AM_FAULT_MAX,
 };
 
@@ -279,6 +282,7 @@ enum am_handler {
 	AM_H_ACCEPT  = 6,  /* accept, accept4 */
 	AM_H_TLS     = 7,  /* read/write/send/recv inside a TLS library call */
 	AM_H_SYSCALL = 8,  /* compat calls, ptrace, process_vm_writev, pidfd_getfd */
+	AM_H_AWSLC   = 9,  /* a socket write of a process with aws-lc records waiting */
 	AM_H_MAX,
 };
 

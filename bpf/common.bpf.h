@@ -234,6 +234,51 @@ struct {
 	__type(value, struct tls_rec);
 } tls_pend SEC(".maps") __weak;
 
+/*
+ * aws-lc's sealed records (awslc_seal, tls.bpf.c), by process and
+ * EVP_AEAD_CTX * (the key of one connection's sending direction): the
+ * socket the context's records were seen written to, and the records sealed
+ * and not yet tied to one (seq head .. tail - 1, at most AM_AWSLC_PEND_MAX)
+ */
+#define AM_AWSLC_PEND_MAX 16
+/* an LRU hash map of n entries from K to V */
+#define AWSLC_LRU(n, K, V) struct { \
+	__uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, n); \
+	__type(key, K); __type(value, V); }
+/* a process's address: of an EVP_AEAD_CTX (awslc_ctxs), of a buffer (awslc_bufs) */
+struct awslc_key { __u32 tgid; __u32 _pad; __u64 addr; };
+struct awslc_ctx {
+	__u64 sk;            /* struct sock * its records went to, 0 unknown */
+	__u64 cookie;        /* that socket's cookie */
+	__s32 fd;            /* its fd, -1 unknown */
+	__u32 head;          /* seq of the oldest waiting record */
+	__u32 tail;          /* seq the next waiting record gets */
+	__u32 _pad;
+};
+AWSLC_LRU(4096, struct awslc_key, struct awslc_ctx) awslc_ctxs SEC(".maps") __weak;
+
+/* a waiting record: the address of its TLS record in the user's memory
+ * (header, then the plaintext sealed in place: what a write sends), then
+ * the record as it goes out */
+struct awslc_rec_key { __u32 tgid; __u32 seq; __u64 ctx; };
+struct awslc_rec { __u64 buf; __u8 b[sizeof(struct am_data) + AM_DATA_CAP_MAX]; };
+AWSLC_LRU(1024, struct awslc_rec_key, struct awslc_rec) awslc_recs SEC(".maps") __weak;
+
+/* the address of a waiting record's TLS record -> its context and seq */
+struct awslc_buf { __u64 ctx; __u32 seq; __u32 _pad; };
+AWSLC_LRU(1024, struct awslc_key, struct awslc_buf) awslc_bufs SEC(".maps") __weak;
+
+/* tgid -> its records waiting in awslc_recs: while there is an entry, the
+ * process's socket writes go to h_awslc (deleted at exit, the records still
+ * waiting then counted as dropped) */
+AWSLC_LRU(4096, __u32, __s64) awslc_wait SEC(".maps") __weak;
+
+/* a syscall that writes a buffer to an fd (write, writev, sendto, sendmsg) */
+static __always_inline bool sc_is_write(long nr)
+{
+	return nr == NR_write || nr == NR_writev || nr == NR_sendto || nr == NR_sendmsg;
+}
+
 /* executable basename -> rule, checked at exec of untagged processes */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -475,6 +520,21 @@ static __always_inline void drop_count(__u32 type)
 
 	if (n)
 		__sync_fetch_and_add(n, 1);
+}
+
+/* process tgid is gone: its aws-lc records still waiting are lost (counted
+ * in drops); their entries age out of the LRU maps */
+static __always_inline void awslc_gone(__u32 tgid)
+{
+	__s64 *w = bpf_map_lookup_elem(&awslc_wait, &tgid);
+	__u32 type = AM_EV_DATA;
+	__u64 *n;
+
+	if (!w)
+		return;
+	if (*w > 0 && (n = bpf_map_lookup_elem(&drops, &type)))
+		__sync_fetch_and_add(n, *w);
+	bpf_map_delete_elem(&awslc_wait, &tgid);
 }
 
 /*

@@ -233,5 +233,6 @@ int BPF_PROG(proc_exit, struct task_struct *p)
 	*(__u32 *)e._pad = 0;
 	emit(&e, sizeof(e), AM_EV_EXIT, true);
 	tag_del(tgid);
+	awslc_gone(tgid);
 	return 0;
 }

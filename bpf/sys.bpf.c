@@ -94,6 +94,10 @@ int BPF_PROG(sys_exit_dispatch, struct pt_regs *regs, long ret)
 		if (bpf_map_lookup_elem(&tls_calls, &pt) ||
 		    (ret > 0 && sc_reads(nr) && bpf_map_lookup_elem(&tls_readers, &tgid)))
 			bpf_tail_call(ctx, &handlers, AM_H_TLS);
+		/* a write of a process with aws-lc records waiting: h_awslc
+		 * (tls.bpf.c) looks for them in it (and goes on to h_send) */
+		if (sc_is_write(nr) && ret > 0 && bpf_map_lookup_elem(&awslc_wait, &(__u32){ pt >> 32 }))
+			bpf_tail_call(ctx, &handlers, AM_H_AWSLC);
 		if (h == H_RW)
 			return 0;
 	}

@@ -13,7 +13,10 @@
  *                    builds (Copilot's runtime.node), entry + tls_ret
  *   awslc_seal       aws-lc's EVP_AEAD_CTX_seal in stripped Rust binaries
  *                    (rustls on aws-lc-rs: Codex), entry only: a TLS 1.3
- *                    application data record's plaintext, pending
+ *                    application data record's plaintext, waiting by its
+ *                    EVP_AEAD_CTX (awslc_recs) until a write of any thread
+ *                    of the process sends its buffer (h_awslc), or at once
+ *                    when the context's socket is known
  *   bssl_open_app,   the read sides located with them (BoringSSL's
  *   awslc_open       tls_open_app_data, aws-lc's EVP_AEAD_CTX_open): entry
  *                    saves where the plaintext will be (tls_call.kind) and
@@ -26,6 +29,8 @@
  *                    records the fd when it is a socket; for a pending
  *                    record, emits it with the socket of this write; for a
  *                    socket read of a reader tgid, records it (tls_lastrd)
+ *   h_awslc          tail-called for a socket write of a process with
+ *                    aws-lc records waiting: ties them to that socket
  * The socket is the fd of the read/write/send/recv syscall made inside the
  * call; its addresses are read from the fd table.  Never library struct
  * offsets.  When a TLS_SEND call made no socket syscall (node: SSL_write
@@ -344,27 +349,140 @@ static __always_inline __u32 send_fill(struct am_data *d, struct am_tag *tag, __
 	return cap;
 }
 
+/* ---- aws-lc: sealed records tied to their connection by their context ---- */
+
+/* the process's count of records waiting in awslc_recs, moved by n */
+static __always_inline void awslc_wait_add(__u32 tgid, __s64 n)
+{
+	__s64 *w = bpf_map_lookup_elem(&awslc_wait, &tgid);
+
+	if (!w && n > 0 && bpf_map_update_elem(&awslc_wait, &tgid, &n, BPF_NOEXIST))
+		w = bpf_map_lookup_elem(&awslc_wait, &tgid); /* another thread made it */
+	else if (!w)
+		return;
+	if (w)
+		__sync_fetch_and_add(w, n);
+}
+
+/* the record r of process tgid goes out, with its socket sk (fd) when
+ * known (else counted: AM_FAULT_TLS_NOSOCK); its buffer is forgotten */
+static __always_inline void awslc_out(struct awslc_rec *r, __u32 tgid, struct sock *sk, int fd)
+{
+	struct awslc_key bk = { .tgid = tgid, .addr = r->buf };
+	struct am_data *d = (struct am_data *)r->b;
+
+	if (sk) {
+		d->fd = fd;
+		sk_addrs(d, sk);
+	} else {
+		fault_count(AM_FAULT_TLS_NOSOCK);
+	}
+	emit(d, sizeof(*d) + cap_clamp(d->cap_len), AM_EV_DATA, false);
+	bpf_map_delete_elem(&awslc_bufs, &bk);
+}
+
+/* the waiting records of context ck, from its oldest up to (not
+ * including) seq end, go out in seal order with sk (NULL: none) */
+static __always_inline void awslc_flush(const struct awslc_key *ck, struct awslc_ctx *st,
+					__u32 end, struct sock *sk, int fd)
+{
+	__s64 n = 0;
+
+#pragma clang loop unroll(disable)
+	for (__u32 i = 0; i < AM_AWSLC_PEND_MAX; i++) {
+		struct awslc_rec_key k = { .tgid = ck->tgid, .seq = st->head, .ctx = ck->addr };
+		struct awslc_rec *r;
+
+		if (st->head == end)
+			break;
+		r = bpf_map_lookup_elem(&awslc_recs, &k);
+		if (r) {
+			awslc_out(r, ck->tgid, sk, fd);
+			bpf_map_delete_elem(&awslc_recs, &k);
+		} else {
+			drop_count(AM_EV_DATA); /* evicted from the LRU map */
+		}
+		st->head++;
+		n++;
+	}
+	awslc_wait_add(ck->tgid, -n);
+}
+
+static __always_inline __u64 sk_cookie(struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+}
+
+/*
+ * the record r (socket unknown) of context aead: out now with the
+ * context's socket when its earlier records all went out with it and its
+ * fd still holds it; else it waits in awslc_recs (the oldest going out
+ * without a socket when AM_AWSLC_PEND_MAX wait) for a socket write of any
+ * thread of the process that sends it (h_awslc)
+ */
+static __always_inline void awslc_put(__u32 tgid, __u64 aead, struct awslc_rec *r)
+{
+	struct awslc_key ck = { .tgid = tgid, .addr = aead };
+	struct awslc_ctx fresh = { .fd = -1 }, *st;
+	struct awslc_key bk = { .tgid = tgid, .addr = r->buf };
+	struct awslc_buf bv = { .ctx = aead };
+	struct awslc_rec_key rk = { .tgid = tgid, .ctx = aead };
+	struct sock *sk;
+
+	st = bpf_map_lookup_elem(&awslc_ctxs, &ck);
+	if (!st) {
+		bpf_map_update_elem(&awslc_ctxs, &ck, &fresh, BPF_NOEXIST);
+		st = bpf_map_lookup_elem(&awslc_ctxs, &ck);
+		if (!st)
+			goto alone;
+	}
+	if (st->sk && st->head == st->tail) {
+		sk = fd_sock((void *)bpf_get_current_task(), st->fd);
+		if (sk && (__u64)sk == st->sk && sk_cookie(sk) == st->cookie) {
+			awslc_out(r, tgid, sk, st->fd);
+			return;
+		}
+		st->sk = 0; /* the context outlived its socket, or is another's now */
+		st->fd = -1;
+	}
+	if (st->tail - st->head >= AM_AWSLC_PEND_MAX)
+		awslc_flush(&ck, st, st->head + 1, NULL, -1); /* it never met its socket */
+	rk.seq = st->tail;
+	bv.seq = st->tail;
+	if (bpf_map_update_elem(&awslc_recs, &rk, r, BPF_ANY))
+		goto alone;
+	bpf_map_update_elem(&awslc_bufs, &bk, &bv, BPF_ANY);
+	st->tail++;
+	awslc_wait_add(tgid, 1);
+	return;
+alone:
+	awslc_out(r, tgid, NULL, -1);
+}
+
 /*
  * aws-lc's int EVP_AEAD_CTX_seal(ctx, out, out_len, max_out_len, nonce,
  * nonce_len, in, in_len, ad, ad_len), located by user/tls_locate.c in Rust
- * binaries with rustls on aws-lc-rs (Codex, Copilot's runtime.node): one
- * TLS record's plaintext is the 7th and 8th arguments, on the stack at
- * entry, and is read there (rustls seals in place: at return it is
- * ciphertext).  A TLS 1.3 record ends in its inner content type: only
- * application data (23) goes out, in_len - 1 bytes, as a pending record
- * tied to the thread's next socket write (tokio writes right after
- * sealing); handshake (22) and alert (21) records do not.  No uretprobe.
+ * binaries with rustls on aws-lc-rs (Codex): one TLS record's plaintext is
+ * the 7th and 8th arguments, on the stack at entry, and is read there
+ * (rustls seals in place: at return it is ciphertext).  A TLS 1.3 record
+ * ends in its inner content type: only application data (23) goes out,
+ * in_len - 1 bytes; handshake (22) and alert (21) records do not.  No
+ * uretprobe.  The record's socket: rustls seals in place in a buffer that
+ * holds the 5-byte record header first and is later written as it is
+ * (tokio: writev, on whatever worker thread polls the connection), so a
+ * socket write of the process that sends the buffer at in - 5 is the
+ * record's (h_awslc), and with it every record of the same EVP_AEAD_CTX
+ * (one connection's sending key); the context's later records go out at
+ * once with that socket.
  */
 SEC("uprobe")
-int BPF_KPROBE(awslc_seal)
+int BPF_KPROBE(awslc_seal, void *aead)
 {
 	__u64 pt = bpf_get_current_pid_tgid(), sp = PT_REGS_SP(ctx), in = 0, len = 0;
 	__u32 tgid = pt >> 32;
-	struct tls_call *c;
+	struct awslc_rec *r;
 	struct am_tag *tag;
-	struct am_data *d;
-	__u8 type = 0, n;
-	__u32 cap;
+	__u8 type = 0;
 
 	if (!tgid_bit(tgid) || bpf_probe_read_user(&in, sizeof(in), (void *)(sp + 8)) ||
 	    bpf_probe_read_user(&len, sizeof(len), (void *)(sp + 16)))
@@ -373,15 +491,75 @@ int BPF_KPROBE(awslc_seal)
 	    bpf_probe_read_user(&type, 1, (void *)(in + len - 1)) || type != 23)
 		return 0;
 	tag = bpf_map_lookup_elem(&tagged, &tgid);
-	d = tag ? scratch_get(AM_EV_DATA) : NULL;
-	if (!d)
+	r = tag ? scratch_get(AM_EV_DATA) : NULL;
+	if (!r)
 		return 0;
-	cap = send_fill(d, tag, in, (__s64)len - 1, AM_TLS_OPENSSL);
-	c = bpf_map_lookup_elem(&tls_calls, &pt);
-	n = c ? c->pending : 0;
-	if (!pend_add(pt, d, n))
-		emit(d, sizeof(*d) + cap_clamp(cap), AM_EV_DATA, false);
-	scratch_put(d);
+	send_fill((struct am_data *)r->b, tag, in, (__s64)len - 1, AM_TLS_OPENSSL);
+	r->buf = in - 5;
+	awslc_put(tgid, (__u64)aead, r);
+	scratch_put(r);
+	return 0;
+}
+
+/* the buffer base was sent to socket sk (fd) by process tgid: when it is a
+ * waiting record's, its context's records go out with sk, and the context
+ * keeps sk */
+static __always_inline void awslc_sent(__u32 tgid, __u64 base, struct sock *sk, int fd)
+{
+	struct awslc_key bk = { .tgid = tgid, .addr = base };
+	struct awslc_key ck = { .tgid = tgid };
+	struct awslc_ctx *st;
+	struct awslc_buf *b;
+
+	b = bpf_map_lookup_elem(&awslc_bufs, &bk);
+	if (!b)
+		return;
+	ck.addr = b->ctx;
+	st = bpf_map_lookup_elem(&awslc_ctxs, &ck);
+	if (!st || (__s32)(b->seq - st->head) < 0) {
+		bpf_map_delete_elem(&awslc_bufs, &bk); /* gone already */
+		return;
+	}
+	st->sk = (__u64)sk;
+	st->cookie = sk_cookie(sk);
+	st->fd = fd;
+	awslc_flush(&ck, st, st->tail, sk, fd);
+}
+
+/* a socket write of a process with aws-lc records waiting: the buffers it
+ * sent (the first AM_AWSLC_IOV of a writev or sendmsg) matched to them */
+#define AM_AWSLC_IOV 8
+SEC("tp_btf/sys_exit")
+int BPF_PROG(h_awslc, struct pt_regs *regs, long ret)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__s64 *w = bpf_map_lookup_elem(&awslc_wait, &tgid);
+	__u64 iov = 0, cnt = 1, base = SC_ARG1(regs);
+	long nr = SC_NR(regs);
+	int fd = SC_ARG0(regs);
+	struct sock *sk = NULL;
+
+	if (w && *w > 0 && ret > 0)
+		sk = fd_sock((void *)bpf_get_current_task(), fd);
+	if (sk && nr == NR_writev) {
+		iov = base;
+		cnt = SC_ARG2(regs);
+	} else if (sk && nr == NR_sendmsg) {
+		struct user_msghdr m = {};
+
+		if (bpf_probe_read_user(&m, sizeof(m), (void *)base))
+			sk = NULL;
+		iov = (__u64)m.msg_iov;
+		cnt = m.msg_iovlen;
+	}
+#pragma clang loop unroll(disable)
+	for (__u32 i = 0; sk && i < AM_AWSLC_IOV && i < cnt; i++) {
+		if (iov && bpf_probe_read_user(&base, sizeof(base), (void *)(iov + i * 16)))
+			break;
+		awslc_sent(tgid, base, sk, fd);
+	}
+	if (nr == NR_sendto || nr == NR_sendmsg)
+		bpf_tail_call(ctx, &handlers, AM_H_SEND);
 	return 0;
 }
 
@@ -405,14 +583,15 @@ int BPF_PROG(h_tls, struct pt_regs *regs, long ret)
 	if (c && sk) {
 		if (c->in_call)
 			c->fd = fd;
-		if (c->pending && ret > 0 && (nr == NR_write || nr == NR_writev ||
-					      nr == NR_sendto || nr == NR_sendmsg)) {
+		if (c->pending && ret > 0 && sc_is_write(nr)) {
 			pend_flush(pt, c->pending, sk, fd);
 			c->pending = 0;
 			if (!c->in_call)
 				bpf_map_delete_elem(&tls_calls, &pt);
 		}
 	}
+	if (sc_is_write(nr) && ret > 0 && bpf_map_lookup_elem(&awslc_wait, &(__u32){ pt >> 32 }))
+		bpf_tail_call(ctx, &handlers, AM_H_AWSLC); /* goes on to h_send */
 	if (nr == NR_sendto || nr == NR_sendmsg)
 		bpf_tail_call(ctx, &handlers, AM_H_SEND);
 	return 0;

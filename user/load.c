@@ -151,6 +151,7 @@ static int skel_load(struct agentmon_bpf **out, const struct loader_opts *opts,
 	bpf_program__set_autoattach(s->progs.tls_ret, false);
 	bpf_program__set_autoload(s->progs.tls_ret, with_data);
 	bpf_program__set_autoload(s->progs.h_tls, with_data);
+	bpf_program__set_autoload(s->progs.h_awslc, with_data);
 	bpf_program__set_autoattach(s->progs.data_egress, false);
 	bpf_program__set_autoload(s->progs.data_egress, with_data && with_sock);
 	bpf_program__set_autoattach(s->progs.data_ingress, false);
@@ -173,7 +174,7 @@ static int fill_handlers(struct agentmon_bpf *s)
 		{ AM_H_RENAME, s->progs.h_rename },   { AM_H_CHMOD, s->progs.h_chmod },
 		{ AM_H_CONNECT, s->progs.h_connect }, { AM_H_SEND, s->progs.h_send },
 		{ AM_H_ACCEPT, s->progs.h_accept },   { AM_H_TLS, s->progs.h_tls },
-		{ AM_H_SYSCALL, s->progs.h_syscall },
+		{ AM_H_SYSCALL, s->progs.h_syscall }, { AM_H_AWSLC, s->progs.h_awslc },
 	};
 	int map = bpf_map__fd(s->maps.handlers);
 

@@ -224,9 +224,11 @@ static void text_http(const struct status_http *h, struct jw *out)
 static void text_degraded(const struct status_degraded *d, struct jw *out)
 {
 	line(out, 0, "degraded", "%llu undecodable records, %llu tags lost (tagged map full), "
-	     "%llu tag writes failed, %llu records lost (scratch buffers busy)",
+	     "%llu tag writes failed, %llu records lost (scratch buffers busy), "
+	     "%llu TLS records without socket",
 	     (unsigned long long)d->undecodable, (unsigned long long)d->tags_lost,
-	     (unsigned long long)d->tag_writes_failed, (unsigned long long)d->scratch_busy);
+	     (unsigned long long)d->tag_writes_failed, (unsigned long long)d->scratch_busy,
+	     (unsigned long long)d->tls_no_socket);
 }
 
 static void text_uprobes(const struct status_tls_uprobes *u, struct jw *out)
@@ -429,7 +431,7 @@ static void json_degraded(const struct status_degraded *d, struct jw *w)
 {
 	const struct figure f[] = { { "undecodable_records", d->undecodable },
 		{ "tags_lost", d->tags_lost }, { "tag_writes_failed", d->tag_writes_failed },
-		{ "scratch_busy", d->scratch_busy } };
+		{ "scratch_busy", d->scratch_busy }, { "tls_no_socket", d->tls_no_socket } };
 
 	jw_key(w, "degraded");
 	jw_obj_begin(w);

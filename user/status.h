@@ -93,6 +93,8 @@ struct status_degraded {
 	uint64_t tags_lost;           /* tags the kernel could not store: tagged map full */
 	uint64_t tag_writes_failed;   /* tags the collector could not write to the kernel */
 	uint64_t scratch_busy;        /* records lost: every scratch buffer of the CPU busy */
+	uint64_t tls_no_socket;       /* sealed TLS records (aws-lc) sent without their
+				       * socket: no write of theirs was seen */
 };
 
 /* the shared libraries' TLS uprobes: per agent process or system-wide */

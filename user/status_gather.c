@@ -117,6 +117,7 @@ int status_gather(struct status *s, const struct status_sources *src)
 	pipeline_http_status(src->pl, &s->http);
 	pipeline_records(src->pl, &s->degraded.undecodable);
 	s->degraded.tags_lost = loader_faults(src->loader, AM_FAULT_TAG_FULL);
+	s->degraded.tls_no_socket = loader_faults(src->loader, AM_FAULT_TLS_NOSOCK);
 	s->degraded.tag_writes_failed = src->tag_writes_failed;
 	s->degraded.scratch_busy = loader_faults(src->loader, AM_FAULT_SCRATCH_BUSY);
 	gather_uprobes(src->loader, &s->tls_uprobes);

@@ -2,15 +2,17 @@
 # The agents' own TLS in stripped static-pie Rust binaries (rustls on
 # aws-lc-rs, no SSL symbols): the loader locates aws-lc's EVP_AEAD_CTX_seal
 # with user/tls_locate.c and hooks it (bpf awslc_seal: a TLS 1.3 record's
-# plaintext at entry, tied to the thread's next socket write).  Real Codex
+# plaintext at entry, tied to its connection by the socket write, on any
+# thread, that sends its buffer).  Real Codex
 # (`codex exec`) runs tagged in a loopback-only network namespace against
 # the mock OpenAI Responses API over HTTPS (tests/agents/mock_api.py with a
 # certificate from a test CA; CODEX_CA_CERTIFICATE, SSL_CERT_FILE):
 #   - its POST /v1/responses to api.openai.com (allowed by the default
-#     policy) is an http event decoded from the plaintext, and raises nothing;
+#     policy) is an http event decoded from the plaintext, and raises nothing
+#     (no monitor_degraded "TLS hooked, yet no plaintext" either);
 #   - pointed at an unlisted host (paste.codexmock.test, 127.0.0.2 in the
 #     namespace's hosts file) the same client raises outbound_post with
-#     method and path;
+#     method and path, and nothing else;
 #   - status lists the codex binary as hooked.
 #
 # Binary: CODEX_EXE, else the real-agent cache of tests/agents (AGENTS_CACHE,
@@ -84,6 +86,9 @@ expect_none type=alert agent_pid="$apid"   # (other codex runs on the host are t
 run_codex paste.codexmock.test
 wait_event 10 type=alert rule=outbound_post agent=codex method=POST host=paste.codexmock.test \
 	"path~^/v1/responses"
+ppid=$(field agent_pid type=alert rule=outbound_post agent=codex host=paste.codexmock.test) || exit 1
+sentinel
+expect 1 type=alert agent_pid="$ppid"   # no monitor_degraded: every record had its plaintext
 
 st=$("$AGENTMON" status --socket "$SOCK") || fail "status failed"
 echo "$st" | grep -q "hooked: .*/codex (its own" || fail "status does not list codex as hooked: $st"

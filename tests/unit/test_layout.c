@@ -67,7 +67,7 @@ static void test_sys(void **state)
 	assert_int_equal(sizeof(struct am_sys), END(am_sys, _pad));
 	assert_int_equal(sizeof(struct am_sys) % 8, 0);
 	assert_int_equal(AM_EV_SYSCALL, AM_EV_KERNEL_MAX - 1);
-	assert_int_equal(AM_H_SYSCALL, AM_H_MAX - 1);
+	assert_int_equal(AM_H_AWSLC, AM_H_MAX - 1);
 }
 
 static void test_maps(void **state)
