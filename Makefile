@@ -18,8 +18,8 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-PKGS_CFLAGS := $(shell pkg-config --cflags libbpf yaml-0.1 libnghttp2 libcurl libcrypto libsystemd jansson 2>/dev/null)
-PKGS_LIBS   := $(shell pkg-config --libs libbpf yaml-0.1 libnghttp2 libcurl libcrypto libsystemd jansson 2>/dev/null || echo -lbpf -lyaml -lnghttp2 -lcurl -lcrypto -lsystemd -ljansson) -lelf -lz -lpthread
+PKGS_CFLAGS := $(shell pkg-config --cflags libbpf yaml-0.1 libnghttp2 libcurl libcrypto libsystemd jansson libmicrohttpd 2>/dev/null)
+PKGS_LIBS   := $(shell pkg-config --libs libbpf yaml-0.1 libnghttp2 libcurl libcrypto libsystemd jansson libmicrohttpd 2>/dev/null || echo -lbpf -lyaml -lnghttp2 -lcurl -lcrypto -lsystemd -ljansson -lmicrohttpd) -lelf -lz -lpthread
 
 CFLAGS    ?= -g -O2
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
