@@ -10,7 +10,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,20 +18,6 @@
 #include "event.h"
 #include "metrics.h"
 
-static void put(struct jw *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(struct jw *out, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		jw_raw(out, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
-}
 
 void metrics_label(struct jw *out, const char *v)
 {
@@ -61,16 +46,16 @@ void metrics_label(struct jw *out, const char *v)
 /* "# HELP name help\n# TYPE name type\n" */
 static void family(struct jw *out, const char *name, const char *type, const char *help)
 {
-	put(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	jw_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 /* name{label="value"} v */
 static void labeled(struct jw *out, const char *name, const char *label, const char *value,
 		    uint64_t v)
 {
-	put(out, "%s{%s=\"", name, label);
+	jw_printf(out, "%s{%s=\"", name, label);
 	metrics_label(out, value);
-	put(out, "\"} %llu\n", (unsigned long long)v);
+	jw_printf(out, "\"} %llu\n", (unsigned long long)v);
 }
 
 /* a family of one unlabeled sample */
@@ -78,7 +63,7 @@ static void one(struct jw *out, const char *name, const char *type, const char *
 		uint64_t v)
 {
 	family(out, name, type, help);
-	put(out, "%s %llu\n", name, (unsigned long long)v);
+	jw_printf(out, "%s %llu\n", name, (unsigned long long)v);
 }
 
 /* events shown and kernel drops, by type: every known type, zeros too */
@@ -158,11 +143,11 @@ static void alerts(struct jw *out, const struct status *s, const struct metrics_
 
 	family(out, "agentmon_alerts_total", "counter", "Alerts raised, by rule and severity.");
 	for (size_t i = 0; i < n; i++) {
-		put(out, "agentmon_alerts_total{rule=\"");
+		jw_printf(out, "agentmon_alerts_total{rule=\"");
 		metrics_label(out, a->kinds[i].rule);
-		put(out, "\",severity=\"");
+		jw_printf(out, "\",severity=\"");
 		metrics_label(out, a->kinds[i].severity);
-		put(out, "\"} %llu\n", (unsigned long long)a->kinds[i].count);
+		jw_printf(out, "\"} %llu\n", (unsigned long long)a->kinds[i].count);
 	}
 	one(out, "agentmon_alerts_raised_total", "counter", "Alerts raised (every rule).", s->alerts);
 	one(out, "agentmon_alerts_folded_total", "counter",
@@ -242,7 +227,7 @@ static void process(struct jw *out, const struct metrics_snap *m)
 
 	family(out, "process_cpu_seconds_total", "counter",
 	       "Total user and system CPU time spent in seconds.");
-	put(out, "process_cpu_seconds_total %.6f\n", m->cpu_seconds);
+	jw_printf(out, "process_cpu_seconds_total %.6f\n", m->cpu_seconds);
 	one(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.",
 	    r->rss_bytes);
 	if (r->fds_open >= 0)
@@ -253,7 +238,7 @@ static void process(struct jw *out, const struct metrics_snap *m)
 		    r->fds_limit);
 	family(out, "process_start_time_seconds", "gauge",
 	       "Start time of the process since unix epoch in seconds.");
-	put(out, "process_start_time_seconds %.3f\n", (double)m->st->started_ns / 1e9);
+	jw_printf(out, "process_start_time_seconds %.3f\n", (double)m->st->started_ns / 1e9);
 	one(out, "agentmon_conn_state_bytes", "gauge", "Per-connection state held.",
 	    r->conn_bytes);
 	one(out, "agentmon_conn_state_budget_bytes", "gauge", "Per-connection state budget.",

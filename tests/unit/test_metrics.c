@@ -50,13 +50,15 @@ static void test_label_escaping(void **state)
 /* a status with a little of everything, a hostile agent name included */
 static void sample(struct status *s)
 {
+	static const struct { const char *name; uint32_t pid; } procs[] = {
+		{ "claude", 100 }, { "claude", 100 }, { "claude", 200 },
+		{ "ev\"il\n# TYPE x counter\nx 1", 300 },
+	};
+
 	status_init(s);
-	s->pid = 4000;
 	s->started_ns = 1795608000123456789ull;
-	assert_int_equal(status_add_proc(s, "claude", 100), 0);
-	assert_int_equal(status_add_proc(s, "claude", 100), 0);
-	assert_int_equal(status_add_proc(s, "claude", 200), 0);
-	assert_int_equal(status_add_proc(s, "ev\"il\n# TYPE x counter\nx 1", 300), 0);
+	for (size_t i = 0; i < sizeof(procs) / sizeof(procs[0]); i++)
+		assert_int_equal(status_add_proc(s, procs[i].name, procs[i].pid), 0);
 	s->events[AM_EV_OPEN] = 50000;
 	s->events[AM_EV_ALERT] = 2;
 	s->drops[AM_EV_OPEN] = 12;
