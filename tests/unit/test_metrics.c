@@ -10,6 +10,9 @@
 #include <string.h>
 
 #include <arpa/inet.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "metrics.h"
@@ -235,6 +238,71 @@ static void test_parse_listen(void **state)
 	assert_int_equal(metrics_parse_listen(NULL, &sa, &len, &lo), -EINVAL);
 }
 
+/* a free port on 127.0.0.1 */
+static int free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+/* req sent to sa, the whole answer (HTTP/1.0: the server closes) into buf */
+static void request(const struct sockaddr_storage *sa, socklen_t len, const char *req,
+		    char *buf, size_t cap)
+{
+	struct timeval tv = { .tv_sec = 5 };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	size_t got = 0;
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	assert_int_equal(connect(fd, (const struct sockaddr *)sa, len), 0);
+	assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	while (got < cap - 1 && (n = read(fd, buf + got, cap - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+	close(fd);
+}
+
+static void test_http(void **state)
+{
+	struct sockaddr_storage sa;
+	struct metrics *m, *again;
+	char addr[32], buf[4096], err[256];
+	socklen_t len;
+	bool lo;
+
+	(void)state;
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", free_port());
+	assert_int_equal(metrics_parse_listen(addr, &sa, &len, &lo), 0);
+	assert_int_equal(metrics_start(&m, &sa, len, err, sizeof(err)), 0);
+	assert_int_equal(metrics_publish(m, "a_total 1\n", 10), 0);
+	request(&sa, len, "GET /metrics HTTP/1.0\r\n\r\n", buf, sizeof(buf));
+	assert_true(!strncmp(buf, "HTTP/1.1 200", 12) || !strncmp(buf, "HTTP/1.0 200", 12));
+	assert_non_null(strstr(buf, "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"));
+	assert_non_null(strstr(buf, "\r\n\r\na_total 1\n"));
+	request(&sa, len, "HEAD /metrics HTTP/1.0\r\n\r\n", buf, sizeof(buf));
+	assert_non_null(strstr(buf, " 200 "));
+	assert_null(strstr(buf, "a_total"));
+	request(&sa, len, "GET / HTTP/1.0\r\n\r\n", buf, sizeof(buf));
+	assert_non_null(strstr(buf, " 404 "));
+	request(&sa, len, "POST /metrics HTTP/1.0\r\nContent-Length: 0\r\n\r\n", buf, sizeof(buf));
+	assert_non_null(strstr(buf, " 405 "));
+	assert_non_null(strstr(buf, "Allow: GET, HEAD"));
+	assert_int_equal(metrics_scrapes(m), 2);
+	/* the port is taken: an error naming why, nothing started */
+	assert_int_equal(metrics_start(&again, &sa, len, err, sizeof(err)), -EADDRINUSE);
+	assert_non_null(strstr(err, "cannot listen"));
+	metrics_stop(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -242,6 +310,7 @@ int main(void)
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_alert_kinds_bounded),
 		cmocka_unit_test(test_parse_listen),
+		cmocka_unit_test(test_http),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
