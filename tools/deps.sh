@@ -6,7 +6,8 @@ PKGS="make clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libcmocka-dev
 libyaml-dev libnghttp2-dev libcurl4-openssl-dev libssl-dev pkg-config python3
 iproute2 util-linux procps
 liburing-dev curl openssl git ca-certificates nodejs
-systemd libsystemd-dev man-db groff-base libcurl3-nss libjansson-dev chromium"
+systemd libsystemd-dev man-db groff-base libcurl3-nss libjansson-dev chromium
+libmicrohttpd-dev prometheus"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -17,6 +17,7 @@
 #include "launch.h"
 #include "detect.h"
 #include "load.h"
+#include "metrics.h"
 #include "pipeline.h"
 #include "record.h"
 #include "policy.h"
@@ -53,6 +54,10 @@ struct collector {
 	struct tagstore tags;        /* pinned names, adoption, stale sweep */
 	uint64_t swept;              /* boot ns of the last sweep */
 	char pin_dir[STATUS_PATH_MAX];
+	struct metrics *metrics;     /* --metrics: NULL when off */
+	struct metrics_ring ring;    /* the ring buffer's use, for metrics */
+	struct metrics_alerts alerts_by_kind;
+	uint64_t metrics_at;         /* monotonic ns of the last snapshot */
 };
 
 static void record_agents(struct collector *c);
@@ -189,6 +194,8 @@ static void show(void *arg, const struct event *ev)
 	struct collector *c = arg;
 
 	c->shown[ev->type < STATUS_TYPES ? ev->type : 0]++;
+	if (ev->type == AM_EV_ALERT && ev->alert)
+		metrics_count_alert(&c->alerts_by_kind, ev->alert->rule, ev->alert->severity);
 	control_publish(&c->ctl, ev);
 	if (c->opts->print == PRINT_NONE ||
 	    (c->opts->print == PRINT_ALERTS && ev->type != AM_EV_ALERT && ev->type != AM_EV_DROP))
@@ -478,18 +485,24 @@ static void record_step(struct collector *c, uint64_t boot_ns, uint64_t wall_ns)
 
 /* ---- status ---- */
 
-/* a "status" request: this run's figures (status.c) formatted into out; 0 or -ENOMEM */
-static int on_status(void *arg, const struct ucred *peer, bool json, struct jw *out)
+/* where this run's status figures come from, for a client of uid (0: all agents) */
+static struct status_sources sources_of(struct collector *c, uint32_t uid)
 {
-	struct collector *c = arg;
-	struct status_sources src = {
+	return (struct status_sources){
 		.pid = (uint32_t)getpid(), .started_wall_ns = c->started_wall,
 		.uptime_ns = am_now_ns(CLOCK_MONOTONIC) - c->started_mono,
 		.socket = c->opts->socket, .shown = c->shown, .loader = c->loader, .pl = c->pl,
 		.ctl = &c->ctl, .rec = c->rec, .record_dir = c->record_dir,
 		.tag_writes_failed = c->tag_writes_failed, .agents = c->policy->agents,
-		.tls = c->tls, .own_uid = peer->uid != 0, .uid = peer->uid,
+		.tls = c->tls, .own_uid = uid != 0, .uid = uid,
 	};
+}
+
+/* a "status" request: this run's figures (status.c) formatted into out; 0 or -ENOMEM */
+static int on_status(void *arg, const struct ucred *peer, bool json, struct jw *out)
+{
+	struct collector *c = arg;
+	struct status_sources src = sources_of(c, peer->uid);
 	struct status s;
 	int ret;
 
@@ -499,6 +512,49 @@ static int on_status(void *arg, const struct ucred *peer, bool json, struct jw *
 		ret = status_format(&s, json, out);
 	status_release(&s);
 	return ret;
+}
+
+/* ---- metrics ---- */
+
+#define METRICS_EVERY_NS 1000000000ull
+
+/* --metrics ADDR:PORT: listen (a warning when not loopback) and publish a first snapshot */
+static int metrics_on(struct collector *c)
+{
+	struct sockaddr_storage sa;
+	socklen_t len;
+	bool loopback;
+	char err[256];
+
+	if (!c->opts->metrics)
+		return 0;
+	metrics_ring_init(&c->ring, loader_events_fd(c->loader));
+	if (metrics_parse_listen(c->opts->metrics, &sa, &len, &loopback)) {
+		am_err("bad --metrics '%s' (ADDR:PORT, [ADDR6]:PORT)", c->opts->metrics);
+		return AM_EXIT_USAGE;
+	}
+	if (!loopback)
+		am_warn("metrics on %s: not a loopback address, anyone who reaches it reads "
+			"the collector's figures (agent names included)", c->opts->metrics);
+	if (metrics_start(&c->metrics, &sa, len, err, sizeof(err))) {
+		am_err("%s (%s)", err, c->opts->metrics);
+		return AM_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* once a second: a fresh snapshot for the scrapes (the server's thread only copies it) */
+static void metrics_step(struct collector *c)
+{
+	struct status_sources src;
+	uint64_t now = am_now_ns(CLOCK_MONOTONIC);
+
+	if (!c->metrics || (c->metrics_at && now - c->metrics_at < METRICS_EVERY_NS))
+		return;
+	c->metrics_at = now;
+	src = sources_of(c, 0);
+	if (metrics_update(c->metrics, &src, &c->alerts_by_kind, &c->ring))
+		am_debug("metrics: out of memory, the scrapes keep the last snapshot");
 }
 
 /* the bpffs directory of this run's pinned tags: --pin-dir, else one per socket */
@@ -622,6 +678,7 @@ static int start_tags(struct collector *c)
 static int start_serving(struct collector *c, int agents)
 {
 	char err[512];
+	int ret;
 
 	if (control_listen(&c->ctl, c->opts->socket, on_request, c, err, sizeof(err)) ||
 	    (c->opts->socket_group &&
@@ -630,6 +687,9 @@ static int start_serving(struct collector *c, int agents)
 		return AM_EXIT_USAGE;
 	}
 	control_on_status(&c->ctl, on_status);
+	if ((ret = metrics_on(c)))
+		return ret;
+	metrics_step(c);
 	if (c->opts->request_timeout_ns)
 		control_set_request_timeout(&c->ctl, c->opts->request_timeout_ns);
 	sd_notifyf(0, "READY=1\nSTATUS=watching: %d running agent%s tagged, socket %s",
@@ -686,6 +746,7 @@ static void step(struct collector *c)
 	record_step(c, boot, wall); /* after the records of this round, as the tick was */
 	agent_hooks_idle(c, boot);
 	sweep(c, boot);
+	metrics_step(c);
 	output_flush(c->out);
 	control_flush(&c->ctl); /* the tail clients' share of this round */
 }
@@ -693,6 +754,8 @@ static void step(struct collector *c)
 static void stop(struct collector *c)
 {
 	sd_notify(0, "STOPPING=1");
+	metrics_stop(c->metrics); /* first: its thread reads nothing of ours, but ends */
+	metrics_ring_release(&c->ring);
 	if (c->rb && c->pl) {
 		ring_buffer__consume(c->rb); /* drain what was committed */
 		report_drops(c);

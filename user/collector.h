@@ -34,6 +34,7 @@ struct collector_opts {
 	uint32_t max_tagged;       /* tagged map entries; 0: default (hidden test option) */
 	const char *pin_dir;       /* bpffs dir of the tags that outlive the run; NULL: one
 				      per socket path (see collector.c pin_dir_of) */
+	const char *metrics;       /* --metrics ADDR:PORT: Prometheus /metrics; NULL: off */
 	bool no_record;
 	bool verbose;              /* text: every event, not the compact view */
 	bool no_pin;               /* pin nothing: tags end with the run */

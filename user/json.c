@@ -9,6 +9,7 @@
  * gets no comma, and the value sets it again.
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,19 @@ static void putc1(struct jw *w, char c)
 void jw_raw(struct jw *w, const char *s, size_t n)
 {
 	put(w, s, n);
+}
+
+void jw_printf(struct jw *w, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		put(w, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
 /* a comma before a value or key unless it is the first at its level */

@@ -35,5 +35,7 @@ void jw_bool(struct jw *w, bool v);
 void jw_null(struct jw *w);
 /* append raw bytes (already valid JSON) */
 void jw_raw(struct jw *w, const char *s, size_t n);
+/* append raw formatted text, 511 bytes at most (cut beyond) */
+void jw_printf(struct jw *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

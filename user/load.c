@@ -607,3 +607,38 @@ const char *loader_status(const struct loader *l)
 {
 	return l->status;
 }
+
+/* the program of a hand-attached hook and its link, else *link as is */
+static struct bpf_link *hook_link(const struct loader *l, const struct bpf_program *prog,
+				  struct bpf_link *link)
+{
+	struct bpf_program *sp[N_SOCK_PROGS];
+
+	sock_progs(l->skel, sp);
+	for (int i = 0; i < N_SOCK_PROGS; i++)
+		if (prog == sp[i])
+			return l->sock_links[i];
+	if (prog == l->skel->progs.data_egress)
+		return l->data_links[0];
+	if (prog == l->skel->progs.data_ingress)
+		return l->data_links[1];
+	return link;
+}
+
+size_t loader_hooks(const struct loader *l, loader_hook_fn fn, void *arg)
+{
+	const struct bpf_object_skeleton *sk = l->skel->skeleton;
+	const struct bpf_prog_skeleton *p;
+	size_t n = 0;
+
+	for (int i = 0; i < sk->prog_cnt; i++) {
+		p = (const void *)((const char *)sk->progs + (size_t)i * sk->prog_skel_sz);
+		/* tail-call handlers run from a hook; uprobes are counted as links */
+		if (!strncmp(p->name, "h_", 2) ||
+		    bpf_program__type(*p->prog) == BPF_PROG_TYPE_KPROBE)
+			continue;
+		fn(p->name, hook_link(l, *p->prog, *p->link) != NULL, arg);
+		n++;
+	}
+	return n;
+}

@@ -233,6 +233,14 @@ struct loader_links {
 };
 void loader_links(const struct loader *l, struct loader_links *out);
 
+/*
+ * loader_hooks - fn(program name, attached now) for every hook program: the
+ * tracepoints and the cgroup sock_addr and skb programs (not the tail-call
+ * handlers; the TLS uprobes are links, see loader_links).  Returns how many.
+ */
+typedef void (*loader_hook_fn)(const char *name, bool attached, void *arg);
+size_t loader_hooks(const struct loader *l, loader_hook_fn fn, void *arg);
+
 /* one line describing attached hooks and fallbacks, for logs and status */
 const char *loader_status(const struct loader *l);
 

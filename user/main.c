@@ -12,6 +12,7 @@
 #include "collector.h"
 #include "common.h"
 #include "launch.h"
+#include "metrics.h"
 #include "policy.h"
 #include "tail.h"
 #include "replay.h"
@@ -51,7 +52,8 @@ static const char RUN_USAGE[] =
 	"             [--socket PATH] [--socket-group GROUP] [--ringbuf-size BYTES]\n"
 	"             [--capture-bytes N] [--conn-memory BYTES] [--idle-detach T]\n"
 	"             [--print all|alerts|none] [--pin-dir DIR | --no-pin]\n"
-	"             [--request-timeout SECS] [--tls-uprobes system|process] [-v]\n"
+	"             [--request-timeout SECS] [--tls-uprobes system|process]\n"
+	"             [--metrics ADDR:PORT] [-v]\n"
 	"  Load the BPF programs, tag agents and print their events until SIGINT/SIGTERM.\n"
 	"  --config FILE        policy file (default " AM_DEFAULT_CONFIG " if present,\n"
 	"                       else the embedded default policy)\n"
@@ -88,6 +90,8 @@ static const char RUN_USAGE[] =
 	"  --request-timeout SECS  a control socket connection that has not sent its\n"
 	"                       request line (or read its reply) within SECS is closed\n"
 	"                       and counted (1-300, default 5)\n"
+	"  --metrics ADDR:PORT  serve Prometheus metrics on http://ADDR:PORT/metrics\n"
+	"                       (off by default; a non-loopback ADDR is warned about)\n"
 	"  -v, --verbose        text: every event, not the compact view (library and\n"
 	"                       locale reads folded, see README); and debug messages,\n"
 	"                       libbpf's included, on stderr\n";
@@ -120,10 +124,14 @@ static int cmd_run(int argc, char **argv)
 		{ "pin-dir", required_argument, 0, 'P' }, { "no-pin", no_argument, 0, 'N' },
 		{ "request-timeout", required_argument, 0, 'R' },
 		{ "tls-uprobes", required_argument, 0, 'U' },
+		{ "metrics", required_argument, 0, 'm' },
 		{ "verbose", no_argument, 0, 'v' }, { "help", no_argument, 0, 'h' }, { 0 },
 	};
 	struct collector_opts o = { .socket = AM_DEFAULT_SOCKET, .format = OUTPUT_TEXT,
 				    .idle_detach_ns = AM_IDLE_DETACH_NS };
+	struct sockaddr_storage ms;
+	socklen_t ml;
+	bool mloop;
 	uint64_t v;
 	int c;
 
@@ -181,6 +189,11 @@ static int cmd_run(int argc, char **argv)
 			o.pin_dir = optarg;
 			break;
 		case 'N': o.no_pin = true; break;
+		case 'm':
+			if (metrics_parse_listen(optarg, &ms, &ml, &mloop))
+				return usage_error("bad --metrics '%s' (ADDR:PORT, [ADDR6]:PORT)", optarg);
+			o.metrics = optarg;
+			break;
 		case 'R':
 			if (am_parse_u64(optarg, 1, 300, false, &v))
 				return usage_error("bad --request-timeout '%s' (1-300 seconds)", optarg);

@@ -459,19 +459,7 @@ void output_event_json(struct jw *w, const struct event *ev)
 
 /* ---- text ---- */
 
-static void addf(struct jw *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void addf(struct jw *b, const char *fmt, ...)
-{
-	char tmp[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		jw_raw(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
+#define addf jw_printf /* json.h */
 
 void output_text_safe(struct jw *b, const char *s, size_t n)
 {

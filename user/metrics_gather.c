@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * metrics_gather.c - what metrics show beyond status: each hook's attach
+ * state (the loader), the ring buffer's use (its producer and consumer
+ * positions, mapped read-only: libbpf 1.1 has no ring__avail_data_size) and
+ * the process's CPU time.  Apart from metrics.c, which links without the
+ * loader (the unit tests).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "load.h"
+#include "metrics.h"
+
+void metrics_ring_init(struct metrics_ring *r, int fd)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+	long page = sysconf(_SC_PAGESIZE);
+
+	memset(r, 0, sizeof(*r));
+	r->fd = fd;
+	memset(&info, 0, sizeof(info));
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) || !info.max_entries)
+		return;
+	/* page 0: the consumer position; page 1: the producer's (read-only) */
+	r->cons = mmap(NULL, (size_t)page, PROT_READ, MAP_SHARED, fd, 0);
+	r->prod = mmap(NULL, (size_t)page, PROT_READ, MAP_SHARED, fd, page);
+	if (r->cons == MAP_FAILED || r->prod == MAP_FAILED) {
+		metrics_ring_release(r);
+		return;
+	}
+	r->size = info.max_entries;
+}
+
+void metrics_ring_release(struct metrics_ring *r)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (r->cons && r->cons != MAP_FAILED)
+		munmap(r->cons, (size_t)page);
+	if (r->prod && r->prod != MAP_FAILED)
+		munmap(r->prod, (size_t)page);
+	r->cons = r->prod = NULL;
+	r->size = 0;
+}
+
+static void add_hook(const char *name, bool attached, void *arg)
+{
+	struct metrics_snap *s = arg;
+
+	if (s->n_hooks >= METRICS_HOOKS_MAX)
+		return;
+	snprintf(s->hooks[s->n_hooks].name, METRICS_NAME_MAX, "%s", name);
+	s->hooks[s->n_hooks++].attached = attached;
+}
+
+static double cpu_seconds(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return 0;
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+	       ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
+}
+
+void metrics_gather(struct metrics_snap *s, struct loader *l, struct metrics_ring *r)
+{
+	struct loader_tls_scope t;
+	uint64_t cons, prod;
+
+	s->n_hooks = 0;
+	loader_hooks(l, add_hook, s);
+	loader_tls_scope(l, &t);
+	add_hook("tls_uprobes", t.hooked, s);
+	s->cpu_seconds = cpu_seconds();
+	s->ring_known = r->size != 0;
+	if (!s->ring_known)
+		return;
+	cons = __atomic_load_n((const uint64_t *)r->cons, __ATOMIC_ACQUIRE);
+	prod = __atomic_load_n((const uint64_t *)r->prod, __ATOMIC_ACQUIRE);
+	s->ring_size = r->size;
+	s->ring_used = prod >= cons ? prod - cons : 0;
+}
+
+int metrics_update(struct metrics *m, const struct status_sources *src,
+		   const struct metrics_alerts *alerts, struct metrics_ring *r)
+{
+	struct metrics_snap snap = { .alerts = alerts, .scrapes = metrics_scrapes(m) };
+	struct status st;
+	struct jw out;
+	int ret;
+
+	status_init(&st);
+	jw_init(&out);
+	ret = status_gather(&st, src);
+	if (!ret) {
+		snap.st = &st;
+		metrics_gather(&snap, src->loader, r);
+		ret = metrics_format(&snap, &out);
+	}
+	if (!ret)
+		ret = metrics_publish(m, out.buf ? out.buf : "", out.len);
+	jw_free(&out);
+	status_release(&st);
+	return ret;
+}
