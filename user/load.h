@@ -188,6 +188,18 @@ struct loader_links {
 };
 void loader_links(const struct loader *l, struct loader_links *out);
 
+/*
+ * loader_tls_verdict - what loader_attach_tls_binary would find in the
+ * binary at path, without a loader and without attaching anything (agentmon
+ * doctor); why gets one line.  LOADER_TLS_SYMBOLS (its own OpenSSL with
+ * symbols), LOADER_TLS_SHARED (a shared TLS library), LOADER_TLS_LOCATED
+ * (BoringSSL, aws-lc or OpenSSL 3 located), -ENOENT (no TLS library
+ * recognised, or not located: its TLS plaintext is not visible), -ETIME
+ * (over the scan's time budget), other -errno (unreadable)
+ */
+enum { LOADER_TLS_SYMBOLS = 1, LOADER_TLS_SHARED, LOADER_TLS_LOCATED };
+int loader_tls_verdict(const char *path, char *why, size_t whylen);
+
 /* one line describing attached hooks and fallbacks, for logs and status */
 const char *loader_status(const struct loader *l);
 

@@ -726,3 +726,41 @@ int loader_attach_tls_objects(struct loader *l, uint32_t pid, char *err, size_t 
 	fclose(f);
 	return out;
 }
+
+/*
+ * the verdict on the binary at path without a loader and without attaching
+ * (agentmon doctor): read as loader_attach_tls_binary reads it
+ */
+int loader_tls_verdict(const char *path, char *why, size_t whylen)
+{
+	static struct agentmon_bpf none; /* load_tls_fns: only the symbols' names */
+	struct tls_fn fns[N_TLS_FNS];
+	struct tls_locate t;
+	struct tls_file f;
+	struct elf_tls et;
+	int rc = tls_file_open(path, &f);
+
+	if (rc)
+		return load_fail(why, whylen, rc, "%s", rc == -ENOEXEC ? "not a regular file" : strerror(-rc));
+	load_tls_fns(&none, fns);
+	rc = elf_scan(f.fd, fns, &et);
+	if (rc == -ENOEXEC)
+		rc = load_fail(why, whylen, -ENOENT, "not an ELF file, no TLS library recognised");
+	else if (rc)
+		rc = load_fail(why, whylen, rc, "cannot read: %s", strerror(-rc));
+	else if (et.off[0] >= 0)
+		rc = load_fail(why, whylen, LOADER_TLS_SYMBOLS, "OpenSSL/BoringSSL linked in, with symbols");
+	else if (et.imports)
+		rc = load_fail(why, whylen, LOADER_TLS_SHARED, "uses a shared TLS library (libssl, libgnutls)");
+	else if ((rc = tls_locate_fd(&t, f.fd)) == 0)
+		rc = load_fail(why, whylen, LOADER_TLS_LOCATED, "%s located", tls_locate_name(
+				       t.vaddr[TLS_LOC_WRITE] ? TLS_LOC_WRITE : t.vaddr[TLS_LOC_SEAL] ?
+				       TLS_LOC_SEAL : TLS_LOC_OSSL_WRITE));
+	else if (rc == -ENOENT || rc == -ENOEXEC || rc == -ENOTSUP)
+		rc = load_fail(why, whylen, -ENOENT, "no TLS library recognised%s",
+			       et.go_tls ? " (Go crypto/tls, not hooked)" : "");
+	else
+		rc = load_fail(why, whylen, rc == -ETIME ? -ETIME : -ENOENT, "TLS library not located: %s", t.why);
+	tls_file_close(&f);
+	return rc;
+}
