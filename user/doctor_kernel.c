@@ -53,7 +53,8 @@ static void loader_basics(struct doctor *d)
 	else
 		doctor_add(d, "btf", DOCTOR_OK, BTF_PATH);
 	if (rc == -EPERM) {
-		doctor_add(d, "privileges", DOCTOR_MISSING, "%s", err);
+		doctor_add(d, "privileges", DOCTOR_DEGRADED, "%s (checks marked \"needs root\" "
+			   "were not done)", err);
 		doctor_add(d, "ring buffer", DOCTOR_DEGRADED, NEEDS_ROOT);
 	} else {
 		doctor_add(d, "privileges", DOCTOR_OK, "root or CAP_BPF and CAP_PERFMON");
@@ -193,7 +194,9 @@ static void tracefs(struct doctor *d)
 {
 	struct statfs st;
 
-	if (!statfs(TRACEFS, &st) && st.f_type == TRACEFS_MAGIC)
+	if (!d->root && access(TRACEFS "/uprobe_events", F_OK) && errno == EACCES)
+		doctor_add(d, "tracefs", DOCTOR_DEGRADED, NEEDS_ROOT);
+	else if (!statfs(TRACEFS, &st) && st.f_type == TRACEFS_MAGIC)
 		doctor_add(d, "tracefs", access(TRACEFS "/uprobe_events", F_OK) ? DOCTOR_DEGRADED :
 			   DOCTOR_OK, "mounted at " TRACEFS "%s",
 			   access(TRACEFS "/uprobe_events", F_OK) ? ", without uprobe_events: TLS "
