@@ -128,6 +128,21 @@ static const struct doctor_item *item(const struct doctor *d, const char *name)
 	return NULL;
 }
 
+/* run part with o into d, the item name in state want (d then released
+ * by the caller) */
+static const struct doctor_item *check(struct doctor *d, const struct doctor_opts *o,
+				       void (*part)(struct doctor *), const char *name,
+				       enum doctor_state want)
+{
+	const struct doctor_item *it;
+
+	doctor_init(d, o);
+	part(d);
+	assert_non_null(it = item(d, name));
+	assert_int_equal(it->state, want);
+	return it;
+}
+
 static void test_policy(void **state)
 {
 	struct doctor_opts o = { 0 };
@@ -139,17 +154,12 @@ static void test_policy(void **state)
 	snprintf(path, sizeof(path), "%s/bad.yaml", Dir);
 	write_file(path, "alerts:\n  upload_threshold: 16k\n  nonsense: [\n", 0644);
 	o.config = path;
-	doctor_init(&d, &o);
-	doctor_policy(&d);
-	assert_non_null(it = item(&d, "policy"));
-	assert_int_equal(it->state, DOCTOR_MISSING);
+	it = check(&d, &o, doctor_policy, "policy", DOCTOR_MISSING);
 	assert_non_null(strstr(it->reason, "bad.yaml:"));
 	assert_int_equal(doctor_exit(&d), 1);
 	doctor_release(&d);
 	write_file(path, "alerts:\n  upload_threshold: 16k\n", 0644);
-	doctor_init(&d, &o);
-	doctor_policy(&d);
-	assert_int_equal(item(&d, "policy")->state, DOCTOR_OK);
+	check(&d, &o, doctor_policy, "policy", DOCTOR_OK);
 	assert_int_equal(doctor_exit(&d), 0);
 	doctor_release(&d);
 }
@@ -182,20 +192,14 @@ static void test_agents(void **state)
 	fake_npm(bin, sizeof(bin));
 	o.path = bin;
 	o.home = Dir;
-	doctor_init(&d, &o);
-	doctor_agents(&d);
-	assert_non_null(it = item(&d, "tls claude"));
-	assert_int_equal(it->state, DOCTOR_DEGRADED);
+	it = check(&d, &o, doctor_agents, "tls claude", DOCTOR_DEGRADED);
 	assert_non_null(strstr(it->reason, "claude-code-linux-x64/claude: unknown"));
 	assert_non_null(strstr(it->reason, "not visible"));
 	assert_null(item(&d, "tls codex"));
 	doctor_release(&d);
 	/* over the time budget: said, not scanned */
-	o.tls_budget_ns = 1;
-	doctor_init(&d, &o);
-	usleep(1000);
-	doctor_agents(&d);
-	assert_non_null(it = item(&d, "tls claude"));
+	o.tls_budget_ns = 1; /* 1 ns: past before the first scan */
+	it = check(&d, &o, doctor_agents, "tls claude", DOCTOR_DEGRADED);
 	assert_non_null(strstr(it->reason, "not checked (time budget)"));
 	doctor_release(&d);
 }
@@ -207,10 +211,7 @@ static void test_no_agents(void **state)
 	struct doctor d;
 
 	(void)state;
-	doctor_init(&d, &o);
-	doctor_agents(&d);
-	assert_non_null(it = item(&d, "tls agents"));
-	assert_int_equal(it->state, DOCTOR_OK);
+	it = check(&d, &o, doctor_agents, "tls agents", DOCTOR_OK);
 	assert_non_null(strstr(it->reason, "no agent binary found"));
 	doctor_release(&d);
 }
