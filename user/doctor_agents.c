@@ -157,33 +157,37 @@ static void walk(struct hunt *h, const char *dir, int depth)
 		closedir(dp);
 }
 
+/* whether name is base or base followed by "-..." (a platform package) */
+static bool same_or_dash(const char *name, const char *base, size_t n)
+{
+	return !strncmp(name, base, n) && (!name[n] || name[n] == '-');
+}
+
 /* the packages next to real (a file inside node_modules/[@scope/]pkg/):
- * pkg and its siblings named after the agent (platform packages) */
+ * pkg and its siblings pkg-* or AGENT-* (platform packages), walked */
 static void walk_packages(struct hunt *h, const char *real)
 {
-	char scope[PATH_MAX];
-	const char *nm = strstr(real, "/node_modules/"), *pkg, *end;
-	DIR *dp;
+	const char *nm = strstr(real, "/node_modules/"), *pkg, *name;
+	char scope[PATH_MAX], p[PATH_MAX];
 	struct dirent *e;
+	size_t n;
+	DIR *dp;
 
 	if (!nm)
 		return;
 	while (strstr(nm + 1, "/node_modules/"))
 		nm = strstr(nm + 1, "/node_modules/");
-	pkg = nm + 14;
-	end = *pkg == '@' ? strchr(pkg, '/') : pkg - 1;
-	if (!end || end - real >= (long)sizeof(scope))
-		return;
-	snprintf(scope, sizeof(scope), "%.*s", (int)(end - real), real);
-	if (!(dp = opendir(scope)))
+	pkg = nm + strlen("/node_modules/");
+	/* the directory holding the package: node_modules or node_modules/@scope */
+	name = *pkg == '@' && strchr(pkg, '/') ? strchr(pkg, '/') + 1 : pkg;
+	n = strcspn(name, "/");
+	if (snprintf(scope, sizeof(scope), "%.*s", (int)(name - 1 - real), real) >= (int)sizeof(scope) ||
+	    !(dp = opendir(scope)))
 		return;
 	while ((e = readdir(dp))) {
-		char p[PATH_MAX];
-		size_t plen = strcspn(pkg + (*pkg == '@' ? end - pkg + 1 : 0), "/");
-
 		if (e->d_name[0] == '.' ||
-		    (strncmp(e->d_name, h->agent, strlen(h->agent)) &&
-		     strncmp(e->d_name, pkg + (*pkg == '@' ? end - pkg + 1 : 0), plen)))
+		    !(same_or_dash(e->d_name, name, n) ||
+		      same_or_dash(e->d_name, h->agent, strlen(h->agent))))
 			continue;
 		if (snprintf(p, sizeof(p), "%s/%s", scope, e->d_name) < (int)sizeof(p))
 			walk(h, p, 0);
