@@ -22,6 +22,7 @@
 #include "common.h"
 #include "control.h"
 #include "doctor.h"
+#include "escape.h"
 #include "json.h"
 #include "policy.h"
 
@@ -82,8 +83,11 @@ const char *doctor_state_name(enum doctor_state st)
 
 int doctor_line(const struct doctor_item *it, char *buf, size_t len)
 {
-	return snprintf(buf, len, "%-9s %s: %s", doctor_state_name(it->state), it->name,
-			it->reason);
+	/* reasons carry file names anyone may choose: a newline must not forge a line */
+	char reason[4 * DOCTOR_REASON_MAX];
+
+	escape_text(reason, sizeof(reason), it->reason, strlen(it->reason));
+	return snprintf(buf, len, "%-9s %s: %s", doctor_state_name(it->state), it->name, reason);
 }
 
 static void format_json(const struct doctor *d, struct jw *w)
@@ -112,7 +116,7 @@ static void format_json(const struct doctor *d, struct jw *w)
 
 static void format_text(const struct doctor *d, struct jw *w)
 {
-	char line[DOCTOR_NAME_MAX + DOCTOR_REASON_MAX + 16];
+	char line[DOCTOR_NAME_MAX + 4 * DOCTOR_REASON_MAX + 16];
 
 	for (size_t i = 0; i < d->n; i++) {
 		int n = doctor_line(&d->items[i], line, sizeof(line));

@@ -228,7 +228,10 @@ static void optional_hooks(struct doctor *d)
 		   rc ? " (not needed: agentmon observes, it does not block)" : "");
 }
 
-/* CONFIG_IA32_EMULATION from /proc/config.gz: 1 y, 0 not set, -ENOENT */
+/* CONFIG_IA32_EMULATION from /proc/config.gz: IA32_ON, IA32_OFF (not
+ * set), IA32_DEFAULT_OFF (built, off unless ia32_emulation=1), -ENOENT */
+enum { IA32_OFF, IA32_ON, IA32_DEFAULT_OFF };
+
 static int ia32_config(void)
 {
 	gzFile z = gzopen("/proc/config.gz", "rb");
@@ -237,36 +240,51 @@ static int ia32_config(void)
 
 	while (z && gzgets(z, line, sizeof(line))) {
 		if (!strncmp(line, "CONFIG_IA32_EMULATION=y", 23))
-			rc = 1;
+			rc = rc == IA32_DEFAULT_OFF ? rc : IA32_ON;
 		else if (!strncmp(line, "# CONFIG_IA32_EMULATION is not set", 34))
-			rc = 0;
+			rc = IA32_OFF;
+		else if (!strncmp(line, "CONFIG_IA32_EMULATION_DEFAULT_DISABLED=y", 40))
+			rc = IA32_DEFAULT_OFF;
 	}
 	if (z)
 		gzclose(z);
 	return rc;
 }
 
-static void ia32(struct doctor *d)
+/* ia32_emulation= on the kernel command line: 1 on, 0 off, -1 absent */
+static int ia32_cmdline(void)
 {
-	char cmd[4096] = "";
+	char cmd[4096] = "", *p;
 	FILE *f = fopen("/proc/cmdline", "re");
-	int cfg = ia32_config();
 
 	if (f) {
 		if (!fgets(cmd, sizeof(cmd), f))
 			cmd[0] = '\0';
 		fclose(f);
 	}
-	if (strstr(cmd, "ia32_emulation=0") || strstr(cmd, "ia32_emulation=false") || cfg == 0)
+	if (!(p = strstr(cmd, "ia32_emulation=")))
+		return -1;
+	p += strlen("ia32_emulation=");
+	return *p == '1' || *p == 'y' || *p == 't' || !strncmp(p, "on", 2);
+}
+
+static void ia32(struct doctor *d)
+{
+	int cfg = ia32_config(), cmd = ia32_cmdline();
+
+	if (cfg == IA32_OFF)
+		doctor_add(d, "ia32 emulation", DOCTOR_OK, "off (kernel config): no 32-bit syscall entry");
+	else if (cmd == 0 || (cfg == IA32_DEFAULT_OFF && cmd != 1))
 		doctor_add(d, "ia32 emulation", DOCTOR_OK, "off (%s): no 32-bit syscall entry",
-			   cfg == 0 ? "kernel config" : "ia32_emulation=0 on the command line");
-	else if (cfg == 1)
-		doctor_add(d, "ia32 emulation", DOCTOR_DEGRADED, "on (kernel config): an agent's "
-			   "32-bit syscalls are reported as compat syscall events, not decoded "
-			   "(boot with ia32_emulation=0 to close that entry)");
+			   cmd == 0 ? "ia32_emulation=0 on the command line" : "kernel config's default");
+	else if (cfg == IA32_ON || cfg == IA32_DEFAULT_OFF)
+		doctor_add(d, "ia32 emulation", DOCTOR_DEGRADED, "on (%s): an agent's file and socket "
+			   "calls through the 32-bit entry are alerted (compat_syscall), not decoded (boot with "
+			   "ia32_emulation=0 to close that entry)",
+			   cmd == 1 ? "ia32_emulation=1 on the command line" : "kernel config");
 	else
 		doctor_add(d, "ia32 emulation", DOCTOR_DEGRADED, "unknown (no /proc/config.gz): an "
-			   "agent's 32-bit syscalls, if any, are reported as compat syscall events");
+			   "agent's calls through the 32-bit entry are alerted (compat_syscall), not decoded");
 }
 
 void doctor_kernel(struct doctor *d)

@@ -58,6 +58,10 @@ static void test_lines(void **state)
 	/* a line too long is cut, and says how long it wanted to be */
 	assert_true(doctor_line(&d.items[0], buf, 8) > 8);
 	assert_string_equal(buf, "OK     ");
+	/* a file name's newline or escape cannot forge a line nor drive a terminal */
+	doctor_add(&d, "tls x", DOCTOR_OK, "/tmp/a\nOK        btf: \033[2J");
+	doctor_line(&d.items[3], buf, sizeof(buf));
+	assert_string_equal(buf, "OK        tls x: /tmp/a\\x0aOK        btf: \\x1b[2J");
 	doctor_release(&d);
 }
 
