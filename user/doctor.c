@@ -290,7 +290,7 @@ static void service_summary(struct doctor *d, const char *reply)
 	unseen = unseen_bins(st);
 	scope = json_string_value(json_object_get(json_object_get(st, "tls_uprobes"), "scope"));
 	doctor_add(d, "collector", drops || lost || unseen ? DOCTOR_DEGRADED : DOCTOR_OK,
-		   "pid %llu on %s, up %llus, %llu agents' processes tagged; drops %llu, "
+		   "pid %llu on %s, up %llus, %llu agents tagged; drops %llu, "
 		   "undecodable/lost tags %llu, agent hooks %s, TLS uprobes %s, %zu binaries' TLS unseen",
 		   (unsigned long long)jnum(st, "pid", NULL), d->opts.socket,
 		   (unsigned long long)jnum(st, "uptime_s", NULL),

@@ -44,7 +44,8 @@ struct doctor_opts {
 
 struct doctor {
 	struct doctor_opts opts;
-	bool root;                    /* may load BPF programs */
+	bool root;                    /* may load BPF programs (root, or CAP_BPF and
+					 CAP_PERFMON: doctor_kernel decides) */
 	struct doctor_item *items;
 	size_t n, cap;
 	int oom;                      /* an item was lost to allocation failure */

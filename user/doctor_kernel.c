@@ -41,28 +41,6 @@ static void kernel_version(struct doctor *d)
 		   maj > 5 || (maj == 5 && min >= 8) ? "(5.8 or later)" : "is older than 5.8");
 }
 
-/* root, BTF and ring buffer, as loader_open checks them first */
-static void loader_basics(struct doctor *d)
-{
-	char err[256];
-	int rc = loader_check(err, sizeof(err));
-
-	if (access(BTF_PATH, R_OK))
-		doctor_add(d, "btf", DOCTOR_MISSING, "no " BTF_PATH ": the kernel needs "
-			   "CONFIG_DEBUG_INFO_BTF");
-	else
-		doctor_add(d, "btf", DOCTOR_OK, BTF_PATH);
-	if (rc == -EPERM) {
-		doctor_add(d, "privileges", DOCTOR_DEGRADED, "%s (checks marked \"needs root\" "
-			   "were not done)", err);
-		doctor_add(d, "ring buffer", DOCTOR_DEGRADED, NEEDS_ROOT);
-	} else {
-		doctor_add(d, "privileges", DOCTOR_OK, "root or CAP_BPF and CAP_PERFMON");
-		doctor_add(d, "ring buffer", rc && strstr(err, "ring") ? DOCTOR_MISSING : DOCTOR_OK,
-			   "%s", rc && strstr(err, "ring") ? err : "BPF ring buffer maps load");
-	}
-}
-
 /*
  * load "return 0" as type/attach at the BTF function or typedef fn (NULL:
  * none); 0 when the kernel takes it, else -errno with its log's first line
@@ -108,6 +86,29 @@ static void hook_item(struct doctor *d, const char *name, bool ok, enum doctor_s
 		doctor_add(d, name, DOCTOR_DEGRADED, NEEDS_ROOT);
 	else
 		doctor_add(d, name, ok ? DOCTOR_OK : bad, "%s", ok ? okmsg : badmsg);
+}
+
+/* BTF, privileges (loader_check: what loader_open verifies first) and the
+ * ring buffer */
+static void loader_basics(struct doctor *d)
+{
+	char err[256];
+	bool rb;
+
+	if (access(BTF_PATH, R_OK))
+		doctor_add(d, "btf", DOCTOR_MISSING, "no " BTF_PATH ": the kernel needs "
+			   "CONFIG_DEBUG_INFO_BTF");
+	else
+		doctor_add(d, "btf", DOCTOR_OK, BTF_PATH);
+	d->root = loader_check(err, sizeof(err)) != -EPERM; /* root, or CAP_BPF and CAP_PERFMON */
+	if (!d->root)
+		doctor_add(d, "privileges", DOCTOR_DEGRADED, "%s (checks marked \"needs root\" "
+			   "were not done)", err);
+	else
+		doctor_add(d, "privileges", DOCTOR_OK, "root or CAP_BPF and CAP_PERFMON");
+	rb = d->root && libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1;
+	hook_item(d, "ring buffer", rb, DOCTOR_MISSING, "BPF ring buffer maps load",
+		  "no BPF ring buffer: agentmon needs Linux 5.8 or later");
 }
 
 static void tp_btf(struct doctor *d)
