@@ -22,6 +22,15 @@ want() { # want FILE ITEM STATE [REASON-REGEX]
 		fail "$2: reason does not match /$4/: $(grep -m1 " $2:" "$1")"
 }
 
+# -- bad usage: exit 2, one line on stderr
+for args in "--tls-budget abc" "--tls-budget 601" "--bogus" "extra"; do
+	# shellcheck disable=SC2086 # the words are the arguments
+	am doctor $args >"$T/usage.out" 2>"$T/usage.err"; rc=$?
+	if [ $rc -ne 2 ] || [ "$(grep -c . "$T/usage.err")" -ne 1 ] || [ -s "$T/usage.out" ]; then
+		fail "doctor $args: want exit 2 and one line on stderr, got $rc: $(head -3 "$T/usage.err")"
+	fi
+done
+
 # -- the kernel, no collector, the embedded policy
 "${DOC[@]}" --config /dev/null >"$T/plain" 2>"$T/plain.err"; rc=$?
 [ $rc -eq 0 ] || fail "doctor exit $rc with nothing missing: $(grep -v '^OK' "$T/plain")"
