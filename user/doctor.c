@@ -270,6 +270,46 @@ static size_t unseen_bins(json_t *st)
 	return n;
 }
 
+/* whether one part of the hooks line says a hook is missing */
+static bool part_degraded(const char *p, size_t n)
+{
+	static const char *const bad[] = { "not loadable", "failed", "no cgroup", "not mounted",
+					   "not attached", "not hooked" };
+	char part[512];
+	unsigned a, b;
+
+	snprintf(part, sizeof(part), "%.*s", (int)n, p);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (strstr(part, bad[i]))
+			return true;
+	for (const char *s = strchr(part, '/'); s; s = strchr(s + 1, '/'))
+		if (s > part && sscanf(s - 1, "%u/%u attached", &a, &b) == 2 && a < b)
+			return true;
+	return false;
+}
+
+int doctor_hooks_degraded(const char *hooks, char *why, size_t len)
+{
+	size_t used = 0;
+	int n = 0;
+
+	if (len)
+		why[0] = '\0';
+	for (const char *p = hooks; p && *p;) {
+		const char *end = strstr(p, "; ");
+		size_t plen = end ? (size_t)(end - p) : strlen(p);
+
+		if (part_degraded(p, plen)) {
+			if (used < len)
+				used += (size_t)snprintf(why + used, len - used, "%s%.*s", n ? "; " : "",
+							 (int)plen, p);
+			n++;
+		}
+		p = end ? end + 2 : NULL;
+	}
+	return n;
+}
+
 /* the collector's status (one JSON line) as an item */
 static void service_summary(struct doctor *d, const char *reply)
 {
@@ -277,6 +317,9 @@ static void service_summary(struct doctor *d, const char *reply)
 	const char *scope;
 	uint64_t drops, lost;
 	size_t unseen;
+	const char *hl;
+	char hooks[512];
+	int bad;
 
 	if (!json_is_object(st)) {
 		doctor_add(d, "collector", DOCTOR_DEGRADED, "%s answers, but not with a status (%.80s)",
@@ -289,15 +332,19 @@ static void service_summary(struct doctor *d, const char *reply)
 	       jnum(st, "degraded", "tag_writes_failed");
 	unseen = unseen_bins(st);
 	scope = json_string_value(json_object_get(json_object_get(st, "tls_uprobes"), "scope"));
-	doctor_add(d, "collector", drops || lost || unseen ? DOCTOR_DEGRADED : DOCTOR_OK,
+	hl = json_string_value(json_object_get(st, "hooks"));
+	bad = doctor_hooks_degraded(hl, hooks, sizeof(hooks));
+	doctor_add(d, "collector", drops || lost || unseen || bad ? DOCTOR_DEGRADED : DOCTOR_OK,
 		   "pid %llu on %s, up %llus, %llu agents tagged; drops %llu, "
-		   "undecodable/lost tags %llu, agent hooks %s, TLS uprobes %s, %zu binaries' TLS unseen",
+		   "undecodable/lost tags %llu, agent hooks %s, TLS uprobes %s, %zu binaries' TLS "
+		   "unseen; hooks %s%s",
 		   (unsigned long long)jnum(st, "pid", NULL), d->opts.socket,
 		   (unsigned long long)jnum(st, "uptime_s", NULL),
 		   (unsigned long long)json_array_size(json_object_get(st, "agents")),
 		   (unsigned long long)drops, (unsigned long long)lost,
 		   json_is_true(json_object_get(st, "agent_hooks")) ? "attached" : "detached (idle)",
-		   scope ? scope : "?", unseen);
+		   scope ? scope : "?", unseen,
+		   !hl ? "not reported" : bad ? "degraded: " : "all attached", bad ? hooks : "");
 	json_decref(st);
 }
 

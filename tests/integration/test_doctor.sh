@@ -68,7 +68,7 @@ PYEOF
 start_collector
 "${DOC[@]}" >"$T/svc"; rc=$?
 [ $rc -eq 0 ] || fail "with a collector: exit $rc"
-want "$T/svc" collector OK "pid $COLLECTOR_PID on $SOCK.*drops 0"
+want "$T/svc" collector OK "pid $COLLECTOR_PID on $SOCK.*drops 0.*hooks all attached"
 
 # -- non-root: the BPF checks say they need root; no MISSING for that
 if id nobody >/dev/null 2>&1; then

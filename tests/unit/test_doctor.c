@@ -114,6 +114,31 @@ static void test_tls_state(void **state)
 	assert_int_equal(doctor_tls_state(0, &w), DOCTOR_DEGRADED);
 }
 
+static void test_hooks(void **state)
+{
+	static const char ok[] = "tp_btf: sched_process_fork/exec/exit, sys_exit; ringbuf 16384 KiB; "
+		"cgroup sock hooks on /sys/fs/cgroup/unified: 4/4 attached; cgroup skb "
+		"egress/ingress (data, DNS): 2/2 attached (cap 1024 bytes, window 65536); tls "
+		"uprobes (system-wide): /lib/libssl.so.3 4/4";
+	static const char bad[] = "tp_btf: sched_process_fork/exec/exit, sys_exit; ringbuf 16384 KiB; "
+		"cgroup sock hooks on /sys/fs/cgroup: 3/4 attached; socket data hooks: not "
+		"loadable on this kernel; tls uprobes: not loadable on this kernel; tracefs not "
+		"mounted: Permission denied";
+	char why[512];
+
+	(void)state;
+	assert_int_equal(doctor_hooks_degraded(ok, why, sizeof(why)), 0);
+	assert_string_equal(why, "");
+	assert_int_equal(doctor_hooks_degraded(NULL, why, sizeof(why)), 0);
+	assert_int_equal(doctor_hooks_degraded(bad, why, sizeof(why)), 4);
+	assert_string_equal(why, "cgroup sock hooks on /sys/fs/cgroup: 3/4 attached; socket data "
+			    "hooks: not loadable on this kernel; tls uprobes: not loadable on this "
+			    "kernel; tracefs not mounted: Permission denied");
+	/* cut to the buffer, still a string */
+	assert_int_equal(doctor_hooks_degraded(bad, why, 16), 4);
+	assert_int_equal(strlen(why), 15);
+}
+
 static void write_file(const char *path, const char *text, mode_t mode)
 {
 	FILE *f = fopen(path, "w");
@@ -226,6 +251,7 @@ int main(void)
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_tls_state),
+		cmocka_unit_test(test_hooks),
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_agents),
 		cmocka_unit_test(test_no_agents),
