@@ -28,6 +28,8 @@
 #define WALK_DEPTH   6         /* directories deep into a package */
 #define WALK_ENTRIES 20000     /* directory entries looked at, in all */
 #define OBJ_MIN      (1 << 20) /* a .node smaller is no TLS runtime */
+#define STR_(x)      #x
+#define STR(x)       STR_(x)
 
 struct hunt {
 	struct doctor *d;
@@ -35,6 +37,7 @@ struct hunt {
 	uint64_t deadline;
 	size_t entries;               /* WALK_ENTRIES budget */
 	bool main_pass;               /* only executables named like the agent */
+	bool skipped;                 /* a binary of this agent found no room in seen */
 	size_t n;
 	struct verdict {
 		dev_t dev;
@@ -89,8 +92,10 @@ static const struct verdict *verdict_of(struct hunt *h, const char *path, const 
 	for (size_t i = 0; i < h->n; i++)
 		if (h->seen[i].dev == st->st_dev && h->seen[i].ino == st->st_ino)
 			return &h->seen[i];
-	if (h->n == BINS_MAX)
+	if (h->n == BINS_MAX) {
+		h->skipped = true;
 		return NULL;
+	}
 	v = &h->seen[h->n++];
 	v->dev = st->st_dev;
 	v->ino = st->st_ino;
@@ -305,6 +310,12 @@ static void hunt_agent(struct hunt *h, const char *dirs)
 	    snprintf(p, sizeof(p), "%s/.local/share/%s/versions", h->d->opts.home, h->agent) <
 	    (int)sizeof(p))
 		versions(h, p);
+	if (h->entries > WALK_ENTRIES || h->skipped) {
+		snprintf(p, sizeof(p), "tls %s", h->agent);
+		doctor_add(h->d, p, DOCTOR_DEGRADED, "not every binary checked: %s",
+			   h->skipped ? "the binaries judged reached " STR(BINS_MAX)
+					    : "its packages hold over " STR(WALK_ENTRIES) " entries");
+	}
 }
 
 void doctor_agents(struct doctor *d)
@@ -324,6 +335,7 @@ void doctor_agents(struct doctor *d)
 	for (uint32_t id = 0; id < agents_count(a); id++) {
 		h->agent = agents_name(a, id);
 		h->found = h->n_mine = 0;
+		h->skipped = false;
 		h->entries = 0;
 		hunt_agent(h, dirs);
 		total += h->found;
