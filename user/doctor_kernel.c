@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -24,7 +23,6 @@
 
 #define BTF_PATH      "/sys/kernel/btf/vmlinux"
 #define TRACEFS       "/sys/kernel/tracing"
-#define TRACEFS_MAGIC 0x74726163
 #define NEEDS_ROOT    "not checked: needs root (sudo agentmon doctor)"
 
 static void kernel_version(struct doctor *d)
@@ -122,25 +120,6 @@ static void tp_btf(struct doctor *d)
 	hook_item(d, "tp_btf", !rc, DOCTOR_MISSING, "BTF tracepoints load", bad);
 }
 
-/* the cgroup v2 mount point into buf; 0 or -ENOENT */
-static int cgroup2_path(char *buf, size_t len)
-{
-	char dir[4096], type[64];
-	FILE *f = fopen("/proc/mounts", "re");
-	int rc = -ENOENT;
-
-	while (f && fscanf(f, "%*s %4095s %63s %*[^\n]", dir, type) == 2) {
-		if (!strcmp(type, "cgroup2")) {
-			snprintf(buf, len, "%s", dir);
-			rc = 0;
-			break;
-		}
-	}
-	if (f)
-		fclose(f);
-	return rc;
-}
-
 static bool helper_ok(enum bpf_prog_type t, enum bpf_func_id id)
 {
 	return libbpf_probe_bpf_helper(t, id, NULL) == 1;
@@ -153,7 +132,7 @@ static void cgroup_hooks(struct doctor *d)
 	bool skb = d->root && libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_CGROUP_SKB, NULL) == 1 &&
 		   helper_ok(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_FUNC_sk_storage_get);
 
-	if (cgroup2_path(path, sizeof(path)))
+	if (loader_cgroup2_root(path, sizeof(path)))
 		doctor_add(d, "cgroup v2", DOCTOR_DEGRADED, "not mounted: no socket hooks (io_uring "
 			   "connects unseen); the syscall exit path still reports connects and sends");
 	else
@@ -193,11 +172,9 @@ static bool fs_known(const char *fs)
 
 static void tracefs(struct doctor *d)
 {
-	struct statfs st;
-
 	if (!d->root && access(TRACEFS "/uprobe_events", F_OK) && errno == EACCES)
 		doctor_add(d, "tracefs", DOCTOR_DEGRADED, NEEDS_ROOT);
-	else if (!statfs(TRACEFS, &st) && st.f_type == TRACEFS_MAGIC)
+	else if (loader_tracefs_mounted())
 		doctor_add(d, "tracefs", access(TRACEFS "/uprobe_events", F_OK) ? DOCTOR_DEGRADED :
 			   DOCTOR_OK, "mounted at " TRACEFS "%s",
 			   access(TRACEFS "/uprobe_events", F_OK) ? ", without uprobe_events: TLS "

@@ -43,6 +43,12 @@ struct loader_opts {
  * privileges, BTF, ring buffer support.  0 or -errno with err set.
  */
 int loader_check(char *err, size_t errlen);
+/* the cgroup v2 mount point (from /proc/mounts) into buf, where the socket
+ * hooks go; 0 or -ENOENT */
+int loader_cgroup2_root(char *buf, size_t len);
+/* whether tracefs is mounted at /sys/kernel/tracing (loader_open mounts it
+ * when not) */
+bool loader_tracefs_mounted(void);
 
 /*
  * loader_open - verify root/CAP_BPF, BTF at /sys/kernel/btf/vmlinux and ring
