@@ -55,12 +55,17 @@ int loader_check(char *err, size_t errlen)
 	return 0;
 }
 
-/* mount tracefs at its usual place when nothing is there; 0 or -errno */
-static int tracefs_ensure(void)
+bool loader_tracefs_mounted(void)
 {
 	struct statfs st;
 
-	if (!statfs(TRACEFS_DIR, &st) && st.f_type == TRACEFS_MAGIC)
+	return !statfs(TRACEFS_DIR, &st) && st.f_type == TRACEFS_MAGIC;
+}
+
+/* mount tracefs at its usual place when nothing is there; 0 or -errno */
+static int tracefs_ensure(void)
+{
+	if (loader_tracefs_mounted())
 		return 0;
 	if (mount("tracefs", TRACEFS_DIR, "tracefs", 0, NULL))
 		return -errno;
@@ -191,8 +196,7 @@ static int fill_handlers(struct agentmon_bpf *s)
 
 /* ---- cgroup sock_addr hooks ---- */
 
-/* the cgroup v2 mount point from /proc/mounts into buf; 0 or -ENOENT */
-static int cgroup2_root(char *buf, size_t len)
+int loader_cgroup2_root(char *buf, size_t len)
 {
 	char dev[64], dir[4096], type[64];
 	FILE *f = fopen("/proc/mounts", "re");
@@ -247,7 +251,7 @@ static void attach_sock(struct loader *l, const struct loader_opts *opts)
 	}
 	if (opts->cgroup_path)
 		snprintf(root, sizeof(root), "%s", opts->cgroup_path);
-	else if (cgroup2_root(root, sizeof(root))) {
+	else if (loader_cgroup2_root(root, sizeof(root))) {
 		load_status_add(l, "; cgroup sock hooks: no cgroup v2 mount");
 		return;
 	}

@@ -43,6 +43,12 @@ struct loader_opts {
  * privileges, BTF, ring buffer support.  0 or -errno with err set.
  */
 int loader_check(char *err, size_t errlen);
+/* the cgroup v2 mount point (from /proc/mounts) into buf, where the socket
+ * hooks go; 0 or -ENOENT */
+int loader_cgroup2_root(char *buf, size_t len);
+/* whether tracefs is mounted at /sys/kernel/tracing (loader_open mounts it
+ * when not) */
+bool loader_tracefs_mounted(void);
 
 /*
  * loader_open - verify root/CAP_BPF, BTF at /sys/kernel/btf/vmlinux and ring
@@ -240,6 +246,18 @@ void loader_links(const struct loader *l, struct loader_links *out);
  */
 typedef void (*loader_hook_fn)(const char *name, bool attached, void *arg);
 size_t loader_hooks(const struct loader *l, loader_hook_fn fn, void *arg);
+
+/*
+ * loader_tls_verdict - what loader_attach_tls_binary would find in the
+ * binary at path, without a loader and without attaching anything (agentmon
+ * doctor); why gets one line.  LOADER_TLS_SYMBOLS (its own OpenSSL with
+ * symbols), LOADER_TLS_SHARED (a shared TLS library), LOADER_TLS_LOCATED
+ * (BoringSSL, aws-lc or OpenSSL 3 located), -ENOENT (no TLS library
+ * recognised, or not located: its TLS plaintext is not visible), -ETIME
+ * (over the scan's time budget), other -errno (unreadable)
+ */
+enum { LOADER_TLS_SYMBOLS = 1, LOADER_TLS_SHARED, LOADER_TLS_LOCATED };
+int loader_tls_verdict(const char *path, char *why, size_t whylen);
 
 /* one line describing attached hooks and fallbacks, for logs and status */
 const char *loader_status(const struct loader *l);

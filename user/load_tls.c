@@ -631,3 +631,37 @@ int load_tls_scanned(struct loader *l, loader_scanned_fn cb, void *arg)
 	}
 	return n;
 }
+
+/*
+ * the verdict on the binary at path without a loader and without attaching
+ * (agentmon doctor): read as loader_attach_tls_binary reads it
+ */
+int loader_tls_verdict(const char *path, char *why, size_t whylen)
+{
+	struct tls_scan et;
+	struct tls_file f;
+	int rc = tls_file_open(path, &f);
+
+	if (rc)
+		return load_fail(why, whylen, rc, "%s", rc == -ENOEXEC ? "not a regular file" : strerror(-rc));
+	tls_scan_fd(f.fd, &et);
+	tls_file_close(&f);
+	if (et.rc == -ENOEXEC)
+		return load_fail(why, whylen, -ENOENT, "not an ELF file, no TLS library recognised");
+	if (tls_scan_timed_out(&et))
+		return load_fail(why, whylen, -ETIME, "over the scan's time budget");
+	if (tls_scan_failed(&et))
+		return load_fail(why, whylen, -EIO, "cannot be read as it claims");
+	if (et.off[TLS_SCAN_SSL_WRITE] >= 0)
+		return load_fail(why, whylen, LOADER_TLS_SYMBOLS, "OpenSSL/BoringSSL linked in, with symbols");
+	if (et.imports)
+		return load_fail(why, whylen, LOADER_TLS_SHARED, "uses a shared TLS library (libssl, libgnutls)");
+	if (et.loc_rc == 0)
+		return load_fail(why, whylen, LOADER_TLS_LOCATED, "%s located", tls_locate_name(
+				       et.loc.vaddr[TLS_LOC_WRITE] ? TLS_LOC_WRITE : et.loc.vaddr[TLS_LOC_SEAL] ?
+				       TLS_LOC_SEAL : TLS_LOC_OSSL_WRITE));
+	if (et.loc_rc == -ENOENT || et.loc_rc == -ENOTSUP || et.loc_rc == -ENOEXEC)
+		return load_fail(why, whylen, -ENOENT, "no TLS library recognised%s",
+				 et.go_tls ? " (Go crypto/tls, not hooked)" : "");
+	return load_fail(why, whylen, -ENOENT, "TLS library not located: %s", et.loc.why);
+}

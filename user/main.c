@@ -11,6 +11,7 @@
 
 #include "collector.h"
 #include "common.h"
+#include "doctor.h"
 #include "launch.h"
 #include "metrics.h"
 #include "policy.h"
@@ -445,6 +446,70 @@ static int cmd_status(int argc, char **argv)
 	return status_run(&o);
 }
 
+static const char DOCTOR_USAGE[] =
+	"agentmon doctor [--config FILE] [--json] [--socket PATH] [--tls-budget SECS]\n"
+	"  What this host offers agentmon, one item a line, OK / DEGRADED / MISSING\n"
+	"  with the reason: kernel features, the TLS verdict of every agent binary\n"
+	"  found, the policy file, the service.  Exit 0 when nothing is MISSING, else 1.\n"
+	"  Read-only and quick; some kernel checks need root (it says which).\n"
+	"  --config FILE    the policy file checked (default " AM_DEFAULT_CONFIG " if present)\n"
+	"  --json           one JSON object instead of text\n"
+	"  --socket PATH    the collector's socket (default " AM_DEFAULT_SOCKET ")\n"
+	"  --tls-budget SECS  time for all binaries' TLS scans (0-600, default 8); past it\n"
+	"                   a binary is \"not checked (time budget)\"\n";
+
+/* run the checks, print the report; doctor's exit status */
+static int doctor_print(const struct doctor_opts *o, bool json)
+{
+	struct doctor d;
+	char *out = NULL;
+	int rc;
+
+	doctor_init(&d, o);
+	doctor_run(&d);
+	if (doctor_format(&d, json, &out)) {
+		doctor_release(&d);
+		fprintf(stderr, "agentmon doctor: out of memory\n");
+		return AM_EXIT_RUNTIME;
+	}
+	fputs(out, stdout);
+	rc = doctor_exit(&d);
+	free(out);
+	doctor_release(&d);
+	return rc;
+}
+
+static int cmd_doctor(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, 0, 'c' }, { "json", no_argument, 0, 'j' },
+		{ "socket", required_argument, 0, 's' }, { "tls-budget", required_argument, 0, 'B' },
+		{ "help", no_argument, 0, 'h' }, { 0 },
+	};
+	struct doctor_opts o = { 0 };
+	bool json = false;
+	uint64_t v;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:js:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': o.config = optarg; break;
+		case 'j': json = true; break;
+		case 's': o.socket = optarg; break;
+		case 'B':
+			if (am_parse_u64(optarg, 0, 600, false, &v))
+				return usage_error("bad time budget '%s' (0-600 seconds)", optarg);
+			o.tls_budget_ns = v ? v * 1000000000ull : 1; /* 0: nothing scanned */
+			break;
+		case 'h': return help();
+		default: return bad_option(argv);
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	return doctor_print(&o, json);
+}
+
 static const struct command commands[] = {
 	{ "run", cmd_run, RUN_USAGE },
 	{ "launch", cmd_launch, LAUNCH_USAGE },
@@ -453,6 +518,7 @@ static const struct command commands[] = {
 	{ "status", cmd_status, STATUS_USAGE },
 	{ "replay", cmd_replay, REPLAY_USAGE },
 	{ "report", cmd_report, REPORT_USAGE },
+	{ "doctor", cmd_doctor, DOCTOR_USAGE },
 };
 
 static int main_usage(void)

@@ -292,6 +292,8 @@ static void text_figures(const struct status *s, struct jw *out)
 	     (unsigned long long)s->alerts, (unsigned long long)s->alerts_folded);
 	line(out, 0, "agent hooks", "%s", s->agent_hooks ? "attached" :
 	     "detached (no agent process alive: untagged processes pay nothing)");
+	if (s->hooks[0])
+		line(out, 2, "hooks", "%s", s->hooks);
 	line(out, 0, "tail clients", "%u connected, %llu served, %llu events missed, "
 	     "%llu gone, %llu refused", t->connected, (unsigned long long)t->served,
 	     (unsigned long long)t->missed, (unsigned long long)t->gone,
@@ -508,6 +510,7 @@ static void json_figures(const struct status *s, struct jw *w)
 	ju(w, "alerts_folded", s->alerts_folded);
 	jw_key(w, "agent_hooks");
 	jw_bool(w, s->agent_hooks);
+	js(w, "hooks", s->hooks);
 	json_tail(&s->tail, w);
 	json_recording(&s->recording, w);
 	json_webhooks(&s->webhooks, w);

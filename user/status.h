@@ -133,6 +133,8 @@ struct status {
 	uint64_t alerts;
 	uint64_t alerts_folded;       /* into alert_storm summaries (alerts.budget) */
 	bool agent_hooks;             /* sock, packet and TLS hooks attached (an agent lives) */
+	char hooks[1024];             /* loader_status(): the hooks attached at start and
+				       * the fallbacks (as in "collector ready") */
 	struct status_tail tail;
 	struct status_recording recording;
 	struct status_webhooks webhooks;

@@ -111,6 +111,7 @@ int status_gather(struct status *s, const struct status_sources *src)
 	s->alerts = detect_alerts(pipeline_detect(src->pl));
 	s->alerts_folded = detect_alerts_folded(pipeline_detect(src->pl));
 	s->agent_hooks = loader_agent_hooks_on(src->loader);
+	snprintf(s->hooks, sizeof(s->hooks), "%s", loader_status(src->loader));
 	control_tail_status(src->ctl, &s->tail);
 	gather_recording(src, &s->recording);
 	detect_webhook_status(pipeline_detect(src->pl), &s->webhooks);

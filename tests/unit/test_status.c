@@ -193,7 +193,7 @@ static void test_json(void **state)
 		"{\"name\":\"claude\",\"agent_pid\":200,\"processes\":2},"
 		"{\"name\":\"codex\",\"agent_pid\":300,\"processes\":1}],"
 		"\"events\":{\"total\":50004,\"exec\":3,\"open\":50000,\"drop\":1},"
-		"\"drops\":{\"total\":12,\"open\":12},\"alerts\":2,\"alerts_folded\":0,\"agent_hooks\":false,"
+		"\"drops\":{\"total\":12,\"open\":12},\"alerts\":2,\"alerts_folded\":0,\"agent_hooks\":false,\"hooks\":null,"
 		"\"tail\":{\"connected\":2,\"served\":5,\"missed\":77,\"gone\":3,\"refused\":0,"
 		"\"timed_out\":0,\"evicted\":0},"
 		"\"recording\":{\"enabled\":false,\"dir\":null,\"file\":null,\"bytes\":0,"

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * doctor_kernel.c - what the kernel offers agentmon (see doctor.h and
+ * README "What the kernel must offer"): version, BTF, privileges and ring
+ * buffer (loader_check), tp_btf, cgroup v2 and its hooks, uprobes, tracefs,
+ * fentry and BPF LSM (not needed), IA-32 emulation.  BPF programs are
+ * loaded to see whether the kernel takes them, never attached.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "doctor.h"
+#include "load.h"
+
+#define BTF_PATH      "/sys/kernel/btf/vmlinux"
+#define TRACEFS       "/sys/kernel/tracing"
+#define NEEDS_ROOT    "not checked: needs root (sudo agentmon doctor)"
+
+static void kernel_version(struct doctor *d)
+{
+	struct utsname u;
+	int maj = 0, min = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &maj, &min) != 2) {
+		doctor_add(d, "kernel", DOCTOR_MISSING, "cannot read the kernel version");
+		return;
+	}
+	doctor_add(d, "kernel", maj > 5 || (maj == 5 && min >= 8) ? DOCTOR_OK : DOCTOR_MISSING,
+		   "Linux %s %s", u.release,
+		   maj > 5 || (maj == 5 && min >= 8) ? "(5.8 or later)" : "is older than 5.8");
+}
+
+/*
+ * load "return 0" as type/attach at the BTF function or typedef fn (NULL:
+ * none); 0 when the kernel takes it, else -errno with its log's first line
+ */
+static int try_load(enum bpf_prog_type type, enum bpf_attach_type at, const char *fn,
+		    char *why, size_t len)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = at);
+	struct btf *btf = NULL;
+	int id = 0, fd;
+
+	if (fn) {
+		if (!(btf = btf__load_vmlinux_btf()))
+			return snprintf(why, len, "no vmlinux BTF"), -ENOENT;
+		id = btf__find_by_name_kind(btf, fn, BTF_KIND_FUNC);
+		if (id < 0)
+			id = btf__find_by_name_kind(btf, fn, BTF_KIND_TYPEDEF);
+		btf__free(btf);
+		if (id < 0)
+			return snprintf(why, len, "%s is not in the kernel's BTF", fn), -ENOENT;
+		o.attach_btf_id = (uint32_t)id;
+	}
+	fd = bpf_prog_load(type, "am_doctor", "GPL", insns, 2, &o);
+	if (fd < 0) {
+		int rc = -errno;
+
+		snprintf(why, len, "the kernel refuses the program: %s", strerror(-rc));
+		return rc;
+	}
+	close(fd);
+	return 0;
+}
+
+/* a needed hook: OK, or (essential) MISSING / DEGRADED with what falls back */
+static void hook_item(struct doctor *d, const char *name, bool ok, enum doctor_state bad,
+		      const char *okmsg, const char *badmsg)
+{
+	if (!d->root)
+		doctor_add(d, name, DOCTOR_DEGRADED, NEEDS_ROOT);
+	else
+		doctor_add(d, name, ok ? DOCTOR_OK : bad, "%s", ok ? okmsg : badmsg);
+}
+
+/* BTF, privileges (loader_check: what loader_open verifies first) and the
+ * ring buffer */
+static void loader_basics(struct doctor *d)
+{
+	char err[256];
+	bool rb;
+
+	if (access(BTF_PATH, R_OK))
+		doctor_add(d, "btf", DOCTOR_MISSING, "no " BTF_PATH ": the kernel needs "
+			   "CONFIG_DEBUG_INFO_BTF");
+	else
+		doctor_add(d, "btf", DOCTOR_OK, BTF_PATH);
+	d->root = loader_check(err, sizeof(err)) != -EPERM; /* root, or CAP_BPF and CAP_PERFMON */
+	if (!d->root)
+		doctor_add(d, "privileges", DOCTOR_DEGRADED, "%s (checks marked \"needs root\" "
+			   "were not done)", err);
+	else
+		doctor_add(d, "privileges", DOCTOR_OK, "root or CAP_BPF and CAP_PERFMON");
+	rb = d->root && libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1;
+	hook_item(d, "ring buffer", rb, DOCTOR_MISSING, "BPF ring buffer maps load",
+		  "no BPF ring buffer: agentmon needs Linux 5.8 or later");
+}
+
+static void tp_btf(struct doctor *d)
+{
+	char why[160] = "";
+	int rc = d->root ? try_load(BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP,
+				    "btf_trace_sched_process_exec", why, sizeof(why)) : 0;
+	char bad[256];
+
+	snprintf(bad, sizeof(bad), "%s: agentmon's sched and sys_exit hooks cannot load", why);
+	hook_item(d, "tp_btf", !rc, DOCTOR_MISSING, "BTF tracepoints load", bad);
+}
+
+static bool helper_ok(enum bpf_prog_type t, enum bpf_func_id id)
+{
+	return libbpf_probe_bpf_helper(t, id, NULL) == 1;
+}
+
+static void cgroup_hooks(struct doctor *d)
+{
+	char path[4096];
+	bool sock = d->root && libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, NULL) == 1;
+	bool skb = d->root && libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_CGROUP_SKB, NULL) == 1 &&
+		   helper_ok(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_FUNC_sk_storage_get);
+
+	if (loader_cgroup2_root(path, sizeof(path)))
+		doctor_add(d, "cgroup v2", DOCTOR_DEGRADED, "not mounted: no socket hooks (io_uring "
+			   "connects unseen); the syscall exit path still reports connects and sends");
+	else
+		doctor_add(d, "cgroup v2", DOCTOR_OK, "mounted at %s", path);
+	hook_item(d, "sock_addr hooks", sock, DOCTOR_DEGRADED, "cgroup connect/sendmsg programs load",
+		  "refused: io_uring connects unseen; the syscall exit path still reports connects");
+	hook_item(d, "skb hooks", skb, DOCTOR_DEGRADED,
+		  "cgroup skb programs with socket storage load",
+		  "refused: no bytes on the wire and no DNS answers (TLS uprobes and syscalls only)");
+}
+
+static void uprobes(struct doctor *d)
+{
+	bool pmu = !access("/sys/bus/event_source/devices/uprobe/type", R_OK);
+	bool ok = pmu && libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_KPROBE, NULL) == 1;
+
+	hook_item(d, "uprobes", ok, DOCTOR_DEGRADED, "uprobe PMU and programs load",
+		  pmu ? "uprobe programs refused: no TLS plaintext (SNI and DNS only)"
+		      : "no uprobe PMU (CONFIG_UPROBES): no TLS plaintext (SNI and DNS only)");
+}
+
+/* whether /proc/filesystems lists fs */
+static bool fs_known(const char *fs)
+{
+	char line[128];
+	FILE *f = fopen("/proc/filesystems", "re");
+	bool found = false;
+
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		found = !strcmp(strchr(line, '\t') ? strchr(line, '\t') + 1 : line, fs);
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static void tracefs(struct doctor *d)
+{
+	if (!d->root && access(TRACEFS "/uprobe_events", F_OK) && errno == EACCES)
+		doctor_add(d, "tracefs", DOCTOR_DEGRADED, NEEDS_ROOT);
+	else if (loader_tracefs_mounted())
+		doctor_add(d, "tracefs", access(TRACEFS "/uprobe_events", F_OK) ? DOCTOR_DEGRADED :
+			   DOCTOR_OK, "mounted at " TRACEFS "%s",
+			   access(TRACEFS "/uprobe_events", F_OK) ? ", without uprobe_events: TLS "
+			   "uprobes trap in every process (--tls-uprobes process unavailable)" : "");
+	else if (fs_known("tracefs"))
+		doctor_add(d, "tracefs", DOCTOR_OK, "not mounted, mountable: the collector mounts it at "
+			   TRACEFS);
+	else
+		doctor_add(d, "tracefs", DOCTOR_DEGRADED, "not in this kernel: TLS uprobes trap in every "
+			   "process (--tls-uprobes process unavailable)");
+}
+
+/* fentry and BPF LSM: not needed, reported for what a future hook could use */
+static void optional_hooks(struct doctor *d)
+{
+	char why[160];
+	int rc;
+
+	if (!d->root) {
+		doctor_add(d, "fentry", DOCTOR_DEGRADED, NEEDS_ROOT);
+		doctor_add(d, "bpf lsm", DOCTOR_DEGRADED, NEEDS_ROOT);
+		return;
+	}
+	rc = try_load(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, "bpf_fentry_test1", why, sizeof(why));
+	doctor_add(d, "fentry", rc ? DOCTOR_DEGRADED : DOCTOR_OK, "%s%s", rc ? why : "fentry programs load",
+		   rc ? " (not needed: tp_btf and tracepoints are used instead)" : "");
+	rc = try_load(BPF_PROG_TYPE_LSM, BPF_LSM_MAC, "bpf_lsm_file_open", why, sizeof(why));
+	doctor_add(d, "bpf lsm", rc ? DOCTOR_DEGRADED : DOCTOR_OK, "%s%s", rc ? why : "BPF LSM programs load",
+		   rc ? " (not needed: agentmon observes, it does not block)" : "");
+}
+
+/* CONFIG_IA32_EMULATION from /proc/config.gz: IA32_ON, IA32_OFF (not
+ * set), IA32_DEFAULT_OFF (built, off unless ia32_emulation=1), -ENOENT */
+enum { IA32_OFF, IA32_ON, IA32_DEFAULT_OFF };
+
+static int ia32_config(void)
+{
+	gzFile z = gzopen("/proc/config.gz", "rb");
+	char line[256];
+	int rc = -ENOENT;
+
+	while (z && gzgets(z, line, sizeof(line))) {
+		if (!strncmp(line, "CONFIG_IA32_EMULATION=y", 23))
+			rc = rc == IA32_DEFAULT_OFF ? rc : IA32_ON;
+		else if (!strncmp(line, "# CONFIG_IA32_EMULATION is not set", 34))
+			rc = IA32_OFF;
+		else if (!strncmp(line, "CONFIG_IA32_EMULATION_DEFAULT_DISABLED=y", 40))
+			rc = IA32_DEFAULT_OFF;
+	}
+	if (z)
+		gzclose(z);
+	return rc;
+}
+
+/* ia32_emulation= on the kernel command line: 1 on, 0 off, -1 absent */
+static int ia32_cmdline(void)
+{
+	char cmd[4096] = "", *p;
+	FILE *f = fopen("/proc/cmdline", "re");
+
+	if (f) {
+		if (!fgets(cmd, sizeof(cmd), f))
+			cmd[0] = '\0';
+		fclose(f);
+	}
+	if (!(p = strstr(cmd, "ia32_emulation=")))
+		return -1;
+	p += strlen("ia32_emulation=");
+	return *p == '1' || *p == 'y' || *p == 't' || !strncmp(p, "on", 2);
+}
+
+static void ia32(struct doctor *d)
+{
+	int cfg = ia32_config(), cmd = ia32_cmdline();
+
+	if (cfg == IA32_OFF)
+		doctor_add(d, "ia32 emulation", DOCTOR_OK, "off (kernel config): no 32-bit syscall entry");
+	else if (cmd == 0 || (cfg == IA32_DEFAULT_OFF && cmd != 1))
+		doctor_add(d, "ia32 emulation", DOCTOR_OK, "off (%s): no 32-bit syscall entry",
+			   cmd == 0 ? "ia32_emulation=0 on the command line" : "kernel config's default");
+	else if (cfg == IA32_ON || cfg == IA32_DEFAULT_OFF)
+		doctor_add(d, "ia32 emulation", DOCTOR_DEGRADED, "on (%s): an agent's file and socket "
+			   "calls through the 32-bit entry are alerted (compat_syscall), not decoded (boot with "
+			   "ia32_emulation=0 to close that entry)",
+			   cmd == 1 ? "ia32_emulation=1 on the command line" : "kernel config");
+	else
+		doctor_add(d, "ia32 emulation", DOCTOR_DEGRADED, "unknown (no /proc/config.gz): an "
+			   "agent's calls through the 32-bit entry are alerted (compat_syscall), not decoded");
+}
+
+void doctor_kernel(struct doctor *d)
+{
+	kernel_version(d);
+	loader_basics(d);
+	tp_btf(d);
+	cgroup_hooks(d);
+	uprobes(d);
+	tracefs(d);
+	optional_hooks(d);
+	ia32(d);
+}
