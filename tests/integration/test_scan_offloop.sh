@@ -26,10 +26,9 @@ scanning() {
 }
 
 start_collector --verbose
-# the opener stays until it is killed (its file is not needed open: the
-# collector opened its own descriptor of it)
-bg launch scantest "$PY" -c 'import sys, time; f = open(sys.argv[1], "rb"); time.sleep(60)' \
-	"$T/big.node"
+# the opener opens and exits (the collector reads its own descriptor of the file)
+launch scantest "$PY" -c 'import sys; open(sys.argv[1], "rb").close()' "$T/big.node" ||
+	fail "the opener failed"
 wait_event 20 type=open agent=scantest "path=$T/big.node"
 WAIT_WHY="am status --socket $SOCK"
 wait_for 10 "the scan queued" scanning
@@ -48,8 +47,8 @@ judged() {
 WAIT_WHY="grep big.node $ERR"
 wait_for 30 "the scan of big.node judged on the loop" judged
 # stopping in the middle of a scan
-bg launch scantest "$PY" -c 'import sys, time; f = open(sys.argv[1], "rb"); time.sleep(60)' \
-	"$T/big2.node"
+launch scantest "$PY" -c 'import sys; open(sys.argv[1], "rb").close()' "$T/big2.node" ||
+	fail "the second opener failed"
 wait_event 20 type=open agent=scantest "path=$T/big2.node"
 wait_for 10 "the second scan queued" scanning
 stop_collector
