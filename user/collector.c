@@ -222,7 +222,8 @@ static void tls_scanned(void *arg, const struct loader_scanned *r)
 	struct collector *c = arg;
 	char warn[1024];
 
-	am_debug("%s (scanned in %llu ms)", r->msg, (unsigned long long)(r->ns / 1000000));
+	am_debug("%s (for %s[%u]; scanned in %llu ms)", r->msg, r->label, r->pid,
+		 (unsigned long long)(r->ns / 1000000));
 	tls_watch_scanned(c->tls, r, warn, sizeof(warn));
 	if (warn[0])
 		am_warn("%s", warn);

@@ -28,7 +28,8 @@
 
 #include "tls_scan.h"
 
-#define SCANQ_MAX 32                  /* jobs waiting, running or done at once */
+#define SCANQ_MAX 256                 /* jobs waiting, running or done at once (each
+				       * holds its file open: a python maps ~50 objects) */
 #define SCANQ_NAME 256
 
 struct scanq_job {

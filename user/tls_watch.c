@@ -182,8 +182,10 @@ static enum rules_tls judge_pid(struct tls_watch *w, const struct event *ev, cha
 
 	if (orc > 0)
 		am_debug("%s", omsg);
+	/* a shared library it loaded late (python's _ssl) is hooked, whatever
+	 * its binary's scan says or will say */
 	if (orc != -ENOENT && (rc == 0 || rc == 1 || orc > 0 ||
-			       (rc == -ENOENT && maps_hooked_tls(ev->pid)))) {
+			       ((rc == -ENOENT || rc == -EINPROGRESS) && maps_hooked_tls(ev->pid)))) {
 		hooked(w, exe, rc == 0 || rc == 1 ? rc : orc > 0 ? 2 : -1);
 		return RULES_TLS_NONE;
 	}

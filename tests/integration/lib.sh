@@ -25,8 +25,6 @@
 #   expect_none FILTER...          none
 #   field NAME FILTER...           NAME of the first matching event, else fail
 #   wait_file PATH [SECS]          until PATH exists (non-empty), else fail
-#   scans_settled N                whether the scanner thread finished N files
-#                                  or more and none waits (status), for wait_for
 #   opens_accounted N              whether the collector has counted N open
 #                                  events or lost events (status), for
 #                                  wait_for before counting a burst's opens
@@ -319,15 +317,6 @@ opens_accounted() {
 	local n
 	n=$(am status --json --socket "$SOCK" | "$PY" -c \
 		'import json, sys; s = json.load(sys.stdin); print(s["events"].get("open", 0) + s["drops"]["total"])') &&
-		[ "$n" -ge "$1" ]
-}
-
-# scans_settled N: the collector's scanner thread has finished N files or
-# more, all judged and attached on its loop, and none waits (status)
-scans_settled() {
-	local n
-	n=$(am status --json --socket "$SOCK" | "$PY" -c \
-		'import json, sys; s = json.load(sys.stdin)["tls_scans"]; print(s["done"] if s["depth"] == 0 else -1)') &&
 		[ "$n" -ge "$1" ]
 }
 

@@ -100,7 +100,7 @@ wait_event 10 type=http agent=copilot method=POST host=api.openai.com \
 apid=$(field agent_pid type=http agent=copilot method=POST "path~^/v1/chat/completions") || exit 1
 sentinel
 expect_none type=alert agent_pid="$apid"   # (other copilots on the host are tagged too)
-grep -q "runtime.node: OpenSSL/BoringSSL linked in, hooked (located .*(scanned in" "$ERR" ||
+grep -q "runtime.node: OpenSSL/BoringSSL linked in, hooked (located .*; scanned in [0-9]* ms)" "$ERR" ||
 	fail "runtime.node was not scanned and hooked by the scanner: $(grep runtime.node "$ERR")"
 stop_collector
 pass "runtime.node mapped: aws-lc and OpenSSL 3 located and hooked; copilot -p's first run (a fresh collector): POST /v1/chat/completions seen in plaintext, nothing raised"

@@ -6,7 +6,7 @@
 # anonymous page (int3 written copy-on-write) in its text mapping
 # (/proc/PID/smaps), so the victim's text must stay all file-backed.  The
 # file is scanned by the collector's scanner thread while the victim runs:
-# the test waits for that scan to be judged and attached (status) first.
+# the test waits for that scan to be judged and attached (its debug line) first.
 . "$(dirname "$0")/lib.sh"
 
 command -v readelf >/dev/null || skip "needs readelf"
@@ -32,7 +32,7 @@ if (( file_off < seg_off || file_off >= seg_off + seg_size )); then
 	skip "SSL_write at file offset $file_off is outside the victim's code ($seg_off+$seg_size)"
 fi
 
-start_collector
+start_collector --verbose   # the verdicts on scanned files are debug lines
 launch swapper "$T/agent" "$COLLECTOR_PID" "$T/victim" 3 2>"$T/agent.err" &
 lpid=$!
 # the victim runs (the same pid, now sleep)
@@ -45,7 +45,11 @@ done
 grep -q "opened by the collector" "$T/agent.err" || fail "the collector never held the agent's file open: $(cat "$T/agent.err")"
 # the collector is past the exec, and its scan (off the loop) and attach are done
 sentinel
-wait_for 20 "the agent's file scanned and judged" scans_settled 1
+judged() {
+	grep -q "(for $T/agent\[[0-9]*\]; scanned in" "$ERR"
+}
+WAIT_WHY="grep -e scanned -e $T/agent $ERR"
+wait_for 20 "the agent's file scanned and judged" judged
 anon=$(awk -v f="$T/victim" '$NF == f && $2 ~ /x/ { m = 1; next } /^[0-9a-f]+-/ { m = 0 }
 	m && $1 == "Anonymous:" { s += $2 } END { print s + 0 }' "/proc/$vpid/smaps")
 wait "$lpid" || fail "the agent failed: $(cat "$T/agent.err")"
