@@ -155,7 +155,7 @@ int doctor_exit(const struct doctor *d)
 	if (d->oom)
 		return 1;
 	for (size_t i = 0; i < d->n; i++)
-		if (d->items[i].state == DOCTOR_MISSING)
+		if (d->items[i].state != DOCTOR_OK)
 			return 1;
 	return 0;
 }

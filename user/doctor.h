@@ -81,7 +81,8 @@ enum doctor_state doctor_tls_state(int rc, const char **word);
  * "no cgroup v2 mount", "not mounted", "not attached", "3/4 attached"),
  * "; "-joined into why; how many */
 int doctor_hooks_degraded(const char *hooks, char *why, size_t len);
-/* 0 when no item is MISSING (and none was lost), else 1 */
+/* 0 when every item is OK (and none was lost), else 1: SPEC's "exits 1
+ * when something is degraded" */
 int doctor_exit(const struct doctor *d);
 
 #endif

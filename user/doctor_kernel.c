@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -187,7 +187,8 @@ static void tracefs(struct doctor *d)
 			   "process (--tls-uprobes process unavailable)");
 }
 
-/* fentry and BPF LSM: not needed, reported for what a future hook could use */
+/* fentry and BPF LSM: not needed (OK either way), reported for what a future
+ * hook could use */
 static void optional_hooks(struct doctor *d)
 {
 	char why[160];
@@ -199,70 +200,57 @@ static void optional_hooks(struct doctor *d)
 		return;
 	}
 	rc = try_load(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, "bpf_fentry_test1", why, sizeof(why));
-	doctor_add(d, "fentry", rc ? DOCTOR_DEGRADED : DOCTOR_OK, "%s%s", rc ? why : "fentry programs load",
+	doctor_add(d, "fentry", DOCTOR_OK, "%s%s", rc ? why : "fentry programs load",
 		   rc ? " (not needed: tp_btf and tracepoints are used instead)" : "");
 	rc = try_load(BPF_PROG_TYPE_LSM, BPF_LSM_MAC, "bpf_lsm_file_open", why, sizeof(why));
-	doctor_add(d, "bpf lsm", rc ? DOCTOR_DEGRADED : DOCTOR_OK, "%s%s", rc ? why : "BPF LSM programs load",
+	doctor_add(d, "bpf lsm", DOCTOR_OK, "%s%s", rc ? why : "BPF LSM programs load",
 		   rc ? " (not needed: agentmon observes, it does not block)" : "");
 }
 
-/* CONFIG_IA32_EMULATION from /proc/config.gz: IA32_ON, IA32_OFF (not
- * set), IA32_DEFAULT_OFF (built, off unless ia32_emulation=1), -ENOENT */
-enum { IA32_OFF, IA32_ON, IA32_DEFAULT_OFF };
-
-static int ia32_config(void)
+/*
+ * IA-32 emulation, probed rather than read from the kernel config (a
+ * config's "y" can be off at run time, as on some VM kernels): a child
+ * makes getpid through the 32-bit entry (int $0x80, eax 20).  1: it
+ * returned (on), 0: the child died of a signal (off), -1: not x86-64 or
+ * the probe could not run.
+ */
+static int ia32_probe(void)
 {
-	gzFile z = gzopen("/proc/config.gz", "rb");
-	char line[256];
-	int rc = -ENOENT;
+#if defined(__x86_64__)
+	int st;
+	pid_t pid = fork();
 
-	while (z && gzgets(z, line, sizeof(line))) {
-		if (!strncmp(line, "CONFIG_IA32_EMULATION=y", 23))
-			rc = rc == IA32_DEFAULT_OFF ? rc : IA32_ON;
-		else if (!strncmp(line, "# CONFIG_IA32_EMULATION is not set", 34))
-			rc = IA32_OFF;
-		else if (!strncmp(line, "CONFIG_IA32_EMULATION_DEFAULT_DISABLED=y", 40))
-			rc = IA32_DEFAULT_OFF;
-	}
-	if (z)
-		gzclose(z);
-	return rc;
-}
-
-/* ia32_emulation= on the kernel command line: 1 on, 0 off, -1 absent */
-static int ia32_cmdline(void)
-{
-	char cmd[4096] = "", *p;
-	FILE *f = fopen("/proc/cmdline", "re");
-
-	if (f) {
-		if (!fgets(cmd, sizeof(cmd), f))
-			cmd[0] = '\0';
-		fclose(f);
-	}
-	if (!(p = strstr(cmd, "ia32_emulation=")))
+	if (pid < 0)
 		return -1;
-	p += strlen("ia32_emulation=");
-	return *p == '1' || *p == 'y' || *p == 't' || !strncmp(p, "on", 2);
+	if (pid == 0) {
+		long ret = 20; /* __NR_getpid in the 32-bit table */
+
+		__asm__ volatile("int $0x80" : "+a"(ret) : : "memory", "r8", "r9", "r10", "r11");
+		_exit(ret > 0 ? 0 : 1);
+	}
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFSIGNALED(st) ? 0 : WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 1 : -1;
+#else
+	return -1;
+#endif
 }
 
+/* on is OK too: such calls raise compat_syscall (fail closed), only their
+ * details are not decoded */
 static void ia32(struct doctor *d)
 {
-	int cfg = ia32_config(), cmd = ia32_cmdline();
+	int on = ia32_probe();
 
-	if (cfg == IA32_OFF)
-		doctor_add(d, "ia32 emulation", DOCTOR_OK, "off (kernel config): no 32-bit syscall entry");
-	else if (cmd == 0 || (cfg == IA32_DEFAULT_OFF && cmd != 1))
-		doctor_add(d, "ia32 emulation", DOCTOR_OK, "off (%s): no 32-bit syscall entry",
-			   cmd == 0 ? "ia32_emulation=0 on the command line" : "kernel config's default");
-	else if (cfg == IA32_ON || cfg == IA32_DEFAULT_OFF)
-		doctor_add(d, "ia32 emulation", DOCTOR_DEGRADED, "on (%s): an agent's file and socket "
-			   "calls through the 32-bit entry are alerted (compat_syscall), not decoded (boot with "
-			   "ia32_emulation=0 to close that entry)",
-			   cmd == 1 ? "ia32_emulation=1 on the command line" : "kernel config");
+	if (on == 0)
+		doctor_add(d, "ia32 emulation", DOCTOR_OK, "off (probed): no 32-bit syscall entry");
+	else if (on == 1)
+		doctor_add(d, "ia32 emulation", DOCTOR_OK, "on (probed): an agent's calls through the "
+			   "32-bit entry raise compat_syscall, not decoded (boot with ia32_emulation=0 "
+			   "to close that entry)");
 	else
-		doctor_add(d, "ia32 emulation", DOCTOR_DEGRADED, "unknown (no /proc/config.gz): an "
-			   "agent's calls through the 32-bit entry are alerted (compat_syscall), not decoded");
+		doctor_add(d, "ia32 emulation", DOCTOR_OK, "not probed (not x86-64 or fork failed): "
+			   "32-bit calls, where the kernel has them, raise compat_syscall");
 }
 
 void doctor_kernel(struct doctor *d)

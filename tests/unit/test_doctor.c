@@ -50,7 +50,12 @@ static void test_lines(void **state)
 	assert_string_equal(buf, "OK        btf: /sys/kernel/btf/vmlinux");
 	doctor_line(&d.items[1], buf, sizeof(buf));
 	assert_string_equal(buf, "DEGRADED  fentry: refused");
-	assert_int_equal(doctor_exit(&d), 0); /* degraded is not missing */
+	assert_int_equal(doctor_exit(&d), 1); /* degraded: exit 1 too (SPEC) */
+	doctor_release(&d);
+	doctor_init(&d, NULL);
+	doctor_add(&d, "btf", DOCTOR_OK, "/sys/kernel/btf/vmlinux");
+	assert_int_equal(doctor_exit(&d), 0);
+	doctor_add(&d, "fentry", DOCTOR_DEGRADED, "refused");
 	doctor_add(&d, "policy", DOCTOR_MISSING, "f.yaml:3: bad");
 	doctor_line(&d.items[2], buf, sizeof(buf));
 	assert_string_equal(buf, "MISSING   policy: f.yaml:3: bad");
