@@ -58,6 +58,8 @@ struct collector {
 	struct metrics_ring ring;    /* the ring buffer's use, for metrics */
 	struct metrics_alerts alerts_by_kind;
 	uint64_t metrics_at;         /* monotonic ns of the last snapshot */
+	char metrics_at_addr[80];    /* where metrics listen ("" off): a reload's
+				      * metrics.listen takes effect at restart */
 };
 
 static void record_agents(struct collector *c);
@@ -385,6 +387,8 @@ static void reload(struct collector *c)
 	if (install_rules(c))
 		am_err("policy reload: cannot update the kernel's agent rules");
 	save_agents(c); /* new agents' names before their first records */
+	if (!c->opts->metrics && strcmp(p->metrics_listen ? p->metrics_listen : "", c->metrics_at_addr))
+		am_warn("policy reload: metrics.listen changed: it takes effect at the next start");
 	am_info("policy reloaded from %s", c->config ? c->config : "<default>");
 }
 
@@ -519,26 +523,29 @@ static int on_status(void *arg, const struct ucred *peer, bool json, struct jw *
 
 #define METRICS_EVERY_NS 1000000000ull
 
-/* --metrics ADDR:PORT: listen (a warning when not loopback) and publish a first snapshot */
+/* --metrics ADDR:PORT, else the policy's metrics.listen: listen (a warning
+ * when not loopback) and publish a first snapshot */
 static int metrics_on(struct collector *c)
 {
+	const char *at = c->opts->metrics ? c->opts->metrics : c->policy->metrics_listen;
 	struct sockaddr_storage sa;
 	socklen_t len;
 	bool loopback;
 	char err[256];
 
-	if (!c->opts->metrics)
+	if (!at)
 		return 0;
+	snprintf(c->metrics_at_addr, sizeof(c->metrics_at_addr), "%s", at);
 	metrics_ring_init(&c->ring, loader_events_fd(c->loader));
-	if (metrics_parse_listen(c->opts->metrics, &sa, &len, &loopback)) {
-		am_err("bad --metrics '%s' (ADDR:PORT, [ADDR6]:PORT)", c->opts->metrics);
+	if (metrics_parse_listen(at, &sa, &len, &loopback)) {
+		am_err("bad metrics address '%s' (ADDR:PORT, [ADDR6]:PORT)", at);
 		return AM_EXIT_USAGE;
 	}
 	if (!loopback)
 		am_warn("metrics on %s: not a loopback address, anyone who reaches it reads "
-			"the collector's figures (agent names included)", c->opts->metrics);
+			"the collector's figures (agent names included)", at);
 	if (metrics_start(&c->metrics, &sa, len, err, sizeof(err))) {
-		am_err("%s (%s)", err, c->opts->metrics);
+		am_err("%s (%s)", err, at);
 		return AM_EXIT_USAGE;
 	}
 	return 0;

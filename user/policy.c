@@ -21,6 +21,7 @@
 #include <yaml.h>
 
 #include "common.h"
+#include "metrics.h"
 #include "pctx.h"
 #include "policy.h"
 
@@ -401,6 +402,30 @@ static int sec_record(struct pctx *c, yaml_node_t *n, const char *where, void *a
 	return pctx_is_null(n) ? 0 : pctx_each_key(c, n, where, keys, NULL);
 }
 
+static int metrics_listen(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
+{
+	struct sockaddr_storage sa;
+	const char *s = NULL;
+	socklen_t len;
+	bool loopback;
+	int r = pctx_scalar(c, n, where, &s);
+
+	if (!r && metrics_parse_listen(s, &sa, &len, &loopback))
+		r = pctx_err(c, n, "%s: '%s' is not ADDR:PORT or [ADDR6]:PORT", where, s);
+	if (r)
+		return r;
+	free(c->p->metrics_listen);
+	c->p->metrics_listen = strdup(s);
+	return c->p->metrics_listen ? 0 : -ENOMEM;
+}
+
+static int sec_metrics(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
+{
+	static const struct key_fn keys[] = { { "listen", metrics_listen }, { NULL, NULL } };
+
+	return pctx_is_null(n) ? 0 : pctx_each_key(c, n, where, keys, NULL);
+}
+
 static int alerts_intent(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
 	const char *s = NULL;
@@ -488,6 +513,7 @@ static int parse_into(struct pctx *c, const char *yaml, size_t len)
 	static const struct key_fn keys[] = {
 		{ "agents", sec_agents }, { "allow", sec_allow }, { "deny", sec_deny },
 		{ "alerts", sec_alerts }, { "record", sec_record }, { "llm_hosts", sec_llm_hosts },
+		{ "metrics", sec_metrics },
 		{ NULL, NULL },
 	};
 	yaml_document_t doc;
@@ -543,6 +569,7 @@ void policy_free(struct policy *p)
 		free(p->llm_hosts[i]);
 	free(p->llm_hosts);
 	free(p->record.dir);
+	free(p->metrics_listen);
 	free(p->source);
 	free(p);
 }

@@ -50,6 +50,8 @@ struct policy {
 					them one alert_storm summary; 0: 30 */
 	uint64_t alert_ttl_s;        /* ttl: a queued webhook alert expires after
 					(s/m/h/d); 0: 1 day */
+	char *metrics_listen;        /* metrics: listen: ADDR:PORT for Prometheus
+					(run --metrics wins); NULL: off */
 	/* record: trace files; 0/NULL: the recorder's default */
 	struct {
 		char *dir;               /* dir: absolute path */

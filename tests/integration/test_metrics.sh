@@ -108,4 +108,16 @@ sys.exit(0 if r and float(r[0]["value"][1]) > float(sys.argv[1]) else 1)' "$befo
 fi
 
 stop_collector
-pass "metrics: counters move, hooks/ring/process figures, 404/405/HEAD, promtool, idle clients, prometheus"
+
+# the policy's metrics.listen does what --metrics does (a bad one: exit 2 with file:line)
+PORT2=$(free_port)
+printf 'metrics:\n  listen: 127.0.0.1:%s\n' "$PORT2" >"$T/metrics.yaml"
+start_collector --config "$T/metrics.yaml"
+curl -sf --max-time 5 "http://127.0.0.1:$PORT2/metrics" | grep -q '^agentmon_events_total{' ||
+	fail "metrics.listen in the policy: no scrape on port $PORT2"
+stop_collector
+printf 'metrics:\n  listen: nowhere\n' >"$T/bad.yaml"
+am run --config "$T/bad.yaml" --socket "$T/bad.sock" --no-record >"$T/bad.out" 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q "bad.yaml:2: metrics.listen: 'nowhere'" "$T/bad.out" ||
+	fail "a bad metrics.listen: want exit 2 and file:line, got $rc: $(head -3 "$T/bad.out")"
+pass "metrics: counters move, hooks/ring/process figures, 404/405/HEAD, promtool, idle clients, prometheus, policy metrics.listen"

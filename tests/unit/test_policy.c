@@ -301,6 +301,25 @@ static void test_record_settings(void **state)
 	policy_free(p);
 }
 
+/* metrics: listen: ADDR:PORT (run --metrics's twin), checked at load */
+static void test_metrics_settings(void **state)
+{
+	static const char y[] = "metrics:\n  listen: \"[::1]:9464\"\n";
+	struct policy *p = NULL;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(policy_load_buffer("m.yaml", y, strlen(y), &p, err, sizeof(err)), 0);
+	assert_string_equal(p->metrics_listen, "[::1]:9464");
+	policy_free(p);
+	assert_int_equal(policy_load_buffer(NULL, NULL, 0, &p, err, sizeof(err)), 0);
+	assert_null(p->metrics_listen); /* off by default */
+	policy_free(p);
+	bad("metrics:\n  listen: localhost\n",
+	    "2: metrics.listen: 'localhost' is not ADDR:PORT or [ADDR6]:PORT");
+	bad("metrics:\n  port: 9464\n", "2: metrics: unknown key 'port'");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -311,6 +330,7 @@ int main(void)
 		cmocka_unit_test(test_alert_settings),
 		cmocka_unit_test(test_llm_settings),
 		cmocka_unit_test(test_record_settings),
+		cmocka_unit_test(test_metrics_settings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
