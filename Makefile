@@ -5,6 +5,7 @@
 ARCH      ?= $(shell uname -m)
 BPF_ARCH  := $(patsubst x86_64,x86,$(patsubst aarch64,arm64,$(ARCH)))
 BUILD     := build
+comma     := ,
 CLANG     ?= clang
 CC        ?= cc
 BPFTOOL   ?= bpftool
@@ -52,6 +53,8 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_LIB  := $(filter-out user/main.c user/doctor.c user/doctor_agents.c user/doctor_kernel.c user/load.c user/load_tls.c user/load_scan.c user/load_scope.c user/load_links.c user/load_pin.c user/load_util.c user/status_gather.c user/metrics_gather.c user/tagstore.c user/collector.c user/tls_watch.c,$(USER_SRCS))
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
               -D_GNU_SOURCE -Iuser -Ibpf
+FUZZ_LIB_FLAGS := $(subst -fsanitize=fuzzer$(comma),-fsanitize=fuzzer-no-link$(comma),$(FUZZ_FLAGS)) -MMD -MP
+FUZZ_OBJS := $(patsubst user/%.c,$(BUILD)/fuzzlib/%.o,$(FUZZ_LIB))
 FUZZ_TIME ?= 60
 # the unit tests once more under AddressSanitizer (leaks included) and UBSan,
 # and the integration suite once with the collector built so (lsan-integration.sh)
@@ -97,9 +100,19 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libagentmon.a | $(BUILD)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(BUILD)/libagentmon.a $(LDLIBS) -lcmocka -o $@
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB) | $(BUILD)/fuzz
+# the library once with the fuzzers' instrumentation (fuzzer-no-link), an
+# archive every target links against: not every source once per target
+$(BUILD)/fuzzlib/%.o: user/%.c | $(BUILD)/fuzzlib
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_LIB_FLAGS) -c $< -o $@
+
+$(BUILD)/libfuzz.a: $(FUZZ_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/libfuzz.a | $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(FUZZ_FLAGS) $< $(FUZZ_LIB) $(LDLIBS) -o $@
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -MMD -MP -MF $(BUILD)/fuzzlib/$(notdir $@).d -MT $@ $< $(BUILD)/libfuzz.a $(LDLIBS) -o $@
 
 # each target for FUZZ_TIME seconds over its seed corpus (copied: seeds stay clean)
 fuzz: $(FUZZ_BINS)
@@ -107,7 +120,7 @@ fuzz: $(FUZZ_BINS)
 		mkdir -p $(BUILD)/fuzz/corpus-$$n && cp -n tests/fuzz/corpus/$$n/* $(BUILD)/fuzz/corpus-$$n/; \
 		$$f -max_total_time=$(FUZZ_TIME) $(BUILD)/fuzz/corpus-$$n || exit 1; done
 
-$(BUILD)/bpf $(BUILD)/user $(BUILD)/tests $(BUILD)/fuzz:
+$(BUILD)/bpf $(BUILD)/user $(BUILD)/tests $(BUILD)/fuzz $(BUILD)/fuzzlib:
 	$(Q)mkdir -p $@
 
 vmlinux:
@@ -216,4 +229,4 @@ uninstall:
 	rmdir $(DESTDIR)$(CONFDIR) 2>/dev/null || true
 	$(Q)if $(SYSTEMD_LIVE); then systemctl daemon-reload; fi
 
--include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/*.d)
+-include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/*.d $(BUILD)/fuzzlib/*.d)
