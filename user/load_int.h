@@ -160,6 +160,10 @@ int load_tls_scanned(struct loader *l, loader_scanned_fn cb, void *arg);
  * read inline: said in the status line) and stopped, joined */
 void load_scan_start(struct loader *l);
 void load_scan_stop(struct loader *l);
+/* load_scan.c: the TLS cache file of opts.tls_cache read, before the known
+ * binaries are judged (a missing file is no error; why one is ignored:
+ * l->tcache_note); load_scan_stop frees it */
+void load_scan_cache_open(struct loader *l);
 /* load_scan.c: remember the located functions of a file judged (b: rc 0,
  * its offsets) in the cache file; false when there is no cache */
 bool load_scan_persist(struct loader *l, const struct tls_bin *b);

@@ -15,8 +15,7 @@
 #include "common.h"
 #include "load_int.h"
 
-/* the cache file of opts.tls_cache read (a missing one is not an error) */
-static void cache_start(struct loader *l)
+void load_scan_cache_open(struct loader *l)
 {
 	int rc;
 
@@ -44,7 +43,6 @@ void load_scan_start(struct loader *l)
 	if (rc)
 		load_status_add(l, "; no scanner thread (%s): binaries are read on the event loop",
 				strerror(-rc));
-	cache_start(l);
 }
 
 void load_scan_stop(struct loader *l)
