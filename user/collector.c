@@ -596,6 +596,7 @@ static int start_loader(struct collector *c)
 		.collector_pid = (uint32_t)getpid(),
 		.max_tagged = c->opts->max_tagged,
 		.tls_per_process = c->opts->tls_per_process,
+		.tls_cache = c->opts->tls_cache,
 	};
 	char err[512];
 
@@ -613,6 +614,8 @@ static int start_loader(struct collector *c)
 	}
 	if (loader_pin_note(c->loader))
 		am_warn("%s", loader_pin_note(c->loader));
+	if (loader_tls_cache_note(c->loader))
+		am_warn("%s", loader_tls_cache_note(c->loader));
 	if (install_rules(c)) {
 		am_err("cannot write the agent rules to the kernel");
 		return AM_EXIT_RUNTIME;

@@ -34,6 +34,8 @@ struct collector_opts {
 	uint32_t max_tagged;       /* tagged map entries; 0: default (hidden test option) */
 	const char *pin_dir;       /* bpffs dir of the tags that outlive the run; NULL: one
 				      per socket path (see collector.c pin_dir_of) */
+	const char *tls_cache;     /* --tls-cache: the TLS verdicts that outlive the run;
+				      NULL: none */
 	const char *metrics;       /* --metrics ADDR:PORT: Prometheus /metrics; NULL: off */
 	bool no_record;
 	bool verbose;              /* text: every event, not the compact view */

@@ -19,6 +19,7 @@
 #define AM_DEFAULT_SOCKET "/run/agentmon/agentmon.sock"
 #define AM_DEFAULT_CONFIG "/etc/agentmon/agentmon.yaml"
 #define AM_DEFAULT_TRACES "/var/lib/agentmon/traces"
+#define AM_DEFAULT_TLS_CACHE "/var/lib/agentmon/tls-cache"
 #define AM_VERSION        "0.1.0"
 
 /* message levels, printed with journald's <N> prefix when stderr is the journal */

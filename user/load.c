@@ -370,6 +370,7 @@ int loader_open(struct loader **out, const struct loader_opts *opts,
 	load_scope_init(l);
 	trc = tracefs_ensure();
 	load_pin_start(l);
+	load_scan_cache_open(l);
 	rc = loader_start(l, opts, err, errlen);
 	if (rc) {
 		loader_close(l);

@@ -36,6 +36,10 @@ struct loader_opts {
 	bool tls_per_process;     /* the shared TLS libraries' uprobes on tagged
 				     processes only (load_scope.c); false: on every
 				     process (the default) */
+	const char *tls_cache;    /* file of the TLS verdicts that outlive the run
+				     (tls_cache.h): a binary seen by an earlier run
+				     is attached at its first exec, unscanned; NULL:
+				     none */
 };
 
 /*
@@ -103,6 +107,9 @@ size_t loader_tags_each(struct loader *l,
 #define AM_MAX_AGENT_NAMES 1024
 bool loader_adopted(const struct loader *l);
 const char *loader_pin_note(const struct loader *l);
+/* why the TLS cache file (opts.tls_cache) was ignored at start (NULL:
+ * nothing to say) */
+const char *loader_tls_cache_note(const struct loader *l);
 int loader_agent_name_set(struct loader *l, uint32_t id, const char *name);
 int loader_agent_name(struct loader *l, uint32_t id, char name[AM_NAME_MAX]);
 
@@ -191,6 +198,9 @@ int loader_scan_collect(struct loader *l, loader_scanned_fn cb, void *arg);
 struct loader_scans {
 	bool thread;                  /* a scanner thread runs (else inline) */
 	uint64_t depth, queued, done, timed_out, failed, dropped, joined, stale, max_ns;
+	uint64_t cache_hits;          /* files attached from the TLS cache, unscanned */
+	uint64_t cache_failed;        /* writes of the cache file that failed */
+	const char *cache;            /* its path (NULL: none) */
 };
 void loader_scans(struct loader *l, struct loader_scans *out);
 

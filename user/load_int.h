@@ -15,6 +15,7 @@
 #include "load.h"
 #include "agentmon.skel.h"
 #include "scanq.h"
+#include "tls_cache.h"
 #include "tls_cover.h"
 
 #define TRACEFS_DIR   "/sys/kernel/tracing"
@@ -56,6 +57,7 @@ struct tls_bin {
 	ino_t ino;
 	off_t size;
 	int64_t mtime, mtime_ns;      /* size and mtime: a rewritten file is another */
+	int64_t ctime, ctime_ns;      /* and ctime (no user sets it back) */
 	int rc;                       /* what loader_attach_tls_binary returns;
 				       * objects: -ENODATA carries no TLS library */
 	bool object;                  /* judged as a shared object (locator only) */
@@ -98,6 +100,9 @@ struct loader {
 	struct scanq *scanq;          /* the scanner thread (load_scan.c); NULL: files
 				       * are scanned on the caller's thread */
 	uint64_t scan_stale;          /* scanned files that changed before their attach */
+	struct tls_cache *tcache;     /* verdicts that outlive the run (opts.tls_cache);
+				       * NULL: none */
+	char tcache_note[640];        /* why the cache file was ignored at start */
 	char status[1024];
 };
 
@@ -155,6 +160,16 @@ int load_tls_scanned(struct loader *l, loader_scanned_fn cb, void *arg);
  * read inline: said in the status line) and stopped, joined */
 void load_scan_start(struct loader *l);
 void load_scan_stop(struct loader *l);
+/* load_scan.c: the TLS cache file of opts.tls_cache read, before the known
+ * binaries are judged (a missing file is no error; why one is ignored:
+ * l->tcache_note); load_scan_stop frees it */
+void load_scan_cache_open(struct loader *l);
+/* load_scan.c: remember the located functions of a file judged (b: rc 0,
+ * its offsets) in the cache file; false when there is no cache */
+bool load_scan_persist(struct loader *l, const struct tls_bin *b);
+/* load_scan.c: the offsets the cache file holds for b's file (its identity)
+ * into b->off; false when it holds none */
+bool load_scan_recall(struct loader *l, struct tls_bin *b);
 
 /* write the one-line reason into err and return rc (a negative errno) */
 int load_fail(char *err, size_t errlen, int rc, const char *fmt, ...)

@@ -7,11 +7,34 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "common.h"
 #include "load_int.h"
+
+void load_scan_cache_open(struct loader *l)
+{
+	int rc;
+
+	if (!l->opts.tls_cache || !l->opts.tls_cache[0])
+		return;
+	l->tcache = malloc(sizeof(*l->tcache));
+	if (!l->tcache) {
+		snprintf(l->tcache_note, sizeof(l->tcache_note), "TLS cache %s not used: out of memory",
+			 l->opts.tls_cache);
+		return;
+	}
+	tls_cache_init(l->tcache, l->opts.tls_cache);
+	rc = tls_cache_load(l->tcache);
+	if (rc && rc != -ENOENT)
+		snprintf(l->tcache_note, sizeof(l->tcache_note), "TLS cache %s ignored (%s): every "
+			 "binary is scanned at its first exec, and the file rewritten",
+			 l->opts.tls_cache, rc == -EBADMSG ? "damaged or foreign" :
+			 rc == -EPERM ? "not root's alone, it or its directory" : strerror(-rc));
+}
 
 void load_scan_start(struct loader *l)
 {
@@ -26,6 +49,44 @@ void load_scan_stop(struct loader *l)
 {
 	scanq_free(l->scanq); /* before the skeleton goes: nothing is attached after */
 	l->scanq = NULL;
+	free(l->tcache);
+	l->tcache = NULL;
+}
+
+const char *loader_tls_cache_note(const struct loader *l)
+{
+	return l->tcache_note[0] ? l->tcache_note : NULL;
+}
+
+/* the cache's identity of the file b judges */
+static struct tls_cache_id cache_id(const struct tls_bin *b)
+{
+	return (struct tls_cache_id){ .dev = (uint64_t)b->dev, .ino = (uint64_t)b->ino,
+		.size = (uint64_t)b->size, .mtime = b->mtime, .mtime_ns = b->mtime_ns,
+		.ctime = b->ctime, .ctime_ns = b->ctime_ns, .object = b->object };
+}
+
+bool load_scan_persist(struct loader *l, const struct tls_bin *b)
+{
+	struct tls_cache_id id = cache_id(b);
+
+	if (!l->tcache || !tls_cache_put(l->tcache, &id, b->off, (int64_t)time(NULL)))
+		return false;
+	tls_cache_save(l->tcache); /* a failure is counted (status: tls scans) */
+	return true;
+}
+
+bool load_scan_recall(struct loader *l, struct tls_bin *b)
+{
+	struct tls_cache_id id = cache_id(b);
+	const struct tls_cache_ent *e = l->tcache ?
+		tls_cache_find(l->tcache, &id, (int64_t)time(NULL)) : NULL;
+
+	if (!e)
+		return false;
+	memcpy(b->off, e->off, sizeof(b->off));
+	tls_cache_save(l->tcache); /* its use, for the least recently used */
+	return true;
 }
 
 int loader_attach_tls_binary(struct loader *l, const char *path, char *err, size_t errlen)
@@ -78,6 +139,11 @@ void loader_scans(struct loader *l, struct loader_scans *out)
 		.queued = s.queued, .done = s.done, .timed_out = s.timed_out, .failed = s.failed,
 		.dropped = s.dropped, .joined = s.joined, .stale = l->scan_stale,
 		.max_ns = s.max_ns };
+	if (l->tcache) {
+		out->cache = l->tcache->path;
+		out->cache_hits = l->tcache->hits;
+		out->cache_failed = l->tcache->save_failed;
+	}
 }
 
 #define OBJS_MAX 128 /* mappings of one process looked at */

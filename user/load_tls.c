@@ -25,6 +25,7 @@
 #include "tls_scan.h"
 
 _Static_assert(N_TLS_FNS == TLS_SCAN_FNS, "tls_scan.c names every TLS function");
+_Static_assert(N_TLS_FNS == TLS_CACHE_FNS, "the TLS cache keeps every TLS function");
 
 void load_tls_fns(struct agentmon_bpf *s, struct tls_fn *f)
 {
@@ -100,15 +101,26 @@ static int tls_file_open(const char *path, struct tls_file *f)
 	return rc;
 }
 
-/* the file still has the size and mtime it had when opened (its content
- * was not rewritten while it was read and attached) */
+/* the file still has the size, mtime and ctime it had when opened (its
+ * content was not rewritten while it was read and attached) */
 static bool tls_file_same(const struct tls_file *f)
 {
 	struct stat now;
 
 	return !fstat(f->fd, &now) && now.st_dev == f->st.st_dev && now.st_ino == f->st.st_ino &&
 	       now.st_size == f->st.st_size && now.st_mtim.tv_sec == f->st.st_mtim.tv_sec &&
-	       now.st_mtim.tv_nsec == f->st.st_mtim.tv_nsec;
+	       now.st_mtim.tv_nsec == f->st.st_mtim.tv_nsec &&
+	       now.st_ctim.tv_sec == f->st.st_ctim.tv_sec &&
+	       now.st_ctim.tv_nsec == f->st.st_ctim.tv_nsec;
+}
+
+/* a verdict on f (as a binary or an object) with nothing judged yet */
+static struct tls_bin bin_of(const struct tls_file *f, bool object)
+{
+	return (struct tls_bin){ .object = object, .dev = f->st.st_dev, .ino = f->st.st_ino,
+		.size = f->st.st_size, .mtime = f->st.st_mtim.tv_sec,
+		.mtime_ns = f->st.st_mtim.tv_nsec, .ctime = f->st.st_ctim.tv_sec,
+		.ctime_ns = f->st.st_ctim.tv_nsec };
 }
 
 static void tls_file_close(struct tls_file *f)
@@ -457,11 +469,14 @@ static bool own_boring(struct loader *l, const char *path, const struct tls_file
 /* the cached verdict on the file f (as a binary or as an object), or NULL */
 static struct tls_bin *cached_bin(struct loader *l, const struct tls_file *f, bool object)
 {
+	struct tls_bin id = bin_of(f, object);
+
 	for (size_t i = 0; i < l->n_bins; i++) {
 		struct tls_bin *c = &l->bins[i];
 
-		if (c->object == object && c->dev == f->st.st_dev && c->ino == f->st.st_ino && c->size == f->st.st_size &&
-		    c->mtime == f->st.st_mtim.tv_sec && c->mtime_ns == f->st.st_mtim.tv_nsec)
+		if (c->object == object && c->dev == id.dev && c->ino == id.ino && c->size == id.size &&
+		    c->mtime == id.mtime && c->mtime_ns == id.mtime_ns && c->ctime == id.ctime &&
+		    c->ctime_ns == id.ctime_ns)
 			return c;
 	}
 	return NULL;
@@ -481,6 +496,17 @@ static void cache_bin(struct loader *l, const struct tls_bin *b)
 	}
 	if (l->n_bins < l->cap_bins)
 		l->bins[l->n_bins++] = *b;
+}
+
+/* a verdict kept for the next calls, unless the file was changing: tried
+ * again later (one too slow to read stays unread: its TLS is unseen,
+ * rather than be read again at each exec) */
+static void remember(struct loader *l, const struct tls_bin *b)
+{
+	if (b->rc == -ESTALE)
+		l->scan_stale++;
+	else
+		cache_bin(l, b);
 }
 
 /* whether the TLS uprobes can be loaded at all (else nothing is scanned) */
@@ -543,9 +569,7 @@ static void judge_obj(struct loader *l, const char *path, const struct tls_file 
 static void judge(struct loader *l, const char *show, const struct tls_file *f, bool object,
 		  struct tls_scan *et, struct tls_bin *b)
 {
-	*b = (struct tls_bin){ .object = object, .dev = f->st.st_dev, .ino = f->st.st_ino,
-		.size = f->st.st_size, .mtime = f->st.st_mtim.tv_sec,
-		.mtime_ns = f->st.st_mtim.tv_nsec };
+	*b = bin_of(f, object);
 	if (!tls_file_same(f)) {
 		b->rc = -ESTALE;
 		snprintf(b->msg, sizeof(b->msg), "%s: changed while it was read; not hooked", show);
@@ -554,12 +578,31 @@ static void judge(struct loader *l, const char *show, const struct tls_file *f, 
 	} else {
 		judge_bin(l, show, f, et, b);
 	}
-	/* a file changing: try again later; one too slow to read stays unread
-	 * (its TLS is unseen) rather than be read again at each exec */
-	if (b->rc == -ESTALE)
-		l->scan_stale++;
-	else
-		cache_bin(l, b);
+	remember(l, b);
+	if (b->rc == 0 || b->rc == -EMFILE) /* its offsets found: for the next runs too */
+		load_scan_persist(l, b);
+}
+
+/*
+ * the verdict b on the file f from the offsets the cache file holds for its
+ * identity (an earlier run scanned it), attached as a scan's: false when it
+ * holds none
+ */
+static bool recalled(struct loader *l, const char *show, const struct tls_file *f, bool object,
+		     struct tls_bin *b)
+{
+	struct tls_scan et = { .rc = 0, .loc_rc = -ENOENT };
+	size_t n;
+
+	*b = bin_of(f, object);
+	if (!tls_loadable(l) || !load_scan_recall(l, b))
+		return false;
+	memcpy(et.off, b->off, sizeof(et.off));
+	own_openssl(l, show, f, &et, b);
+	n = strlen(b->msg);
+	snprintf(b->msg + n, sizeof(b->msg) - n, " (file offsets from the TLS cache, not scanned)");
+	remember(l, b);
+	return true;
 }
 
 /* hand the file f to the scanner thread (it owns f's fd once queued) */
@@ -598,6 +641,10 @@ int load_tls_file(struct loader *l, const char *path, const struct load_scan_req
 		rc = reattach_bin(l, &f, c);
 		tls_file_close(&f);
 		return rc;
+	}
+	if (recalled(l, q->show, &f, q->object, &b)) {
+		tls_file_close(&f);
+		return load_fail(err, errlen, b.rc, "%s", b.msg);
 	}
 	if (!q->now && l->scanq && tls_loadable(l))
 		return queue_scan(l, &f, q, err, errlen);

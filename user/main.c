@@ -54,7 +54,7 @@ static const char RUN_USAGE[] =
 	"             [--capture-bytes N] [--conn-memory BYTES] [--idle-detach T]\n"
 	"             [--print all|alerts|none] [--pin-dir DIR | --no-pin]\n"
 	"             [--request-timeout SECS] [--tls-uprobes system|process]\n"
-	"             [--metrics ADDR:PORT] [-v]\n"
+	"             [--tls-cache FILE|none] [--metrics ADDR:PORT] [-v]\n"
 	"  Load the BPF programs, tag agents and print their events until SIGINT/SIGTERM.\n"
 	"  --config FILE        policy file (default " AM_DEFAULT_CONFIG " if present,\n"
 	"                       else the embedded default policy)\n"
@@ -77,6 +77,10 @@ static const char RUN_USAGE[] =
 	"                       every process traps, agents' calls are read) or process\n"
 	"                       (only tagged processes trap; may miss a child's first\n"
 	"                       calls, see README Known limits)\n"
+	"  --tls-cache FILE     where the TLS functions located in agent binaries are\n"
+	"                       kept, by file identity, so that a binary an earlier run\n"
+	"                       saw is hooked at its first exec, unscanned (default\n"
+	"                       " AM_DEFAULT_TLS_CACHE "; none: keep nothing)\n"
 	"  --idle-detach T      with no agent process alive for T (10s; 90s, 5m...), detach\n"
 	"                       the syscall, socket, packet and TLS hooks until one\n"
 	"                       appears, so that nobody pays for them (0: keep them)\n"
@@ -125,11 +129,13 @@ static int cmd_run(int argc, char **argv)
 		{ "pin-dir", required_argument, 0, 'P' }, { "no-pin", no_argument, 0, 'N' },
 		{ "request-timeout", required_argument, 0, 'R' },
 		{ "tls-uprobes", required_argument, 0, 'U' },
+		{ "tls-cache", required_argument, 0, 'K' },
 		{ "metrics", required_argument, 0, 'm' },
 		{ "verbose", no_argument, 0, 'v' }, { "help", no_argument, 0, 'h' }, { 0 },
 	};
 	struct collector_opts o = { .socket = AM_DEFAULT_SOCKET, .format = OUTPUT_TEXT,
-				    .idle_detach_ns = AM_IDLE_DETACH_NS };
+				    .idle_detach_ns = AM_IDLE_DETACH_NS,
+				    .tls_cache = AM_DEFAULT_TLS_CACHE };
 	struct sockaddr_storage ms;
 	socklen_t ml;
 	bool mloop;
@@ -165,6 +171,12 @@ static int cmd_run(int argc, char **argv)
 			if (strcmp(optarg, "system") && strcmp(optarg, "process"))
 				return usage_error("bad --tls-uprobes '%s' (system or process)", optarg);
 			o.tls_per_process = !strcmp(optarg, "process");
+			break;
+		case 'K':
+			if (strcmp(optarg, "none") && optarg[0] != '/')
+				return usage_error("--tls-cache wants an absolute path or none, not '%s'",
+						   optarg);
+			o.tls_cache = strcmp(optarg, "none") ? optarg : NULL;
 			break;
 		case 'M':
 			if (am_parse_u64(optarg, 1u << 20, 1u << 30, true, &v))

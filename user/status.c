@@ -268,6 +268,12 @@ static void text_scans(const struct status_scans *c, struct jw *out)
 	     (unsigned long long)c->done, (unsigned long long)c->timed_out,
 	     (unsigned long long)c->failed, (unsigned long long)c->dropped,
 	     (unsigned long long)c->stale, (unsigned long long)c->max_ms);
+	if (c->cache[0])
+		line(out, 2, "cache", "%s: %llu hit%s (hooked unscanned), %llu write%s failed",
+		     c->cache, (unsigned long long)c->cache_hits, c->cache_hits == 1 ? "" : "s",
+		     (unsigned long long)c->cache_failed, c->cache_failed == 1 ? "" : "s");
+	else
+		line(out, 2, "cache", "none (--tls-cache none): every binary is scanned");
 }
 
 static void text_tls(const struct status *s, struct jw *out)
@@ -481,7 +487,8 @@ static void json_scans(const struct status_scans *c, struct jw *w)
 	jw_bool(w, c->thread);
 	ju_all(w, (const struct figure[]){ { "depth", c->depth }, { "queued", c->queued },
 		   { "done", c->done }, { "timed_out", c->timed_out }, { "failed", c->failed },
-		   { "dropped", c->dropped }, { "stale", c->stale }, { "max_ms", c->max_ms } }, 8);
+		   { "dropped", c->dropped }, { "stale", c->stale }, { "max_ms", c->max_ms },
+		   { "cache_hits", c->cache_hits } }, 9);
 	jw_obj_end(w);
 }
 

@@ -12,7 +12,9 @@
 #                                  to $ERR; waits for "ready"; --no-record
 #                                  unless RUN-ARGS has --record DIR (or
 #                                  RECORD_ARGS is set, even to ""); its tags
-#                                  pinned in $PIN_DIR (removed at exit)
+#                                  pinned in $PIN_DIR (removed at exit); its
+#                                  TLS cache $T/tls-cache.d/cache (TLS_CACHE:
+#                                  another) unless RUN-ARGS has --tls-cache
 #   stop_collector [SIG]           signal it (TERM), assert exit 0 within 2 s;
 #                                  sets STOP_MS and validates $OUT
 #   am ARGS...                     build/agentmon ARGS...
@@ -148,7 +150,10 @@ start_collector() {
 	# ignored
 	local rec=${RECORD_ARGS---no-record}
 	case " $* " in *" --record "*) rec= ;; esac
-	env --default-signal=INT,TERM,HUP "$AGENTMON" run --format json $rec \
+	# the TLS verdicts cache of this test alone (TLS_CACHE: another file)
+	local cache="--tls-cache ${TLS_CACHE:-$T/tls-cache.d/cache}"
+	case " $* " in *" --tls-cache "*) cache= ;; esac
+	env --default-signal=INT,TERM,HUP "$AGENTMON" run --format json $rec $cache \
 		--socket "$SOCK" --pin-dir "$PIN_DIR" "$@" >"$OUT" 2>"$ERR" &
 	COLLECTOR_PID=$!
 	local deadline=$(($(date +%s) + READY_TIMEOUT))

@@ -122,7 +122,8 @@ shell_args() {
 answers() { case $1 in claude | codex | opencode | pi | gemini | qwen) ;; *) return 1 ;; esac; }
 
 # Codex's native binary (300 MB) is located and hooked when it first runs,
-# a scan of several seconds (README Known limits): a first `codex --version`
+# a scan of several seconds (README Known limits; this test's collector starts
+# with an empty TLS cache): a first `codex --version`
 # has it hooked before the run that is judged, whose own requests are then
 # read whole, whatever tokio thread writes them
 codex_hooked() { "$AGENTMON" status --socket "$SOCK" | grep -q "hooked: .*/codex ("; }

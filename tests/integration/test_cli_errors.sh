@@ -36,6 +36,7 @@ grep -q -- --agent "$T/cli.out" || problem "agentmon launch --help does not ment
 run_cli 2 "unknown option" run --bogus
 run_cli 2 "bad format" run --format xml --no-record --socket "$T/x.sock"
 run_cli 2 "bad capture size" run --capture-bytes 9999 --no-record --socket "$T/x.sock"
+run_cli 2 "relative tls cache" run --tls-cache tls-cache --no-record --socket "$T/x.sock"
 run_cli 2 "unknown command" frobnicate
 run_cli 2 "launch without command" launch --socket "$T/x.sock" --agent x
 

@@ -6,7 +6,10 @@
 # thread, that sends its buffer).  Real Codex
 # (`codex exec`) runs tagged in a loopback-only network namespace against
 # the mock OpenAI Responses API over HTTPS (tests/agents/mock_api.py with a
-# certificate from a test CA; CODEX_CA_CERTIFICATE, SSL_CERT_FILE):
+# certificate from a test CA; CODEX_CA_CERTIFICATE, SSL_CERT_FILE).  A first
+# collector locates it at a `codex --version` and keeps the offsets in its
+# TLS cache (run --tls-cache); a second one, with that cache, hooks codex at
+# its first exec, unscanned (status: a cache hit), and judges these runs:
 #   - its POST /v1/responses to api.openai.com (allowed by the default
 #     policy) is an http event decoded from the plaintext, and raises nothing
 #     (no monitor_degraded "TLS hooked, yet no plaintext" either);
@@ -69,13 +72,21 @@ start_collector --verbose   # the loader's verdicts on binaries are debug lines
 located() { grep -q "hooked (located EVP_AEAD_CTX_seal at 0x" "$ERR"; }
 WAIT_WHY="grep -i -e located -e aws-lc $ERR"
 
-# the binary is located and hooked when it first runs (the loader reads the
-# 300 MB file once, about two seconds): a first `codex --version` has it
-# hooked by inode before the runs that are judged, seen from their start
+# collector A: the binary is located and hooked when it first runs (the
+# loader reads the 300 MB file off the event loop, seconds), its offsets
+# kept in the TLS cache ($T/tls-cache.d/cache, lib.sh), by file identity
 T=$T "$TOP/tests/agents/netns.sh" "$T/hosts" \
 	"$AGENTMON" launch --socket "$SOCK" --agent codex -- "$codex" --version >/dev/null 2>&1 ||
 	fail "codex --version failed"
 wait_for 30 "codex located" located
+grep -q "^E " "$T/tls-cache.d/cache" 2>/dev/null ||
+	fail "no TLS cache written: $(ls -l "$T/tls-cache.d" 2>&1)"
+[ "$(stat -c %a "$T/tls-cache.d/cache")" = 600 ] || fail "the TLS cache is not 0600"
+stop_collector
+
+# collector B, with that cache: codex's first run (no warm-up) is hooked at
+# its exec, unscanned, so that its first POST is seen in plaintext
+start_collector --verbose
 run_codex api.openai.com
 wait_event 10 type=http agent=codex method=POST host=api.openai.com "path~^/v1/responses" tls=true
 apid=$(field agent_pid type=http agent=codex method=POST "path~^/v1/responses") || exit 1
@@ -92,5 +103,9 @@ expect 1 type=alert agent_pid="$ppid"   # no monitor_degraded: every record had 
 
 st=$("$AGENTMON" status --socket "$SOCK") || fail "status failed"
 echo "$st" | grep -q "hooked: .*/codex (its own" || fail "status does not list codex as hooked: $st"
+echo "$st" | grep -Eq "cache: *$T/tls-cache.d/cache: [1-9][0-9]* hits? " || fail "status shows no TLS cache hit: $st"
+grep -q "hooked (file offsets from the TLS cache, not scanned)" "$ERR" ||
+	fail "codex was not hooked from the TLS cache: $(grep -i codex "$ERR" | head -n 5)"
+located && fail "collector B scanned codex again"
 stop_collector
-pass "aws-lc located in codex; its POST /v1/responses seen in plaintext, allowed host quiet, unlisted host outbound_post"
+pass "aws-lc located in codex and kept in the TLS cache; the next collector hooks it unscanned: its first POST /v1/responses seen in plaintext, allowed host quiet, unlisted host outbound_post"

@@ -74,8 +74,9 @@ wait_for 20 "runtime.node located" located
 
 stop_collector
 # 2. Copilot itself, first run for a fresh collector: its runtime.node is
-# scanned at its open and hooked before the first request
-start_collector --verbose
+# scanned at its open and hooked before the first request (no TLS cache:
+# the first collector's would spare the scan, test_codex_tls)
+start_collector --verbose --tls-cache none
 cat >"$T/run.sh" <<'SH'
 set -u
 python3 "$TOP/tests/agents/mock_api.py" 127.0.0.1 8443 "$T/requests.log" "$T/cert.pem" \

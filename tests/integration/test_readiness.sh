@@ -31,7 +31,7 @@ os.execv(agent[0], agent)' "$SOCK" "$T/bin/claude" -c 'exec "$1" "$2" "$3/loop.p
 	claude "$loop" "$N" "$T"
 OUT=$T/race.jsonl
 ERR=$T/race.err
-env --default-signal=INT,TERM,HUP "$AGENTMON" run --format json --no-record \
+env --default-signal=INT,TERM,HUP "$AGENTMON" run --format json --no-record --tls-cache "$T/tls-cache.d/cache" \
 	--socket "$SOCK" --pin-dir "$PIN_DIR" >"$OUT" 2>"$ERR" &
 COLLECTOR_PID=$!
 deadline=$(($(date +%s) + READY_TIMEOUT))
