@@ -12,6 +12,8 @@
 #include "tls_scan.h"
 
 #define SCAN_SECTION_MAX (512ull << 20)  /* a symbol table larger is skipped */
+#define SCAN_READ_MAX (256ull << 20)     /* all the tables read of one file, at most
+					  * (libelf keeps each until elf_end) */
 
 const char *const tls_scan_syms[TLS_SCAN_FNS] = {
 	"SSL_write", "SSL_write_ex", "SSL_read", "SSL_read_ex",
@@ -91,10 +93,28 @@ static int scan_table(Elf *e, const GElf_Shdr *sh, Elf_Data *data, uint64_t dead
 	return 0;
 }
 
+/*
+ * a section worth reading: a dynamic section or a symbol table whose entries
+ * have their type's size (a crafted entsize of 1 would loop per byte), within
+ * SCAN_SECTION_MAX and, with the ones read before (*read), SCAN_READ_MAX
+ */
+static bool table_ok(Elf *e, const GElf_Shdr *sh, uint64_t *read)
+{
+	Elf_Type t = sh->sh_type == SHT_DYNAMIC ? ELF_T_DYN : ELF_T_SYM;
+
+	if (sh->sh_type != SHT_DYNAMIC && sh->sh_type != SHT_SYMTAB && sh->sh_type != SHT_DYNSYM)
+		return false;
+	if (!sh->sh_entsize || sh->sh_entsize != gelf_fsize(e, t, 1, EV_CURRENT) ||
+	    sh->sh_size > SCAN_SECTION_MAX || *read + sh->sh_size > SCAN_READ_MAX)
+		return false;
+	*read += sh->sh_size;
+	return true;
+}
+
 /* the symbol scan (tls_scan_syms_fd), cut short once *cancel is set */
 static int syms_until(int fd, const atomic_bool *cancel, struct tls_scan *out)
 {
-	uint64_t deadline = mono_ns() + TLS_SCAN_BUDGET_NS;
+	uint64_t deadline = mono_ns() + TLS_SCAN_BUDGET_NS, read = 0;
 	Elf_Scn *scn = NULL;
 	Elf *e;
 
@@ -114,9 +134,14 @@ static int syms_until(int fd, const atomic_bool *cancel, struct tls_scan *out)
 		Elf_Data *data;
 		GElf_Shdr sh;
 
-		if (!gelf_getshdr(scn, &sh) || !sh.sh_entsize || sh.sh_size > SCAN_SECTION_MAX ||
-		    (sh.sh_type != SHT_DYNAMIC && sh.sh_type != SHT_SYMTAB &&
-		     sh.sh_type != SHT_DYNSYM) || !(data = elf_getdata(scn, NULL)))
+		/* a crafted file's thousands of sections: the budget holds here too */
+		if (mono_ns() > deadline || (cancel && atomic_load(cancel))) {
+			out->rc = -ETIME;
+			break;
+		}
+		if (!gelf_getshdr(scn, &sh) || !table_ok(e, &sh, &read))
+			continue;
+		if (!(data = elf_getdata(scn, NULL)))
 			continue;
 		if (sh.sh_type == SHT_DYNAMIC)
 			scan_needed(e, &sh, data, out);

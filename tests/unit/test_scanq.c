@@ -19,6 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <elf.h>
+
 #include <cmocka.h>
 
 #include "scanq.h"
@@ -203,6 +205,39 @@ static void test_scan_not_elf(void **state)
 	close(j.fd);
 }
 
+/*
+ * a crafted ELF: 4000 dynamic sections over the same 16 MiB with an entry
+ * size of 1 (each would be read whole and walked byte by byte): skipped, so
+ * the scan ends at once with nothing found
+ */
+static void test_scan_crafted_sections(void **state)
+{
+	enum { N = 4000 };
+	struct scanq_job j = job_of("c");
+	Elf64_Ehdr eh = { .e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64, ELFDATA2LSB,
+				       EV_CURRENT },
+			  .e_type = ET_DYN, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
+			  .e_shoff = 4096, .e_ehsize = sizeof(Elf64_Ehdr),
+			  .e_shentsize = sizeof(Elf64_Shdr), .e_shnum = N };
+	Elf64_Shdr *sh = calloc(N, sizeof(*sh));
+	struct tls_scan s;
+
+	(void)state;
+	assert_non_null(sh);
+	for (int i = 1; i < N; i++)
+		sh[i] = (Elf64_Shdr){ .sh_type = SHT_DYNAMIC, .sh_offset = 1 << 20,
+				      .sh_size = 16 << 20, .sh_entsize = 1 };
+	assert_int_equal(pwrite(j.fd, &eh, sizeof(eh), 0), sizeof(eh));
+	assert_int_equal(pwrite(j.fd, sh, N * sizeof(*sh), 4096), (ssize_t)(N * sizeof(*sh)));
+	assert_int_equal(ftruncate(j.fd, 32 << 20), 0); /* sparse */
+	free(sh);
+	/* 0, not -ETIME: done within the symbol scan's budget */
+	assert_int_equal(tls_scan_syms_fd(j.fd, &s), 0);
+	assert_false(s.imports);
+	assert_int_equal(s.off[0], -1);
+	close(j.fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -210,6 +245,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bounded_and_stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_executables_first, setup, teardown),
 		cmocka_unit_test(test_scan_not_elf),
+		cmocka_unit_test(test_scan_crafted_sections),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
