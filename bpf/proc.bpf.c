@@ -220,12 +220,19 @@ int BPF_PROG(proc_exit, struct task_struct *p)
 	struct am_tag *tag;
 	struct am_exit e;
 
-	if (!tgid_bit(tgid) || !(tag = bpf_map_lookup_elem(&tagged, &tgid)))
+	if (!tgid_bit(tgid))
 		return 0;
+	/* per-thread and per-process TLS state goes whether or not the tag is
+	 * still there (a reused pid must not inherit it) */
 	bpf_map_delete_elem(&tls_lastrd, &pt); /* p is the current task */
 	if (BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0; /* other threads of the group still run */
 	bpf_map_delete_elem(&tls_readers, &tgid);
+	bpf_map_delete_elem(&llm_rx, &tgid);
+	if (!(tag = bpf_map_lookup_elem(&tagged, &tgid))) {
+		awslc_gone(tgid);
+		return 0;
+	}
 	hdr_fill(&e.hdr, AM_EV_EXIT, sizeof(e), tag);
 	e.status = BPF_CORE_READ(p, exit_code);
 	if (e.status & 0x7f)

@@ -650,15 +650,9 @@ static __always_inline int last_read_fd(struct task_struct *task, __u64 pt)
  * tgid -> bytes of TLS reads still captured whole (head_emit): armed by a
  * request head written, set by the collector while it reads a model API
  * exchange of the process over TLS (user/llmconn.h), deleted when it has
- * none; LRU: a stale entry goes
+ * none, and at the process's exit (proc.bpf.c); map in common.bpf.h
  */
 #define AM_ANSWER_ARM (128 << 10)
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 256);
-	__type(key, __u32);
-	__type(value, __s64);
-} llm_rx SEC(".maps");
 
 /* a read of a process whose model API answer is being read: true while the
  * budget lasts (moved bytes taken from it) */
