@@ -199,6 +199,7 @@ struct loader_scans {
 	bool thread;                  /* a scanner thread runs (else inline) */
 	uint64_t depth, queued, done, timed_out, failed, dropped, joined, stale, max_ns;
 	uint64_t cache_hits;          /* files attached from the TLS cache, unscanned */
+	uint64_t evicted;             /* verdicts kept in memory given way to newer ones */
 	uint64_t cache_failed;        /* writes of the cache file that failed */
 	const char *cache;            /* its path (NULL: none) */
 };

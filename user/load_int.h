@@ -84,6 +84,8 @@ struct loader {
 	uint64_t gc_quiet_until;      /* monotonic ns: no sweep before */
 	struct tls_bin *bins;         /* binary verdicts, TLS_BIN_MAX at most */
 	size_t n_bins, cap_bins;
+	size_t bin_evict;             /* where cache_bin looks next when full */
+	uint64_t bins_evicted;        /* verdicts given way to newer ones */
 	char tls_libs[256];           /* the shared libraries hooked, for messages */
 	bool tls_scoped;              /* the libraries' uprobes are per tagged process
 				       * (load_scope.c); else system-wide */
@@ -185,6 +187,9 @@ void load_tls_attach_libs(struct loader *l);
 void load_tls_widen(struct loader *l, const char *why);
 /* load_tls.c: the usual node binaries (their own OpenSSL), hooked at start */
 void load_tls_attach_known(struct loader *l);
+/* load_tls.c: keep a verdict (TLS_BIN_MAX at most, then in place of one whose
+ * file is not attached nor running) */
+void load_tls_cache_bin(struct loader *l, const struct tls_bin *b);
 /* load_tls.c: the TLS functions of the skeleton, N_TLS_FNS of them */
 void load_tls_fns(struct agentmon_bpf *s, struct tls_fn *f);
 /* load_tls.c: detach every uprobe (in the background: each waits for RCU);

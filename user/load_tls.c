@@ -482,8 +482,14 @@ static struct tls_bin *cached_bin(struct loader *l, const struct tls_file *f, bo
 	return NULL;
 }
 
-/* remember b (unless the table is full: later calls scan again) */
-static void cache_bin(struct loader *l, const struct tls_bin *b)
+/*
+ * load_tls_cache_bin - remember b; with TLS_BIN_MAX kept, in place of the
+ * next verdict (round robin) whose file has no uprobes attached and runs
+ * nowhere: an agent opening thousands of empty objects cannot fill the
+ * table and have its hooked binaries scanned (and attached) again at every
+ * ClientHello.  With none to give way, b is not kept (scanned again).
+ */
+void load_tls_cache_bin(struct loader *l, const struct tls_bin *b)
 {
 	if (l->n_bins == l->cap_bins && l->cap_bins < TLS_BIN_MAX) {
 		size_t cap = l->cap_bins ? 2 * l->cap_bins : 16;
@@ -494,8 +500,19 @@ static void cache_bin(struct loader *l, const struct tls_bin *b)
 			l->cap_bins = cap;
 		}
 	}
-	if (l->n_bins < l->cap_bins)
+	if (l->n_bins < l->cap_bins) {
 		l->bins[l->n_bins++] = *b;
+		return;
+	}
+	for (size_t k = 0; k < l->n_bins; k++) {
+		struct tls_bin *c = &l->bins[l->bin_evict++ % l->n_bins];
+
+		if (!c->attached && !c->running) {
+			*c = *b;
+			l->bins_evicted++;
+			return;
+		}
+	}
 }
 
 /* a verdict kept for the next calls, unless the file was changing: tried
@@ -506,7 +523,7 @@ static void remember(struct loader *l, const struct tls_bin *b)
 	if (b->rc == -ESTALE)
 		l->scan_stale++;
 	else
-		cache_bin(l, b);
+		load_tls_cache_bin(l, b);
 }
 
 /* whether the TLS uprobes can be loaded at all (else nothing is scanned) */

@@ -119,6 +119,7 @@ struct status_scans {
 	uint64_t dropped;             /* refused, the queue full (judged unseen) */
 	uint64_t stale;               /* changed before their attach (not hooked) */
 	uint64_t max_ms;              /* the longest scan */
+	uint64_t evicted;             /* verdicts given way (4096 kept): scanned again */
 	uint64_t cache_hits;          /* attached from the TLS cache file, unscanned */
 	uint64_t cache_failed;        /* writes of that file that failed */
 	char cache[STATUS_PATH_MAX];  /* its path ("": none) */
