@@ -107,11 +107,7 @@ static bool tls_file_same(const struct tls_file *f)
 {
 	struct stat now;
 
-	return !fstat(f->fd, &now) && now.st_dev == f->st.st_dev && now.st_ino == f->st.st_ino &&
-	       now.st_size == f->st.st_size && now.st_mtim.tv_sec == f->st.st_mtim.tv_sec &&
-	       now.st_mtim.tv_nsec == f->st.st_mtim.tv_nsec &&
-	       now.st_ctim.tv_sec == f->st.st_ctim.tv_sec &&
-	       now.st_ctim.tv_nsec == f->st.st_ctim.tv_nsec;
+	return !fstat(f->fd, &now) && scanq_same_file(&now, &f->st);
 }
 
 /* a verdict on f (as a binary or an object) with nothing judged yet */

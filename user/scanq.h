@@ -80,7 +80,8 @@ int scanq_fd(const struct scanq *q);
  * (call until false: one wakeup may stand for several) */
 bool scanq_pop(struct scanq *q, struct scanq_job *out);
 void scanq_stats(struct scanq *q, struct scanq_stats *out);
-/* same file and same content as far as fstat tells (dev, ino, size, mtime) */
+/* same file and same content as far as fstat tells (dev, ino, size, mtime,
+ * ctime: no user sets it back) */
 bool scanq_same_file(const struct stat *a, const struct stat *b);
 
 #endif
