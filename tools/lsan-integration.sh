@@ -27,9 +27,12 @@ for t in "${tests[@]}"; do
 	name=$(basename "$t" .sh)
 	case $name in
 	# test_install installs files and runs no collector; test_agents_quiet
-	# drives all nine real agents once more (minutes under ASan) through the
-	# same collector paths test_agents_tagging and the *_tls tests cover here
-	test_install | test_agents_quiet) continue ;;
+	# and test_agents_tagging drive all nine real agents (minutes under ASan)
+	# through the collector paths the *_tls and intent tests cover here;
+	# test_report's time is Chromium's and test_doctor's the scan of 300 MB
+	# agent binaries (the report and the locator are fuzzed: fuzz_report,
+	# fuzz_tls_locate)
+	test_install | test_agents_quiet | test_agents_tagging | test_report | test_doctor) continue ;;
 	esac
 	log=$logdir/$name.log
 	AGENTMON=$PWD/$bin timeout -k 10 900 bash "$t" >"$log" 2>&1

@@ -1,10 +1,10 @@
 #!/bin/bash
 # Fuzz smoke for `make test`: every libFuzzer target replays its seed corpus
-# and then runs briefly (FUZZ_SMOKE_SECONDS, default 10) on fresh inputs.
+# and then runs briefly (FUZZ_SMOKE_SECONDS, default 6) on fresh inputs.
 # `make fuzz` runs them for longer.
 set -eu
 cd "$(dirname "$0")/../.."
-secs=${FUZZ_SMOKE_SECONDS:-10}
+secs=${FUZZ_SMOKE_SECONDS:-6}
 for bin in build/fuzz/fuzz_*; do
 	name=$(basename "$bin"); corpus=tests/fuzz/corpus/${name#fuzz_}
 	work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
