@@ -180,7 +180,9 @@ int loader_attach_tls_objects(struct loader *l, uint32_t pid, const char *label,
 int loader_scan_object(struct loader *l, uint32_t pid, const char *path, const char *label,
 		       char *err, size_t errlen);
 
-/* a scan the scanner thread finished, judged and attached on the loop */
+/* a scan the scanner thread finished, judged and attached on the loop:
+ * told once for the process that asked and once for each process of another
+ * executable that asked for the same file meanwhile (scanq.h, joiners) */
 struct loader_scanned {
 	const char *label;            /* as the request gave it */
 	uint32_t pid;                 /* the process that asked */
@@ -197,7 +199,7 @@ int loader_scan_collect(struct loader *l, loader_scanned_fn cb, void *arg);
 /* the scanner's figures (scanq.h), stale: changed before their attach */
 struct loader_scans {
 	bool thread;                  /* a scanner thread runs (else inline) */
-	uint64_t depth, queued, done, timed_out, failed, dropped, joined, stale, max_ns;
+	uint64_t depth, queued, done, timed_out, failed, dropped, joined, untold, stale, max_ns;
 	uint64_t cache_hits;          /* files attached from the TLS cache, unscanned */
 	uint64_t evicted;             /* verdicts kept in memory given way to newer ones */
 	uint64_t cache_failed;        /* writes of the cache file that failed */

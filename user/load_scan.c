@@ -137,7 +137,7 @@ void loader_scans(struct loader *l, struct loader_scans *out)
 		scanq_stats(l->scanq, &s);
 	*out = (struct loader_scans){ .thread = l->scanq != NULL, .depth = s.depth,
 		.queued = s.queued, .done = s.done, .timed_out = s.timed_out, .failed = s.failed,
-		.dropped = s.dropped, .joined = s.joined, .stale = l->scan_stale,
+		.dropped = s.dropped, .joined = s.joined, .untold = s.untold, .stale = l->scan_stale,
 		.max_ns = s.max_ns, .evicted = l->bins_evicted };
 	if (l->tcache) {
 		out->cache = l->tcache->path;

@@ -685,8 +685,13 @@ int load_tls_scanned(struct loader *l, loader_scanned_fn cb, void *arg)
 		tls_file_close(&f);
 		r.rc = b.rc;
 		r.msg = b.msg;
-		if (cb)
+		for (uint32_t i = 0; cb && i <= j.n_joiners; i++) {
+			if (i) { /* a process of another executable joined the scan */
+				r.label = j.joiners[i - 1].label;
+				r.pid = j.joiners[i - 1].pid;
+			}
 			cb(arg, &r);
+		}
 		n++;
 	}
 	return n;

@@ -2,6 +2,7 @@
 /* scanq.c - the scanner thread and its bounded job queue (see scanq.h). */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -144,13 +145,36 @@ void scanq_free(struct scanq *q)
 	free(q);
 }
 
-/* the slot holding st's identity, or NULL (locked) */
-static struct slot *slot_of(struct scanq *q, const struct stat *st)
+/* the slot holding st's identity as an object or not (any: either), or
+ * NULL (locked) */
+static struct slot *slot_of(struct scanq *q, const struct stat *st, bool any, bool object)
 {
 	for (size_t i = 0; i < SCANQ_MAX; i++)
-		if (q->slots[i].state != SLOT_FREE && scanq_same_file(&q->slots[i].job.st, st))
+		if (q->slots[i].state != SLOT_FREE && scanq_same_file(&q->slots[i].job.st, st) &&
+		    (any || q->slots[i].job.object == object))
 			return &q->slots[i];
 	return NULL;
+}
+
+/* job's process joins s's scan, to be told its result: once per
+ * executable; past SCANQ_JOINERS counted untold (locked) */
+static void join(struct scanq *q, struct slot *s, const struct scanq_job *job)
+{
+	struct scanq_job *j = &s->job;
+
+	q->st.joined++;
+	if (!job->label[0] || !strncmp(j->label, job->label, SCANQ_NAME))
+		return;
+	for (uint32_t i = 0; i < j->n_joiners; i++)
+		if (!strncmp(j->joiners[i].label, job->label, SCANQ_NAME))
+			return;
+	if (j->n_joiners == SCANQ_JOINERS) {
+		q->st.untold++;
+		return;
+	}
+	j->joiners[j->n_joiners].pid = job->pid;
+	snprintf(j->joiners[j->n_joiners].label, SCANQ_NAME, "%s", job->label);
+	j->n_joiners++;
 }
 
 int scanq_push(struct scanq *q, const struct scanq_job *job)
@@ -159,8 +183,8 @@ int scanq_push(struct scanq *q, const struct scanq_job *job)
 	int rc = 0;
 
 	pthread_mutex_lock(&q->lock);
-	if (slot_of(q, &job->st)) {
-		q->st.joined++;
+	if ((s = slot_of(q, &job->st, false, job->object))) {
+		join(q, s, job);
 		rc = -EALREADY;
 		goto out;
 	}
@@ -173,6 +197,7 @@ int scanq_push(struct scanq *q, const struct scanq_job *job)
 		goto out;
 	}
 	s->job = *job;
+	s->job.n_joiners = 0;
 	s->seq = q->seq++;
 	s->state = SLOT_WAITING;
 	q->st.queued++;
@@ -188,7 +213,7 @@ bool scanq_has(struct scanq *q, const struct stat *st)
 	bool has;
 
 	pthread_mutex_lock(&q->lock);
-	has = slot_of(q, st) != NULL;
+	has = slot_of(q, st, true, false) != NULL;
 	pthread_mutex_unlock(&q->lock);
 	return has;
 }

@@ -10,8 +10,11 @@
  * objects, then in push order) and hands the job back,
  * result filled, through scanq_pop, signalled on the eventfd scanq_fd the
  * loop polls.  The loop attaches through the same fd and checks the
- * identity again.  Jobs are de-duplicated per identity (one waiting,
- * running or finished-not-collected job per file); the queue is bounded
+ * identity again.  Jobs are de-duplicated per identity and kind (one
+ * waiting, running or finished-not-collected job per file as an executable
+ * and one as a shared object); a push joining a job adds its process and
+ * executable to the job's joiners (one per executable, SCANQ_JOINERS at
+ * most, the rest counted untold), so each is told the result; the queue is bounded
  * (SCANQ_MAX: a push beyond is refused and counted).  Every field shared
  * between the threads is under the queue's lock; a job belongs to the
  * worker only while it runs.  scanq_free cancels the running scan (it
@@ -31,6 +34,7 @@
 #define SCANQ_MAX 256                 /* jobs waiting, running or done at once (each
 				       * holds its file open: a python maps ~50 objects) */
 #define SCANQ_NAME 256
+#define SCANQ_JOINERS 8               /* other processes told of one file's scan */
 
 struct scanq_job {
 	int fd;                       /* the file, read only; owned by the queue
@@ -40,6 +44,13 @@ struct scanq_job {
 	uint32_t pid;                 /* the process that made it wanted */
 	char show[SCANQ_NAME];        /* the file's name in messages */
 	char label[SCANQ_NAME];       /* that process's executable (tls_watch's key) */
+	/* processes of other executables that asked for the same file (and
+	 * kind) while this job was queued or running: told its result too */
+	uint32_t n_joiners;
+	struct {
+		uint32_t pid;
+		char label[SCANQ_NAME];
+	} joiners[SCANQ_JOINERS];
 	struct tls_scan scan;         /* filled by the worker */
 };
 
@@ -51,6 +62,8 @@ struct scanq_stats {
 	uint64_t failed;              /* of them, unreadable as they claim */
 	uint64_t dropped;             /* refused: the queue was full */
 	uint64_t joined;              /* pushes of a file already queued */
+	uint64_t untold;              /* of them, joins past SCANQ_JOINERS executables:
+				       * not told (judged again at its next ClientHello) */
 	uint64_t max_ns;              /* the longest scan */
 };
 
@@ -66,9 +79,10 @@ int scanq_new(struct scanq **out, scanq_work_fn work);
  * window), join it, close every fd still held */
 void scanq_free(struct scanq *q);
 /*
- * scanq_push - queue job (its fd and identity; scan ignored).  0: queued,
- * the fd is the queue's now; -EALREADY: a job for the same identity is
- * queued, running or not collected yet (the fd stays the caller's);
+ * scanq_push - queue job (its fd, identity and kind; scan and joiners
+ * ignored).  0: queued, the fd is the queue's now; -EALREADY: a job for the
+ * same identity and kind is queued, running or not collected yet, job's
+ * process joined it (the fd stays the caller's);
  * -ENOSPC: the queue is full, counted as dropped (the fd stays the caller's)
  */
 int scanq_push(struct scanq *q, const struct scanq_job *job);

@@ -263,13 +263,13 @@ static void text_scans(const struct status_scans *c, struct jw *out)
 {
 	line(out, 0, "tls scans", "%s; %llu waiting, %llu queued, %llu done (%llu timed out, "
 	     "%llu failed), %llu dropped (queue full), %llu changed while read, %llu verdicts "
-	     "evicted; longest %llu ms",
+	     "evicted, %llu joiners untold; longest %llu ms",
 	     c->thread ? "off the event loop" : "on the event loop (no scanner thread)",
 	     (unsigned long long)c->depth, (unsigned long long)c->queued,
 	     (unsigned long long)c->done, (unsigned long long)c->timed_out,
 	     (unsigned long long)c->failed, (unsigned long long)c->dropped,
 	     (unsigned long long)c->stale, (unsigned long long)c->evicted,
-	     (unsigned long long)c->max_ms);
+	     (unsigned long long)c->untold, (unsigned long long)c->max_ms);
 	if (c->cache[0])
 		line(out, 2, "cache", "%s: %llu hit%s (hooked unscanned), %llu write%s failed",
 		     c->cache, (unsigned long long)c->cache_hits, c->cache_hits == 1 ? "" : "s",
@@ -490,7 +490,8 @@ static void json_scans(const struct status_scans *c, struct jw *w)
 	ju_all(w, (const struct figure[]){ { "depth", c->depth }, { "queued", c->queued },
 		   { "done", c->done }, { "timed_out", c->timed_out }, { "failed", c->failed },
 		   { "dropped", c->dropped }, { "stale", c->stale }, { "max_ms", c->max_ms },
-		   { "cache_hits", c->cache_hits }, { "evicted", c->evicted } }, 10);
+		   { "cache_hits", c->cache_hits }, { "evicted", c->evicted },
+		   { "untold", c->untold } }, 11);
 	jw_obj_end(w);
 }
 

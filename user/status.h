@@ -118,6 +118,8 @@ struct status_scans {
 	uint64_t timed_out, failed;   /* of those done: over a time budget, unreadable */
 	uint64_t dropped;             /* refused, the queue full (judged unseen) */
 	uint64_t stale;               /* changed before their attach (not hooked) */
+	uint64_t untold;              /* processes that joined a scan of another's and
+				       * were not told its result (SCANQ_JOINERS) */
 	uint64_t max_ms;              /* the longest scan */
 	uint64_t evicted;             /* verdicts given way (4096 kept): scanned again */
 	uint64_t cache_hits;          /* attached from the TLS cache file, unscanned */

@@ -2,7 +2,8 @@
 /*
  * test_scanq.c - the scanner thread's queue: a job goes out with its fd and
  * comes back scanned, signalled on the eventfd; a second push of the same
- * file joins the first; a full queue refuses and counts; stopping closes
+ * file joins the first, and each process of another executable that joins
+ * is told the result; a full queue refuses and counts; stopping closes
  * what was never scanned or collected and joins a worker in the middle of
  * a scan.  The work is a stand-in held on a pipe, so every state is reached
  * on purpose, never by timing; tls_scan_fd on a file that is no ELF.
@@ -131,6 +132,55 @@ static void test_roundtrip_and_join(void **state)
 	scanq_free(q);
 }
 
+/* a file pushed again by processes of other executables while it is
+ * scanned: each is told the result (one per executable, SCANQ_JOINERS at
+ * most, the rest counted); the same file as a shared object is a job of
+ * its own (it is judged as one) */
+static void test_join_tells_each(void **state)
+{
+	struct scanq *q;
+	struct scanq_job a = job_of("a"), other = a, obj = a, out;
+	struct scanq_stats st;
+	bool got_exe = false, got_obj = false;
+
+	(void)state;
+	assert_int_equal(scanq_new(&q, held_work), 0);
+	assert_int_equal(scanq_push(q, &a), 0);
+	wait_started();
+	for (int i = 0; i <= SCANQ_JOINERS; i++) { /* b, c, ...: one more than told */
+		snprintf(other.label, sizeof(other.label), "/usr/bin/%c", 'b' + i);
+		other.pid = 43 + (uint32_t)i;
+		assert_int_equal(scanq_push(q, &other), -EALREADY);
+		assert_int_equal(scanq_push(q, &other), -EALREADY); /* the same again: once */
+	}
+	assert_int_equal(scanq_push(q, &a), -EALREADY);          /* the first's own: not a joiner */
+	obj.fd = dup(a.fd);
+	obj.object = true;
+	assert_int_equal(scanq_push(q, &obj), 0);               /* as an object: its own job */
+	scanq_stats(q, &st);
+	assert_int_equal(st.joined, 2 * (SCANQ_JOINERS + 1) + 1);
+	assert_int_equal(st.untold, 2); /* each join of the one past them */
+	assert_int_equal(write(gate[1], "ok", 2), 2);
+	for (int n = 0; n < 2; n++) {
+		while (!scanq_pop(q, &out))
+			assert_true(readable(scanq_fd(q), 5000));
+		if (out.object) {
+			got_obj = true;
+			assert_int_equal(out.n_joiners, 0);
+		} else {
+			got_exe = true;
+			assert_string_equal(out.label, "/usr/bin/a");
+			assert_int_equal(out.n_joiners, SCANQ_JOINERS);
+			assert_string_equal(out.joiners[0].label, "/usr/bin/b");
+			assert_int_equal(out.joiners[0].pid, 43);
+			assert_string_equal(out.joiners[SCANQ_JOINERS - 1].label, "/usr/bin/i");
+		}
+		close(out.fd);
+	}
+	assert_true(got_exe && got_obj);
+	scanq_free(q);
+}
+
 static void test_bounded_and_stop(void **state)
 {
 	struct scanq *q;
@@ -242,6 +292,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_roundtrip_and_join, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_join_tells_each, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bounded_and_stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_executables_first, setup, teardown),
 		cmocka_unit_test(test_scan_not_elf),

@@ -52,7 +52,7 @@ static void sample(struct status *s)
 		.processes = 3, .attaches = 2, .fds = 24, .attached = 5,
 		.inherited = 7, .failed = 1 };
 	s->scans = (struct status_scans){ .thread = true, .depth = 1, .queued = 9, .done = 8,
-		.timed_out = 1, .failed = 2, .dropped = 3, .stale = 4, .max_ms = 2500, .evicted = 7,
+		.timed_out = 1, .failed = 2, .dropped = 3, .stale = 4, .max_ms = 2500, .evicted = 7, .untold = 2,
 		.cache_hits = 6, .cache_failed = 1, .cache = "/var/lib/agentmon/tls-cache" };
 }
 
@@ -150,7 +150,8 @@ static void test_text(void **state)
 				      "fork, 1 not covered\n"));
 	assert_non_null(strstr(w.buf, "tls scans:      off the event loop; 1 waiting, 9 queued, "
 				      "8 done (1 timed out, 2 failed), 3 dropped (queue full), 4 "
-				      "changed while read, 7 verdicts evicted; longest 2500 ms\n  cache:        "
+				      "changed while read, 7 verdicts evicted, 2 joiners untold; longest "
+				      "2500 ms\n  cache:        "
 				      "/var/lib/agentmon/tls-cache: 6 hits (hooked unscanned), 1 "
 				      "write failed\n"));
 	assert_non_null(strstr(w.buf, "tls binaries:   2 (hooked: plaintext read; unseen: judged "
@@ -215,7 +216,7 @@ static void test_json(void **state)
 		"\"system_wide_why\":null,\"processes\":3,\"attaches\":2,\"perf_fds\":24,"
 		"\"attached\":5,\"covered_at_fork\":7,\"not_covered\":1},"
 		"\"tls_scans\":{\"thread\":true,\"depth\":1,\"queued\":9,\"done\":8,"
-		"\"timed_out\":1,\"failed\":2,\"dropped\":3,\"stale\":4,\"max_ms\":2500,\"cache_hits\":6,\"evicted\":7},"
+		"\"timed_out\":1,\"failed\":2,\"dropped\":3,\"stale\":4,\"max_ms\":2500,\"cache_hits\":6,\"evicted\":7,\"untold\":2},"
 		"\"tls_binaries\":["
 		"{\"exe\":\"/usr/bin/node\",\"verdict\":\"hooked\","
 		"\"why\":\"its own OpenSSL/BoringSSL, hooked\"},"
