@@ -59,6 +59,8 @@ struct inspect {
 	struct table *conns;
 	struct reasm *reasm;
 	uint64_t conns_evicted;    /* connections forgotten while open (table full) */
+	uint64_t unattributed, unattributed_bytes; /* socketless TLS answer reads of a
+				    * process with several exchanges open: whose is not known */
 	struct names *names;
 	inspect_emit_fn print, judge, hello;
 	inspect_is_llm_fn is_llm;  /* NULL: no exchange is read */
@@ -184,6 +186,8 @@ void inspect_status(const struct inspect *in, struct status_http *h)
 	h->heads_evicted = r.evicted;
 	h->heads_budget = r.budget_full;
 	h->conns_evicted = in->conns_evicted;
+	h->answers_unattributed = in->unattributed;
+	h->answers_unattributed_bytes = in->unattributed_bytes;
 }
 
 void inspect_clock(struct inspect *in, uint64_t now_boot_ns)
@@ -691,7 +695,8 @@ static bool answer_one(const void *key, void *val, void *arg)
 /*
  * TLS plaintext a process read with no socket known (node reads through a
  * memory BIO): the answer of its one open model API exchange over TLS, if
- * it has exactly one (else it is not known whose: not used)
+ * it has exactly one (with several it is not known whose: not used, counted
+ * in status http as unattributed)
  */
 static bool socketless_answer(struct inspect *in, const struct event *ev)
 {
@@ -700,6 +705,10 @@ static bool socketless_answer(struct inspect *in, const struct event *ev)
 	if (ev->data.source != AM_DATA_TLS_RECV || ev->data.family || !in->llm.open)
 		return false;
 	table_each(in->conns, answer_one, &a);
+	if (a.n > 1) {
+		in->unattributed++;
+		in->unattributed_bytes += ev->data.ret > 0 ? (uint64_t)ev->data.ret : 0;
+	}
 	if (a.n != 1)
 		return a.n > 0;
 	in->cur = ev;

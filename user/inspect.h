@@ -59,8 +59,9 @@ void inspect_data(struct inspect *in, const struct event *ev);
 /* the time now (boot ns), from the record being fed or the loop's clock; the
  * stage never reads the host's clock once it has been given one (replays) */
 void inspect_clock(struct inspect *in, uint64_t now_boot_ns);
-/* what the stage could not keep, for `agentmon status`: the heads_* and
- * conns_evicted figures of h (the rest is left alone) */
+/* what the stage could not keep, for `agentmon status`: the heads_*,
+ * conns_evicted and answers_unattributed* figures of h (the rest is left
+ * alone) */
 struct status_http;
 void inspect_status(const struct inspect *in, struct status_http *h);
 

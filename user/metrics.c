@@ -116,6 +116,7 @@ static void lost(struct jw *out, const struct status *s)
 		{ "http_head_budget", s->http.heads_budget },
 		{ "connection_evicted", s->http.conns_evicted },
 		{ "upload_count_evicted", s->http.uploads_evicted },
+		{ "tls_answer_unattributed", s->http.answers_unattributed },
 		{ "conn_state_evicted", s->resources.conn_evicted },
 		{ "tls_link_refused", s->resources.links_refused },
 		{ "tls_uprobe_failed", s->tls_uprobes.failed },

@@ -215,10 +215,12 @@ static void text_webhooks(const struct status_webhooks *w, struct jw *out)
 static void text_http(const struct status_http *h, struct jw *out)
 {
 	line(out, 0, "http", "%llu heads judged incomplete, %llu partial heads evicted, "
-	     "%llu cut by the budget, %llu connections evicted, %llu upload counts evicted",
+	     "%llu cut by the budget, %llu connections evicted, %llu upload counts evicted, "
+	     "%llu socketless TLS answer reads (%llu bytes) not attributed",
 	     (unsigned long long)h->heads_incomplete, (unsigned long long)h->heads_evicted,
 	     (unsigned long long)h->heads_budget, (unsigned long long)h->conns_evicted,
-	     (unsigned long long)h->uploads_evicted);
+	     (unsigned long long)h->uploads_evicted, (unsigned long long)h->answers_unattributed,
+	     (unsigned long long)h->answers_unattributed_bytes);
 }
 
 static void text_degraded(const struct status_degraded *d, struct jw *out)
@@ -429,7 +431,9 @@ static void json_http(const struct status_http *h, struct jw *w)
 {
 	const struct figure f[] = { { "heads_incomplete", h->heads_incomplete },
 		{ "heads_evicted", h->heads_evicted }, { "heads_budget", h->heads_budget },
-		{ "conns_evicted", h->conns_evicted }, { "uploads_evicted", h->uploads_evicted } };
+		{ "conns_evicted", h->conns_evicted }, { "uploads_evicted", h->uploads_evicted },
+		{ "answers_unattributed", h->answers_unattributed },
+		{ "answers_unattributed_bytes", h->answers_unattributed_bytes } };
 
 	jw_key(w, "http");
 	jw_obj_begin(w);

@@ -71,6 +71,10 @@ struct status_http {
 	uint64_t heads_budget;        /* heads cut short: the reassembly budget was spent */
 	uint64_t conns_evicted;       /* connections forgotten while open (table full) */
 	uint64_t uploads_evicted;     /* upload counts (agent, destination) forgotten */
+	uint64_t answers_unattributed; /* TLS answer reads with no socket (node's memory
+				       * BIO) of a process with several model API
+				       * exchanges open: not used, whose is not known */
+	uint64_t answers_unattributed_bytes; /* their bytes */
 };
 
 /* what the monitor lost sight of since start (each also raised monitor_degraded) */

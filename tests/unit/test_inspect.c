@@ -528,6 +528,7 @@ static void test_llm_socketless_answer(void **state)
 	uint8_t hello[256];
 	size_t n = client_hello(hello, "api.anthropic.com");
 	struct event ev = data_event(AM_DATA_SOCK_SEND, hello, n, (int64_t)n, 443);
+	struct status_http h = { 0 };
 
 	inspect_on_llm(f->in, is_llm, print);
 	inspect_data(f->in, &ev);
@@ -550,6 +551,24 @@ static void test_llm_socketless_answer(void **state)
 	inspect_data(f->in, &ev);
 	assert_int_equal(f->n, 2); /* the first request's http event, shown at the second */
 	assert_int_equal(f->out[1].type, AM_EV_HTTP);
+	inspect_status(f->in, &h);
+	assert_int_equal(h.answers_unattributed, 0);
+	/* two exchanges of the process open (a second connection): whose the
+	 * read is cannot be told; not used, counted */
+	ev = data_event(AM_DATA_SOCK_SEND, hello, n, (int64_t)n, 443);
+	ev.data.sport = 40100;
+	inspect_data(f->in, &ev);
+	ev = data_event(AM_DATA_TLS_SEND, head, sizeof(head) - 1, sizeof(head) - 1, 443);
+	ev.data.sport = 40100;
+	inspect_data(f->in, &ev);
+	ev = data_event(AM_DATA_TLS_RECV, resp, sizeof(resp) - 1, sizeof(resp) - 1, 0);
+	ev.data.family = 0;
+	inspect_data(f->in, &ev);
+	inspect_status(f->in, &h);
+	assert_int_equal(h.answers_unattributed, 1);
+	assert_int_equal(h.answers_unattributed_bytes, sizeof(resp) - 1);
+	for (int i = 2; i < f->n; i++)
+		assert_int_not_equal(f->out[i].type, AM_EV_LLM); /* neither got it */
 }
 
 /* a target longer than the capture: judged, method unknown; the rest counted */

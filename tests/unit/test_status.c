@@ -42,7 +42,8 @@ static void sample(struct status *s)
 	s->tail = (struct status_tail){ .connected = 2, .served = 5, .missed = 77, .gone = 3 };
 	s->webhooks = (struct status_webhooks){ .count = 1, .delivered = 2, .spooled = 1,
 						 .last_error = "connect: refused" };
-	s->http = (struct status_http){ .heads_incomplete = 3, .conns_evicted = 1 };
+	s->http = (struct status_http){ .heads_incomplete = 3, .conns_evicted = 1,
+					  .answers_unattributed = 2, .answers_unattributed_bytes = 900 };
 	s->degraded = (struct status_degraded){ .undecodable = 3, .tags_lost = 2,
 						 .tag_writes_failed = 1, .scratch_busy = 4,
 						 .tls_no_socket = 5 };
@@ -138,7 +139,8 @@ static void test_text(void **state)
 	assert_non_null(strstr(w.buf, "recording:      off\n"));
 	assert_non_null(strstr(w.buf, "http:           3 heads judged incomplete, 0 partial heads "
 			       "evicted, 0 cut by the budget, 1 connections evicted, 0 upload "
-			       "counts evicted\n"));
+			       "counts evicted, 2 socketless TLS answer reads (900 bytes) not "
+			       "attributed\n"));
 	assert_non_null(strstr(w.buf, "webhooks:       1: 2 delivered, 0 queued, 1 spooled, "
 				      "0 failed attempts, 0 rejected, 0 dropped (queue full), 0 expired\n"
 				      "  last error:   connect: refused\n"));
@@ -206,7 +208,8 @@ static void test_json(void **state)
 		"\"webhooks\":{\"count\":1,\"queued\":0,\"delivered\":2,\"spooled\":1,\"failed\":0,"
 		"\"rejected\":0,\"dropped\":0,\"expired\":0,\"last_error\":\"connect: refused\"},"
 		"\"http\":{\"heads_incomplete\":3,\"heads_evicted\":0,\"heads_budget\":0,"
-		"\"conns_evicted\":1,\"uploads_evicted\":0},"
+		"\"conns_evicted\":1,\"uploads_evicted\":0,\"answers_unattributed\":2,"
+		"\"answers_unattributed_bytes\":900},"
 		"\"degraded\":{\"undecodable_records\":3,\"tags_lost\":2,"
 		"\"tag_writes_failed\":1,\"scratch_busy\":4,\"tls_no_socket\":5},"
 		"\"resources\":{\"fds_open\":0,\"fds_limit\":0,\"links\":0,\"link_budget\":0,"
