@@ -213,3 +213,17 @@ bool am_color_ok(int fd)
 
 	return isatty(fd) && !(no && *no);
 }
+
+bool am_so_name(const char *path)
+{
+	const char *b = strrchr(path, '/'), *v;
+	size_t n;
+
+	b = b ? b + 1 : path;
+	n = strlen(b);
+	if (n > 3 && !strcmp(b + n - 3, ".so"))
+		return true;
+	if (!(v = strstr(b, ".so.")) || v == b || !v[4])
+		return false;
+	return strspn(v + 4, "0123456789.") == strlen(v + 4);
+}

@@ -64,5 +64,8 @@ uint64_t am_now_ns(int clock_id);
 uint64_t am_raise_nofile(void);
 /* descriptors this process has open now (/proc/self/fd), -1 when unknown */
 long am_fds_open(void);
+/* whether path's last component names a shared library: *.so or
+ * *.so.N[.N...] (not ld.so.cache, not notes.so.txt) */
+bool am_so_name(const char *path);
 
 #endif

@@ -254,16 +254,12 @@ void tls_watch_scanned(struct tls_watch *w, const struct loader_scanned *r, char
 /* a file name a process maps as a shared object: *.node, *.so, *.so.N[.N...] */
 static bool object_name(const char *path)
 {
-	const char *b = strrchr(path, '/'), *v;
+	const char *b = strrchr(path, '/');
 	size_t n;
 
 	b = b ? b + 1 : path;
 	n = strlen(b);
-	if ((n > 5 && !strcmp(b + n - 5, ".node")) || (n > 3 && !strcmp(b + n - 3, ".so")))
-		return true;
-	if (!(v = strstr(b, ".so.")) || !v[4])
-		return false;
-	return strspn(v + 4, "0123456789.") == strlen(v + 4); /* not ld.so.cache */
+	return (n > 5 && !strcmp(b + n - 5, ".node")) || am_so_name(b);
 }
 
 void tls_watch_open(struct tls_watch *w, const struct event *ev)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common.h"
 #include "intent.h"
 #include "output.h"
 #include "view.h"
@@ -164,12 +165,9 @@ static enum view_cat fold_cat(const char *path)
 		"/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/", "/usr/local/lib/", "/etc/ld.so.",
 		"/usr/share/python", "/usr/share/nodejs/", "/usr/lib", NULL,
 	};
-	const char *b = base_name(path);
-
 	if (prefix_any(path, locale) || strstr(path, "/gconv/"))
 		return VIEW_LOCALE;
-	if (prefix_any(path, lib) || strstr(b, ".so.") ||
-	    (strlen(b) > 3 && !strcmp(b + strlen(b) - 3, ".so")))
+	if (prefix_any(path, lib) || am_so_name(path))
 		return VIEW_LIB;
 	return system_path(path) ? VIEW_SYSTEM : VIEW_OTHER;
 }

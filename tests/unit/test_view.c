@@ -88,6 +88,10 @@ static void test_classify(void **state)
 	assert_int_equal(view_classify("/lib/x86_64-linux-gnu/libc.so.6", O_RDONLY, false, 3, cwd),
 			 VIEW_LIB);
 	assert_int_equal(view_classify("/opt/x/libfoo.so", O_RDONLY, false, 3, cwd), VIEW_LIB);
+	assert_int_equal(view_classify("/opt/x/libfoo.so.1.2", O_RDONLY, false, 3, cwd), VIEW_LIB);
+	/* a name that only looks like one is not folded away among libraries */
+	assert_int_equal(view_classify("/home/u/app/keys.so.txt", O_RDONLY, false, 3, cwd),
+			 VIEW_SHOW);
 	assert_int_equal(view_classify("/usr/lib/python3.11/tokenize.py", O_RDONLY, false, 3, cwd),
 			 VIEW_LIB);
 	assert_int_equal(view_classify("/usr/lib/locale/C.utf8/LC_CTYPE", O_RDONLY, false, 3, cwd),
