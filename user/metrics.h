@@ -86,15 +86,19 @@ void metrics_stop(struct metrics *m);
 /* ---- what status does not carry (metrics_gather.c) ---- */
 struct loader;
 
-/* the ring buffer's positions, mapped read-only once (fd: the events map) */
+/* the ring buffer's positions: its two position pages in one read-only
+ * mapping (fd: the events map) */
 struct metrics_ring {
 	int fd;
 	uint64_t size;
-	void *cons, *prod;
+	void *cons, *prod;            /* prod: cons's mapping, a page on */
 };
 
+/* r mapped; on any failure r->size stays 0 (metrics say the ring is unknown) */
 void metrics_ring_init(struct metrics_ring *r, int fd);
 void metrics_ring_release(struct metrics_ring *r);
+/* the ring's size and bytes produced and not consumed; false when unmapped */
+bool metrics_ring_read(const struct metrics_ring *r, uint64_t *size, uint64_t *used);
 
 /* s's hooks, ring buffer use and CPU time filled (s->st set by the caller) */
 void metrics_gather(struct metrics_snap *s, struct loader *l, struct metrics_ring *r);

@@ -2,7 +2,8 @@
 /*
  * metrics_gather.c - what metrics show beyond status: each hook's attach
  * state (the loader), the ring buffer's use (its producer and consumer
- * positions, mapped read-only: libbpf 1.1 has no ring__avail_data_size) and
+ * positions, mapped read-only once beside libbpf's own mapping: libbpf 1.1
+ * neither exposes it nor has ring__avail_data_size) and
  * the process's CPU time.  Apart from metrics.c, which links without the
  * loader (the unit tests).
  */
@@ -28,26 +29,37 @@ void metrics_ring_init(struct metrics_ring *r, int fd)
 	memset(&info, 0, sizeof(info));
 	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) || !info.max_entries)
 		return;
-	/* page 0: the consumer position; page 1: the producer's (read-only) */
-	r->cons = mmap(NULL, (size_t)page, PROT_READ, MAP_SHARED, fd, 0);
-	r->prod = mmap(NULL, (size_t)page, PROT_READ, MAP_SHARED, fd, page);
-	if (r->cons == MAP_FAILED || r->prod == MAP_FAILED) {
-		metrics_ring_release(r);
+	/* one read-only mapping of the two position pages: page 0 the
+	 * consumer's, page 1 the producer's (not the data pages) */
+	r->cons = mmap(NULL, 2 * (size_t)page, PROT_READ, MAP_SHARED, fd, 0);
+	if (r->cons == MAP_FAILED) {
+		r->cons = NULL;
 		return;
 	}
+	r->prod = (char *)r->cons + page;
 	r->size = info.max_entries;
 }
 
 void metrics_ring_release(struct metrics_ring *r)
 {
-	long page = sysconf(_SC_PAGESIZE);
-
-	if (r->cons && r->cons != MAP_FAILED)
-		munmap(r->cons, (size_t)page);
-	if (r->prod && r->prod != MAP_FAILED)
-		munmap(r->prod, (size_t)page);
+	if (r->cons)
+		munmap(r->cons, 2 * (size_t)sysconf(_SC_PAGESIZE));
 	r->cons = r->prod = NULL;
 	r->size = 0;
+}
+
+bool metrics_ring_read(const struct metrics_ring *r, uint64_t *size, uint64_t *used)
+{
+	uint64_t cons, prod;
+
+	*size = *used = 0;
+	if (!r->size)
+		return false;
+	cons = __atomic_load_n((const uint64_t *)r->cons, __ATOMIC_ACQUIRE);
+	prod = __atomic_load_n((const uint64_t *)r->prod, __ATOMIC_ACQUIRE);
+	*size = r->size;
+	*used = prod >= cons ? prod - cons : 0;
+	return true;
 }
 
 static void add_hook(const char *name, bool attached, void *arg)
@@ -73,20 +85,13 @@ static double cpu_seconds(void)
 void metrics_gather(struct metrics_snap *s, struct loader *l, struct metrics_ring *r)
 {
 	struct loader_tls_scope t;
-	uint64_t cons, prod;
 
 	s->n_hooks = 0;
 	loader_hooks(l, add_hook, s);
 	loader_tls_scope(l, &t);
 	add_hook("tls_uprobes", t.hooked, s);
 	s->cpu_seconds = cpu_seconds();
-	s->ring_known = r->size != 0;
-	if (!s->ring_known)
-		return;
-	cons = __atomic_load_n((const uint64_t *)r->cons, __ATOMIC_ACQUIRE);
-	prod = __atomic_load_n((const uint64_t *)r->prod, __ATOMIC_ACQUIRE);
-	s->ring_size = r->size;
-	s->ring_used = prod >= cons ? prod - cons : 0;
+	s->ring_known = metrics_ring_read(r, &s->ring_size, &s->ring_used);
 }
 
 int metrics_update(struct metrics *m, const struct status_sources *src,

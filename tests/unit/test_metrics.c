@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* test_metrics.c - Prometheus text: families, samples, label escaping, listen addresses. */
+/* test_metrics.c - Prometheus text: families, samples, label escaping, listen
+ * addresses; the ring buffer's positions mapped once. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,7 +16,49 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <bpf/bpf.h>
+
 #include "metrics.h"
+
+/* mappings of BPF maps this process holds (/proc/self/maps) */
+static int bpf_mappings(void)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[512];
+	int n = 0;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, "anon_inode:bpf-map") != NULL;
+	fclose(f);
+	return n;
+}
+
+/* the ring buffer's position pages are mapped once (libbpf maps its own),
+ * read-only, and read as size and use; a real ring buffer map (root) */
+static void test_ring_mapped_once(void **state)
+{
+	struct metrics_ring r;
+	uint64_t size, used;
+	int before, fd;
+
+	(void)state;
+	fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "test_ring", 0, 0, 1 << 16, NULL);
+	if (fd < 0)
+		skip(); /* not root, or no BPF here: nothing to map */
+	before = bpf_mappings();
+	metrics_ring_init(&r, fd);
+	assert_int_equal(bpf_mappings(), before + 1);
+	assert_true(metrics_ring_read(&r, &size, &used));
+	assert_int_equal(size, 1 << 16);
+	assert_int_equal(used, 0);
+	metrics_ring_release(&r);
+	assert_int_equal(bpf_mappings(), before);
+	assert_false(metrics_ring_read(&r, &size, &used));
+	metrics_ring_init(&r, -1); /* no map: unknown, nothing mapped */
+	assert_false(metrics_ring_read(&r, &size, &used));
+	close(fd);
+}
 
 static char *label_of(const char *v)
 {
@@ -311,6 +354,7 @@ int main(void)
 		cmocka_unit_test(test_alert_kinds_bounded),
 		cmocka_unit_test(test_parse_listen),
 		cmocka_unit_test(test_http),
+		cmocka_unit_test(test_ring_mapped_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
