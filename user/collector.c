@@ -28,7 +28,6 @@
 
 #define POLL_MS 100
 #define SWEEP_NS (2ull * 1000 * 1000 * 1000) /* stale tags are looked for this often */
-#define PIN_ROOT "/sys/fs/bpf/agentmon"
 
 struct collector {
 	const struct collector_opts *opts;
@@ -54,12 +53,8 @@ struct collector {
 	struct tagstore tags;        /* pinned names, adoption, stale sweep */
 	uint64_t swept;              /* boot ns of the last sweep */
 	char pin_dir[STATUS_PATH_MAX];
-	struct metrics *metrics;     /* --metrics: NULL when off */
-	struct metrics_ring ring;    /* the ring buffer's use, for metrics */
-	struct metrics_alerts alerts_by_kind;
-	uint64_t metrics_at;         /* monotonic ns of the last snapshot */
-	char metrics_at_addr[80];    /* where metrics listen ("" off): a reload's
-				      * metrics.listen takes effect at restart */
+	struct metrics_feed metrics; /* --metrics (a reload's metrics.listen takes
+				      * effect at restart) */
 };
 
 static void record_agents(struct collector *c);
@@ -197,7 +192,7 @@ static void show(void *arg, const struct event *ev)
 
 	c->shown[ev->type < STATUS_TYPES ? ev->type : 0]++;
 	if (ev->type == AM_EV_ALERT && ev->alert)
-		metrics_count_alert(&c->alerts_by_kind, ev->alert->rule, ev->alert->severity);
+		metrics_count_alert(&c->metrics.alerts, ev->alert->rule, ev->alert->severity);
 	control_publish(&c->ctl, ev);
 	if (c->opts->print == PRINT_NONE ||
 	    (c->opts->print == PRINT_ALERTS && ev->type != AM_EV_ALERT && ev->type != AM_EV_DROP))
@@ -387,7 +382,7 @@ static void reload(struct collector *c)
 	if (install_rules(c))
 		am_err("policy reload: cannot update the kernel's agent rules");
 	save_agents(c); /* new agents' names before their first records */
-	if (!c->opts->metrics && strcmp(p->metrics_listen ? p->metrics_listen : "", c->metrics_at_addr))
+	if (!c->opts->metrics && strcmp(p->metrics_listen ? p->metrics_listen : "", c->metrics.addr))
 		am_warn("policy reload: metrics.listen changed: it takes effect at the next start");
 	am_info("policy reloaded from %s", c->config ? c->config : "<default>");
 }
@@ -506,85 +501,39 @@ static struct status_sources sources_of(struct collector *c, uint32_t uid)
 /* a "status" request: this run's figures (status.c) formatted into out; 0 or -ENOMEM */
 static int on_status(void *arg, const struct ucred *peer, bool json, struct jw *out)
 {
-	struct collector *c = arg;
-	struct status_sources src = sources_of(c, peer->uid);
-	struct status s;
-	int ret;
+	struct status_sources src = sources_of(arg, peer->uid);
 
-	status_init(&s);
-	ret = status_gather(&s, &src);
-	if (!ret)
-		ret = status_format(&s, json, out);
-	status_release(&s);
-	return ret;
+	return status_answer(&src, json, out);
 }
 
 /* ---- metrics ---- */
 
-#define METRICS_EVERY_NS 1000000000ull
-
 /* --metrics ADDR:PORT, else the policy's metrics.listen: listen (a warning
- * when not loopback) and publish a first snapshot */
+ * when not loopback) */
 static int metrics_on(struct collector *c)
 {
 	const char *at = c->opts->metrics ? c->opts->metrics : c->policy->metrics_listen;
-	struct sockaddr_storage sa;
-	socklen_t len;
 	bool loopback;
-	char err[256];
+	char err[512];
 
-	if (!at)
-		return 0;
-	snprintf(c->metrics_at_addr, sizeof(c->metrics_at_addr), "%s", at);
-	metrics_ring_init(&c->ring, loader_events_fd(c->loader));
-	if (metrics_parse_listen(at, &sa, &len, &loopback)) {
-		am_err("bad metrics address '%s' (ADDR:PORT, [ADDR6]:PORT)", at);
+	if (metrics_feed_start(&c->metrics, at, loader_events_fd(c->loader), &loopback, err,
+			       sizeof(err))) {
+		am_err("%s", err);
 		return AM_EXIT_USAGE;
 	}
 	if (!loopback)
 		am_warn("metrics on %s: not a loopback address, anyone who reaches it reads "
 			"the collector's figures (agent names included)", at);
-	if (metrics_start(&c->metrics, &sa, len, err, sizeof(err))) {
-		am_err("%s (%s)", err, at);
-		return AM_EXIT_USAGE;
-	}
 	return 0;
 }
 
 /* once a second: a fresh snapshot for the scrapes (the server's thread only copies it) */
 static void metrics_step(struct collector *c)
 {
-	struct status_sources src;
-	uint64_t now = am_now_ns(CLOCK_MONOTONIC);
+	struct status_sources src = sources_of(c, 0);
 
-	if (!c->metrics || (c->metrics_at && now - c->metrics_at < METRICS_EVERY_NS))
-		return;
-	c->metrics_at = now;
-	src = sources_of(c, 0);
-	if (metrics_update(c->metrics, &src, &c->alerts_by_kind, &c->ring))
+	if (metrics_feed_step(&c->metrics, &src, am_now_ns(CLOCK_MONOTONIC)) < 0)
 		am_debug("metrics: out of memory, the scrapes keep the last snapshot");
-}
-
-/* the bpffs directory of this run's pinned tags: --pin-dir, else one per socket */
-static void pin_dir_of(struct collector *c)
-{
-	const char *sock = c->opts->socket;
-	size_t n;
-
-	if (c->opts->pin_dir) {
-		snprintf(c->pin_dir, sizeof(c->pin_dir), "%s", c->opts->pin_dir);
-		return;
-	}
-	if (!strcmp(sock, AM_DEFAULT_SOCKET)) {
-		snprintf(c->pin_dir, sizeof(c->pin_dir), "%s", PIN_ROOT);
-		return;
-	}
-	/* PIN_ROOT-run_x_agentmon.sock: the socket path made one file name */
-	n = (size_t)snprintf(c->pin_dir, sizeof(c->pin_dir), PIN_ROOT "-");
-	for (sock += *sock == '/'; *sock && n < sizeof(c->pin_dir) - 1 && n < 240; sock++)
-		c->pin_dir[n++] = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-					 "0123456789._-", *sock) ? *sock : '_';
-	c->pin_dir[n] = '\0';
 }
 
 /* load, attach and configure the BPF side (no socket exists yet) */
@@ -605,7 +554,7 @@ static int start_loader(struct collector *c)
 		return AM_EXIT_USAGE;
 	}
 	if (!c->opts->no_pin) {
-		pin_dir_of(c);
+		tagstore_pin_dir(c->opts->pin_dir, c->opts->socket, c->pin_dir, sizeof(c->pin_dir));
 		lo.pin_dir = c->pin_dir;
 	}
 	if (loader_open(&c->loader, &lo, err, sizeof(err))) {
@@ -765,8 +714,7 @@ static void step(struct collector *c)
 static void stop(struct collector *c)
 {
 	sd_notify(0, "STOPPING=1");
-	metrics_stop(c->metrics); /* first: its thread reads nothing of ours, but ends */
-	metrics_ring_release(&c->ring);
+	metrics_feed_stop(&c->metrics); /* first: its thread reads nothing of ours, but ends */
 	if (c->rb && c->pl) {
 		ring_buffer__consume(c->rb); /* drain what was committed */
 		report_drops(c);

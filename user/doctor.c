@@ -270,43 +270,33 @@ static size_t unseen_bins(json_t *st)
 	return n;
 }
 
-/* whether one part of the hooks line says a hook is missing */
-static bool part_degraded(const char *p, size_t n)
+/* the status's hook_gaps array into why ("hook: why; ..."); how many, -1: none */
+static int gaps_of(json_t *st, char *why, size_t len)
 {
-	static const char *const bad[] = { "not loadable", "failed", "no cgroup", "not mounted",
-					   "not attached", "not hooked" };
-	char part[512];
-	unsigned a, b;
-
-	snprintf(part, sizeof(part), "%.*s", (int)n, p);
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (strstr(part, bad[i]))
-			return true;
-	for (const char *s = strchr(part, '/'); s; s = strchr(s + 1, '/'))
-		if (s > part && sscanf(s - 1, "%u/%u attached", &a, &b) == 2 && a < b)
-			return true;
-	return false;
-}
-
-int doctor_hooks_degraded(const char *hooks, char *why, size_t len)
-{
-	size_t used = 0;
-	int n = 0;
+	json_t *gaps = json_object_get(st, "hook_gaps"), *g;
+	size_t i, used = 0;
 
 	if (len)
 		why[0] = '\0';
-	for (const char *p = hooks; p && *p;) {
-		const char *end = strstr(p, "; ");
-		size_t plen = end ? (size_t)(end - p) : strlen(p);
+	if (!json_is_array(gaps))
+		return -1;
+	json_array_foreach(gaps, i, g) {
+		const char *h = json_string_value(json_object_get(g, "hook"));
+		const char *w = json_string_value(json_object_get(g, "why"));
 
-		if (part_degraded(p, plen)) {
-			if (used < len)
-				used += (size_t)snprintf(why + used, len - used, "%s%.*s", n ? "; " : "",
-							 (int)plen, p);
-			n++;
-		}
-		p = end ? end + 2 : NULL;
+		if (used < len)
+			used += (size_t)snprintf(why + used, len - used, "%s%s: %s", i ? "; " : "",
+						 h ? h : "?", w ? w : "?");
 	}
+	return (int)json_array_size(gaps);
+}
+
+int doctor_hooks_degraded(const char *status_json, char *why, size_t len)
+{
+	json_t *st = json_loads(status_json ? status_json : "", 0, NULL);
+	int n = gaps_of(st, why, len);
+
+	json_decref(st);
 	return n;
 }
 
@@ -317,7 +307,6 @@ static void service_summary(struct doctor *d, const char *reply)
 	const char *scope;
 	uint64_t drops, lost;
 	size_t unseen;
-	const char *hl;
 	char hooks[512];
 	int bad;
 
@@ -332,9 +321,8 @@ static void service_summary(struct doctor *d, const char *reply)
 	       jnum(st, "degraded", "tag_writes_failed");
 	unseen = unseen_bins(st);
 	scope = json_string_value(json_object_get(json_object_get(st, "tls_uprobes"), "scope"));
-	hl = json_string_value(json_object_get(st, "hooks"));
-	bad = doctor_hooks_degraded(hl, hooks, sizeof(hooks));
-	doctor_add(d, "collector", drops || lost || unseen || bad ? DOCTOR_DEGRADED : DOCTOR_OK,
+	bad = gaps_of(st, hooks, sizeof(hooks)); /* -1: an older collector, not reported */
+	doctor_add(d, "collector", drops || lost || unseen || bad > 0 ? DOCTOR_DEGRADED : DOCTOR_OK,
 		   "pid %llu on %s, up %llus, %llu agents tagged; drops %llu, "
 		   "undecodable/lost tags %llu, agent hooks %s, TLS uprobes %s, %zu binaries' TLS "
 		   "unseen; hooks %s%s",
@@ -344,7 +332,7 @@ static void service_summary(struct doctor *d, const char *reply)
 		   (unsigned long long)drops, (unsigned long long)lost,
 		   json_is_true(json_object_get(st, "agent_hooks")) ? "attached" : "detached (idle)",
 		   scope ? scope : "?", unseen,
-		   !hl ? "not reported" : bad ? "degraded: " : "all attached", bad ? hooks : "");
+		   bad < 0 ? "not reported" : bad ? "missing now: " : "all attached", hooks);
 	json_decref(st);
 }
 

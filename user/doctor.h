@@ -76,11 +76,10 @@ int doctor_format(const struct doctor *d, bool json, char **out);
  * symbols, shared, located (OK); unknown, unreadable, "not checked (time
  * budget)" (DEGRADED) */
 enum doctor_state doctor_tls_state(int rc, const char **word);
-/* the parts of the collector's hooks line (status "hooks": loader_status)
- * that say a hook is missing or falls back ("not loadable", "failed",
- * "no cgroup v2 mount", "not mounted", "not attached", "3/4 attached"),
- * "; "-joined into why; how many */
-int doctor_hooks_degraded(const char *hooks, char *why, size_t len);
+/* the collector's hooks missing or short now (status --json "hook_gaps":
+ * [{hook, why}], loader_gaps), each "hook: why", "; "-joined into why; how
+ * many, or -1 when the status has no such array (not reported) */
+int doctor_hooks_degraded(const char *status_json, char *why, size_t len);
 /* 0 when every item is OK (and none was lost), else 1: SPEC's "exits 1
  * when something is degraded" */
 int doctor_exit(const struct doctor *d);

@@ -223,11 +223,11 @@ static void attach_data(struct loader *l, int cgfd)
 	int n = 0;
 
 	if (!bpf_program__autoload(dp[0])) {
-		load_status_add(l, "; socket data hooks: not loadable on this kernel");
+		load_gap(l, LOAD_GAP_AGENT, "socket data hooks", "not loadable on this kernel");
 		return;
 	}
 	if (!l->skel->rodata->sock_have_storage) {
-		load_status_add(l, "; socket data hooks: no sk_storage in sock_addr programs, not attached");
+		load_gap(l, LOAD_GAP_AGENT, "socket data hooks", "no sk_storage in sock_addr programs, not attached");
 		return;
 	}
 	for (int i = 0; i < N_DATA_PROGS; i++) {
@@ -236,6 +236,9 @@ static void attach_data(struct loader *l, int cgfd)
 	}
 	load_status_add(l, "; cgroup skb egress/ingress (data, DNS): %d/%d attached (cap %u bytes, window %u)",
 		   n, N_DATA_PROGS, l->skel->rodata->data_cap, l->skel->rodata->data_window);
+	if (n < N_DATA_PROGS)
+		load_gap(l, LOAD_GAP_AGENT | LOAD_GAP_UNSAID, "socket data hooks", "%d/%d attached",
+			 n, N_DATA_PROGS);
 }
 
 /* attach the sock_addr hooks; a failure is reported in the status only */
@@ -246,18 +249,18 @@ static void attach_sock(struct loader *l, const struct loader_opts *opts)
 	int fd, n = 0;
 
 	if (!bpf_program__autoload(l->skel->progs.sock_connect4)) {
-		load_status_add(l, "; cgroup sock hooks: not loadable on this kernel");
+		load_gap(l, LOAD_GAP_AGENT, "cgroup sock hooks", "not loadable on this kernel");
 		return;
 	}
 	if (opts->cgroup_path)
 		snprintf(root, sizeof(root), "%s", opts->cgroup_path);
 	else if (loader_cgroup2_root(root, sizeof(root))) {
-		load_status_add(l, "; cgroup sock hooks: no cgroup v2 mount");
+		load_gap(l, LOAD_GAP_AGENT, "cgroup sock hooks", "no cgroup v2 mount");
 		return;
 	}
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
-		load_status_add(l, "; cgroup sock hooks: %s: %s", root, strerror(errno));
+		load_gap(l, LOAD_GAP_AGENT, "cgroup sock hooks", "%.100s: %s", root, strerror(errno));
 		return;
 	}
 	sock_progs(l->skel, sp);
@@ -266,6 +269,9 @@ static void attach_sock(struct loader *l, const struct loader_opts *opts)
 		n += l->sock_links[i] != NULL;
 	}
 	load_status_add(l, "; cgroup sock hooks on %s: %d/%d attached", root, n, N_SOCK_PROGS);
+	if (n < N_SOCK_PROGS)
+		load_gap(l, LOAD_GAP_AGENT | LOAD_GAP_UNSAID, "cgroup sock hooks", "%d/%d attached",
+			 n, N_SOCK_PROGS);
 	if (!l->skel->rodata->sock_have_regs)
 		load_status_add(l, " (io_uring: workers only)");
 	attach_data(l, fd);
@@ -278,6 +284,7 @@ static void attach_agent_hooks(struct loader *l)
 	struct pollfd p = { .fd = l->teardown_fd, .events = POLLIN };
 
 	l->hooks_on = true; /* the binaries' verdicts below attach only when on */
+	load_gaps_reset_agent(l);
 	if (!l->skel->links.sys_exit_dispatch) /* first: file and syscall events */
 		l->skel->links.sys_exit_dispatch =
 			bpf_program__attach(l->skel->progs.sys_exit_dispatch);
@@ -340,8 +347,8 @@ static int loader_start(struct loader *l, const struct loader_opts *opts,
 	load_status_add(l, "tp_btf: sched_process_fork/exec/exit, sys_exit; ringbuf %u KiB",
 		   bpf_map__max_entries(l->skel->maps.events) >> 10);
 	if (rc1)
-		load_status_add(l, "; data and tls programs failed to load (%s), left out",
-			   strerror(-rc1));
+		load_gap(l, 0, "data and tls programs", "failed to load (%s), left out",
+			 strerror(-rc1));
 	attach_agent_hooks(l);
 	rc = loader_set_config(l, &cfg);
 	if (rc)
@@ -377,7 +384,7 @@ int loader_open(struct loader **out, const struct loader_opts *opts,
 		return rc;
 	}
 	if (trc)
-		load_status_add(l, "; tracefs not mounted: %s", strerror(-trc));
+		load_gap(l, 0, "tracefs", "not mounted: %s", strerror(-trc));
 	load_scan_start(l);
 	*out = l;
 	return 0;

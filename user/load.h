@@ -272,7 +272,21 @@ size_t loader_hooks(const struct loader *l, loader_hook_fn fn, void *arg);
 enum { LOADER_TLS_SYMBOLS = 1, LOADER_TLS_SHARED, LOADER_TLS_LOCATED };
 int loader_tls_verdict(const char *path, char *why, size_t whylen);
 
-/* one line describing attached hooks and fallbacks, for logs and status */
+/* one line describing the hooks attached at start and the fallbacks, for
+ * logs and status (not redone at an idle re-attach: see loader_gaps) */
 const char *loader_status(const struct loader *l);
+
+/* a hook missing or short of its programs now */
+#define LOADER_GAPS_MAX 12
+struct loader_gap {
+	char hook[48];                /* "cgroup sock hooks", "socket data hooks",
+				       * "tls uprobes", "data and tls programs", "tracefs" */
+	char why[160];                /* "not loadable on this kernel", "3/4 attached", ... */
+	bool agent;                   /* an agent hook: as its last attach found it */
+};
+/* the gaps (*n of them): those found at start, and the agent hooks' as
+ * their last attach (at start or after idle) found them; valid until the
+ * next attach */
+const struct loader_gap *loader_gaps(const struct loader *l, size_t *n);
 
 #endif

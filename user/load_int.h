@@ -106,6 +106,8 @@ struct loader {
 				       * NULL: none */
 	char tcache_note[640];        /* why the cache file was ignored at start */
 	char status[1024];
+	struct loader_gap gaps[LOADER_GAPS_MAX]; /* loader_gaps (load_gap) */
+	size_t n_gaps;
 };
 
 /* the file a uprobe link is on: a binary's (dev, ino), or ino 0 for a
@@ -179,6 +181,14 @@ int load_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 /* append to the loader's status line */
 void load_status_add(struct loader *l, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* hook falls short (why): a gap (loader_gaps; LOAD_GAP_AGENT: an agent
+ * hook's, redone at each attach), and "; hook: why" on the status line
+ * unless LOAD_GAP_UNSAID (the line says it its own way) */
+enum { LOAD_GAP_AGENT = 1, LOAD_GAP_UNSAID = 2 };
+void load_gap(struct loader *l, unsigned flags, const char *hook, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* the agent hooks are attached again: their gaps go (the attach says its own) */
+void load_gaps_reset_agent(struct loader *l);
 
 /* load_tls.c: uprobes on the shared TLS libraries, for every process */
 void load_tls_attach_libs(struct loader *l);

@@ -263,6 +263,9 @@ static bool attach_libs(struct loader *l, const struct tls_fn *fns, bool scoped,
 		}
 		snprintf(msg + n, len - n, " %s %d/%d%s%s", path, rc > 0 ? rc : 0, want,
 			 rc < 0 ? " failed: " : "", rc < 0 ? strerror(-rc) : "");
+		if (!scoped && rc < 0) /* the last attempt (scoped ones fall back to this) */
+			load_gap(l, LOAD_GAP_AGENT | LOAD_GAP_UNSAID, "tls uprobes", "%.100s: %s",
+				 path, strerror(-rc));
 	}
 	if (!nseen)
 		snprintf(msg, len, " no libssl or libgnutls found");
@@ -290,7 +293,7 @@ void load_tls_attach_libs(struct loader *l)
 	int rc;
 
 	if (!bpf_program__autoload(l->skel->progs.tls_ret)) {
-		load_status_add(l, "; tls uprobes: not loadable on this kernel");
+		load_gap(l, LOAD_GAP_AGENT, "tls uprobes", "not loadable on this kernel");
 		return;
 	}
 	load_tls_fns(l->skel, fns);

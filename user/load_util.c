@@ -40,6 +40,39 @@ void load_status_add(struct loader *l, const char *fmt, ...)
 	va_end(ap);
 }
 
+void load_gap(struct loader *l, unsigned flags, const char *hook, const char *fmt, ...)
+{
+	struct loader_gap *g;
+	va_list ap;
+
+	if (l->n_gaps == LOADER_GAPS_MAX) /* the last one says there were more */
+		l->n_gaps--;
+	g = &l->gaps[l->n_gaps++];
+	g->agent = flags & LOAD_GAP_AGENT;
+	snprintf(g->hook, sizeof(g->hook), "%s", hook);
+	va_start(ap, fmt);
+	vsnprintf(g->why, sizeof(g->why), fmt, ap);
+	va_end(ap);
+	if (!(flags & LOAD_GAP_UNSAID))
+		load_status_add(l, "; %s: %s", g->hook, g->why);
+}
+
+void load_gaps_reset_agent(struct loader *l)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < l->n_gaps; i++)
+		if (!l->gaps[i].agent)
+			l->gaps[k++] = l->gaps[i];
+	l->n_gaps = k;
+}
+
+const struct loader_gap *loader_gaps(const struct loader *l, size_t *n)
+{
+	*n = l->n_gaps;
+	return l->gaps;
+}
+
 /*
  * detaching a uprobe waits for an RCU grace period, one after the other
  * (~90 ms each on 6.18): a detached grandchild holding copies of the link

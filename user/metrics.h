@@ -111,4 +111,30 @@ void metrics_gather(struct metrics_snap *s, struct loader *l, struct metrics_rin
 int metrics_update(struct metrics *m, const struct status_sources *src,
 		   const struct metrics_alerts *alerts, struct metrics_ring *r);
 
+/* the collector's side of metrics: the server, the ring's mapping, the
+ * alerts counted by kind, the snapshot's pace (metrics_gather.c) */
+#define METRICS_EVERY_NS 1000000000ull /* a fresh snapshot at most this often */
+struct metrics_feed {
+	struct metrics *m;            /* NULL: off */
+	struct metrics_ring ring;
+	struct metrics_alerts alerts; /* by kind: metrics_count_alert */
+	uint64_t at;                  /* monotonic ns of the last snapshot */
+	char addr[80];                /* where it listens ("": off), as given */
+};
+
+/*
+ * metrics_feed_start - f (zeroed) listening on at (NULL: off, 0) over the
+ * ring buffer map ring_fd; *loopback tells whether the address is one.
+ * -EINVAL: at is no ADDR:PORT or [ADDR6]:PORT; else as metrics_start;
+ * err gets the reason
+ */
+int metrics_feed_start(struct metrics_feed *f, const char *at, int ring_fd, bool *loopback,
+		       char *err, size_t errlen);
+/* a fresh snapshot of src when METRICS_EVERY_NS passed since the last (now:
+ * monotonic ns): 0, 1 when not due or off, -ENOMEM (the scrapes keep the
+ * previous one) */
+int metrics_feed_step(struct metrics_feed *f, const struct status_sources *src, uint64_t now);
+/* the server stopped (its thread joined) and the ring unmapped */
+void metrics_feed_stop(struct metrics_feed *f);
+
 #endif

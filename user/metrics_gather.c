@@ -7,6 +7,7 @@
  * the process's CPU time.  Apart from metrics.c, which links without the
  * loader (the unit tests).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -115,4 +116,44 @@ int metrics_update(struct metrics *m, const struct status_sources *src,
 	jw_free(&out);
 	status_release(&st);
 	return ret;
+}
+
+int metrics_feed_start(struct metrics_feed *f, const char *at, int ring_fd, bool *loopback,
+		       char *err, size_t errlen)
+{
+	struct sockaddr_storage sa;
+	socklen_t len;
+	size_t n;
+	int ret;
+
+	*loopback = true;
+	if (!at)
+		return 0;
+	snprintf(f->addr, sizeof(f->addr), "%s", at);
+	if (metrics_parse_listen(at, &sa, &len, loopback)) {
+		snprintf(err, errlen, "bad metrics address '%s' (ADDR:PORT, [ADDR6]:PORT)", at);
+		return -EINVAL;
+	}
+	metrics_ring_init(&f->ring, ring_fd);
+	ret = metrics_start(&f->m, &sa, len, err, errlen);
+	if (ret) {
+		n = strlen(err);
+		snprintf(err + n, errlen - n, " (%s)", at);
+	}
+	return ret;
+}
+
+int metrics_feed_step(struct metrics_feed *f, const struct status_sources *src, uint64_t now)
+{
+	if (!f->m || (f->at && now - f->at < METRICS_EVERY_NS))
+		return 1;
+	f->at = now;
+	return metrics_update(f->m, src, &f->alerts, &f->ring);
+}
+
+void metrics_feed_stop(struct metrics_feed *f)
+{
+	metrics_stop(f->m); /* first: its thread reads nothing of ours, but ends */
+	f->m = NULL;
+	metrics_ring_release(&f->ring);
 }

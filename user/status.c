@@ -304,6 +304,8 @@ static void text_figures(const struct status *s, struct jw *out)
 	     "detached (no agent process alive: untagged processes pay nothing)");
 	if (s->hooks[0])
 		line(out, 2, "hooks", "%s", s->hooks);
+	for (size_t i = 0; i < s->n_gaps; i++)
+		line(out, 2, "missing now", "%s: %s", s->gaps[i].hook, s->gaps[i].why);
 	line(out, 0, "tail clients", "%u connected, %llu served, %llu events missed, "
 	     "%llu gone, %llu refused", t->connected, (unsigned long long)t->served,
 	     (unsigned long long)t->missed, (unsigned long long)t->gone,
@@ -343,18 +345,30 @@ static void js(struct jw *w, const char *key, const char *v)
 	jw_str(w, v && *v ? v : NULL);
 }
 
-static void json_agents(const struct status *s, struct jw *w)
+/* key: an array of n objects, the fields of the i-th written by one */
+static void json_list(struct jw *w, const char *key, const struct status *s, size_t n,
+		      void (*one)(struct jw *w, const struct status *s, size_t i))
 {
-	jw_key(w, "agents");
+	jw_key(w, key);
 	jw_arr_begin(w);
-	for (size_t i = 0; i < s->n_agents; i++) {
+	for (size_t i = 0; i < n; i++) {
 		jw_obj_begin(w);
-		js(w, "name", s->agents[i].name);
-		ju(w, "agent_pid", s->agents[i].agent_pid);
-		ju(w, "processes", s->agents[i].procs);
+		one(w, s, i);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
+}
+
+static void json_agent(struct jw *w, const struct status *s, size_t i)
+{
+	js(w, "name", s->agents[i].name);
+	ju(w, "agent_pid", s->agents[i].agent_pid);
+	ju(w, "processes", s->agents[i].procs);
+}
+
+static void json_agents(const struct status *s, struct jw *w)
+{
+	json_list(w, "agents", s, s->n_agents, json_agent);
 }
 
 static void json_by_type(struct jw *w, const char *key, const uint64_t *v)
@@ -499,20 +513,27 @@ static void json_scans(const struct status_scans *c, struct jw *w)
 	jw_obj_end(w);
 }
 
+static void json_tls_bin(struct jw *w, const struct status *s, size_t i)
+{
+	js(w, "exe", s->tls_bins[i].exe);
+	js(w, "verdict", tls_watch_name(s->tls_bins[i].verdict));
+	js(w, "why", s->tls_bins[i].why);
+}
+
 static void json_tls(const struct status *s, struct jw *w)
 {
 	json_uprobes(&s->tls_uprobes, w);
 	json_scans(&s->scans, w);
-	jw_key(w, "tls_binaries");
-	jw_arr_begin(w);
-	for (size_t i = 0; i < s->n_tls_bins; i++) {
-		jw_obj_begin(w);
-		js(w, "exe", s->tls_bins[i].exe);
-		js(w, "verdict", tls_watch_name(s->tls_bins[i].verdict));
-		js(w, "why", s->tls_bins[i].why);
-		jw_obj_end(w);
-	}
-	jw_arr_end(w);
+	json_list(w, "tls_binaries", s, s->n_tls_bins, json_tls_bin);
+}
+
+/* one of the hooks missing or short now */
+static void json_gap(struct jw *w, const struct status *s, size_t i)
+{
+	js(w, "hook", s->gaps[i].hook);
+	js(w, "why", s->gaps[i].why);
+	jw_key(w, "agent_hook");
+	jw_bool(w, s->gaps[i].agent);
 }
 
 /* what only root sees: the monitor's own figures */
@@ -525,6 +546,7 @@ static void json_figures(const struct status *s, struct jw *w)
 	jw_key(w, "agent_hooks");
 	jw_bool(w, s->agent_hooks);
 	js(w, "hooks", s->hooks);
+	json_list(w, "hook_gaps", s, s->n_gaps, json_gap);
 	json_tail(&s->tail, w);
 	json_recording(&s->recording, w);
 	json_webhooks(&s->webhooks, w);

@@ -14,6 +14,7 @@
 
 #include "../bpf/agentmon.h"
 #include "json.h"
+#include "load.h"
 #include "tls_watch.h"
 
 #define STATUS_TYPES 64       /* event types are < 64 (a bit each in filters) */
@@ -145,6 +146,8 @@ struct status {
 	bool agent_hooks;             /* sock, packet and TLS hooks attached (an agent lives) */
 	char hooks[1024];             /* loader_status(): the hooks attached at start and
 				       * the fallbacks (as in "collector ready") */
+	struct loader_gap gaps[LOADER_GAPS_MAX]; /* hooks missing or short now */
+	size_t n_gaps;
 	struct status_tail tail;
 	struct status_recording recording;
 	struct status_webhooks webhooks;
@@ -211,5 +214,9 @@ int status_gather(struct status *s, const struct status_sources *src);
  * Returns 0, or -ENOMEM when out could not grow.
  */
 int status_format(const struct status *s, bool json, struct jw *out);
+
+/* a status request's answer: gathered from src and formatted into out
+ * (status_gather.c); 0 or -ENOMEM */
+int status_answer(const struct status_sources *src, bool json, struct jw *out);
 
 #endif

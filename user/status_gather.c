@@ -104,6 +104,8 @@ static void gather_resources(const struct status_sources *src, struct status_res
 
 int status_gather(struct status *s, const struct status_sources *src)
 {
+	const struct loader_gap *gaps;
+
 	s->pid = src->pid;
 	s->started_ns = src->started_wall_ns;
 	s->uptime_ns = src->uptime_ns;
@@ -114,6 +116,8 @@ int status_gather(struct status *s, const struct status_sources *src)
 	s->alerts_folded = detect_alerts_folded(pipeline_detect(src->pl));
 	s->agent_hooks = loader_agent_hooks_on(src->loader);
 	snprintf(s->hooks, sizeof(s->hooks), "%s", loader_status(src->loader));
+	gaps = loader_gaps(src->loader, &s->n_gaps);
+	memcpy(s->gaps, gaps, s->n_gaps * sizeof(*gaps));
 	control_tail_status(src->ctl, &s->tail);
 	gather_recording(src, &s->recording);
 	detect_webhook_status(pipeline_detect(src->pl), &s->webhooks);
@@ -130,4 +134,17 @@ int status_gather(struct status *s, const struct status_sources *src)
 	s->uid = src->uid;
 	gather_resources(src, &s->resources);
 	return status_add_agents(s, pipeline_cache(src->pl), src->agents);
+}
+
+int status_answer(const struct status_sources *src, bool json, struct jw *out)
+{
+	struct status s;
+	int ret;
+
+	status_init(&s);
+	ret = status_gather(&s, src);
+	if (!ret)
+		ret = status_format(&s, json, out);
+	status_release(&s);
+	return ret;
 }

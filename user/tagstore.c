@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* tagstore.c - tags across collector runs: names, adoption, sweep; see tagstore.h. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common.h"
 #include "tagstore.h"
 
 void tagstore_init(struct tagstore *s, struct loader *l, struct tagger *t)
@@ -126,4 +128,19 @@ int tagstore_adopt(struct tagstore *s, struct agents *a)
 	}
 	ret = tagger_adopt_children(s->tagger, find_tag, s);
 	return ret < 0 ? ret : live;
+}
+
+void tagstore_pin_dir(const char *pin_dir, const char *socket, char *out, size_t len)
+{
+	size_t n;
+
+	if (pin_dir || !strcmp(socket, AM_DEFAULT_SOCKET)) {
+		snprintf(out, len, "%s", pin_dir ? pin_dir : TAGSTORE_PIN_ROOT);
+		return;
+	}
+	n = (size_t)snprintf(out, len, TAGSTORE_PIN_ROOT "-");
+	for (socket += *socket == '/'; *socket && n < len - 1 && n < 240; socket++)
+		out[n++] = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				  "0123456789._-", *socket) ? *socket : '_';
+	out[n] = '\0';
 }

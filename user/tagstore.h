@@ -48,4 +48,13 @@ int tagstore_save_names(struct tagstore *s, const struct agents *a);
  * runs another process; returns how many, or -ENOMEM */
 int tagstore_sweep(struct tagstore *s);
 
+#define TAGSTORE_PIN_ROOT "/sys/fs/bpf/agentmon"
+/*
+ * tagstore_pin_dir - the bpffs directory of a run's pinned tags into out:
+ * pin_dir when given, TAGSTORE_PIN_ROOT for the default socket, else one
+ * per socket (TAGSTORE_PIN_ROOT-run_x_agentmon.sock: the socket's path made
+ * one file name, cut at 240 bytes)
+ */
+void tagstore_pin_dir(const char *pin_dir, const char *socket, char *out, size_t len);
+
 #endif

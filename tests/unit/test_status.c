@@ -49,6 +49,9 @@ static void sample(struct status *s)
 						 .tls_no_socket = 5 };
 	s->tls_bins = tls_sample;
 	s->n_tls_bins = 2;
+	s->gaps[0] = (struct loader_gap){ .hook = "cgroup sock hooks", .why = "3/4 attached",
+					  .agent = true };
+	s->n_gaps = 1;
 	s->tls_uprobes = (struct status_tls_uprobes){ .hooked = true, .scoped = true,
 		.processes = 3, .attaches = 2, .fds = 24, .attached = 5,
 		.inherited = 7, .failed = 1 };
@@ -137,6 +140,7 @@ static void test_text(void **state)
 	assert_non_null(strstr(w.buf, "tail clients:   2 connected, 5 served, 77 events missed, "
 				      "3 gone, 0 refused\n"));
 	assert_non_null(strstr(w.buf, "recording:      off\n"));
+	assert_non_null(strstr(w.buf, "  missing now:  cgroup sock hooks: 3/4 attached\n"));
 	assert_non_null(strstr(w.buf, "http:           3 heads judged incomplete, 0 partial heads "
 			       "evicted, 0 cut by the budget, 1 connections evicted, 0 upload "
 			       "counts evicted, 2 socketless TLS answer reads (900 bytes) not "
@@ -200,6 +204,8 @@ static void test_json(void **state)
 		"{\"name\":\"codex\",\"agent_pid\":300,\"processes\":1}],"
 		"\"events\":{\"total\":50004,\"exec\":3,\"open\":50000,\"drop\":1},"
 		"\"drops\":{\"total\":12,\"open\":12},\"alerts\":2,\"alerts_folded\":0,\"agent_hooks\":false,\"hooks\":null,"
+		"\"hook_gaps\":[{\"hook\":\"cgroup sock hooks\",\"why\":\"3/4 attached\","
+		"\"agent_hook\":true}],"
 		"\"tail\":{\"connected\":2,\"served\":5,\"missed\":77,\"gone\":3,\"refused\":0,"
 		"\"timed_out\":0,\"evicted\":0},"
 		"\"recording\":{\"enabled\":false,\"dir\":null,\"file\":null,\"bytes\":0,"
