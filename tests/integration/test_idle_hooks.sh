@@ -3,7 +3,9 @@
 # detaches the socket, packet and TLS hooks (status says so) and untagged
 # processes pay nothing for them; an agent brings them back before it can
 # connect: launched (attached before the reply), or tagged by the kernel at
-# exec (a `claude` executable), and its POST is caught either way.
+# exec (a `claude` executable), and its POST is caught either way.  The
+# hooks missing now (status hook_gaps) after a re-attach are those of the
+# start (every attach redoes them).
 . "$(dirname "$0")/lib.sh"
 
 command -v curl >/dev/null || skip "needs curl"
@@ -29,7 +31,13 @@ wait_hooks() {
 
 post() { curl -s --resolve "$1:$PORT:127.0.0.1" -X POST -d x "http://$1:$PORT/p" -o /dev/null; }
 
+# hook_gaps: the hooks missing now, redone at each attach (doctor reads it)
+gaps() {
+	am status --json --socket "$SOCK" | "$PY" -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["hook_gaps"]))'
+}
+
 start_collector --idle-detach 1s
+GAPS0=$(gaps) || fail "status has no hook_gaps"
 wait_hooks false 6
 
 # 1. launch: the hooks are attached before the launched command runs
@@ -37,6 +45,7 @@ launch bot sh -c "echo x >'$T/launched.txt'; $(declare -f post); PORT=$PORT; pos
 	fail "launched agent failed"
 wait_event 10 type=alert rule=outbound_post host=forum.launched.example
 expect 1 type=open agent=bot path="$T/launched.txt" write=true # the sys_exit hook is back
+[ "$(gaps)" = "$GAPS0" ] || fail "hook_gaps after the re-attach: $(gaps), at start: $GAPS0"
 wait_hooks false 6
 
 # 2. the kernel tags an executable named claude at exec; the collector sees
