@@ -38,7 +38,6 @@
 #include "storm.h"
 #include "webhook.h"
 
-#define SECRET_MAX 4096
 #define WEBHOOK_SPOOL_BATCH 64   /* alerts spooled at once (one sync) */
 
 struct webhook {
@@ -577,54 +576,6 @@ static void defaults(struct webhook_settings *s)
 		s->spool_max = 10000;
 }
 
-/* path opened for reading when only its owner may read or write it; -errno, err set */
-static int open_secret(const char *path, char *err, size_t errlen)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
-	struct stat st;
-
-	if (fd < 0 || fstat(fd, &st)) {
-		ret = -errno;
-		snprintf(err, errlen, "secret_file %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return ret;
-	}
-	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-		snprintf(err, errlen, "secret_file %s: mode %04o lets group or others read or "
-			 "change it (chmod 600 it)", path, (unsigned)(st.st_mode & 07777));
-		close(fd);
-		return -EPERM;
-	}
-	return fd;
-}
-
-/* the secret from path, trailing newlines stripped; -errno (message in err) */
-static int read_secret(struct webhook *w, const char *path, char *err, size_t errlen)
-{
-	int fd = open_secret(path, err, errlen);
-	ssize_t n;
-
-	if (fd < 0)
-		return fd;
-	w->secret = malloc(SECRET_MAX + 1);
-	n = w->secret ? read(fd, w->secret, SECRET_MAX + 1) : -1;
-	close(fd);
-	if (n < 0 || n > SECRET_MAX) {
-		snprintf(err, errlen, "secret_file %s: %s", path,
-			 n < 0 ? "cannot read" : "longer than 4096 bytes");
-		return -EINVAL;
-	}
-	while (n > 0 && (w->secret[n - 1] == '\n' || w->secret[n - 1] == '\r'))
-		n--;
-	w->secret_len = (size_t)n;
-	if (!n) {
-		snprintf(err, errlen, "secret_file %s: empty", path);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 /* the spool subdirectory of a URL: 16 hex of its SHA-256 (the URL may be secret) */
 static void spool_sub(const char *url, char sub[17])
 {
@@ -699,7 +650,8 @@ static int setup(struct webhook *w, const struct policy_webhook *cfg, char *err,
 	alertq_init(&w->q, w->set.spool_max, w->set.ttl_ns);
 	if (!(w->url = strdup(cfg->url)))
 		goto oom;
-	if (cfg->secret_file && (r = read_secret(w, cfg->secret_file, err, errlen)))
+	if (cfg->secret_file &&
+	    (r = webhook_secret_read(cfg->secret_file, &w->secret, &w->secret_len, err, errlen)))
 		return r;
 	spool_sub(cfg->url, sub);
 	if ((r = spool_open(w->set.spool_dir, sub, &w->spool, err, errlen)))
@@ -738,54 +690,5 @@ int webhook_new(const struct policy_webhook *cfg, const struct webhook_settings 
 		return r;
 	}
 	*out = w;
-	return 0;
-}
-
-/* the host of url (after scheme://, without userinfo and port) into host */
-static void url_host(const char *url, char *host, size_t len)
-{
-	const char *p = strstr(url, "://"), *end, *at;
-	size_t n;
-
-	p = p ? p + 3 : url;
-	end = p + strcspn(p, "/?#");
-	at = memchr(p, '@', (size_t)(end - p));
-	if (at)
-		p = at + 1;
-	if (*p == '[') {
-		const char *rb = memchr(p, ']', (size_t)(end - p));
-
-		n = rb ? (size_t)(rb - p - 1) : (size_t)(end - p);
-		p++;
-	} else {
-		n = strcspn(p, ":/?#");
-	}
-	snprintf(host, len, "%.*s", (int)n, p);
-}
-
-bool webhook_url_insecure(const char *url)
-{
-	char host[256];
-
-	if (strncasecmp(url, "http://", 7))
-		return false;
-	url_host(url, host, sizeof(host));
-	return strcasecmp(host, "localhost") && strncmp(host, "127.", 4) && strcmp(host, "::1");
-}
-
-int webhook_check(const struct policy_webhook *cfg, char *warn, size_t warnlen, char *err,
-		  size_t errlen)
-{
-	int fd;
-
-	warn[0] = '\0';
-	if (webhook_url_insecure(cfg->url))
-		snprintf(warn, warnlen, "webhook at line %d: plain http:// to a host that is not "
-			 "this machine: alerts (and their signature) travel unencrypted", cfg->line);
-	if (!cfg->secret_file)
-		return 0;
-	if ((fd = open_secret(cfg->secret_file, err, errlen)) < 0)
-		return fd;
-	close(fd);
 	return 0;
 }

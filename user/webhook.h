@@ -97,6 +97,17 @@ int webhook_sign(const void *key, size_t keylen, const void *body, size_t len, c
 char *webhook_envelope(const char *id, uint64_t sent_ns, const char *body, size_t len,
 		       size_t *out_len);
 
+/* ---- the configuration (webhook_config.c) ---- */
+#define WEBHOOK_SECRET_MAX 4096
+/*
+ * webhook_secret_read - the secret in path into *out (malloc'd, *len bytes,
+ * trailing newlines stripped): -EPERM when group or others may read or
+ * change the file, -EINVAL when it is empty or longer than
+ * WEBHOOK_SECRET_MAX (what was read is wiped), -errno; err names the file
+ */
+int webhook_secret_read(const char *path, unsigned char **out, size_t *len, char *err,
+			size_t errlen);
+
 /* whether url is plain http:// to a host other than localhost, 127.x, ::1 */
 bool webhook_url_insecure(const char *url);
 

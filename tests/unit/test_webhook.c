@@ -544,6 +544,36 @@ static void test_secret_mode(void **state)
 	fixture_done(&f);
 }
 
+/* the secret file's content: newlines stripped, empty and oversized refused */
+static void test_secret_read(void **state)
+{
+	char path[] = "/tmp/test_webhook_secret.XXXXXX", err[256], big[WEBHOOK_SECRET_MAX + 2];
+	unsigned char *sec = (void *)1;
+	size_t len = 1;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "k3y\r\n\n", 6), 6);
+	assert_int_equal(webhook_secret_read(path, &sec, &len, err, sizeof(err)), 0);
+	assert_int_equal(len, 3);
+	assert_memory_equal(sec, "k3y", 3);
+	free(sec);
+	assert_int_equal(ftruncate(fd, 0), 0);
+	assert_int_equal(pwrite(fd, "\n", 1, 0), 1);
+	assert_int_equal(webhook_secret_read(path, &sec, &len, err, sizeof(err)), -EINVAL);
+	assert_null(sec);
+	assert_int_equal(len, 0);
+	assert_non_null(strstr(err, ": empty"));
+	memset(big, 'k', sizeof(big));
+	assert_int_equal(pwrite(fd, big, sizeof(big), 0), (ssize_t)sizeof(big));
+	assert_int_equal(webhook_secret_read(path, &sec, &len, err, sizeof(err)), -EINVAL);
+	assert_null(sec);
+	assert_non_null(strstr(err, "longer than 4096 bytes"));
+	close(fd);
+	unlink(path);
+}
+
 static void test_url_insecure(void **state)
 {
 	assert_true(webhook_url_insecure("http://hooks.example/agentmon"));
@@ -607,6 +637,7 @@ int main(void)
 		cmocka_unit_test(test_bound_dropped),
 		cmocka_unit_test(test_bad_config), cmocka_unit_test(test_secret_mode),
 		cmocka_unit_test(test_url_insecure), cmocka_unit_test(test_envelope),
+		cmocka_unit_test(test_secret_read),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
