@@ -112,6 +112,7 @@ static void sample(struct status *s)
 	s->alerts = 2;
 	s->webhooks.count = 1;
 	s->webhooks.delivered = 7;
+	s->http.answers_unattributed = 3;
 	s->webhooks.queued = 4;
 	s->tail.connected = 2;
 	s->degraded.undecodable = 5;
@@ -210,6 +211,7 @@ static void test_format(void **state)
 	assert_true(has_line(text, "agentmon_drops_total 15"));
 	assert_true(has_line(text, "agentmon_kernel_drops_total{type=\"exec\"} 3"));
 	assert_true(has_line(text, "agentmon_lost_total{reason=\"undecodable\"} 5"));
+	assert_true(has_line(text, "agentmon_lost_total{reason=\"tls_answer_unattributed\"} 3"));
 	assert_true(has_line(text, "agentmon_alerts_total{rule=\"outbound_post\",severity=\"high\"} 2"));
 	assert_true(has_line(text, "agentmon_alerts_total{rule=\"monitor_degraded\",severity=\"unknown\"} 1"));
 	assert_true(has_line(text, "agentmon_webhook_deliveries_total{result=\"delivered\"} 7"));
