@@ -530,9 +530,13 @@ static int metrics_on(struct collector *c)
 /* once a second: a fresh snapshot for the scrapes (the server's thread only copies it) */
 static void metrics_step(struct collector *c)
 {
-	struct status_sources src = sources_of(c, 0);
+	uint64_t now = am_now_ns(CLOCK_MONOTONIC);
+	struct status_sources src;
 
-	if (metrics_feed_step(&c->metrics, &src, am_now_ns(CLOCK_MONOTONIC)) < 0)
+	if (!metrics_feed_due(&c->metrics, now))
+		return;
+	src = sources_of(c, 0);
+	if (metrics_feed_step(&c->metrics, &src, now))
 		am_debug("metrics: out of memory, the scrapes keep the last snapshot");
 }
 

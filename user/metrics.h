@@ -130,9 +130,11 @@ struct metrics_feed {
  */
 int metrics_feed_start(struct metrics_feed *f, const char *at, int ring_fd, bool *loopback,
 		       char *err, size_t errlen);
-/* a fresh snapshot of src when METRICS_EVERY_NS passed since the last (now:
- * monotonic ns): 0, 1 when not due or off, -ENOMEM (the scrapes keep the
- * previous one) */
+/* whether a snapshot is due: metrics on and METRICS_EVERY_NS passed since
+ * the last (now: monotonic ns) */
+bool metrics_feed_due(const struct metrics_feed *f, uint64_t now);
+/* a fresh snapshot of src published, taken at now: 0, -ENOMEM (the scrapes
+ * keep the previous one) */
 int metrics_feed_step(struct metrics_feed *f, const struct status_sources *src, uint64_t now);
 /* the server stopped (its thread joined) and the ring unmapped */
 void metrics_feed_stop(struct metrics_feed *f);

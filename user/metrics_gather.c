@@ -143,10 +143,13 @@ int metrics_feed_start(struct metrics_feed *f, const char *at, int ring_fd, bool
 	return ret;
 }
 
+bool metrics_feed_due(const struct metrics_feed *f, uint64_t now)
+{
+	return f->m && (!f->at || now - f->at >= METRICS_EVERY_NS);
+}
+
 int metrics_feed_step(struct metrics_feed *f, const struct status_sources *src, uint64_t now)
 {
-	if (!f->m || (f->at && now - f->at < METRICS_EVERY_NS))
-		return 1;
 	f->at = now;
 	return metrics_update(f->m, src, &f->alerts, &f->ring);
 }

@@ -348,6 +348,28 @@ static void test_http(void **state)
 	metrics_stop(m);
 }
 
+/* the collector's feed: a snapshot at most once a METRICS_EVERY_NS, none when off */
+static void test_feed_pace(void **state)
+{
+	struct metrics_feed f;
+	bool loopback = false;
+	char err[256];
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(metrics_feed_start(&f, NULL, -1, &loopback, err, sizeof(err)), 0);
+	assert_true(loopback);
+	assert_false(metrics_feed_due(&f, 5 * METRICS_EVERY_NS)); /* off */
+	assert_int_equal(metrics_feed_start(&f, "nowhere", -1, &loopback, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "bad metrics address 'nowhere' (ADDR:PORT, [ADDR6]:PORT)");
+	f.m = (struct metrics *)&f; /* on (never dereferenced here) */
+	assert_true(metrics_feed_due(&f, 5 * METRICS_EVERY_NS));
+	f.at = 5 * METRICS_EVERY_NS;
+	assert_false(metrics_feed_due(&f, 6 * METRICS_EVERY_NS - 1));
+	assert_true(metrics_feed_due(&f, 6 * METRICS_EVERY_NS));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -357,6 +379,7 @@ int main(void)
 		cmocka_unit_test(test_parse_listen),
 		cmocka_unit_test(test_http),
 		cmocka_unit_test(test_ring_mapped_once),
+		cmocka_unit_test(test_feed_pace),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
