@@ -157,17 +157,25 @@ static struct slot *slot_of(struct scanq *q, const struct stat *st, bool any, bo
 }
 
 /* job's process joins s's scan, to be told its result: once per
- * executable; past SCANQ_JOINERS counted untold (locked) */
+ * executable (the latest process of it: the likeliest still alive when the
+ * result comes); past SCANQ_JOINERS counted untold (locked; the worker
+ * reads only the job's fd) */
 static void join(struct scanq *q, struct slot *s, const struct scanq_job *job)
 {
 	struct scanq_job *j = &s->job;
 
 	q->st.joined++;
-	if (!job->label[0] || !strncmp(j->label, job->label, SCANQ_NAME))
+	if (!job->label[0])
 		return;
+	if (!strncmp(j->label, job->label, SCANQ_NAME)) {
+		j->pid = job->pid;
+		return;
+	}
 	for (uint32_t i = 0; i < j->n_joiners; i++)
-		if (!strncmp(j->joiners[i].label, job->label, SCANQ_NAME))
+		if (!strncmp(j->joiners[i].label, job->label, SCANQ_NAME)) {
+			j->joiners[i].pid = job->pid;
 			return;
+		}
 	if (j->n_joiners == SCANQ_JOINERS) {
 		q->st.untold++;
 		return;

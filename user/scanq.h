@@ -16,8 +16,8 @@
  * executable to the job's joiners (one per executable, SCANQ_JOINERS at
  * most, the rest counted untold), so each is told the result; the queue is bounded
  * (SCANQ_MAX: a push beyond is refused and counted).  Every field shared
- * between the threads is under the queue's lock; a job belongs to the
- * worker only while it runs.  scanq_free cancels the running scan (it
+ * between the threads is under the queue's lock; a running job's fd
+ * belongs to the worker (its joiners may still grow, under the lock).  scanq_free cancels the running scan (it
  * stops within one 1 MiB window or 64K symbols), joins the thread and closes
  * what was never scanned or collected.
  */
@@ -41,7 +41,8 @@ struct scanq_job {
 				       * from a successful push until popped */
 	struct stat st;               /* its identity when opened */
 	bool object;                  /* a shared object (else an executable) */
-	uint32_t pid;                 /* the process that made it wanted */
+	uint32_t pid;                 /* the process that made it wanted (the latest
+				       * of its executable that asked) */
 	char show[SCANQ_NAME];        /* the file's name in messages */
 	char label[SCANQ_NAME];       /* that process's executable (tls_watch's key) */
 	/* processes of other executables that asked for the same file (and

@@ -153,6 +153,7 @@ static void test_join_tells_each(void **state)
 		assert_int_equal(scanq_push(q, &other), -EALREADY);
 		assert_int_equal(scanq_push(q, &other), -EALREADY); /* the same again: once */
 	}
+	a.pid = 77;
 	assert_int_equal(scanq_push(q, &a), -EALREADY);          /* the first's own: not a joiner */
 	obj.fd = dup(a.fd);
 	obj.object = true;
@@ -170,6 +171,7 @@ static void test_join_tells_each(void **state)
 		} else {
 			got_exe = true;
 			assert_string_equal(out.label, "/usr/bin/a");
+			assert_int_equal(out.pid, 77); /* its latest process */
 			assert_int_equal(out.n_joiners, SCANQ_JOINERS);
 			assert_string_equal(out.joiners[0].label, "/usr/bin/b");
 			assert_int_equal(out.joiners[0].pid, 43);
