@@ -419,7 +419,7 @@ ca_names() {
 [ "$(id -u)" -eq 0 ] || skip "needs root (loads BPF programs)"
 [ -x "$AGENTMON" ] || skip "$AGENTMON not built (run make)"
 [ -n "$PY" ] || skip "needs python3"
-T=$(mktemp -d /tmp/agentmon-it.XXXXXX) || fail "mktemp"
+T=$(mktemp -d "${TMPDIR:-/tmp}/agentmon-it.XXXXXX") || fail "mktemp"
 T=$(realpath "$T")
 SOCK=$T/agentmon.sock
 trap _cleanup EXIT
