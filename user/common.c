@@ -133,6 +133,18 @@ uint64_t am_now_ns(int clock_id)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+void am_budget_start(struct am_budget *b, uint64_t cpu_ns, uint64_t wall_ns)
+{
+	b->cpu_end = am_now_ns(CLOCK_THREAD_CPUTIME_ID) + cpu_ns;
+	b->wall_end = am_now_ns(CLOCK_MONOTONIC) + wall_ns;
+}
+
+bool am_budget_over(const struct am_budget *b)
+{
+	return am_now_ns(CLOCK_MONOTONIC) > b->wall_end ||
+	       am_now_ns(CLOCK_THREAD_CPUTIME_ID) > b->cpu_end;
+}
+
 int am_parse_duration(const char *s, uint64_t *out_ns)
 {
 	static const struct { char unit; uint64_t ns; } units[] = {

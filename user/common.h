@@ -59,6 +59,19 @@ int am_mkdirs(const char *path, unsigned int parents, unsigned int leaf);
 
 /* monotonic / boot / realtime clocks in ns */
 uint64_t am_now_ns(int clock_id);
+
+/*
+ * a time budget for work that must not hold its thread for long (a scan of
+ * a file an agent chose): cpu_ns of the calling thread's CPU time, which a
+ * loaded host (or a sanitizer) does not eat into, and wall_ns of wall time,
+ * which a read that blocks without using CPU (a file served through FUSE)
+ * does.  Checked by the thread that started it.
+ */
+struct am_budget {
+	uint64_t cpu_end, wall_end;
+};
+void am_budget_start(struct am_budget *b, uint64_t cpu_ns, uint64_t wall_ns);
+bool am_budget_over(const struct am_budget *b);
 /* raise the soft RLIMIT_NOFILE to the hard one; the soft limit now (0 when
  * it cannot be read) */
 uint64_t am_raise_nofile(void);

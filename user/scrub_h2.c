@@ -52,7 +52,8 @@ struct scrub_h2 {
 	size_t *held;
 	uint64_t lost;
 	/* framing */
-	uint32_t preface_left;
+	uint32_t preface_left;     /* client preface octets still to come */
+	bool started;              /* a first octet was seen */
 	uint8_t hdr[FRAME_HDR];
 	uint8_t hdr_have;
 	bool in_payload, desync, block_open;
@@ -431,15 +432,6 @@ static bool is_block(uint8_t type)
 	return type == T_HEADERS || type == T_PUSH || type == T_CONT;
 }
 
-static bool frame_plausible(const uint8_t *f)
-{
-	uint32_t len = (uint32_t)f[0] << 16 | f[1] << 8 | f[2];
-	uint32_t sid = ((uint32_t)f[5] << 24 | f[6] << 16 | f[7] << 8 | f[8]) & 0x7fffffff;
-
-	return f[3] <= T_LAST && len <= 16384 && !(f[5] & 0x80) &&
-	       (is_block(f[3]) ? sid != 0 : true);
-}
-
 /* the block is lost: what follows in it is not followed, the table is unknown */
 static void block_lose(struct scrub_h2 *h)
 {
@@ -448,8 +440,36 @@ static void block_lose(struct scrub_h2 *h)
 	h->rstate = R_SKIP;
 }
 
-static void frame_begin(struct scrub_h2 *h)
+/*
+ * the framing is lost (http2.c's lose_framing): the table is unknown and
+ * nothing is followed until a record starts with a plausible frame header
+ */
+static void framing_lose(struct scrub_h2 *h)
 {
+	if (!h->desync)
+		table_lose(h);
+	h->rstate = R_SKIP;
+	h->block_open = false;
+	h->preface_left = 0;
+	h->desync = true;
+	h->in_payload = false;
+	h->hdr_have = 0;
+}
+
+/* bytes read while the framing is lost: nobody knows what they hold, so all masked */
+static void desync_mask(struct scrub_h2 *h, uint8_t *p, size_t n)
+{
+	memset(p, 'x', n);
+	h->masked += n;
+}
+
+/* the 9-byte header is in h->hdr: start the frame; false: the framing is lost */
+static bool frame_begin(struct scrub_h2 *h)
+{
+	if (!http2_frame_plausible(h->hdr, false)) {
+		framing_lose(h);
+		return false;
+	}
 	h->flen = (uint32_t)h->hdr[0] << 16 | h->hdr[1] << 8 | h->hdr[2];
 	h->ftype = h->hdr[3];
 	h->fflags = h->hdr[4];
@@ -468,6 +488,7 @@ static void frame_begin(struct scrub_h2 *h)
 		h->pre += 5;
 	if (h->ftype == T_PUSH)
 		h->pre += 4;
+	return true;
 }
 
 static void frame_end(struct scrub_h2 *h)
@@ -503,19 +524,50 @@ static size_t payload(struct scrub_h2 *h, uint8_t *p, size_t n)
 	return take;
 }
 
+/*
+ * preface octets at p (n of them): *used taken; false when they are not the
+ * preface (http2.c follows nothing after: the rest is masked, the octet that
+ * differs kept so that the stored bytes fail where the sent ones did)
+ */
+static bool preface_octets(struct scrub_h2 *h, uint8_t *p, size_t n, size_t *used)
+{
+	const uint8_t *want = (const uint8_t *)HTTP2_PREFACE + HTTP2_PREFACE_LEN - h->preface_left;
+	size_t k = h->preface_left < n ? h->preface_left : n, j = 0;
+
+	while (j < k && p[j] == want[j])
+		j++;
+	if (j < k) {
+		framing_lose(h);
+		desync_mask(h, p + j + 1, n - j - 1);
+		return false;
+	}
+	h->preface_left -= (uint32_t)k;
+	*used = k;
+	return true;
+}
+
 static size_t captured(struct scrub_h2 *h, uint8_t *p, size_t n)
 {
 	size_t i = 0, k;
 
+	if (!h->started && n) { /* as http2.c: a client not starting with 'P' joined late */
+		h->started = true;
+		if (p[0] != 'P')
+			h->preface_left = 0;
+	}
 	while (i < n) {
 		if (h->preface_left) {
-			k = h->preface_left < n - i ? h->preface_left : n - i;
-			h->preface_left -= (uint32_t)k;
+			if (!preface_octets(h, p + i, n - i, &k))
+				return n;
 			i += k;
 		} else if (!h->in_payload) {
 			h->hdr[h->hdr_have++] = p[i++];
-			if (h->hdr_have == FRAME_HDR)
-				frame_begin(h);
+			if (h->hdr_have == FRAME_HDR && !frame_begin(h)) {
+				/* not followed, as by http2.c; the header stays as it is, so that
+				 * the stored bytes lose the framing where the sent ones did */
+				desync_mask(h, p + i, n - i);
+				return n;
+			}
 		} else {
 			i += payload(h, p + i, n - i);
 		}
@@ -530,10 +582,9 @@ static void uncaptured(struct scrub_h2 *h, uint64_t n)
 {
 	uint64_t k;
 
-	if (h->preface_left) {
-		k = h->preface_left < n ? h->preface_left : n;
-		h->preface_left -= (uint32_t)k;
-		n -= k;
+	if (h->preface_left) { /* the preface was not seen whole: nor the frames after it */
+		framing_lose(h);
+		return;
 	}
 	if (n && h->in_payload) {
 		k = h->flen - h->fpos < n ? h->flen - h->fpos : n;
@@ -544,15 +595,8 @@ static void uncaptured(struct scrub_h2 *h, uint64_t n)
 		if (h->fpos == h->flen)
 			frame_end(h);
 	}
-	if (n) { /* a frame header was not seen: so neither were the blocks after it */
-		if (!h->desync)
-			table_lose(h);
-		h->rstate = R_SKIP;
-		h->block_open = false;
-		h->desync = true;
-		h->in_payload = false;
-		h->hdr_have = 0;
-	}
+	if (n) /* a frame header was not seen: so neither were the blocks after it */
+		framing_lose(h);
 }
 
 size_t scrub_h2_feed(struct scrub_h2 *h, uint8_t *p, size_t cap, uint64_t ret)
@@ -560,14 +604,16 @@ size_t scrub_h2_feed(struct scrub_h2 *h, uint8_t *p, size_t cap, uint64_t ret)
 	h->masked = 0;
 	memset(h->ring, 0, sizeof(h->ring));
 	if (h->desync) {
-		if (cap < FRAME_HDR || !frame_plausible(p))
-			return 0;
+		if (cap < FRAME_HDR || !http2_frame_plausible(p, true)) {
+			desync_mask(h, p, cap);
+			return h->masked;
+		}
 		h->desync = false;
 		h->block_open = false;
 		h->rstate = R_FIRST;
 	}
 	captured(h, p, cap);
-	if (ret > cap)
+	if (ret > cap && !h->desync)
 		uncaptured(h, ret - cap);
 	return h->masked;
 }

@@ -37,8 +37,12 @@
 struct scrub_h2;
 
 /*
- * a stream's state; client: it starts with the connection preface (what
- * the client wrote), else with frames (what it read).  held: the bytes all
+ * a stream's state; client: what the client wrote, which starts with the
+ * connection preface when its first octet is 'P' (else it joined late), as
+ * http2.c reads it; else frames (what it read).  Where http2.c would lose
+ * the framing (a bad preface, an implausible frame header, a header not
+ * captured) the scrubber loses it too and masks every octet until a record
+ * starts with a plausible frame header again.  held: the bytes all
  * streams' tables hold, shared (bounded by SCRUB_H2_HELD).  NULL: no memory
  */
 struct scrub_h2 *scrub_h2_new(bool client, size_t *held);

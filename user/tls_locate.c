@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "eh_frame.h"
 #include "tls_locate.h"
 
@@ -81,14 +82,15 @@ struct src {
 
 #define WIN            (1u << 20)   /* section bytes read at once */
 #define OVL            512u         /* context read on either side (> NAME_MAX_LEN) */
-#define SCAN_BUDGET_NS (10ull * 1000000000ull) /* one file, at most */
+#define SCAN_BUDGET_NS (10ull * 1000000000ull) /* one file's CPU time, at most */
+#define SCAN_WALL_NS   (60ull * 1000000000ull) /* and its wall time (am_budget) */
 
 /* one ELF being searched */
 struct loc {
 	Elf *e;
 	struct src src;
 	uint8_t *buf;                 /* WIN + 2 * OVL bytes: one window */
-	uint64_t deadline;            /* mono_ns() */
+	struct am_budget budget;      /* SCAN_BUDGET_NS */
 	const atomic_bool *cancel;    /* set: stop at the next window (NULL: none) */
 	uint64_t scn_lo, scn_hi;      /* the section being scanned, vaddr */
 	uint64_t ptr_lo, ptr_hi;      /* code pointers looked for, near the sites */
@@ -130,13 +132,6 @@ static int fail(struct tls_locate *t, int rc, const char *fmt, ...)
 	return rc;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* n bytes at file offset off into buf; 0, -EIO when the file has fewer */
 static int src_read(const struct src *f, uint64_t off, uint8_t *buf, size_t n)
@@ -181,7 +176,7 @@ static int scan_scn(struct loc *L, const GElf_Shdr *sh, win_fn fn)
 				 (size_t)((size - at > WIN ? at + WIN : size) - from), sh->sh_addr + from };
 		int rc;
 
-		if (mono_ns() > L->deadline || (L->cancel && atomic_load(L->cancel)))
+		if (am_budget_over(&L->budget) || (L->cancel && atomic_load(L->cancel)))
 			return -ETIME;
 		if ((rc = src_read(&L->src, sh->sh_offset + from, L->buf, w.len)))
 			return rc;
@@ -642,12 +637,12 @@ static int locate_lib(struct loc *L)
  */
 static int locate(struct tls_locate *t, Elf *e, struct src f, const atomic_bool *cancel)
 {
-	struct loc L = { .e = e, .src = f, .t = t, .deadline = mono_ns() + SCAN_BUDGET_NS,
-			 .cancel = cancel };
+	struct loc L = { .e = e, .src = f, .t = t, .cancel = cancel };
 	int rc, out = -ENOENT, lib0 = -1;
 	char why[sizeof(t->why)] = "";
 	GElf_Ehdr eh;
 
+	am_budget_start(&L.budget, SCAN_BUDGET_NS, SCAN_WALL_NS);
 	if (!e || elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh))
 		return fail(t, -ENOEXEC, "not an ELF file");
 	if (gelf_getclass(e) != ELFCLASS64 || eh.e_machine != EM_X86_64)

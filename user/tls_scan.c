@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common.h"
 #include "tls_scan.h"
 
 #define SCAN_SECTION_MAX (512ull << 20)  /* a symbol table larger is skipped */
@@ -22,13 +23,6 @@ const char *const tls_scan_syms[TLS_SCAN_FNS] = {
 	"\001tls_open_app_data", "\001EVP_AEAD_CTX_open",
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* DT_NEEDED entries of a SHT_DYNAMIC section: a TLS library, or libcurl
  * (which uses one) */
@@ -79,13 +73,13 @@ static void scan_sym(Elf *e, const GElf_Shdr *sh, const GElf_Sym *sym, struct tl
 }
 
 /* the symbols of one table, until the deadline or *cancel; 0 or -ETIME */
-static int scan_table(Elf *e, const GElf_Shdr *sh, Elf_Data *data, uint64_t deadline,
+static int scan_table(Elf *e, const GElf_Shdr *sh, Elf_Data *data, const struct am_budget *budget,
 		      const atomic_bool *cancel, struct tls_scan *out)
 {
 	for (size_t i = 0; i < sh->sh_size / sh->sh_entsize; i++) {
 		GElf_Sym sym;
 
-		if (!(i & 0xffff) && (mono_ns() > deadline || (cancel && atomic_load(cancel))))
+		if (!(i & 0xffff) && (am_budget_over(budget) || (cancel && atomic_load(cancel))))
 			return -ETIME;
 		if (gelf_getsym(data, (int)i, &sym) && sym.st_name)
 			scan_sym(e, sh, &sym, out);
@@ -114,10 +108,12 @@ static bool table_ok(Elf *e, const GElf_Shdr *sh, uint64_t *read)
 /* the symbol scan (tls_scan_syms_fd), cut short once *cancel is set */
 static int syms_until(int fd, const atomic_bool *cancel, struct tls_scan *out)
 {
-	uint64_t deadline = mono_ns() + TLS_SCAN_BUDGET_NS, read = 0;
+	uint64_t read = 0;
+	struct am_budget budget;
 	Elf_Scn *scn = NULL;
 	Elf *e;
 
+	am_budget_start(&budget, TLS_SCAN_BUDGET_NS, TLS_SCAN_WALL_NS);
 	memset(out, 0, sizeof(*out));
 	for (int i = 0; i < TLS_SCAN_FNS; i++)
 		out->off[i] = -1;
@@ -135,7 +131,7 @@ static int syms_until(int fd, const atomic_bool *cancel, struct tls_scan *out)
 		GElf_Shdr sh;
 
 		/* a crafted file's thousands of sections: the budget holds here too */
-		if (mono_ns() > deadline || (cancel && atomic_load(cancel))) {
+		if (am_budget_over(&budget) || (cancel && atomic_load(cancel))) {
 			out->rc = -ETIME;
 			break;
 		}
@@ -146,7 +142,7 @@ static int syms_until(int fd, const atomic_bool *cancel, struct tls_scan *out)
 		if (sh.sh_type == SHT_DYNAMIC)
 			scan_needed(e, &sh, data, out);
 		else
-			out->rc = scan_table(e, &sh, data, deadline, cancel, out);
+			out->rc = scan_table(e, &sh, data, &budget, cancel, out);
 	}
 	elf_end(e);
 	return out->rc;
@@ -159,11 +155,11 @@ int tls_scan_syms_fd(int fd, struct tls_scan *out)
 
 void tls_scan_fd_until(int fd, const atomic_bool *cancel, struct tls_scan *out)
 {
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = am_now_ns(CLOCK_MONOTONIC);
 
 	if (!syms_until(fd, cancel, out) && out->off[TLS_SCAN_SSL_WRITE] < 0 && !out->imports)
 		out->loc_rc = tls_locate_fd_until(&out->loc, fd, cancel);
-	out->ns = mono_ns() - t0;
+	out->ns = am_now_ns(CLOCK_MONOTONIC) - t0;
 }
 
 void tls_scan_fd(int fd, struct tls_scan *out)

@@ -25,7 +25,8 @@
 /* their symbol names; the located ones ("\001...") are in no symbol table */
 extern const char *const tls_scan_syms[TLS_SCAN_FNS];
 
-#define TLS_SCAN_BUDGET_NS (3ull * 1000000000ull) /* the symbol scan, at most */
+#define TLS_SCAN_BUDGET_NS (3ull * 1000000000ull)  /* the symbol scan's CPU time, at most */
+#define TLS_SCAN_WALL_NS   (30ull * 1000000000ull) /* and its wall time (am_budget) */
 
 struct tls_scan {
 	int rc;                       /* symbol scan: 0, -ENOEXEC (not ELF), -ETIME

@@ -338,6 +338,47 @@ static void test_lost_block(void **state)
 	assert_memory_equal(value, "/v1/messages?n=1", 16);
 }
 
+/* where http2.c loses the framing the scrub does too, and keeps nothing readable after it */
+static void test_lost_framing(void **state)
+{
+	static const char secret[] = "cookie-SECRET-0123456789";
+	static struct wire w;
+	size_t held = 0, at, n;
+	struct scrub_h2 *h = scrub_h2_new(true, &held);
+	uint8_t blk[64] = { 0x60, (uint8_t)(sizeof(secret) - 1) }; /* cookie: incremental */
+	struct http2_conn *c;
+
+	memcpy(blk + 2, secret, sizeof(secret) - 1);
+	memcpy(w.b, HTTP2_PREFACE, HTTP2_PREFACE_LEN);
+	w.n = HTTP2_PREFACE_LEN;
+	frame(&w, 1, 0x04, 0, blk, 2 + sizeof(secret) - 1, 0); /* HEADERS on stream 0 */
+	at = w.n;
+	memcpy(w.b + w.n, secret, sizeof(secret) - 1);          /* a record not in step */
+	w.n += sizeof(secret) - 1;
+	assert_false(http2_frame_plausible(w.b + HTTP2_PREFACE_LEN, false));
+	n = scrub_h2_feed(h, w.b, at, at);
+	assert_int_equal(n, at - HTTP2_PREFACE_LEN - 9);           /* all after the header */
+	assert_null(memmem(w.b, at, secret, sizeof(secret) - 1));
+	assert_int_equal(scrub_h2_feed(h, w.b + at, w.n - at, w.n - at), w.n - at);
+	assert_null(memmem(w.b, w.n, "SECRET", 6));
+	assert_true(scrub_h2_lost(h) >= 1);
+	scrub_h2_free(h);
+	/* a bad preface: what follows the octet that differs is masked */
+	h = scrub_h2_new(true, &held);
+	memcpy(w.b, "PRI * HTTP/1.1\r\nCookie: SECRET", 31);
+	scrub_h2_feed(h, w.b, 31, 31);
+	assert_memory_equal(w.b, "PRI * HTTP/1x", 13);
+	assert_null(memmem(w.b, 31, "SECRET", 6));
+	scrub_h2_free(h);
+	assert_int_equal(held, 0);
+	/* and http2.c reads nothing from the masked bytes either */
+	c = http2_conn_new(HTTP2_CLIENT, NULL, NULL);
+	if (c) {
+		assert_int_equal(http2_conn_feed(c, w.b, 31, 31), -1);
+		http2_conn_free(c);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -345,6 +386,7 @@ int main(void)
 		cmocka_unit_test(test_continuation),
 		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_lost_block),
+		cmocka_unit_test(test_lost_framing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
