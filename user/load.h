@@ -34,8 +34,8 @@ struct loader_opts {
 	uint32_t max_tagged;      /* entries of the tagged map; 0: AM_MAX_TAGGED (tests
 				     make it tiny to fill it) */
 	bool tls_per_process;     /* the shared TLS libraries' uprobes on tagged
-				     processes only (load_scope.c; agentmon run's
-				     default); false: on every process */
+				     processes only (load_scope.c); false: on every
+				     process (the default) */
 	const char *tls_cache;    /* file of the TLS verdicts that outlive the run
 				     (tls_cache.h): a binary seen by an earlier run
 				     is attached at its first exec, unscanned; NULL:
