@@ -415,7 +415,7 @@ run_agentmon() {
 	"$AGENTMON" status --json --socket "$SOCK" 2>/dev/null | "$PY" -c '
 import json, sys
 t = json.load(sys.stdin).get("tls_uprobes", {})
-print(t.get("scope", "-"), t.get("system_wide_why", ""))' >"$W/scope" 2>/dev/null
+print(t.get("scope", "-"), t.get("system_wide_why") or "")' >"$W/scope" 2>/dev/null
 	all_modes "$r" untagged untagged
 	off=$(stat -c %s "$W/out")
 	all_modes "$r" tagged tagged
