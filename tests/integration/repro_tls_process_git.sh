@@ -46,10 +46,10 @@ bad=0
 for i in $(seq "$runs"); do
 	rm -rf w
 	start_collector --tls-uprobes process
-	in_ns "$AGENTMON" launch --socket "$SOCK" --agent gitbot$i -- git clone -q "$url" w 2>/dev/null ||
+	in_ns "$AGENTMON" launch --socket "$SOCK" --agent "gitbot$i" -- git clone -q "$url" w 2>/dev/null ||
 		fail "clone $i failed"
 	sentinel
-	n=$(jq count type=http agent=gitbot$i)
+	n=$(jq count type=http "agent=gitbot$i")
 	[ "$n" = 2 ] || bad=$((bad + 1))
 	echo "clone $i: $n http events; hits: $(awk -v p="p${COLLECTOR_PID}_" \
 		'index($2, p) == 1 { printf "%s=%s ", substr($2, length(p) + 1), $3 }' \
