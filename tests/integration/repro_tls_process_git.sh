@@ -9,7 +9,13 @@
 # (uprobe_profile) and its gnutls programs' run counts (bpftool, needs
 # kernel.bpf_stats_enabled=1).  A bad clone shows hits on the gnutls send
 # and recv probes but 0 program runs: the kernel's uprobe filter rejected
-# the process.  About 1 clone in 4 on the loaded 2-core test VM.
+# the process.  About 1 clone in 4 on the loaded 2-core test VM.  Built
+# with TLS_COVER_EARLY_NS 0 (no child gets an attach of its own, nothing
+# is opened or closed on a live child) 2 of 8 clones still missed: the
+# inherited perf events themselves fail the filter.  A suspect not checked
+# (kprobes are refused here): perf swaps equivalent cloned contexts between
+# tasks at context switch (perf_event_context_sched_out), while the uprobe
+# filter matches event->hw.target->mm, which the swap does not change.
 #   bash tests/integration/repro_tls_process_git.sh [RUNS]
 . "$(dirname "$0")/lib.sh"
 
