@@ -109,13 +109,26 @@
 #      BENCH_RATE_SECONDS, BENCH_RATE_PROCS, BENCH_RATE_SMALL_RB, BENCH_STARTUP_RUNS,
 #      BENCH_N_LATENCY, BENCH_N_RECORD (default 500000), BENCH_REPLAY_RUNS (default 3),
 #      BENCH_SAVE (a directory: the raw figures are copied there),
-#      AGENTMON (default build/agentmon), CC
+#      AGENTMON (default build/agentmon), CC,
+#      BENCH_MODES (the workloads to run, a subset of "open connect forkexec
+#      https make git agent"; default all), BENCH_RUN_ARGS (more options of
+#      every `agentmon run`, e.g. "--tls-uprobes system"), BENCH_OVERHEAD_ONLY=1
+#      (the overhead rounds and their table only: no recording cost,
+#      throughput, start-up, replay, model traffic, latency or targets)
 set -u
 cd "$(dirname "$0")/.." || exit 1
 ROUNDS=${BENCH_ROUNDS:-5}
 MODES=(open connect forkexec https make git)
 CLAUDE=${BENCH_CLAUDE:-/var/cache/agentmon-test/agents/claude/node_modules/.bin/claude}
 [ "$CLAUDE" != 0 ] && [ -x "$CLAUDE" ] && MODES+=(agent) # installed: tests/agents/install.sh
+if [ -n "${BENCH_MODES:-}" ]; then
+	m=()
+	for x in "${MODES[@]}"; do case " $BENCH_MODES " in *" $x "*) m+=("$x") ;; esac; done
+	[ ${#m[@]} -gt 0 ] || { echo "bench: BENCH_MODES '$BENCH_MODES' selects no workload of: ${MODES[*]}" >&2; exit 1; }
+	MODES=("${m[@]}")
+fi
+read -ra RUN_ARGS <<<"${BENCH_RUN_ARGS:-}"
+OVERHEAD_ONLY=${BENCH_OVERHEAD_ONLY:-0}
 declare -A N=([open]=${BENCH_N_OPEN:-500000} [connect]=${BENCH_N_CONNECT:-20000}
 	[forkexec]=${BENCH_N_FORKEXEC:-1000} [https]=${BENCH_N_HTTPS:-2000})
 MAKE_FILES=${BENCH_MAKE_FILES:-200}
@@ -304,7 +317,7 @@ start_collector() {
 	# no tags left pinned in bpffs by a benchmark (binaries before pinning lack it)
 	"$AGENTMON" run --help | grep -q -- --no-pin && set -- --no-pin "$@"
 	: >"$W/err"
-	"$AGENTMON" run --format json --socket "$SOCK" "$@" >"$W/out" 2>"$W/err" &
+	"$AGENTMON" run --format json --socket "$SOCK" "${RUN_ARGS[@]}" "$@" >"$W/out" 2>"$W/err" &
 	CPID=$!
 	for _ in $(seq 300); do
 		grep -q ready "$W/err" && return 0
@@ -399,6 +412,10 @@ run_agentmon() {
 	"$AGENTMON" launch --socket "$SOCK" --agent idle -- sleep 100000 &
 	IDLE_PID=$!
 	agent_hooks true
+	"$AGENTMON" status --json --socket "$SOCK" 2>/dev/null | "$PY" -c '
+import json, sys
+t = json.load(sys.stdin).get("tls_uprobes", {})
+print(t.get("scope", "-"), t.get("system_wide_why") or "")' >"$W/scope" 2>/dev/null
 	all_modes "$r" untagged untagged
 	off=$(stat -c %s "$W/out")
 	all_modes "$r" tagged tagged
@@ -689,6 +706,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		for ((i = ${#blocks[@]} - 1; i >= 0; i--)); do order+=("${blocks[i]}"); done
 	fi
 	for b in "${order[@]}"; do "run_$b" "$r"; done
+	[ "$OVERHEAD_ONLY" = 1 ] && continue
 	# recording cost: the two collectors in turn, the first one alternating
 	if ((r % 2)); then rec_run "$r" norecord; rec_run "$r" record
 	else rec_run "$r" record; rec_run "$r" norecord; fi
@@ -696,6 +714,14 @@ for ((r = 1; r <= ROUNDS; r++)); do
 done
 
 : >"$W/rate"
+if [ "$OVERHEAD_ONLY" = 1 ]; then
+	: >"$W/startup.txt"
+	"$PY" "$REPORT" tables "$W/results" "$W/rate" "$W/startup.txt" "$W/hwm" "$AUDIT_SCALE" "${MODES[@]}"
+	printf '\nbench: %d s (overhead only); agentmon run %s; tls uprobes: %s; load average (1 min) %s before, %s after\n' \
+		$(($(date +%s) - start)) "${RUN_ARGS[*]:-(defaults)}" "$(cat "$W/scope" 2>/dev/null)" "$load0" \
+		"$(cut -d' ' -f1 /proc/loadavg)"
+	exit 0
+fi
 throughput 16m
 throughput "$RATE_SMALL_RB"
 printf 'start-up: %d runs\n' "$STARTUP_RUNS" >&2

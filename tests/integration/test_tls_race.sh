@@ -1,0 +1,72 @@
+#!/bin/bash
+# The per-process TLS uprobes (--tls-uprobes process) race a
+# process the kernel tags at exec: its uprobe attach is the collector's
+# answer to the exec record, and the process may speak TLS before it lands.
+# Such a connection must still be judged (fail closed), never pass unseen.
+# The race is made certain, not likely: the collector is stopped (SIGSTOP)
+# while a `claude` executable (a copy of python, so libssl is the hooked
+# shared library) posts 12 KB over TLS and exits; the kernel tags it, its
+# packets are captured, and no uprobe can trap in it.  When the collector
+# runs again:
+#  (a) status shows the uprobes per process;
+#  (b) the connection, with no plaintext, raises an alert naming the SNI
+#      host: unseen_tls (the process is gone before the collector could tell
+#      its TLS library, so its bytes are judged: README, the binary was
+#      "being scanned"), or monitor_degraded ("TLS hooked, yet no plaintext
+#      seen") when it could; and no http event claims to have read it;
+#  (c) the same client run again with the collector running is covered at
+#      exec (its attach lands from the exec record) or judged by bytes: a
+#      second upload to another unlisted host raises an alert either way.
+. "$(dirname "$0")/lib.sh"
+
+command -v openssl >/dev/null || skip "needs openssl"
+tls_server race.example.net
+tport=$TPORT
+start_collector --tls-uprobes process
+
+scope() {
+	am status --json --socket "$SOCK" |
+		"$PY" -c 'import json,sys; t=json.load(sys.stdin)["tls_uprobes"]; print(t["scope"], t.get("system_wide_why", ""))'
+}
+# an agent alive keeps the agent hooks (packets, sockets, uprobes) attached
+bg "$AGENTMON" launch --socket "$SOCK" --agent holder -- sleep 300
+wait_for 10 "agent hooks attached" sh -c "'$AGENTMON' status --json --socket '$SOCK' | grep -q '\"agent_hooks\": *true'"
+s=$(scope) || fail "status --json has no tls_uprobes"
+case "$s" in
+process*) ;;
+"system no tracefs uprobe events"*) skip "the kernel has no tracefs uprobe events: $s" ;;
+*) fail "tls uprobes are '$s', want per process" ;;
+esac
+
+mkdir -p "$T/bin"
+cp "$(readlink -f "$PY")" "$T/bin/claude" || fail "cp python"
+post() { # post HOST: 12 KB POST over python's ssl (libssl) to the test server
+	"$T/bin/claude" - "$tport" "$1" <<'PYEOF'
+import socket, ssl, sys
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))), server_hostname=sys.argv[2])
+body = b"x" * 12000
+s.sendall(b"POST /race HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n\r\n" % (sys.argv[2].encode(), len(body)) + body)
+s.recv(4096)
+s.close()
+PYEOF
+}
+
+# ---- (b) the attach cannot land: the collector is stopped ----
+kill -STOP "$COLLECTOR_PID" || fail "cannot stop the collector"
+post early.race.example.net
+rc=$?
+kill -CONT "$COLLECTOR_PID"
+[ "$rc" -eq 0 ] || fail "the early client failed ($rc)"
+wait_event 10 type=alert "rule~^(unseen_tls|monitor_degraded)\$" host=early.race.example.net
+early=$(field rule type=alert host=early.race.example.net) || exit 1
+
+# ---- (c) the collector running: covered, or judged by bytes ----
+post late.race.example.net || fail "the second client failed"
+wait_event 10 type=alert host=late.race.example.net
+sentinel
+expect 0 type=http host=early.race.example.net
+grep -q '"path": "/race"' "$T/tls.log" || fail "the server did not get the POSTs"
+late=$(jq values rule type=alert host=late.race.example.net | sort -u | tr '\n' ' ')
+stop_collector
+pass "a claude process that spoke TLS before its uprobe attach: $early naming its host, no http event; run again: $late"
