@@ -45,7 +45,7 @@ static void sample(struct status *s)
 	s->http = (struct status_http){ .heads_incomplete = 3, .conns_evicted = 1 };
 	s->degraded = (struct status_degraded){ .undecodable = 3, .tags_lost = 2,
 						 .tag_writes_failed = 1, .scratch_busy = 4,
-						 .tls_no_socket = 5 };
+						 .tls_no_socket = 5, .tag_bits_lost = 6 };
 	s->tls_bins = tls_sample;
 	s->n_tls_bins = 2;
 	s->tls_uprobes = (struct status_tls_uprobes){ .hooked = true, .scoped = true,
@@ -144,7 +144,7 @@ static void test_text(void **state)
 				      "  last error:   connect: refused\n"));
 	assert_non_null(strstr(w.buf, "degraded:       3 undecodable records, 2 tags lost "
 				      "(tagged map full), 1 tag writes failed, 4 records lost "
-				      "(scratch buffers busy), 5 TLS records without socket\n"));
+				      "(scratch buffers busy), 5 TLS records without socket, 6 tag bits lost\n"));
 	assert_non_null(strstr(w.buf, "tls uprobes:    per agent process: 3 covered by 2 attaches "
 				      "(24 perf fds); since start 5 attaches, 7 covered at "
 				      "fork, 1 not covered\n"));
@@ -207,7 +207,7 @@ static void test_json(void **state)
 		"\"http\":{\"heads_incomplete\":3,\"heads_evicted\":0,\"heads_budget\":0,"
 		"\"conns_evicted\":1,\"uploads_evicted\":0},"
 		"\"degraded\":{\"undecodable_records\":3,\"tags_lost\":2,"
-		"\"tag_writes_failed\":1,\"scratch_busy\":4,\"tls_no_socket\":5},"
+		"\"tag_writes_failed\":1,\"scratch_busy\":4,\"tls_no_socket\":5,\"tag_bits_lost\":6},"
 		"\"resources\":{\"fds_open\":0,\"fds_limit\":0,\"links\":0,\"link_budget\":0,"
 		"\"links_per_binary\":0,\"links_released\":0,\"links_refused\":0,\"rss_bytes\":0,"
 		"\"conn_bytes\":0,\"conn_budget\":0,\"conn_evicted\":0,\"llm_evicted\":0},"
