@@ -206,6 +206,9 @@ enum am_fault {
 	AM_FAULT_TLS_NOSOCK = 2, /* a sealed TLS record (aws-lc) sent without its socket:
 				    no write of it was seen before its context's next
 				    AM_AWSLC_PEND_MAX records */
+	AM_FAULT_TAG_BIT = 3,   /* a tagged process's exit found its tagged_bits bit
+				   clear (emitted all the same): the prefilter and
+				   the tags were out of step */
 	AM_FAULT_MAX,
 };
 

@@ -212,34 +212,44 @@ out:
 	return 0;
 }
 
+/*
+ * The exit of a tagged process is decided by its `tagged` entry alone, not
+ * by the tagged_bits prefilter: an exit is rare next to syscalls, and one
+ * missed vanishes silently (a bit found clear beside a live entry is counted,
+ * AM_FAULT_TAG_BIT).  The per-process TLS state goes at the group's death
+ * whether or not a tag is still there (a reused pid must not inherit it).
+ */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(proc_exit, struct task_struct *p)
 {
 	__u32 tgid = BPF_CORE_READ(p, tgid);
 	__u64 pt = bpf_get_current_pid_tgid();
-	struct am_tag *tag;
+	struct am_tag *tag = bpf_map_lookup_elem(&tagged, &tgid);
+	bool bit = tgid_bit(tgid);
 	struct am_exit e;
 
-	if (!tgid_bit(tgid))
-		return 0;
-	/* per-thread and per-process TLS state goes whether or not the tag is
-	 * still there (a reused pid must not inherit it) */
-	bpf_map_delete_elem(&tls_lastrd, &pt); /* p is the current task */
+	if (bit || tag)
+		bpf_map_delete_elem(&tls_lastrd, &pt); /* p is the current task */
 	if (BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0; /* other threads of the group still run */
 	bpf_map_delete_elem(&tls_readers, &tgid);
 	bpf_map_delete_elem(&llm_rx, &tgid);
-	if (!(tag = bpf_map_lookup_elem(&tagged, &tgid))) {
+	if (!tag) {
 		awslc_gone(tgid);
 		return 0;
 	}
+	if (!bit)
+		fault_count(AM_FAULT_TAG_BIT);
 	hdr_fill(&e.hdr, AM_EV_EXIT, sizeof(e), tag);
 	e.status = BPF_CORE_READ(p, exit_code);
 	if (e.status & 0x7f)
 		e.hdr.flags |= AM_F_SIGNALED;
 	*(__u32 *)e._pad = 0;
 	emit(&e, sizeof(e), AM_EV_EXIT, true);
-	tag_del(tgid);
+	if (bit)
+		tag_del(tgid);
+	else
+		bpf_map_delete_elem(&tagged, &tgid); /* no bit to take back */
 	awslc_gone(tgid);
 	return 0;
 }

@@ -374,11 +374,14 @@ int loader_open(struct loader **out, const struct loader_opts *opts,
 	l->opts = *opts;
 	l->teardown_fd = -1;
 	l->names_fd = -1;
+	l->pin_lock_fd = -1;
 	load_scope_init(l);
 	trc = tracefs_ensure();
 	load_pin_start(l);
 	load_scan_cache_open(l);
-	rc = loader_start(l, opts, err, errlen);
+	rc = load_pin_lock(l, err, errlen);
+	if (!rc)
+		rc = loader_start(l, opts, err, errlen);
 	if (rc) {
 		loader_close(l);
 		return rc;
@@ -410,6 +413,8 @@ void loader_close(struct loader *l)
 		munmap(l->bits, l->bits_len);
 	if (l->names_fd >= 0)
 		close(l->names_fd);
+	if (l->pin_lock_fd >= 0)
+		close(l->pin_lock_fd);
 	agentmon_bpf__destroy(l->skel);
 	free(l);
 }

@@ -98,6 +98,7 @@ struct loader {
 	size_t bits_len;
 	bool adopted;                 /* tagged, tagged_bits were pinned by an earlier run */
 	int names_fd;                 /* agent_names (pinned), -1 when not pinning */
+	int pin_lock_fd;              /* the pin directory, flock()ed for this run, or -1 */
 	char pin_note[384];           /* why tags are not pinned, or pinned ones dropped */
 	struct scanq *scanq;          /* the scanner thread (load_scan.c); NULL: files
 				       * are scanned on the caller's thread */
@@ -215,6 +216,9 @@ int load_destroy_all(struct bpf_link **links, size_t n, const int *fds, size_t n
  * create the pinned agent_names; when that fails, pin nothing (opts.pin_dir
  * NULL) and say why in l->pin_note */
 void load_pin_start(struct loader *l);
+/* load_pin.c: hold opts.pin_dir for this run (an exclusive flock on the
+ * directory): -EBUSY, said in err, when another live collector holds it */
+int load_pin_lock(struct loader *l, char *err, size_t errlen);
 /* load_pin.c: before load, adopt the pinned tag maps that fit (else unpin
  * them) and pin them after load; sets l->adopted.  0 or -errno */
 int load_pin_maps(struct loader *l, struct agentmon_bpf *s);

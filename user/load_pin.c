@@ -8,9 +8,11 @@
  * half-adopted: the tag entries and their bits go together.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -138,6 +140,30 @@ static int load_pin_names(struct loader *l, char *err, size_t errlen)
 		return load_fail(err, errlen, -errno, "cannot pin the agent names at %s: %s",
 				 path, strerror(errno));
 	return 0;
+}
+
+/*
+ * Two live collectors on one pin directory share its tags and each runs its
+ * own proc_exit over them: the first attached deletes an exiting agent's
+ * tag and emits its exit into its own ring buffer, so the other never sees
+ * that exit (and the one it does see went to the wrong collector).  The
+ * lock is on the directory (flock: released by the kernel when the holder
+ * dies, however it dies); a directory that cannot be opened is not locked
+ * (load_pin_start already said what it could not do).
+ */
+int load_pin_lock(struct loader *l, char *err, size_t errlen)
+{
+	const char *dir = l->opts.pin_dir;
+
+	if (!dir || (l->pin_lock_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return 0;
+	if (!flock(l->pin_lock_fd, LOCK_EX | LOCK_NB))
+		return 0;
+	if (errno != EWOULDBLOCK)
+		return 0; /* a file system without locks: nothing to go by */
+	return load_fail(err, errlen, -EBUSY, "another collector is running on the pinned tags "
+			 "in %s (both would take exits from each other): stop it, or give this "
+			 "one another --pin-dir", dir);
 }
 
 void load_pin_start(struct loader *l)

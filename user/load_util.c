@@ -4,10 +4,12 @@
  * load_int.h): error text, the loader's status line, link teardown.  They
  * call nothing of the three.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -73,11 +75,77 @@ const struct loader_gap *loader_gaps(const struct loader *l, size_t *n)
 	return l->gaps;
 }
 
+/* whether fd is a perf event (a uprobe link's event: its bpf_link__destroy
+ * disables and closes it) */
+static bool is_perf_event(int fd)
+{
+	char path[64], target[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return false;
+	target[n] = '\0';
+	return !strcmp(target, "anon_inode:[perf_event]");
+}
+
+/* what the teardown grandchild holds: links and fds to let go, its pipes */
+struct teardown {
+	struct bpf_link **links;
+	size_t n;
+	const int *fds;
+	size_t nfds;
+	int keep[2];
+};
+
+/* whether fd is one of t's (a link's, a listed one, a pipe's) */
+static bool teardown_owns(const struct teardown *t, int fd)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->links[i] && bpf_link__fd(t->links[i]) == fd)
+			return true;
+	for (size_t i = 0; i < t->nfds; i++)
+		if (t->fds[i] == fd)
+			return true;
+	return fd == t->keep[0] || fd == t->keep[1];
+}
+
+/*
+ * close_foreign - in the teardown grandchild: close every fd it was given
+ * by fork but does not own (teardown_owns, and the perf events of uprobe
+ * links, which their bpf_link__destroy disables and closes).  A copy of the
+ * collector's tracepoint links kept its proc_exit, proc_fork and proc_exec
+ * attached for the seconds of the teardown after the collector's exit,
+ * writing the tags pinned for the next collector: the old proc_exit ran
+ * first and deleted an exiting agent's tag, so the next collector never saw
+ * that exit.  Without /proc, fds 0..1023 are closed the same (no perf
+ * events kept: their links' destroy closes them anyway).
+ */
+static void close_foreign(const struct teardown *t)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int own = d ? dirfd(d) : -1, fd;
+	struct dirent *de;
+
+	for (fd = 0; !d && fd < 1024; fd++)
+		if (!teardown_owns(t, fd))
+			close(fd);
+	while (d && (de = readdir(d))) {
+		fd = atoi(de->d_name);
+		if (de->d_name[0] != '.' && fd != own && !teardown_owns(t, fd) && !is_perf_event(fd))
+			close(fd);
+	}
+	if (d)
+		closedir(d);
+}
+
 /*
  * detaching a uprobe waits for an RCU grace period, one after the other
  * (~90 ms each on 6.18): a detached grandchild holding copies of the link
  * fds does it, so that the collector itself exits at once; the hooks stay
- * until it is done (their events go nowhere, untagged tasks pay as before)
+ * until it is done (their events go nowhere, untagged tasks pay as before).
+ * The grandchild holds nothing else of the collector's (close_foreign).
  */
 int load_destroy_links(struct bpf_link **links, size_t n)
 {
@@ -93,10 +161,11 @@ int load_destroy_all(struct bpf_link **links, size_t n, const int *fds, size_t n
 		c = fork();
 	if (c == 0) {
 		if (fork() == 0) {
+			struct teardown t = { links, n, fds, nfds, { p[0], done[1] } };
 			char b;
 
 			/* once the collector has dropped its references, the last are ours */
-			close(p[1]);
+			close_foreign(&t);
 			while (read(p[0], &b, 1) < 0 && errno == EINTR)
 				;
 			for (size_t i = 0; i < n; i++)

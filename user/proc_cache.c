@@ -285,6 +285,8 @@ int proc_stat_read(const char *procfs_root, uint32_t pid, uint32_t *ppid, uint64
 	if (!procfs_root)
 		return -ENOENT;
 	r = read_file(procfs_root, pid, "stat", buf, sizeof(buf));
+	if (r < 0 && r != -ENOENT && r != -ESRCH)
+		return (int)r; /* not read (EMFILE...): nothing known of the process */
 	if (r <= 0 || parse_stat(buf, &sf))
 		return -ENOENT; /* gone, or empty or cut: exiting */
 	if (ppid)

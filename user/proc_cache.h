@@ -48,8 +48,9 @@ int proc_info_set(char **field, const char *s);
 int proc_cache_load(struct proc_cache *c, const char *procfs_root, uint32_t pid);
 /*
  * proc_stat_read - pid's ppid and start time (clock ticks since boot, field
- * 22) from procfs_root/PID/stat; either pointer may be NULL.  0, or -ENOENT
- * when the process is gone (or exiting: the file is empty or cut).
+ * 22) from procfs_root/PID/stat; either pointer may be NULL.  0, -ENOENT
+ * when the process is gone (or exiting: the file is empty or cut), or the
+ * -errno of a read that failed otherwise (EMFILE...: the process may live).
  */
 int proc_stat_read(const char *procfs_root, uint32_t pid, uint32_t *ppid, uint64_t *start_time);
 /* call fn with each entry proc_cache_load filled (the recorder keeps what a

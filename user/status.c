@@ -227,10 +227,10 @@ static void text_degraded(const struct status_degraded *d, struct jw *out)
 {
 	line(out, 0, "degraded", "%llu undecodable records, %llu tags lost (tagged map full), "
 	     "%llu tag writes failed, %llu records lost (scratch buffers busy), "
-	     "%llu TLS records without socket",
+	     "%llu TLS records without socket, %llu tag bits lost",
 	     (unsigned long long)d->undecodable, (unsigned long long)d->tags_lost,
 	     (unsigned long long)d->tag_writes_failed, (unsigned long long)d->scratch_busy,
-	     (unsigned long long)d->tls_no_socket);
+	     (unsigned long long)d->tls_no_socket, (unsigned long long)d->tag_bits_lost);
 }
 
 static void text_uprobes(const struct status_tls_uprobes *u, struct jw *out)
@@ -459,7 +459,8 @@ static void json_degraded(const struct status_degraded *d, struct jw *w)
 {
 	const struct figure f[] = { { "undecodable_records", d->undecodable },
 		{ "tags_lost", d->tags_lost }, { "tag_writes_failed", d->tag_writes_failed },
-		{ "scratch_busy", d->scratch_busy }, { "tls_no_socket", d->tls_no_socket } };
+		{ "scratch_busy", d->scratch_busy }, { "tls_no_socket", d->tls_no_socket },
+		{ "tag_bits_lost", d->tag_bits_lost } };
 
 	jw_key(w, "degraded");
 	jw_obj_begin(w);

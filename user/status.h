@@ -100,6 +100,8 @@ struct status_degraded {
 	uint64_t scratch_busy;        /* records lost: every scratch buffer of the CPU busy */
 	uint64_t tls_no_socket;       /* sealed TLS records (aws-lc) sent without their
 				       * socket: no write of theirs was seen */
+	uint64_t tag_bits_lost;       /* tagged processes' exits whose prefilter bit was
+				       * clear (the exits were emitted all the same) */
 };
 
 /* the shared libraries' TLS uprobes: per agent process or system-wide */

@@ -125,6 +125,7 @@ int status_gather(struct status *s, const struct status_sources *src)
 	pipeline_records(src->pl, &s->degraded.undecodable);
 	s->degraded.tags_lost = loader_faults(src->loader, AM_FAULT_TAG_FULL);
 	s->degraded.tls_no_socket = loader_faults(src->loader, AM_FAULT_TLS_NOSOCK);
+	s->degraded.tag_bits_lost = loader_faults(src->loader, AM_FAULT_TAG_BIT);
 	s->degraded.tag_writes_failed = src->tag_writes_failed;
 	s->degraded.scratch_busy = loader_faults(src->loader, AM_FAULT_SCRATCH_BUSY);
 	gather_uprobes(src->loader, &s->tls_uprobes);

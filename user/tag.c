@@ -50,9 +50,10 @@ int tagger_start_ns(const char *procfs, uint32_t pid, uint64_t *start_ns)
 {
 	long hz = sysconf(_SC_CLK_TCK);
 	uint64_t ticks;
+	int rc = proc_stat_read(procfs, pid, NULL, &ticks);
 
-	if (proc_stat_read(procfs, pid, NULL, &ticks))
-		return -ENOENT;
+	if (rc)
+		return rc;
 	*start_ns = ticks * (1000000000ull / (uint64_t)(hz > 0 ? hz : 100));
 	return 0;
 }
@@ -61,9 +62,10 @@ bool tagger_stale(const char *procfs, const struct tag_entry *t)
 {
 	long hz = sysconf(_SC_CLK_TCK);
 	uint64_t tick = 1000000000ull / (uint64_t)(hz > 0 ? hz : 100), now;
+	int rc = tagger_start_ns(procfs, t->tgid, &now);
 
-	if (tagger_start_ns(procfs, t->tgid, &now))
-		return true; /* gone */
+	if (rc)
+		return rc == -ENOENT; /* gone; not read (EMFILE...): kept, fail closed */
 	/* the kernel's start_ns has ns, /proc ticks: compare in ticks */
 	return t->start_ns && t->start_ns / tick != now / tick;
 }

@@ -73,15 +73,17 @@ int tagger_adopt_children(struct tagger *t,
 
 /*
  * tagger_start_ns - pid's start time from procfs ("/proc/PID/stat" field
- * 22, clock ticks) in boot ns, as the kernel's tags carry it.  0 or -ENOENT
- * when the process is gone.
+ * 22, clock ticks) in boot ns, as the kernel's tags carry it.  0, -ENOENT
+ * when the process is gone, or another -errno when /proc could not be read.
  */
 int tagger_start_ns(const char *procfs, uint32_t pid, uint64_t *start_ns);
 
 /*
  * tagger_stale - whether t names a process that no longer runs: its pid is
  * gone, or runs a process started at another time (the pid was reused).
- * An entry without a start time (0) is stale only when its pid is gone.
+ * An entry without a start time (0) is stale only when its pid is gone.  A
+ * /proc that cannot be read (the collector out of fds) proves nothing: not
+ * stale (a sweep then untagged live agents, whose exits vanished).
  */
 bool tagger_stale(const char *procfs, const struct tag_entry *t);
 

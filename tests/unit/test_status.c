@@ -46,7 +46,7 @@ static void sample(struct status *s)
 					  .answers_unattributed = 2, .answers_unattributed_bytes = 900 };
 	s->degraded = (struct status_degraded){ .undecodable = 3, .tags_lost = 2,
 						 .tag_writes_failed = 1, .scratch_busy = 4,
-						 .tls_no_socket = 5 };
+						 .tls_no_socket = 5, .tag_bits_lost = 6 };
 	s->tls_bins = tls_sample;
 	s->n_tls_bins = 2;
 	s->gaps[0] = (struct loader_gap){ .hook = "cgroup sock hooks", .why = "3/4 attached",
@@ -150,7 +150,7 @@ static void test_text(void **state)
 				      "  last error:   connect: refused\n"));
 	assert_non_null(strstr(w.buf, "degraded:       3 undecodable records, 2 tags lost "
 				      "(tagged map full), 1 tag writes failed, 4 records lost "
-				      "(scratch buffers busy), 5 TLS records without socket\n"));
+				      "(scratch buffers busy), 5 TLS records without socket, 6 tag bits lost\n"));
 	assert_non_null(strstr(w.buf, "tls uprobes:    per agent process: 3 covered by 2 attaches "
 				      "(24 perf fds); since start 5 attaches, 7 covered at "
 				      "fork, 1 not covered\n"));
@@ -217,7 +217,7 @@ static void test_json(void **state)
 		"\"conns_evicted\":1,\"uploads_evicted\":0,\"answers_unattributed\":2,"
 		"\"answers_unattributed_bytes\":900},"
 		"\"degraded\":{\"undecodable_records\":3,\"tags_lost\":2,"
-		"\"tag_writes_failed\":1,\"scratch_busy\":4,\"tls_no_socket\":5},"
+		"\"tag_writes_failed\":1,\"scratch_busy\":4,\"tls_no_socket\":5,\"tag_bits_lost\":6},"
 		"\"resources\":{\"fds_open\":0,\"fds_limit\":0,\"links\":0,\"link_budget\":0,"
 		"\"links_per_binary\":0,\"links_released\":0,\"links_refused\":0,\"rss_bytes\":0,"
 		"\"conn_bytes\":0,\"conn_budget\":0,\"conn_evicted\":0,\"llm_evicted\":0},"

@@ -331,6 +331,25 @@ static void test_stale(void **state)
 	assert_true(tagger_stale(f->root, &t)); /* gone */
 }
 
+/* a /proc read that fails but for ENOENT (EMFILE, here EISDIR) proves nothing:
+ * the tag stays (a sweep out of fds untagged live agents) */
+static void test_stale_unreadable_kept(void **state)
+{
+	struct fixture *f = *state;
+	struct tag_entry t = { .tgid = 777, .start_ns = 5 };
+	char dir[512];
+	uint64_t ns;
+
+	snprintf(dir, sizeof(dir), "%s/777", f->root);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	strcat(dir, "/stat");
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(tagger_start_ns(f->root, 777, &ns), -EISDIR);
+	assert_false(tagger_stale(f->root, &t));
+	assert_int_equal(tagger_sweep(&f->tagger, &t, 1), 0);
+	assert_int_equal(f->n_unwritten, 0);
+}
+
 static void test_sweep(void **state)
 {
 	struct fixture *f = *state;
@@ -400,6 +419,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_death_during_write_untags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reuse_during_write_untags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_unreadable_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scan_skips_held_reports_unwatched, setup,
 						teardown),
