@@ -60,6 +60,7 @@ struct export {
 	/* the worker's */
 	pthread_t th;
 	bool started;
+	bool published;               /* an asynchronous publish on this connection */
 	struct export_spool *spool;
 	void *nc, *js;                /* natsConnection, jsCtx */
 	uint64_t retry_at_ns, backoff_ns, connect_at_ns, connect_backoff_ns, synced_ns;

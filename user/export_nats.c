@@ -261,8 +261,10 @@ static void disconnect_nats(struct export *x)
 
 	if (!x->nc)
 		return;
-	if (js_PublishAsyncGetPendingList(&pending, x->js) == NATS_OK)
+	/* (libnats 3.4 crashes there before a first asynchronous publish) */
+	if (x->published && js_PublishAsyncGetPendingList(&pending, x->js) == NATS_OK)
 		natsMsgList_Destroy(&pending);
+	x->published = false;
 	jsCtx_Destroy(x->js);
 	natsConnection_Close(x->nc);
 	pthread_mutex_lock(&x->mu);
@@ -364,6 +366,7 @@ static int publish(struct export *x, struct export_slot *s, natsMsg *msg)
 
 	jsPubOptions_Init(&po);
 	po.MaxWait = PUB_WAIT_MS;
+	x->published = true;
 	st = js_PublishMsgAsync(x->js, &msg, &po);
 	if (st == NATS_OK)
 		return 0;

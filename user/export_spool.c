@@ -27,7 +27,7 @@
 #define MAGIC "AMX1"
 #define PAYLOAD_MAX (3 + XSPOOL_ID_MAX + XSPOOL_SUBJECT_MAX + XSPOOL_BODY_MAX)
 #define RBUF_CAP (XSPOOL_HDR + PAYLOAD_MAX)
-#define RCHUNK (256u << 10)
+#define RCHUNK (64u << 10)
 #define SEG_MAX (4ull << 20)
 
 struct seg {
@@ -48,12 +48,14 @@ struct export_spool {
 	int rfd;
 	uint64_t rfd_seq;
 	uint8_t *rbuf;
+	size_t rcap;              /* grows to RBUF_CAP for a large record */
 	uint64_t rbuf_off;        /* file offset of rbuf[0] */
 	size_t rbuf_len;
 	bool in_damage, scanning;
 	/* acks */
 	struct xspool_pos acked;
 	bool ack_dirty;
+	bool dirty;               /* written since the last fdatasync */
 	uint64_t pending, damaged;
 	uint8_t *wbuf;
 	size_t wcap;
@@ -165,9 +167,11 @@ static int seg_start(struct export_spool *s)
 		return r;
 	}
 	if (s->wfd >= 0) {
-		fdatasync(s->wfd);
+		if (s->dirty)
+			fdatasync(s->wfd);
 		close(s->wfd);
 	}
+	s->dirty = false;
 	s->wfd = fd;
 	if (!s->first_new)
 		s->first_new = seq;
@@ -294,6 +298,14 @@ static int fill(struct export_spool *s, uint64_t off, size_t want, uint64_t end)
 		want = RBUF_CAP;
 	if (want > end - off)
 		want = (size_t)(end - off);
+	if (want > s->rcap) {
+		void *p = realloc(s->rbuf, want);
+
+		if (!p)
+			return -ENOMEM;
+		s->rbuf = p;
+		s->rcap = want;
+	}
 	got = pread(s->rfd, s->rbuf, want, (off_t)off);
 	if (got < 0)
 		return -errno;
@@ -417,7 +429,7 @@ int export_spool_open(const char *dir, uint64_t max_bytes, struct export_spool *
 	int r;
 
 	*out = NULL;
-	if (!s || !(s->rbuf = malloc(RBUF_CAP))) {
+	if (!s || !(s->rbuf = malloc(s->rcap = RCHUNK))) {
 		free(s);
 		return fail(err, errlen, -ENOMEM, "export spool", dir);
 	}
@@ -525,6 +537,7 @@ int export_spool_append(struct export_spool *s, const struct xspool_rec *recs, s
 	}
 	g->size += used;
 	s->bytes += used;
+	s->dirty = true;
 	s->pending += k;
 	return (int)k;
 }
@@ -543,8 +556,10 @@ int export_spool_sync(struct export_spool *s)
 {
 	int r = 0;
 
-	if (s->wfd >= 0 && fdatasync(s->wfd))
+	if (s->wfd >= 0 && s->dirty && fdatasync(s->wfd))
 		r = -errno;
+	else
+		s->dirty = false;
 	if (s->ack_dirty) {
 		int a = ack_save(s);
 

@@ -94,7 +94,7 @@ static void none_left(struct export_spool *s)
 
 static void in_order(void **state)
 {
-	struct export_spool *s = open_spool(1 << 20);
+	struct export_spool *s = open_spool(8 << 20);
 	struct xspool_stats st;
 
 	(void)state;
@@ -104,8 +104,22 @@ static void in_order(void **state)
 	none_left(s);
 	append_n(s, 100, 1);     /* the writer's segment read as it grows */
 	next_is(s, 100, NULL);
+	{                         /* a record larger than the reader's first buffer */
+		static char big[XSPOOL_BODY_MAX];
+		struct xspool_rec r = { .id = "big", .id_len = 3, .subject = "s", .subject_len = 1,
+					.body = big, .body_len = sizeof(big) }, got;
+		struct xspool_pos end;
+
+		memset(big, 'b', sizeof(big));
+		assert_int_equal(export_spool_append(s, &r, 1), 1);
+		append_n(s, 101, 1);
+		assert_int_equal(export_spool_next(s, &got, &end), 1);
+		assert_int_equal(got.body_len, sizeof(big));
+		assert_memory_equal(got.body, big, sizeof(big));
+		next_is(s, 101, NULL);
+	}
 	export_spool_stats(s, &st);
-	assert_int_equal(st.pending, 101);
+	assert_int_equal(st.pending, 103);
 	assert_int_equal(st.damaged, 0);
 	export_spool_free(s);
 }
