@@ -63,6 +63,10 @@ struct export {
 	bool published;               /* an asynchronous publish on this connection */
 	struct export_spool *spool;
 	void *nc, *js;                /* natsConnection, jsCtx */
+	pthread_t connect_th;         /* an attempt to connect (connecting) */
+	bool connecting;
+	bool connect_done;            /* under mu: its result is in new_nc, new_js */
+	void *new_nc, *new_js;
 	uint64_t retry_at_ns, backoff_ns, connect_at_ns, connect_backoff_ns, synced_ns;
 };
 

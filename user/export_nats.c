@@ -72,18 +72,17 @@ static struct export_slot *find(struct export *x, const char *id)
 	return NULL;
 }
 
-static void describe(struct export *x, natsMsg *msg, const jsPubAckErr *pae)
+/* last_error for a refused or unanswered publish: one text for every type (said once) */
+static void describe(struct export *x, const jsPubAckErr *pae)
 {
-	const char *subj = natsMsg_GetSubject(msg);
-
 	if (pae->Err == NATS_NO_RESPONDERS)
-		say(x, "no JetStream stream takes subject %s (the operator creates it, e.g. on "
-		    "%.*s.>)", subj, (int)strcspn(x->subject, "."), x->subject);
+		say(x, "no JetStream stream takes subjects %s.* (the operator creates it, e.g. on "
+		    "%.*s.>)", x->subject, (int)strcspn(x->subject, "."), x->subject);
 	else if (pae->Err == NATS_TIMEOUT && !x->last_error[0])
-		say(x, "no ack within %d ms for %s (server away, or no permission to publish)",
-		    PUB_WAIT_MS, subj);
+		say(x, "no ack within %d ms on %s.* (server away, or no permission to publish)",
+		    PUB_WAIT_MS, x->subject);
 	else if (pae->Err != NATS_TIMEOUT)
-		say(x, "JetStream refused %s: %s (%d)", subj,
+		say(x, "JetStream refused a message on %s.*: %s (%d)", x->subject,
 		    pae->ErrText ? pae->ErrText : natsStatus_GetText(pae->Err), (int)pae->ErrCode);
 }
 
@@ -107,7 +106,7 @@ static void on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void
 		msg = NULL;
 		x->failed++;
 		if (pae)
-			describe(x, s->msg, pae);
+			describe(x, pae);
 	}
 	x->acks_moved = true;
 	pthread_cond_signal(&x->cv);
@@ -132,7 +131,7 @@ static void set_connected(natsConnection *nc, void *closure, bool up, bool close
 	pthread_mutex_unlock(&x->mu);
 }
 
-static void on_connected(natsConnection *nc, void *closure)
+static void on_reconnected(natsConnection *nc, void *closure)
 {
 	set_connected(nc, closure, true, false);
 }
@@ -190,13 +189,11 @@ static natsStatus options(struct export *x, natsOptions **out)
 	if (!s)
 		s = natsOptions_SetPingInterval(o, 5000);
 	if (!s)
-		s = natsOptions_SetRetryOnFailedConnect(o, true, on_connected, x);
-	if (!s)
 		s = natsOptions_SetErrorHandler(o, on_error, x);
 	if (!s)
 		s = natsOptions_SetDisconnectedCB(o, on_disconnected, x);
 	if (!s)
-		s = natsOptions_SetReconnectedCB(o, on_connected, x);
+		s = natsOptions_SetReconnectedCB(o, on_reconnected, x);
 	if (!s)
 		s = natsOptions_SetClosedCB(o, on_closed, x);
 	if (s)
@@ -206,21 +203,23 @@ static natsStatus options(struct export *x, natsOptions **out)
 	return s;
 }
 
-/* connect (in the background when the server is away); on failure retry later */
-static void connect_nats(struct export *x)
+/*
+ * the connector thread: one attempt (not retried by libnats, so that a
+ * refusal says why: "Authorization Violation", a TLS failure), handed
+ * back under mu; the worker goes on spooling meanwhile
+ */
+static void *connector(void *arg)
 {
+	struct export *x = arg;
 	natsOptions *o = NULL;
 	natsConnection *nc = NULL;
 	jsCtx *js = NULL;
 	jsOptions jo;
 	natsStatus s = options(x, &o);
-	bool up = false;
+	char why[200] = "";
 
 	if (!s) {
 		s = natsConnection_Connect(&nc, o);
-		up = s == NATS_OK;
-		if (s == NATS_NOT_YET_CONNECTED)
-			s = NATS_OK;
 		natsOptions_Destroy(o);
 	}
 	if (!s) {
@@ -230,27 +229,61 @@ static void connect_nats(struct export *x)
 		jo.PublishAsync.MaxPending = 2 * EXPORT_WINDOW;
 		s = natsConnection_JetStream(&js, nc, &jo);
 	}
-	pthread_mutex_lock(&x->mu);
 	if (s) {
 		const char *txt = nats_GetLastError(NULL);
+		const char *p = txt ? strstr(txt, "): ") : NULL;   /* "(conn.c:1905): why" */
 
-		say(x, "cannot connect to %s: %s", x->url, txt && *txt ? txt : natsStatus_GetText(s));
-		x->connect_backoff_ns = x->connect_backoff_ns ? x->connect_backoff_ns * 2 :
-					BACKOFF_MIN_NS * 4;
-		if (x->connect_backoff_ns > CONNECT_MAX_NS)
-			x->connect_backoff_ns = CONNECT_MAX_NS;
-		x->connect_at_ns = now_ns() + x->connect_backoff_ns;
-	} else {
-		x->connected = up || x->connected;
-		x->nats_closed = false;
-	}
-	pthread_mutex_unlock(&x->mu);
-	if (s) {
+		snprintf(why, sizeof(why), "%s", p ? p + 3 : txt && *txt ? txt :
+			 natsStatus_GetText(s));
 		natsConnection_Destroy(nc);
+		nc = NULL;
+	}
+	pthread_mutex_lock(&x->mu);
+	x->new_nc = nc;
+	x->new_js = js;
+	if (s)
+		say(x, "cannot connect to %s: %s", x->url, why);
+	x->connect_done = true;
+	pthread_cond_broadcast(&x->cv);
+	pthread_mutex_unlock(&x->mu);
+	return NULL;
+}
+
+/* start an attempt, or take its result: connected, or a later attempt (backoff) */
+static void connect_step(struct export *x, uint64_t now)
+{
+	bool done;
+
+	if (!x->connecting) {
+		if (now < x->connect_at_ns)
+			return;
+		x->connect_done = false;
+		x->connecting = !pthread_create(&x->connect_th, NULL, connector, x);
+		if (!x->connecting)
+			x->connect_at_ns = now + CONNECT_MAX_NS / 6;
 		return;
 	}
-	x->nc = nc;
-	x->js = js;
+	pthread_mutex_lock(&x->mu);
+	done = x->connect_done;
+	pthread_mutex_unlock(&x->mu);
+	if (!done)
+		return;
+	pthread_join(x->connect_th, NULL);
+	x->connecting = false;
+	pthread_mutex_lock(&x->mu);
+	x->nc = x->new_nc;
+	x->js = x->new_js;
+	x->connected = x->nc != NULL;
+	x->nats_closed = false;
+	pthread_mutex_unlock(&x->mu);
+	if (x->nc) {
+		x->connect_backoff_ns = 0;
+		return;
+	}
+	x->connect_backoff_ns = x->connect_backoff_ns ? x->connect_backoff_ns * 2 : 1000000000ull;
+	if (x->connect_backoff_ns > CONNECT_MAX_NS)
+		x->connect_backoff_ns = CONNECT_MAX_NS;
+	x->connect_at_ns = now + x->connect_backoff_ns;
 }
 
 /* end the connection: what libnats still holds comes back (no callback after) */
@@ -488,10 +521,10 @@ static void housekeep(struct export *x, uint64_t now)
 	pthread_mutex_unlock(&x->mu);
 	if (closed && x->nc) {
 		disconnect_nats(x);
-		x->connect_at_ns = now + CONNECT_MAX_NS / 6;
+		x->connect_at_ns = now + BACKOFF_MAX_NS / 2;
 	}
-	if (!x->nc && now >= x->connect_at_ns)
-		connect_nats(x);
+	if (!x->nc)
+		connect_step(x, now);
 }
 
 static void *worker(void *arg)
@@ -499,7 +532,6 @@ static void *worker(void *arg)
 	struct export *x = arg;
 	uint64_t grace = 0;
 
-	connect_nats(x);
 	for (;;) {
 		struct export_q *q;
 		size_t n;
@@ -523,6 +555,12 @@ static void *worker(void *arg)
 			break;
 	}
 	settle(x);
+	if (x->connecting) {       /* an attempt lasts at most its timeout */
+		pthread_join(x->connect_th, NULL);
+		x->connecting = false;
+		x->nc = x->new_nc;
+		x->js = x->new_js;
+	}
 	disconnect_nats(x);
 	export_spool_sync(x->spool);
 	return NULL;

@@ -7,7 +7,9 @@ collector publishes to and to read back what it holds.
                                                         (duplicate window 2 min)
   nats_js.py [conn options] dump STREAM                 every message, one JSON
                                                         line: {"seq","subject","id","body"}
-  nats_js.py [conn options] count STREAM                messages in the stream
+  nats_js.py [conn options] count STREAM [FILTER]       messages in the stream (on
+                                                        subjects matching FILTER)
+  nats_js.py [conn options] ping                        connects, logs in (exit 0)
 
 conn options: --url nats://127.0.0.1:PORT --user U --password P
               --ca CA.pem --cert CERT.pem --key KEY.pem
@@ -26,6 +28,7 @@ class Nats:
         host, port = a.url.split("://", 1)[1].rsplit(":", 1)
         self.sock = socket.create_connection((host, int(port)), timeout=10)
         self.buf = b""
+        self.pushed = []
         info = json.loads(self.line()[5:])
         if info.get("tls_required"):
             ctx = ssl.create_default_context(cafile=a.ca)
@@ -70,22 +73,32 @@ class Nats:
             if ln == "PONG":
                 return
 
-    def reply(self):
-        """the next MSG/HMSG: (reply token, payload)"""
+    def next_msg(self):
+        """the next MSG/HMSG: (sid, subject, reply, header bytes, payload)"""
         while True:
-            ln = self.line()
-            w = ln.split()
+            w = self.line().split()
             if not w:
                 continue
             if w[0] == "PING":
                 self.send(b"PONG\r\n")
             elif w[0] == "-ERR":
-                raise SystemExit("nats_js: " + ln)
+                raise SystemExit("nats_js: " + " ".join(w))
             elif w[0] == "MSG":
-                return w[1].rsplit(".", 1)[1], self.take(int(w[-1]))
+                data = self.take(int(w[-1]))
+                return w[2], w[1], w[3] if len(w) == 5 else None, b"", data
             elif w[0] == "HMSG":
                 data = self.take(int(w[-1]))
-                return w[1].rsplit(".", 1)[1], data[int(w[-2]):]
+                hl = int(w[-2])
+                return w[2], w[1], w[3] if len(w) == 6 else None, data[:hl], data[hl:]
+
+    def reply(self):
+        """the next answer to a request (sid 1): (token, payload); deliveries kept aside"""
+        while True:
+            m = self.next_msg()
+            if m[0] != "1":
+                self.pushed.append(m)
+            else:
+                return m[1].rsplit(".", 1)[1], m[4]
 
     def request(self, subject, payload, token="0"):
         body = json.dumps(payload).encode()
@@ -101,8 +114,8 @@ class Nats:
         return r
 
 
-def msg_id(hdrs):
-    for ln in base64.b64decode(hdrs).decode().split("\r\n")[1:]:
+def msg_id(hdr):
+    for ln in hdr.decode().split("\r\n")[1:]:
         k, _, v = ln.partition(":")
         if k.strip().lower() == "nats-msg-id":
             return v.strip()
@@ -110,24 +123,26 @@ def msg_id(hdrs):
 
 
 def dump(n, stream):
-    info = n.call("$JS.API.STREAM.INFO." + stream, {})
-    first, last = info["state"]["first_seq"], info["state"]["last_seq"]
-    seqs = list(range(first, last + 1)) if info["state"]["messages"] else []
-    for at in range(0, len(seqs), 256):
-        batch = seqs[at:at + 256]
-        for s in batch:
-            n.request("$JS.API.STREAM.MSG.GET." + stream, {"seq": s}, str(s))
-        got = {}
-        while len(got) < len(batch):
-            tok, data = n.reply()
-            got[int(tok)] = json.loads(data)
-        for s in batch:
-            m = got[s].get("message")
-            if not m:
-                continue
-            print(json.dumps({"seq": s, "subject": m["subject"],
-                              "id": msg_id(m["hdrs"]) if m.get("hdrs") else None,
-                              "body": base64.b64decode(m.get("data", "")).decode()}))
+    """every message, from a push consumer (no acks) delivering to our inbox (sid 2)"""
+    total = n.call("$JS.API.STREAM.INFO." + stream, {})["state"]["messages"]
+    if not total:
+        return
+    n.send(b"SUB _INBOX.push 2\r\n")
+    n.call("$JS.API.CONSUMER.CREATE." + stream,
+           {"stream_name": stream, "config": {"deliver_policy": "all", "ack_policy": "none",
+                                              "deliver_subject": "_INBOX.push",
+                                              "replay_policy": "instant"}})
+    out = {}
+    while len(out) < total:
+        sid, subject, reply, hdr, data = n.pushed.pop(0) if n.pushed else n.next_msg()
+        if sid != "2" or not reply:
+            continue
+        # $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<ts>.<pending>
+        out[int(reply.split(".")[5])] = (subject, hdr, data)
+    for seq in sorted(out):
+        subject, hdr, data = out[seq]
+        print(json.dumps({"seq": seq, "subject": subject, "id": msg_id(hdr),
+                          "body": data.decode()}))
 
 
 def main():
@@ -138,15 +153,20 @@ def main():
     p.add_argument("--ca")
     p.add_argument("--cert")
     p.add_argument("--key")
-    p.add_argument("cmd", choices=["create", "dump", "count"])
-    p.add_argument("stream")
+    p.add_argument("cmd", choices=["create", "dump", "count", "ping"])
+    p.add_argument("stream", nargs="?")
     p.add_argument("subjects", nargs="*")
     a = p.parse_args()
     n = Nats(a)
+    if a.cmd == "ping":
+        return 0
     if a.cmd == "create":
         n.call("$JS.API.STREAM.CREATE." + a.stream,
                {"name": a.stream, "subjects": a.subjects, "storage": "file",
                 "duplicate_window": 120 * 10**9})
+    elif a.cmd == "count" and a.subjects:
+        st = n.call("$JS.API.STREAM.INFO." + a.stream, {"subjects_filter": a.subjects[0]})
+        print(sum(st["state"].get("subjects", {}).values()))
     elif a.cmd == "count":
         print(n.call("$JS.API.STREAM.INFO." + a.stream, {})["state"]["messages"])
     else:
