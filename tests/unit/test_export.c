@@ -5,7 +5,8 @@
  * bytes become _), the message body (the JSON line of `run --format json`
  * with "host" last, escaped), --host-id checks, what each setting takes;
  * and export_new's refusals (a password file others may read), without a
- * server: it starts, queues and stops with everything kept in the spool.
+ * server: it starts, queues and stops with everything kept in the spool; at
+ * the spool bound the rest is lost, counted and said once.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -137,6 +138,45 @@ static void no_server_keeps(void **state)
 	export_spool_free(s);
 }
 
+/* the spool bound (1 MiB, no server): what does not fit is lost, counted,
+ * said once; spooled + lost is what was sent */
+static void bound_counts(void **state)
+{
+	char spool[128], err[512], msg[320];
+	struct policy_nats cfg = { .url = "nats://127.0.0.1:9", .subject = "agentmon",
+				   .spool_dir = spool, .spool_bytes = 1 << 20 };
+	struct event_alert al = { .rule = "outbound_post", .severity = "high",
+				  .summary = "a summary long enough to fill a spool of one MiB "
+					     "with a few thousand alerts in a unit test",
+				  .cause_type = AM_EV_ALERT, .count = 1 };
+	struct event ev = { .type = AM_EV_ALERT, .pid = 1, .alert = &al };
+	struct export_status st;
+	struct export *x = NULL;
+	bool lost = false;
+
+	(void)state;
+	snprintf(spool, sizeof(spool), "%s/spool", dir);
+	assert_int_equal(export_new(&cfg, "h", NULL, &x, err, sizeof(err)), 0);
+	for (int i = 0; i < 6000; i++)
+		export_send(x, &ev);   /* -EAGAIN: lost, counted */
+	for (int i = 0; i < 500; i++) {   /* the worker takes the queue (5 s at most) */
+		export_status(x, &st);
+		if (!st.queued && st.spooled + st.lost == 6000)
+			break;
+		usleep(10000);
+	}
+	assert_int_equal(st.queued, 0);
+	assert_true(st.lost > 0);
+	assert_int_equal(st.spooled + st.lost, 6000);
+	assert_int_equal(st.acked, 0);
+	assert_true(export_news(x, msg, sizeof(msg), &lost));
+	assert_true(lost);
+	assert_non_null(strstr(msg, "lost at the queue or spool bound"));
+	while (export_news(x, msg, sizeof(msg), &lost))   /* other news (no server): not a loss */
+		assert_false(lost);
+	export_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -144,6 +184,7 @@ int main(void)
 		cmocka_unit_test(body),
 		cmocka_unit_test_setup_teardown(password_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_server_keeps, setup, teardown),
+		cmocka_unit_test_setup_teardown(bound_counts, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
