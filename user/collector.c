@@ -573,19 +573,13 @@ static void metrics_step(struct collector *c)
 /* export.nats: start the worker (it connects in the background) */
 static int export_on(struct collector *c)
 {
-	char host[EXPORT_HOST_MAX + 1] = "", err[512];
-	const char *id = c->opts->host_id;
+	char err[512];
 
-	if (!c->policy->nats)
+	if (!c->policy->nats ||
+	    !export_new(c->policy->nats, c->opts->host_id, NULL, &c->export, err, sizeof(err)))
 		return 0;
-	if (!id && !gethostname(host, sizeof(host) - 1))
-		id = host;
-	if (export_new(c->policy->nats, id && *id ? id : "unknown", NULL, &c->export, err,
-		       sizeof(err))) {
-		am_err("%s:%d: %s", c->policy->source, c->policy->nats->line, err);
-		return AM_EXIT_USAGE;
-	}
-	return 0;
+	am_err("%s:%d: %s", c->policy->source, c->policy->nats->line, err);
+	return AM_EXIT_USAGE;
 }
 
 /* what the export met since the last round: said once; a loss alerts */

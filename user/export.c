@@ -61,28 +61,39 @@ bool export_wants(const struct export *x, const struct event *ev)
 	return ev->type == AM_EV_ALERT || x->events;
 }
 
-/* the password: the file's first line; refused when others may read it */
-static int read_password(const char *path, char **out, char *err, size_t errlen)
+/* a secret's file: opened without following a link, refused when group or
+ * others may read it; the descriptor, or -errno with err set */
+static int open_private(const char *what, const char *path, char *err, size_t errlen)
 {
-	char buf[512];
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	ssize_t n;
+	int r;
 
 	if (fd < 0 || fstat(fd, &st)) {
-		int r = -errno;
-
-		snprintf(err, errlen, "export.nats: password_file %s: %s", path, strerror(-r));
+		r = -errno;
+		snprintf(err, errlen, "export.nats: %s %s: %s", what, path, strerror(-r));
 		if (fd >= 0)
 			close(fd);
 		return r;
 	}
 	if (st.st_mode & 077) {
 		close(fd);
-		snprintf(err, errlen, "export.nats: password_file %s: group or others may read "
-			 "it (chmod 600)", path);
+		snprintf(err, errlen, "export.nats: %s %s: group or others may read it (chmod 600)",
+			 what, path);
 		return -EPERM;
 	}
+	return fd;
+}
+
+/* the password: the file's first line */
+static int read_password(const char *path, char **out, char *err, size_t errlen)
+{
+	char buf[512];
+	int fd = open_private("password_file", path, err, errlen);
+	ssize_t n;
+
+	if (fd < 0)
+		return fd;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n < 0)
@@ -92,6 +103,17 @@ static int read_password(const char *path, char **out, char *err, size_t errlen)
 	*out = strdup(buf);
 	explicit_bzero(buf, sizeof(buf));
 	return *out ? 0 : -ENOMEM;
+}
+
+/* a creds file holds an nkey seed: private too (libnats reads it at each connect) */
+static int check_creds(const char *path, char *err, size_t errlen)
+{
+	int fd = open_private("creds_file", path, err, errlen);
+
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
 }
 
 static char *dup_or_null(const char *s, bool *oom)
@@ -160,11 +182,16 @@ int export_new(const struct policy_nats *cfg, const char *host, const char *spoo
 	struct export *x = calloc(1, sizeof(*x));
 	const char *dir = cfg->spool_dir ? cfg->spool_dir : spool_dir ? spool_dir :
 			  EXPORT_SPOOL_DEFAULT;
+	char name[EXPORT_HOST_MAX + 1] = "";
 	int r;
 
 	*out = NULL;
 	if (!x)
 		return -ENOMEM;
+	if (!host && !gethostname(name, sizeof(name) - 1))
+		host = name;
+	if (!host || !*host)
+		host = "unknown";
 	pthread_mutex_init(&x->mu, NULL);
 	pthread_cond_init(&x->cv, NULL);
 	jw_init(&x->body);
@@ -173,6 +200,8 @@ int export_new(const struct policy_nats *cfg, const char *host, const char *spoo
 	r = copy_cfg(x, cfg, host);
 	if (!r && cfg->password_file)
 		r = read_password(cfg->password_file, &x->password, err, errlen);
+	if (!r && cfg->creds_file)
+		r = check_creds(cfg->creds_file, err, errlen);
 	if (!r && !(x->q = calloc(EXPORT_QUEUE_MAX, sizeof(*x->q))))
 		r = -ENOMEM;
 	if (!r && !(x->slots = calloc(EXPORT_WINDOW, sizeof(*x->slots))))

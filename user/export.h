@@ -65,8 +65,8 @@ struct export_status {
 struct export;
 
 /*
- * export_new - start exporting to cfg for host (run --host-id, or the host
- * name): read the password file (refused if group or others may read it),
+ * export_new - start exporting to cfg for host (run --host-id; NULL: the
+ * host name): read the password file (refused if group or others may read it),
  * open the spool (cfg->spool_dir, else spool_dir, else EXPORT_SPOOL_DEFAULT),
  * start the worker (it connects in the background).  0 and *out, or -errno
  * with err saying what and why (never the password).

@@ -484,7 +484,7 @@ static bool take(struct export *x, struct export_q **q, size_t *n)
 	bool stop;
 
 	pthread_mutex_lock(&x->mu);
-	if (!x->qn && !x->acks_moved && !x->stopping) {
+	if (!x->qn && !x->acks_moved) {   /* stopping: waits for the last acks too */
 		struct timespec ts;
 
 		clock_gettime(CLOCK_REALTIME, &ts);
