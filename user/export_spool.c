@@ -72,6 +72,20 @@ static void put32(uint8_t *p, uint32_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
+/* an id of letters, digits, '-' and '_'; a subject without space or control
+ * bytes (what goes on the NATS protocol line) */
+static bool fields_ok(const uint8_t *id, size_t id_len, const uint8_t *subj, size_t subj_len)
+{
+	for (size_t i = 0; i < id_len; i++)
+		if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'z') ||
+		      (id[i] >= 'A' && id[i] <= 'Z') || id[i] == '-' || id[i] == '_'))
+			return false;
+	for (size_t i = 0; i < subj_len; i++)
+		if (subj[i] <= ' ' || subj[i] == 0x7f)
+			return false;
+	return true;
+}
+
 int xspool_parse(const uint8_t *buf, size_t len, struct xspool_rec *r, size_t *used)
 {
 	size_t plen, id_len, subj_len;
@@ -94,7 +108,8 @@ int xspool_parse(const uint8_t *buf, size_t len, struct xspool_rec *r, size_t *u
 	id_len = p[0];
 	subj_len = (size_t)p[1] | (size_t)p[2] << 8;
 	if (!id_len || id_len > XSPOOL_ID_MAX || !subj_len || subj_len > XSPOOL_SUBJECT_MAX ||
-	    3 + id_len + subj_len > plen || plen - 3 - id_len - subj_len > XSPOOL_BODY_MAX)
+	    3 + id_len + subj_len > plen || plen - 3 - id_len - subj_len > XSPOOL_BODY_MAX ||
+	    !fields_ok(p + 3, id_len, p + 3 + id_len, subj_len))
 		return -EBADMSG;
 	r->id = (const char *)p + 3;
 	r->id_len = id_len;
@@ -113,7 +128,9 @@ size_t xspool_encode(const struct xspool_rec *r, uint8_t *out, size_t cap)
 
 	if (!r->id_len || r->id_len > XSPOOL_ID_MAX || !r->subject_len ||
 	    r->subject_len > XSPOOL_SUBJECT_MAX || r->body_len > XSPOOL_BODY_MAX ||
-	    XSPOOL_HDR + plen > cap)
+	    XSPOOL_HDR + plen > cap ||
+	    !fields_ok((const uint8_t *)r->id, r->id_len, (const uint8_t *)r->subject,
+		       r->subject_len))
 		return 0;
 	p[0] = (uint8_t)r->id_len;
 	p[1] = (uint8_t)r->subject_len;

@@ -9,7 +9,8 @@
  * Directory (0700): seg-<16 hex>.log (0600) and "acked" ("<seg hex> <offset
  * hex>\n").  A record: "AMX1", u32 payload length, u32 CRC-32 of the
  * payload (little endian), then the payload: u8 id length, u16 subject
- * length, the id, the subject, the body.  A run never appends to a segment
+ * length, the id (letters, digits, '-', '_'), the subject (no space nor
+ * control byte: it goes on the NATS protocol line), the body.  A run never appends to a segment
  * an earlier run left (its tail may be torn): it starts a new one.
  *
  * Damage (a bad CRC, a bad length, a record cut short): the reader skips to

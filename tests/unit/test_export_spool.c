@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <zlib.h>
 
 #include "export_spool.h"
 #include "tmpdir.h"
@@ -290,6 +291,25 @@ static void codec(void **state)
 	assert_int_equal(xspool_encode(&r, buf, sizeof(buf)), 0);
 	r.id_len = XSPOOL_ID_MAX + 1;
 	assert_int_equal(xspool_encode(&r, buf, sizeof(buf)), 0);
+	r.id_len = 3;
+	r.subject = "a b";          /* a space would split the protocol line */
+	assert_int_equal(xspool_encode(&r, buf, sizeof(buf)), 0);
+	r.subject = "a\r\n";
+	assert_int_equal(xspool_encode(&r, buf, sizeof(buf)), 0);
+	r.subject = "a.b";
+	r.id = "a\nc";
+	assert_int_equal(xspool_encode(&r, buf, sizeof(buf)), 0);
+	/* a record whose CRC is right but whose subject is not: damaged */
+	r.id = "abc";
+	n = xspool_encode(&r, buf, sizeof(buf));
+	buf[XSPOOL_HDR + 3 + 3 + 1] = ' ';
+	{
+		uint32_t crc = (uint32_t)crc32(0, buf + XSPOOL_HDR, (uInt)(n - XSPOOL_HDR));
+
+		for (int i = 0; i < 4; i++)
+			buf[8 + i] = (uint8_t)(crc >> (8 * i));
+	}
+	assert_int_equal(xspool_parse(buf, n, &out, &used), -EBADMSG);
 }
 
 int main(void)
