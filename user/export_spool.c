@@ -426,6 +426,8 @@ static int scan_left(struct export_spool *s)
 	struct xspool_pos end;
 	int p;
 
+	if (s->n && s->acked.seg > s->segs[s->n - 1].seq)
+		s->acked = (struct xspool_pos){ 0 };  /* past every segment: damaged, resend all */
 	while (s->n && (s->segs[0].seq < s->acked.seg || (s->segs[0].seq == s->acked.seg &&
 							    s->acked.off >= s->segs[0].size)))
 		seg_drop_first(s);
