@@ -116,6 +116,7 @@ static int check_creds(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/* a copy of s (NULL stays NULL); *oom set when the copy failed */
 static char *dup_or_null(const char *s, bool *oom)
 {
 	char *d = s ? strdup(s) : NULL;
@@ -144,12 +145,14 @@ static int copy_cfg(struct export *x, const struct policy_nats *cfg, const char 
 	return oom ? -ENOMEM : 0;
 }
 
+/* the bodies of n queued messages */
 static void queue_free(struct export_q *q, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(q[i].data);
 }
 
+/* everything x holds (the worker stopped or never started), the password wiped */
 static void export_release(struct export *x)
 {
 	if (!x)

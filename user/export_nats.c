@@ -33,6 +33,7 @@
 #define GRACE_NS 2000000000ull
 #define CHUNK 256
 
+/* the worker's clock: monotonic ns */
 static uint64_t now_ns(void)
 {
 	return am_now_ns(CLOCK_MONOTONIC);
@@ -86,6 +87,12 @@ static void describe(struct export *x, const jsPubAckErr *pae)
 		    pae->ErrText ? pae->ErrText : natsStatus_GetText(pae->Err), (int)pae->ErrCode);
 }
 
+/*
+ * libnats: the answer to one asynchronous publish (an ack, an error, a
+ * timeout).  Acked: the slot is done and msg destroyed; else the slot keeps
+ * msg for the retry.  A message no slot waits for (sent before a reconnect
+ * cleared the window) is dropped: the spool sends it again.
+ */
 static void on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure)
 {
 	struct export *x = closure;
@@ -114,6 +121,7 @@ static void on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void
 	natsMsg_Destroy(msg);
 }
 
+/* libnats: the connection went up, down, or ended for good (closed) */
 static void set_connected(natsConnection *nc, void *closure, bool up, bool closed)
 {
 	struct export *x = closure;
@@ -146,6 +154,7 @@ static void on_closed(natsConnection *nc, void *closure)
 	set_connected(nc, closure, false, true);
 }
 
+/* libnats: an asynchronous error (a permissions violation): last_error */
 static void on_error(natsConnection *nc, natsSubscription *sub, natsStatus err, void *closure)
 {
 	struct export *x = closure;
@@ -159,6 +168,7 @@ static void on_error(natsConnection *nc, natsSubscription *sub, natsStatus err, 
 
 /* ---- connection ---- */
 
+/* the connection's options: URL, TLS, credentials, reconnect forever, callbacks */
 static natsStatus options(struct export *x, natsOptions **out)
 {
 	natsOptions *o = NULL;
@@ -527,6 +537,7 @@ static void housekeep(struct export *x, uint64_t now)
 		connect_step(x, now);
 }
 
+/* the worker thread: rounds until stopped, then the last acks (2 s at most) */
 static void *worker(void *arg)
 {
 	struct export *x = arg;

@@ -61,11 +61,13 @@ struct export_spool {
 	size_t wcap;
 };
 
+/* little-endian u32 at p */
 static uint32_t get32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+/* v little-endian at p */
 static void put32(uint8_t *p, uint32_t v)
 {
 	for (int i = 0; i < 4; i++)
@@ -146,11 +148,13 @@ size_t xspool_encode(const struct xspool_rec *r, uint8_t *out, size_t cap)
 
 /* ---- segments ---- */
 
+/* a segment's file name */
 static void seg_name(uint64_t seq, char name[32])
 {
 	snprintf(name, 32, "seg-%016" PRIx64 ".log", seq);
 }
 
+/* one segment appended to the list; -ENOMEM */
 static int seg_add(struct export_spool *s, uint64_t seq, uint64_t size)
 {
 	if (s->n == s->cap) {
@@ -195,6 +199,7 @@ static int seg_start(struct export_spool *s)
 	return 0;
 }
 
+/* qsort: by sequence */
 static int cmp_seg(const void *a, const void *b)
 {
 	const struct seg *x = a, *y = b;
@@ -254,6 +259,7 @@ static void seg_drop_first(struct export_spool *s)
 
 /* ---- the acked file ---- */
 
+/* the acked position an earlier run saved; none (0, 0) when missing or damaged */
 static void ack_load(struct export_spool *s)
 {
 	char buf[64] = "";
@@ -269,6 +275,7 @@ static void ack_load(struct export_spool *s)
 		s->acked = (struct xspool_pos){ .seg = seq, .off = off };
 }
 
+/* the acked position to "acked" (temporary file, rename); -errno */
 static int ack_save(struct export_spool *s)
 {
 	char buf[64];
@@ -331,6 +338,7 @@ static int fill(struct export_spool *s, uint64_t off, size_t want, uint64_t end)
 	return 0;
 }
 
+/* a damaged stretch starts here: counted once (segments of earlier runs: at open) */
 static void damage(struct export_spool *s)
 {
 	if (!s->in_damage && (s->scanning || s->segs[s->ri].seq >= s->first_new))
@@ -413,6 +421,7 @@ void export_spool_rewind(struct export_spool *s)
 	s->in_damage = false;
 }
 
+/* err set to "what dir: why"; r */
 static int fail(char *err, size_t errlen, int r, const char *what, const char *dir)
 {
 	snprintf(err, errlen, "%s %s: %s", what, dir, strerror(-r));
