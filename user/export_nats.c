@@ -162,7 +162,11 @@ static void on_error(natsConnection *nc, natsSubscription *sub, natsStatus err, 
 
 	natsConnection_GetLastError(nc, &txt);
 	pthread_mutex_lock(&x->mu);
-	say(x, "server: %s", txt && *txt ? txt : natsStatus_GetText(err));
+	if (err == NATS_NOT_PERMITTED || (txt && strcasestr(txt, "permissions violation")))
+		say(x, "permissions violation: the server refuses this user publishing on %s.* "
+		    "(it needs publish on them and subscribe on _INBOX.>)", x->subject);
+	else
+		say(x, "server: %s", txt && *txt ? txt : natsStatus_GetText(err));
 	pthread_mutex_unlock(&x->mu);
 }
 
