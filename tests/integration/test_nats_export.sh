@@ -7,6 +7,7 @@
 # no id twice, subject <prefix>.<host>.<type> - across
 #   - a missing stream (reported once, everything kept until it exists),
 #   - a nats-server restart during a burst,
+#   - a subject the user may not publish on (said once, kept spooled),
 #   - a collector SIGKILLed with unacked messages (the server frozen); its
 #     next run has a wrong password (reported once, everything kept in the
 #     spool), the one after sends it all (what the stream already had is
@@ -73,6 +74,8 @@ policy a "$T/pw"
 policy b "$T/pw"
 policy a-wrong "$T/pw-wrong"
 sed -i "s|spool-a-wrong|spool-a|" "$T/a-wrong.yaml"
+policy p "$T/pw"
+sed -i "s|subject: agentmon|subject: other|" "$T/p.yaml"  # not the user's to publish on
 
 # export FIGURE [SOCKET]: one export figure of a collector's status
 xstat() {
@@ -167,6 +170,19 @@ stop_collector TERM 4000
 WAIT_WHY="xstat spooled $SOCK_B" wait_for 60 "B's spool drained" drained "$SOCK_B"
 kill "$COLLECTOR_B"; wait "$COLLECTOR_B" 2>/dev/null
 
+# ---- a subject the user may not publish on: said once, everything kept ----
+start_collector --config "$T/p.yaml" --host-id laptop.p
+launch burstp /bin/sh -c 'cat /etc/hostname >/dev/null' || fail "burst agent failed"
+wait_event 10 type=exit agent=burstp
+refused() { xstat last_error | grep -q "permissions violation: .* on other.laptop_p.\*"; }
+WAIT_WHY="xstat last_error" wait_for 15 "the permissions violation in status" refused
+printed=$(lines "$OUT")
+p_kept() { [ "$(xstat spooled)" -ge "$printed" ] && [ "$(xstat acked)" = 0 ]; }
+wait_for 10 "the refused messages spooled" p_kept
+[ "$(grep -c 'permissions violation' "$ERR")" = 1 ] ||
+	fail "the permissions violation not logged exactly once: $(grep export "$ERR")"
+stop_collector TERM 4000
+
 # ---- the stream holds each host's output exactly once ----
 # (what a stop left unacked, if the host was busy, is still in the spool)
 "${NJ[@]}" dump AGENTMON >"$T/stream.jsonl" || fail "cannot read the stream"
@@ -231,4 +247,4 @@ for arg in sys.argv[2:]:
         host, len(mine), len(left), len(alerts)))
 EOF
 	fail "the stream is not the collectors' output: $(cat "$T/check.out")"
-pass "$(tr '\n' ' ' <"$T/check.out")each once, across a missing stream, a server restart, SIGKILL and a wrong password"
+pass "$(tr '\n' ' ' <"$T/check.out")each once, across a missing stream, a server restart, SIGKILL, a wrong password and a permissions violation"
