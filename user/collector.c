@@ -387,6 +387,8 @@ static void reload(struct collector *c)
 	}
 	if (pipeline_set_policy(c->pl, p, err, sizeof(err)))
 		am_err("policy reload: webhooks: %s", err); /* alerts still printed */
+	if (!policy_nats_same(c->policy->nats, p->nats))
+		am_warn("policy reload: export changed: it takes effect at the next start");
 	policy_free(c->policy);
 	c->policy = p;
 	if (install_rules(c))

@@ -91,5 +91,7 @@ int policy_load_buffer(const char *name, const char *yaml, size_t len,
 		       struct policy **out, char *err, size_t errlen);
 void policy_free(struct policy *p);
 void policy_nats_free(struct policy_nats *n);
+/* whether two export.nats blocks (NULL: none) say the same (a reload's change) */
+bool policy_nats_same(const struct policy_nats *a, const struct policy_nats *b);
 
 #endif

@@ -40,6 +40,24 @@ void policy_nats_free(struct policy_nats *n)
 	free(n);
 }
 
+/* two optional strings equal (both NULL, or the same text) */
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+bool policy_nats_same(const struct policy_nats *a, const struct policy_nats *b)
+{
+	if (!a || !b)
+		return a == b;
+	return same_str(a->url, b->url) && same_str(a->creds_file, b->creds_file) &&
+	       same_str(a->user, b->user) && same_str(a->password_file, b->password_file) &&
+	       same_str(a->ca_file, b->ca_file) && same_str(a->cert_file, b->cert_file) &&
+	       same_str(a->key_file, b->key_file) && same_str(a->subject, b->subject) &&
+	       a->events == b->events && same_str(a->spool_dir, b->spool_dir) &&
+	       a->spool_bytes == b->spool_bytes;
+}
+
 static int nats_url(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
 	struct policy_nats *x = arg;

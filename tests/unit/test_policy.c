@@ -331,6 +331,8 @@ static struct policy *load_ok(const char *yaml)
 	return p;
 }
 
+#define N "export:\n  nats:\n    url: nats://h:4222\n"
+
 static void test_export_good(void **state)
 {
 	struct policy *p = load_ok("alerts: {}\nexport:\n  nats:\n    url: tls://nats.corp:4222\n"
@@ -360,12 +362,23 @@ static void test_export_good(void **state)
 	p = load_ok("export:\n");
 	assert_null(p->nats);                                /* none: no export */
 	policy_free(p);
+	{                                                    /* a reload's change */
+		struct policy *a = load_ok(N "    what: [alerts]\n"), *b = load_ok(N);
+		struct policy *e = load_ok(N "    what: [alerts, events]\n");
+
+		assert_true(policy_nats_same(a->nats, b->nats));
+		assert_false(policy_nats_same(a->nats, e->nats));
+		assert_false(policy_nats_same(a->nats, NULL));
+		assert_true(policy_nats_same(NULL, NULL));
+		policy_free(a);
+		policy_free(b);
+		policy_free(e);
+	}
 	p = load_ok(NULL);
 	assert_null(p->nats);
 	policy_free(p);
 }
 
-#define N "export:\n  nats:\n    url: nats://h:4222\n"
 
 static void test_export_errors(void **state)
 {
