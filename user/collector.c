@@ -17,6 +17,7 @@
 #include "launch.h"
 #include "detect.h"
 #include "load.h"
+#include "export.h"
 #include "metrics.h"
 #include "pipeline.h"
 #include "record.h"
@@ -55,6 +56,8 @@ struct collector {
 	char pin_dir[STATUS_PATH_MAX];
 	struct metrics_feed metrics; /* --metrics (a reload's metrics.listen takes
 				      * effect at restart) */
+	struct export *export;       /* export.nats: NULL when off (a reload's change
+				      * takes effect at restart) */
 };
 
 static void record_agents(struct collector *c);
@@ -194,6 +197,8 @@ static void show(void *arg, const struct event *ev)
 	if (ev->type == AM_EV_ALERT && ev->alert)
 		metrics_count_alert(&c->metrics.alerts, ev->alert->rule, ev->alert->severity);
 	control_publish(&c->ctl, ev);
+	if (c->export)
+		export_send(c->export, ev); /* a loss is counted there */
 	if (c->opts->print == PRINT_NONE ||
 	    (c->opts->print == PRINT_ALERTS && ev->type != AM_EV_ALERT && ev->type != AM_EV_DROP))
 		return; /* still recorded, counted and sent to tail clients */
@@ -377,6 +382,8 @@ static void reload(struct collector *c)
 	}
 	if (pipeline_set_policy(c->pl, p, err, sizeof(err)))
 		am_err("policy reload: webhooks: %s", err); /* alerts still printed */
+	if (!policy_nats_same(c->policy->nats, p->nats))
+		am_warn("policy reload: export changed: it takes effect at the next start");
 	policy_free(c->policy);
 	c->policy = p;
 	if (install_rules(c))
@@ -494,7 +501,7 @@ static struct status_sources sources_of(struct collector *c, uint32_t uid)
 		.socket = c->opts->socket, .shown = c->shown, .loader = c->loader, .pl = c->pl,
 		.ctl = &c->ctl, .rec = c->rec, .record_dir = c->record_dir,
 		.tag_writes_failed = c->tag_writes_failed, .agents = c->policy->agents,
-		.tls = c->tls, .own_uid = uid != 0, .uid = uid,
+		.tls = c->tls, .own_uid = uid != 0, .uid = uid, .export = c->export,
 	};
 }
 
@@ -538,6 +545,31 @@ static void metrics_step(struct collector *c)
 	src = sources_of(c, 0);
 	if (metrics_feed_step(&c->metrics, &src, now))
 		am_debug("metrics: out of memory, the scrapes keep the last snapshot");
+}
+
+/* export.nats: start the worker (it connects in the background) */
+static int export_on(struct collector *c)
+{
+	char err[512];
+
+	if (!c->policy->nats ||
+	    !export_new(c->policy->nats, c->opts->host_id, NULL, &c->export, err, sizeof(err)))
+		return 0;
+	am_err("%s:%d: %s", c->policy->source, c->policy->nats->line, err);
+	return AM_EXIT_USAGE;
+}
+
+/* what the export met since the last round: said once; a loss alerts */
+static void export_step(struct collector *c, uint64_t boot_ns)
+{
+	char msg[320];
+	bool lost;
+
+	if (!c->export || !export_news(c->export, msg, sizeof(msg), &lost))
+		return;
+	am_err("%s", msg);
+	if (lost)
+		pipeline_degraded(c->pl, "export_lost", msg, boot_ns);
 }
 
 /* load, attach and configure the BPF side (no socket exists yet) */
@@ -677,7 +709,8 @@ static int start(struct collector *c)
 	/* uprobe links, tail clients and the spool all take descriptors: the
 	 * hard limit (the unit's LimitNOFILE), budgeted by load_links.c */
 	am_debug("descriptors: soft limit %llu", (unsigned long long)am_raise_nofile());
-	if ((ret = load_policy(c)) || (ret = start_loader(c)) || (ret = start_pipeline(c)))
+	if ((ret = load_policy(c)) || (ret = start_loader(c)) || (ret = start_pipeline(c)) ||
+	    (ret = export_on(c)))
 		return ret;
 	return start_serving(c, start_tags(c));
 }
@@ -710,6 +743,7 @@ static void step(struct collector *c)
 	record_step(c, boot, wall); /* after the records of this round, as the tick was */
 	agent_hooks_idle(c, boot);
 	sweep(c, boot);
+	export_step(c, boot);
 	metrics_step(c);
 	output_flush(c->out);
 	control_flush(&c->ctl); /* the tail clients' share of this round */
@@ -724,6 +758,7 @@ static void stop(struct collector *c)
 		report_drops(c);
 	}
 	pipeline_free(c->pl); /* shows what it held; webhooks stopped (rest spooled) */
+	export_free(c->export); /* after what the pipeline held; the rest stays spooled */
 	recorder_free(c->rec); /* what it holds is written */
 	if (c->out) {
 		output_finish(c->out, am_now_ns(CLOCK_REALTIME));

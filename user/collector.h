@@ -37,6 +37,7 @@ struct collector_opts {
 	const char *tls_cache;     /* --tls-cache: the TLS verdicts that outlive the run;
 				      NULL: none */
 	const char *metrics;       /* --metrics ADDR:PORT: Prometheus /metrics; NULL: off */
+	const char *host_id;       /* --host-id: exported messages' host; NULL: host name */
 	bool no_record;
 	bool verbose;              /* text: every event, not the compact view */
 	bool no_pin;               /* pin nothing: tags end with the run */

@@ -13,6 +13,7 @@
 #include "common.h"
 #include "doctor.h"
 #include "launch.h"
+#include "export.h"
 #include "metrics.h"
 #include "policy.h"
 #include "tail.h"
@@ -54,7 +55,7 @@ static const char RUN_USAGE[] =
 	"             [--capture-bytes N] [--conn-memory BYTES] [--idle-detach T]\n"
 	"             [--print all|alerts|none] [--pin-dir DIR | --no-pin]\n"
 	"             [--request-timeout SECS] [--tls-uprobes system|process]\n"
-	"             [--tls-cache FILE|none] [--metrics ADDR:PORT] [-v]\n"
+	"             [--tls-cache FILE|none] [--metrics ADDR:PORT] [--host-id ID] [-v]\n"
 	"  Load the BPF programs, tag agents and print their events until SIGINT/SIGTERM.\n"
 	"  --config FILE        policy file (default " AM_DEFAULT_CONFIG " if present,\n"
 	"                       else the embedded default policy)\n"
@@ -97,6 +98,9 @@ static const char RUN_USAGE[] =
 	"                       and counted (1-300, default 5)\n"
 	"  --metrics ADDR:PORT  serve Prometheus metrics on http://ADDR:PORT/metrics\n"
 	"                       (off by default; a non-loopback ADDR is warned about)\n"
+	"  --host-id ID         this host's name in exported messages (export.nats:\n"
+	"                       subject <prefix>.<ID>.<type> and \"host\"; default the\n"
+	"                       host name)\n"
 	"  -v, --verbose        text: every event, not the compact view (library and\n"
 	"                       locale reads folded, see README); and debug messages,\n"
 	"                       libbpf's included, on stderr\n";
@@ -131,6 +135,7 @@ static int cmd_run(int argc, char **argv)
 		{ "tls-uprobes", required_argument, 0, 'U' },
 		{ "tls-cache", required_argument, 0, 'K' },
 		{ "metrics", required_argument, 0, 'm' },
+		{ "host-id", required_argument, 0, 'H' },
 		{ "verbose", no_argument, 0, 'v' }, { "help", no_argument, 0, 'h' }, { 0 },
 	};
 	struct collector_opts o = { .socket = AM_DEFAULT_SOCKET, .format = OUTPUT_TEXT,
@@ -206,6 +211,12 @@ static int cmd_run(int argc, char **argv)
 			if (metrics_parse_listen(optarg, &ms, &ml, &mloop))
 				return usage_error("bad --metrics '%s' (ADDR:PORT, [ADDR6]:PORT)", optarg);
 			o.metrics = optarg;
+			break;
+		case 'H':
+			if (!export_host_ok(optarg))
+				return usage_error("bad --host-id '%s' (1-255 bytes, no control byte)",
+						   optarg);
+			o.host_id = optarg;
 			break;
 		case 'R':
 			if (am_parse_u64(optarg, 1, 300, false, &v))

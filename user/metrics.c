@@ -111,6 +111,7 @@ static void lost(struct jw *out, const struct status *s)
 		{ "recording", s->recording.lost },
 		{ "webhook_queue_full", s->webhooks.dropped },
 		{ "webhook_expired", s->webhooks.expired },
+		{ "export", s->export.lost },
 		{ "http_head_incomplete", s->http.heads_incomplete },
 		{ "http_head_evicted", s->http.heads_evicted },
 		{ "http_head_budget", s->http.heads_budget },
@@ -159,6 +160,30 @@ static void alerts(struct jw *out, const struct status *s, const struct metrics_
 	family(out, "agentmon_webhook_deliveries_total", "counter",
 	       "Alert deliveries to webhooks, by result.");
 	pairs(out, "agentmon_webhook_deliveries_total", "result", p, N(p));
+}
+
+/* export.nats: messages by result, the queue, the window and the spool */
+static void export(struct jw *out, const struct export_status *x)
+{
+	const struct pair p[] = {
+		{ "acked", x->acked }, { "duplicate", x->duplicates }, { "failed", x->failed },
+		{ "lost", x->lost }, { "damaged", x->damaged },
+	};
+
+	if (!x->on)
+		return;
+	family(out, "agentmon_export_messages_total", "counter",
+	       "Messages exported to NATS JetStream, by result (failed: attempts, retried).");
+	pairs(out, "agentmon_export_messages_total", "result", p, N(p));
+	one(out, "agentmon_export_queue_depth", "gauge",
+	    "Messages waiting in memory for the export worker.", x->queued);
+	one(out, "agentmon_export_inflight", "gauge", "Messages published, not yet acked.",
+	    x->inflight);
+	one(out, "agentmon_export_spool_messages", "gauge",
+	    "Messages in the export spool, not yet acked.", x->spooled);
+	one(out, "agentmon_export_spool_bytes", "gauge", "Bytes of the export spool on disk.",
+	    x->spool_bytes);
+	one(out, "agentmon_export_connected", "gauge", "1 when connected to NATS.", x->connected);
 }
 
 static void tail(struct jw *out, const struct status_tail *t)
@@ -256,6 +281,7 @@ int metrics_format(const struct metrics_snap *m, struct jw *out)
 	lost(out, s);
 	alerts(out, s, m->alerts);
 	tail(out, &s->tail);
+	export(out, &s->export);
 	agents(out, s);
 	hooks(out, m);
 	recording(out, &s->recording);

@@ -65,4 +65,7 @@ void *pctx_grow(void *vp, size_t *n, size_t sz);
 /* a copy of s appended to *v; 0 or -ENOMEM */
 int pctx_add_str(char ***v, size_t *n, const char *s);
 
+/* the policy's export: section into c->p->nats (policy_export.c) */
+int policy_sec_export(struct pctx *c, yaml_node_t *n, const char *where, void *arg);
+
 #endif

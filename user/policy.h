@@ -31,6 +31,20 @@ struct policy_webhook {
 	int line;
 };
 
+/* export: nats: (SPEC.md "Fleet"); strings NULL when not set */
+struct policy_nats {
+	char *url;             /* nats://HOST:PORT or tls://HOST:PORT */
+	char *creds_file;      /* a .creds file (JWT + nkey seed), or: */
+	char *user;            /* user + password_file */
+	char *password_file;
+	char *ca_file, *cert_file, *key_file;   /* tls: */
+	char *subject;         /* subject prefix; default "agentmon" */
+	bool events;           /* what: [alerts, events]; else alerts only */
+	char *spool_dir;       /* spool_dir: the export's write-ahead spool */
+	uint64_t spool_bytes;  /* spool_bytes: its bound (k/m/g); 0: default */
+	int line;
+};
+
 struct policy {
 	char *source;          /* file name, or "<default>" */
 	struct agents *agents; /* defaults plus the file's agents: */
@@ -52,6 +66,7 @@ struct policy {
 					(s/m/h/d); 0: 1 day */
 	char *metrics_listen;        /* metrics: listen: ADDR:PORT for Prometheus
 					(run --metrics wins); NULL: off */
+	struct policy_nats *nats;    /* export: nats: NULL: no export */
 	/* record: trace files; 0/NULL: the recorder's default */
 	struct {
 		char *dir;               /* dir: absolute path */
@@ -75,5 +90,8 @@ int policy_load(const char *path, struct policy **out, char *err, size_t errlen)
 int policy_load_buffer(const char *name, const char *yaml, size_t len,
 		       struct policy **out, char *err, size_t errlen);
 void policy_free(struct policy *p);
+void policy_nats_free(struct policy_nats *n);
+/* whether two export.nats blocks (NULL: none) say the same (a reload's change) */
+bool policy_nats_same(const struct policy_nats *a, const struct policy_nats *b);
 
 #endif

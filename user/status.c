@@ -212,6 +212,26 @@ static void text_webhooks(const struct status_webhooks *w, struct jw *out)
 		line(out, 2, "last error", "%s", w->last_error);
 }
 
+static void text_export(const struct export_status *x, struct jw *out)
+{
+	if (!x->on) {
+		line(out, 0, "export", "none");
+		return;
+	}
+	line(out, 0, "export", "nats %s (%s), subject %s.<type>, %s", x->url,
+	     x->connected ? "connected" : "not connected", x->subject,
+	     x->events ? "alerts and events" : "alerts");
+	line(out, 2, "messages", "%llu acked (%llu duplicates), %llu queued, %llu in flight, "
+	     "%llu spooled (%llu bytes), %llu failed attempts, %llu lost, %llu damaged",
+	     (unsigned long long)x->acked, (unsigned long long)x->duplicates,
+	     (unsigned long long)x->queued, (unsigned long long)x->inflight,
+	     (unsigned long long)x->spooled, (unsigned long long)x->spool_bytes,
+	     (unsigned long long)x->failed, (unsigned long long)x->lost,
+	     (unsigned long long)x->damaged);
+	if (x->last_error[0])
+		line(out, 2, "last error", "%s", x->last_error);
+}
+
 static void text_http(const struct status_http *h, struct jw *out)
 {
 	line(out, 0, "http", "%llu heads judged incomplete, %llu partial heads evicted, "
@@ -314,6 +334,7 @@ static void text_figures(const struct status *s, struct jw *out)
 	     (unsigned long long)t->timed_out, (unsigned long long)t->evicted);
 	text_recording(&s->recording, out);
 	text_webhooks(&s->webhooks, out);
+	text_export(&s->export, out);
 	text_http(&s->http, out);
 	text_degraded(&s->degraded, out);
 	text_resources(&s->resources, out);
@@ -441,6 +462,30 @@ static void json_webhooks(const struct status_webhooks *h, struct jw *w)
 	jw_obj_end(w);
 }
 
+static void json_export(const struct export_status *x, struct jw *w)
+{
+	const struct figure f[] = { { "queued", x->queued }, { "inflight", x->inflight },
+		{ "spooled", x->spooled }, { "spool_bytes", x->spool_bytes },
+		{ "acked", x->acked }, { "duplicates", x->duplicates }, { "failed", x->failed },
+		{ "lost", x->lost }, { "damaged", x->damaged } };
+
+	jw_key(w, "export");
+	if (!x->on) {
+		jw_null(w);
+		return;
+	}
+	jw_obj_begin(w);
+	js(w, "url", x->url);
+	js(w, "subject", x->subject);
+	jw_key(w, "connected");
+	jw_bool(w, x->connected);
+	jw_key(w, "events");
+	jw_bool(w, x->events);
+	ju_all(w, f, sizeof(f) / sizeof(f[0]));
+	js(w, "last_error", x->last_error);
+	jw_obj_end(w);
+}
+
 static void json_http(const struct status_http *h, struct jw *w)
 {
 	const struct figure f[] = { { "heads_incomplete", h->heads_incomplete },
@@ -551,6 +596,7 @@ static void json_figures(const struct status *s, struct jw *w)
 	json_tail(&s->tail, w);
 	json_recording(&s->recording, w);
 	json_webhooks(&s->webhooks, w);
+	json_export(&s->export, w);
 	json_http(&s->http, w);
 	json_degraded(&s->degraded, w);
 	json_resources(&s->resources, w);

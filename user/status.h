@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "export.h"
+
 #include "../bpf/agentmon.h"
 #include "json.h"
 #include "load.h"
@@ -153,6 +155,7 @@ struct status {
 	struct status_tail tail;
 	struct status_recording recording;
 	struct status_webhooks webhooks;
+	struct export_status export;  /* export.nats (on false: none) */
 	struct status_http http;
 	struct status_degraded degraded;
 	struct status_tls_uprobes tls_uprobes;
@@ -199,6 +202,7 @@ struct status_sources {
 	uint64_t tag_writes_failed;
 	const struct agents *agents;
 	const struct tls_watch *tls;  /* agent binaries' TLS verdicts */
+	struct export *export;        /* NULL: no export.nats */
 	bool own_uid;                 /* the client is not root: only its uid's agents */
 	uint32_t uid;
 };

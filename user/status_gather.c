@@ -121,6 +121,8 @@ int status_gather(struct status *s, const struct status_sources *src)
 	control_tail_status(src->ctl, &s->tail);
 	gather_recording(src, &s->recording);
 	detect_webhook_status(pipeline_detect(src->pl), &s->webhooks);
+	if (src->export)
+		export_status(src->export, &s->export);
 	pipeline_http_status(src->pl, &s->http);
 	pipeline_records(src->pl, &s->degraded.undecodable);
 	s->degraded.tags_lost = loader_faults(src->loader, AM_FAULT_TAG_FULL);

@@ -230,6 +230,24 @@ static void test_format(void **state)
 	assert_true(has_line(text, "process_open_fds 42"));
 	assert_true(has_line(text, "process_max_fds 1024"));
 	assert_false(has_line(text, "x 1")); /* the hostile name forged no sample */
+	assert_false(strstr(text, "agentmon_export_")); /* no export.nats: no export families */
+	free(text);
+	/* with export.nats: messages by result, queue depth, spool */
+	s.export = (struct export_status){ .on = true, .connected = true, .queued = 3,
+		.inflight = 2, .spooled = 9, .spool_bytes = 8192, .acked = 100, .duplicates = 4,
+		.failed = 5, .lost = 6, .damaged = 1 };
+	text = format(&s, &a);
+	check_grammar(text);
+	assert_true(has_line(text, "# TYPE agentmon_export_messages_total counter"));
+	assert_true(has_line(text, "agentmon_export_messages_total{result=\"acked\"} 100"));
+	assert_true(has_line(text, "agentmon_export_messages_total{result=\"duplicate\"} 4"));
+	assert_true(has_line(text, "agentmon_export_messages_total{result=\"lost\"} 6"));
+	assert_true(has_line(text, "agentmon_export_messages_total{result=\"damaged\"} 1"));
+	assert_true(has_line(text, "agentmon_export_queue_depth 3"));
+	assert_true(has_line(text, "agentmon_export_spool_messages 9"));
+	assert_true(has_line(text, "agentmon_export_spool_bytes 8192"));
+	assert_true(has_line(text, "agentmon_export_connected 1"));
+	assert_true(has_line(text, "agentmon_lost_total{reason=\"export\"} 6"));
 	free(text);
 	status_release(&s);
 }

@@ -320,10 +320,108 @@ static void test_metrics_settings(void **state)
 	bad("metrics:\n  port: 9464\n", "2: metrics: unknown key 'port'");
 }
 
+/* yaml (NULL: none) that must load */
+static struct policy *load_ok(const char *yaml)
+{
+	struct policy *p = NULL;
+	char err[512];
+
+	assert_int_equal(policy_load_buffer("x.yaml", yaml, yaml ? strlen(yaml) : 0, &p, err,
+					    sizeof(err)), 0);
+	return p;
+}
+
+#define N "export:\n  nats:\n    url: nats://h:4222\n"
+
+static void test_export_good(void **state)
+{
+	struct policy *p = load_ok("alerts: {}\nexport:\n  nats:\n    url: tls://nats.corp:4222\n"
+				"    user: agentmon\n    password_file: /etc/agentmon/nats.pw\n"
+				"    tls: {ca_file: /ca.pem, cert_file: /c.pem, key_file: /k.pem}\n"
+				"    subject: fleet.dev\n    what: [alerts, events]\n"
+				"    spool_bytes: 64m\n");
+	const struct policy_nats *n = p->nats;
+
+	(void)state;
+	assert_non_null(n);
+	assert_string_equal(n->url, "tls://nats.corp:4222");
+	assert_string_equal(n->user, "agentmon");
+	assert_string_equal(n->password_file, "/etc/agentmon/nats.pw");
+	assert_string_equal(n->ca_file, "/ca.pem");
+	assert_string_equal(n->key_file, "/k.pem");
+	assert_string_equal(n->subject, "fleet.dev");
+	assert_true(n->events);
+	assert_int_equal(n->spool_bytes, 64ull << 20);
+	assert_int_equal(n->line, 4);
+	policy_free(p);
+	p = load_ok("export:\n  nats:\n    url: nats://127.0.0.1:4222\n    creds_file: /a.creds\n"
+		 "    what: alerts\n");
+	assert_string_equal(p->nats->subject, "agentmon");  /* the default prefix */
+	assert_false(p->nats->events);
+	policy_free(p);
+	p = load_ok("export:\n");
+	assert_null(p->nats);                                /* none: no export */
+	policy_free(p);
+	{                                                    /* a reload's change */
+		struct policy *a = load_ok(N "    what: [alerts]\n"), *b = load_ok(N);
+		struct policy *e = load_ok(N "    what: [alerts, events]\n");
+
+		assert_true(policy_nats_same(a->nats, b->nats));
+		assert_false(policy_nats_same(a->nats, e->nats));
+		assert_false(policy_nats_same(a->nats, NULL));
+		assert_true(policy_nats_same(NULL, NULL));
+		policy_free(a);
+		policy_free(b);
+		policy_free(e);
+	}
+	p = load_ok(NULL);
+	assert_null(p->nats);
+	policy_free(p);
+}
+
+
+static void test_export_errors(void **state)
+{
+	(void)state;
+	bad("export:\n  nats:\n    url: http://h:4222\n",
+	    "3: export.nats.url: 'http://h:4222' is not a nats://HOST:PORT or tls://HOST:PORT URL "
+	    "(credentials go in creds_file or user + password_file)");
+	bad("export:\n  nats:\n    url: nats://u:pw@h:4222\n",
+	    "3: export.nats.url: 'nats://u:pw@h:4222' is not a nats://HOST:PORT or tls://HOST:PORT "
+	    "URL (credentials go in creds_file or user + password_file)");
+	bad("export:\n  nats:\n    subject: a\n", "3: export.nats: missing url");
+	bad(N "    what: [events]\n",
+	    "4: export.nats.what: alerts are always exported: [alerts] or [alerts, events]");
+	bad(N "    what: [alerts, logs]\n",
+	    "4: export.nats.what[1]: 'logs' is neither alerts nor events");
+	bad(N "    subject: agentmon.>\n",
+	    "4: export.nats.subject: 'agentmon.>' is not a subject prefix (tokens of letters, "
+	    "digits, '-' and '_' joined by '.', no wildcards, at most 128 bytes)");
+	bad(N "    subject: a..b\n",
+	    "4: export.nats.subject: 'a..b' is not a subject prefix (tokens of letters, "
+	    "digits, '-' and '_' joined by '.', no wildcards, at most 128 bytes)");
+	bad(N "    user: x\n", "3: export.nats: user and password_file go together");
+	bad(N "    creds_file: /c\n    user: x\n    password_file: /p\n",
+	    "3: export.nats: creds_file or user + password_file, not both");
+	bad(N "    creds_file: relative.creds\n",
+	    "4: export.nats.creds_file: 'relative.creds' is not an absolute path");
+	bad(N "    tls: {ca_file: /ca.pem}\n", "3: export.nats: tls: files need a tls:// url");
+	bad("export:\n  nats:\n    url: tls://h:1\n    tls: {cert_file: /c.pem}\n",
+	    "4: export.nats.tls: cert_file and key_file go together");
+	bad(N "    port: 1\n", "4: export.nats: unknown key 'port'");
+	bad("export:\n  kafka: {}\n", "2: export: unknown key 'kafka'");
+	bad(N "    spool_bytes: 1k\n",
+	    "4: export.nats.spool_bytes: '1k' is not a number in 1048576-1099511627776 (k, m, g)");
+}
+
+#undef N
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default),
+		cmocka_unit_test(test_export_good),
+		cmocka_unit_test(test_export_errors),
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_empty_and_files),

@@ -141,6 +141,7 @@ static void test_text(void **state)
 				      "3 gone, 0 refused\n"));
 	assert_non_null(strstr(w.buf, "recording:      off\n"));
 	assert_non_null(strstr(w.buf, "  missing now:  cgroup sock hooks: 3/4 attached\n"));
+	assert_non_null(strstr(w.buf, "export:         none\n"));
 	assert_non_null(strstr(w.buf, "http:           3 heads judged incomplete, 0 partial heads "
 			       "evicted, 0 cut by the budget, 1 connections evicted, 0 upload "
 			       "counts evicted, 2 socketless TLS answer reads (900 bytes) not "
@@ -213,6 +214,7 @@ static void test_json(void **state)
 		"\"scrub_evicted\":0,\"scrub_h2_lost\":0,\"failed\":false,\"reason\":null},"
 		"\"webhooks\":{\"count\":1,\"queued\":0,\"delivered\":2,\"spooled\":1,\"failed\":0,"
 		"\"rejected\":0,\"dropped\":0,\"expired\":0,\"last_error\":\"connect: refused\"},"
+		"\"export\":null,"
 		"\"http\":{\"heads_incomplete\":3,\"heads_evicted\":0,\"heads_budget\":0,"
 		"\"conns_evicted\":1,\"uploads_evicted\":0,\"answers_unattributed\":2,"
 		"\"answers_unattributed_bytes\":900},"
@@ -242,6 +244,38 @@ static void test_json(void **state)
 }
 
 /* a client that is not root: its agents, none of the monitor-wide figures */
+/* export.nats on: its lines in text, its object in JSON */
+static void test_export(void **state)
+{
+	struct status s;
+	struct jw w;
+
+	(void)state;
+	sample(&s);
+	s.export = (struct export_status){ .on = true, .connected = false, .events = true,
+		.url = "tls://nats:4222", .subject = "agentmon.laptop_a", .queued = 1,
+		.inflight = 2, .spooled = 3, .spool_bytes = 4096, .acked = 5, .duplicates = 1,
+		.failed = 6, .lost = 7, .damaged = 8, .last_error = "no JetStream stream" };
+	jw_init(&w);
+	assert_int_equal(status_format(&s, false, &w), 0);
+	jw_raw(&w, "", 1);
+	assert_non_null(strstr(w.buf, "export:         nats tls://nats:4222 (not connected), "
+				      "subject agentmon.laptop_a.<type>, alerts and events\n"
+				      "  messages:     5 acked (1 duplicates), 1 queued, 2 in flight, "
+				      "3 spooled (4096 bytes), 6 failed attempts, 7 lost, 8 damaged\n"
+				      "  last error:   no JetStream stream\n"));
+	jw_reset(&w);
+	assert_int_equal(status_format(&s, true, &w), 0);
+	jw_raw(&w, "", 1);
+	assert_non_null(strstr(w.buf, "\"export\":{\"url\":\"tls://nats:4222\","
+				      "\"subject\":\"agentmon.laptop_a\",\"connected\":false,"
+				      "\"events\":true,\"queued\":1,\"inflight\":2,\"spooled\":3,"
+				      "\"spool_bytes\":4096,\"acked\":5,\"duplicates\":1,\"failed\":6,"
+				      "\"lost\":7,\"damaged\":8,\"last_error\":\"no JetStream stream\"}"));
+	jw_free(&w);
+	status_release(&s);
+}
+
 static void test_not_root(void **state)
 {
 	struct status s;
@@ -276,6 +310,7 @@ int main(void)
 		cmocka_unit_test(test_agents_from_cache),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_export),
 		cmocka_unit_test(test_not_root),
 	};
 

@@ -20,8 +20,8 @@ mkdir -p build/bench
 # shellcheck disable=SC2046 # pkg-config's words
 "${CC:-cc}" -O2 -Wall -Wextra -Iuser -Ibpf -o build/bench/llm_trace tools/bench/llm_trace.c \
 	build/libagentmon.a $(pkg-config --libs libbpf yaml-0.1 libnghttp2 libcurl libcrypto libsystemd \
-	jansson libmicrohttpd 2>/dev/null || echo -lbpf -lyaml -lnghttp2 -lcurl -lcrypto -lsystemd \
-	-ljansson -lmicrohttpd) \
+	jansson libmicrohttpd libnats 2>/dev/null || echo -lbpf -lyaml -lnghttp2 -lcurl -lcrypto -lsystemd \
+	-ljansson -lmicrohttpd -lnats) \
 	-lelf -lz -lpthread || die "cannot build build/bench/llm_trace"
 W=$(mktemp -d /tmp/agentmon-bench-llm.XXXXXX) || die mktemp
 trap 'rm -rf "$W"' EXIT

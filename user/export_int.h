@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * export_int.h - what export.c (the loop's side) and export_nats.c (the
+ * worker) share.  mu guards the queue, the window's states and the
+ * figures; the worker alone touches the spool and the connection.
+ */
+#ifndef AGENTMON_EXPORT_INT_H
+#define AGENTMON_EXPORT_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "export.h"
+#include "export_spool.h"
+#include "json.h"
+
+/* one queued message: "<id>\0<subject>\0<body>" in data */
+struct export_q {
+	char *data;
+	size_t id_len, subject_len, body_len;
+};
+
+enum slot_state { SLOT_SENT = 1, SLOT_ACKED, SLOT_FAILED };
+
+/* one published message awaiting its ack */
+struct export_slot {
+	char id[XSPOOL_ID_MAX + 1];
+	struct xspool_pos end;        /* where it ends in the spool */
+	void *msg;                    /* natsMsg kept for a retry (SLOT_FAILED) */
+	enum slot_state state;
+};
+
+struct natsConnection;
+struct export {
+	/* settings (copied) */
+	char *url, *creds_file, *user, *password, *ca_file, *cert_file, *key_file, *host;
+	bool events;
+	char subject[160];            /* <prefix>.<host> */
+	/* the loop's side */
+	uint64_t nonce, seq;          /* message ids */
+	struct jw body;
+	bool lost_said;
+	char said[256];
+	/* shared, under mu */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct export_q *q, *q2;      /* the queue, and the worker's batch (swapped) */
+	size_t qn;
+	bool stopping;
+	struct export_slot *slots;    /* EXPORT_WINDOW, a ring: wh first, wn in use */
+	size_t wh, wn, guess;
+	bool acks_moved;              /* an ack or a failure since the worker looked */
+	bool connected;
+	bool nats_closed;             /* the connection ended for good (closed callback) */
+	uint64_t acked, duplicates, failed;
+	struct xspool_stats st;
+	char last_error[256];
+	uint64_t lost;                /* atomic */
+	/* the worker's */
+	pthread_t th;
+	bool started;
+	bool published;               /* an asynchronous publish on this connection */
+	struct export_spool *spool;
+	void *nc, *js;                /* natsConnection, jsCtx */
+	pthread_t connect_th;         /* an attempt to connect (connecting) */
+	bool connecting;
+	bool connect_done;            /* under mu: its result is in new_nc, new_js */
+	void *new_nc, *new_js;
+	uint64_t retry_at_ns, backoff_ns, connect_at_ns, connect_backoff_ns, synced_ns;
+};
+
+/* start the worker thread; 0 or -errno with err set */
+int export_worker_start(struct export *x, char *err, size_t errlen);
+/* stop taking, let the worker spool the queue and wait for acks, join it */
+void export_worker_stop(struct export *x);
+
+#endif
