@@ -19,17 +19,17 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-PKGS_CFLAGS := $(shell pkg-config --cflags libbpf yaml-0.1 libnghttp2 libcurl libcrypto libsystemd jansson libmicrohttpd 2>/dev/null)
+PKGS_CFLAGS := $(shell pkg-config --cflags libbpf yaml-0.1 libnghttp2 libcurl libcrypto libsystemd jansson libmicrohttpd libnats 2>/dev/null)
 # a bare machine: say what to do instead of failing on a missing header
 # (`make run`, `make test` and `make bench` install the packages first)
-PKGS_OK := $(shell pkg-config --exists libbpf yaml-0.1 libnghttp2 libcurl libcrypto libsystemd jansson libmicrohttpd 2>/dev/null && \
+PKGS_OK := $(shell pkg-config --exists libbpf yaml-0.1 libnghttp2 libcurl libcrypto libsystemd jansson libmicrohttpd libnats 2>/dev/null && \
 	command -v $(CLANG) >/dev/null && command -v $(BPFTOOL) >/dev/null && echo yes)
 ifneq ($(PKGS_OK),yes)
 ifeq ($(filter deps run test bench clean uninstall,$(MAKECMDGOALS)),)
 $(error build packages are missing: run `sudo make deps` first (tools/deps.sh lists and installs them))
 endif
 endif
-PKGS_LIBS   := $(shell pkg-config --libs libbpf yaml-0.1 libnghttp2 libcurl libcrypto libsystemd jansson libmicrohttpd 2>/dev/null || echo -lbpf -lyaml -lnghttp2 -lcurl -lcrypto -lsystemd -ljansson -lmicrohttpd) -lelf -lz -lpthread
+PKGS_LIBS   := $(shell pkg-config --libs libbpf yaml-0.1 libnghttp2 libcurl libcrypto libsystemd jansson libmicrohttpd libnats 2>/dev/null || echo -lbpf -lyaml -lnghttp2 -lcurl -lcrypto -lsystemd -ljansson -lmicrohttpd -lnats) -lelf -lz -lpthread
 
 CFLAGS    ?= -g -O2
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \

@@ -7,7 +7,7 @@ libyaml-dev libnghttp2-dev libcurl4-openssl-dev libssl-dev pkg-config python3
 iproute2 util-linux procps
 liburing-dev curl openssl git ca-certificates nodejs
 systemd libsystemd-dev man-db groff-base libcurl3-nss libjansson-dev chromium
-libmicrohttpd-dev prometheus"
+libmicrohttpd-dev prometheus libnats-dev nats-server"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
