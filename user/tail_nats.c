@@ -61,6 +61,7 @@ struct tail_nats {
 	struct tn_view views[TN_VIEWS];
 	uint64_t tick;
 	uint64_t received, shown, bad[TN_REASONS];
+	volatile bool closing;     /* our close: the disconnection is not news */
 };
 
 static const char *reason_name(int why)
@@ -137,14 +138,17 @@ static int read_secret(const char *file, char *buf, size_t len)
 
 static void on_disconnected(natsConnection *nc, void *closure)
 {
-	if (!am_exiting)
-		am_warn("tail: lost the connection to %s; reconnecting",
-			((const struct tail_opts *)closure)->nats);
+	const struct tail_nats *t = closure;
+
+	if (!t->closing)
+		am_warn("tail: lost the connection to %s; reconnecting", t->o->nats);
 }
 
 static void on_reconnected(natsConnection *nc, void *closure)
 {
-	am_warn("tail: reconnected to %s", ((const struct tail_opts *)closure)->nats);
+	const struct tail_nats *t = closure;
+
+	am_warn("tail: reconnected to %s", t->o->nats);
 }
 
 /* 100 ms, doubled each attempt, at most TN_BACKOFF_MAX_MS */
@@ -167,9 +171,10 @@ static const char *why(natsStatus s, char *buf, size_t len)
 	return buf;
 }
 
-/* the connection options of o; NATS_OK, else the first failure */
-static natsStatus conn_opts(const struct tail_opts *o, natsOptions *no)
+/* the connection options of t->o; NATS_OK, else the first failure */
+static natsStatus conn_opts(struct tail_nats *t, natsOptions *no)
 {
+	const struct tail_opts *o = t->o;
 	char pw[TN_SECRET_MAX];
 	natsStatus s;
 
@@ -181,9 +186,9 @@ static natsStatus conn_opts(const struct tail_opts *o, natsOptions *no)
 	if (s == NATS_OK)
 		s = natsOptions_SetCustomReconnectDelay(no, backoff, NULL);
 	if (s == NATS_OK)
-		s = natsOptions_SetDisconnectedCB(no, on_disconnected, (void *)o);
+		s = natsOptions_SetDisconnectedCB(no, on_disconnected, t);
 	if (s == NATS_OK)
-		s = natsOptions_SetReconnectedCB(no, on_reconnected, (void *)o);
+		s = natsOptions_SetReconnectedCB(no, on_reconnected, t);
 	if (s == NATS_OK && o->creds)
 		s = natsOptions_SetUserCredentialsFromFiles(no, o->creds, NULL);
 	if (s == NATS_OK && o->user) {
@@ -211,7 +216,7 @@ static int tn_open(struct tail_nats *t)
 	char buf[512];
 	natsStatus s;
 
-	if ((s = natsOptions_Create(&no)) == NATS_OK && (s = conn_opts(o, no)) != NATS_OK) {
+	if ((s = natsOptions_Create(&no)) == NATS_OK && (s = conn_opts(t, no)) != NATS_OK) {
 		if (s != NATS_INVALID_ARG || o->creds || o->tls_ca || o->tls_cert)
 			am_err("tail: bad NATS options: %s", why(s, buf, sizeof(buf)));
 		natsOptions_Destroy(no);
@@ -246,6 +251,7 @@ static int tn_open(struct tail_nats *t)
 
 static void tn_close(struct tail_nats *t)
 {
+	t->closing = true;
 	if (t->nc)
 		natsConnection_FlushTimeout(t->nc, 1000); /* the last acks */
 	natsSubscription_Destroy(t->sub); /* not unsubscribed: a durable stays */
