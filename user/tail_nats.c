@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -114,21 +115,28 @@ static int check_opts(const struct tail_opts *o)
 	return bad ? AM_EXIT_USAGE : 0;
 }
 
-/* the password in file (one line) into buf; 0 or a line printed and -1 */
+/* the password in file (its first line) into buf, refused when others may
+ * read the file (as the exporter refuses it); 0 or a line printed and -1 */
 static int read_secret(const char *file, char *buf, size_t len)
 {
 	FILE *f = fopen(file, "re");
-	size_t n = f ? fread(buf, 1, len - 1, f) : 0;
+	struct stat st;
+	size_t n;
 
-	if (!f) {
+	if (!f || fstat(fileno(f), &st)) {
 		am_err("tail: cannot read --password-file %s: %s", file, strerror(errno));
+		if (f)
+			fclose(f);
 		return -1;
 	}
+	n = st.st_mode & 077 ? 0 : fread(buf, 1, len - 1, f);
 	fclose(f);
 	buf[n] = '\0';
 	buf[strcspn(buf, "\r\n")] = '\0';
-	if (!*buf || n == len - 1) {
-		am_err("tail: --password-file %s: %s", file, *buf ? "too long" : "empty");
+	if (!*buf || n == len - 1 || st.st_mode & 077) {
+		am_err("tail: --password-file %s: %s", file, st.st_mode & 077 ?
+		       "group or others may read it (chmod 600)" : *buf ? "too long" : "empty");
+		explicit_bzero(buf, len);
 		return -1;
 	}
 	return 0;

@@ -21,6 +21,9 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem
 	fail "cannot make a certificate"
 printf 's3cret\n' >"$T/pw"
 printf 'wrong\n' >"$T/badpw"
+cp "$T/pw" "$T/pw-readable"
+chmod 600 "$T/pw" "$T/badpw"
+chmod 644 "$T/pw-readable"
 cat >"$T/nats.conf" <<EOF
 listen: 127.0.0.1:$PORT
 jetstream { store_dir: "$T/js" }
@@ -169,6 +172,11 @@ rc=$?
 [ $rc -eq 1 ] && [ "$(wc -l <"$T/auth.err")" -eq 1 ] && grep -qi "authoriz" "$T/auth.err" ||
 	fail "a wrong password: exit $rc, $(cat "$T/auth.err")"
 ! grep -q "wrong" "$T/auth.err" || fail "the password reached stderr"
+NO_COLOR=1 "$AGENTMON" tail --nats "$URL" --user tail --password-file "$T/pw-readable" \
+	--tls-ca "$T/cert.pem" >/dev/null 2>"$T/readable.err"
+rc=$?
+[ $rc -eq 1 ] && grep -q "others may read it" "$T/readable.err" ||
+	fail "a password file others may read: exit $rc, $(cat "$T/readable.err")"
 NO_COLOR=1 "$AGENTMON" tail --nats "$URL" --user tail --password-file "$T/pw" \
 	--tls-ca "$T/cert.pem" --stream NOPE >/dev/null 2>"$T/stream.err"
 rc=$?
