@@ -268,7 +268,7 @@ static void tn_close(struct tail_nats *t)
 	for (size_t i = 0; i < TN_VIEWS; i++)
 		view_free(t->views[i].v);
 	jw_free(&t->out);
-	nats_Close();
+	nats_CloseAndWait(2000); /* its threads gone: nothing left to leak */
 }
 
 /* ---- one message ---- */

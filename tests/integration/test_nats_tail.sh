@@ -154,16 +154,25 @@ for m in "while stopped 1" "while stopped 2" "after restart"; do
 done
 ! grep -q "before stop" "$T/d2.out" || fail "the restarted durable tail printed an acked message again"
 
-# ---- the server restarts under the durable tail: said, and it goes on ----
+# ---- the server restarts under the durable tail and an ephemeral one: said,
+# and both go on ----
+D=$TAIL_PID
+tail_bg eph --verbose --alerts
+E=$TAIL_PID
 kill -TERM "$NATS_PID"
 wait "$NATS_PID" 2>/dev/null
 wait_for 10 "the tail saying it lost the connection" grep -q "lost the connection" "$T/d2.err"
 start_nats
 wait_for 20 "the tail saying it reconnected" grep -q "reconnected to" "$T/d2.err"
 # the consumer may need a moment to be delivering again: publish until seen
-seen_after() { alert2 "after the server restart" | np pub && grep -q "after the server restart" "$T/d2.out"; }
-wait_for 20 "a message after the server restart" seen_after
-stop_tail "$TAIL_PID"
+seen_after() {
+	alert2 "after the server restart" | np pub && grep -q "after the server restart" "$T/d2.out" &&
+		grep -q "after the server restart" "$T/eph.out"
+}
+wait_for 20 "a message after the server restart in both tails" seen_after
+grep -q "reconnected to" "$T/eph.err" || fail "the ephemeral tail did not say it reconnected"
+stop_tail "$D"
+stop_tail "$E"
 
 # ---- a wrong password, a missing stream: one line, exit 1 ----
 NO_COLOR=1 "$AGENTMON" tail --nats "$URL" --user tail --password-file "$T/badpw" \

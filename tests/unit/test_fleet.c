@@ -184,14 +184,21 @@ static void test_host_order(void **state)
 {
 	static const char first[] =
 		"{\"host\":\"dev2\",\"ts\":\"2026-11-25T12:00:00.1Z\",\"type\":\"connect\","
-		"\"pid\":7,\"comm\":\"c\",\"daddr\":\"1.2.3.4\",\"dport\":443,\"host\":\"x.example\"}";
+		"\"pid\":7,\"comm\":\"c\",\"proto\":\"tcp\",\"daddr\":\"1.2.3.4\",\"dport\":443,\"host\":\"x.example\"}";
 	char s[32];
+	struct jw w;
 
 	assert_int_equal(fleet_msg_parse(&m, "dev2", first, strlen(first)), FLEET_OK);
 	assert_string_equal(m.ev.fleet_host, "dev2");
 	assert_string_equal(m.ev.net.host, "x.example");
 	assert_int_equal(m.ev.ts_ns, 1795608000100000000ull);
 	assert_int_equal(m.ev.agent_id, AM_AGENT_NONE);
+	setenv("TZ", "UTC", 1);
+	jw_init(&w); /* the verbose text: the sender after the time */
+	output_line(&w, &m.ev, OUTPUT_TEXT, false);
+	jw_raw(&w, "", 1);
+	assert_string_equal(w.buf, "12:00:00.100 dev2 c[7] connect tcp 1.2.3.4:443 (x.example)\n");
+	jw_free(&w);
 	fleet_msg_clear(&m);
 	/* neither names the subject's host */
 	assert_int_equal(fleet_msg_parse(&m, "dev3", first, strlen(first)), FLEET_BAD_HOST);
