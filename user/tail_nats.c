@@ -175,15 +175,17 @@ static const char *why(natsStatus s, char *buf, size_t len)
 		last = p + 3;
 	if (!last || !*last || !strcmp(last, text))
 		last = NULL;
-	snprintf(buf, len, "%s%s%s", text, last ? ": " : "", last ? last : "");
+	if (s == NATS_ERR && last) /* "Error": the words say more */
+		text = "";
+	snprintf(buf, len, "%s%s%s", text, last && *text ? ": " : "", last ? last : "");
 	return buf;
 }
 
-/* the connection options of t->o; NATS_OK, else the first failure */
-static natsStatus conn_opts(struct tail_nats *t, natsOptions *no)
+/* the connection options of t->o (pw: the password, or NULL); NATS_OK,
+ * else the first failure */
+static natsStatus conn_opts(struct tail_nats *t, natsOptions *no, const char *pw)
 {
 	const struct tail_opts *o = t->o;
-	char pw[TN_SECRET_MAX];
 	natsStatus s;
 
 	s = natsOptions_SetURL(no, o->nats);
@@ -199,12 +201,8 @@ static natsStatus conn_opts(struct tail_nats *t, natsOptions *no)
 		s = natsOptions_SetReconnectedCB(no, on_reconnected, t);
 	if (s == NATS_OK && o->creds)
 		s = natsOptions_SetUserCredentialsFromFiles(no, o->creds, NULL);
-	if (s == NATS_OK && o->user) {
-		if (read_secret(o->password_file, pw, sizeof(pw)))
-			return NATS_INVALID_ARG;
+	if (s == NATS_OK && o->user)
 		s = natsOptions_SetUserInfo(no, o->user, pw);
-		explicit_bzero(pw, sizeof(pw));
-	}
 	if (s == NATS_OK && (o->tls_ca || o->tls_cert))
 		s = natsOptions_SetSecure(no, true);
 	if (s == NATS_OK && o->tls_ca)
@@ -221,12 +219,16 @@ static int tn_open(struct tail_nats *t)
 	natsOptions *no = NULL;
 	jsSubOptions so;
 	jsErrCode jerr = 0;
-	char buf[512];
+	char buf[512], pw[TN_SECRET_MAX] = "";
 	natsStatus s;
 
-	if ((s = natsOptions_Create(&no)) == NATS_OK && (s = conn_opts(t, no)) != NATS_OK) {
-		if (s != NATS_INVALID_ARG || o->creds || o->tls_ca || o->tls_cert)
-			am_err("tail: bad NATS options: %s", why(s, buf, sizeof(buf)));
+	if (o->user && read_secret(o->password_file, pw, sizeof(pw)))
+		return AM_EXIT_RUNTIME;
+	if ((s = natsOptions_Create(&no)) == NATS_OK)
+		s = conn_opts(t, no, pw);
+	explicit_bzero(pw, sizeof(pw));
+	if (s != NATS_OK) {
+		am_err("tail: bad NATS options: %s", why(s, buf, sizeof(buf)));
 		natsOptions_Destroy(no);
 		return AM_EXIT_RUNTIME;
 	}

@@ -184,7 +184,7 @@ rc=$?
 NO_COLOR=1 "$AGENTMON" tail --nats "$URL" --user tail --password-file "$T/pw-readable" \
 	--tls-ca "$T/cert.pem" >/dev/null 2>"$T/readable.err"
 rc=$?
-[ $rc -eq 1 ] && grep -q "others may read it" "$T/readable.err" ||
+[ $rc -eq 1 ] && [ "$(wc -l <"$T/readable.err")" -eq 1 ] && grep -q "others may read it" "$T/readable.err" ||
 	fail "a password file others may read: exit $rc, $(cat "$T/readable.err")"
 NO_COLOR=1 "$AGENTMON" tail --nats "$URL" --user tail --password-file "$T/pw" \
 	--tls-ca "$T/cert.pem" --stream NOPE >/dev/null 2>"$T/stream.err"
