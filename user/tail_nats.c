@@ -15,7 +15,8 @@
  *
  * A message whose subject or body is not what an exporter sends is counted
  * by reason (fleet.h), said once per reason on stderr, acked and skipped.
- * Connection lost: libnats reconnects (backoff up to 5 s), said on stderr.
+ * Connection lost: libnats reconnects (backoff up to 5 s), said on stderr;
+ * the subscription ended otherwise: one line, exit 1.
  * Messages go to stderr, one line each; the result is the exit status.
  */
 #include <errno.h>
@@ -415,16 +416,23 @@ static void print_stats(const struct tail_nats *t)
 /* messages until a signal or stdout fails; the exit status */
 static int tn_loop(struct tail_nats *t)
 {
+	char buf[256];
 	natsMsg *msg;
 	natsStatus s;
 	int ret = 0;
 
 	while (!am_exiting && !ret) {
 		s = natsSubscription_NextMsg(&msg, t->sub, TN_WAIT_MS);
-		if (s == NATS_TIMEOUT || (s != NATS_OK && !natsConnection_IsClosed(t->nc)))
-			continue; /* a reconnect, a heartbeat missed: libnats says so */
+		if (s == NATS_TIMEOUT) /* also while libnats reconnects */
+			continue;
+		if (s == NATS_SLOW_CONSUMER) { /* unacked: the server sends them again */
+			am_warn("tail: reading too slowly: the NATS library dropped messages; "
+				"the server sends them again");
+			continue;
+		}
 		if (s != NATS_OK) {
-			am_err("tail: the connection to %s is closed", t->o->nats);
+			am_err("tail: the subscription on %s ended: %s", t->o->nats,
+			       why(s, buf, sizeof(buf)));
 			return AM_EXIT_RUNTIME;
 		}
 		ret = on_msg(t, msg);
