@@ -384,7 +384,9 @@ static int on_msg(struct tail_nats *t, natsMsg *msg)
 		refuse(t, bad, subj);
 		return 0;
 	}
-	if (tail_filter_match(&t->f, &t->m.ev)) {
+	/* --host: the name itself, not only its subject form (dev1_corp) */
+	if ((!t->o->host || !strcmp(t->m.ev.fleet_host, t->o->host)) &&
+	    tail_filter_match(&t->f, &t->m.ev)) {
 		render(t, &t->m.ev);
 		t->shown++;
 		ret = put(t);

@@ -89,14 +89,18 @@ tail_bg dev2json --json --host dev2 --agent codex
 J=$TAIL_PID
 tail_bg alerts --verbose --alerts
 A=$TAIL_PID
-tail_bg pid --type exec --pid 4242
+tail_bg pid --type exec --pid 4242 --host dev1.corp
 P=$TAIL_PID
-{ echo "$EXEC1"; echo "$CONN2"; alert2 "codex POSTed 5 bytes to paste.example"; hostile
-  alert2 "sentinel one"; } | np pub || fail "publish failed"
+# another host whose name has the same subject form: not dev1.corp's
+TWIN="agentmon.dev1_corp.exec	{$(common exec 4242 bash /usr/bin/twin claude 4200),\"filename\":\"/usr/bin/twin\",\"argv\":[\"twin\"],\"cwd\":\"/\",\"host\":\"dev1_corp\"}"
+{ echo "$EXEC1"; echo "$TWIN"; echo "$CONN2"; alert2 "codex POSTed 5 bytes to paste.example"; hostile
+  alert2 "sentinel one"; echo "${EXEC1//bash\"/sentinel\"}"; } | np pub || fail "publish failed"
 for n in all dev2json alerts; do
 	wait_for 10 "the sentinel in tail $n" grep -q "sentinel one" "$T/$n.out"
 done
-wait_for 10 "the exec in tail pid" grep -q "exec /usr/bin/bash" "$T/pid.out"
+for n in all pid; do
+	wait_for 10 "the sentinel exec in tail $n" grep -q "exec /usr/bin/sentinel" "$T/$n.out"
+done
 for p in $ALL $J $A $P; do stop_tail "$p"; done
 
 # the compact view: each host's lines with its name, the connect once
@@ -116,7 +120,7 @@ done
 # hostile messages: said once per reason, counted at the end
 grep -q "skipped a message on agentmon.dev1_corp.exec: not_json" "$T/all.err" ||
 	fail "the non-JSON message was not reported: $(cat "$T/all.err")"
-grep -q "11 messages, 5 shown, 6 malformed" "$T/all.err" || fail "no --stats line: $(cat "$T/all.err")"
+grep -q "13 messages, 7 shown, 6 malformed" "$T/all.err" || fail "no --stats line: $(cat "$T/all.err")"
 for r in not_json=2 missing_field=1 bad_host=1 bad_subject=1 too_long=1; do
 	grep "malformed" "$T/all.err" | grep -q " $r" || fail "--stats lacks $r: $(cat "$T/all.err")"
 done
@@ -136,9 +140,12 @@ EOF
 # --verbose --alerts: the two alerts, one line each with the host
 [ "$(grep -c '^[0-9:.]* dev2 ALERT high outbound_post' "$T/alerts.out")" -eq 2 ] &&
 	[ "$(wc -l <"$T/alerts.out")" -eq 2 ] || fail "tail --alerts: $(cat "$T/alerts.out")"
-# --type exec --pid 4242: that exec only, in full
-[ "$(wc -l <"$T/pid.out")" -eq 1 ] && grep -q 'dev1.corp claude/bash\[4242\] exec' "$T/pid.out" ||
-	fail "tail --type exec --pid 4242: $(cat "$T/pid.out")"
+grep -q '^[0-9:.]* dev1_corp  *claude/bash\[4242\] exec /usr/bin/twin' "$T/all.out" ||
+	fail "no line of host dev1_corp: $(cat "$T/all.out")"
+# --type exec --pid 4242 --host dev1.corp: that exec only, in full (not the twin's)
+[ "$(wc -l <"$T/pid.out")" -eq 2 ] && grep -q 'dev1.corp claude/bash\[4242\] exec /usr/bin/bash' "$T/pid.out" &&
+	! grep -q twin "$T/pid.out" ||
+	fail "tail --type exec --pid 4242 --host dev1.corp: $(cat "$T/pid.out")"
 
 # ---- durable: what came while stopped, once ----
 tail_bg d1 --json --durable fleetwatch
