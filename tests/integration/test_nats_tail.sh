@@ -7,8 +7,9 @@
 # JSON, cut, too long, wrong host, wrong subject, control bytes) are skipped,
 # counted and never printed raw; a durable consumer prints what came while
 # it was stopped once; a nats-server restart is survived and said; a wrong
-# password and a missing stream are one line and exit 1.  No collector: the
-# messages stand for the exporters' (the lead's end-to-end test has them).
+# password and a missing stream are one line and exit 1.  A real collector's
+# JSON lines, published with their host as the exporter does, come out of
+# the tail byte for byte (the exporter itself is test_nats_export's).
 . "$(dirname "$0")/lib.sh"
 
 command -v nats-server >/dev/null || skip "no nats-server (tools/deps.sh installs it)"
@@ -181,6 +182,33 @@ grep -q "reconnected to" "$T/eph.err" || fail "the ephemeral tail did not say it
 stop_tail "$D"
 stop_tail "$E"
 
+# ---- a real collector's lines, published as the exporter does (JSON plus
+# "host" last): the tail writes each of them again byte for byte ----
+start_collector
+launch realbot /bin/bash -c "cat /etc/hostname >/dev/null; echo x >$T/w; chmod 600 $T/w;
+	mv $T/w $T/w2; rm $T/w2; exec 3<>/dev/tcp/127.0.0.1/$PORT; exit 3" 2>/dev/null
+wait_event 10 type=exit agent=realbot
+stop_collector
+"$PY" - "$OUT" >"$T/real.pub" <<'EOF' || fail "cannot read the collector's lines"
+import json, sys
+for line in open(sys.argv[1]).read().splitlines()[:3000]:
+    print("agentmon.real1.%s\t%s,\"host\":\"real1\"}" % (json.loads(line)["type"], line[:-1]))
+EOF
+cut -f2- "$T/real.pub" >"$T/real.want"
+grep -q '"type":"exec".*"agent":"realbot"' "$T/real.want" || fail "no realbot exec to publish"
+tail_bg real --json --stats --host real1
+np pub <"$T/real.pub" || fail "publish failed"
+real_caught_up() { [ "$(wc -l <"$T/real.out")" -ge "$(wc -l <"$T/real.want")" ]; }
+wait_for 20 "the collector's $(wc -l <"$T/real.want") lines in the tail" real_caught_up
+stop_tail "$TAIL_PID"
+cmp -s "$T/real.out" "$T/real.want" ||
+	fail "the tail's JSON is not the exporter's: $(diff "$T/real.want" "$T/real.out" | head -5)"
+grep -q ", 0 malformed" "$T/real.err" && ! grep -q "skipped" "$T/real.err" ||
+	fail "a collector line was refused: $(cat "$T/real.err")"
+for ty in exec open rename chmod unlink connect exit; do
+	grep -q "\"type\":\"$ty\".*\"agent\":\"realbot\"" "$T/real.out" || fail "no realbot $ty went through"
+done
+
 # ---- a wrong password, a missing stream: one line, exit 1 ----
 NO_COLOR=1 "$AGENTMON" tail --nats "$URL" --user tail --password-file "$T/badpw" \
 	--tls-ca "$T/cert.pem" >/dev/null 2>"$T/auth.err"
@@ -204,4 +232,4 @@ rc=$?
 [ $rc -eq 1 ] && [ "$(wc -l <"$T/subj.err")" -eq 1 ] ||
 	fail "a subject no stream holds: exit $rc, $(cat "$T/subj.err")"
 
-pass "two hosts through a real JetStream over TLS: compact/verbose/JSON with hosts, filters, 6 hostile messages counted, durable resume once, server restart, auth and stream errors"
+pass "two hosts through a real JetStream over TLS: compact/verbose/JSON with hosts, filters, 6 hostile messages counted, durable resume once, server restart, a real collector's lines byte for byte, auth and stream errors"
