@@ -85,6 +85,7 @@ static int64_t num(struct rd *r, const char *k, bool req, int64_t min, int64_t m
 	return n;
 }
 
+/* a true/false member; false when absent */
 static bool flag(struct rd *r, const char *k)
 {
 	json_t *v = get(r, k, false);
@@ -152,6 +153,7 @@ static uint32_t type_of(struct rd *r, const char *k)
 
 /* ---- one type's fields ---- */
 
+/* filename, argv (into m->argv, NUL-separated, as decode makes it), cwd */
 static void rd_exec(struct rd *r, struct fleet_msg *m)
 {
 	struct event_exec *x = &m->ev.exec;
@@ -177,6 +179,7 @@ static void rd_exec(struct rd *r, struct fleet_msg *m)
 	x->argc = (uint32_t)json_array_size(a);
 }
 
+/* path, ret and what the type adds: new_path, flags and write, mode */
 static void rd_file(struct rd *r, uint32_t type, struct event_file *f)
 {
 	const char *s;
@@ -200,6 +203,7 @@ static void rd_file(struct rd *r, uint32_t type, struct event_file *f)
 	}
 }
 
+/* "tcp", "udp" or null/absent (0) */
 static uint8_t proto_of(struct rd *r)
 {
 	const char *p = str(r, "proto", false);
@@ -209,7 +213,8 @@ static uint8_t proto_of(struct rd *r)
 	return !p ? 0 : !strcmp(p, "tcp") ? IPPROTO_TCP : IPPROTO_UDP;
 }
 
-/* own: the event's own "host" (NULL when none) */
+/* connect, accept, send; own: the destination name, the first "host" (none
+ * for an accept) */
 static void rd_net(struct rd *r, uint32_t type, struct event_net *n, const char *own)
 {
 	const char *ret_key = type == AM_EV_SEND ? "bytes" : "ret";
@@ -223,6 +228,7 @@ static void rd_net(struct rd *r, uint32_t type, struct event_net *n, const char 
 	n->io_uring = flag(r, "io_uring");
 }
 
+/* a request; own: its destination name (the first "host") */
 static void rd_http(struct rd *r, struct event_http *h, const char *own)
 {
 	const char *v = str(r, "version", false);
@@ -241,6 +247,7 @@ static void rd_http(struct rd *r, struct event_http *h, const char *own)
 	h->status = (int)num(r, "status", false, 0, 999);
 }
 
+/* query and answers (addresses into m->answers and m->families) */
 static void rd_dns(struct rd *r, struct fleet_msg *m)
 {
 	json_t *a = get(r, "answers", false), *v;
@@ -265,6 +272,7 @@ static void rd_dns(struct rd *r, struct fleet_msg *m)
 	m->ev.dns.n_answers = n;
 }
 
+/* a call not followed; "request" makes it a ptrace, compat a 32-bit one */
 static void rd_syscall(struct rd *r, struct event_syscall *y)
 {
 	y->name = str(r, "syscall", true);
@@ -285,6 +293,7 @@ static void copy_cut(char *dst, size_t len, const char *s)
 	snprintf(dst, len, "%s", s ? s : "");
 }
 
+/* an llm event's "cut" object (absent: nothing cut) */
 static void rd_llm_cut(struct rd *r, struct fleet_msg *m)
 {
 	struct rd c = { .o = get(r, "cut", false) };
@@ -303,6 +312,8 @@ static void rd_llm_cut(struct rd *r, struct fleet_msg *m)
 	fail(r, c.bad);
 }
 
+/* an llm exchange into m->llm (strings cut to its bounds, at most
+ * LLM_TOOLS_MAX tools); own: the model API's host */
 static void rd_llm(struct rd *r, struct fleet_msg *m, const char *own)
 {
 	struct llm *x = &m->llm;
@@ -367,6 +378,7 @@ static void rd_fields(struct rd *r, struct fleet_msg *m, uint32_t type, const ch
 	}
 }
 
+/* an alert's "intent" object into m->intent (absent or null: none) */
 static void rd_intent(struct rd *r, struct fleet_msg *m)
 {
 	struct rd i = { .o = get(r, "intent", false) };
@@ -508,6 +520,7 @@ static const char *rd_hosts(struct rd *r, struct fleet_msg *m, const char *sub, 
 
 /* ---- the message ---- */
 
+/* the members every event has (ts, type, pid, comm required) */
 static void rd_common(struct rd *r, struct event *ev)
 {
 	const char *comm = str(r, "comm", true);

@@ -66,6 +66,7 @@ struct tail_nats {
 	volatile bool closing;     /* our close: the disconnection is not news */
 };
 
+/* a refusal's name: fleet.h's, or bad_subject */
 static const char *reason_name(int why)
 {
 	return why == TN_BAD_SUBJECT ? "bad_subject" : fleet_bad_name((enum fleet_bad)why);
@@ -145,6 +146,7 @@ static int read_secret(const char *file, char *buf, size_t len)
 
 /* ---- connection ---- */
 
+/* libnats's threads: said on stderr, unless we are closing */
 static void on_disconnected(natsConnection *nc, void *closure)
 {
 	const struct tail_nats *t = closure;
@@ -153,6 +155,7 @@ static void on_disconnected(natsConnection *nc, void *closure)
 		am_warn("tail: lost the connection to %s; reconnecting", t->o->nats);
 }
 
+/* libnats's thread: said on stderr */
 static void on_reconnected(natsConnection *nc, void *closure)
 {
 	const struct tail_nats *t = closure;
@@ -260,6 +263,7 @@ static int tn_open(struct tail_nats *t)
 	return 0;
 }
 
+/* flush the last acks, free everything, wait for libnats's threads */
 static void tn_close(struct tail_nats *t)
 {
 	t->closing = true;
@@ -395,6 +399,7 @@ static int on_msg(struct tail_nats *t, natsMsg *msg)
 	return ret;
 }
 
+/* the counts on stderr: with --stats, or when a message was refused */
 static void print_stats(const struct tail_nats *t)
 {
 	char line[512];
