@@ -15,6 +15,16 @@
 command -v nats-server >/dev/null || skip "no nats-server (tools/deps.sh installs it)"
 pub=$(build_helper nats_pub -lnats) || fail "cannot build helpers/nats_pub.c"
 
+# bad options: one line, exit 2, before any connection
+for args in "--nats ftp://x" "--nats nats://x --durable a.b" "--nats nats://x --subject a.>" \
+	"--nats nats://x --user u" "--nats nats://x --type bogus" "--durable x"; do
+	# shellcheck disable=SC2086
+	am tail $args >/dev/null 2>"$T/usage.err"
+	rc=$?
+	[ $rc -eq 2 ] && [ "$(wc -l <"$T/usage.err")" -eq 1 ] ||
+		fail "tail $args: exit $rc, $(cat "$T/usage.err")"
+done
+
 PORT=$(free_port)
 URL=tls://127.0.0.1:$PORT
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -days 2 \
