@@ -58,6 +58,7 @@ static size_t held_fields(struct event *ev, const char ***f)
 
 	f[n++] = &ev->agent;
 	f[n++] = &ev->exe;
+	f[n++] = &ev->fleet_host;
 	if (type == AM_EV_HTTP) {
 		f[n++] = &ev->http.method;
 		f[n++] = &ev->http.host;
@@ -74,7 +75,7 @@ static size_t held_fields(struct event *ev, const char ***f)
 
 int event_copy_set(struct event_copy *h, const struct event *ev)
 {
-	const char **f[8];
+	const char **f[9];
 	size_t n, total = 1;
 	char *at;
 

@@ -180,6 +180,8 @@ struct event {
 		struct event_llm llm;
 	};
 	const struct event_alert *alert; /* set when type == AM_EV_ALERT */
+	const char *fleet_host; /* `tail --nats`: the host that exported it (its
+				 * JSON's added "host"); NULL for local events */
 };
 
 /* an event whose strings it owns (in strs): kept after the original is gone */

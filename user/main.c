@@ -395,6 +395,9 @@ static int cmd_report(int argc, char **argv)
 static const char TAIL_USAGE[] =
 	"agentmon tail [--json] [--agent NAME] [--type T[,T...]] [--pid PID] [--alerts]\n"
 	"              [--verbose] [--socket PATH]\n"
+	"agentmon tail --nats URL [--subject S] [--stream NAME] [--durable NAME]\n"
+	"              [--host H] [--creds FILE | --user U --password-file FILE]\n"
+	"              [--tls-ca FILE] [--tls-cert FILE --tls-key FILE] [--stats] [filters]\n"
 	"  Stream the running collector's events and alerts as they happen, in the\n"
 	"  format of 'run'.  Drop events always pass the filters; a client that reads\n"
 	"  too slowly is told how many events it missed.  Ends on SIGINT/SIGTERM (0)\n"
@@ -409,7 +412,34 @@ static const char TAIL_USAGE[] =
 	"                  of them is printed (text as with --verbose)\n"
 	"  --pid PID       only this process, or the tree of the agent rooted at PID\n"
 	"  --alerts        alerts only\n"
-	"  --socket PATH   the collector's socket (default " AM_DEFAULT_SOCKET ")\n";
+	"  --socket PATH   the collector's socket (default " AM_DEFAULT_SOCKET ")\n"
+	"  The fleet tail: every host's exported events (run's export.nats) from a\n"
+	"  NATS JetStream stream, with the same filters and output, the host after\n"
+	"  the time.  Ends on SIGINT/SIGTERM (0); no server, bad credentials or no\n"
+	"  stream: one line, exit 1.  Malformed messages are skipped and counted.\n"
+	"  --nats URL      nats://HOST:PORT or tls://HOST:PORT\n"
+	"  --subject S     the exporters' subject prefix (default agentmon)\n"
+	"  --stream NAME   the stream (default: the one that holds S.>)\n"
+	"  --durable NAME  a durable consumer: a later tail of that name prints what\n"
+	"                  came meanwhile (default: ephemeral, new messages only)\n"
+	"  --host H        only host H's messages (its subject: S.H.>)\n"
+	"  --creds FILE    NATS credentials; or --user U --password-file FILE\n"
+	"  --tls-ca FILE   CA of the server; --tls-cert/--tls-key: client certificate\n"
+	"  --stats         messages received, shown and malformed, on stderr at the end\n";
+
+/* the fleet options of tail (long only); false for another */
+static bool tail_nats_opt(int c, struct tail_opts *o)
+{
+	const char **at[] = {
+		&o->nats, &o->subject, &o->stream, &o->durable, &o->host, &o->creds, &o->user,
+		&o->password_file, &o->tls_ca, &o->tls_cert, &o->tls_key,
+	};
+
+	if (c < 1000 || c >= 1000 + (int)(sizeof(at) / sizeof(at[0])))
+		return false;
+	*at[c - 1000] = optarg;
+	return true;
+}
 
 static int cmd_tail(int argc, char **argv)
 {
@@ -417,9 +447,17 @@ static int cmd_tail(int argc, char **argv)
 		{ "json", no_argument, 0, 'j' }, { "agent", required_argument, 0, 'a' },
 		{ "type", required_argument, 0, 't' }, { "pid", required_argument, 0, 'p' },
 		{ "alerts", no_argument, 0, 'A' }, { "socket", required_argument, 0, 's' },
-		{ "verbose", no_argument, 0, 'v' }, { "help", no_argument, 0, 'h' }, { 0 },
+		{ "verbose", no_argument, 0, 'v' }, { "help", no_argument, 0, 'h' },
+		{ "nats", required_argument, 0, 1000 }, { "subject", required_argument, 0, 1001 },
+		{ "stream", required_argument, 0, 1002 }, { "durable", required_argument, 0, 1003 },
+		{ "host", required_argument, 0, 1004 }, { "creds", required_argument, 0, 1005 },
+		{ "user", required_argument, 0, 1006 },
+		{ "password-file", required_argument, 0, 1007 },
+		{ "tls-ca", required_argument, 0, 1008 }, { "tls-cert", required_argument, 0, 1009 },
+		{ "tls-key", required_argument, 0, 1010 }, { "stats", no_argument, 0, 'S' }, { 0 },
 	};
 	struct tail_opts o = { .socket = AM_DEFAULT_SOCKET };
+	bool fleet_only = false;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "ja:t:p:As:vh", opts, NULL)) != -1) {
@@ -431,12 +469,21 @@ static int cmd_tail(int argc, char **argv)
 		case 'A': o.alerts = true; break;
 		case 'v': o.verbose = true; break;
 		case 's': o.socket = optarg; break;
+		case 'S': o.stats = fleet_only = true; break;
 		case 'h': return help();
-		default: return bad_option(argv);
+		default:
+			if (!tail_nats_opt(c, &o))
+				return bad_option(argv);
+			fleet_only = fleet_only || c != 1000;
 		}
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (fleet_only && !o.nats)
+		return usage_error("%s need --nats", "--subject, --stream, --durable, --host, "
+				   "--creds, --user, --password-file, --tls-*, --stats");
+	if (o.nats && !o.subject)
+		o.subject = "agentmon";
 	return tail_run(&o);
 }
 

@@ -138,6 +138,50 @@ const char *output_open_flags(uint32_t flags, char *buf, size_t len)
 	return buf;
 }
 
+/* one name of output_open_flags's into *flags; -EINVAL when unknown */
+static int flag_parse(const char *name, size_t n, uint32_t *flags)
+{
+	static const char *const acc[] = { "O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE" };
+	char word[32], *end;
+	unsigned long v;
+
+	if (n >= sizeof(word))
+		return -EINVAL;
+	memcpy(word, name, n);
+	word[n] = '\0';
+	for (uint32_t i = 0; i < 4; i++)
+		if (!strcmp(word, acc[i])) {
+			*flags |= i;
+			return 0;
+		}
+	for (size_t i = 0; i < sizeof(open_flag_names) / sizeof(open_flag_names[0]); i++)
+		if (open_flag_names[i].bits && !strcmp(word, open_flag_names[i].name)) {
+			*flags |= open_flag_names[i].bits;
+			return 0;
+		}
+	if (strncmp(word, "0x", 2))
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(word + 2, &end, 16);
+	if (*end || end == word + 2 || errno || v > UINT32_MAX)
+		return -EINVAL;
+	*flags |= (uint32_t)v;
+	return 0;
+}
+
+int output_open_flags_parse(const char *s, uint32_t *flags)
+{
+	*flags = 0;
+	for (const char *bar; *s; s = bar + 1) {
+		bar = strchrnul(s, '|');
+		if (flag_parse(s, (size_t)(bar - s), flags))
+			return -EINVAL;
+		if (!*bar)
+			break;
+	}
+	return 0;
+}
+
 /* ---- shared helpers ---- */
 
 static const char *proto_name(uint8_t proto)
@@ -454,6 +498,10 @@ void output_event_json(struct jw *w, const struct event *ev)
 	} else {
 		json_fields(w, ev->type, ev);
 	}
+	if (ev->fleet_host) { /* as the exporter adds it: last */
+		jw_key(w, "host");
+		jw_str(w, ev->fleet_host);
+	}
 	jw_obj_end(w);
 }
 
@@ -684,6 +732,14 @@ void output_text_alert(struct jw *b, bool color, const struct event_alert *al)
 	}
 }
 
+void output_text_host(struct jw *b, const char *host)
+{
+	if (!host)
+		return;
+	add_str(b, host);
+	jw_raw(b, " ", 1);
+}
+
 void output_text_time(struct jw *b, uint64_t ts_ns)
 {
 	time_t sec = (time_t)(ts_ns / 1000000000ull);
@@ -697,6 +753,7 @@ void output_text_time(struct jw *b, uint64_t ts_ns)
 static void text_line(struct jw *b, bool color, const struct event *ev)
 {
 	output_text_time(b, ev->ts_ns);
+	output_text_host(b, ev->fleet_host);
 	if (ev->type == AM_EV_ALERT && ev->alert) {
 		output_text_alert(b, color, ev->alert);
 	} else {

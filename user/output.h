@@ -57,6 +57,7 @@ const char *output_net_dest(const struct event_net *n, char *buf, size_t len);
 /*
  * The pieces of a text line, for other text views (view.h) to share:
  * output_text_time - "12:00:00.123 " (local time) of a realtime ts;
+ * output_text_host - "HOST " of a fleet event (nothing when host is NULL);
  * output_text_who - "AGENT/COMM[PID]" (AGENT alone when it equals COMM,
  *   COMM alone when agent is NULL), the agent name wrapped in the terminal
  *   colour sequence color unless color is NULL;
@@ -68,6 +69,7 @@ const char *output_net_dest(const struct event_net *n, char *buf, size_t len);
  *   as \xNN (escape.h); "?" for NULL.
  */
 void output_text_time(struct jw *b, uint64_t ts_ns);
+void output_text_host(struct jw *b, const char *host);
 void output_text_who(struct jw *b, const char *color, const char *agent, const char *comm,
 		     uint32_t pid);
 void output_text_details(struct jw *b, const struct event *ev);
@@ -76,5 +78,8 @@ void output_text_safe(struct jw *b, const char *s, size_t n);
 
 /* "O_WRONLY|O_CREAT" for open flags into buf */
 const char *output_open_flags(uint32_t flags, char *buf, size_t len);
+/* the reverse: output_open_flags's text (names and a 0x rest) into *flags;
+ * -EINVAL for a name it does not write */
+int output_open_flags_parse(const char *s, uint32_t *flags);
 
 #endif

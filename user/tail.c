@@ -44,23 +44,32 @@ static int add_arg(char *args, size_t len, const char *key, const char *value,
 	return 0;
 }
 
-/* the request line for o, checked by the parser the collector uses */
-static int tail_request(const struct tail_opts *o, char *line, size_t len, char *err,
-			size_t errlen)
+int tail_filter_of(const struct tail_opts *o, struct tail_filter *f, char *err, size_t errlen)
 {
 	char args[CONTROL_LINE_MAX] = "";
-	struct tail_filter f;
 	int ret;
 
 	if ((ret = add_arg(args, sizeof(args), "agent", o->agent, err, errlen)) ||
 	    (ret = add_arg(args, sizeof(args), "type", o->types, err, errlen)) ||
 	    (ret = add_arg(args, sizeof(args), "pid", o->pid, err, errlen)) ||
-	    (ret = tail_filter_parse(args, &f, err, errlen)))
+	    (ret = tail_filter_parse(args, f, err, errlen)))
 		return ret;
-	f.alerts = o->alerts;
-	f.json = o->json;
-	f.color = !o->json && am_color_ok(STDOUT_FILENO);
-	f.verbose = o->verbose;
+	f->alerts = o->alerts;
+	f->json = o->json;
+	f->color = !o->json && am_color_ok(STDOUT_FILENO);
+	f->verbose = o->verbose;
+	return 0;
+}
+
+/* the request line for o, checked by the parser the collector uses */
+static int tail_request(const struct tail_opts *o, char *line, size_t len, char *err,
+			size_t errlen)
+{
+	struct tail_filter f;
+	int ret;
+
+	if ((ret = tail_filter_of(o, &f, err, errlen)))
+		return ret;
 	if (tail_filter_request(&f, line, len)) {
 		snprintf(err, errlen, "request too long");
 		return -EINVAL;
@@ -174,6 +183,8 @@ int tail_run(const struct tail_opts *o)
 	enum copy_end end;
 	int ret = 0;
 
+	if (o->nats)
+		return tail_nats_run(o);
 	if (tail_request(o, line, sizeof(line), err, sizeof(err)))
 		return refused("tail", err, AM_EXIT_USAGE);
 	if (am_signals_setup() || (ret = request(&cn, "tail", o->socket, line)))

@@ -16,12 +16,28 @@ struct tail_opts {
 	bool alerts;         /* alerts only */
 	bool json;           /* JSON Lines, else text (coloured on a terminal) */
 	bool verbose;        /* text: every event, not the compact view */
+	/* the fleet tail (tail_nats.c): from a NATS JetStream stream, not the
+	 * collector's socket, when nats is set */
+	const char *nats;          /* nats://HOST:PORT or tls://... */
+	const char *subject;       /* the exporters' subject prefix ("agentmon") */
+	const char *stream;        /* NULL: the stream that holds <subject>.> */
+	const char *durable;       /* NULL: an ephemeral consumer */
+	const char *host;          /* only this host's messages */
+	const char *creds;         /* a NATS credentials file */
+	const char *user, *password_file;
+	const char *tls_ca, *tls_cert, *tls_key;
+	bool stats;                /* counts on stderr at the end */
 };
 
 struct status_opts {
 	const char *socket;
 	bool json;
 };
+
+struct tail_filter;
+/* o's filter and format (checked as the collector checks a request's);
+ * 0, or -EINVAL with err saying why */
+int tail_filter_of(const struct tail_opts *o, struct tail_filter *f, char *err, size_t errlen);
 
 /*
  * tail_run - ask the collector for its stream with o's filters and copy it
@@ -30,6 +46,13 @@ struct status_opts {
  * collector: one line on stderr, exit 2; no collector: exit 1.
  */
 int tail_run(const struct tail_opts *o);
+/*
+ * tail_nats_run - the same from a JetStream consumer on o->nats (tail_run
+ * calls it when o->nats is set): filtered and rendered here, the compact
+ * view kept per host.  Ends on SIGINT/SIGTERM (0); bad options exit 2; a
+ * failed connection, authentication or a missing stream: one line, exit 1.
+ */
+int tail_nats_run(const struct tail_opts *o);
 /* status_run - print the collector's status; 0, or 1 with one line on stderr */
 int status_run(const struct status_opts *o);
 

@@ -5,6 +5,7 @@
  * view_new(): VIEW_PROCS process entries, VIEW_ROOTS working trees (their
  * paths allocated, at most PATH_MAX each), VIEW_DESTS destination hashes.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -47,6 +48,7 @@ struct view_root {
 
 struct view {
 	bool color;
+	char *label;           /* the host shown after the time, or NULL */
 	uint64_t tick, serial;
 	struct view_proc procs[VIEW_PROCS];
 	uint8_t hint[VIEW_HINTS];   /* pid % VIEW_HINTS -> a procs index to try first */
@@ -252,7 +254,19 @@ void view_free(struct view *v)
 		return;
 	for (size_t i = 0; i < VIEW_ROOTS; i++)
 		free(v->roots[i].cwd);
+	free(v->label);
 	free(v);
+}
+
+int view_label(struct view *v, const char *label)
+{
+	char *l = label ? strdup(label) : NULL;
+
+	if (label && !l)
+		return -ENOMEM;
+	free(v->label);
+	v->label = l;
+	return 0;
 }
 
 static struct view_root *root_of(struct view *v, uint32_t agent_pid)
@@ -310,6 +324,7 @@ static void line_start(struct view *v, struct jw *w, uint64_t ts_ns, const struc
 	for (const char *s = p->agent; *s; s++)
 		h = h * 33 + (unsigned char)*s;
 	output_text_time(w, ts_ns);
+	output_text_host(w, v->label);
 	for (uint8_t d = 0; d < p->depth; d++)
 		jw_raw(w, "  ", 2);
 	output_text_who(w, v->color ? palette[h % (sizeof(palette) / sizeof(palette[0]))] : NULL,
@@ -477,6 +492,7 @@ static void on_llm(struct view *v, struct jw *w, const struct event *ev, struct 
 static void on_alert(struct view *v, struct jw *w, const struct event *ev)
 {
 	output_text_time(w, ev->ts_ns);
+	output_text_host(w, v->label);
 	jw_raw(w, "!! ", 3);
 	if (ev->alert)
 		output_text_alert(w, v->color, ev->alert);

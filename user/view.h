@@ -55,6 +55,9 @@ struct view;
 /* a view; color: terminal colours (one per agent name, alerts in red) */
 struct view *view_new(bool color);
 void view_free(struct view *v);
+/* a host name shown after the time on every line (one view per host of a
+ * fleet tail); NULL: none.  -ENOMEM */
+int view_label(struct view *v, const char *label);
 
 /*
  * view_event - the lines ev shows (none, one, or a fold line before it),

@@ -389,9 +389,36 @@ static void test_flush(void **state)
 	view_free(v);
 }
 
+/* a fleet tail's view: its host after the time on every line, escaped */
+static void test_label(void **state)
+{
+	struct view *v = view_new(false);
+	struct event_alert al = { .rule = "r", .severity = "low", .summary = "s" };
+	struct event ev = base(AM_EV_ALERT, 1300, ROOT, "curl");
+	struct jw w;
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	assert_int_equal(view_label(v, "dev1.corp\033"), 0);
+	ev.alert = &al;
+	assert_string_equal(feed(v, &ev), "12:00:00.123 dev1.corp\\x1b !! ALERT low r: s\n");
+	assert_string_equal(exec_ev(v, ROOT, 1, "claude", "/w"),
+			    "12:00:00.123 dev1.corp\\x1b claude[1200] exec /usr/bin/x [claude]\n");
+	open_ev(v, 1300, "sh", "/lib/libc.so.6", O_RDONLY, 3);
+	jw_init(&w);
+	view_flush(v, &w, TS);
+	jw_raw(&w, "", 1);
+	assert_string_equal(w.buf, "12:00:00.123 dev1.corp\\x1b   claude/sh[1300] read 1 file (1 lib)\n");
+	jw_free(&w);
+	assert_int_equal(view_label(v, NULL), 0);
+	assert_string_equal(feed(v, &ev), "12:00:00.123 !! ALERT low r: s\n");
+	view_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_label),
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_fold_at_exit),
 		cmocka_unit_test(test_exec_and_depth),
