@@ -32,6 +32,8 @@ void export_subject_host(const char *host, char *out, size_t len)
 {
 	size_t i = 0;
 
+	if (!len)
+		return;
 	for (; host[i] && i + 1 < len; i++) {
 		unsigned char c = (unsigned char)host[i];
 

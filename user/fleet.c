@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <time.h>
 
+#include "export.h"
 #include "fleet.h"
 #include "output.h"
 
@@ -29,20 +30,6 @@ static const char *const bad_names[FLEET_BAD_N] = {
 const char *fleet_bad_name(enum fleet_bad why)
 {
 	return why < FLEET_BAD_N ? bad_names[why] : "unknown";
-}
-
-void fleet_subject_host(const char *host, char *out, size_t len)
-{
-	size_t i;
-
-	if (!len)
-		return;
-	for (i = 0; host[i] && i + 1 < len; i++) {
-		unsigned char c = (unsigned char)host[i];
-
-		out[i] = c <= ' ' || c == 0x7f || c == '.' || c == '*' || c == '>' ? '_' : (char)c;
-	}
-	out[i] = '\0';
 }
 
 /* the first failure wins */
@@ -493,7 +480,7 @@ static bool names(const char *host, const char *sub)
 
 	if (!host || !sub)
 		return host != NULL;
-	fleet_subject_host(host, s, sizeof(s));
+	export_subject_host(host, s, sizeof(s));
 	return strlen(host) < sizeof(s) && !strcmp(s, sub);
 }
 

@@ -16,7 +16,7 @@
  *
  * Two "host" members: events with a destination name (connect, send, http,
  * llm, and alerts caused by them) have their own "host", and the exporter
- * adds the sender's.  The one whose subject form (fleet_subject_host) is
+ * adds the sender's.  The one whose subject form (export_subject_host) is
  * the subject's host token is the sender's; without a subject, the last.
  */
 #ifndef AGENTMON_FLEET_H
@@ -58,8 +58,6 @@ struct fleet_msg {
 	const char **hosts;        /* alert_storm */
 };
 
-/* "dev1.corp" -> "dev1_corp": '.', '*', '>', space and control bytes as '_' */
-void fleet_subject_host(const char *host, char *out, size_t len);
 /* the name of a reason ("not_json", "too_long", ...) */
 const char *fleet_bad_name(enum fleet_bad why);
 

@@ -398,6 +398,7 @@ static const char TAIL_USAGE[] =
 	"agentmon tail --nats URL [--subject S] [--stream NAME] [--durable NAME]\n"
 	"              [--host H] [--creds FILE | --user U --password-file FILE]\n"
 	"              [--tls-ca FILE] [--tls-cert FILE --tls-key FILE] [--stats] [filters]\n"
+	"agentmon tail --config FILE [fleet options] [filters]\n"
 	"  Stream the running collector's events and alerts as they happen, in the\n"
 	"  format of 'run'.  Drop events always pass the filters; a client that reads\n"
 	"  too slowly is told how many events it missed.  Ends on SIGINT/SIGTERM (0)\n"
@@ -425,14 +426,16 @@ static const char TAIL_USAGE[] =
 	"  --host H        only host H's messages (its subject: S.H.>)\n"
 	"  --creds FILE    NATS credentials; or --user U --password-file FILE\n"
 	"  --tls-ca FILE   CA of the server; --tls-cert/--tls-key: client certificate\n"
-	"  --stats         messages received, shown and malformed, on stderr at the end\n";
+	"  --stats         messages received, shown and malformed, on stderr at the end\n"
+	"  --config FILE   the policy whose export.nats block (url, credentials, TLS,\n"
+	"                  subject) gives what the options do not: the exporter's own\n";
 
 /* the fleet options of tail (long only); false for another */
 static bool tail_nats_opt(int c, struct tail_opts *o)
 {
 	const char **at[] = {
 		&o->nats, &o->subject, &o->stream, &o->durable, &o->host, &o->creds, &o->user,
-		&o->password_file, &o->tls_ca, &o->tls_cert, &o->tls_key,
+		&o->password_file, &o->tls_ca, &o->tls_cert, &o->tls_key, &o->config,
 	};
 
 	if (c < 1000 || c >= 1000 + (int)(sizeof(at) / sizeof(at[0])))
@@ -454,10 +457,13 @@ static int cmd_tail(int argc, char **argv)
 		{ "user", required_argument, 0, 1006 },
 		{ "password-file", required_argument, 0, 1007 },
 		{ "tls-ca", required_argument, 0, 1008 }, { "tls-cert", required_argument, 0, 1009 },
-		{ "tls-key", required_argument, 0, 1010 }, { "stats", no_argument, 0, 'S' }, { 0 },
+		{ "tls-key", required_argument, 0, 1010 }, { "config", required_argument, 0, 1011 },
+		{ "stats", no_argument, 0, 'S' }, { 0 },
 	};
 	struct tail_opts o = { .socket = AM_DEFAULT_SOCKET };
+	struct policy *keep = NULL;
 	bool fleet_only = false;
+	char err[512];
 	int c;
 
 	while ((c = getopt_long(argc, argv, "ja:t:p:As:vh", opts, NULL)) != -1) {
@@ -479,12 +485,16 @@ static int cmd_tail(int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (o.config && tail_nats_config(&o, &keep, err, sizeof(err)))
+		return usage_error("%s", err);
 	if (fleet_only && !o.nats)
 		return usage_error("%s need --nats", "--subject, --stream, --durable, --host, "
-				   "--creds, --user, --password-file, --tls-*, --stats");
+				   "--creds, --user, --password-file, --tls-*, --stats, --config");
 	if (o.nats && !o.subject)
 		o.subject = "agentmon";
-	return tail_run(&o);
+	c = tail_run(&o);
+	policy_free(keep);
+	return c;
 }
 
 static const char STATUS_USAGE[] =

@@ -27,6 +27,8 @@ struct tail_opts {
 	const char *user, *password_file;
 	const char *tls_ca, *tls_cert, *tls_key;
 	bool stats;                /* counts on stderr at the end */
+	const char *config;        /* a policy whose export.nats block gives what
+				    * the options above do not (tail_nats_config) */
 };
 
 struct status_opts {
@@ -53,6 +55,15 @@ int tail_run(const struct tail_opts *o);
  * failed connection, authentication or a missing stream: one line, exit 1.
  */
 int tail_nats_run(const struct tail_opts *o);
+/*
+ * tail_nats_config - the fleet options o leaves unset (nats, subject, creds,
+ * user, password_file, tls_*) taken from the export.nats block of the policy
+ * file o->config, as the exporter reads them.  *keep owns those strings (to
+ * policy_free after the tail).  0; or -EINVAL (a bad policy, or one with no
+ * export.nats block) with err saying why.
+ */
+struct policy;
+int tail_nats_config(struct tail_opts *o, struct policy **keep, char *err, size_t errlen);
 /* status_run - print the collector's status; 0, or 1 with one line on stderr */
 int status_run(const struct status_opts *o);
 

@@ -31,7 +31,9 @@
 
 #include "common.h"
 #include "escape.h"
+#include "export.h"
 #include "fleet.h"
+#include "policy.h"
 #include "subscribers.h"
 #include "tail.h"
 #include "view.h"
@@ -468,7 +470,7 @@ int tail_nats_run(const struct tail_opts *o)
 		return AM_EXIT_USAGE;
 	}
 	if (o->host)
-		fleet_subject_host(o->host, host, sizeof(host));
+		export_subject_host(o->host, host, sizeof(host));
 	snprintf(t.filter_subject, sizeof(t.filter_subject), "%s.%s%s>", o->subject,
 		 o->host ? host : "", o->host ? "." : "");
 	if (am_signals_setup())
@@ -483,4 +485,37 @@ int tail_nats_run(const struct tail_opts *o)
 	print_stats(&t);
 	tn_close(&t);
 	return ret;
+}
+
+/* *field, when unset, as the policy says (NULL stays unset) */
+static void take(const char **field, const char *from)
+{
+	if (!*field && from)
+		*field = from;
+}
+
+int tail_nats_config(struct tail_opts *o, struct policy **keep, char *err, size_t errlen)
+{
+	const struct policy_nats *n;
+
+	*keep = NULL;
+	if (policy_load(o->config, keep, err, errlen))
+		return -EINVAL;
+	if (!(n = (*keep)->nats)) {
+		snprintf(err, errlen, "%s: no export.nats block to follow", o->config);
+		policy_free(*keep);
+		*keep = NULL;
+		return -EINVAL;
+	}
+	take(&o->nats, n->url);
+	take(&o->subject, n->subject);
+	take(&o->creds, n->creds_file);
+	if (!o->creds) {
+		take(&o->user, n->user);
+		take(&o->password_file, n->password_file);
+	}
+	take(&o->tls_ca, n->ca_file);
+	take(&o->tls_cert, n->cert_file);
+	take(&o->tls_key, n->key_file);
+	return 0;
 }

@@ -11,7 +11,9 @@
 #   - a collector SIGKILLed with unacked messages (the server frozen); its
 #     next run has a wrong password (reported once, everything kept in the
 #     spool), the one after sends it all (what the stream already had is
-#     dropped by its duplicate window).
+#     dropped by its duplicate window);
+# and `agentmon tail --nats` (a durable consumer) prints every line of
+# laptop.b's as the exporter sent it, across the restart (end to end).
 . "$(dirname "$0")/lib.sh"
 
 command -v nats-server >/dev/null || skip "no nats-server (Debian package nats-server)"
@@ -101,6 +103,15 @@ WAIT_WHY="xstat last_error" wait_for 15 "the missing stream in status" missing
 [ "$(xstat acked)" = 0 ] || fail "acked without a stream"
 "${NJ[@]}" create AGENTMON 'agentmon.>' || fail "cannot create the stream"
 
+# ---- the fleet tail (end to end): agentmon tail --nats follows laptop.b ----
+printf 'pw-admin\n' >"$T/pw-admin" && chmod 600 "$T/pw-admin"
+"$AGENTMON" tail --nats "tls://127.0.0.1:$NPORT" --user admin --password-file "$T/pw-admin" \
+	--tls-ca "$T/ca.pem" --tls-cert "$T/cli.pem" --tls-key "$T/cli.key" --durable e2e \
+	--host laptop.b --json >"$T/fleet.b.jsonl" 2>"$T/fleet.err" &
+TAIL_PID=$!
+BG_PIDS+=("$TAIL_PID")
+WAIT_WHY="cat $T/fleet.err" wait_for 15 "the fleet tail following" grep -q following "$T/fleet.err"
+
 # ---- B (laptop.b), a second host ----
 SOCK_B=$T/b.sock
 "$AGENTMON" run --format json --no-record --tls-cache none --socket "$SOCK_B" \
@@ -169,6 +180,20 @@ WAIT_WHY="xstat spooled" wait_for 60 "A's spool drained" drained "$SOCK"
 stop_collector TERM 4000
 WAIT_WHY="xstat spooled $SOCK_B" wait_for 60 "B's spool drained" drained "$SOCK_B"
 kill "$COLLECTOR_B"; wait "$COLLECTOR_B" 2>/dev/null
+# the fleet tail printed every line B printed, as the exporter sent it (its
+# own JSON with the host last), across the nats-server restart
+b_lines=$(lines "$T/out.b.jsonl")
+fleet_caught_up() { [ "$(sort -u "$T/fleet.b.jsonl" | grep -c .)" -ge "$b_lines" ]; }
+WAIT_WHY="tail -3 $T/fleet.err" wait_for 30 "the fleet tail to print B's $b_lines lines" fleet_caught_up
+"$PY" - "$T/out.b.jsonl" "$T/fleet.b.jsonl" <<'EOF2' || fail "the fleet tail is not B's output"
+import sys
+want = {l.rstrip("\n")[:-1] + ',"host":"laptop.b"}' for l in open(sys.argv[1]) if l.strip()}
+got = {l.rstrip("\n") for l in open(sys.argv[2]) if l.strip()}
+if want != got:
+    sys.exit("missing %d, extra %d: %s" % (len(want - got), len(got - want),
+                                            sorted(got ^ want)[:2]))
+EOF2
+kill "$TAIL_PID"; wait "$TAIL_PID" 2>/dev/null
 
 # ---- a subject the user may not publish on: said once, everything kept ----
 start_collector --config "$T/p.yaml" --host-id laptop.p

@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "export.h"
 #include "fleet.h"
 #include "output.h"
 
@@ -202,9 +203,9 @@ static void test_host_order(void **state)
 	fleet_msg_clear(&m);
 	/* neither names the subject's host */
 	assert_int_equal(fleet_msg_parse(&m, "dev3", first, strlen(first)), FLEET_BAD_HOST);
-	fleet_subject_host("a.b*c>d e\x01\x7f", s, sizeof(s));
+	export_subject_host("a.b*c>d e\x01\x7f", s, sizeof(s));
 	assert_string_equal(s, "a_b_c_d_e__");
-	fleet_subject_host("long-host-name", s, 5);
+	export_subject_host("long-host-name", s, 5);
 	assert_string_equal(s, "long");
 }
 
