@@ -104,10 +104,12 @@ WAIT_WHY="xstat last_error" wait_for 15 "the missing stream in status" missing
 "${NJ[@]}" create AGENTMON 'agentmon.>' || fail "cannot create the stream"
 
 # ---- the fleet tail (end to end): agentmon tail --nats follows laptop.b ----
+# (its server, credentials and TLS from a policy's export.nats block: --config)
 printf 'pw-admin\n' >"$T/pw-admin" && chmod 600 "$T/pw-admin"
-"$AGENTMON" tail --nats "tls://127.0.0.1:$NPORT" --user admin --password-file "$T/pw-admin" \
-	--tls-ca "$T/ca.pem" --tls-cert "$T/cli.pem" --tls-key "$T/cli.key" --durable e2e \
-	--host laptop.b --json >"$T/fleet.b.jsonl" 2>"$T/fleet.err" &
+policy admin "$T/pw-admin"
+sed -i "s|user: collector|user: admin|" "$T/admin.yaml"
+"$AGENTMON" tail --config "$T/admin.yaml" --durable e2e --host laptop.b --json \
+	>"$T/fleet.b.jsonl" 2>"$T/fleet.err" &
 TAIL_PID=$!
 BG_PIDS+=("$TAIL_PID")
 WAIT_WHY="cat $T/fleet.err" wait_for 15 "the fleet tail following" grep -q following "$T/fleet.err"
