@@ -125,6 +125,27 @@ int huff_mask_of_len(unsigned len)
 	return len <= HUFF_MAX_LEN ? t.mask[len] : -1;
 }
 
+int huff_other_of_prefix(unsigned sym, unsigned keep)
+{
+	unsigned len = sym < SYMS ? lens[sym] : 0, drop;
+	int best = -1;
+
+	if (!t.built)
+		build();
+	if (!len || keep >= len)
+		return -1;
+	drop = len - keep;
+	for (unsigned i = 0; i < t.count[len]; i++) {
+		unsigned s = t.sorted[t.offset[len] + i];
+
+		if (s == sym || s == HUFF_EOS || t.code[s] >> drop != t.code[sym] >> drop)
+			continue;
+		if (best < 0 || (s >= 'a' && s <= 'z') || (s >= '0' && s <= '9'))
+			best = (int)s;
+	}
+	return best;
+}
+
 /* the longest length with a mask symbol, at most max (at least 8) */
 static unsigned longest_upto(long max)
 {

@@ -25,6 +25,10 @@ enum { R_FIRST, R_INT, R_SLEN, R_STR, R_SKIP };
 enum { I_INDEX, I_SIZE, I_NAME, I_VALUE };
 /* what a representation is */
 enum { K_INDEXED, K_INCR, K_LITERAL, K_SIZE };
+/* where a :path value is: its path, a query parameter's name, a secret one's value, another's */
+enum { Q_PATH, Q_NAME, Q_SECRET, Q_VALUE };
+
+static bool frame_plausible(const uint8_t *f);
 
 static const char *const static_names[] = {
 	":authority", ":method", ":method", ":path", ":path", ":scheme", ":scheme",
@@ -46,6 +50,7 @@ struct entry {
 	uint32_t size;
 	uint32_t name_len;
 	bool secret;
+	bool query;                /* the name is :path */
 };
 
 struct scrub_h2 {
@@ -63,8 +68,10 @@ struct scrub_h2 {
 	uint8_t rstate, kind, ifor;
 	uint32_t ival, ishift;
 	uint32_t name_len;         /* decoded */
-	bool name_known, secret;
+	bool name_known, secret, query;
 	char name[NAME_MAX_];
+	uint8_t qstate, qlen;      /* a :path value's query, and its parameter name */
+	char qname[NAME_MAX_];
 	/* string */
 	bool huff, is_value;
 	uint32_t slen, sgot, dlen;
@@ -77,6 +84,7 @@ struct scrub_h2 {
 	uint32_t ecap, ecount, ehead, tsize, tmax;
 	bool tlost;                /* entries older than those kept are unknown */
 	size_t masked;
+	uint64_t cut_kept;         /* cut symbols with no other of their length and prefix */
 };
 
 struct scrub_h2 *scrub_h2_new(bool client, size_t *held)
@@ -92,6 +100,31 @@ struct scrub_h2 *scrub_h2_new(bool client, size_t *held)
 	return h;
 }
 
+struct scrub_h2 *scrub_h2_resume(size_t *held)
+{
+	struct scrub_h2 *h = scrub_h2_new(false, held);
+
+	if (h) {
+		h->desync = true;
+		h->tlost = true;
+		h->rstate = R_SKIP;
+	}
+	return h;
+}
+
+bool scrub_h2_frames_plausible(const uint8_t *p, size_t n)
+{
+	size_t i = 0, frames = 0;
+
+	while (i + FRAME_HDR <= n && frames < 64) {
+		if (!frame_plausible(p + i))
+			return false;
+		i += FRAME_HDR + ((size_t)p[i] << 16 | (size_t)p[i + 1] << 8 | p[i + 2]);
+		frames++;
+	}
+	return frames > 0;
+}
+
 void scrub_h2_free(struct scrub_h2 *h)
 {
 	if (!h)
@@ -104,6 +137,11 @@ void scrub_h2_free(struct scrub_h2 *h)
 uint64_t scrub_h2_lost(const struct scrub_h2 *h)
 {
 	return h->lost;
+}
+
+uint64_t scrub_h2_cut_kept(const struct scrub_h2 *h)
+{
+	return h->cut_kept;
 }
 
 /* ---- the dynamic table ------------------------------------------------ */
@@ -162,7 +200,7 @@ static void table_add(struct scrub_h2 *h, uint32_t name_len, uint32_t value_len,
 	}
 	h->ehead = (h->ehead + 1) % h->ecap;
 	h->ecount++;
-	*entry_at(h, 0) = (struct entry){ (uint32_t)size, name_len, secret };
+	*entry_at(h, 0) = (struct entry){ (uint32_t)size, name_len, secret, h->query };
 	h->tsize += (uint32_t)size;
 }
 
@@ -173,14 +211,17 @@ static void name_of_index(struct scrub_h2 *h, uint32_t i)
 	if (i >= 1 && i <= STATIC_N) {
 		h->name_len = (uint32_t)strlen(static_names[i - 1]);
 		h->secret = redact_header_is_secret(static_names[i - 1], h->name_len);
+		h->query = i == 4 || i == 5; /* :path */
 	} else if (i > STATIC_N && i - STATIC_N <= h->ecount) {
 		const struct entry *e = entry_at(h, i - STATIC_N - 1);
 
 		h->name_len = e->name_len;
 		h->secret = e->secret;
+		h->query = e->query;
 	} else {
 		h->name_known = false;
 		h->secret = true;
+		h->query = false;
 	}
 }
 
@@ -195,6 +236,31 @@ static void str_begin(struct scrub_h2 *h, bool value)
 {
 	h->is_value = value;
 	h->rstate = R_SLEN;
+	h->qstate = Q_PATH;
+	h->qlen = 0;
+}
+
+/* one decoded octet of a :path value; true when it is a secret parameter's (to be masked) */
+static bool query_octet(struct scrub_h2 *h, uint8_t c)
+{
+	if (!h->is_value || !h->query || h->secret)
+		return false;
+	if (c == '#') {
+		h->qstate = Q_VALUE; /* the fragment: never sent, nothing named */
+	} else if (c == '?' && h->qstate == Q_PATH) {
+		h->qstate = Q_NAME;
+	} else if ((c == '&' || c == ';') && h->qstate != Q_PATH) {
+		h->qstate = Q_NAME;
+		h->qlen = 0;
+	} else if (h->qstate == Q_NAME) {
+		if (c == '=')
+			h->qstate = redact_param_is_secret(h->qname, h->qlen) ? Q_SECRET : Q_VALUE;
+		else if (h->qlen < NAME_MAX_)
+			h->qname[h->qlen++] = (char)c;
+	} else {
+		return h->qstate == Q_SECRET;
+	}
+	return false;
 }
 
 /* a value's string ended: an entry added when asked */
@@ -219,6 +285,7 @@ static void str_done(struct scrub_h2 *h)
 	h->name_len = h->dlen;
 	h->secret = h->bad || h->dlen > NAME_MAX_ ||
 		    redact_header_is_secret(h->name, h->dlen);
+	h->query = h->dlen == 5 && !memcmp(h->name, ":path", 5);
 	str_begin(h, true);
 }
 
@@ -305,17 +372,27 @@ static void rep_first(struct scrub_h2 *h, uint8_t b)
 
 /* ---- strings ---------------------------------------------------------- */
 
-/* a symbol of len bits, ending nbits from the end of the ring, replaced by the mask of its length */
-static void symbol_mask(struct scrub_h2 *h, unsigned end, unsigned len)
+/*
+ * symbol sym, len bits ending nbits from the end of the ring, replaced by
+ * the mask of its length; when it began in an earlier record (stored
+ * already), by another symbol of its length whose code starts with the
+ * bits stored (counted in cut_kept when there is none)
+ */
+static void symbol_mask(struct scrub_h2 *h, int sym, unsigned end, unsigned len)
 {
-	int m = huff_mask_of_len(len);
-	unsigned mlen;
+	unsigned here = 0, mlen;
 	uint32_t code;
+	int m;
 
-	if (m < 0 || (end + len - 1) / 8 >= RING || !h->ring[(end + len - 1) / 8])
-		return; /* it began in an earlier record: kept */
+	while (here < len && (end + here) / 8 < RING && h->ring[(end + here) / 8])
+		here++;
+	m = here == len ? huff_mask_of_len(len) : huff_other_of_prefix((unsigned)sym, len - here);
+	if (m < 0) {
+		h->cut_kept += here < len;
+		return;
+	}
 	code = huff_code((unsigned)m, &mlen);
-	for (unsigned j = 0; j < len; j++) {
+	for (unsigned j = 0; j < here; j++) {
 		unsigned pos = end + j, bit = pos % 8;
 		uint8_t *o = h->ring[pos / 8];
 
@@ -340,8 +417,12 @@ static void huff_octet(struct scrub_h2 *h, uint8_t *p)
 			h->bad = true;
 			break;
 		}
-		if (mask)
-			symbol_mask(h, h->nbits, len);
+		if (mask) {
+			symbol_mask(h, sym, h->nbits, len);
+		} else if (query_octet(h, (uint8_t)sym)) {
+			symbol_mask(h, sym, h->nbits, len);
+			h->masked++;
+		}
 		if (!h->is_value && h->dlen < NAME_MAX_)
 			h->name[h->dlen] = (char)sym;
 		h->dlen++;
@@ -382,7 +463,7 @@ static size_t str_octets(struct scrub_h2 *h, uint8_t *p, size_t avail)
 		} else {
 			if (!h->is_value && h->dlen < NAME_MAX_)
 				h->name[h->dlen] = (char)p[i];
-			if (h->is_value && h->secret) {
+			if ((h->is_value && h->secret) || query_octet(h, p[i])) {
 				p[i] = 'x';
 				h->masked++;
 			}
@@ -560,8 +641,10 @@ size_t scrub_h2_feed(struct scrub_h2 *h, uint8_t *p, size_t cap, uint64_t ret)
 	h->masked = 0;
 	memset(h->ring, 0, sizeof(h->ring));
 	if (h->desync) {
-		if (cap < FRAME_HDR || !frame_plausible(p))
-			return 0;
+		if (cap < FRAME_HDR || !frame_plausible(p)) { /* not followed: all of it masked */
+			memset(p, 'x', cap);
+			return cap;
+		}
 		h->desync = false;
 		h->block_open = false;
 		h->rstate = R_FIRST;
