@@ -532,8 +532,7 @@ static bool keeps_block(const struct http2_conn *c)
 	return is_block_type(c->ftype) && c->blk_open && c->fstream == c->blk_stream;
 }
 
-/* could these 9 bytes be a frame header?  strict: known types only */
-static bool frame_plausible(const uint8_t *h, bool strict)
+bool http2_frame_plausible(const uint8_t *h, bool strict)
 {
 	uint32_t len = (uint32_t)h[0] << 16 | h[1] << 8 | h[2];
 	uint32_t sid = (uint32_t)(h[5] & 0x7f) << 24 | h[6] << 16 | h[7] << 8 | h[8];
@@ -577,7 +576,7 @@ static bool frame_begin(struct http2_conn *c)
 {
 	const uint8_t *h = c->hdr;
 
-	if (!frame_plausible(h, false))
+	if (!http2_frame_plausible(h, false))
 		return false;
 	c->st.frames++;
 	c->flen = (uint32_t)h[0] << 16 | h[1] << 8 | h[2];
@@ -723,7 +722,7 @@ static bool skip(struct http2_conn *c, uint64_t n)
 /* after a loss: does this feed start where a frame does? */
 static bool resync(struct http2_conn *c, const uint8_t *buf, size_t n)
 {
-	if (n < FRAME_HDR || !frame_plausible(buf, true))
+	if (n < FRAME_HDR || !http2_frame_plausible(buf, true))
 		return false;
 	c->desync = false;
 	c->preface_have = HTTP2_PREFACE_LEN;

@@ -114,4 +114,11 @@ void http2_totals(struct http2_totals *t);
 /* does buf start with the client preface (or as much of it as len holds)? */
 bool http2_is_preface(const uint8_t *buf, size_t len);
 
+/*
+ * could these 9 bytes be a frame header (its length, type, stream id and
+ * flags fit)?  strict: known types only, reserved bit clear, at most 1 MiB:
+ * where a reader that lost the framing starts again
+ */
+bool http2_frame_plausible(const uint8_t *h, bool strict);
+
 #endif

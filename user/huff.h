@@ -34,7 +34,8 @@ int huff_mask_of_len(unsigned len);
 
 /*
  * another symbol than sym whose code has sym's length and sym's first keep
- * bits (a letter or digit when one has), -1 if none: what a symbol cut by a
+ * bits (a letter or digit when one has, else printable, never a separator
+ * when another will do), -1 if none: what a symbol cut by a
  * record boundary can become when its first bits are stored already
  */
 int huff_other_of_prefix(unsigned sym, unsigned keep);

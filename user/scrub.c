@@ -158,7 +158,7 @@ static size_t stream_base(uint32_t pid, uint8_t source, uint64_t sock_id, uint32
 	return stream_hash(pid, source, sock_id, fd) & (SCRUB_STREAMS - 1);
 }
 
-static struct scrub_stream *stream_find(struct scrub *s, uint32_t pid, uint8_t source,
+static struct scrub_stream *stream_find(const struct scrub *s, uint32_t pid, uint8_t source,
 					uint64_t sock_id, uint32_t fd)
 {
 	size_t base = stream_base(pid, source, sock_id, fd);
@@ -170,6 +170,12 @@ static struct scrub_stream *stream_find(struct scrub *s, uint32_t pid, uint8_t s
 			return st;
 	}
 	return NULL;
+}
+
+bool scrub_kept(const struct scrub *s, uint32_t pid, uint8_t source, uint64_t sock_id,
+		uint32_t fd)
+{
+	return stream_find(s, pid, source, sock_id, fd) != NULL;
 }
 
 /* a stream's key in the set of forgotten HTTP/2 streams (never 0) */

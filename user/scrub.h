@@ -97,4 +97,8 @@ void scrub_release(struct scrub *s);
  */
 const void *scrub_record(struct scrub *s, const void *rec, size_t size, size_t *out_size);
 
+/* is the state of this stream (a data record's pid, source, socket, fd) kept? */
+bool scrub_kept(const struct scrub *s, uint32_t pid, uint8_t source, uint64_t sock_id,
+		uint32_t fd);
+
 #endif

@@ -28,8 +28,6 @@ enum { K_INDEXED, K_INCR, K_LITERAL, K_SIZE };
 /* where a :path value is: its path, a query parameter's name, a secret one's value, another's */
 enum { Q_PATH, Q_NAME, Q_SECRET, Q_VALUE };
 
-static bool frame_plausible(const uint8_t *f);
-
 static const char *const static_names[] = {
 	":authority", ":method", ":method", ":path", ":path", ":scheme", ":scheme",
 	":status", ":status", ":status", ":status", ":status", ":status", ":status",
@@ -117,7 +115,7 @@ bool scrub_h2_frames_plausible(const uint8_t *p, size_t n)
 	size_t i = 0, frames = 0;
 
 	while (i + FRAME_HDR <= n && frames < 64) {
-		if (!frame_plausible(p + i))
+		if (!http2_frame_plausible(p + i, true))
 			return false;
 		i += FRAME_HDR + ((size_t)p[i] << 16 | (size_t)p[i + 1] << 8 | p[i + 2]);
 		frames++;
@@ -512,15 +510,6 @@ static bool is_block(uint8_t type)
 	return type == T_HEADERS || type == T_PUSH || type == T_CONT;
 }
 
-static bool frame_plausible(const uint8_t *f)
-{
-	uint32_t len = (uint32_t)f[0] << 16 | f[1] << 8 | f[2];
-	uint32_t sid = ((uint32_t)f[5] << 24 | f[6] << 16 | f[7] << 8 | f[8]) & 0x7fffffff;
-
-	return f[3] <= T_LAST && len <= 16384 && !(f[5] & 0x80) &&
-	       (is_block(f[3]) ? sid != 0 : true);
-}
-
 /* the block is lost: what follows in it is not followed, the table is unknown */
 static void block_lose(struct scrub_h2 *h)
 {
@@ -641,7 +630,7 @@ size_t scrub_h2_feed(struct scrub_h2 *h, uint8_t *p, size_t cap, uint64_t ret)
 	h->masked = 0;
 	memset(h->ring, 0, sizeof(h->ring));
 	if (h->desync) {
-		if (cap < FRAME_HDR || !frame_plausible(p)) { /* not followed: all of it masked */
+		if (cap < FRAME_HDR || !http2_frame_plausible(p, true)) { /* not followed: all of it masked */
 			memset(p, 'x', cap);
 			return cap;
 		}
