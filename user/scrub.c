@@ -289,11 +289,11 @@ static void stream_begin(struct scrub *s, struct scrub_stream *st, const uint8_t
 		s->h2_nomem++;
 }
 
-/* a byte a key shape may hold (redact.c's shapes: letters, digits, '_', '-') */
+/* a byte a key shape may hold (redact.c's shapes: letters, digits, '_', '-', a JWT's '.') */
 static bool key_char(uint8_t c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       c == '_' || c == '-';
+	       c == '_' || c == '-' || c == '.';
 }
 
 /*
@@ -317,8 +317,11 @@ static size_t key_across(const struct scrub_stream *st, uint8_t *p, size_t n)
 		p[i] = (uint8_t)tmp[t + i];
 	}
 	if (i == j && (uint8_t)tmp[t + j - 1] == 'X')
-		for (; i < n && key_char(p[i]); i++, masked++)
-			p[i] = 'X';
+		for (; i < n && key_char(p[i]); i++)
+			if (p[i] != '.') {
+				p[i] = 'X';
+				masked++;
+			}
 	return masked;
 }
 
