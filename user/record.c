@@ -424,6 +424,9 @@ void recorder_status(struct recorder *r, struct record_status *st)
 	st->masked = r->scrub.masked; /* the pipeline's thread, as status */
 	st->scrub_evicted = r->scrub.evicted;
 	st->scrub_h2_lost = r->scrub.h2_lost;
+	st->scrub_h2_resumed = r->scrub.h2_resumed;
+	st->scrub_h2_cut_kept = r->scrub.h2_cut_kept;
+	st->scrub_h2_as_text = r->scrub.h2_forgotten + r->scrub.h2_nomem;
 }
 
 /* ---- set-up ---- */

@@ -62,6 +62,9 @@ struct record_status {
 	uint64_t masked;           /* secret bytes masked before recording (scrub.h) */
 	uint64_t scrub_evicted;    /* streams whose masking state was forgotten */
 	uint64_t scrub_h2_lost;    /* HTTP/2 header tables lost: their names masked */
+	uint64_t scrub_h2_resumed; /* HTTP/2 streams met mid-way (preface missed, evicted) */
+	uint64_t scrub_h2_cut_kept; /* secret Huffman symbols a record cut, kept */
+	uint64_t scrub_h2_as_text; /* HTTP/2 streams that may be read as text (bounds, memory) */
 };
 
 /*

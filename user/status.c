@@ -192,8 +192,11 @@ static void text_recording(const struct status_recording *r, struct jw *out)
 		     (unsigned long long)r->pruned);
 	if (r->enabled)
 		line(out, 2, "secrets", "%llu bytes masked; %llu streams' state evicted, "
-		     "%llu HTTP/2 header tables lost", (unsigned long long)r->masked,
-		     (unsigned long long)r->scrub_evicted, (unsigned long long)r->scrub_h2_lost);
+		     "%llu HTTP/2 header tables lost, %llu HTTP/2 streams met mid-way, "
+		     "%llu cut symbols kept, %llu HTTP/2 streams maybe read as text",
+		     (unsigned long long)r->masked, (unsigned long long)r->scrub_evicted,
+		     (unsigned long long)r->scrub_h2_lost, (unsigned long long)r->scrub_h2_resumed,
+		     (unsigned long long)r->scrub_h2_cut_kept, (unsigned long long)r->scrub_h2_as_text);
 }
 
 static void text_webhooks(const struct status_webhooks *w, struct jw *out)
@@ -406,6 +409,9 @@ static void json_recording(const struct status_recording *r, struct jw *w)
 	ju(w, "secrets_masked", r->masked);
 	ju(w, "scrub_evicted", r->scrub_evicted);
 	ju(w, "scrub_h2_lost", r->scrub_h2_lost);
+	ju(w, "scrub_h2_resumed", r->scrub_h2_resumed);
+	ju(w, "scrub_h2_cut_kept", r->scrub_h2_cut_kept);
+	ju(w, "scrub_h2_as_text", r->scrub_h2_as_text);
 	jw_key(w, "failed");
 	jw_bool(w, r->failed);
 	js(w, "reason", r->reason);

@@ -51,6 +51,9 @@ struct status_recording {
 	uint64_t masked;              /* secret bytes masked before recording */
 	uint64_t scrub_evicted;       /* streams whose masking state was forgotten */
 	uint64_t scrub_h2_lost;       /* HTTP/2 header tables lost (names masked since) */
+	uint64_t scrub_h2_resumed;    /* HTTP/2 streams met mid-way: read with an unknown table */
+	uint64_t scrub_h2_cut_kept;   /* secret Huffman symbols cut by a record and kept */
+	uint64_t scrub_h2_as_text;    /* HTTP/2 streams that may be read as text */
 	bool failed;                  /* recording stopped on an error */
 	char reason[640];             /* why, when failed */
 };

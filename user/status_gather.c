@@ -39,6 +39,9 @@ static void gather_recording(const struct status_sources *src, struct status_rec
 	r->masked = rs.masked;
 	r->scrub_evicted = rs.scrub_evicted;
 	r->scrub_h2_lost = rs.scrub_h2_lost;
+	r->scrub_h2_resumed = rs.scrub_h2_resumed;
+	r->scrub_h2_cut_kept = rs.scrub_h2_cut_kept;
+	r->scrub_h2_as_text = rs.scrub_h2_as_text;
 	r->failed = rs.failed;
 	snprintf(r->reason, sizeof(r->reason), "%s", rs.reason);
 }
