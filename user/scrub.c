@@ -276,17 +276,30 @@ static void stream_begin(struct scrub *s, struct scrub_stream *st, const uint8_t
 	st->begun = true;
 	if (send && n >= 4 && http2_is_preface(p, n)) {
 		st->h2 = scrub_h2_new(true, &s->h2_held);
-	} else if (writes_h2(s, st) && p[0] == 0) {
+	} else if (writes_h2(s, st) && n && p[0] == 0) {
 		st->h2 = scrub_h2_new(false, &s->h2_held);
 	} else if (gone_take(s, st->pid, st->source, st->sock_id, st->fd, true) ||
 		   writes_h2(s, st) || scrub_h2_frames_plausible(p, n)) {
 		st->h2 = scrub_h2_resume(&s->h2_held);
-		s->h2_resumed++;
+		s->h2_resumed += st->h2 != NULL;
 	} else {
+		st->unknown = !n || p[0] < 'A' || p[0] > 'Z';
 		return;
 	}
 	if (!st->h2)
 		s->h2_nomem++;
+}
+
+/* a stream that did not begin as text meets frames: HTTP/2 from here on (counted) */
+static void stream_frames(struct scrub *s, struct scrub_stream *st, const uint8_t *p, size_t n)
+{
+	if (!st->unknown || !scrub_h2_frames_plausible(p, n))
+		return;
+	st->unknown = false;
+	if (!(st->h2 = scrub_h2_resume(&s->h2_held)))
+		s->h2_nomem++;
+	else
+		s->h2_resumed++;
 }
 
 /* a byte a key shape may hold (redact.c's shapes: letters, digits, '_', '-', a JWT's '.') */
@@ -374,6 +387,8 @@ static void scrub_data(struct scrub *s, const struct event *ev, size_t off)
 	st->used = ++s->uses;
 	if (!st->begun)
 		stream_begin(s, st, p, d->cap_len);
+	else if (!st->h2)
+		stream_frames(s, st, p, d->cap_len);
 	if (st->h2) { /* binary frames: no lines */
 		uint64_t lost = scrub_h2_lost(st->h2), kept = scrub_h2_cut_kept(st->h2);
 

@@ -28,7 +28,9 @@
  *    masked in the HPACK blocks so that they decode to as many octets.
  *    A stream whose first record seen is a chain of HTTP/2 frame headers
  *    (its preface missed: recording begun mid-connection, a lost record)
- *    is HTTP/2 too, with its table unknown (scrub_h2_resume).  A stream's
+ *    is HTTP/2 too, with its table unknown (scrub_h2_resume); so is a
+ *    stream that did not begin as text (a capital letter: a method, a
+ *    status line) at its first record that is such a chain.  A stream's
  *    state evicted to make room (a text stream's first) is remembered as
  *    HTTP/2 in a set of SCRUB_STREAMS keys: when it comes back it resumes
  *    as HTTP/2, never as text (a key the set had to drop is counted).
@@ -63,6 +65,7 @@ struct scrub_stream {
 	uint8_t name_len;          /* SCRUB_NAME_MAX + 1: longer */
 	bool folded;               /* the last line was a secret header (obs-fold) */
 	bool begun;                /* a record was seen */
+	bool unknown;              /* it did not begin as text: frames may come */
 	uint8_t tail_len;
 	char tail[SCRUB_TAIL];     /* the last bytes (masked) of the last record */
 	struct scrub_h2 *h2;       /* an HTTP/2 stream's state, NULL: lines */
