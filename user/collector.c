@@ -42,6 +42,7 @@ struct collector {
 	struct control ctl;
 	struct recorder *rec;        /* NULL: not recording */
 	uint32_t agents_recorded;    /* agent ids the trace has names for */
+	uint64_t renames_recorded;   /* the agent table's renames the trace has */
 	uint64_t drops_seen;
 	uint64_t tags_lost_seen;     /* the kernel's AM_FAULT_TAG_FULL count last read */
 	uint64_t tag_writes_failed;  /* loader_tag failures (status) */
@@ -409,12 +410,18 @@ static int load_policy(struct collector *c)
 
 /* ---- recording ---- */
 
-/* names of agent ids the trace does not have yet (launch, reload add some) */
+static int record_agent(void *arg, uint32_t id, const char *name)
+{
+	recorder_agent(arg, id, name);
+	return 0;
+}
+
+/* names of agent ids the trace does not have yet (launch, reload add some; a launch
+ * recycles some) */
 static void record_agents(struct collector *c)
 {
-	for (; c->agents_recorded < agents_count(c->policy->agents); c->agents_recorded++)
-		recorder_agent(c->rec, c->agents_recorded,
-			       agents_name(c->policy->agents, c->agents_recorded));
+	agents_each_new(c->policy->agents, &c->agents_recorded, &c->renames_recorded, record_agent,
+			c->rec);
 }
 
 static int snapshot_proc(struct proc_info *pi, void *arg)
@@ -432,6 +439,7 @@ static void record_snapshot(struct recorder *r, void *arg)
 	for (uint32_t id = 0; id < agents_count(c->policy->agents); id++)
 		recorder_agent(r, id, agents_name(c->policy->agents, id));
 	c->agents_recorded = (uint32_t)agents_count(c->policy->agents);
+	c->renames_recorded = agents_renames(c->policy->agents);
 	proc_cache_each(pipeline_cache(c->pl), snapshot_proc, r);
 }
 

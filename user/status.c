@@ -260,6 +260,10 @@ static void text_resources(const struct status_resources *r, struct jw *out)
 	     "%llu evicted (%llu model exchanges cut)", (unsigned long long)r->rss_bytes >> 10,
 	     (unsigned long long)r->conn_bytes >> 10, (unsigned long long)r->conn_budget >> 10,
 	     (unsigned long long)r->conn_evicted, (unsigned long long)r->llm_evicted);
+	line(out, 0, "agent names", "%llu (launched ones up to %llu, then recycled: %llu; "
+	     "%llu launches refused)", (unsigned long long)r->agent_names,
+	     (unsigned long long)r->agent_names_max, (unsigned long long)r->agent_names_recycled,
+	     (unsigned long long)r->agent_names_refused);
 }
 
 static void text_scans(const struct status_scans *c, struct jw *out)
@@ -477,7 +481,10 @@ static void json_resources(const struct status_resources *r, struct jw *w)
 		{ "links_released", r->links_released }, { "links_refused", r->links_refused },
 		{ "rss_bytes", r->rss_bytes }, { "conn_bytes", r->conn_bytes },
 		{ "conn_budget", r->conn_budget }, { "conn_evicted", r->conn_evicted },
-		{ "llm_evicted", r->llm_evicted } };
+		{ "llm_evicted", r->llm_evicted }, { "agent_names", r->agent_names },
+		{ "agent_names_max", r->agent_names_max },
+		{ "agent_names_recycled", r->agent_names_recycled },
+		{ "agent_names_refused", r->agent_names_refused } };
 
 	jw_key(w, "resources");
 	jw_obj_begin(w);

@@ -89,6 +89,10 @@ struct status_resources {
 	uint64_t conn_budget;         /* its budget */
 	uint64_t conn_evicted;        /* connections' state evicted for the budget */
 	uint64_t llm_evicted;         /* model API exchanges cut by those evictions */
+	uint64_t agent_names;         /* names in the agent table */
+	uint64_t agent_names_max;     /* launched names (no patterns) kept before recycling */
+	uint64_t agent_names_recycled; /* launched names given to a new one: no live process */
+	uint64_t agent_names_refused; /* launches refused: every launched name in use */
 };
 
 struct status_degraded {

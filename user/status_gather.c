@@ -89,6 +89,10 @@ static void gather_resources(const struct status_sources *src, struct status_res
 	r->conn_budget = m.budget;
 	r->conn_evicted = m.evicted;
 	r->llm_evicted = m.llm_evicted;
+	r->agent_names = agents_count(src->agents);
+	r->agent_names_max = AGENTS_LAUNCHED_MAX;
+	r->agent_names_recycled = agents_renames(src->agents);
+	r->agent_names_refused = agents_refused(src->agents);
 	r->fds_open = am_fds_open();
 	if (!getrlimit(RLIMIT_NOFILE, &lim))
 		r->fds_limit = lim.rlim_cur == RLIM_INFINITY ? UINT64_MAX : lim.rlim_cur;
