@@ -58,7 +58,7 @@ bool agents_forget_newest(struct agents *a, uint32_t id);
 uint32_t agents_intern_launched(struct agents *a, const char *name, size_t max,
 				bool (*busy)(void *arg, uint32_t id), void *arg);
 /* names without patterns a launch may add before they are recycled */
-#define AGENTS_LAUNCHED_MAX 128
+#define AGENTS_LAUNCHED_MAX 64
 /* id (without patterns) renamed to name, which no other id has: 0, -EINVAL or -ENOMEM */
 int agents_rename(struct agents *a, uint32_t id, const char *name);
 /* names recycled ever; the value of that count when id got its name (0: never renamed) */
