@@ -323,7 +323,7 @@ static bool form_field_at(const char *s, size_t n, size_t *vs, size_t *ve)
 	if (!i || i > FIELD_NAME_MAX || i >= n || s[i] != '=' || !redact_param_is_secret(s, i))
 		return false;
 	*vs = i + 1;
-	for (*ve = *vs; *ve < n && !strchr("&# \t\r\n\"'<>;,", s[*ve]); (*ve)++)
+	for (*ve = *vs; *ve < n && !strchr("&# \t\r\n\"'<>;,\\", s[*ve]); (*ve)++)
 		;
 	return *ve > *vs;
 }

@@ -147,6 +147,8 @@ static void test_fields(void **state)
 	check_keys("grant_type=password&username=bob&password=hunter2&client_secret=abc&x=1",
 		   "grant_type=password&username=bob&password=[REDACTED]&client_secret=[REDACTED]&x=1");
 	check_keys("passwd=a%20b&Token=t secret=s", "passwd=[REDACTED]&Token=[REDACTED] secret=[REDACTED]");
+	/* a JSON escape ends the value: the text a prompt shows (unescaped) is cut alike */
+	check_keys("{\"p\":\"run password=abc\\ndef\"}", "{\"p\":\"run password=[REDACTED]\\ndef\"}");
 	check_keys("see https://h/cb?code=1&access_token=zz#x", "see https://h/cb?code=1&access_token=[REDACTED]#x");
 	/* not secret: another name, a name inside a word, no value */
 	check_keys("monkey=1 mypassword_hint=2 x.token=", "monkey=1 mypassword_hint=[REDACTED] x.token=");

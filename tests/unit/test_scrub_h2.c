@@ -106,59 +106,78 @@ static void client_wire(struct wire *w, int reqs, size_t fmax)
 
 enum { ORIGINAL, MASKED, NONE_LEFT };
 
-/* the requests in w decoded by nghttp2, each field checked against request i's */
-static void check_decoded(const struct wire *w, int reqs, int mode, size_t *table)
+/* every field of the header blocks in w from octet p on, decoded by inf: on(arg, &nv)
+ * for each, on(arg, NULL) at each block's end */
+static void each_field(nghttp2_hd_inflater *inf, const struct wire *w, size_t p,
+		       void (*on)(void *arg, const nghttp2_nv *nv), void *arg)
 {
-	nghttp2_hd_inflater *inf;
-	char values[FIELDS][128];
-	nghttp2_nv want[FIELDS];
-	size_t p = HTTP2_PREFACE_LEN;
-	int req = 0, f = 0;
-
-	assert_int_equal(nghttp2_hd_inflate_new(&inf), 0);
 	while (p + 9 <= w->n) {
-		size_t len = (size_t)w->b[p] << 16 | w->b[p + 1] << 8 | w->b[p + 2], s = p + 9, e;
+		size_t len = (size_t)w->b[p] << 16 | w->b[p + 1] << 8 | w->b[p + 2], s = p + 9;
+		size_t e = s + len;
 		uint8_t type = w->b[p + 3], flags = w->b[p + 4];
 
-		e = s + len;
 		if (type == 1 && (flags & 0x08))
 			e -= w->b[s++] + 0u;
-		if (type == 1 || type == 9) {
-			while (s < e || (flags & 0x04)) {
-				nghttp2_nv nv;
-				int fl = 0;
-				ssize_t r = nghttp2_hd_inflate_hd2(inf, &nv, &fl, w->b + s, e - s,
-								   (flags & 0x04) != 0);
+		while ((type == 1 || type == 9) && (s < e || (flags & 0x04))) {
+			nghttp2_nv nv;
+			int fl = 0;
+			ssize_t r = nghttp2_hd_inflate_hd2(inf, &nv, &fl, w->b + s, e - s,
+							   (flags & 0x04) != 0);
 
-				assert_true(r >= 0);
-				s += (size_t)r;
-				if (fl & NGHTTP2_HD_INFLATE_EMIT) {
-					fields(req, values, want);
-					assert_int_equal(nv.namelen, want[f].namelen);
-					assert_memory_equal(nv.name, want[f].name, nv.namelen);
-					assert_int_equal(nv.valuelen, want[f].valuelen);
-					if (mode != ORIGINAL &&
-					    redact_header_is_secret((const char *)nv.name, nv.namelen)) {
-						assert_memory_not_equal(nv.value, want[f].value, nv.valuelen);
-						if (mode == NONE_LEFT)
-							assert_null(memmem(nv.value, nv.valuelen, "SECRET", 6));
-					} else {
-						assert_memory_equal(nv.value, want[f].value, nv.valuelen);
-					}
-					f++;
-				}
-				if (fl & NGHTTP2_HD_INFLATE_FINAL) {
-					nghttp2_hd_inflate_end_headers(inf);
-					assert_int_equal(f, FIELDS);
-					f = 0;
-					req++;
-					break;
-				}
+			assert_true(r >= 0);
+			s += (size_t)r;
+			if (fl & NGHTTP2_HD_INFLATE_EMIT)
+				on(arg, &nv);
+			if (fl & NGHTTP2_HD_INFLATE_FINAL) {
+				nghttp2_hd_inflate_end_headers(inf);
+				on(arg, NULL);
+				break;
 			}
 		}
 		p += 9 + len;
 	}
-	assert_int_equal(req, reqs);
+}
+
+struct decoded {
+	int mode, req, f;
+};
+
+/* field f of request req as sent, or (mode) with a secret value masked */
+static void check_field(void *arg, const nghttp2_nv *nv)
+{
+	struct decoded *d = arg;
+	char values[FIELDS][128];
+	nghttp2_nv want[FIELDS];
+
+	if (!nv) { /* the block's end: every field came */
+		assert_int_equal(d->f, FIELDS);
+		d->f = 0;
+		d->req++;
+		return;
+	}
+	fields(d->req, values, want);
+	assert_int_equal(nv->namelen, want[d->f].namelen);
+	assert_memory_equal(nv->name, want[d->f].name, nv->namelen);
+	assert_int_equal(nv->valuelen, want[d->f].valuelen);
+	if (d->mode != ORIGINAL && redact_header_is_secret((const char *)nv->name, nv->namelen)) {
+		assert_memory_not_equal(nv->value, want[d->f].value, nv->valuelen);
+		if (d->mode == NONE_LEFT)
+			assert_null(memmem(nv->value, nv->valuelen, "SECRET", 6));
+	} else {
+		assert_memory_equal(nv->value, want[d->f].value, nv->valuelen);
+	}
+	d->f++;
+}
+
+/* the requests in w decoded by nghttp2, each field checked against request i's */
+static void check_decoded(const struct wire *w, int reqs, int mode, size_t *table)
+{
+	nghttp2_hd_inflater *inf;
+	struct decoded d = { mode, 0, 0 };
+
+	assert_int_equal(nghttp2_hd_inflate_new(&inf), 0);
+	each_field(inf, w, HTTP2_PREFACE_LEN, check_field, &d);
+	assert_int_equal(d.req, reqs);
 	*table = nghttp2_hd_inflate_get_dynamic_table_size(inf);
 	nghttp2_hd_inflate_del(inf);
 }
@@ -343,45 +362,35 @@ static void test_lost_block(void **state)
 	assert_memory_equal(value, "/v1/messages?n=1", 16);
 }
 
+struct named {
+	const char *name;
+	char *value;
+	size_t got;
+};
+
+static void named_field(void *arg, const nghttp2_nv *nv)
+{
+	struct named *n = arg;
+
+	if (nv && nv->namelen == strlen(n->name) && !memcmp(nv->name, n->name, nv->namelen)) {
+		assert_true(nv->valuelen < 256);
+		memcpy(n->value, nv->value, nv->valuelen);
+		n->got = nv->valuelen;
+	}
+}
+
 /* the value of the last field named name in w's header blocks (from its start, after
  * the preface when it has one), decoded by nghttp2 into value (256 bytes); its length */
 static size_t field_value(const struct wire *w, const char *name, char *value)
 {
 	nghttp2_hd_inflater *inf;
-	size_t p = w->n >= HTTP2_PREFACE_LEN && http2_is_preface(w->b, w->n) ? HTTP2_PREFACE_LEN : 0;
-	size_t got = 0;
+	struct named n = { name, value, 0 };
 
 	assert_int_equal(nghttp2_hd_inflate_new(&inf), 0);
-	while (p + 9 <= w->n) {
-		size_t len = (size_t)w->b[p] << 16 | w->b[p + 1] << 8 | w->b[p + 2], s = p + 9;
-		size_t e = s + len;
-		uint8_t type = w->b[p + 3], flags = w->b[p + 4];
-
-		if (type == 1 && (flags & 0x08))
-			e -= w->b[s++] + 0u;
-		while ((type == 1 || type == 9) && (s < e || (flags & 0x04))) {
-			nghttp2_nv nv;
-			int fl = 0;
-			ssize_t r = nghttp2_hd_inflate_hd2(inf, &nv, &fl, w->b + s, e - s,
-							   (flags & 0x04) != 0);
-
-			assert_true(r >= 0);
-			s += (size_t)r;
-			if ((fl & NGHTTP2_HD_INFLATE_EMIT) && nv.namelen == strlen(name) &&
-			    !memcmp(nv.name, name, nv.namelen)) {
-				assert_true(nv.valuelen < 256);
-				memcpy(value, nv.value, nv.valuelen);
-				got = nv.valuelen;
-			}
-			if (fl & NGHTTP2_HD_INFLATE_FINAL) {
-				nghttp2_hd_inflate_end_headers(inf);
-				break;
-			}
-		}
-		p += 9 + len;
-	}
+	each_field(inf, w, w->n >= HTTP2_PREFACE_LEN && http2_is_preface(w->b, w->n) ?
+			   HTTP2_PREFACE_LEN : 0, named_field, &n);
 	nghttp2_hd_inflate_del(inf);
-	return got;
+	return n.got;
 }
 
 /* a client's preface, SETTINGS and one request of n fields (HEADERS, END_HEADERS) */
