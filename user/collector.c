@@ -63,8 +63,6 @@ struct collector {
 				      * metrics.listen takes effect at restart */
 };
 
-static void record_agents(struct collector *c);
-
 /* ---- the agent hooks: attached while an agent lives ---- */
 
 /* an agent process appeared: its sockets and TLS calls need the hooks */
@@ -114,7 +112,7 @@ static void save_agents(struct collector *c)
 {
 	int ret;
 
-	record_agents(c);
+	recorder_agents(c->rec, c->policy->agents, &c->agents_recorded, &c->renames_recorded);
 	if ((ret = tagstore_save_names(&c->tags, c->policy->agents)))
 		am_warn("cannot pin the agent names: %s; after a restart the tags of the "
 			"agents added since are named '" TAGSTORE_UNKNOWN "'", strerror(-ret));
@@ -410,20 +408,6 @@ static int load_policy(struct collector *c)
 
 /* ---- recording ---- */
 
-static int record_agent(void *arg, uint32_t id, const char *name)
-{
-	recorder_agent(arg, id, name);
-	return 0;
-}
-
-/* names of agent ids the trace does not have yet (launch, reload add some; a launch
- * recycles some) */
-static void record_agents(struct collector *c)
-{
-	agents_each_new(c->policy->agents, &c->agents_recorded, &c->renames_recorded, record_agent,
-			c->rec);
-}
-
 static int snapshot_proc(struct proc_info *pi, void *arg)
 {
 	if (pi->agent_id != AM_AGENT_NONE) /* others' exe and cwd stay out of traces */
@@ -483,7 +467,7 @@ static void record_step(struct collector *c, uint64_t boot_ns, uint64_t wall_ns)
 
 	if (!c->rec)
 		return;
-	record_agents(c);
+	recorder_agents(c->rec, c->policy->agents, &c->agents_recorded, &c->renames_recorded);
 	ret = recorder_tick(c->rec, boot_ns, wall_ns, err, sizeof(err));
 	if (ret < 0) {
 		snprintf(summary, sizeof(summary), "trace recording stopped: %s; events and "

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "../bpf/agentmon.h"
+#include "agents.h"
 #include "common.h"
 #include "record.h"
 #include "scrub.h"
@@ -286,6 +287,19 @@ void recorder_agent(struct recorder *r, uint32_t id, const char *name)
 {
 	if (r && room(r, strlen(name) + 16))
 		added(r, trace_block_add_agent(&r->cur, id, name, NULL, 0), false);
+}
+
+static int agent_added(void *r, uint32_t id, const char *name)
+{
+	recorder_agent(r, id, name);
+	return 0;
+}
+
+void recorder_agents(struct recorder *r, const struct agents *a, uint32_t *count,
+		     uint64_t *renames)
+{
+	if (r)
+		agents_each_new(a, count, renames, agent_added, r);
 }
 
 void recorder_proc(struct recorder *r, const struct proc_info *pi)
