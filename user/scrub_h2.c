@@ -255,8 +255,8 @@ static bool query_octet(struct scrub_h2 *h, uint8_t c)
 			h->qstate = redact_param_is_secret(h->qname, h->qlen) ? Q_SECRET : Q_VALUE;
 		else if (h->qlen < NAME_MAX_)
 			h->qname[h->qlen++] = (char)c;
-	} else {
-		return h->qstate == Q_SECRET;
+	} else { /* a NUL is kept: a reader that stops at it stops at the same place */
+		return h->qstate == Q_SECRET && c != 0;
 	}
 	return false;
 }
@@ -573,7 +573,24 @@ static size_t payload(struct scrub_h2 *h, uint8_t *p, size_t n)
 	return take;
 }
 
-static size_t captured(struct scrub_h2 *h, uint8_t *p, size_t n)
+/* the framing is lost: the blocks after it are not seen, so the table is unknown */
+static void framing_lost(struct scrub_h2 *h)
+{
+	if (!h->desync)
+		table_lose(h);
+	h->rstate = R_SKIP;
+	h->block_open = false;
+	h->desync = true;
+	h->in_payload = false;
+	h->hdr_have = 0;
+}
+
+/*
+ * captured bytes in order; a frame header that cannot be one (as http2.c
+ * judges it) loses the framing, and the rest of the record, not followed,
+ * is masked whole
+ */
+static void captured(struct scrub_h2 *h, uint8_t *p, size_t n)
 {
 	size_t i = 0, k;
 
@@ -584,6 +601,12 @@ static size_t captured(struct scrub_h2 *h, uint8_t *p, size_t n)
 			i += k;
 		} else if (!h->in_payload) {
 			h->hdr[h->hdr_have++] = p[i++];
+			if (h->hdr_have == FRAME_HDR && !http2_frame_plausible(h->hdr, false)) {
+				framing_lost(h);
+				memset(p + i, 'x', n - i);
+				h->masked += n - i;
+				return;
+			}
 			if (h->hdr_have == FRAME_HDR)
 				frame_begin(h);
 		} else {
@@ -592,7 +615,6 @@ static size_t captured(struct scrub_h2 *h, uint8_t *p, size_t n)
 		if (h->in_payload && h->fpos == h->flen)
 			frame_end(h);
 	}
-	return i;
 }
 
 /* n bytes not captured */
@@ -614,15 +636,8 @@ static void uncaptured(struct scrub_h2 *h, uint64_t n)
 		if (h->fpos == h->flen)
 			frame_end(h);
 	}
-	if (n) { /* a frame header was not seen: so neither were the blocks after it */
-		if (!h->desync)
-			table_lose(h);
-		h->rstate = R_SKIP;
-		h->block_open = false;
-		h->desync = true;
-		h->in_payload = false;
-		h->hdr_have = 0;
-	}
+	if (n) /* a frame header was not seen: so neither were the blocks after it */
+		framing_lost(h);
 }
 
 size_t scrub_h2_feed(struct scrub_h2 *h, uint8_t *p, size_t cap, uint64_t ret)
