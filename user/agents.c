@@ -38,11 +38,15 @@ struct agent {
 	char *name;
 	struct pattern *pats;
 	size_t n_pats;
+	uint64_t renamed;      /* the table's renames when it got its name; 0: never renamed */
 };
 
 struct agents {
 	struct agent *v;
 	size_t n, cap;
+	uint64_t renames;      /* names recycled, ever (carried over by agents_rebase) */
+	uint64_t refused;      /* launched names refused: every recyclable one in use */
+	uint32_t cursor;       /* where the next recycling looks first */
 };
 
 /* the built-in agents; README.md "Agents recognised" lists them */
@@ -144,14 +148,92 @@ bool agents_forget_newest(struct agents *a, uint32_t id)
 	return true;
 }
 
+/* names without patterns: launched (or an earlier run's) */
+static size_t bare_names(const struct agents *a)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < a->n; i++)
+		n += !a->v[i].n_pats;
+	return n;
+}
+
+int agents_rename(struct agents *a, uint32_t id, const char *name)
+{
+	char *copy;
+
+	if (id >= a->n || a->v[id].n_pats || !name_ok(name) ||
+	    (find(a, name) != AM_AGENT_NONE && find(a, name) != id))
+		return -EINVAL;
+	if (!(copy = strdup(name)))
+		return -ENOMEM;
+	free(a->v[id].name);
+	a->v[id].name = copy;
+	a->v[id].renamed = ++a->renames;
+	return 0;
+}
+
+uint32_t agents_intern_launched(struct agents *a, const char *name, size_t max,
+				bool (*busy)(void *arg, uint32_t id), void *arg)
+{
+	uint32_t id = name_ok(name) ? find(a, name) : AM_AGENT_NONE;
+
+	if (id != AM_AGENT_NONE || !name_ok(name) || bare_names(a) < max)
+		return id != AM_AGENT_NONE ? id : agents_intern(a, name);
+	for (size_t k = 0; k < a->n; k++) {
+		id = (uint32_t)((a->cursor + k) % a->n);
+		if (a->v[id].n_pats || busy(arg, id))
+			continue;
+		if (agents_rename(a, id, name))
+			return AM_AGENT_NONE;
+		a->cursor = id + 1;
+		return id;
+	}
+	a->refused++;
+	return AM_AGENT_NONE;
+}
+
+uint64_t agents_renames(const struct agents *a)
+{
+	return a ? a->renames : 0;
+}
+
+uint64_t agents_renamed(const struct agents *a, uint32_t id)
+{
+	return a && id < a->n ? a->v[id].renamed : 0;
+}
+
+int agents_each_new(const struct agents *a, uint32_t *count, uint64_t *renames,
+		    int (*fn)(void *arg, uint32_t id, const char *name), void *arg)
+{
+	int ret = 0, r;
+
+	for (uint32_t id = 0; a && id < a->n; id++) {
+		if (id < *count && a->v[id].renamed <= *renames)
+			continue;
+		if ((r = fn(arg, id, a->v[id].name)) && !ret)
+			ret = r;
+	}
+	*count = a ? (uint32_t)a->n : 0;
+	*renames = agents_renames(a);
+	return ret;
+}
+
+uint64_t agents_refused(const struct agents *a)
+{
+	return a ? a->refused : 0;
+}
+
 int agents_rebase(struct agents *a, const struct agents *old)
 {
-	struct agents t = { 0 };
+	struct agents t = { .renames = old->renames, .refused = old->refused };
 	uint32_t id;
 
-	for (size_t i = 0; i < old->n; i++)
+	for (size_t i = 0; i < old->n; i++) {
 		if (agents_intern(&t, old->v[i].name) == AM_AGENT_NONE)
 			goto fail;
+		t.v[i].renamed = old->v[i].renamed;
+	}
 	for (size_t i = 0; i < a->n; i++) {
 		id = agents_intern(&t, a->v[i].name);
 		if (id == AM_AGENT_NONE)

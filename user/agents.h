@@ -47,6 +47,32 @@ int agents_add_pattern(struct agents *a, const char *name, const char *pattern);
 /* id forgotten when it is the newest name and has no patterns (a launch that
  * did not tag anything); true when it was */
 bool agents_forget_newest(struct agents *a, uint32_t id);
+/*
+ * agents_intern_launched - the id of name for a launch (`agentmon launch
+ * --agent NAME`): found; else added while fewer than max names have no
+ * patterns; else a name without patterns that no live process uses
+ * (busy(arg, id) false) is given to it (recycled: the id keeps its number,
+ * agents_renames counts it).  AM_AGENT_NONE when every such name is in use
+ * (counted, agents_refused), on ENOMEM or for a bad name.
+ */
+uint32_t agents_intern_launched(struct agents *a, const char *name, size_t max,
+				bool (*busy)(void *arg, uint32_t id), void *arg);
+/* names without patterns a launch may add before they are recycled */
+#define AGENTS_LAUNCHED_MAX 64
+/* id (without patterns) renamed to name, which no other id has: 0, -EINVAL or -ENOMEM */
+int agents_rename(struct agents *a, uint32_t id, const char *name);
+/* names recycled ever; the value of that count when id got its name (0: never renamed) */
+uint64_t agents_renames(const struct agents *a);
+uint64_t agents_renamed(const struct agents *a, uint32_t id);
+/*
+ * agents_each_new - fn(arg, id, name) for every id at or past *count and
+ * every id renamed since *renames (a trace or a pinned map that holds the
+ * names); both brought up to date.  The first error fn returns (it goes on).
+ */
+int agents_each_new(const struct agents *a, uint32_t *count, uint64_t *renames,
+		    int (*fn)(void *arg, uint32_t id, const char *name), void *arg);
+/* launches refused because every recyclable name was in use */
+uint64_t agents_refused(const struct agents *a);
 /* name of id, or NULL */
 const char *agents_name(const struct agents *a, uint32_t id);
 size_t agents_count(const struct agents *a);

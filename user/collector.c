@@ -42,6 +42,7 @@ struct collector {
 	struct control ctl;
 	struct recorder *rec;        /* NULL: not recording */
 	uint32_t agents_recorded;    /* agent ids the trace has names for */
+	uint64_t renames_recorded;   /* the agent table's renames the trace has */
 	uint64_t drops_seen;
 	uint64_t tags_lost_seen;     /* the kernel's AM_FAULT_TAG_FULL count last read */
 	uint64_t tag_writes_failed;  /* loader_tag failures (status) */
@@ -59,8 +60,6 @@ struct collector {
 	struct export *export;       /* export.nats: NULL when off (a reload's change
 				      * takes effect at restart) */
 };
-
-static void record_agents(struct collector *c);
 
 /* ---- the agent hooks: attached while an agent lives ---- */
 
@@ -111,7 +110,7 @@ static void save_agents(struct collector *c)
 {
 	int ret;
 
-	record_agents(c);
+	recorder_agents(c->rec, c->policy->agents, &c->agents_recorded, &c->renames_recorded);
 	if ((ret = tagstore_save_names(&c->tags, c->policy->agents)))
 		am_warn("cannot pin the agent names: %s; after a restart the tags of the "
 			"agents added since are named '" TAGSTORE_UNKNOWN "'", strerror(-ret));
@@ -411,14 +410,6 @@ static int load_policy(struct collector *c)
 
 /* ---- recording ---- */
 
-/* names of agent ids the trace does not have yet (launch, reload add some) */
-static void record_agents(struct collector *c)
-{
-	for (; c->agents_recorded < agents_count(c->policy->agents); c->agents_recorded++)
-		recorder_agent(c->rec, c->agents_recorded,
-			       agents_name(c->policy->agents, c->agents_recorded));
-}
-
 static int snapshot_proc(struct proc_info *pi, void *arg)
 {
 	if (pi->agent_id != AM_AGENT_NONE) /* others' exe and cwd stay out of traces */
@@ -434,6 +425,7 @@ static void record_snapshot(struct recorder *r, void *arg)
 	for (uint32_t id = 0; id < agents_count(c->policy->agents); id++)
 		recorder_agent(r, id, agents_name(c->policy->agents, id));
 	c->agents_recorded = (uint32_t)agents_count(c->policy->agents);
+	c->renames_recorded = agents_renames(c->policy->agents);
 	proc_cache_each(pipeline_cache(c->pl), snapshot_proc, r);
 }
 
@@ -477,7 +469,7 @@ static void record_step(struct collector *c, uint64_t boot_ns, uint64_t wall_ns)
 
 	if (!c->rec)
 		return;
-	record_agents(c);
+	recorder_agents(c->rec, c->policy->agents, &c->agents_recorded, &c->renames_recorded);
 	ret = recorder_tick(c->rec, boot_ns, wall_ns, err, sizeof(err));
 	if (ret < 0) {
 		snprintf(summary, sizeof(summary), "trace recording stopped: %s; events and "

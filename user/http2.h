@@ -111,14 +111,14 @@ struct http2_totals {
 };
 void http2_totals(struct http2_totals *t);
 
-/*
- * could these 9 bytes be a frame header?  strict: known types only.  The
- * parser loses its framing at a header that is not; the trace scrubber
- * (scrub_h2.c) asks the same so that both stay in step.
- */
-bool http2_frame_plausible(const uint8_t *h, bool strict);
-
 /* does buf start with the client preface (or as much of it as len holds)? */
 bool http2_is_preface(const uint8_t *buf, size_t len);
+
+/*
+ * could these 9 bytes be a frame header (its length, type, stream id and
+ * flags fit)?  strict: known types only, reserved bit clear, at most 1 MiB:
+ * where a reader that lost the framing starts again
+ */
+bool http2_frame_plausible(const uint8_t *h, bool strict);
 
 #endif

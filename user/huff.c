@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* huff.c - the HPACK Huffman code, see huff.h. */
 #include <stdbool.h>
+#include <string.h>
 
 #include "huff.h"
 
@@ -37,13 +38,34 @@ static struct {
 	int16_t mask[HUFF_MAX_LEN + 1];    /* the mask symbol of each length */
 } t;
 
-/* a symbol of each length that masks: 'x', 'X', '-', '0' first, else the first one */
+/*
+ * how well sym masks (lower is better): a letter or digit, other printable
+ * ASCII that no URL or header syntax gives a meaning, an octet over 0x7f,
+ * the rest (controls, separators)
+ */
+static unsigned mask_rank(unsigned sym)
+{
+	if ((sym >= 'a' && sym <= 'z') || (sym >= 'A' && sym <= 'Z') || (sym >= '0' && sym <= '9'))
+		return 0;
+	if (sym > 0x20 && sym < 0x7f && !strchr("#&;=?%/\\\",+ :@[]", (int)sym))
+		return 1;
+	return sym >= 0x80 && sym < HUFF_EOS ? 2 : 3;
+}
+
+/* a symbol of each length that masks: 'x', 'X', '-', '0' first, else the best ranked */
 static void build_masks(void)
 {
 	static const char pref[] = "xX-0";
 
-	for (unsigned l = 0; l <= HUFF_MAX_LEN; l++)
-		t.mask[l] = t.count[l] && t.sorted[t.offset[l]] != HUFF_EOS ? t.sorted[t.offset[l]] : -1;
+	for (unsigned l = 0; l <= HUFF_MAX_LEN; l++) {
+		t.mask[l] = -1;
+		for (unsigned i = 0; i < t.count[l]; i++) {
+			unsigned s = t.sorted[t.offset[l] + i];
+
+			if (s != HUFF_EOS && (t.mask[l] < 0 || mask_rank(s) < mask_rank((unsigned)t.mask[l])))
+				t.mask[l] = (int16_t)s;
+		}
+	}
 	for (const char *c = pref; *c; c++)
 		t.mask[lens[(uint8_t)*c]] = (uint8_t)*c;
 }
@@ -123,6 +145,27 @@ int huff_mask_of_len(unsigned len)
 	if (!t.built)
 		build();
 	return len <= HUFF_MAX_LEN ? t.mask[len] : -1;
+}
+
+int huff_other_of_prefix(unsigned sym, unsigned keep)
+{
+	unsigned len = sym < SYMS ? lens[sym] : 0, drop;
+	int best = -1;
+
+	if (!t.built)
+		build();
+	if (!len || keep >= len)
+		return -1;
+	drop = len - keep;
+	for (unsigned i = 0; i < t.count[len]; i++) {
+		unsigned s = t.sorted[t.offset[len] + i];
+
+		if (s == sym || s == HUFF_EOS || t.code[s] >> drop != t.code[sym] >> drop)
+			continue;
+		if (best < 0 || mask_rank(s) < mask_rank((unsigned)best))
+			best = (int)s;
+	}
+	return best;
 }
 
 /* the longest length with a mask symbol, at most max (at least 8) */

@@ -33,6 +33,14 @@ long huff_count(const uint8_t *p, size_t n);
 int huff_mask_of_len(unsigned len);
 
 /*
+ * another symbol than sym whose code has sym's length and sym's first keep
+ * bits (a letter or digit when one has, else printable, never a separator
+ * when another will do), -1 if none: what a symbol cut by a
+ * record boundary can become when its first bits are stored already
+ */
+int huff_other_of_prefix(unsigned sym, unsigned keep);
+
+/*
  * out[0..n) rewritten as a valid string of exactly count mask symbols,
  * 'x' where the length allows; 0, or -1 when no such string exists
  */

@@ -96,6 +96,42 @@ static int tag_peer(struct tagger *tg, const struct control_peer *peer, uint32_t
 	return -ESRCH;
 }
 
+/* the agent ids live processes use (alive by kill(2): an exit not read yet does not count) */
+struct in_use {
+	uint8_t *used;
+	size_t n;
+};
+
+static int mark_used(struct proc_info *p, void *arg)
+{
+	struct in_use *u = arg;
+
+	if (p->agent_id < u->n && !(kill((pid_t)p->pid, 0) && errno == ESRCH))
+		u->used[p->agent_id] = 1;
+	return 0;
+}
+
+static bool id_busy(void *arg, uint32_t id)
+{
+	const struct in_use *u = arg;
+
+	return !u->used || id >= u->n || u->used[id];
+}
+
+/* name's id for a launch: the table bounded, names of no live process recycled */
+static uint32_t launch_id(struct agents *agents, struct tagger *tg, const char *name)
+{
+	struct in_use u = { .n = agents_count(agents) };
+	uint32_t id;
+
+	u.used = calloc(u.n ? u.n : 1, 1);
+	if (u.used && tg->cache)
+		proc_cache_each(tg->cache, mark_used, &u);
+	id = agents_intern_launched(agents, name, AGENTS_LAUNCHED_MAX, id_busy, &u);
+	free(u.used);
+	return id;
+}
+
 int launch_serve(struct agents *agents, struct tagger *tg, const struct control_peer *peer,
 		 const char *line, char *reply, size_t len)
 {
@@ -103,6 +139,7 @@ int launch_serve(struct agents *agents, struct tagger *tg, const struct control_
 	pid_t pid = peer->cred.pid;
 	char other[AM_NAME_MAX];
 	size_t new_name;
+	uint64_t refused;
 	uint32_t id;
 	int ret;
 
@@ -129,8 +166,13 @@ int launch_serve(struct agents *agents, struct tagger *tg, const struct control_
 		return 0;
 	}
 	new_name = agents_count(agents);
-	if ((id = agents_intern(agents, name)) == AM_AGENT_NONE) {
-		snprintf(reply, len, "error cannot tag pid %d", (int)pid);
+	refused = agents_refused(agents);
+	if ((id = launch_id(agents, tg, name)) == AM_AGENT_NONE) {
+		if (agents_refused(agents) != refused)
+			snprintf(reply, len, "error too many agent names in use (%d launched names, "
+				 "each with a live process)", AGENTS_LAUNCHED_MAX);
+		else
+			snprintf(reply, len, "error cannot tag pid %d", (int)pid);
 		return 0;
 	}
 	if ((ret = tag_peer(tg, peer, id)) < 0) {

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "../bpf/agentmon.h"
+#include "agents.h"
 #include "common.h"
 #include "record.h"
 #include "scrub.h"
@@ -288,6 +289,19 @@ void recorder_agent(struct recorder *r, uint32_t id, const char *name)
 		added(r, trace_block_add_agent(&r->cur, id, name, NULL, 0), false);
 }
 
+static int agent_added(void *r, uint32_t id, const char *name)
+{
+	recorder_agent(r, id, name);
+	return 0;
+}
+
+void recorder_agents(struct recorder *r, const struct agents *a, uint32_t *count,
+		     uint64_t *renames)
+{
+	if (r)
+		agents_each_new(a, count, renames, agent_added, r);
+}
+
 void recorder_proc(struct recorder *r, const struct proc_info *pi)
 {
 	struct trace_proc_view v = {
@@ -424,6 +438,9 @@ void recorder_status(struct recorder *r, struct record_status *st)
 	st->masked = r->scrub.masked; /* the pipeline's thread, as status */
 	st->scrub_evicted = r->scrub.evicted;
 	st->scrub_h2_lost = r->scrub.h2_lost;
+	st->scrub_h2_resumed = r->scrub.h2_resumed;
+	st->scrub_h2_cut_kept = r->scrub.h2_cut_kept;
+	st->scrub_h2_as_text = r->scrub.h2_forgotten + r->scrub.h2_nomem;
 }
 
 /* ---- set-up ---- */

@@ -62,6 +62,9 @@ struct record_status {
 	uint64_t masked;           /* secret bytes masked before recording (scrub.h) */
 	uint64_t scrub_evicted;    /* streams whose masking state was forgotten */
 	uint64_t scrub_h2_lost;    /* HTTP/2 header tables lost: their names masked */
+	uint64_t scrub_h2_resumed; /* HTTP/2 streams met mid-way (preface missed, evicted) */
+	uint64_t scrub_h2_cut_kept; /* secret Huffman symbols a record cut, kept */
+	uint64_t scrub_h2_as_text; /* HTTP/2 streams that may be read as text (bounds, memory) */
 };
 
 /*
@@ -78,6 +81,11 @@ void recorder_free(struct recorder *r);
  * kernel record is stored scrubbed (scrub.h): secrets masked first */
 void recorder_record(struct recorder *r, const void *data, size_t size);
 void recorder_agent(struct recorder *r, uint32_t id, const char *name);
+/* the names of agent ids past *count or renamed since *renames (launch, reload add
+ * some, a launch recycles some); both brought up to date (agents_each_new) */
+struct agents;
+void recorder_agents(struct recorder *r, const struct agents *a, uint32_t *count,
+		     uint64_t *renames);
 void recorder_proc(struct recorder *r, const struct proc_info *pi);
 void recorder_tag(struct recorder *r, uint32_t tgid, uint32_t agent_pid, uint32_t agent_id);
 void recorder_drop(struct recorder *r, uint64_t boot_ns, uint64_t lost);

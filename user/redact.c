@@ -15,6 +15,7 @@
 
 #define SCHEME_MAX 16   /* longest auth scheme kept ("Bearer", "Negotiate") */
 #define PNAME_MAX  64   /* query parameter name bytes compared */
+#define FIELD_NAME_MAX 64 /* longest JSON member or form field name looked at */
 
 struct rbuf {
 	char *p;
@@ -179,7 +180,7 @@ size_t redact_query(const char *path, size_t len, char *out, size_t outsz)
 
 /* ---- key shapes ---- */
 
-enum { CS_ALNUM = 1, CS_UNDER = 2, CS_DASH = 4, CS_UPPER = 8 };
+enum { CS_ALNUM = 1, CS_UNDER = 2, CS_DASH = 4, CS_UPPER = 8, CS_JWT = 16 };
 
 struct key_shape {
 	const char *prefix;
@@ -201,12 +202,16 @@ static const struct key_shape shapes[] = {
 	{ "glpat-", CS_ALNUM | CS_UNDER | CS_DASH, 20 },
 	{ "AKIA", CS_UPPER, 16 }, { "ASIA", CS_UPPER, 16 },
 	{ "AIza", CS_ALNUM | CS_UNDER | CS_DASH, 30 },
+	/* a JSON Web Token: three base64url parts, the first a JSON object ('{"') */
+	{ "eyJ", CS_JWT, 10 },
 };
 
 static bool in_cs(char c, unsigned cs)
 {
 	bool digit = c >= '0' && c <= '9', upper = c >= 'A' && c <= 'Z';
 
+	if (cs & CS_JWT)
+		return c == '.' || in_cs(c, CS_ALNUM | CS_UNDER | CS_DASH);
 	if (cs & CS_UPPER)
 		return digit || upper;
 	return ((cs & CS_ALNUM) && (digit || upper || (c >= 'a' && c <= 'z'))) ||
@@ -216,6 +221,35 @@ static bool in_cs(char c, unsigned cs)
 static bool is_word(char c)
 {
 	return in_cs(c, CS_ALNUM | CS_UNDER);
+}
+
+/* the dots of a JWT's parts in s[0..k), -1 when an empty part (but the last) or a fourth */
+static int jwt_dots(const char *s, size_t k)
+{
+	int dots = 0;
+
+	for (size_t i = 0; i < k; i++)
+		if (s[i] == '.' && (++dots > 2 || i == 0 || s[i - 1] == '.'))
+			return -1;
+	return dots;
+}
+
+/*
+ * a JWT's length in s[0..k) (k: the run of its characters, n: the buffer's):
+ * three parts (the signature may be empty), a sentence's dots after it left
+ * out; k when the end of the buffer cuts it; 0 when it is not one
+ */
+static size_t jwt_len(const char *s, size_t k, size_t n)
+{
+	size_t end = k;
+
+	if (jwt_dots(s, k) == 2)
+		return k;
+	while (end > 0 && s[end - 1] == '.')
+		end--;
+	if (end < k && jwt_dots(s, end) == 2)
+		return end;
+	return k == n && jwt_dots(s, k) >= 0 ? k : 0;
 }
 
 /* a key starting at s: its total length and its shape, else 0 */
@@ -228,6 +262,8 @@ static size_t key_at(const char *s, size_t n, const struct key_shape **shape)
 			continue;
 		while (k < n && in_cs(s[k], shapes[i].cs))
 			k++;
+		if ((shapes[i].cs & CS_JWT) && !(k = jwt_len(s, k, n)))
+			continue;
 		/* a key cut by the end of the buffer counts from REDACTED's length */
 		if (k - pl < shapes[i].min && (k < n || k - pl < strlen(REDACTED)))
 			continue;
@@ -237,12 +273,74 @@ static size_t key_at(const char *s, size_t n, const struct key_shape **shape)
 	return 0;
 }
 
-/* s with keys replaced, appended to o (o->p may be s: see the top) */
+/* ---- secret fields ---- */
+
+/* where a JSON string that starts at s[0..q) (q: 1 for '"', 2 for an escaped '\\"') ends */
+static size_t string_end(const char *s, size_t n, size_t q)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (q == 2 ? s[i] == '\\' && i + 1 < n && s[i + 1] == '"' : s[i] == '"')
+			return i;
+		if (q == 1 && s[i] == '\\')
+			i++;
+	}
+	return n; /* cut by the buffer: all of it */
+}
+
+/* a JSON member "name": "value" (or escaped inside a string) with a secret name at s */
+static bool json_field_at(const char *s, size_t n, size_t *vs, size_t *ve)
+{
+	size_t q = s[0] == '"' ? 1 : n > 1 && s[0] == '\\' && s[1] == '"' ? 2 : 0, i, name;
+
+	if (!q)
+		return false;
+	for (i = q; i < n && i - q <= FIELD_NAME_MAX && s[i] != '"' && s[i] != '\\'; i++)
+		;
+	name = i - q;
+	if (!name || name > FIELD_NAME_MAX || i + q > n || (q == 2 ? s[i] != '\\' : s[i] != '"') ||
+	    !redact_header_is_secret(s + q, name))
+		return false;
+	for (i += q; i < n && (s[i] == ' ' || s[i] == '\t'); i++)
+		;
+	if (i >= n || s[i++] != ':')
+		return false;
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (i + q > n || (q == 2 ? s[i] != '\\' || s[i + 1] != '"' : s[i] != '"'))
+		return false;
+	*vs = i + q;
+	*ve = *vs + string_end(s + *vs, n - *vs, q);
+	return *ve > *vs;
+}
+
+/* a form field (or query parameter in free text) name=value with a secret name at s */
+static bool form_field_at(const char *s, size_t n, size_t *vs, size_t *ve)
+{
+	size_t i;
+
+	for (i = 0; i < n && i <= FIELD_NAME_MAX && (is_word(s[i]) || (s[i] && strchr(".-%", s[i]))); i++)
+		;
+	if (!i || i > FIELD_NAME_MAX || i >= n || s[i] != '=' || !redact_param_is_secret(s, i))
+		return false;
+	*vs = i + 1;
+	for (*ve = *vs; *ve < n && !strchr("&# \t\r\n\"'<>;,\\", s[*ve]); (*ve)++)
+		;
+	return *ve > *vs;
+}
+
+/* a secret field whose value starts at s + *vs and ends at s + *ve (prev: the byte before s) */
+static bool field_at(const char *s, size_t n, char prev, size_t *vs, size_t *ve)
+{
+	return json_field_at(s, n, vs, ve) ||
+	       (strchr("&?; \t\r\n", prev) && form_field_at(s, n, vs, ve));
+}
+
+/* s with keys and secret fields replaced, appended to o (o->p may be s: see the top) */
 static void put_keys(struct rbuf *o, const char *s, size_t len)
 {
 	const struct key_shape *shape;
 	char prev = ' ';
-	size_t i = 0, k;
+	size_t i = 0, k, vs, ve;
 
 	while (i < len) {
 		if (!is_word(prev) && (k = key_at(s + i, len - i, &shape))) {
@@ -252,24 +350,50 @@ static void put_keys(struct rbuf *o, const char *s, size_t len)
 			i += k;
 			continue;
 		}
+		if (field_at(s + i, len - i, prev, &vs, &ve)) {
+			prev = s[i + ve - 1];
+			put(o, s + i, vs);
+			put(o, REDACTED, strlen(REDACTED));
+			i += ve;
+			continue;
+		}
 		prev = s[i];
 		put(o, s + i, 1);
 		i++;
 	}
 }
 
+/* s[0..n) masked with c, the dots of a JWT kept; bytes masked */
+static size_t mask_run(char *s, size_t n, char c)
+{
+	size_t masked = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != '.') {
+			s[i] = c;
+			masked++;
+		}
+	return masked;
+}
+
 size_t redact_keys_mask(char *s, size_t len)
 {
 	const struct key_shape *shape;
 	char prev = ' ';
-	size_t i = 0, k, masked = 0;
+	size_t i = 0, k, masked = 0, vs, ve;
 
 	while (i < len) {
 		if (!is_word(prev) && (k = key_at(s + i, len - i, &shape))) {
 			prev = s[i + k - 1];
-			memset(s + i + strlen(shape->prefix), 'X', k - strlen(shape->prefix));
-			masked += k - strlen(shape->prefix);
+			masked += mask_run(s + i + strlen(shape->prefix), k - strlen(shape->prefix), 'X');
 			i += k;
+			continue;
+		}
+		if (field_at(s + i, len - i, prev, &vs, &ve)) {
+			memset(s + i + vs, 'x', ve - vs);
+			masked += ve - vs;
+			prev = 'x';
+			i += ve;
 			continue;
 		}
 		prev = s[i++];

@@ -131,9 +131,15 @@ static void apply_tag(struct replay *rp, const struct trace_tag *t)
 	}
 }
 
+/* an agent's name: interned; or its id's launched name recycled (renamed) by the live run */
 static void apply_agent(struct replay *rp, const struct trace_agent_view *a)
 {
-	uint32_t id = agents_intern(rp->agents, a->name);
+	const char *now = agents_name(rp->agents, a->id);
+	uint32_t id;
+
+	if (now && strcmp(now, a->name) && !agents_rename(rp->agents, a->id, a->name))
+		return;
+	id = agents_intern(rp->agents, a->name);
 
 	if (id != a->id && rp->skipped++ < BAD_WARN_MAX)
 		am_warn("replay: agent '%s' is id %u in the trace but %u here: its events may "

@@ -22,7 +22,12 @@ int scrub_init(struct scrub *s)
 {
 	memset(s, 0, sizeof(*s) - sizeof(s->buf));
 	s->streams = calloc(SCRUB_STREAMS, sizeof(*s->streams));
-	return s->streams ? 0 : -ENOMEM;
+	s->gone = calloc(SCRUB_STREAMS, sizeof(*s->gone));
+	if (!s->streams || !s->gone) {
+		scrub_release(s);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void scrub_release(struct scrub *s)
@@ -30,7 +35,9 @@ void scrub_release(struct scrub *s)
 	for (size_t i = 0; s->streams && i < SCRUB_STREAMS; i++)
 		scrub_h2_free(s->streams[i].h2);
 	free(s->streams);
+	free(s->gone);
 	s->streams = NULL;
+	s->gone = NULL;
 }
 
 /* a byte of an HTTP token (RFC 9110): what a header name is made of */
@@ -151,7 +158,7 @@ static size_t stream_base(uint32_t pid, uint8_t source, uint64_t sock_id, uint32
 	return stream_hash(pid, source, sock_id, fd) & (SCRUB_STREAMS - 1);
 }
 
-static struct scrub_stream *stream_find(struct scrub *s, uint32_t pid, uint8_t source,
+static struct scrub_stream *stream_find(const struct scrub *s, uint32_t pid, uint8_t source,
 					uint64_t sock_id, uint32_t fd)
 {
 	size_t base = stream_base(pid, source, sock_id, fd);
@@ -165,7 +172,59 @@ static struct scrub_stream *stream_find(struct scrub *s, uint32_t pid, uint8_t s
 	return NULL;
 }
 
-/* the state of one stream: found, or a slot taken (the least recently used of its ways) */
+bool scrub_kept(const struct scrub *s, uint32_t pid, uint8_t source, uint64_t sock_id,
+		uint32_t fd)
+{
+	return stream_find(s, pid, source, sock_id, fd) != NULL;
+}
+
+/* a stream's key in the set of forgotten HTTP/2 streams (never 0) */
+static uint64_t gone_key(uint32_t pid, uint8_t source, uint64_t sock_id, uint32_t fd)
+{
+	return stream_hash(pid, source, sock_id, fd) | 1;
+}
+
+/* where key is in the forgotten set, or NULL; or, with take, where it goes */
+static uint64_t *gone_slot(struct scrub *s, uint64_t key, bool take)
+{
+	uint64_t *slot = NULL;
+
+	for (size_t w = 0; w < SCRUB_WAYS; w++) {
+		uint64_t *g = &s->gone[(key + w) & (SCRUB_STREAMS - 1)];
+
+		if (*g == key)
+			return g;
+		if (take && (!slot || (*slot && !*g)))
+			slot = g;
+	}
+	return slot;
+}
+
+/* an HTTP/2 stream's state is dropped: the stream is remembered as HTTP/2 */
+static void gone_add(struct scrub *s, const struct scrub_stream *st)
+{
+	uint64_t *g = gone_slot(s, gone_key(st->pid, st->source, st->sock_id, st->fd), true);
+
+	if (*g && *g != gone_key(st->pid, st->source, st->sock_id, st->fd))
+		s->h2_forgotten++; /* the way's first one: that stream now reads as it begins */
+	*g = gone_key(st->pid, st->source, st->sock_id, st->fd);
+}
+
+/* was this stream HTTP/2 before its state was dropped?  (forgotten by the set then) */
+static bool gone_take(struct scrub *s, uint32_t pid, uint8_t source, uint64_t sock_id,
+		      uint32_t fd, bool forget)
+{
+	uint64_t *g = gone_slot(s, gone_key(pid, source, sock_id, fd), false);
+
+	if (g && forget)
+		*g = 0;
+	return g != NULL;
+}
+
+/*
+ * the state of one stream: found, or a slot taken (the least recently used
+ * of its ways, a text stream before an HTTP/2 one, which is remembered)
+ */
 static struct scrub_stream *stream_get(struct scrub *s, const struct event *ev)
 {
 	const struct event_data *d = &ev->data;
@@ -176,11 +235,13 @@ static struct scrub_stream *stream_get(struct scrub *s, const struct event *ev)
 		return st;
 	for (size_t w = 0; w < SCRUB_WAYS; w++) {
 		st = &s->streams[(base + w) & (SCRUB_STREAMS - 1)];
-		if (!old || st->used < old->used)
+		if (!old || (!!st->h2 == !!old->h2 ? st->used < old->used : !st->h2))
 			old = st;
 	}
 	if (old->used)
 		s->evicted++;
+	if (old->h2)
+		gone_add(s, old);
 	scrub_h2_free(old->h2);
 	memset(old, 0, sizeof(*old));
 	old->pid = ev->pid;
@@ -190,28 +251,62 @@ static struct scrub_stream *stream_get(struct scrub *s, const struct event *ev)
 	return old;
 }
 
+/* the client writes of the connection a TLS read stream belongs to are HTTP/2 */
+static bool writes_h2(struct scrub *s, const struct scrub_stream *st)
+{
+	const struct scrub_stream *tx;
+
+	if (st->source != AM_DATA_TLS_RECV)
+		return false;
+	tx = stream_find(s, st->pid, AM_DATA_TLS_SEND, st->sock_id, st->fd);
+	return tx ? tx->h2 != NULL
+		  : gone_take(s, st->pid, AM_DATA_TLS_SEND, st->sock_id, st->fd, false);
+}
+
 /*
  * a stream's first record: HTTP/2 when it is a client's preface, or what the
- * client read on a connection whose writes are HTTP/2
+ * client read on a connection whose writes are HTTP/2; HTTP/2 met mid-way
+ * (a stream whose state was dropped, or whose first record seen is frames:
+ * its preface missed) goes on as HTTP/2 with its start unknown (counted)
  */
 static void stream_begin(struct scrub *s, struct scrub_stream *st, const uint8_t *p, size_t n)
 {
-	const struct scrub_stream *tx;
 	bool send = st->source == AM_DATA_SOCK_SEND || st->source == AM_DATA_TLS_SEND;
 
 	st->begun = true;
-	if (send && n >= 4 && http2_is_preface(p, n))
+	if (send && n >= 4 && http2_is_preface(p, n)) {
 		st->h2 = scrub_h2_new(true, &s->h2_held);
-	else if (st->source == AM_DATA_TLS_RECV &&
-		 (tx = stream_find(s, st->pid, AM_DATA_TLS_SEND, st->sock_id, st->fd)) && tx->h2)
+	} else if (writes_h2(s, st) && n && p[0] == 0) {
 		st->h2 = scrub_h2_new(false, &s->h2_held);
+	} else if (gone_take(s, st->pid, st->source, st->sock_id, st->fd, true) ||
+		   writes_h2(s, st) || scrub_h2_frames_plausible(p, n)) {
+		st->h2 = scrub_h2_resume(&s->h2_held);
+		s->h2_resumed += st->h2 != NULL;
+	} else {
+		st->unknown = !n || p[0] < 'A' || p[0] > 'Z';
+		return;
+	}
+	if (!st->h2)
+		s->h2_nomem++;
 }
 
-/* a byte a key shape may hold (redact.c's shapes: letters, digits, '_', '-') */
+/* a stream that did not begin as text meets frames: HTTP/2 from here on (counted) */
+static void stream_frames(struct scrub *s, struct scrub_stream *st, const uint8_t *p, size_t n)
+{
+	if (!st->unknown || !scrub_h2_frames_plausible(p, n))
+		return;
+	st->unknown = false;
+	if (!(st->h2 = scrub_h2_resume(&s->h2_held)))
+		s->h2_nomem++;
+	else
+		s->h2_resumed++;
+}
+
+/* a byte a key shape may hold (redact.c's shapes: letters, digits, '_', '-', a JWT's '.') */
 static bool key_char(uint8_t c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       c == '_' || c == '-';
+	       c == '_' || c == '-' || c == '.';
 }
 
 /*
@@ -235,8 +330,11 @@ static size_t key_across(const struct scrub_stream *st, uint8_t *p, size_t n)
 		p[i] = (uint8_t)tmp[t + i];
 	}
 	if (i == j && (uint8_t)tmp[t + j - 1] == 'X')
-		for (; i < n && key_char(p[i]); i++, masked++)
-			p[i] = 'X';
+		for (; i < n && key_char(p[i]); i++)
+			if (p[i] != '.') {
+				p[i] = 'X';
+				masked++;
+			}
 	return masked;
 }
 
@@ -289,11 +387,14 @@ static void scrub_data(struct scrub *s, const struct event *ev, size_t off)
 	st->used = ++s->uses;
 	if (!st->begun)
 		stream_begin(s, st, p, d->cap_len);
+	else if (!st->h2)
+		stream_frames(s, st, p, d->cap_len);
 	if (st->h2) { /* binary frames: no lines */
-		uint64_t lost = scrub_h2_lost(st->h2);
+		uint64_t lost = scrub_h2_lost(st->h2), kept = scrub_h2_cut_kept(st->h2);
 
 		s->masked += scrub_h2_feed(st->h2, p, d->cap_len, d->ret > 0 ? (uint64_t)d->ret : 0);
 		s->h2_lost += scrub_h2_lost(st->h2) - lost;
+		s->h2_cut_kept += scrub_h2_cut_kept(st->h2) - kept;
 	} else {
 		s->masked += mask_lines(st, p, d->cap_len);
 	}

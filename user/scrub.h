@@ -26,6 +26,14 @@
  *  - HTTP/2 (a send stream that starts with the client preface, and the
  *    TLS reads of the same connection): scrub_h2.h, secret header values
  *    masked in the HPACK blocks so that they decode to as many octets.
+ *    A stream whose first record seen is a chain of HTTP/2 frame headers
+ *    (its preface missed: recording begun mid-connection, a lost record)
+ *    is HTTP/2 too, with its table unknown (scrub_h2_resume); so is a
+ *    stream that did not begin as text (a capital letter: a method, a
+ *    status line) at its first record that is such a chain.  A stream's
+ *    state evicted to make room (a text stream's first) is remembered as
+ *    HTTP/2 in a set of SCRUB_STREAMS keys: when it comes back it resumes
+ *    as HTTP/2, never as text (a key the set had to drop is counted).
  *
  * Library code: no printing; struct scrub is the caller's (embedded).
  */
@@ -57,6 +65,7 @@ struct scrub_stream {
 	uint8_t name_len;          /* SCRUB_NAME_MAX + 1: longer */
 	bool folded;               /* the last line was a secret header (obs-fold) */
 	bool begun;                /* a record was seen */
+	bool unknown;              /* it did not begin as text: frames may come */
 	uint8_t tail_len;
 	char tail[SCRUB_TAIL];     /* the last bytes (masked) of the last record */
 	struct scrub_h2 *h2;       /* an HTTP/2 stream's state, NULL: lines */
@@ -70,6 +79,12 @@ struct scrub {
 	uint64_t evicted;          /* streams forgotten to make room */
 	size_t h2_held;            /* bytes of the HTTP/2 streams' header tables */
 	uint64_t h2_lost;          /* times an HTTP/2 stream's header table was lost */
+	uint64_t h2_resumed;       /* HTTP/2 streams met without their start (preface
+				    * missed, state evicted): framing and table unknown */
+	uint64_t h2_forgotten;     /* evicted HTTP/2 streams the set below lost */
+	uint64_t h2_cut_kept;      /* secret Huffman symbols cut by a record, kept */
+	uint64_t h2_nomem;         /* HTTP/2 streams read as text: no memory */
+	uint64_t *gone;            /* SCRUB_STREAMS keys of evicted HTTP/2 streams */
 	uint8_t buf[SCRUB_REC_MAX];
 };
 
@@ -84,5 +99,9 @@ void scrub_release(struct scrub *s);
  * stored).
  */
 const void *scrub_record(struct scrub *s, const void *rec, size_t size, size_t *out_size);
+
+/* is the state of this stream (a data record's pid, source, socket, fd) kept? */
+bool scrub_kept(const struct scrub *s, uint32_t pid, uint8_t source, uint64_t sock_id,
+		uint32_t fd);
 
 #endif

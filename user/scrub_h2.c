@@ -25,6 +25,8 @@ enum { R_FIRST, R_INT, R_SLEN, R_STR, R_SKIP };
 enum { I_INDEX, I_SIZE, I_NAME, I_VALUE };
 /* what a representation is */
 enum { K_INDEXED, K_INCR, K_LITERAL, K_SIZE };
+/* where a :path value is: its path, a query parameter's name, a secret one's value, another's */
+enum { Q_PATH, Q_NAME, Q_SECRET, Q_VALUE };
 
 static const char *const static_names[] = {
 	":authority", ":method", ":method", ":path", ":path", ":scheme", ":scheme",
@@ -46,14 +48,14 @@ struct entry {
 	uint32_t size;
 	uint32_t name_len;
 	bool secret;
+	bool query;                /* the name is :path */
 };
 
 struct scrub_h2 {
 	size_t *held;
 	uint64_t lost;
 	/* framing */
-	uint32_t preface_left;     /* client preface octets still to come */
-	bool started;              /* a first octet was seen */
+	uint32_t preface_left;
 	uint8_t hdr[FRAME_HDR];
 	uint8_t hdr_have;
 	bool in_payload, desync, block_open;
@@ -64,8 +66,10 @@ struct scrub_h2 {
 	uint8_t rstate, kind, ifor;
 	uint32_t ival, ishift;
 	uint32_t name_len;         /* decoded */
-	bool name_known, secret;
+	bool name_known, secret, query;
 	char name[NAME_MAX_];
+	uint8_t qstate, qlen;      /* a :path value's query, and its parameter name */
+	char qname[NAME_MAX_];
 	/* string */
 	bool huff, is_value;
 	uint32_t slen, sgot, dlen;
@@ -78,6 +82,7 @@ struct scrub_h2 {
 	uint32_t ecap, ecount, ehead, tsize, tmax;
 	bool tlost;                /* entries older than those kept are unknown */
 	size_t masked;
+	uint64_t cut_kept;         /* cut symbols with no other of their length and prefix */
 };
 
 struct scrub_h2 *scrub_h2_new(bool client, size_t *held)
@@ -93,6 +98,31 @@ struct scrub_h2 *scrub_h2_new(bool client, size_t *held)
 	return h;
 }
 
+struct scrub_h2 *scrub_h2_resume(size_t *held)
+{
+	struct scrub_h2 *h = scrub_h2_new(false, held);
+
+	if (h) {
+		h->desync = true;
+		h->tlost = true;
+		h->rstate = R_SKIP;
+	}
+	return h;
+}
+
+bool scrub_h2_frames_plausible(const uint8_t *p, size_t n)
+{
+	size_t i = 0, frames = 0;
+
+	while (i + FRAME_HDR <= n && frames < 64) {
+		if (!http2_frame_plausible(p + i, true))
+			return false;
+		i += FRAME_HDR + ((size_t)p[i] << 16 | (size_t)p[i + 1] << 8 | p[i + 2]);
+		frames++;
+	}
+	return frames > 0;
+}
+
 void scrub_h2_free(struct scrub_h2 *h)
 {
 	if (!h)
@@ -105,6 +135,11 @@ void scrub_h2_free(struct scrub_h2 *h)
 uint64_t scrub_h2_lost(const struct scrub_h2 *h)
 {
 	return h->lost;
+}
+
+uint64_t scrub_h2_cut_kept(const struct scrub_h2 *h)
+{
+	return h->cut_kept;
 }
 
 /* ---- the dynamic table ------------------------------------------------ */
@@ -163,7 +198,7 @@ static void table_add(struct scrub_h2 *h, uint32_t name_len, uint32_t value_len,
 	}
 	h->ehead = (h->ehead + 1) % h->ecap;
 	h->ecount++;
-	*entry_at(h, 0) = (struct entry){ (uint32_t)size, name_len, secret };
+	*entry_at(h, 0) = (struct entry){ (uint32_t)size, name_len, secret, h->query };
 	h->tsize += (uint32_t)size;
 }
 
@@ -174,14 +209,17 @@ static void name_of_index(struct scrub_h2 *h, uint32_t i)
 	if (i >= 1 && i <= STATIC_N) {
 		h->name_len = (uint32_t)strlen(static_names[i - 1]);
 		h->secret = redact_header_is_secret(static_names[i - 1], h->name_len);
+		h->query = i == 4 || i == 5; /* :path */
 	} else if (i > STATIC_N && i - STATIC_N <= h->ecount) {
 		const struct entry *e = entry_at(h, i - STATIC_N - 1);
 
 		h->name_len = e->name_len;
 		h->secret = e->secret;
+		h->query = e->query;
 	} else {
 		h->name_known = false;
 		h->secret = true;
+		h->query = false;
 	}
 }
 
@@ -196,6 +234,31 @@ static void str_begin(struct scrub_h2 *h, bool value)
 {
 	h->is_value = value;
 	h->rstate = R_SLEN;
+	h->qstate = Q_PATH;
+	h->qlen = 0;
+}
+
+/* one decoded octet of a :path value; true when it is a secret parameter's (to be masked) */
+static bool query_octet(struct scrub_h2 *h, uint8_t c)
+{
+	if (!h->is_value || !h->query || h->secret)
+		return false;
+	if (c == '#') {
+		h->qstate = Q_VALUE; /* the fragment: never sent, nothing named */
+	} else if (c == '?' && h->qstate == Q_PATH) {
+		h->qstate = Q_NAME;
+	} else if ((c == '&' || c == ';') && h->qstate != Q_PATH) {
+		h->qstate = Q_NAME;
+		h->qlen = 0;
+	} else if (h->qstate == Q_NAME) {
+		if (c == '=')
+			h->qstate = redact_param_is_secret(h->qname, h->qlen) ? Q_SECRET : Q_VALUE;
+		else if (h->qlen < NAME_MAX_)
+			h->qname[h->qlen++] = (char)c;
+	} else { /* a NUL is kept: a reader that stops at it stops at the same place */
+		return h->qstate == Q_SECRET && c != 0;
+	}
+	return false;
 }
 
 /* a value's string ended: an entry added when asked */
@@ -220,6 +283,7 @@ static void str_done(struct scrub_h2 *h)
 	h->name_len = h->dlen;
 	h->secret = h->bad || h->dlen > NAME_MAX_ ||
 		    redact_header_is_secret(h->name, h->dlen);
+	h->query = h->dlen == 5 && !memcmp(h->name, ":path", 5);
 	str_begin(h, true);
 }
 
@@ -306,17 +370,27 @@ static void rep_first(struct scrub_h2 *h, uint8_t b)
 
 /* ---- strings ---------------------------------------------------------- */
 
-/* a symbol of len bits, ending nbits from the end of the ring, replaced by the mask of its length */
-static void symbol_mask(struct scrub_h2 *h, unsigned end, unsigned len)
+/*
+ * symbol sym, len bits ending nbits from the end of the ring, replaced by
+ * the mask of its length; when it began in an earlier record (stored
+ * already), by another symbol of its length whose code starts with the
+ * bits stored (counted in cut_kept when there is none)
+ */
+static void symbol_mask(struct scrub_h2 *h, int sym, unsigned end, unsigned len)
 {
-	int m = huff_mask_of_len(len);
-	unsigned mlen;
+	unsigned here = 0, mlen;
 	uint32_t code;
+	int m;
 
-	if (m < 0 || (end + len - 1) / 8 >= RING || !h->ring[(end + len - 1) / 8])
-		return; /* it began in an earlier record: kept */
+	while (here < len && (end + here) / 8 < RING && h->ring[(end + here) / 8])
+		here++;
+	m = here == len ? huff_mask_of_len(len) : huff_other_of_prefix((unsigned)sym, len - here);
+	if (m < 0) {
+		h->cut_kept += here < len;
+		return;
+	}
 	code = huff_code((unsigned)m, &mlen);
-	for (unsigned j = 0; j < len; j++) {
+	for (unsigned j = 0; j < here; j++) {
 		unsigned pos = end + j, bit = pos % 8;
 		uint8_t *o = h->ring[pos / 8];
 
@@ -341,8 +415,12 @@ static void huff_octet(struct scrub_h2 *h, uint8_t *p)
 			h->bad = true;
 			break;
 		}
-		if (mask)
-			symbol_mask(h, h->nbits, len);
+		if (mask) {
+			symbol_mask(h, sym, h->nbits, len);
+		} else if (query_octet(h, (uint8_t)sym)) {
+			symbol_mask(h, sym, h->nbits, len);
+			h->masked++;
+		}
 		if (!h->is_value && h->dlen < NAME_MAX_)
 			h->name[h->dlen] = (char)sym;
 		h->dlen++;
@@ -383,7 +461,7 @@ static size_t str_octets(struct scrub_h2 *h, uint8_t *p, size_t avail)
 		} else {
 			if (!h->is_value && h->dlen < NAME_MAX_)
 				h->name[h->dlen] = (char)p[i];
-			if (h->is_value && h->secret) {
+			if ((h->is_value && h->secret) || query_octet(h, p[i])) {
 				p[i] = 'x';
 				h->masked++;
 			}
@@ -440,36 +518,8 @@ static void block_lose(struct scrub_h2 *h)
 	h->rstate = R_SKIP;
 }
 
-/*
- * the framing is lost (http2.c's lose_framing): the table is unknown and
- * nothing is followed until a record starts with a plausible frame header
- */
-static void framing_lose(struct scrub_h2 *h)
+static void frame_begin(struct scrub_h2 *h)
 {
-	if (!h->desync)
-		table_lose(h);
-	h->rstate = R_SKIP;
-	h->block_open = false;
-	h->preface_left = 0;
-	h->desync = true;
-	h->in_payload = false;
-	h->hdr_have = 0;
-}
-
-/* bytes read while the framing is lost: nobody knows what they hold, so all masked */
-static void desync_mask(struct scrub_h2 *h, uint8_t *p, size_t n)
-{
-	memset(p, 'x', n);
-	h->masked += n;
-}
-
-/* the 9-byte header is in h->hdr: start the frame; false: the framing is lost */
-static bool frame_begin(struct scrub_h2 *h)
-{
-	if (!http2_frame_plausible(h->hdr, false)) {
-		framing_lose(h);
-		return false;
-	}
 	h->flen = (uint32_t)h->hdr[0] << 16 | h->hdr[1] << 8 | h->hdr[2];
 	h->ftype = h->hdr[3];
 	h->fflags = h->hdr[4];
@@ -488,7 +538,6 @@ static bool frame_begin(struct scrub_h2 *h)
 		h->pre += 5;
 	if (h->ftype == T_PUSH)
 		h->pre += 4;
-	return true;
 }
 
 static void frame_end(struct scrub_h2 *h)
@@ -524,10 +573,23 @@ static size_t payload(struct scrub_h2 *h, uint8_t *p, size_t n)
 	return take;
 }
 
+/* the framing is lost: the blocks after it are not seen, so the table is unknown */
+static void framing_lost(struct scrub_h2 *h)
+{
+	if (!h->desync)
+		table_lose(h);
+	h->rstate = R_SKIP;
+	h->block_open = false;
+	h->desync = true;
+	h->in_payload = false;
+	h->hdr_have = 0;
+}
+
 /*
  * preface octets at p (n of them): *used taken; false when they are not the
- * preface (http2.c follows nothing after: the rest is masked, the octet that
- * differs kept so that the stored bytes fail where the sent ones did)
+ * preface (http2.c follows nothing after: the framing is lost, the rest
+ * masked, the octet that differs kept so that the stored bytes fail where
+ * the sent ones did)
  */
 static bool preface_octets(struct scrub_h2 *h, uint8_t *p, size_t n, size_t *used)
 {
@@ -537,8 +599,10 @@ static bool preface_octets(struct scrub_h2 *h, uint8_t *p, size_t n, size_t *use
 	while (j < k && p[j] == want[j])
 		j++;
 	if (j < k) {
-		framing_lose(h);
-		desync_mask(h, p + j + 1, n - j - 1);
+		h->preface_left = 0;
+		framing_lost(h);
+		memset(p + j + 1, 'x', n - j - 1);
+		h->masked += n - j - 1;
 		return false;
 	}
 	h->preface_left -= (uint32_t)k;
@@ -546,35 +610,36 @@ static bool preface_octets(struct scrub_h2 *h, uint8_t *p, size_t n, size_t *use
 	return true;
 }
 
-static size_t captured(struct scrub_h2 *h, uint8_t *p, size_t n)
+/*
+ * captured bytes in order; a frame header that cannot be one (as http2.c
+ * judges it) loses the framing, and the rest of the record, not followed,
+ * is masked whole
+ */
+static void captured(struct scrub_h2 *h, uint8_t *p, size_t n)
 {
 	size_t i = 0, k;
 
-	if (!h->started && n) { /* as http2.c: a client not starting with 'P' joined late */
-		h->started = true;
-		if (p[0] != 'P')
-			h->preface_left = 0;
-	}
 	while (i < n) {
 		if (h->preface_left) {
 			if (!preface_octets(h, p + i, n - i, &k))
-				return n;
+				return;
 			i += k;
 		} else if (!h->in_payload) {
 			h->hdr[h->hdr_have++] = p[i++];
-			if (h->hdr_have == FRAME_HDR && !frame_begin(h)) {
-				/* not followed, as by http2.c; the header stays as it is, so that
-				 * the stored bytes lose the framing where the sent ones did */
-				desync_mask(h, p + i, n - i);
-				return n;
+			if (h->hdr_have == FRAME_HDR && !http2_frame_plausible(h->hdr, false)) {
+				framing_lost(h);
+				memset(p + i, 'x', n - i);
+				h->masked += n - i;
+				return;
 			}
+			if (h->hdr_have == FRAME_HDR)
+				frame_begin(h);
 		} else {
 			i += payload(h, p + i, n - i);
 		}
 		if (h->in_payload && h->fpos == h->flen)
 			frame_end(h);
 	}
-	return i;
 }
 
 /* n bytes not captured */
@@ -582,8 +647,9 @@ static void uncaptured(struct scrub_h2 *h, uint64_t n)
 {
 	uint64_t k;
 
-	if (h->preface_left) { /* the preface was not seen whole: nor the frames after it */
-		framing_lose(h);
+	if (h->preface_left) { /* the preface not seen whole: nor the frames after it */
+		h->preface_left = 0;
+		framing_lost(h);
 		return;
 	}
 	if (n && h->in_payload) {
@@ -596,7 +662,7 @@ static void uncaptured(struct scrub_h2 *h, uint64_t n)
 			frame_end(h);
 	}
 	if (n) /* a frame header was not seen: so neither were the blocks after it */
-		framing_lose(h);
+		framing_lost(h);
 }
 
 size_t scrub_h2_feed(struct scrub_h2 *h, uint8_t *p, size_t cap, uint64_t ret)
@@ -604,16 +670,16 @@ size_t scrub_h2_feed(struct scrub_h2 *h, uint8_t *p, size_t cap, uint64_t ret)
 	h->masked = 0;
 	memset(h->ring, 0, sizeof(h->ring));
 	if (h->desync) {
-		if (cap < FRAME_HDR || !http2_frame_plausible(p, true)) {
-			desync_mask(h, p, cap);
-			return h->masked;
+		if (cap < FRAME_HDR || !http2_frame_plausible(p, true)) { /* not followed: all of it masked */
+			memset(p, 'x', cap);
+			return cap;
 		}
 		h->desync = false;
 		h->block_open = false;
 		h->rstate = R_FIRST;
 	}
 	captured(h, p, cap);
-	if (ret > cap && !h->desync)
+	if (ret > cap)
 		uncaptured(h, ret - cap);
 	return h->masked;
 }

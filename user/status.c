@@ -192,8 +192,11 @@ static void text_recording(const struct status_recording *r, struct jw *out)
 		     (unsigned long long)r->pruned);
 	if (r->enabled)
 		line(out, 2, "secrets", "%llu bytes masked; %llu streams' state evicted, "
-		     "%llu HTTP/2 header tables lost", (unsigned long long)r->masked,
-		     (unsigned long long)r->scrub_evicted, (unsigned long long)r->scrub_h2_lost);
+		     "%llu HTTP/2 header tables lost, %llu HTTP/2 streams met mid-way, "
+		     "%llu cut symbols kept, %llu HTTP/2 streams maybe read as text",
+		     (unsigned long long)r->masked, (unsigned long long)r->scrub_evicted,
+		     (unsigned long long)r->scrub_h2_lost, (unsigned long long)r->scrub_h2_resumed,
+		     (unsigned long long)r->scrub_h2_cut_kept, (unsigned long long)r->scrub_h2_as_text);
 }
 
 static void text_webhooks(const struct status_webhooks *w, struct jw *out)
@@ -279,6 +282,10 @@ static void text_resources(const struct status_resources *r, struct jw *out)
 	     "%llu evicted (%llu model exchanges cut)", (unsigned long long)r->rss_bytes >> 10,
 	     (unsigned long long)r->conn_bytes >> 10, (unsigned long long)r->conn_budget >> 10,
 	     (unsigned long long)r->conn_evicted, (unsigned long long)r->llm_evicted);
+	line(out, 0, "agent names", "%llu (launched ones up to %llu, then recycled: %llu; "
+	     "%llu launches refused)", (unsigned long long)r->agent_names,
+	     (unsigned long long)r->agent_names_max, (unsigned long long)r->agent_names_recycled,
+	     (unsigned long long)r->agent_names_refused);
 }
 
 static void text_scans(const struct status_scans *c, struct jw *out)
@@ -443,6 +450,9 @@ static void json_recording(const struct status_recording *r, struct jw *w)
 	ju(w, "secrets_masked", r->masked);
 	ju(w, "scrub_evicted", r->scrub_evicted);
 	ju(w, "scrub_h2_lost", r->scrub_h2_lost);
+	ju(w, "scrub_h2_resumed", r->scrub_h2_resumed);
+	ju(w, "scrub_h2_cut_kept", r->scrub_h2_cut_kept);
+	ju(w, "scrub_h2_as_text", r->scrub_h2_as_text);
 	jw_key(w, "failed");
 	jw_bool(w, r->failed);
 	js(w, "reason", r->reason);
@@ -535,7 +545,10 @@ static void json_resources(const struct status_resources *r, struct jw *w)
 		{ "links_released", r->links_released }, { "links_refused", r->links_refused },
 		{ "rss_bytes", r->rss_bytes }, { "conn_bytes", r->conn_bytes },
 		{ "conn_budget", r->conn_budget }, { "conn_evicted", r->conn_evicted },
-		{ "llm_evicted", r->llm_evicted } };
+		{ "llm_evicted", r->llm_evicted }, { "agent_names", r->agent_names },
+		{ "agent_names_max", r->agent_names_max },
+		{ "agent_names_recycled", r->agent_names_recycled },
+		{ "agent_names_refused", r->agent_names_refused } };
 
 	jw_key(w, "resources");
 	jw_obj_begin(w);

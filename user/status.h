@@ -54,6 +54,9 @@ struct status_recording {
 	uint64_t masked;              /* secret bytes masked before recording */
 	uint64_t scrub_evicted;       /* streams whose masking state was forgotten */
 	uint64_t scrub_h2_lost;       /* HTTP/2 header tables lost (names masked since) */
+	uint64_t scrub_h2_resumed;    /* HTTP/2 streams met mid-way: read with an unknown table */
+	uint64_t scrub_h2_cut_kept;   /* secret Huffman symbols cut by a record and kept */
+	uint64_t scrub_h2_as_text;    /* HTTP/2 streams that may be read as text */
 	bool failed;                  /* recording stopped on an error */
 	char reason[640];             /* why, when failed */
 };
@@ -93,6 +96,10 @@ struct status_resources {
 	uint64_t conn_budget;         /* its budget */
 	uint64_t conn_evicted;        /* connections' state evicted for the budget */
 	uint64_t llm_evicted;         /* model API exchanges cut by those evictions */
+	uint64_t agent_names;         /* names in the agent table */
+	uint64_t agent_names_max;     /* launched names (no patterns) kept before recycling */
+	uint64_t agent_names_recycled; /* launched names given to a new one: no live process */
+	uint64_t agent_names_refused; /* launches refused: every launched name in use */
 };
 
 struct status_degraded {

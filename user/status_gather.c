@@ -39,6 +39,9 @@ static void gather_recording(const struct status_sources *src, struct status_rec
 	r->masked = rs.masked;
 	r->scrub_evicted = rs.scrub_evicted;
 	r->scrub_h2_lost = rs.scrub_h2_lost;
+	r->scrub_h2_resumed = rs.scrub_h2_resumed;
+	r->scrub_h2_cut_kept = rs.scrub_h2_cut_kept;
+	r->scrub_h2_as_text = rs.scrub_h2_as_text;
 	r->failed = rs.failed;
 	snprintf(r->reason, sizeof(r->reason), "%s", rs.reason);
 }
@@ -86,6 +89,10 @@ static void gather_resources(const struct status_sources *src, struct status_res
 	r->conn_budget = m.budget;
 	r->conn_evicted = m.evicted;
 	r->llm_evicted = m.llm_evicted;
+	r->agent_names = agents_count(src->agents);
+	r->agent_names_max = AGENTS_LAUNCHED_MAX;
+	r->agent_names_recycled = agents_renames(src->agents);
+	r->agent_names_refused = agents_refused(src->agents);
 	r->fds_open = am_fds_open();
 	if (!getrlimit(RLIMIT_NOFILE, &lim))
 		r->fds_limit = lim.rlim_cur == RLIM_INFINITY ? UINT64_MAX : lim.rlim_cur;

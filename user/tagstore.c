@@ -57,16 +57,14 @@ int tagstore_sweep(struct tagstore *s)
 	return ret ? ret : tagger_sweep(s->tagger, s->v, s->n);
 }
 
+static int save_name(void *arg, uint32_t id, const char *name)
+{
+	return loader_agent_name_set(arg, id, name);
+}
+
 int tagstore_save_names(struct tagstore *s, const struct agents *a)
 {
-	int ret = 0, r;
-
-	for (; s->names_saved < agents_count(a); s->names_saved++) {
-		r = loader_agent_name_set(s->loader, s->names_saved, agents_name(a, s->names_saved));
-		if (r && !ret)
-			ret = r;
-	}
-	return ret;
+	return agents_each_new(a, &s->names_saved, &s->renames_saved, save_name, s->loader);
 }
 
 /* this run's id of the agent an earlier run called old */

@@ -22,6 +22,7 @@ struct tagstore {
 	struct loader *loader;
 	struct tagger *tagger;       /* procfs, the cache, untag and unwatched callbacks */
 	uint32_t names_saved;        /* agent ids whose names are pinned */
+	uint64_t renames_saved;      /* the agent table's renames they include */
 	struct tag_entry *v;         /* the last walk over `tagged` */
 	size_t n, cap;
 };

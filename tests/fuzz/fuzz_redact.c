@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* fuzz_redact.c - libFuzzer target: every redaction on any bytes and output size, and in place. */
+/*
+ * fuzz_redact.c - libFuzzer target: every redaction on any bytes and output
+ * size, and in place; masking in place (what traces store) keeps the length
+ * and gives the same bytes when done again.
+ */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +30,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	redact_keys(in, size, out, outsz);
 	redact_keys(in, size, in, size);   /* in place: never longer */
+	memcpy(in, data, size);
+	if (redact_keys_mask(in, size) > size)
+		abort();
+	memcpy(out, in, size < outsz ? size : outsz);
+	if (size <= outsz && (redact_keys_mask(out, size), memcmp(out, in, size)))
+		abort(); /* masking what was masked changes nothing */
 	free(in);
 	free(out);
 	return 0;

@@ -5,7 +5,8 @@
  * fuzz_http2's (byte 0 the direction, then chunks: captured and uncaptured
  * lengths, 16-bit each, then the captured bytes).  Each chunk goes to
  * http2.c as it is and, masked, to a second http2.c: both must report the
- * same requests (method, authority, path, whole or not) and statuses, the
+ * same requests (method, authority, path as output shows it: secret query
+ * values redacted, whole or not) and statuses, the
  * masking must keep every length, and no table bytes stay held.
  */
 #include <stdint.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "http2.h"
+#include "redact.h"
 #include "scrub_h2.h"
 
 struct log {
@@ -31,9 +33,14 @@ static void add(struct log *l, const char *fmt, const char *a, const char *b, co
 		l->len += (size_t)k;
 }
 
+/* a request as output shows it: its path's secret query values redacted */
 static void on_req(void *ctx, const struct http2_req *r)
 {
-	add(ctx, "req %s %s %s %d\n", r->method, r->authority, r->path, r->partial);
+	char path[4096];
+
+	if (r->path)
+		redact_query(r->path, strlen(r->path), path, sizeof(path));
+	add(ctx, "req %s %s %s %d\n", r->method, r->authority, r->path ? path : NULL, r->partial);
 }
 
 static void on_status(void *ctx, uint32_t id, int status)
@@ -61,6 +68,22 @@ static uint8_t *chunk(const uint8_t *data, size_t size, size_t *at, size_t *cap,
 	return copy;
 }
 
+/*
+ * a stream as scrub.c starts it: at the preface, at frames met mid-way, a
+ * server's at frames; NULL (with *text set) for a client's that is neither:
+ * scrub.c reads it as text, not here
+ */
+static struct scrub_h2 *stream_begin(enum http2_dir dir, const uint8_t *p, size_t n, size_t *held,
+				     bool *text)
+{
+	if (dir == HTTP2_CLIENT && n >= 4 && http2_is_preface(p, n))
+		return scrub_h2_new(true, held);
+	if (scrub_h2_frames_plausible(p, n))
+		return scrub_h2_resume(held);
+	*text = dir == HTTP2_CLIENT;
+	return *text ? NULL : scrub_h2_new(false, held);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct http2_callbacks cb = { on_req, on_status, on_body };
@@ -68,6 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct http2_conn *a, *b;
 	struct scrub_h2 *h = NULL;
 	size_t at = 1, held = 0;
+	bool text = false;
 
 	if (!size)
 		return 0;
@@ -79,12 +103,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t cap, lost;
 		uint8_t *copy = chunk(data, size, &at, &cap, &lost);
 
-		if (!copy || (!h && !(h = scrub_h2_new(dir == HTTP2_CLIENT, &held)))) {
+		if (!copy || (!h && !text && !(h = stream_begin(dir, copy, cap, &held, &text)) &&
+			      !text)) {
 			free(copy);
 			break;
 		}
 		http2_conn_feed(a, copy, cap, cap + lost);
-		scrub_h2_feed(h, copy, cap, cap + lost);
+		if (h)
+			scrub_h2_feed(h, copy, cap, cap + lost);
 		http2_conn_feed(b, copy, cap, cap + lost);
 		free(copy);
 	}

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -265,10 +266,87 @@ static void test_forget_newest(void **state)
 	agents_free(a);
 }
 
+/* busy ids for agents_intern_launched: all but free_id (AM_AGENT_NONE: none free) */
+static uint32_t free_id;
+
+static bool busy_but(void *arg, uint32_t id)
+{
+	(void)arg;
+	return id != free_id;
+}
+
+static int seen_name(void *arg, uint32_t id, const char *name)
+{
+	uint32_t *seen = arg;
+
+	(void)name;
+	seen[id]++;
+	return 0;
+}
+
+/* launched names are bounded: past AGENTS_LAUNCHED_MAX, a name of no live process is given
+ * to the new one (its id kept, counted), never a default's; all in use: refused, counted */
+static void test_launched_bound(void **state)
+{
+	struct agents *a = agents_new_default(), *b;
+	uint32_t count = 0, seen[N_NAMES + AGENTS_LAUNCHED_MAX + 1] = { 0 }, id;
+	uint64_t renames = 0;
+	char name[32];
+
+	(void)state;
+	free_id = AM_AGENT_NONE;
+	for (int i = 0; i < AGENTS_LAUNCHED_MAX; i++) {
+		snprintf(name, sizeof(name), "rnd-%d", i);
+		assert_int_equal(agents_intern_launched(a, name, AGENTS_LAUNCHED_MAX, busy_but, NULL),
+				 N_NAMES + i);
+	}
+	agents_each_new(a, &count, &renames, seen_name, seen);
+	assert_int_equal(count, N_NAMES + AGENTS_LAUNCHED_MAX);
+	/* all in use: refused, nothing added */
+	assert_int_equal(agents_intern_launched(a, "one-more", AGENTS_LAUNCHED_MAX, busy_but, NULL),
+			 AM_AGENT_NONE);
+	assert_int_equal(agents_refused(a), 1);
+	assert_int_equal(agents_count(a), N_NAMES + AGENTS_LAUNCHED_MAX);
+	/* a known name is found whatever the bound */
+	assert_int_equal(agents_intern_launched(a, "rnd-7", AGENTS_LAUNCHED_MAX, busy_but, NULL),
+			 N_NAMES + 7);
+	/* rnd-9's processes are gone: its id goes to the new name */
+	free_id = N_NAMES + 9;
+	id = agents_intern_launched(a, "one-more", AGENTS_LAUNCHED_MAX, busy_but, NULL);
+	assert_int_equal(id, N_NAMES + 9);
+	assert_string_equal(agents_name(a, id), "one-more");
+	assert_int_equal(agents_renames(a), 1);
+	assert_int_equal(agents_renamed(a, id), 1);
+	assert_int_equal(agents_count(a), N_NAMES + AGENTS_LAUNCHED_MAX);
+	/* a default is never recycled, even with no process */
+	free_id = 0;
+	assert_int_equal(agents_intern_launched(a, "two-more", AGENTS_LAUNCHED_MAX, busy_but, NULL),
+			 AM_AGENT_NONE);
+	assert_string_equal(agents_name(a, 0), "claude");
+	/* a trace or pinned map told of the rename: only that id again */
+	memset(seen, 0, sizeof(seen));
+	agents_each_new(a, &count, &renames, seen_name, seen);
+	for (uint32_t i = 0; i < N_NAMES + AGENTS_LAUNCHED_MAX; i++)
+		assert_int_equal(seen[i], i == id);
+	assert_int_equal(renames, 1);
+	/* renames: no duplicate, no default; a reload keeps the renamed ids and the counts */
+	assert_int_equal(agents_rename(a, id, "rnd-1"), -EINVAL);
+	assert_int_equal(agents_rename(a, 0, "x"), -EINVAL);
+	b = agents_new_default();
+	assert_int_equal(agents_rebase(b, a), 0);
+	assert_string_equal(agents_name(b, id), "one-more");
+	assert_int_equal(agents_renames(b), 1);
+	assert_int_equal(agents_renamed(b, id), 1);
+	assert_int_equal(agents_refused(b), 2);
+	agents_free(a);
+	agents_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_forget_newest),
+		cmocka_unit_test(test_launched_bound),
 		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plain_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interpreters, setup, teardown),

@@ -147,11 +147,62 @@ static void test_no_relabel(void **state)
 	agents_free(a);
 }
 
+/* the table of launched names is bounded: with every one held by a live process a new
+ * name is refused with the reason, nothing written; a name whose process is gone is
+ * given to the next new name (its id kept) */
+static void test_names_bounded(void **state)
+{
+	struct agents *a = agents_new();
+	struct proc_cache *pc = proc_cache_new();
+	struct tagger tg = { .cache = pc, .agents = a, .procfs = "/proc", .write = write_stub,
+			     .lookup = lookup_stub };
+	struct control_peer peer;
+	pid_t pids[AGENTS_LAUNCHED_MAX];
+	char reply[128], name[32];
+
+	(void)state;
+	assert_true(a && pc);
+	/* a live process (a child of ours that waits) for each launched name */
+	for (uint32_t i = 0; i < AGENTS_LAUNCHED_MAX; i++) {
+		if (!(pids[i] = fork())) {
+			pause();
+			_exit(0);
+		}
+		assert_true(pids[i] > 0);
+		snprintf(name, sizeof(name), "n%u", i);
+		proc_cache_upsert(pc, (uint32_t)pids[i])->agent_id = agents_intern(a, name);
+	}
+	held.tgid = 0;
+	writes = 0;
+	peer.cred.pid = child(&peer.pidfd);
+	assert_int_equal(launch_serve(a, &tg, &peer, "launch newname", reply, sizeof(reply)), 0);
+	assert_non_null(strstr(reply, "error too many agent names in use"));
+	assert_int_equal(agents_count(a), AGENTS_LAUNCHED_MAX);
+	assert_int_equal(writes, 0);
+	/* n5's process is gone (its exit not read yet): newname takes its id */
+	kill(pids[5], SIGKILL);
+	waitpid(pids[5], NULL, 0);
+	assert_int_equal(launch_serve(a, &tg, &peer, "launch newname", reply, sizeof(reply)),
+			 peer.cred.pid);
+	assert_string_equal(agents_name(a, 5), "newname");
+	assert_int_equal(agents_count(a), AGENTS_LAUNCHED_MAX);
+	assert_int_equal(agents_renames(a), 1);
+	for (uint32_t i = 0; i < AGENTS_LAUNCHED_MAX; i++) {
+		kill(pids[i], SIGKILL);
+		waitpid(pids[i], NULL, 0);
+	}
+	kill(peer.cred.pid, SIGKILL);
+	waitpid(peer.cred.pid, NULL, 0);
+	close(peer.pidfd);
+	proc_cache_free(pc);
+	agents_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_refused), cmocka_unit_test(test_peer_alive),
-		cmocka_unit_test(test_no_relabel),
+		cmocka_unit_test(test_no_relabel), cmocka_unit_test(test_names_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -52,7 +52,7 @@ static void test_header_values(void **state)
 	check_header("Host", "api.openai.com", "api.openai.com");
 	/* a key where no key belongs is still caught */
 	check_header("X-Debug", "token=ghp_0123456789abcdefghijABCDEFGHIJ0123 ok",
-		     "token=ghp_[REDACTED] ok");
+		     "token=[REDACTED] ok"); /* a secret field's value, whatever it holds */
 }
 
 static void check_query(const char *in, const char *want)
@@ -112,6 +112,60 @@ static void test_key_shapes(void **state)
 	check_keys("x sk-abcdefghijkl", "x sk-[REDACTED]");
 	check_keys("x sk-abcdefghi", "x sk-abcdefghi");
 	check_keys("", "");
+}
+
+/* JSON Web Tokens: three base64url parts, the first a JSON object */
+static void test_jwt(void **state)
+{
+	check_keys("Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlX2hlcmU ok",
+		   "Bearer eyJ[REDACTED] ok");
+	check_keys("t=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln.", "t=eyJ[REDACTED].");
+	check_keys("\"eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.\"", "\"eyJ[REDACTED]\"");
+	/* cut by the end of the buffer: the start of one is one */
+	check_keys("x eyJhbGciOiJIUzI1NiJ9.eyJz", "x eyJ[REDACTED]");
+	/* not one: a single part, two dots in a row, too short, a word before it */
+	check_keys("eyJhbGciOiJIUzI1NiJ9 ok", "eyJhbGciOiJIUzI1NiJ9 ok");
+	check_keys("eyJhbGciOiJIUzI1NiJ9..eyJz.x ok", "eyJhbGciOiJIUzI1NiJ9..eyJz.x ok");
+	check_keys("eyJa.b.c ok", "eyJa.b.c ok");
+	check_keys("heyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln ok",
+		   "heyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln ok");
+}
+
+/* JSON members and form fields whose names are secret; the list is the headers' and query's */
+static void test_fields(void **state)
+{
+	check_keys("{\"user\":\"bob\",\"password\": \"hunter2\",\"api_key\":\"k\\\"1\",\"n\":1}",
+		   "{\"user\":\"bob\",\"password\": \"[REDACTED]\",\"api_key\":\"[REDACTED]\",\"n\":1}");
+	check_keys("{\"Client_Secret\" : \"abc\", \"max_tokens\": 1024, \"token\":\"\"}",
+		   "{\"Client_Secret\" : \"[REDACTED]\", \"max_tokens\": 1024, \"token\":\"\"}");
+	/* escaped inside a JSON string (a tool's input in a prompt) */
+	check_keys("{\"input\":\"{\\\"secret\\\":\\\"s3cr3t\\\"}\"}",
+		   "{\"input\":\"{\\\"secret\\\":\\\"[REDACTED]\\\"}\"}");
+	/* a value cut by the end of the buffer: all of it */
+	check_keys("{\"password\":\"hunt", "{\"password\":\"[REDACTED]");
+	/* application/x-www-form-urlencoded, and a query in free text */
+	check_keys("grant_type=password&username=bob&password=hunter2&client_secret=abc&x=1",
+		   "grant_type=password&username=bob&password=[REDACTED]&client_secret=[REDACTED]&x=1");
+	check_keys("passwd=a%20b&Token=t secret=s", "passwd=[REDACTED]&Token=[REDACTED] secret=[REDACTED]");
+	/* a JSON escape ends the value: the text a prompt shows (unescaped) is cut alike */
+	check_keys("{\"p\":\"run password=abc\\ndef\"}", "{\"p\":\"run password=[REDACTED]\\ndef\"}");
+	check_keys("see https://h/cb?code=1&access_token=zz#x", "see https://h/cb?code=1&access_token=[REDACTED]#x");
+	/* not secret: another name, a name inside a word, no value */
+	check_keys("monkey=1 mypassword_hint=2 x.token=", "monkey=1 mypassword_hint=[REDACTED] x.token=");
+	check_keys("{\"note\":\"password=\"}", "{\"note\":\"password=\"}");
+}
+
+/* in place, as traces store them: the length kept, what redact_keys finds again */
+static void test_mask(void **state)
+{
+	char s[] = "a eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln {\"token\":\"abc\"} password=pw&q=1";
+	char out[256];
+
+	assert_int_equal(redact_keys_mask(s, strlen(s)), 17 + 15 + 4 + 3 + 2);
+	assert_string_equal(s, "a eyJXXXXXXXXXXXXXXXXX.XXXXXXXXXXXXXXX.XXXX {\"token\":\"xxx\"} "
+			       "password=xx&q=1");
+	redact_keys(s, strlen(s), out, sizeof(out));
+	assert_string_equal(out, "a eyJ[REDACTED] {\"token\":\"[REDACTED]\"} password=[REDACTED]&q=1");
 }
 
 /* command-line arguments: curl -H headers, URLs with keys, bare keys */
@@ -182,6 +236,9 @@ int main(void)
 		cmocka_unit_test(test_header_values),
 		cmocka_unit_test(test_query),
 		cmocka_unit_test(test_key_shapes),
+		cmocka_unit_test(test_jwt),
+		cmocka_unit_test(test_fields),
+		cmocka_unit_test(test_mask),
 		cmocka_unit_test(test_args),
 		cmocka_unit_test(test_in_place),
 		cmocka_unit_test(test_small_buffers),

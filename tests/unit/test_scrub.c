@@ -87,7 +87,7 @@ static void test_query(void **state)
 	assert_string_equal(scrubbed(AM_DATA_SOCK_SEND, 11, "GET /v1/x?api_key=AbC&q=1;token=t#f HTTP/1.1\r\n"
 				     "Referer: /y?token=keep\r\n\r\nsee /z?token=keep\n", 0),
 			    "GET /v1/x?api_key=xxx&q=1;token=x#f HTTP/1.1\r\n"
-			    "Referer: /y?token=keep\r\n\r\nsee /z?token=keep\n");
+			    "Referer: /y?token=xxxx\r\n\r\nsee /z?token=xxxx\n"); /* free text too */
 	/* a request line cut between two writes */
 	scrubbed(AM_DATA_TLS_SEND, 12, "POST /up?k=1&acc", 0);
 	assert_string_equal(scrubbed(AM_DATA_TLS_SEND, 12, "ess_token=Zz9&x=2 HTTP/1.1\r\n", 0),
@@ -130,26 +130,37 @@ static void test_gap_and_keys(void **state)
 	assert_string_equal(scrubbed(AM_DATA_SOCK_SEND, 9, line, 0) + 100, ": x\r\n");
 }
 
-/* a key shape cut anywhere by a record boundary: masked after the cut too */
-static void test_key_cut(void **state)
+/*
+ * body cut anywhere into two records (stream sock + cut): the key in it,
+ * from its prefix (prefix_len bytes kept) to the text end, masked with 'X'
+ * from the cut or prefix + kept on (a part shorter than a key at a buffer's
+ * end is kept before the cut), its dots kept; the rest as it was
+ */
+static void check_cuts(const char *body, const char *prefix, const char *end, size_t kept,
+		       uint64_t sock)
 {
-	const char *body = "{\"k\":\"sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123\",\"q\":\"hi\"}";
-	size_t k0 = (size_t)(strstr(body, "sk-") - body), kend = (size_t)(strstr(body, "\",\"q") - body);
+	size_t k0 = (size_t)(strstr(body, prefix) - body), kend = (size_t)(strstr(body, end) - body);
 
 	for (size_t cut = 1; cut < strlen(body); cut++) {
 		char a[256], got[256];
 
 		memcpy(a, body, cut);
 		a[cut] = '\0';
-		strcpy(got, scrubbed(AM_DATA_TLS_SEND, 300 + cut, a, 0));
-		strcat(got, scrubbed(AM_DATA_TLS_SEND, 300 + cut, body + cut, 0));
-		/* before the cut, a part shorter than a key at a buffer's end is kept */
+		strcpy(got, scrubbed(AM_DATA_TLS_SEND, sock + cut, a, 0));
+		strcat(got, scrubbed(AM_DATA_TLS_SEND, sock + cut, body + cut, 0));
 		assert_int_equal(strlen(got), strlen(body));
-		assert_memory_equal(got, body, k0 + 3);
-		for (size_t i = cut > k0 + 7 ? cut : k0 + 7; i < kend; i++)
-			assert_int_equal(got[i], 'X');
+		assert_memory_equal(got, body, k0 + strlen(prefix));
+		for (size_t i = cut > k0 + kept ? cut : k0 + kept; i < kend; i++)
+			assert_int_equal(got[i], body[i] == '.' ? '.' : 'X');
 		assert_string_equal(got + kend, body + kend);
 	}
+}
+
+/* a key shape cut anywhere by a record boundary: masked after the cut too */
+static void test_key_cut(void **state)
+{
+	check_cuts("{\"k\":\"sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123\",\"q\":\"hi\"}", "sk-",
+		   "\",\"q", 7, 300);
 	/* over three records, the middle one short: the tail holds both */
 	scrubbed(AM_DATA_TLS_SEND, 402, "x sk-ant-ap", 0);
 	assert_string_equal(scrubbed(AM_DATA_TLS_SEND, 402, "i03-abc", 0), "XXXXXXX");
@@ -163,6 +174,31 @@ static void test_key_cut(void **state)
 	scrubbed(AM_DATA_TLS_SEND, 401, "task-ant-api03-abc", 0);
 	assert_string_equal(scrubbed(AM_DATA_TLS_SEND, 401, "defghijklmnopqrstuvwxyz\"", 0),
 			    "defghijklmnopqrstuvwxyz\"");
+}
+
+/* bodies: form fields and JSON members whose names are secret, JWTs (dots kept) */
+static void test_bodies(void **state)
+{
+	assert_string_equal(
+		scrubbed(AM_DATA_TLS_SEND, 500, "POST /login HTTP/1.1\r\n"
+			 "Content-Type: application/x-www-form-urlencoded\r\n\r\n"
+			 "user=bob&password=hunter2&client_secret=abc&x=1", 0),
+		"POST /login HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\n"
+		"user=bob&password=xxxxxxx&client_secret=xxx&x=1");
+	assert_string_equal(
+		scrubbed(AM_DATA_TLS_SEND, 501, "{\"user\":\"bob\",\"password\":\"hunter2\","
+			 "\"api_key\": \"k1\",\"max_tokens\":10}", 0),
+		"{\"user\":\"bob\",\"password\":\"xxxxxxx\",\"api_key\": \"xx\",\"max_tokens\":10}");
+	assert_string_equal(scrubbed(AM_DATA_TLS_RECV, 502, "{\"id\":\"eyJhbGciOiJIUzI1NiJ9."
+				     "eyJzdWIiOiIxIn0.c2ln\"}", 0),
+			    "{\"id\":\"eyJXXXXXXXXXXXXXXXXX.XXXXXXXXXXXXXXX.XXXX\"}");
+}
+
+/* a JWT cut anywhere by a record boundary: masked after the cut too, its dots kept */
+static void test_jwt_cut(void **state)
+{
+	check_cuts("{\"q\":\"use eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl now\"}", "eyJ",
+		   " now", 13, 600);
 }
 
 static void test_exec(void **state)
@@ -224,6 +260,8 @@ int main(void)
 		cmocka_unit_test(test_split_writes),
 		cmocka_unit_test(test_gap_and_keys),
 		cmocka_unit_test(test_key_cut),
+		cmocka_unit_test(test_bodies),
+		cmocka_unit_test(test_jwt_cut),
 		cmocka_unit_test(test_exec),
 		cmocka_unit_test(test_raw),
 	};

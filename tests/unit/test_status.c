@@ -174,12 +174,14 @@ static void test_text(void **state)
 	jw_reset(&w);
 	s.recording = (struct status_recording){ .enabled = true, .dir = "/var/t",
 		.file = "/var/t/a.amtrace", .bytes = 4096, .files = 1, .masked = 40,
-		.scrub_evicted = 2, .scrub_h2_lost = 1 };
+		.scrub_evicted = 2, .scrub_h2_lost = 1, .scrub_h2_resumed = 3, .scrub_h2_cut_kept = 4,
+		.scrub_h2_as_text = 5 };
 	status_format(&s, false, &w);
 	assert_non_null(strstr(w.buf, "recording:      on, /var/t, writing /var/t/a.amtrace, "
 				      "1 file, 4096 bytes\n"));
 	assert_non_null(strstr(w.buf, "  secrets:      40 bytes masked; 2 streams' state evicted, "
-				      "1 HTTP/2 header tables lost\n"));
+				      "1 HTTP/2 header tables lost, 3 HTTP/2 streams met mid-way, "
+				      "4 cut symbols kept, 5 HTTP/2 streams maybe read as text\n"));
 	jw_reset(&w);
 	s.recording.failed = true;
 	strcpy(s.recording.reason, "disk full");
@@ -211,7 +213,7 @@ static void test_json(void **state)
 		"\"timed_out\":0,\"evicted\":0},"
 		"\"recording\":{\"enabled\":false,\"dir\":null,\"file\":null,\"bytes\":0,"
 		"\"files\":0,\"entries\":0,\"lost\":0,\"pruned\":0,\"secrets_masked\":0,"
-		"\"scrub_evicted\":0,\"scrub_h2_lost\":0,\"failed\":false,\"reason\":null},"
+		"\"scrub_evicted\":0,\"scrub_h2_lost\":0,\"scrub_h2_resumed\":0,\"scrub_h2_cut_kept\":0,\"scrub_h2_as_text\":0,\"failed\":false,\"reason\":null},"
 		"\"webhooks\":{\"count\":1,\"queued\":0,\"delivered\":2,\"spooled\":1,\"failed\":0,"
 		"\"rejected\":0,\"dropped\":0,\"expired\":0,\"last_error\":\"connect: refused\"},"
 		"\"export\":null,"
@@ -222,7 +224,9 @@ static void test_json(void **state)
 		"\"tag_writes_failed\":1,\"scratch_busy\":4,\"tls_no_socket\":5,\"tag_bits_lost\":6},"
 		"\"resources\":{\"fds_open\":0,\"fds_limit\":0,\"links\":0,\"link_budget\":0,"
 		"\"links_per_binary\":0,\"links_released\":0,\"links_refused\":0,\"rss_bytes\":0,"
-		"\"conn_bytes\":0,\"conn_budget\":0,\"conn_evicted\":0,\"llm_evicted\":0},"
+		"\"conn_bytes\":0,\"conn_budget\":0,\"conn_evicted\":0,\"llm_evicted\":0,"
+		"\"agent_names\":0,\"agent_names_max\":0,\"agent_names_recycled\":0,"
+		"\"agent_names_refused\":0},"
 		"\"tls_uprobes\":{\"scope\":\"process\","
 		"\"system_wide_why\":null,\"processes\":3,\"attaches\":2,\"perf_fds\":24,"
 		"\"attached\":5,\"covered_at_fork\":7,\"not_covered\":1},"
