@@ -86,6 +86,8 @@ struct status_resources {
 	uint64_t conn_budget;         /* its budget */
 	uint64_t conn_evicted;        /* connections' state evicted for the budget */
 	uint64_t llm_evicted;         /* model API exchanges cut by those evictions */
+	uint64_t llm_unread;          /* model answers in an encoding not decoded */
+	uint64_t llm_inflate_cut;     /* model answers cut decoding (bombs) */
 };
 
 struct status_degraded {

@@ -86,6 +86,8 @@ static void gather_resources(const struct status_sources *src, struct status_res
 	r->conn_budget = m.budget;
 	r->conn_evicted = m.evicted;
 	r->llm_evicted = m.llm_evicted;
+	r->llm_unread = m.llm_unread;
+	r->llm_inflate_cut = m.llm_inflate_cut;
 	r->fds_open = am_fds_open();
 	if (!getrlimit(RLIMIT_NOFILE, &lim))
 		r->fds_limit = lim.rlim_cur == RLIM_INFINITY ? UINT64_MAX : lim.rlim_cur;

@@ -63,7 +63,7 @@ static uint8_t *chunk(const uint8_t *data, size_t size, size_t *at, size_t *cap,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct http2_callbacks cb = { on_req, on_status, on_body };
+	static const struct http2_callbacks cb = { on_req, on_status, on_body, NULL, NULL, NULL };
 	enum http2_dir dir;
 	struct http2_conn *a, *b;
 	struct scrub_h2 *h = NULL;

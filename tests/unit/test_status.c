@@ -210,7 +210,7 @@ static void test_json(void **state)
 		"\"tag_writes_failed\":1,\"scratch_busy\":4,\"tls_no_socket\":5},"
 		"\"resources\":{\"fds_open\":0,\"fds_limit\":0,\"links\":0,\"link_budget\":0,"
 		"\"links_per_binary\":0,\"links_released\":0,\"links_refused\":0,\"rss_bytes\":0,"
-		"\"conn_bytes\":0,\"conn_budget\":0,\"conn_evicted\":0,\"llm_evicted\":0},"
+		"\"conn_bytes\":0,\"conn_budget\":0,\"conn_evicted\":0,\"llm_evicted\":0,\"llm_unread\":0,\"llm_inflate_cut\":0},"
 		"\"tls_uprobes\":{\"scope\":\"process\","
 		"\"system_wide_why\":null,\"processes\":3,\"attaches\":2,\"perf_fds\":24,"
 		"\"attached\":5,\"covered_at_fork\":7,\"not_covered\":1},"
