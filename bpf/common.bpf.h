@@ -209,13 +209,23 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8);
 } tls_readers SEC(".maps") __weak;
-/* tls.bpf.c's llm_rx: tgid -> bytes of TLS reads still captured whole */
+/* tls.bpf.c's llm_rx: tgid -> bytes of TLS reads still captured whole, as
+ * the kernel armed them (only the kernel writes it); llm_watch: the same, as
+ * the collector set them (only the collector sets or deletes it; the kernel
+ * takes bytes from it), so that the collector's end of one exchange never
+ * takes back the kernel's arming for the next request */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 256);
 	__type(key, __u32);
 	__type(value, __s64);
 } llm_rx SEC(".maps") __weak;
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, __s64);
+} llm_watch SEC(".maps") __weak;
 struct tls_lastrd { __u64 cookie; __s32 fd; __u32 _pad; };
 /* a syscall that reads a socket's bytes (read, readv, recvfrom, recvmsg) */
 static __always_inline bool sc_reads(long nr)

@@ -58,8 +58,9 @@
  * byte budget there lasts: a TLS_SEND that starts a POST head (HTTP/1) or an
  * HTTP/2 header block gives its process AM_ANSWER_ARM bytes at once (the
  * answer may come before the collector read the request), and the
- * collector sets it while it reads a model API exchange of the process
- * over TLS (an answer's later reads, HTTP/2 frames), deletes it after.
+ * collector sets its own budget (llm_watch) while it reads a model API
+ * exchange of the process over TLS (an answer's later reads, HTTP/2
+ * frames), deletes it after.
  */
 #include "common.bpf.h"
 #include "head.bpf.h"
@@ -647,23 +648,32 @@ static __always_inline int last_read_fd(struct task_struct *task, __u64 pt)
 }
 
 /*
- * tgid -> bytes of TLS reads still captured whole (head_emit): armed by a
- * request head written, set by the collector while it reads a model API
- * exchange of the process over TLS (user/llmconn.h), deleted when it has
- * none, and at the process's exit (proc.bpf.c); map in common.bpf.h
+ * tgid -> bytes of TLS reads still captured whole (head_emit), two budgets
+ * (maps in common.bpf.h): llm_rx, armed here by a request head written;
+ * llm_watch, set by the collector while it reads a model API exchange of
+ * the process over TLS (user/llmconn.h) and deleted by it when it has none.
+ * Neither writer touches the other's, so a collector ending an exchange
+ * late cannot undo the arming for a request written meanwhile.  Both go at
+ * the process's exit (proc.bpf.c)
  */
 #define AM_ANSWER_ARM (128 << 10)
 
-/* a read of a process whose model API answer is being read: true while the
- * budget lasts (moved bytes taken from it) */
-static __always_inline bool answer_watched(__u32 tgid, __s64 moved)
+/* moved bytes taken from budget map m's entry for tgid while it lasts */
+static __always_inline bool budget_take(void *m, __u32 tgid, __s64 moved)
 {
-	__s64 *left = bpf_map_lookup_elem(&llm_rx, &tgid);
+	__s64 *left = bpf_map_lookup_elem(m, &tgid);
 
 	if (!left || *left <= 0)
 		return false;
 	__sync_fetch_and_add(left, -moved);
 	return true;
+}
+
+/* a read of a process whose model API answer is being read: true while
+ * one of its budgets lasts (the collector's first) */
+static __always_inline bool answer_watched(__u32 tgid, __s64 moved)
+{
+	return budget_take(&llm_watch, tgid, moved) || budget_take(&llm_rx, tgid, moved);
 }
 
 /* a request head was written (p: its first n bytes): an HTTP/1 POST or an
