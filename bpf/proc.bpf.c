@@ -230,6 +230,7 @@ int BPF_PROG(proc_exit, struct task_struct *p)
 	bpf_map_delete_elem(&tls_readers, &tgid);
 	bpf_map_delete_elem(&llm_rx, &tgid);
 	bpf_map_delete_elem(&llm_watch, &tgid);
+	bpf_map_delete_elem(&llm_tx, &tgid);
 	if (!(tag = bpf_map_lookup_elem(&tagged, &tgid))) {
 		awslc_gone(tgid);
 		return 0;

@@ -330,13 +330,65 @@ static __always_inline bool pend_add(__u64 pt, struct am_data *d, __u8 n)
 	return false;
 }
 
+/*
+ * tgid -> bytes of TLS reads still captured whole (head_emit), two budgets
+ * (maps in common.bpf.h): llm_rx, armed here by a request head written;
+ * llm_watch, set by the collector while it reads a model API exchange of
+ * the process over TLS (user/llmconn.h) and deleted by it when it has none.
+ * Neither writer touches the other's, so a collector ending an exchange
+ * late cannot undo the arming for a request written meanwhile.  Both go at
+ * the process's exit (proc.bpf.c)
+ */
+#define AM_ANSWER_ARM (128 << 10)
+/* bytes of TLS writes after a request head captured whole (its body: a
+ * model request's prompt is at its end), llm_tx */
+#define AM_BODY_ARM (256 << 10)
+
+/* moved bytes taken from budget map m's entry for tgid while it lasts */
+static __always_inline bool budget_take(void *m, __u32 tgid, __s64 moved)
+{
+	__s64 *left = bpf_map_lookup_elem(m, &tgid);
+
+	if (!left || *left <= 0)
+		return false;
+	__sync_fetch_and_add(left, -moved);
+	return true;
+}
+
+/* a read of a process whose model API answer is being read: true while
+ * one of its budgets lasts (the collector's first) */
+static __always_inline bool answer_watched(__u32 tgid, __s64 moved)
+{
+	return budget_take(&llm_watch, tgid, moved) || budget_take(&llm_rx, tgid, moved);
+}
+
+/* a request head was written (p: its first n bytes): an HTTP/1 POST or an
+ * HTTP/2 header block arms the capture of the process's next writes (the
+ * body, llm_tx) and of its answer (llm_rx) */
+static __always_inline void answer_arm(__u32 tgid, const __u8 *p, __u32 n)
+{
+	bool post = n >= 5 && p[0] == 'P' && p[1] == 'O' && p[2] == 'S' && p[3] == 'T' && p[4] == ' ';
+	__s64 arm = AM_ANSWER_ARM, body = AM_BODY_ARM, *left;
+
+	if (!post && h1_head(p, n))
+		return; /* HTTP/1 other than POST */
+	bpf_map_update_elem(&llm_tx, &tgid, &body, BPF_ANY);
+	left = bpf_map_lookup_elem(&llm_rx, &tgid);
+	if (!left)
+		bpf_map_update_elem(&llm_rx, &tgid, &arm, BPF_ANY);
+	else if (*left < arm)
+		*left = arm;
+}
+
 /* a TLS_SEND record of tag's thread, moved bytes at buf, socket unknown:
  * its head in d (up to data_cap, up to AM_DATA_CAP_MAX for a request
- * head); the size of what it captured */
-static __always_inline __u32 send_fill(struct am_data *d, struct am_tag *tag, __u64 buf,
-				       __s64 moved, __u8 lib)
+ * head, which arms llm_rx and llm_tx; the same for a write while llm_tx
+ * lasts); whether it is to be captured whole (a head, a body) */
+static __always_inline bool send_fill(struct am_data *d, struct am_tag *tag, __u64 buf,
+				      __s64 moved, __u8 lib)
 {
 	__u32 cap;
+	bool head;
 
 	__builtin_memset(d, 0, sizeof(*d));
 	hdr_fill(&d->hdr, AM_EV_DATA, 0, tag);
@@ -345,9 +397,14 @@ static __always_inline __u32 send_fill(struct am_data *d, struct am_tag *tag, __
 	d->source = AM_DATA_TLS_SEND;
 	d->lib = lib;
 	cap = capture(d, buf, moved, data_cap);
-	if (head_start((__u8 *)d + sizeof(*d), cap) && cap < moved && cap < AM_DATA_CAP_MAX)
-		cap = capture(d, buf, moved, AM_DATA_CAP_MAX);
-	return cap;
+	head = head_start((__u8 *)d + sizeof(*d), cap);
+	if (head)
+		answer_arm(d->hdr.pid, (__u8 *)d + sizeof(*d), cap);
+	else if (!budget_take(&llm_tx, d->hdr.pid, moved))
+		return false;
+	if (cap < moved && cap < AM_DATA_CAP_MAX)
+		capture(d, buf, moved, AM_DATA_CAP_MAX);
+	return true;
 }
 
 /* ---- aws-lc: sealed records tied to their connection by their context ---- */
@@ -382,6 +439,61 @@ static __always_inline void awslc_out(struct awslc_rec *r, __u32 tgid, struct so
 	bpf_map_delete_elem(&awslc_bufs, &bk);
 }
 
+/* the rest of record k of d (its first chunk), moved bytes at in, is kept
+ * in awslc_rest until it goes out (body_out); d's ret stays all of it, in
+ * case the rest is evicted first */
+static __always_inline void body_keep(const struct awslc_rec_key *k, const struct am_data *d,
+				      __u64 in, __s64 moved)
+{
+	struct body_rest *rs;
+	void *zero;
+
+	if (moved <= AM_DATA_CAP_MAX || !(zero = bpf_map_lookup_elem(&body_zero, &zero_key)) ||
+	    bpf_map_update_elem(&awslc_rest, k, zero, BPF_ANY) ||
+	    !(rs = bpf_map_lookup_elem(&awslc_rest, k)))
+		return;
+#pragma clang loop unroll(disable)
+	for (__u32 i = 0; i < AM_BODY_REST; i++) {
+		struct am_data *c = (struct am_data *)rs->b[i];
+		__s64 left = moved - (__s64)(i + 1) * AM_DATA_CAP_MAX;
+
+		if (left <= 0)
+			break;
+		__builtin_memcpy(c, d, sizeof(*d));
+		capture(c, in + (__u64)(i + 1) * AM_DATA_CAP_MAX, left, AM_DATA_CAP_MAX);
+		c->ret = left <= AM_DATA_CAP_MAX || i == AM_BODY_REST - 1 ? left : AM_DATA_CAP_MAX;
+		rs->n = i + 1;
+	}
+}
+
+/*
+ * the kept rest rs of a record goes out after it, with its socket (d: the
+ * record's first chunk, as it went out).  A global function: verified once,
+ * not once per state of the flush loops around it (h_awslc's budget)
+ */
+__noinline int body_out(struct body_rest *rs, const struct am_data *d)
+{
+	if (!rs || !d)
+		return 0;
+#pragma clang loop unroll(disable)
+	for (__u32 i = 0; i < AM_BODY_REST; i++) {
+		struct am_data *c = (struct am_data *)rs->b[i];
+
+		if (i >= rs->n)
+			break;
+		c->sock_id = d->sock_id;
+		__builtin_memcpy(c->daddr, d->daddr, sizeof(c->daddr));
+		__builtin_memcpy(c->saddr, d->saddr, sizeof(c->saddr));
+		c->fd = d->fd;
+		c->dport = d->dport;
+		c->sport = d->sport;
+		c->family = d->family;
+		c->proto = d->proto;
+		emit(c, sizeof(*c) + cap_clamp(c->cap_len), AM_EV_DATA, false);
+	}
+	return 0;
+}
+
 /* the waiting records of context ck, from its oldest up to (not
  * including) seq end, go out in seal order with sk (NULL: none) */
 static __always_inline void awslc_flush(const struct awslc_key *ck, struct awslc_ctx *st,
@@ -398,7 +510,15 @@ static __always_inline void awslc_flush(const struct awslc_key *ck, struct awslc
 			break;
 		r = bpf_map_lookup_elem(&awslc_recs, &k);
 		if (r) {
+			struct body_rest *rs = bpf_map_lookup_elem(&awslc_rest, &k);
+
+			if (rs && rs->n) /* its first chunk's ret: its own bytes */
+				((struct am_data *)r->b)->ret = cap_clamp(((struct am_data *)r->b)->cap_len);
 			awslc_out(r, ck->tgid, sk, fd);
+			if (rs) {
+				body_out(rs, (struct am_data *)r->b);
+				bpf_map_delete_elem(&awslc_rest, &k);
+			}
 			bpf_map_delete_elem(&awslc_recs, &k);
 		} else {
 			drop_count(AM_EV_DATA); /* evicted from the LRU map */
@@ -421,8 +541,10 @@ static __always_inline __u64 sk_cookie(struct sock *sk)
  * without a socket when AM_AWSLC_PEND_MAX wait) for a socket write of any
  * thread of the process that sends it (h_awslc)
  */
-static __always_inline void awslc_put(__u32 tgid, __u64 aead, struct awslc_rec *r)
+static __always_inline void awslc_put(__u32 tgid, __u64 aead, struct awslc_rec *r, __u64 in,
+				      __s64 moved, bool whole)
 {
+	struct am_data *d = (struct am_data *)r->b;
 	struct awslc_key ck = { .tgid = tgid, .addr = aead };
 	struct awslc_ctx fresh = { .fd = -1 }, *st;
 	struct awslc_key bk = { .tgid = tgid, .addr = r->buf };
@@ -439,6 +561,12 @@ static __always_inline void awslc_put(__u32 tgid, __u64 aead, struct awslc_rec *
 	}
 	if (st->sk && st->head == st->tail) {
 		sk = fd_sock((void *)bpf_get_current_task(), st->fd);
+		if (sk && (__u64)sk == st->sk && sk_cookie(sk) == st->cookie && whole) {
+			d->fd = st->fd; /* the plaintext is still there: read it whole */
+			sk_addrs(d, sk);
+			head_emit(d, in, moved);
+			return;
+		}
 		if (sk && (__u64)sk == st->sk && sk_cookie(sk) == st->cookie) {
 			awslc_out(r, tgid, sk, st->fd);
 			return;
@@ -452,6 +580,10 @@ static __always_inline void awslc_put(__u32 tgid, __u64 aead, struct awslc_rec *
 	bv.seq = st->tail;
 	if (bpf_map_update_elem(&awslc_recs, &rk, r, BPF_ANY))
 		goto alone;
+	if (whole)
+		body_keep(&rk, d, in, moved);
+	else
+		bpf_map_delete_elem(&awslc_rest, &rk); /* a context's reused seq */
 	bpf_map_update_elem(&awslc_bufs, &bk, &bv, BPF_ANY);
 	st->tail++;
 	awslc_wait_add(tgid, 1);
@@ -484,6 +616,7 @@ int BPF_KPROBE(awslc_seal, void *aead)
 	struct awslc_rec *r;
 	struct am_tag *tag;
 	__u8 type = 0;
+	bool whole;
 
 	if (!tgid_bit(tgid) || bpf_probe_read_user(&in, sizeof(in), (void *)(sp + 8)) ||
 	    bpf_probe_read_user(&len, sizeof(len), (void *)(sp + 16)))
@@ -495,9 +628,9 @@ int BPF_KPROBE(awslc_seal, void *aead)
 	r = tag ? scratch_get(AM_EV_DATA) : NULL;
 	if (!r)
 		return 0;
-	send_fill((struct am_data *)r->b, tag, in, (__s64)len - 1, AM_TLS_OPENSSL);
+	whole = send_fill((struct am_data *)r->b, tag, in, (__s64)len - 1, AM_TLS_OPENSSL);
 	r->buf = in - 5;
-	awslc_put(tgid, (__u64)aead, r);
+	awslc_put(tgid, (__u64)aead, r, in, (__s64)len - 1, whole);
 	scratch_put(r);
 	return 0;
 }
@@ -647,50 +780,6 @@ static __always_inline int last_read_fd(struct task_struct *task, __u64 pt)
 	return r->fd;
 }
 
-/*
- * tgid -> bytes of TLS reads still captured whole (head_emit), two budgets
- * (maps in common.bpf.h): llm_rx, armed here by a request head written;
- * llm_watch, set by the collector while it reads a model API exchange of
- * the process over TLS (user/llmconn.h) and deleted by it when it has none.
- * Neither writer touches the other's, so a collector ending an exchange
- * late cannot undo the arming for a request written meanwhile.  Both go at
- * the process's exit (proc.bpf.c)
- */
-#define AM_ANSWER_ARM (128 << 10)
-
-/* moved bytes taken from budget map m's entry for tgid while it lasts */
-static __always_inline bool budget_take(void *m, __u32 tgid, __s64 moved)
-{
-	__s64 *left = bpf_map_lookup_elem(m, &tgid);
-
-	if (!left || *left <= 0)
-		return false;
-	__sync_fetch_and_add(left, -moved);
-	return true;
-}
-
-/* a read of a process whose model API answer is being read: true while
- * one of its budgets lasts (the collector's first) */
-static __always_inline bool answer_watched(__u32 tgid, __s64 moved)
-{
-	return budget_take(&llm_watch, tgid, moved) || budget_take(&llm_rx, tgid, moved);
-}
-
-/* a request head was written (p: its first n bytes): an HTTP/1 POST or an
- * HTTP/2 header block arms the capture of the process's answer */
-static __always_inline void answer_arm(__u32 tgid, const __u8 *p, __u32 n)
-{
-	bool post = n >= 5 && p[0] == 'P' && p[1] == 'O' && p[2] == 'S' && p[3] == 'T' && p[4] == ' ';
-	__s64 arm = AM_ANSWER_ARM, *left;
-
-	if (!post && h1_head(p, n))
-		return; /* HTTP/1 other than POST */
-	left = bpf_map_lookup_elem(&llm_rx, &tgid);
-	if (!left)
-		bpf_map_update_elem(&llm_rx, &tgid, &arm, BPF_ANY);
-	else if (*left < arm)
-		*left = arm;
-}
 
 /* the record of a TLS call that moved bytes, built in d (a held scratch
  * buffer): emitted, or left pending for the thread's next socket write */
@@ -719,6 +808,8 @@ static __always_inline void tls_record(struct am_data *d, const struct tls_call 
 	       answer_start((__u8 *)d + sizeof(*d), cap) || answer_watched(pt >> 32, moved);
 	if (head && c.source == AM_DATA_TLS_SEND)
 		answer_arm(pt >> 32, (__u8 *)d + sizeof(*d), cap);
+	else if (c.source == AM_DATA_TLS_SEND && c.fd >= 0)
+		head = budget_take(&llm_tx, pt >> 32, moved); /* a request body: whole */
 	if (head && cap < moved && cap < AM_DATA_CAP_MAX)
 		cap = capture(d, c.buf, moved, AM_DATA_CAP_MAX);
 	if (c.fd < 0 && c.source == AM_DATA_TLS_SEND) {

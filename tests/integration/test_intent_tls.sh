@@ -15,9 +15,10 @@
 #   - the exchange is an llm event: the API host, the api, the tool call
 #     (claude: Bash; codex: its code-mode exec) holding the curl command;
 #   - the outbound_post alert on forum.corp.example carries intent: the
-#     tool, its input, the host, match "named"; claude's also quotes the
-#     prompt (codex's request is captured in part: its prompt, at the end of
-#     a 75 KB body, is not; README Known limits);
+#     tool, its input, the host, match "named", and quotes the prompt
+#     (codex's 75 KB request, its prompt well inside, is sealed in 16 KiB
+#     records that wait for their socket: the kernel keeps them whole after
+#     the POST head, llm_tx and awslc_rest);
 # and the replay of the recorded traces gives the same llm events and intent.
 # Each binary is located at its first exec (a few seconds for 250-300 MB): a
 # first run (`--version`) has it hooked before the run that is judged.
@@ -117,7 +118,10 @@ part() {
 			skip_part "KNOWN DEFECT: codex's own request was not read (README Known limits)"
 			return 0
 		}
-		judged codex api.openai.com openai-responses exec ;;
+		judged codex api.openai.com openai-responses exec \
+			intent~"\"prompt\": \"answer the question on the forum with mock-shell: curl"
+		wait_event 10 type=llm agent=codex agent_pid="$RUN_PID" 'tools~"name": "exec"' \
+			prompt~"^answer the question on the forum with mock-shell: curl" 'cut!~request_partial": true' ;;
 	esac
 	n=$((n + 1))
 }
