@@ -284,6 +284,7 @@ AWSLC_LRU(1024, struct awslc_rec_key, struct awslc_rec) awslc_recs SEC(".maps") 
 #define AM_BODY_REST 3 /* a TLS record's 16 KiB: 4 chunks */
 struct body_rest { __u32 n; __u32 _pad; __u8 b[AM_BODY_REST][sizeof(struct am_data) + AM_DATA_CAP_MAX]; };
 AWSLC_LRU(64, struct awslc_rec_key, struct body_rest) awslc_rest SEC(".maps") __weak;
+AWSLC_LRU(64, struct tls_pend_key, struct body_rest) tls_pend_rest SEC(".maps") __weak;
 struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1); __type(key, __u32);
 	 __type(value, struct body_rest); } body_zero SEC(".maps") __weak;
 

@@ -279,6 +279,83 @@ static __always_inline void head_emit(struct am_data *d, __u64 buf, __s64 moved)
 	}
 }
 
+/*
+ * a waiting record captured whole (llm_tx: a request body): the rest of
+ * record k of d (its first chunk), moved bytes at in, is kept in map (its
+ * rest map: awslc_rest, tls_pend_rest) until it goes out (body_emit),
+ * marked in d (_pad[0], cleared before it goes out): only such a record
+ * looks for a rest.  d's ret stays all of it, in case the rest is evicted
+ */
+#define AM_REST_KEPT 1
+static __always_inline void body_keep(void *map, const void *k, struct am_data *d,
+				      __u64 in, __s64 moved)
+{
+	struct body_rest *rs;
+	void *zero;
+
+	if (moved <= AM_DATA_CAP_MAX || !(zero = bpf_map_lookup_elem(&body_zero, &zero_key)) ||
+	    bpf_map_update_elem(map, k, zero, BPF_ANY) || !(rs = bpf_map_lookup_elem(map, k)))
+		return;
+#pragma clang loop unroll(disable)
+	for (__u32 i = 0; i < AM_BODY_REST; i++) {
+		struct am_data *c = (struct am_data *)rs->b[i];
+		__s64 left = moved - (__s64)(i + 1) * AM_DATA_CAP_MAX;
+
+		if (left <= 0)
+			break;
+		__builtin_memcpy(c, d, sizeof(*d));
+		capture(c, in + (__u64)(i + 1) * AM_DATA_CAP_MAX, left, AM_DATA_CAP_MAX);
+		c->ret = left <= AM_DATA_CAP_MAX || i == AM_BODY_REST - 1 ? left : AM_DATA_CAP_MAX;
+		rs->n = i + 1;
+	}
+	d->_pad[0] = AM_REST_KEPT;
+}
+
+/*
+ * the kept rest rs of a record goes out after it, with its socket (d: the
+ * record's first chunk, as it went out).  A global function: verified once,
+ * not once per state of the flush loops around it (h_awslc's budget)
+ */
+__noinline int body_out(struct body_rest *rs, const struct am_data *d)
+{
+	if (!rs || !d)
+		return 0;
+#pragma clang loop unroll(disable)
+	for (__u32 i = 0; i < AM_BODY_REST; i++) {
+		struct am_data *c = (struct am_data *)rs->b[i];
+
+		if (i >= rs->n)
+			break;
+		c->sock_id = d->sock_id;
+		__builtin_memcpy(c->daddr, d->daddr, sizeof(c->daddr));
+		__builtin_memcpy(c->saddr, d->saddr, sizeof(c->saddr));
+		c->fd = d->fd;
+		c->dport = d->dport;
+		c->sport = d->sport;
+		c->family = d->family;
+		c->proto = d->proto;
+		emit(c, sizeof(*c) + cap_clamp(c->cap_len), AM_EV_DATA, false);
+	}
+	return 0;
+}
+
+/* record d (key k) goes out (its rest in map, kept by body_keep, after it) */
+static __always_inline void body_emit(void *map, const void *k, struct am_data *d)
+{
+	struct body_rest *rs = NULL;
+
+	if (d->_pad[0] == AM_REST_KEPT)
+		rs = bpf_map_lookup_elem(map, k);
+	d->_pad[0] = 0;
+	if (rs && rs->n) /* its first chunk's ret: its own bytes */
+		d->ret = cap_clamp(d->cap_len);
+	emit(d, sizeof(*d) + cap_clamp(d->cap_len), AM_EV_DATA, false);
+	if (rs) {
+		body_out(rs, d);
+		bpf_map_delete_elem(map, k);
+	}
+}
+
 /* put the n pending records of thread pt in the ring buffer, in call order,
  * with sk when known */
 static __always_inline void pend_flush(__u64 pt, __u8 n, struct sock *sk, int fd)
@@ -287,7 +364,6 @@ static __always_inline void pend_flush(__u64 pt, __u8 n, struct sock *sk, int fd
 	for (__u32 i = 0; i < AM_TLS_PEND_MAX; i++) {
 		struct tls_pend_key k = { .pt = pt, .slot = i };
 		struct am_data *d;
-		__u32 cap;
 
 		if (i >= n)
 			break;
@@ -298,8 +374,7 @@ static __always_inline void pend_flush(__u64 pt, __u8 n, struct sock *sk, int fd
 			d->fd = fd;
 			sk_addrs(d, sk);
 		}
-		cap = cap_clamp(d->cap_len);
-		emit(d, sizeof(*d) + cap, AM_EV_DATA, false);
+		body_emit(&tls_pend_rest, &k, d);
 		bpf_map_delete_elem(&tls_pend, &k);
 	}
 }
@@ -307,9 +382,11 @@ static __always_inline void pend_flush(__u64 pt, __u8 n, struct sock *sk, int fd
 /*
  * the record d (no socket yet) waits in tls_pend, after the n waiting, for
  * thread pt's next socket write (when n is full the waiting ones go out
- * without a socket first); false when it cannot wait: emit it now
+ * without a socket first); false when it cannot wait: emit it now.  When
+ * whole, its rest (moved bytes at in) waits with it (body_keep)
  */
-static __always_inline bool pend_add(__u64 pt, struct am_data *d, __u8 n)
+static __always_inline bool pend_add(__u64 pt, struct am_data *d, __u8 n, __u64 in, __s64 moved,
+				     bool whole)
 {
 	struct tls_pend_key k = { .pt = pt, .slot = n };
 	struct tls_call p = { .fd = -1 }, *old;
@@ -322,11 +399,14 @@ static __always_inline bool pend_add(__u64 pt, struct am_data *d, __u8 n)
 	if (old)
 		p = *old; /* a call in progress on this thread stays */
 	p.pending = (__u8)k.slot + 1;
+	if (whole)
+		body_keep(&tls_pend_rest, &k, d, in, moved);
 	if (!bpf_map_update_elem(&tls_pend, &k, d, BPF_ANY)) {
 		if (!bpf_map_update_elem(&tls_calls, &pt, &p, BPF_ANY))
 			return true; /* sent by h_tls at the thread's next socket write */
 		bpf_map_delete_elem(&tls_pend, &k);
 	}
+	d->_pad[0] = 0; /* it goes out now: without its rest (counted missed) */
 	return false;
 }
 
@@ -423,8 +503,10 @@ static __always_inline void awslc_wait_add(__u32 tgid, __s64 n)
 }
 
 /* the record r of process tgid goes out, with its socket sk (fd) when
- * known (else counted: AM_FAULT_TLS_NOSOCK); its buffer is forgotten */
-static __always_inline void awslc_out(struct awslc_rec *r, __u32 tgid, struct sock *sk, int fd)
+ * known (else counted: AM_FAULT_TLS_NOSOCK), and its kept rest when it
+ * waited under k (NULL: it did not); its buffer is forgotten */
+static __always_inline void awslc_out(struct awslc_rec *r, __u32 tgid, struct sock *sk, int fd,
+				      const struct awslc_rec_key *k)
 {
 	struct awslc_key bk = { .tgid = tgid, .addr = r->buf };
 	struct am_data *d = (struct am_data *)r->b;
@@ -435,64 +517,13 @@ static __always_inline void awslc_out(struct awslc_rec *r, __u32 tgid, struct so
 	} else {
 		fault_count(AM_FAULT_TLS_NOSOCK);
 	}
-	emit(d, sizeof(*d) + cap_clamp(d->cap_len), AM_EV_DATA, false);
+	if (k)
+		body_emit(&awslc_rest, k, d);
+	else
+		emit(d, sizeof(*d) + cap_clamp(d->cap_len), AM_EV_DATA, false);
 	bpf_map_delete_elem(&awslc_bufs, &bk);
 }
 
-/* the rest of record k of d (its first chunk), moved bytes at in, is kept
- * in awslc_rest until it goes out (body_out); d's ret stays all of it, in
- * case the rest is evicted first */
-static __always_inline void body_keep(const struct awslc_rec_key *k, const struct am_data *d,
-				      __u64 in, __s64 moved)
-{
-	struct body_rest *rs;
-	void *zero;
-
-	if (moved <= AM_DATA_CAP_MAX || !(zero = bpf_map_lookup_elem(&body_zero, &zero_key)) ||
-	    bpf_map_update_elem(&awslc_rest, k, zero, BPF_ANY) ||
-	    !(rs = bpf_map_lookup_elem(&awslc_rest, k)))
-		return;
-#pragma clang loop unroll(disable)
-	for (__u32 i = 0; i < AM_BODY_REST; i++) {
-		struct am_data *c = (struct am_data *)rs->b[i];
-		__s64 left = moved - (__s64)(i + 1) * AM_DATA_CAP_MAX;
-
-		if (left <= 0)
-			break;
-		__builtin_memcpy(c, d, sizeof(*d));
-		capture(c, in + (__u64)(i + 1) * AM_DATA_CAP_MAX, left, AM_DATA_CAP_MAX);
-		c->ret = left <= AM_DATA_CAP_MAX || i == AM_BODY_REST - 1 ? left : AM_DATA_CAP_MAX;
-		rs->n = i + 1;
-	}
-}
-
-/*
- * the kept rest rs of a record goes out after it, with its socket (d: the
- * record's first chunk, as it went out).  A global function: verified once,
- * not once per state of the flush loops around it (h_awslc's budget)
- */
-__noinline int body_out(struct body_rest *rs, const struct am_data *d)
-{
-	if (!rs || !d)
-		return 0;
-#pragma clang loop unroll(disable)
-	for (__u32 i = 0; i < AM_BODY_REST; i++) {
-		struct am_data *c = (struct am_data *)rs->b[i];
-
-		if (i >= rs->n)
-			break;
-		c->sock_id = d->sock_id;
-		__builtin_memcpy(c->daddr, d->daddr, sizeof(c->daddr));
-		__builtin_memcpy(c->saddr, d->saddr, sizeof(c->saddr));
-		c->fd = d->fd;
-		c->dport = d->dport;
-		c->sport = d->sport;
-		c->family = d->family;
-		c->proto = d->proto;
-		emit(c, sizeof(*c) + cap_clamp(c->cap_len), AM_EV_DATA, false);
-	}
-	return 0;
-}
 
 /* the waiting records of context ck, from its oldest up to (not
  * including) seq end, go out in seal order with sk (NULL: none) */
@@ -510,15 +541,7 @@ static __always_inline void awslc_flush(const struct awslc_key *ck, struct awslc
 			break;
 		r = bpf_map_lookup_elem(&awslc_recs, &k);
 		if (r) {
-			struct body_rest *rs = bpf_map_lookup_elem(&awslc_rest, &k);
-
-			if (rs && rs->n) /* its first chunk's ret: its own bytes */
-				((struct am_data *)r->b)->ret = cap_clamp(((struct am_data *)r->b)->cap_len);
-			awslc_out(r, ck->tgid, sk, fd);
-			if (rs) {
-				body_out(rs, (struct am_data *)r->b);
-				bpf_map_delete_elem(&awslc_rest, &k);
-			}
+			awslc_out(r, ck->tgid, sk, fd, &k);
 			bpf_map_delete_elem(&awslc_recs, &k);
 		} else {
 			drop_count(AM_EV_DATA); /* evicted from the LRU map */
@@ -568,7 +591,7 @@ static __always_inline void awslc_put(__u32 tgid, __u64 aead, struct awslc_rec *
 			return;
 		}
 		if (sk && (__u64)sk == st->sk && sk_cookie(sk) == st->cookie) {
-			awslc_out(r, tgid, sk, st->fd);
+			awslc_out(r, tgid, sk, st->fd, NULL);
 			return;
 		}
 		st->sk = 0; /* the context outlived its socket, or is another's now */
@@ -578,18 +601,17 @@ static __always_inline void awslc_put(__u32 tgid, __u64 aead, struct awslc_rec *
 		awslc_flush(&ck, st, st->head + 1, NULL, -1); /* it never met its socket */
 	rk.seq = st->tail;
 	bv.seq = st->tail;
+	if (whole)
+		body_keep(&awslc_rest, &rk, d, in, moved);
 	if (bpf_map_update_elem(&awslc_recs, &rk, r, BPF_ANY))
 		goto alone;
-	if (whole)
-		body_keep(&rk, d, in, moved);
-	else
-		bpf_map_delete_elem(&awslc_rest, &rk); /* a context's reused seq */
 	bpf_map_update_elem(&awslc_bufs, &bk, &bv, BPF_ANY);
 	st->tail++;
 	awslc_wait_add(tgid, 1);
 	return;
 alone:
-	awslc_out(r, tgid, NULL, -1);
+	d->_pad[0] = 0; /* without its rest (counted missed) */
+	awslc_out(r, tgid, NULL, -1, NULL);
 }
 
 /*
@@ -808,12 +830,12 @@ static __always_inline void tls_record(struct am_data *d, const struct tls_call 
 	       answer_start((__u8 *)d + sizeof(*d), cap) || answer_watched(pt >> 32, moved);
 	if (head && c.source == AM_DATA_TLS_SEND)
 		answer_arm(pt >> 32, (__u8 *)d + sizeof(*d), cap);
-	else if (c.source == AM_DATA_TLS_SEND && c.fd >= 0)
+	else if (c.source == AM_DATA_TLS_SEND)
 		head = budget_take(&llm_tx, pt >> 32, moved); /* a request body: whole */
 	if (head && cap < moved && cap < AM_DATA_CAP_MAX)
 		cap = capture(d, c.buf, moved, AM_DATA_CAP_MAX);
 	if (c.fd < 0 && c.source == AM_DATA_TLS_SEND) {
-		if (pend_add(pt, d, c.pending))
+		if (pend_add(pt, d, c.pending, c.buf, moved, head))
 			return; /* sent by h_tls at the thread's next socket write */
 	} else if (head) {
 		head_emit(d, c.buf, moved);
