@@ -421,7 +421,7 @@ static __always_inline bool pend_add(__u64 pt, struct am_data *d, __u8 n, __u64 
  */
 #define AM_ANSWER_ARM (128 << 10)
 /* bytes of TLS writes after a request head captured whole (its body: a
- * model request's prompt is at its end), llm_tx */
+ * model request's prompt may be anywhere in it), llm_tx */
 #define AM_BODY_ARM (256 << 10)
 
 /* moved bytes taken from budget map m's entry for tgid while it lasts */
@@ -524,7 +524,6 @@ static __always_inline void awslc_out(struct awslc_rec *r, __u32 tgid, struct so
 	bpf_map_delete_elem(&awslc_bufs, &bk);
 }
 
-
 /* the waiting records of context ck, from its oldest up to (not
  * including) seq end, go out in seal order with sk (NULL: none) */
 static __always_inline void awslc_flush(const struct awslc_key *ck, struct awslc_ctx *st,
@@ -584,14 +583,14 @@ static __always_inline void awslc_put(__u32 tgid, __u64 aead, struct awslc_rec *
 	}
 	if (st->sk && st->head == st->tail) {
 		sk = fd_sock((void *)bpf_get_current_task(), st->fd);
-		if (sk && (__u64)sk == st->sk && sk_cookie(sk) == st->cookie && whole) {
+		if (sk && (__u64)sk == st->sk && sk_cookie(sk) == st->cookie) {
+			if (!whole) {
+				awslc_out(r, tgid, sk, st->fd, NULL);
+				return;
+			}
 			d->fd = st->fd; /* the plaintext is still there: read it whole */
 			sk_addrs(d, sk);
 			head_emit(d, in, moved);
-			return;
-		}
-		if (sk && (__u64)sk == st->sk && sk_cookie(sk) == st->cookie) {
-			awslc_out(r, tgid, sk, st->fd, NULL);
 			return;
 		}
 		st->sk = 0; /* the context outlived its socket, or is another's now */
