@@ -209,13 +209,19 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8);
 } tls_readers SEC(".maps") __weak;
-/* tls.bpf.c's llm_rx: tgid -> bytes of TLS reads still captured whole */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 256);
-	__type(key, __u32);
-	__type(value, __s64);
-} llm_rx SEC(".maps") __weak;
+/* tls.bpf.c's llm_rx: tgid -> bytes of TLS reads still captured whole, as
+ * the kernel armed them (only the kernel writes it); llm_watch: the same, as
+ * the collector set them (only the collector sets or deletes it; the kernel
+ * takes bytes from it), so that the collector's end of one exchange never
+ * takes back the kernel's arming for the next request; llm_tx: tgid ->
+ * bytes of TLS writes still captured whole (armed by a request head: its
+ * body).  Each an LRU hash of 256 processes */
+#define AM_TGID_BUDGET struct { \
+	__uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 256); \
+	__type(key, __u32); __type(value, __s64); }
+AM_TGID_BUDGET llm_rx SEC(".maps") __weak;
+AM_TGID_BUDGET llm_watch SEC(".maps") __weak;
+AM_TGID_BUDGET llm_tx SEC(".maps") __weak;
 struct tls_lastrd { __u64 cookie; __s32 fd; __u32 _pad; };
 /* a syscall that reads a socket's bytes (read, readv, recvfrom, recvmsg) */
 static __always_inline bool sc_reads(long nr)
@@ -270,6 +276,17 @@ AWSLC_LRU(4096, struct awslc_key, struct awslc_ctx) awslc_ctxs SEC(".maps") __we
 struct awslc_rec_key { __u32 tgid; __u32 seq; __u64 ctx; };
 struct awslc_rec { __u64 buf; __u8 b[sizeof(struct am_data) + AM_DATA_CAP_MAX]; };
 AWSLC_LRU(1024, struct awslc_rec_key, struct awslc_rec) awslc_recs SEC(".maps") __weak;
+
+/* the rest of a waiting record captured whole (llm_tx: a request body),
+ * by the record's key: its chunks after the first AM_DATA_CAP_MAX bytes,
+ * each a record as it goes out (n of them); body_zero: an empty one to
+ * make entries from */
+#define AM_BODY_REST 3 /* a TLS record's 16 KiB: 4 chunks */
+struct body_rest { __u32 n; __u32 _pad; __u8 b[AM_BODY_REST][sizeof(struct am_data) + AM_DATA_CAP_MAX]; };
+AWSLC_LRU(64, struct awslc_rec_key, struct body_rest) awslc_rest SEC(".maps") __weak;
+AWSLC_LRU(64, struct tls_pend_key, struct body_rest) tls_pend_rest SEC(".maps") __weak;
+struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1); __type(key, __u32);
+	 __type(value, struct body_rest); } body_zero SEC(".maps") __weak;
 
 /* the address of a waiting record's TLS record -> its context and seq */
 struct awslc_buf { __u64 ctx; __u32 seq; __u32 _pad; };

@@ -234,6 +234,8 @@ int BPF_PROG(proc_exit, struct task_struct *p)
 		return 0; /* other threads of the group still run */
 	bpf_map_delete_elem(&tls_readers, &tgid);
 	bpf_map_delete_elem(&llm_rx, &tgid);
+	bpf_map_delete_elem(&llm_watch, &tgid);
+	bpf_map_delete_elem(&llm_tx, &tgid);
 	if (!tag) {
 		awslc_gone(tgid);
 		return 0;

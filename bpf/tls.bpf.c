@@ -58,11 +58,13 @@
  * byte budget there lasts: a TLS_SEND that starts a POST head (HTTP/1) or an
  * HTTP/2 header block gives its process AM_ANSWER_ARM bytes at once (the
  * answer may come before the collector read the request), and the
- * collector sets it while it reads a model API exchange of the process
- * over TLS (an answer's later reads, HTTP/2 frames), deletes it after.
+ * collector sets its own budget (llm_watch) while it reads a model API
+ * exchange of the process over TLS (an answer's later reads, HTTP/2
+ * frames), deletes it after.
  */
 #include "common.bpf.h"
 #include "head.bpf.h"
+#include "body.bpf.h"
 
 /* a TLS 1.3 record's inner plaintext: 2^14 bytes, its content type, padding */
 #define AM_TLS13_INNER_MAX (16384 + 256)
@@ -244,19 +246,6 @@ static __always_inline void sk_addrs(struct am_data *d, struct sock *sk)
 	d->sock_id = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
 }
 
-/* the first bytes of buf, up to limit and moved, into d's payload; how many */
-static __always_inline __u32 capture(struct am_data *d, __u64 buf, __s64 moved, __u32 limit)
-{
-	__u32 cap = cap_clamp(moved < limit ? moved : limit);
-
-	if (cap && bpf_probe_read_user((__u8 *)d + sizeof(*d), cap, (void *)buf))
-		cap = 0;
-	cap = cap_clamp(cap);
-	d->cap_len = cap;
-	d->hdr.size = sizeof(*d) + cap;
-	return cap;
-}
-
 /*
  * a head write: d holds its first bytes (up to AM_DATA_CAP_MAX); emit them
  * and the next chunks of buf up to AM_HEAD_MAX, one record each
@@ -286,7 +275,6 @@ static __always_inline void pend_flush(__u64 pt, __u8 n, struct sock *sk, int fd
 	for (__u32 i = 0; i < AM_TLS_PEND_MAX; i++) {
 		struct tls_pend_key k = { .pt = pt, .slot = i };
 		struct am_data *d;
-		__u32 cap;
 
 		if (i >= n)
 			break;
@@ -297,8 +285,7 @@ static __always_inline void pend_flush(__u64 pt, __u8 n, struct sock *sk, int fd
 			d->fd = fd;
 			sk_addrs(d, sk);
 		}
-		cap = cap_clamp(d->cap_len);
-		emit(d, sizeof(*d) + cap, AM_EV_DATA, false);
+		body_emit(&tls_pend_rest, &k, d);
 		bpf_map_delete_elem(&tls_pend, &k);
 	}
 }
@@ -306,9 +293,11 @@ static __always_inline void pend_flush(__u64 pt, __u8 n, struct sock *sk, int fd
 /*
  * the record d (no socket yet) waits in tls_pend, after the n waiting, for
  * thread pt's next socket write (when n is full the waiting ones go out
- * without a socket first); false when it cannot wait: emit it now
+ * without a socket first); false when it cannot wait: emit it now.  When
+ * whole, its rest (moved bytes at in) waits with it (body_keep)
  */
-static __always_inline bool pend_add(__u64 pt, struct am_data *d, __u8 n)
+static __always_inline bool pend_add(__u64 pt, struct am_data *d, __u8 n, __u64 in, __s64 moved,
+				     bool whole)
 {
 	struct tls_pend_key k = { .pt = pt, .slot = n };
 	struct tls_call p = { .fd = -1 }, *old;
@@ -321,21 +310,26 @@ static __always_inline bool pend_add(__u64 pt, struct am_data *d, __u8 n)
 	if (old)
 		p = *old; /* a call in progress on this thread stays */
 	p.pending = (__u8)k.slot + 1;
+	if (whole)
+		body_keep(&tls_pend_rest, &k, d, in, moved);
 	if (!bpf_map_update_elem(&tls_pend, &k, d, BPF_ANY)) {
 		if (!bpf_map_update_elem(&tls_calls, &pt, &p, BPF_ANY))
 			return true; /* sent by h_tls at the thread's next socket write */
 		bpf_map_delete_elem(&tls_pend, &k);
 	}
+	d->_pad[0] = 0; /* it goes out now: without its rest (counted missed) */
 	return false;
 }
 
 /* a TLS_SEND record of tag's thread, moved bytes at buf, socket unknown:
  * its head in d (up to data_cap, up to AM_DATA_CAP_MAX for a request
- * head); the size of what it captured */
-static __always_inline __u32 send_fill(struct am_data *d, struct am_tag *tag, __u64 buf,
-				       __s64 moved, __u8 lib)
+ * head, which arms llm_rx and llm_tx; the same for a write while llm_tx
+ * lasts); whether it is to be captured whole (a head, a body) */
+static __always_inline bool send_fill(struct am_data *d, struct am_tag *tag, __u64 buf,
+				      __s64 moved, __u8 lib)
 {
 	__u32 cap;
+	bool head;
 
 	__builtin_memset(d, 0, sizeof(*d));
 	hdr_fill(&d->hdr, AM_EV_DATA, 0, tag);
@@ -344,9 +338,14 @@ static __always_inline __u32 send_fill(struct am_data *d, struct am_tag *tag, __
 	d->source = AM_DATA_TLS_SEND;
 	d->lib = lib;
 	cap = capture(d, buf, moved, data_cap);
-	if (head_start((__u8 *)d + sizeof(*d), cap) && cap < moved && cap < AM_DATA_CAP_MAX)
-		cap = capture(d, buf, moved, AM_DATA_CAP_MAX);
-	return cap;
+	head = head_start((__u8 *)d + sizeof(*d), cap);
+	if (head)
+		answer_arm(d->hdr.pid, (__u8 *)d + sizeof(*d), cap);
+	else if (!budget_take(&llm_tx, d->hdr.pid, moved))
+		return false;
+	if (cap < moved && cap < AM_DATA_CAP_MAX)
+		capture(d, buf, moved, AM_DATA_CAP_MAX);
+	return true;
 }
 
 /* ---- aws-lc: sealed records tied to their connection by their context ---- */
@@ -365,8 +364,10 @@ static __always_inline void awslc_wait_add(__u32 tgid, __s64 n)
 }
 
 /* the record r of process tgid goes out, with its socket sk (fd) when
- * known (else counted: AM_FAULT_TLS_NOSOCK); its buffer is forgotten */
-static __always_inline void awslc_out(struct awslc_rec *r, __u32 tgid, struct sock *sk, int fd)
+ * known (else counted: AM_FAULT_TLS_NOSOCK), and its kept rest when it
+ * waited under k (NULL: it did not); its buffer is forgotten */
+static __always_inline void awslc_out(struct awslc_rec *r, __u32 tgid, struct sock *sk, int fd,
+				      const struct awslc_rec_key *k)
 {
 	struct awslc_key bk = { .tgid = tgid, .addr = r->buf };
 	struct am_data *d = (struct am_data *)r->b;
@@ -377,7 +378,10 @@ static __always_inline void awslc_out(struct awslc_rec *r, __u32 tgid, struct so
 	} else {
 		fault_count(AM_FAULT_TLS_NOSOCK);
 	}
-	emit(d, sizeof(*d) + cap_clamp(d->cap_len), AM_EV_DATA, false);
+	if (k)
+		body_emit(&awslc_rest, k, d);
+	else
+		emit(d, sizeof(*d) + cap_clamp(d->cap_len), AM_EV_DATA, false);
 	bpf_map_delete_elem(&awslc_bufs, &bk);
 }
 
@@ -397,7 +401,7 @@ static __always_inline void awslc_flush(const struct awslc_key *ck, struct awslc
 			break;
 		r = bpf_map_lookup_elem(&awslc_recs, &k);
 		if (r) {
-			awslc_out(r, ck->tgid, sk, fd);
+			awslc_out(r, ck->tgid, sk, fd, &k);
 			bpf_map_delete_elem(&awslc_recs, &k);
 		} else {
 			drop_count(AM_EV_DATA); /* evicted from the LRU map */
@@ -420,8 +424,10 @@ static __always_inline __u64 sk_cookie(struct sock *sk)
  * without a socket when AM_AWSLC_PEND_MAX wait) for a socket write of any
  * thread of the process that sends it (h_awslc)
  */
-static __always_inline void awslc_put(__u32 tgid, __u64 aead, struct awslc_rec *r)
+static __always_inline void awslc_put(__u32 tgid, __u64 aead, struct awslc_rec *r, __u64 in,
+				      __s64 moved, bool whole)
 {
+	struct am_data *d = (struct am_data *)r->b;
 	struct awslc_key ck = { .tgid = tgid, .addr = aead };
 	struct awslc_ctx fresh = { .fd = -1 }, *st;
 	struct awslc_key bk = { .tgid = tgid, .addr = r->buf };
@@ -439,7 +445,13 @@ static __always_inline void awslc_put(__u32 tgid, __u64 aead, struct awslc_rec *
 	if (st->sk && st->head == st->tail) {
 		sk = fd_sock((void *)bpf_get_current_task(), st->fd);
 		if (sk && (__u64)sk == st->sk && sk_cookie(sk) == st->cookie) {
-			awslc_out(r, tgid, sk, st->fd);
+			if (!whole) {
+				awslc_out(r, tgid, sk, st->fd, NULL);
+				return;
+			}
+			d->fd = st->fd; /* the plaintext is still there: read it whole */
+			sk_addrs(d, sk);
+			head_emit(d, in, moved);
 			return;
 		}
 		st->sk = 0; /* the context outlived its socket, or is another's now */
@@ -449,6 +461,8 @@ static __always_inline void awslc_put(__u32 tgid, __u64 aead, struct awslc_rec *
 		awslc_flush(&ck, st, st->head + 1, NULL, -1); /* it never met its socket */
 	rk.seq = st->tail;
 	bv.seq = st->tail;
+	if (whole)
+		body_keep(&awslc_rest, &rk, d, in, moved);
 	if (bpf_map_update_elem(&awslc_recs, &rk, r, BPF_ANY))
 		goto alone;
 	bpf_map_update_elem(&awslc_bufs, &bk, &bv, BPF_ANY);
@@ -456,7 +470,8 @@ static __always_inline void awslc_put(__u32 tgid, __u64 aead, struct awslc_rec *
 	awslc_wait_add(tgid, 1);
 	return;
 alone:
-	awslc_out(r, tgid, NULL, -1);
+	d->_pad[0] = 0; /* without its rest (counted missed) */
+	awslc_out(r, tgid, NULL, -1, NULL);
 }
 
 /*
@@ -483,6 +498,7 @@ int BPF_KPROBE(awslc_seal, void *aead)
 	struct awslc_rec *r;
 	struct am_tag *tag;
 	__u8 type = 0;
+	bool whole;
 
 	if (!tgid_bit(tgid) || bpf_probe_read_user(&in, sizeof(in), (void *)(sp + 8)) ||
 	    bpf_probe_read_user(&len, sizeof(len), (void *)(sp + 16)))
@@ -494,9 +510,9 @@ int BPF_KPROBE(awslc_seal, void *aead)
 	r = tag ? scratch_get(AM_EV_DATA) : NULL;
 	if (!r)
 		return 0;
-	send_fill((struct am_data *)r->b, tag, in, (__s64)len - 1, AM_TLS_OPENSSL);
+	whole = send_fill((struct am_data *)r->b, tag, in, (__s64)len - 1, AM_TLS_OPENSSL);
 	r->buf = in - 5;
-	awslc_put(tgid, (__u64)aead, r);
+	awslc_put(tgid, (__u64)aead, r, in, (__s64)len - 1, whole);
 	scratch_put(r);
 	return 0;
 }
@@ -646,42 +662,6 @@ static __always_inline int last_read_fd(struct task_struct *task, __u64 pt)
 	return r->fd;
 }
 
-/*
- * tgid -> bytes of TLS reads still captured whole (head_emit): armed by a
- * request head written, set by the collector while it reads a model API
- * exchange of the process over TLS (user/llmconn.h), deleted when it has
- * none, and at the process's exit (proc.bpf.c); map in common.bpf.h
- */
-#define AM_ANSWER_ARM (128 << 10)
-
-/* a read of a process whose model API answer is being read: true while the
- * budget lasts (moved bytes taken from it) */
-static __always_inline bool answer_watched(__u32 tgid, __s64 moved)
-{
-	__s64 *left = bpf_map_lookup_elem(&llm_rx, &tgid);
-
-	if (!left || *left <= 0)
-		return false;
-	__sync_fetch_and_add(left, -moved);
-	return true;
-}
-
-/* a request head was written (p: its first n bytes): an HTTP/1 POST or an
- * HTTP/2 header block arms the capture of the process's answer */
-static __always_inline void answer_arm(__u32 tgid, const __u8 *p, __u32 n)
-{
-	bool post = n >= 5 && p[0] == 'P' && p[1] == 'O' && p[2] == 'S' && p[3] == 'T' && p[4] == ' ';
-	__s64 arm = AM_ANSWER_ARM, *left;
-
-	if (!post && h1_head(p, n))
-		return; /* HTTP/1 other than POST */
-	left = bpf_map_lookup_elem(&llm_rx, &tgid);
-	if (!left)
-		bpf_map_update_elem(&llm_rx, &tgid, &arm, BPF_ANY);
-	else if (*left < arm)
-		*left = arm;
-}
-
 /* the record of a TLS call that moved bytes, built in d (a held scratch
  * buffer): emitted, or left pending for the thread's next socket write */
 static __always_inline void tls_record(struct am_data *d, const struct tls_call *cc,
@@ -709,10 +689,12 @@ static __always_inline void tls_record(struct am_data *d, const struct tls_call 
 	       answer_start((__u8 *)d + sizeof(*d), cap) || answer_watched(pt >> 32, moved);
 	if (head && c.source == AM_DATA_TLS_SEND)
 		answer_arm(pt >> 32, (__u8 *)d + sizeof(*d), cap);
+	else if (c.source == AM_DATA_TLS_SEND)
+		head = budget_take(&llm_tx, pt >> 32, moved); /* a request body: whole */
 	if (head && cap < moved && cap < AM_DATA_CAP_MAX)
 		cap = capture(d, c.buf, moved, AM_DATA_CAP_MAX);
 	if (c.fd < 0 && c.source == AM_DATA_TLS_SEND) {
-		if (pend_add(pt, d, c.pending))
+		if (pend_add(pt, d, c.pending, c.buf, moved, head))
 			return; /* sent by h_tls at the thread's next socket write */
 	} else if (head) {
 		head_emit(d, c.buf, moved);

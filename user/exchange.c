@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* exchange.c - one model API exchange's bodies; see exchange.h. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <zlib.h>
 
 #include "exchange.h"
 
@@ -22,6 +24,7 @@ struct exchange {
 	int64_t resp_len;      /* response body Content-Length, -1 unknown */
 	size_t resp_head;      /* bytes of the response head, 0 until it ended */
 	bool chunked;
+	char enc[16];          /* the answer's Content-Encoding (lower case), "": none */
 	bool h2;               /* bodies only (HTTP/2 DATA): no head, no chunks */
 };
 
@@ -126,6 +129,22 @@ static const char *header(const char *h, size_t n, const char *name)
 	return NULL;
 }
 
+/* the encoding a Content-Encoding value v names (its first token, lower
+ * case; "identity": none) */
+static void enc_set(struct exchange *x, const char *v)
+{
+	size_t n = 0;
+
+	v += strspn(v, " \t");
+	while (n < sizeof(x->enc) - 1 && (isalnum((unsigned char)v[n]) || v[n] == '-')) {
+		x->enc[n] = (char)tolower((unsigned char)v[n]);
+		n++;
+	}
+	x->enc[n] = '\0';
+	if (!strcmp(x->enc, "identity"))
+		x->enc[0] = '\0';
+}
+
 /* the response head ended in what was kept: its framing */
 static void resp_head(struct exchange *x)
 {
@@ -138,6 +157,8 @@ static void resp_head(struct exchange *x)
 		x->resp_len = strtoll(v, NULL, 10);
 	if ((v = header(b, x->resp_head, "transfer-encoding")))
 		x->chunked = !!strstr(v, "chunked"); /* may pass the line: harmless */
+	if ((v = header(b, x->resp_head, "content-encoding")))
+		enc_set(x, v);
 }
 
 void exchange_recv(struct exchange *x, const uint8_t *buf, size_t cap, uint64_t ret)
@@ -190,6 +211,63 @@ static size_t dechunk(char *s, size_t n)
 	return out;
 }
 
+/*
+ * inflate the n bytes at in (gzip; deflate: zlib's format, else raw) into a
+ * new buffer (the caller frees it) of at most LLM_BODY_MAX bytes, *len of
+ * them; *cut when it decoded to more (a bomb stops there).  A stream that
+ * breaks off (a gap in the capture) gives what came before.  NULL when
+ * nothing decodes, or out of memory.
+ */
+static char *inflate_body(const char *in, size_t n, bool gzip, size_t *len, bool *cut)
+{
+	char *out = malloc(LLM_BODY_MAX + 1);
+
+	for (int raw = 0; out && raw < 1 + !gzip; raw++) {
+		z_stream z = { .next_in = (Bytef *)in, .avail_in = (uInt)n,
+			       .next_out = (Bytef *)out, .avail_out = LLM_BODY_MAX };
+		int rc;
+
+		if (inflateInit2(&z, gzip ? 16 + MAX_WBITS : raw ? -MAX_WBITS : MAX_WBITS) != Z_OK)
+			break;
+		rc = inflate(&z, Z_FINISH);
+		*len = LLM_BODY_MAX - z.avail_out;
+		*cut = rc != Z_STREAM_END && !z.avail_out;
+		inflateEnd(&z);
+		if (rc == Z_STREAM_END || *len) {
+			out[*len] = '\0';
+			return out;
+		}
+	}
+	free(out);
+	return NULL;
+}
+
+/*
+ * the answer (n bytes at b) as the parser reads it: b when not encoded, a
+ * decoded copy (the caller frees it), or NULL when it cannot be read; the
+ * encoding is named in out.  An HTTP/2 answer's headers are not kept: gzip
+ * and zstd are known by their magic (a JSON or SSE answer never starts so)
+ */
+static char *answer_plain(struct exchange *x, struct llm *out, char *b, size_t *n)
+{
+	bool gzip;
+
+	if (!x->enc[0] && *n >= 4 && !memcmp(b, "\x1f\x8b\x08", 3))
+		strcpy(x->enc, "gzip");
+	else if (!x->enc[0] && *n >= 4 && !memcmp(b, "\x28\xb5\x2f\xfd", 4))
+		strcpy(x->enc, "zstd");
+	if (!x->enc[0])
+		return b;
+	memcpy(out->encoding, x->enc, sizeof(out->encoding));
+	gzip = !strcmp(x->enc, "gzip") || !strcmp(x->enc, "x-gzip");
+	if (gzip || !strcmp(x->enc, "deflate"))
+		b = inflate_body(b, *n, gzip, n, &out->inflate_cut);
+	else
+		b = NULL;
+	out->encoding_unread = !b;
+	return b;
+}
+
 uint64_t exchange_decode(struct exchange *x, struct llm *out)
 {
 	bool whole = !x->req.missed && (x->req_len < 0 || x->req_seen >= (uint64_t)x->req_len);
@@ -201,9 +279,14 @@ uint64_t exchange_decode(struct exchange *x, struct llm *out)
 		char *b = x->resp.buf + x->resp_head;
 		size_t n = x->resp.len - x->resp_head;
 
+		char *plain;
+
 		if (x->chunked)
 			n = dechunk(b, n);
-		llm_response(out, b, n);
+		if ((plain = answer_plain(x, out, b, &n)))
+			llm_response(out, plain, n);
+		if (plain != b)
+			free(plain);
 	}
 	llm_finish(out);
 	return x->req.missed + x->resp.missed;

@@ -57,6 +57,8 @@ struct http2_conn {
 	uint32_t flen, fgot, fstream;
 	uint8_t ftype, fflags;
 	int fpad;                      /* DATA: pad length, -1 none or unknown */
+	uint8_t fhead[8];              /* GOAWAY: its first payload bytes */
+	uint32_t fhead_have;           /* of them, captured in a row from the start */
 	/* header block: HEADERS/PUSH_PROMISE + CONTINUATION */
 	uint8_t *blk;
 	size_t blk_len, blk_cap, fstart;
@@ -566,9 +568,28 @@ static void frame_end(struct http2_conn *c)
 		s->bytes += c->flen - (c->fpad >= 0 && (uint32_t)c->fpad < c->flen ? c->fpad + 1u : 0u);
 		if (c->fflags & F_END_STREAM)
 			stream_end(c, c->fstream);
-	} else if (c->ftype == T_RST && stream_get(c, c->fstream, false)) {
-		stream_end(c, c->fstream);
+	} else if (c->ftype == T_RST) {
+		if (stream_get(c, c->fstream, false))
+			stream_end(c, c->fstream);
+		if (c->cb.reset)
+			c->cb.reset(c->ctx, c->fstream);
+	} else if (c->ftype == T_GOAWAY && c->fhead_have == sizeof(c->fhead) && c->cb.goaway) {
+		const uint8_t *h = c->fhead;
+
+		c->cb.goaway(c->ctx, (uint32_t)(h[0] & 0x7f) << 24 | h[1] << 16 | h[2] << 8 | h[3],
+			     (uint32_t)h[4] << 24 | h[5] << 16 | h[6] << 8 | h[7]);
 	}
+}
+
+/* a GOAWAY's first payload bytes (p NULL: not captured) */
+static void fhead_add(struct http2_conn *c, const uint8_t *p, size_t n)
+{
+	size_t k = sizeof(c->fhead) - c->fhead_have;
+
+	if (c->fgot != c->fhead_have || !k || !p)
+		return; /* a gap (now or before: it never has them all), or it has them */
+	memcpy(c->fhead + c->fhead_have, p, n < k ? n : k);
+	c->fhead_have += (uint32_t)(n < k ? n : k);
 }
 
 /* the 9-byte header is in c->hdr: start the frame; false loses the framing */
@@ -585,6 +606,7 @@ static bool frame_begin(struct http2_conn *c)
 	c->fstream = (uint32_t)(h[5] & 0x7f) << 24 | h[6] << 16 | h[7] << 8 | h[8];
 	c->fgot = 0;
 	c->fpad = -1;
+	c->fhead_have = 0;
 	c->in_payload = true;
 	if (c->blk_open && (c->ftype != T_CONT || c->fstream != c->blk_stream)) {
 		c->blk_cut = true;               /* its CONTINUATION never came */
@@ -626,6 +648,8 @@ static void payload(struct http2_conn *c, const uint8_t *p, size_t n)
 		c->fpad = p[0];
 	if (c->ftype == T_DATA && c->cb.data)
 		data_bytes(c, p, n);
+	if (c->ftype == T_GOAWAY)
+		fhead_add(c, p, n);
 	if (keeps_block(c)) {
 		if (p)
 			blk_add(c, p, n);

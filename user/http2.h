@@ -70,6 +70,12 @@ struct http2_callbacks {
 	 * the first cap of them, cap < n when the rest was not captured
 	 */
 	void (*data)(void *ctx, uint32_t stream_id, const uint8_t *p, size_t cap, uint64_t n);
+	/* a RST_STREAM frame on stream_id, whether its stream was known or not */
+	void (*reset)(void *ctx, uint32_t stream_id);
+	/* a GOAWAY frame whose first 8 payload bytes were captured: streams
+	 * above last_stream_id are not processed by its sender; error 0 is
+	 * NO_ERROR (a graceful close) */
+	void (*goaway)(void *ctx, uint32_t last_stream_id, uint32_t error);
 };
 
 struct http2_stats {

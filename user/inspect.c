@@ -459,8 +459,33 @@ static void h2_response(void *ctx, uint32_t stream_id, int status)
 		held_show(in, in->cur_conn, status);
 }
 
+/* a RST_STREAM, sent (the client cancelled the stream) or read: its exchange is over */
+static void h2_reset(void *ctx, uint32_t stream)
+{
+	struct inspect *in = ctx;
+
+	llmconn_end(&in->llm, &in->cur_conn->llm, stream);
+}
+
+/*
+ * a GOAWAY: the server's ends the streams above last (never processed); the
+ * client's with an error (it gives up the connection) ends them all, while
+ * its graceful one (NO_ERROR) leaves the answers in flight to their end
+ */
+static void h2_goaway(void *ctx, uint32_t last, uint32_t error)
+{
+	struct inspect *in = ctx;
+	uint8_t src = in->cur->data.source;
+	bool client = src == AM_DATA_TLS_SEND || src == AM_DATA_SOCK_SEND;
+
+	if (client && !error)
+		return;
+	llmconn_end_above(&in->llm, &in->cur_conn->llm, client ? 0 : last);
+}
+
 static const struct http2_callbacks h2_cb = {
 	.request = h2_request, .response = h2_response, .data = h2_data, .body_end = h2_end,
+	.reset = h2_reset, .goaway = h2_goaway,
 };
 
 static bool h2_feed(struct inspect *in, struct conn *c, const struct event_data *d, bool tx)
@@ -651,6 +676,8 @@ void inspect_mem(const struct inspect *in, struct inspect_mem *m)
 	m->budget = in ? in->mem_budget : 0;
 	m->evicted = in ? in->mem_evicted : 0;
 	m->llm_evicted = in ? in->llm.evicted : 0;
+	m->llm_unread = in ? in->llm.unread : 0;
+	m->llm_inflate_cut = in ? in->llm.inflate_cut : 0;
 }
 
 /* what c holds besides itself */

@@ -78,6 +78,8 @@ struct inspect_mem {
 	uint64_t budget;
 	uint64_t evicted;     /* connections evicted for the budget */
 	uint64_t llm_evicted; /* model API exchanges those (or a full table) cut */
+	uint64_t llm_unread;  /* model answers in an encoding not decoded (br, zstd) */
+	uint64_t llm_inflate_cut; /* model answers cut decoding (past LLM_BODY_MAX) */
 };
 void inspect_mem(const struct inspect *in, struct inspect_mem *m);
 

@@ -186,6 +186,12 @@ static void llm_cuts_json(struct jw *w, const struct event_llm *l)
 		jw_key(w, "evicted");
 		jw_bool(w, true);
 	}
+	if (x->encoding_unread || x->inflate_cut) {
+		jw_key(w, "encoding");
+		jw_str(w, x->encoding);
+		jw_key(w, x->encoding_unread ? "encoding_unread" : "inflate_cut");
+		jw_bool(w, true);
+	}
 	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
 		jw_key(w, counts[i].key);
 		jw_uint(w, counts[i].n);
@@ -212,7 +218,7 @@ void intent_llm_json(struct jw *w, const struct event_llm *l)
 	}
 	jw_arr_end(w);
 	if (x->prompt_cut || x->prompt_partial || x->inputs_cut || x->tools_dropped ||
-	    x->bad_json || l->missed || l->evicted)
+	    x->bad_json || l->missed || l->evicted || x->encoding_unread || x->inflate_cut)
 		llm_cuts_json(w, l);
 }
 

@@ -55,6 +55,11 @@ struct llm {
 	uint32_t tools_dropped;       /* tool calls past LLM_TOOLS_MAX */
 	uint32_t inputs_cut;          /* tool inputs longer than LLM_INPUT_MAX */
 	uint32_t bad_json;            /* bodies or SSE lines that did not decode */
+	char encoding[16];            /* the answer's Content-Encoding when not read
+				       * as is ("gzip", "deflate", "br", ...), "" */
+	bool encoding_unread;         /* encoded in a way not decoded (br, zstd, an
+				       * unknown one, a corrupt gzip/deflate stream) */
+	bool inflate_cut;             /* decoded past LLM_BODY_MAX: the rest not read */
 };
 
 /* the API a request path names (query aside), LLM_NONE when none */

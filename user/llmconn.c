@@ -82,6 +82,8 @@ static void pend_end(struct llmconn *L, struct llmconn_pend *p, bool evicted)
 	ev.llm.host = p->host;
 	ev.llm.missed = exchange_decode(p->x, L->out);
 	ev.llm.x = L->out;
+	L->unread += L->out->encoding_unread;
+	L->inflate_cut += L->out->inflate_cut;
 	ev.llm.evicted = evicted;
 	if (p->answer_ts)
 		ev.ts_ns = p->answer_ts;
@@ -182,18 +184,40 @@ void llmconn_bytes(struct llmconn *L, struct llmconn_pend **list, uint32_t strea
 		llmconn_end(L, list, stream);
 }
 
-void llmconn_idle(struct llmconn *L, struct llmconn_pend **list, uint64_t idle_before)
+/* the exchanges of *list that keep(p, v) does not keep end */
+static void end_unless(struct llmconn *L, struct llmconn_pend **list,
+		       bool (*keep)(const struct llmconn_pend *p, uint64_t v), uint64_t v)
 {
 	while (*list) {
 		struct llmconn_pend *p = *list;
 
-		if (p->last_ns > idle_before) {
+		if (keep(p, v)) {
 			list = &p->next;
 			continue;
 		}
 		*list = p->next;
 		pend_end(L, p, false);
 	}
+}
+
+static bool had_bytes_since(const struct llmconn_pend *p, uint64_t ns)
+{
+	return p->last_ns > ns;
+}
+
+static bool stream_upto(const struct llmconn_pend *p, uint64_t last)
+{
+	return p->stream <= last;
+}
+
+void llmconn_idle(struct llmconn *L, struct llmconn_pend **list, uint64_t idle_before)
+{
+	end_unless(L, list, had_bytes_since, idle_before);
+}
+
+void llmconn_end_above(struct llmconn *L, struct llmconn_pend **list, uint32_t last)
+{
+	end_unless(L, list, stream_upto, last);
 }
 
 bool llmconn_has_pid(const struct llmconn_pend *list, uint32_t pid)

@@ -44,6 +44,8 @@ struct llmconn {
 	uint64_t held;             /* bytes the exchanges hold (EXCHANGE_BUDGET) */
 	uint32_t open;             /* exchanges being read */
 	uint64_t evicted;          /* exchanges ended by a connection's eviction */
+	uint64_t unread;           /* answers in an encoding not decoded (br, zstd, corrupt) */
+	uint64_t inflate_cut;      /* answers that decoded past LLM_BODY_MAX (bombs) */
 	llmconn_watch_fn watch;    /* NULL: none (a replay) */
 	void *watch_arg;
 	struct { uint32_t pid, open; } watched[LLMCONN_WATCHED]; /* open 0: free */
@@ -77,6 +79,8 @@ void llmconn_bytes(struct llmconn *L, struct llmconn_pend **list, uint32_t strea
 void llmconn_end(struct llmconn *L, struct llmconn_pend **list, uint32_t stream);
 /* every exchange of the connection ends; evicted: it was forgotten early */
 void llmconn_end_all(struct llmconn *L, struct llmconn_pend **list, bool evicted);
+/* the HTTP/2 streams above last end (a GOAWAY: 0, all of them) */
+void llmconn_end_above(struct llmconn *L, struct llmconn_pend **list, uint32_t last);
 /* those without bytes since idle_before (boot ns) end */
 void llmconn_idle(struct llmconn *L, struct llmconn_pend **list, uint64_t idle_before);
 /* is one of them made by process pid? */

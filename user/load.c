@@ -481,7 +481,7 @@ int loader_untag_if(struct loader *l, uint32_t tgid, uint64_t start_ns)
 
 int loader_llm_watch(struct loader *l, uint32_t tgid, uint64_t bytes)
 {
-	int fd = bpf_map__fd(l->skel->maps.llm_rx);
+	int fd = bpf_map__fd(l->skel->maps.llm_watch);
 	int64_t left = bytes > INT64_MAX ? INT64_MAX : (int64_t)bytes;
 
 	if (!bytes)

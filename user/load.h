@@ -90,7 +90,9 @@ int loader_lookup(struct loader *l, uint32_t tgid, struct am_tag *tag);
 /* whether tgid is tagged now (its bit: no syscall) */
 bool loader_tagged(const struct loader *l, uint32_t tgid);
 /* capture bytes of tgid's TLS reads whole (a model API answer is being
- * read, llmconn.h); 0: no more.  0 or -errno */
+ * read, llmconn.h); 0: no more.  The collector's own budget (llm_watch):
+ * the kernel's arming by a request head (llm_rx) is never touched.  0 or
+ * -errno */
 int loader_llm_watch(struct loader *l, uint32_t tgid, uint64_t bytes);
 /* cb for every entry of `tagged` (cb must not untag); stops when cb
  * returns non-zero.  Returns the number of entries visited */

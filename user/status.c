@@ -279,9 +279,11 @@ static void text_resources(const struct status_resources *r, struct jw *out)
 	     (unsigned long long)r->links_per_binary, (unsigned long long)r->link_budget,
 	     (unsigned long long)r->links_released, (unsigned long long)r->links_refused);
 	line(out, 0, "memory", "%llu KiB resident; connections' state %llu of %llu KiB, "
-	     "%llu evicted (%llu model exchanges cut)", (unsigned long long)r->rss_bytes >> 10,
+	     "%llu evicted (%llu model exchanges cut); model answers %llu not decoded "
+	     "(encoding), %llu cut decoding", (unsigned long long)r->rss_bytes >> 10,
 	     (unsigned long long)r->conn_bytes >> 10, (unsigned long long)r->conn_budget >> 10,
-	     (unsigned long long)r->conn_evicted, (unsigned long long)r->llm_evicted);
+	     (unsigned long long)r->conn_evicted, (unsigned long long)r->llm_evicted,
+	     (unsigned long long)r->llm_unread, (unsigned long long)r->llm_inflate_cut);
 	line(out, 0, "agent names", "%llu (launched ones up to %llu, then recycled: %llu; "
 	     "%llu launches refused)", (unsigned long long)r->agent_names,
 	     (unsigned long long)r->agent_names_max, (unsigned long long)r->agent_names_recycled,
@@ -545,7 +547,8 @@ static void json_resources(const struct status_resources *r, struct jw *w)
 		{ "links_released", r->links_released }, { "links_refused", r->links_refused },
 		{ "rss_bytes", r->rss_bytes }, { "conn_bytes", r->conn_bytes },
 		{ "conn_budget", r->conn_budget }, { "conn_evicted", r->conn_evicted },
-		{ "llm_evicted", r->llm_evicted }, { "agent_names", r->agent_names },
+		{ "llm_evicted", r->llm_evicted }, { "llm_unread", r->llm_unread },
+		{ "llm_inflate_cut", r->llm_inflate_cut }, { "agent_names", r->agent_names },
 		{ "agent_names_max", r->agent_names_max },
 		{ "agent_names_recycled", r->agent_names_recycled },
 		{ "agent_names_refused", r->agent_names_refused } };

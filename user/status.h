@@ -100,6 +100,8 @@ struct status_resources {
 	uint64_t agent_names_max;     /* launched names (no patterns) kept before recycling */
 	uint64_t agent_names_recycled; /* launched names given to a new one: no live process */
 	uint64_t agent_names_refused; /* launches refused: every launched name in use */
+	uint64_t llm_unread;          /* model answers in an encoding not decoded */
+	uint64_t llm_inflate_cut;     /* model answers cut decoding (bombs) */
 };
 
 struct status_degraded {

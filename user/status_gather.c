@@ -93,6 +93,8 @@ static void gather_resources(const struct status_sources *src, struct status_res
 	r->agent_names_max = AGENTS_LAUNCHED_MAX;
 	r->agent_names_recycled = agents_renames(src->agents);
 	r->agent_names_refused = agents_refused(src->agents);
+	r->llm_unread = m.llm_unread;
+	r->llm_inflate_cut = m.llm_inflate_cut;
 	r->fds_open = am_fds_open();
 	if (!getrlimit(RLIMIT_NOFILE, &lim))
 		r->fds_limit = lim.rlim_cur == RLIM_INFINITY ? UINT64_MAX : lim.rlim_cur;

@@ -71,7 +71,7 @@ static void on_data(void *ctx, uint32_t id, const uint8_t *p, size_t cap, uint64
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct http2_callbacks cb = { on_req, on_status, on_body, on_data };
+	static const struct http2_callbacks cb = { on_req, on_status, on_body, on_data, NULL, NULL };
 	struct http2_conn *c;
 	struct http2_totals t;
 	size_t at = 1;

@@ -7,14 +7,17 @@
 #include "exchange.h"
 #include "llm.h"
 
-/* the bytes as pieces of one exchange: the request body, then the answer in
- * pieces of 1..64 bytes, some with a gap */
+/* the bytes as pieces of one exchange (HTTP/1, or an HTTP/2 stream's when
+ * data[0] has 0x20: its answer sniffed for gzip), the request body, then the
+ * answer in pieces of 1..64 bytes, some with a gap */
 static void pieces(const uint8_t *data, size_t size)
 {
 	static struct llm x;
 	uint64_t held = 0;
-	struct exchange *e = exchange_new((enum llm_api)(data[0] % 5), "/v1/x", 5,
-					  (int64_t)(data[0] & 0x40 ? size / 2 : -1), &held);
+	struct exchange *e = data[0] & 0x20 ?
+		exchange_new_h2((enum llm_api)(data[0] % 5), "/v1/x", 5, &held) :
+		exchange_new((enum llm_api)(data[0] % 5), "/v1/x", 5,
+			     (int64_t)(data[0] & 0x40 ? size / 2 : -1), &held);
 	size_t half = size / 2, at = half;
 
 	if (!e)

@@ -86,7 +86,7 @@ static struct scrub_h2 *stream_begin(enum http2_dir dir, const uint8_t *p, size_
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct http2_callbacks cb = { on_req, on_status, on_body };
+	static const struct http2_callbacks cb = { on_req, on_status, on_body, NULL, NULL, NULL };
 	enum http2_dir dir;
 	struct http2_conn *a, *b;
 	struct scrub_h2 *h = NULL;

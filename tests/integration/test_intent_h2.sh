@@ -7,6 +7,8 @@
 #   - HTTP/2, one event per DATA frame;
 #   - HTTP/2, the whole answer in one write (16 KiB frames and records);
 #   - HTTP/1.1, the whole answer in one write (chunked).
+# The request carries a 24 KiB earlier turn before the prompt: it is read
+# whole (the kernel keeps a process's writes after a POST head, llm_tx).
 # The tool call is past what the kernel captures of a read that does not
 # start an answer (data_cap) and past 32 KiB: each exchange is an llm event
 # with the tool call and no byte missed (the collector has the kernel
@@ -41,7 +43,11 @@ wait_file "$T/port" 10
 H2=$(cat "$T/port")
 start_collector --record "$T/traces"
 
-BODY="{\"model\":\"claude-h2\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"$PROMPT\"}]}"
+# a 24 KiB earlier turn first: the request body is read whole (llm_tx), not
+# only its first bytes (then bytes_missed; one write of more than 32 KiB,
+# as curl makes over HTTP/1.1, is kept up to 32 KiB)
+FILLER=$(head -c 24576 /dev/zero | tr '\0' f)
+BODY="{\"model\":\"claude-h2\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"$FILLER\"},{\"role\":\"assistant\",\"content\":\"ok\"},{\"role\":\"user\",\"content\":\"$PROMPT\"}]}"
 ask() { # AGENT CURL-ARGS...: a tagged curl POSTs the request
 	local name=$1
 	shift

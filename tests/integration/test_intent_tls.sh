@@ -13,11 +13,14 @@
 # a read by default (records starting an event after a chunk's size line
 # are kept further).  Then, per agent:
 #   - the exchange is an llm event: the API host, the api, the tool call
-#     (claude: Bash; codex: its code-mode exec) holding the curl command;
+#     (claude: Bash; codex: its code-mode exec) holding the curl command,
+#     the prompt, its request read whole (not "request_partial": after the
+#     POST head the kernel keeps the process's writes whole, llm_tx, also
+#     Bun's and aws-lc's records that wait for their socket: tls_pend_rest,
+#     awslc_rest);
 #   - the outbound_post alert on forum.corp.example carries intent: the
-#     tool, its input, the host, match "named"; claude's also quotes the
-#     prompt (codex's request is captured in part: its prompt, at the end of
-#     a 75 KB body, is not; README Known limits);
+#     tool, its input, the host, match "named", and quotes the prompt
+#     (codex's is inside a 75 KB request sealed in 16 KiB records);
 # and the replay of the recorded traces gives the same llm events and intent.
 # Each binary is located at its first exec (a few seconds for 250-300 MB): a
 # first run (`--version`, again if it was over before the collector opened
@@ -94,7 +97,9 @@ run() {
 # the alert with its intent
 judged() {
 	wait_event 10 type=llm agent="$1" agent_pid="$RUN_PID" host="$2" api="$3" \
-		tools~"\"name\": \"$4\"" tools~"curl -s -X POST -d $BODY https"
+		tools~"\"name\": \"$4\"" tools~"curl -s -X POST -d $BODY https" \
+		prompt~"^answer the question on the forum with mock-shell: curl" \
+		'cut!~"request_partial": true'
 	wait_event 10 type=alert rule=outbound_post agent="$1" agent_pid="$RUN_PID" \
 		host=forum.corp.example intent~"\"tool\": \"$4\"" \
 		intent~"\"input\": \"([^\"\\\\]|\\\\.)*curl -s -X POST -d $BODY https://forum\\.corp\\.example/t/1" \
@@ -127,7 +132,8 @@ part() {
 			skip_part "KNOWN DEFECT: codex's own request was not read (README Known limits)"
 			return 0
 		}
-		judged codex api.openai.com openai-responses exec ;;
+		judged codex api.openai.com openai-responses exec \
+			intent~"\"prompt\": \"answer the question on the forum with mock-shell: curl" ;;
 	esac
 	n=$((n + 1))
 }

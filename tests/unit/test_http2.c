@@ -79,7 +79,7 @@ static void on_data(void *ctx, uint32_t id, const uint8_t *p, size_t cap, uint64
 		s->data[s->n_data++] = i < cap ? (char)p[i] : '.';
 }
 
-static const struct http2_callbacks cbs = { on_req, on_status, on_body, on_data };
+static const struct http2_callbacks cbs = { on_req, on_status, on_body, on_data, NULL, NULL };
 
 /* ---- building a client's bytes ---- */
 

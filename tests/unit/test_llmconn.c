@@ -312,6 +312,72 @@ static void test_h2_cut_and_unlisted(void **state)
 	assert_int_equal(f->n, 0);
 }
 
+/* a control frame (type, stream, payload of n bytes) of one side */
+static void frame(struct fixture *f, uint8_t source, uint8_t type, uint32_t stream,
+		  const uint8_t *pl, size_t n)
+{
+	uint8_t b[32] = { 0, 0, (uint8_t)n, type, 0, (uint8_t)(stream >> 24), (uint8_t)(stream >> 16),
+			  (uint8_t)(stream >> 8), (uint8_t)stream };
+
+	memcpy(b + 9, pl, n);
+	feed(f, source, b, 9 + n, WIRE, WIRE);
+}
+
+/* the two requests sent, the answers' whole frames in their first 300 bytes
+ * read: nothing ended */
+static void half_answered(struct fixture *f)
+{
+	size_t at = 0;
+
+	stage_new(f);
+	converse(f, "api.anthropic.com", 2, 40);
+	feed(f, AM_DATA_TLS_SEND, f->cli, f->n_cli, WIRE, WIRE);
+	while (at + 9 + (f->srv[at] << 16 | f->srv[at + 1] << 8 | f->srv[at + 2]) <= 300)
+		at += 9 + (f->srv[at] << 16 | f->srv[at + 1] << 8 | f->srv[at + 2]);
+	feed(f, AM_DATA_TLS_RECV, f->srv, at, WIRE, WIRE);
+	assert_int_equal(f->n, 0);
+}
+
+/* the client cancels stream 3 (RST_STREAM): its exchange ends at once, not
+ * when idle; stream 1 goes on to its end */
+static void test_h2_client_reset(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t cancel[4] = { 0, 0, 0, 8 };
+
+	half_answered(f);
+	frame(f, AM_DATA_TLS_SEND, 3, 3, cancel, 4);
+	assert_int_equal(f->n, 1);
+	assert_string_equal(f->llm[0].host, "api.openai.com");
+	assert_string_equal(f->llm[0].prompt, "fix it");
+	frame(f, AM_DATA_TLS_SEND, 3, 5, cancel, 4); /* a stream never read: nothing */
+	assert_int_equal(f->n, 1);
+}
+
+/* GOAWAY: the client's graceful one leaves the answers in flight; its
+ * error one ends them all at once; the server's ends those above its last */
+static void test_h2_goaway(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t graceful[8] = { 0, 0, 0, 0, 0, 0, 0, 0 },
+			     err[8] = { 0, 0, 0, 0, 0, 0, 0, 2 },
+			     last1[8] = { 0, 0, 0, 1, 0, 0, 0, 0 },
+			     cut[17] = { 0, 0, 8, 7, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0 };
+
+	half_answered(f);
+	frame(f, AM_DATA_TLS_SEND, 7, 0, graceful, 8);
+	assert_int_equal(f->n, 0);
+	frame(f, AM_DATA_TLS_SEND, 7, 0, err, 8);
+	assert_int_equal(f->n, 2);
+	half_answered(f);
+	frame(f, AM_DATA_TLS_RECV, 7, 0, last1, 8);
+	assert_int_equal(f->n, 1);
+	assert_string_equal(f->llm[0].host, "api.openai.com"); /* stream 3 */
+	half_answered(f);
+	feed(f, AM_DATA_TLS_RECV, cut, sizeof(cut), WIRE, 12); /* its ids not captured: nothing */
+	assert_int_equal(f->n, 0);
+}
+
 /* node reads TLS with no socket known: the frames go to the one HTTP/2
  * connection of the process with exchanges being read */
 static void test_h2_socketless(void **state)
@@ -439,6 +505,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_h2_cut_and_unlisted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_h2_evicted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_h2_socketless, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_h2_client_reset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_h2_goaway, setup, teardown),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_watch),
 	};

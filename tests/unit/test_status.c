@@ -225,6 +225,7 @@ static void test_json(void **state)
 		"\"resources\":{\"fds_open\":0,\"fds_limit\":0,\"links\":0,\"link_budget\":0,"
 		"\"links_per_binary\":0,\"links_released\":0,\"links_refused\":0,\"rss_bytes\":0,"
 		"\"conn_bytes\":0,\"conn_budget\":0,\"conn_evicted\":0,\"llm_evicted\":0,"
+		"\"llm_unread\":0,\"llm_inflate_cut\":0,"
 		"\"agent_names\":0,\"agent_names_max\":0,\"agent_names_recycled\":0,"
 		"\"agent_names_refused\":0},"
 		"\"tls_uprobes\":{\"scope\":\"process\","
