@@ -91,6 +91,11 @@
 # /dev/null, BENCH_REPLAY_RUNS times each (default 3, after one untimed
 # --json run that counts the events): events per second, median (min-max).
 #
+# The export row (tools/bench/export.sh): collector CPU per event with
+# export.nats (what: [alerts, events]) to a local nats-server at the 200k
+# events/s step, against the same without export, and the loss (0 below the
+# spool bound).
+#
 # At the end one more phase measures alert latency: BENCH_N_LATENCY POSTs,
 # each to its own host name, from request to the webhook receiver (median
 # and p99).
@@ -815,6 +820,7 @@ for how in ("json", "alerts"):
           "%.2f (%.2f-%.2f)" % (statistics.median(t), min(t), max(t))))
 PYEOF
 tools/bench/llm.sh "$AGENTMON" || note "no model traffic row"   # CPU per MB of llm exchanges
+tools/bench/export.sh "$AGENTMON" "$LOOP" || note "no export row"   # export.nats at 200k events/s
 latency
 "$PY" "$REPORT" targets "$W/results" "$W/rate" "$W/hwm" "${MODES[@]}"
 if [ -n "${BENCH_SAVE:-}" ]; then   # the raw figures, for report.py
