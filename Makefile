@@ -144,10 +144,12 @@ evasion: all
 attack: all
 	$(Q)tools/run-tests.sh attack $(ATTACK_TESTS)
 
+# make test builds on every core (the README's plain `make test` too; JOBS=1 to not)
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(FUZZ_BINS)
-	$(Q)CFLAGS="$(ASAN_FLAGS)" $(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) $(ASAN_BINS) \
-		$(ASAN_BUILD)/agentmon
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) all $(UNIT_BINS) $(FUZZ_BINS)
+	$(Q)CFLAGS="$(ASAN_FLAGS)" $(MAKE) --no-print-directory -j$(JOBS) BUILD=$(ASAN_BUILD) \
+		$(ASAN_BINS) $(ASAN_BUILD)/agentmon
 	$(Q)LSAN_AGENTMON=$(ASAN_BUILD)/agentmon tools/run-tests.sh all $(UNIT_BINS) $(ASAN_BINS) \
 		tests/fuzz/smoke.sh tests/integration/test_*.sh $(EVASION_TESTS) $(ATTACK_TESTS) \
 		tools/lsan-integration.sh
