@@ -300,7 +300,7 @@ void load_tls_attach_libs(struct loader *l)
 	rc = l->opts.tls_per_process ? load_scope_begin(l) : -ECANCELED;
 	l->tls_scoped = !rc;
 	if (rc == -ECANCELED)
-		snprintf(l->tls_wide_why, sizeof(l->tls_wide_why), "the default (--tls-uprobes system)");
+		snprintf(l->tls_wide_why, sizeof(l->tls_wide_why), "--tls-uprobes system");
 	else if (rc)
 		snprintf(l->tls_wide_why, sizeof(l->tls_wide_why), "no tracefs uprobe events: %s",
 			 strerror(-rc));

@@ -73,10 +73,10 @@ static const char RUN_USAGE[] =
 	"                       request buffers, HTTP/2 header tables); past it the least\n"
 	"                       recently used connections are evicted, counted in status\n"
 	"                       (default 32m; 1m-1g, k/m/g suffixes)\n"
-	"  --tls-uprobes MODE   the uprobes on the shared TLS libraries: system (default:\n"
-	"                       every process traps, agents' calls are read) or process\n"
-	"                       (only tagged processes trap; may miss a child's first\n"
-	"                       calls, see README Known limits)\n"
+	"  --tls-uprobes MODE   the uprobes on the shared TLS libraries: process (default:\n"
+	"                       only tagged processes trap; system-wide when the kernel\n"
+	"                       cannot, status says why) or system (every process\n"
+	"                       traps, agents' calls are read)\n"
 	"  --tls-cache FILE     where the TLS functions located in agent binaries are\n"
 	"                       kept, by file identity, so that a binary an earlier run\n"
 	"                       saw is hooked at its first exec, unscanned (default\n"
@@ -135,7 +135,7 @@ static int cmd_run(int argc, char **argv)
 	};
 	struct collector_opts o = { .socket = AM_DEFAULT_SOCKET, .format = OUTPUT_TEXT,
 				    .idle_detach_ns = AM_IDLE_DETACH_NS,
-				    .tls_cache = AM_DEFAULT_TLS_CACHE };
+				    .tls_cache = AM_DEFAULT_TLS_CACHE, .tls_per_process = true };
 	struct sockaddr_storage ms;
 	socklen_t ml;
 	bool mloop;

@@ -56,6 +56,7 @@ static void gather_uprobes(struct loader *l, struct status_tls_uprobes *u)
 	u->fds = t.cover.fds;
 	u->attached = t.cover.attached;
 	u->inherited = t.cover.inherited;
+	u->guarded = t.cover.guarded;
 	u->failed = t.cover.failed;
 }
 

@@ -11,8 +11,12 @@
  * its parent's attach (within TLS_COVER_EARLY_NS of it) or whose parent is
  * not covered gets its own attach.  A covering attach (a "root") is released
  * when the last process it covers has exited (its children's copies of the
- * events die with the root's).  The attach itself is the caller's (ops):
- * this module only keeps the books, the fd budget and the counts.
+ * events die with the root's).  A process covered by inheritance also gets
+ * a guard of its own (ops->guard, when set), held until it exits: the
+ * kernel may free a live process's inherited copies early (see
+ * load_scope.c), the guard keeps it covered.  The attach itself is the
+ * caller's (ops): this module only keeps the books, the fd budget and the
+ * counts.
  */
 #ifndef AGENTMON_TLS_COVER_H
 #define AGENTMON_TLS_COVER_H
@@ -38,6 +42,9 @@ struct tls_cover_ops {
 	int (*attach)(void *arg, uint32_t tgid, int budget, struct tls_cover_fds *out);
 	/* release them (close the fds; free out->fd) */
 	void (*detach)(void *arg, struct tls_cover_fds *fds);
+	/* the guard of a process covered by its parent's attach (NULL: none);
+	 * same contract as attach, released by detach */
+	int (*guard)(void *arg, uint32_t tgid, int budget, struct tls_cover_fds *out);
 };
 
 struct tls_cover_root {
@@ -51,12 +58,14 @@ struct tls_cover_root {
 struct tls_cover_proc {
 	uint32_t tgid;
 	uint32_t root;                /* index into roots */
+	struct tls_cover_fds guard;   /* its own guard, n 0 when none */
 };
 
 /* what status shows */
 struct tls_cover_stats {
 	uint64_t attached;            /* covering attaches made */
 	uint64_t inherited;           /* processes covered by their parent's */
+	uint64_t guarded;             /* of them, guards made */
 	uint64_t failed;              /* tagged processes that could not be covered */
 	uint64_t released;            /* covering attaches released */
 	uint32_t procs, roots;        /* covered now; attaches held now */

@@ -51,7 +51,7 @@ static void fake_detach(void *arg, struct tls_cover_fds *fds)
 	fds->n = 0;
 }
 
-static const struct tls_cover_ops ops = { fake_attach, fake_detach };
+static const struct tls_cover_ops ops = { fake_attach, fake_detach, NULL };
 
 /* a root covers the children it forks after its attach; its attach goes
  * with the last of them, not with the root */
@@ -234,6 +234,63 @@ static void test_sweep(void **state)
 	assert_int_equal(f.open, 0);
 }
 
+static const struct tls_cover_ops guard_ops = { fake_attach, fake_detach, fake_attach };
+
+/* a process covered by inheritance gets a guard of its own, held until it
+ * exits (not until its root's attach goes); a guard over the budget fails
+ * closed (counted, the caller told), one for a process gone is none */
+static void test_guard(void **state)
+{
+	struct fake f = { .per_attach = 4 };
+	struct tls_cover c;
+	struct tls_cover_stats st;
+	size_t n;
+	int *fds;
+
+	(void)state;
+	tls_cover_init(&c, &guard_ops, &f, 14);
+	assert_int_equal(tls_cover_root(&c, 100, 1000 * MS), 0);
+	assert_int_equal(tls_cover_fork(&c, 100, 101, 1500 * MS, 1500 * MS), 0);
+	assert_int_equal(f.last, 101);
+	assert_int_equal(tls_cover_fork(&c, 101, 102, 1600 * MS, 1600 * MS), 0);
+	tls_cover_stats(&c, &st);
+	assert_int_equal(st.inherited, 2);
+	assert_int_equal(st.guarded, 2);
+	assert_int_equal(st.roots, 1);
+	assert_int_equal(st.fds, 12);
+	assert_int_equal(f.open, 12);
+	/* no room for a third guard: covered by inheritance, failure said */
+	assert_int_equal(tls_cover_fork(&c, 100, 103, 1700 * MS, 1700 * MS), -EMFILE);
+	tls_cover_stats(&c, &st);
+	assert_int_equal(st.failed, 1);
+	assert_true(tls_cover_covered(&c, 103));
+	f.gone = 104;
+	assert_int_equal(tls_cover_exit(&c, 103), 0);
+	assert_int_equal(tls_cover_fork(&c, 100, 104, 1800 * MS, 1800 * MS), 0);
+	/* a child's exit closes its guard at once; the root's attach stays */
+	assert_int_equal(tls_cover_exit(&c, 104), 0);
+	assert_int_equal(tls_cover_exit(&c, 101), 0);
+	assert_int_equal(f.open, 8);
+	tls_cover_stats(&c, &st);
+	assert_int_equal(st.fds, 8);
+	/* surrendered: the root's and the guard's fds, every one */
+	fds = tls_cover_surrender(&c, &n);
+	assert_non_null(fds);
+	assert_int_equal(n, 8);
+	free(fds);
+	tls_cover_stats(&c, &st);
+	assert_int_equal(st.fds, 0);
+	assert_int_equal(st.procs, 0);
+	/* freed with a guard held: closed */
+	tls_cover_init(&c, &guard_ops, &f, 100);
+	f.open = 0;
+	assert_int_equal(tls_cover_root(&c, 200, 0), 0);
+	assert_int_equal(tls_cover_fork(&c, 200, 201, 1000 * MS, 1000 * MS), 0);
+	assert_int_equal(f.open, 8);
+	tls_cover_free(&c);
+	assert_int_equal(f.open, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -243,6 +300,7 @@ int main(void)
 		cmocka_unit_test(test_shared_budget),
 		cmocka_unit_test(test_sweep),
 		cmocka_unit_test(test_surrender),
+		cmocka_unit_test(test_guard),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,46 @@
+#!/bin/bash
+# Per-process TLS uprobes survive perf's context swap (issue 10, cost).  An
+# agent's child covered by inheritance (python, forked by the launched shell
+# well after its attach) forks and waits for /bin/true before each HTTPS POST
+# (libssl), pinned to one CPU.  Without a guard the child's and each
+# /bin/true's perf contexts are clones: perf swaps them at every switch
+# between the two (perf_event_context_sched_out), /bin/true exits holding
+# the child's context and frees the child's inherited events, the child
+# leaves the uprobe filter and its POSTs are blind (measured: every one).
+# Each POST must be an http event in plaintext; status counts the guard.
+. "$(dirname "$0")/lib.sh"
+
+command -v openssl >/dev/null || skip "needs openssl"
+ROUNDS=${ROUNDS:-8}
+tls_server tls.swap.example
+start_collector --tls-uprobes process
+scope=$(am status --json --socket "$SOCK" |
+	"$PY" -c 'import json,sys; t=json.load(sys.stdin)["tls_uprobes"]; print(t["scope"], t["system_wide_why"])')
+case "$scope" in
+process*) ;;
+*"no tracefs uprobe events"*) skip "the kernel has no tracefs uprobe events: $scope" ;;
+*) fail "tls uprobes are not per process: $scope" ;;
+esac
+cat >"$T/swap.py" <<'PYEOF'
+import http.client, os, ssl, subprocess, sys
+os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+ctx = ssl.create_default_context()
+ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+for r in range(int(sys.argv[2])):
+    for _ in range(4):
+        subprocess.run(["/bin/true"], check=True)
+    c = http.client.HTTPSConnection("127.0.0.1", int(sys.argv[1]), context=ctx)
+    c.request("POST", "/swap%d" % r, body=b"hello")
+    c.getresponse().read()
+    c.close()
+PYEOF
+# the shell outlives python (`; true`): python is its child, not its exec
+launch swapbot bash -c "sleep 0.3; $PY $T/swap.py $TPORT $ROUNDS; true" ||
+	fail "the agent's POST loop failed"
+guarded=$(am status --json --socket "$SOCK" |
+	"$PY" -c 'import json,sys; print(json.load(sys.stdin)["tls_uprobes"]["guarded"])')
+sentinel
+stop_collector
+expect "$ROUNDS" type=http method=POST agent=swapbot "path~^/swap[0-9]+\$"
+[ "$guarded" -ge 1 ] || fail "status counts $guarded guards, want the python child's"
+pass "$ROUNDS POSTs of an inherited child that forks between them all seen ($guarded guards)"
