@@ -375,13 +375,15 @@ int loader_tls_root(struct loader *l, uint32_t tgid)
 
 int loader_tls_fork(struct loader *l, uint32_t ppid, uint32_t tgid, uint64_t fork_ns)
 {
-	uint64_t a0 = l->cover.st.attached;
+	uint64_t a0 = l->cover.st.attached, g0 = l->cover.st.guarded;
 
 	if (!l->tls_scoped || !l->n_probes)
 		return 0;
 	tls_cover_budget(&l->cover, load_links_scope_room(l));
-	return scope_made(l, tgid, a0, tls_cover_fork(&l->cover, ppid, tgid, fork_ns,
-						       am_now_ns(CLOCK_BOOTTIME)));
+	if (scope_made(l, tgid, a0, tls_cover_fork(&l->cover, ppid, tgid, fork_ns,
+						   am_now_ns(CLOCK_BOOTTIME))))
+		return 1;
+	return l->tls_scoped && l->cover.st.guarded > g0 ? 2 : 0;
 }
 
 uint32_t loader_tls_exit(struct loader *l, uint32_t tgid)

@@ -7,13 +7,15 @@
 # between the two (perf_event_context_sched_out), /bin/true exits holding
 # the child's context and frees the child's inherited events, the child
 # leaves the uprobe filter and its POSTs are blind (measured: every one).
-# Each POST must be an http event in plaintext; status counts the guard.
+# Python starts its loop once the collector says it has its guard (not
+# before: a swap before the guard lands is the race left, README).  Each
+# POST must be an http event in plaintext; status counts the guard.
 . "$(dirname "$0")/lib.sh"
 
 command -v openssl >/dev/null || skip "needs openssl"
 ROUNDS=${ROUNDS:-8}
 tls_server tls.swap.example
-start_collector --tls-uprobes process
+start_collector -v --tls-uprobes process
 scope=$(am status --json --socket "$SOCK" |
 	"$PY" -c 'import json,sys; t=json.load(sys.stdin)["tls_uprobes"]; print(t["scope"], t["system_wide_why"])')
 case "$scope" in
@@ -22,8 +24,13 @@ process*) ;;
 *) fail "tls uprobes are not per process: $scope" ;;
 esac
 cat >"$T/swap.py" <<'PYEOF'
-import http.client, os, ssl, subprocess, sys
+import http.client, os, ssl, subprocess, sys, time
 os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+with open(sys.argv[3] + ".tmp", "w") as f:
+    f.write(str(os.getpid()))
+os.rename(sys.argv[3] + ".tmp", sys.argv[3])
+while not os.path.exists(sys.argv[4]):
+    time.sleep(0.01)
 ctx = ssl.create_default_context()
 ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
 for r in range(int(sys.argv[2])):
@@ -35,8 +42,14 @@ for r in range(int(sys.argv[2])):
     c.close()
 PYEOF
 # the shell outlives python (`; true`): python is its child, not its exec
-launch swapbot bash -c "sleep 0.3; $PY $T/swap.py $TPORT $ROUNDS; true" ||
-	fail "the agent's POST loop failed"
+"$AGENTMON" launch --socket "$SOCK" --agent swapbot -- \
+	bash -c "sleep 0.3; $PY $T/swap.py $TPORT $ROUNDS $T/pid $T/go; true" >"$T/launch.out" 2>&1 &
+agent=$!
+wait_file "$T/pid"
+guarded() { grep -q "tls uprobes: process $(cat "$T/pid") guarded" "$ERR"; }
+wait_for 30 "the python child's guard" guarded
+touch "$T/go"
+wait "$agent" || fail "the agent's POST loop failed: $(cat "$T/launch.out")"
 guarded=$(am status --json --socket "$SOCK" |
 	"$PY" -c 'import json,sys; print(json.load(sys.stdin)["tls_uprobes"]["guarded"])')
 sentinel
