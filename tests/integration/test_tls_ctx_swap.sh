@@ -6,14 +6,18 @@
 # /bin/true's perf contexts are clones: perf swaps them at every switch
 # between the two (perf_event_context_sched_out), /bin/true exits holding
 # the child's context and frees the child's inherited events, the child
-# leaves the uprobe filter and its POSTs are blind (measured: every one).
-# Python starts its loop once the collector says it has its guard (not
-# before: a swap before the guard lands is the race left, README).  Each
+# leaves the uprobe filter and its POSTs are blind.  The swap needs a
+# direct switch between the two on that CPU, so under other load a broken
+# build is not always caught: measured without the fix, 0 of 8 POSTs seen in
+# 4 of 8 runs (the others all 8) on the loaded 2-core VM; with it, 8 of 8 in
+# every run.  Python starts its loop once the collector says it has its
+# guard (a swap before the guard lands is the race left, README).  Each
 # POST must be an http event in plaintext; status counts the guard.
 . "$(dirname "$0")/lib.sh"
 
 command -v openssl >/dev/null || skip "needs openssl"
 ROUNDS=${ROUNDS:-8}
+FORKS=${FORKS:-25}  # /bin/true forks before each POST
 tls_server tls.swap.example
 start_collector -v --tls-uprobes process
 scope=$(am status --json --socket "$SOCK" |
@@ -34,7 +38,7 @@ while not os.path.exists(sys.argv[4]):
 ctx = ssl.create_default_context()
 ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
 for r in range(int(sys.argv[2])):
-    for _ in range(4):
+    for _ in range(int(sys.argv[5])):
         subprocess.run(["/bin/true"], check=True)
     c = http.client.HTTPSConnection("127.0.0.1", int(sys.argv[1]), context=ctx)
     c.request("POST", "/swap%d" % r, body=b"hello")
@@ -43,7 +47,7 @@ for r in range(int(sys.argv[2])):
 PYEOF
 # the shell outlives python (`; true`): python is its child, not its exec
 "$AGENTMON" launch --socket "$SOCK" --agent swapbot -- \
-	bash -c "sleep 0.3; $PY $T/swap.py $TPORT $ROUNDS $T/pid $T/go; true" >"$T/launch.out" 2>&1 &
+	bash -c "sleep 0.3; $PY $T/swap.py $TPORT $ROUNDS $T/pid $T/go $FORKS; true" >"$T/launch.out" 2>&1 &
 agent=$!
 wait_file "$T/pid"
 guarded() { grep -q "tls uprobes: process $(cat "$T/pid") guarded" "$ERR"; }
