@@ -61,6 +61,8 @@ void tls_cover_free(struct tls_cover *c)
 /* f's fds moved to the end of fds (at *n); detach will close none */
 static void fds_take(struct tls_cover *c, struct tls_cover_fds *f, int *fds, size_t *n)
 {
+	if (!f->n)
+		return; /* no guard: no array */
 	memcpy(fds + *n, f->fd, (size_t)f->n * sizeof(*fds));
 	*n += (size_t)f->n;
 	c->st.fds -= f->n;
