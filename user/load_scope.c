@@ -28,9 +28,13 @@
  * threads only (inherit_thread): a fork then does not inherit all of the
  * context's events, the child's context is no clone (perf_event_init_context
  * `inherited_all`) and is never swapped; (2) a process covered by its
- * parent's attach gets a guard of its own at its fork event: every probe
- * opened on it (also inherit_thread), events the collector holds, which
- * stay in the filter whatever context they end up in.
+ * parent's attach gets a guard of its own at its fork event: a light one
+ * (that one event, on its main thread), so that its own later children are
+ * no clones either; a process forked before its parent's guard may have
+ * been in place (its context may be a clone, tls_cover.h) gets, with its
+ * parent, a full one: every probe opened on it (inherit_thread), events
+ * the collector holds, which stay in the filter whatever context they end
+ * up in.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -308,21 +312,23 @@ static int scope_attach(void *arg, uint32_t tgid, int budget, struct tls_cover_f
 }
 
 /*
- * the guard of a process covered by its parent's attach: every probe on its
- * main thread (the filter matches its mm: one thread is enough), copied into
- * its threads only.  -ESRCH when it is gone, -EMFILE over budget, -errno
+ * the guard of a process covered by its parent's attach: the first probe
+ * (light) or every probe (full) on its main thread (the filter matches its
+ * mm: one thread is enough), copied into its threads only.  -ESRCH when it
+ * is gone, -EMFILE over budget, -errno
  */
-static int scope_guard(void *arg, uint32_t tgid, int budget, struct tls_cover_fds *out)
+static int scope_guard(void *arg, uint32_t tgid, bool full, int budget,
+		       struct tls_cover_fds *out)
 {
 	struct loader *l = arg;
-	int rc;
+	int n = full ? l->n_probes : 1, rc;
 
 	out->n = 0;
 	if (!l->n_probes)
 		return -ENODEV;
-	if (!(out->fd = malloc((size_t)l->n_probes * sizeof(int))))
+	if (!(out->fd = malloc((size_t)n * sizeof(int))))
 		return -ENOMEM;
-	rc = open_probes(l, (pid_t)tgid, 0, l->n_probes, INHERIT_THREADS, budget, out);
+	rc = open_probes(l, (pid_t)tgid, 0, n, INHERIT_THREADS, budget, out);
 	if (rc)
 		scope_detach(l, out);
 	return rc;
