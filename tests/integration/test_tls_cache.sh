@@ -28,7 +28,8 @@ warned() {
 	grep -q "ignored ($1)" "$ERR" || fail "the warning does not say '$1': $(grep -i "tls cache" "$ERR")"
 }
 
-mkdir -p "$T/bin" && cp /bin/true "$T/bin/scanme" || fail "cp"
+mkdir -p "$T/bin" || fail "mkdir"
+cp /bin/true "$T/bin/scanme" || fail "cp"
 ino=$(stat -c %i "$T/bin/scanme")
 # scanned: the debug lines of scans done for scanme (the scanner thread's)
 scanned() { grep "scanned in" "$ERR" | grep -c "scanme"; }
