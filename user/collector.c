@@ -250,12 +250,15 @@ static void tls_follow(struct collector *c, const struct am_hdr *h)
 {
 	uint32_t root;
 	uint64_t t0 = am_now_ns(CLOCK_BOOTTIME);
+	int made = 0;
 
-	if ((h->type == AM_EV_EXEC && (h->flags & AM_F_NEW_TAG) &&
-	     loader_tls_root(c->loader, h->pid)) ||
-	    (h->type == AM_EV_FORK && loader_tls_fork(c->loader, h->ppid, h->pid, h->ts_ns)))
-		am_debug("tls uprobes: process %u attached (%llu us after its record, in %llu us)", h->pid,
-			 (unsigned long long)(t0 - h->ts_ns) / 1000,
+	if (h->type == AM_EV_EXEC && (h->flags & AM_F_NEW_TAG))
+		made = loader_tls_root(c->loader, h->pid);
+	else if (h->type == AM_EV_FORK)
+		made = loader_tls_fork(c->loader, h->ppid, h->pid, h->ts_ns);
+	if (made)
+		am_debug("tls uprobes: process %u %s (%llu us after its record, in %llu us)", h->pid,
+			 made == 2 ? "guarded" : "attached", (unsigned long long)(t0 - h->ts_ns) / 1000,
 			 (unsigned long long)(am_now_ns(CLOCK_BOOTTIME) - t0) / 1000);
 	else if (h->type == AM_EV_EXIT && (root = loader_tls_exit(c->loader, h->pid)))
 		am_debug("tls uprobes: process %u's attach released (in %llu us)", root,

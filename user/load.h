@@ -237,7 +237,8 @@ struct loader_tls_scope {
 	char wide_why[160];           /* why system-wide */
 	struct tls_cover_stats cover;
 };
-/* root and fork return 1 when tgid got an attach of its own, else 0; exit
+/* root and fork return 1 when tgid got an attach of its own, fork 2 when
+ * it got a guard of its own (covered by its parent's attach), else 0; exit
  * returns the process whose attach it released, or 0 */
 int loader_tls_root(struct loader *l, uint32_t tgid);
 int loader_tls_fork(struct loader *l, uint32_t ppid, uint32_t tgid, uint64_t fork_ns);

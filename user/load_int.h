@@ -169,12 +169,12 @@ void load_scan_stop(struct loader *l);
  * binaries are judged (a missing file is no error; why one is ignored:
  * l->tcache_note); load_scan_stop frees it */
 void load_scan_cache_open(struct loader *l);
-/* load_scan.c: remember the located functions of a file judged (b: rc 0,
- * its offsets) in the cache file; false when there is no cache */
-bool load_scan_persist(struct loader *l, const struct tls_bin *b);
-/* load_scan.c: the offsets the cache file holds for b's file (its identity)
- * into b->off; false when it holds none */
-bool load_scan_recall(struct loader *l, struct tls_bin *b);
+/* load_scan.c: remember the verdict v on a file judged in the cache file
+ * (LOCATED: b's offsets); false when there is no cache or it keeps none */
+bool load_scan_persist(struct loader *l, const struct tls_bin *b, enum tls_cache_verdict v);
+/* load_scan.c: the verdict the cache file holds for b's file (its
+ * identity), its offsets into b->off when LOCATED; -1 when it holds none */
+int load_scan_recall(struct loader *l, struct tls_bin *b);
 
 /* write the one-line reason into err and return rc (a negative errno) */
 int load_fail(char *err, size_t errlen, int rc, const char *fmt, ...)

@@ -66,27 +66,29 @@ static struct tls_cache_id cache_id(const struct tls_bin *b)
 		.ctime = b->ctime, .ctime_ns = b->ctime_ns, .object = b->object };
 }
 
-bool load_scan_persist(struct loader *l, const struct tls_bin *b)
+bool load_scan_persist(struct loader *l, const struct tls_bin *b, enum tls_cache_verdict v)
 {
 	struct tls_cache_id id = cache_id(b);
+	int64_t now = (int64_t)time(NULL);
 
-	if (!l->tcache || !tls_cache_put(l->tcache, &id, b->off, (int64_t)time(NULL)))
+	if (!l->tcache || !(v == TLS_CACHE_LOCATED ? tls_cache_put(l->tcache, &id, b->off, now) :
+			    tls_cache_put_verdict(l->tcache, &id, v, now)))
 		return false;
 	tls_cache_save(l->tcache); /* a failure is counted (status: tls scans) */
 	return true;
 }
 
-bool load_scan_recall(struct loader *l, struct tls_bin *b)
+int load_scan_recall(struct loader *l, struct tls_bin *b)
 {
 	struct tls_cache_id id = cache_id(b);
 	const struct tls_cache_ent *e = l->tcache ?
 		tls_cache_find(l->tcache, &id, (int64_t)time(NULL)) : NULL;
 
 	if (!e)
-		return false;
+		return -1;
 	memcpy(b->off, e->off, sizeof(b->off));
 	tls_cache_save(l->tcache); /* its use, for the least recently used */
-	return true;
+	return (int)e->verdict;
 }
 
 int loader_attach_tls_binary(struct loader *l, const char *path, char *err, size_t errlen)

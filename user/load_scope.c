@@ -12,6 +12,29 @@
  * PMU (perf_event_open type uprobe) is not used for this: an inherited copy
  * re-reads its path from the forking process's memory (fork fails EFAULT).
  * Without tracefs uprobe events the uprobes stay system-wide (load_tls.c).
+ *
+ * Inherited copies alone are not enough: the filter matches each event's
+ * target task (hw.target->mm), but perf swaps the contexts of tasks whose
+ * contexts are clones (a parent and a child, two siblings: every event
+ * inherited) at a context switch without changing the events' targets
+ * (perf_event_context_sched_out), and a task that exits frees the inherited
+ * events of the context it holds then (perf_event_exit_event: "the original
+ * events could've ended up in a random child task").  A child that exits
+ * holding its live parent's or sibling's context takes that process's
+ * events out of the filter; its next TLS call fails the filter and the
+ * kernel removes the breakpoints from its mm (UPROBE_HANDLER_REMOVE):
+ * measured, 1 `git clone` in 4 lost git-remote-https's plaintext.  So
+ * (1) every covering attach adds, on each thread, one event inherited by
+ * threads only (inherit_thread): a fork then does not inherit all of the
+ * context's events, the child's context is no clone (perf_event_init_context
+ * `inherited_all`) and is never swapped; (2) a process covered by its
+ * parent's attach gets a guard of its own at its fork event: a light one
+ * (that one event, on its main thread), so that its own later children are
+ * no clones either; a process forked before its parent's guard may have
+ * been in place (its context may be a clone, tls_cover.h) gets, with its
+ * parent, a full one: every probe opened on it (inherit_thread), events
+ * the collector holds, which stay in the filter whatever context they end
+ * up in.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -121,12 +144,33 @@ static int event_id(const char *group, const char *name)
 	return atoi(buf);
 }
 
-static int perf_open(int id, pid_t tid, bool inherit)
+/* how an event opened on a task is copied into the tasks it clones */
+enum scope_inherit {
+	INHERIT_NONE,     /* the carrier on the collector */
+	INHERIT_ALL,      /* children and threads: covered from their start */
+	INHERIT_THREADS,  /* threads only: its forks' contexts are no clones */
+};
+
+static int perf_open(int id, pid_t tid, enum scope_inherit how)
 {
 	struct perf_event_attr a = { .size = sizeof(a), .type = PERF_TYPE_TRACEPOINT,
-				     .config = (uint64_t)id, .inherit = inherit };
+				     .config = (uint64_t)id, .inherit = how != INHERIT_NONE,
+				     .inherit_thread = how == INHERIT_THREADS };
 
 	return (int)syscall(SYS_perf_event_open, &a, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+/* whether the kernel takes events inherited by threads only (5.13 and
+ * later), without which a covered process's forks are swapped (see the
+ * top): tried once on the collector itself; 0 or -errno */
+static int threads_only_ok(int id)
+{
+	int fd = perf_open(id, getpid(), INHERIT_THREADS);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
 }
 
 struct bpf_link *load_scope_probe(struct loader *l, const char *fdpath, long off, bool ret,
@@ -149,7 +193,11 @@ struct bpf_link *load_scope_probe(struct loader *l, const char *fdpath, long off
 		return NULL;
 	}
 	l->probes[l->n_probes++] = id;
-	if ((pfd = perf_open(id, getpid(), false)) < 0)
+	if (l->n_probes == 1 && (rc = threads_only_ok(id))) {
+		errno = -rc;
+		return NULL;
+	}
+	if ((pfd = perf_open(id, getpid(), INHERIT_NONE)) < 0)
 		return NULL;
 	link = bpf_program__attach_perf_event(prog, pfd);
 	if (!link)
@@ -157,19 +205,29 @@ struct bpf_link *load_scope_probe(struct loader *l, const char *fdpath, long off
 	return link;
 }
 
-/* one perf event per probe on thread tid into out; 0 or -errno */
-static int attach_thread(struct loader *l, pid_t tid, int budget, struct tls_cover_fds *out)
+/* the events of probes [from, to) on thread tid into out; 0 or -errno */
+static int open_probes(struct loader *l, pid_t tid, int from, int to, enum scope_inherit how,
+		       int budget, struct tls_cover_fds *out)
 {
-	for (int i = 0; i < l->n_probes; i++) {
+	for (int i = from; i < to; i++) {
 		int fd;
 
 		if (out->n >= budget)
 			return -EMFILE;
-		if ((fd = perf_open(l->probes[i], tid, true)) < 0)
+		if ((fd = perf_open(l->probes[i], tid, how)) < 0)
 			return -errno;
 		out->fd[out->n++] = fd;
 	}
 	return 0;
+}
+
+/* one perf event per probe on thread tid, inherited, and the one that keeps
+ * its forks' contexts from being clones (see the top); 0 or -errno */
+static int attach_thread(struct loader *l, pid_t tid, int budget, struct tls_cover_fds *out)
+{
+	int rc = open_probes(l, tid, 0, l->n_probes, INHERIT_ALL, budget, out);
+
+	return rc ? rc : open_probes(l, tid, 0, 1, INHERIT_THREADS, budget, out);
 }
 
 static bool tid_in(const pid_t *tids, int n, pid_t tid)
@@ -229,7 +287,8 @@ static void scope_detach(void *arg, struct tls_cover_fds *fds)
 static int scope_attach(void *arg, uint32_t tgid, int budget, struct tls_cover_fds *out)
 {
 	struct loader *l = arg;
-	int cap = budget < SCOPE_THREADS_MAX * l->n_probes ? budget : SCOPE_THREADS_MAX * l->n_probes;
+	int per = l->n_probes + 1;
+	int cap = budget < SCOPE_THREADS_MAX * per ? budget : SCOPE_THREADS_MAX * per;
 	pid_t *tids = malloc(SCOPE_THREADS_MAX * sizeof(*tids));
 	int nt = 0, rc = 0;
 
@@ -252,7 +311,30 @@ static int scope_attach(void *arg, uint32_t tgid, int budget, struct tls_cover_f
 	return rc;
 }
 
-static const struct tls_cover_ops scope_ops = { scope_attach, scope_detach };
+/*
+ * the guard of a process covered by its parent's attach: the first probe
+ * (light) or every probe (full) on its main thread (the filter matches its
+ * mm: one thread is enough), copied into its threads only.  -ESRCH when it
+ * is gone, -EMFILE over budget, -errno
+ */
+static int scope_guard(void *arg, uint32_t tgid, bool full, int budget,
+		       struct tls_cover_fds *out)
+{
+	struct loader *l = arg;
+	int n = full ? l->n_probes : 1, rc;
+
+	out->n = 0;
+	if (!l->n_probes)
+		return -ENODEV;
+	if (!(out->fd = malloc((size_t)n * sizeof(int))))
+		return -ENOMEM;
+	rc = open_probes(l, (pid_t)tgid, 0, n, INHERIT_THREADS, budget, out);
+	if (rc)
+		scope_detach(l, out);
+	return rc;
+}
+
+static const struct tls_cover_ops scope_ops = { scope_attach, scope_detach, scope_guard };
 
 /* the per-process events hold one fd per probe and thread of each covering
  * attach, within the descriptor budget they share with the links
@@ -299,13 +381,15 @@ int loader_tls_root(struct loader *l, uint32_t tgid)
 
 int loader_tls_fork(struct loader *l, uint32_t ppid, uint32_t tgid, uint64_t fork_ns)
 {
-	uint64_t a0 = l->cover.st.attached;
+	uint64_t a0 = l->cover.st.attached, g0 = l->cover.st.guarded;
 
 	if (!l->tls_scoped || !l->n_probes)
 		return 0;
 	tls_cover_budget(&l->cover, load_links_scope_room(l));
-	return scope_made(l, tgid, a0, tls_cover_fork(&l->cover, ppid, tgid, fork_ns,
-						       am_now_ns(CLOCK_BOOTTIME)));
+	if (scope_made(l, tgid, a0, tls_cover_fork(&l->cover, ppid, tgid, fork_ns,
+						   am_now_ns(CLOCK_BOOTTIME))))
+		return 1;
+	return l->tls_scoped && l->cover.st.guarded > g0 ? 2 : 0;
 }
 
 uint32_t loader_tls_exit(struct loader *l, uint32_t tgid)

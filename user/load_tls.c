@@ -300,7 +300,7 @@ void load_tls_attach_libs(struct loader *l)
 	rc = l->opts.tls_per_process ? load_scope_begin(l) : -ECANCELED;
 	l->tls_scoped = !rc;
 	if (rc == -ECANCELED)
-		snprintf(l->tls_wide_why, sizeof(l->tls_wide_why), "the default (--tls-uprobes system)");
+		snprintf(l->tls_wide_why, sizeof(l->tls_wide_why), "--tls-uprobes system");
 	else if (rc)
 		snprintf(l->tls_wide_why, sizeof(l->tls_wide_why), "no tracefs uprobe events: %s",
 			 strerror(-rc));
@@ -531,9 +531,31 @@ static bool tls_loadable(const struct loader *l)
 	return bpf_program__autoload(l->skel->progs.tls_ret);
 }
 
-/* judge the file f (opened from path) by its scan et into b */
-static void judge_bin(struct loader *l, const char *path, const struct tls_file *f,
-		      struct tls_scan *et, struct tls_bin *b)
+/* the verdict v on path, one without offsets (a scan's or the TLS
+ * cache's), into b: rc and msg; returns v */
+static int say(const struct loader *l, const char *path, enum tls_cache_verdict v,
+	       struct tls_bin *b)
+{
+	if (v == TLS_CACHE_SHARED) {
+		b->rc = 1;
+		snprintf(b->msg, sizeof(b->msg), "%s: uses a shared TLS library (hooked: %s)", path,
+			 l->tls_libs[0] ? l->tls_libs : "none");
+	} else if (v == TLS_CACHE_NONE || v == TLS_CACHE_GO) {
+		b->rc = -ENOENT;
+		snprintf(b->msg, sizeof(b->msg), "%s: no TLS library recognised%s; unless it loads libssl or libgnutls later (python's _ssl does), its TLS plaintext is not visible (SNI and DNS only)",
+			 path, v == TLS_CACHE_GO ? " (Go crypto/tls, not hooked)" : "");
+	} else {
+		b->rc = -ENODATA; /* OBJ_SHARED: libssl itself (hooked by name), or a user of it */
+		snprintf(b->msg, sizeof(b->msg), "%s: no TLS library of its own%s", path,
+			 v == TLS_CACHE_OBJ_SHARED ? " to locate" : "");
+	}
+	return (int)v;
+}
+
+/* judge the file f (opened from path) by its scan et into b; the verdict
+ * to keep in the cache file when it has no offsets, else -1 */
+static int judge_bin(struct loader *l, const char *path, const struct tls_file *f,
+		     struct tls_scan *et, struct tls_bin *b)
 {
 	if (!tls_loadable(l)) {
 		b->rc = -ENOTSUP;
@@ -547,56 +569,56 @@ static void judge_bin(struct loader *l, const char *path, const struct tls_file 
 	} else if (et->off[0] >= 0) {
 		own_openssl(l, path, f, et, b);
 	} else if (et->imports) {
-		b->rc = 1;
-		snprintf(b->msg, sizeof(b->msg), "%s: uses a shared TLS library (hooked: %s)", path,
-			 l->tls_libs[0] ? l->tls_libs : "none");
-	} else if (own_boring(l, path, f, et, b)) {
-		/* located, or BoringSSL not located: b says which */
-	} else {
-		b->rc = -ENOENT;
-		snprintf(b->msg, sizeof(b->msg), "%s: no TLS library recognised%s; unless it loads libssl or libgnutls later (python's _ssl does), its TLS plaintext is not visible (SNI and DNS only)",
-			 path, et->go_tls ? " (Go crypto/tls, not hooked)" : "");
+		return say(l, path, TLS_CACHE_SHARED, b);
+	} else if (!own_boring(l, path, f, et, b)) { /* else located, or not: b says */
+		return say(l, path, et->go_tls ? TLS_CACHE_GO : TLS_CACHE_NONE, b);
 	}
+	return -1;
 }
 
 /* a shared object: only its own BoringSSL or aws-lc is looked for (the
- * shared libssl and libgnutls are hooked for every process already) */
-static void judge_obj(struct loader *l, const char *path, const struct tls_file *f,
-		      struct tls_scan *et, struct tls_bin *b)
+ * shared libssl and libgnutls are hooked for every process already); as
+ * judge_bin */
+static int judge_obj(struct loader *l, const char *path, const struct tls_file *f,
+		     struct tls_scan *et, struct tls_bin *b)
 {
 	if (!tls_loadable(l)) {
 		b->rc = -ENOTSUP;
 		snprintf(b->msg, sizeof(b->msg), "%s: tls uprobes not loadable on this kernel", path);
 	} else if (et->rc || et->off[0] >= 0 || et->imports) {
-		b->rc = -ENODATA; /* libssl itself (hooked by name), or a user of it */
-		snprintf(b->msg, sizeof(b->msg), "%s: no TLS library of its own to locate", path);
+		say(l, path, TLS_CACHE_OBJ_SHARED, b);
+		return et->rc ? -1 : TLS_CACHE_OBJ_SHARED; /* unread: asked again */
 	} else if (!own_boring(l, path, f, et, b)) {
-		b->rc = -ENODATA;
-		snprintf(b->msg, sizeof(b->msg), "%s: no TLS library of its own", path);
+		return say(l, path, TLS_CACHE_OBJ_NONE, b);
 	}
+	return -1;
 }
 
 /*
  * the verdict b on the file f (shown as show) from its scan et, on the
  * loop: f, read by fd, must be unchanged (dev, ino, size, mtime) before
  * anything is attached through that fd, and again after (attach_tls_fns);
- * a verdict is cached unless the file was changing
+ * a verdict is cached unless the file was changing; the next runs keep its
+ * offsets, or a verdict without (a file not read, or its TLS library not
+ * located, is read again by the next run)
  */
 static void judge(struct loader *l, const char *show, const struct tls_file *f, bool object,
 		  struct tls_scan *et, struct tls_bin *b)
 {
+	int v = -1;
+
 	*b = bin_of(f, object);
 	if (!tls_file_same(f)) {
 		b->rc = -ESTALE;
 		snprintf(b->msg, sizeof(b->msg), "%s: changed while it was read; not hooked", show);
-	} else if (object) {
-		judge_obj(l, show, f, et, b);
 	} else {
-		judge_bin(l, show, f, et, b);
+		v = object ? judge_obj(l, show, f, et, b) : judge_bin(l, show, f, et, b);
 	}
 	remember(l, b);
-	if (b->rc == 0 || b->rc == -EMFILE) /* its offsets found: for the next runs too */
-		load_scan_persist(l, b);
+	if (b->rc == 0 || b->rc == -EMFILE) /* its offsets found */
+		load_scan_persist(l, b, TLS_CACHE_LOCATED);
+	else if (v >= 0)
+		load_scan_persist(l, b, (enum tls_cache_verdict)v);
 }
 
 /*
@@ -609,14 +631,20 @@ static bool recalled(struct loader *l, const char *show, const struct tls_file *
 {
 	struct tls_scan et = { .rc = 0, .loc_rc = -ENOENT };
 	size_t n;
+	int v;
 
 	*b = bin_of(f, object);
-	if (!tls_loadable(l) || !load_scan_recall(l, b))
+	if (!tls_loadable(l) || (v = load_scan_recall(l, b)) < 0)
 		return false;
-	memcpy(et.off, b->off, sizeof(et.off));
-	own_openssl(l, show, f, &et, b);
+	if (v == TLS_CACHE_LOCATED) {
+		memcpy(et.off, b->off, sizeof(et.off));
+		own_openssl(l, show, f, &et, b);
+	} else {
+		say(l, show, (enum tls_cache_verdict)v, b);
+	}
 	n = strlen(b->msg);
-	snprintf(b->msg + n, sizeof(b->msg) - n, " (file offsets from the TLS cache, not scanned)");
+	snprintf(b->msg + n, sizeof(b->msg) - n, " (%s from the TLS cache, not scanned)",
+		 v == TLS_CACHE_LOCATED ? "file offsets" : "verdict");
 	remember(l, b);
 	return true;
 }

@@ -74,13 +74,14 @@ static const char RUN_USAGE[] =
 	"                       request buffers, HTTP/2 header tables); past it the least\n"
 	"                       recently used connections are evicted, counted in status\n"
 	"                       (default 32m; 1m-1g, k/m/g suffixes)\n"
-	"  --tls-uprobes MODE   the uprobes on the shared TLS libraries: system (default:\n"
-	"                       every process traps, agents' calls are read) or process\n"
-	"                       (only tagged processes trap; may miss a child's first\n"
-	"                       calls, see README Known limits)\n"
-	"  --tls-cache FILE     where the TLS functions located in agent binaries are\n"
-	"                       kept, by file identity, so that a binary an earlier run\n"
-	"                       saw is hooked at its first exec, unscanned (default\n"
+	"  --tls-uprobes MODE   the uprobes on the shared TLS libraries: process (default:\n"
+	"                       only tagged processes trap; system-wide when the kernel\n"
+	"                       cannot, status says why) or system (every process\n"
+	"                       traps, agents' calls are read)\n"
+	"  --tls-cache FILE     where the TLS verdicts on agent binaries and objects (the\n"
+	"                       functions located, or none of their own) are kept, by\n"
+	"                       file identity, so that a file an earlier run saw is\n"
+	"                       judged (hooked) at its first exec, unscanned (default\n"
 	"                       " AM_DEFAULT_TLS_CACHE "; none: keep nothing)\n"
 	"  --idle-detach T      with no agent process alive for T (10s; 90s, 5m...), detach\n"
 	"                       the syscall, socket, packet and TLS hooks until one\n"
@@ -140,7 +141,7 @@ static int cmd_run(int argc, char **argv)
 	};
 	struct collector_opts o = { .socket = AM_DEFAULT_SOCKET, .format = OUTPUT_TEXT,
 				    .idle_detach_ns = AM_IDLE_DETACH_NS,
-				    .tls_cache = AM_DEFAULT_TLS_CACHE };
+				    .tls_cache = AM_DEFAULT_TLS_CACHE, .tls_per_process = true };
 	struct sockaddr_storage ms;
 	socklen_t ml;
 	bool mloop;

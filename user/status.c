@@ -265,9 +265,11 @@ static void text_uprobes(const struct status_tls_uprobes *u, struct jw *out)
 		     u->wide_why);
 	else
 		line(out, 0, "tls uprobes", "per agent process: %u covered by %u attaches (%d "
-		     "perf fds); since start %llu attaches, %llu covered at fork, %llu not covered",
-		     u->processes, u->attaches, u->fds, (unsigned long long)u->attached,
-		     (unsigned long long)u->inherited, (unsigned long long)u->failed);
+		     "perf fds); since start %llu attaches, %llu covered at fork (%llu guarded, "
+		     "%llu full), %llu not covered", u->processes, u->attaches, u->fds,
+		     (unsigned long long)u->attached, (unsigned long long)u->inherited,
+		     (unsigned long long)u->guarded, (unsigned long long)u->full_guards,
+		     (unsigned long long)u->failed);
 }
 
 static void text_resources(const struct status_resources *r, struct jw *out)
@@ -530,6 +532,7 @@ static void json_uprobes(const struct status_tls_uprobes *u, struct jw *w)
 	const struct figure f[] = { { "processes", u->processes }, { "attaches", u->attaches },
 		{ "perf_fds", (uint64_t)u->fds },
 		{ "attached", u->attached }, { "covered_at_fork", u->inherited },
+		{ "guarded", u->guarded }, { "full_guards", u->full_guards },
 		{ "not_covered", u->failed } };
 
 	jw_key(w, "tls_uprobes");

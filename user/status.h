@@ -125,6 +125,8 @@ struct status_tls_uprobes {
 				       * resources.link_budget) */
 	uint64_t attached, inherited; /* since start: attaches made; processes
 				       * covered by their parent's (fork) */
+	uint64_t guarded;             /* of those, given a guard of their own */
+	uint64_t full_guards;         /* full guards made (every probe) */
 	uint64_t failed;              /* tagged processes that could not be covered */
 };
 

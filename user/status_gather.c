@@ -59,6 +59,8 @@ static void gather_uprobes(struct loader *l, struct status_tls_uprobes *u)
 	u->fds = t.cover.fds;
 	u->attached = t.cover.attached;
 	u->inherited = t.cover.inherited;
+	u->guarded = t.cover.guarded;
+	u->full_guards = t.cover.full_guards;
 	u->failed = t.cover.failed;
 }
 

@@ -3,9 +3,12 @@
  * tls_cache.c - the TLS verdicts that outlive the collector (tls_cache.h).
  *
  * The file, text:
- *   agentmon-tls-cache 1 FNS
+ *   agentmon-tls-cache 2 FNS
  *   E DEV INO SIZE MTIME MTIME_NS CTIME CTIME_NS OBJECT USED OFF*FNS
- * one E line per entry, every number decimal, an offset -1 when absent.
+ *   N DEV INO SIZE MTIME MTIME_NS CTIME CTIME_NS OBJECT USED VERDICT
+ * one line per entry: E for one with offsets (an offset -1 when absent),
+ * N for a verdict without (enum tls_cache_verdict, 1 and up); every number
+ * decimal.  Version 1 (E lines only) is read too; version 2 is written.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,11 +23,13 @@
 #include "common.h"
 #include "tls_cache.h"
 
-#define MAGIC "agentmon-tls-cache 1"
+#define MAGIC "agentmon-tls-cache"
+#define VERSION 2
 #define LINE_MAX_LEN 512
 #define FILE_MAX ((TLS_CACHE_MAX + 1) * LINE_MAX_LEN)
 #define NS_PER_S 1000000000LL
-#define FIELDS (9 + TLS_CACHE_FNS) /* after "E" */
+#define ID_FIELDS 9                          /* identity and use */
+#define FIELDS (ID_FIELDS + TLS_CACHE_FNS)   /* after "E" */
 
 void tls_cache_init(struct tls_cache *c, const char *path)
 {
@@ -64,22 +69,33 @@ static bool num(const char *tok, long long min, long long max, long long *out)
 	return !errno && !*end && *out >= min && *out <= max;
 }
 
-/* one E line (its text, modified) into e; false when anything is off */
-static bool parse_ent(char *line, struct tls_cache_ent *e)
+/* whether verdict v (not LOCATED) is one on a file judged as object */
+static bool verdict_ok(long long v, bool object)
+{
+	if (v == TLS_CACHE_SHARED || v == TLS_CACHE_NONE || v == TLS_CACHE_GO)
+		return !object;
+	return (v == TLS_CACHE_OBJ_SHARED || v == TLS_CACHE_OBJ_NONE) && object;
+}
+
+/* one E line, or with neg an N line (its text, modified) into e; false
+ * when anything is off */
+static bool parse_ent(char *line, bool neg, struct tls_cache_ent *e)
 {
 	long long v[FIELDS];
 	char *save = NULL, *tok = strtok_r(line, " ", &save);
-	static const long long lim[9][2] = {
+	int nf = neg ? ID_FIELDS + 1 : FIELDS;
+	static const long long lim[ID_FIELDS][2] = {
 		{ 0, LLONG_MAX }, { 0, LLONG_MAX }, { 1, LLONG_MAX }, { LLONG_MIN, LLONG_MAX },
 		{ 0, NS_PER_S - 1 }, { LLONG_MIN, LLONG_MAX }, { 0, NS_PER_S - 1 }, { 0, 1 },
 		{ LLONG_MIN, LLONG_MAX },
 	};
 
-	if (!tok || strcmp(tok, "E"))
+	if (!tok || strcmp(tok, neg ? "N" : "E"))
 		return false;
-	for (int i = 0; i < FIELDS; i++) {
+	for (int i = 0; i < nf; i++) {
 		tok = strtok_r(NULL, " ", &save);
-		if (!num(tok, i < 9 ? lim[i][0] : -1, i < 9 ? lim[i][1] : LONG_MAX, &v[i]))
+		if (!num(tok, i < ID_FIELDS ? lim[i][0] : neg ? 1 : -1,
+			 i < ID_FIELDS ? lim[i][1] : neg ? TLS_CACHE_VERDICTS - 1 : LONG_MAX, &v[i]))
 			return false;
 	}
 	if (strtok_r(NULL, " ", &save))
@@ -88,29 +104,45 @@ static bool parse_ent(char *line, struct tls_cache_ent *e)
 		.size = (uint64_t)v[2], .mtime = v[3], .mtime_ns = v[4], .ctime = v[5],
 		.ctime_ns = v[6], .object = v[7] };
 	e->used = v[8];
+	e->verdict = neg ? (enum tls_cache_verdict)v[ID_FIELDS] : TLS_CACHE_LOCATED;
 	for (int i = 0; i < TLS_CACHE_FNS; i++)
-		e->off[i] = (long)v[9 + i];
-	return offs_ok(e->off, e->id.size);
+		e->off[i] = neg ? -1 : (long)v[ID_FIELDS + i];
+	return neg ? verdict_ok(v[ID_FIELDS], e->id.object) : offs_ok(e->off, e->id.size);
+}
+
+/* the version of a head line (1 or 2), or 0 when it is none of ours */
+static int version(const char *line)
+{
+	char head[64];
+
+	for (int v = 1; line && v <= VERSION; v++) {
+		snprintf(head, sizeof(head), "%s %d %d", MAGIC, v, TLS_CACHE_FNS);
+		if (!strcmp(line, head))
+			return v;
+	}
+	return 0;
 }
 
 /* the text of buf (NUL-terminated) into c: 0 or -EBADMSG */
 static int parse(struct tls_cache *c, char *buf)
 {
 	char *save = NULL, *line = strtok_r(buf, "\n", &save);
-	char head[64];
+	int ver = version(line);
 
-	snprintf(head, sizeof(head), "%s %d", MAGIC, TLS_CACHE_FNS);
-	if (!line || strcmp(line, head))
+	if (!ver)
 		return -EBADMSG;
 	while ((line = strtok_r(NULL, "\n", &save))) {
 		struct tls_cache_ent e;
+		bool neg = ver > 1 && line[0] == 'N';
 
-		if (c->n == TLS_CACHE_MAX || strlen(line) >= LINE_MAX_LEN || !parse_ent(line, &e))
+		if (c->n == TLS_CACHE_MAX || strlen(line) >= LINE_MAX_LEN ||
+		    !parse_ent(line, neg, &e) || (neg && c->n_neg == TLS_CACHE_NEG_MAX))
 			return -EBADMSG;
 		for (size_t i = 0; i < c->n; i++)
 			if (id_eq(&c->ent[i].id, &e.id))
 				return -EBADMSG;
 		c->ent[c->n++] = e;
+		c->n_neg += neg;
 	}
 	return 0;
 }
@@ -161,7 +193,7 @@ int tls_cache_load(struct tls_cache *c)
 	char *buf;
 	int fd, rc;
 
-	c->n = 0;
+	c->n = c->n_neg = 0;
 	if (!c->path[0])
 		return -ENOENT;
 	fd = open(c->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
@@ -179,7 +211,7 @@ int tls_cache_load(struct tls_cache *c)
 	free(buf);
 	close(fd);
 	if (rc)
-		c->n = 0;
+		c->n = c->n_neg = 0;
 	return rc;
 }
 
@@ -196,42 +228,87 @@ const struct tls_cache_ent *tls_cache_find(struct tls_cache *c, const struct tls
 	return NULL;
 }
 
+/* the least recently used entry (neg: of those without offsets), or -1 */
+static long lru(const struct tls_cache *c, bool neg)
+{
+	long at = -1;
+
+	for (size_t i = 0; i < c->n; i++)
+		if ((!neg || c->ent[i].verdict != TLS_CACHE_LOCATED) &&
+		    (at < 0 || c->ent[i].used < c->ent[at].used))
+			at = (long)i;
+	return at;
+}
+
+/* where id's entry goes: its own, a new one, or the one that gives way
+ * (never one with offsets for one without); -1 when none can */
+static long slot(const struct tls_cache *c, const struct tls_cache_id *id, bool neg)
+{
+	long at;
+
+	for (size_t i = 0; i < c->n; i++)
+		if (id_eq(&c->ent[i].id, id))
+			return (long)i;
+	if (neg && c->n_neg >= TLS_CACHE_NEG_MAX)
+		return lru(c, true);
+	if (c->n < TLS_CACHE_MAX)
+		return (long)c->n;
+	at = lru(c, true);
+	return at >= 0 || neg ? at : lru(c, false);
+}
+
+/* the entry for id: verdict v, offsets off (all -1 unless LOCATED) */
+static bool store(struct tls_cache *c, const struct tls_cache_id *id, enum tls_cache_verdict v,
+		  const long *off, int64_t now)
+{
+	bool neg = v != TLS_CACHE_LOCATED;
+	long at = slot(c, id, neg);
+
+	if (at < 0)
+		return false;
+	if ((size_t)at == c->n)
+		c->n++;
+	else if (c->ent[at].verdict != TLS_CACHE_LOCATED)
+		c->n_neg--;
+	c->ent[at] = (struct tls_cache_ent){ .id = *id, .used = now, .verdict = v };
+	memcpy(c->ent[at].off, off, sizeof(c->ent[at].off));
+	c->n_neg += neg;
+	return true;
+}
+
 bool tls_cache_put(struct tls_cache *c, const struct tls_cache_id *id, const long *off,
 		   int64_t now)
 {
-	size_t at = c->n;
+	return offs_ok(off, id->size) && store(c, id, TLS_CACHE_LOCATED, off, now);
+}
 
-	if (!offs_ok(off, id->size))
+bool tls_cache_put_verdict(struct tls_cache *c, const struct tls_cache_id *id,
+			   enum tls_cache_verdict v, int64_t now)
+{
+	long none[TLS_CACHE_FNS];
+
+	if (!verdict_ok(v, id->object))
 		return false;
-	for (size_t i = 0; i < c->n && at == c->n; i++)
-		if (id_eq(&c->ent[i].id, id))
-			at = i;
-	if (at == TLS_CACHE_MAX) {
-		at = 0;
-		for (size_t i = 1; i < c->n; i++)
-			if (c->ent[i].used < c->ent[at].used)
-				at = i;
-	}
-	c->ent[at].id = *id;
-	c->ent[at].used = now;
-	memcpy(c->ent[at].off, off, sizeof(c->ent[at].off));
-	if (at == c->n)
-		c->n++;
-	return true;
+	for (int i = 0; i < TLS_CACHE_FNS; i++)
+		none[i] = -1;
+	return store(c, id, v, none, now);
 }
 
 static int write_ents(FILE *f, const struct tls_cache *c)
 {
-	fprintf(f, "%s %d\n", MAGIC, TLS_CACHE_FNS);
+	fprintf(f, "%s %d %d\n", MAGIC, VERSION, TLS_CACHE_FNS);
 	for (size_t i = 0; i < c->n; i++) {
 		const struct tls_cache_ent *e = &c->ent[i];
+		bool neg = e->verdict != TLS_CACHE_LOCATED;
 
-		fprintf(f, "E %llu %llu %llu %lld %lld %lld %lld %d %lld",
+		fprintf(f, "%c %llu %llu %llu %lld %lld %lld %lld %d %lld", neg ? 'N' : 'E',
 			(unsigned long long)e->id.dev, (unsigned long long)e->id.ino,
 			(unsigned long long)e->id.size, (long long)e->id.mtime,
 			(long long)e->id.mtime_ns, (long long)e->id.ctime, (long long)e->id.ctime_ns,
 			e->id.object, (long long)e->used);
-		for (int k = 0; k < TLS_CACHE_FNS; k++)
+		if (neg)
+			fprintf(f, " %d", (int)e->verdict);
+		for (int k = 0; !neg && k < TLS_CACHE_FNS; k++)
 			fprintf(f, " %ld", e->off[k]);
 		fputc('\n', f);
 	}

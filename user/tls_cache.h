@@ -10,7 +10,10 @@
  * nobody else can write it or its directory, and trusted in nothing: every
  * field is checked (an offset lies inside its file's size), a damaged or
  * foreign file is ignored whole.  TLS_CACHE_MAX entries, the least recently
- * used one evicted.
+ * used one evicted.  Verdicts without offsets (the file uses a shared TLS
+ * library, has none of its own, Go's crypto/tls) are kept too, so that a
+ * later collector does not read such files again either: at most
+ * TLS_CACHE_NEG_MAX of them, and one never evicts an entry with offsets.
  */
 #ifndef AGENTMON_TLS_CACHE_H
 #define AGENTMON_TLS_CACHE_H
@@ -20,7 +23,19 @@
 #include <stdint.h>
 
 #define TLS_CACHE_FNS 11   /* offsets of an entry (load_int.h N_TLS_FNS) */
-#define TLS_CACHE_MAX 256  /* entries kept */
+#define TLS_CACHE_MAX 1024     /* entries kept */
+#define TLS_CACHE_NEG_MAX 768  /* of them, verdicts without offsets */
+
+/* what a scan of the file said */
+enum tls_cache_verdict {
+	TLS_CACHE_LOCATED,    /* its TLS functions, at off */
+	TLS_CACHE_SHARED,     /* a binary that uses a shared TLS library */
+	TLS_CACHE_NONE,       /* a binary: no TLS library recognised */
+	TLS_CACHE_GO,         /* a binary: Go's crypto/tls (not hooked) */
+	TLS_CACHE_OBJ_SHARED, /* an object: libssl itself, or a user of it */
+	TLS_CACHE_OBJ_NONE,   /* an object: no TLS library of its own */
+	TLS_CACHE_VERDICTS
+};
 
 /* what a file is: an entry matches only this exact identity */
 struct tls_cache_id {
@@ -32,13 +47,14 @@ struct tls_cache_id {
 struct tls_cache_ent {
 	struct tls_cache_id id;
 	int64_t used;                 /* wall clock seconds: last put or hit (LRU) */
-	long off[TLS_CACHE_FNS];      /* file offsets; -1: not there */
+	enum tls_cache_verdict verdict;
+	long off[TLS_CACHE_FNS];      /* LOCATED: file offsets; -1: not there */
 };
 
 struct tls_cache {
 	char path[512];               /* "": no cache */
 	struct tls_cache_ent ent[TLS_CACHE_MAX];
-	size_t n;
+	size_t n, n_neg;              /* entries; of them, not LOCATED */
 	uint64_t hits;                /* finds that matched */
 	uint64_t saved, save_failed;  /* writes of the file */
 };
@@ -56,9 +72,16 @@ int tls_cache_load(struct tls_cache *c);
 const struct tls_cache_ent *tls_cache_find(struct tls_cache *c, const struct tls_cache_id *id,
 					   int64_t now);
 /* remember off for id (replacing id's entry, else the least recently used
- * one when full); false when no offset is valid (off < 0 or >= size) */
+ * one without offsets, else the least recently used one, when full); false
+ * when no offset is valid (off < 0 or >= size) */
 bool tls_cache_put(struct tls_cache *c, const struct tls_cache_id *id, const long *off,
 		   int64_t now);
+/* remember verdict v (not LOCATED) for id (replacing id's entry, else the
+ * least recently used one without offsets when full or TLS_CACHE_NEG_MAX
+ * are kept); false when v is LOCATED or out of range, or when only entries
+ * with offsets could give way */
+bool tls_cache_put_verdict(struct tls_cache *c, const struct tls_cache_id *id,
+			   enum tls_cache_verdict v, int64_t now);
 /* write c to c->path atomically (its directory made 0700 when missing);
  * 0 or -errno (counted in save_failed) */
 int tls_cache_save(struct tls_cache *c);

@@ -33,8 +33,20 @@ static void root_release(struct tls_cover *c, uint32_t r)
 	c->st.released++;
 }
 
+/* a process's guard closed (none: nothing) */
+static void guard_release(struct tls_cover *c, struct tls_cover_proc *p)
+{
+	if (!p->guard.fd)
+		return;
+	c->st.fds -= p->guard.n;
+	c->ops->detach(c->arg, &p->guard);
+	p->guard = (struct tls_cover_fds){ NULL, 0 };
+}
+
 void tls_cover_free(struct tls_cover *c)
 {
+	for (size_t i = 0; i < c->n_procs; i++)
+		guard_release(c, &c->procs[i]);
 	for (size_t r = 0; r < c->n_roots; r++)
 		if (c->roots[r].used)
 			root_release(c, (uint32_t)r);
@@ -46,25 +58,28 @@ void tls_cover_free(struct tls_cover *c)
 	c->st.procs = 0;
 }
 
+/* f's fds moved to the end of fds (at *n); detach will close none */
+static void fds_take(struct tls_cover *c, struct tls_cover_fds *f, int *fds, size_t *n)
+{
+	if (!f->n)
+		return; /* no guard: no array */
+	memcpy(fds + *n, f->fd, (size_t)f->n * sizeof(*fds));
+	*n += (size_t)f->n;
+	c->st.fds -= f->n;
+	f->n = 0;
+}
+
 int *tls_cover_surrender(struct tls_cover *c, size_t *n)
 {
-	size_t total = 0;
-	int *fds;
+	size_t total = (size_t)(c->st.fds > 0 ? c->st.fds : 0);
+	int *fds = total ? malloc(total * sizeof(*fds)) : NULL;
 
 	*n = 0;
-	for (size_t r = 0; r < c->n_roots; r++)
-		total += c->roots[r].used ? (size_t)c->roots[r].fds.n : 0;
-	fds = total ? malloc(total * sizeof(*fds)) : NULL;
-	for (size_t r = 0; fds && r < c->n_roots; r++) {
-		struct tls_cover_fds *f = &c->roots[r].fds;
-
-		if (!c->roots[r].used)
-			continue;
-		memcpy(fds + *n, f->fd, (size_t)f->n * sizeof(*fds));
-		*n += (size_t)f->n;
-		c->st.fds -= f->n;
-		f->n = 0; /* detach frees the array, closes none */
-	}
+	for (size_t r = 0; fds && r < c->n_roots; r++)
+		if (c->roots[r].used)
+			fds_take(c, &c->roots[r].fds, fds, n);
+	for (size_t i = 0; fds && i < c->n_procs; i++)
+		fds_take(c, &c->procs[i].guard, fds, n);
 	tls_cover_free(c);
 	return fds;
 }
@@ -158,21 +173,55 @@ int tls_cover_root(struct tls_cover *c, uint32_t tgid, uint64_t now_ns)
 	return proc_find(c, tgid) ? 0 : attach(c, tgid, now_ns);
 }
 
+/* the guard of procs[i] (covered by inheritance), light or full, when ops
+ * make one; a full one replaces a light one (opened before it is closed) */
+static int guard(struct tls_cover *c, size_t i, bool full, uint64_t now_ns)
+{
+	struct tls_cover_fds fds = { NULL, 0 };
+	struct tls_cover_proc *p = &c->procs[i];
+	int rc;
+
+	if (!c->ops->guard || (p->guard_ns && (p->full || !full)))
+		return 0; /* none made, or as strong already */
+	if (c->st.fds >= c->st.fd_max)
+		return failed(c, -EMFILE);
+	rc = c->ops->guard(c->arg, p->tgid, full, c->st.fd_max - c->st.fds, &fds);
+	if (rc == -ESRCH)
+		return 0; /* gone already: its exit releases the books */
+	if (rc)
+		return failed(c, rc);
+	if (p->guard_ns)
+		guard_release(c, p);
+	else
+		c->st.guarded++;
+	c->st.full_guards += full;
+	p->guard = fds;
+	p->guard_ns = now_ns;
+	p->full = full;
+	c->st.fds += fds.n;
+	return 0;
+}
+
 int tls_cover_fork(struct tls_cover *c, uint32_t ppid, uint32_t tgid, uint64_t fork_ns,
 		   uint64_t now_ns)
 {
 	struct tls_cover_proc *p = proc_find(c, ppid);
+	size_t parent = p ? (size_t)(p - c->procs) : 0;
+	bool exposed;
 	int rc;
 
 	if (proc_find(c, tgid))
 		return 0; /* pid reuse before its exit was seen: covered once */
-	if (p && fork_ns > c->roots[p->root].done_ns + TLS_COVER_EARLY_NS) {
-		if ((rc = proc_add(c, tgid, p->root)))
-			return failed(c, rc);
-		c->st.inherited++;
-		return 0;
-	}
-	return attach(c, tgid, now_ns);
+	if (!p || fork_ns <= c->roots[p->root].done_ns + TLS_COVER_EARLY_NS)
+		return attach(c, tgid, now_ns);
+	/* forked when its parent's guard may not have been in place: both
+	 * contexts may be clones, swapped (see tls_cover.h): full guards */
+	exposed = p->guard_ns && fork_ns <= p->guard_ns + TLS_COVER_EARLY_NS;
+	if ((rc = proc_add(c, tgid, p->root)))
+		return failed(c, rc);
+	c->st.inherited++;
+	rc = guard(c, c->n_procs - 1, exposed, now_ns);
+	return rc || !exposed ? rc : guard(c, parent, true, now_ns);
 }
 
 /* forget procs[i]; the process of the attach released, or 0 */
@@ -180,6 +229,7 @@ static uint32_t proc_del(struct tls_cover *c, size_t i)
 {
 	uint32_t r = c->procs[i].root, root = c->roots[r].tgid;
 
+	guard_release(c, &c->procs[i]);
 	c->procs[i] = c->procs[--c->n_procs];
 	c->st.procs--;
 	if (--c->roots[r].refs)

@@ -6,7 +6,10 @@
  * damaged or foreign file (magic, field count, numbers, offsets outside the
  * file, duplicates, too many entries, a NUL) is ignored whole; a file or
  * directory others can write is refused; offsets are bounded by the size;
- * the least recently used entry goes when the cache is full.
+ * the least recently used entry goes when the cache is full.  Verdicts
+ * without offsets round-trip (version 2, N lines; version 1 still read), are
+ * checked (verdict range, binary or object), bounded (TLS_CACHE_NEG_MAX),
+ * and never evict an entry with offsets.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,6 +52,15 @@ static struct tls_cache_id id_n(uint64_t ino)
 {
 	return (struct tls_cache_id){ .dev = 2049, .ino = ino, .size = 300000000,
 		.mtime = 1700000000, .mtime_ns = 5, .ctime = 1700000001, .ctime_ns = 7 };
+}
+
+/* id_n(ino) where a pointer is wanted (valid until the next call) */
+static const struct tls_cache_id *idp(uint64_t ino)
+{
+	static struct tls_cache_id id;
+
+	id = id_n(ino);
+	return &id;
 }
 
 static void offs(long *off, long first)
@@ -149,7 +161,7 @@ static void damaged(void **state)
 	assert_int_equal(tls_cache_load(c), 0);
 	assert_int_equal(c->n, 1);
 	free(c);
-	refused("agentmon-tls-cache 2 11\n" GOOD, -EBADMSG);           /* another version */
+	refused("agentmon-tls-cache 3 11\n" GOOD, -EBADMSG);           /* another version */
 	refused("agentmon-tls-cache 1 12\n" GOOD, -EBADMSG);           /* another function set */
 	refused("", -EBADMSG);
 	refused(HEAD "E 2049 1 300000000\n", -EBADMSG);                /* cut */
@@ -282,6 +294,116 @@ static void bounds_and_lru(void **state)
 	free(c);
 }
 
+#define HEAD2 "agentmon-tls-cache 2 11\n"
+#define NEG(obj, v) "N 2049 77 300000000 1700000000 5 1700000001 7 " obj " 9 " v "\n"
+
+/* verdicts without offsets: written as N lines of version 2, read back the
+ * same; a version 1 file is read as before; a bad N line refuses the file */
+static void verdicts(void **state)
+{
+	struct tls_cache *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	struct tls_cache_id bin = id_n(21), go = id_n(22), obj = id_n(23), lib = id_n(24);
+	const struct tls_cache_ent *e;
+	long off[TLS_CACHE_FNS];
+	char line[128];
+	FILE *f;
+
+	(void)state;
+	tls_cache_init(a, path);
+	obj.object = lib.object = true;
+	assert_true(tls_cache_put_verdict(a, &bin, TLS_CACHE_NONE, 100));
+	assert_true(tls_cache_put_verdict(a, &go, TLS_CACHE_GO, 100));
+	assert_true(tls_cache_put_verdict(a, &obj, TLS_CACHE_OBJ_NONE, 100));
+	assert_true(tls_cache_put_verdict(a, &lib, TLS_CACHE_OBJ_SHARED, 100));
+	assert_false(tls_cache_put_verdict(a, &bin, TLS_CACHE_LOCATED, 100)); /* offsets: put */
+	assert_false(tls_cache_put_verdict(a, &bin, TLS_CACHE_OBJ_NONE, 100)); /* not an object */
+	assert_false(tls_cache_put_verdict(a, &obj, TLS_CACHE_SHARED, 100));
+	assert_false(tls_cache_put_verdict(a, &obj, TLS_CACHE_VERDICTS, 100));
+	offs(off, 0x1000);
+	assert_true(tls_cache_put(a, idp(25), off, 100));
+	assert_int_equal(a->n, 5);
+	assert_int_equal(a->n_neg, 4);
+	/* a file scanned again with offsets now: its entry, with them */
+	assert_true(tls_cache_put(a, &go, off, 101));
+	assert_int_equal(a->n_neg, 3);
+	assert_true(tls_cache_put_verdict(a, &go, TLS_CACHE_GO, 102));
+	assert_int_equal(a->n_neg, 4);
+	assert_int_equal(tls_cache_save(a), 0);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	assert_string_equal(line, HEAD2);
+	fclose(f);
+
+	tls_cache_init(b, path);
+	assert_int_equal(tls_cache_load(b), 0);
+	assert_int_equal(b->n, 5);
+	assert_int_equal(b->n_neg, 4);
+	e = tls_cache_find(b, &bin, 200);
+	assert_non_null(e);
+	assert_int_equal(e->verdict, TLS_CACHE_NONE);
+	assert_int_equal(e->off[7], -1);
+	assert_int_equal(tls_cache_find(b, &go, 200)->verdict, TLS_CACHE_GO);
+	assert_int_equal(tls_cache_find(b, &obj, 200)->verdict, TLS_CACHE_OBJ_NONE);
+	assert_int_equal(tls_cache_find(b, &lib, 200)->verdict, TLS_CACHE_OBJ_SHARED);
+	e = tls_cache_find(b, idp(25), 200);
+	assert_int_equal(e->verdict, TLS_CACHE_LOCATED);
+	assert_int_equal(e->off[7], 0x1000);
+	free(a);
+	free(b);
+
+	write_file(HEAD2 GOOD NEG("0", "2") NEG("1", "5"));
+	refused(HEAD2 GOOD NEG("0", "2") NEG("1", "5") NEG("1", "5"), -EBADMSG); /* twice */
+	refused(HEAD GOOD NEG("0", "2"), -EBADMSG);        /* N lines are version 2's */
+	refused(HEAD2 NEG("0", "0"), -EBADMSG);            /* LOCATED has offsets */
+	refused(HEAD2 NEG("0", "6"), -EBADMSG);            /* out of range */
+	refused(HEAD2 NEG("1", "1"), -EBADMSG);            /* a binary's verdict on an object */
+	refused(HEAD2 NEG("0", "4"), -EBADMSG);            /* an object's on a binary */
+	refused(HEAD2 NEG("0", "2 -1"), -EBADMSG);         /* a field too many */
+	refused(HEAD2 "N 2049 77 300000000\n", -EBADMSG);  /* cut */
+}
+
+/* at most TLS_CACHE_NEG_MAX verdicts without offsets; one never takes the
+ * place of an entry with offsets, and one with offsets takes the place of
+ * the least recently used one without first */
+static void verdict_bounds(void **state)
+{
+	struct tls_cache *c = calloc(1, sizeof(*c));
+	struct tls_cache_id id;
+	long off[TLS_CACHE_FNS];
+
+	(void)state;
+	tls_cache_init(c, path);
+	for (int i = 1; i <= TLS_CACHE_NEG_MAX + 1; i++) {
+		id = id_n((uint64_t)i);
+		assert_true(tls_cache_put_verdict(c, &id, TLS_CACHE_NONE, 10 + i));
+	}
+	assert_int_equal(c->n_neg, TLS_CACHE_NEG_MAX);
+	assert_null(tls_cache_find(c, idp(1), 5000));  /* the oldest went */
+	assert_non_null(tls_cache_find(c, idp(2), 5000));
+	/* the rest of the room goes to entries with offsets */
+	offs(off, 0x10);
+	for (int i = 0; c->n < TLS_CACHE_MAX; i++) {
+		id = id_n(100000 + (uint64_t)i);
+		assert_true(tls_cache_put(c, &id, off, 1)); /* older than every verdict */
+	}
+	/* full: one with offsets evicts the least recently used verdict (ino 3) */
+	assert_true(tls_cache_put(c, idp(200000), off, 6000));
+	assert_int_equal(c->n, TLS_CACHE_MAX);
+	assert_int_equal(c->n_neg, TLS_CACHE_NEG_MAX - 1);
+	assert_null(tls_cache_find(c, idp(3), 6001));
+	assert_non_null(tls_cache_find(c, idp(100000), 6001));
+	/* and a verdict takes a verdict's place, never one with offsets */
+	assert_true(tls_cache_put_verdict(c, idp(300000), TLS_CACHE_NONE, 6002));
+	assert_int_equal(c->n_neg, TLS_CACHE_NEG_MAX - 1);
+	assert_null(tls_cache_find(c, idp(4), 6003));
+	while (c->n_neg) /* every verdict replaced by offsets */
+		assert_true(tls_cache_put(c, idp(400000 + c->n_neg), off, 7000));
+	assert_false(tls_cache_put_verdict(c, idp(500000), TLS_CACHE_NONE, 7001));
+	assert_int_equal(c->n, TLS_CACHE_MAX);
+	free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -291,6 +413,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(too_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(not_roots_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(bounds_and_lru, setup, teardown),
+		cmocka_unit_test_setup_teardown(verdicts, setup, teardown),
+		cmocka_unit_test_setup_teardown(verdict_bounds, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
