@@ -28,11 +28,16 @@ for t in "${tests[@]}"; do
 	case $name in
 	# test_install installs files and runs no collector; test_agents_quiet
 	# and test_agents_tagging drive all nine real agents (minutes under ASan)
-	# through the collector paths the *_tls and intent tests cover here;
+	# through the collector paths test_codex_tls and test_bun_tls cover here;
 	# test_report's time is Chromium's and test_doctor's the scan of 300 MB
 	# agent binaries (the report and the locator are fuzzed: fuzz_report,
-	# fuzz_tls_locate)
-	test_install | test_agents_quiet | test_agents_tagging | test_report | test_doctor) continue ;;
+	# fuzz_tls_locate); test_intent_tls and test_copilot_tls run real agents
+	# whose timing the sanitizers change (the located-TLS path stays here in
+	# test_codex_tls and test_bun_tls; the llm parsers are fuzzed: fuzz_llm);
+	# test_record_replay and test_burst are the longest here and their paths
+	# are every other test's (recording: test_record_limits; traces: fuzz_trace)
+	test_install | test_agents_quiet | test_agents_tagging | test_report | test_doctor | \
+		test_intent_tls | test_copilot_tls | test_record_replay | test_burst) continue ;;
 	esac
 	log=$logdir/$name.log
 	AGENTMON=$PWD/$bin timeout -k 10 900 bash "$t" >"$log" 2>&1
