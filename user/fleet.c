@@ -133,8 +133,8 @@ static uint32_t type_of(struct rd *r, const char *k)
 	const char *s = str(r, k, true);
 	uint32_t t = event_type_from_name(s);
 
-	if (s && !t)
-		fail(r, FLEET_BAD_VALUE);
+	if (!t) /* absent, null or unknown: no event can be made of it */
+		fail(r, s ? FLEET_BAD_VALUE : FLEET_MISSING);
 	return t;
 }
 

@@ -74,10 +74,10 @@ static const char RUN_USAGE[] =
 	"                       request buffers, HTTP/2 header tables); past it the least\n"
 	"                       recently used connections are evicted, counted in status\n"
 	"                       (default 32m; 1m-1g, k/m/g suffixes)\n"
-	"  --tls-uprobes MODE   the uprobes on the shared TLS libraries: process (default:\n"
-	"                       only tagged processes trap; system-wide when the kernel\n"
-	"                       cannot, status says why) or system (every process\n"
-	"                       traps, agents' calls are read)\n"
+	"  --tls-uprobes MODE   the uprobes on the shared TLS libraries: system (default:\n"
+	"                       every process traps, agents' calls are read) or process\n"
+	"                       (only tagged processes trap; system-wide when the kernel\n"
+	"                       cannot, status says why)\n"
 	"  --tls-cache FILE     where the TLS verdicts on agent binaries and objects (the\n"
 	"                       functions located, or none of their own) are kept, by\n"
 	"                       file identity, so that a file an earlier run saw is\n"
@@ -141,7 +141,7 @@ static int cmd_run(int argc, char **argv)
 	};
 	struct collector_opts o = { .socket = AM_DEFAULT_SOCKET, .format = OUTPUT_TEXT,
 				    .idle_detach_ns = AM_IDLE_DETACH_NS,
-				    .tls_cache = AM_DEFAULT_TLS_CACHE, .tls_per_process = true };
+				    .tls_cache = AM_DEFAULT_TLS_CACHE };
 	struct sockaddr_storage ms;
 	socklen_t ml;
 	bool mloop;

@@ -676,7 +676,10 @@ void output_text_details(struct jw *b, const struct event *ev)
 		text_http(b, &ev->http);
 		break;
 	case AM_EV_SYSCALL:
-		addf(b, " %s%s", ev->sys.name, ev->sys.compat ? " (32-bit table)" : "");
+		jw_raw(b, " ", 1);
+		add_str(b, ev->sys.name); /* a fleet message's is hostile: escaped */
+		if (ev->sys.compat)
+			jw_raw(b, " (32-bit table)", 15);
 		if (ev->sys.target)
 			addf(b, " pid %u", ev->sys.target);
 		addf(b, " = %lld", (long long)ev->sys.ret);
@@ -694,8 +697,9 @@ void output_text_details(struct jw *b, const struct event *ev)
 		char ts[40];
 
 		output_rfc3339(ev->tag.since_ns, ts, sizeof(ts));
-		addf(b, " %s: running since %s; its activity before was not watched",
-		     ev->tag.how ? ev->tag.how : "?", ts);
+		jw_raw(b, " ", 1);
+		add_str(b, ev->tag.how); /* a fleet message's is hostile: escaped */
+		addf(b, ": running since %s; its activity before was not watched", ts);
 		break;
 	}
 	default:
