@@ -69,6 +69,7 @@ one() {
 	local args=(run --format json --no-record --tls-cache none --no-pin --socket "$W/sock"
 		--host-id bench)
 	[ "$how" = export ] && args+=(--config "$W/export.yaml")
+	: >"$W/err" # before the start: the last run's "ready" must not be read
 	"$AGENTMON" "${args[@]}" >"$W/out" 2>"$W/err" &
 	cpid=$!
 	PIDS+=("$cpid")
@@ -76,7 +77,7 @@ one() {
 	grep -q ready "$W/err" || die "collector did not start: $(tail -3 "$W/err")"
 	c0=$(cpu_ns "$cpid")
 	"$AGENTMON" launch --socket "$W/sock" --agent rate -- "$LOOP" rate "$RATE" "$SECS" "$PROCS" \
-		>/dev/null || die "the rate loop failed"
+		>/dev/null || die "the rate loop failed: $(tail -3 "$W/err")"
 	# the collector caught up (its output stopped growing), the export drained
 	local a b
 	for _ in $(seq 600); do
