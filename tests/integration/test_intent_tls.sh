@@ -61,9 +61,9 @@ hooked() {
 	# a --version run can be over before the collector opens its binary
 	# (/proc/PID/exe gone: it is judged at its next run; a slow collector,
 	# as under the sanitizers, loses that race more often): run it again
-	for _ in 1 2 3; do
+	for _ in 1 2 3 4 5 6; do
 		launch "$1" "$2" --version >/dev/null 2>&1 || fail "$1 --version failed"
-		for _ in $(seq 200); do
+		for _ in $(seq 100); do
 			grep -q "$want" "$ERR" && return 0
 			sleep 0.1
 		done
