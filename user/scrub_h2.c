@@ -578,11 +578,19 @@ static void framing_lost(struct scrub_h2 *h)
 {
 	if (!h->desync)
 		table_lose(h);
+	h->preface_left = 0;
 	h->rstate = R_SKIP;
 	h->block_open = false;
 	h->desync = true;
 	h->in_payload = false;
 	h->hdr_have = 0;
+}
+
+/* n octets no reader follows (the framing is lost): all masked */
+static void mask_unfollowed(struct scrub_h2 *h, uint8_t *p, size_t n)
+{
+	memset(p, 'x', n);
+	h->masked += n;
 }
 
 /*
@@ -599,10 +607,8 @@ static bool preface_octets(struct scrub_h2 *h, uint8_t *p, size_t n, size_t *use
 	while (j < k && p[j] == want[j])
 		j++;
 	if (j < k) {
-		h->preface_left = 0;
 		framing_lost(h);
-		memset(p + j + 1, 'x', n - j - 1);
-		h->masked += n - j - 1;
+		mask_unfollowed(h, p + j + 1, n - j - 1);
 		return false;
 	}
 	h->preface_left -= (uint32_t)k;
@@ -628,8 +634,7 @@ static void captured(struct scrub_h2 *h, uint8_t *p, size_t n)
 			h->hdr[h->hdr_have++] = p[i++];
 			if (h->hdr_have == FRAME_HDR && !http2_frame_plausible(h->hdr, false)) {
 				framing_lost(h);
-				memset(p + i, 'x', n - i);
-				h->masked += n - i;
+				mask_unfollowed(h, p + i, n - i);
 				return;
 			}
 			if (h->hdr_have == FRAME_HDR)
@@ -648,7 +653,6 @@ static void uncaptured(struct scrub_h2 *h, uint64_t n)
 	uint64_t k;
 
 	if (h->preface_left) { /* the preface not seen whole: nor the frames after it */
-		h->preface_left = 0;
 		framing_lost(h);
 		return;
 	}
@@ -671,8 +675,8 @@ size_t scrub_h2_feed(struct scrub_h2 *h, uint8_t *p, size_t cap, uint64_t ret)
 	memset(h->ring, 0, sizeof(h->ring));
 	if (h->desync) {
 		if (cap < FRAME_HDR || !http2_frame_plausible(p, true)) { /* not followed: all of it masked */
-			memset(p, 'x', cap);
-			return cap;
+			mask_unfollowed(h, p, cap);
+			return h->masked;
 		}
 		h->desync = false;
 		h->block_open = false;
