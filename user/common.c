@@ -100,6 +100,33 @@ int am_signals_setup(void)
 	return 0;
 }
 
+void am_signals_hold(sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+void am_signals_restore(const sigset_t *old)
+{
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+int am_thread_start(pthread_t *th, void *(*fn)(void *), void *arg)
+{
+	sigset_t old;
+	int r;
+
+	am_signals_hold(&old);   /* the new thread inherits the mask */
+	r = pthread_create(th, NULL, fn, arg);
+	am_signals_restore(&old);
+	return -r;
+}
+
 int am_parse_u64(const char *s, uint64_t min, uint64_t max, bool units, uint64_t *out)
 {
 	unsigned long long v;

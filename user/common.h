@@ -7,6 +7,7 @@
 #ifndef AGENTMON_COMMON_H
 #define AGENTMON_COMMON_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -43,6 +44,22 @@ extern volatile sig_atomic_t am_exiting;
 extern volatile sig_atomic_t am_reload;
 /* install the handlers; 0 or -errno */
 int am_signals_setup(void);
+
+/*
+ * the signals the main loop handles (SIGINT, SIGTERM, SIGHUP) blocked in the
+ * calling thread, its old mask in *old; am_signals_restore puts it back.
+ * Around a library call that starts threads (libnats's connect), so that they
+ * never take a signal meant for the main loop.
+ */
+void am_signals_hold(sigset_t *old);
+void am_signals_restore(const sigset_t *old);
+
+/*
+ * pthread_create(th, NULL, fn, arg) with those signals blocked in the new
+ * thread (and in every thread it starts): a worker never takes a signal meant
+ * for the main loop, whose blocking call it must interrupt.  0 or -errno.
+ */
+int am_thread_start(pthread_t *th, void *(*fn)(void *), void *arg);
 
 /* parse a decimal unsigned number in [min, max] (suffix k/m/g when units); -EINVAL */
 int am_parse_u64(const char *s, uint64_t min, uint64_t max, bool units, uint64_t *out);

@@ -272,7 +272,7 @@ static void connect_step(struct export *x, uint64_t now)
 		if (now < x->connect_at_ns)
 			return;
 		x->connect_done = false;
-		x->connecting = !pthread_create(&x->connect_th, NULL, connector, x);
+		x->connecting = !am_thread_start(&x->connect_th, connector, x);
 		if (!x->connecting)
 			x->connect_at_ns = now + CONNECT_MAX_NS / 6;
 		return;
@@ -587,9 +587,9 @@ int export_worker_start(struct export *x, char *err, size_t errlen)
 
 	if (!(x->q2 = calloc(EXPORT_QUEUE_MAX, sizeof(*x->q2))))
 		return -ENOMEM;
-	if ((r = pthread_create(&x->th, NULL, worker, x))) {
-		snprintf(err, errlen, "export.nats: cannot start its thread: %s", strerror(r));
-		return -r;
+	if ((r = am_thread_start(&x->th, worker, x))) {
+		snprintf(err, errlen, "export.nats: cannot start its thread: %s", strerror(-r));
+		return r;
 	}
 	x->started = true;
 	return 0;

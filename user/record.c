@@ -506,7 +506,7 @@ int recorder_new(struct recorder **out, const struct record_settings *s,
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->cond, NULL);
 	pthread_cond_init(&r->idle, NULL);
-	if ((ret = pthread_create(&r->thread, NULL, writer_main, r))) {
+	if ((ret = -am_thread_start(&r->thread, writer_main, r))) {
 		snprintf(err, errlen, "cannot start the trace writer: %s", strerror(ret));
 		scrub_release(&r->scrub);
 		free(r->dir);

@@ -8,6 +8,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "scanq.h"
 
 enum slot_state { SLOT_FREE, SLOT_WAITING, SLOT_RUNNING, SLOT_DONE };
@@ -114,7 +115,7 @@ int scanq_new(struct scanq **out, scanq_work_fn work)
 	}
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->wake, NULL);
-	rc = -pthread_create(&q->thread, NULL, worker, q);
+	rc = am_thread_start(&q->thread, worker, q);
 	if (rc) {
 		close(q->efd);
 		pthread_cond_destroy(&q->wake);

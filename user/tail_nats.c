@@ -219,7 +219,7 @@ static natsStatus conn_opts(struct tail_nats *t, natsOptions *no, const char *pw
 }
 
 /* connect and subscribe; 0, or AM_EXIT_RUNTIME with one line printed */
-static int tn_open(struct tail_nats *t)
+static int tn_open_held(struct tail_nats *t)
 {
 	const struct tail_opts *o = t->o;
 	natsOptions *no = NULL;
@@ -263,6 +263,19 @@ static int tn_open(struct tail_nats *t)
 	am_info("tail: following %s on %s%s%s", t->filter_subject, o->nats,
 		o->durable ? " as " : "", o->durable ? o->durable : "");
 	return 0;
+}
+
+/* tn_open_held with the main loop's signals blocked: libnats's threads,
+ * started by the connect, inherit the mask and never take them */
+static int tn_open(struct tail_nats *t)
+{
+	sigset_t old;
+	int ret;
+
+	am_signals_hold(&old);
+	ret = tn_open_held(t);
+	am_signals_restore(&old);
+	return ret;
 }
 
 /* flush the last acks, free everything, wait for libnats's threads */

@@ -682,7 +682,7 @@ int webhook_new(const struct policy_webhook *cfg, const struct webhook_settings 
 		w->set = *s;
 	defaults(&w->set);
 	r = setup(w, cfg, err, errlen);
-	if (!r && (r = -pthread_create(&w->thread, NULL, worker, w)))
+	if (!r && (r = am_thread_start(&w->thread, worker, w)))
 		snprintf(err, errlen, "webhook: cannot start a thread: %s", strerror(-r));
 	w->started = !r;
 	if (r) {

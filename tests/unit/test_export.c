@@ -6,9 +6,13 @@
  * with "host" last, escaped), --host-id checks, what each setting takes;
  * and export_new's refusals (a password file others may read), without a
  * server: it starts, queues and stops with everything kept in the spool; at
- * the spool bound the rest is lost, counted and said once.
+ * the spool bound the rest is lost, counted and said once; its threads block
+ * the main loop's signals.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,11 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "common.h"
 #include "export.h"
 #include "export_spool.h"
 #include "tmpdir.h"
@@ -177,6 +183,72 @@ static void bound_counts(void **state)
 	export_free(x);
 }
 
+/* the SigBlk mask of thread tid of this process (/proc), 0 when unread */
+static unsigned long long sigblk(long tid)
+{
+	char path[64], line[128];
+	unsigned long long m = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/status", tid);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "SigBlk: %llx", &m) == 1)
+			break;
+	fclose(f);
+	return m;
+}
+
+#define MAIN_SIGS ((1ull << (SIGHUP - 1)) | (1ull << (SIGINT - 1)) | (1ull << (SIGTERM - 1)))
+
+static void *report_mask(void *arg)
+{
+	*(unsigned long long *)arg = sigblk(syscall(SYS_gettid));
+	return NULL;
+}
+
+/* am_thread_start's thread, and every thread the export starts (its worker,
+ * the connector, libnats's), block SIGINT, SIGTERM and SIGHUP: the main
+ * loop's; the caller's mask is left as it was */
+static void threads_block_signals(void **state)
+{
+	char spool[128], err[512];
+	struct policy_nats cfg = { .url = "nats://127.0.0.1:9", .subject = "agentmon",
+				   .spool_dir = spool };
+	unsigned long long seen = 0;
+	long self = syscall(SYS_gettid);
+	struct export *x = NULL;
+	struct dirent *d;
+	pthread_t th;
+	int others = 0;
+	DIR *tasks;
+
+	(void)state;
+	assert_int_equal(sigblk(self) & MAIN_SIGS, 0);
+	assert_int_equal(am_thread_start(&th, report_mask, &seen), 0);
+	pthread_join(th, NULL);
+	assert_int_equal(seen & MAIN_SIGS, MAIN_SIGS);
+	assert_int_equal(sigblk(self) & MAIN_SIGS, 0);
+	snprintf(spool, sizeof(spool), "%s/spool", dir);
+	assert_int_equal(export_new(&cfg, "h", NULL, &x, err, sizeof(err)), 0);
+	usleep(200000);   /* the connector started (the check holds whenever it runs) */
+	tasks = opendir("/proc/self/task");
+	assert_non_null(tasks);
+	while ((d = readdir(tasks))) {
+		long tid = atol(d->d_name);
+
+		if (tid <= 0 || tid == self)
+			continue;
+		others++;
+		assert_int_equal(sigblk(tid) & MAIN_SIGS, MAIN_SIGS);
+	}
+	closedir(tasks);
+	assert_true(others >= 1);   /* the worker at least */
+	assert_int_equal(sigblk(self) & MAIN_SIGS, 0);
+	export_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -185,6 +257,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(password_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_server_keeps, setup, teardown),
 		cmocka_unit_test_setup_teardown(bound_counts, setup, teardown),
+		cmocka_unit_test_setup_teardown(threads_block_signals, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
