@@ -450,6 +450,39 @@ static int scan_left(struct export_spool *s)
 	return p;
 }
 
+/*
+ * dir opened (not followed when a symbolic link) and checked through the
+ * descriptor: owned by root or by us, and no one else may write in it (who
+ * could put or swap files there); then made 0700.  The descriptor, or
+ * -errno with err set (-EPERM: refused).
+ */
+static int open_dir(const char *dir, char *err, size_t errlen)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	int r;
+
+	if (fd < 0 || fstat(fd, &st)) {
+		r = -errno;
+		if (fd >= 0)
+			close(fd);
+		return fail(err, errlen, r, "cannot open the export spool", dir);
+	}
+	if ((st.st_uid && st.st_uid != geteuid()) || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		snprintf(err, errlen, "export spool %s: refused: %s (it must be root's or ours, and "
+			 "writable by no one else)", dir, st.st_uid && st.st_uid != geteuid() ?
+			 "another user owns it" : "group or others may write in it");
+		close(fd);
+		return -EPERM;
+	}
+	if (fchmod(fd, 0700)) {
+		r = -errno;
+		close(fd);
+		return fail(err, errlen, r, "cannot make private the export spool", dir);
+	}
+	return fd;
+}
+
 int export_spool_open(const char *dir, uint64_t max_bytes, struct export_spool **out, char *err,
 		      size_t errlen)
 {
@@ -463,14 +496,14 @@ int export_spool_open(const char *dir, uint64_t max_bytes, struct export_spool *
 	}
 	s->wfd = s->rfd = s->dfd = -1;
 	s->max_bytes = max_bytes;
-	if ((r = am_mkdirs(dir, 0700, 0700)) || (chmod(dir, 0700) && (r = -errno))) {
+	if ((r = am_mkdirs(dir, 0700, 0700))) {
 		export_spool_free(s);
 		return fail(err, errlen, r, "cannot create the export spool", dir);
 	}
-	if ((s->dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		r = -errno;
+	if ((s->dfd = open_dir(dir, err, errlen)) < 0) {
+		r = s->dfd;
 		export_spool_free(s);
-		return fail(err, errlen, r, "cannot open the export spool", dir);
+		return r;
 	}
 	unlinkat(s->dfd, "acked.tmp", 0);
 	ack_load(s);

@@ -56,7 +56,9 @@ struct export_spool;
 /*
  * export_spool_open - dir (created 0700 with parents), segments before the
  * acked one removed, the others scanned (pending and damaged counted), a
- * new segment started.  0 and *out, or -errno with err set.
+ * new segment started.  0 and *out, or -errno with err set; -EPERM for a
+ * dir another (non-root) user owns or group or others may write in, and
+ * -ENOTDIR for a symbolic link (checked through the opened directory).
  */
 int export_spool_open(const char *dir, uint64_t max_bytes, struct export_spool **out, char *err,
 		      size_t errlen);

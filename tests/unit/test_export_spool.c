@@ -6,7 +6,8 @@
  * the middle (bad CRC, bad length) and a torn tail are skipped and counted
  * while every whole record around them is sent; the byte bound refuses
  * appends (nothing is dropped silently); segments roll and go once acked;
- * a clean close with everything acked leaves an empty directory.
+ * a clean close with everything acked leaves an empty directory; a
+ * directory another user owns or others may write in is refused.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -33,6 +34,16 @@ static struct export_spool *open_spool(uint64_t max)
 	char err[256];
 
 	assert_int_equal(export_spool_open(dir, max, &s, err, sizeof(err)), 0);
+	return s;
+}
+
+/* the spool in path (1 MiB) */
+static struct export_spool *open_spool_at(const char *path)
+{
+	struct export_spool *s = NULL;
+	char err[256];
+
+	assert_int_equal(export_spool_open(path, 1 << 20, &s, err, sizeof(err)), 0);
 	return s;
 }
 
@@ -325,6 +336,56 @@ static void codec(void **state)
 	assert_int_equal(xspool_parse(buf, n, &out, &used), -EBADMSG);
 }
 
+/* a spool dir another user owns, one others may write in, a symbolic link
+ * to one: refused with a clear error, nothing written there */
+static void foreign_dir(void **state)
+{
+	struct export_spool *s = (struct export_spool *)1;
+	char sub[128], link[160], err[256];
+
+	(void)state;
+	snprintf(sub, sizeof(sub), "%s/spool", dir);
+	snprintf(link, sizeof(link), "%s/link", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	if (geteuid() == 0) {   /* another user's (nobody's) */
+		assert_int_equal(chown(sub, 65534, 65534), 0);
+		assert_int_equal(export_spool_open(sub, 1 << 20, &s, err, sizeof(err)), -EPERM);
+		assert_null(s);
+		assert_non_null(strstr(err, "another user owns it"));
+		assert_int_equal(chown(sub, 0, 0), 0);
+	}
+	assert_int_equal(chmod(sub, 0777), 0);   /* ours, but others may write in it */
+	assert_int_equal(export_spool_open(sub, 1 << 20, &s, err, sizeof(err)), -EPERM);
+	assert_non_null(strstr(err, "group or others may write in it"));
+	assert_int_equal(chmod(sub, 0720), 0);
+	assert_int_equal(export_spool_open(sub, 1 << 20, &s, err, sizeof(err)), -EPERM);
+	assert_int_equal(symlink(sub, link), 0);
+	assert_int_equal(chmod(sub, 0700), 0);
+	assert_int_equal(export_spool_open(link, 1 << 20, &s, err, sizeof(err)), -ENOTDIR);
+	assert_non_null(strstr(err, link));
+	{       /* nothing was written in it */
+		DIR *d = opendir(sub);
+		struct dirent *e;
+		int n = 0;
+
+		assert_non_null(d);
+		while ((e = readdir(d)))
+			n += e->d_name[0] != '.';
+		closedir(d);
+		assert_int_equal(n, 0);
+	}
+	/* ours, private: opened (0750 made 0700) */
+	assert_int_equal(chmod(sub, 0750), 0);
+	s = open_spool_at(sub);
+	export_spool_free(s);
+	{
+		struct stat st;
+
+		assert_int_equal(stat(sub, &st), 0);
+		assert_int_equal(st.st_mode & 07777, 0700);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +396,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(bound_and_roll, setup, teardown),
 		cmocka_unit_test_setup_teardown(clean_close, setup, teardown),
 		cmocka_unit_test(codec),
+		cmocka_unit_test_setup_teardown(foreign_dir, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
