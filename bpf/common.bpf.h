@@ -562,6 +562,37 @@ static __always_inline void awslc_gone(__u32 tgid)
 }
 
 /*
+ * thread pt is gone: its TLS_SEND records still waiting in tls_pend for a
+ * socket write it will never make are lost, counted in drops[AM_EV_DATA]
+ * (the collector shows a drop event); they, their rest and the thread's
+ * tls_calls state are deleted (a reused thread id must not inherit them)
+ */
+static __always_inline void tls_pend_gone(__u64 pt)
+{
+	struct tls_call *c = bpf_map_lookup_elem(&tls_calls, &pt);
+	__u32 type = AM_EV_DATA;
+	__u8 pending;
+	__u64 lost = 0, *n;
+
+	if (!c)
+		return;
+	pending = c->pending;
+#pragma clang loop unroll(disable)
+	for (__u32 i = 0; i < AM_TLS_PEND_MAX; i++) {
+		struct tls_pend_key k = { .pt = pt, .slot = i };
+
+		if (i >= pending)
+			break;
+		if (!bpf_map_delete_elem(&tls_pend, &k))
+			lost++;   /* one evicted from the LRU map meanwhile was counted there */
+		bpf_map_delete_elem(&tls_pend_rest, &k);
+	}
+	if (lost && (n = bpf_map_lookup_elem(&drops, &type)))
+		__sync_fetch_and_add(n, lost);
+	bpf_map_delete_elem(&tls_calls, &pt);
+}
+
+/*
  * emit - copy size bytes of a built record into the ring buffer.  Wakeups
  * are batched: none for ordinary records, forced when the backlog exceeds
  * wakeup_bytes, normal for urgent (rare, latency-relevant) records (the

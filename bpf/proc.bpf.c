@@ -217,7 +217,8 @@ out:
  * by the tagged_bits prefilter: an exit is rare next to syscalls, and one
  * missed vanishes silently (a bit found clear beside a live entry is counted,
  * AM_FAULT_TAG_BIT).  The per-process TLS state goes at the group's death
- * whether or not a tag is still there (a reused pid must not inherit it).
+ * whether or not a tag is still there (a reused pid must not inherit it); a
+ * thread's waiting TLS records (tls_pend) at its own exit, counted as lost.
  */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(proc_exit, struct task_struct *p)
@@ -230,6 +231,7 @@ int BPF_PROG(proc_exit, struct task_struct *p)
 
 	if (bit || tag)
 		bpf_map_delete_elem(&tls_lastrd, &pt); /* p is the current task */
+	tls_pend_gone(pt);   /* its records still waiting for a socket write: lost, counted */
 	if (BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0; /* other threads of the group still run */
 	bpf_map_delete_elem(&tls_readers, &tgid);

@@ -39,8 +39,8 @@
  * the thread's next socket write.  Bun (BoringSSL's tls_write_app_data)
  * encrypts a request in several 16 KiB calls before that write: up to
  * AM_TLS_PEND_MAX records wait per thread and go out in call order with its
- * socket (when more come, the waiting ones go out without a socket; lost if
- * the thread never writes).
+ * socket (when more come, the waiting ones go out without a socket; lost,
+ * counted in drops, if the thread exits first: tls_pend_gone, or if evicted).
  * A record of a located read function (no socket syscall inside: the bytes
  * were read before) goes out with the socket of its thread's last read while
  * that fd still holds that socket (cookie); other TLS_RECV records without a
@@ -279,8 +279,10 @@ static __always_inline void pend_flush(__u64 pt, __u8 n, struct sock *sk, int fd
 		if (i >= n)
 			break;
 		d = bpf_map_lookup_elem(&tls_pend, &k);
-		if (!d)
+		if (!d) {
+			drop_count(AM_EV_DATA); /* evicted from the LRU map */
 			continue;
+		}
 		if (sk) {
 			d->fd = fd;
 			sk_addrs(d, sk);
