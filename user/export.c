@@ -128,6 +128,27 @@ static char *dup_or_null(const char *s, bool *oom)
 	return d;
 }
 
+/* a message's subject "<prefix>.<host>.<type>" always fits the spool's */
+_Static_assert(EXPORT_SUBJECT_LEN + 32 <= XSPOOL_SUBJECT_MAX, "export subjects fit the spool");
+
+/* the subject prefix and host id within their bounds (a policy checks the
+ * prefix, main --host-id): 0, or -EINVAL with err set */
+static int check_subject(const struct policy_nats *cfg, const char *host, char *err,
+			 size_t errlen)
+{
+	if (cfg->subject && (!*cfg->subject || strlen(cfg->subject) > POLICY_SUBJECT_MAX)) {
+		snprintf(err, errlen, "export.nats.subject: %zu bytes (1 to %d)",
+			 strlen(cfg->subject), POLICY_SUBJECT_MAX);
+		return -EINVAL;
+	}
+	if (!export_host_ok(host)) {
+		snprintf(err, errlen, "export.nats: bad host id (1 to %d bytes, no control byte)",
+			 EXPORT_HOST_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* the settings the worker keeps (cfg may go away with a reloaded policy) */
 static int copy_cfg(struct export *x, const struct policy_nats *cfg, const char *host)
 {
@@ -202,7 +223,9 @@ int export_new(const struct policy_nats *cfg, const char *host, const char *spoo
 	jw_init(&x->body);
 	if (getrandom(&x->nonce, sizeof(x->nonce), 0) != sizeof(x->nonce))
 		x->nonce = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL);
-	r = copy_cfg(x, cfg, host);
+	r = check_subject(cfg, host, err, errlen);
+	if (!r)
+		r = copy_cfg(x, cfg, host);
 	if (!r && cfg->password_file)
 		r = read_password(cfg->password_file, &x->password, err, errlen);
 	if (!r && cfg->creds_file)

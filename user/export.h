@@ -43,13 +43,15 @@
 #define EXPORT_QUEUE_MAX 65536    /* messages waiting for the worker */
 #define EXPORT_WINDOW 1024        /* published, not yet acked */
 #define EXPORT_HOST_MAX 255
+/* "<prefix>.<host>" and its NUL: every prefix and host id fits, whole */
+#define EXPORT_SUBJECT_LEN (POLICY_SUBJECT_MAX + 1 + EXPORT_HOST_MAX + 1)
 
 struct export_status {
 	bool on;
 	bool connected;
 	bool events;                  /* what: [alerts, events] */
 	char url[256];
-	char subject[160];            /* <prefix>.<host> */
+	char subject[EXPORT_SUBJECT_LEN]; /* <prefix>.<host> */
 	uint64_t queued;              /* waiting for the worker */
 	uint64_t inflight;            /* published, not yet acked */
 	uint64_t spooled;             /* in the spool, not yet acked */

@@ -36,7 +36,7 @@ struct export {
 	/* settings (copied) */
 	char *url, *creds_file, *user, *password, *ca_file, *cert_file, *key_file, *host;
 	bool events;
-	char subject[160];            /* <prefix>.<host> */
+	char subject[EXPORT_SUBJECT_LEN]; /* <prefix>.<host> */
 	/* the loop's side */
 	uint64_t nonce, seq;          /* message ids */
 	struct jw body;

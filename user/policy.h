@@ -32,13 +32,16 @@ struct policy_webhook {
 };
 
 /* export: nats: (SPEC.md "Fleet"); strings NULL when not set */
+/* the longest export.nats.subject prefix, in bytes */
+#define POLICY_SUBJECT_MAX 128
+
 struct policy_nats {
 	char *url;             /* nats://HOST:PORT or tls://HOST:PORT */
 	char *creds_file;      /* a .creds file (JWT + nkey seed), or: */
 	char *user;            /* user + password_file */
 	char *password_file;
 	char *ca_file, *cert_file, *key_file;   /* tls: */
-	char *subject;         /* subject prefix; default "agentmon" */
+	char *subject;         /* subject prefix (1 to POLICY_SUBJECT_MAX bytes); default "agentmon" */
 	bool events;           /* what: [alerts, events]; else alerts only */
 	char *spool_dir;       /* spool_dir: the export's write-ahead spool */
 	uint64_t spool_bytes;  /* spool_bytes: its bound (k/m/g); 0: default */

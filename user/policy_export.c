@@ -22,7 +22,6 @@
 #include "pctx.h"
 #include "policy.h"
 
-#define SUBJECT_MAX 128
 
 void policy_nats_free(struct policy_nats *n)
 {
@@ -129,7 +128,7 @@ static bool subject_ok(const char *s)
 	size_t len = strlen(s);
 	bool tok = false;
 
-	if (!len || len > SUBJECT_MAX)
+	if (!len || len > POLICY_SUBJECT_MAX)
 		return false;
 	for (; *s; s++) {
 		if (*s == '.') {
@@ -154,7 +153,7 @@ static int nats_subject(struct pctx *c, yaml_node_t *n, const char *where, void 
 	if (!r && !subject_ok(x->subject))
 		r = pctx_err(c, n, "%s: '%s' is not a subject prefix (tokens of letters, digits, "
 			     "'-' and '_' joined by '.', no wildcards, at most %d bytes)", where,
-			     x->subject, SUBJECT_MAX);
+			     x->subject, POLICY_SUBJECT_MAX);
 	return r;
 }
 

@@ -89,7 +89,7 @@ static bool good_prefix(const char *s)
 {
 	size_t n = strlen(s);
 
-	return n && n < 128 && s[0] != '.' && s[n - 1] != '.' && !strstr(s, "..") &&
+	return n && n <= POLICY_SUBJECT_MAX && s[0] != '.' && s[n - 1] != '.' && !strstr(s, "..") &&
 	       !strpbrk(s, "*> \t\r\n");
 }
 

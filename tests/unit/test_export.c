@@ -183,6 +183,39 @@ static void bound_counts(void **state)
 	export_free(x);
 }
 
+/* the longest prefix with the longest host id: the subject kept whole;
+ * a prefix past POLICY_SUBJECT_MAX or a bad host id: refused, said */
+static void long_subject(void **state)
+{
+	char spool[128], err[512], prefix[POLICY_SUBJECT_MAX + 2], host[EXPORT_HOST_MAX + 2];
+	struct policy_nats cfg = { .url = "nats://127.0.0.1:9", .subject = prefix,
+				   .spool_dir = spool };
+	struct export_status st;
+	struct export *x = NULL;
+
+	(void)state;
+	snprintf(spool, sizeof(spool), "%s/spool", dir);
+	memset(prefix, 'p', POLICY_SUBJECT_MAX + 1);
+	prefix[POLICY_SUBJECT_MAX + 1] = '\0';
+	memset(host, 'h', EXPORT_HOST_MAX + 1);
+	host[EXPORT_HOST_MAX] = '\0';
+	assert_int_equal(export_new(&cfg, host, NULL, &x, err, sizeof(err)), -EINVAL);
+	assert_null(x);
+	assert_string_equal(err, "export.nats.subject: 129 bytes (1 to 128)");
+	prefix[POLICY_SUBJECT_MAX] = '\0';
+	host[EXPORT_HOST_MAX] = 'h';
+	host[EXPORT_HOST_MAX + 1] = '\0';
+	assert_int_equal(export_new(&cfg, host, NULL, &x, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "bad host id"));
+	host[EXPORT_HOST_MAX] = '\0';
+	assert_int_equal(export_new(&cfg, host, NULL, &x, err, sizeof(err)), 0);
+	export_status(x, &st);
+	assert_int_equal(strlen(st.subject), POLICY_SUBJECT_MAX + 1 + EXPORT_HOST_MAX);
+	assert_memory_equal(st.subject, prefix, POLICY_SUBJECT_MAX);
+	assert_memory_equal(st.subject + POLICY_SUBJECT_MAX + 1, host, EXPORT_HOST_MAX);
+	export_free(x);
+}
+
 /* the SigBlk mask of thread tid of this process (/proc), 0 when unread */
 static unsigned long long sigblk(long tid)
 {
@@ -258,6 +291,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(no_server_keeps, setup, teardown),
 		cmocka_unit_test_setup_teardown(bound_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(threads_block_signals, setup, teardown),
+		cmocka_unit_test_setup_teardown(long_subject, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -400,6 +400,15 @@ static void test_export_errors(void **state)
 	bad(N "    subject: a..b\n",
 	    "4: export.nats.subject: 'a..b' is not a subject prefix (tokens of letters, "
 	    "digits, '-' and '_' joined by '.', no wildcards, at most 128 bytes)");
+	{       /* one byte past POLICY_SUBJECT_MAX */
+		char y[512], want[512];
+
+		snprintf(y, sizeof(y), N "    subject: %0*d\n", POLICY_SUBJECT_MAX + 1, 0);
+		snprintf(want, sizeof(want), "4: export.nats.subject: '%0*d' is not a subject prefix "
+			 "(tokens of letters, digits, '-' and '_' joined by '.', no wildcards, at "
+			 "most 128 bytes)", POLICY_SUBJECT_MAX + 1, 0);
+		bad(y, want);
+	}
 	bad(N "    user: x\n", "3: export.nats: user and password_file go together");
 	bad(N "    creds_file: /c\n    user: x\n    password_file: /p\n",
 	    "3: export.nats: creds_file or user + password_file, not both");
