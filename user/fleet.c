@@ -308,8 +308,15 @@ static void rd_llm(struct rd *r, struct fleet_msg *m, const char *own)
 	json_t *tools = get(r, "tools", false), *v;
 	size_t i;
 
-	while (x->api < LLM_GEMINI && api && strcmp(llm_api_name(x->api), api))
-		x->api++;
+	if (api) {   /* one of llm_api_name's ("unknown" too); else refused, not guessed */
+		x->api = LLM_NONE;
+		while (x->api <= LLM_GEMINI && strcmp(llm_api_name(x->api), api))
+			x->api++;
+		if (x->api > LLM_GEMINI) {
+			x->api = LLM_NONE;
+			fail(r, FLEET_BAD_VALUE);
+		}
+	}
 	copy_cut(x->model, sizeof(x->model), str(r, "model", false));
 	copy_cut(x->prompt, sizeof(x->prompt), str(r, "prompt", false));
 	if (tools && !json_is_array(tools))

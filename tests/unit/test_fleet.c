@@ -250,6 +250,9 @@ static void test_refused(void **state)
 	refused(OK_HEAD "\"type\":\"alert\",\"rule\":\"r\",\"cause\":\"alert\",\"hosts\":[]}",
 		FLEET_MISSING);
 	refused(OK_HEAD "\"type\":\"llm\",\"tools\":[1]}", FLEET_BAD_VALUE);
+	refused(OK_HEAD "\"type\":\"llm\",\"api\":\"bard\"}", FLEET_BAD_VALUE); /* was gemini */
+	refused(OK_HEAD "\"type\":\"llm\",\"api\":\"\"}", FLEET_BAD_VALUE);
+	refused(OK_HEAD "\"type\":\"llm\",\"api\":1}", FLEET_BAD_VALUE);
 	refused("{\"ts\":\"2026-13-25T12:00:00Z\",\"type\":\"exit\",\"pid\":1,\"comm\":\"c\","
 		"\"exit_code\":0,\"host\":\"h\"}", FLEET_BAD_VALUE);
 	refused("{\"ts\":\"1900-01-01T00:00:00Z\",\"type\":\"exit\",\"pid\":1,\"comm\":\"c\","
@@ -260,6 +263,15 @@ static void test_refused(void **state)
 		"\"exit_code\":0}", FLEET_BAD_HOST);
 	refused("{\"ts\":\"2026-11-25T12:00:00.1Z\",\"type\":\"exit\",\"pid\":1,\"comm\":\"c\","
 		"\"exit_code\":0,\"host\":\"other\"}", FLEET_BAD_HOST);
+	for (enum llm_api a = LLM_NONE; a <= LLM_GEMINI; a++) {   /* every name it writes */
+		char body[256];
+
+		snprintf(body, sizeof(body), OK_HEAD "\"type\":\"llm\",\"api\":\"%s\"}",
+			 llm_api_name(a));
+		assert_int_equal(fleet_msg_parse(&m, "h", body, strlen(body)), FLEET_OK);
+		assert_int_equal(m.llm.api, a);
+		fleet_msg_clear(&m);
+	}
 	assert_string_equal(fleet_bad_name(FLEET_NOT_JSON), "not_json");
 	assert_string_equal(fleet_bad_name(FLEET_BAD_N), "unknown");
 }
