@@ -632,13 +632,14 @@ static void captured(struct scrub_h2 *h, uint8_t *p, size_t n)
 			i += k;
 		} else if (!h->in_payload) {
 			h->hdr[h->hdr_have++] = p[i++];
-			if (h->hdr_have == FRAME_HDR && !http2_frame_plausible(h->hdr, false)) {
-				framing_lost(h);
-				mask_unfollowed(h, p + i, n - i);
-				return;
-			}
-			if (h->hdr_have == FRAME_HDR)
+			if (h->hdr_have == FRAME_HDR) {
+				if (!http2_frame_plausible(h->hdr, false)) {
+					framing_lost(h);
+					mask_unfollowed(h, p + i, n - i);
+					return;
+				}
 				frame_begin(h);
+			}
 		} else {
 			i += payload(h, p + i, n - i);
 		}
