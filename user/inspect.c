@@ -18,71 +18,10 @@
 #include "status.h"
 #include "table.h"
 #include "tls_sni.h"
-
-#define CONNS_MAX 4096
-#define HOST_MAX  256
-#define PATH_OUT  2048
-
-struct conn_key {
-	uint8_t saddr[16], daddr[16];
-	uint16_t sport, dport, family;
-	uint8_t proto, _pad;
-};
-
-/* a request judged at once and shown when its response (status) came */
-struct held {
-	uint64_t since_ns;         /* boot ns it was seen; 0: none held */
-	uint32_t stream;           /* HTTP/2 stream id, 0 for HTTP/1 */
-	struct event ev;           /* its strings point into the fields below */
-	char method[HTTP1_METHOD_MAX + 1];
-	char host[HOST_MAX];
-	char req_host[HOST_MAX];
-	char path[PATH_OUT];
-	char exe[PATH_OUT];
-	char agent[AM_NAME_MAX];   /* the policy (and its names) may be reloaded */
-};
-
-struct conn {
-	struct llmconn_pend *llm;  /* model API exchanges being read, NULL: none */
-	bool llm_fed;              /* the piece being fed went to llm already */
-	bool tls;                  /* a ClientHello or TLS plaintext was seen */
-	bool h2;                   /* HTTP/2 (preface or ALPN h2 and frames) */
-	char sni[HOST_MAX];
-	char tunnel[HOST_MAX];     /* the target of a CONNECT on the wire stream */
-	struct reasm_stream wire, plain; /* HTTP/1 heads: cleartext on the wire, TLS plaintext */
-	struct http2_conn *h2tx, *h2rx;
-	struct held *held;         /* the last request, until its response */
-	size_t mem;                /* what it holds besides itself (conn_mem) */
-};
-
-struct inspect {
-	struct table *conns;
-	struct reasm *reasm;
-	uint64_t conns_evicted;    /* connections forgotten while open (table full) */
-	uint64_t unattributed, unattributed_bytes; /* socketless TLS answer reads of a
-				    * process with several exchanges open: whose is not known */
-	struct names *names;
-	inspect_emit_fn print, judge, hello;
-	inspect_is_llm_fn is_llm;  /* NULL: no exchange is read */
-	struct llmconn llm;
-	void *arg;
-	uint64_t now_ns;           /* boot ns of the pipeline's clock; 0: the host's */
-	/* the feed in progress, for the HTTP/2 callbacks */
-	const struct event *cur;
-	struct conn *cur_conn;
-	struct dns_msg dns;        /* large: kept here, not on the stack */
-	char host[HOST_MAX];
-	char path[PATH_OUT];
-	char method[HTTP1_METHOD_MAX + 1];
-	const char *incomplete;    /* of the head being emitted (see event_http) */
-	bool freeing;              /* inspect_free: releases are not evictions */
-	size_t mem, mem_budget;    /* what connections hold besides themselves */
-	uint64_t mem_evicted;      /* connections evicted for the budget */
-	bool mem_evicting;
-};
+#include "inspect_int.h"
 
 /* show what c holds, with the status when one came */
-static void held_show(struct inspect *in, struct conn *c, int status)
+void inspect_held_show(struct inspect *in, struct conn *c, int status)
 {
 	struct held *h = c->held;
 
@@ -104,7 +43,7 @@ static void conn_release(void *val, void *arg)
 	else if (!in->freeing)
 		in->conns_evicted++;
 	in->mem -= c->mem;
-	held_show(in, c, 0);
+	inspect_held_show(in, c, 0);
 	llmconn_end_all(&in->llm, &c->llm, !in->freeing);
 	reasm_release(in->reasm, &c->wire);
 	reasm_release(in->reasm, &c->plain);
@@ -167,14 +106,14 @@ void inspect_free(struct inspect *in)
 }
 
 /* the pipeline's boot-time clock: a replay runs on the recorded time */
-static uint64_t now_ns(const struct inspect *in)
+uint64_t inspect_now_ns(const struct inspect *in)
 {
 	return in->now_ns ? in->now_ns : am_now_ns(CLOCK_BOOTTIME);
 }
 
 static uint64_t now_s(const struct inspect *in)
 {
-	return now_ns(in) / 1000000000ull;
+	return inspect_now_ns(in) / 1000000000ull;
 }
 
 void inspect_status(const struct inspect *in, struct status_http *h)
@@ -256,7 +195,7 @@ static bool same_host(const char *a, const char *b)
 	return na == nb && !strncasecmp(a, b, na);
 }
 
-static void copy_cut(char *dst, size_t size, const char *s, size_t len)
+void inspect_copy_cut(char *dst, size_t size, const char *s, size_t len)
 {
 	if (!s)
 		len = 0;
@@ -276,31 +215,31 @@ static void hold(struct inspect *in, struct conn *c, const struct event *ev, uin
 		in->print(in->arg, (struct event *)ev); /* no memory: show it now */
 		return;
 	}
-	held_show(in, c, 0);
+	inspect_held_show(in, c, 0);
 	h->ev = *ev;
 	h->stream = stream;
-	h->since_ns = now_ns(in);
+	h->since_ns = inspect_now_ns(in);
 	if (ev->http.method) {
-		copy_cut(h->method, sizeof(h->method), ev->http.method, strlen(ev->http.method));
+		inspect_copy_cut(h->method, sizeof(h->method), ev->http.method, strlen(ev->http.method));
 		h->ev.http.method = h->method;
 	}
 	if (ev->http.req_host) {
-		copy_cut(h->req_host, sizeof(h->req_host), ev->http.req_host,
-			 strlen(ev->http.req_host));
+		inspect_copy_cut(h->req_host, sizeof(h->req_host), ev->http.req_host,
+				 strlen(ev->http.req_host));
 		h->ev.http.req_host = h->req_host;
 	}
 	if (ev->http.host) {
-		copy_cut(h->host, sizeof(h->host), ev->http.host, strlen(ev->http.host));
+		inspect_copy_cut(h->host, sizeof(h->host), ev->http.host, strlen(ev->http.host));
 		h->ev.http.host = h->ev.http.net.host = h->host;
 	}
-	copy_cut(h->path, sizeof(h->path), ev->http.path, strlen(ev->http.path));
+	inspect_copy_cut(h->path, sizeof(h->path), ev->http.path, strlen(ev->http.path));
 	h->ev.http.path = h->path;
 	if (ev->exe) {
-		copy_cut(h->exe, sizeof(h->exe), ev->exe, strlen(ev->exe));
+		inspect_copy_cut(h->exe, sizeof(h->exe), ev->exe, strlen(ev->exe));
 		h->ev.exe = h->exe;
 	}
 	if (ev->agent) {
-		copy_cut(h->agent, sizeof(h->agent), ev->agent, strlen(ev->agent));
+		inspect_copy_cut(h->agent, sizeof(h->agent), ev->agent, strlen(ev->agent));
 		h->ev.agent = h->agent;
 	}
 }
@@ -313,9 +252,9 @@ static void hold(struct inspect *in, struct conn *c, const struct event *ev, uin
  * (TLS server name, CONNECT target) that one is the destination and host
  * goes in req_host (host_mismatch).
  */
-static void emit_http(struct inspect *in, const struct event *data, struct conn *c,
-		      const char *method, const char *host, const char *path, size_t path_len,
-		      uint64_t bytes, uint16_t version, uint32_t stream)
+void inspect_emit_http(struct inspect *in, const struct event *data, struct conn *c,
+		       const char *method, const char *host, const char *path, size_t path_len,
+		       uint64_t bytes, uint16_t version, uint32_t stream)
 {
 	const struct event_data *d = &data->data;
 	const char *auth = authority(c);
@@ -396,13 +335,13 @@ static void udp_connected_send(struct inspect *in, const struct event *data)
  * agent's call to a model API, read its exchange.  req_host: the host the
  * request names.  False when it is not read.
  */
-static bool llm_start(struct inspect *in, struct conn *c, const char *req_host,
-		      const char *path, size_t path_len, int64_t content_length, uint32_t stream)
+bool inspect_llm_start(struct inspect *in, struct conn *c, const char *req_host,
+		       const char *path, size_t path_len, int64_t content_length, uint32_t stream)
 {
 	const struct event *ev = in->cur;
 	struct llmconn_req r = {
 		.ev = ev, .api = llm_api_of(path, path_len), .path = path, .path_len = path_len,
-		.content_length = content_length, .stream = stream, .now_ns = now_ns(in),
+		.content_length = content_length, .stream = stream, .now_ns = inspect_now_ns(in),
 		.tls = c->tls,
 	};
 
@@ -415,89 +354,6 @@ static bool llm_start(struct inspect *in, struct conn *c, const char *req_host,
 	return llmconn_start(&in->llm, &c->llm, &r);
 }
 
-/* every client header block is a request: one cut or undecodable has method NULL (unknown) */
-static void h2_request(void *ctx, const struct http2_req *r)
-{
-	struct inspect *in = ctx;
-	const char *path = r->path ? r->path : "";
-
-	if (r->method)
-		copy_cut(in->method, sizeof(in->method), r->method, strlen(r->method));
-	emit_http(in, in->cur, in->cur_conn, r->method ? in->method : NULL, r->authority,
-		  path, strlen(path), 0, 20, r->stream_id);
-	if (r->method && !strcmp(r->method, "POST"))
-		llm_start(in, in->cur_conn, r->authority, path, strlen(path), -1, r->stream_id);
-}
-
-/* DATA of a stream: to its exchange (the bytes the client sent or read) */
-static void h2_data(void *ctx, uint32_t stream, const uint8_t *p, size_t cap, uint64_t n)
-{
-	struct inspect *in = ctx;
-	struct conn *c = in->cur_conn;
-
-	llmconn_bytes(&in->llm, &c->llm, stream, in->cur->data.source == AM_DATA_TLS_SEND ||
-		      in->cur->data.source == AM_DATA_SOCK_SEND, p, cap, n, now_ns(in),
-		      in->cur->ts_ns);
-}
-
-/* a stream the server ended: its exchange is over */
-static void h2_end(void *ctx, uint32_t stream, uint64_t bytes)
-{
-	struct inspect *in = ctx;
-	const struct event_data *d = &in->cur->data;
-
-	if (d->source == AM_DATA_TLS_RECV || d->source == AM_DATA_SOCK_RECV)
-		llmconn_end(&in->llm, &in->cur_conn->llm, stream);
-}
-
-static void h2_response(void *ctx, uint32_t stream_id, int status)
-{
-	struct inspect *in = ctx;
-	struct held *h = in->cur_conn->held;
-
-	if (h && h->since_ns && h->stream == stream_id)
-		held_show(in, in->cur_conn, status);
-}
-
-/* a RST_STREAM, sent (the client cancelled the stream) or read: its exchange is over */
-static void h2_reset(void *ctx, uint32_t stream)
-{
-	struct inspect *in = ctx;
-
-	llmconn_end(&in->llm, &in->cur_conn->llm, stream);
-}
-
-/*
- * a GOAWAY: the server's ends the streams above last (never processed); the
- * client's with an error (it gives up the connection) ends them all, while
- * its graceful one (NO_ERROR) leaves the answers in flight to their end
- */
-static void h2_goaway(void *ctx, uint32_t last, uint32_t error)
-{
-	struct inspect *in = ctx;
-	uint8_t src = in->cur->data.source;
-	bool client = src == AM_DATA_TLS_SEND || src == AM_DATA_SOCK_SEND;
-
-	if (client && !error)
-		return;
-	llmconn_end_above(&in->llm, &in->cur_conn->llm, client ? 0 : last);
-}
-
-static const struct http2_callbacks h2_cb = {
-	.request = h2_request, .response = h2_response, .data = h2_data, .body_end = h2_end,
-	.reset = h2_reset, .goaway = h2_goaway,
-};
-
-static bool h2_feed(struct inspect *in, struct conn *c, const struct event_data *d, bool tx)
-{
-	struct http2_conn **h = tx ? &c->h2tx : &c->h2rx;
-
-	if (!*h && !(*h = http2_conn_new(tx ? HTTP2_CLIENT : HTTP2_SERVER, &h2_cb, in)))
-		return false;
-	http2_conn_feed(*h, d->buf, d->cap_len, (uint64_t)(d->ret > 0 ? d->ret : 0));
-	return true;
-}
-
 static const char *const incomplete_why[] = {
 	[REASM_CUT] = "cut", [REASM_OVERFLOW] = "overflow", [REASM_MALFORMED] = "malformed",
 };
@@ -507,7 +363,7 @@ static void llm_piece(struct inspect *in, struct conn *c, const struct event_dat
 {
 	if (!send || !c->llm_fed)
 		llmconn_bytes(&in->llm, &c->llm, 0, send, d->buf, d->cap_len,
-			      d->ret > 0 ? (uint64_t)d->ret : 0, now_ns(in), in->cur->ts_ns);
+			      d->ret > 0 ? (uint64_t)d->ret : 0, inspect_now_ns(in), in->cur->ts_ns);
 }
 
 /* a whole POST head r of in->cur on c: its exchange, from the bytes after
@@ -518,14 +374,14 @@ static void llm_h1(struct inspect *in, struct conn *c, const struct http1_req *r
 	const uint8_t *end;
 	size_t off;
 
-	if (!llm_start(in, c, in->host, r->path, r->path_len, r->content_length, 0))
+	if (!inspect_llm_start(in, c, in->host, r->path, r->path_len, r->content_length, 0))
 		return;
 	c->llm_fed = true;
 	end = memmem(d->buf, d->cap_len, "\r\n\r\n", 4);
 	off = end ? (size_t)(end + 4 - d->buf) : d->cap_len;
 	if (d->ret > 0 && (uint64_t)d->ret > off)
 		llmconn_bytes(&in->llm, &c->llm, 0, true, d->buf + off, d->cap_len - off,
-			      (uint64_t)d->ret - off, now_ns(in), in->cur->ts_ns);
+			      (uint64_t)d->ret - off, inspect_now_ns(in), in->cur->ts_ns);
 }
 
 /* an HTTP/1 head the stream found (of in->cur on in->cur_conn) */
@@ -537,11 +393,11 @@ static void h1_head(void *arg, const struct reasm_head *h)
 	bool whole = h->end == REASM_COMPLETE;
 	uint64_t body = whole && r->content_length > 0 ? (uint64_t)r->content_length : 0;
 
-	copy_cut(in->method, sizeof(in->method), r->method, r->method_len);
-	copy_cut(in->host, sizeof(in->host), r->host, r->host_len);
+	inspect_copy_cut(in->method, sizeof(in->method), r->method, r->method_len);
+	inspect_copy_cut(in->host, sizeof(in->host), r->host, r->host_len);
 	in->incomplete = whole ? NULL : incomplete_why[h->end];
-	emit_http(in, in->cur, c, whole ? in->method : NULL, in->host, r->path, r->path_len,
-		  body, r->version ? r->version : 11, 0);
+	inspect_emit_http(in, in->cur, c, whole ? in->method : NULL, in->host, r->path,
+			  r->path_len, body, r->version ? r->version : 11, 0);
 	in->incomplete = NULL;
 	if (whole && !strcmp(in->method, "POST"))
 		llm_h1(in, c, r);
@@ -561,7 +417,7 @@ static uint64_t requests(struct inspect *in, const struct event *ev, struct conn
 
 	if (c->h2 || (reasm_idle(s) && http2_is_preface(d->buf, d->cap_len))) {
 		c->h2 = true;
-		return h2_feed(in, c, d, true) ? 0 : ret;
+		return inspect_h2_feed(in, c, d, true) ? 0 : ret;
 	}
 	c->llm_fed = false;
 	ret = reasm_feed(in->reasm, s, d->buf, d->cap_len, ret, h1_head, in);
@@ -619,12 +475,12 @@ static void responses(struct inspect *in, struct conn *c, const struct event_dat
 	int status;
 
 	if (c->h2) {
-		h2_feed(in, c, d, false);
+		inspect_h2_feed(in, c, d, false);
 		return;
 	}
 	llm_piece(in, c, d, false);
 	if (c->held && c->held->since_ns && http1_parse_status(d->buf, d->cap_len, &status) == 1)
-		held_show(in, c, status);
+		inspect_held_show(in, c, status);
 }
 
 struct tick_arg {
@@ -638,7 +494,7 @@ static bool tick_one(const void *key, void *val, void *arg)
 	struct conn *c = val;
 
 	if (c->held && c->held->since_ns && c->held->since_ns + INSPECT_HOLD_NS <= t->now)
-		held_show(t->in, c, 0);
+		inspect_held_show(t->in, c, 0);
 	if (t->now > INSPECT_LLM_IDLE_NS)
 		llmconn_idle(&t->in->llm, &c->llm, t->now - INSPECT_LLM_IDLE_NS);
 	return false;
@@ -741,7 +597,7 @@ static bool socketless_answer(struct inspect *in, const struct event *ev)
 	in->cur = ev;
 	in->cur_conn = a.c;
 	if (a.c->h2)
-		h2_feed(in, a.c, &ev->data, false);
+		inspect_h2_feed(in, a.c, &ev->data, false);
 	else
 		llm_piece(in, a.c, &ev->data, false);
 	in->cur = NULL;
