@@ -163,6 +163,18 @@ int pctx_abs_path(struct pctx *c, yaml_node_t *n, const char *where, char **out)
 	return r;
 }
 
+int pctx_url(struct pctx *c, yaml_node_t *n, const char *where, const char *a, const char *b,
+	     char **out, const char **rest)
+{
+	int r = pctx_dup_scalar(c, n, where, out);
+
+	if (r)
+		return r;
+	*rest = !strncmp(*out, a, strlen(a)) ? *out + strlen(a) :
+		!strncmp(*out, b, strlen(b)) ? *out + strlen(b) : NULL;
+	return !*rest || !**rest || **rest == '/';
+}
+
 /* a duration ("90s", "10m", "1h", "7d"; plain seconds) in [1 s, 10 years] */
 int pctx_duration(struct pctx *c, yaml_node_t *n, const char *where, uint64_t *out_s)
 {

@@ -57,6 +57,13 @@ int pctx_number(struct pctx *c, yaml_node_t *n, const char *where, uint64_t min,
 		bool units, uint64_t *out);
 /* an absolute path into *out */
 int pctx_abs_path(struct pctx *c, yaml_node_t *n, const char *where, char **out);
+/*
+ * a URL into *out (its old value freed) and *rest, what follows its scheme:
+ * 0; 1 when it is not scheme a or b followed by a host (empty, or a '/'
+ * first): the caller says what it wants; or an error, said (-errno)
+ */
+int pctx_url(struct pctx *c, yaml_node_t *n, const char *where, const char *a, const char *b,
+	     char **out, const char **rest);
 /* a duration ("90s", "10m", "1h", "7d"; plain seconds) from 1 s to 3650 d, in seconds */
 int pctx_duration(struct pctx *c, yaml_node_t *n, const char *where, uint64_t *out_s);
 

@@ -278,16 +278,12 @@ static int sec_deny(struct pctx *c, yaml_node_t *n, const char *where, void *arg
 static int hook_url(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
 	struct policy_webhook *h = arg;
-	int r = pctx_dup_scalar(c, n, where, &h->url);
 	const char *rest;
+	int r = pctx_url(c, n, where, "https://", "http://", &h->url, &rest);
 
-	if (r)
-		return r;
-	rest = !strncmp(h->url, "https://", 8) ? h->url + 8 :
-	       !strncmp(h->url, "http://", 7) ? h->url + 7 : NULL;
-	if (!rest || !*rest || *rest == '/')
+	if (r == 1)
 		return pctx_err(c, n, "%s: '%s' is not an http:// or https:// URL", where, h->url);
-	return 0;
+	return r;
 }
 
 static int hook_secret(struct pctx *c, yaml_node_t *n, const char *where, void *arg)

@@ -60,17 +60,13 @@ bool policy_nats_same(const struct policy_nats *a, const struct policy_nats *b)
 static int nats_url(struct pctx *c, yaml_node_t *n, const char *where, void *arg)
 {
 	struct policy_nats *x = arg;
-	int r = pctx_dup_scalar(c, n, where, &x->url);
 	const char *rest;
+	int r = pctx_url(c, n, where, "nats://", "tls://", &x->url, &rest);
 
-	if (r)
-		return r;
-	rest = !strncmp(x->url, "nats://", 7) ? x->url + 7 :
-	       !strncmp(x->url, "tls://", 6) ? x->url + 6 : NULL;
-	if (!rest || !*rest || *rest == '/' || *rest == ':' || strpbrk(rest, " ,@"))
+	if (r == 1 || (!r && (*rest == ':' || strpbrk(rest, " ,@"))))
 		return pctx_err(c, n, "%s: '%s' is not a nats://HOST:PORT or tls://HOST:PORT URL "
 				"(credentials go in creds_file or user + password_file)", where, x->url);
-	return 0;
+	return r;
 }
 
 static int nats_creds(struct pctx *c, yaml_node_t *n, const char *where, void *arg)

@@ -170,6 +170,10 @@ static void test_errors(void **state)
 	bad("agents:\n  - name: x\n    match: [{a: b}]\n", "3: agents[0].match[0]: expected a string");
 	bad("alerts:\n  webhooks:\n    - url: ftp://x\n",
 	    "3: alerts.webhooks[0].url: 'ftp://x' is not an http:// or https:// URL");
+	bad("alerts:\n  webhooks:\n    - url: https://\n",
+	    "3: alerts.webhooks[0].url: 'https://' is not an http:// or https:// URL");
+	bad("alerts:\n  webhooks:\n    - url: http:///x\n",
+	    "3: alerts.webhooks[0].url: 'http:///x' is not an http:// or https:// URL");
 	bad("alerts:\n  webhooks:\n    - url: https://x\n      format: xml\n",
 	    "4: alerts.webhooks[0].format: 'xml' is not a format (json or slack)");
 	bad("alerts:\n  webhooks:\n    - format: json\n", "3: alerts.webhooks[0]: missing url");
@@ -389,6 +393,12 @@ static void test_export_errors(void **state)
 	bad("export:\n  nats:\n    url: nats://u:pw@h:4222\n",
 	    "3: export.nats.url: 'nats://u:pw@h:4222' is not a nats://HOST:PORT or tls://HOST:PORT "
 	    "URL (credentials go in creds_file or user + password_file)");
+	bad("export:\n  nats:\n    url: tls://\n",
+	    "3: export.nats.url: 'tls://' is not a nats://HOST:PORT or tls://HOST:PORT URL "
+	    "(credentials go in creds_file or user + password_file)");
+	bad("export:\n  nats:\n    url: nats://:4222\n",
+	    "3: export.nats.url: 'nats://:4222' is not a nats://HOST:PORT or tls://HOST:PORT URL "
+	    "(credentials go in creds_file or user + password_file)");
 	bad("export:\n  nats:\n    subject: a\n", "3: export.nats: missing url");
 	bad(N "    what: [events]\n",
 	    "4: export.nats.what: alerts are always exported: [alerts] or [alerts, events]");
