@@ -31,6 +31,18 @@ struct export_slot {
 	enum slot_state state;
 };
 
+/*
+ * the closure of libnats's callbacks: the export while it lives.  Each
+ * callback holds mu while it uses x; export_worker_stop sets x NULL under
+ * mu before the export is freed, so that a callback that comes after (a
+ * closed one past the grace) finds nothing.  Freed then, unless such a
+ * callback may still come (close_pending): then it stays, a few bytes.
+ */
+struct export_link {
+	pthread_mutex_t mu;
+	struct export *x;
+};
+
 struct natsConnection;
 struct export {
 	/* settings (copied) */
@@ -53,6 +65,8 @@ struct export {
 	bool acks_moved;              /* an ack or a failure since the worker looked */
 	bool connected;
 	bool nats_closed;             /* the connection ended for good (closed callback) */
+	void *live_nc;                /* the connection callbacks are taken from (another's:
+					 one ended, a late closed callback, is ignored) */
 	uint64_t acked, duplicates, failed;
 	struct xspool_stats st;
 	char last_error[256];
@@ -60,6 +74,8 @@ struct export {
 	/* the worker's */
 	pthread_t th;
 	bool started;
+	struct export_link *link;     /* the callbacks' closure */
+	bool close_pending;           /* a closed callback not seen within the grace */
 	bool published;               /* an asynchronous publish on this connection */
 	struct export_spool *spool;
 	void *nc, *js;                /* natsConnection, jsCtx */

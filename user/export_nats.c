@@ -7,7 +7,9 @@
  * the spool in one write, forget the acked prefix of the window, retry the
  * failed ones (after a capped backoff), then fill the window from the
  * spool.  libnats's threads run on_ack and the connection callbacks: they
- * only change slot states and figures under mu and wake the worker.  The
+ * only change slot states and figures under mu and wake the worker; their
+ * closure is x->link, which outlives the export when a callback may still
+ * come, and a callback of a connection that is not the live one is ignored.  The
  * connection retries by itself (reconnect forever); one that ends (closed:
  * refused credentials) is made anew after a backoff.  Errors are kept in
  * last_error for export_news: nothing here prints.
@@ -52,6 +54,24 @@ static void say(struct export *x, const char *fmt, ...)
 
 /* ---- libnats's threads ---- */
 
+/* the export of a callback's closure, with the link's mu held (link_put
+ * releases it); NULL when the export let go of it (nothing held) */
+static struct export *link_get(void *closure)
+{
+	struct export_link *l = closure;
+	struct export *x;
+
+	pthread_mutex_lock(&l->mu);
+	if (!(x = l->x))
+		pthread_mutex_unlock(&l->mu);
+	return x;
+}
+
+static void link_put(struct export *x)
+{
+	pthread_mutex_unlock(&x->link->mu);
+}
+
 /* the window slot of id (mu held): the one after the last found first */
 static struct export_slot *find(struct export *x, const char *id)
 {
@@ -95,10 +115,14 @@ static void describe(struct export *x, const jsPubAckErr *pae)
  */
 static void on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure)
 {
-	struct export *x = closure;
+	struct export *x = link_get(closure);
 	const char *id = NULL;
 	struct export_slot *s;
 
+	if (!x) {
+		natsMsg_Destroy(msg);
+		return;
+	}
 	natsMsgHeader_Get(msg, "Nats-Msg-Id", &id);
 	pthread_mutex_lock(&x->mu);
 	s = find(x, id);
@@ -118,16 +142,25 @@ static void on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void
 	x->acks_moved = true;
 	pthread_cond_signal(&x->cv);
 	pthread_mutex_unlock(&x->mu);
+	link_put(x);
 	natsMsg_Destroy(msg);
 }
 
-/* libnats: the connection went up, down, or ended for good (closed) */
+/* libnats: the connection went up, down, or ended for good (closed); one
+ * that is not the live one (ended: its closed callback came late) changes nothing */
 static void set_connected(natsConnection *nc, void *closure, bool up, bool closed)
 {
-	struct export *x = closure;
+	struct export *x = link_get(closure);
 	const char *txt = NULL;
 
+	if (!x)
+		return;
 	pthread_mutex_lock(&x->mu);
+	if (nc != x->live_nc) {
+		pthread_mutex_unlock(&x->mu);
+		link_put(x);
+		return;
+	}
 	x->connected = up;
 	if (!up && nc && natsConnection_GetLastError(nc, &txt) != NATS_OK && txt && *txt)
 		say(x, "connection to %s: %s", x->url, txt);
@@ -137,6 +170,7 @@ static void set_connected(natsConnection *nc, void *closure, bool up, bool close
 		x->nats_closed = true;
 	pthread_cond_broadcast(&x->cv);
 	pthread_mutex_unlock(&x->mu);
+	link_put(x);
 }
 
 static void on_reconnected(natsConnection *nc, void *closure)
@@ -157,9 +191,11 @@ static void on_closed(natsConnection *nc, void *closure)
 /* libnats: an asynchronous error (a permissions violation): last_error */
 static void on_error(natsConnection *nc, natsSubscription *sub, natsStatus err, void *closure)
 {
-	struct export *x = closure;
+	struct export *x = link_get(closure);
 	const char *txt = NULL;
 
+	if (!x)
+		return;
 	natsConnection_GetLastError(nc, &txt);
 	pthread_mutex_lock(&x->mu);
 	if (err == NATS_NOT_PERMITTED || (txt && strcasestr(txt, "permissions violation")))
@@ -168,6 +204,7 @@ static void on_error(natsConnection *nc, natsSubscription *sub, natsStatus err, 
 	else
 		say(x, "server: %s", txt && *txt ? txt : natsStatus_GetText(err));
 	pthread_mutex_unlock(&x->mu);
+	link_put(x);
 }
 
 /* ---- connection ---- */
@@ -203,13 +240,13 @@ static natsStatus options(struct export *x, natsOptions **out)
 	if (!s)
 		s = natsOptions_SetPingInterval(o, 5000);
 	if (!s)
-		s = natsOptions_SetErrorHandler(o, on_error, x);
+		s = natsOptions_SetErrorHandler(o, on_error, x->link);
 	if (!s)
-		s = natsOptions_SetDisconnectedCB(o, on_disconnected, x);
+		s = natsOptions_SetDisconnectedCB(o, on_disconnected, x->link);
 	if (!s)
-		s = natsOptions_SetReconnectedCB(o, on_reconnected, x);
+		s = natsOptions_SetReconnectedCB(o, on_reconnected, x->link);
 	if (!s)
-		s = natsOptions_SetClosedCB(o, on_closed, x);
+		s = natsOptions_SetClosedCB(o, on_closed, x->link);
 	if (s)
 		natsOptions_Destroy(o);
 	else
@@ -239,7 +276,7 @@ static void *connector(void *arg)
 	if (!s) {
 		jsOptions_Init(&jo);
 		jo.PublishAsync.AckHandler = on_ack;
-		jo.PublishAsync.AckHandlerClosure = x;
+		jo.PublishAsync.AckHandlerClosure = x->link;
 		jo.PublishAsync.MaxPending = 2 * EXPORT_WINDOW;
 		s = natsConnection_JetStream(&js, nc, &jo);
 	}
@@ -255,6 +292,7 @@ static void *connector(void *arg)
 	pthread_mutex_lock(&x->mu);
 	x->new_nc = nc;
 	x->new_js = js;
+	x->live_nc = nc;   /* its callbacks count from now on */
 	if (s)
 		say(x, "cannot connect to %s: %s", x->url, why);
 	x->connect_done = true;
@@ -326,6 +364,8 @@ static void disconnect_nats(struct export *x)
 		}
 		pthread_cond_timedwait(&x->cv, &x->mu, &ts);
 	}
+	x->close_pending |= !x->nats_closed;   /* its closed callback may come after */
+	x->live_nc = NULL;
 	x->connected = false;
 	pthread_mutex_unlock(&x->mu);
 	natsConnection_Destroy(x->nc);
@@ -585,9 +625,15 @@ int export_worker_start(struct export *x, char *err, size_t errlen)
 {
 	int r;
 
-	if (!(x->q2 = calloc(EXPORT_QUEUE_MAX, sizeof(*x->q2))))
+	if (!(x->q2 = calloc(EXPORT_QUEUE_MAX, sizeof(*x->q2))) ||
+	    !(x->link = calloc(1, sizeof(*x->link))))
 		return -ENOMEM;
+	pthread_mutex_init(&x->link->mu, NULL);
+	x->link->x = x;
 	if ((r = am_thread_start(&x->th, worker, x))) {
+		pthread_mutex_destroy(&x->link->mu);
+		free(x->link);
+		x->link = NULL;
 		snprintf(err, errlen, "export.nats: cannot start its thread: %s", strerror(-r));
 		return r;
 	}
@@ -605,4 +651,12 @@ void export_worker_stop(struct export *x)
 	pthread_mutex_unlock(&x->mu);
 	pthread_join(x->th, NULL);
 	x->started = false;
+	pthread_mutex_lock(&x->link->mu);   /* a callback in progress ends first */
+	x->link->x = NULL;
+	pthread_mutex_unlock(&x->link->mu);
+	if (!x->close_pending) {   /* else a late closed callback finds it, empty */
+		pthread_mutex_destroy(&x->link->mu);
+		free(x->link);
+	}
+	x->link = NULL;
 }
