@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -128,6 +129,20 @@ static char *dup_or_null(const char *s, bool *oom)
 	return d;
 }
 
+/* whether url is a nats:// one to another host than this one (loopback) */
+static bool cleartext(const char *url)
+{
+	const char *h = url + 7;
+	size_t n;
+
+	if (strncmp(url, "nats://", 7))
+		return false;
+	n = h[0] == '[' ? strcspn(h, "]") + 1 : strcspn(h, ":");
+	if ((n == 9 && !strncasecmp(h, "localhost", 9)) || (n == 5 && !strncmp(h, "[::1]", 5)))
+		return false;
+	return !(n > 4 && !strncmp(h, "127.", 4) && strspn(h, "0123456789.") == n);
+}
+
 /* a message's subject "<prefix>.<host>.<type>" always fits the spool's */
 _Static_assert(EXPORT_SUBJECT_LEN + 32 <= XSPOOL_SUBJECT_MAX, "export subjects fit the spool");
 
@@ -226,6 +241,10 @@ int export_new(const struct policy_nats *cfg, const char *host, const char *spoo
 	r = check_subject(cfg, host, err, errlen);
 	if (!r)
 		r = copy_cfg(x, cfg, host);
+	if (!r && cfg->password_file && cleartext(cfg->url))
+		snprintf(x->note, sizeof(x->note), "export.nats: user %s's password goes in clear "
+			 "to %s (a tls:// URL keeps it private)", cfg->user ? cfg->user : "?",
+			 cfg->url);
 	if (!r && cfg->password_file)
 		r = read_password(cfg->password_file, &x->password, err, errlen);
 	if (!r && cfg->creds_file)
@@ -310,6 +329,11 @@ bool export_news(struct export *x, char *msg, size_t len, bool *lost)
 	bool news = false;
 
 	*lost = false;
+	if (x->note[0]) {   /* said once, first */
+		snprintf(msg, len, "%s", x->note);
+		x->note[0] = '\0';
+		return true;
+	}
 	if (n && !x->lost_said) {
 		x->lost_said = true;
 		*lost = true;

@@ -54,6 +54,7 @@ struct export {
 	struct jw body;
 	bool lost_said;
 	char said[256];
+	char note[512];               /* said once by export_news (a password in clear) */
 	/* shared, under mu */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;

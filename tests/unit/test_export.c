@@ -107,6 +107,42 @@ static void password_mode(void **state)
 	assert_null(strstr(err, "secret"));
 }
 
+/* a password over nats:// to another host: said once, first, by
+ * export_news (not a loss); to this host, or over tls://: nothing said */
+static void password_clear(void **state)
+{
+	char pw[128], spool[128], err[512], msg[320];
+	struct policy_nats cfg = { .url = "nats://192.0.2.1:4222", .user = "u",
+				   .subject = "agentmon", .password_file = pw, .spool_dir = spool };
+	static const char *const quiet[] = { "nats://127.0.0.1:9", "nats://localhost:9",
+					     "nats://[::1]:9", "tls://192.0.2.1:4222" };
+	struct export *x = NULL;
+	bool lost = true;
+	int fd;
+
+	(void)state;
+	snprintf(pw, sizeof(pw), "%s/pw", dir);
+	snprintf(spool, sizeof(spool), "%s/spool", dir);
+	fd = open(pw, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "secret\n", 7), 7);
+	close(fd);
+	assert_int_equal(export_new(&cfg, "h", NULL, &x, err, sizeof(err)), 0);
+	assert_true(export_news(x, msg, sizeof(msg), &lost));
+	assert_false(lost);
+	assert_string_equal(msg, "export.nats: user u's password goes in clear to "
+			    "nats://192.0.2.1:4222 (a tls:// URL keeps it private)");
+	export_free(x);
+	for (size_t i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++) {
+		cfg.url = (char *)quiet[i];
+		x = NULL;
+		assert_int_equal(export_new(&cfg, "h", NULL, &x, err, sizeof(err)), 0);
+		if (export_news(x, msg, sizeof(msg), &lost))   /* the worker's own news only */
+			assert_null(strstr(msg, "in clear"));
+		export_free(x);
+	}
+}
+
 /* no server (port 9 on loopback is closed): what is sent stays spooled,
  * and a next open of the spool finds every message, in order */
 static void no_server_keeps(void **state)
@@ -288,6 +324,7 @@ int main(void)
 		cmocka_unit_test(subject_host),
 		cmocka_unit_test(body),
 		cmocka_unit_test_setup_teardown(password_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(password_clear, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_server_keeps, setup, teardown),
 		cmocka_unit_test_setup_teardown(bound_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(threads_block_signals, setup, teardown),
