@@ -56,6 +56,8 @@ struct export_spool {
 	struct xspool_pos acked;
 	bool ack_dirty;
 	bool dirty;               /* written since the last fdatasync */
+	bool seg_failed;          /* a write to this run's segment failed: the next
+				     append starts another (its tail may be torn) */
 	uint64_t pending, damaged;
 	uint8_t *wbuf;
 	size_t wcap;
@@ -576,8 +578,9 @@ int export_spool_append(struct export_spool *s, const struct xspool_rec *recs, s
 	ssize_t got;
 	int r;
 
-	if (s->segs[s->n - 1].size >= seg_max(s) && (r = seg_start(s)))
+	if ((s->seg_failed || s->segs[s->n - 1].size >= seg_max(s)) && (r = seg_start(s)))
 		return r;
+	s->seg_failed = false;
 	for (; k < n; k++) {
 		size_t len = XSPOOL_HDR + 3 + recs[k].id_len + recs[k].subject_len + recs[k].body_len;
 
@@ -592,7 +595,8 @@ int export_spool_append(struct export_spool *s, const struct xspool_rec *recs, s
 		if (got <= 0) {
 			r = got < 0 ? -errno : -EIO;
 			if (ftruncate(s->wfd, (off_t)g->size))
-				r = -EIO; /* the segment's tail is torn: the reader skips it */
+				r = -EIO; /* the segment's tail is torn: the next run's reader skips it */
+			s->seg_failed = true; /* appends after a tail not counted in size: never */
 			return r;
 		}
 	}

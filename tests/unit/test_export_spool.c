@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -336,6 +338,47 @@ static void codec(void **state)
 	assert_int_equal(xspool_parse(buf, n, &out, &used), -EBADMSG);
 }
 
+/* a write that fails (the file size limit, EFBIG): nothing of it counted,
+ * the next append goes to a new segment (the old one's tail may be torn);
+ * every record appended whole comes back, in order, now and after a restart */
+static void write_fails(void **state)
+{
+	struct export_spool *s = open_spool(1 << 20);
+	struct rlimit old, lim;
+	struct xspool_rec r = { .id = "big", .id_len = 3, .subject = "agentmon.h.open",
+				.subject_len = 15 };
+	static char body[4096];
+	struct xspool_stats st;
+
+	(void)state;
+	append_n(s, 0, 3);
+	export_spool_stats(s, &st);
+	assert_int_equal(st.segments, 1);
+	memset(body, 'b', sizeof(body));
+	r.body = body;
+	r.body_len = sizeof(body);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = (rlim_t)st.bytes + 100;   /* part of the record fits */
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	assert_int_equal(export_spool_append(s, &r, 1), -EFBIG);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	append_n(s, 3, 2);
+	export_spool_stats(s, &st);
+	assert_int_equal(st.segments, 2);
+	assert_int_equal(st.pending, 5);
+	for (int i = 0; i < 5; i++)
+		next_is(s, i, NULL);
+	export_spool_free(s);
+	s = open_spool(1 << 20);   /* a restart finds the same five, nothing damaged */
+	for (int i = 0; i < 5; i++)
+		next_is(s, i, NULL);
+	export_spool_stats(s, &st);
+	assert_int_equal(st.damaged, 0);
+	export_spool_free(s);
+}
+
 /* a spool dir another user owns, one others may write in, a symbolic link
  * to one: refused with a clear error, nothing written there */
 static void foreign_dir(void **state)
@@ -397,6 +440,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(clean_close, setup, teardown),
 		cmocka_unit_test(codec),
 		cmocka_unit_test_setup_teardown(foreign_dir, setup, teardown),
+		cmocka_unit_test_setup_teardown(write_fails, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
