@@ -319,6 +319,8 @@ static __always_inline bool pend_add(__u64 pt, struct am_data *d, __u8 n, __u64 
 			return true; /* sent by h_tls at the thread's next socket write */
 		bpf_map_delete_elem(&tls_pend, &k);
 	}
+	if (d->_pad[0] == AM_REST_KEPT) /* the rest kept for it goes: not left to age */
+		bpf_map_delete_elem(&tls_pend_rest, &k);
 	d->_pad[0] = 0; /* it goes out now: without its rest (counted missed) */
 	return false;
 }
