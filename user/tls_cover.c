@@ -202,16 +202,22 @@ static int guard(struct tls_cover *c, size_t i, bool full, uint64_t now_ns)
 	return 0;
 }
 
+static uint32_t proc_del(struct tls_cover *c, size_t i);
+
 int tls_cover_fork(struct tls_cover *c, uint32_t ppid, uint32_t tgid, uint64_t fork_ns,
 		   uint64_t now_ns)
 {
-	struct tls_cover_proc *p = proc_find(c, ppid);
-	size_t parent = p ? (size_t)(p - c->procs) : 0;
+	struct tls_cover_proc *p = proc_find(c, tgid);
+	size_t parent;
 	bool exposed;
 	int rc;
 
-	if (proc_find(c, tgid))
-		return 0; /* pid reuse before its exit was seen: covered once */
+	/* a new process: one of this tgid in the books is gone (its exit was
+	 * lost) and its attach or guard targets that one, not this one */
+	if (p)
+		proc_del(c, (size_t)(p - c->procs));
+	p = proc_find(c, ppid);
+	parent = p ? (size_t)(p - c->procs) : 0;
 	if (!p || fork_ns <= c->roots[p->root].done_ns + TLS_COVER_EARLY_NS)
 		return attach(c, tgid, now_ns);
 	/* forked when its parent's guard may not have been in place: both

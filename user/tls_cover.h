@@ -103,7 +103,9 @@ int *tls_cover_surrender(struct tls_cover *c, size_t *n);
  * unless covered already.  0 or -errno (counted in failed) */
 int tls_cover_root(struct tls_cover *c, uint32_t tgid, uint64_t now_ns);
 /* tagged tgid was forked by ppid at fork_ns (boot clock): covered by its
- * parent's attach, or attached on its own.  0 or -errno (counted) */
+ * parent's attach, or attached on its own; a process of that tgid still in
+ * the books (its exit lost: the pid reused) is forgotten first, its attach
+ * or guard released.  0 or -errno (counted) */
 int tls_cover_fork(struct tls_cover *c, uint32_t ppid, uint32_t tgid, uint64_t fork_ns,
 		   uint64_t now_ns);
 /* tgid exited: its attach is released when nothing else it covers lives;

@@ -93,6 +93,39 @@ static void test_inherit_and_release(void **state)
 	tls_cover_free(&c);
 }
 
+/* a fork of a tgid still in the books (its exit lost, the pid reused): the
+ * gone one is forgotten, its own attach released, and the new process
+ * covered by its parent's; a fork of a tgid whose entry it shares a root
+ * with keeps that root for the others */
+static void test_pid_reused(void **state)
+{
+	struct fake f = { .per_attach = 3 };
+	struct tls_cover c;
+	struct tls_cover_stats st;
+
+	(void)state;
+	tls_cover_init(&c, &ops, &f, 100);
+	assert_int_equal(tls_cover_root(&c, 100, 1000 * MS), 0);  /* exits, unseen */
+	assert_int_equal(tls_cover_root(&c, 50, 1000 * MS), 0);
+	assert_int_equal(f.attached, 2);
+	assert_int_equal(tls_cover_fork(&c, 50, 100, 2000 * MS, 2000 * MS), 0);
+	assert_int_equal(f.detached, 1);          /* the gone one's attach */
+	assert_int_equal(f.attached, 2);          /* inherited from 50's */
+	tls_cover_stats(&c, &st);
+	assert_int_equal(st.procs, 2);
+	assert_int_equal(st.roots, 1);
+	assert_int_equal(st.fds, 3);
+	assert_int_equal(tls_cover_exit(&c, 100), 0);  /* 50's attach stays */
+	assert_int_equal(tls_cover_fork(&c, 50, 51, 3000 * MS, 3000 * MS), 0);
+	assert_int_equal(tls_cover_fork(&c, 50, 51, 4000 * MS, 4000 * MS), 0);  /* 51 reused */
+	tls_cover_stats(&c, &st);
+	assert_int_equal(st.procs, 2);
+	assert_int_equal(tls_cover_exit(&c, 51), 0);
+	assert_int_equal(tls_cover_exit(&c, 50), 50);
+	assert_int_equal(f.open, 0);
+	tls_cover_free(&c);
+}
+
 /* a fork that may have raced its parent's attach, or whose parent is not
  * covered, gets an attach of its own */
 static void test_early_and_unknown_parent(void **state)
@@ -329,6 +362,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_inherit_and_release),
 		cmocka_unit_test(test_early_and_unknown_parent),
+		cmocka_unit_test(test_pid_reused),
 		cmocka_unit_test(test_budget_and_failures),
 		cmocka_unit_test(test_shared_budget),
 		cmocka_unit_test(test_sweep),
