@@ -85,6 +85,19 @@ static void body(void **state)
 	jw_free(&w);
 }
 
+/* pw: dir/pw holding a password, with mode; spool: dir/spool */
+static void password_file(char pw[128], char spool[128], mode_t mode)
+{
+	int fd;
+
+	snprintf(pw, 128, "%s/pw", dir);
+	snprintf(spool, 128, "%s/spool", dir);
+	fd = open(pw, O_WRONLY | O_CREAT, mode);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "secret\n", 7), 7);
+	close(fd);
+}
+
 /* a password file others may read: refused, nothing started */
 static void password_mode(void **state)
 {
@@ -92,15 +105,9 @@ static void password_mode(void **state)
 	struct policy_nats cfg = { .url = "nats://127.0.0.1:9", .user = "u", .subject = "agentmon",
 				   .password_file = pw, .spool_dir = spool };
 	struct export *x = (struct export *)1;
-	int fd;
 
 	(void)state;
-	snprintf(pw, sizeof(pw), "%s/pw", dir);
-	snprintf(spool, sizeof(spool), "%s/spool", dir);
-	fd = open(pw, O_WRONLY | O_CREAT, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, "secret\n", 7), 7);
-	close(fd);
+	password_file(pw, spool, 0644);
 	assert_int_equal(export_new(&cfg, "h", NULL, &x, err, sizeof(err)), -EPERM);
 	assert_null(x);
 	assert_non_null(strstr(err, "group or others may read it"));
@@ -118,15 +125,9 @@ static void password_clear(void **state)
 					     "nats://[::1]:9", "tls://192.0.2.1:4222" };
 	struct export *x = NULL;
 	bool lost = true;
-	int fd;
 
 	(void)state;
-	snprintf(pw, sizeof(pw), "%s/pw", dir);
-	snprintf(spool, sizeof(spool), "%s/spool", dir);
-	fd = open(pw, O_WRONLY | O_CREAT, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, "secret\n", 7), 7);
-	close(fd);
+	password_file(pw, spool, 0600);
 	assert_int_equal(export_new(&cfg, "h", NULL, &x, err, sizeof(err)), 0);
 	assert_true(export_news(x, msg, sizeof(msg), &lost));
 	assert_false(lost);
