@@ -103,6 +103,9 @@ struct loader {
 	struct scanq *scanq;          /* the scanner thread (load_scan.c); NULL: files
 				       * are scanned on the caller's thread */
 	uint64_t scan_stale;          /* scanned files that changed before their attach */
+	uint64_t exe_by_path;         /* binaries of processes gone, found by their exec's path */
+	uint64_t exe_gone;            /* ... not: the exec record cannot name the file */
+	uint64_t exe_mismatch;        /* ... refused: another file is at that path now */
 	struct tls_cache *tcache;     /* verdicts that outlive the run (opts.tls_cache);
 				       * NULL: none */
 	char tcache_note[640];        /* why the cache file was ignored at start */
@@ -151,6 +154,9 @@ struct load_scan_req {
 	uint32_t pid;                 /* that process */
 	bool object;                  /* a shared object it loaded (else its binary) */
 	bool now;                     /* scan on this thread, not the scanner's */
+	const struct exe_id *exe;     /* the exec that ran the binary: when the file at
+				       * path is gone, the one at the exec's path, if it
+				       * is the file the kernel ran (exe_id.h); or NULL */
 };
 /* load_tls.c: the TLS verdict on the file at path (loader_attach_tls_binary's
  * returns), cached per file; a file not cached yet is handed to the scanner

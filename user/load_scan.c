@@ -108,6 +108,16 @@ int loader_scan_tls_binary(struct loader *l, uint32_t pid, const char *label, ch
 	return load_tls_file(l, path, &q, err, errlen);
 }
 
+int loader_scan_exec(struct loader *l, uint32_t pid, const char *label, const struct exe_id *id,
+		     char *err, size_t errlen)
+{
+	char path[64];
+	struct load_scan_req q = { .show = path, .label = label, .pid = pid, .exe = id };
+
+	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
+	return load_tls_file(l, path, &q, err, errlen);
+}
+
 int loader_scan_object(struct loader *l, uint32_t pid, const char *path, const char *label,
 		       char *err, size_t errlen)
 {
@@ -140,7 +150,8 @@ void loader_scans(struct loader *l, struct loader_scans *out)
 	*out = (struct loader_scans){ .thread = l->scanq != NULL, .depth = s.depth,
 		.queued = s.queued, .done = s.done, .timed_out = s.timed_out, .failed = s.failed,
 		.dropped = s.dropped, .joined = s.joined, .untold = s.untold, .stale = l->scan_stale,
-		.max_ns = s.max_ns, .evicted = l->bins_evicted };
+		.max_ns = s.max_ns, .evicted = l->bins_evicted, .exe_by_path = l->exe_by_path,
+		.exe_gone = l->exe_gone, .exe_mismatch = l->exe_mismatch };
 	if (l->tcache) {
 		out->cache = l->tcache->path;
 		out->cache_hits = l->tcache->hits;

@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 
 #include "common.h"
+#include "exe_id.h"
 #include "load_int.h"
 #include "scanq.h"
 #include "tls_locate.h"
@@ -669,17 +670,61 @@ static int queue_scan(struct loader *l, struct tls_file *f, const struct load_sc
 			 "scans dropped); its TLS is judged unseen until it is", q->show);
 }
 
+/*
+ * the binary of a process already over (its /proc/PID/exe gone), opened
+ * into f by the path its exec named (into path), only when it is the file
+ * the kernel ran: a file renamed over that path meanwhile is refused
+ * (-ESTALE).  Counted: found, gone (-ENOENT and the like), or refused.
+ */
+static int open_by_exec(struct loader *l, const struct exe_id *id, struct tls_file *f,
+			char *path, size_t len)
+{
+	int rc = exe_id_path(id, path, len);
+
+	if (!rc && !(rc = tls_file_open(path, f)) && (rc = exe_id_match(id, f->fd)))
+		tls_file_close(f);
+	if (!rc)
+		l->exe_by_path++;
+	else if (rc == -ESTALE)
+		l->exe_mismatch++;
+	else
+		l->exe_gone++;
+	return rc;
+}
+
+/* path could not be opened (rc): the error told in err */
+static int open_failed(const char *path, const struct load_scan_req *q, int rc, char *err,
+		       size_t errlen)
+{
+	if (rc == -ESTALE)
+		return load_fail(err, errlen, -ESTALE, "%s: another file than the one its exec ran "
+				 "is at that path now; not scanned", path);
+	return load_fail(err, errlen, q->object ? -ENODATA : -ENOENT, "%s: %s", q->show,
+			 rc == -ENOEXEC ? "not a regular file" : strerror(-rc));
+}
+
 int load_tls_file(struct loader *l, const char *path, const struct load_scan_req *q, char *err,
 		  size_t errlen)
 {
 	struct tls_scan et = { .rc = -ENOTSUP, .loc_rc = -ENOENT };
+	struct load_scan_req byexec;
 	struct tls_bin b, *c;
 	struct tls_file f;
+	char epath[AM_PATH_MAX];
 	int rc = tls_file_open(path, &f);
 
+	if (rc && q->exe && !q->object) { /* the process is over: its exec's path */
+		rc = open_by_exec(l, q->exe, &f, epath, sizeof(epath));
+		if (rc == -ESTALE)
+			return open_failed(epath, q, rc, err, errlen);
+		if (!rc) {
+			byexec = *q;
+			byexec.show = epath;
+			q = &byexec;
+		}
+	}
 	if (rc) /* an object unmapped meanwhile is no longer used */
-		return load_fail(err, errlen, q->object ? -ENODATA : -ENOENT, "%s: %s", q->show,
-				 rc == -ENOEXEC ? "not a regular file" : strerror(-rc));
+		return open_failed(path, q, rc, err, errlen);
 	if ((c = cached_bin(l, &f, q->object))) {
 		load_fail(err, errlen, 0, "%s", c->msg);
 		rc = reattach_bin(l, &f, c);
