@@ -2,8 +2,8 @@
 /*
  * load_scan.c - which files the TLS verdicts are asked of (see load.h): an
  * agent's binary, the shared objects it mapped or opened, and the scanner
- * thread (scanq.h) that reads them off the event loop; load_tls.c judges
- * and attaches.
+ * thread (scanq.h) that reads them off the event loop, and the verdicts
+ * kept in memory and in the TLS cache file; load_tls.c judges and attaches.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -89,6 +89,57 @@ int load_scan_recall(struct loader *l, struct tls_bin *b)
 	memcpy(b->off, e->off, sizeof(b->off));
 	tls_cache_save(l->tcache); /* its use, for the least recently used */
 	return (int)e->verdict;
+}
+
+struct tls_bin *load_tls_cached(struct loader *l, const struct tls_bin *id, uint64_t now_ns)
+{
+	for (size_t i = 0; i < l->n_bins; i++) {
+		struct tls_bin *c = &l->bins[i];
+
+		if (c->object != id->object || c->dev != id->dev || c->ino != id->ino ||
+		    c->size != id->size || c->mtime != id->mtime || c->mtime_ns != id->mtime_ns ||
+		    c->ctime != id->ctime || c->ctime_ns != id->ctime_ns)
+			continue;
+		if (c->retry_ns && !c->attached && now_ns >= c->retry_ns) {
+			*c = l->bins[--l->n_bins]; /* a timed-out scan: done again */
+			return NULL;
+		}
+		return c;
+	}
+	return NULL;
+}
+
+/*
+ * load_tls_cache_bin - remember b; with TLS_BIN_MAX kept, in place of the
+ * next verdict (round robin) whose file has no uprobes attached and runs
+ * nowhere: an agent opening thousands of empty objects cannot fill the
+ * table and have its hooked binaries scanned (and attached) again at every
+ * ClientHello.  With none to give way, b is not kept (scanned again).
+ */
+void load_tls_cache_bin(struct loader *l, const struct tls_bin *b)
+{
+	if (l->n_bins == l->cap_bins && l->cap_bins < TLS_BIN_MAX) {
+		size_t cap = l->cap_bins ? 2 * l->cap_bins : 16;
+		struct tls_bin *p = realloc(l->bins, cap * sizeof(*p));
+
+		if (p) {
+			l->bins = p;
+			l->cap_bins = cap;
+		}
+	}
+	if (l->n_bins < l->cap_bins) {
+		l->bins[l->n_bins++] = *b;
+		return;
+	}
+	for (size_t k = 0; k < l->n_bins; k++) {
+		struct tls_bin *c = &l->bins[l->bin_evict++ % l->n_bins];
+
+		if (!c->attached && !c->running) {
+			*c = *b;
+			l->bins_evicted++;
+			return;
+		}
+	}
 }
 
 int loader_attach_tls_binary(struct loader *l, const char *path, char *err, size_t errlen)

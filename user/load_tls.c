@@ -471,53 +471,12 @@ static struct tls_bin *cached_bin(struct loader *l, const struct tls_file *f, bo
 {
 	struct tls_bin id = bin_of(f, object);
 
-	for (size_t i = 0; i < l->n_bins; i++) {
-		struct tls_bin *c = &l->bins[i];
-
-		if (c->object == object && c->dev == id.dev && c->ino == id.ino && c->size == id.size &&
-		    c->mtime == id.mtime && c->mtime_ns == id.mtime_ns && c->ctime == id.ctime &&
-		    c->ctime_ns == id.ctime_ns)
-			return c;
-	}
-	return NULL;
-}
-
-/*
- * load_tls_cache_bin - remember b; with TLS_BIN_MAX kept, in place of the
- * next verdict (round robin) whose file has no uprobes attached and runs
- * nowhere: an agent opening thousands of empty objects cannot fill the
- * table and have its hooked binaries scanned (and attached) again at every
- * ClientHello.  With none to give way, b is not kept (scanned again).
- */
-void load_tls_cache_bin(struct loader *l, const struct tls_bin *b)
-{
-	if (l->n_bins == l->cap_bins && l->cap_bins < TLS_BIN_MAX) {
-		size_t cap = l->cap_bins ? 2 * l->cap_bins : 16;
-		struct tls_bin *p = realloc(l->bins, cap * sizeof(*p));
-
-		if (p) {
-			l->bins = p;
-			l->cap_bins = cap;
-		}
-	}
-	if (l->n_bins < l->cap_bins) {
-		l->bins[l->n_bins++] = *b;
-		return;
-	}
-	for (size_t k = 0; k < l->n_bins; k++) {
-		struct tls_bin *c = &l->bins[l->bin_evict++ % l->n_bins];
-
-		if (!c->attached && !c->running) {
-			*c = *b;
-			l->bins_evicted++;
-			return;
-		}
-	}
+	return load_tls_cached(l, &id, am_now_ns(CLOCK_MONOTONIC));
 }
 
 /* a verdict kept for the next calls, unless the file was changing: tried
- * again later (one too slow to read stays unread: its TLS is unseen,
- * rather than be read again at each exec) */
+ * again later (one too slow to read stays unread, its TLS unseen, for
+ * TLS_RETRY_NS, rather than be read again at each exec: b->retry_ns) */
 static void remember(struct loader *l, const struct tls_bin *b)
 {
 	if (b->rc == -ESTALE)
@@ -615,6 +574,8 @@ static void judge(struct loader *l, const char *show, const struct tls_file *f, 
 	} else {
 		v = object ? judge_obj(l, show, f, et, b) : judge_bin(l, show, f, et, b);
 	}
+	if (tls_scan_timed_out(et) && b->rc) /* the host was slow, maybe not the file */
+		b->retry_ns = am_now_ns(CLOCK_MONOTONIC) + TLS_RETRY_NS;
 	remember(l, b);
 	if (b->rc == 0 || b->rc == -EMFILE) /* its offsets found */
 		load_scan_persist(l, b, TLS_CACHE_LOCATED);
