@@ -18,7 +18,7 @@
 #include <linux/types.h>
 #endif
 
-#define AM_ABI_VERSION 1
+#define AM_ABI_VERSION 2
 
 /* ---- limits and defaults, defined once for both sides ---- */
 #define AM_COMM_LEN        16      /* task->comm */
@@ -77,6 +77,8 @@ enum am_type {
 				   make no send events: the collector counts these) */
 #define AM_F_TAG_LOST    0x0200 /* fork, exec: the kernel could not store this process's
 				   tag (tagged map full): it is NOT watched */
+#define AM_F_INTERP      0x0400 /* exec: through a #! or binfmt_misc interpreter: exe_ino
+				   and exe_dev are the interpreter's, not filename's */
 
 /* hdr: common to every record.  56 bytes. */
 struct am_hdr {
@@ -94,14 +96,22 @@ struct am_hdr {
 	__u8  _pad[2];
 };
 
-/* exec: followed by filename, argv, cwd (each of its _len bytes). 72 bytes. */
+/*
+ * exec: followed by filename, argv, cwd (each of its _len bytes).  exe_ino
+ * and exe_dev identify the file the kernel runs (bprm->file: what
+ * /proc/PID/exe names; the interpreter under AM_F_INTERP), exe_dev in the
+ * kernel's encoding (MAJOR << 20 | MINOR); both 0 when unknown (ABI 1
+ * traces).  80 bytes.
+ */
 struct am_exec {
 	struct am_hdr hdr;
+	__u64 exe_ino;       /* inode number of the file executed */
+	__u32 exe_dev;       /* its super block's s_dev (kernel encoding) */
 	__u32 argc;          /* strings in the argv data */
 	__u16 filename_len;  /* bytes of filename, NUL included */
 	__u16 argv_len;      /* bytes of argv: NUL-terminated strings back to back */
 	__u16 cwd_len;       /* bytes of cwd, NUL included; 0 when unknown */
-	__u8  _pad[6];
+	__u8  _pad[2];
 };
 
 /* exit: 64 bytes */

@@ -166,6 +166,22 @@ static __always_inline bool name_cut(const char *src)
 	return bpf_probe_read_kernel(&c, 1, src + AM_PATH_MAX - 1) || c;
 }
 
+/*
+ * the identity of the file the kernel runs (bprm->file: the interpreter of
+ * a #! script or a binfmt_misc entry, AM_F_INTERP, which bprm->interp then
+ * names instead of filename): the collector checks the file it finds at
+ * the exec's path against it when /proc/PID/exe is gone
+ */
+static __always_inline void exe_id(struct am_exec *e, struct linux_binprm *bprm)
+{
+	struct inode *ino = BPF_CORE_READ(bprm, file, f_inode);
+
+	e->exe_ino = BPF_CORE_READ(ino, i_ino);
+	e->exe_dev = BPF_CORE_READ(ino, i_sb, s_dev);
+	if (BPF_CORE_READ(bprm, interp) != BPF_CORE_READ(bprm, filename))
+		e->hdr.flags |= AM_F_INTERP;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -196,8 +212,8 @@ int BPF_PROG(proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 	hdr_fill(&e->hdr, AM_EV_EXEC, 0, &t);
 	e->hdr.flags = flags | cut;
 	e->filename_len = n;
-	*(__u32 *)&e->_pad[0] = 0;
-	*(__u16 *)&e->_pad[4] = 0;
+	*(__u16 *)&e->_pad[0] = 0;
+	exe_id(e, bprm);
 	/* 1..AM_PATH_MAX as the verifier sees it: a name that fills the buffer
 	 * keeps its last byte (n & (AM_PATH_MAX - 1) put argv over it) */
 	off = fname + ((n - 1) & (AM_PATH_MAX - 1)) + 1;

@@ -85,6 +85,9 @@ static int decode_exec(const char *rec, size_t size, struct event *ev, const cha
 	ev->exec.argv_len = x.argv_len;
 	ev->exec.argc = x.argc;
 	ev->exec.argv_trunc = (ev->flags & AM_F_ARGV_TRUNC) != 0;
+	ev->exec.exe_ino = x.exe_ino;
+	ev->exec.exe_dev = x.exe_dev;
+	ev->exec.interp = (ev->flags & AM_F_INTERP) != 0;
 	return 0;
 }
 

@@ -23,7 +23,10 @@ struct event_exec {
 	size_t argv_len;       /* bytes of argv */
 	uint32_t argc;
 	const char *cwd;       /* NULL when unknown */
+	uint64_t exe_ino;      /* the file the kernel ran (struct am_exec); 0: unknown */
+	uint32_t exe_dev;      /* its s_dev, kernel encoding */
 	bool argv_trunc;
+	bool interp;           /* AM_F_INTERP: exe_* are an interpreter's, not filename's */
 };
 
 struct event_exit {

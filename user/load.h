@@ -17,6 +17,7 @@
 #include "tls_cover.h"
 
 struct loader;
+struct exe_id;
 struct ring_buffer;
 
 struct loader_opts {
@@ -159,6 +160,17 @@ int loader_attach_tls_binary(struct loader *l, const char *path, char *err, size
 int loader_scan_tls_binary(struct loader *l, uint32_t pid, const char *label, char *err,
 			   size_t errlen);
 /*
+ * loader_scan_exec - the same for the process an exec record describes
+ * (id: exe_id.h): when /proc/PID/exe cannot be opened (the process is
+ * over), the file at the exec's path is scanned instead, but only when it
+ * is the file the kernel ran; counted in loader_scans (exe_by_path,
+ * exe_gone, exe_mismatch).  Returns as loader_scan_tls_binary; -ESTALE
+ * when another file is at that path now (refused), -ENOENT when the record
+ * cannot name the file (an interpreter ran, no identity in the record).
+ */
+int loader_scan_exec(struct loader *l, uint32_t pid, const char *label, const struct exe_id *id,
+		     char *err, size_t errlen);
+/*
  * loader_attach_tls_objects - the shared objects process pid has mapped
  * executable (not its main binary): one that carries its own BoringSSL or
  * aws-lc (Copilot's runtime.node, dlopened by node) is located and hooked
@@ -206,6 +218,10 @@ struct loader_scans {
 	uint64_t evicted;             /* verdicts kept in memory given way to newer ones */
 	uint64_t cache_failed;        /* writes of the cache file that failed */
 	const char *cache;            /* its path (NULL: none) */
+	uint64_t exe_by_path;         /* binaries of processes already gone, scanned by
+				       * their exec's path (the file the kernel ran) */
+	uint64_t exe_gone;            /* ... not scanned: the record cannot name it */
+	uint64_t exe_mismatch;        /* ... refused: another file is at the path now */
 };
 void loader_scans(struct loader *l, struct loader_scans *out);
 

@@ -36,6 +36,9 @@
 #define TLS_BIN_MAX   4096   /* binaries whose verdict is cached */
 #define TLS_PROBES_MAX 16     /* tracefs uprobe events of the shared libraries */
 #define TLS_BIN_LINKS 8       /* uprobe links one binary may hold (writes first) */
+#define TLS_RETRY_NS  (60ull * 1000000000ull) /* a scan cut by its time budget is
+					       * done again after this (a loaded
+					       * host's, not the file's, fault) */
 #define TLS_LINKS_MAX 1024    /* uprobe links in all, at most (load_links.c) */
 #define TLS_UPROBE_FDS 8192   /* descriptors of all TLS uprobes (links and
 				 per-process perf events), at most */
@@ -63,6 +66,8 @@ struct tls_bin {
 	bool object;                  /* judged as a shared object (locator only) */
 	bool attached;                /* rc 0: its uprobes are attached now */
 	bool running;                 /* load_links.c: some process runs it */
+	uint64_t retry_ns;            /* monotonic ns from which a timed-out scan's
+				       * verdict is dropped (scanned again); 0: kept */
 	long off[N_TLS_FNS];          /* rc 0: file offsets of its TLS functions */
 	char msg[512];
 };
@@ -103,6 +108,9 @@ struct loader {
 	struct scanq *scanq;          /* the scanner thread (load_scan.c); NULL: files
 				       * are scanned on the caller's thread */
 	uint64_t scan_stale;          /* scanned files that changed before their attach */
+	uint64_t exe_by_path;         /* binaries of processes gone, found by their exec's path */
+	uint64_t exe_gone;            /* ... not: the exec record cannot name the file */
+	uint64_t exe_mismatch;        /* ... refused: another file is at that path now */
 	struct tls_cache *tcache;     /* verdicts that outlive the run (opts.tls_cache);
 				       * NULL: none */
 	char tcache_note[640];        /* why the cache file was ignored at start */
@@ -151,6 +159,9 @@ struct load_scan_req {
 	uint32_t pid;                 /* that process */
 	bool object;                  /* a shared object it loaded (else its binary) */
 	bool now;                     /* scan on this thread, not the scanner's */
+	const struct exe_id *exe;     /* the exec that ran the binary: when the file at
+				       * path is gone, the one at the exec's path, if it
+				       * is the file the kernel ran (exe_id.h); or NULL */
 };
 /* load_tls.c: the TLS verdict on the file at path (loader_attach_tls_binary's
  * returns), cached per file; a file not cached yet is handed to the scanner
@@ -198,9 +209,13 @@ void load_tls_attach_libs(struct loader *l);
 void load_tls_widen(struct loader *l, const char *why);
 /* load_tls.c: the usual node binaries (their own OpenSSL), hooked at start */
 void load_tls_attach_known(struct loader *l);
-/* load_tls.c: keep a verdict (TLS_BIN_MAX at most, then in place of one whose
+/* load_scan.c: keep a verdict (TLS_BIN_MAX at most, then in place of one whose
  * file is not attached nor running) */
 void load_tls_cache_bin(struct loader *l, const struct tls_bin *b);
+/* load_scan.c: the verdict kept for the file id names (as a binary or an
+ * object: dev, ino, size, mtime, ctime), or NULL; a timed-out scan's whose
+ * retry_ns is past at now_ns (monotonic) is dropped: NULL, scanned again */
+struct tls_bin *load_tls_cached(struct loader *l, const struct tls_bin *id, uint64_t now_ns);
 /* load_tls.c: the TLS functions of the skeleton, N_TLS_FNS of them */
 void load_tls_fns(struct agentmon_bpf *s, struct tls_fn *f);
 /* load_tls.c: detach every uprobe (in the background: each waits for RCU);

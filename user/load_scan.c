@@ -2,8 +2,8 @@
 /*
  * load_scan.c - which files the TLS verdicts are asked of (see load.h): an
  * agent's binary, the shared objects it mapped or opened, and the scanner
- * thread (scanq.h) that reads them off the event loop; load_tls.c judges
- * and attaches.
+ * thread (scanq.h) that reads them off the event loop, and the verdicts
+ * kept in memory and in the TLS cache file; load_tls.c judges and attaches.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -91,6 +91,57 @@ int load_scan_recall(struct loader *l, struct tls_bin *b)
 	return (int)e->verdict;
 }
 
+struct tls_bin *load_tls_cached(struct loader *l, const struct tls_bin *id, uint64_t now_ns)
+{
+	for (size_t i = 0; i < l->n_bins; i++) {
+		struct tls_bin *c = &l->bins[i];
+
+		if (c->object != id->object || c->dev != id->dev || c->ino != id->ino ||
+		    c->size != id->size || c->mtime != id->mtime || c->mtime_ns != id->mtime_ns ||
+		    c->ctime != id->ctime || c->ctime_ns != id->ctime_ns)
+			continue;
+		if (c->retry_ns && !c->attached && now_ns >= c->retry_ns) {
+			*c = l->bins[--l->n_bins]; /* a timed-out scan: done again */
+			return NULL;
+		}
+		return c;
+	}
+	return NULL;
+}
+
+/*
+ * load_tls_cache_bin - remember b; with TLS_BIN_MAX kept, in place of the
+ * next verdict (round robin) whose file has no uprobes attached and runs
+ * nowhere: an agent opening thousands of empty objects cannot fill the
+ * table and have its hooked binaries scanned (and attached) again at every
+ * ClientHello.  With none to give way, b is not kept (scanned again).
+ */
+void load_tls_cache_bin(struct loader *l, const struct tls_bin *b)
+{
+	if (l->n_bins == l->cap_bins && l->cap_bins < TLS_BIN_MAX) {
+		size_t cap = l->cap_bins ? 2 * l->cap_bins : 16;
+		struct tls_bin *p = realloc(l->bins, cap * sizeof(*p));
+
+		if (p) {
+			l->bins = p;
+			l->cap_bins = cap;
+		}
+	}
+	if (l->n_bins < l->cap_bins) {
+		l->bins[l->n_bins++] = *b;
+		return;
+	}
+	for (size_t k = 0; k < l->n_bins; k++) {
+		struct tls_bin *c = &l->bins[l->bin_evict++ % l->n_bins];
+
+		if (!c->attached && !c->running) {
+			*c = *b;
+			l->bins_evicted++;
+			return;
+		}
+	}
+}
+
 int loader_attach_tls_binary(struct loader *l, const char *path, char *err, size_t errlen)
 {
 	struct load_scan_req q = { .show = path, .now = true };
@@ -103,6 +154,16 @@ int loader_scan_tls_binary(struct loader *l, uint32_t pid, const char *label, ch
 {
 	char path[64];
 	struct load_scan_req q = { .show = path, .label = label, .pid = pid };
+
+	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
+	return load_tls_file(l, path, &q, err, errlen);
+}
+
+int loader_scan_exec(struct loader *l, uint32_t pid, const char *label, const struct exe_id *id,
+		     char *err, size_t errlen)
+{
+	char path[64];
+	struct load_scan_req q = { .show = path, .label = label, .pid = pid, .exe = id };
 
 	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
 	return load_tls_file(l, path, &q, err, errlen);
@@ -140,7 +201,8 @@ void loader_scans(struct loader *l, struct loader_scans *out)
 	*out = (struct loader_scans){ .thread = l->scanq != NULL, .depth = s.depth,
 		.queued = s.queued, .done = s.done, .timed_out = s.timed_out, .failed = s.failed,
 		.dropped = s.dropped, .joined = s.joined, .untold = s.untold, .stale = l->scan_stale,
-		.max_ns = s.max_ns, .evicted = l->bins_evicted };
+		.max_ns = s.max_ns, .evicted = l->bins_evicted, .exe_by_path = l->exe_by_path,
+		.exe_gone = l->exe_gone, .exe_mismatch = l->exe_mismatch };
 	if (l->tcache) {
 		out->cache = l->tcache->path;
 		out->cache_hits = l->tcache->hits;

@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 
 #include "common.h"
+#include "exe_id.h"
 #include "load_int.h"
 #include "scanq.h"
 #include "tls_locate.h"
@@ -470,53 +471,12 @@ static struct tls_bin *cached_bin(struct loader *l, const struct tls_file *f, bo
 {
 	struct tls_bin id = bin_of(f, object);
 
-	for (size_t i = 0; i < l->n_bins; i++) {
-		struct tls_bin *c = &l->bins[i];
-
-		if (c->object == object && c->dev == id.dev && c->ino == id.ino && c->size == id.size &&
-		    c->mtime == id.mtime && c->mtime_ns == id.mtime_ns && c->ctime == id.ctime &&
-		    c->ctime_ns == id.ctime_ns)
-			return c;
-	}
-	return NULL;
-}
-
-/*
- * load_tls_cache_bin - remember b; with TLS_BIN_MAX kept, in place of the
- * next verdict (round robin) whose file has no uprobes attached and runs
- * nowhere: an agent opening thousands of empty objects cannot fill the
- * table and have its hooked binaries scanned (and attached) again at every
- * ClientHello.  With none to give way, b is not kept (scanned again).
- */
-void load_tls_cache_bin(struct loader *l, const struct tls_bin *b)
-{
-	if (l->n_bins == l->cap_bins && l->cap_bins < TLS_BIN_MAX) {
-		size_t cap = l->cap_bins ? 2 * l->cap_bins : 16;
-		struct tls_bin *p = realloc(l->bins, cap * sizeof(*p));
-
-		if (p) {
-			l->bins = p;
-			l->cap_bins = cap;
-		}
-	}
-	if (l->n_bins < l->cap_bins) {
-		l->bins[l->n_bins++] = *b;
-		return;
-	}
-	for (size_t k = 0; k < l->n_bins; k++) {
-		struct tls_bin *c = &l->bins[l->bin_evict++ % l->n_bins];
-
-		if (!c->attached && !c->running) {
-			*c = *b;
-			l->bins_evicted++;
-			return;
-		}
-	}
+	return load_tls_cached(l, &id, am_now_ns(CLOCK_MONOTONIC));
 }
 
 /* a verdict kept for the next calls, unless the file was changing: tried
- * again later (one too slow to read stays unread: its TLS is unseen,
- * rather than be read again at each exec) */
+ * again later (one too slow to read stays unread, its TLS unseen, for
+ * TLS_RETRY_NS, rather than be read again at each exec: b->retry_ns) */
 static void remember(struct loader *l, const struct tls_bin *b)
 {
 	if (b->rc == -ESTALE)
@@ -614,6 +574,8 @@ static void judge(struct loader *l, const char *show, const struct tls_file *f, 
 	} else {
 		v = object ? judge_obj(l, show, f, et, b) : judge_bin(l, show, f, et, b);
 	}
+	if (tls_scan_timed_out(et) && b->rc) /* the host was slow, maybe not the file */
+		b->retry_ns = am_now_ns(CLOCK_MONOTONIC) + TLS_RETRY_NS;
 	remember(l, b);
 	if (b->rc == 0 || b->rc == -EMFILE) /* its offsets found */
 		load_scan_persist(l, b, TLS_CACHE_LOCATED);
@@ -669,17 +631,61 @@ static int queue_scan(struct loader *l, struct tls_file *f, const struct load_sc
 			 "scans dropped); its TLS is judged unseen until it is", q->show);
 }
 
+/*
+ * the binary of a process already over (its /proc/PID/exe gone), opened
+ * into f by the path its exec named (into path), only when it is the file
+ * the kernel ran: a file renamed over that path meanwhile is refused
+ * (-ESTALE).  Counted: found, gone (-ENOENT and the like), or refused.
+ */
+static int open_by_exec(struct loader *l, const struct exe_id *id, struct tls_file *f,
+			char *path, size_t len)
+{
+	int rc = exe_id_path(id, path, len);
+
+	if (!rc && !(rc = tls_file_open(path, f)) && (rc = exe_id_match(id, f->fd)))
+		tls_file_close(f);
+	if (!rc)
+		l->exe_by_path++;
+	else if (rc == -ESTALE)
+		l->exe_mismatch++;
+	else
+		l->exe_gone++;
+	return rc;
+}
+
+/* path could not be opened (rc): the error told in err */
+static int open_failed(const char *path, const struct load_scan_req *q, int rc, char *err,
+		       size_t errlen)
+{
+	if (rc == -ESTALE)
+		return load_fail(err, errlen, -ESTALE, "%s: another file than the one its exec ran "
+				 "is at that path now; not scanned", path);
+	return load_fail(err, errlen, q->object ? -ENODATA : -ENOENT, "%s: %s", q->show,
+			 rc == -ENOEXEC ? "not a regular file" : strerror(-rc));
+}
+
 int load_tls_file(struct loader *l, const char *path, const struct load_scan_req *q, char *err,
 		  size_t errlen)
 {
 	struct tls_scan et = { .rc = -ENOTSUP, .loc_rc = -ENOENT };
+	struct load_scan_req byexec;
 	struct tls_bin b, *c;
 	struct tls_file f;
+	char epath[AM_PATH_MAX];
 	int rc = tls_file_open(path, &f);
 
+	if (rc && q->exe && !q->object) { /* the process is over: its exec's path */
+		rc = open_by_exec(l, q->exe, &f, epath, sizeof(epath));
+		if (rc == -ESTALE)
+			return open_failed(epath, q, rc, err, errlen);
+		if (!rc) {
+			byexec = *q;
+			byexec.show = epath;
+			q = &byexec;
+		}
+	}
 	if (rc) /* an object unmapped meanwhile is no longer used */
-		return load_fail(err, errlen, q->object ? -ENODATA : -ENOENT, "%s: %s", q->show,
-				 rc == -ENOEXEC ? "not a regular file" : strerror(-rc));
+		return open_failed(path, q, rc, err, errlen);
 	if ((c = cached_bin(l, &f, q->object))) {
 		load_fail(err, errlen, 0, "%s", c->msg);
 		rc = reattach_bin(l, &f, c);

@@ -227,6 +227,11 @@ static void hooks(struct jw *out, const struct metrics_snap *m)
 		labeled(out, "agentmon_hook_attached", "hook", m->hooks[i].name, m->hooks[i].attached);
 	one(out, "agentmon_agent_hooks_attached", "gauge",
 	    "Socket, packet and TLS hooks attached (an agent lives).", m->st->agent_hooks);
+	family(out, "agentmon_tls_exe_by_path_total", "counter", "Binaries of processes over "
+	       "before /proc/PID/exe was opened, looked for at their exec's path, by result.");
+	pairs(out, "agentmon_tls_exe_by_path_total", "result", (const struct pair[]){
+		{ "scanned", m->st->scans.exe_by_path }, { "gone", m->st->scans.exe_gone },
+		{ "mismatch", m->st->scans.exe_mismatch } }, 3);
 	one(out, "agentmon_tls_uprobe_links", "gauge", "TLS uprobe links held.",
 	    m->st->resources.links);
 	one(out, "agentmon_tls_uprobe_link_budget", "gauge", "TLS uprobe links allowed.",

@@ -303,6 +303,10 @@ static void text_scans(const struct status_scans *c, struct jw *out)
 	     (unsigned long long)c->failed, (unsigned long long)c->dropped,
 	     (unsigned long long)c->stale, (unsigned long long)c->evicted,
 	     (unsigned long long)c->untold, (unsigned long long)c->max_ms);
+	line(out, 2, "exe by path", "%llu scanned (process over before /proc/PID/exe was "
+	     "opened: the file at its exec's path, the one the kernel ran), %llu not found, "
+	     "%llu refused (another file at the path)", (unsigned long long)c->exe_by_path,
+	     (unsigned long long)c->exe_gone, (unsigned long long)c->exe_mismatch);
 	if (c->cache[0])
 		line(out, 2, "cache", "%s: %llu hit%s (hooked unscanned), %llu write%s failed",
 		     c->cache, (unsigned long long)c->cache_hits, c->cache_hits == 1 ? "" : "s",
@@ -574,7 +578,8 @@ static void json_scans(const struct status_scans *c, struct jw *w)
 		   { "done", c->done }, { "timed_out", c->timed_out }, { "failed", c->failed },
 		   { "dropped", c->dropped }, { "stale", c->stale }, { "max_ms", c->max_ms },
 		   { "cache_hits", c->cache_hits }, { "evicted", c->evicted },
-		   { "untold", c->untold } }, 11);
+		   { "untold", c->untold }, { "exe_by_path", c->exe_by_path },
+		   { "exe_gone", c->exe_gone }, { "exe_mismatch", c->exe_mismatch } }, 14);
 	jw_obj_end(w);
 }
 

@@ -145,6 +145,10 @@ struct status_scans {
 	uint64_t cache_hits;          /* attached from the TLS cache file, unscanned */
 	uint64_t cache_failed;        /* writes of that file that failed */
 	char cache[STATUS_PATH_MAX];  /* its path ("": none) */
+	uint64_t exe_by_path;         /* binaries of processes over before /proc/PID/exe was
+				       * opened, found by their exec's path (the file run) */
+	uint64_t exe_gone;            /* ... not found: the exec record cannot name it */
+	uint64_t exe_mismatch;        /* ... refused: another file was at the path */
 };
 
 struct status {

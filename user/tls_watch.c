@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "exe_id.h"
 #include "load.h"
 #include "tls_watch.h"
 
@@ -149,9 +150,12 @@ static void scanning(struct tls_watch *w, const char *exe)
 void tls_watch_exec(struct tls_watch *w, const struct event *ev)
 {
 	char msg[TLS_MSG_MAX];
-	int rc = loader_verdict(w, ev->pid, exe_of(ev), msg, sizeof(msg));
+	struct exe_id id = exe_id_of(ev);
+	/* a process already over is scanned by its exec's path */
+	int rc = w->loader ? loader_scan_exec(w->loader, ev->pid, exe_of(ev), &id, msg, sizeof(msg)) :
+		 loader_verdict(w, ev->pid, exe_of(ev), msg, sizeof(msg));
 
-	if (rc == 0 || rc == -EINPROGRESS)
+	if (rc == 0 || rc == -EINPROGRESS || rc == -ESTALE)
 		am_debug("%s", msg);
 	if (rc != 0 && rc != 1)
 		return; /* told at its first ClientHello: python loads libssl late;

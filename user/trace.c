@@ -374,6 +374,8 @@ struct trace_reader {
 	struct trace_info info;
 	uint8_t *buf, *raw;      /* bytes read from fd; the current block inflated */
 	size_t buf_cap, raw_cap, raw_len, pos;   /* pos: next entry in raw */
+	uint8_t *conv;           /* an ABI 1 exec record in the current layout */
+	size_t conv_cap;
 	int error;               /* sticky: -EBADMSG or a read error */
 	char msg[160];
 };
@@ -475,9 +477,9 @@ static int read_header(struct trace_reader *r)
 	memcpy(&crc, p + h.hdr_len - sizeof(crc), sizeof(crc));
 	if (crc != crc32(0, p, h.hdr_len - sizeof(crc)))
 		return say(r, -EBADMSG, "header checksum mismatch");
-	if (h.abi != AM_ABI_VERSION)
+	if (h.abi != AM_ABI_VERSION && h.abi != TRACE_ABI_OLDEST)
 		return say(r, -EPROTONOSUPPORT, "event ABI version %u is not supported "
-			   "(this agentmon reads %u)", h.abi, AM_ABI_VERSION);
+			   "(this agentmon reads %u and %u)", h.abi, TRACE_ABI_OLDEST, AM_ABI_VERSION);
 	if (!memchr(h.host, 0, sizeof(h.host)) || !memchr(h.kernel, 0, sizeof(h.kernel)))
 		return say(r, -EBADMSG, "header strings not terminated");
 	r->info = (struct trace_info){ .version = h.version, .abi = h.abi,
@@ -631,6 +633,39 @@ static int next_block(struct trace_reader *r)
 	return 1;
 }
 
+/* ABI 1's exec record: 72 bytes, no executable identity */
+#define EXEC1_LEN   72
+#define EXEC_ID_LEN 12   /* exe_ino, exe_dev: what ABI 2 put before argc */
+_Static_assert(sizeof(struct am_exec) == EXEC1_LEN + 8 &&
+	       offsetof(struct am_exec, argc) == sizeof(struct am_hdr) + EXEC_ID_LEN,
+	       "ABI 2's exec record is ABI 1's with exe_ino and exe_dev before argc");
+
+/*
+ * an exec record of an ABI 1 trace, rewritten in the current layout into
+ * r->conv (exe_ino and exe_dev 0: unknown): e points there.  Records of
+ * other types, and exec records too short or too long to be rewritten,
+ * are left as they are (the decoder refuses the short ones).
+ */
+static void exec_from_abi1(struct trace_reader *r, struct trace_entry *e)
+{
+	struct am_hdr h;
+	size_t n = e->len + 8;
+
+	if (r->info.abi != TRACE_ABI_OLDEST || e->kind != TRACE_RECORD || e->len < EXEC1_LEN)
+		return;
+	memcpy(&h, e->data, sizeof(h));
+	if (h.type != AM_EV_EXEC || h.size > UINT16_MAX - 8 || grow(&r->conv, &r->conv_cap, n))
+		return;
+	h.size += 8;
+	memcpy(r->conv, &h, sizeof(h));
+	memset(r->conv + sizeof(h), 0, EXEC_ID_LEN);
+	memcpy(r->conv + sizeof(h) + EXEC_ID_LEN, e->data + sizeof(h), 10); /* argc, lengths */
+	memset(r->conv + sizeof(h) + EXEC_ID_LEN + 10, 0, 2);
+	memcpy(r->conv + sizeof(struct am_exec), e->data + EXEC1_LEN, e->len - EXEC1_LEN);
+	e->data = r->conv;
+	e->len = n;
+}
+
 int trace_reader_next(struct trace_reader *r, struct trace_entry *e, char *err, size_t errlen)
 {
 	struct entry_hdr h;
@@ -648,6 +683,7 @@ int trace_reader_next(struct trace_reader *r, struct trace_entry *e, char *err, 
 	e->data = r->raw + r->pos + sizeof(h);
 	e->len = h.len;
 	r->pos += sizeof(h) + ALIGN8((size_t)h.len);
+	exec_from_abi1(r, e);
 	return 1;
 }
 
@@ -664,6 +700,7 @@ void trace_reader_close(struct trace_reader *r)
 		close(r->fd);
 	free(r->buf);
 	free(r->raw);
+	free(r->conv);
 	free(r);
 }
 

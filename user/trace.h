@@ -28,6 +28,8 @@
 
 #define TRACE_MAGIC        "AMTRACE\0"   /* 8 bytes at offset 0 */
 #define TRACE_VERSION      1
+#define TRACE_ABI_OLDEST   1             /* event ABI read still: its exec records
+					  * come out in the current layout */
 #define TRACE_SUFFIX       ".amtrace"
 #define TRACE_BLOCK_RAW_MAX (1u << 20)   /* raw bytes of one block, at most */
 #define TRACE_HEADER_LEN   168           /* file header written by this version */
@@ -48,7 +50,9 @@ enum trace_kind {
 struct trace_info {
 	uint16_t version;          /* TRACE_VERSION */
 	uint16_t abi;              /* AM_ABI_VERSION of the TRACE_RECORD entries (0 when
-				    * writing: AM_ABI_VERSION) */
+				    * writing: AM_ABI_VERSION); a reader of an older
+				    * one (TRACE_ABI_OLDEST) hands its entries out in
+				    * the current layout */
 	int64_t boot_to_real_ns;   /* add to a boot-time ns to get wall time */
 	uint64_t created_ns;       /* wall ns when the file was opened */
 	char host[65];             /* uname nodename */

@@ -16,7 +16,7 @@ am replay --json "$T"/traces/* >"$OUT" 2>"$T/replay.err" || fail "replay failed:
 
 expect 1 type=exec pid=4242 filename=/bin/true agent=claude
 expect 1 type=exit pid=4242 agent=claude
-expect 2 type=drop lost=1 reason~'^undecodable exec record \(87 bytes\): exec argv overflows'
+expect 2 type=drop lost=1 reason~'^undecodable exec record \(95 bytes\): exec argv overflows'
 expect 1 type=drop lost=1 reason~'^undecodable unknown record \(56 bytes\): unknown record type'
 expect 3 type=drop
 expect 2 type=alert rule=monitor_degraded severity=high

@@ -5,7 +5,9 @@
 # connect: launched (attached before the reply), or tagged by the kernel at
 # exec (a `claude` executable), and its POST is caught either way.  The
 # hooks missing now (status hook_gaps) after a re-attach are those of the
-# start (every attach redoes them).
+# start (every attach redoes them).  A launch right after a detach, over at
+# once (a copy of true never scanned: the re-attach delays the reading of
+# its exec record), still has its binary scanned.
 . "$(dirname "$0")/lib.sh"
 
 command -v curl >/dev/null || skip "needs curl"
@@ -36,7 +38,7 @@ gaps() {
 	am status --json --socket "$SOCK" | "$PY" -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["hook_gaps"]))'
 }
 
-start_collector --idle-detach 1s
+start_collector -v --idle-detach 1s
 GAPS0=$(gaps) || fail "status has no hook_gaps"
 wait_hooks false 6
 
@@ -58,6 +60,14 @@ wait_event 10 type=alert rule=outbound_post host=forum.kernel.example
 expect 1 type=open agent=claude path="$T/kernel.txt" write=true
 [ "$(hooks_state)" = true ] || wait_hooks false 6
 
+# 2b. a launch right after a detach, its process over at once: its binary
+# is scanned (by its exec's path when /proc/PID/exe is gone by then)
+wait_hooks false 6
+cp /bin/true "$T/bin/quick" || fail "cp"
+launch quick "$T/bin/quick" || fail "quick failed"
+WAIT_WHY="grep -e quick -e 'hooks' $ERR" wait_for 30 "quick's binary scanned" \
+	grep -q "$T/bin/quick: no TLS library recognised" "$ERR"
+
 # 3. untagged processes while idle: nothing reported (the sentinel, an
 # agent, attaches the hooks again only after the untagged POST)
 wait_hooks false 6
@@ -72,4 +82,4 @@ start_collector --idle-detach 0
 sleep 2.5
 [ "$(hooks_state)" = true ] || fail "--idle-detach 0: hooks detached"
 stop_collector
-pass "idle: hooks detached; launched and kernel-tagged agents re-attach them and their POSTs alert"
+pass "idle: hooks detached; launched and kernel-tagged agents re-attach them and their POSTs alert; a launch over at once after a detach is scanned"

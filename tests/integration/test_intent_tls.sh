@@ -23,8 +23,8 @@
 #     (codex's is inside a 75 KB request sealed in 16 KiB records);
 # and the replay of the recorded traces gives the same llm events and intent.
 # Each binary is located at its first exec (a few seconds for 250-300 MB): a
-# first run (`--version`, again if it was over before the collector opened
-# its binary) has it hooked before the run that is judged.
+# first run (`--version`, over at once: its binary is found by its exec's
+# path) has it hooked before the run that is judged.
 # Codex's own request is at times not read (the known send-side defect,
 # README Known limits): that part then skips, saying so.
 # opencode (Bun, like claude) is slower to start: it runs only when asked,
@@ -58,18 +58,11 @@ hooked() {
 	claude | opencode) want="located tls_write_app_data at 0x.*located tls_open_app_data at 0x" ;;
 	codex) want="located EVP_AEAD_CTX_seal at 0x.*located EVP_AEAD_CTX_open at 0x" ;;
 	esac
-	# a --version run can be over before the collector opens its binary
-	# (/proc/PID/exe gone: it is judged at its next run; a slow collector,
-	# as under the sanitizers, loses that race more often): run it again
-	for _ in 1 2 3 4 5 6; do
-		launch "$1" "$2" --version >/dev/null 2>&1 || fail "$1 --version failed"
-		for _ in $(seq 100); do
-			grep -q "$want" "$ERR" && return 0
-			sleep 0.1
-		done
-	done
-	WAIT_WHY="grep -i -e located -e boringssl -e aws-lc $ERR" \
-		wait_for 30 "$1's binary located" grep -q "$want" "$ERR"
+	# one --version run: a process over before the collector opens its
+	# /proc/PID/exe is scanned by its exec's path (the file the kernel ran)
+	launch "$1" "$2" --version >/dev/null 2>&1 || fail "$1 --version failed"
+	WAIT_WHY="grep -i -e located -e boringssl -e aws-lc -e 'exe by path' $ERR" \
+		wait_for 90 "$1's binary located" grep -q "$want" "$ERR"
 }
 
 # run NAME BIN ARGS...: the agent, launched, in the namespace with the world

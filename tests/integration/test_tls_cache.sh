@@ -5,8 +5,9 @@
 #     mode 0600, with the binaries judged at start (node's own OpenSSL);
 #   - the next collector reads it without a word and hooks node from it,
 #     unscanned (status: a cache hit, in text and JSON);
-#   - an agent's binary without a TLS library of its own (a copy of true)
-#     is scanned once: its verdict is in the file (an N line), and the next
+#   - an agent's binary without a TLS library of its own (a copy of true,
+#     run once: over before /proc/PID/exe is read, it is found by its
+#     exec's path) is scanned once: its verdict is in the file (an N line), and the next
 #     collector judges it from there, unscanned;
 #   - one others can write is ignored with one warning.
 # Codex's first run hooked from the cache: test_codex_tls.
@@ -29,16 +30,16 @@ warned() {
 }
 
 mkdir -p "$T/bin" || fail "mkdir"
-# sleep, not true: a process over before the collector opens /proc/PID/exe
-# is not scanned (judged at its next run), which made this test flaky
-cp /bin/sleep "$T/bin/scanme" || fail "cp"
+# a copy of true, over at once: a process gone before the collector opens
+# /proc/PID/exe is scanned by its exec's path (the file the kernel ran)
+cp /bin/true "$T/bin/scanme" || fail "cp"
 ino=$(stat -c %i "$T/bin/scanme")
 # scanned: the debug lines of scans done for scanme (the scanner thread's)
 scanned() { grep "scanned in" "$ERR" | grep -c "scanme"; }
 in_cache() { grep -q "^N [0-9]* $ino " "$cache"; }
 start_collector -v --tls-cache "$cache"
 warned "damaged or foreign"
-launch scanbot "$T/bin/scanme" 1 || fail "scanme failed"
+launch scanbot "$T/bin/scanme" || fail "scanme failed"
 wait_for 30 "scanme's scan and its verdict in the cache" in_cache
 [ "$(scanned)" -ge 1 ] || fail "scanme's verdict is in the cache, yet no scan of it was logged"
 head -n 1 "$cache" | grep -qx "agentmon-tls-cache 2 11" || fail "cache not rewritten: $(head -c 200 "$cache")"
@@ -52,7 +53,7 @@ start_collector -v --tls-cache "$cache"
 grep -qi "tls cache" "$ERR" && fail "a valid cache was warned about: $(grep -i "tls cache" "$ERR")"
 [ "$(hits)" -ge 1 ] || fail "node was not hooked from the cache (hits $(hits))"
 h0=$(hits)
-launch scanbot "$T/bin/scanme" 1 || fail "scanme failed"
+launch scanbot "$T/bin/scanme" || fail "scanme failed"
 sentinel
 [ "$(scanned)" = 0 ] || fail "scanme was scanned again: $(grep "scanned in" "$ERR" | grep scanme)"
 [ "$(hits)" -gt "$h0" ] || fail "scanme's verdict was not taken from the cache (hits $h0 -> $(hits))"

@@ -22,9 +22,10 @@ static void test_hdr(void **state)
 
 static void test_exec_exit(void **state)
 {
-	assert_int_equal(sizeof(struct am_exec), 72);
-	OFF(am_exec, hdr, 0);    OFF(am_exec, argc, 56);    OFF(am_exec, filename_len, 60);
-	OFF(am_exec, argv_len, 62); OFF(am_exec, cwd_len, 64); OFF(am_exec, _pad, 66);
+	assert_int_equal(sizeof(struct am_exec), 80);
+	OFF(am_exec, hdr, 0);    OFF(am_exec, exe_ino, 56); OFF(am_exec, exe_dev, 64);
+	OFF(am_exec, argc, 68);  OFF(am_exec, filename_len, 72);
+	OFF(am_exec, argv_len, 74); OFF(am_exec, cwd_len, 76); OFF(am_exec, _pad, 78);
 	assert_int_equal(sizeof(struct am_exit), 64);
 	OFF(am_exit, status, 56); OFF(am_exit, _pad, 60);
 }

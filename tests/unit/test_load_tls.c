@@ -3,8 +3,10 @@
  * test_load_tls.c - the loader's in-memory TLS verdicts (load_tls.c): at
  * TLS_BIN_MAX kept, a new verdict takes the place of one whose file is
  * neither attached nor running, counted; attached and running ones stay;
- * with none to give way the new one is not kept.  A scan's verdict is told
- * to every process that asked for the file meanwhile (load_tls_scanned).
+ * with none to give way the new one is not kept.  A timed-out scan's
+ * verdict is dropped once its retry time is past (scanned again).  A scan's
+ * verdict is told to every process that asked for the file meanwhile
+ * (load_tls_scanned).
  */
 #include <errno.h>
 #include <poll.h>
@@ -104,6 +106,36 @@ static void on_scanned(void *arg, const struct loader_scanned *r)
 	t->rc[t->n++] = r->rc;
 }
 
+/* a verdict of a scan cut by its time budget is found until its retry_ns,
+ * then dropped (the file is scanned again); other verdicts, and an attached
+ * one, stay */
+static void test_timed_out_retried(void **state)
+{
+	struct loader l;
+	struct tls_bin b = bin(7, false, false), id = bin(7, false, false);
+	struct tls_bin other = bin(8, false, false);
+
+	(void)state;
+	memset(&l, 0, sizeof(l));
+	b.rc = -ENOENT;
+	b.retry_ns = 1000;
+	load_tls_cache_bin(&l, &b);
+	load_tls_cache_bin(&l, &other);
+	assert_non_null(load_tls_cached(&l, &id, 999));
+	id.size = 1; /* another file at that inode */
+	assert_null(load_tls_cached(&l, &id, 999));
+	id.size = 0;
+	assert_non_null(load_tls_cached(&l, &other, 1u << 30));
+	assert_null(load_tls_cached(&l, &id, 1000));
+	assert_int_equal(l.n_bins, 1);
+	assert_false(kept(&l, 7));
+	assert_true(kept(&l, 8));
+	b.attached = true; /* hooked meanwhile: kept */
+	load_tls_cache_bin(&l, &b);
+	assert_non_null(load_tls_cached(&l, &id, 5000));
+	free(l.bins);
+}
+
 /* a file asked for by a process of a second executable while it is
  * scanned: both are told the verdict (here the file changed before its
  * judgement: stale, nothing attached) */
@@ -149,6 +181,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_table_gives_way),
+		cmocka_unit_test(test_timed_out_retried),
 		cmocka_unit_test(test_scan_told_to_joiners),
 	};
 

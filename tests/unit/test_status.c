@@ -57,7 +57,8 @@ static void sample(struct status *s)
 		.inherited = 7, .guarded = 6, .full_guards = 2, .failed = 1 };
 	s->scans = (struct status_scans){ .thread = true, .depth = 1, .queued = 9, .done = 8,
 		.timed_out = 1, .failed = 2, .dropped = 3, .stale = 4, .max_ms = 2500, .evicted = 7, .untold = 2,
-		.cache_hits = 6, .cache_failed = 1, .cache = "/var/lib/agentmon/tls-cache" };
+		.cache_hits = 6, .cache_failed = 1, .cache = "/var/lib/agentmon/tls-cache",
+		.exe_by_path = 3, .exe_gone = 5, .exe_mismatch = 1 };
 }
 
 static void test_agents_sorted_counted(void **state)
@@ -158,7 +159,10 @@ static void test_text(void **state)
 	assert_non_null(strstr(w.buf, "tls scans:      off the event loop; 1 waiting, 9 queued, "
 				      "8 done (1 timed out, 2 failed), 3 dropped (queue full), 4 "
 				      "changed while read, 7 verdicts evicted, 2 joiners untold; longest "
-				      "2500 ms\n  cache:        "
+				      "2500 ms\n  exe by path:  3 scanned (process over before "
+				      "/proc/PID/exe was opened: the file at its exec's path, the one "
+				      "the kernel ran), 5 not found, 1 refused (another file at the "
+				      "path)\n  cache:        "
 				      "/var/lib/agentmon/tls-cache: 6 hits (hooked unscanned), 1 "
 				      "write failed\n"));
 	assert_non_null(strstr(w.buf, "tls binaries:   2 (hooked: plaintext read; unseen: judged "
@@ -232,7 +236,8 @@ static void test_json(void **state)
 		"\"system_wide_why\":null,\"processes\":3,\"attaches\":2,\"perf_fds\":24,"
 		"\"attached\":5,\"covered_at_fork\":7,\"guarded\":6,\"full_guards\":2,\"not_covered\":1},"
 		"\"tls_scans\":{\"thread\":true,\"depth\":1,\"queued\":9,\"done\":8,"
-		"\"timed_out\":1,\"failed\":2,\"dropped\":3,\"stale\":4,\"max_ms\":2500,\"cache_hits\":6,\"evicted\":7,\"untold\":2},"
+		"\"timed_out\":1,\"failed\":2,\"dropped\":3,\"stale\":4,\"max_ms\":2500,\"cache_hits\":6,\"evicted\":7,\"untold\":2,"
+		"\"exe_by_path\":3,\"exe_gone\":5,\"exe_mismatch\":1},"
 		"\"tls_binaries\":["
 		"{\"exe\":\"/usr/bin/node\",\"verdict\":\"hooked\","
 		"\"why\":\"its own OpenSSL/BoringSSL, hooked\"},"

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "agentmon.h"
+#include "decode.h"
 #include "trace.h"
 
 #define NBLOCKS 3
@@ -419,7 +420,7 @@ static void test_bad_headers(void **state)
 	other.abi = AM_ABI_VERSION + 1;
 	trace_header_pack(&other, hdr);
 	assert_int_equal(trace_reader_mem(&r, hdr, sizeof(hdr), err, sizeof(err)), -EPROTONOSUPPORT);
-	assert_string_equal(err, "event ABI version 2 is not supported (this agentmon reads 1)");
+	assert_string_equal(err, "event ABI version 3 is not supported (this agentmon reads 1 and 2)");
 	trace_header_pack(&info, hdr);
 	hdr[40] ^= 1;
 	assert_int_equal(trace_reader_mem(&r, hdr, sizeof(hdr), err, sizeof(err)), -EBADMSG);
@@ -654,6 +655,72 @@ static int parse(uint16_t kind, const void *payload, size_t len)
 
 /* malformed payloads are refused: no NUL at the end, empty names, too many
  * patterns, strings missing or extra, wrong sizes or kinds */
+/* an ABI 1 exec record (72 bytes of fixed part): /bin/true, argv "true", cwd "/w" */
+static size_t exec_abi1(uint8_t *rec, uint16_t size)
+{
+	struct am_hdr h = { .ts_ns = 77, .pid = 42, .type = AM_EV_EXEC, .size = size,
+			    .agent_id = 3, .flags = AM_F_NEW_TAG };
+	uint32_t argc = 1;
+	uint16_t lens[3] = { 10, 5, 3 };
+
+	memset(rec, 0xee, 72); /* the padding is ignored */
+	memcpy(rec, &h, sizeof(h));
+	memcpy(rec + 56, &argc, 4);
+	memcpy(rec + 60, lens, 6);
+	memcpy(rec + 72, "/bin/true\0true\0/w", 18);
+	return 90;
+}
+
+/* an ABI 1 trace: its exec records come out in the current layout, exe_ino
+ * and exe_dev 0 (unknown); other records, and exec records too short to be
+ * one, as they are */
+static void test_abi1_exec(void **state)
+{
+	struct trace_info one = info;
+	struct trace_block b = { 0 };
+	struct am_hdr x = { .type = AM_EV_EXIT, .size = sizeof(struct am_exit) };
+	uint8_t rec[96] = { 0 }, file[4096], *blk = NULL;
+	size_t cap = 0, len;
+	struct trace_reader *r;
+	struct trace_entry e;
+	struct event ev;
+	const char *why;
+
+	(void)state;
+	one.abi = 1;
+	trace_header_pack(&one, file);
+	assert_int_equal(trace_block_add(&b, TRACE_RECORD, rec, exec_abi1(rec, 90), NULL, 0), 0);
+	assert_int_equal(trace_block_add(&b, TRACE_RECORD, &x, sizeof(x), rec + 56, 8), 0);
+	assert_int_equal(trace_block_add(&b, TRACE_RECORD, rec, 60, NULL, 0), 0);
+	assert_int_equal(trace_block_pack(&b, &blk, &cap, &len), 0);
+	memcpy(file + TRACE_HEADER_LEN, blk, len);
+	assert_int_equal(trace_reader_mem(&r, file, TRACE_HEADER_LEN + len, err, sizeof(err)), 0);
+	assert_int_equal(trace_reader_info(r)->abi, 1);
+
+	assert_int_equal(trace_reader_next(r, &e, err, sizeof(err)), 1);
+	assert_int_equal(e.len, 98);
+	assert_int_equal(((const struct am_hdr *)e.data)->size, 98);
+	assert_int_equal(decode_record(e.data, e.len, &ev, &why), 0);
+	assert_int_equal(ev.pid, 42);
+	assert_true(ev.flags & AM_F_NEW_TAG);
+	assert_string_equal(ev.exec.filename, "/bin/true");
+	assert_string_equal(ev.exec.argv, "true");
+	assert_int_equal(ev.exec.argc, 1);
+	assert_string_equal(ev.exec.cwd, "/w");
+	assert_true(ev.exec.exe_ino == 0 && ev.exec.exe_dev == 0 && !ev.exec.interp);
+
+	assert_int_equal(trace_reader_next(r, &e, err, sizeof(err)), 1);
+	assert_int_equal(e.len, sizeof(x) + 8); /* an exit: as it was */
+	assert_memory_equal(e.data, &x, sizeof(x));
+	assert_int_equal(trace_reader_next(r, &e, err, sizeof(err)), 1);
+	assert_int_equal(e.len, 60); /* too short: the decoder refuses it */
+	assert_int_not_equal(decode_record(e.data, e.len, &ev, &why), 0);
+	assert_int_equal(trace_reader_next(r, &e, err, sizeof(err)), 0);
+	trace_reader_close(r);
+	trace_block_free(&b);
+	free(blk);
+}
+
 static void test_parsers_reject(void **state)
 {
 	uint8_t agent[4 + 34 * 2] = { 1, 0, 0, 0, 'a', 0 }, proc[36 + 8] = { 0 };
@@ -699,6 +766,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_abi1_exec, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_header_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncate_every_byte, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_damage_every_byte, setup, teardown),

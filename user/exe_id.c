@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * exe_id.c - the file an exec ran, found again by its path (see exe_id.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "agentmon.h"
+#include "exe_id.h"
+
+struct exe_id exe_id_of(const struct event *ev)
+{
+	return (struct exe_id){ .path = ev->exec.filename, .cwd = ev->exec.cwd,
+		.ino = ev->exec.exe_ino, .dev = ev->exec.exe_dev, .interp = ev->exec.interp };
+}
+
+dev_t exe_id_dev(uint32_t kdev)
+{
+	return makedev(kdev >> 20, kdev & 0xfffff);
+}
+
+int exe_id_path(const struct exe_id *id, char *buf, size_t len)
+{
+	const char *p = id->path;
+	int n;
+
+	if (!id->ino || id->interp || !p || !p[0])
+		return -ENOENT;
+	if (p[0] == '/')
+		return snprintf(buf, len, "%s", p) >= (int)len ? -ENAMETOOLONG : 0;
+	while (p[0] == '.' && p[1] == '/') /* "./bin/x": the cwd's bin/x */
+		for (p += 2; *p == '/'; p++)
+			;
+	if (id->cwd && id->cwd[0] == '/' && *p)
+		n = snprintf(buf, len, "%s%s%s", id->cwd,
+			     id->cwd[strlen(id->cwd) - 1] == '/' ? "" : "/", p);
+	else
+		return -ENOENT;
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* the device mountinfo lists for mount id mnt: 0 and *dev, or -ENOENT */
+static int mount_dev(const char *mountinfo, uint64_t mnt, dev_t *dev)
+{
+	char line[4096];
+	int rc = -ENOENT;
+	FILE *f = fopen(mountinfo, "re");
+
+	if (!f)
+		return -errno;
+	while (rc && fgets(line, sizeof(line), f)) {
+		unsigned long long id;
+		unsigned int maj, min;
+
+		if (sscanf(line, "%llu %*u %u:%u", &id, &maj, &min) == 3 && id == mnt) {
+			*dev = makedev(maj, min);
+			rc = 0;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+int exe_id_match_in(const struct exe_id *id, int fd, const char *mountinfo)
+{
+	struct statx sx;
+	dev_t want = exe_id_dev(id->dev), dev;
+
+	if (!id->ino)
+		return -ENOENT;
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_INO | STATX_MNT_ID, &sx))
+		return -errno;
+	if (sx.stx_ino != id->ino)
+		return -ESTALE;
+	if (makedev(sx.stx_dev_major, sx.stx_dev_minor) == want)
+		return 0;
+	/* st_dev is not s_dev here (a btrfs subvolume): the mount's is */
+	if (!(sx.stx_mask & STATX_MNT_ID) || mount_dev(mountinfo, sx.stx_mnt_id, &dev))
+		return -ESTALE;
+	return dev == want ? 0 : -ESTALE;
+}
+
+int exe_id_match(const struct exe_id *id, int fd)
+{
+	return exe_id_match_in(id, fd, "/proc/self/mountinfo");
+}
