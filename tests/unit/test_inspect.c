@@ -571,6 +571,16 @@ static void test_llm_socketless_answer(void **state)
 		assert_int_not_equal(f->out[i].type, AM_EV_LLM); /* neither got it */
 }
 
+/* len bytes of process pid (its own connection) to port 443 */
+static void feed_as(struct fixture *f, uint8_t source, const void *buf, size_t len, uint32_t pid)
+{
+	struct event ev = data_event(source, buf, len, (int64_t)len, 443);
+
+	ev.pid = ev.tid = pid;
+	ev.data.sport = (uint16_t)(40000 + pid);
+	inspect_data(f->in, &ev);
+}
+
 /* an exchange whose answer never ended (a chunked stream cut by the
  * process's exit): its llm event comes at the process's exit, not 10 s
  * later; another process's exchange goes on until its own exit */
@@ -584,7 +594,6 @@ static void test_llm_exit(void **state)
 	struct fixture *f = *state;
 	uint8_t hello[256];
 	size_t n = client_hello(hello, "api.anthropic.com");
-	struct event ev;
 	struct inspect_mem m0, m1;
 	char resp[512];
 	int len = snprintf(resp, sizeof(resp), "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
@@ -592,18 +601,9 @@ static void test_llm_exit(void **state)
 
 	inspect_on_llm(f->in, is_llm, print);
 	for (uint32_t pid = 100; pid <= 101; pid++) {
-		ev = data_event(AM_DATA_SOCK_SEND, hello, n, (int64_t)n, 443);
-		ev.pid = ev.tid = pid;
-		ev.data.sport = (uint16_t)(40000 + pid);
-		inspect_data(f->in, &ev);
-		ev = data_event(AM_DATA_TLS_SEND, head, sizeof(head) - 1, sizeof(head) - 1, 443);
-		ev.pid = ev.tid = pid;
-		ev.data.sport = (uint16_t)(40000 + pid);
-		inspect_data(f->in, &ev);
-		ev = data_event(AM_DATA_TLS_RECV, resp, (size_t)len, len, 443);
-		ev.pid = ev.tid = pid;
-		ev.data.sport = (uint16_t)(40000 + pid);
-		inspect_data(f->in, &ev);
+		feed_as(f, AM_DATA_SOCK_SEND, hello, n, pid);
+		feed_as(f, AM_DATA_TLS_SEND, head, sizeof(head) - 1, pid);
+		feed_as(f, AM_DATA_TLS_RECV, resp, (size_t)len, pid);
 	}
 	assert_int_equal(f->n, 2);   /* the two http events; both answers go on */
 	inspect_mem(f->in, &m0);
