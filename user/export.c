@@ -296,7 +296,9 @@ int export_send(struct export *x, const struct event *ev)
 		return -EAGAIN;
 	}
 	x->q[x->qn++] = item;
-	pthread_cond_signal(&x->cv);
+	x->urgent = x->urgent || ev->type == AM_EV_ALERT;
+	if (x->qn == EXPORT_WAKE_QUEUED || ev->type == AM_EV_ALERT)
+		pthread_cond_signal(&x->cv);  /* else the worker's round timer */
 	pthread_mutex_unlock(&x->mu);
 	return 0;
 }

@@ -23,11 +23,18 @@ struct export_q {
 
 enum slot_state { SLOT_SENT = 1, SLOT_ACKED, SLOT_FAILED };
 
+/* the worker is woken at EXPORT_WAKE_QUEUED queued messages or an alert,
+ * and at EXPORT_WAKE_ACKS answers from the server (or a failure, or the
+ * whole window answered); else it looks every round (export_nats.c) */
+#define EXPORT_WAKE_QUEUED 256
+#define EXPORT_WAKE_ACKS 128
+
 /* one published message awaiting its ack */
 struct export_slot {
 	char id[XSPOOL_ID_MAX + 1];
 	struct xspool_pos end;        /* where it ends in the spool */
 	void *msg;                    /* natsMsg kept for a retry (SLOT_FAILED) */
+	const void *sent;             /* the natsMsg published (SLOT_SENT): its ack's key */
 	enum slot_state state;
 };
 
@@ -60,10 +67,12 @@ struct export {
 	pthread_cond_t cv;
 	struct export_q *q, *q2;      /* the queue, and the worker's batch (swapped) */
 	size_t qn;
+	bool urgent;                  /* an alert queued: the worker is woken at once */
 	bool stopping;
 	struct export_slot *slots;    /* EXPORT_WINDOW, a ring: wh first, wn in use */
 	size_t wh, wn, guess;
-	bool acks_moved;              /* an ack or a failure since the worker looked */
+	size_t answers;               /* acks and failures since the worker looked */
+	bool acks_moved;              /* a failure, or EXPORT_WAKE_ACKS answers (or all) */
 	bool connected;
 	bool nats_closed;             /* the connection ended for good (closed callback) */
 	void *live_nc;                /* the connection callbacks are taken from (another's:

@@ -72,20 +72,18 @@ static void link_put(struct export *x)
 	pthread_mutex_unlock(&x->link->mu);
 }
 
-/* the window slot of id (mu held): the one after the last found first */
-static struct export_slot *find(struct export *x, const char *id)
+/* the window slot that published msg (mu held): the one after the last
+ * found first (acks come in order); a pointer compared, no header read */
+static struct export_slot *find(struct export *x, const natsMsg *msg)
 {
-	size_t start = x->guess;
+	size_t start = (x->guess + EXPORT_WINDOW - x->wh) % EXPORT_WINDOW;
 
-	if (!id)
-		return NULL;
-	if ((start + EXPORT_WINDOW - x->wh) % EXPORT_WINDOW >= x->wn)
-		start = x->wh;
+	if (start >= x->wn)
+		start = 0;
 	for (size_t k = 0; k < x->wn; k++) {
-		size_t rel = ((start + EXPORT_WINDOW - x->wh) % EXPORT_WINDOW + k) % x->wn;
-		size_t i = (x->wh + rel) % EXPORT_WINDOW;
+		size_t i = (x->wh + (start + k) % x->wn) % EXPORT_WINDOW;
 
-		if (x->slots[i].state == SLOT_SENT && !strcmp(x->slots[i].id, id)) {
+		if (x->slots[i].state == SLOT_SENT && x->slots[i].sent == msg) {
 			x->guess = (i + 1) % EXPORT_WINDOW;
 			return &x->slots[i];
 		}
@@ -111,21 +109,21 @@ static void describe(struct export *x, const jsPubAckErr *pae)
  * libnats: the answer to one asynchronous publish (an ack, an error, a
  * timeout).  Acked: the slot is done and msg destroyed; else the slot keeps
  * msg for the retry.  A message no slot waits for (sent before a reconnect
- * cleared the window) is dropped: the spool sends it again.
+ * cleared the window) is dropped: the spool sends it again.  The worker is
+ * woken by a failure, every EXPORT_WAKE_ACKS answers, the window all
+ * answered, or while stopping; else its round timer takes the acks.
  */
 static void on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure)
 {
 	struct export *x = link_get(closure);
-	const char *id = NULL;
 	struct export_slot *s;
 
 	if (!x) {
 		natsMsg_Destroy(msg);
 		return;
 	}
-	natsMsgHeader_Get(msg, "Nats-Msg-Id", &id);
 	pthread_mutex_lock(&x->mu);
-	s = find(x, id);
+	s = find(x, msg);
 	if (s && pa) {
 		s->state = SLOT_ACKED;
 		x->acked++;
@@ -139,8 +137,11 @@ static void on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void
 		if (pae)
 			describe(x, pae);
 	}
-	x->acks_moved = true;
-	pthread_cond_signal(&x->cv);
+	x->answers++;
+	if (!pa || x->stopping || x->answers >= EXPORT_WAKE_ACKS || x->answers >= x->wn) {
+		x->acks_moved = true;
+		pthread_cond_signal(&x->cv);
+	}
 	pthread_mutex_unlock(&x->mu);
 	link_put(x);
 	natsMsg_Destroy(msg);
@@ -445,7 +446,8 @@ static void settle(struct export *x)
 	}
 }
 
-/* publish msg for slot s (marked sent); 0, or -EIO with the slot failed */
+/* publish msg for slot s (marked sent, msg in s->sent: its ack may come at
+ * once); 0, or -EIO with the slot failed */
 static int publish(struct export *x, struct export_slot *s, natsMsg *msg)
 {
 	jsPubOptions po;
@@ -477,6 +479,7 @@ static int resend(struct export *x)
 		m = s->state == SLOT_FAILED ? s->msg : NULL;
 		if (s->state == SLOT_FAILED && m) {
 			s->state = SLOT_SENT;
+			s->sent = m;
 			s->msg = NULL;
 		}
 		pthread_mutex_unlock(&x->mu);
@@ -521,6 +524,7 @@ static bool fill(struct export *x)
 		m = make_msg(&r, s->id);
 		s->end = end;
 		s->msg = NULL;
+		s->sent = m;
 		s->state = m ? SLOT_SENT : SLOT_ACKED;  /* out of memory: let go, counted */
 		x->wn++;
 		pthread_mutex_unlock(&x->mu);
@@ -532,13 +536,15 @@ static bool fill(struct export *x)
 	return false;
 }
 
-/* wait for work (a round at most), take the queue; whether stopping */
+/* wait for work (a round at most: fewer than EXPORT_WAKE_QUEUED queued and
+ * no alert wait for the timer), take the queue; whether stopping */
 static bool take(struct export *x, struct export_q **q, size_t *n)
 {
 	bool stop;
 
 	pthread_mutex_lock(&x->mu);
-	if (!x->qn && !x->acks_moved) {   /* stopping: waits for the last acks too */
+	/* stopping: waits for the last acks (each one wakes it) */
+	if (!x->urgent && !x->acks_moved && x->qn < (x->stopping ? 1 : EXPORT_WAKE_QUEUED)) {
 		struct timespec ts;
 
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -554,7 +560,8 @@ static bool take(struct export *x, struct export_q **q, size_t *n)
 	x->q = x->q2;
 	x->q2 = *q;
 	x->qn = 0;
-	x->acks_moved = false;
+	x->urgent = x->acks_moved = false;
+	x->answers = 0;
 	stop = x->stopping;
 	pthread_mutex_unlock(&x->mu);
 	return stop;

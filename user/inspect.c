@@ -557,6 +557,36 @@ static void mem_account(struct inspect *in, struct conn *c)
 	in->mem_evicting = false;
 }
 
+struct exit_arg {
+	struct inspect *in;
+	uint32_t pid;
+};
+
+/* the exchanges of a->pid on c end; what c holds is counted anew (no
+ * eviction while the table is walked: the memory only shrinks) */
+static bool exit_one(const void *key, void *val, void *arg)
+{
+	struct exit_arg *a = arg;
+	struct conn *c = val;
+	size_t now;
+
+	if (!llmconn_has_pid(c->llm, a->pid))
+		return false;
+	llmconn_exit(&a->in->llm, &c->llm, a->pid);
+	now = conn_mem(c);
+	a->in->mem = a->in->mem - c->mem + now;
+	c->mem = now;
+	return false;
+}
+
+void inspect_exit(struct inspect *in, uint32_t pid)
+{
+	struct exit_arg a = { in, pid };
+
+	if (in && in->llm.open)
+		table_each(in->conns, exit_one, &a);
+}
+
 struct answer_of {
 	uint32_t pid;
 	struct conn *c;            /* the one exchange of pid awaiting bytes */

@@ -41,7 +41,7 @@ void inspect_on_hello(struct inspect *in, inspect_emit_fn hello);
  * (llm.h) on a connection to a host is_llm accepts has its bodies kept
  * (exchange.h) and decoded into an AM_EV_LLM event for llm when its answer
  * ended (length, last chunk, next request, INSPECT_LLM_IDLE_NS without
- * bytes, connection gone).  The event's strings live until llm returns.
+ * bytes, its process's exit: inspect_exit, connection gone).  The event's strings live until llm returns.
  */
 #define INSPECT_LLM_IDLE_NS (10ull * 1000 * 1000 * 1000)
 typedef bool (*inspect_is_llm_fn)(void *arg, const char *host);
@@ -56,6 +56,9 @@ const char *inspect_hello_sni(const struct inspect *in);
 
 /* one enriched AM_EV_DATA event (common fields filled, ts wall time) */
 void inspect_data(struct inspect *in, const struct event *ev);
+/* process pid exited (the last thread of its group): its model API
+ * exchanges end at once (their llm events), on every connection */
+void inspect_exit(struct inspect *in, uint32_t pid);
 /* the time now (boot ns), from the record being fed or the loop's clock; the
  * stage never reads the host's clock once it has been given one (replays) */
 void inspect_clock(struct inspect *in, uint64_t now_boot_ns);

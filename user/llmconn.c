@@ -210,6 +210,16 @@ static bool stream_upto(const struct llmconn_pend *p, uint64_t last)
 	return p->stream <= last;
 }
 
+static bool pid_other(const struct llmconn_pend *p, uint64_t pid)
+{
+	return p->ev.pid != pid;
+}
+
+void llmconn_exit(struct llmconn *L, struct llmconn_pend **list, uint32_t pid)
+{
+	end_unless(L, list, pid_other, pid);
+}
+
 void llmconn_idle(struct llmconn *L, struct llmconn_pend **list, uint64_t idle_before)
 {
 	end_unless(L, list, had_bytes_since, idle_before);

@@ -6,7 +6,8 @@
  * ends).  Each keeps the request's event (who made it) and its bodies
  * (exchange.h, within the one EXCHANGE_BUDGET of the struct llmconn), and
  * is decoded into an AM_EV_LLM event for emit when it ends: its answer
- * ended, a next request, idle, the connection gone (evicted: marked so).
+ * ended, a next request, idle, its process exited, the connection gone
+ * (evicted: marked so).
  *
  * A connection's exchanges are a list whose head (struct llmconn_pend *,
  * NULL: none) the caller keeps with the connection.
@@ -81,6 +82,8 @@ void llmconn_end(struct llmconn *L, struct llmconn_pend **list, uint32_t stream)
 void llmconn_end_all(struct llmconn *L, struct llmconn_pend **list, bool evicted);
 /* the HTTP/2 streams above last end (a GOAWAY: 0, all of them) */
 void llmconn_end_above(struct llmconn *L, struct llmconn_pend **list, uint32_t last);
+/* those made by process pid end (it exited: no more bytes come) */
+void llmconn_exit(struct llmconn *L, struct llmconn_pend **list, uint32_t pid);
 /* those without bytes since idle_before (boot ns) end */
 void llmconn_idle(struct llmconn *L, struct llmconn_pend **list, uint64_t idle_before);
 /* is one of them made by process pid? */

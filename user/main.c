@@ -397,7 +397,7 @@ static const char TAIL_USAGE[] =
 	"agentmon tail [--json] [--agent NAME] [--type T[,T...]] [--pid PID] [--alerts]\n"
 	"              [--verbose] [--socket PATH]\n"
 	"agentmon tail --nats URL [--subject S] [--stream NAME] [--durable NAME]\n"
-	"              [--host H] [--creds FILE | --user U --password-file FILE]\n"
+	"              [--all | --since T] [--host H] [--creds FILE | --user U --password-file FILE]\n"
 	"              [--tls-ca FILE] [--tls-cert FILE --tls-key FILE] [--stats] [filters]\n"
 	"agentmon tail --config FILE [fleet options] [filters]\n"
 	"  Stream the running collector's events and alerts as they happen, in the\n"
@@ -424,6 +424,9 @@ static const char TAIL_USAGE[] =
 	"  --stream NAME   the stream (default: the one that holds S.>)\n"
 	"  --durable NAME  a durable consumer: a later tail of that name prints what\n"
 	"                  came meanwhile (default: ephemeral, new messages only)\n"
+	"  --all           from the stream's first message (what it still keeps)\n"
+	"  --since T       from time T: RFC 3339 (2026-12-03T07:00:00Z, +HH:MM) or an\n"
+	"                  age (90s, 10m, 2h, 1d); both only for a new consumer\n"
 	"  --host H        only host H's messages (its subject: S.H.>)\n"
 	"  --creds FILE    NATS credentials; or --user U --password-file FILE\n"
 	"  --tls-ca FILE   CA of the server; --tls-cert/--tls-key: client certificate\n"
@@ -436,7 +439,7 @@ static bool tail_nats_opt(int c, struct tail_opts *o)
 {
 	const char **at[] = {
 		&o->nats, &o->subject, &o->stream, &o->durable, &o->host, &o->creds, &o->user,
-		&o->password_file, &o->tls_ca, &o->tls_cert, &o->tls_key, &o->config,
+		&o->password_file, &o->tls_ca, &o->tls_cert, &o->tls_key, &o->config, &o->since,
 	};
 
 	if (c < 1000 || c >= 1000 + (int)(sizeof(at) / sizeof(at[0])))
@@ -459,6 +462,7 @@ static int cmd_tail(int argc, char **argv)
 		{ "password-file", required_argument, 0, 1007 },
 		{ "tls-ca", required_argument, 0, 1008 }, { "tls-cert", required_argument, 0, 1009 },
 		{ "tls-key", required_argument, 0, 1010 }, { "config", required_argument, 0, 1011 },
+		{ "since", required_argument, 0, 1012 }, { "all", no_argument, 0, 'l' },
 		{ "stats", no_argument, 0, 'S' }, { 0 },
 	};
 	struct tail_opts o = { .socket = AM_DEFAULT_SOCKET };
@@ -477,6 +481,7 @@ static int cmd_tail(int argc, char **argv)
 		case 'v': o.verbose = true; break;
 		case 's': o.socket = optarg; break;
 		case 'S': o.stats = fleet_only = true; break;
+		case 'l': o.all = fleet_only = true; break;
 		case 'h': return help();
 		default:
 			if (!tail_nats_opt(c, &o))
@@ -489,8 +494,9 @@ static int cmd_tail(int argc, char **argv)
 	if (o.config && tail_nats_config(&o, &keep, err, sizeof(err)))
 		return usage_error("%s", err);
 	if (fleet_only && !o.nats)
-		return usage_error("%s need --nats", "--subject, --stream, --durable, --host, "
-				   "--creds, --user, --password-file, --tls-*, --stats, --config");
+		return usage_error("%s need --nats", "--subject, --stream, --durable, --all, "
+				   "--since, --host, --creds, --user, --password-file, --tls-*, "
+				   "--stats, --config");
 	if (o.nats && !o.subject)
 		o.subject = "agentmon";
 	c = tail_run(&o);

@@ -125,16 +125,32 @@ const char *output_http_url(const struct event_http *h, char *buf, size_t len)
 	return buf;
 }
 
-/* "2026-11-25T12:00:00.123456789Z" */
+/* "2026-11-25T12:00:00.123456789Z"; the second's part is formatted once
+ * per second and thread (events come in time order: no strftime each) */
 void output_rfc3339(uint64_t ns, char *buf, size_t len)
 {
-	time_t sec = (time_t)(ns / 1000000000ull);
-	struct tm tm;
-	size_t n;
+	static __thread char sec_text[40];
+	static __thread uint64_t sec_of = UINT64_MAX;
+	static __thread size_t sec_len;
+	uint64_t sec = ns / 1000000000ull, frac = ns % 1000000000ull;
+	char tail[12] = ".000000000Z";
 
-	gmtime_r(&sec, &tm);
-	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, len - n, ".%09lluZ", (unsigned long long)(ns % 1000000000ull));
+	if (sec != sec_of) {
+		time_t t = (time_t)sec;
+		struct tm tm;
+
+		sec_len = gmtime_r(&t, &tm) ?
+			  strftime(sec_text, sizeof(sec_text), "%Y-%m-%dT%H:%M:%S", &tm) : 0;
+		sec_of = sec;
+	}
+	for (int i = 9; i > 0; i--, frac /= 10)
+		tail[i] = (char)('0' + frac % 10);
+	if (len < sec_len + sizeof(tail)) {
+		snprintf(buf, len, "%.*s%s", (int)sec_len, sec_text, tail);
+		return;
+	}
+	memcpy(buf, sec_text, sec_len);
+	memcpy(buf + sec_len, tail, sizeof(tail));
 }
 
 /* ---- JSON ---- */

@@ -124,8 +124,10 @@ static void emit(void *arg, struct event *ev)
 		pl->hooks.on_exec(pl->hooks.arg, ev);
 	if (ev->type == AM_EV_OPEN && ev->agent && pl->hooks.on_open)
 		pl->hooks.on_open(pl->hooks.arg, ev);
-	if (ev->type == AM_EV_EXIT)
+	if (ev->type == AM_EV_EXIT) {
+		inspect_exit(pl->inspect, ev->pid); /* its exchanges' llm events first */
 		connhold_exit(pl->hold, ev->pid);
+	}
 	else if (connhold_put(pl->hold, ev, pl->last_boot_ns))
 		return;
 	show_and_judge(pl, ev);

@@ -22,6 +22,8 @@ struct tail_opts {
 	const char *subject;       /* the exporters' subject prefix ("agentmon") */
 	const char *stream;        /* NULL: the stream that holds <subject>.> */
 	const char *durable;       /* NULL: an ephemeral consumer */
+	bool all;                  /* from the stream's first message, not new ones */
+	const char *since;         /* from this time (replay_parse_time), or NULL */
 	const char *host;          /* only this host's messages */
 	const char *creds;         /* a NATS credentials file */
 	const char *user, *password_file;

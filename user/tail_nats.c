@@ -7,7 +7,8 @@
  * and output_line (output.h), the host after the time.
  *
  * The consumer: a push consumer on <subject>.> (or <subject>.<host>.> with
- * --host), ephemeral and from new messages by default; --durable NAME keeps
+ * --host), ephemeral and from new messages by default (--all: from the
+ * stream's first message; --since: from a time); --durable NAME keeps
  * its place in the stream, so a restarted tail prints what came while it
  * was stopped, once (every message is acked once printed).  Types are
  * filtered here, not by subject: a drop event passes every filter, as in the
@@ -34,6 +35,7 @@
 #include "export.h"
 #include "fleet.h"
 #include "policy.h"
+#include "replay.h"
 #include "subscribers.h"
 #include "tail.h"
 #include "view.h"
@@ -57,6 +59,7 @@ struct tail_nats {
 	const struct tail_opts *o;
 	struct tail_filter f;
 	char filter_subject[512];
+	uint64_t since_ns;         /* --since, wall ns (replay_parse_time) */
 	natsConnection *nc;
 	jsCtx *js;
 	natsSubscription *sub;
@@ -93,9 +96,11 @@ static bool good_prefix(const char *s)
 	       !strpbrk(s, "*> \t\r\n");
 }
 
-/* checks the fleet options; 0, or AM_EXIT_USAGE with a line printed */
-static int check_opts(const struct tail_opts *o)
+/* checks the fleet options, --since into *since_ns (wall ns); 0, or
+ * AM_EXIT_USAGE with a line printed */
+static int check_opts(const struct tail_opts *o, uint64_t *since_ns)
 {
+	uint64_t now = am_now_ns(CLOCK_REALTIME);
 	const char *bad = NULL;
 
 	if (strncmp(o->nats, "nats://", 7) && strncmp(o->nats, "tls://", 6))
@@ -114,6 +119,11 @@ static int check_opts(const struct tail_opts *o)
 		bad = "--tls-cert and --tls-key go together";
 	else if (o->host && (!*o->host || strlen(o->host) >= FLEET_HOST_MAX))
 		bad = "bad --host (1-255 bytes)";
+	else if (o->all && o->since)
+		bad = "--all or --since, not both";
+	else if (o->since && (replay_parse_time(o->since, now, since_ns) || *since_ns > now))
+		bad = "bad --since (an RFC 3339 time such as 2026-12-03T07:00:00Z, not in the "
+		      "future, or an age such as 10m, 2h, 1d)";
 	if (bad)
 		am_err("tail: %s", bad);
 	return bad ? AM_EXIT_USAGE : 0;
@@ -250,7 +260,9 @@ static int tn_open_held(struct tail_nats *t)
 		so.Stream = o->stream;
 		so.ManualAck = true;
 		so.Config.Durable = o->durable;
-		so.Config.DeliverPolicy = js_DeliverNew;
+		so.Config.DeliverPolicy = o->all ? js_DeliverAll : o->since ?
+					  js_DeliverByStartTime : js_DeliverNew;
+		so.Config.OptStartTime = o->since ? (int64_t)t->since_ns : 0;
 		so.Config.AckPolicy = js_AckExplicit;
 		s = js_SubscribeSync(&t->sub, t->js, t->filter_subject, NULL, &so, &jerr);
 	}
@@ -260,8 +272,10 @@ static int tn_open_held(struct tail_nats *t)
 		       why(s, buf, sizeof(buf)));
 		return AM_EXIT_RUNTIME;
 	}
-	am_info("tail: following %s on %s%s%s", t->filter_subject, o->nats,
-		o->durable ? " as " : "", o->durable ? o->durable : "");
+	am_info("tail: following %s on %s%s%s%s%s", t->filter_subject, o->nats,
+		o->durable ? " as " : "", o->durable ? o->durable : "",
+		o->all ? " from its first message" : o->since ? " since " : "",
+		o->since ? o->since : "");
 	return 0;
 }
 
@@ -476,7 +490,7 @@ int tail_nats_run(const struct tail_opts *o)
 	memset(&t, 0, sizeof(t));
 	t.o = o;
 	jw_init(&t.out);
-	if ((ret = check_opts(o)))
+	if ((ret = check_opts(o, &t.since_ns)))
 		return ret;
 	if (tail_filter_of(o, &t.f, err, sizeof(err))) {
 		am_err("tail: %s", err);

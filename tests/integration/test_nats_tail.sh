@@ -6,7 +6,7 @@
 # and under --host/--agent/--type/--pid/--alerts; hostile messages (not
 # JSON, cut, too long, wrong host, wrong subject, control bytes) are skipped,
 # counted and never printed raw; a durable consumer prints what came while
-# it was stopped once; a nats-server restart is survived and said; a wrong
+# it was stopped once; --all and --since print the stream's past; a nats-server restart is survived and said; a wrong
 # password and a missing stream are one line and exit 1.  A real collector's
 # JSON lines, published with their host as the exporter does, come out of
 # the tail byte for byte (the exporter itself is test_nats_export's).
@@ -17,7 +17,9 @@ pub=$(build_helper nats_pub -lnats) || fail "cannot build helpers/nats_pub.c"
 
 # bad options: one line, exit 2, before any connection
 for args in "--nats ftp://x" "--nats nats://x --durable a.b" "--nats nats://x --subject a.>" \
-	"--nats nats://x --user u" "--nats nats://x --type bogus" "--durable x"; do
+	"--nats nats://x --user u" "--nats nats://x --type bogus" "--durable x" "--all" \
+	"--since 10m" "--nats nats://x --all --since 10m" "--nats nats://x --since soon" \
+	"--nats nats://x --since 2099-01-01T00:00:00Z"; do
 	# shellcheck disable=SC2086
 	am tail $args >/dev/null 2>"$T/usage.err"
 	rc=$?
@@ -158,6 +160,9 @@ grep -q '^[0-9:.]* dev1_corp  *claude/bash\[4242\] exec /usr/bin/twin' "$T/all.o
 	! grep -q twin "$T/pid.out" ||
 	fail "tail --type exec --pid 4242 --host dev1.corp: $(cat "$T/pid.out")"
 
+# every message so far is in the stream before this time (the tails saw the last)
+MID=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)
+
 # ---- durable: what came while stopped, once ----
 tail_bg d1 --json --durable fleetwatch
 alert2 "before stop" | np pub || fail "publish failed"
@@ -191,6 +196,30 @@ wait_for 20 "a message after the server restart in both tails" seen_after
 grep -q "reconnected to" "$T/eph.err" || fail "the ephemeral tail did not say it reconnected"
 stop_tail "$D"
 stop_tail "$E"
+
+# ---- the stream's past: --all from its first message, --since from a time
+# (RFC 3339 or an age); each tail caught up when it shows a sentinel sent
+# after it started following ----
+tail_bg pastall --json --alerts --all
+PA=$TAIL_PID
+tail_bg pastmid --json --alerts --since "$MID"
+PM=$TAIL_PID
+tail_bg pastage --json --alerts --since 1h
+PH=$TAIL_PID
+alert2 "past sentinel" | np pub || fail "publish failed"
+for n in pastall pastmid pastage; do
+	wait_for 10 "the sentinel in tail $n" grep -q "past sentinel" "$T/$n.out"
+done
+for p in $PA $PM $PH; do stop_tail "$p"; done
+grep -q "from its first message" "$T/pastall.err" && grep -q "since $MID" "$T/pastmid.err" ||
+	fail "the tails do not say where they start: $(cat "$T/pastall.err" "$T/pastmid.err")"
+past_order() { grep -o '"summary":"[^"]*"' "$T/$1.out" | cut -d'"' -f4 | grep -v "server restart" |
+	tr '\n' '|'; }
+want="codex POSTed 5 bytes to paste.example|sentinel one|before stop|while stopped 1|while stopped 2|after restart|past sentinel|"
+[ "$(past_order pastall)" = "$want" ] || fail "tail --all: $(past_order pastall)"
+[ "$(past_order pastage)" = "$want" ] || fail "tail --since 1h: $(past_order pastage)"
+[ "$(past_order pastmid)" = "before stop|while stopped 1|while stopped 2|after restart|past sentinel|" ] ||
+	fail "tail --since $MID: $(past_order pastmid)"
 
 # ---- a real collector's lines, published as the exporter does (JSON plus
 # "host" last): the tail writes each of them again byte for byte ----
@@ -242,4 +271,4 @@ rc=$?
 [ $rc -eq 1 ] && [ "$(wc -l <"$T/subj.err")" -eq 1 ] ||
 	fail "a subject no stream holds: exit $rc, $(cat "$T/subj.err")"
 
-pass "two hosts through a real JetStream over TLS: compact/verbose/JSON with hosts, filters, 6 hostile messages counted, durable resume once, server restart, a real collector's lines byte for byte, auth and stream errors"
+pass "two hosts through a real JetStream over TLS: compact/verbose/JSON with hosts, filters, 6 hostile messages counted, durable resume once, server restart, --all/--since past, a real collector's lines byte for byte, auth and stream errors"

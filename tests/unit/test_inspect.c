@@ -571,6 +571,62 @@ static void test_llm_socketless_answer(void **state)
 		assert_int_not_equal(f->out[i].type, AM_EV_LLM); /* neither got it */
 }
 
+/* len bytes of process pid (its own connection) to port 443 */
+static void feed_as(struct fixture *f, uint8_t source, const void *buf, size_t len, uint32_t pid)
+{
+	struct event ev = data_event(source, buf, len, (int64_t)len, 443);
+
+	ev.pid = ev.tid = pid;
+	ev.data.sport = (uint16_t)(40000 + pid);
+	inspect_data(f->in, &ev);
+}
+
+/* an exchange whose answer never ended (a chunked stream cut by the
+ * process's exit): its llm event comes at the process's exit, not 10 s
+ * later; another process's exchange goes on until its own exit */
+static void test_llm_exit(void **state)
+{
+	static const char head[] = "POST /v1/messages HTTP/1.1\r\nHost: api.anthropic.com\r\n"
+				   "Content-Length: 40\r\n\r\n"
+				   "{\"model\":\"claude-x\",\"messages\":[]}      ";
+	static const char sse[] = "data: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":"
+		"{\"type\":\"tool_use\",\"name\":\"Bash\",\"input\":{\"command\":\"ls\"}}}\n\n";
+	struct fixture *f = *state;
+	uint8_t hello[256];
+	size_t n = client_hello(hello, "api.anthropic.com");
+	struct inspect_mem m0, m1;
+	char resp[512];
+	int len = snprintf(resp, sizeof(resp), "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+			   "\r\n%zx\r\n%s\r\n", strlen(sse), sse);  /* no last chunk */
+
+	inspect_on_llm(f->in, is_llm, print);
+	for (uint32_t pid = 100; pid <= 101; pid++) {
+		feed_as(f, AM_DATA_SOCK_SEND, hello, n, pid);
+		feed_as(f, AM_DATA_TLS_SEND, head, sizeof(head) - 1, pid);
+		feed_as(f, AM_DATA_TLS_RECV, resp, (size_t)len, pid);
+	}
+	assert_int_equal(f->n, 2);   /* the two http events; both answers go on */
+	inspect_mem(f->in, &m0);
+	inspect_exit(f->in, 102);    /* no exchange of its own: nothing */
+	assert_int_equal(f->n, 2);
+	inspect_exit(f->in, 100);
+	assert_int_equal(f->n, 3);
+	assert_int_equal(f->out[2].type, AM_EV_LLM);
+	assert_string_equal(f->out[2].model, "claude-x");
+	assert_string_equal(f->out[2].tool, "Bash");
+	assert_string_equal(f->out[2].input, "{\"command\":\"ls\"}");
+	inspect_mem(f->in, &m1);
+	assert_true(m1.bytes < m0.bytes);   /* what it held is let go */
+	assert_int_equal(m1.llm_evicted, 0);
+	inspect_exit(f->in, 100);    /* once */
+	assert_int_equal(f->n, 3);
+	inspect_exit(f->in, 101);
+	assert_int_equal(f->n, 4);
+	assert_int_equal(f->out[3].type, AM_EV_LLM);
+	inspect_tick(f->in, UINT64_MAX);
+	assert_int_equal(f->n, 4);   /* nothing left to end idle */
+}
+
 /* a target longer than the capture: judged, method unknown; the rest counted */
 static void test_cut_head(void **state)
 {
@@ -651,6 +707,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_connect_tunnel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_llm_exchange, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_llm_socketless_answer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_llm_exit, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

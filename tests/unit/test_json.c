@@ -44,8 +44,9 @@ static void test_structure(void **state)
 		"\"d\":{\"e\":false},\"f\":1.5}");
 	jw_reset(&w);
 	assert_int_equal(w.len, 0);
-	jw_arr_begin(&w); jw_int(&w, INT64_MIN); jw_arr_end(&w);
-	assert_string_equal(w.buf, "[-9223372036854775808]");
+	jw_arr_begin(&w); jw_int(&w, INT64_MIN); jw_int(&w, 0); jw_uint(&w, 0);
+	jw_int(&w, INT64_MAX); jw_int(&w, -1); jw_uint(&w, 10); jw_arr_end(&w);
+	assert_string_equal(w.buf, "[-9223372036854775808,0,0,9223372036854775807,-1,10]");
 	jw_free(&w);
 }
 

@@ -458,9 +458,39 @@ static void test_intent(void **state)
 	free(s);
 }
 
+/* the time: the second's part kept per second, the fraction each time; a
+ * short buffer cut, never overrun */
+static void test_rfc3339(void **state)
+{
+	static const struct { uint64_t ns; const char *want; } cases[] = {
+		{ 0, "1970-01-01T00:00:00.000000000Z" },
+		{ 1796284800123456789ull, "2026-12-03T08:00:00.123456789Z" },
+		{ 1796284800000000001ull, "2026-12-03T08:00:00.000000001Z" },  /* same second */
+		{ 1796284801999999999ull, "2026-12-03T08:00:01.999999999Z" },
+		{ 1796284800500000000ull, "2026-12-03T08:00:00.500000000Z" },  /* back again */
+	};
+	char buf[48], small[12];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(buf, 'x', sizeof(buf));
+		output_rfc3339(cases[i].ns, buf, sizeof(buf));
+		assert_string_equal(buf, cases[i].want);
+	}
+	memset(small, 'x', sizeof(small));
+	output_rfc3339(1796284800123456789ull, small, sizeof(small) - 1);
+	assert_string_equal(small, "2026-12-03");
+	assert_int_equal(small[11], 'x');
+	output_rfc3339(1796284800123456789ull, buf, 31);
+	assert_string_equal(buf, "2026-12-03T08:00:00.123456789Z");
+	output_rfc3339(1796284800123456789ull, buf, 30);
+	assert_string_equal(buf, "2026-12-03T08:00:00.123456789");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rfc3339),
 		cmocka_unit_test(test_json_exec_exit_fork),
 		cmocka_unit_test(test_json_syscall),
 		cmocka_unit_test(test_json_untagged),
