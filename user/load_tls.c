@@ -633,10 +633,11 @@ static int queue_scan(struct loader *l, struct tls_file *f, const struct load_sc
 }
 
 /*
- * the binary of a process already over (its /proc/PID/exe gone), opened
- * into f by the path its exec named (into path), only when it is the file
- * the kernel ran: a file renamed over that path meanwhile is refused
- * (-ESTALE).  Counted: found, gone (-ENOENT and the like), or refused.
+ * the binary an exec ran, when /proc/PID/exe no longer names it (the
+ * process is over, or ran another file since), opened into f by the path
+ * the exec named (into path), only when it is the file the kernel ran: a
+ * file renamed over that path meanwhile is refused (-ESTALE).  Counted:
+ * found, gone (-ENOENT and the like), or refused.
  */
 static int open_by_exec(struct loader *l, const struct exe_id *id, struct tls_file *f,
 			char *path, size_t len)
