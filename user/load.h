@@ -162,8 +162,9 @@ int loader_scan_tls_binary(struct loader *l, uint32_t pid, const char *label, ch
 /*
  * loader_scan_exec - the same for the process an exec record describes
  * (id: exe_id.h): when /proc/PID/exe cannot be opened (the process is
- * over), the file at the exec's path is scanned instead, but only when it
- * is the file the kernel ran; counted in loader_scans (exe_by_path,
+ * over) or holds another inode than the exec ran (the process ran another
+ * file since), the file at the exec's path is scanned instead, but only
+ * when it is the file the kernel ran; counted in loader_scans (exe_by_path,
  * exe_gone, exe_mismatch).  Returns as loader_scan_tls_binary; -ESTALE
  * when another file is at that path now (refused), -ENOENT when the record
  * cannot name the file (an interpreter ran, no identity in the record).

@@ -65,6 +65,7 @@ struct tls_file {
 	int fd;
 	struct stat st;               /* at open: dev, ino, size, mtime */
 	char fdpath[32];              /* "/proc/self/fd/N" */
+	bool by_exec;                 /* opened by its exec's path (open_req) */
 };
 
 /*
@@ -632,10 +633,11 @@ static int queue_scan(struct loader *l, struct tls_file *f, const struct load_sc
 }
 
 /*
- * the binary of a process already over (its /proc/PID/exe gone), opened
- * into f by the path its exec named (into path), only when it is the file
- * the kernel ran: a file renamed over that path meanwhile is refused
- * (-ESTALE).  Counted: found, gone (-ENOENT and the like), or refused.
+ * the binary an exec ran, when /proc/PID/exe no longer names it (the
+ * process is over, or ran another file since), opened into f by the path
+ * the exec named (into path), only when it is the file the kernel ran: a
+ * file renamed over that path meanwhile is refused (-ESTALE).  Counted:
+ * found, gone (-ENOENT and the like), or refused.
  */
 static int open_by_exec(struct loader *l, const struct exe_id *id, struct tls_file *f,
 			char *path, size_t len)
@@ -650,6 +652,34 @@ static int open_by_exec(struct loader *l, const struct exe_id *id, struct tls_fi
 		l->exe_mismatch++;
 	else
 		l->exe_gone++;
+	return rc;
+}
+
+/*
+ * the file of request q at path, into f; for a binary whose exec record is
+ * known (q->exe), the file at the exec's path (into epath, f->by_exec)
+ * when path cannot be opened (the process is over) or holds another inode
+ * than the exec ran (the process ran another file since, or its pid is
+ * reused).
+ * 0, -ESTALE (another file at the exec's path), or -errno
+ */
+static int open_req(struct loader *l, const char *path, const struct load_scan_req *q,
+		    struct tls_file *f, char *epath, size_t len)
+{
+	int rc = tls_file_open(path, f);
+
+	f->by_exec = false;
+	if (!q->exe || q->object)
+		return rc;
+	/* by inode only: its device may be another mount namespace's (btrfs) */
+	if (!rc && q->exe->ino && (uint64_t)f->st.st_ino != q->exe->ino) {
+		tls_file_close(f);
+		rc = -ESTALE;
+	}
+	if (!rc)
+		return 0;
+	rc = open_by_exec(l, q->exe, f, epath, len);
+	f->by_exec = !rc;
 	return rc;
 }
 
@@ -672,20 +702,17 @@ int load_tls_file(struct loader *l, const char *path, const struct load_scan_req
 	struct tls_bin b, *c;
 	struct tls_file f;
 	char epath[AM_PATH_MAX];
-	int rc = tls_file_open(path, &f);
+	int rc = open_req(l, path, q, &f, epath, sizeof(epath));
 
-	if (rc && q->exe && !q->object) { /* the process is over: its exec's path */
-		rc = open_by_exec(l, q->exe, &f, epath, sizeof(epath));
-		if (rc == -ESTALE)
-			return open_failed(epath, q, rc, err, errlen);
-		if (!rc) {
-			byexec = *q;
-			byexec.show = epath;
-			q = &byexec;
-		}
-	}
+	if (rc == -ESTALE)
+		return open_failed(epath, q, rc, err, errlen);
 	if (rc) /* an object unmapped meanwhile is no longer used */
 		return open_failed(path, q, rc, err, errlen);
+	if (f.by_exec) {
+		byexec = *q;
+		byexec.show = epath;
+		q = &byexec;
+	}
 	if ((c = cached_bin(l, &f, q->object))) {
 		load_fail(err, errlen, 0, "%s", c->msg);
 		rc = reattach_bin(l, &f, c);

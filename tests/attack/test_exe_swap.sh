@@ -10,7 +10,10 @@
 #     scanned by its path, counted exe_by_path;
 #   - another file renamed over that path meanwhile (a copy of node: its own
 #     OpenSSL, which a scan would hook): not scanned and not hooked, said
-#     and counted exe_mismatch.
+#     and counted exe_mismatch;
+#   - the process ran another file since (a copy of env that runs sh): its
+#     /proc/PID/exe is not the file its exec ran, which is found by the
+#     exec's path instead.
 . "$(dirname "$0")/lib.sh"
 
 node=/usr/bin/node
@@ -58,5 +61,23 @@ read -r bypath2 gone2 mismatch2 < <(scans) || fail "status failed"
 [ "$bypath2" = "$bypath" ] || fail "the swapped file was taken: exe_by_path $bypath -> $bypath2"
 grep "short" "$ERR" | grep -qi -e "openssl" -e "hooked" &&
 	fail "the swapped file was scanned or hooked: $(grep short "$ERR" | grep -i -e openssl -e hooked)"
+
+# the process runs another file before its exec record is read (a copy of
+# env that runs sh, then sleep): its /proc/PID/exe is not the file that
+# exec ran, which is found by the exec's path instead
+cp /usr/bin/env "$T/w/bin/hop" || fail "cp"
+mkfifo "$T/go3" || fail "mkfifo"
+bg "$AGENTMON" launch --socket "$SOCK" --agent hopbot -- bash -c \
+	'cd "$0/w" && read -r _ <"$0/go3" && exec ./bin/hop sh -c ": >\"\$0/done3\"; exec sleep 60" "$0"' "$T"
+wait_event 10 type=exec agent=hopbot
+kill -STOP "$COLLECTOR_PID" || fail "cannot stop the collector"
+echo >"$T/go3"
+wait_for 30 "hop to run sh" test -e "$T/done3"
+kill -CONT "$COLLECTOR_PID" || fail "cannot continue the collector"
+wait_event 30 type=open agent=hopbot path="$T/done3"
+WAIT_WHY="grep -e hop $ERR" wait_for 30 "hop's scan by its path" \
+	grep -q "$T/w/bin/hop: no TLS library recognised" "$ERR"
+read -r bypath3 _ _ < <(scans) || fail "status failed"
+[ "$bypath3" -gt "$bypath2" ] || fail "hop was not found by its exec's path: $bypath2 -> $bypath3"
 stop_collector
-pass "a process over before its /proc/PID/exe was opened: its binary scanned by its exec's path (relative, against its cwd); a file renamed over that path meanwhile refused, not scanned nor hooked (exe_mismatch 1)"
+pass "a process over before its /proc/PID/exe was opened: its binary scanned by its exec's path (relative, against its cwd); a file renamed over that path meanwhile refused, not scanned nor hooked (exe_mismatch 1); a process that ran another file since: its exec's file found by its path"

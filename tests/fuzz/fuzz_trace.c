@@ -3,17 +3,20 @@
  * fuzz_trace.c - libFuzzer target: trace files.  Each input is read three
  * ways: as a whole file; as the raw bytes of one block, wrapped in a valid
  * header and a valid compressed, checksummed block (so that the entry
- * framing is reached, which random bytes past a CRC never do); and as the
- * payload of every kind, through every parser.
+ * framing is reached, which random bytes past a CRC never do), under a
+ * header of the current event ABI and of ABI 1 (whose exec records the
+ * reader rewrites: every record read is decoded); and as the payload of
+ * every kind, through every parser.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode.h"
 #include "trace.h"
 
-static const struct trace_info info = { .host = "fuzz", .kernel = "6.1" };
+static struct trace_info info = { .host = "fuzz", .kernel = "6.1" };
 
 /* every parser on e; the views they fill must lie inside e's payload */
 static void parse_all(const struct trace_entry *e)
@@ -23,6 +26,8 @@ static void parse_all(const struct trace_entry *e)
 	struct trace_proc_view p;
 	union { struct trace_tag t; struct trace_drop d; struct trace_tick k;
 		struct trace_unwatched w; } u;
+	struct event ev;
+	const char *why;
 
 	if (trace_parse_agent(e, &a) == 0) {
 		if (a.n_patterns > TRACE_AGENT_PATTERNS_MAX || a.name + strlen(a.name) >= end)
@@ -39,6 +44,8 @@ static void parse_all(const struct trace_entry *e)
 	trace_parse_drop(e, &u.d);
 	trace_parse_tick(e, &u.k);
 	trace_parse_unwatched(e, &u.w);
+	if (e->kind == TRACE_RECORD)
+		decode_record(e->data, e->len, &ev, &why);
 }
 
 /* every entry of the file at buf */
@@ -83,6 +90,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(copy, data, size);
 	read_file(copy, size);
+	info.abi = 0; /* the current one */
+	read_block(copy, size);
+	info.abi = TRACE_ABI_OLDEST;
 	read_block(copy, size);
 	for (uint16_t kind = TRACE_RECORD; kind < TRACE_KIND_MAX; kind++)
 		parse_all(&(struct trace_entry){ .kind = kind, .data = copy, .len = size });

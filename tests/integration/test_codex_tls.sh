@@ -69,7 +69,9 @@ run_codex() {
 }
 
 start_collector --verbose   # the loader's verdicts on binaries are debug lines
-located() { grep -q "hooked (located EVP_AEAD_CTX_seal at 0x" "$ERR"; }
+# codex's scan (its line names the executable it was for): agents of other
+# tests on the host (copilot's runtime.node) are adopted and scanned too
+located() { grep "hooked (located EVP_AEAD_CTX_seal at 0x" "$ERR" | grep -q "(for [^ ]*/codex\["; }
 WAIT_WHY="grep -i -e located -e aws-lc $ERR"
 
 # collector A: the binary is located and hooked when it first runs (the

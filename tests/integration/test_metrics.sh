@@ -34,7 +34,9 @@ wait_for 10 "agentmon_events_total to move" moved
 scrape >"$T/m.prom" || fail "scrape failed"
 for want in 'agentmon_hook_attached{hook="proc_exec"} 1' \
 	'agentmon_hook_attached{hook="sys_exit_dispatch"} 1' \
-	'# TYPE process_cpu_seconds_total counter' '# TYPE agentmon_drops_total counter'; do
+	'# TYPE process_cpu_seconds_total counter' '# TYPE agentmon_drops_total counter' \
+	'# TYPE agentmon_tls_exe_by_path_total counter' \
+	'agentmon_tls_exe_by_path_total{result="mismatch"} 0'; do
 	grep -qxF "$want" "$T/m.prom" || fail "no line '$want' in the scrape"
 done
 for name in agentmon_ringbuf_size_bytes agentmon_ringbuf_used_bytes process_resident_memory_bytes \
