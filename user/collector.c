@@ -388,6 +388,8 @@ static void reload(struct collector *c)
 		am_warn("policy reload: export changed: it takes effect at the next start");
 	policy_free(c->policy);
 	c->policy = p;
+	if (output_view_policy(c->out, &p->view) || control_view_policy(&c->ctl, &p->view))
+		am_err("policy reload: view: out of memory (its globs are off)");
 	if (install_rules(c))
 		am_err("policy reload: cannot update the kernel's agent rules");
 	save_agents(c); /* new agents' names before their first records */
@@ -626,7 +628,8 @@ static int start_pipeline(struct collector *c)
 	c->rb = ring_buffer__new(loader_events_fd(c->loader), on_record, c, NULL);
 	c->tls = tls_watch_new(c->loader);
 	c->out = output_new(stdout, c->opts->format, am_color_ok(STDOUT_FILENO));
-	if (!c->rb || !c->out || !c->tls || (!c->opts->verbose && output_compact(c->out))) {
+	if (!c->rb || !c->out || !c->tls || (!c->opts->verbose && output_compact(c->out)) ||
+	    output_view_policy(c->out, &c->policy->view)) {
 		am_err("cannot set up the event pipeline: %s", strerror(errno));
 		return AM_EXIT_RUNTIME;
 	}
@@ -678,6 +681,7 @@ static int start_serving(struct collector *c, int agents)
 		return AM_EXIT_USAGE;
 	}
 	control_on_status(&c->ctl, on_status);
+	control_view_policy(&c->ctl, &c->policy->view); /* no share yet: cannot fail */
 	if ((ret = metrics_on(c)))
 		return ret;
 	metrics_step(c);
@@ -740,6 +744,8 @@ static void step(struct collector *c)
 	sweep(c, boot);
 	export_step(c, boot);
 	metrics_step(c);
+	output_tick(c->out, wall); /* fold lines of processes idle 30 s */
+	control_tick(&c->ctl, wall);
 	output_flush(c->out);
 	control_flush(&c->ctl); /* the tail clients' share of this round */
 }
