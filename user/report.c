@@ -525,7 +525,9 @@ static void on_http(struct report *r, struct report_session *s, const struct eve
 {
 	const struct event_http *h = &ev->http;
 	struct report_dest *d = dest_of(r, s, ev, &h->net, h->host);
-	const char *host = d && d->host ? d->host : (d ? d->addr : "?");
+	/* the request's own host: its destination may be named by another */
+	const char *host = h->host && *h->host ? h->host : d && d->host ? d->host :
+			   d ? d->addr : "?";
 	char *path = shown(h->path ? h->path : "", redact_query);
 
 	if (d) {
