@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "common.h"
 #include "intent.h"
@@ -53,6 +55,7 @@ struct view {
 	char *label;           /* the host shown after the time, or NULL */
 	uint64_t tick, serial;
 	uint64_t due;          /* no fold line is due before (0: none counted) */
+	uint64_t seed;         /* of the destinations' hashes */
 	struct policy_view globs;   /* the policy's view: show and hide */
 	struct view_proc procs[VIEW_PROCS];
 	uint8_t hint[VIEW_HINTS];   /* pid % VIEW_HINTS -> a procs index to try first */
@@ -247,8 +250,11 @@ struct view *view_new(bool color)
 {
 	struct view *v = calloc(1, sizeof(*v));
 
-	if (v)
-		v->color = color;
+	if (!v)
+		return NULL;
+	v->color = color;
+	if (getrandom(&v->seed, sizeof(v->seed), GRND_NONBLOCK) != sizeof(v->seed))
+		v->seed = am_now_ns(CLOCK_MONOTONIC) ^ (uint64_t)(uintptr_t)v; /* early boot */
 	return v;
 }
 
@@ -429,15 +435,26 @@ static void full_line(struct view *v, struct jw *w, const struct event *ev, stru
 	jw_raw(w, "\n", 1);
 }
 
-/* whether (p's program, key) is new; remembered when it is */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	for (const unsigned char *k = p; n--; k++)
+		h = (h ^ *k) * 1099511628211ull;
+	return h;
+}
+
+/*
+ * whether (p's program, key) is new; remembered when it is.  The hash is
+ * seeded at random per view: names an agent chooses cannot be made to
+ * collide with an earlier destination's to hide a line (a collision by
+ * chance shows a line twice at worst, or hides one in 2^64)
+ */
 static bool first_time(struct view *v, const struct view_proc *p, const void *key, size_t n)
 {
-	uint64_t h = 1469598103934665603ull ^ p->serial;
+	uint64_t h = fnv(fnv(14695981039346656037ull, &v->seed, sizeof(v->seed)), &p->serial,
+			 sizeof(p->serial));
 	size_t i;
 
-	for (const unsigned char *k = key; n--; k++)
-		h = (h ^ *k) * 1099511628211ull;
-	h |= 1; /* never 0, the empty slot */
+	h = fnv(h, key, n) | 1; /* never 0, the empty slot */
 	i = (size_t)(h % VIEW_DESTS);
 	if (v->dests[i] == h)
 		return false;
