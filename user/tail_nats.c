@@ -451,6 +451,8 @@ static int tn_globs(struct tail_nats *t)
 	policy_free(p);
 	if (ret)
 		am_err("tail: view globs: out of memory (some views have none)");
+	else if (t->nc) /* a SIGHUP's, not the start's */
+		am_info("tail: view globs reloaded from %s", t->o->config);
 	return ret;
 }
 
