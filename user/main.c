@@ -431,7 +431,8 @@ static const char TAIL_USAGE[] =
 	"  --tls-ca FILE   CA of the server; --tls-cert/--tls-key: client certificate\n"
 	"  --stats         messages received, shown and malformed, on stderr at the end\n"
 	"  --config FILE   the policy whose export.nats block (url, credentials, TLS,\n"
-	"                  subject) gives what the options do not: the exporter's own\n";
+	"                  subject) gives what the options do not: the exporter's own;\n"
+	"                  its view: globs for the compact view (SIGHUP reloads them)\n";
 
 /* the fleet options of tail (long only); false for another */
 static bool tail_nats_opt(int c, struct tail_opts *o)
