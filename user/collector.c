@@ -343,25 +343,10 @@ static void on_request(void *arg, const struct control_peer *peer, const char *l
 		am_debug("launch: %s (pid %d)", line, (int)peer->cred.pid);
 }
 
-/*
- * what p's webhooks would meet (webhook_check): warnings said, -errno with
- * err naming the policy and the secret file that cannot be used
- */
-static int check_webhooks(const struct policy *p, char *err, size_t errlen)
+/* a warning of the policy's webhooks (webhook_check_policy) */
+static void say_warning(void *arg, const char *line)
 {
-	char warn[256], why[400];
-	int ret;
-
-	for (size_t i = 0; i < p->n_webhooks; i++) {
-		ret = webhook_check(&p->webhooks[i], warn, sizeof(warn), why, sizeof(why));
-		if (warn[0])
-			am_warn("%s: %s", p->source, warn);
-		if (ret) {
-			snprintf(err, errlen, "%s:%d: %s", p->source, p->webhooks[i].line, why);
-			return ret;
-		}
-	}
-	return 0;
+	am_warn("%s", line);
 }
 
 static void reload(struct collector *c)
@@ -371,7 +356,7 @@ static void reload(struct collector *c)
 
 	am_reload = 0;
 	if (policy_load(c->config, &p, err, sizeof(err)) ||
-	    check_webhooks(p, err, sizeof(err))) {
+	    webhook_check_policy(p, say_warning, NULL, err, sizeof(err))) {
 		am_err("policy reload refused, keeping the old one: %s", err);
 		if (p)
 			policy_free(p);
@@ -406,7 +391,7 @@ static int load_policy(struct collector *c)
 	if (!c->config && access(AM_DEFAULT_CONFIG, F_OK) == 0)
 		c->config = AM_DEFAULT_CONFIG;
 	if (policy_load(c->config, &c->policy, err, sizeof(err)) ||
-	    check_webhooks(c->policy, err, sizeof(err))) {
+	    webhook_check_policy(c->policy, say_warning, NULL, err, sizeof(err))) {
 		am_err("%s", err);
 		return AM_EXIT_USAGE;
 	}
