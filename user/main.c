@@ -287,6 +287,8 @@ static int cmd_check_config(int argc, char **argv)
 	       p->n_allow);
 	if (p->n_deny)
 		printf("%zu deny rules, ", p->n_deny);
+	if (p->view.n_show || p->view.n_hide)
+		printf("%zu view globs, ", p->view.n_show + p->view.n_hide);
 	printf("%zu webhooks)\n", p->n_webhooks);
 	policy_free(p);
 	return AM_EXIT_OK;
