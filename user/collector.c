@@ -343,25 +343,10 @@ static void on_request(void *arg, const struct control_peer *peer, const char *l
 		am_debug("launch: %s (pid %d)", line, (int)peer->cred.pid);
 }
 
-/*
- * what p's webhooks would meet (webhook_check): warnings said, -errno with
- * err naming the policy and the secret file that cannot be used
- */
-static int check_webhooks(const struct policy *p, char *err, size_t errlen)
+/* a warning of the policy's webhooks (webhook_check_policy) */
+static void say_warning(void *arg, const char *line)
 {
-	char warn[256], why[400];
-	int ret;
-
-	for (size_t i = 0; i < p->n_webhooks; i++) {
-		ret = webhook_check(&p->webhooks[i], warn, sizeof(warn), why, sizeof(why));
-		if (warn[0])
-			am_warn("%s: %s", p->source, warn);
-		if (ret) {
-			snprintf(err, errlen, "%s:%d: %s", p->source, p->webhooks[i].line, why);
-			return ret;
-		}
-	}
-	return 0;
+	am_warn("%s", line);
 }
 
 static void reload(struct collector *c)
@@ -371,7 +356,7 @@ static void reload(struct collector *c)
 
 	am_reload = 0;
 	if (policy_load(c->config, &p, err, sizeof(err)) ||
-	    check_webhooks(p, err, sizeof(err))) {
+	    webhook_check_policy(p, say_warning, NULL, err, sizeof(err))) {
 		am_err("policy reload refused, keeping the old one: %s", err);
 		if (p)
 			policy_free(p);
@@ -388,6 +373,8 @@ static void reload(struct collector *c)
 		am_warn("policy reload: export changed: it takes effect at the next start");
 	policy_free(c->policy);
 	c->policy = p;
+	if (output_view_policy(c->out, &p->view) || control_view_policy(&c->ctl, &p->view))
+		am_err("policy reload: view: out of memory (its globs are off)");
 	if (install_rules(c))
 		am_err("policy reload: cannot update the kernel's agent rules");
 	save_agents(c); /* new agents' names before their first records */
@@ -404,7 +391,7 @@ static int load_policy(struct collector *c)
 	if (!c->config && access(AM_DEFAULT_CONFIG, F_OK) == 0)
 		c->config = AM_DEFAULT_CONFIG;
 	if (policy_load(c->config, &c->policy, err, sizeof(err)) ||
-	    check_webhooks(c->policy, err, sizeof(err))) {
+	    webhook_check_policy(c->policy, say_warning, NULL, err, sizeof(err))) {
 		am_err("%s", err);
 		return AM_EXIT_USAGE;
 	}
@@ -626,7 +613,8 @@ static int start_pipeline(struct collector *c)
 	c->rb = ring_buffer__new(loader_events_fd(c->loader), on_record, c, NULL);
 	c->tls = tls_watch_new(c->loader);
 	c->out = output_new(stdout, c->opts->format, am_color_ok(STDOUT_FILENO));
-	if (!c->rb || !c->out || !c->tls || (!c->opts->verbose && output_compact(c->out))) {
+	if (!c->rb || !c->out || !c->tls || (!c->opts->verbose && output_compact(c->out)) ||
+	    output_view_policy(c->out, &c->policy->view)) {
 		am_err("cannot set up the event pipeline: %s", strerror(errno));
 		return AM_EXIT_RUNTIME;
 	}
@@ -678,6 +666,7 @@ static int start_serving(struct collector *c, int agents)
 		return AM_EXIT_USAGE;
 	}
 	control_on_status(&c->ctl, on_status);
+	control_view_policy(&c->ctl, &c->policy->view); /* no share yet: cannot fail */
 	if ((ret = metrics_on(c)))
 		return ret;
 	metrics_step(c);
@@ -740,6 +729,8 @@ static void step(struct collector *c)
 	sweep(c, boot);
 	export_step(c, boot);
 	metrics_step(c);
+	output_tick(c->out, wall); /* fold lines of processes idle 30 s */
+	control_tick(&c->ctl, wall);
 	output_flush(c->out);
 	control_flush(&c->ctl); /* the tail clients' share of this round */
 }

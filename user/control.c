@@ -575,6 +575,25 @@ void control_publish(struct control *c, const struct event *ev)
 	}
 }
 
+void control_tick(struct control *c, uint64_t now_ns)
+{
+	if (!c->tails)
+		return;
+	fanout_tick(&c->fan, now_ns);
+	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++) {
+		struct control_client *cl = &c->clients[i];
+		const struct view_share *sh = cl->sub.share;
+
+		if (cl->state == CONTROL_TAIL && sh && sh->out.len && !sh->out.oom)
+			sub_offer(&cl->sub, sh->out.buf, sh->out.len);
+	}
+}
+
+int control_view_policy(struct control *c, const struct policy_view *pv)
+{
+	return fanout_view_policy(&c->fan, pv);
+}
+
 void control_flush(struct control *c)
 {
 	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++) {

@@ -147,6 +147,12 @@ void control_expire(struct control *c);
 void control_publish(struct control *c, const struct event *ev);
 /* write what is queued to clients whose sockets have room */
 void control_flush(struct control *c);
+/* the compact views' fold lines due at now_ns (realtime), queued to their
+ * clients; about once a second */
+void control_tick(struct control *c, uint64_t now_ns);
+/* the compact views' show/hide globs := pv's (kept by pointer until the
+ * next call); -ENOMEM */
+int control_view_policy(struct control *c, const struct policy_view *pv);
 /* the tail clients' figures for status */
 void control_tail_status(const struct control *c, struct status_tail *st);
 

@@ -287,18 +287,21 @@ static int cmd_check_config(int argc, char **argv)
 	       p->n_allow);
 	if (p->n_deny)
 		printf("%zu deny rules, ", p->n_deny);
+	if (p->view.n_show || p->view.n_hide)
+		printf("%zu view globs, ", p->view.n_show + p->view.n_hide);
 	printf("%zu webhooks)\n", p->n_webhooks);
 	policy_free(p);
 	return AM_EXIT_OK;
 }
 
 static const char REPLAY_USAGE[] =
-	"agentmon replay FILE... [--config FILE] [--json] [--alerts] [--agent NAME]\n"
-	"                [--since T] [--until T]\n"
+	"agentmon replay FILE... [--config FILE] [--json] [--verbose] [--alerts]\n"
+	"                [--agent NAME] [--since T] [--until T]\n"
 	"  Run recorded traces through the same decoding, enrichment and policy\n"
 	"  code as a live run; with another --config, shows what that policy flags.\n"
 	"  --config FILE   policy to judge by (default: the embedded default policy)\n"
 	"  --json          JSON Lines instead of text\n"
+	"  -v, --verbose   text: every event, not the compact view (as run's)\n"
 	"  --alerts        alerts only\n"
 	"  --agent NAME    only this agent's events\n"
 	"  --since T       from this time: RFC 3339 (2026-11-25T14:00:00Z) or an age (10m, 2h, 3d)\n"
@@ -310,16 +313,17 @@ static int cmd_replay(int argc, char **argv)
 		{ "config", required_argument, 0, 'c' }, { "json", no_argument, 0, 'j' },
 		{ "alerts", no_argument, 0, 'a' }, { "agent", required_argument, 0, 'A' },
 		{ "since", required_argument, 0, 'S' }, { "until", required_argument, 0, 'U' },
-		{ "help", no_argument, 0, 'h' }, { 0 },
+		{ "verbose", no_argument, 0, 'v' }, { "help", no_argument, 0, 'h' }, { 0 },
 	};
 	struct replay_opts o = { .format = OUTPUT_TEXT };
 	uint64_t now = am_now_ns(CLOCK_REALTIME);
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:jaA:S:U:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:jaA:S:U:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': o.config = optarg; break;
 		case 'j': o.format = OUTPUT_JSON; break;
+		case 'v': o.verbose = true; break;
 		case 'a': o.alerts_only = true; break;
 		case 'A': o.agent = optarg; break;
 		case 'S':
@@ -432,7 +436,8 @@ static const char TAIL_USAGE[] =
 	"  --tls-ca FILE   CA of the server; --tls-cert/--tls-key: client certificate\n"
 	"  --stats         messages received, shown and malformed, on stderr at the end\n"
 	"  --config FILE   the policy whose export.nats block (url, credentials, TLS,\n"
-	"                  subject) gives what the options do not: the exporter's own\n";
+	"                  subject) gives what the options do not: the exporter's own;\n"
+	"                  its view: globs for the compact view (SIGHUP reloads them)\n";
 
 /* the fleet options of tail (long only); false for another */
 static bool tail_nats_opt(int c, struct tail_opts *o)

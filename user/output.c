@@ -721,6 +721,17 @@ int output_event(struct output *o, const struct event *ev)
 	return o->buf.len >= OUT_FLUSH_AT ? output_flush(o) : 0;
 }
 
+int output_view_policy(struct output *o, const struct policy_view *pv)
+{
+	return o->view ? view_policy(o->view, pv) : 0;
+}
+
+void output_tick(struct output *o, uint64_t now_ns)
+{
+	if (o->view)
+		view_tick(o->view, &o->buf, now_ns);
+}
+
 void output_finish(struct output *o, uint64_t ts_ns)
 {
 	if (o->view)

@@ -15,6 +15,7 @@
 enum output_format { OUTPUT_TEXT, OUTPUT_JSON };
 
 struct output;
+struct policy_view;
 
 struct output *output_new(FILE *f, enum output_format fmt, bool color);
 void output_free(struct output *o);
@@ -45,6 +46,10 @@ int output_compact(struct output *o);
 /* format ev (ts_ns already realtime) and queue it; -errno on write failure */
 int output_event(struct output *o, const struct event *ev);
 int output_flush(struct output *o);
+/* the compact view's show/hide globs := a copy of pv's; -ENOMEM */
+int output_view_policy(struct output *o, const struct policy_view *pv);
+/* queue the compact view's fold lines due at now_ns (view_tick) */
+void output_tick(struct output *o, uint64_t now_ns);
 /* the end of the stream: queue the compact view's fold lines still held */
 void output_finish(struct output *o, uint64_t ts_ns);
 

@@ -74,5 +74,7 @@ int pctx_add_str(char ***v, size_t *n, const char *s);
 
 /* the policy's export: section into c->p->nats (policy_export.c) */
 int policy_sec_export(struct pctx *c, yaml_node_t *n, const char *where, void *arg);
+/* the policy's view: section into c->p->view (policy_view.c) */
+int policy_sec_view(struct pctx *c, yaml_node_t *n, const char *where, void *arg);
 
 #endif

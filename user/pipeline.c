@@ -111,12 +111,19 @@ static void emit(void *arg, struct event *ev)
 
 	connhold_tick(pl->hold, pl->last_boot_ns);
 	if (ev->type == AM_EV_DATA) {
+		/* bytes that cannot be a ClientHello (a TLS handshake record)
+		 * release their connect first: it is shown before the request
+		 * and the alert they make */
+		bool hello = ev->data.cap_len && ev->data.buf[0] == 0x16;
+
 		/* what the agent sent explains its uploads; an answer read does
 		 * not (a read side hooked with a blind send side: still blind) */
 		if (ev->agent && ev->data.source == AM_DATA_TLS_SEND)
 			detect_tls_plain(pl->detect, ev);
+		if (ev->data.source == AM_DATA_SOCK_SEND && !hello)
+			connhold_data(pl->hold, ev);
 		inspect_data(pl->inspect, ev); /* a ClientHello releases its connect */
-		if (ev->data.source == AM_DATA_SOCK_SEND)
+		if (ev->data.source == AM_DATA_SOCK_SEND && hello)
 			connhold_data(pl->hold, ev);
 		return;
 	}

@@ -509,7 +509,7 @@ static int parse_into(struct pctx *c, const char *yaml, size_t len)
 	static const struct key_fn keys[] = {
 		{ "agents", sec_agents }, { "allow", sec_allow }, { "deny", sec_deny },
 		{ "alerts", sec_alerts }, { "record", sec_record }, { "llm_hosts", sec_llm_hosts },
-		{ "metrics", sec_metrics }, { "export", policy_sec_export },
+		{ "metrics", sec_metrics }, { "export", policy_sec_export }, { "view", policy_sec_view },
 		{ NULL, NULL },
 	};
 	yaml_document_t doc;
@@ -567,6 +567,7 @@ void policy_free(struct policy *p)
 	free(p->record.dir);
 	free(p->metrics_listen);
 	policy_nats_free(p->nats);
+	policy_view_free(&p->view);
 	free(p->source);
 	free(p);
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "agents.h"
+#include "policy_view.h"
 
 struct policy_allow {
 	char *host;            /* exact or "*.suffix"; NULL when by cidr */
@@ -70,6 +71,7 @@ struct policy {
 	char *metrics_listen;        /* metrics: listen: ADDR:PORT for Prometheus
 					(run --metrics wins); NULL: off */
 	struct policy_nats *nats;    /* export: nats: NULL: no export */
+	struct policy_view view;     /* view: reads the compact view shows or folds */
 	/* record: trace files; 0/NULL: the recorder's default */
 	struct {
 		char *dir;               /* dir: absolute path */

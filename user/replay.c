@@ -78,6 +78,7 @@ struct replay {
 	struct replay_file *files;
 	int n_files;
 	uint64_t records, bad, skipped;
+	uint64_t last_ns;           /* the last shown event's time */
 	int status;
 };
 
@@ -99,6 +100,7 @@ static void show(void *arg, const struct event *ev)
 
 	if (!wanted(rp->o, ev))
 		return;
+	rp->last_ns = ev->ts_ns;
 	if (rp->o->sink)
 		rp->o->sink->show(rp->o->sink->arg, ev);
 	else if (output_event(rp->out, ev) == -EPIPE)
@@ -269,6 +271,9 @@ static int setup(struct replay *rp)
 		rp->out = output_new(stdout, rp->o->format, am_color_ok(STDOUT_FILENO));
 	if (!rp->agents || (!rp->o->sink && !rp->out))
 		return AM_EXIT_RUNTIME;
+	if (rp->out && ((!rp->o->verbose && output_compact(rp->out)) ||
+			output_view_policy(rp->out, &rp->policy->view)))
+		return AM_EXIT_RUNTIME;
 	if (pipeline_new(&rp->pl, rp->policy, &po, &hooks, err, sizeof(err))) {
 		am_err("replay: %s", err);
 		return AM_EXIT_RUNTIME;
@@ -285,8 +290,10 @@ static void teardown(struct replay *rp)
 			(unsigned long long)detect_alerts(pipeline_detect(rp->pl)),
 			rp->bad ? " (some records malformed)" : "");
 	pipeline_free(rp->pl); /* what it held is shown: as the live run's stop did */
-	if (rp->out)
+	if (rp->out) {
+		output_finish(rp->out, rp->last_ns); /* fold lines of the unexited */
 		output_flush(rp->out);
+	}
 	output_free(rp->out);
 	for (int i = 0; i < rp->n_files; i++)
 		trace_reader_close(rp->files[i].r);

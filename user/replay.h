@@ -31,6 +31,7 @@ struct replay_opts {
 	uint64_t since_ns, until_ns; /* wall ns window of shown events; 0: open */
 	enum output_format format;
 	bool alerts_only;
+	bool verbose;              /* text: every event, not the compact view */
 	const struct replay_sink *sink; /* NULL: print to stdout in format */
 };
 

@@ -24,6 +24,14 @@
  * the least recently seen are forgotten (and may be counted again) */
 #define CUT_MAX (1u << 16)
 
+/* bits of an index key's hash (fewer: collisions on purpose, for a test) */
+#ifndef REPORT_KEY_BITS
+#define REPORT_KEY_BITS 64
+#endif
+/* hashes tried for one key whose first ones are another key's: past them the
+ * entry is counted as cut (an agent may choose names that collide) */
+#define KEY_PROBES 8
+
 enum key_kind { KEY_SESSION = 1, KEY_PROC, KEY_DEST, KEY_FILE };
 
 static const char *const METHODS[REPORT_METHODS] = {
@@ -100,6 +108,11 @@ struct ikey {
 	uint64_t h;
 };
 
+/* what an index key leads to: entry i of kind's array of session */
+struct ientry {
+	uint32_t i, session, kind;
+};
+
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
 {
 	const uint8_t *b = p;
@@ -109,25 +122,99 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
-static struct ikey key_of(enum key_kind k, uint32_t session, const void *p, size_t n)
+/* the hash of (k, session, the n bytes at p) seeded with seed */
+static uint64_t hash_of(uint32_t seed, enum key_kind k, uint32_t session, const void *p, size_t n)
 {
 	uint64_t h = 14695981039346656037ull;
 
+	h = fnv(h, &seed, sizeof(seed));
 	h = fnv(h, &k, sizeof(k));
 	h = fnv(h, &session, sizeof(session));
-	return (struct ikey){ fnv(h, p, n) };
+	return fnv(h, p, n);
 }
 
-/* the index of key, or -1 and *slot to fill when it is new */
-static int64_t index_find(struct report *r, struct ikey k, uint32_t **slot)
+/* probe's index key of (k, session, the n bytes at p) */
+static struct ikey key_of(enum key_kind k, uint32_t session, const void *p, size_t n,
+			  uint32_t probe)
 {
-	bool created = false;
-	uint32_t *v = table_put(r->index, &k, &created);
+	uint64_t h = hash_of(probe, k, session, p, n);
 
-	*slot = v;
-	if (!v)
-		return -2; /* ENOMEM */
-	return created ? -1 : (int64_t)*v;
+	return (struct ikey){ REPORT_KEY_BITS < 64 ? h & ((1ull << (REPORT_KEY_BITS & 63)) - 1) : h };
+}
+
+/* a stored key (n bytes, or NULL) is the n bytes at key */
+static bool same_bytes(const char *stored, const void *key, size_t n)
+{
+	return stored && strlen(stored) == n && !memcmp(stored, key, n);
+}
+
+/* entry i of kind k (of session, or the session i) has the key at key: a
+ * hash hit alone is not enough */
+static bool key_is(const struct report *r, enum key_kind k, uint32_t session, uint32_t i,
+		   const void *key, size_t n)
+{
+	const struct report_session *s = &r->sessions[k == KEY_SESSION ? i : session];
+	const struct report_peer *peer = key;
+	uint32_t pid;
+
+	if ((k == KEY_SESSION && i >= r->n_sessions) || (k == KEY_PROC && i >= s->n_procs) ||
+	    (k == KEY_DEST && i >= s->n_dests) || (k == KEY_FILE && i >= s->n_files))
+		return false;
+	switch (k) {
+	case KEY_SESSION:
+		return s->root_pid == session && same_bytes(s->key, key, n);
+	case KEY_PROC:
+		memcpy(&pid, key, sizeof(pid));
+		return s->procs[i].pid == pid;
+	case KEY_DEST:
+		return s->dests[i].family == peer->family && s->dests[i].port == peer->port &&
+		       !memcmp(s->dests[i].daddr, peer->daddr, sizeof(peer->daddr));
+	default:
+		return same_bytes(s->files[i].key, key, n);
+	}
+}
+
+/*
+ * the index of (k, session, key): >= 0 when it has an entry; -1 when new,
+ * *slot to fill (table_del(r->index, ko) to give it up); -2 when out of
+ * memory or when every probe is another key's (*slot NULL).  *ko: the last
+ * hash tried
+ */
+static int64_t index_find(struct report *r, enum key_kind k, uint32_t session, const void *key,
+			  size_t n, struct ientry **slot, struct ikey *ko)
+{
+	for (uint32_t probe = 0; probe < KEY_PROBES; probe++) {
+		bool created = false;
+		struct ientry *v;
+
+		*ko = key_of(k, session, key, n, probe);
+		if (!(v = *slot = table_put(r->index, ko, &created)))
+			return -2; /* ENOMEM */
+		if (created) {
+			*v = (struct ientry){ .session = session, .kind = k };
+			return -1;
+		}
+		if (v->kind == k && v->session == session && key_is(r, k, session, v->i, key, n))
+			return (int64_t)v->i;
+	}
+	*slot = NULL;
+	return -2;
+}
+
+/* the index of (k, session, key) when it has an entry, else -1 */
+static int64_t index_get(struct report *r, enum key_kind k, uint32_t session, const void *key,
+			 size_t n)
+{
+	for (uint32_t probe = 0; probe < KEY_PROBES; probe++) {
+		struct ikey ko = key_of(k, session, key, n, probe);
+		struct ientry *v = table_get(r->index, &ko);
+
+		if (!v)
+			return -1;
+		if (v->kind == k && v->session == session && key_is(r, k, session, v->i, key, n))
+			return (int64_t)v->i;
+	}
+	return -1;
 }
 
 /* grow *arr (elements of size sz, n used) to hold one more, up to max */
@@ -152,10 +239,10 @@ static void *grow(void **arr, uint32_t n, uint32_t max, size_t sz)
 static struct report_session *session_of(struct report *r, const struct event *ev)
 {
 	size_t an = strnlen(ev->agent, 256);
-	struct ikey k = key_of(KEY_SESSION, ev->agent_pid, ev->agent, an);
+	struct ikey k;
 	struct report_session *s;
-	uint32_t *slot;
-	int64_t i = index_find(r, k, &slot);
+	struct ientry *slot;
+	int64_t i = index_find(r, KEY_SESSION, ev->agent_pid, ev->agent, an, &slot, &k);
 
 	/* the root's pid execs again after the root exited: pid reuse, a new session */
 	if (i >= 0 && !(r->sessions[i].ended && ev->pid == ev->agent_pid &&
@@ -169,9 +256,10 @@ static struct report_session *session_of(struct report *r, const struct event *e
 	s = &r->sessions[r->n_sessions];
 	memset(s, 0, sizeof(*s));
 	s->agent = keep(ev->agent);
+	s->key = strndup(ev->agent, an);
 	s->root_pid = ev->agent_pid;
 	s->start_ns = ev->ts_ns;
-	*slot = r->n_sessions++;
+	slot->i = r->n_sessions++;
 	return s;
 }
 
@@ -180,14 +268,21 @@ static uint32_t sess_no(const struct report *r, const struct report_session *s)
 	return (uint32_t)(s - r->sessions);
 }
 
-/* an entry past its list's cap: counted once (while the cut index holds it) */
-static void cut_count(struct report *r, struct ikey k, uint32_t *cut)
+/*
+ * an entry past its list's cap: counted once (while the cut index holds it),
+ * known by two hashes of its key seeded apart from the index's probes (two
+ * cut entries taken for one would be counted once)
+ */
+static void cut_count(struct report *r, enum key_kind k, uint32_t session, const void *key,
+		      size_t n, uint32_t *cut)
 {
+	uint64_t ck[2] = { hash_of(UINT32_MAX, k, session, key, n),
+			   hash_of(UINT32_MAX - 1, k, session, key, n) };
 	bool created = true;
 
 	if (!r->cut) /* made at the first cut: most reports have none */
-		r->cut = table_new(sizeof(struct ikey), 1, CUT_MAX, NULL, NULL);
-	if (!r->cut || !table_put(r->cut, &k, &created) || created)
+		r->cut = table_new(sizeof(ck), 1, CUT_MAX, NULL, NULL);
+	if (!r->cut || !table_put(r->cut, ck, &created) || created)
 		(*cut)++;
 }
 
@@ -196,9 +291,9 @@ static void *entry_of(struct report *r, struct report_session *s, enum key_kind 
 		      const void *key, size_t kn, void **arr, uint32_t *n, uint32_t max,
 		      size_t sz, uint32_t *cut)
 {
-	struct ikey k = key_of(kind, sess_no(r, s), key, kn);
-	uint32_t *slot;
-	int64_t i = index_find(r, k, &slot);
+	struct ikey k;
+	struct ientry *slot;
+	int64_t i = index_find(r, kind, sess_no(r, s), key, kn, &slot, &k);
 	void *e;
 
 	if (i >= 0)
@@ -207,10 +302,10 @@ static void *entry_of(struct report *r, struct report_session *s, enum key_kind 
 	if (!e) {
 		if (slot)
 			table_del(r->index, &k);
-		cut_count(r, k, cut);
+		cut_count(r, kind, sess_no(r, s), key, kn, cut);
 		return NULL;
 	}
-	*slot = (*n)++;
+	slot->i = (*n)++;
 	return e;
 }
 
@@ -298,6 +393,8 @@ static struct report_file *file_of(struct report *r, struct report_session *s, c
 					 (void **)&s->files, &s->n_files, REPORT_FILES_MAX,
 					 sizeof(*f), &s->files_cut);
 
+	if (f && !f->key)
+		f->key = strndup(path, strnlen(path, 4096)); /* NULL: no other event finds it */
 	if (f && !f->path)
 		f->path = keep(path);
 	return f;
@@ -349,23 +446,29 @@ static void on_file(struct report *r, struct report_session *s, const struct eve
 
 /* ---- destinations ---- */
 
-static const char *verdict_of(const struct report *r, const struct event *ev)
+/* d's verdict := ev's when it is stricter (or d has none) */
+static void verdict_of(const struct report *r, const struct event *ev, struct report_dest *d)
 {
 	static const char *const names[] = {
 		[RULES_DENIED] = "denied", [RULES_NO_DEST] = "not listed",
 		[RULES_NO_METHOD] = "listed (some methods)", [RULES_NO_PATH] = "listed (some paths)",
 		[RULES_ALLOWED] = "allowed",
 	};
-	struct rules_dest d;
+	struct rules_dest rd;
 	enum rules_match m;
 
-	if (!r->policy)
-		return "not judged";
-	rules_dest_of(ev, &d);
-	d.request = false;
-	d.method = d.path = NULL;
-	m = rules_judge(r->policy, &d);
-	return (unsigned)m <= RULES_ALLOWED ? names[m] : "?";
+	if (!r->policy) {
+		d->verdict = "not judged";
+		return;
+	}
+	rules_dest_of(ev, &rd);
+	rd.request = false;
+	rd.method = rd.path = NULL;
+	m = rules_judge(r->policy, &rd);
+	if (d->verdict && (int)m >= d->judged)
+		return;
+	d->verdict = (unsigned)m <= RULES_ALLOWED ? names[m] : "?";
+	d->judged = (int)m;
 }
 
 /* the destination of n (of ev, whose type says how to judge it) */
@@ -387,8 +490,8 @@ static struct report_dest *dest_of(struct report *r, struct report_session *s,
 		d->port = n->dport;
 		if (!n->family || !inet_ntop(n->family, n->daddr, d->addr, sizeof(d->addr)))
 			strcpy(d->addr, "?");
-		d->verdict = verdict_of(r, ev);
 	}
+	verdict_of(r, ev, d);
 	if (!host)
 		host = n->host;
 	if (host && *host && !d->host)
@@ -422,7 +525,9 @@ static void on_http(struct report *r, struct report_session *s, const struct eve
 {
 	const struct event_http *h = &ev->http;
 	struct report_dest *d = dest_of(r, s, ev, &h->net, h->host);
-	const char *host = d && d->host ? d->host : (d ? d->addr : "?");
+	/* the request's own host: its destination may be named by another */
+	const char *host = h->host && *h->host ? h->host : d && d->host ? d->host :
+			   d ? d->addr : "?";
 	char *path = shown(h->path ? h->path : "", redact_query);
 
 	if (d) {
@@ -462,17 +567,15 @@ void report_received(struct report *r, uint32_t agent_pid, const struct report_p
 		     uint64_t bytes)
 {
 	struct report_session *s = NULL;
-	struct ikey k;
-	uint32_t *v;
+	int64_t i;
 
 	for (uint32_t i = r->n_sessions; i-- > 0 && !s;) /* the latest of a reused pid */
 		if (r->sessions[i].root_pid == agent_pid)
 			s = &r->sessions[i];
 	if (!s)
 		return; /* a session not reported (filtered out or cut) */
-	k = key_of(KEY_DEST, sess_no(r, s), peer, sizeof(*peer));
-	if (peer->family && (v = table_get(r->index, &k)))
-		s->dests[*v].bytes_received += bytes;
+	if (peer->family && (i = index_get(r, KEY_DEST, sess_no(r, s), peer, sizeof(*peer))) >= 0)
+		s->dests[i].bytes_received += bytes;
 	else
 		s->unattributed_received += bytes;
 }
@@ -568,7 +671,7 @@ struct report *report_new(const struct policy *p)
 		return NULL;
 	r->policy = p;
 	r->sessions = calloc(REPORT_SESSIONS_MAX, sizeof(*r->sessions));
-	r->index = table_new(sizeof(struct ikey), sizeof(uint32_t), INDEX_MAX, NULL, NULL);
+	r->index = table_new(sizeof(struct ikey), sizeof(struct ientry), INDEX_MAX, NULL, NULL);
 	if (!r->sessions || !r->index) {
 		report_free(r);
 		return NULL;
@@ -651,6 +754,7 @@ static void session_free(struct report_session *s)
 	}
 	for (uint32_t i = 0; i < s->n_files; i++) {
 		free(s->files[i].path);
+		free(s->files[i].key);
 		free(s->files[i].new_path);
 	}
 	for (uint32_t i = 0; i < s->n_alerts; i++) {
@@ -661,6 +765,7 @@ static void session_free(struct report_session *s)
 	}
 	free(s->procs); free(s->items); free(s->dests); free(s->files); free(s->alerts);
 	free(s->agent);
+	free(s->key);
 }
 
 void report_free(struct report *r)
@@ -675,18 +780,6 @@ void report_free(struct report *r)
 	table_free(r->index);
 	table_free(r->cut);
 	free(r);
-}
-
-int report_parse_format(const char *s, enum report_format *f)
-{
-	static const char *const names[] = { "html", "text", "json" };
-
-	for (unsigned i = 0; i < 3; i++)
-		if (!strcmp(s, names[i])) {
-			*f = (enum report_format)i;
-			return 0;
-		}
-	return -EINVAL;
 }
 
 int report_write(const struct report *r, FILE *f, enum report_format fmt)

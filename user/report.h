@@ -74,11 +74,15 @@ struct report_dest {
 	uint64_t bytes_received;   /* TLS plaintext read (when the library is hooked) */
 	uint32_t alerts;
 	bool tls;
-	const char *verdict;       /* the policy's: allowed, denied, not listed... */
+	const char *verdict;       /* the policy's: allowed, denied, not listed...: the
+				      strictest over its events (a connect to an
+				      address, then a request naming a host) */
+	int judged;                /* that verdict's rules_match */
 };
 
 struct report_file {
 	char *path;
+	char *key;                 /* the path as the events gave it (the index's key) */
 	uint64_t last_ns;
 	uint32_t written, deleted, renamed, chmoded;
 	char *new_path;            /* the last rename's target */
@@ -93,6 +97,7 @@ struct report_alert {
 
 struct report_session {
 	char *agent;
+	char *key;                  /* the agent name as the events gave it */
 	uint32_t root_pid;
 	uint64_t start_ns, end_ns;
 	uint64_t events, by_kind[REPORT_KINDS];

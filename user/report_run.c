@@ -200,3 +200,15 @@ int report_run(const struct report_opts *o)
 	free(run.found);
 	return ret;
 }
+
+int report_parse_format(const char *s, enum report_format *f)
+{
+	static const char *const names[] = { "html", "text", "json" };
+
+	for (unsigned i = 0; i < 3; i++)
+		if (!strcmp(s, names[i])) {
+			*f = (enum report_format)i;
+			return 0;
+		}
+	return -EINVAL;
+}

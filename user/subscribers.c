@@ -228,10 +228,13 @@ int sub_view(struct subscriber *s, struct fanout *fo)
 
 	if (s->f.json || s->f.verbose || s->f.types)
 		return 0;
-	for (sh = fo->shares; sh && !same_view(&sh->key, &s->f); sh = sh->next)
+	for (sh = fo->shares; sh && (sh->fed || !same_view(&sh->key, &s->f)); sh = sh->next)
 		;
 	if (!sh) {
-		if (!(sh = calloc(1, sizeof(*sh))) || !(sh->view = view_new(s->f.color))) {
+		if (!(sh = calloc(1, sizeof(*sh))) || !(sh->view = view_new(s->f.color)) ||
+		    view_policy(sh->view, fo->globs)) {
+			if (sh)
+				view_free(sh->view);
 			free(sh);
 			return -ENOMEM;
 		}
@@ -322,6 +325,26 @@ void fanout_begin(struct fanout *fo)
 		sh->have = false;
 }
 
+void fanout_tick(struct fanout *fo, uint64_t now_ns)
+{
+	for (struct view_share *sh = fo->shares; sh; sh = sh->next) {
+		jw_reset(&sh->out);
+		view_tick(sh->view, &sh->out, now_ns);
+		sh->have = true;
+	}
+}
+
+int fanout_view_policy(struct fanout *fo, const struct policy_view *pv)
+{
+	int err = 0;
+
+	fo->globs = pv;
+	for (struct view_share *sh = fo->shares; sh; sh = sh->next)
+		if (view_policy(sh->view, pv))
+			err = -ENOMEM;
+	return err;
+}
+
 const struct jw *fanout_line(struct fanout *fo, const struct event *ev,
 			     const struct tail_filter *f)
 {
@@ -344,7 +367,7 @@ const struct jw *sub_line(struct subscriber *s, struct fanout *fo, const struct 
 	if (!sh->have) {
 		jw_reset(&sh->out);
 		view_event(sh->view, &sh->out, ev);
-		sh->have = true;
+		sh->have = sh->fed = true;
 	}
 	return sh->out.oom ? NULL : &sh->out;
 }

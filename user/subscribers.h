@@ -26,6 +26,8 @@
 #include "json.h"
 #include "output.h"
 
+struct policy_view;
+
 #define TAIL_QUEUE_BYTES (1u << 20)  /* lines held for one slow client */
 
 struct tail_filter {
@@ -88,8 +90,9 @@ struct subscriber {
 /* a subscriber for f with a TAIL_QUEUE_BYTES queue; -ENOMEM */
 int sub_init(struct subscriber *s, const struct tail_filter *f);
 struct fanout;
-/* s's compact view, shared with fo's clients of the same filter, when its
- * filter wants one (text, not verbose, no type=); -ENOMEM */
+/* s's compact view, shared with fo's clients of the same filter that came
+ * before any event reached it, when its filter wants one (text, not
+ * verbose, no type=); -ENOMEM */
 int sub_view(struct subscriber *s, struct fanout *fo);
 void sub_free(struct subscriber *s);
 /*
@@ -112,6 +115,7 @@ struct fanout {
 	struct jw line[FANOUT_N];
 	bool have[FANOUT_N];
 	struct view_share *shares; /* the compact views, one per filter */
+	const struct policy_view *globs; /* the views' show/hide globs; NULL: none */
 };
 
 /* one compact view and its lines for the current event, for the clients
@@ -124,12 +128,19 @@ struct view_share {
 	struct jw out;
 	unsigned refs;
 	bool have;             /* out holds the current event's lines */
+	bool fed;              /* it has seen an event: a client that comes
+				  later gets a view of its own */
 };
 
 void fanout_init(struct fanout *fo);
 void fanout_free(struct fanout *fo);
 /* forget the previous event's lines */
 void fanout_begin(struct fanout *fo);
+/* every view's fold lines due at now_ns into its out (have set) */
+void fanout_tick(struct fanout *fo, uint64_t now_ns);
+/* the globs of every view, now and to come := pv's (kept by pointer: the
+ * caller keeps pv until the next call); -ENOMEM when a view got none */
+int fanout_view_policy(struct fanout *fo, const struct policy_view *pv);
 /* ev as a line for a client with filter f; NULL when out of memory */
 const struct jw *fanout_line(struct fanout *fo, const struct event *ev,
 			     const struct tail_filter *f);

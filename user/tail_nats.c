@@ -66,6 +66,7 @@ struct tail_nats {
 	struct fleet_msg m;
 	struct jw out;
 	struct tn_view views[TN_VIEWS];
+	struct policy_view globs;  /* --config's view: globs, for every view */
 	uint64_t tick;
 	uint64_t received, shown, bad[TN_REASONS];
 	volatile bool closing;     /* our close: the disconnection is not news */
@@ -303,6 +304,7 @@ static void tn_close(struct tail_nats *t)
 	natsConnection_Destroy(t->nc);
 	for (size_t i = 0; i < TN_VIEWS; i++)
 		view_free(t->views[i].v);
+	policy_view_free(&t->globs);
 	jw_free(&t->out);
 	nats_CloseAndWait(2000); /* its threads gone: nothing left to leak */
 }
@@ -345,7 +347,8 @@ static struct view *host_view(struct tail_nats *t, const char *host, uint64_t ts
 	}
 	snprintf(old->host, sizeof(old->host), "%s", host);
 	old->used = ++t->tick;
-	if (!(old->v = view_new(t->f.color)) || view_label(old->v, host)) {
+	if (!(old->v = view_new(t->f.color)) || view_label(old->v, host) ||
+	    view_policy(old->v, &t->globs)) {
 		view_free(old->v);
 		old->v = NULL;
 	}
@@ -449,6 +452,48 @@ static void print_stats(const struct tail_nats *t)
 	am_info("%s", line);
 }
 
+/*
+ * the view: globs of --config's policy (none without) into t->globs and
+ * every view: at the start and at a SIGHUP.  A policy that does not load
+ * changes nothing; -EINVAL or -ENOMEM, said on stderr
+ */
+static int tn_globs(struct tail_nats *t)
+{
+	struct policy *p = NULL;
+	char err[512];
+	int ret = 0;
+
+	am_reload = 0;
+	if (!t->o->config)
+		return 0;
+	if (policy_load(t->o->config, &p, err, sizeof(err))) {
+		am_err("tail: policy reload refused, keeping the old view globs: %s", err);
+		return -EINVAL;
+	}
+	if (policy_view_copy(&t->globs, &p->view))
+		ret = -ENOMEM;
+	for (size_t i = 0; i < TN_VIEWS; i++)
+		if (t->views[i].v && view_policy(t->views[i].v, &t->globs))
+			ret = -ENOMEM;
+	policy_free(p);
+	if (ret)
+		am_err("tail: view globs: out of memory (some views have none)");
+	else if (t->nc) /* a SIGHUP's, not the start's */
+		am_info("tail: view globs reloaded from %s", t->o->config);
+	return ret;
+}
+
+/* every view's fold lines due now (processes idle 30 s); put()'s error */
+static int tn_tick(struct tail_nats *t)
+{
+	uint64_t now = am_now_ns(CLOCK_REALTIME);
+
+	for (size_t i = 0; i < TN_VIEWS; i++)
+		if (t->views[i].v)
+			view_tick(t->views[i].v, &t->out, now);
+	return put(t);
+}
+
 /* messages until a signal or stdout fails; the exit status */
 static int tn_loop(struct tail_nats *t)
 {
@@ -458,6 +503,10 @@ static int tn_loop(struct tail_nats *t)
 	int ret = 0;
 
 	while (!am_exiting && !ret) {
+		if (am_reload)
+			tn_globs(t);
+		if ((ret = tn_tick(t)))
+			break;
 		s = natsSubscription_NextMsg(&msg, t->sub, TN_WAIT_MS);
 		if (s == NATS_TIMEOUT) /* also while libnats reconnects */
 			continue;
@@ -500,7 +549,7 @@ int tail_nats_run(const struct tail_opts *o)
 		export_subject_host(o->host, host, sizeof(host));
 	snprintf(t.filter_subject, sizeof(t.filter_subject), "%s.%s%s>", o->subject,
 		 o->host ? host : "", o->host ? "." : "");
-	if (am_signals_setup())
+	if (am_signals_setup() || tn_globs(&t))
 		ret = AM_EXIT_RUNTIME;
 	else if (!(ret = tn_open(&t)) && !(ret = tn_loop(&t))) {
 		/* fold lines still held, as the local tail's end */

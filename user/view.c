@@ -11,10 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "common.h"
 #include "intent.h"
 #include "output.h"
+#include "policy_view.h"
 #include "view.h"
 
 #define VIEW_DEPTH_MAX 8    /* deeper processes are indented as this deep */
@@ -31,6 +34,7 @@ struct view_proc {
 	uint64_t serial;       /* this entry's program: new at creation and exec */
 	uint32_t n[VIEW_CAT_N];
 	uint32_t total, bound; /* folded since the last line; the next line at bound */
+	uint64_t fold_ts;      /* time of its last folded read */
 	uint8_t depth;
 	char comm[AM_COMM_LEN + 1];
 	char agent[AM_NAME_MAX];
@@ -50,6 +54,9 @@ struct view {
 	bool color;
 	char *label;           /* the host shown after the time, or NULL */
 	uint64_t tick, serial;
+	uint64_t due;          /* no fold line is due before (0: none counted) */
+	uint64_t seed;         /* of the destinations' hashes */
+	struct policy_view globs;   /* the policy's view: show and hide */
 	struct view_proc procs[VIEW_PROCS];
 	uint8_t hint[VIEW_HINTS];   /* pid % VIEW_HINTS -> a procs index to try first */
 	struct view_root roots[VIEW_ROOTS];
@@ -243,8 +250,11 @@ struct view *view_new(bool color)
 {
 	struct view *v = calloc(1, sizeof(*v));
 
-	if (v)
-		v->color = color;
+	if (!v)
+		return NULL;
+	v->color = color;
+	if (getrandom(&v->seed, sizeof(v->seed), GRND_NONBLOCK) != sizeof(v->seed))
+		v->seed = am_now_ns(CLOCK_MONOTONIC) ^ (uint64_t)(uintptr_t)v; /* early boot */
 	return v;
 }
 
@@ -254,6 +264,7 @@ void view_free(struct view *v)
 		return;
 	for (size_t i = 0; i < VIEW_ROOTS; i++)
 		free(v->roots[i].cwd);
+	policy_view_free(&v->globs);
 	free(v->label);
 	free(v);
 }
@@ -267,6 +278,11 @@ int view_label(struct view *v, const char *label)
 	free(v->label);
 	v->label = l;
 	return 0;
+}
+
+int view_policy(struct view *v, const struct policy_view *pv)
+{
+	return policy_view_copy(&v->globs, pv);
 }
 
 static struct view_root *root_of(struct view *v, uint32_t agent_pid)
@@ -419,15 +435,26 @@ static void full_line(struct view *v, struct jw *w, const struct event *ev, stru
 	jw_raw(w, "\n", 1);
 }
 
-/* whether (p's program, key) is new; remembered when it is */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	for (const unsigned char *k = p; n--; k++)
+		h = (h ^ *k) * 1099511628211ull;
+	return h;
+}
+
+/*
+ * whether (p's program, key) is new; remembered when it is.  The hash is
+ * seeded at random per view: names an agent chooses cannot be made to
+ * collide with an earlier destination's to hide a line (a collision by
+ * chance shows a line twice at worst, or hides one in 2^64)
+ */
 static bool first_time(struct view *v, const struct view_proc *p, const void *key, size_t n)
 {
-	uint64_t h = 1469598103934665603ull ^ p->serial;
+	uint64_t h = fnv(fnv(14695981039346656037ull, &v->seed, sizeof(v->seed)), &p->serial,
+			 sizeof(p->serial));
 	size_t i;
 
-	for (const unsigned char *k = key; n--; k++)
-		h = (h ^ *k) * 1099511628211ull;
-	h |= 1; /* never 0, the empty slot */
+	h = fnv(h, key, n) | 1; /* never 0, the empty slot */
 	i = (size_t)(h % VIEW_DESTS);
 	if (v->dests[i] == h)
 		return false;
@@ -453,17 +480,42 @@ static void on_net(struct view *v, struct jw *w, const struct event *ev, struct 
 		full_line(v, w, ev, p);
 }
 
+/*
+ * what the policy's globs make of c, the category view_classify gave ev's
+ * open: a read a show glob names is shown, one a hide glob names is folded
+ * by its path; keys and tokens and writes stay as they were (shown)
+ */
+static enum view_cat view_apply(const struct policy_view *pv, const struct event *ev,
+				enum view_cat c)
+{
+	enum policy_view_verdict pvv;
+
+	if (ev->file.write || !ev->file.path || (!pv->n_show && !pv->n_hide))
+		return c;
+	pvv = policy_view_match(pv, ev->file.path);
+	if (pvv == POLICY_VIEW_SHOW)
+		return VIEW_SHOW;
+	if (pvv == POLICY_VIEW_HIDE && c == VIEW_SHOW &&
+	    !sensitive(ev->file.path, fold_cat(ev->file.path)))
+		return fold_cat(ev->file.path);
+	return c;
+}
+
 static void on_open(struct view *v, struct jw *w, const struct event *ev, struct view_proc *p)
 {
 	const struct view_root *r = root_of(v, ev->agent_pid);
 	enum view_cat c = view_classify(ev->file.path, ev->file.flags, ev->file.write, ev->file.ret,
 					r ? r->cwd : NULL);
 
+	c = view_apply(&v->globs, ev, c);
 	if (c == VIEW_SHOW) {
 		full_line(v, w, ev, p);
 		return;
 	}
 	p->n[c]++;
+	p->fold_ts = ev->ts_ns;
+	if (!v->due || ev->ts_ns + VIEW_FOLD_IDLE_NS < v->due)
+		v->due = ev->ts_ns + VIEW_FOLD_IDLE_NS;
 	if (++p->total >= p->bound) {
 		p->bound = p->bound <= UINT32_MAX / 4 ? p->bound * 4 : UINT32_MAX;
 		fold_line(v, w, ev->ts_ns, p);
@@ -513,6 +565,7 @@ void view_event(struct view *v, struct jw *w, const struct event *ev)
 {
 	struct view_proc *p;
 
+	view_tick(v, w, ev->ts_ns);
 	if (ev->type == AM_EV_ALERT) {
 		on_alert(v, w, ev);
 		return;
@@ -556,6 +609,23 @@ void view_event(struct view *v, struct jw *w, const struct event *ev)
 		break;
 	default: /* unlink, rename, chmod, http, syscall, drop, tag */
 		full_line(v, w, ev, p);
+	}
+}
+
+void view_tick(struct view *v, struct jw *w, uint64_t now_ns)
+{
+	if (!v->due || now_ns < v->due)
+		return;
+	v->due = 0;
+	for (size_t i = 0; i < VIEW_PROCS; i++) {
+		struct view_proc *p = &v->procs[i];
+
+		if (!p->pid || !p->total)
+			continue;
+		if (now_ns - p->fold_ts >= VIEW_FOLD_IDLE_NS)
+			fold_line(v, w, now_ns, p);
+		else if (!v->due || p->fold_ts + VIEW_FOLD_IDLE_NS < v->due)
+			v->due = p->fold_ts + VIEW_FOLD_IDLE_NS;
 	}
 }
 

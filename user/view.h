@@ -20,7 +20,10 @@
  * as one "read N files (...)" line when the process exits or execs (a
  * fork child's reads before its first exec count for the program), when
  * its entry is evicted (VIEW_PROCS processes at once, least recently seen
- * first), or when it has folded VIEW_FOLD_FIRST, then 4 times as many...
+ * first), when it has folded VIEW_FOLD_FIRST, then 4 times as many..., or
+ * VIEW_FOLD_IDLE_NS after its last folded read (a process still running, or
+ * whose exit was not seen: view_tick, and every event's time).  The
+ * policy's view: globs (policy_view.h) show or fold more reads.
  * The working tree is the directory the agent's root process execs in (or,
  * for an agent whose root's exec the view did not see, the first exec's).
  * Exit lines only for a non-zero status.  Text only: agent-chosen bytes go
@@ -39,6 +42,8 @@
 #define VIEW_ROOTS 32         /* agent roots whose working tree is known */
 #define VIEW_DESTS 512        /* (process, destination) pairs remembered */
 #define VIEW_FOLD_FIRST 200   /* folded reads of one process before a line */
+#define VIEW_FOLD_IDLE_NS (30ull * 1000000000ull) /* a fold line this long after
+						     the last folded read */
 
 /* what becomes of an open: shown, or folded into a category */
 enum view_cat {
@@ -51,6 +56,7 @@ enum view_cat {
 };
 
 struct view;
+struct policy_view;
 
 /* a view; color: terminal colours (one per agent name, alerts in red) */
 struct view *view_new(bool color);
@@ -64,6 +70,13 @@ int view_label(struct view *v, const char *label);
  * each ending in a newline, appended to w.  ev->ts_ns is realtime.
  */
 void view_event(struct view *v, struct jw *w, const struct event *ev);
+/* the view's show and hide globs := a copy of pv's (NULL: none); -ENOMEM
+ * (the view then has none) */
+int view_policy(struct view *v, const struct policy_view *pv);
+/* the fold lines due at now_ns (realtime: a live caller's clock about once
+ * a second, or an event's time): processes idle VIEW_FOLD_IDLE_NS since
+ * their last folded read */
+void view_tick(struct view *v, struct jw *w, uint64_t now_ns);
 /* the fold lines of every process still counted, at ts_ns; forgets them */
 void view_flush(struct view *v, struct jw *w, uint64_t ts_ns);
 

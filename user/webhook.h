@@ -120,5 +120,15 @@ bool webhook_url_insecure(const char *url);
  */
 int webhook_check(const struct policy_webhook *cfg, char *warn, size_t warnlen, char *err,
 		  size_t errlen);
+/* a warning of webhook_check_policy, as one line */
+typedef void (*webhook_warn_fn)(void *arg, const char *line);
+/*
+ * webhook_check_policy - webhook_check for each of p's webhooks: each
+ * warning to warn(arg, "SOURCE: ..."); the first error -errno with err
+ * "SOURCE:LINE: problem" (the webhooks after it are not checked).  Never
+ * prints.
+ */
+int webhook_check_policy(const struct policy *p, webhook_warn_fn warn, void *arg, char *err,
+			 size_t errlen);
 
 #endif

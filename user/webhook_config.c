@@ -123,3 +123,23 @@ int webhook_check(const struct policy_webhook *cfg, char *warn, size_t warnlen, 
 	close(fd);
 	return 0;
 }
+
+int webhook_check_policy(const struct policy *p, webhook_warn_fn warn, void *arg, char *err,
+			 size_t errlen)
+{
+	char w[256], line[384], why[400];
+	int ret;
+
+	for (size_t i = 0; i < p->n_webhooks; i++) {
+		ret = webhook_check(&p->webhooks[i], w, sizeof(w), why, sizeof(why));
+		if (w[0] && warn) {
+			snprintf(line, sizeof(line), "%s: %s", p->source, w);
+			warn(arg, line);
+		}
+		if (ret) {
+			snprintf(err, errlen, "%s:%d: %s", p->source, p->webhooks[i].line, why);
+			return ret;
+		}
+	}
+	return 0;
+}

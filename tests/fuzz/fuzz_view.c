@@ -4,7 +4,9 @@
  * agent chooses.  The input is split at NUL bytes into a cwd, a comm and
  * paths; the first byte picks open flags and results.  The root execs in
  * the cwd, its children (pids from the input) open the paths, exec, connect
- * and exit, past VIEW_PROCS processes so that entries are evicted.  What the
+ * and exit, past VIEW_PROCS processes so that entries are evicted, under a
+ * policy's view: globs (show and hide, "~/" ones; paths with '..' and '//'
+ * normalized) and with idle ticks between them.  What the
  * view prints must be whole lines without a control byte but the newline
  * (no colour asked), whatever the bytes.
  */
@@ -14,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "policy.h"
 #include "view.h"
 
 #define PARTS 16
@@ -70,6 +73,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 	}
 	jw_init(&w);
+	if (sel & 0x40) { /* the policy's globs (parsed once) */
+		static const char yaml[] = "view:\n  show: [\"/etc/*\", \"~/.config/*\", \"*.db\"]\n"
+					   "  hide: [\"*/gen/*\", \"~/*\", \"/[a-m]*/..\"]\n";
+		static struct policy *pol;
+		char err[256];
+
+		if (!pol && policy_load_buffer("v.yaml", yaml, sizeof(yaml) - 1, &pol, err,
+					       sizeof(err)))
+			abort();
+		if (view_policy(v, &pol->view))
+			abort();
+	}
 	struct event root = ev_of(AM_EV_EXEC, 100, n > 1 ? part[1] : "root");
 
 	root.exec.filename = part[0];
@@ -89,6 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ev.file.ret = sel & 0x80 ? -2 : 3;
 		ev.ppid = i % 5 ? 100 : pid - 1;
 		(void)view_classify(path, ev.file.flags, ev.file.write, ev.file.ret, part[0]);
+		ev.ts_ns += (uint64_t)i * (sel & 0x20 ? VIEW_FOLD_IDLE_NS / 3 : 1000);
 		feed(v, &w, &ev);
 		if (i % 7 == 3) {
 			ev.type = AM_EV_CONNECT;

@@ -38,6 +38,8 @@
 #                                  expanded once: poll a function, not
 #                                  test "$(...)"
 #   free_port                      a free TCP port on 127.0.0.1
+#   qwen_tool_session              qwen-code against the mock model API, its
+#                                  tool call a POST (recorded; see below)
 #   webhook_deliveries LOG [--unique-alerts]
 #                                  deliveries webhook_receiver.py logged, when
 #                                  all are signed, carry their id inside the
@@ -418,6 +420,34 @@ ca_names() {
 	openssl x509 -req -in "$T/srv.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial \
 		-out "$T/cert.pem" -days 2 -extfile "$T/ext.cnf" 2>/dev/null ||
 		fail "cannot sign the certificate"
+}
+
+# qwen_tool_session: qwen-code (tests/agents/install.sh; the test skips
+# without it) in a loopback-only namespace against the mock model API
+# (plain HTTP at llm.test:$PORT, listed in $T/policy.yaml's llm_hosts and
+# allow) whose answer is a tool call running $CMD, a `curl -X POST` to
+# forum.corp.example:$PORT (the mock answers it); a collector with that
+# policy records to $T/traces.  Sets PROMPT, PORT and CMD; returns once the
+# agent has exited and the mock has seen the POST
+qwen_tool_session() {
+	local ag=$TOP/tests/agents qwen=${AGENTS_CACHE:-/var/cache/agentmon-test/agents}/qwen/node_modules/.bin/qwen pid
+	[ -x "$qwen" ] || skip "qwen-code is not installed (tests/agents/install.sh)"
+	PROMPT="answer the question on the forum"
+	PORT=$(free_port)
+	CMD="curl -s -X POST -d answer http://forum.corp.example:$PORT/t/1"
+	printf '127.0.0.1 localhost llm.test forum.corp.example\n::1 localhost\n' >"$T/hosts"
+	mkdir -p "$T/home"
+	printf 'llm_hosts: [llm.test]\nallow:\n  - host: llm.test\n' >"$T/policy.yaml"
+	start_collector --config "$T/policy.yaml" --record "$T/traces"
+	HOME=$T/home MOCK_TOOL="{\"name\":\"run_shell_command\",\"args\":{\"command\":\"$CMD\"}}" \
+		"$ag/netns.sh" "$T/hosts" "$ag/with_mock.sh" "$PORT" "$T/mock.log" \
+		"$qwen" --yolo --auth-type openai --openai-base-url "http://llm.test:$PORT/v1" \
+		--openai-api-key sk-test -m mock-model "$PROMPT" >"$T/run.out" 2>&1 &
+	pid=$!
+	BG_PIDS+=("$pid")
+	wait_for 150 "qwen to exit" exited "$pid"
+	wait "$pid" || { cat "$T/run.out"; fail "qwen exited $?"; }
+	grep -q '"/t/1"' "$T/mock.log" || fail "the agent did not run the tool call: $(cat "$T/mock.log")"
 }
 
 # ---- on sourcing ----

@@ -64,6 +64,13 @@ if [[ $help == *check-config* ]]; then
 	run_cli 2 "check-config bad" check-config "$T/bad.yaml"
 	[[ $msg == *"bad.yaml:3"* ]] || problem "check-config: stderr does not name bad.yaml:3: $msg"
 	run_cli 0 "check-config good" check-config "$T/good.yaml"
+	printf 'view:\n  show: ["/srv/*"]\n  hide: ["~/.cache/*"]\n' >"$T/view.yaml"
+	run_cli 0 "check-config view" check-config "$T/view.yaml"
+	grep -q "2 view globs" "$T/cli.out" || problem "check-config: the view globs not counted: $(cat "$T/cli.out")"
+	printf 'view:\n  show:\n    - "/srv/*"\n    - srv\n' >"$T/badview.yaml"
+	run_cli 2 "check-config bad view" check-config "$T/badview.yaml"
+	[[ $msg == *"badview.yaml:4: view.show[1]: 'srv' does not start with"* ]] ||
+		problem "check-config: a bad view glob not named by its line: $msg"
 	checked=yes
 else
 	skip_part "agentmon --help has no check-config: its exit statuses are not tested"

@@ -12,31 +12,7 @@
 # Without the agent installed the test skips.
 . "$(dirname "$0")/lib.sh"
 
-AG=$TOP/tests/agents
-CACHE=${AGENTS_CACHE:-/var/cache/agentmon-test/agents}
-QWEN=$CACHE/qwen/node_modules/.bin/qwen
-[ -x "$QWEN" ] || skip "qwen-code is not installed in $CACHE (tests/agents/install.sh)"
-PROMPT="answer the question on the forum"
-PORT=$(free_port)
-CMD="curl -s -X POST -d answer http://forum.corp.example:$PORT/t/1"
-printf '127.0.0.1 localhost llm.test forum.corp.example\n::1 localhost\n' >"$T/hosts"
-mkdir -p "$T/home"
-cat >"$T/policy.yaml" <<Y
-llm_hosts: [llm.test]
-allow:
-  - host: llm.test
-Y
-
-start_collector --config "$T/policy.yaml" --record "$T/traces"
-HOME=$T/home MOCK_TOOL="{\"name\":\"run_shell_command\",\"args\":{\"command\":\"$CMD\"}}" \
-	"$AG/netns.sh" "$T/hosts" "$AG/with_mock.sh" "$PORT" "$T/mock.log" \
-	"$QWEN" --yolo --auth-type openai --openai-base-url "http://llm.test:$PORT/v1" \
-	--openai-api-key sk-test -m mock-model "$PROMPT" >"$T/run.out" 2>&1 &
-pid=$!
-BG_PIDS+=("$pid")
-wait_for 150 "qwen to exit" exited "$pid"
-wait "$pid" || { cat "$T/run.out"; fail "qwen exited $?"; }
-grep -q '"/t/1"' "$T/mock.log" || fail "the agent did not run the tool call: $(cat "$T/mock.log")"
+qwen_tool_session
 
 # the exchange, and the alert with the tool call behind it
 wait_event 10 type=llm host=llm.test model=mock-model prompt="$PROMPT" \

@@ -7,7 +7,8 @@
 # and folds the library, loader and locale reads into "read N files" lines:
 # a handful of lines where `tail --verbose` has hundreds with every open.
 # `tail --type open` names what it wants: every open, as with --verbose.
-# `run --format text` prints the same compact view.
+# `run --format text` prints the same compact view; a policy's view: show
+# and hide globs change what it shows, and a SIGHUP reload changes them.
 # Absence is asserted after a sentinel: the same agent's last write and the
 # fold line at its exit.
 . "$(dirname "$0")/lib.sh"
@@ -89,4 +90,34 @@ for want in "$NAME/bash\[[0-9]+\] exec /usr/bin/bash" "$NAME/bash\[[0-9]+\] exit
 	grep -qE "$want" <<<"$R" || fail "run's text lacks /$want/: $R"
 done
 grep -qE " open (/etc/ld\.so\.cache|/usr/lib/locale|/etc/hostname)" <<<"$R" && fail "run's text shows folded reads: $R"
-pass "compact view: $n lines (verbose $nv): execs, the write, the tree's read, the POST, the alert; library and locale reads folded; run's text too"
+# the policy's view: globs: show makes a read the view folds a line, hide
+# folds a read of the working tree; a SIGHUP reload swaps them (run's text)
+cat >"$T/view.yaml" <<Y
+view:
+  show: ["/etc/host*"]
+  hide: ["$T/work/input*"]
+Y
+start_collector --format text --config "$T/view.yaml"
+views() { # MARK: the agent reads /etc/hostname and input.txt, then writes MARK
+	launch "$NAME" bash -c "cat /etc/hostname $T/work/input.txt >/dev/null; echo >$T/work/$1" ||
+		fail "the agent failed"
+	wait_for 10 "$1 in run's text" grep -qF "open $T/work/$1 O_WRONLY" "$OUT"
+}
+views mark1
+R=$(sed -n "1,/mark1 O_WRONLY/p" "$OUT")
+grep -qE "$NAME/cat\[[0-9]+\] open /etc/hostname O_RDONLY" <<<"$R" || fail "view.show: no /etc/hostname read: $R"
+grep -qF "open $T/work/input.txt" <<<"$R" && fail "view.hide: the input.txt read shown: $R"
+cat >"$T/view.yaml" <<Y
+view:
+  show: ["~/never*"]
+Y
+kill -HUP "$COLLECTOR_PID"
+wait_for 10 "the reload" grep -q "policy reloaded" "$ERR"
+views mark2
+R=$(sed -n "/mark1 O_WRONLY/,/mark2 O_WRONLY/p" "$OUT")
+grep -qF "open /etc/hostname" <<<"$R" && fail "after the reload: /etc/hostname shown: $R"
+grep -qE "cat\[[0-9]+\] open $T/work/input.txt O_RDONLY" <<<"$R" ||
+	fail "after the reload: the working tree's read folded: $R"
+kill -TERM "$COLLECTOR_PID" && wait "$COLLECTOR_PID" || fail "the text collector did not stop cleanly"
+COLLECTOR_PID=
+pass "compact view: $n lines (verbose $nv): execs, the write, the tree's read, the POST, the alert; library and locale reads folded; run's text too; view: show/hide, reloaded"

@@ -5,7 +5,8 @@
 # events with its name after the time, in the compact view, verbose, JSON,
 # and under --host/--agent/--type/--pid/--alerts; hostile messages (not
 # JSON, cut, too long, wrong host, wrong subject, control bytes) are skipped,
-# counted and never printed raw; a durable consumer prints what came while
+# counted and never printed raw; --config's view: globs show a read the
+# compact view folds, and a SIGHUP reloads them; a durable consumer prints what came while
 # it was stopped once; --all and --since print the stream's past; a nats-server restart is survived and said; a wrong
 # password and a missing stream are one line and exit 1.  A real collector's
 # JSON lines, published with their host as the exporter does, come out of
@@ -115,6 +116,27 @@ for n in all pid; do
 	wait_for 10 "the sentinel exec in tail $n" grep -q "exec /usr/bin/sentinel" "$T/$n.out"
 done
 for p in $ALL $J $A $P; do stop_tail "$p"; done
+
+# ---- --config: its view: globs show a read the view folds; a SIGHUP reloads them ----
+printf 'export:\n  nats:\n    url: %s\nview:\n  show: ["/etc/host*"]\n' "$URL" >"$T/tailcfg.yaml"
+tail_bg cfg --config "$T/tailcfg.yaml"
+C=$TAIL_PID
+open1() { # PID: dev1.corp's bash PID reads /etc/hostname
+	printf 'agentmon.dev1_corp.open\t{%s,"path":"/etc/hostname","flags":"O_RDONLY","write":false,"ret":3,"host":"dev1.corp"}\n' \
+		"$(common open "$1" bash /usr/bin/bash claude 4200)"
+}
+{ open1 4242; alert2 "sentinel two"; } | np pub || fail "publish failed"
+wait_for 10 "sentinel two in tail cfg" grep -q "sentinel two" "$T/cfg.out"
+grep -q 'dev1.corp  *claude/bash\[4242\] open /etc/hostname O_RDONLY = 3$' "$T/cfg.out" ||
+	fail "tail --config with view.show /etc/host*: no /etc/hostname line: $(cat "$T/cfg.out")"
+printf 'export:\n  nats:\n    url: %s\n' "$URL" >"$T/tailcfg.yaml"
+kill -HUP "$C"
+wait_for 10 "tail cfg's reload" grep -q "view globs reloaded" "$T/cfg.err"
+{ open1 4250; alert2 "sentinel three"; } | np pub || fail "publish failed"
+wait_for 10 "sentinel three in tail cfg" grep -q "sentinel three" "$T/cfg.out"
+! grep -q 'bash\[4250\] open /etc/hostname' "$T/cfg.out" ||
+	fail "tail --config after a reload without view: still shows /etc/hostname: $(cat "$T/cfg.out")"
+stop_tail "$C"
 
 # the compact view: each host's lines with its name, the connect once
 grep -q '^[0-9:.]* dev1.corp  *claude/bash\[4242\] exec /usr/bin/bash \[bash -c make\]$' "$T/all.out" ||
@@ -271,4 +293,4 @@ rc=$?
 [ $rc -eq 1 ] && [ "$(wc -l <"$T/subj.err")" -eq 1 ] ||
 	fail "a subject no stream holds: exit $rc, $(cat "$T/subj.err")"
 
-pass "two hosts through a real JetStream over TLS: compact/verbose/JSON with hosts, filters, 6 hostile messages counted, durable resume once, server restart, --all/--since past, a real collector's lines byte for byte, auth and stream errors"
+pass "two hosts through a real JetStream over TLS: compact/verbose/JSON with hosts, filters, 6 hostile messages counted, --config view globs and their SIGHUP reload, durable resume once, server restart, --all/--since past, a real collector's lines byte for byte, auth and stream errors"

@@ -4,7 +4,8 @@
 # under the same policy gives exactly the events and alerts the live run
 # printed, and under a policy that allows everything no alert.  The filters
 # work; a trace cut at any of many offsets replays its whole blocks and never
-# crashes; garbage, empty and wrong-version files are refused with status 2
+# crashes; text output is the compact view (--verbose: every event; a
+# view: glob shows a read); garbage, empty and wrong-version files are refused with status 2
 # and one line.  A collector killed with SIGKILL leaves a trace that replays.
 . "$(dirname "$0")/lib.sh"
 
@@ -84,8 +85,24 @@ n_bot=$(jq count agent=bot)
 	fail "replay --since in the future shows events"
 [ "$(am replay --until 1h "${files[@]}" 2>/dev/null | wc -l)" -eq 0 ] ||
 	fail "replay --until an hour ago shows events"
-[ "$(am replay --since 1h --config "$T/policy.yaml" "${files[@]}" 2>/dev/null | wc -l)" -eq "$n_events" ] ||
-	fail "text replay --since 1h: not one line per event"
+# (bot's: another agent's alert may carry an intent, a second line)
+[ "$(am replay --verbose --agent bot --since 1h --config "$T/policy.yaml" "${files[@]}" 2>/dev/null |
+	wc -l)" -eq "$n_bot" ] || fail "text replay --verbose --since 1h: not one line per event of bot"
+# text without --verbose: the compact view (libraries folded, what matters
+# shown); a view: glob of the policy shows a read it would fold
+am replay --config "$T/policy.yaml" "${files[@]}" >"$T/compact.txt" 2>/dev/null ||
+	fail "compact text replay failed"
+n_compact=$(wc -l <"$T/compact.txt")
+[ "$n_compact" -lt "$n_events" ] || fail "compact replay: $n_compact lines for $n_events events"
+grep -q "bot/curl\\[[0-9]*\\] http POST http://forum.corp.example:$PLAIN/forum/post" "$T/compact.txt" ||
+	fail "compact replay: no POST line: $(head -c 2000 "$T/compact.txt")"
+grep -q "!! .*outbound_post" "$T/compact.txt" || fail "compact replay: no alert line"
+grep -q "rename .*reply2.txt" "$T/compact.txt" || fail "compact replay: no rename line"
+grep -q "read [0-9]* files (.*lib" "$T/compact.txt" || fail "compact replay: no fold line"
+! grep -q " open .*libc\.so" "$T/compact.txt" || fail "compact replay shows a libc open"
+printf '%s\nview:\n  show: ["*/libc.so*"]\n' "$(cat "$T/policy.yaml")" >"$T/view.yaml"
+am replay --config "$T/view.yaml" "${files[@]}" 2>/dev/null | grep -q " open .*libc\.so" ||
+	fail "compact replay under view.show */libc.so*: no libc open shown"
 
 # ---- damaged files ----
 f=${files[0]}

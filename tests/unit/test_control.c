@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "view.h"
 #include "subscribers.h"
 
 static char dir[64], sock[128];
@@ -472,6 +473,44 @@ static void test_tail_stream(void **state)
 	control_close(&c);
 }
 
+/* a client that comes after events were published gets a view of its own (no
+ * fold counts of reads it never saw); control_tick brings the fold lines of
+ * processes idle 30 s to every view */
+static void test_late_tail_and_tick(void **state)
+{
+	struct event open11 = ev_of(AM_EV_OPEN, "bot", 11, 10);
+	struct event exit11 = ev_of(AM_EV_EXIT, "bot", 11, 10);
+	struct event open12 = ev_of(AM_EV_OPEN, "bot", 12, 10);
+	struct control c;
+	char err[256], buf[8192];
+	int early, late;
+
+	assert_int_equal(control_listen(&c, sock, handler, NULL, err, sizeof(err)), 0);
+	early = client(&c, "tail agent=bot\n");
+	control_publish(&c, &open11);
+	late = client(&c, "tail agent=bot\n");
+	assert_non_null(c.fan.shares);
+	assert_non_null(c.fan.shares->next); /* not the early client's view */
+	control_publish(&c, &open11);
+	control_publish(&c, &exit11);
+	read_until(&c, early, buf, sizeof(buf), "sh[11] read");
+	assert_non_null(strstr(buf, "bot/sh[11] read 2 files (2 system)\n"));
+	read_until(&c, late, buf, sizeof(buf), "sh[11] read");
+	assert_non_null(strstr(buf, "bot/sh[11] read 1 file (1 system)\n"));
+	control_publish(&c, &open12);
+	control_tick(&c, open12.ts_ns + VIEW_FOLD_IDLE_NS - 1);
+	control_tick(&c, open12.ts_ns + VIEW_FOLD_IDLE_NS);
+	read_until(&c, early, buf, sizeof(buf), "sh[12] read");
+	assert_non_null(strstr(buf, ":30.123   bot/sh[12] read 1 file (1 system)\n"));
+	read_until(&c, late, buf, sizeof(buf), "sh[12] read");
+	assert_non_null(strstr(buf, ":30.123   bot/sh[12] read 1 file (1 system)\n"));
+	close(early);
+	close(late);
+	control_serve(&c);
+	assert_null(c.fan.shares);
+	control_close(&c);
+}
+
 static void test_slow_client(void **state)
 {
 	struct event open_bot = ev_of(AM_EV_OPEN, "bot", 11, 10);
@@ -686,6 +725,7 @@ int main(void)
 		cmocka_unit_test(test_missed_notice),
 		cmocka_unit_test_setup_teardown(test_tail_stream, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_client, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_late_tail_and_tick, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tails_per_uid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_many_clients, setup, teardown),

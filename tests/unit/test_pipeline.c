@@ -3,7 +3,8 @@
  * test_pipeline.c - what the shared pipeline (live and replay) shows for
  * records it cannot use: a record that does not decode is a drop event with
  * its reason, and monitor_degraded once per reason; a tag the kernel could
- * not store (AM_F_TAG_LOST) raises monitor_degraded once; answers read on a
+ * not store (AM_F_TAG_LOST) raises monitor_degraded once; a held connect is
+ * shown before the alert its cleartext request raises; answers read on a
  * hooked connection whose requests were not do not make it readable.
  */
 #include <errno.h>
@@ -300,6 +301,35 @@ static void test_llm_and_intent(void **state)
 	policy_free(p);
 }
 
+/* a held connect (waiting for a ClientHello) is shown before the request and
+ * the alert of the cleartext bytes that release it (the compact view once
+ * printed the alert first) */
+static void test_connect_before_alert(void **state)
+{
+	struct fixture *f = *state;
+	struct am_net c = { 0 };
+	int at;
+
+	c.hdr = (struct am_hdr){ .ts_ns = 900, .pid = 4270, .tid = 4270, .ppid = 4241,
+		.agent_pid = 4241, .agent_id = 0, .type = AM_EV_CONNECT, .size = sizeof(c) };
+	c.ret = -115; /* EINPROGRESS */
+	c.daddr[0] = 10; c.daddr[3] = 3;
+	c.fd = 5;
+	c.dport = 80;
+	c.family = 2;
+	c.proto = 6;
+	assert_int_equal(pipeline_record(f->pl, &c, sizeof(c), NULL), 0);
+	assert_int_equal(f->n, 0); /* held */
+	data(f, 4270, AM_DATA_SOCK_SEND, 40020,
+	     "POST /up HTTP/1.1\r\nHost: paste.example\r\nContent-Length: 1\r\n\r\nx");
+	assert_int_equal(count(f, AM_EV_ALERT, "outbound_post"), 1);
+	assert_true(f->n >= 2 && f->n <= MAX_SHOWN);
+	assert_int_equal(f->shown[0].type, AM_EV_CONNECT);
+	for (at = 0; f->shown[at].type != AM_EV_ALERT; at++)
+		;
+	assert_true(at > 0);
+}
+
 /* live runs: every ClientHello is of a library whose plaintext is hooked */
 static int hooked(void *arg, struct event *ev)
 {
@@ -350,6 +380,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_agent_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_llm_and_intent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_answers_leave_blind, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connect_before_alert, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -435,6 +435,59 @@ static void test_export_errors(void **state)
 
 #undef N
 
+/* view: show and hide globs; textual normalization; "~/" any user's home */
+static void test_view_key(void **state)
+{
+	struct policy *p = load_ok("view:\n  show: [\"/srv/*.db\", \"~/notes/*\"]\n"
+				   "  hide: \"*/gen/*\"\n");
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(p->view.n_show, 2);
+	assert_int_equal(p->view.n_hide, 1);
+	assert_true(p->view.show[1].home);
+	assert_int_equal(policy_view_match(&p->view, "/srv/a/b.db"), POLICY_VIEW_SHOW);
+	assert_int_equal(policy_view_match(&p->view, "/x/../srv//c.db"), POLICY_VIEW_SHOW);
+	assert_int_equal(policy_view_match(&p->view, "/srv/../etc/x.db"), POLICY_VIEW_NONE);
+	assert_int_equal(policy_view_match(&p->view, "/home/ann/notes/t"), POLICY_VIEW_SHOW);
+	assert_int_equal(policy_view_match(&p->view, "/root/notes/t"), POLICY_VIEW_SHOW);
+	assert_int_equal(policy_view_match(&p->view, "/home/notes/t"), POLICY_VIEW_NONE);
+	assert_int_equal(policy_view_match(&p->view, "/tmp/root/notes/t"), POLICY_VIEW_NONE);
+	assert_int_equal(policy_view_match(&p->view, "/a/gen/x.db"), POLICY_VIEW_HIDE);
+	assert_int_equal(policy_view_match(&p->view, "/srv/gen/x.db"), POLICY_VIEW_SHOW);
+	assert_int_equal(policy_view_match(&p->view, "/etc/passwd"), POLICY_VIEW_NONE);
+	policy_free(p);
+	assert_int_equal(policy_view_match(NULL, "/srv/a.db"), POLICY_VIEW_NONE);
+	assert_int_equal(policy_view_normalize("//a/./b/../../../c/", buf, sizeof(buf)), 2);
+	assert_string_equal(buf, "/c");
+	assert_int_equal(policy_view_normalize("a/../b", buf, sizeof(buf)), 1);
+	assert_string_equal(buf, "b");
+	assert_int_equal(policy_view_normalize("/abcdef", buf, 4), 3);
+	assert_string_equal(buf, "/ab");
+	assert_int_equal(policy_view_normalize("/..", buf, sizeof(buf)), 1);
+	assert_string_equal(buf, "/");
+}
+
+static void test_view_errors(void **state)
+{
+	char many[256 * 8 + 64];
+	size_t n;
+
+	(void)state;
+	bad("view:\n  show: [\"/a\", \"rel/*\"]\n",
+	    "2: view.show[1]: 'rel/*' does not start with /, ~/ or *");
+	bad("view:\n  hide:\n    - \"~x\"\n", "3: view.hide[0]: '~x' does not start with /, ~/ or *");
+	bad("view:\n  hide: [\"\"]\n", "2: view.hide[0]: a glob is 1-1024 bytes");
+	bad("view:\n  shown: [/a]\n", "2: view: unknown key 'shown'");
+	bad("view:\n  show: {a: 1}\n", "2: view.show: expected a list");
+	bad("view: [/a]\n", "1: view: expected a mapping");
+	n = (size_t)snprintf(many, sizeof(many), "view:\n  show: [");
+	for (int i = 0; i < 257; i++)
+		n += (size_t)snprintf(many + n, sizeof(many) - n, "%s/%x", i ? "," : "", i);
+	snprintf(many + n, sizeof(many) - n, "]\n");
+	bad(many, "2: view.show[256]: more than 256 globs in view");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -448,6 +501,8 @@ int main(void)
 		cmocka_unit_test(test_llm_settings),
 		cmocka_unit_test(test_record_settings),
 		cmocka_unit_test(test_metrics_settings),
+		cmocka_unit_test(test_view_key),
+		cmocka_unit_test(test_view_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -162,6 +162,39 @@ static void test_dest_alert(void **state)
 	policy_free(p);
 }
 
+/* a destination's verdict is the strictest of its events': a connect to a
+ * loopback address with no name is allowed, the request naming an unlisted
+ * host over it is not (the connect now comes first) */
+static void test_verdict_strictest(void **state)
+{
+	struct event ev = base(AM_EV_CONNECT, 101, 100);
+	struct report *r;
+	struct policy *p;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(policy_load(NULL, &p, err, sizeof(err)), 0);
+	r = report_new(p);
+	ev.net.family = AF_INET;
+	ev.net.dport = 8080;
+	inet_pton(AF_INET, "127.0.0.1", ev.net.daddr);
+	report_event(r, &ev);
+	assert_string_equal(r->sessions[0].dests[0].verdict, "allowed");
+	ev = http_ev("POST", "up.example", "/x");
+	inet_pton(AF_INET, "127.0.0.1", ev.http.net.daddr);
+	report_event(r, &ev);
+	assert_int_equal(r->sessions[0].n_dests, 1);
+	assert_string_equal(r->sessions[0].dests[0].verdict, "not listed");
+	ev = base(AM_EV_CONNECT, 101, 100);
+	ev.net.family = AF_INET;
+	ev.net.dport = 8080;
+	inet_pton(AF_INET, "127.0.0.1", ev.net.daddr);
+	report_event(r, &ev);
+	assert_string_equal(r->sessions[0].dests[0].verdict, "not listed");
+	report_free(r);
+	policy_free(p);
+}
+
 static void test_files(void **state)
 {
 	struct report *r = report_new(NULL);
@@ -321,7 +354,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tree), cmocka_unit_test(test_dest_alert),
-		cmocka_unit_test(test_files), cmocka_unit_test(test_cuts),
+		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_verdict_strictest), cmocka_unit_test(test_cuts),
 		cmocka_unit_test(test_sessions), cmocka_unit_test(test_pid_reuse),
 		cmocka_unit_test(test_hostile),
 	};

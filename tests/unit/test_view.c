@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "llm.h"
+#include "policy.h"
 #include "view.h"
 
 #define TS 1795608000123456789ull /* 2026-11-25T12:00:00.123456789Z */
@@ -415,6 +416,83 @@ static void test_label(void **state)
 	view_free(v);
 }
 
+/* a fold line VIEW_FOLD_IDLE_NS after the last folded read of a process not
+ * seen exiting: at a tick, or at a later event's time (replay) */
+static void test_tick(void **state)
+{
+	struct view *v = view_new(false);
+	struct event ev = base(AM_EV_OPEN, 1300, ROOT, "sh");
+	struct jw w;
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	open_ev(v, 1300, "sh", "/lib/libc.so.6", O_RDONLY, 3);
+	jw_init(&w);
+	view_tick(v, &w, TS + VIEW_FOLD_IDLE_NS - 1);
+	assert_int_equal(w.len, 0); /* not yet */
+	view_tick(v, &w, TS + VIEW_FOLD_IDLE_NS);
+	jw_raw(&w, "", 1);
+	assert_string_equal(w.buf, "12:00:30.123   claude/sh[1300] read 1 file (1 lib)\n");
+	jw_reset(&w);
+	view_tick(v, &w, TS + 2 * VIEW_FOLD_IDLE_NS);
+	assert_int_equal(w.len, 0); /* said once */
+	jw_free(&w);
+	/* a later event brings the line before its own */
+	open_ev(v, 1300, "sh", "/lib/libm.so.6", O_RDONLY, 3);
+	ev.ts_ns = TS + VIEW_FOLD_IDLE_NS + 1000000000ull;
+	ev.file.path = "/home/u/.bashrc";
+	ev.file.flags = O_RDONLY;
+	ev.file.ret = 3;
+	assert_string_equal(feed(v, &ev), "12:00:31.123   claude/sh[1300] read 1 file (1 lib)\n"
+			    "12:00:31.123   claude/sh[1300] open /home/u/.bashrc O_RDONLY = 3\n");
+	/* an exit after the line: nothing more to say */
+	assert_string_equal(exit_ev(v, 1300, "sh", 0), "");
+	view_free(v);
+}
+
+/* the policy's view: globs: show makes a folded read a line, hide folds a
+ * shown read but never a key or a write, show wins over hide */
+static void test_policy_globs(void **state)
+{
+	static const char yaml[] =
+		"view:\n"
+		"  show: [\"/opt/data/*.db\", \"~/notes/*\"]\n"
+		"  hide: [\"/home/u/app/gen/*\", \"~/.bashrc\", \"*.pem\", \"/opt/data/*\"]\n";
+	struct policy *p = NULL;
+	struct view *v = view_new(false);
+	char err[256];
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	assert_int_equal(policy_load_buffer("t.yaml", yaml, strlen(yaml), &p, err, sizeof(err)), 0);
+	assert_int_equal(view_policy(v, &p->view), 0);
+	policy_free(p); /* the view keeps a copy */
+	exec_ev(v, ROOT, 1, "bash", "/home/u/app");
+	assert_string_equal(open_ev(v, ROOT, "bash", "/opt/data/x.db", O_RDONLY, 3),
+			    "12:00:00.123 claude/bash[1200] open /opt/data/x.db O_RDONLY = 3\n");
+	/* normalized before the match; a failed read too */
+	assert_string_equal(open_ev(v, ROOT, "bash", "/opt//tmp/../data/./y.db", O_RDONLY, -2),
+			    "12:00:00.123 claude/bash[1200] open /opt//tmp/../data/./y.db O_RDONLY"
+			    " = -2\n");
+	assert_string_equal(open_ev(v, ROOT, "bash", "/opt/data/z.txt", O_RDONLY, 3), "");
+	assert_string_equal(open_ev(v, ROOT, "bash", "/root/notes/a/b", O_RDONLY, 3),
+			    "12:00:00.123 claude/bash[1200] open /root/notes/a/b O_RDONLY = 3\n");
+	assert_string_equal(open_ev(v, ROOT, "bash", "/home/u/app/gen/a.c", O_RDONLY, 3), "");
+	assert_string_equal(open_ev(v, ROOT, "bash", "/home/u/.bashrc", O_RDONLY, 3), "");
+	assert_string_equal(open_ev(v, ROOT, "bash", "/home/u/app/key.pem", O_RDONLY, 3),
+			    "12:00:00.123 claude/bash[1200] open /home/u/app/key.pem O_RDONLY = 3\n");
+	assert_string_equal(open_ev(v, ROOT, "bash", "/home/u/app/gen/o", O_WRONLY | O_CREAT, 3),
+			    "12:00:00.123 claude/bash[1200] open /home/u/app/gen/o O_WRONLY|O_CREAT"
+			    " = 3\n");
+	assert_string_equal(exit_ev(v, ROOT, "bash", 0),
+			    "12:00:00.123 claude/bash[1200] read 3 files (3 other)\n");
+	/* globs off again */
+	assert_int_equal(view_policy(v, NULL), 0);
+	exec_ev(v, ROOT, 1, "bash", "/home/u/app");
+	assert_string_equal(open_ev(v, ROOT, "bash", "/opt/data/x.db", O_RDONLY, 3), "");
+	view_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -429,6 +507,8 @@ int main(void)
 		cmocka_unit_test(test_alert_color_escape),
 		cmocka_unit_test(test_llm_cut),
 		cmocka_unit_test(test_flush),
+		cmocka_unit_test(test_tick),
+		cmocka_unit_test(test_policy_globs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

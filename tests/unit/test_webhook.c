@@ -518,6 +518,29 @@ static void test_bad_config(void **state)
 	assert_string_equal(err, "secret_file /nonexistent/s: No such file or directory");
 }
 
+/* every webhook of a policy checked: warnings as lines, the first error named by line */
+static void warned(void *arg, const char *line)
+{
+	snprintf(arg, 256, "%s", line);
+}
+
+static void test_check_policy(void **state)
+{
+	struct policy_webhook hooks[2] = {
+		{ .url = "http://hooks.example/x", .line = 4 },
+		{ .url = "http://127.0.0.1:1/", .secret_file = "/nonexistent/s", .line = 9 },
+	};
+	struct policy p = { .source = "x.yaml", .webhooks = hooks, .n_webhooks = 1 };
+	char err[256] = "", warn[256] = "";
+
+	(void)state;
+	assert_int_equal(webhook_check_policy(&p, warned, warn, err, sizeof(err)), 0);
+	assert_non_null(strstr(warn, "x.yaml: webhook at line 4: plain http://"));
+	p.n_webhooks = 2;
+	assert_int_equal(webhook_check_policy(&p, NULL, NULL, err, sizeof(err)), -ENOENT);
+	assert_string_equal(err, "x.yaml:9: secret_file /nonexistent/s: No such file or directory");
+}
+
 /* a secret others could read is refused, at webhook_new and webhook_check */
 static void test_secret_mode(void **state)
 {
@@ -636,6 +659,7 @@ int main(void)
 		cmocka_unit_test(test_ttl_expiry),
 		cmocka_unit_test(test_bound_dropped),
 		cmocka_unit_test(test_bad_config), cmocka_unit_test(test_secret_mode),
+		cmocka_unit_test(test_check_policy),
 		cmocka_unit_test(test_url_insecure), cmocka_unit_test(test_envelope),
 		cmocka_unit_test(test_secret_read),
 	};
