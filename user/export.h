@@ -16,8 +16,9 @@
  * The stream is the operator's: the collector never creates one.
  *
  * Path of a message: export_send (the event loop; never blocks: a bounded
- * queue, what does not fit is lost and counted) -> the worker appends each
- * batch to the write-ahead spool (export_spool.h) -> publishes from the
+ * queue, what does not fit is lost and counted; the worker is woken at
+ * EXPORT_WAKE_QUEUED messages or an alert, else by its round timer) -> the
+ * worker appends each batch to the write-ahead spool (export_spool.h) -> publishes from the
  * spool, at most EXPORT_WINDOW unacked at once -> an ack lets the spool
  * forget it.  A failed publish (no stream, no permission, no server,
  * timeout) is retried with capped backoff, never dropped; what is unacked
