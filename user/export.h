@@ -76,6 +76,9 @@ int export_new(const struct policy_nats *cfg, const char *host, const char *spoo
 	       struct export **out, char *err, size_t errlen);
 /* queue ev if the export takes it; 0 (taken or not wanted), -EAGAIN lost (counted) */
 int export_send(struct export *x, const struct event *ev);
+/* the same with ev's JSON object already rendered (output_event_json's, len
+ * bytes, no newline: `run --format json` renders it once for both) */
+int export_send_json(struct export *x, const struct event *ev, const char *json, size_t len);
 void export_status(struct export *x, struct export_status *st);
 /*
  * export_news - a problem not said yet (a new last error, or the first
