@@ -59,6 +59,8 @@ struct collector {
 				      * effect at restart) */
 	struct export *export;       /* export.nats: NULL when off (a reload's change
 				      * takes effect at restart) */
+	struct jw line;              /* an event's JSON, rendered once for the JSON
+				      * output and the export */
 };
 
 /* ---- the agent hooks: attached while an agent lives ---- */
@@ -187,21 +189,43 @@ static void sweep(struct collector *c, uint64_t boot_ns)
 	loader_tls_sweep(c->loader);
 }
 
-/* every event the pipeline shows: the output stream and the tail clients */
+/* a JSON line printed and exported, rendered once: output_event's result,
+ * or 1 when it could not be rendered here (then each renders its own) */
+static int render_once(struct collector *c, const struct event *ev)
+{
+	jw_reset(&c->line);
+	c->line.comma = false;
+	output_event_json(&c->line, ev);
+	if (c->line.oom) {
+		export_send(c->export, ev);
+		return 1;
+	}
+	export_send_json(c->export, ev, c->line.buf, c->line.len); /* a loss is counted */
+	return output_json_line(c->out, c->line.buf, c->line.len);
+}
+
+/* every event the pipeline shows: the output stream and the tail clients
+ * (--print none: none printed; alerts: alerts and drops) */
 static void show(void *arg, const struct event *ev)
 {
 	struct collector *c = arg;
+	bool printed;
+	int r = 1;
 
 	c->shown[ev->type < STATUS_TYPES ? ev->type : 0]++;
 	if (ev->type == AM_EV_ALERT && ev->alert)
 		metrics_count_alert(&c->metrics.alerts, ev->alert->rule, ev->alert->severity);
 	control_publish(&c->ctl, ev);
-	if (c->export)
+	printed = c->opts->print == PRINT_ALL ||
+		  (c->opts->print == PRINT_ALERTS && (ev->type == AM_EV_ALERT ||
+						     ev->type == AM_EV_DROP));
+	if (printed && c->export && export_wants(c->export, ev) && output_is_json(c->out))
+		r = render_once(c, ev);
+	else if (c->export)
 		export_send(c->export, ev); /* a loss is counted there */
-	if (c->opts->print == PRINT_NONE ||
-	    (c->opts->print == PRINT_ALERTS && ev->type != AM_EV_ALERT && ev->type != AM_EV_DROP))
-		return; /* still recorded, counted and sent to tail clients */
-	if (output_event(c->out, ev) == -EPIPE)
+	if (printed && r == 1)
+		r = output_event(c->out, ev);
+	if (r == -EPIPE)
 		am_exiting = 1; /* nobody reads our output any more */
 }
 
@@ -745,6 +769,7 @@ static void stop(struct collector *c)
 	}
 	pipeline_free(c->pl); /* shows what it held; webhooks stopped (rest spooled) */
 	export_free(c->export); /* after what the pipeline held; the rest stays spooled */
+	jw_free(&c->line);
 	recorder_free(c->rec); /* what it holds is written */
 	if (c->out) {
 		output_finish(c->out, am_now_ns(CLOCK_REALTIME));

@@ -183,6 +183,23 @@ static int copy_cfg(struct export *x, const struct policy_nats *cfg, const char 
 	return oom ? -ENOMEM : 0;
 }
 
+/* "host":"<host>"} (escaped), the members' end of every body; -ENOMEM */
+static int host_tail(struct export *x)
+{
+	struct jw w;
+
+	jw_init(&w);
+	jw_obj_begin(&w);
+	jw_key(&w, "host");
+	jw_str(&w, x->host);
+	jw_obj_end(&w);
+	if (!w.oom && w.len > 1)
+		x->tail = strndup(w.buf + 1, w.len - 1);
+	x->tail_len = x->tail ? w.len - 1 : 0;
+	jw_free(&w);
+	return x->tail ? 0 : -ENOMEM;
+}
+
 /* the bodies of n queued messages */
 static void queue_free(struct export_q *q, size_t n)
 {
@@ -209,6 +226,7 @@ static void export_release(struct export *x)
 	free(x->cert_file);
 	free(x->key_file);
 	free(x->host);
+	free(x->tail);
 	free(x->slots);
 	jw_free(&x->body);
 	export_spool_free(x->spool);
@@ -241,6 +259,8 @@ int export_new(const struct policy_nats *cfg, const char *host, const char *spoo
 	r = check_subject(cfg, host, err, errlen);
 	if (!r)
 		r = copy_cfg(x, cfg, host);
+	if (!r)
+		r = host_tail(x);
 	if (!r && cfg->password_file && cleartext(cfg->url))
 		snprintf(x->note, sizeof(x->note), "export.nats: user %s's password goes in clear "
 			 "to %s (a tls:// URL keeps it private)", cfg->user ? cfg->user : "?",
@@ -268,26 +288,30 @@ int export_new(const struct policy_nats *cfg, const char *host, const char *spoo
 	return 0;
 }
 
-int export_send(struct export *x, const struct event *ev)
+int export_send_json(struct export *x, const struct event *ev, const char *json, size_t len)
 {
 	struct export_q item;
 	const char *type = ev->type == AM_EV_ALERT ? "alert" : event_type_name(ev->type);
+	bool comma = len > 2;   /* "{}": no member before "host" */
 	int n;
 
 	if (!export_wants(x, ev))
 		return 0;
-	if (export_body(&x->body, ev, x->host) ||
-	    !(item.data = malloc(x->body.len + strlen(x->subject) + 64))) {
+	if (len < 2 || json[len - 1] != '}' ||
+	    !(item.data = malloc(len + x->tail_len + strlen(x->subject) + 64))) {
 		__atomic_add_fetch(&x->lost, 1, __ATOMIC_RELAXED);
 		return -EAGAIN;
 	}
-	/* id, subject and body in one allocation: "<id>\0<subject>\0<body>" */
+	/* id, subject and body in one allocation: "<id>\0<subject>\0<body>", the
+	 * body ev's object reopened, "host" its last member */
 	n = snprintf(item.data, 64 + strlen(x->subject), "%016" PRIx64 "%016" PRIx64 "%c%s.%s%c",
 		     x->nonce, ++x->seq, 0, x->subject, type, 0);
-	memcpy(item.data + n, x->body.buf, x->body.len);
+	memcpy(item.data + n, json, len - 1);
+	item.data[n + len - 1] = ',';
+	memcpy(item.data + n + len - 1 + comma, x->tail, x->tail_len);
 	item.id_len = 32;
 	item.subject_len = (size_t)n - 34;
-	item.body_len = x->body.len;
+	item.body_len = len - 1 + comma + x->tail_len;
 	pthread_mutex_lock(&x->mu);
 	if (x->stopping || x->qn == EXPORT_QUEUE_MAX) {
 		pthread_mutex_unlock(&x->mu);
@@ -301,6 +325,20 @@ int export_send(struct export *x, const struct event *ev)
 		pthread_cond_signal(&x->cv);  /* else the worker's round timer */
 	pthread_mutex_unlock(&x->mu);
 	return 0;
+}
+
+int export_send(struct export *x, const struct event *ev)
+{
+	if (!export_wants(x, ev))
+		return 0;
+	jw_reset(&x->body);
+	x->body.comma = false;
+	output_event_json(&x->body, ev);
+	if (x->body.oom) {
+		__atomic_add_fetch(&x->lost, 1, __ATOMIC_RELAXED);
+		return -EAGAIN;
+	}
+	return export_send_json(x, ev, x->body.buf, x->body.len);
 }
 
 void export_status(struct export *x, struct export_status *st)

@@ -16,8 +16,9 @@
  * The stream is the operator's: the collector never creates one.
  *
  * Path of a message: export_send (the event loop; never blocks: a bounded
- * queue, what does not fit is lost and counted) -> the worker appends each
- * batch to the write-ahead spool (export_spool.h) -> publishes from the
+ * queue, what does not fit is lost and counted; the worker is woken at
+ * EXPORT_WAKE_QUEUED messages or an alert, else by its round timer) -> the
+ * worker appends each batch to the write-ahead spool (export_spool.h) -> publishes from the
  * spool, at most EXPORT_WINDOW unacked at once -> an ack lets the spool
  * forget it.  A failed publish (no stream, no permission, no server,
  * timeout) is retried with capped backoff, never dropped; what is unacked
@@ -77,6 +78,9 @@ int export_new(const struct policy_nats *cfg, const char *host, const char *spoo
 	       struct export **out, char *err, size_t errlen);
 /* queue ev if the export takes it; 0 (taken or not wanted), -EAGAIN lost (counted) */
 int export_send(struct export *x, const struct event *ev);
+/* the same with ev's JSON object already rendered (output_event_json's, len
+ * bytes, no newline: `run --format json` renders it once for both) */
+int export_send_json(struct export *x, const struct event *ev, const char *json, size_t len);
 void export_status(struct export *x, struct export_status *st);
 /*
  * export_news - a problem not said yet (a new last error, or the first

@@ -56,6 +56,8 @@ struct export {
 	char *url, *creds_file, *user, *password, *ca_file, *cert_file, *key_file, *host;
 	bool events;
 	char subject[EXPORT_SUBJECT_LEN]; /* <prefix>.<host> */
+	char *tail;                   /* "host":"<host>"} (JSON), each body's end */
+	size_t tail_len;
 	/* the loop's side */
 	uint64_t nonce, seq;          /* message ids */
 	struct jw body;

@@ -3,13 +3,17 @@
  * export_nats.c - the export's worker thread (see export.h): queue ->
  * spool -> JetStream asynchronous publish (libnats) -> acks.
  *
+ * A round starts at EXPORT_WAKE_QUEUED queued messages, an alert,
+ * EXPORT_WAKE_ACKS answers (export_int.h) or ROUND_NS after the last (fewer
+ * wakeups: 256 messages cost one spool write and one wakeup, not 256).
  * Each round: take the whole queue (a pointer swap under mu), append it to
  * the spool in one write, forget the acked prefix of the window, retry the
  * failed ones (after a capped backoff), then fill the window from the
  * spool.  libnats's threads run on_ack and the connection callbacks: they
- * only change slot states and figures under mu and wake the worker; their
- * closure is x->link, which outlives the export when a callback may still
- * come, and a callback of a connection that is not the live one is ignored.  The
+ * only change slot states and figures under mu and wake the worker
+ * when it is due; their closure is x->link, which outlives the export when a
+ * callback may still come, and a callback of a connection that is not the
+ * live one is ignored.  The
  * connection retries by itself (reconnect forever); one that ends (closed:
  * refused credentials) is made anew after a backoff.  Errors are kept in
  * last_error for export_news: nothing here prints.

@@ -708,17 +708,36 @@ int output_compact(struct output *o)
 	return (o->view = view_new(o->color)) ? 0 : -ENOMEM;
 }
 
+/* a line was queued: flushed when enough are */
+static int queued(struct output *o)
+{
+	if (o->buf.oom) {
+		jw_reset(&o->buf);
+		return -ENOMEM;
+	}
+	return o->buf.len >= OUT_FLUSH_AT ? output_flush(o) : 0;
+}
+
 int output_event(struct output *o, const struct event *ev)
 {
 	if (o->view)
 		view_event(o->view, &o->buf, ev);
 	else
 		output_line(&o->buf, ev, o->fmt, o->color);
-	if (o->buf.oom) {
-		jw_reset(&o->buf);
-		return -ENOMEM;
-	}
-	return o->buf.len >= OUT_FLUSH_AT ? output_flush(o) : 0;
+	return queued(o);
+}
+
+bool output_is_json(const struct output *o)
+{
+	return o->fmt == OUTPUT_JSON && !o->view;
+}
+
+int output_json_line(struct output *o, const char *json, size_t len)
+{
+	jw_raw(&o->buf, json, len);
+	jw_raw(&o->buf, "\n", 1);
+	o->buf.comma = false;
+	return queued(o);
 }
 
 int output_view_policy(struct output *o, const struct policy_view *pv)

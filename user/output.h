@@ -45,6 +45,11 @@ size_t output_missed_line(char *buf, size_t len, enum output_format fmt, uint64_
 int output_compact(struct output *o);
 /* format ev (ts_ns already realtime) and queue it; -errno on write failure */
 int output_event(struct output *o, const struct event *ev);
+/* JSON Lines (not the compact view): output_json_line queues an event's
+ * JSON object rendered by output_event_json (len bytes, no newline) as
+ * output_event would have written it; -errno on write failure */
+bool output_is_json(const struct output *o);
+int output_json_line(struct output *o, const char *json, size_t len);
 int output_flush(struct output *o);
 /* the compact view's show/hide globs := a copy of pv's; -ENOMEM */
 int output_view_policy(struct output *o, const struct policy_view *pv);

@@ -159,26 +159,37 @@ static void no_server_keeps(void **state)
 	struct export_spool *s;
 	struct xspool_rec r;
 	struct xspool_pos end;
+	struct jw json, want;
 	int n = 0;
 
 	(void)state;
 	alert_ev.alert = &al;
 	snprintf(spool, sizeof(spool), "%s/spool", dir);
 	assert_int_equal(export_new(&cfg, "h.1", NULL, &x, err, sizeof(err)), 0);
+	jw_init(&json);
+	jw_init(&want);
+	output_event_json(&json, &alert_ev);
 	for (int i = 0; i < 5; i++) {
 		assert_int_equal(export_send(x, &alert_ev), 0);
 		assert_int_equal(export_send(x, &open_ev), 0);  /* not wanted: alerts only */
+		/* rendered once by the caller (run --format json): the same body */
+		assert_int_equal(export_send_json(x, &alert_ev, json.buf, json.len), 0);
 	}
 	export_free(x);
+	assert_int_equal(export_body(&want, &alert_ev, "h.1"), 0);
 	assert_int_equal(export_spool_open(spool, 1 << 20, &s, err, sizeof(err)), 0);
 	while (export_spool_next(s, &r, &end) == 1) {
 		assert_int_equal(r.subject_len, strlen("agentmon.h_1.alert"));
 		assert_memory_equal(r.subject, "agentmon.h_1.alert", r.subject_len);
 		assert_int_equal(r.id_len, 32);
+		assert_int_equal(r.body_len, want.len);
+		assert_memory_equal(r.body, want.buf, want.len);
 		n++;
 	}
-	assert_int_equal(n, 5);
+	assert_int_equal(n, 10);
 	export_spool_free(s);
+	jw_free(&json);
+	jw_free(&want);
 }
 
 /* the spool bound (1 MiB, no server): what does not fit is lost, counted,

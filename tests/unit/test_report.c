@@ -6,6 +6,7 @@
  * names escaped in HTML, text and JSON, secrets redacted, notes.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <jansson.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "replay.h"
 #include "report.h"
 
 #define TS 1795608000123456789ull /* 2026-11-25T12:00:00.123456789Z */
@@ -350,6 +352,36 @@ static void test_hostile(void **state)
 	report_free(r);
 }
 
+/* --since/--until of report and replay, --since of tail --nats: an RFC
+ * 3339 time (Z or an offset, a fraction) or an age before now */
+static void test_parse_time(void **state)
+{
+	const uint64_t now = 1796284800ull * 1000000000ull;  /* 2026-12-03T08:00:00Z */
+	static const struct { const char *s; uint64_t ago_ms; } good[] = {
+		{ "2026-12-03T07:00:00Z", 3600000 }, { "2026-12-03T07:00:00.25z", 3599750 },
+		{ "2026-12-03T09:30:00+02:00", 1800000 }, { "2026-12-03T06:30:00-01:00", 1800000 },
+		{ "10m", 600000 }, { "90", 90000 }, { "0s", 0 },
+	};
+	static const char *const bad[] = {
+		"", "x", "10 m", "10w", "-5m", "2026-12-03", "2026-12-03T07:00:00",
+		"2026-12-03T07:00:00Y", "2026-12-03T07:00:00+1:00", "2026-12-03T07:00:00+01:00x",
+		"1900-01-01T00:00:00Z", "2026-13-03T07:00:00Z", "99999999999d", "100000d",
+	};
+	uint64_t t;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		t = 0;
+		if (replay_parse_time(good[i].s, now, &t) || t != now - good[i].ago_ms * 1000000ull)
+			fail_msg("'%s' gave %llu", good[i].s, (unsigned long long)t);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		t = 7;
+		if (replay_parse_time(bad[i], now, &t) != -EINVAL || t != 7)
+			fail_msg("'%s' was taken", bad[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -357,7 +389,7 @@ int main(void)
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_verdict_strictest), cmocka_unit_test(test_cuts),
 		cmocka_unit_test(test_sessions), cmocka_unit_test(test_pid_reuse),
-		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_hostile), cmocka_unit_test(test_parse_time),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
