@@ -173,31 +173,26 @@ int tls_cover_root(struct tls_cover *c, uint32_t tgid, uint64_t now_ns)
 	return proc_find(c, tgid) ? 0 : attach(c, tgid, now_ns);
 }
 
-/* the guard of procs[i] (covered by inheritance), light or full, when ops
- * make one; a full one replaces a light one (opened before it is closed) */
-static int guard(struct tls_cover *c, size_t i, bool full, uint64_t now_ns)
+/* the guard of procs[i] (covered by inheritance), when ops make one */
+static int guard(struct tls_cover *c, size_t i, uint64_t now_ns)
 {
 	struct tls_cover_fds fds = { NULL, 0 };
 	struct tls_cover_proc *p = &c->procs[i];
 	int rc;
 
-	if (!c->ops->guard || (p->guard_ns && (p->full || !full)))
-		return 0; /* none made, or as strong already */
+	if (!c->ops->guard)
+		return 0;
 	if (c->st.fds >= c->st.fd_max)
 		return failed(c, -EMFILE);
-	rc = c->ops->guard(c->arg, p->tgid, full, c->st.fd_max - c->st.fds, &fds);
+	rc = c->ops->guard(c->arg, p->tgid, c->st.fd_max - c->st.fds, &fds);
 	if (rc == -ESRCH)
 		return 0; /* gone already: its exit releases the books */
 	if (rc)
 		return failed(c, rc);
-	if (p->guard_ns)
-		guard_release(c, p);
-	else
-		c->st.guarded++;
-	c->st.full_guards += full;
+	c->st.guarded++;
+	c->st.full_guards++;
 	p->guard = fds;
 	p->guard_ns = now_ns;
-	p->full = full;
 	c->st.fds += fds.n;
 	return 0;
 }
@@ -206,22 +201,16 @@ int tls_cover_fork(struct tls_cover *c, uint32_t ppid, uint32_t tgid, uint64_t f
 		   uint64_t now_ns)
 {
 	struct tls_cover_proc *p = proc_find(c, ppid);
-	size_t parent = p ? (size_t)(p - c->procs) : 0;
-	bool exposed;
 	int rc;
 
 	if (proc_find(c, tgid))
 		return 0; /* pid reuse before its exit was seen: covered once */
 	if (!p || fork_ns <= c->roots[p->root].done_ns + TLS_COVER_EARLY_NS)
 		return attach(c, tgid, now_ns);
-	/* forked when its parent's guard may not have been in place: both
-	 * contexts may be clones, swapped (see tls_cover.h): full guards */
-	exposed = p->guard_ns && fork_ns <= p->guard_ns + TLS_COVER_EARLY_NS;
 	if ((rc = proc_add(c, tgid, p->root)))
 		return failed(c, rc);
 	c->st.inherited++;
-	rc = guard(c, c->n_procs - 1, exposed, now_ns);
-	return rc || !exposed ? rc : guard(c, parent, true, now_ns);
+	return guard(c, c->n_procs - 1, now_ns);
 }
 
 /* forget procs[i]; the process of the attach released, or 0 */
