@@ -243,6 +243,10 @@ struct loader_tls_scope {
 int loader_tls_root(struct loader *l, uint32_t tgid);
 int loader_tls_fork(struct loader *l, uint32_t ppid, uint32_t tgid, uint64_t fork_ns);
 uint32_t loader_tls_exit(struct loader *l, uint32_t tgid);
+/* tagged tgid sent a ClientHello at ts_ns (boot clock) before its per-process
+ * uprobes were in place (tls_cover_unsure, counted): its plaintext may not
+ * be read.  False when they are system-wide */
+bool loader_tls_unsure(struct loader *l, uint32_t tgid, uint64_t ts_ns);
 /* release the processes no longer tagged (exit events lost); how many */
 size_t loader_tls_sweep(struct loader *l);
 void loader_tls_scope(const struct loader *l, struct loader_tls_scope *s);

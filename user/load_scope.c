@@ -309,6 +309,7 @@ static int scope_attach(void *arg, uint32_t tgid, int budget, struct tls_cover_f
 		rc = -ESRCH;
 	if (rc)
 		scope_detach(l, out);
+	out->ns = am_now_ns(CLOCK_BOOTTIME);
 	return rc;
 }
 
@@ -330,6 +331,7 @@ static int scope_guard(void *arg, uint32_t tgid, int budget, struct tls_cover_fd
 	rc = open_probes(l, (pid_t)tgid, 0, l->n_probes, INHERIT_THREADS, budget, out);
 	if (rc)
 		scope_detach(l, out);
+	out->ns = am_now_ns(CLOCK_BOOTTIME);
 	return rc;
 }
 
@@ -389,6 +391,11 @@ int loader_tls_fork(struct loader *l, uint32_t ppid, uint32_t tgid, uint64_t for
 						   am_now_ns(CLOCK_BOOTTIME))))
 		return 1;
 	return l->tls_scoped && l->cover.st.guarded > g0 ? 2 : 0;
+}
+
+bool loader_tls_unsure(struct loader *l, uint32_t tgid, uint64_t ts_ns)
+{
+	return l->tls_scoped && l->n_probes && tls_cover_unsure(&l->cover, tgid, ts_ns);
 }
 
 uint32_t loader_tls_exit(struct loader *l, uint32_t tgid)

@@ -40,7 +40,7 @@ static void guard_release(struct tls_cover *c, struct tls_cover_proc *p)
 		return;
 	c->st.fds -= p->guard.n;
 	c->ops->detach(c->arg, &p->guard);
-	p->guard = (struct tls_cover_fds){ NULL, 0 };
+	p->guard = (struct tls_cover_fds){ NULL, 0, 0 };
 }
 
 void tls_cover_free(struct tls_cover *c)
@@ -97,6 +97,28 @@ bool tls_cover_covered(const struct tls_cover *c, uint32_t tgid)
 	return proc_find(c, tgid) != NULL;
 }
 
+/* since when p is covered for sure (boot clock): its own attach's end, or
+ * its guard's (none made: no guard op, the root's; the guard not made yet:
+ * never, UINT64_MAX) */
+static uint64_t tls_cover_since(const struct tls_cover *c, const struct tls_cover_proc *p)
+{
+	const struct tls_cover_root *root = &c->roots[p->root];
+
+	if (p->own || !c->ops->guard)
+		return root->done_ns;
+	return p->guard.n ? p->guard_ns : UINT64_MAX;
+}
+
+bool tls_cover_unsure(struct tls_cover *c, uint32_t tgid, uint64_t ts_ns)
+{
+	const struct tls_cover_proc *p = proc_find(c, tgid);
+
+	if (!p || ts_ns >= tls_cover_since(c, p))
+		return false;
+	c->st.unsure++;
+	return true;
+}
+
 /* tgid covered by root r */
 static int proc_add(struct tls_cover *c, uint32_t tgid, uint32_t r)
 {
@@ -144,7 +166,7 @@ static int failed(struct tls_cover *c, int err)
 /* a covering attach of its own for tgid */
 static int attach(struct tls_cover *c, uint32_t tgid, uint64_t now_ns)
 {
-	struct tls_cover_fds fds = { NULL, 0 };
+	struct tls_cover_fds fds = { NULL, 0, 0 };
 	int r = root_slot(c), rc;
 
 	if (r < 0)
@@ -156,8 +178,8 @@ static int attach(struct tls_cover *c, uint32_t tgid, uint64_t now_ns)
 		return 0; /* gone already: nothing to cover */
 	if (rc)
 		return failed(c, rc);
-	c->roots[r] = (struct tls_cover_root){ .fds = fds, .done_ns = now_ns, .tgid = tgid,
-					       .used = true };
+	c->roots[r] = (struct tls_cover_root){ .fds = fds, .done_ns = fds.ns ? fds.ns : now_ns,
+					       .tgid = tgid, .used = true };
 	c->st.fds += fds.n;
 	c->st.roots++;
 	c->st.attached++;
@@ -165,6 +187,7 @@ static int attach(struct tls_cover *c, uint32_t tgid, uint64_t now_ns)
 		root_release(c, (uint32_t)r);
 		return failed(c, rc);
 	}
+	c->procs[c->n_procs - 1].own = true;
 	return 0;
 }
 
@@ -176,7 +199,7 @@ int tls_cover_root(struct tls_cover *c, uint32_t tgid, uint64_t now_ns)
 /* the guard of procs[i] (covered by inheritance), when ops make one */
 static int guard(struct tls_cover *c, size_t i, uint64_t now_ns)
 {
-	struct tls_cover_fds fds = { NULL, 0 };
+	struct tls_cover_fds fds = { NULL, 0, 0 };
 	struct tls_cover_proc *p = &c->procs[i];
 	int rc;
 
@@ -192,7 +215,7 @@ static int guard(struct tls_cover *c, size_t i, uint64_t now_ns)
 	c->st.guarded++;
 	c->st.full_guards++;
 	p->guard = fds;
-	p->guard_ns = now_ns;
+	p->guard_ns = fds.ns ? fds.ns : now_ns;
 	c->st.fds += fds.n;
 	return 0;
 }

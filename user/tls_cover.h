@@ -35,6 +35,8 @@
 struct tls_cover_fds {
 	int *fd;
 	int n;
+	uint64_t ns;                  /* when the last was open (boot clock; 0:
+				       * the now_ns the books were given) */
 };
 
 struct tls_cover_ops {
@@ -60,6 +62,7 @@ struct tls_cover_root {
 struct tls_cover_proc {
 	uint32_t tgid;
 	uint32_t root;                /* index into roots */
+	bool own;                     /* that attach was made for it */
 	struct tls_cover_fds guard;   /* its own guard, n 0 when none */
 	uint64_t guard_ns;            /* when it was made (boot clock), 0: none */
 };
@@ -71,6 +74,8 @@ struct tls_cover_stats {
 	uint64_t guarded;             /* of them, guarded */
 	uint64_t full_guards;         /* full guards made (every guard is one) */
 	uint64_t failed;              /* tagged processes that could not be covered */
+	uint64_t unsure;              /* ClientHellos sent before their process's
+				       * attach or guard was in place */
 	uint64_t released;            /* covering attaches released */
 	uint32_t procs, roots;        /* covered now; attaches held now */
 	int fds, fd_max;              /* fds held now; the budget */
@@ -109,6 +114,11 @@ uint32_t tls_cover_exit(struct tls_cover *c, uint32_t tgid);
 /* cb says which covered processes are gone (exit events lost): released */
 size_t tls_cover_sweep(struct tls_cover *c, bool (*alive)(void *arg, uint32_t tgid), void *arg);
 bool tls_cover_covered(const struct tls_cover *c, uint32_t tgid);
+/* tgid sent a ClientHello at ts_ns (boot clock): true (counted in unsure)
+ * when tgid is in the books but its own attach, or its guard, was not in
+ * place yet then (a fork's guard not made yet: not in place): its calls
+ * then may not have trapped, its plaintext may not be read */
+bool tls_cover_unsure(struct tls_cover *c, uint32_t tgid, uint64_t ts_ns);
 void tls_cover_stats(const struct tls_cover *c, struct tls_cover_stats *st);
 
 #endif

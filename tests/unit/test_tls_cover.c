@@ -21,6 +21,7 @@ struct fake {
 	int open;                     /* fds held */
 	uint32_t last;                /* the last tgid attached */
 	uint32_t gone;                /* attach says this one is gone */
+	uint64_t ns;                  /* when attach says it ended (0: not said) */
 };
 
 static int fake_attach(void *arg, uint32_t tgid, int budget, struct tls_cover_fds *out)
@@ -35,6 +36,7 @@ static int fake_attach(void *arg, uint32_t tgid, int budget, struct tls_cover_fd
 		return -EMFILE;
 	out->fd = calloc((size_t)f->per_attach, sizeof(int));
 	out->n = f->per_attach;
+	out->ns = f->ns;
 	f->attached++;
 	f->open += f->per_attach;
 	f->last = tgid;
@@ -316,6 +318,43 @@ static void test_guard(void **state)
 	assert_int_equal(f.open, 0);
 }
 
+/* a ClientHello before the process's own attach or its guard was in place
+ * is unsure (counted); at or after it, or of a process not in the books,
+ * it is not; the attach's own time (fds.ns) wins over the caller's now */
+static void test_unsure(void **state)
+{
+	struct fake f = { .per_attach = 2, .gone = 0 };
+	struct tls_cover c;
+	struct tls_cover_stats st;
+
+	(void)state;
+	tls_cover_init(&c, &guard_ops, &f, 100);
+	assert_int_equal(tls_cover_root(&c, 300, 1000 * MS), 0);
+	assert_true(tls_cover_unsure(&c, 300, 999 * MS));
+	assert_false(tls_cover_unsure(&c, 300, 1000 * MS));
+	/* inherited: unsure until its guard, not its root's attach */
+	assert_int_equal(tls_cover_fork(&c, 300, 301, 1500 * MS, 1600 * MS), 0);
+	assert_true(tls_cover_unsure(&c, 301, 1550 * MS));
+	assert_false(tls_cover_unsure(&c, 301, 1600 * MS));
+	/* its guard could not be made (gone meanwhile): never sure */
+	f.gone = 302;
+	assert_int_equal(tls_cover_fork(&c, 300, 302, 1700 * MS, 1700 * MS), 0);
+	assert_true(tls_cover_unsure(&c, 302, 5000 * MS));
+	assert_false(tls_cover_unsure(&c, 999, 0));
+	tls_cover_stats(&c, &st);
+	assert_int_equal(st.unsure, 3);
+	tls_cover_free(&c);
+	/* no guard op: an inherited one is as sure as its root */
+	tls_cover_init(&c, &ops, &f, 100);
+	f.ns = 2000 * MS; /* the attach says when it ended */
+	assert_int_equal(tls_cover_root(&c, 400, 1900 * MS), 0);
+	assert_true(tls_cover_unsure(&c, 400, 1950 * MS));
+	assert_int_equal(tls_cover_fork(&c, 400, 401, 2200 * MS, 2200 * MS), 0);
+	assert_false(tls_cover_unsure(&c, 401, 2000 * MS));
+	assert_true(tls_cover_unsure(&c, 401, 1999 * MS));
+	tls_cover_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -326,6 +365,7 @@ int main(void)
 		cmocka_unit_test(test_sweep),
 		cmocka_unit_test(test_surrender),
 		cmocka_unit_test(test_guard),
+		cmocka_unit_test(test_unsure),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
