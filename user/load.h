@@ -53,6 +53,13 @@ int loader_cgroup2_root(char *buf, size_t len);
 /* whether tracefs is mounted at /sys/kernel/tracing (loader_open mounts it
  * when not) */
 bool loader_tracefs_mounted(void);
+/* --tls-uprobes when not given: true is process (per agent process) */
+#define LOADER_TLS_PER_PROCESS_DEFAULT false
+/* whether the kernel takes perf events inherited by threads only
+ * (inherit_thread, Linux 5.13), without which --tls-uprobes process falls
+ * back to system-wide: tried on a software event of the caller; 0 or
+ * -errno (EINVAL: not in this kernel) */
+int loader_inherit_thread_check(void);
 
 /*
  * loader_open - verify root/CAP_BPF, BTF at /sys/kernel/btf/vmlinux and ring

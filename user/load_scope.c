@@ -161,6 +161,19 @@ static int perf_open(int id, pid_t tid, enum scope_inherit how)
 	return (int)syscall(SYS_perf_event_open, &a, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
 }
 
+int loader_inherit_thread_check(void)
+{
+	struct perf_event_attr a = { .size = sizeof(a), .type = PERF_TYPE_SOFTWARE,
+				     .config = PERF_COUNT_SW_DUMMY, .inherit = 1,
+				     .inherit_thread = 1, .disabled = 1 };
+	int fd = (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
 /* whether the kernel takes events inherited by threads only (5.13 and
  * later), without which a covered process's forks are swapped (see the
  * top): tried once on the collector itself; 0 or -errno */
