@@ -95,6 +95,7 @@ while not os.path.exists(sys.argv[3]):
 s.close()
 PYEOF
 client=$!
+BG_PIDS+=("$client") # killed at exit if the test fails before it ends
 posted() { grep -q '"path": "/unsure"' "$T/tls.log"; }
 WAIT_WHY="cat $T/d.out" wait_for 20 "the (d) client's POST at the server" posted
 kill -CONT "$COLLECTOR_PID"
