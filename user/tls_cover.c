@@ -113,7 +113,7 @@ bool tls_cover_unsure(struct tls_cover *c, uint32_t tgid, uint64_t ts_ns)
 {
 	const struct tls_cover_proc *p = proc_find(c, tgid);
 
-	if (!p || ts_ns >= tls_cover_since(c, p))
+	if (p && ts_ns >= tls_cover_since(c, p))
 		return false;
 	c->st.unsure++;
 	return true;

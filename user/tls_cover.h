@@ -114,10 +114,12 @@ uint32_t tls_cover_exit(struct tls_cover *c, uint32_t tgid);
 /* cb says which covered processes are gone (exit events lost): released */
 size_t tls_cover_sweep(struct tls_cover *c, bool (*alive)(void *arg, uint32_t tgid), void *arg);
 bool tls_cover_covered(const struct tls_cover *c, uint32_t tgid);
-/* tgid sent a ClientHello at ts_ns (boot clock): true (counted in unsure)
- * when tgid is in the books but its own attach, or its guard, was not in
- * place yet then (a fork's guard not made yet: not in place): its calls
- * then may not have trapped, its plaintext may not be read */
+/* tagged tgid sent a ClientHello at ts_ns (boot clock): true (counted in
+ * unsure) when its own attach, or its guard, was not in place yet then (a
+ * fork's guard not made: not in place), or when it is not in the books at
+ * all (gone before its attach could be made: a child forked while its
+ * parent's attach was being made inherited nothing): its calls then may
+ * not have trapped, its plaintext may not be read */
 bool tls_cover_unsure(struct tls_cover *c, uint32_t tgid, uint64_t ts_ns);
 void tls_cover_stats(const struct tls_cover *c, struct tls_cover_stats *st);
 
