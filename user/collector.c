@@ -255,7 +255,12 @@ static void tls_scanned(void *arg, const struct loader_scanned *r)
 }
 
 /* a ClientHello: is its plaintext read (enum rules_tls; said once per
- * binary); a hooked binary that showed none before is unseen from now on */
+ * binary); a hooked binary that showed none before is unseen from now on;
+ * one sent before its process's per-process uprobes (on the shared
+ * libraries: not a binary hooked in a TLS library of its own) were in place
+ * may not be read: judged when it ends (PENDING: its bytes count unless a
+ * request was read on it), not taken for a blind hook; counted whether its
+ * library was told yet or not (PENDING already) */
 static int tls_on_hello(void *arg, struct event *ev)
 {
 	struct collector *c = arg;
@@ -266,6 +271,12 @@ static int tls_on_hello(void *arg, struct event *ev)
 		how = tls_watch_blind(c->tls, ev, warn, sizeof(warn));
 	if (warn[0])
 		am_warn("%s", warn);
+	if ((how == RULES_TLS_NONE || how == RULES_TLS_PENDING) && !tls_watch_own(c->tls, ev) &&
+	    loader_tls_unsure(c->loader, ev->pid, ev->ts_ns - (uint64_t)c->boot_to_real_ns)) {
+		am_debug("tls uprobes: process %u's ClientHello came before its uprobes were in "
+			 "place: its connection is judged by bytes when it ends", ev->pid);
+		return RULES_TLS_PENDING;
+	}
 	return how == RULES_TLS_NONE ? RULES_TLS_HOOKED : how;
 }
 

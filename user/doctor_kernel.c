@@ -3,7 +3,7 @@
  * doctor_kernel.c - what the kernel offers agentmon (see doctor.h and
  * README "What the kernel must offer"): version, BTF, privileges and ring
  * buffer (loader_check), tp_btf, cgroup v2 and its hooks, uprobes, tracefs,
- * fentry and BPF LSM (not needed), IA-32 emulation.  BPF programs are
+ * the TLS uprobes' mode, fentry and BPF LSM (not needed), IA-32 emulation.  BPF programs are
  * loaded to see whether the kernel takes them, never attached.
  */
 #include <errno.h>
@@ -188,6 +188,37 @@ static void tracefs(struct doctor *d)
 			   "process (--tls-uprobes process unavailable)");
 }
 
+/* the mode the TLS uprobes on shared libraries take by default, and whether
+ * this kernel allows per-process ones (tracefs uprobe events and
+ * inherit_thread perf events); without them process mode falls back to
+ * system-wide (every process traps on TLS calls: cost, not blindness) */
+static void tls_mode(struct doctor *d)
+{
+	bool events = loader_tracefs_mounted() ? !access(TRACEFS "/uprobe_events", F_OK) :
+						 fs_known("tracefs");
+	int it = loader_inherit_thread_check();
+	char why[160] = "";
+
+	if (!d->root) { /* tracefs and perf_event_paranoid stand in the way */
+		doctor_add(d, "tls uprobe mode", DOCTOR_DEGRADED, NEEDS_ROOT);
+		return;
+	}
+	if (!events)
+		snprintf(why, sizeof(why), "no tracefs uprobe events");
+	else if (it)
+		snprintf(why, sizeof(why), "no inherit_thread perf events (%s; Linux 5.13 or "
+			 "later)", strerror(-it));
+	if (LOADER_TLS_PER_PROCESS_DEFAULT)
+		doctor_add(d, "tls uprobe mode", why[0] ? DOCTOR_DEGRADED : DOCTOR_OK,
+			   why[0] ? "system-wide: %s (every process traps on TLS calls)" :
+			   "per agent process (the default): tracefs uprobe events and "
+			   "inherit_thread perf events", why);
+	else
+		doctor_add(d, "tls uprobe mode", DOCTOR_OK, "system-wide (the default); "
+			   "--tls-uprobes process %s%s", why[0] ? "unavailable: " : "available",
+			   why);
+}
+
 /* fentry and BPF LSM: not needed (OK either way), reported for what a future
  * hook could use */
 static void optional_hooks(struct doctor *d)
@@ -265,6 +296,7 @@ void doctor_kernel(struct doctor *d)
 	cgroup_hooks(d);
 	uprobes(d);
 	tracefs(d);
+	tls_mode(d);
 	optional_hooks(d);
 	ia32(d);
 }

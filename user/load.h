@@ -54,6 +54,13 @@ int loader_cgroup2_root(char *buf, size_t len);
 /* whether tracefs is mounted at /sys/kernel/tracing (loader_open mounts it
  * when not) */
 bool loader_tracefs_mounted(void);
+/* --tls-uprobes when not given: true is process (per agent process) */
+#define LOADER_TLS_PER_PROCESS_DEFAULT false
+/* whether the kernel takes perf events inherited by threads only
+ * (inherit_thread, Linux 5.13), without which --tls-uprobes process falls
+ * back to system-wide: tried on a software event of the caller; 0 or
+ * -errno (EINVAL: not in this kernel) */
+int loader_inherit_thread_check(void);
 
 /*
  * loader_open - verify root/CAP_BPF, BTF at /sys/kernel/btf/vmlinux and ring
@@ -260,6 +267,10 @@ struct loader_tls_scope {
 int loader_tls_root(struct loader *l, uint32_t tgid);
 int loader_tls_fork(struct loader *l, uint32_t ppid, uint32_t tgid, uint64_t fork_ns);
 uint32_t loader_tls_exit(struct loader *l, uint32_t tgid);
+/* tagged tgid sent a ClientHello at ts_ns (boot clock) before its per-process
+ * uprobes were in place (tls_cover_unsure, counted): its plaintext may not
+ * be read.  False when they are system-wide */
+bool loader_tls_unsure(struct loader *l, uint32_t tgid, uint64_t ts_ns);
 /* release the processes no longer tagged (exit events lost); how many */
 size_t loader_tls_sweep(struct loader *l);
 void loader_tls_scope(const struct loader *l, struct loader_tls_scope *s);

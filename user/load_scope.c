@@ -28,13 +28,14 @@
  * threads only (inherit_thread): a fork then does not inherit all of the
  * context's events, the child's context is no clone (perf_event_init_context
  * `inherited_all`) and is never swapped; (2) a process covered by its
- * parent's attach gets a guard of its own at its fork event: a light one
- * (that one event, on its main thread), so that its own later children are
- * no clones either; a process forked before its parent's guard may have
- * been in place (its context may be a clone, tls_cover.h) gets, with its
- * parent, a full one: every probe opened on it (inherit_thread), events
- * the collector holds, which stay in the filter whatever context they end
- * up in.
+ * parent's attach gets, at its fork event, a guard of its own: every probe
+ * opened on its main thread (inherit_thread), events the collector holds,
+ * which stay in the filter whatever context they end up in.  A guard of
+ * one event only (kept its forks from being clones) was not enough: a
+ * thread's context is a clone of its process's, and a thread that exits
+ * holding its process's context frees the process's inherited events too
+ * (curl's threaded DNS resolver: the pi agent's POST was missed in 5 of 12
+ * runs beside two CPU hogs; test_tls_ctx_swap's thread variant, 0 of 8).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -158,6 +159,19 @@ static int perf_open(int id, pid_t tid, enum scope_inherit how)
 				     .inherit_thread = how == INHERIT_THREADS };
 
 	return (int)syscall(SYS_perf_event_open, &a, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+int loader_inherit_thread_check(void)
+{
+	struct perf_event_attr a = { .size = sizeof(a), .type = PERF_TYPE_SOFTWARE,
+				     .config = PERF_COUNT_SW_DUMMY, .inherit = 1,
+				     .inherit_thread = 1, .disabled = 1 };
+	int fd = (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
 }
 
 /* whether the kernel takes events inherited by threads only (5.13 and
@@ -308,29 +322,29 @@ static int scope_attach(void *arg, uint32_t tgid, int budget, struct tls_cover_f
 		rc = -ESRCH;
 	if (rc)
 		scope_detach(l, out);
+	out->ns = am_now_ns(CLOCK_BOOTTIME);
 	return rc;
 }
 
 /*
- * the guard of a process covered by its parent's attach: the first probe
- * (light) or every probe (full) on its main thread (the filter matches its
- * mm: one thread is enough), copied into its threads only.  -ESRCH when it
- * is gone, -EMFILE over budget, -errno
+ * the guard of a process covered by its parent's attach: every probe on its
+ * main thread (the filter matches its mm: one thread is enough), copied into
+ * its threads only.  -ESRCH when it is gone, -EMFILE over budget, -errno
  */
-static int scope_guard(void *arg, uint32_t tgid, bool full, int budget,
-		       struct tls_cover_fds *out)
+static int scope_guard(void *arg, uint32_t tgid, int budget, struct tls_cover_fds *out)
 {
 	struct loader *l = arg;
-	int n = full ? l->n_probes : 1, rc;
+	int rc;
 
 	out->n = 0;
 	if (!l->n_probes)
 		return -ENODEV;
-	if (!(out->fd = malloc((size_t)n * sizeof(int))))
+	if (!(out->fd = malloc((size_t)l->n_probes * sizeof(int))))
 		return -ENOMEM;
-	rc = open_probes(l, (pid_t)tgid, 0, n, INHERIT_THREADS, budget, out);
+	rc = open_probes(l, (pid_t)tgid, 0, l->n_probes, INHERIT_THREADS, budget, out);
 	if (rc)
 		scope_detach(l, out);
+	out->ns = am_now_ns(CLOCK_BOOTTIME);
 	return rc;
 }
 
@@ -390,6 +404,11 @@ int loader_tls_fork(struct loader *l, uint32_t ppid, uint32_t tgid, uint64_t for
 						   am_now_ns(CLOCK_BOOTTIME))))
 		return 1;
 	return l->tls_scoped && l->cover.st.guarded > g0 ? 2 : 0;
+}
+
+bool loader_tls_unsure(struct loader *l, uint32_t tgid, uint64_t ts_ns)
+{
+	return l->tls_scoped && l->n_probes && tls_cover_unsure(&l->cover, tgid, ts_ns);
 }
 
 uint32_t loader_tls_exit(struct loader *l, uint32_t tgid)

@@ -292,7 +292,7 @@ void load_tls_attach_libs(struct loader *l)
 	struct tls_fn fns[N_TLS_FNS];
 	size_t n0 = l->n_tls_links;
 	char msg[768];
-	int rc;
+	int rc, it = 0;
 
 	if (!bpf_program__autoload(l->skel->progs.tls_ret)) {
 		load_gap(l, LOAD_GAP_AGENT, "tls uprobes", "not loadable on this kernel");
@@ -300,9 +300,16 @@ void load_tls_attach_libs(struct loader *l)
 	}
 	load_tls_fns(l->skel, fns);
 	rc = l->opts.tls_per_process ? load_scope_begin(l) : -ECANCELED;
+	if (!rc && (it = loader_inherit_thread_check())) {
+		load_scope_end(l);
+		rc = -ENOTSUP;
+	}
 	l->tls_scoped = !rc;
 	if (rc == -ECANCELED)
 		snprintf(l->tls_wide_why, sizeof(l->tls_wide_why), "--tls-uprobes system");
+	else if (rc == -ENOTSUP)
+		snprintf(l->tls_wide_why, sizeof(l->tls_wide_why), "no inherit_thread perf events "
+			 "(%s; Linux 5.13 or later)", strerror(-it));
 	else if (rc)
 		snprintf(l->tls_wide_why, sizeof(l->tls_wide_why), "no tracefs uprobe events: %s",
 			 strerror(-rc));

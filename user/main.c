@@ -141,7 +141,8 @@ static int cmd_run(int argc, char **argv)
 	};
 	struct collector_opts o = { .socket = AM_DEFAULT_SOCKET, .format = OUTPUT_TEXT,
 				    .idle_detach_ns = AM_IDLE_DETACH_NS,
-				    .tls_cache = AM_DEFAULT_TLS_CACHE };
+				    .tls_cache = AM_DEFAULT_TLS_CACHE,
+				    .tls_per_process = LOADER_TLS_PER_PROCESS_DEFAULT };
 	struct sockaddr_storage ms;
 	socklen_t ml;
 	bool mloop;

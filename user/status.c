@@ -266,10 +266,11 @@ static void text_uprobes(const struct status_tls_uprobes *u, struct jw *out)
 	else
 		line(out, 0, "tls uprobes", "per agent process: %u covered by %u attaches (%d "
 		     "perf fds); since start %llu attaches, %llu covered at fork (%llu guarded, "
-		     "%llu full), %llu not covered", u->processes, u->attaches, u->fds,
+		     "%llu full), %llu not covered, %llu connections opened before their "
+		     "uprobes", u->processes, u->attaches, u->fds,
 		     (unsigned long long)u->attached, (unsigned long long)u->inherited,
 		     (unsigned long long)u->guarded, (unsigned long long)u->full_guards,
-		     (unsigned long long)u->failed);
+		     (unsigned long long)u->failed, (unsigned long long)u->unsure);
 }
 
 static void text_resources(const struct status_resources *r, struct jw *out)
@@ -537,7 +538,7 @@ static void json_uprobes(const struct status_tls_uprobes *u, struct jw *w)
 		{ "perf_fds", (uint64_t)u->fds },
 		{ "attached", u->attached }, { "covered_at_fork", u->inherited },
 		{ "guarded", u->guarded }, { "full_guards", u->full_guards },
-		{ "not_covered", u->failed } };
+		{ "not_covered", u->failed }, { "unsure_connections", u->unsure } };
 
 	jw_key(w, "tls_uprobes");
 	jw_obj_begin(w);

@@ -128,6 +128,9 @@ struct status_tls_uprobes {
 	uint64_t guarded;             /* of those, given a guard of their own */
 	uint64_t full_guards;         /* full guards made (every probe) */
 	uint64_t failed;              /* tagged processes that could not be covered */
+	uint64_t unsure;              /* connections opened (ClientHello) before
+				       * their process's attach or guard was in
+				       * place: judged by bytes when they end */
 };
 
 /* the scanner thread: ELF files read off the event loop (load.h loader_scans) */

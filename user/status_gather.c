@@ -62,6 +62,7 @@ static void gather_uprobes(struct loader *l, struct status_tls_uprobes *u)
 	u->guarded = t.cover.guarded;
 	u->full_guards = t.cover.full_guards;
 	u->failed = t.cover.failed;
+	u->unsure = t.cover.unsure;
 }
 
 /* the scanner thread's figures */

@@ -40,7 +40,7 @@ static void guard_release(struct tls_cover *c, struct tls_cover_proc *p)
 		return;
 	c->st.fds -= p->guard.n;
 	c->ops->detach(c->arg, &p->guard);
-	p->guard = (struct tls_cover_fds){ NULL, 0 };
+	p->guard = (struct tls_cover_fds){ NULL, 0, 0 };
 }
 
 void tls_cover_free(struct tls_cover *c)
@@ -97,6 +97,28 @@ bool tls_cover_covered(const struct tls_cover *c, uint32_t tgid)
 	return proc_find(c, tgid) != NULL;
 }
 
+/* since when p is covered for sure (boot clock): its own attach's end, or
+ * its guard's (none made: no guard op, the root's; the guard not made yet:
+ * never, UINT64_MAX) */
+static uint64_t tls_cover_since(const struct tls_cover *c, const struct tls_cover_proc *p)
+{
+	const struct tls_cover_root *root = &c->roots[p->root];
+
+	if (p->own || !c->ops->guard)
+		return root->done_ns;
+	return p->guard.n ? p->guard_ns : UINT64_MAX;
+}
+
+bool tls_cover_unsure(struct tls_cover *c, uint32_t tgid, uint64_t ts_ns)
+{
+	const struct tls_cover_proc *p = proc_find(c, tgid);
+
+	if (p && ts_ns >= tls_cover_since(c, p))
+		return false;
+	c->st.unsure++;
+	return true;
+}
+
 /* tgid covered by root r */
 static int proc_add(struct tls_cover *c, uint32_t tgid, uint32_t r)
 {
@@ -144,7 +166,7 @@ static int failed(struct tls_cover *c, int err)
 /* a covering attach of its own for tgid */
 static int attach(struct tls_cover *c, uint32_t tgid, uint64_t now_ns)
 {
-	struct tls_cover_fds fds = { NULL, 0 };
+	struct tls_cover_fds fds = { NULL, 0, 0 };
 	int r = root_slot(c), rc;
 
 	if (r < 0)
@@ -156,8 +178,8 @@ static int attach(struct tls_cover *c, uint32_t tgid, uint64_t now_ns)
 		return 0; /* gone already: nothing to cover */
 	if (rc)
 		return failed(c, rc);
-	c->roots[r] = (struct tls_cover_root){ .fds = fds, .done_ns = now_ns, .tgid = tgid,
-					       .used = true };
+	c->roots[r] = (struct tls_cover_root){ .fds = fds, .done_ns = fds.ns ? fds.ns : now_ns,
+					       .tgid = tgid, .used = true };
 	c->st.fds += fds.n;
 	c->st.roots++;
 	c->st.attached++;
@@ -165,6 +187,7 @@ static int attach(struct tls_cover *c, uint32_t tgid, uint64_t now_ns)
 		root_release(c, (uint32_t)r);
 		return failed(c, rc);
 	}
+	c->procs[c->n_procs - 1].own = true;
 	return 0;
 }
 
@@ -173,31 +196,26 @@ int tls_cover_root(struct tls_cover *c, uint32_t tgid, uint64_t now_ns)
 	return proc_find(c, tgid) ? 0 : attach(c, tgid, now_ns);
 }
 
-/* the guard of procs[i] (covered by inheritance), light or full, when ops
- * make one; a full one replaces a light one (opened before it is closed) */
-static int guard(struct tls_cover *c, size_t i, bool full, uint64_t now_ns)
+/* the guard of procs[i] (covered by inheritance), when ops make one */
+static int guard(struct tls_cover *c, size_t i, uint64_t now_ns)
 {
-	struct tls_cover_fds fds = { NULL, 0 };
+	struct tls_cover_fds fds = { NULL, 0, 0 };
 	struct tls_cover_proc *p = &c->procs[i];
 	int rc;
 
-	if (!c->ops->guard || (p->guard_ns && (p->full || !full)))
-		return 0; /* none made, or as strong already */
+	if (!c->ops->guard)
+		return 0;
 	if (c->st.fds >= c->st.fd_max)
 		return failed(c, -EMFILE);
-	rc = c->ops->guard(c->arg, p->tgid, full, c->st.fd_max - c->st.fds, &fds);
+	rc = c->ops->guard(c->arg, p->tgid, c->st.fd_max - c->st.fds, &fds);
 	if (rc == -ESRCH)
 		return 0; /* gone already: its exit releases the books */
 	if (rc)
 		return failed(c, rc);
-	if (p->guard_ns)
-		guard_release(c, p);
-	else
-		c->st.guarded++;
-	c->st.full_guards += full;
+	c->st.guarded++;
+	c->st.full_guards++;
 	p->guard = fds;
-	p->guard_ns = now_ns;
-	p->full = full;
+	p->guard_ns = fds.ns ? fds.ns : now_ns;
 	c->st.fds += fds.n;
 	return 0;
 }
@@ -208,8 +226,6 @@ int tls_cover_fork(struct tls_cover *c, uint32_t ppid, uint32_t tgid, uint64_t f
 		   uint64_t now_ns)
 {
 	struct tls_cover_proc *p = proc_find(c, tgid);
-	size_t parent;
-	bool exposed;
 	int rc;
 
 	/* a new process: one of this tgid in the books is gone (its exit was
@@ -217,17 +233,12 @@ int tls_cover_fork(struct tls_cover *c, uint32_t ppid, uint32_t tgid, uint64_t f
 	if (p)
 		proc_del(c, (size_t)(p - c->procs));
 	p = proc_find(c, ppid);
-	parent = p ? (size_t)(p - c->procs) : 0;
 	if (!p || fork_ns <= c->roots[p->root].done_ns + TLS_COVER_EARLY_NS)
 		return attach(c, tgid, now_ns);
-	/* forked when its parent's guard may not have been in place: both
-	 * contexts may be clones, swapped (see tls_cover.h): full guards */
-	exposed = p->guard_ns && fork_ns <= p->guard_ns + TLS_COVER_EARLY_NS;
 	if ((rc = proc_add(c, tgid, p->root)))
 		return failed(c, rc);
 	c->st.inherited++;
-	rc = guard(c, c->n_procs - 1, exposed, now_ns);
-	return rc || !exposed ? rc : guard(c, parent, true, now_ns);
+	return guard(c, c->n_procs - 1, now_ns);
 }
 
 /* forget procs[i]; the process of the attach released, or 0 */

@@ -13,12 +13,10 @@
  * when the last process it covers has exited (its children's copies of the
  * events die with the root's).  A process covered by inheritance also gets
  * a guard of its own (ops->guard, when set), held until it exits: the
- * kernel may swap the perf contexts of a process and a child whose contexts
- * are clones and free a live process's inherited copies (see load_scope.c).
- * A light guard keeps the process's later children from being clones; a
- * child forked within TLS_COVER_EARLY_NS of its parent's guard may have
- * been one, so it and its parent get full guards (every probe: they keep
- * the process covered whatever context its copies end up in).  The attach
+ * kernel may swap the perf contexts of a process and a child or thread
+ * whose contexts are clones and free a live process's inherited copies
+ * (see load_scope.c).  The guard holds every probe, so the process stays
+ * covered whatever context its inherited copies end up in.  The attach
  * itself is the caller's (ops): this module only keeps the books, the fd
  * budget and the counts.
  */
@@ -37,6 +35,8 @@
 struct tls_cover_fds {
 	int *fd;
 	int n;
+	uint64_t ns;                  /* when the last was open (boot clock; 0:
+				       * the now_ns the books were given) */
 };
 
 struct tls_cover_ops {
@@ -46,9 +46,9 @@ struct tls_cover_ops {
 	int (*attach)(void *arg, uint32_t tgid, int budget, struct tls_cover_fds *out);
 	/* release them (close the fds; free out->fd) */
 	void (*detach)(void *arg, struct tls_cover_fds *fds);
-	/* the guard of a process covered by its parent's attach, full or light
+	/* the guard of a process covered by its parent's attach: every probe
 	 * (NULL: none); same contract as attach, released by detach */
-	int (*guard)(void *arg, uint32_t tgid, bool full, int budget, struct tls_cover_fds *out);
+	int (*guard)(void *arg, uint32_t tgid, int budget, struct tls_cover_fds *out);
 };
 
 struct tls_cover_root {
@@ -62,9 +62,9 @@ struct tls_cover_root {
 struct tls_cover_proc {
 	uint32_t tgid;
 	uint32_t root;                /* index into roots */
+	bool own;                     /* that attach was made for it */
 	struct tls_cover_fds guard;   /* its own guard, n 0 when none */
 	uint64_t guard_ns;            /* when it was made (boot clock), 0: none */
-	bool full;                    /* the guard holds every probe */
 };
 
 /* what status shows */
@@ -72,8 +72,10 @@ struct tls_cover_stats {
 	uint64_t attached;            /* covering attaches made */
 	uint64_t inherited;           /* processes covered by their parent's */
 	uint64_t guarded;             /* of them, guarded */
-	uint64_t full_guards;         /* full guards made (a light one made full too) */
+	uint64_t full_guards;         /* full guards made (every guard is one) */
 	uint64_t failed;              /* tagged processes that could not be covered */
+	uint64_t unsure;              /* ClientHellos sent before their process's
+				       * attach or guard was in place */
 	uint64_t released;            /* covering attaches released */
 	uint32_t procs, roots;        /* covered now; attaches held now */
 	int fds, fd_max;              /* fds held now; the budget */
@@ -114,6 +116,13 @@ uint32_t tls_cover_exit(struct tls_cover *c, uint32_t tgid);
 /* cb says which covered processes are gone (exit events lost): released */
 size_t tls_cover_sweep(struct tls_cover *c, bool (*alive)(void *arg, uint32_t tgid), void *arg);
 bool tls_cover_covered(const struct tls_cover *c, uint32_t tgid);
+/* tagged tgid sent a ClientHello at ts_ns (boot clock): true (counted in
+ * unsure) when its own attach, or its guard, was not in place yet then (a
+ * fork's guard not made: not in place), or when it is not in the books at
+ * all (gone before its attach could be made: a child forked while its
+ * parent's attach was being made inherited nothing): its calls then may
+ * not have trapped, its plaintext may not be read */
+bool tls_cover_unsure(struct tls_cover *c, uint32_t tgid, uint64_t ts_ns);
 void tls_cover_stats(const struct tls_cover *c, struct tls_cover_stats *st);
 
 #endif

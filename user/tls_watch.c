@@ -23,6 +23,8 @@ struct tls_watch {
 	bool warned[TLS_WATCH_BINS];  /* its unseen warning was given */
 	bool fixed[TLS_WATCH_BINS];   /* hooked by what the binary links (not by
 				       * what one process of it loaded) */
+	bool own[TLS_WATCH_BINS];     /* hooked in a TLS library of its own (its
+				       * binary's or an object's), not a shared one */
 	size_t n, next;               /* used; the next to replace when full */
 };
 
@@ -65,7 +67,7 @@ static size_t bin_of(struct tls_watch *w, const char *exe)
 		w->next = (w->next + 1) % TLS_WATCH_BINS;
 	}
 	memset(&w->bins[i], 0, sizeof(w->bins[i]));
-	w->warned[i] = w->fixed[i] = false;
+	w->warned[i] = w->fixed[i] = w->own[i] = false;
 	snprintf(w->bins[i].exe, sizeof(w->bins[i].exe), "%s", exe);
 	return i;
 }
@@ -118,6 +120,7 @@ static void hooked(struct tls_watch *w, const char *exe, int rc)
 
 	w->bins[i].verdict = TLS_WATCH_HOOKED;
 	w->fixed[i] = rc == 0 || rc == 1;
+	w->own[i] = rc == 0 || rc == 2;
 	snprintf(w->bins[i].why, sizeof(w->bins[i].why), "%s",
 		 rc == 0 ? "its own OpenSSL/BoringSSL, hooked" :
 		 rc == 1 ? "a shared TLS library" :
@@ -232,6 +235,13 @@ enum rules_tls tls_watch_hello(struct tls_watch *w, const struct event *ev, char
 	if (!alive(ev->pid))
 		return known_verdict(w, exe_of(ev)); /* gone: its libraries cannot be told */
 	return judge_pid(w, ev, warn, len);
+}
+
+bool tls_watch_own(const struct tls_watch *w, const struct event *ev)
+{
+	size_t i = find_bin(w, exe_of(ev));
+
+	return i < w->n && w->bins[i].verdict == TLS_WATCH_HOOKED && w->own[i];
 }
 
 void tls_watch_scanned(struct tls_watch *w, const struct loader_scanned *r, char *warn,

@@ -75,6 +75,11 @@ enum rules_tls tls_watch_blind(struct tls_watch *w, const struct event *ev, char
 struct loader_scanned;
 void tls_watch_scanned(struct tls_watch *w, const struct loader_scanned *r, char *warn,
 		       size_t len);
+/* whether ev's binary is hooked in a TLS library of its own (node's
+ * OpenSSL, a located BoringSSL or aws-lc, in the binary or an object it
+ * loaded): those uprobes are on every process that runs it, whatever
+ * --tls-uprobes says */
+bool tls_watch_own(const struct tls_watch *w, const struct event *ev);
 /* an agent opened a file for reading: a shared object (*.node, *.so) is
  * scanned at once, so that its TLS library is hooked before it connects */
 void tls_watch_open(struct tls_watch *w, const struct event *ev);

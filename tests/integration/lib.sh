@@ -155,8 +155,11 @@ start_collector() {
 	# the TLS verdicts cache of this test alone (TLS_CACHE: another file)
 	local cache="--tls-cache ${TLS_CACHE:-$T/tls-cache.d/cache}"
 	case " $* " in *" --tls-cache "*) cache= ;; esac
+	# AGENTMON_RUN_ARGS: options every collector of the run gets (before the
+	# test's own, which win), e.g. '--tls-uprobes system' for a whole suite
+	# shellcheck disable=SC2086
 	env --default-signal=INT,TERM,HUP "$AGENTMON" run --format json $rec $cache \
-		--socket "$SOCK" --pin-dir "$PIN_DIR" "$@" >"$OUT" 2>"$ERR" &
+		--socket "$SOCK" --pin-dir "$PIN_DIR" ${AGENTMON_RUN_ARGS:-} "$@" >"$OUT" 2>"$ERR" &
 	COLLECTOR_PID=$!
 	local deadline=$(($(date +%s) + READY_TIMEOUT))
 	while ! grep -q ready "$ERR" 2>/dev/null; do

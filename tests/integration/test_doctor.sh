@@ -40,6 +40,8 @@ want "$T/plain" btf OK
 want "$T/plain" "ring buffer" OK
 want "$T/plain" tp_btf OK
 want "$T/plain" "cgroup v2" OK "mounted at /"
+# this kernel (6.x, tracefs) allows per-process TLS uprobes, whatever the default
+want "$T/plain" "tls uprobe mode" OK "(--tls-uprobes process available|per agent process \(the default\))"
 want "$T/plain" fentry OK "(not needed|fentry programs load)"
 want "$T/plain" "bpf lsm" OK "(not needed|BPF LSM programs load)"
 want "$T/plain" collector DEGRADED "no collector is running on $SOCK"
@@ -85,6 +87,7 @@ if id nobody >/dev/null 2>&1; then
 		--tls-budget 0 --config /dev/null >"$T/user" 2>&1
 	want "$T/user" tp_btf DEGRADED "needs root"
 	want "$T/user" fentry DEGRADED "needs root"
+	want "$T/user" "tls uprobe mode" DEGRADED "needs root"
 	want "$T/user" privileges DEGRADED "not running as root"
 	want "$T/user" btf OK
 else

@@ -1,18 +1,21 @@
 #!/bin/bash
 # Per-process TLS uprobes survive perf's context swap (issue 10, cost).  An
 # agent's child covered by inheritance (python, forked by the launched shell
-# well after its attach) forks and waits for /bin/true before each HTTPS POST
-# (libssl), pinned to one CPU.  Without a guard the child's and each
-# /bin/true's perf contexts are clones: perf swaps them at every switch
-# between the two (perf_event_context_sched_out), /bin/true exits holding
-# the child's context and frees the child's inherited events, the child
-# leaves the uprobe filter and its POSTs are blind.  The swap needs a
-# direct switch between the two on that CPU, so under other load a broken
-# build is not always caught: measured without the fix, 0 of 8 POSTs seen in
-# 4 of 8 runs (the others all 8) on the loaded 2-core VM; with it, 8 of 8 in
-# every run.  Python starts its loop once the collector says it has its
-# guard (a swap before the guard lands is the race left, README).  Each
-# POST must be an http event in plaintext; status counts the guard.
+# well after its attach), pinned to one CPU, makes before each HTTPS POST
+# (libssl) either 25 children (/bin/true, variant fork) or 25 threads that
+# exit (variant thread).  Without a guard the child's context and each
+# /bin/true's or thread's are clones: perf swaps them at every switch
+# between the two (perf_event_context_sched_out), the one that exits holding
+# the child's context frees the child's inherited events, the child leaves
+# the uprobe filter and its POSTs are blind.  The swap needs a direct switch
+# between the two on that CPU, so under other load a broken build is not
+# always caught: measured without a guard (fork variant), 0 of 8 POSTs seen
+# in 4 of 8 runs (the others all 8) on the loaded 2-core VM; with a guard of
+# one event only (thread variant: threads inherit it, their contexts are
+# still clones), 0 of 8 in 4 of 4 runs; with a guard of every probe, 8 of 8 in
+# every run of both.  Python starts its loop once the collector says it has
+# its guard (a swap before the guard lands is the race left, README).  Each
+# POST must be an http event in plaintext; status counts the guards.
 . "$(dirname "$0")/lib.sh"
 
 command -v openssl >/dev/null || skip "needs openssl"
@@ -28,36 +31,54 @@ process*) ;;
 *) fail "tls uprobes are not per process: $scope" ;;
 esac
 cat >"$T/swap.py" <<'PYEOF'
-import http.client, os, ssl, subprocess, sys, time
+import http.client, os, ssl, subprocess, sys, threading, time
+port, rounds, pidf, gof, n, how = sys.argv[1:7]
 os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-with open(sys.argv[3] + ".tmp", "w") as f:
+with open(pidf + ".tmp", "w") as f:
     f.write(str(os.getpid()))
-os.rename(sys.argv[3] + ".tmp", sys.argv[3])
-while not os.path.exists(sys.argv[4]):
+os.rename(pidf + ".tmp", pidf)
+while not os.path.exists(gof):
     time.sleep(0.01)
 ctx = ssl.create_default_context()
 ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
-for r in range(int(sys.argv[2])):
-    for _ in range(int(sys.argv[5])):
-        subprocess.run(["/bin/true"], check=True)
-    c = http.client.HTTPSConnection("127.0.0.1", int(sys.argv[1]), context=ctx)
-    c.request("POST", "/swap%d" % r, body=b"hello")
+for r in range(int(rounds)):
+    for _ in range(int(n)):
+        if how == "fork":
+            subprocess.run(["/bin/true"], check=True)
+        else:
+            t = threading.Thread(target=os.getpid)
+            t.start()
+            t.join()
+    c = http.client.HTTPSConnection("127.0.0.1", int(port), context=ctx)
+    c.request("POST", "/%s%d" % (how, r), body=b"hello")
     c.getresponse().read()
     c.close()
 PYEOF
-# the shell outlives python (`; true`): python is its child, not its exec
-"$AGENTMON" launch --socket "$SOCK" --agent swapbot -- \
-	bash -c "sleep 0.3; $PY $T/swap.py $TPORT $ROUNDS $T/pid $T/go $FORKS; true" >"$T/launch.out" 2>&1 &
-agent=$!
-wait_file "$T/pid"
-guarded() { grep -q "tls uprobes: process $(cat "$T/pid") guarded" "$ERR"; }
-wait_for 30 "the python child's guard" guarded
-touch "$T/go"
-wait "$agent" || fail "the agent's POST loop failed: $(cat "$T/launch.out")"
+# swap_round HOW: the agent's python child makes FORKS children or threads
+# (HOW fork or thread) before each of ROUNDS POSTs, once it has its guard
+swap_round() {
+	local how=$1 agent pid
+	# the shell outlives python (`; true`): python is its child, not its exec
+	"$AGENTMON" launch --socket "$SOCK" --agent "swap$how" -- \
+		bash -c "sleep 0.3; $PY $T/swap.py $TPORT $ROUNDS $T/pid.$how $T/go.$how $FORKS $how; true" \
+		>"$T/launch.$how.out" 2>&1 &
+	agent=$!
+	wait_file "$T/pid.$how"
+	pid=$(cat "$T/pid.$how")
+	guarded() { grep -q "tls uprobes: process $pid guarded" "$ERR"; }
+	wait_for 30 "the python child's guard ($how)" guarded
+	touch "$T/go.$how"
+	wait "$agent" || fail "the agent's POST loop failed ($how): $(cat "$T/launch.$how.out")"
+}
+swap_round fork
+swap_round thread
 guarded=$(am status --json --socket "$SOCK" |
-	"$PY" -c 'import json,sys; print(json.load(sys.stdin)["tls_uprobes"]["guarded"])')
+	"$PY" -c 'import json,sys; t=json.load(sys.stdin)["tls_uprobes"]; print(t["guarded"], t["full_guards"])')
 sentinel
 stop_collector
-expect "$ROUNDS" type=http method=POST agent=swapbot "path~^/swap[0-9]+\$"
-[ "$guarded" -ge 1 ] || fail "status counts $guarded guards, want the python child's"
-pass "$ROUNDS POSTs of an inherited child that forks between them all seen ($guarded guards)"
+expect "$ROUNDS" type=http method=POST agent=swapfork "path~^/fork[0-9]+\$"
+expect "$ROUNDS" type=http method=POST agent=swapthread "path~^/thread[0-9]+\$"
+read -r g fg <<<"$guarded"
+[ "$g" -ge 2 ] || fail "status counts $g guards, want the two python children's"
+[ "$fg" -eq "$g" ] || fail "status counts $fg full guards of $g, want every guard full"
+pass "$ROUNDS POSTs each of an inherited child that forks or starts threads between them all seen ($g guards, all full)"

@@ -16,7 +16,13 @@
 #      seen") when it could; and no http event claims to have read it;
 #  (c) the same client run again with the collector running is covered at
 #      exec (its attach lands from the exec record) or judged by bytes: a
-#      second upload to another unlisted host raises an alert either way.
+#      second upload to another unlisted host raises an alert either way;
+#  (d) a client (another copy) that posts while the collector is stopped and
+#      is still alive when its attach lands: its ClientHello came before the
+#      attach, so the connection is unsure (status
+#      tls_uprobes.unsure_connections) and judged by its bytes when it ends:
+#      unseen_tls, not monitor_degraded (its hook is not blind) and no http
+#      event.
 . "$(dirname "$0")/lib.sh"
 
 command -v openssl >/dev/null || skip "needs openssl"
@@ -68,5 +74,38 @@ sentinel
 expect 0 type=http host=early.race.example.net
 grep -q '"path": "/race"' "$T/tls.log" || fail "the server did not get the POSTs"
 late=$(jq values rule type=alert host=late.race.example.net | sort -u | tr '\n' ' ')
+
+# ---- (d) alive when its attach lands, its ClientHello sent before ----
+unsure() {
+	am status --json --socket "$SOCK" |
+		"$PY" -c 'import json,sys; print(json.load(sys.stdin)["tls_uprobes"]["unsure_connections"])'
+}
+mkdir -p "$T/bin2"
+cp "$(readlink -f "$PY")" "$T/bin2/claude" || fail "cp python"
+kill -STOP "$COLLECTOR_PID" || fail "cannot stop the collector"
+"$T/bin2/claude" - "$tport" unsure.race.example.net "$T/go.d" >"$T/d.out" 2>&1 <<'PYEOF' &
+import os, socket, ssl, sys, time
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))), server_hostname=sys.argv[2])
+body = b"x" * 12000
+s.sendall(b"POST /unsure HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n\r\n" % (sys.argv[2].encode(), len(body)) + body)
+s.recv(4096)
+while not os.path.exists(sys.argv[3]):
+    time.sleep(0.02)
+s.close()
+PYEOF
+client=$!
+BG_PIDS+=("$client") # killed at exit if the test fails before it ends
+posted() { grep -q '"path": "/unsure"' "$T/tls.log"; }
+WAIT_WHY="cat $T/d.out" wait_for 20 "the (d) client's POST at the server" posted
+kill -CONT "$COLLECTOR_PID"
+counted() { n=$(unsure) && [ "$n" -ge 1 ]; }
+WAIT_WHY=unsure wait_for 20 "the (d) client's connection counted unsure in status" counted
+touch "$T/go.d"
+wait "$client" || fail "the (d) client failed: $(cat "$T/d.out")"
+wait_event 10 type=alert rule=unseen_tls host=unsure.race.example.net
+sentinel
+expect 0 type=http host=unsure.race.example.net
+expect 0 type=alert rule=monitor_degraded host=unsure.race.example.net
 stop_collector
-pass "a claude process that spoke TLS before its uprobe attach: $early naming its host, no http event; run again: $late"
+pass "a claude process that spoke TLS before its uprobe attach: $early naming its host, no http event; run again: $late; alive at its attach: unseen_tls ($n unsure)"

@@ -54,7 +54,7 @@ static void sample(struct status *s)
 	s->n_gaps = 1;
 	s->tls_uprobes = (struct status_tls_uprobes){ .hooked = true, .scoped = true,
 		.processes = 3, .attaches = 2, .fds = 24, .attached = 5,
-		.inherited = 7, .guarded = 6, .full_guards = 2, .failed = 1 };
+		.inherited = 7, .guarded = 6, .full_guards = 2, .failed = 1, .unsure = 4 };
 	s->scans = (struct status_scans){ .thread = true, .depth = 1, .queued = 9, .done = 8,
 		.timed_out = 1, .failed = 2, .dropped = 3, .stale = 4, .max_ms = 2500, .evicted = 7, .untold = 2,
 		.cache_hits = 6, .cache_failed = 1, .cache = "/var/lib/agentmon/tls-cache",
@@ -155,7 +155,8 @@ static void test_text(void **state)
 				      "(scratch buffers busy), 5 TLS records without socket, 6 tag bits lost\n"));
 	assert_non_null(strstr(w.buf, "tls uprobes:    per agent process: 3 covered by 2 attaches "
 				      "(24 perf fds); since start 5 attaches, 7 covered at "
-				      "fork (6 guarded, 2 full), 1 not covered\n"));
+				      "fork (6 guarded, 2 full), 1 not covered, 4 connections "
+				      "opened before their uprobes\n"));
 	assert_non_null(strstr(w.buf, "tls scans:      off the event loop; 1 waiting, 9 queued, "
 				      "8 done (1 timed out, 2 failed), 3 dropped (queue full), 4 "
 				      "changed while read, 7 verdicts evicted, 2 joiners untold; longest "
@@ -234,7 +235,8 @@ static void test_json(void **state)
 		"\"agent_names_refused\":0},"
 		"\"tls_uprobes\":{\"scope\":\"process\","
 		"\"system_wide_why\":null,\"processes\":3,\"attaches\":2,\"perf_fds\":24,"
-		"\"attached\":5,\"covered_at_fork\":7,\"guarded\":6,\"full_guards\":2,\"not_covered\":1},"
+		"\"attached\":5,\"covered_at_fork\":7,\"guarded\":6,\"full_guards\":2,\"not_covered\":1,"
+		"\"unsure_connections\":4},"
 		"\"tls_scans\":{\"thread\":true,\"depth\":1,\"queued\":9,\"done\":8,"
 		"\"timed_out\":1,\"failed\":2,\"dropped\":3,\"stale\":4,\"max_ms\":2500,\"cache_hits\":6,\"evicted\":7,\"untold\":2,"
 		"\"exe_by_path\":3,\"exe_gone\":5,\"exe_mismatch\":1},"

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "load.h"
 #include "tls_watch.h"
 
 static struct event hello_of(pid_t pid, const char *exe)
@@ -69,10 +70,40 @@ static void test_hello_verdicts(void **state)
 	tls_watch_free(w);
 }
 
+/* a binary hooked in a TLS library of its own (the scanner located it in the
+ * binary or in an object it loaded) is "own"; one hooked through a shared
+ * library, one not judged, one unseen are not */
+static void test_own(void **state)
+{
+	struct tls_watch *w = tls_watch_new(NULL);
+	struct loader_scanned bin = { .label = "/x/codex", .pid = 999999, .rc = 0, .msg = "" };
+	struct loader_scanned obj = { .label = "/x/copilot", .pid = 999999, .object = true,
+				      .rc = 0, .msg = "" };
+	struct loader_scanned shared = { .label = "/x/git", .pid = 999999, .rc = 1, .msg = "" };
+	struct event ev = hello_of(999999, "/x/codex");
+	char warn[256];
+
+	(void)state;
+	assert_non_null(w);
+	assert_false(tls_watch_own(w, &ev));
+	tls_watch_scanned(w, &bin, warn, sizeof(warn));
+	tls_watch_scanned(w, &obj, warn, sizeof(warn));
+	tls_watch_scanned(w, &shared, warn, sizeof(warn));
+	assert_true(tls_watch_own(w, &ev));
+	ev.exe = "/x/copilot";
+	assert_true(tls_watch_own(w, &ev));
+	ev.exe = "/x/git";
+	assert_false(tls_watch_own(w, &ev));
+	ev.exe = "/x/other";
+	assert_false(tls_watch_own(w, &ev));
+	tls_watch_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hello_verdicts),
+		cmocka_unit_test(test_own),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
