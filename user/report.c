@@ -43,13 +43,6 @@ const char *report_method_name(unsigned i)
 	return i < REPORT_METHODS ? METHODS[i] : "other";
 }
 
-const char *report_kind_name(enum report_kind k)
-{
-	static const char *const names[REPORT_KINDS] = { "exec", "write", "request", "alert" };
-
-	return (unsigned)k < REPORT_KINDS ? names[k] : "?";
-}
-
 const char *report_time(uint64_t ns, char *buf, size_t len)
 {
 	time_t sec = (time_t)(ns / 1000000000ull);
@@ -142,10 +135,22 @@ static struct ikey key_of(enum key_kind k, uint32_t session, const void *p, size
 	return (struct ikey){ REPORT_KEY_BITS < 64 ? h & ((1ull << (REPORT_KEY_BITS & 63)) - 1) : h };
 }
 
-/* a stored key (n bytes, or NULL) is the n bytes at key */
+/* a stored key (NULL: none) is the n bytes at key (none when n is 0) */
 static bool same_bytes(const char *stored, const void *key, size_t n)
 {
-	return stored && strlen(stored) == n && !memcmp(stored, key, n);
+	return stored ? strlen(stored) == n && !memcmp(stored, key, n) : !n;
+}
+
+/* a destination's key: its peer, then its name's bytes (none without) */
+struct dest_key {
+	struct report_peer peer;
+	char host[256];
+};
+
+static bool same_peer(const struct report_dest *d, const struct report_peer *p)
+{
+	return d->family == p->family && d->port == p->port &&
+	       !memcmp(d->daddr, p->daddr, sizeof(p->daddr));
 }
 
 /* entry i of kind k (of session, or the session i) has the key at key: a
@@ -154,7 +159,7 @@ static bool key_is(const struct report *r, enum key_kind k, uint32_t session, ui
 		   const void *key, size_t n)
 {
 	const struct report_session *s = &r->sessions[k == KEY_SESSION ? i : session];
-	const struct report_peer *peer = key;
+	const struct dest_key *dk = key;
 	uint32_t pid;
 
 	if ((k == KEY_SESSION && i >= r->n_sessions) || (k == KEY_PROC && i >= s->n_procs) ||
@@ -167,8 +172,8 @@ static bool key_is(const struct report *r, enum key_kind k, uint32_t session, ui
 		memcpy(&pid, key, sizeof(pid));
 		return s->procs[i].pid == pid;
 	case KEY_DEST:
-		return s->dests[i].family == peer->family && s->dests[i].port == peer->port &&
-		       !memcmp(s->dests[i].daddr, peer->daddr, sizeof(peer->daddr));
+		return same_peer(&s->dests[i], &dk->peer) &&
+		       same_bytes(s->dests[i].key, dk->host, n - sizeof(dk->peer));
 	default:
 		return same_bytes(s->files[i].key, key, n);
 	}
@@ -199,22 +204,6 @@ static int64_t index_find(struct report *r, enum key_kind k, uint32_t session, c
 	}
 	*slot = NULL;
 	return -2;
-}
-
-/* the index of (k, session, key) when it has an entry, else -1 */
-static int64_t index_get(struct report *r, enum key_kind k, uint32_t session, const void *key,
-			 size_t n)
-{
-	for (uint32_t probe = 0; probe < KEY_PROBES; probe++) {
-		struct ikey ko = key_of(k, session, key, n, probe);
-		struct ientry *v = table_get(r->index, &ko);
-
-		if (!v)
-			return -1;
-		if (v->kind == k && v->session == session && key_is(r, k, session, v->i, key, n))
-			return (int64_t)v->i;
-	}
-	return -1;
 }
 
 /* grow *arr (elements of size sz, n used) to hold one more, up to max */
@@ -471,20 +460,31 @@ static void verdict_of(const struct report *r, const struct event *ev, struct re
 	d->judged = (int)m;
 }
 
-/* the destination of n (of ev, whose type says how to judge it) */
+/*
+ * the destination of n named host (else n's name; of ev, whose type says
+ * how to judge it): an address and port with a name, or none (hosts behind
+ * one address are told apart; a name is cut to 255 bytes)
+ */
 static struct report_dest *dest_of(struct report *r, struct report_session *s,
 				   const struct event *ev, const struct event_net *n,
 				   const char *host)
 {
-	struct report_peer k = { .family = n->family, .port = n->dport };
+	struct dest_key k = { .peer = { .family = n->family, .port = n->dport } };
+	size_t hn;
 	struct report_dest *d;
 
-	memcpy(k.daddr, n->daddr, sizeof(k.daddr));
-	d = entry_of(r, s, KEY_DEST, &k, sizeof(k), (void **)&s->dests, &s->n_dests,
+	if (!host || !*host)
+		host = n->host;
+	hn = host ? strnlen(host, sizeof(k.host)) : 0;
+	memcpy(k.peer.daddr, n->daddr, sizeof(k.peer.daddr));
+	if (hn)
+		memcpy(k.host, host, hn);
+	d = entry_of(r, s, KEY_DEST, &k, sizeof(k.peer) + hn, (void **)&s->dests, &s->n_dests,
 		     REPORT_DESTS_MAX, sizeof(*d), &s->dests_cut);
 	if (!d)
 		return NULL;
 	if (!d->verdict) {
+		d->key = hn ? strndup(host, hn) : NULL; /* NULL: no other event finds it */
 		memcpy(d->daddr, n->daddr, sizeof(d->daddr));
 		d->family = n->family;
 		d->port = n->dport;
@@ -492,9 +492,7 @@ static struct report_dest *dest_of(struct report *r, struct report_session *s,
 			strcpy(d->addr, "?");
 	}
 	verdict_of(r, ev, d);
-	if (!host)
-		host = n->host;
-	if (host && *host && !d->host)
+	if (hn && !d->host)
 		d->host = keep(host);
 	return d;
 }
@@ -567,17 +565,19 @@ void report_received(struct report *r, uint32_t agent_pid, const struct report_p
 		     uint64_t bytes)
 {
 	struct report_session *s = NULL;
-	int64_t i;
 
 	for (uint32_t i = r->n_sessions; i-- > 0 && !s;) /* the latest of a reused pid */
 		if (r->sessions[i].root_pid == agent_pid)
 			s = &r->sessions[i];
 	if (!s)
 		return; /* a session not reported (filtered out or cut) */
-	if (peer->family && (i = index_get(r, KEY_DEST, sess_no(r, s), peer, sizeof(*peer))) >= 0)
-		s->dests[i].bytes_received += bytes;
-	else
-		s->unattributed_received += bytes;
+	for (uint32_t i = 0; peer->family && i < s->n_dests; i++) {
+		if (same_peer(&s->dests[i], peer)) { /* its first name's: a read names none */
+			s->dests[i].bytes_received += bytes;
+			return;
+		}
+	}
+	s->unattributed_received += bytes;
 }
 
 /* ---- alerts ---- */
@@ -749,6 +749,7 @@ static void session_free(struct report_session *s)
 		free(s->items[i].text);
 	for (uint32_t i = 0; i < s->n_dests; i++) {
 		free(s->dests[i].host);
+		free(s->dests[i].key);
 		for (uint32_t j = 0; j < s->dests[i].n_paths; j++)
 			free(s->dests[i].paths[j]);
 	}

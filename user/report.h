@@ -61,6 +61,7 @@ struct report_item {          /* one timeline line */
 
 struct report_dest {
 	char *host;                /* name, or NULL when only the address is known */
+	char *key;                 /* that name as the events gave it (NULL: none) */
 	char addr[48];             /* "1.2.3.4" / "::1" */
 	uint8_t daddr[16];
 	uint16_t family, port;

@@ -12,6 +12,13 @@
 
 #include "report.h"
 
+const char *report_kind_name(enum report_kind k)
+{
+	static const char *const names[REPORT_KINDS] = { "exec", "write", "request", "alert" };
+
+	return (unsigned)k < REPORT_KINDS ? names[k] : "?";
+}
+
 /* ---- text ---- */
 
 static void text_tree_line(void *arg, const struct report_proc *p, unsigned depth)

@@ -622,8 +622,8 @@ void view_tick(struct view *v, struct jw *w, uint64_t now_ns)
 
 		if (!p->pid || !p->total)
 			continue;
-		if (now_ns - p->fold_ts >= VIEW_FOLD_IDLE_NS)
-			fold_line(v, w, now_ns, p);
+		if (now_ns >= p->fold_ts && now_ns - p->fold_ts >= VIEW_FOLD_IDLE_NS)
+			fold_line(v, w, now_ns, p); /* (an event's time may be a bit behind) */
 		else if (!v->due || p->fold_ts + VIEW_FOLD_IDLE_NS < v->due)
 			v->due = p->fold_ts + VIEW_FOLD_IDLE_NS;
 	}

@@ -8,7 +8,8 @@
 # a handful of lines where `tail --verbose` has hundreds with every open.
 # `tail --type open` names what it wants: every open, as with --verbose.
 # `run --format text` prints the same compact view; a policy's view: show
-# and hide globs change what it shows, and a SIGHUP reload changes them.
+# and hide globs change what it shows, and a SIGHUP reload changes them; a
+# process still running gets its fold line 30 s after its last folded read.
 # Absence is asserted after a sentinel: the same agent's last write and the
 # fold line at its exit.
 . "$(dirname "$0")/lib.sh"
@@ -118,6 +119,14 @@ R=$(sed -n "/mark1 O_WRONLY/,/mark2 O_WRONLY/p" "$OUT")
 grep -qF "open /etc/hostname" <<<"$R" && fail "after the reload: /etc/hostname shown: $R"
 grep -qE "cat\[[0-9]+\] open $T/work/input.txt O_RDONLY" <<<"$R" ||
 	fail "after the reload: the working tree's read folded: $R"
+# a process still running: its fold line 30 s after its last folded read
+# (the collector's tick), before it exits
+bg launch "$NAME" sh -c "cat /etc/hostname >/dev/null; exec sleep 120"
+SLEEPER=$BG_PID
+wait_for 90 "the running sleep's fold line" grep -qE "$NAME/sleep\[[0-9]+\] read [0-9]+ files" "$OUT"
+kill -0 "$SLEEPER" 2>/dev/null || fail "the sleep ended before its fold line: not a tick's"
+spid=$(sed -nE "s|.*$NAME/sleep\[([0-9]+)\] read .*|\1|p" "$OUT" | head -n 1)
+kill "$spid" "$SLEEPER" 2>/dev/null # the sleep is launch's child, not its own process
 kill -TERM "$COLLECTOR_PID" && wait "$COLLECTOR_PID" || fail "the text collector did not stop cleanly"
 COLLECTOR_PID=
-pass "compact view: $n lines (verbose $nv): execs, the write, the tree's read, the POST, the alert; library and locale reads folded; run's text too; view: show/hide, reloaded"
+pass "compact view: $n lines (verbose $nv): execs, the write, the tree's read, the POST, the alert; library and locale reads folded; run's text too; view: show/hide, reloaded; a running process's fold line at 30 s"

@@ -7,9 +7,8 @@
 # session's report, in JSON, text and HTML (opened in headless Chromium, its
 # JavaScript errors counted, a screenshot taken), shows the outbound_post
 # alert with its intent (the tool, the curl command, the prompt, the model)
-# and the request (POST to forum.corp.example, verdict "not listed").  (The
-# mock and that host share one address and port, so the report has one
-# destination for both, named by the first host: see README Known limits.)
+# and the request (POST to forum.corp.example, verdict "not listed"), a
+# destination apart from the mock's though both are 127.0.0.1:PORT.
 # Without the agent installed the test skips; without chromium the HTML is
 # checked as text only.
 . "$(dirname "$0")/lib.sh"
@@ -34,11 +33,12 @@ assert a, s[0]["alerts"]
 i = a[0]["intent"]
 assert i and i["tool"] == "run_shell_command" and i["input"] == sys.argv[2], i
 assert sys.argv[3] in i["prompt"] and i["model"] == "mock-model", i
-# the mock and forum.corp.example share 127.0.0.1:PORT: one destination (by
-# address), named by the first host seen; the POST's path and verdict are its
-d = [x for x in s[0]["destinations"] if "/t/1" in x["paths"]]
-assert d and "POST" in d[0]["methods"] and d[0]["verdict"] == "not listed", d
-assert d[0]["alerts"] >= 1, d
+# the mock and forum.corp.example share 127.0.0.1:PORT: two destinations
+d = {x["host"]: x for x in s[0]["destinations"]}
+f = d.get("forum.corp.example")
+assert f and f["methods"] == ["POST"] and f["paths"] == ["/t/1"], d
+assert f["verdict"] == "not listed" and f["alerts"] == 1, f
+assert d["llm.test"]["verdict"] == "allowed" and "/t/1" not in d["llm.test"]["paths"], d
 P
 am report --format text --agent qwen --config "$T/policy.yaml" "${files[@]}" >"$T/report.txt" \
 	2>/dev/null || fail "report --format text failed"

@@ -164,12 +164,14 @@ static void test_dest_alert(void **state)
 	policy_free(p);
 }
 
-/* a destination's verdict is the strictest of its events': a connect to a
- * loopback address with no name is allowed, the request naming an unlisted
- * host over it is not (the connect now comes first) */
-static void test_verdict_strictest(void **state)
+/* destinations are an address and port with a name: hosts behind one address
+ * (a connect with no name, a request naming an unlisted host) are two, each
+ * judged on its own; bytes read from the address go to its first */
+static void test_dest_by_host(void **state)
 {
 	struct event ev = base(AM_EV_CONNECT, 101, 100);
+	struct report_peer peer = { .family = AF_INET, .port = 8080 };
+	const struct report_session *s;
 	struct report *r;
 	struct policy *p;
 	char err[256];
@@ -181,18 +183,23 @@ static void test_verdict_strictest(void **state)
 	ev.net.dport = 8080;
 	inet_pton(AF_INET, "127.0.0.1", ev.net.daddr);
 	report_event(r, &ev);
-	assert_string_equal(r->sessions[0].dests[0].verdict, "allowed");
 	ev = http_ev("POST", "up.example", "/x");
 	inet_pton(AF_INET, "127.0.0.1", ev.http.net.daddr);
 	report_event(r, &ev);
-	assert_int_equal(r->sessions[0].n_dests, 1);
-	assert_string_equal(r->sessions[0].dests[0].verdict, "not listed");
-	ev = base(AM_EV_CONNECT, 101, 100);
-	ev.net.family = AF_INET;
-	ev.net.dport = 8080;
-	inet_pton(AF_INET, "127.0.0.1", ev.net.daddr);
+	ev = http_ev("POST", "up.example", "/y");
+	inet_pton(AF_INET, "127.0.0.1", ev.http.net.daddr);
 	report_event(r, &ev);
-	assert_string_equal(r->sessions[0].dests[0].verdict, "not listed");
+	s = &r->sessions[0];
+	assert_int_equal(s->n_dests, 2);
+	assert_null(s->dests[0].host);
+	assert_string_equal(s->dests[0].verdict, "allowed");
+	assert_int_equal(s->dests[0].connects, 1);
+	assert_string_equal(s->dests[1].host, "up.example");
+	assert_string_equal(s->dests[1].verdict, "not listed");
+	assert_int_equal(s->dests[1].requests, 2);
+	inet_pton(AF_INET, "127.0.0.1", peer.daddr);
+	report_received(r, 100, &peer, 10);
+	assert_int_equal(s->dests[0].bytes_received, 10);
 	report_free(r);
 	policy_free(p);
 }
@@ -387,7 +394,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tree), cmocka_unit_test(test_dest_alert),
 		cmocka_unit_test(test_files),
-		cmocka_unit_test(test_verdict_strictest), cmocka_unit_test(test_cuts),
+		cmocka_unit_test(test_dest_by_host), cmocka_unit_test(test_cuts),
 		cmocka_unit_test(test_sessions), cmocka_unit_test(test_pid_reuse),
 		cmocka_unit_test(test_hostile), cmocka_unit_test(test_parse_time),
 	};

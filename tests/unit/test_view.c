@@ -450,6 +450,38 @@ static void test_tick(void **state)
 	view_free(v);
 }
 
+/* event times a little out of order: a process whose last folded read is
+ * later than the tick's time gets no line from it */
+static void test_tick_order(void **state)
+{
+	struct view *v = view_new(false);
+	struct event ev = base(AM_EV_OPEN, 1301, ROOT, "sh");
+	const uint64_t S = 1000000000ull;
+	struct jw w;
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	open_ev(v, 1300, "sh", "/lib/libc.so.6", O_RDONLY, 3); /* at TS */
+	ev.file.path = "/lib/libc.so.6";
+	ev.file.flags = O_RDONLY;
+	ev.file.ret = 3;
+	ev.ts_ns = TS + 50 * S;
+	assert_string_equal(feed(v, &ev), "12:00:50.123   claude/sh[1300] read 1 file (1 lib)\n");
+	ev.pid = ev.tid = 1302;
+	ev.ts_ns = TS + 10 * S; /* a late event */
+	assert_string_equal(feed(v, &ev), "");
+	jw_init(&w);
+	view_tick(v, &w, TS + 45 * S);
+	jw_raw(&w, "", 1);
+	assert_string_equal(w.buf, "12:00:45.123   claude/sh[1302] read 1 file (1 lib)\n");
+	jw_reset(&w);
+	view_tick(v, &w, TS + 80 * S);
+	jw_raw(&w, "", 1);
+	assert_string_equal(w.buf, "12:01:20.123   claude/sh[1301] read 1 file (1 lib)\n");
+	jw_free(&w);
+	view_free(v);
+}
+
 /* the policy's view: globs: show makes a folded read a line, hide folds a
  * shown read but never a key or a write, show wins over hide */
 static void test_policy_globs(void **state)
@@ -508,6 +540,7 @@ int main(void)
 		cmocka_unit_test(test_llm_cut),
 		cmocka_unit_test(test_flush),
 		cmocka_unit_test(test_tick),
+		cmocka_unit_test(test_tick_order),
 		cmocka_unit_test(test_policy_globs),
 	};
 
