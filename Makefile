@@ -50,7 +50,7 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 EVASION_TESTS := $(wildcard tests/evasion/test_*.sh)
 ATTACK_TESTS := $(wildcard tests/attack/test_*.sh)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
-FUZZ_LIB  := $(filter-out user/main.c user/doctor.c user/doctor_agents.c user/doctor_kernel.c user/load.c user/load_tls.c user/load_scan.c user/load_scope.c user/load_links.c user/load_pin.c user/load_util.c user/status_gather.c user/metrics_gather.c user/tagstore.c user/collector.c user/tls_watch.c,$(USER_SRCS))
+FUZZ_LIB  := $(filter-out user/main.c user/doctor.c user/doctor_agents.c user/doctor_kernel.c user/load.c user/load_tls.c user/load_scan.c user/load_scope.c user/load_links.c user/load_pin.c user/load_util.c user/load_file.c user/status_gather.c user/metrics_gather.c user/tagstore.c user/collector.c user/collector_tls.c user/tls_watch.c,$(USER_SRCS))
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
               -D_GNU_SOURCE -Iuser -Ibpf
 FUZZ_LIB_FLAGS := $(subst -fsanitize=fuzzer$(comma),-fsanitize=fuzzer-no-link$(comma),$(FUZZ_FLAGS)) -MMD -MP

@@ -12,6 +12,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "collector.h"
+#include "collector_int.h"
 #include "common.h"
 #include "control.h"
 #include "launch.h"
@@ -30,38 +31,6 @@
 #define POLL_MS 100
 #define SWEEP_NS (2ull * 1000 * 1000 * 1000) /* stale tags are looked for this often */
 
-struct collector {
-	const struct collector_opts *opts;
-	const char *config;          /* the policy file in use, or NULL */
-	struct policy *policy;
-	struct loader *loader;
-	struct ring_buffer *rb;
-	struct pipeline *pl;
-	struct output *out;
-	struct tls_watch *tls;       /* agent binaries' TLS verdicts */
-	struct control ctl;
-	struct recorder *rec;        /* NULL: not recording */
-	uint32_t agents_recorded;    /* agent ids the trace has names for */
-	uint64_t renames_recorded;   /* the agent table's renames the trace has */
-	uint64_t drops_seen;
-	uint64_t tags_lost_seen;     /* the kernel's AM_FAULT_TAG_FULL count last read */
-	uint64_t tag_writes_failed;  /* loader_tag failures (status) */
-	int64_t boot_to_real_ns;     /* one value for the pipeline and the traces */
-	char record_dir[STATUS_PATH_MAX]; /* where traces go, when recording */
-	uint64_t shown[STATUS_TYPES];     /* events shown, by type (status) */
-	uint64_t started_wall, started_mono;
-	uint64_t idle_since;         /* boot ns since no agent process is alive; 0: some are */
-	uint64_t idle_checked;       /* boot ns of the last look */
-	struct tagstore tags;        /* pinned names, adoption, stale sweep */
-	uint64_t swept;              /* boot ns of the last sweep */
-	char pin_dir[STATUS_PATH_MAX];
-	struct metrics_feed metrics; /* --metrics (a reload's metrics.listen takes
-				      * effect at restart) */
-	struct export *export;       /* export.nats: NULL when off (a reload's change
-				      * takes effect at restart) */
-	struct jw line;              /* an event's JSON, rendered once for the JSON
-				      * output and the export */
-};
 
 /* ---- the agent hooks: attached while an agent lives ---- */
 
@@ -229,77 +198,6 @@ static void show(void *arg, const struct event *ev)
 		am_exiting = 1; /* nobody reads our output any more */
 }
 
-/* an agent execs: hook the TLS library its binary carries, if any */
-static void tls_on_exec(void *arg, const struct event *ev)
-{
-	tls_watch_exec(((struct collector *)arg)->tls, ev);
-}
-
-/* an agent opens a file: a shared object is scanned before it is mapped */
-static void tls_on_open(void *arg, const struct event *ev)
-{
-	tls_watch_open(((struct collector *)arg)->tls, ev);
-}
-
-/* the scanner thread finished a file: its verdict (and attach) on the loop */
-static void tls_scanned(void *arg, const struct loader_scanned *r)
-{
-	struct collector *c = arg;
-	char warn[1024];
-
-	am_debug("%s (for %s[%u]; scanned in %llu ms)", r->msg, r->label, r->pid,
-		 (unsigned long long)(r->ns / 1000000));
-	tls_watch_scanned(c->tls, r, warn, sizeof(warn));
-	if (warn[0])
-		am_warn("%s", warn);
-}
-
-/* a ClientHello: is its plaintext read (enum rules_tls; said once per
- * binary); a hooked binary that showed none before is unseen from now on;
- * one sent before its process's per-process uprobes (on the shared
- * libraries: not a binary hooked in a TLS library of its own) were in place
- * may not be read: judged when it ends (PENDING: its bytes count unless a
- * request was read on it), not taken for a blind hook; counted whether its
- * library was told yet or not (PENDING already) */
-static int tls_on_hello(void *arg, struct event *ev)
-{
-	struct collector *c = arg;
-	char warn[1024];
-	enum rules_tls how = tls_watch_hello(c->tls, ev, warn, sizeof(warn));
-
-	if (how == RULES_TLS_NONE && detect_tls_blind(pipeline_detect(c->pl), ev->exe))
-		how = tls_watch_blind(c->tls, ev, warn, sizeof(warn));
-	if (warn[0])
-		am_warn("%s", warn);
-	if ((how == RULES_TLS_NONE || how == RULES_TLS_PENDING) && !tls_watch_own(c->tls, ev) &&
-	    loader_tls_unsure(c->loader, ev->pid, ev->ts_ns - (uint64_t)c->boot_to_real_ns)) {
-		am_debug("tls uprobes: process %u's ClientHello came before its uprobes were in "
-			 "place: its connection is judged by bytes when it ends", ev->pid);
-		return RULES_TLS_PENDING;
-	}
-	return how == RULES_TLS_NONE ? RULES_TLS_HOOKED : how;
-}
-
-/* the TLS uprobes follow the tagged processes: tagged at exec, forked, gone */
-static void tls_follow(struct collector *c, const struct am_hdr *h)
-{
-	uint32_t root;
-	uint64_t t0 = am_now_ns(CLOCK_BOOTTIME);
-	int made = 0;
-
-	if (h->type == AM_EV_EXEC && (h->flags & AM_F_NEW_TAG))
-		made = loader_tls_root(c->loader, h->pid);
-	else if (h->type == AM_EV_FORK)
-		made = loader_tls_fork(c->loader, h->ppid, h->pid, h->ts_ns);
-	if (made)
-		am_debug("tls uprobes: process %u %s (%llu us after its record, in %llu us)", h->pid,
-			 made == 2 ? "guarded" : "attached", (unsigned long long)(t0 - h->ts_ns) / 1000,
-			 (unsigned long long)(am_now_ns(CLOCK_BOOTTIME) - t0) / 1000);
-	else if (h->type == AM_EV_EXIT && (root = loader_tls_exit(c->loader, h->pid)))
-		am_debug("tls uprobes: process %u's attach released (in %llu us)", root,
-			 (unsigned long long)(am_now_ns(CLOCK_BOOTTIME) - t0) / 1000);
-}
-
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct collector *c = ctx;
@@ -310,7 +208,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	if (size >= sizeof(*h) && h->agent_id != AM_AGENT_NONE && !loader_agent_hooks_on(c->loader))
 		agent_hooks_on(c); /* the kernel tagged an agent at exec */
 	if (size >= sizeof(*h))
-		tls_follow(c, h);
+		collector_tls_follow(c, h);
 	if (pipeline_record(c->pl, data, size, &why)) {
 		pipeline_records(c->pl, &bad);
 		if (bad <= 10)
@@ -636,8 +534,8 @@ static void llm_watch(void *arg, uint32_t pid, uint64_t bytes)
 
 static int start_pipeline(struct collector *c)
 {
-	struct pipeline_hooks hooks = { .show = show, .on_exec = tls_on_exec,
-		.on_open = tls_on_open, .on_hello = tls_on_hello, .arg = c };
+	struct pipeline_hooks hooks = { .show = show, .on_exec = collector_tls_exec,
+		.on_open = collector_tls_open, .on_hello = collector_tls_hello, .arg = c };
 	struct pipeline_opts po = { .procfs = "/proc", .self_pid = (uint32_t)getpid(),
 		.tag_write = write_tag, .tag_arg = c, .webhooks = true,
 		.boot_to_real_ns = c->boot_to_real_ns, .conn_memory = c->opts->conn_memory,
@@ -752,7 +650,7 @@ static void step(struct collector *c)
 	else
 		control_expire(&c->ctl); /* a quiet socket still times out idle clients */
 	if (pfd[1 + CONTROL_POLLFDS].revents & POLLIN) /* hooked before the records */
-		loader_scan_collect(c->loader, tls_scanned, c);
+		loader_scan_collect(c->loader, collector_tls_scanned, c);
 	ring_buffer__consume(c->rb);
 	report_drops(c);
 	report_faults(c);

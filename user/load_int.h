@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "load.h"
@@ -151,6 +152,27 @@ struct tls_fn {
 	bool entry_only;              /* no uretprobe (tls_ret): the entry program
 				       * reads everything */
 };
+
+/*
+ * A binary opened once: it is read and attached through fd only, so that
+ * renaming another file over its path, or its process exec'ing another
+ * binary (sudo) between the scan and the attach, cannot move the uprobes:
+ * "/proc/self/fd/N" resolves, for the kernel, to the inode read.  Files are
+ * read with pread (libelf's ELF_C_READ), never mmapped: truncating one
+ * while it is read is an error, not a SIGBUS.
+ */
+struct tls_file {
+	int fd;
+	struct stat st;               /* at open: dev, ino, size, mtime */
+	char fdpath[32];              /* "/proc/self/fd/N" */
+	bool by_exec;                 /* opened by its exec's path (open_req) */
+};
+
+/* load_file.c: 0 or -errno (-ENOEXEC: not a regular file; -ESTALE: the
+ * path named another file when reopened) */
+int tls_file_open(const char *path, struct tls_file *f);
+bool tls_file_same(const struct tls_file *f);
+void tls_file_close(struct tls_file *f);
 
 /* load_tls.c: what load_tls_file is asked to judge */
 struct load_scan_req {

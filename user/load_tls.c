@@ -53,65 +53,6 @@ void load_tls_fns(struct agentmon_bpf *s, struct tls_fn *f)
 
 /* ---- TLS uprobes ---- */
 
-/*
- * A binary opened once: it is read and attached through fd only, so that
- * renaming another file over its path, or its process exec'ing another
- * binary (sudo) between the scan and the attach, cannot move the uprobes:
- * "/proc/self/fd/N" resolves, for the kernel, to the inode read.  Files are
- * read with pread (libelf's ELF_C_READ), never mmapped: truncating one
- * while it is read is an error, not a SIGBUS.
- */
-struct tls_file {
-	int fd;
-	struct stat st;               /* at open: dev, ino, size, mtime */
-	char fdpath[32];              /* "/proc/self/fd/N" */
-	bool by_exec;                 /* opened by its exec's path (open_req) */
-};
-
-/*
- * open path read-only (following /proc/PID/exe, /proc/PID/fd/N and
- * map_files to the inode they name) when it is a regular file: it is first
- * opened O_PATH (a FIFO or a device an agent named is never opened for
- * reading) and checked, then reopened through that descriptor, so the file
- * read is the file checked.  0 or -errno (-ENOEXEC: not a regular file)
- */
-static int tls_file_open(const char *path, struct tls_file *f)
-{
-	int pfd = open(path, O_PATH | O_CLOEXEC), rc = 0;
-	struct stat st;
-
-	f->fd = -1;
-	if (pfd < 0)
-		return -errno;
-	if (fstat(pfd, &st))
-		rc = -errno;
-	else if (!S_ISREG(st.st_mode))
-		rc = -ENOEXEC;
-	if (!rc) {
-		snprintf(f->fdpath, sizeof(f->fdpath), "/proc/self/fd/%d", pfd);
-		f->fd = open(f->fdpath, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-		rc = f->fd < 0 ? -errno : fstat(f->fd, &f->st) ? -errno :
-		     f->st.st_dev != st.st_dev || f->st.st_ino != st.st_ino ? -ESTALE : 0;
-	}
-	close(pfd);
-	if (rc && f->fd >= 0) {
-		close(f->fd);
-		f->fd = -1;
-	}
-	if (!rc)
-		snprintf(f->fdpath, sizeof(f->fdpath), "/proc/self/fd/%d", f->fd);
-	return rc;
-}
-
-/* the file still has the size, mtime and ctime it had when opened (its
- * content was not rewritten while it was read and attached) */
-static bool tls_file_same(const struct tls_file *f)
-{
-	struct stat now;
-
-	return !fstat(f->fd, &now) && scanq_same_file(&now, &f->st);
-}
-
 /* a verdict on f (as a binary or an object) with nothing judged yet */
 static struct tls_bin bin_of(const struct tls_file *f, bool object)
 {
@@ -119,13 +60,6 @@ static struct tls_bin bin_of(const struct tls_file *f, bool object)
 		.size = f->st.st_size, .mtime = f->st.st_mtim.tv_sec,
 		.mtime_ns = f->st.st_mtim.tv_nsec, .ctime = f->st.st_ctim.tv_sec,
 		.ctime_ns = f->st.st_ctim.tv_nsec };
-}
-
-static void tls_file_close(struct tls_file *f)
-{
-	if (f->fd >= 0)
-		close(f->fd);
-	f->fd = -1;
 }
 
 /* one uprobe (ret: a uretprobe) at off of f, for every process, or for the

@@ -237,7 +237,7 @@ grep -q "from its first message" "$T/pastall.err" && grep -q "since $MID" "$T/pa
 	fail "the tails do not say where they start: $(cat "$T/pastall.err" "$T/pastmid.err")"
 past_order() { grep -o '"summary":"[^"]*"' "$T/$1.out" | cut -d'"' -f4 | grep -v "server restart" |
 	tr '\n' '|'; }
-want="codex POSTed 5 bytes to paste.example|sentinel one|before stop|while stopped 1|while stopped 2|after restart|past sentinel|"
+want="codex POSTed 5 bytes to paste.example|sentinel one|sentinel two|sentinel three|before stop|while stopped 1|while stopped 2|after restart|past sentinel|"
 [ "$(past_order pastall)" = "$want" ] || fail "tail --all: $(past_order pastall)"
 [ "$(past_order pastage)" = "$want" ] || fail "tail --since 1h: $(past_order pastage)"
 [ "$(past_order pastmid)" = "before stop|while stopped 1|while stopped 2|after restart|past sentinel|" ] ||
