@@ -65,8 +65,9 @@ expect 1 type=open agent=claude path="$T/kernel.txt" write=true
 wait_hooks false 6
 cp /bin/true "$T/bin/quick" || fail "cp"
 launch quick "$T/bin/quick" || fail "quick failed"
-WAIT_WHY="grep -e quick -e 'hooks' $ERR" wait_for 30 "quick's binary scanned" \
-	grep -q "$T/bin/quick: no TLS library recognised" "$ERR"
+# (named /proc/PID/exe when the process was still there, else by its path)
+scanned_quick() { grep "no TLS library recognised" "$ERR" | grep -qF "(for $T/bin/quick["; }
+WAIT_WHY="grep -e quick -e 'hooks' $ERR" wait_for 30 "quick's binary scanned" scanned_quick
 
 # 3. untagged processes while idle: nothing reported (the sentinel, an
 # agent, attaches the hooks again only after the untagged POST)
