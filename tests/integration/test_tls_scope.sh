@@ -119,6 +119,7 @@ for p in $holder $kids; do
 done
 
 sentinel
+unsure=$(scoped unsure_connections)
 stop_collector
 expect 0 type=http path~^/untagged
 # each_once N AGENT PREFIX: N http POSTs of AGENT, PREFIX1..N each once
@@ -129,7 +130,16 @@ each_once() {
 	[ "$got" -eq "$1" ] || fail "want $1 distinct /$3N paths of $2, got $got"
 }
 each_once "$N_SHELL" shellbot shell
-each_once "$N_EXEC" claude exec
+# an exec-tagged root: curl (bash execs it) can speak TLS before the
+# collector's attach to the new root lands (a few ms): such a POST is not
+# read, and its connection must be counted unsure (judged by its bytes at
+# its end, README Known limits); every one read is read once
+seen=$(jq dump type=http method=POST agent=claude | grep -o '"path": *"/exec[0-9]*"' | sort | uniq -c)
+dups=$(echo "$seen" | awk '$1 > 1' | wc -l)
+n_seen=$(echo "$seen" | grep -c exec)
+[ "$dups" -eq 0 ] || fail "an exec-tagged shell's POST seen twice: $seen"
+[ $((n_seen + unsure)) -ge "$N_EXEC" ] ||
+	fail "exec-tagged shells: $n_seen of $N_EXEC POSTs seen, $unsure connections counted unsure"
 
 # ---- (d) fail closed: over the fd budget, the uprobes go system-wide ----
 # a hard fd limit of 160: the TLS uprobes' descriptor budget is 40 (a quarter
@@ -165,4 +175,4 @@ kill "${holders[@]}" 2>/dev/null
 sentinel
 stop_collector
 expect 1 type=http method=POST agent=lateshell path=/late
-pass "$untagged (tagged: $((h2 - h1))); $N_SHELL curl POSTs of an agent's shell and $N_EXEC of exec-tagged shells all seen in plaintext (${t_b} ms); the $n_att attaches of a holder's 3 processes released at exit; over the fd budget: system-wide ($why), still seen"
+pass "$untagged (tagged: $((h2 - h1))); $N_SHELL curl POSTs of an agent's shell all seen in plaintext, of $N_EXEC exec-tagged shells' $n_seen seen and $unsure unsure (${t_b} ms); the $n_att attaches of a holder's 3 processes released at exit; over the fd budget: system-wide ($why), still seen"
