@@ -83,7 +83,8 @@ $(BUILD)/agentmon.skel.h: $(BUILD)/agentmon.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name agentmon_bpf > $@
 
-$(BUILD)/user/load.o $(BUILD)/user/load_scan.o $(BUILD)/user/load_scope.o $(BUILD)/user/load_links.o $(BUILD)/user/load_tls.o $(BUILD)/user/load_pin.o $(BUILD)/user/load_util.o $(BUILD)/user/status_gather.o: $(BUILD)/agentmon.skel.h
+# the loader's files (load_int.h) include the skeleton
+$(patsubst user/%.c,$(BUILD)/user/%.o,$(wildcard user/load*.c)) $(BUILD)/user/status_gather.o: $(BUILD)/agentmon.skel.h
 $(BUILD)/user/%.o: user/%.c | $(BUILD)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
