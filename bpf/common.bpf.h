@@ -215,9 +215,12 @@ struct {
  * takes bytes from it), so that the collector's end of one exchange never
  * takes back the kernel's arming for the next request; llm_tx: tgid ->
  * bytes of TLS writes still captured whole (armed by a request head: its
- * body).  Each an LRU hash of 256 processes */
+ * body).  Each an LRU hash of 4096 processes, as tls_readers: an agent that
+ * keeps more processes speaking TLS at once can evict another's arming (its
+ * bytes then show as request_partial / bytes_missed, not silently); at 256
+ * a `for` loop of curls could */
 #define AM_TGID_BUDGET struct { \
-	__uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 256); \
+	__uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 4096); \
 	__type(key, __u32); __type(value, __s64); }
 AM_TGID_BUDGET llm_rx SEC(".maps") __weak;
 AM_TGID_BUDGET llm_watch SEC(".maps") __weak;
