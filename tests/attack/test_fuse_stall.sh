@@ -18,8 +18,10 @@ command -v curl >/dev/null || skip "needs curl"
 MNT=$T/mnt
 mkdir -p "$MNT" || fail "mkdir"
 FUSE_PID=
-# the mount goes before the cleanup removes $T (the server exits on TERM)
-trap '[ -n "$FUSE_PID" ] && kill -TERM "$FUSE_PID" 2>/dev/null; umount -l "$MNT" 2>/dev/null; _cleanup' EXIT
+# the mount goes before the cleanup removes $T (the server exits on TERM);
+# the test's status is _cleanup's ($? as the trap began)
+trap 'rc=$?; [ -n "$FUSE_PID" ] && kill -TERM "$FUSE_PID" 2>/dev/null
+umount -l "$MNT" 2>/dev/null; (exit $rc); _cleanup' EXIT
 
 bg "$PY" "$HELPERS/https_server.py" --plain --port-file "$T/port" --log "$T/server.log" \
 	>/dev/null 2>&1
@@ -55,5 +57,23 @@ WAIT_WHY="grep -i fuse $ERR" wait_for 30 "both files said on FUSE" \
 [ "$n" -ge 2 ] || fail "on_fuse $n: the binary and the .so on FUSE were not both refused"
 am status --socket "$SOCK" | grep -q "on fuse" || fail "status text has no 'on fuse' line"
 [ ! -s "$T/fuse.log" ] || fail "the collector asked the FUSE server: $(head -n 5 "$T/fuse.log")"
+
+# a run over before its exec record is read (the collector stopped
+# meanwhile): its binary is looked for at the exec's path, on FUSE: refused
+# the same way, not asked
+mkfifo "$T/go" || fail "mkfifo"
+bg "$AGENTMON" launch --socket "$SOCK" --agent fuseshort -- bash -c \
+	'read -r _ <"$1/go" && "$0/agent" 0 && : >"$1/done"' "$MNT" "$T"
+wait_event 30 type=exec agent=fuseshort
+kill -STOP "$COLLECTOR_PID" || fail "cannot stop the collector"
+echo >"$T/go"
+wait_for 30 "the short run on FUSE to end" test -e "$T/done"
+kill -CONT "$COLLECTOR_PID" || fail "cannot continue the collector"
+wait_event 30 type=open agent=fuseshort path="$T/done"
+wait_event 30 type=exec agent=fuseshort filename="$MNT/agent"
+sentinel
+n2=$(on_fuse) || fail "status did not answer after the short run"
+[ "$n2" -gt "$n" ] || fail "the short run's binary on FUSE was not refused: on_fuse $n -> $n2"
+[ ! -s "$T/fuse.log" ] || fail "the collector asked the FUSE server: $(head -n 5 "$T/fuse.log")"
 stop_collector
-pass "an agent's binary and .so on its own FUSE server (every collector request held): the POST alerted, status answered, the server never asked (on_fuse $n)"
+pass "an agent's binary and .so on its own FUSE server (every collector request held): the POST alerted, status answered, the server never asked (on_fuse $n); a run over before its exec was read, looked for by its exec's path, refused too (on_fuse $n2)"
