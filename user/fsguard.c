@@ -128,16 +128,19 @@ static int load(struct fsguard *g)
 }
 
 /* the table read again when it changed (mountinfo polls POLLPRI) or was
- * never read */
-static void refresh(struct fsguard *g)
+ * never read; whether it was */
+static bool refresh(struct fsguard *g)
 {
 	struct pollfd p = { .events = POLLPRI };
 
 	if (g->poll_fd < 0)
 		g->poll_fd = open(g->mountinfo, O_RDONLY | O_CLOEXEC);
 	p.fd = g->poll_fd;
-	if (!g->loaded || g->poll_fd < 0 || (poll(&p, 1, 0) > 0 && (p.revents & (POLLPRI | POLLERR))))
-		load(g);
+	if (g->loaded && g->poll_fd >= 0 &&
+	    (poll(&p, 1, 0) <= 0 || !(p.revents & (POLLPRI | POLLERR))))
+		return false;
+	load(g);
+	return true;
 }
 
 /* fd's mount id (its /proc/self/fdinfo: procfs only); 0 or -errno */
@@ -175,8 +178,8 @@ static int check(struct fsguard *g, int fd, uint32_t pid)
 		for (size_t i = 0; i < g->n; i++)
 			if (g->mnts[i].id == id)
 				return g->mnts[i].fuse ? -EREMOTE : 0;
-		if (!pass)
-			load(g); /* mounted since the last poll? */
+		if (!pass && !refresh(g)) /* mounted since the last look? */
+			break;
 	}
 	if (pid) { /* another mount namespace's */
 		char path[64], *text;

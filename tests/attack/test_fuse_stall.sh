@@ -20,6 +20,7 @@ mkdir -p "$MNT" || fail "mkdir"
 FUSE_PID=
 # the mount goes before the cleanup removes $T (the server exits on TERM);
 # the test's status is _cleanup's ($? as the trap began)
+# shellcheck disable=SC2154 # rc is set by the trap itself
 trap 'rc=$?; [ -n "$FUSE_PID" ] && kill -TERM "$FUSE_PID" 2>/dev/null
 umount -l "$MNT" 2>/dev/null; (exit $rc); _cleanup' EXIT
 

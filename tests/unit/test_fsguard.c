@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -102,8 +103,8 @@ static void test_walk(void **state)
 }
 
 /* a copy of the real mount table at path, the mount of mount id id made
- * of type fuse.test */
-static void fake_table(const char *path, uint64_t id)
+ * of type fuse.test (drop: left out) */
+static void fake_table(const char *path, uint64_t id, bool drop)
 {
 	FILE *in = fopen("/proc/self/mountinfo", "r"), *out = fopen(path, "w");
 	char line[8192];
@@ -114,7 +115,9 @@ static void fake_table(const char *path, uint64_t id)
 		unsigned long long m;
 		char *sep = strstr(line, " - ");
 
-		if (sep && sscanf(line, "%llu", &m) == 1 && m == id) {
+		if (sep && sscanf(line, "%llu", &m) == 1 && m == id && drop) {
+			continue;
+		} else if (sep && sscanf(line, "%llu", &m) == 1 && m == id) {
 			char *rest = strchr(sep + 3, ' ');
 
 			*sep = '\0';
@@ -138,7 +141,7 @@ static void test_fuse_refused(void **state)
 	assert_int_equal(statx(AT_FDCWD, dir, 0, STATX_MNT_ID, &sx), 0);
 	assert_true(sx.stx_mask & STATX_MNT_ID);
 	snprintf(mi, sizeof(mi), "%s/mountinfo", dir);
-	fake_table(mi, sx.stx_mnt_id);
+	fake_table(mi, sx.stx_mnt_id, false);
 	snprintf(p, sizeof(p), "%s/file", dir);
 	close(open(p, O_CREAT | O_WRONLY, 0600));
 	fsguard_init(&g, mi);
@@ -150,6 +153,17 @@ static void test_fuse_refused(void **state)
 	assert_int_equal(fsguard_open(&g, "/proc/self/cwd/file", 0, &fd), -EREMOTE);
 	assert_int_equal(g.refused, 2);
 	assert_int_equal(chdir("/"), 0);
+	fsguard_close(&g);
+	/* the mount left out of the table: found in the asking process's (its
+	 * mount namespace's), else refused */
+	snprintf(mi, sizeof(mi), "%s/mountinfo.less", dir);
+	fake_table(mi, sx.stx_mnt_id, true);
+	fsguard_init(&g, mi);
+	snprintf(p, sizeof(p), "%s/file", dir);
+	assert_int_equal(fsguard_open(&g, p, 0, &fd), -EREMOTE);
+	assert_int_equal(fsguard_open(&g, p, (uint32_t)getpid(), &fd), 0);
+	close(fd);
+	assert_int_equal(g.refused, 1);
 	fsguard_close(&g);
 	/* a table that lists nothing: every mount unknown, refused */
 	snprintf(mi, sizeof(mi), "%s/empty", dir);
