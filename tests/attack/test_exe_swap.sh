@@ -69,12 +69,7 @@ cp /usr/bin/env "$T/w/bin/hop" || fail "cp"
 mkfifo "$T/go3" || fail "mkfifo"
 bg "$AGENTMON" launch --socket "$SOCK" --agent hopbot -- bash -c \
 	'cd "$0/w" && read -r _ <"$0/go3" && exec ./bin/hop sh -c ": >\"\$0/done3\"; exec sleep 60" "$0"' "$T"
-wait_event 10 type=exec agent=hopbot
-kill -STOP "$COLLECTOR_PID" || fail "cannot stop the collector"
-echo >"$T/go3"
-wait_for 30 "hop to run sh" test -e "$T/done3"
-kill -CONT "$COLLECTOR_PID" || fail "cannot continue the collector"
-wait_event 30 type=open agent=hopbot path="$T/done3"
+run_stopped hopbot "$T/go3" "$T/done3" "hop to run sh"
 WAIT_WHY="grep -e hop $ERR" wait_for 30 "hop's scan by its path" \
 	grep -q "$T/w/bin/hop: no TLS library recognised" "$ERR"
 read -r bypath3 _ _ < <(scans) || fail "status failed"

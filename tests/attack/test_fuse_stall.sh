@@ -65,12 +65,7 @@ am status --socket "$SOCK" | grep -q "on fuse" || fail "status text has no 'on f
 mkfifo "$T/go" || fail "mkfifo"
 bg "$AGENTMON" launch --socket "$SOCK" --agent fuseshort -- bash -c \
 	'read -r _ <"$1/go" && "$0/agent" 0 && : >"$1/done"' "$MNT" "$T"
-wait_event 30 type=exec agent=fuseshort
-kill -STOP "$COLLECTOR_PID" || fail "cannot stop the collector"
-echo >"$T/go"
-wait_for 30 "the short run on FUSE to end" test -e "$T/done"
-kill -CONT "$COLLECTOR_PID" || fail "cannot continue the collector"
-wait_event 30 type=open agent=fuseshort path="$T/done"
+run_stopped fuseshort "$T/go" "$T/done" "the short run on FUSE to end"
 wait_event 30 type=exec agent=fuseshort filename="$MNT/agent"
 sentinel
 n2=$(on_fuse) || fail "status did not answer after the short run"
