@@ -55,10 +55,14 @@ run 2 swap
 wait_event 10 type=exec agent=swapbot2 filename=./bin/short
 WAIT_WHY="grep -e short $ERR" wait_for 30 "the swapped file refused" \
 	grep -q "$T/w/bin/short: another file than the one its exec ran is at that path now" "$ERR"
-sentinel
+# counted before that line was printed; read before the sentinel, whose
+# cat, over before its exec record is read on a loaded host, is found by
+# its path too (exe_by_path 1 -> 2 in 2 of 4 runs with five test runs on 2 cores)
 read -r bypath2 gone2 mismatch2 < <(scans) || fail "status failed"
 [ "$mismatch2" = 1 ] || fail "the swap was not counted as a mismatch: $bypath2 $gone2 $mismatch2"
 [ "$bypath2" = "$bypath" ] || fail "the swapped file was taken: exe_by_path $bypath -> $bypath2"
+sentinel
+read -r bypath2 _ _ < <(scans) || fail "status failed" # the sentinel's cat's included
 grep "short" "$ERR" | grep -qi -e "openssl" -e "hooked" &&
 	fail "the swapped file was scanned or hooked: $(grep short "$ERR" | grep -i -e openssl -e hooked)"
 
