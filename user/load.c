@@ -376,6 +376,7 @@ int loader_open(struct loader **out, const struct loader_opts *opts,
 	l->names_fd = -1;
 	l->pin_lock_fd = -1;
 	load_scope_init(l);
+	fsguard_init(&l->guard, NULL); /* closed by load_scan_stop */
 	trc = tracefs_ensure();
 	load_pin_start(l);
 	load_scan_cache_open(l);

@@ -154,6 +154,11 @@ uint64_t loader_faults(struct loader *l, uint32_t fault);
  *            the library hooks when that library is one loader_status lists;
  *   -ENOENT  no TLS library recognised (or not an ELF file): its TLS
  *            plaintext is not visible, rely on SNI and DNS (say so loudly);
+ *   -EREMOTE the file is on a FUSE mount (or one the collector cannot
+ *            see): never opened nor stat'ed (its server, maybe the agent,
+ *            could block the caller), not scanned; counted (on_fuse), its
+ *            TLS judged unseen.  Every path an agent names is walked so
+ *            (fsguard.h), binaries and objects alike;
  *   other -errno: it could not be read or the attach failed.
  */
 int loader_attach_tls_binary(struct loader *l, const char *path, char *err, size_t errlen);
@@ -230,6 +235,8 @@ struct loader_scans {
 				       * their exec's path (the file the kernel ran) */
 	uint64_t exe_gone;            /* ... not scanned: the record cannot name it */
 	uint64_t exe_mismatch;        /* ... refused: another file is at the path now */
+	uint64_t on_fuse;             /* files on a FUSE mount (or one not seen), never
+				       * opened nor scanned: their TLS judged unseen */
 };
 void loader_scans(struct loader *l, struct loader_scans *out);
 

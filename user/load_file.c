@@ -9,23 +9,21 @@
 #include <unistd.h>
 
 #include "load_int.h"
+#include "fsguard.h"
 #include "scanq.h"
 
 /*
- * open path read-only (following /proc/PID/exe, /proc/PID/fd/N and
- * map_files to the inode they name) when it is a regular file: it is first
- * opened O_PATH (a FIFO or a device an agent named is never opened for
- * reading) and checked, then reopened through that descriptor, so the file
- * read is the file checked.  0 or -errno (-ENOEXEC: not a regular file)
+ * the file O_PATH descriptor pfd names (closed here) opened read-only
+ * into f when it is a regular file: checked, then reopened through that
+ * descriptor, so the file read is the file checked.  0 or -errno
+ * (-ENOEXEC: not a regular file)
  */
-int tls_file_open(const char *path, struct tls_file *f)
+static int open_pathfd(int pfd, struct tls_file *f)
 {
-	int pfd = open(path, O_PATH | O_CLOEXEC), rc = 0;
 	struct stat st;
+	int rc = 0;
 
 	f->fd = -1;
-	if (pfd < 0)
-		return -errno;
 	if (fstat(pfd, &st))
 		rc = -errno;
 	else if (!S_ISREG(st.st_mode))
@@ -44,6 +42,30 @@ int tls_file_open(const char *path, struct tls_file *f)
 	if (!rc)
 		snprintf(f->fdpath, sizeof(f->fdpath), "/proc/self/fd/%d", f->fd);
 	return rc;
+}
+
+/*
+ * open path read-only (following /proc/PID/exe, /proc/PID/fd/N and
+ * map_files to the inode they name) when it is a regular file: it is first
+ * opened O_PATH (a FIFO or a device an agent named is never opened for
+ * reading) and checked, then reopened through that descriptor
+ */
+int tls_file_open(const char *path, struct tls_file *f)
+{
+	int pfd = open(path, O_PATH | O_CLOEXEC);
+
+	f->fd = -1;
+	return pfd < 0 ? -errno : open_pathfd(pfd, f);
+}
+
+/* as tls_file_open, the path walked by the loader's guard (fsguard.h): a
+ * file on a FUSE mount is never opened nor stat'ed (-EREMOTE) */
+int tls_file_open_guarded(struct loader *l, const char *path, uint32_t pid, struct tls_file *f)
+{
+	int pfd, rc = fsguard_open(&l->guard, path, pid, &pfd);
+
+	f->fd = -1;
+	return rc ? rc : open_pathfd(pfd, f);
 }
 
 /* the file still has the size, mtime and ctime it had when opened (its

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "fsguard.h"
 #include "load.h"
 #include "agentmon.skel.h"
 #include "scanq.h"
@@ -112,6 +113,8 @@ struct loader {
 	uint64_t exe_by_path;         /* binaries of processes gone, found by their exec's path */
 	uint64_t exe_gone;            /* ... not: the exec record cannot name the file */
 	uint64_t exe_mismatch;        /* ... refused: another file is at that path now */
+	struct fsguard guard;         /* agents' files opened without asking FUSE
+				       * (guard.refused: files on FUSE, not scanned) */
 	struct tls_cache *tcache;     /* verdicts that outlive the run (opts.tls_cache);
 				       * NULL: none */
 	char tcache_note[640];        /* why the cache file was ignored at start */
@@ -171,6 +174,9 @@ struct tls_file {
 /* load_file.c: 0 or -errno (-ENOEXEC: not a regular file; -ESTALE: the
  * path named another file when reopened) */
 int tls_file_open(const char *path, struct tls_file *f);
+/* load_file.c: the same for a file an agent names (path walked by
+ * l->guard, pid's view): -EREMOTE on a FUSE mount, not opened nor stat'ed */
+int tls_file_open_guarded(struct loader *l, const char *path, uint32_t pid, struct tls_file *f);
 bool tls_file_same(const struct tls_file *f);
 void tls_file_close(struct tls_file *f);
 

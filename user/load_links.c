@@ -84,16 +84,16 @@ static void mark_running(struct loader *l)
 		return;
 	while ((e = readdir(d))) {
 		char path[64];
-		struct stat st;
+		dev_t dev;
+		ino_t ino;
 
 		if (!isdigit((unsigned char)e->d_name[0]))
 			continue;
 		snprintf(path, sizeof(path), "/proc/%.20s/exe", e->d_name);
-		if (stat(path, &st))
+		if (fsguard_stat(path, &dev, &ino)) /* any process's: asks no FUSE server */
 			continue;
 		for (size_t i = 0; i < l->n_bins; i++)
-			if (l->bins[i].attached && l->bins[i].dev == st.st_dev &&
-			    l->bins[i].ino == st.st_ino)
+			if (l->bins[i].attached && l->bins[i].dev == dev && l->bins[i].ino == ino)
 				l->bins[i].running = true;
 	}
 	closedir(d);

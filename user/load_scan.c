@@ -51,6 +51,7 @@ void load_scan_stop(struct loader *l)
 	l->scanq = NULL;
 	free(l->tcache);
 	l->tcache = NULL;
+	fsguard_close(&l->guard);
 }
 
 const char *loader_tls_cache_note(const struct loader *l)
@@ -202,7 +203,8 @@ void loader_scans(struct loader *l, struct loader_scans *out)
 		.queued = s.queued, .done = s.done, .timed_out = s.timed_out, .failed = s.failed,
 		.dropped = s.dropped, .joined = s.joined, .untold = s.untold, .stale = l->scan_stale,
 		.max_ns = s.max_ns, .evicted = l->bins_evicted, .exe_by_path = l->exe_by_path,
-		.exe_gone = l->exe_gone, .exe_mismatch = l->exe_mismatch };
+		.exe_gone = l->exe_gone, .exe_mismatch = l->exe_mismatch,
+		.on_fuse = l->guard.refused };
 	if (l->tcache) {
 		out->cache = l->tcache->path;
 		out->cache_hits = l->tcache->hits;
@@ -238,14 +240,15 @@ int loader_attach_tls_objects(struct loader *l, uint32_t pid, const char *label,
 	unsigned long seen[OBJS_MAX], lo, hi;
 	char path[64], line[512];
 	const char *name;
-	struct stat exe;
+	dev_t exe_dev;
+	ino_t exe;
 	size_t n = 0;
 	int out = 0;
 	FILE *f;
 
 	load_fail(err, errlen, 0, "no shared object with its own TLS library");
 	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
-	if (stat(path, &exe))
+	if (fsguard_stat(path, &exe_dev, &exe)) /* asks no FUSE server */
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
 	if (!(f = fopen(path, "re")))
@@ -256,7 +259,7 @@ int loader_attach_tls_objects(struct loader *l, uint32_t pid, const char *label,
 		int rc;
 
 		line[strcspn(line, "\n")] = '\0';
-		if (!obj_line(line, exe.st_ino, seen, &n, &lo, &hi, &name))
+		if (!obj_line(line, exe, seen, &n, &lo, &hi, &name))
 			continue;
 		snprintf(obj, sizeof(obj), "/proc/%u/map_files/%lx-%lx", pid, lo, hi);
 		q.show = name;

@@ -585,13 +585,13 @@ static int open_by_exec(struct loader *l, const struct exe_id *id, struct tls_fi
 {
 	int rc = exe_id_path(id, path, len);
 
-	if (!rc && !(rc = tls_file_open(path, f)) && (rc = exe_id_match(id, f->fd)))
+	if (!rc && !(rc = tls_file_open_guarded(l, path, 0, f)) && (rc = exe_id_match(id, f->fd)))
 		tls_file_close(f);
 	if (!rc)
 		l->exe_by_path++;
 	else if (rc == -ESTALE)
 		l->exe_mismatch++;
-	else
+	else if (rc != -EREMOTE) /* on FUSE: counted by the guard */
 		l->exe_gone++;
 	return rc;
 }
@@ -601,16 +601,17 @@ static int open_by_exec(struct loader *l, const struct exe_id *id, struct tls_fi
  * known (q->exe), the file at the exec's path (into epath, f->by_exec)
  * when path cannot be opened (the process is over) or holds another inode
  * than the exec ran (the process ran another file since, or its pid is
- * reused).
- * 0, -ESTALE (another file at the exec's path), or -errno
+ * reused).  Every path is walked by the guard (fsguard.h): nothing on a
+ * FUSE mount is opened or stat'ed on the loop.
+ * 0, -ESTALE (another file at the exec's path), -EREMOTE (on FUSE), or -errno
  */
 static int open_req(struct loader *l, const char *path, const struct load_scan_req *q,
 		    struct tls_file *f, char *epath, size_t len)
 {
-	int rc = tls_file_open(path, f);
+	int rc = tls_file_open_guarded(l, path, q->pid, f);
 
 	f->by_exec = false;
-	if (!q->exe || q->object)
+	if (!q->exe || q->object || rc == -EREMOTE)
 		return rc;
 	/* by inode only: its device may be another mount namespace's (btrfs) */
 	if (!rc && q->exe->ino && (uint64_t)f->st.st_ino != q->exe->ino) {
@@ -631,6 +632,10 @@ static int open_failed(const char *path, const struct load_scan_req *q, int rc, 
 	if (rc == -ESTALE)
 		return load_fail(err, errlen, -ESTALE, "%s: another file than the one its exec ran "
 				 "is at that path now; not scanned", path);
+	if (rc == -EREMOTE) /* its server could block the loop: never asked */
+		return load_fail(err, errlen, -EREMOTE, "%s: on a FUSE mount (or one the collector "
+				 "cannot see), not scanned (status: tls scans, on fuse); its TLS is "
+				 "judged unseen", q->show);
 	return load_fail(err, errlen, q->object ? -ENODATA : -ENOENT, "%s: %s", q->show,
 			 rc == -ENOEXEC ? "not a regular file" : strerror(-rc));
 }

@@ -232,6 +232,9 @@ static void hooks(struct jw *out, const struct metrics_snap *m)
 	pairs(out, "agentmon_tls_exe_by_path_total", "result", (const struct pair[]){
 		{ "scanned", m->st->scans.exe_by_path }, { "gone", m->st->scans.exe_gone },
 		{ "mismatch", m->st->scans.exe_mismatch } }, 3);
+	one(out, "agentmon_tls_on_fuse_total", "counter", "Files an agent named on a FUSE mount "
+	    "(or one the collector cannot see): never opened nor scanned, their TLS judged unseen.",
+	    m->st->scans.on_fuse);
 	one(out, "agentmon_tls_uprobe_links", "gauge", "TLS uprobe links held.",
 	    m->st->resources.links);
 	one(out, "agentmon_tls_uprobe_link_budget", "gauge", "TLS uprobe links allowed.",

@@ -308,6 +308,9 @@ static void text_scans(const struct status_scans *c, struct jw *out)
 	     "opened: the file at its exec's path, the one the kernel ran), %llu not found, "
 	     "%llu refused (another file at the path)", (unsigned long long)c->exe_by_path,
 	     (unsigned long long)c->exe_gone, (unsigned long long)c->exe_mismatch);
+	line(out, 2, "on fuse", "%llu file%s not opened nor scanned (on a FUSE mount, or one the "
+	     "collector cannot see: its server could block the event loop); their TLS is "
+	     "judged unseen", (unsigned long long)c->on_fuse, c->on_fuse == 1 ? "" : "s");
 	if (c->cache[0])
 		line(out, 2, "cache", "%s: %llu hit%s (hooked unscanned), %llu write%s failed",
 		     c->cache, (unsigned long long)c->cache_hits, c->cache_hits == 1 ? "" : "s",
@@ -580,7 +583,8 @@ static void json_scans(const struct status_scans *c, struct jw *w)
 		   { "dropped", c->dropped }, { "stale", c->stale }, { "max_ms", c->max_ms },
 		   { "cache_hits", c->cache_hits }, { "evicted", c->evicted },
 		   { "untold", c->untold }, { "exe_by_path", c->exe_by_path },
-		   { "exe_gone", c->exe_gone }, { "exe_mismatch", c->exe_mismatch } }, 14);
+		   { "exe_gone", c->exe_gone }, { "exe_mismatch", c->exe_mismatch },
+		   { "on_fuse", c->on_fuse } }, 15);
 	jw_obj_end(w);
 }
 

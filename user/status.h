@@ -152,6 +152,7 @@ struct status_scans {
 				       * opened, found by their exec's path (the file run) */
 	uint64_t exe_gone;            /* ... not found: the exec record cannot name it */
 	uint64_t exe_mismatch;        /* ... refused: another file was at the path */
+	uint64_t on_fuse;             /* files on FUSE (or an unseen mount): not opened */
 };
 
 struct status {

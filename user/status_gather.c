@@ -75,7 +75,8 @@ static void gather_scans(struct loader *l, struct status_scans *c)
 		.done = t.done, .timed_out = t.timed_out, .failed = t.failed,
 		.dropped = t.dropped, .stale = t.stale, .untold = t.untold, .max_ms = t.max_ns / 1000000,
 		.cache_hits = t.cache_hits, .cache_failed = t.cache_failed, .evicted = t.evicted,
-		.exe_by_path = t.exe_by_path, .exe_gone = t.exe_gone, .exe_mismatch = t.exe_mismatch };
+		.exe_by_path = t.exe_by_path, .exe_gone = t.exe_gone, .exe_mismatch = t.exe_mismatch,
+		.on_fuse = t.on_fuse };
 	snprintf(c->cache, sizeof(c->cache), "%s", t.cache ? t.cache : "");
 }
 

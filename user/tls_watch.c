@@ -26,6 +26,8 @@ struct tls_watch {
 	bool own[TLS_WATCH_BINS];     /* hooked in a TLS library of its own (its
 				       * binary's or an object's), not a shared one */
 	size_t n, next;               /* used; the next to replace when full */
+	bool fuse_said;               /* a file refused on FUSE was warned of (once;
+				       * the next ones debug, counted in status) */
 };
 
 struct tls_watch *tls_watch_new(struct loader *loader)
@@ -150,6 +152,17 @@ static void scanning(struct tls_watch *w, const char *exe)
 		 "whose plaintext is not read counts as unseen when it ends");
 }
 
+/* the loader refused a file on a FUSE mount (-EREMOTE): warned once */
+static void on_fuse(struct tls_watch *w, const char *msg)
+{
+	if (w->fuse_said) {
+		am_debug("%s", msg);
+		return;
+	}
+	w->fuse_said = true;
+	am_warn("%s (said once)", msg);
+}
+
 void tls_watch_exec(struct tls_watch *w, const struct event *ev)
 {
 	char msg[TLS_MSG_MAX];
@@ -160,6 +173,8 @@ void tls_watch_exec(struct tls_watch *w, const struct event *ev)
 
 	if (rc == 0 || rc == -EINPROGRESS || rc == -ESTALE)
 		am_debug("%s", msg);
+	else if (rc == -EREMOTE)
+		on_fuse(w, msg);
 	if (rc != 0 && rc != 1)
 		return; /* told at its first ClientHello: python loads libssl late;
 			 * a scan's verdict comes in tls_watch_scanned */
@@ -219,13 +234,15 @@ static enum rules_tls judge_pid(struct tls_watch *w, const struct event *ev, cha
 	return RULES_TLS_UNSEEN;
 }
 
-/* whether process pid runs (its libraries can be told) */
+/* whether process pid runs (its libraries can be told): its exe link
+ * read, not followed (access(2) would ask the file system of its binary,
+ * maybe a FUSE server the agent holds) */
 static bool alive(uint32_t pid)
 {
-	char path[64];
+	char path[64], to[8];
 
 	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
-	return !access(path, F_OK);
+	return readlink(path, to, sizeof(to)) > 0;
 }
 
 enum rules_tls tls_watch_hello(struct tls_watch *w, const struct event *ev, char *warn,
@@ -280,13 +297,16 @@ void tls_watch_open(struct tls_watch *w, const struct event *ev)
 {
 	char msg[TLS_MSG_MAX];
 	const struct event_file *f = &ev->file;
+	int rc;
 
 	if (!w->loader || ev->type != AM_EV_OPEN || !f->path || f->ret < 0 ||
 	    f->write || !object_name(f->path))
 		return;
-	if (loader_scan_object(w->loader, ev->pid, f->path, exe_of(ev), msg, sizeof(msg)) ==
-	    -EINPROGRESS)
+	rc = loader_scan_object(w->loader, ev->pid, f->path, exe_of(ev), msg, sizeof(msg));
+	if (rc == -EINPROGRESS)
 		am_debug("%s", msg);
+	else if (rc == -EREMOTE)
+		on_fuse(w, msg);
 }
 
 enum rules_tls tls_watch_blind(struct tls_watch *w, const struct event *ev, char *warn,

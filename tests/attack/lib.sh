@@ -13,6 +13,8 @@
 #   AT_HELPERS                      tests/attack/helpers
 #   trace_raw OUT FILE...           every block of the trace FILEs, decompressed,
 #                                   into OUT (to search what a trace holds)
+#   run_stopped AGENT GO DONE WHAT  AGENT's run over while the collector is
+#                                   stopped (see there)
 # shellcheck source=../evasion/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../evasion/lib.sh"
 
@@ -33,4 +35,19 @@ for path in sys.argv[2:]:
         out.write(data)
         off += 16 + stored
 P
+}
+
+# run_stopped AGENT GO DONE WHAT: AGENT (launched, waiting to read a line
+# from the FIFO GO) runs while the collector is stopped (SIGSTOP), so that
+# what it runs is over before its records are read, whatever the load: its
+# exec is waited for, the collector stopped, GO written, the file DONE
+# waited for (WHAT: what that means), the collector continued, and DONE's
+# open waited for (the collector read all before it)
+run_stopped() {
+	wait_event 10 type=exec agent="$1"
+	kill -STOP "$COLLECTOR_PID" || fail "cannot stop the collector"
+	echo >"$2"
+	wait_for 30 "$4" test -e "$3"
+	kill -CONT "$COLLECTOR_PID" || fail "cannot continue the collector"
+	wait_event 30 type=open agent="$1" path="$3"
 }

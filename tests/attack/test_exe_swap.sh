@@ -55,10 +55,14 @@ run 2 swap
 wait_event 10 type=exec agent=swapbot2 filename=./bin/short
 WAIT_WHY="grep -e short $ERR" wait_for 30 "the swapped file refused" \
 	grep -q "$T/w/bin/short: another file than the one its exec ran is at that path now" "$ERR"
-sentinel
+# counted before that line was printed; read before the sentinel, whose
+# cat, over before its exec record is read on a loaded host, is found by
+# its path too (exe_by_path 1 -> 2 in 2 of 4 runs with five test runs on 2 cores)
 read -r bypath2 gone2 mismatch2 < <(scans) || fail "status failed"
 [ "$mismatch2" = 1 ] || fail "the swap was not counted as a mismatch: $bypath2 $gone2 $mismatch2"
 [ "$bypath2" = "$bypath" ] || fail "the swapped file was taken: exe_by_path $bypath -> $bypath2"
+sentinel
+read -r bypath2 _ _ < <(scans) || fail "status failed" # the sentinel's cat's included
 grep "short" "$ERR" | grep -qi -e "openssl" -e "hooked" &&
 	fail "the swapped file was scanned or hooked: $(grep short "$ERR" | grep -i -e openssl -e hooked)"
 
@@ -69,12 +73,7 @@ cp /usr/bin/env "$T/w/bin/hop" || fail "cp"
 mkfifo "$T/go3" || fail "mkfifo"
 bg "$AGENTMON" launch --socket "$SOCK" --agent hopbot -- bash -c \
 	'cd "$0/w" && read -r _ <"$0/go3" && exec ./bin/hop sh -c ": >\"\$0/done3\"; exec sleep 60" "$0"' "$T"
-wait_event 10 type=exec agent=hopbot
-kill -STOP "$COLLECTOR_PID" || fail "cannot stop the collector"
-echo >"$T/go3"
-wait_for 30 "hop to run sh" test -e "$T/done3"
-kill -CONT "$COLLECTOR_PID" || fail "cannot continue the collector"
-wait_event 30 type=open agent=hopbot path="$T/done3"
+run_stopped hopbot "$T/go3" "$T/done3" "hop to run sh"
 WAIT_WHY="grep -e hop $ERR" wait_for 30 "hop's scan by its path" \
 	grep -q "$T/w/bin/hop: no TLS library recognised" "$ERR"
 read -r bypath3 _ _ < <(scans) || fail "status failed"

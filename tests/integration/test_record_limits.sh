@@ -83,7 +83,9 @@ full_disk() {
 		FULL="full disk not tested (no tmpfs)"
 		return
 	fi
-	trap 'umount "$T/small" 2>/dev/null; _cleanup' EXIT
+	# the test's status is _cleanup's: $? as the trap began, not umount's
+	# shellcheck disable=SC2154 # rc is set by the trap itself
+	trap 'rc=$?; umount "$T/small" 2>/dev/null; (exit $rc); _cleanup' EXIT
 	start_collector --record "$T/small/traces"
 	# bursts until the disk is full: waited for, whatever the collector's speed
 	local deadline=$(($(date +%s) + 300))

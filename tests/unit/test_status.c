@@ -58,7 +58,7 @@ static void sample(struct status *s)
 	s->scans = (struct status_scans){ .thread = true, .depth = 1, .queued = 9, .done = 8,
 		.timed_out = 1, .failed = 2, .dropped = 3, .stale = 4, .max_ms = 2500, .evicted = 7, .untold = 2,
 		.cache_hits = 6, .cache_failed = 1, .cache = "/var/lib/agentmon/tls-cache",
-		.exe_by_path = 3, .exe_gone = 5, .exe_mismatch = 1 };
+		.exe_by_path = 3, .exe_gone = 5, .exe_mismatch = 1, .on_fuse = 2 };
 }
 
 static void test_agents_sorted_counted(void **state)
@@ -163,7 +163,9 @@ static void test_text(void **state)
 				      "2500 ms\n  exe by path:  3 scanned (process over before "
 				      "/proc/PID/exe was opened: the file at its exec's path, the one "
 				      "the kernel ran), 5 not found, 1 refused (another file at the "
-				      "path)\n  cache:        "
+				      "path)\n  on fuse:      2 files not opened nor scanned (on a "
+				      "FUSE mount, or one the collector cannot see: its server could "
+				      "block the event loop); their TLS is judged unseen\n  cache:        "
 				      "/var/lib/agentmon/tls-cache: 6 hits (hooked unscanned), 1 "
 				      "write failed\n"));
 	assert_non_null(strstr(w.buf, "tls binaries:   2 (hooked: plaintext read; unseen: judged "
@@ -239,7 +241,7 @@ static void test_json(void **state)
 		"\"unsure_connections\":4},"
 		"\"tls_scans\":{\"thread\":true,\"depth\":1,\"queued\":9,\"done\":8,"
 		"\"timed_out\":1,\"failed\":2,\"dropped\":3,\"stale\":4,\"max_ms\":2500,\"cache_hits\":6,\"evicted\":7,\"untold\":2,"
-		"\"exe_by_path\":3,\"exe_gone\":5,\"exe_mismatch\":1},"
+		"\"exe_by_path\":3,\"exe_gone\":5,\"exe_mismatch\":1,\"on_fuse\":2},"
 		"\"tls_binaries\":["
 		"{\"exe\":\"/usr/bin/node\",\"verdict\":\"hooked\","
 		"\"why\":\"its own OpenSSL/BoringSSL, hooked\"},"
