@@ -11,6 +11,7 @@
 
 #include "agentmon.h"
 #include "exe_id.h"
+#include "fsguard.h"
 
 struct exe_id exe_id_of(const struct event *ev)
 {
@@ -43,32 +44,11 @@ int exe_id_path(const struct exe_id *id, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-/* the device mountinfo lists for mount id mnt: 0 and *dev, or -ENOENT */
-static int mount_dev(const char *mountinfo, uint64_t mnt, dev_t *dev)
-{
-	char line[4096];
-	int rc = -ENOENT;
-	FILE *f = fopen(mountinfo, "re");
-
-	if (!f)
-		return -errno;
-	while (rc && fgets(line, sizeof(line), f)) {
-		unsigned long long id;
-		unsigned int maj, min;
-
-		if (sscanf(line, "%llu %*u %u:%u", &id, &maj, &min) == 3 && id == mnt) {
-			*dev = makedev(maj, min);
-			rc = 0;
-		}
-	}
-	fclose(f);
-	return rc;
-}
-
 int exe_id_match_in(const struct exe_id *id, int fd, const char *mountinfo)
 {
 	struct statx sx;
-	dev_t want = exe_id_dev(id->dev), dev;
+	struct fsguard_mnt m;
+	dev_t want = exe_id_dev(id->dev);
 
 	if (!id->ino)
 		return -ENOENT;
@@ -79,9 +59,9 @@ int exe_id_match_in(const struct exe_id *id, int fd, const char *mountinfo)
 	if (makedev(sx.stx_dev_major, sx.stx_dev_minor) == want)
 		return 0;
 	/* st_dev is not s_dev here (a btrfs subvolume): the mount's is */
-	if (!(sx.stx_mask & STATX_MNT_ID) || mount_dev(mountinfo, sx.stx_mnt_id, &dev))
+	if (!(sx.stx_mask & STATX_MNT_ID) || fsguard_mnt_find(mountinfo, sx.stx_mnt_id, &m))
 		return -ESTALE;
-	return dev == want ? 0 : -ESTALE;
+	return m.dev == want ? 0 : -ESTALE;
 }
 
 int exe_id_match(const struct exe_id *id, int fd)

@@ -66,34 +66,50 @@ static char *slurp(const char *path)
 	return buf;
 }
 
-/* one mountinfo line: its mount id and whether it is FUSE; false when
- * it is not one ("ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] -
- * TYPE SOURCE SUPEROPTS") */
+/* one mountinfo line: its mount id, device and whether it is FUSE; false
+ * when it is not one ("ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...]
+ * - TYPE SOURCE SUPEROPTS") */
 static bool parse_line(const char *line, struct fsguard_mnt *m)
 {
 	unsigned long long id;
+	unsigned int maj, min;
 	const char *sep = strstr(line, " - "), *end = strchr(line, '\n');
 	size_t n;
 
-	if (!sep || (end && sep > end) || sscanf(line, "%llu ", &id) != 1)
+	if (!sep || (end && sep > end) || sscanf(line, "%llu %*u %u:%u", &id, &maj, &min) != 3)
 		return false;
 	sep += 3;
 	n = strcspn(sep, " \n");
 	m->id = id;
+	m->dev = makedev(maj, min);
 	m->fuse = (n == 4 && !strncmp(sep, "fuse", 4)) || (n == 7 && !strncmp(sep, "fuseblk", 7)) ||
 		  (n > 5 && !strncmp(sep, "fuse.", 5));
 	return true;
 }
 
+/* the line of mount id in mountinfo's text into *m: 0, or -ENOENT */
+static int find_mnt(const char *text, uint64_t id, struct fsguard_mnt *m)
+{
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (parse_line(p, m) && m->id == id)
+			return 0;
+	return -ENOENT;
+}
+
 int fsguard_mnt_type(const char *text, uint64_t id)
 {
-	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
-		struct fsguard_mnt m;
+	struct fsguard_mnt m;
 
-		if (parse_line(p, &m) && m.id == id)
-			return m.fuse;
-	}
-	return -ENOENT;
+	return find_mnt(text, id, &m) ? -ENOENT : m.fuse;
+}
+
+int fsguard_mnt_find(const char *mountinfo, uint64_t id, struct fsguard_mnt *m)
+{
+	char *text = slurp(mountinfo);
+	int rc = text ? find_mnt(text, id, m) : -EIO;
+
+	free(text);
+	return rc;
 }
 
 /* the collector's mount table read into g->mnts; 0 or -errno */
@@ -182,13 +198,11 @@ static int check(struct fsguard *g, int fd, uint32_t pid)
 			break;
 	}
 	if (pid) { /* another mount namespace's */
-		char path[64], *text;
+		char path[64];
+		struct fsguard_mnt m;
 
 		snprintf(path, sizeof(path), "/proc/%u/mountinfo", pid);
-		text = slurp(path);
-		rc = text ? fsguard_mnt_type(text, id) : -ENOENT;
-		free(text);
-		if (rc == 0)
+		if (!fsguard_mnt_find(path, id, &m) && !m.fuse)
 			return 0;
 	}
 	return -EREMOTE;

@@ -29,6 +29,7 @@
 
 struct fsguard_mnt {
 	uint64_t id;                  /* mount id (mnt_id, unique on the host) */
+	dev_t dev;                    /* its super block's device (MAJ:MIN) */
 	bool fuse;                    /* fuse, fuseblk or fuse.* */
 };
 
@@ -60,6 +61,11 @@ int fsguard_open(struct fsguard *g, const char *path, uint32_t pid, int *fd);
 /* whether the mount of mount id id is FUSE in mountinfo's text: 1 FUSE,
  * 0 not, -ENOENT not listed (tests, and the table's parser) */
 int fsguard_mnt_type(const char *text, uint64_t id);
+
+/* the line of mount id in the mount table at path mountinfo (a
+ * /proc/.../mountinfo) into *m: 0, -ENOENT not listed, -EIO unreadable;
+ * the one parser of mount tables (exe_id.c's device fallback too) */
+int fsguard_mnt_find(const char *mountinfo, uint64_t id, struct fsguard_mnt *m);
 
 /*
  * fsguard_stat - dev and ino of the file at path (symbolic links
