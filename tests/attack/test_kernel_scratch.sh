@@ -28,7 +28,7 @@ done
 "$load" open "$T/o" "$SECS" &
 pids+=($!)
 for p in "${pids[@]}"; do
-	wait "$p" || fail "a load process failed"
+	wait "$p" || fail "a load process failed (pid $p, exit $?; its stderr is above)"
 done
 am status --json --socket "$SOCK" >"$T/status.json" || fail "status failed"
 bad=$("$PY" -c 'import json, sys
