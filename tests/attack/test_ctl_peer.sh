@@ -18,7 +18,9 @@ command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
 start_collector --record "$T/traces"
 chmod 0666 "$SOCK" && chmod 0711 "$T" || fail "cannot open the socket to uid $NOBODY"
 pub=$(mktemp -d /tmp/agentmon-peer.XXXXXX) && chmod 0755 "$pub" || fail "mktemp"
-trap 'rm -rf "$pub"; _cleanup' EXIT
+# the test's status is _cleanup's ($? as the trap began, not rm's)
+# shellcheck disable=SC2154 # rc is set by the trap itself
+trap 'rc=$?; rm -rf "$pub"; (exit $rc); _cleanup' EXIT
 : >"$pub/root.file" && : >"$pub/nobody.file" && chmod 0644 "$pub"/*.file
 
 # ---- one agent each: root's and nobody's, alive for the status ----
