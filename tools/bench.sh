@@ -100,6 +100,11 @@
 # each to its own host name, from request to the webhook receiver (median
 # and p99).
 #
+# After the overhead table, the noise: how many cores the whole machine kept
+# busy and how much time the hypervisor stole during each workload's runs
+# (/proc/stat; the 1-minute load average lags a burst of other work by tens
+# of seconds, docs/BENCHMARKS.md "Noise").
+#
 # Last, the figures against this machine's targets (untagged <= 1.10x,
 # tagged <= 1.5x, idle <= 1.02x, zero loss at 200k events/s, RSS < 32 MiB:
 # shown met or missed, never failed on) and a markdown summary table.
@@ -396,14 +401,24 @@ measure() {
 	echo "$v"
 }
 
-# every mode once: all_modes ROUND CONFIG HOW [SCALE], to $W/results
+# the machine's CPU ticks so far, all cores: "BUSY STEAL TOTAL" (/proc/stat)
+cpu_ticks() {
+	awk '/^cpu /{ busy = $2 + $3 + $4 + $7 + $8; total = busy + $5 + $6 + $9
+		print busy, $9, total + $9 }' /proc/stat
+}
+
+# every mode once: all_modes ROUND CONFIG HOW [SCALE], to $W/results; the
+# machine's busy and steal ticks during each run to $W/cpu (the noise)
 all_modes() {
-	local r=$1 config=$2 how=$3 scale=${4:-1} mode n v
+	local r=$1 config=$2 how=$3 scale=${4:-1} mode n v c0 c1
 	for mode in "${MODES[@]}"; do
 		n=
 		[ -n "${N[$mode]:-}" ] && n=$(((N[$mode] + scale - 1) / scale))
+		c0=$(cpu_ticks)
 		v=$(measure "$how" "$mode" $n) || exit 1   # measure said why
+		c1=$(cpu_ticks)
 		echo "$r $config $mode $v" >>"$W/results"
+		echo "$r $config $mode $c0 $c1" >>"$W/cpu"
 	done
 }
 
@@ -690,6 +705,7 @@ throughput() {
 # ---- the rounds ----
 
 : >"$W/results"
+: >"$W/cpu"
 : >"$W/rec"
 : >"$W/hwm"
 start=$(date +%s)
@@ -722,6 +738,7 @@ done
 if [ "$OVERHEAD_ONLY" = 1 ]; then
 	: >"$W/startup.txt"
 	"$PY" "$REPORT" tables "$W/results" "$W/rate" "$W/startup.txt" "$W/hwm" "$AUDIT_SCALE" "${MODES[@]}"
+	"$PY" "$REPORT" cpu "$W/cpu"
 	printf '\nbench: %d s (overhead only); agentmon run %s; tls uprobes: %s; load average (1 min) %s before, %s after\n' \
 		$(($(date +%s) - start)) "${RUN_ARGS[*]:-(defaults)}" "$(cat "$W/scope" 2>/dev/null)" "$load0" \
 		"$(cut -d' ' -f1 /proc/loadavg)"
@@ -735,6 +752,7 @@ printf 'start-up: %d runs\n' "$STARTUP_RUNS" >&2
 wait_teardown
 
 "$PY" "$REPORT" tables "$W/results" "$W/rate" "$W/startup.txt" "$W/hwm" "$AUDIT_SCALE" "${MODES[@]}"
+"$PY" "$REPORT" cpu "$W/cpu"
 echo
 "$PY" - "$W/rec" "${REC_WORKLOADS[@]}" <<'PYEOF'
 import statistics, sys
@@ -824,7 +842,7 @@ tools/bench/export.sh "$AGENTMON" "$LOOP" || note "no export row"   # export.nat
 latency
 "$PY" "$REPORT" targets "$W/results" "$W/rate" "$W/hwm" "${MODES[@]}"
 if [ -n "${BENCH_SAVE:-}" ]; then   # the raw figures, for report.py
-	mkdir -p "$BENCH_SAVE" && cp "$W/results" "$W/rate" "$W/hwm" "$W/startup.txt" "$W/rec" \
+	mkdir -p "$BENCH_SAVE" && cp "$W/results" "$W/cpu" "$W/rate" "$W/hwm" "$W/startup.txt" "$W/rec" \
 		"$W/replay" "$BENCH_SAVE"/ || note "cannot save the raw figures to $BENCH_SAVE"
 fi
 read -r load1 _ </proc/loadavg

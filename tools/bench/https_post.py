@@ -2,13 +2,16 @@
 """HTTPS POST load for `make bench` (not a test).
 
   https_post.py posts PORT N        N small POSTs on one keep-alive TLS
-                                    connection; prints ns per request
+                                    connection, after WARM untimed ones
+                                    (the handshake, the server's thread,
+                                    caches); prints ns per request
   https_post.py latency PORT K LOG  K POSTs, each to its own host name
                                     (b<i>.bench.example, as SNI and Host) on a
                                     new connection, so that each one alerts;
                                     appends "host send_ns" lines to LOG
 The server is on 127.0.0.1:PORT with any certificate (not verified).
 """
+import gc
 import http.client
 import socket
 import ssl
@@ -29,9 +32,17 @@ class Conn(http.client.HTTPSConnection):
         self.sock = CTX.wrap_socket(sock, server_hostname=self.host)
 
 
+WARM = 50
+
+
 def posts(port, n):
     c = Conn("forum.bench.example", port, context=CTX)
     body = b'{"text":"benchmark post"}'
+    for _ in range(WARM):
+        c.request("POST", "/api/posts", body=body)
+        c.getresponse().read()
+    gc.collect()
+    gc.disable()  # no collection pause inside the timed loop
     t0 = time.perf_counter_ns()
     for _ in range(n):
         c.request("POST", "/api/posts", body=body)

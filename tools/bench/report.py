@@ -3,6 +3,11 @@
 
   report.py tables RESULTS RATE STARTUP HWM AUDIT_SCALE MODE...
   report.py targets RESULTS RATE HWM MODE...
+  report.py cpu CPU
+
+CPU: "ROUND CONFIG MODE BUSY STEAL TOTAL BUSY STEAL TOTAL" (the machine's
+/proc/stat ticks, all cores, before and after each run): how many cores were
+busy and how much was stolen while it ran, the bench's noise.
 
 RESULTS: "ROUND CONFIG MODE VALUE" (ns per operation) and "ROUND events
 MONITOR SEEN LOST" lines; RATE: "RINGBUF TARGET MADE ACHIEVED SEEN LOST
@@ -225,14 +230,40 @@ def targets(results, rate, hwm, modes):
         print("| %s | %s |" % (TITLES.get(m, m), " | ".join(cells)))
 
 
+def cpu(path):
+    """cores busy and % stolen during each workload's runs, per config: an
+    HTTPS baseline keeps about one core busy (client and server in turn), so
+    a run far above its workload's own figure shared the machine"""
+    runs = {}
+    cores = len([c for c in open("/proc/stat") if c[:3] == "cpu" and c[3].isdigit()])
+    for line in open(path):
+        f = line.split()
+        b0, s0, t0, b1, s1, t1 = (int(x) for x in f[3:9])
+        if t1 <= t0:
+            continue
+        runs.setdefault((f[2], f[1]), []).append(
+            ((b1 - b0) / (t1 - t0) * cores, 100.0 * (s1 - s0) / (t1 - t0)))
+    if not runs:
+        return
+    print("\nNoise: cores busy (whole machine, the workload included) and %"
+          " stolen during the runs, median (min-max)\n")
+    print("| workload | config | cores busy | steal % |")
+    print("| --- | --- | --- | --- |")
+    for (mode, config), xs in sorted(runs.items()):
+        print("| %s | %s | %s | %s |" % (TITLES.get(mode, mode), config,
+              stat([x[0] for x in xs], "%.2f"), stat([x[1] for x in xs], "%.1f")))
+
+
 def main():
     cmd = sys.argv[1]
     if cmd == "tables":
         tables(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7:])
     elif cmd == "targets":
         targets(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:])
+    elif cmd == "cpu":
+        cpu(sys.argv[2])
     else:
-        sys.exit("usage: report.py tables|targets ...")
+        sys.exit("usage: report.py tables|targets|cpu ...")
 
 
 if __name__ == "__main__":
