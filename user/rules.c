@@ -8,10 +8,13 @@
  * thousand entries, touched only for send events of tagged processes).
  */
 #include <netinet/in.h>
+#include <sys/random.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common.h"
 #include "rules.h"
 
 /* ---- rules ---- */
@@ -135,6 +138,8 @@ struct upload_slot {
 	uint64_t counted;
 	uint64_t dest_born;    /* that destination's born, to find it again */
 	size_t dest;           /* its index */
+	uint32_t hnext;        /* next slot of its index chain, index + 1; 0 ends */
+	uint32_t hb;           /* its index bucket while used */
 };
 
 /* bytes one agent session sent to one destination in the current window */
@@ -170,6 +175,12 @@ struct rules_uploads {
 	size_t n, n_dests;
 	uint64_t clock, evicted;
 	struct upload_slot *slots;
+	/* connection index: bucket -> first slot of its chain, index + 1
+	 * (0: empty); keys hashed with a random seed so that an agent, which
+	 * chooses its ports and fds, cannot pile its connections in one chain */
+	uint32_t *heads;
+	size_t nb;             /* buckets, a power of two >= n */
+	uint64_t seed;
 	struct dest_slot *dests;
 	struct upload_due due[RULES_UPLOAD_DUE_MAX];
 };
@@ -184,9 +195,14 @@ struct rules_uploads *rules_uploads_new(uint64_t threshold, uint64_t window_ns, 
 	u->window_ns = window_ns ? window_ns : RULES_UPLOAD_WINDOW_DEFAULT_NS;
 	u->n = slots ? slots : RULES_UPLOAD_SLOTS_DEFAULT;
 	u->n_dests = u->n;
+	for (u->nb = 64; u->nb < u->n; u->nb <<= 1)
+		;
+	if (getrandom(&u->seed, sizeof(u->seed), GRND_NONBLOCK) != sizeof(u->seed))
+		u->seed = am_now_ns(CLOCK_MONOTONIC) ^ (uint64_t)(uintptr_t)u; /* early boot */
 	u->slots = calloc(u->n, sizeof(*u->slots));
+	u->heads = calloc(u->nb, sizeof(*u->heads));
 	u->dests = calloc(u->n_dests, sizeof(*u->dests));
-	if (!u->slots || !u->dests) {
+	if (!u->slots || !u->heads || !u->dests || u->n >= UINT32_MAX) {
 		rules_uploads_free(u);
 		return NULL;
 	}
@@ -198,6 +214,7 @@ void rules_uploads_free(struct rules_uploads *u)
 	if (!u)
 		return;
 	free(u->slots);
+	free(u->heads);
 	free(u->dests);
 	free(u);
 }
@@ -228,26 +245,74 @@ static bool slot_is(const struct upload_slot *s, const struct conn_key *k)
 	       s->sport == k->sport && !memcmp(s->daddr, k->daddr, 16);
 }
 
-/* the slot of ev's connection; created (evicting the least recently used)
- * when create, else NULL when unknown */
+static uint64_t mix(uint64_t h, uint64_t x)
+{
+	h = (h ^ x) * 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 29);
+}
+
+/* k's index bucket */
+static uint32_t bucket_of(const struct rules_uploads *u, const struct conn_key *k)
+{
+	uint64_t a, b, h;
+
+	memcpy(&a, k->daddr, 8);
+	memcpy(&b, k->daddr + 8, 8);
+	h = mix(mix(mix(u->seed, ((uint64_t)k->pid << 32) | k->fd), a), b);
+	h = mix(h, ((uint64_t)k->dport << 16) | k->sport);
+	return (uint32_t)(h & (u->nb - 1));
+}
+
+/* the used slot keyed k, NULL when none: one chain walked, not the table */
+static struct upload_slot *slot_find(struct rules_uploads *u, const struct conn_key *k)
+{
+	for (uint32_t i = u->heads[bucket_of(u, k)]; i; i = u->slots[i - 1].hnext)
+		if (slot_is(&u->slots[i - 1], k))
+			return &u->slots[i - 1];
+	return NULL;
+}
+
+static void slot_link(struct rules_uploads *u, struct upload_slot *s, const struct conn_key *k)
+{
+	s->hb = bucket_of(u, k);
+	s->hnext = u->heads[s->hb];
+	u->heads[s->hb] = (uint32_t)(s - u->slots) + 1;
+}
+
+/* s (used or not) is no connection's any more: out of the index */
+static void slot_drop(struct rules_uploads *u, struct upload_slot *s)
+{
+	uint32_t me = (uint32_t)(s - u->slots) + 1, *at;
+
+	if (!s->used)
+		return;
+	for (at = &u->heads[s->hb]; *at && *at != me; at = &u->slots[*at - 1].hnext)
+		;
+	if (*at)
+		*at = s->hnext;
+	s->used = false;
+	s->hnext = 0;
+}
+
+/* the slot of ev's connection; created (evicting the least recently used:
+ * a walk of the table, once per new connection) when create, else NULL
+ * when unknown */
 static struct upload_slot *slot_of(struct rules_uploads *u, const struct event *ev, bool create)
 {
-	struct upload_slot *victim = &u->slots[0];
+	struct upload_slot *victim = &u->slots[0], *s;
 	struct conn_key k;
 
 	key_of(ev, &k);
-	for (size_t i = 0; i < u->n; i++) {
-		struct upload_slot *s = &u->slots[i];
-
-		if (slot_is(s, &k)) {
-			s->last_use = ++u->clock;
-			return s;
-		}
-		if (VICTIM(victim, s))
-			victim = s;
+	if ((s = slot_find(u, &k))) {
+		s->last_use = ++u->clock;
+		return s;
 	}
 	if (!create)
 		return NULL;
+	for (size_t i = 0; i < u->n; i++)
+		if (VICTIM(victim, &u->slots[i]))
+			victim = &u->slots[i];
+	slot_drop(u, victim);
 	memset(victim, 0, sizeof(*victim));
 	victim->used = true;
 	victim->pid = k.pid;
@@ -256,6 +321,7 @@ static struct upload_slot *slot_of(struct rules_uploads *u, const struct event *
 	victim->sport = k.sport;
 	memcpy(victim->daddr, k.daddr, 16);
 	victim->last_use = ++u->clock;
+	slot_link(u, victim, &k);
 	return victim;
 }
 
@@ -501,10 +567,10 @@ void rules_uploads_plain(struct rules_uploads *u, const struct event *ev)
 	key_of(ev, &k);
 	wire = k;
 	wire.fd = UINT32_MAX; /* the wire's slot of the connection (cgroup skb: no fd) */
-	for (size_t i = 0; i < u->n; i++) {
-		struct upload_slot *s = &u->slots[i];
+	for (int w = 0; w < 2; w++) {
+		struct upload_slot *s = slot_find(u, w ? &wire : &k);
 
-		if (slot_is(s, &k) || slot_is(s, &wire)) {
+		if (s) {
 			s->plain = true;
 			s->last_use = ++u->clock;
 		}
@@ -614,14 +680,14 @@ void rules_uploads_reset(struct rules_uploads *u, const struct event *ev)
 
 	for (size_t i = 0; i < u->n; i++)
 		if (u->slots[i].used && u->slots[i].pid == ev->pid && replaced_by(&u->slots[i], n))
-			u->slots[i].used = false;
+			slot_drop(u, &u->slots[i]);
 }
 
 void rules_uploads_forget_pid(struct rules_uploads *u, uint32_t pid)
 {
 	for (size_t i = 0; i < u->n; i++)
 		if (u->slots[i].pid == pid)
-			u->slots[i].used = false;
+			slot_drop(u, &u->slots[i]);
 }
 
 size_t rules_uploads_count(const struct rules_uploads *u)

@@ -385,6 +385,49 @@ static void test_uploads(void **state)
 	policy_free(p);
 }
 
+/* the connection index through churn: 8 slots, 600 connections made,
+ * replaced and forgotten; the last one is still found (its request
+ * explains its bytes) and a new one's are not explained */
+static void test_uploads_index_churn(void **state)
+{
+	struct policy *p = load();
+	struct rules_uploads *u = rules_uploads_new(1000, 10 * SEC, 8);
+	struct rules_verdict v;
+	struct event ev, h, c;
+
+	(void)state;
+	assert_non_null(u);
+	for (uint32_t i = 0; i < 600; i++) {
+		ev = send_ev(3 + i % 37, "198.51.100.7", 0, NULL);
+		ev.net.sport = (uint16_t)(1000 + i);
+		assert_false(rules_uploads_send(u, p, &ev, &v));
+		if (i % 3 == 0) { /* another connect on the fd ends it */
+			c = ev;
+			c.type = AM_EV_CONNECT;
+			c.net.sport = 0;
+			c.net.dport = 80;
+			rules_uploads_reset(u, &c);
+		}
+		assert_true(rules_uploads_count(u) <= 8);
+		if (i == 300) {
+			rules_uploads_forget_pid(u, 20);
+			assert_int_equal(rules_uploads_count(u), 0);
+		}
+	}
+	/* ev (i = 599, not reset) is found: its request explains its bytes */
+	h = http_ev("GET", "x", "/");
+	h.pid = 20; h.http.net = ev.net;
+	rules_uploads_http(u, &h, false);
+	ev.net.ret = 5000;
+	assert_false(rules_uploads_send(u, p, &ev, &v));
+	/* a connection never seen: its bytes are nobody's request's */
+	ev.net.sport = 999;
+	ev.net.opaque = true;
+	assert_true(rules_uploads_send(u, p, &ev, &v));
+	rules_uploads_free(u);
+	policy_free(p);
+}
+
 /* the ClientHello of ev's connection, its plaintext read as how says */
 static void hello_tls(struct rules_uploads *u, const struct event *send, enum rules_tls how)
 {
@@ -805,6 +848,7 @@ int main(void)
 		cmocka_unit_test(test_host_mismatch),
 		cmocka_unit_test(test_syscall),
 		cmocka_unit_test(test_uploads),
+		cmocka_unit_test(test_uploads_index_churn),
 		cmocka_unit_test(test_uploads_split),
 		cmocka_unit_test(test_uploads_wait_plaintext),
 		cmocka_unit_test(test_unseen_tls),
