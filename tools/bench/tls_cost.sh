@@ -13,34 +13,8 @@
 # process whose perf events filter it out) are not in these figures.
 set -u
 N=${1:-2000}
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
-AM=${AGENTMON:-$TOP/build/agentmon}
-PY=${PY:-python3}
-W=$(mktemp -d "${TMPDIR:-/tmp}/tls_cost.XXXXXX")
-PIN=/sys/fs/bpf/agentmon-tls-cost-$$
-STATS0=$(cat /proc/sys/kernel/bpf_stats_enabled)
-COLL= SRV= HOLD=
-
-die() { echo "tls_cost: $*" >&2; exit 1; }
-cleanup() {
-	[ -n "$HOLD" ] && kill "$HOLD" 2>/dev/null
-	[ -n "$COLL" ] && kill "$COLL" 2>/dev/null && wait "$COLL" 2>/dev/null
-	[ -n "$SRV" ] && kill "$SRV" 2>/dev/null
-	echo "$STATS0" >/proc/sys/kernel/bpf_stats_enabled
-	rm -rf "$W" "$PIN"
-}
-trap cleanup EXIT
-[ "$(id -u)" -eq 0 ] || die "needs root"
-[ -x "$AM" ] || die "no $AM (make first)"
-
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/key.pem" -out "$W/cert.pem" -days 1 \
-	-subj /CN=bench.example 2>/dev/null || die "cannot make a certificate"
-"$PY" "$TOP/tests/integration/helpers/https_server.py" --port-file "$W/port" --log /dev/null \
-	--cert "$W/cert.pem" --key "$W/key.pem" >/dev/null 2>&1 &
-SRV=$!
-for _ in $(seq 100); do [ -s "$W/port" ] && break; sleep 0.05; done
-PORT=$(cat "$W/port") || die "the server did not start"
-echo 1 >/proc/sys/kernel/bpf_stats_enabled
+NAME=tls_cost
+. "$(dirname "$0")/tls_lib.sh"
 
 # runs and ns of the collector's TLS uprobe programs (bpf/tls.bpf.c: the
 # entries, tls_ret and the tail calls they make), summed: "RUNS NS"
