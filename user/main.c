@@ -131,6 +131,7 @@ static int cmd_run(int argc, char **argv)
 		{ "idle-detach", required_argument, 0, 'i' },
 		{ "print", required_argument, 0, 'p' },
 		{ "max-tagged", required_argument, 0, 'T' }, /* hidden: tests fill the map */
+		{ "max-tls-calls", required_argument, 0, 'L' }, /* hidden: tests evict from it */
 		{ "pin-dir", required_argument, 0, 'P' }, { "no-pin", no_argument, 0, 'N' },
 		{ "request-timeout", required_argument, 0, 'R' },
 		{ "tls-uprobes", required_argument, 0, 'U' },
@@ -202,6 +203,11 @@ static int cmd_run(int argc, char **argv)
 			if (am_parse_u64(optarg, 1, AM_MAX_TAGGED, false, &v))
 				return usage_error("bad --max-tagged '%s' (1-65536)", optarg);
 			o.max_tagged = (uint32_t)v;
+			break;
+		case 'L':
+			if (am_parse_u64(optarg, 2, AM_MAX_INFLIGHT, false, &v))
+				return usage_error("bad --max-tls-calls '%s' (2-16384)", optarg);
+			o.max_tls_calls = (uint32_t)v;
 			break;
 		case 'P':
 			if (optarg[0] != '/')
