@@ -445,7 +445,8 @@ static const char TAIL_USAGE[] =
 	"  --stats         messages received, shown and malformed, on stderr at the end\n"
 	"  --config FILE   the policy whose export.nats block (url, credentials, TLS,\n"
 	"                  subject) gives what the options do not: the exporter's own;\n"
-	"                  its view: globs for the compact view (SIGHUP reloads them)\n";
+	"                  its view: globs for the compact view (SIGHUP reloads the\n"
+	"                  globs only; the connection stays the start's)\n";
 
 /* the fleet options of tail (long only); false for another */
 static bool tail_nats_opt(int c, struct tail_opts *o)
