@@ -172,6 +172,55 @@ bool am_budget_over(const struct am_budget *b)
 	       am_now_ns(CLOCK_THREAD_CPUTIME_ID) > b->cpu_end;
 }
 
+/* the fraction and zone after "...T14:00:00" at p: *frac ns, *off seconds
+ * east of UTC; the end of the zone, or NULL */
+static const char *rfc3339_tail(const char *p, uint64_t *frac, int64_t *off)
+{
+	uint64_t scale = 1000000000ull;
+	int hh, mm;
+
+	*frac = 0;
+	*off = 0;
+	if (*p == '.') {
+		if (p[1] < '0' || p[1] > '9')
+			return NULL;
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			if (scale > 1) {
+				scale /= 10;
+				*frac += (uint64_t)(*p - '0') * scale;
+			}
+	}
+	if (*p == 'Z' || *p == 'z')
+		return p + 1;
+	if (*p != '+' && *p != '-')
+		return NULL;
+	if (!isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]) || p[3] != ':' ||
+	    !isdigit((unsigned char)p[4]) || !isdigit((unsigned char)p[5]))
+		return NULL;
+	hh = (p[1] - '0') * 10 + (p[2] - '0');
+	mm = (p[4] - '0') * 10 + (p[5] - '0');
+	if (hh > 23 || mm > 59)
+		return NULL;
+	*off = (hh * 3600 + mm * 60) * (*p == '+' ? 1 : -1);
+	return p + 6;
+}
+
+int am_parse_rfc3339(const char *s, uint64_t *out_ns)
+{
+	struct tm tm = { 0 };
+	const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	uint64_t frac;
+	int64_t off, secs;
+
+	if (!p || !(p = rfc3339_tail(p, &frac, &off)) || *p)
+		return -EINVAL;
+	secs = (int64_t)timegm(&tm) - off;
+	if (secs < 0 || (uint64_t)secs > UINT64_MAX / 1000000000ull - 1)
+		return -EINVAL;
+	*out_ns = (uint64_t)secs * 1000000000ull + frac;
+	return 0;
+}
+
 int am_parse_duration(const char *s, uint64_t *out_ns)
 {
 	static const struct { char unit; uint64_t ns; } units[] = {
