@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -170,6 +171,41 @@ bool am_budget_over(const struct am_budget *b)
 {
 	return am_now_ns(CLOCK_MONOTONIC) > b->wall_end ||
 	       am_now_ns(CLOCK_THREAD_CPUTIME_ID) > b->cpu_end;
+}
+
+int am_fdinfo_mnt_id(int fd, uint64_t *id)
+{
+	char path[64], buf[512];
+	unsigned long long v;
+	const char *m;
+	ssize_t n;
+	int f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	if ((f = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	n = read(f, buf, sizeof(buf) - 1);
+	close(f);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	m = strstr(buf, "mnt_id:");
+	if (!m || sscanf(m + 7, "%llu", &v) != 1)
+		return -EIO;
+	*id = v;
+	return 0;
+}
+
+int am_fd_mnt_id(int fd, uint64_t *id)
+{
+	struct statx sx;
+
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx))
+		return -errno;
+	if (!(sx.stx_mask & STATX_MNT_ID))
+		return am_fdinfo_mnt_id(fd, id);
+	*id = sx.stx_mnt_id;
+	return 0;
 }
 
 /* the fraction and zone after "...T14:00:00" at p: *frac ns, *off seconds

@@ -5,8 +5,15 @@
  * form, fractions of 0-9 digits (more ignored), Z, z and +-HH:MM zones give
  * the right wall ns; a bad date, field, fraction, zone, trailing byte, a
  * time before 1970 or past the u64 ns range is -EINVAL and leaves *out alone.
+ * am_fd_mnt_id: statx's mount id and fdinfo's agree (for "/", /proc and an
+ * O_PATH fd), each is mountinfo's first field for its mount, and a closed fd
+ * is -EBADF.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -64,11 +71,53 @@ static void test_bad(void **state)
 	}
 }
 
+/* mountinfo's id of the mount at dir ("/", "/proc"), 0 when not found */
+static uint64_t mountinfo_id(const char *dir)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char line[4096], at[4096];
+	unsigned long long id, found = 0;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llu %*u %*s %*s %4095s", &id, at) == 2 && !strcmp(at, dir))
+			found = id; /* the last mount there is the one seen */
+	fclose(f);
+	return found;
+}
+
+static void test_mnt_id(void **state)
+{
+	static const struct { const char *dir; int flags; } at[] = {
+		{ "/", O_RDONLY | O_DIRECTORY }, { "/proc", O_RDONLY | O_DIRECTORY },
+		{ "/proc", O_PATH },
+	};
+	uint64_t a, b;
+	int fd;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		fd = open(at[i].dir, at[i].flags | O_CLOEXEC);
+		assert_true(fd >= 0);
+		a = b = 0;
+		assert_int_equal(am_fd_mnt_id(fd, &a), 0);
+		assert_int_equal(am_fdinfo_mnt_id(fd, &b), 0);
+		assert_true(a && a == b);
+		assert_true(a == mountinfo_id(at[i].dir));
+		close(fd);
+		a = 7;
+		assert_int_equal(am_fd_mnt_id(fd, &a), -EBADF);
+		assert_int_equal(am_fdinfo_mnt_id(fd, &a), -ENOENT);
+		assert_true(a == 7);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_mnt_id),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
