@@ -239,12 +239,19 @@ struct {
 } tls_lastrd SEC(".maps") __weak;
 
 /* TLS_SEND records waiting for their socket, per thread (pid_tgid) and
- * slot (0 .. the thread's tls_call.pending - 1, in call order) */
+ * slot (0 .. the thread's tls_call.pending - 1, in call order).  A plain
+ * hash, not an LRU: a waiting record leaves only by going out or by being
+ * counted (tls_pend_reap), never by an eviction nobody sees; when full, a
+ * new record goes out at once without its socket (pend_add).  A thread's
+ * records always fill slots 0 .. n-1, so slot 0 says whether it has any:
+ * that finds the records of a thread whose tls_calls entry (the count) was
+ * evicted from its LRU map (orphans, reaped and counted at the thread's
+ * next TLS call or its exit) */
 #define AM_TLS_PEND_MAX 8
 struct tls_pend_key { __u64 pt; __u64 slot; };
 struct tls_rec { __u8 b[sizeof(struct am_data) + AM_DATA_CAP_MAX]; };
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
 	__type(key, struct tls_pend_key);
 	__type(value, struct tls_rec);
@@ -565,33 +572,58 @@ static __always_inline void awslc_gone(__u32 tgid)
 }
 
 /*
- * thread pt is gone: its TLS_SEND records still waiting in tls_pend for a
- * socket write it will never make are lost, counted in drops[AM_EV_DATA]
- * (the collector shows a drop event); they, their rest and the thread's
- * tls_calls state are deleted (a reused thread id must not inherit them)
+ * thread pt's TLS_SEND records in tls_pend slots 0 .. n-1 are lost: counted
+ * in drops[AM_EV_DATA] (the collector shows a drop event) and deleted with
+ * their rest; n is AM_TLS_PEND_MAX for a thread whose count is unknown
  */
-static __always_inline void tls_pend_gone(__u64 pt)
+static __always_inline void tls_pend_reap(__u64 pt, __u8 n)
 {
-	struct tls_call *c = bpf_map_lookup_elem(&tls_calls, &pt);
 	__u32 type = AM_EV_DATA;
-	__u8 pending;
-	__u64 lost = 0, *n;
+	__u64 lost = 0, *cnt;
 
-	if (!c)
-		return;
-	pending = c->pending;
 #pragma clang loop unroll(disable)
 	for (__u32 i = 0; i < AM_TLS_PEND_MAX; i++) {
 		struct tls_pend_key k = { .pt = pt, .slot = i };
 
-		if (i >= pending)
+		if (i >= n)
 			break;
 		if (!bpf_map_delete_elem(&tls_pend, &k))
-			lost++;   /* one evicted from the LRU map meanwhile was counted there */
+			lost++;
 		bpf_map_delete_elem(&tls_pend_rest, &k);
 	}
-	if (lost && (n = bpf_map_lookup_elem(&drops, &type)))
-		__sync_fetch_and_add(n, lost);
+	if (lost && (cnt = bpf_map_lookup_elem(&drops, &type)))
+		__sync_fetch_and_add(cnt, lost);
+}
+
+/*
+ * thread pt has no tls_calls entry (its TLS state was evicted from the LRU
+ * map, or it never had one): records still in tls_pend under it are orphans
+ * no socket write will send and no count names; they are lost, counted
+ * (one lookup when there are none)
+ */
+static __always_inline void tls_pend_orphans(__u64 pt)
+{
+	struct tls_pend_key k0 = { .pt = pt, .slot = 0 };
+
+	if (bpf_map_lookup_elem(&tls_pend, &k0))
+		tls_pend_reap(pt, AM_TLS_PEND_MAX);
+}
+
+/*
+ * thread pt is gone: its TLS_SEND records still waiting in tls_pend for a
+ * socket write it will never make are lost, counted (tls_pend_reap, or
+ * tls_pend_orphans when its tls_calls entry was evicted); the thread's
+ * tls_calls state is deleted (a reused thread id must not inherit it)
+ */
+static __always_inline void tls_pend_gone(__u64 pt)
+{
+	struct tls_call *c = bpf_map_lookup_elem(&tls_calls, &pt);
+
+	if (!c) {
+		tls_pend_orphans(pt);
+		return;
+	}
+	tls_pend_reap(pt, c->pending);
 	bpf_map_delete_elem(&tls_calls, &pt);
 }
 

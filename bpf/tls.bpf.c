@@ -40,7 +40,8 @@
  * encrypts a request in several 16 KiB calls before that write: up to
  * AM_TLS_PEND_MAX records wait per thread and go out in call order with its
  * socket (when more come, the waiting ones go out without a socket; lost,
- * counted in drops, if the thread exits first: tls_pend_gone, or if evicted).
+ * counted in drops, if the thread exits first: tls_pend_gone, or when its
+ * tls_calls entry is evicted: tls_pend_orphans at its next call or exit).
  * A record of a located read function (no socket syscall inside: the bytes
  * were read before) goes out with the socket of its thread's last read while
  * that fd still holds that socket (cookie); other TLS_RECV records without a
@@ -82,6 +83,8 @@ static __always_inline int tls_enter_as(const void *buf, const void *out, __u8 s
 	old = bpf_map_lookup_elem(&tls_calls, &pt);
 	if (old)
 		c.pending = old->pending; /* a pending record waits through other calls */
+	else
+		tls_pend_orphans(pt); /* records whose count was evicted: counted */
 	c.in_call = 1;
 	c.buf = (__u64)buf;
 	c.out = (__u64)out;
@@ -280,7 +283,7 @@ static __always_inline void pend_flush(__u64 pt, __u8 n, struct sock *sk, int fd
 			break;
 		d = bpf_map_lookup_elem(&tls_pend, &k);
 		if (!d) {
-			drop_count(AM_EV_DATA); /* evicted from the LRU map */
+			drop_count(AM_EV_DATA); /* not there (cannot be): counted */
 			continue;
 		}
 		if (sk) {
@@ -408,7 +411,7 @@ static __always_inline void awslc_flush(const struct awslc_key *ck, struct awslc
 			awslc_out(r, ck->tgid, sk, fd, &k);
 			bpf_map_delete_elem(&awslc_recs, &k);
 		} else {
-			drop_count(AM_EV_DATA); /* evicted from the LRU map */
+			drop_count(AM_EV_DATA); /* not there (cannot be): counted */
 		}
 		st->head++;
 		n++;

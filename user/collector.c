@@ -495,6 +495,7 @@ static int start_loader(struct collector *c)
 		.data_cap = c->opts->capture_bytes,
 		.collector_pid = (uint32_t)getpid(),
 		.max_tagged = c->opts->max_tagged,
+		.max_tls_calls = c->opts->max_tls_calls,
 		.tls_per_process = c->opts->tls_per_process,
 		.tls_cache = c->opts->tls_cache,
 	};

@@ -32,6 +32,7 @@ struct collector_opts {
 	uint64_t idle_detach_ns;   /* no agent this long: detach the agent hooks; 0: never */
 	uint64_t request_timeout_ns; /* control socket: a request line within; 0: default */
 	uint32_t max_tagged;       /* tagged map entries; 0: default (hidden test option) */
+	uint32_t max_tls_calls;    /* tls_calls map entries; 0: default (hidden test option) */
 	const char *pin_dir;       /* bpffs dir of the tags that outlive the run; NULL: one
 				      per socket path (see collector.c pin_dir_of) */
 	const char *tls_cache;     /* --tls-cache: the TLS verdicts that outlive the run;

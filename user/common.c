@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -170,6 +171,90 @@ bool am_budget_over(const struct am_budget *b)
 {
 	return am_now_ns(CLOCK_MONOTONIC) > b->wall_end ||
 	       am_now_ns(CLOCK_THREAD_CPUTIME_ID) > b->cpu_end;
+}
+
+int am_fdinfo_mnt_id(int fd, uint64_t *id)
+{
+	char path[64], buf[512];
+	unsigned long long v;
+	const char *m;
+	ssize_t n;
+	int f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	if ((f = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	n = read(f, buf, sizeof(buf) - 1);
+	close(f);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	m = strstr(buf, "mnt_id:");
+	if (!m || sscanf(m + 7, "%llu", &v) != 1)
+		return -EIO;
+	*id = v;
+	return 0;
+}
+
+int am_fd_mnt_id(int fd, uint64_t *id)
+{
+	struct statx sx;
+
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx))
+		return -errno;
+	if (!(sx.stx_mask & STATX_MNT_ID))
+		return am_fdinfo_mnt_id(fd, id);
+	*id = sx.stx_mnt_id;
+	return 0;
+}
+
+/* the fraction and zone after "...T14:00:00" at p: *frac ns, *off seconds
+ * east of UTC; the end of the zone, or NULL */
+static const char *rfc3339_tail(const char *p, uint64_t *frac, int64_t *off)
+{
+	uint64_t scale = 1000000000ull;
+	int hh, mm;
+
+	*frac = 0;
+	*off = 0;
+	if (*p == '.') {
+		if (p[1] < '0' || p[1] > '9')
+			return NULL;
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			if (scale > 1) {
+				scale /= 10;
+				*frac += (uint64_t)(*p - '0') * scale;
+			}
+	}
+	if (*p == 'Z' || *p == 'z')
+		return p + 1;
+	if (*p != '+' && *p != '-')
+		return NULL;
+	if (!isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]) || p[3] != ':' ||
+	    !isdigit((unsigned char)p[4]) || !isdigit((unsigned char)p[5]))
+		return NULL;
+	hh = (p[1] - '0') * 10 + (p[2] - '0');
+	mm = (p[4] - '0') * 10 + (p[5] - '0');
+	if (hh > 23 || mm > 59)
+		return NULL;
+	*off = (hh * 3600 + mm * 60) * (*p == '+' ? 1 : -1);
+	return p + 6;
+}
+
+int am_parse_rfc3339(const char *s, uint64_t *out_ns)
+{
+	struct tm tm = { 0 };
+	const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	uint64_t frac;
+	int64_t off, secs;
+
+	if (!p || !(p = rfc3339_tail(p, &frac, &off)) || *p)
+		return -EINVAL;
+	secs = (int64_t)timegm(&tm) - off;
+	if (secs < 0 || (uint64_t)secs > UINT64_MAX / 1000000000ull - 1)
+		return -EINVAL;
+	*out_ns = (uint64_t)secs * 1000000000ull + frac;
+	return 0;
 }
 
 int am_parse_duration(const char *s, uint64_t *out_ns)

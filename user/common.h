@@ -68,6 +68,23 @@ int am_parse_u64(const char *s, uint64_t min, uint64_t max, bool units, uint64_t
 int am_parse_duration(const char *s, uint64_t *out_ns);
 
 /*
+ * the mount id of the file open at fd (any fd, O_PATH too): statx's
+ * STATX_MNT_ID where the kernel has it (5.8), else the mnt_id: line of
+ * /proc/self/fdinfo/FD (am_fdinfo_mnt_id: procfs mounted).  The id of
+ * /proc/PID/mountinfo's first field.  0, or -errno (-EIO: no such line)
+ */
+int am_fd_mnt_id(int fd, uint64_t *id);
+int am_fdinfo_mnt_id(int fd, uint64_t *id);
+
+/*
+ * parse an RFC 3339 time, "2026-11-25T14:00:00[.123456789](Z|z|+HH:MM|-HH:MM)",
+ * into wall ns since the epoch (fraction digits past the ninth ignored).
+ * -EINVAL for anything else: a bad field, a time before 1970 or past 2554,
+ * bytes after the zone; *out_ns untouched then
+ */
+int am_parse_rfc3339(const char *s, uint64_t *out_ns);
+
+/*
  * mkdir -p: the missing parents of path with mode parents, path itself with
  * mode leaf (both under the umask); existing ones are left as they are.
  * 0, or -errno of the first that cannot be made (-ENAMETOOLONG past PATH_MAX).

@@ -10,6 +10,7 @@
 #include <sys/sysmacros.h>
 
 #include "agentmon.h"
+#include "common.h"
 #include "exe_id.h"
 #include "fsguard.h"
 
@@ -46,20 +47,21 @@ int exe_id_path(const struct exe_id *id, char *buf, size_t len)
 
 int exe_id_match_in(const struct exe_id *id, int fd, const char *mountinfo)
 {
-	struct statx sx;
+	struct stat st;
 	struct fsguard_mnt m;
 	dev_t want = exe_id_dev(id->dev);
+	uint64_t mnt;
 
 	if (!id->ino)
 		return -ENOENT;
-	if (statx(fd, "", AT_EMPTY_PATH, STATX_INO | STATX_MNT_ID, &sx))
+	if (fstat(fd, &st))
 		return -errno;
-	if (sx.stx_ino != id->ino)
+	if (st.st_ino != id->ino)
 		return -ESTALE;
-	if (makedev(sx.stx_dev_major, sx.stx_dev_minor) == want)
+	if (st.st_dev == want)
 		return 0;
 	/* st_dev is not s_dev here (a btrfs subvolume): the mount's is */
-	if (!(sx.stx_mask & STATX_MNT_ID) || fsguard_mnt_find(mountinfo, sx.stx_mnt_id, &m))
+	if (am_fd_mnt_id(fd, &mnt) || fsguard_mnt_find(mountinfo, mnt, &m))
 		return -ESTALE;
 	return m.dev == want ? 0 : -ESTALE;
 }

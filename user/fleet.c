@@ -9,8 +9,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
-#include <time.h>
 
+#include "common.h"
 #include "export.h"
 #include "fleet.h"
 #include "output.h"
@@ -82,29 +82,16 @@ static bool flag(struct rd *r, const char *k)
 	return json_is_true(v);
 }
 
-/* "2026-11-25T12:00:00.123456789Z" as output_rfc3339 writes it, in wall ns */
+/* "2026-11-25T12:00:00.123456789Z" as output_rfc3339 writes it (any RFC
+ * 3339 time: am_parse_rfc3339), in wall ns */
 static uint64_t ts(struct rd *r, const char *k, bool req)
 {
-	const char *s = str(r, k, req), *rest;
-	struct tm tm = { 0 };
-	uint64_t frac = 0;
-	time_t sec;
-	int digits = 0;
+	const char *s = str(r, k, req);
+	uint64_t ns = 0;
 
-	if (!s)
-		return 0;
-	rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (rest && *rest == '.')
-		for (rest++; *rest >= '0' && *rest <= '9' && digits < 9; rest++, digits++)
-			frac = frac * 10 + (uint64_t)(*rest - '0');
-	sec = rest ? timegm(&tm) : -1;
-	if (!rest || strcmp(rest, "Z") || sec < 0 || (uint64_t)sec > UINT64_MAX / 1000000000ull - 1) {
+	if (s && am_parse_rfc3339(s, &ns))
 		fail(r, FLEET_BAD_VALUE);
-		return 0;
-	}
-	while (digits++ < 9)
-		frac *= 10;
-	return (uint64_t)sec * 1000000000ull + frac;
+	return ns;
 }
 
 /* the address s into addr and *family (0 when s is NULL) */

@@ -13,6 +13,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "fsguard.h"
 
 #define FSGUARD_LINKS  40            /* symbolic links followed at most (as the kernel) */
@@ -159,34 +160,12 @@ static bool refresh(struct fsguard *g)
 	return true;
 }
 
-/* fd's mount id (its /proc/self/fdinfo: procfs only); 0 or -errno */
-static int mnt_id(int fd, uint64_t *id)
-{
-	char path[64], buf[512];
-	const char *m;
-	ssize_t n;
-	int f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	if ((f = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -errno;
-	n = read(f, buf, sizeof(buf) - 1);
-	close(f);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = '\0';
-	m = strstr(buf, "mnt_id:");
-	if (!m || sscanf(m + 7, "%llu", (unsigned long long *)id) != 1)
-		return -EIO;
-	return 0;
-}
-
 /* whether fd is on a mount the walk may ask: 0, or -EREMOTE (FUSE, or a
  * mount neither the collector's table nor pid's lists) */
 static int check(struct fsguard *g, int fd, uint32_t pid)
 {
 	uint64_t id;
-	int rc = mnt_id(fd, &id);
+	int rc = am_fd_mnt_id(fd, &id);
 
 	if (rc)
 		return rc;

@@ -127,6 +127,8 @@ static int skel_load(struct agentmon_bpf **out, const struct loader_opts *opts,
 	bpf_map__set_max_entries(s->maps.events, rb);
 	if (opts->max_tagged)
 		bpf_map__set_max_entries(s->maps.tagged, opts->max_tagged);
+	if (opts->max_tls_calls)
+		bpf_map__set_max_entries(s->maps.tls_calls, opts->max_tls_calls);
 	s->rodata->wakeup_bytes = rb / 4 < AM_WAKEUP_BYTES ? rb / 4 : AM_WAKEUP_BYTES;
 	s->rodata->urgent_force = opts->tls_per_process;
 	s->rodata->sock_have_task = helper_ok(BPF_FUNC_get_current_task) &&

@@ -34,6 +34,8 @@ struct loader_opts {
 				     counted); 0: AM_DATA_WINDOW_DEFAULT (64 KiB) */
 	uint32_t max_tagged;      /* entries of the tagged map; 0: AM_MAX_TAGGED (tests
 				     make it tiny to fill it) */
+	uint32_t max_tls_calls;   /* entries of the tls_calls LRU map; 0: AM_MAX_INFLIGHT
+				     (tests make it tiny to evict from it) */
 	bool tls_per_process;     /* the shared TLS libraries' uprobes on tagged
 				     processes only (load_scope.c); false: on every
 				     process (the default) */

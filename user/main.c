@@ -131,6 +131,7 @@ static int cmd_run(int argc, char **argv)
 		{ "idle-detach", required_argument, 0, 'i' },
 		{ "print", required_argument, 0, 'p' },
 		{ "max-tagged", required_argument, 0, 'T' }, /* hidden: tests fill the map */
+		{ "max-tls-calls", required_argument, 0, 'L' }, /* hidden: tests evict from it */
 		{ "pin-dir", required_argument, 0, 'P' }, { "no-pin", no_argument, 0, 'N' },
 		{ "request-timeout", required_argument, 0, 'R' },
 		{ "tls-uprobes", required_argument, 0, 'U' },
@@ -202,6 +203,11 @@ static int cmd_run(int argc, char **argv)
 			if (am_parse_u64(optarg, 1, AM_MAX_TAGGED, false, &v))
 				return usage_error("bad --max-tagged '%s' (1-65536)", optarg);
 			o.max_tagged = (uint32_t)v;
+			break;
+		case 'L':
+			if (am_parse_u64(optarg, 2, AM_MAX_INFLIGHT, false, &v))
+				return usage_error("bad --max-tls-calls '%s' (2-16384)", optarg);
+			o.max_tls_calls = (uint32_t)v;
 			break;
 		case 'P':
 			if (optarg[0] != '/')
@@ -439,7 +445,8 @@ static const char TAIL_USAGE[] =
 	"  --stats         messages received, shown and malformed, on stderr at the end\n"
 	"  --config FILE   the policy whose export.nats block (url, credentials, TLS,\n"
 	"                  subject) gives what the options do not: the exporter's own;\n"
-	"                  its view: globs for the compact view (SIGHUP reloads them)\n";
+	"                  its view: globs for the compact view (SIGHUP reloads the\n"
+	"                  globs only; the connection stays the start's)\n";
 
 /* the fleet options of tail (long only); false for another */
 static bool tail_nats_opt(int c, struct tail_opts *o)

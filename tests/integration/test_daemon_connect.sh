@@ -37,13 +37,13 @@ else
 fi
 
 # the untagged listener: once it has made its accept calls and the sentinel
-# is out, none of them was reported
+# is out, none of them was reported (its events alone: a collector tags every
+# agent on the host, and another test's agent may accept meanwhile)
 accepts=1
 [ "$v6" -eq 0 ] || accepts=2
 accepted() { [ "$(cat "$T/ports.accepted" 2>/dev/null | wc -l)" -ge "$accepts" ]; }
 wait_for 10 "the listener's $accepts accept calls" accepted
 sentinel
-expect_none type=accept
 expect_none pid="$listener"
 
 stop_collector

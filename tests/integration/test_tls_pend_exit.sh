@@ -17,23 +17,11 @@ tls_server pend.example.net
 start_collector
 
 cat >"$T/pend.py" <<'PYEOF'
-import socket, ssl, sys, threading
+import sys, threading
+sys.path.insert(0, sys.argv[4]); sys.dont_write_bytecode = True
+import membio   # helpers/membio.py: the handshake over memory BIOs
 port, path, send_it = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "send"
-ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
-sock = socket.create_connection(("127.0.0.1", port))
-inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
-obj = ctx.wrap_bio(inc, out, server_hostname="pend.example.net")
-while True:   # the handshake, pumped by hand on the main thread
-    try:
-        obj.do_handshake()
-        break
-    except ssl.SSLWantReadError:
-        sock.sendall(out.read())
-        data = sock.recv(65536)
-        if not data:
-            sys.exit("handshake: connection closed")
-        inc.write(data)
-sock.sendall(out.read())
+sock, obj, out = membio.connect(port, "pend.example.net")
 
 def post():   # SSL_write_ex into memory: no socket syscall inside the call
     obj.write(b"POST %s HTTP/1.1\r\nHost: pend.example.net\r\nContent-Length: 2\r\n"
@@ -55,14 +43,14 @@ drops_data() {
 }
 
 # (a) the record meets its socket on the same thread
-launch pend "$PY" "$T/pend.py" "$TPORT" /sent send || fail "the sending client failed"
+launch pend "$PY" "$T/pend.py" "$TPORT" /sent send "$HELPERS" || fail "the sending client failed"
 wait_event 10 type=http agent=pend method=POST path=/sent
 sentinel
 expect_none type=drop
 [ "$(drops_data)" = 0 ] || fail "a record that met its socket counted as dropped ($(drops_data))"
 
 # (b) the thread exits with the record waiting
-launch pend "$PY" "$T/pend.py" "$TPORT" /gone keep || fail "the exiting client failed"
+launch pend "$PY" "$T/pend.py" "$TPORT" /gone keep "$HELPERS" || fail "the exiting client failed"
 wait_event 10 type=drop
 sentinel
 lost=$(jq sum lost type=drop)
