@@ -39,6 +39,8 @@ struct alerter {
 	uint64_t window_ns;
 	size_t n;
 	struct akey *keys;
+	uint64_t next_ns;       /* no open key's window closes before (UINT64_MAX:
+				 * none open): the tick walks the keys only then */
 	struct proc_cache *pc;
 	alert_emit_fn emit;
 	void *arg;
@@ -329,15 +331,27 @@ int alerter_raise(struct alerter *a, const struct event *cause, const struct rul
 	snprintf(k->host, sizeof(k->host), "%s", host);
 	k->agent_pid = cause->agent_pid;
 	k->until_ns = cause->ts_ns + a->window_ns;
+	if (k->until_ns < a->next_ns)
+		a->next_ns = k->until_ns;
 	emit(a, cause, v, NULL, 1, false);
 	return 1;
 }
 
+/* called for every round of the collector's loop: the keys are walked only
+ * when one of them is due */
 void alerter_tick(struct alerter *a, uint64_t now_ns)
 {
-	for (size_t i = 0; i < a->n; i++)
-		if (a->keys[i].used && a->keys[i].until_ns <= now_ns)
-			key_close(a, &a->keys[i]);
+	if (now_ns >= a->next_ns) {
+		a->next_ns = UINT64_MAX;
+		for (size_t i = 0; i < a->n; i++) {
+			struct akey *k = &a->keys[i];
+
+			if (k->used && k->until_ns <= now_ns)
+				key_close(a, k);
+			else if (k->used && k->until_ns < a->next_ns)
+				a->next_ns = k->until_ns;
+		}
+	}
 	storm_tick(a->storm, now_ns, storm_emit, a);
 }
 
@@ -346,6 +360,7 @@ void alerter_flush(struct alerter *a)
 	for (size_t i = 0; i < a->n; i++)
 		if (a->keys[i].used)
 			key_close(a, &a->keys[i]);
+	a->next_ns = UINT64_MAX;
 	storm_tick(a->storm, UINT64_MAX, storm_emit, a);
 }
 
@@ -372,6 +387,7 @@ struct alerter *alerter_new(const struct alert_settings *s, struct proc_cache *p
 		return NULL;
 	a->window_ns = s && s->window_ns ? s->window_ns : ALERT_WINDOW_DEFAULT_NS;
 	a->n = s && s->max_keys ? s->max_keys : ALERT_MAX_KEYS_DEFAULT;
+	a->next_ns = UINT64_MAX;
 	a->pc = pc;
 	a->emit = emit_fn;
 	a->arg = arg;
