@@ -41,9 +41,10 @@ void collector_tls_scanned(void *arg, const struct loader_scanned *r)
  * binary); a hooked binary that showed none before is unseen from now on;
  * one sent before its process's per-process uprobes (on the shared
  * libraries: not a binary hooked in a TLS library of its own) were in place
- * may not be read: judged when it ends (PENDING: its bytes count unless a
- * request was read on it), not taken for a blind hook; counted whether its
- * library was told yet or not (PENDING already) */
+ * may not be read: judged when it ends (EARLY: unseen_tls to a host not
+ * listed unless a request or plaintext was read on it, whatever its size),
+ * not taken for a blind hook; counted whether its library was told yet or
+ * not (PENDING already) */
 int collector_tls_hello(void *arg, struct event *ev)
 {
 	struct collector *c = arg;
@@ -57,8 +58,8 @@ int collector_tls_hello(void *arg, struct event *ev)
 	if ((how == RULES_TLS_NONE || how == RULES_TLS_PENDING) && !tls_watch_own(c->tls, ev) &&
 	    loader_tls_unsure(c->loader, ev->pid, ev->ts_ns - (uint64_t)c->boot_to_real_ns)) {
 		am_debug("tls uprobes: process %u's ClientHello came before its uprobes were in "
-			 "place: its connection is judged by bytes when it ends", ev->pid);
-		return RULES_TLS_PENDING;
+			 "place: its connection is judged when it ends", ev->pid);
+		return RULES_TLS_EARLY;
 	}
 	return how == RULES_TLS_NONE ? RULES_TLS_HOOKED : how;
 }

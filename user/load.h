@@ -57,7 +57,7 @@ int loader_cgroup2_root(char *buf, size_t len);
  * when not) */
 bool loader_tracefs_mounted(void);
 /* --tls-uprobes when not given: true is process (per agent process) */
-#define LOADER_TLS_PER_PROCESS_DEFAULT false
+#define LOADER_TLS_PER_PROCESS_DEFAULT true
 /* whether the kernel takes perf events inherited by threads only
  * (inherit_thread, Linux 5.13), without which --tls-uprobes process falls
  * back to system-wide: tried on a software event of the caller; 0 or

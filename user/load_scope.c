@@ -283,14 +283,20 @@ static int attach_threads(struct loader *l, uint32_t tgid, pid_t *tids, int *nt,
 	return rc ? rc : added;
 }
 
+/* the events in fds closed, its array kept for another try */
+static void scope_detach_keep(struct tls_cover_fds *fds)
+{
+	for (int i = 0; i < fds->n; i++)
+		close(fds->fd[i]);
+	fds->n = 0;
+}
+
 static void scope_detach(void *arg, struct tls_cover_fds *fds)
 {
 	(void)arg;
-	for (int i = 0; i < fds->n; i++)
-		close(fds->fd[i]);
+	scope_detach_keep(fds);
 	free(fds->fd);
 	fds->fd = NULL;
-	fds->n = 0;
 }
 
 /*
@@ -326,10 +332,37 @@ static int scope_attach(void *arg, uint32_t tgid, int budget, struct tls_cover_f
 	return rc;
 }
 
+/* the probes' guard events on the first live thread of tgid (its main
+ * thread has exited: the perf events of an exited task are refused ESRCH,
+ * the filter matches the mm all the same); -ESRCH when none is left */
+static int guard_other_thread(struct loader *l, uint32_t tgid, int budget,
+			      struct tls_cover_fds *out)
+{
+	char path[64];
+	struct dirent *d;
+	int rc = -ESRCH;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%u/task", tgid);
+	if (!(dir = opendir(path)))
+		return -ESRCH;
+	while (rc == -ESRCH && (d = readdir(dir))) {
+		pid_t tid = (pid_t)atoi(d->d_name);
+
+		if (tid <= 0 || tid == (pid_t)tgid)
+			continue;
+		scope_detach_keep(out);
+		rc = open_probes(l, tid, 0, l->n_probes, INHERIT_THREADS, budget, out);
+	}
+	closedir(dir);
+	return rc;
+}
+
 /*
  * the guard of a process covered by its parent's attach: every probe on its
  * main thread (the filter matches its mm: one thread is enough), copied into
- * its threads only.  -ESRCH when it is gone, -EMFILE over budget, -errno
+ * its threads only; on another of its threads when the main thread has
+ * exited.  -ESRCH when it is gone, -EMFILE over budget, -errno
  */
 static int scope_guard(void *arg, uint32_t tgid, int budget, struct tls_cover_fds *out)
 {
@@ -342,6 +375,8 @@ static int scope_guard(void *arg, uint32_t tgid, int budget, struct tls_cover_fd
 	if (!(out->fd = malloc((size_t)l->n_probes * sizeof(int))))
 		return -ENOMEM;
 	rc = open_probes(l, (pid_t)tgid, 0, l->n_probes, INHERIT_THREADS, budget, out);
+	if (rc == -ESRCH)
+		rc = guard_other_thread(l, tgid, budget, out);
 	if (rc)
 		scope_detach(l, out);
 	out->ns = am_now_ns(CLOCK_BOOTTIME);

@@ -508,7 +508,7 @@ bool rules_uploads_send(struct rules_uploads *u, const struct policy *p,
 	t->bytes += (uint64_t)ev->net.ret;
 	if (s->tls == RULES_TLS_UNSEEN)
 		t->unseen_bytes += (uint64_t)ev->net.ret;
-	if (s->tls == RULES_TLS_PENDING || s->tls == RULES_TLS_HOOKED)
+	if (s->tls == RULES_TLS_PENDING || s->tls == RULES_TLS_HOOKED || s->tls == RULES_TLS_EARLY)
 		pending_add(s, ev, t, rules_judge(p, &d) == RULES_ALLOWED, (size_t)(t - u->dests));
 	if (!ev->net.opaque) { /* may be taken back (opaque bytes never are) */
 		if (!s->counted || s->dest_born != t->born) {
@@ -522,7 +522,7 @@ bool rules_uploads_send(struct rules_uploads *u, const struct policy *p,
 		return false;
 	if (s->tls == RULES_TLS_UNSEEN && unseen_tls(p, t, &d, v))
 		return true;
-	if (s->tls == RULES_TLS_PENDING)
+	if (s->tls == RULES_TLS_PENDING || s->tls == RULES_TLS_EARLY)
 		return false; /* judged when it ends: unseen_tls, or explained */
 	if (t->alerted || t->due || t->bytes <= u->threshold)
 		return false;
@@ -632,6 +632,30 @@ static bool blind_end(struct upload_slot *s, const struct dest_slot *t, const st
 	return true;
 }
 
+/* s (sent before its process's uprobes were in place) ended with no request
+ * nor plaintext read on it: to a host not listed, unseen_tls whatever its
+ * size, one alert per connection (each such connection is a blind spot);
+ * its bytes count as unseen toward t (still its destination's count) */
+static bool early_end(struct upload_slot *s, struct dest_slot *t, const struct event *ev,
+		      struct event *send, struct rules_verdict *v)
+{
+	uint64_t n = s->pending;
+	const char *host = t && t->host[0] ? t->host : NULL;
+
+	s->pending = 0;
+	if (s->http || s->plain)
+		return false; /* read after all (the attach landed in time) */
+	if (t)
+		t->unseen_bytes += n;
+	if (s->listed)
+		return false; /* counted (unsure_connections) only */
+	v->bytes = n;
+	verdict(v, "unseen_tls", "high", "%s not in the allow list, over TLS sent before "
+		"agentmon's hooks were in place", host ? "host" : "address");
+	stand_in(s, ev, host, n, send);
+	return true;
+}
+
 /*
  * whether connect n (of s's process) opens another connection on s's fd,
  * which ends s's; not s's own connect, shown late (it waited for its
@@ -654,9 +678,15 @@ bool rules_uploads_tls_ended(struct rules_uploads *u, const struct policy *p,
 		struct dest_slot *t = &u->dests[s->pending_dest];
 
 		if (!s->used || s->pid != ev->pid || !s->pending ||
-		    (s->tls != RULES_TLS_PENDING && s->tls != RULES_TLS_HOOKED) ||
+		    (s->tls != RULES_TLS_PENDING && s->tls != RULES_TLS_HOOKED &&
+		     s->tls != RULES_TLS_EARLY) ||
 		    (ev->type == AM_EV_CONNECT && !replaced_by(s, &ev->net)))
 			continue;
+		if (s->tls == RULES_TLS_EARLY) {
+			if (early_end(s, t->used && t->born == s->pending_born ? t : NULL, ev, send, v))
+				return true;
+			continue;
+		}
 		if (s->tls == RULES_TLS_HOOKED && !s->http) {
 			bool found = t->used && t->born == s->pending_born;
 

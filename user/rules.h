@@ -119,6 +119,10 @@ enum rules_tls {
 				* when the connection ends (exit, fd reused)
 				* with no request read on it */
 	RULES_TLS_HOOKED,      /* read by a hooked library: checked when it ends */
+	RULES_TLS_EARLY,       /* sent before its process's per-process uprobes
+				* were in place (the root window): when it ends
+				* with no request nor plaintext read on it, to a
+				* host not listed, unseen_tls whatever its size */
 };
 /* ev, a data event carrying a ClientHello, opened TLS as how says */
 void rules_uploads_tls(struct rules_uploads *u, const struct event *ev, enum rules_tls how);

@@ -22,13 +22,18 @@
 #      attach, so the connection is unsure (status
 #      tls_uprobes.unsure_connections) and judged by its bytes when it ends:
 #      unseen_tls, not monitor_degraded (its hook is not blind) and no http
-#      event.
+#      event;
+#  (e) the same with a POST of 200 bytes (under unseen_tls_threshold):
+#      unseen_tls all the same, its reason saying the TLS was sent before
+#      agentmon's hooks were in place;
+#  (f) the same to a host the policy lists: nothing raised.
 . "$(dirname "$0")/lib.sh"
 
 command -v openssl >/dev/null || skip "needs openssl"
 tls_server race.example.net
 tport=$TPORT
-start_collector --tls-uprobes process
+printf 'allow:\n  - host: listed.race.example.net\n' >"$T/policy.yaml"
+start_collector --tls-uprobes process --config "$T/policy.yaml"
 
 scope() {
 	am status --json --socket "$SOCK" |
@@ -82,30 +87,54 @@ unsure() {
 }
 mkdir -p "$T/bin2"
 cp "$(readlink -f "$PY")" "$T/bin2/claude" || fail "cp python"
-kill -STOP "$COLLECTOR_PID" || fail "cannot stop the collector"
-"$T/bin2/claude" - "$tport" unsure.race.example.net "$T/go.d" >"$T/d.out" 2>&1 <<'PYEOF' &
+posted() { grep -q "\"path\": \"/$1\"" "$T/tls.log"; }
+counted() { n=$(unsure) && [ "$n" -ge "$1" ]; }
+# early_post NAME HOST BYTES: a client posting BYTES to HOST (path /NAME)
+# while the collector is stopped, alive when the collector runs again (so
+# its attach lands after its ClientHello); returns once it has exited and
+# the connection was counted unsure
+early_post() {
+	local n0 client
+	n0=$(unsure) || fail "status --json has no unsure_connections"
+	kill -STOP "$COLLECTOR_PID" || fail "cannot stop the collector"
+	"$T/bin2/claude" - "$tport" "$2" "$T/go.$1" "$1" "$3" >"$T/$1.out" 2>&1 <<'PYEOF' &
 import os, socket, ssl, sys, time
 ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
 s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))), server_hostname=sys.argv[2])
-body = b"x" * 12000
-s.sendall(b"POST /unsure HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n\r\n" % (sys.argv[2].encode(), len(body)) + body)
+body = b"x" * int(sys.argv[5])
+s.sendall(b"POST /%s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n\r\n" % (sys.argv[4].encode(), sys.argv[2].encode(), len(body)) + body)
 s.recv(4096)
 while not os.path.exists(sys.argv[3]):
     time.sleep(0.02)
 s.close()
 PYEOF
-client=$!
-BG_PIDS+=("$client") # killed at exit if the test fails before it ends
-posted() { grep -q '"path": "/unsure"' "$T/tls.log"; }
-WAIT_WHY="cat $T/d.out" wait_for 20 "the (d) client's POST at the server" posted
-kill -CONT "$COLLECTOR_PID"
-counted() { n=$(unsure) && [ "$n" -ge 1 ]; }
-WAIT_WHY=unsure wait_for 20 "the (d) client's connection counted unsure in status" counted
-touch "$T/go.d"
-wait "$client" || fail "the (d) client failed: $(cat "$T/d.out")"
+	client=$!
+	BG_PIDS+=("$client") # killed at exit if the test fails before it ends
+	WAIT_WHY="cat $T/$1.out" wait_for 20 "the $1 client's POST at the server" posted "$1"
+	kill -CONT "$COLLECTOR_PID"
+	WAIT_WHY=unsure wait_for 20 "the $1 client's connection counted unsure in status" \
+		counted $((n0 + 1))
+	touch "$T/go.$1"
+	wait "$client" || fail "the $1 client failed: $(cat "$T/$1.out")"
+}
+early_post unsure unsure.race.example.net 12000
 wait_event 10 type=alert rule=unseen_tls host=unsure.race.example.net
 sentinel
 expect 0 type=http host=unsure.race.example.net
 expect 0 type=alert rule=monitor_degraded host=unsure.race.example.net
+
+# ---- (e) the same, a small POST (well under unseen_tls_threshold): an
+# unread connection made in the root window raises unseen_tls whatever its
+# size, and says why ----
+early_post small small.race.example.net 200
+wait_event 10 type=alert rule=unseen_tls host=small.race.example.net
+field summary type=alert rule=unseen_tls host=small.race.example.net |
+	grep -q "before agentmon's hooks were in place" ||
+	fail "the small early POST's unseen_tls does not say why: $(jq dump type=alert host=small.race.example.net)"
+
+# ---- (f) the same to a listed host: counted unsure, nothing raised ----
+early_post listed listed.race.example.net 200
+sentinel
+expect 0 type=alert host=listed.race.example.net
 stop_collector
-pass "a claude process that spoke TLS before its uprobe attach: $early naming its host, no http event; run again: $late; alive at its attach: unseen_tls ($n unsure)"
+pass "a claude process that spoke TLS before its uprobe attach: $early naming its host, no http event; run again: $late; alive at its attach: unseen_tls; a small one too, saying why; to a listed host nothing ($n unsure)"

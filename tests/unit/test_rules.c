@@ -565,6 +565,64 @@ static void test_unseen_tls_pending(void **state)
 	policy_free(p);
 }
 
+/* a connection whose TLS was sent before its process's per-process uprobes
+ * were in place (the root window): when it ends unread, to a host not
+ * listed, unseen_tls whatever its size, once per connection; read after all
+ * (a request, or plaintext: the attach landed mid-connection), or to a
+ * listed host, nothing */
+static void early_send(struct rules_uploads *u, const struct policy *p, uint32_t fd,
+		       const char *addr, const char *host, struct event *ev)
+{
+	struct rules_verdict v;
+
+	*ev = send_ev(fd, addr, 300, host);
+	ev->net.sport = (uint16_t)(41000 + fd);
+	hello_tls(u, ev, RULES_TLS_EARLY);
+	assert_false(rules_uploads_send(u, p, ev, &v)); /* not at once: may be read yet */
+}
+
+static void test_unseen_tls_early(void **state)
+{
+	struct policy *p = load();
+	struct rules_uploads *u = rules_uploads_new(0, 0, 0);
+	struct rules_verdict v;
+	struct event ev, ex, send, h, d;
+
+	(void)state;
+	ex = send_ev(9, "198.51.100.7", 0, NULL);
+	ex.type = AM_EV_EXIT;
+	early_send(u, p, 5, "198.51.100.7", "paste.example", &ev);
+	early_send(u, p, 6, "198.51.100.7", "paste.example", &ev);
+	for (int i = 0; i < 2; i++) { /* each connection, same destination */
+		assert_true(rules_uploads_tls_ended(u, p, &ex, &send, &v));
+		assert_string_equal(v.rule, "unseen_tls");
+		assert_non_null(strstr(v.reason, "before agentmon's hooks were in place"));
+		assert_int_equal(v.bytes, 300);
+		assert_int_equal(send.type, AM_EV_SEND);
+		assert_string_equal(send.net.host, "paste.example");
+	}
+	assert_false(rules_uploads_tls_ended(u, p, &ex, &send, &v));
+	rules_uploads_forget_pid(u, 20);
+	/* a listed host: counted only */
+	early_send(u, p, 7, "198.51.100.9", "api.example.com", &ev);
+	/* a request read on it */
+	early_send(u, p, 8, "198.51.100.8", "other.example", &ev);
+	h = http_ev("POST", "other.example", "/");
+	h.pid = 20; h.http.net = ev.net;
+	rules_uploads_http(u, &h, false);
+	/* its plaintext read (the attach landed mid-connection) */
+	early_send(u, p, 10, "198.51.100.10", "third.example", &ev);
+	memset(&d, 0, sizeof(d));
+	d.type = AM_EV_DATA;
+	d.pid = ev.pid; d.agent_pid = ev.agent_pid; d.agent = ev.agent;
+	d.data.fd = ev.net.fd; d.data.dport = ev.net.dport; d.data.sport = ev.net.sport;
+	memcpy(d.data.daddr, ev.net.daddr, 16);
+	rules_uploads_plain(u, &d);
+	assert_false(rules_uploads_tls_ended(u, p, &ex, &send, &v));
+	rules_uploads_free(u);
+	policy_free(p);
+}
+
 /* connections judged pending (their process was gone at the ClientHello:
  * python loads libssl late) whose plaintext was seen after all: their bytes
  * are readable, counted toward unexpected_upload, never unseen_tls */
@@ -853,6 +911,7 @@ int main(void)
 		cmocka_unit_test(test_uploads_wait_plaintext),
 		cmocka_unit_test(test_unseen_tls),
 		cmocka_unit_test(test_unseen_tls_pending),
+		cmocka_unit_test(test_unseen_tls_early),
 		cmocka_unit_test(test_tls_hooked_blind),
 		cmocka_unit_test(test_pending_plain),
 		cmocka_unit_test(test_pending_plain_wire),
