@@ -374,12 +374,14 @@ in_ns() { unshare -m sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$T/hosts
 # agents_install: install the pinned agent CLIs (tests/agents/install.sh,
 # needs the network: run it before any agent) into AGENTS_CACHE (default
 # /var/cache/agentmon-test/agents; its latest/ with AGENTS_LATEST=1, as
-# `make agents-latest` sets); sets AG (tests/agents) and CACHE.  Status 1,
+# `make agents-latest` sets; its previous/ with AGENTS_RELEASE=previous,
+# install.sh --previous); sets AG (tests/agents) and CACHE.  Status 1,
 # after a SKIP-PART line, when the registry cannot be reached.
 agents_install() {
 	AG=$TOP/tests/agents
 	CACHE=${AGENTS_CACHE:-/var/cache/agentmon-test/agents}
 	[ "${AGENTS_LATEST:-0}" = 1 ] && CACHE=$CACHE/latest
+	[ "${AGENTS_RELEASE:-}" = previous ] && CACHE=$CACHE/previous
 	"$AG/install.sh" >"$T/install.log" 2>&1
 	case $? in
 	0) return 0 ;;
