@@ -125,6 +125,18 @@ bg() {
 	BG_PIDS+=("$BG_PID")
 }
 
+# _kill_left_in_t: kill what the test's programs left running in $T (a
+# process whose working directory is under it: cline's --cline-hub-daemon
+# outlives `cline PROMPT`), by pid
+_kill_left_in_t() {
+	local p c
+	[ -n "$T" ] || return 0
+	for p in /proc/[0-9]*; do
+		c=$(readlink "$p/cwd" 2>/dev/null) || continue
+		case $c in "$T"/*) kill -KILL "${p#/proc/}" 2>/dev/null ;; esac
+	done
+}
+
 _cleanup() {
 	local rc=$? p
 	trap - EXIT INT TERM
@@ -136,6 +148,7 @@ _cleanup() {
 	for p in "${BG_PIDS[@]}"; do
 		{ kill -KILL "$p" && wait "$p"; } 2>/dev/null
 	done
+	_kill_left_in_t
 	[ -n "$T" ] && [ -z "${KEEP_T:-}" ] && rm -rf "$T"
 	[ -n "$PIN_DIR" ] && rm -rf "$PIN_DIR"
 	exit "$rc"
