@@ -166,6 +166,18 @@ agents-latest: all
 	$(Q)AGENTS_LATEST=1 bash tests/integration/test_agents_tagging.sh
 	$(Q)AGENTS_LATEST=1 bash tests/integration/test_agents_quiet.sh
 
+# the own-TLS tests against the second-newest release of each agent whose
+# TLS agentmon locates (issue 10: the same code sees two releases); not part
+# of `make test`.  Needs the registry (tests/agents/install.sh --previous).
+AGENTS_PREV := $(or $(AGENTS_CACHE),/var/cache/agentmon-test/agents)/previous
+.PHONY: agents-previous
+agents-previous: all
+	$(Q)bash tests/agents/install.sh --previous claude codex opencode
+	$(Q)AGENTS_CACHE=$(AGENTS_PREV) bash tests/integration/test_bun_tls.sh
+	$(Q)AGENTS_CACHE=$(AGENTS_PREV) bash tests/integration/test_codex_tls.sh
+	$(Q)AGENTS_CACHE=$(AGENTS_PREV) AGENTS_ONLY="claude opencode codex" \
+		bash tests/integration/test_intent_tls.sh
+
 clean:
 	$(Q)rm -rf $(BUILD)
 

@@ -72,6 +72,8 @@ static const struct {
 	{ "crush",        { NULL }, { "*/@charmland/crush*/*" }, NULL },
 	{ "kilo",         { "kilocode" }, { "*/@kilocode/cli*/*" }, NULL },
 	{ "grok",         { NULL }, { "*/@vibe-kit/grok-cli/*" }, NULL },
+	{ "cline",        { NULL }, { "*/@cline/cli*/*" }, NULL },
+	{ "continue",     { "cn" }, { "*/@continuedev/cli/*" }, NULL },
 };
 
 #define N_DEFAULTS (sizeof(default_agents) / sizeof(default_agents[0]))

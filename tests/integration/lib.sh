@@ -125,6 +125,18 @@ bg() {
 	BG_PIDS+=("$BG_PID")
 }
 
+# _kill_left_in_t: kill what the test's programs left running in $T (a
+# process whose working directory is under it: cline's --cline-hub-daemon
+# outlives `cline PROMPT`), by pid
+_kill_left_in_t() {
+	local p c
+	[ -n "$T" ] || return 0
+	for p in /proc/[0-9]*; do
+		c=$(readlink "$p/cwd" 2>/dev/null) || continue
+		case $c in "$T"/*) kill -KILL "${p#/proc/}" 2>/dev/null ;; esac
+	done
+}
+
 _cleanup() {
 	local rc=$? p
 	trap - EXIT INT TERM
@@ -136,6 +148,7 @@ _cleanup() {
 	for p in "${BG_PIDS[@]}"; do
 		{ kill -KILL "$p" && wait "$p"; } 2>/dev/null
 	done
+	_kill_left_in_t
 	[ -n "$T" ] && [ -z "${KEEP_T:-}" ] && rm -rf "$T"
 	[ -n "$PIN_DIR" ] && rm -rf "$PIN_DIR"
 	exit "$rc"
@@ -374,12 +387,14 @@ in_ns() { unshare -m sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$T/hosts
 # agents_install: install the pinned agent CLIs (tests/agents/install.sh,
 # needs the network: run it before any agent) into AGENTS_CACHE (default
 # /var/cache/agentmon-test/agents; its latest/ with AGENTS_LATEST=1, as
-# `make agents-latest` sets); sets AG (tests/agents) and CACHE.  Status 1,
+# `make agents-latest` sets; its previous/ with AGENTS_RELEASE=previous,
+# install.sh --previous); sets AG (tests/agents) and CACHE.  Status 1,
 # after a SKIP-PART line, when the registry cannot be reached.
 agents_install() {
 	AG=$TOP/tests/agents
 	CACHE=${AGENTS_CACHE:-/var/cache/agentmon-test/agents}
 	[ "${AGENTS_LATEST:-0}" = 1 ] && CACHE=$CACHE/latest
+	[ "${AGENTS_RELEASE:-}" = previous ] && CACHE=$CACHE/previous
 	"$AG/install.sh" >"$T/install.log" 2>&1
 	case $? in
 	0) return 0 ;;

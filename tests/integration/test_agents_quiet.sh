@@ -10,9 +10,10 @@
 # the default policy.  One run per agent (to keep the test short):
 #   - its own model request is an http event where agentmon reads that
 #     agent's TLS (node and Bun agents, codex; copilot: the connect);
-#   - its default side traffic (usage statistics of claude, codex, gemini
-#     and qwen, opencode's model list) really reached the mock, so that no
-#     alert means the default policy covers it;
+#   - its default side traffic (usage statistics of claude, codex, gemini,
+#     qwen and cline, opencode's model list, continue's info request)
+#     really reached the mock, so that no alert means the default policy
+#     covers it;
 #   - where the mock can drive the agent's shell tool (all but amp, auggie
 #     and copilot, whose backends are their own), the prompt "mock-shell:
 #     curl -X POST ..." makes the mock answer with a call of that tool (its
@@ -75,6 +76,8 @@ agent() {
 	copilot) COPILOT_GITHUB_TOKEN=github_pat_11MOCK in_world copilot "$bin" -p "$p" "$@" ;;
 	amp) AMP_API_KEY=mock in_world amp "$bin" -x "$p" "$@" ;;
 	auggie) AUGMENT_SESSION_AUTH=$AUGGIE_AUTH in_world auggie "$bin" --print "$p" "$@" ;;
+	cline) in_world cline "$bin" -P anthropic -k sk-ant-mock "$@" "$p" ;;
+	continue) ANTHROPIC_API_KEY=sk-ant-mock in_world continue "${bin%/*}/cn" -p "$@" "$p" ;;
 	*) fail "no way to run $name" ;;
 	esac
 }
@@ -82,7 +85,7 @@ agent() {
 # the model request each agent's default run makes, as its http event
 own_api() {
 	case $1 in
-	claude | opencode | pi) echo "host=api.anthropic.com method=POST path~^/v1/messages" ;;
+	claude | opencode | pi | cline | continue) echo "host=api.anthropic.com method=POST path~^/v1/messages" ;;
 	gemini) echo "host=generativelanguage.googleapis.com method=POST path~:streamGenerateContent" ;;
 	qwen) echo "host=dashscope.aliyuncs.com method=POST path~/chat/completions$" ;;
 	codex) echo "host=api.openai.com method=POST path~/responses$" ;;
@@ -101,6 +104,8 @@ side_request() {
 	opencode) echo "GET /api.json models.opencode.ai" ;;
 	gemini) echo "POST /log play.googleapis.com" ;;
 	qwen) echo "POST / gb4w8c3ygj-default-sea.rum.aliyuncs.com" ;;
+	cline) echo "POST /v1/logs otel.cline.bot" ;;
+	continue) echo "GET /cn/info api.continue.dev" ;;
 	*) return 1 ;;
 	esac
 }
@@ -112,14 +117,15 @@ shell_args() {
 	claude) echo "--allowedTools Bash" ;;
 	codex) echo "--dangerously-bypass-approvals-and-sandbox" ;;
 	gemini | qwen) echo "--yolo" ;;
-	opencode | pi) echo "" ;;
+	opencode | pi | cline) echo "" ;;
+	continue) echo "--auto" ;;
 	*) return 1 ;;
 	esac
 }
 
 # these answer from the mock; the others get as far as their own backend
 # lets them (the mock's "{}" is no login): their startup traffic still counts
-answers() { case $1 in claude | codex | opencode | pi | gemini | qwen) ;; *) return 1 ;; esac; }
+answers() { case $1 in claude | codex | opencode | pi | gemini | qwen | cline | continue) ;; *) return 1 ;; esac; }
 
 # Codex's native binary (300 MB) is located and hooked when it first runs,
 # a scan of several seconds (README Known limits; this test's collector starts

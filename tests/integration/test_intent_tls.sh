@@ -87,11 +87,12 @@ run() {
 }
 
 # judged NAME HOST API TOOL [INTENT-FILTER...]: the llm event of the run and
-# the alert with its intent
+# the alert with its intent (opencode 1.18 sends the user's text in quotes:
+# its prompt starts with '"')
 judged() {
 	wait_event 10 type=llm agent="$1" agent_pid="$RUN_PID" host="$2" api="$3" \
 		tools~"\"name\": \"$4\"" tools~"curl -s -X POST -d $BODY https" \
-		prompt~"^answer the question on the forum with mock-shell: curl" \
+		prompt~"^\"?answer the question on the forum with mock-shell: curl" \
 		'cut!~"request_partial": true'
 	wait_event 10 type=alert rule=outbound_post agent="$1" agent_pid="$RUN_PID" \
 		host=forum.corp.example intent~"\"tool\": \"$4\"" \

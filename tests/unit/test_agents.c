@@ -38,13 +38,13 @@ static const char *m(const char *filename, const char *argv, size_t len)
 }
 
 #define M(fn, argv) m(fn, argv, sizeof(argv) - 1)
-#define N_NAMES 15 /* default agents */
+#define N_NAMES 17 /* default agents */
 
 static void test_defaults(void **state)
 {
 	static const char *const names[] = { "claude", "codex", "aider", "gemini", "goose",
 		"opencode", "cursor-agent", "copilot", "amp", "qwen", "pi", "auggie", "crush",
-		"kilo", "grok" };
+		"kilo", "grok", "cline", "continue" };
 
 	assert_int_equal(agents_count(A), N_NAMES);
 	for (uint32_t i = 0; i < N_NAMES; i++)
@@ -119,6 +119,10 @@ static void test_layouts(void **state)
 	assert_string_equal(M("/c/node_modules/.bin/pi", "pi\0"), "pi");
 	assert_string_equal(M("/c/node_modules/.bin/kilocode", "x\0"), "kilo");
 	assert_string_equal(M("/c/node_modules/@charmland/crush-linux-x64/bin/c", "x\0"), "crush");
+	assert_string_equal(M("/c/node_modules/@cline/cli-linux-x64/bin/cl", "x\0"), "cline");
+	assert_string_equal(M("/usr/bin/node", "node\0/c/node_modules/@continuedev/cli/dist/"
+			      "cn.js\0"), "continue");
+	assert_string_equal(M("/c/node_modules/.bin/cn", "x\0"), "continue");
 	assert_string_equal(M("/usr/bin/node", "node\0/c/node_modules/@augmentcode/auggie/"
 			      "augment.mjs\0"), "auggie");
 	/* lookalikes */

@@ -57,7 +57,7 @@ static void test_default(void **state)
 	assert_int_equal(policy_load(NULL, &p, err, sizeof(err)), 0);
 	assert_non_null(p);
 	assert_string_equal(p->source, "<default>");
-	assert_int_equal(agents_count(p->agents), 15); /* agents.c default_agents */
+	assert_int_equal(agents_count(p->agents), 17); /* agents.c default_agents */
 	assert_int_equal(p->n_webhooks, 0);
 	assert_non_null(find_host(p, "api.anthropic.com"));
 	assert_non_null(find_host(p, "*.anthropic.com"));
@@ -89,9 +89,9 @@ static void test_good(void **state)
 	assert_int_equal(policy_load_buffer("good.yaml", good, strlen(good), &p, err, sizeof(err)), 0);
 	assert_string_equal(err, "");
 	assert_string_equal(p->source, "good.yaml");
-	assert_int_equal(agents_count(p->agents), 17);
-	assert_int_equal(agents_match_exec(p->agents, "/opt/bots/forum-bot", "", 0, 0), 15);
-	assert_int_equal(agents_match_exec(p->agents, "/x/solo-bin", "", 0, 0), 16);
+	assert_int_equal(agents_count(p->agents), 19);
+	assert_int_equal(agents_match_exec(p->agents, "/opt/bots/forum-bot", "", 0, 0), 17);
+	assert_int_equal(agents_match_exec(p->agents, "/x/solo-bin", "", 0, 0), 18);
 	assert_int_equal(p->n_allow, nd + 5); /* appended after the defaults */
 	a = &p->allow[nd];
 	assert_string_equal(a->host, "api.example.com");

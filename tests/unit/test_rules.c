@@ -302,6 +302,12 @@ static void test_default_policy(void **state)
 	assert_true(rules_outbound_post(p, &ev, &v));
 	ev = http_ev("POST", "d1.api.augmentcode.com", "/chat-stream");
 	assert_false(rules_outbound_post(p, &ev, &v));
+	ev = http_ev("POST", "data.cline.bot", "/flags/?v=2");     /* cline */
+	assert_false(rules_outbound_post(p, &ev, &v));
+	ev = http_ev("POST", "otel.cline.bot", "/v1/logs");
+	assert_false(rules_outbound_post(p, &ev, &v));
+	ev = http_ev("POST", "otel.cline.bot", "/upload");        /* its one path */
+	assert_true(rules_outbound_post(p, &ev, &v));
 	ev = http_ev("POST", "models.opencode.ai", "/api.json");   /* reads only */
 	assert_true(rules_outbound_post(p, &ev, &v));
 	policy_free(p);
