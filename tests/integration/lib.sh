@@ -128,10 +128,14 @@ bg() {
 # _kill_left_in_t: kill what the test's programs left running in $T (a
 # process whose working directory is under it: cline's --cline-hub-daemon
 # outlives `cline PROMPT`), by pid
+# (the test's own shell, which may have cd'd into $T, leaves it first: it
+# would kill itself and its status with it)
 _kill_left_in_t() {
 	local p c
 	[ -n "$T" ] || return 0
+	cd / || return 0
 	for p in /proc/[0-9]*; do
+		[ "${p#/proc/}" = "$$" ] && continue
 		c=$(readlink "$p/cwd" 2>/dev/null) || continue
 		case $c in "$T"/*) kill -KILL "${p#/proc/}" 2>/dev/null ;; esac
 	done
